@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Makes the REAL PostgreSQL log fixtures in test/fixtures/pg/: starts a throwaway PostgreSQL server
+# (initdb in a temp folder, 127.0.0.1 only on a free port, unix socket in the temp folder), provokes
+# the errors a failed deployment causes and copies the server's log files.
+#
+#   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
+#
+# Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
+# Installs the Debian `postgresql` package with apt-get when no server binaries are found.
+#
+# Three server runs on one cluster, each with its own log_directory and settings:
+#   A  log_line_prefix '%m [%p] %q%u@%d '   log_destination 'stderr,csvlog,jsonlog'  (one run, three formats)
+#   B  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr  (the prefix OTC/Huawei RDS uses by default)
+#   C  log_line_prefix '%n [%p] %q%u@%d '   stderr, log_error_verbosity = verbose (epoch time, SQLSTATE, LOCATION)
+# Every run uses log_timezone = 'UTC' and lc_messages = 'C'.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+OUT=${1:-test/fixtures/pg}
+
+find_pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+PGBIN=$(find_pg_bin || true)
+if [ -z "$PGBIN" ]; then
+  echo "make-pg-fixtures: installing the Debian postgresql package" >&2
+  if [ "$(id -u)" -ne 0 ]; then echo "make-pg-fixtures: need root to apt-get install postgresql" >&2; exit 1; fi
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2
+  PGBIN=$(find_pg_bin)
+fi
+export PATH="$PGBIN:$PATH"
+
+# Run a command as the server's user: `postgres` when we are root, ourselves otherwise.
+if [ "$(id -u)" -eq 0 ]; then
+  as_pg() { runuser -u postgres -- env PATH="$PATH" TZ=UTC LC_ALL=C "$@"; }
+  PGUSER_OS=postgres
+else
+  as_pg() { env TZ=UTC LC_ALL=C "$@"; }
+  PGUSER_OS=$(id -un)
+fi
+
+TMP=$(mktemp -d /tmp/pg-fixtures.XXXXXX)
+chmod 755 "$TMP"
+[ "$(id -u)" -eq 0 ] && chown "$PGUSER_OS" "$TMP"
+DATA=$TMP/data
+SOCK=$TMP/sock
+as_pg mkdir -p "$SOCK"
+
+cleanup() {
+  as_pg pg_ctl -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# A free TCP port on 127.0.0.1: one nobody answers on.
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  echo "make-pg-fixtures: no free port found" >&2
+  return 1
+}
+PORT=$(free_port)
+
+as_pg initdb -D "$DATA" -U postgres -E UTF8 --no-locale --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+# Host (TCP) connections need a password, so a wrong one produces the FATAL a misconfigured deployment sees.
+cat >"$TMP/pg_hba.conf" <<'EOF'
+local   all   all                    trust
+host    all   all   127.0.0.1/32     scram-sha-256
+EOF
+as_pg cp "$TMP/pg_hba.conf" "$DATA/pg_hba.conf"
+as_pg sh -c "echo \"include_if_exists = 'run.conf'\" >> '$DATA/postgresql.conf'"
+
+PSQL_ADMIN=(psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres -d postgres)
+APP_PASSWORD=app-secret-123
+
+# psql as the application over TCP (password auth). Errors are the point, so its status is ignored.
+app_psql() { PGPASSWORD=${PGPASSWORD_OVERRIDE:-$APP_PASSWORD} as_pg psql -X -q -h 127.0.0.1 -p "$PORT" "$@" >/dev/null 2>&1 || true; }
+
+start_server() { # $1 = run name, rest = settings lines
+  local run=$1; shift
+  as_pg mkdir -p "$TMP/logs-$run"
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $PORT"
+    echo "unix_socket_directories = '$SOCK'"
+    echo "logging_collector = on"
+    echo "log_directory = '$TMP/logs-$run'"
+    echo "log_filename = 'postgresql.log'"
+    echo "log_rotation_age = 0"
+    echo "log_rotation_size = 0"
+    echo "log_timezone = 'UTC'"
+    echo "lc_messages = 'C'"
+    echo "log_connections = on"
+    echo "log_lock_waits = on"
+    echo "deadlock_timeout = '200ms'"
+    printf '%s\n' "$@"
+  } >"$TMP/run.conf"
+  as_pg cp "$TMP/run.conf" "$DATA/run.conf"
+  as_pg pg_ctl -D "$DATA" -l "$TMP/pg_ctl-$run.out" -w -t 60 start >/dev/null
+}
+
+stop_server() { as_pg pg_ctl -D "$DATA" -m fast -w stop >/dev/null; }
+
+# The deployment that goes wrong. Every step is something a real failed deployment does.
+provoke_errors() {
+  "${PSQL_ADMIN[@]}" <<EOF
+DROP DATABASE IF EXISTS app;
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN
+    CREATE ROLE app LOGIN PASSWORD '$APP_PASSWORD';
+  END IF;
+END \$\$;
+CREATE DATABASE app OWNER app;
+EOF
+
+  cat >"$TMP/001_init.sql" <<'EOF'
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text);
+CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);
+INSERT INTO accounts VALUES (1, 100), (2, 100);
+INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice'), ('bob@example.com', 'Bob');
+EOF
+  # A migration with a syntax error, spread over several lines (STATEMENT continuation lines).
+  cat >"$TMP/002_add_columns.sql" <<'EOF'
+ALTER TABLE users
+    ADD COLUMN created_at timestamptz NOT NULL DEFAULT now(),
+    ADD COLUMN ;
+EOF
+  chmod 644 "$TMP"/*.sql
+  app_psql -U app -d app -v ON_ERROR_STOP=1 -f "$TMP/001_init.sql"
+  app_psql -U app -d app -v ON_ERROR_STOP=1 -f "$TMP/002_add_columns.sql"
+
+  # Unique violations (DETAIL: Key (email)=(...) already exists.), twice with different keys.
+  app_psql -U app -d app -c "INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice again')"
+  app_psql -U app -d app -c "INSERT INTO users (email, name) VALUES ('bob@example.com', 'Bob again')"
+  # Missing relations: two different names, one message after normalisation.
+  app_psql -U app -d app -c "SELECT count(*) FROM orders"
+  app_psql -U app -d app -c "SELECT * FROM invoices WHERE id = 1"
+  # A typo with a HINT.
+  app_psql -U app -d app -c "SELECT nam FROM users"
+  # NOT NULL violation with DETAIL (Failing row contains ...).
+  app_psql -U app -d app -c "INSERT INTO accounts (id) VALUES (3)"
+  # PL/pgSQL: an internal query fails (QUERY + CONTEXT lines), and a RAISE with DETAIL and HINT.
+  app_psql -U app -d app -c "DO \$\$ BEGIN EXECUTE 'INSERT INTO audit_log VALUES (1)'; END \$\$"
+  app_psql -U app -d app -c "DO \$\$ BEGIN RAISE EXCEPTION 'migration 003 failed: % rows invalid', 42 USING DETAIL = 'row ids: 7, 9', HINT = 'Fix the data, then rerun the migration.'; END \$\$"
+  # Log text that looks like markup (the summary must escape it).
+  app_psql -U app -d app -c "SELECT '<b>bold</b> | pipe \`tick\` *star*'::int"
+  # A statement timeout.
+  app_psql -U app -d app -c "SET statement_timeout = '100ms'; SELECT pg_sleep(2)"
+  # WARNING: there is no transaction in progress.
+  app_psql -U app -d app -c "COMMIT"
+
+  # Failed password logins: wrong password three times, then a role that does not exist.
+  for _ in 1 2 3; do PGPASSWORD_OVERRIDE=wrong-password app_psql -U app -d app -c "SELECT 1"; done
+  PGPASSWORD_OVERRIDE=whatever app_psql -U deployer -d app -c "SELECT 1"
+  # A database that does not exist.
+  app_psql -U app -d app_production -c "SELECT 1"
+
+  # Deadlock: two sessions update the same two rows in opposite order.
+  app_psql -U app -d app -c "BEGIN; UPDATE accounts SET balance = balance - 10 WHERE id = 1; SELECT pg_sleep(0.6); UPDATE accounts SET balance = balance + 10 WHERE id = 2; COMMIT;" &
+  local a=$!
+  sleep 0.2
+  app_psql -U app -d app -c "BEGIN; UPDATE accounts SET balance = balance - 10 WHERE id = 2; SELECT pg_sleep(0.6); UPDATE accounts SET balance = balance + 10 WHERE id = 1; COMMIT;" &
+  local b=$!
+  wait "$a" "$b" || true
+
+  # A connection terminated by an administrator (FATAL: terminating connection due to administrator command).
+  app_psql -U app -d app -c "SELECT pg_sleep(30) /* long running migration */" &
+  local s=$!
+  local n=0
+  until [ "$("${PSQL_ADMIN[@]}" -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%long running migration%' AND pid <> pg_backend_pid()")" = 1 ]; do
+    n=$((n + 1)); [ $n -lt 100 ] || { echo "make-pg-fixtures: sleeper did not show up" >&2; return 1; }
+    sleep 0.1
+  done
+  "${PSQL_ADMIN[@]}" -At -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%long running migration%' AND pid <> pg_backend_pid()" >/dev/null
+  wait "$s" || true
+  sleep 0.3
+}
+
+start_server a "log_line_prefix = '%m [%p] %q%u@%d '" "log_destination = 'stderr,csvlog,jsonlog'"
+provoke_errors
+stop_server
+
+start_server b "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+provoke_errors
+stop_server
+
+start_server c "log_line_prefix = '%n [%p] %q%u@%d '" "log_destination = 'stderr'" "log_error_verbosity = verbose"
+provoke_errors
+stop_server
+
+VERSION=$(as_pg postgres --version)
+
+mkdir -p "$OUT"
+cp "$TMP/logs-a/postgresql.log" "$OUT/stderr-debian-prefix.log"
+cp "$TMP/logs-a/postgresql.csv" "$OUT/csvlog.csv"
+cp "$TMP/logs-a/postgresql.json" "$OUT/jsonlog.json"
+cp "$TMP/logs-b/postgresql.log" "$OUT/stderr-rds-prefix.log"
+cp "$TMP/logs-c/postgresql.log" "$OUT/stderr-epoch-verbose.log"
+chmod 644 "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.json
+
+cat >"$OUT/README.md" <<EOF
+# Real PostgreSQL log fixtures
+
+Made by \`scripts/make-pg-fixtures.sh\` on $(date -u +%Y-%m-%d) with **$VERSION** (Debian $(cut -d. -f1 /etc/debian_version 2>/dev/null || echo '?') package),
+not written by hand. Regenerate with (as root, or as a user that can run \`initdb\`):
+
+    scripts/make-pg-fixtures.sh
+
+The script runs \`initdb\` in a temp folder, starts the server on 127.0.0.1 only (free port, unix socket in
+the temp folder, \`pg_hba.conf\`: \`local trust\`, \`host 127.0.0.1/32 scram-sha-256\`), provokes the errors a
+failed deployment causes and copies the server's log files here. Common settings of every run:
+
+    logging_collector = on
+    log_timezone = 'UTC'
+    lc_messages = 'C'
+    log_connections = on
+    log_lock_waits = on
+    deadlock_timeout = '200ms'
+    log_min_messages / log_min_error_statement: defaults (warning / error)
+
+| File | Run | log_line_prefix | Other settings |
+|---|---|---|---|
+| \`stderr-debian-prefix.log\` | A | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr,csvlog,jsonlog'\` |
+| \`csvlog.csv\` | A | (csvlog) | same run as above: the same events as csvlog |
+| \`jsonlog.json\` | A | (jsonlog) | same run as above: the same events as jsonlog |
+| \`stderr-rds-prefix.log\` | B | \`%t:%r:%u@%d:[%p]:\` | \`log_destination = 'stderr'\` (the prefix RDS uses) |
+| \`stderr-epoch-verbose.log\` | C | \`%n [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`log_error_verbosity = verbose\` |
+
+Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
+script): a migration with a syntax error (multi-line statement), two unique violations, two missing
+relations, a column typo (HINT), a NOT NULL violation, a failing \`EXECUTE\` in PL/pgSQL (QUERY, CONTEXT),
+a \`RAISE EXCEPTION\` with DETAIL and HINT, an invalid integer that looks like markup, a statement
+timeout, \`COMMIT\` outside a transaction (WARNING), three logins with a wrong password, a login as a
+role that does not exist, a connection to a database that does not exist, a deadlock between two
+psql sessions and a connection ended by \`pg_terminate_backend\` (FATAL). The server's own start-up
+and shut-down lines are in the files too.
+EOF
+
+echo "make-pg-fixtures: wrote $(ls "$OUT" | wc -l) files to $OUT ($VERSION)" >&2
