@@ -1,0 +1,32 @@
+// Fails when dist/ is not what src/ builds: the action runs dist/, so a stale bundle ships old code.
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { bundle } from './build.ts';
+
+async function list(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  }
+  return out.sort();
+}
+
+// Built beside dist/, at the same depth: source maps hold paths relative to their folder.
+const fresh = '.dist-check';
+try {
+  await bundle(fresh);
+  const [want, have] = await Promise.all([list(fresh), list('dist').catch(() => [])]);
+  const problems: string[] = [];
+  for (const f of want) {
+    if (!have.includes(f)) problems.push(`missing in dist/: ${f}`);
+    else if (!(await readFile(join(fresh, f))).equals(await readFile(join('dist', f)))) problems.push(`differs: dist/${f}`);
+  }
+  for (const f of have) if (!want.includes(f)) problems.push(`not built from src/ any more: dist/${f}`);
+  if (problems.length > 0) {
+    console.error(`dist/ is out of date with src/ (run ./dev build and commit dist/):\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`dist/ matches src/ (${want.length} files)`);
+} finally {
+  await rm(fresh, { recursive: true, force: true });
+}

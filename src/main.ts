@@ -1,0 +1,126 @@
+// The adapter between GitHub Actions and the core: inputs, masking, log groups, outputs, summary, one setFailed.
+import * as core from '@actions/core';
+import { systemClock, type Clock } from './clock.ts';
+import { readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
+import { createHttpTransport, type HttpTransport } from './http.ts';
+import { Redactor } from './redact.ts';
+import { collect, newReport, type Report } from './pipeline.ts';
+import { createArtifactUploader } from './artifact.ts';
+import { renderSummary } from './summary.ts';
+import { tokenAuthorizer } from './auth.ts';
+import { CancelledError, errorMessage } from './errors.ts';
+import type { Logger } from './ports.ts';
+import pkg from '../package.json' with { type: 'json' };
+
+export interface RunDeps {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  /** Cancels the run (the runner's SIGINT/SIGTERM in production). */
+  signal: AbortSignal | undefined;
+  random: () => number;
+  /** Transports: tests inject none; the real ones are built from the inputs. */
+  transports: { api: HttpTransport; files: HttpTransport } | undefined;
+}
+
+const USER_AGENT = `otc-rds-errorlogs-action/${pkg.version}`;
+
+export const actionsLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m, p) => core.warning(m, p ?? {}),
+  error: (m, p) => core.error(m, p ?? {}),
+  debug: (m) => core.debug(m),
+  mask: (s) => core.setSecret(s),
+  group: (name, fn) => core.group(name, fn),
+};
+
+/** Runs the action; returns the report. Never throws: a failure is reported once, with setFailed. */
+export async function run(partial: Partial<RunDeps> = {}): Promise<Report | undefined> {
+  const deps: RunDeps = {
+    env: process.env,
+    clock: systemClock,
+    signal: undefined,
+    random: Math.random,
+    transports: undefined,
+    ...partial,
+  };
+  const redactor = new Redactor();
+  // Secrets first, before anything can print them.
+  for (const name of SECRET_INPUTS) {
+    const value = core.getInput(name);
+    if (value) {
+      core.setSecret(value);
+      redactor.add(value);
+    }
+  }
+
+  let config: Config;
+  try {
+    config = readInputs((name) => core.getInput(name), deps.env, new Date(deps.clock.now()));
+  } catch (e) {
+    core.setFailed(redactor.redact(errorMessage(e)));
+    return undefined;
+  }
+
+  const transports = deps.transports ?? {
+    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 30_000, followRedirects: false }),
+    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 60_000, followRedirects: true }),
+  };
+  const report = newReport(config.outputDir);
+  let error: unknown;
+  try {
+    await collect(config, {
+      api: transports.api,
+      files: transports.files,
+      authorize: tokenAuthorizer(config.auth.token),
+      clock: deps.clock,
+      logger: actionsLogger,
+      redactor,
+      uploader: createArtifactUploader(actionsLogger, deps.clock),
+      signal: deps.signal,
+      random: deps.random,
+    }, report);
+  } catch (e) {
+    error = e;
+  } finally {
+    if (!deps.transports) {
+      transports.api.close();
+      transports.files.close();
+    }
+  }
+
+  const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
+  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled before all error logs were fetched' : errorMessage(error));
+  await finish(config, report, deps.env, redactor, message, cancelled);
+  if (message !== undefined) core.setFailed(message);
+  return report;
+}
+
+function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
+  const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+  const repo = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  return repo && runId ? `${server}/${repo}/actions/runs/${runId}/artifacts/${id}` : undefined;
+}
+
+/** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
+async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
+  const url = report.artifact ? artifactUrl(env, report.artifact.id) : undefined;
+  core.setOutput('status', report.status ?? '');
+  core.setOutput('file-count', String(report.files.length));
+  core.setOutput('total-bytes', String(report.files.reduce((n, f) => n + f.size, 0)));
+  core.setOutput('files', JSON.stringify(report.files.map((f) => ({ name: f.name, path: f.path, size: f.size }))));
+  core.setOutput('output-dir', config.outputDir);
+  core.setOutput('artifact-name', report.artifact ? report.artifact.name : '');
+  core.setOutput('artifact-id', report.artifact ? String(report.artifact.id) : '');
+  core.setOutput('artifact-url', url ?? '');
+  core.setOutput('artifact-digest', report.artifact?.digest ?? '');
+
+  const markdown = renderSummary({ instanceId: config.instanceId, report, artifactUrl: url, digestMarkdown: '', error, cancelled });
+  if (env['GITHUB_STEP_SUMMARY']) {
+    try {
+      await core.summary.addRaw(redactor.redact(markdown), true).write();
+    } catch (e) {
+      core.warning(`could not write the job summary: ${errorMessage(e)}`);
+    }
+  }
+}

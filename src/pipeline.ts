@@ -1,0 +1,220 @@
+// The action's work, free of @actions/*: wait for the links, download every file, upload them as one artifact.
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from './clock.ts';
+import type { Config } from './inputs.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
+import type { HttpTransport } from './http.ts';
+import type { Redactor } from './redact.ts';
+import { CancelledError, errorMessage } from './errors.ts';
+import { formatBytes, formatDuration } from './duration.ts';
+import { requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem } from './rds.ts';
+import { pollUntilReady } from './poll.ts';
+import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
+import { NameAllocator } from './names.ts';
+import { mapSettled } from './pool.ts';
+import type { RetryOptions } from './retry.ts';
+
+export interface Deps {
+  /** For the RDS API. */
+  api: HttpTransport;
+  /** For the pre-signed links: no credentials ever go through it. */
+  files: HttpTransport;
+  authorize: Authorizer;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  uploader: ArtifactUploader;
+  signal?: AbortSignal | undefined;
+  random?: () => number;
+  stallMs?: number;
+}
+
+export interface FileResult {
+  /** Name in output-dir and in the artifact. */
+  name: string;
+  /** As the API gave it. */
+  apiName: string;
+  path: string;
+  size: number;
+  seconds: number;
+}
+
+export interface MissingFile {
+  apiName: string;
+  reason: string;
+}
+
+/** Filled in as the run goes, so a failed or cancelled run can still say what it got. */
+export interface Report {
+  status: string | undefined;
+  polls: number;
+  waitedMs: number;
+  files: FileResult[];
+  missing: MissingFile[];
+  artifact: (UploadedArtifact & { name: string }) | undefined;
+  outputDir: string;
+}
+
+export function newReport(outputDir: string): Report {
+  return { status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir };
+}
+
+/** The error a run ends with when some files could not be fetched (the others are still kept). */
+export class IncompleteError extends Error {
+  constructor(missing: MissingFile[], total: number) {
+    super(`${missing.length} of ${total} error log file${total > 1 ? 's' : ''} could not be downloaded: ${missing.map((m) => `${m.apiName} (${m.reason})`).join('; ')}`);
+    this.name = 'IncompleteError';
+  }
+}
+
+export async function collect(config: Config, deps: Deps, report: Report): Promise<Report> {
+  const { logger, clock } = deps;
+  const deadline = clock.now() + config.timeoutMs;
+  const retry: RetryOptions = {
+    clock,
+    deadline,
+    log: (line) => logger.info(deps.redactor.redact(line)),
+    signal: deps.signal,
+    ...(deps.random ? { random: deps.random } : {}),
+  };
+  const call = (): Promise<ErrorlogAnswer> => requestErrorlogDownload({
+    transport: deps.api,
+    endpoint: config.endpoint,
+    projectId: config.projectId,
+    instanceId: config.instanceId,
+    authorize: deps.authorize,
+  });
+  const ask = async (): Promise<ErrorlogAnswer> => {
+    const polled = await pollUntilReady(call, { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs });
+    report.polls += polled.polls;
+    report.waitedMs += polled.waitedMs;
+    report.status = polled.answer.status;
+    protectLinks(polled.answer.items, deps);
+    return polled.answer;
+  };
+
+  const answer = await logger.group('Waiting for RDS to prepare the error logs', async () => {
+    const a = await ask();
+    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${report.polls} call${report.polls > 1 ? 's' : ''}: ${a.items.length} file${a.items.length === 1 ? '' : 's'} listed`);
+    return a;
+  });
+
+  const wanted: ErrorlogItem[] = [];
+  for (const item of answer.items) {
+    if (item.status === 'FAILED') {
+      logger.warning(`RDS could not prepare the error log file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: 'Error log file not prepared' });
+      report.missing.push({ apiName: item.fileName, reason: 'RDS reported status FAILED' });
+    } else {
+      wanted.push(item);
+    }
+  }
+  if (wanted.length === 0) {
+    logger.warning('RDS returned no error log files for this instance; nothing to download or upload', { title: 'No error logs' });
+    return report;
+  }
+
+  await mkdir(config.outputDir, { recursive: true });
+  const names = new NameAllocator(await readdir(config.outputDir));
+  const planned = wanted.map((item, i) => ({ item, index: i, name: names.allocate(item.fileName) }));
+
+  await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${config.outputDir}`, async () => {
+    let pending = planned;
+    let refreshed = false;
+    for (;;) {
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, config, deps, retry));
+      const expired: typeof pending = [];
+      results.forEach((r, i) => {
+        const p = pending[i]!;
+        if (r.status === 'fulfilled') {
+          report.files.push(r.value);
+          logger.info(`✓ ${r.value.name}: ${formatBytes(r.value.size)} in ${formatDuration(r.value.seconds * 1000)} (${formatBytes(Math.round(r.value.size / Math.max(r.value.seconds, 0.001)))}/s)`);
+        } else if (r.reason instanceof CancelledError || deps.signal?.aborted) {
+          report.missing.push({ apiName: p.item.fileName, reason: 'cancelled' });
+        } else if (r.reason instanceof LinkExpiredError && !refreshed) {
+          expired.push(p);
+        } else {
+          const reason = deps.redactor.redact(errorMessage(r.reason));
+          logger.error(`✗ ${p.item.fileName}: ${reason}`);
+          report.missing.push({ apiName: p.item.fileName, reason });
+        }
+      });
+      if (deps.signal?.aborted) throw new CancelledError();
+      if (expired.length === 0) break;
+      // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
+      refreshed = true;
+      logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
+      const fresh = await ask();
+      pending = expired.flatMap((p) => {
+        const again = fresh.items.find((it) => it.fileName === p.item.fileName && it.fileLink);
+        if (again) return [{ ...p, item: again }];
+        report.missing.push({ apiName: p.item.fileName, reason: 'its link expired and the fresh answer no longer lists it' });
+        return [];
+      });
+    }
+  });
+  report.files.sort((a, b) => a.name.localeCompare(b.name));
+
+  if (config.upload && report.files.length > 0) {
+    await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
+      const uploaded = await deps.uploader.upload(
+        config.artifactName,
+        report.files.map((f) => f.path),
+        config.outputDir,
+        { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
+      );
+      report.artifact = { ...uploaded, name: config.artifactName };
+      logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
+    });
+  }
+
+  const failed = report.missing.filter((m) => m.reason !== 'RDS reported status FAILED');
+  if (failed.length > 0) throw new IncompleteError(failed, planned.length);
+  return report;
+}
+
+/** Link query strings are signatures: masked in the log and redacted from messages before anything else. */
+function protectLinks(items: ErrorlogItem[], deps: Deps): void {
+  for (const item of items) {
+    if (!item.fileLink) continue;
+    const q = item.fileLink.indexOf('?');
+    if (q < 0) continue;
+    const query = item.fileLink.slice(q + 1);
+    deps.logger.mask(query);
+    deps.redactor.add(query);
+    for (const part of query.split('&')) {
+      const value = part.slice(part.indexOf('=') + 1);
+      if (/signature|token|credential/i.test(part.split('=')[0] ?? '')) {
+        deps.logger.mask(value);
+        deps.redactor.add(value);
+        try {
+          const decoded = decodeURIComponent(value);
+          deps.logger.mask(decoded);
+          deps.redactor.add(decoded);
+        } catch {
+          // not percent-encoded
+        }
+      }
+    }
+  }
+}
+
+async function fetchOne(item: ErrorlogItem, index: number, name: string, config: Config, deps: Deps, retry: RetryOptions): Promise<FileResult> {
+  const url = resolveLink(item.fileLink ?? '');
+  const path = join(config.outputDir, name);
+  const started = deps.clock.now();
+  let lastReport = started;
+  const result = await downloadFile(item.fileName, url, join(config.outputDir, `.part-${index}-${process.pid}`), path, {
+    transport: deps.files,
+    retry,
+    stallMs: deps.stallMs ?? 60_000,
+    signal: deps.signal,
+    onProgress: (bytes, total) => {
+      const now = deps.clock.now();
+      if (now - lastReport < 10_000) return;
+      lastReport = now;
+      deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
+    },
+  });
+  return { name, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
+}

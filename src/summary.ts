@@ -1,0 +1,61 @@
+// What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
+import type { Report } from './pipeline.ts';
+import { formatBytes, formatDuration } from './duration.ts';
+
+export interface SummaryInput {
+  instanceId: string;
+  report: Report;
+  artifactUrl: string | undefined;
+  /** The insight digest, already rendered; empty when there is none. */
+  digestMarkdown: string;
+  /** Set when the run failed or was cancelled; already free of secrets. */
+  error: string | undefined;
+  cancelled: boolean;
+}
+
+/** Text from the API or a log, made safe inside a markdown table cell or inline HTML. */
+export function escapeCell(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;')
+    .replace(/[`*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/[\r\n]+/g, ' ');
+}
+
+export function renderSummary(s: SummaryInput): string {
+  const { report } = s;
+  const total = report.files.reduce((n, f) => n + f.size, 0);
+  const out: string[] = [`## RDS error logs: instance \`${escapeCell(s.instanceId)}\``, ''];
+
+  if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
+  else if (s.error) out.push(`> [!CAUTION]\n> ${escapeCell(s.error)}`, '');
+
+  if (report.status) {
+    const got = `${report.files.length} file${report.files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;
+    out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${report.polls} call${report.polls === 1 ? '' : 's'}); downloaded ${got}.`, '');
+  }
+
+  if (s.digestMarkdown) out.push(s.digestMarkdown, '');
+
+  if (report.files.length > 0) {
+    out.push('### Files', '', '| File | Size |', '| --- | ---: |');
+    for (const f of report.files) out.push(`| ${escapeCell(f.name)} | ${formatBytes(f.size)} |`);
+    out.push('');
+  }
+  if (report.missing.length > 0) {
+    out.push('### Not downloaded', '', '| File | Why |', '| --- | --- |');
+    for (const m of report.missing) out.push(`| ${escapeCell(m.apiName)} | ${escapeCell(m.reason)} |`);
+    out.push('');
+  }
+  if (report.artifact) {
+    const label = `${escapeCell(report.artifact.name)}`;
+    const link = s.artifactUrl ? `[${label}](${s.artifactUrl})` : label;
+    const digest = report.artifact.digest ? `, SHA-256 \`${report.artifact.digest}\`` : '';
+    out.push(`**Artifact:** ${link} (${formatBytes(report.artifact.size)} zipped${digest})`, '');
+  } else if (report.files.length > 0) {
+    out.push(`The files are in \`${escapeCell(report.outputDir)}\` on the runner (no artifact uploaded).`, '');
+  }
+  return out.join('\n');
+}
