@@ -10,7 +10,7 @@ import { renderSummary } from './summary.ts';
 import { tokenAuthorizer } from './auth.ts';
 import { CancelledError, errorMessage } from './errors.ts';
 import type { Logger } from './ports.ts';
-import pkg from '../package.json' with { type: 'json' };
+import { VERSION } from './version.ts';
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv;
@@ -22,7 +22,7 @@ export interface RunDeps {
   transports: { api: HttpTransport; files: HttpTransport } | undefined;
 }
 
-const USER_AGENT = `otc-rds-errorlogs-action/${pkg.version}`;
+const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
 
 export const actionsLogger: Logger = {
   info: (m) => core.info(m),
