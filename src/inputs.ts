@@ -126,7 +126,8 @@ export function parseEndpoint(name: string, raw: string): URL {
     throw new InputError(name, `plain http is allowed only for a loopback host (127.0.0.0/8, ::1, localhost); use https for ${url.hostname}`);
   }
   if (url.username || url.password) throw new InputError(name, 'must not carry credentials');
-  if (url.search || url.hash) throw new InputError(name, 'must not have a query or fragment');
+  // A bare '?' or '#' leaves search and hash empty but stays in href, where it would swallow the API path.
+  if (url.search || url.hash || /[?#]/.test(url.href)) throw new InputError(name, 'must not have a query or fragment');
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
@@ -177,7 +178,9 @@ function since(raw: string, now: Date): Date | undefined {
     const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(raw) && raw.length > 10;
     const iso = raw.replace(' ', 'T') + (hasZone || raw.length === 10 ? '' : 'Z');
     const d = new Date(iso);
-    if (!Number.isNaN(d.getTime())) return d;
+    // Date rolls 2026-02-30 over to March 2: refuse a day the month does not have instead.
+    const [y, m, day] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (!Number.isNaN(d.getTime()) && new Date(Date.UTC(y, m - 1, day)).getUTCDate() === day) return d;
   }
   throw new InputError('since', `'${raw}' is neither an ISO-8601 time (2026-11-28T14:05:00Z) nor a duration ago (45m, 2h)`);
 }
