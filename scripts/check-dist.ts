@@ -15,7 +15,7 @@ async function list(dir: string): Promise<string[]> {
 const fresh = '.dist-check';
 try {
   await bundle(fresh);
-  const [want, have] = await Promise.all([list(fresh), list('dist').catch(() => [])]);
+  const [want, have] = await Promise.all([list(fresh), list('dist').catch((): string[] => [])]);
   const problems: string[] = [];
   for (const f of want) {
     if (!have.includes(f)) problems.push(`missing in dist/: ${f}`);

@@ -52,7 +52,7 @@ export interface Downloaded {
   retries: number;
 }
 
-const WRITE_BUFFER = 1024 * 1024;
+const WRITE_BUFFER = 256 * 1024;
 
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
