@@ -38,7 +38,10 @@ export class NameAllocator {
     const ext = extname(base);
     const stem = base.slice(0, base.length - ext.length);
     let candidate = base;
-    for (let i = 2; this.#taken.has(candidate.toLowerCase()); i++) candidate = `${stem}-${i}${ext}`;
+    // The suffix must not push a name that safeFileName cut to MAX_BYTES over it again: cut the stem further.
+    for (let i = 2; this.#taken.has(candidate.toLowerCase()); i++) {
+      candidate = `${truncateBytes(stem, MAX_BYTES - Buffer.byteLength(`-${i}${ext}`))}-${i}${ext}`;
+    }
     this.#taken.add(candidate.toLowerCase());
     return candidate;
   }
