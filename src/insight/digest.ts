@@ -1,0 +1,323 @@
+// The digest of a set of PostgreSQL log files, built while streaming: counts by severity, the
+// distinct ERROR/FATAL/PANIC messages (normalised, ranked), the last few entries and per-file facts.
+// Memory: O(distinct messages) (capped by maxGroups) plus a ring of `recent` entries, whatever the
+// size of the files. No @actions/* here.
+import { detach, readEntryBatches, newStats } from './reader.ts';
+import type { LogEntry, LogFormat, ReaderStats, Severity } from './reader.ts';
+
+export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
+
+export interface DigestOptions {
+  /** Entries before this instant are not counted; entries without a readable time are counted apart (`untimed`). */
+  since?: Date | undefined;
+  /** How many of the last entries to keep (default 20). */
+  recent?: number | undefined;
+  /** Which severities the recent ring keeps (default WARNING, ERROR, FATAL, PANIC). */
+  recentSeverities?: readonly Severity[] | undefined;
+  /** Most distinct messages tracked (default 1000); further ones only counted in `overflowMessages`. */
+  maxGroups?: number | undefined;
+  /** Passed to the reader: longest line kept (default 64 KiB). */
+  maxLineLength?: number | undefined;
+}
+
+export interface MessageGroup {
+  severity: ErrorSeverity;
+  /** The normalised message: numbers, 'literals' and "identifiers" folded to ?. */
+  key: string;
+  count: number;
+  firstSeen?: Date | undefined;
+  lastSeen?: Date | undefined;
+  /** SQLSTATE of the example, when the log has it (csvlog, jsonlog, verbose stderr). */
+  sqlstate?: string | undefined;
+  /** Every occurrence had exactly the example's message text (so the example can stand for all). */
+  uniform: boolean;
+  /** The first occurrence in the window, with its DETAIL/HINT/STATEMENT. */
+  example: LogEntry;
+}
+
+export interface FileDigest {
+  name: string;
+  path: string;
+  /** Size as given by the caller. */
+  size: number;
+  format: LogFormat;
+  compressed: boolean;
+  /** Bytes actually read. */
+  bytes: number;
+  lines: number;
+  /** All entries in the file, in the window or not. */
+  entries: number;
+  /** Entries counted in the digest. */
+  inWindow: number;
+  /** Entries without a readable time. */
+  untimed: number;
+  unparsedLines: number;
+  truncatedLines: number;
+  firstTime?: Date | undefined;
+  lastTime?: Date | undefined;
+  unknownZones: string[];
+  unparsedSamples: Array<{ line: number; text: string }>;
+  /** Set when the file could not be read (to the end); what was read before is still counted. */
+  error?: string | undefined;
+}
+
+export interface Digest {
+  since?: Date | undefined;
+  files: FileDigest[];
+  /** Entries counted (in the window; all of them when there is no `since`). */
+  entries: number;
+  /** Counted entries by severity. */
+  bySeverity: Partial<Record<Severity, number>>;
+  /**
+   * Entries without a readable time. With `since` they cannot be placed in the window and are NOT
+   * counted in `entries`/`bySeverity`/`messages`; without `since` they are counted there too.
+   */
+  untimed: number;
+  untimedBySeverity: Partial<Record<Severity, number>>;
+  /** Entries before `since`, not counted. */
+  beforeWindow: number;
+  /** Distinct ERROR/FATAL/PANIC messages, most frequent first. */
+  messages: MessageGroup[];
+  /** ERROR+ entries whose message did not fit in the maxGroups distinct messages tracked. */
+  overflowMessages: number;
+  /** The last `recent` counted entries of the recent severities, oldest first. */
+  recent: LogEntry[];
+  /** The earliest counted ERROR/FATAL/PANIC entry (by time; by position when no times). */
+  firstError?: LogEntry | undefined;
+  unparsedLines: number;
+  truncatedLines: number;
+}
+
+export const DEFAULT_RECENT = 20;
+export const DEFAULT_RECENT_SEVERITIES: readonly Severity[] = ['WARNING', 'ERROR', 'FATAL', 'PANIC'];
+const DEFAULT_MAX_GROUPS = 1000;
+/** Characters of a message looked at when normalising. */
+const KEY_LEN = 500;
+
+const RANK: Record<ErrorSeverity, number> = { ERROR: 1, FATAL: 2, PANIC: 3 };
+
+export function isErrorSeverity(s: Severity): s is ErrorSeverity {
+  return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
+}
+
+const AT_CHARACTER = / at character \d+$/;
+const DOUBLE_QUOTED = /"(?:[^"]|"")*"/g;
+const SINGLE_QUOTED = /'(?:[^']|'')*'/g;
+const NUMBER = /(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
+const SPACES = /\s+/g;
+
+/**
+ * The message with what varies between occurrences folded: `relation "users" does not exist` →
+ * `relation "?" does not exist`; 'literals' → '?'; numbers → ?. stderr's ` at character N` (the
+ * error position, a separate field in csvlog/jsonlog) is dropped so all formats agree.
+ */
+export function normalizeMessage(message: string): string {
+  let s = message.length > KEY_LEN ? message.slice(0, KEY_LEN) : message;
+  s = s.replace(AT_CHARACTER, '');
+  s = s.replace(DOUBLE_QUOTED, '"?"').replace(SINGLE_QUOTED, "'?'").replace(NUMBER, '?');
+  return s.replace(SPACES, ' ').trim();
+}
+
+/** A copy of an entry that keeps no large read buffer alive. */
+function keep(e: LogEntry): LogEntry {
+  const o = (s: string | undefined): string | undefined => (s === undefined ? undefined : detach(s));
+  return {
+    severity: e.severity, message: detach(e.message), time: e.time, pid: e.pid, user: o(e.user),
+    database: o(e.database), sqlstate: o(e.sqlstate), detail: o(e.detail), hint: o(e.hint),
+    statement: o(e.statement), context: o(e.context), query: o(e.query), location: o(e.location),
+    file: e.file, line: e.line,
+  };
+}
+
+/** Builds a digest entry by entry; digestFiles drives it over files. Exposed for custom sources. */
+export class DigestBuilder {
+  readonly since: number;
+  readonly recentSize: number;
+  readonly recentSet: ReadonlySet<Severity>;
+  readonly maxGroups: number;
+  readonly sinceDate: Date | undefined;
+
+  entries = 0;
+  untimed = 0;
+  beforeWindow = 0;
+  overflow = 0;
+  bySeverity = new Map<Severity, number>();
+  untimedBySeverity = new Map<Severity, number>();
+  groups = new Map<string, { group: MessageGroup; firstMs: number; lastMs: number }>();
+  ring: LogEntry[] = [];
+  /** ring[i] still shares memory with a read buffer. */
+  fresh: boolean[] = [];
+  unsettled = false;
+  ringNext = 0;
+  firstError: LogEntry | undefined;
+  firstErrorMs = NaN;
+  /** Per file being read: entries counted, entries untimed. */
+  fileInWindow = 0;
+  fileUntimed = 0;
+  /** raw message → normalised key; cleared when it grows too big. */
+  keyCache = new Map<string, string>();
+
+  constructor(opts: DigestOptions = {}) {
+    this.sinceDate = opts.since;
+    this.since = opts.since !== undefined ? opts.since.getTime() : NaN;
+    this.recentSize = Math.max(0, opts.recent ?? DEFAULT_RECENT);
+    this.recentSet = new Set(opts.recentSeverities ?? DEFAULT_RECENT_SEVERITIES);
+    this.maxGroups = Math.max(0, opts.maxGroups ?? DEFAULT_MAX_GROUPS);
+  }
+
+  add(e: LogEntry): void {
+    const t = e.time;
+    const sev = e.severity;
+    if (t === undefined) {
+      this.untimed++;
+      this.fileUntimed++;
+      this.untimedBySeverity.set(sev, (this.untimedBySeverity.get(sev) ?? 0) + 1);
+      if (this.since === this.since) return; // a window, and this entry cannot be placed in it
+    } else if (t.getTime() < this.since) {
+      this.beforeWindow++;
+      return;
+    }
+    this.entries++;
+    this.fileInWindow++;
+    this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
+    if (isErrorSeverity(sev)) this.error(e, sev);
+    if (this.recentSize > 0 && this.recentSet.has(sev)) {
+      // Kept as is for now; settle() detaches what is still in the ring when the batch ends.
+      if (this.ring.length < this.recentSize) {
+        this.ring.push(e);
+        this.fresh.push(true);
+      } else {
+        this.ring[this.ringNext] = e;
+        this.fresh[this.ringNext] = true;
+        this.ringNext = (this.ringNext + 1) % this.recentSize;
+      }
+      this.unsettled = true;
+    }
+  }
+
+  /**
+   * Detaches the ring's entries from the read buffer they were sliced from. Call after each batch
+   * of entries (digestFiles does), or at least before keeping the builder across reads.
+   */
+  settle(): void {
+    if (!this.unsettled) return;
+    for (let i = 0; i < this.ring.length; i++) {
+      if (this.fresh[i]) {
+        this.ring[i] = keep(this.ring[i]!);
+        this.fresh[i] = false;
+      }
+    }
+    this.unsettled = false;
+  }
+
+  error(e: LogEntry, sev: ErrorSeverity): void {
+    const ms = e.time !== undefined ? e.time.getTime() : NaN;
+    if (this.firstError === undefined || (ms < this.firstErrorMs || (ms === ms && this.firstErrorMs !== this.firstErrorMs))) {
+      this.firstError = keep(e);
+      this.firstErrorMs = ms;
+    }
+    let norm = this.keyCache.get(e.message);
+    if (norm === undefined) {
+      norm = normalizeMessage(e.message);
+      if (this.keyCache.size >= 4096) this.keyCache.clear();
+      this.keyCache.set(detach(e.message), norm);
+    }
+    const key = sev + '\u0000' + norm;
+    const g = this.groups.get(key);
+    if (g !== undefined) {
+      g.group.count++;
+      if (ms === ms) {
+        if (!(ms >= g.firstMs)) {
+          g.firstMs = ms;
+          g.group.firstSeen = e.time;
+        }
+        if (!(ms <= g.lastMs)) {
+          g.lastMs = ms;
+          g.group.lastSeen = e.time;
+        }
+      }
+      if (g.group.uniform && e.message !== g.group.example.message) g.group.uniform = false;
+      return;
+    }
+    if (this.groups.size >= this.maxGroups) {
+      this.overflow++;
+      return;
+    }
+    const ex = keep(e);
+    const group: MessageGroup = {
+      severity: sev, key: detach(norm), count: 1, firstSeen: e.time, lastSeen: e.time, sqlstate: ex.sqlstate,
+      uniform: true, example: ex,
+    };
+    this.groups.set(detach(key), { group, firstMs: ms, lastMs: ms });
+  }
+
+  /** Starts counting for a new file (inWindow/untimed per file). */
+  startFile(): void {
+    this.fileInWindow = 0;
+    this.fileUntimed = 0;
+  }
+
+  fileDigest(stats: ReaderStats, size: number, error?: string): FileDigest {
+    return {
+      name: stats.file, path: stats.path, size, format: stats.format, compressed: stats.compressed, bytes: stats.bytes,
+      lines: stats.lines, entries: stats.entries, inWindow: this.fileInWindow, untimed: this.fileUntimed,
+      unparsedLines: stats.unparsedLines, truncatedLines: stats.truncatedLines, firstTime: stats.firstTime,
+      lastTime: stats.lastTime, unknownZones: stats.unknownZones, unparsedSamples: stats.unparsedSamples,
+      ...(error !== undefined ? { error } : {}),
+    };
+  }
+
+  finish(files: FileDigest[]): Digest {
+    this.settle();
+    const messages = [...this.groups.values()].map((g) => g.group).sort(
+      (a, b) =>
+        b.count - a.count ||
+        RANK[b.severity] - RANK[a.severity] ||
+        (a.firstSeen?.getTime() ?? Infinity) - (b.firstSeen?.getTime() ?? Infinity) ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    const recent = this.ring.length < this.recentSize ? this.ring.slice() : [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)];
+    return {
+      since: this.sinceDate,
+      files,
+      entries: this.entries,
+      bySeverity: Object.fromEntries(this.bySeverity) as Partial<Record<Severity, number>>,
+      untimed: this.untimed,
+      untimedBySeverity: Object.fromEntries(this.untimedBySeverity) as Partial<Record<Severity, number>>,
+      beforeWindow: this.beforeWindow,
+      messages,
+      overflowMessages: this.overflow,
+      recent,
+      firstError: this.firstError,
+      unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
+      truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
+    };
+  }
+}
+
+/**
+ * Reads the files one after the other (pass them oldest first: "recent" means last read) and
+ * digests them. A file that cannot be read gets `error` in its FileDigest; the rest still count.
+ */
+export async function digestFiles(
+  files: Array<{ name: string; path: string; size: number }>,
+  opts: DigestOptions = {},
+): Promise<Digest> {
+  const b = new DigestBuilder(opts);
+  const out: FileDigest[] = [];
+  for (const f of files) {
+    b.startFile();
+    const stats = newStats(f.path, f.name);
+    let error: string | undefined;
+    try {
+      for await (const batch of readEntryBatches(f.path, { name: f.name, stats, maxLineLength: opts.maxLineLength })) {
+        for (let i = 0; i < batch.length; i++) b.add(batch[i]!);
+        b.settle();
+      }
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    out.push(b.fileDigest(stats, f.size, error));
+  }
+  return b.finish(out);
+}
