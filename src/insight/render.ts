@@ -1,0 +1,229 @@
+// The digest as text for people: markdown for the job summary, annotations for the run's page.
+// Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
+// a table or a <details> block, and every shown piece is cut to a bounded length.
+import type { Digest, MessageGroup } from './digest.ts';
+import type { LogEntry, Severity } from './reader.ts';
+
+export interface Annotation {
+  level: 'error' | 'warning';
+  title: string;
+  message: string;
+}
+
+export interface RenderOptions {
+  /** Distinct messages shown in the table (default 10). */
+  topMessages?: number | undefined;
+  /** Longest message shown inline (default 300 characters). */
+  maxMessage?: number | undefined;
+  /** Longest DETAIL/HINT/STATEMENT/... block shown (default 2000 characters). */
+  maxBlock?: number | undefined;
+}
+
+const SEVERITY_ORDER: readonly Severity[] = [
+  'PANIC', 'FATAL', 'ERROR', 'WARNING', 'LOG', 'NOTICE', 'INFO', 'DEBUG1', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'DEBUG5',
+  'STATEMENT', 'DETAIL', 'HINT', 'QUERY', 'CONTEXT', 'LOCATION',
+];
+/** Always shown in the severity table, even at 0. */
+const ALWAYS: ReadonlySet<Severity> = new Set<Severity>(['PANIC', 'FATAL', 'ERROR', 'WARNING']);
+
+// C0/C1 controls except tab and newline, and the bidi controls that can make text read differently
+// from what it is ("Trojan Source").
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const HTML_SPECIAL = /[&<>]/g;
+const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+// Markdown punctuation that could start emphasis, code, links, strikethrough or split a table cell.
+const MD_SPECIAL = /[\\`*_[\]~|]/g;
+
+/** `s` cut to at most `max` characters (not splitting a surrogate pair), with … when cut. */
+export function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let n = Math.max(0, max - 1);
+  const c = s.charCodeAt(n - 1);
+  if (c >= 0xd800 && c <= 0xdbff) n--;
+  return s.slice(0, n) + '…';
+}
+
+/**
+ * Log text for an inline markdown context (a table cell, a paragraph, a blockquote): one line;
+ * `& < >` as HTML entities (no tag can open), markdown punctuation backslash-escaped (`|` cannot
+ * split a cell, `*` `_` `` ` `` `[` `~` start nothing), `@` as an entity (no mention), control and
+ * bidi characters replaced. Not for raw HTML contexts such as <summary>: use escapeHtml there.
+ */
+export function escapeInline(s: string, max = 300): string {
+  return cut(s.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\t/g, ' '), max)
+    .replace(CONTROL, '\ufffd')
+    .replace(HTML_SPECIAL, (c) => HTML_ENTITY[c]!)
+    .replace(MD_SPECIAL, '\\$&')
+    .replace(/@/g, '&#64;');
+}
+
+/** Text for a raw HTML context (inside <summary>, an attribute): entities only. */
+export function escapeHtml(s: string, max = 300): string {
+  return cut(s.replace(/\s+/g, ' '), max)
+    .replace(CONTROL, '\ufffd')
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Log text as a fenced code block: fenced longer than any backtick run in it, so it cannot close the fence. */
+export function codeBlock(s: string, lang: string, max = 2000): string {
+  const text = cut(s.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd'), max);
+  let longest = 0;
+  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+/** `2024-05-01 10:00:00 UTC` (with milliseconds when `ms` and they are not 0). */
+export function formatTime(t: Date | undefined, ms = false): string {
+  if (t === undefined) return '—';
+  const iso = t.toISOString();
+  // Milliseconds only when there are some: a `%t` log has whole seconds.
+  return `${iso.slice(0, 10)} ${iso.slice(11, ms && t.getUTCMilliseconds() !== 0 ? 23 : 19)} UTC`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The text a message group is shown with: its own message when all occurrences are alike. */
+function groupText(g: MessageGroup): string {
+  return g.uniform ? g.example.message : g.key;
+}
+
+function severityCounts(counts: Partial<Record<Severity, number>>): string {
+  return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`).join(', ');
+}
+
+function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
+  const who = e.user !== undefined || e.database !== undefined ? ` · ${escapeInline(`${e.user ?? ''}@${e.database ?? ''}`, 120)}` : '';
+  const pid = e.pid !== undefined ? ` · pid ${e.pid}` : '';
+  const state = e.sqlstate !== undefined && e.sqlstate !== '00000' ? ` · SQLSTATE ${escapeInline(e.sqlstate, 10)}` : '';
+  const where = escapeInline(`${e.file}:${e.line}`, 200);
+  const out = [`**${formatTime(e.time, true)}** · **${e.severity}**${pid}${who}${state} · ${where}`, '', `> ${escapeInline(e.message, maxMessage)}`];
+  const parts: Array<[string, string | undefined, string]> = [
+    ['DETAIL', e.detail, 'text'], ['HINT', e.hint, 'text'], ['QUERY', e.query, 'sql'], ['CONTEXT', e.context, 'text'],
+    ['STATEMENT', e.statement, 'sql'],
+  ];
+  for (const [label, text, lang] of parts) {
+    if (text === undefined || text === '') continue;
+    out.push('', `${label}:`, '', codeBlock(text, lang, maxBlock));
+  }
+  return out.join('\n');
+}
+
+/** The digest as GitHub-flavoured markdown for the job summary (it starts at a level-3 heading). */
+export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): string {
+  const top = opts.topMessages ?? 10;
+  const maxMessage = opts.maxMessage ?? 300;
+  const maxBlock = opts.maxBlock ?? 2000;
+  const c = digest.bySeverity;
+  const errors = (c.ERROR ?? 0) + (c.FATAL ?? 0) + (c.PANIC ?? 0);
+  const out: string[] = ['### What the PostgreSQL logs say', ''];
+
+  const window = digest.since !== undefined ? ` since ${formatTime(digest.since)}` : '';
+  const fileWord = plural(digest.files.length, 'file');
+  if (digest.entries === 0) out.push(`No log entries${window} in ${fileWord}.`);
+  else if (errors === 0) out.push(`No errors${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
+  else {
+    const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${c[s]} ${s}**`).join(', ');
+    out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);
+  }
+  const fe = digest.firstError;
+  if (fe !== undefined) {
+    out.push('', `First error: ${formatTime(fe.time, true)} **${fe.severity}** ${escapeInline(fe.message, maxMessage)} (${escapeInline(`${fe.file}:${fe.line}`, 200)})`);
+  }
+
+  const notes: string[] = [];
+  if (digest.untimed > 0) {
+    const what = severityCounts(digest.untimedBySeverity);
+    notes.push(digest.since !== undefined
+      ? `${plural(digest.untimed, 'entry', 'entries')} had no readable time and could not be placed in the window, so they are not counted above (${what}).`
+      : `${plural(digest.untimed, 'entry', 'entries')} had no readable time (${what}).`);
+  }
+  if (digest.beforeWindow > 0) notes.push(`${plural(digest.beforeWindow, 'entry', 'entries')} before ${formatTime(digest.since)} not counted.`);
+  if (digest.unparsedLines > 0) notes.push(`${plural(digest.unparsedLines, 'line')} could not be read as PostgreSQL log lines (see Files).`);
+  if (digest.truncatedLines > 0) notes.push(`${plural(digest.truncatedLines, 'line')} or fields were too long and were cut.`);
+  const zones = [...new Set(digest.files.flatMap((f) => f.unknownZones))];
+  if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
+  const failed = digest.files.filter((f) => f.error !== undefined);
+  for (const f of failed) notes.push(`${escapeInline(f.name, 200)} could not be read to the end: ${escapeInline(f.error ?? '', 300)}`);
+  if (digest.overflowMessages > 0) notes.push(`${plural(digest.overflowMessages, 'error')} with yet more distinct messages are counted but not listed.`);
+  if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
+
+  const sevRows = SEVERITY_ORDER.filter((s) => ALWAYS.has(s) || (c[s] ?? 0) > 0);
+  out.push('', '| Severity | Entries |', '|---|--:|', ...sevRows.map((s) => `| ${s} | ${(c[s] ?? 0).toLocaleString('en')} |`));
+
+  if (digest.messages.length > 0) {
+    const shown = digest.messages.slice(0, top);
+    out.push('', `#### Most frequent errors${digest.messages.length > shown.length ? ` (${shown.length} of ${digest.messages.length} distinct)` : ''}`, '');
+    out.push('| Severity | Count | First seen | Last seen | Message |', '|---|--:|---|---|---|');
+    for (const g of shown) {
+      out.push(`| ${g.severity} | ${g.count.toLocaleString('en')} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(groupText(g), maxMessage)} |`);
+    }
+  }
+
+  if (digest.recent.length > 0) {
+    out.push('', `<details><summary>Last ${plural(digest.recent.length, 'entry', 'entries')} (warnings and errors), with DETAIL, HINT and STATEMENT</summary>`, '');
+    for (const e of digest.recent) out.push(entryBlock(e, maxMessage, maxBlock), '', '---', '');
+    out.pop();
+    out.pop();
+    out.push('', '</details>');
+  }
+
+  if (digest.files.length > 0) {
+    out.push('', '<details><summary>Files</summary>', '');
+    out.push('| File | Format | Size | Entries | First entry | Last entry | Unparsed lines | Cut lines |', '|---|---|--:|--:|---|---|--:|--:|');
+    for (const f of digest.files) {
+      out.push(`| ${escapeInline(f.name, 200)}${f.error !== undefined ? ' (read error)' : ''} | ${f.format}${f.compressed ? ' (gzip)' : ''} | ${formatSize(f.size)} | ${f.entries.toLocaleString('en')} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${f.unparsedLines.toLocaleString('en')} | ${f.truncatedLines.toLocaleString('en')} |`);
+    }
+    const samples = digest.files.flatMap((f) => f.unparsedSamples.map((s) => `${f.name}:${s.line}: ${s.text}`)).slice(0, 5);
+    if (samples.length > 0) out.push('', 'Lines not understood (first few):', '', codeBlock(samples.join('\n'), 'text', maxBlock));
+    out.push('', '</details>');
+  }
+  return out.join('\n') + '\n';
+}
+
+/** One line, no control characters, at most `max` characters: annotation text is plain. */
+function plain(s: string, max: number): string {
+  return cut(s.replace(/\s*(\r\n|\r|\n)\s*/g, ' ').replace(CONTROL, '\ufffd'), max);
+}
+
+function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
+  const times = g.count > 1 ? ` ×${g.count}` : '';
+  const title = plain(`PostgreSQL ${g.severity}${times}: ${groupText(g)}`, 200);
+  const e = g.example;
+  const lines: string[] = [];
+  lines.push(g.uniform ? plain(e.message, 500) : `For example: ${plain(e.message, 500)}`);
+  if (e.detail !== undefined) lines.push(`DETAIL: ${plain(e.detail, 500)}`);
+  if (e.hint !== undefined) lines.push(`HINT: ${plain(e.hint, 300)}`);
+  if (e.statement !== undefined) lines.push(`STATEMENT: ${plain(e.statement, 500)}`);
+  const seen = g.count > 1
+    ? `Seen ${g.count} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
+    : `Seen at ${formatTime(g.firstSeen)}`;
+  const who = e.user !== undefined || e.database !== undefined ? ` (${e.user ?? ''}@${e.database ?? ''})` : '';
+  lines.push(`${seen}${plain(who, 120)}; ${g.count > 1 ? 'first in' : 'in'} ${plain(`${e.file}:${e.line}`, 200)}.`);
+  return { level, title, message: lines.join('\n') };
+}
+
+/**
+ * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct
+ * ERROR message, errors first (PANIC before FATAL, then by count), at most `cap` in all.
+ */
+export function annotationsFor(digest: Digest, cap = 10): Annotation[] {
+  const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
+  // digest.messages is ranked by count already; a stable sort keeps that order within a severity.
+  const ordered = [...digest.messages].sort((a, b) => rank(a) - rank(b));
+  const out: Annotation[] = [];
+  for (const g of ordered) {
+    if (out.length >= cap) break;
+    out.push(annotation(g, g.severity === 'ERROR' ? 'warning' : 'error'));
+  }
+  return out;
+}
