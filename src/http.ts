@@ -35,6 +35,8 @@ export interface TransportOptions {
    * would follow. Downloads carry no credentials in headers and may follow redirects.
    */
   followRedirects: boolean;
+  /** Told of each request (method and URL without its query) and its status, for debug logging. */
+  debug?: (line: string) => void;
 }
 
 export function createHttpTransport(opts: TransportOptions): HttpTransport {
@@ -49,6 +51,7 @@ export function createHttpTransport(opts: TransportOptions): HttpTransport {
     async request(method, url, headers, body) {
       try {
         const res = await client.request(method, url.href, body ?? null, headers);
+        opts.debug?.(`${method} ${redactUrl(url)} -> ${res.message.statusCode ?? 0}`);
         return { status: res.message.statusCode ?? 0, headers: res.message.headers, body: res.message };
       } catch (e) {
         throw toNetworkError(e, url);

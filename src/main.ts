@@ -62,8 +62,8 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
   }
 
   const transports = deps.transports ?? {
-    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 30_000, followRedirects: false }),
-    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 60_000, followRedirects: true }),
+    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 30_000, followRedirects: false, debug: core.debug }),
+    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 60_000, followRedirects: true, debug: core.debug }),
   };
   const report = newReport(config.outputDir);
   let error: unknown;
