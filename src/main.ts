@@ -7,6 +7,7 @@ import { Redactor } from './redact.ts';
 import { collect, newReport, type Report } from './pipeline.ts';
 import { createArtifactUploader } from './artifact.ts';
 import { renderSummary } from './summary.ts';
+import { annotationsFor, renderDigestMarkdown } from './insight/render.ts';
 import { tokenAuthorizer } from './auth.ts';
 import { CancelledError, errorMessage } from './errors.ts';
 import type { Logger } from './ports.ts';
@@ -115,7 +116,21 @@ async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, re
   core.setOutput('artifact-url', url ?? '');
   core.setOutput('artifact-digest', report.artifact?.digest ?? '');
 
-  const markdown = renderSummary({ instanceId: config.instanceId, report, artifactUrl: url, digestMarkdown: '', error, cancelled });
+  const d = report.digest;
+  core.setOutput('error-count', String(d?.bySeverity.ERROR ?? 0));
+  core.setOutput('fatal-count', String(d?.bySeverity.FATAL ?? 0));
+  core.setOutput('panic-count', String(d?.bySeverity.PANIC ?? 0));
+  core.setOutput('first-error', d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '');
+  if (d) {
+    for (const a of annotationsFor(d, config.maxAnnotations)) {
+      const props = { title: redactor.redact(a.title) };
+      if (a.level === 'error') core.error(redactor.redact(a.message), props);
+      else core.warning(redactor.redact(a.message), props);
+    }
+  }
+
+  const digestMarkdown = d ? renderDigestMarkdown(d) : '';
+  const markdown = renderSummary({ instanceId: config.instanceId, report, artifactUrl: url, digestMarkdown, error, cancelled });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();

@@ -14,6 +14,7 @@ import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
 import { mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
+import { digestFiles, type Digest } from './insight/digest.ts';
 
 export interface Deps {
   /** For the RDS API. */
@@ -54,10 +55,12 @@ export interface Report {
   missing: MissingFile[];
   artifact: (UploadedArtifact & { name: string }) | undefined;
   outputDir: string;
+  /** What the logs say; undefined when there were no files or they could not be read. */
+  digest: Digest | undefined;
 }
 
 export function newReport(outputDir: string): Report {
-  return { status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir };
+  return { status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined };
 }
 
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
@@ -154,6 +157,22 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }
   });
   report.files.sort((a, b) => a.name.localeCompare(b.name));
+
+  if (report.files.length > 0) {
+    await logger.group('Reading the logs', async () => {
+      try {
+        // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
+        report.digest = await digestFiles(report.files, { since: config.since, recent: config.recentEntries });
+        const d = report.digest;
+        logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
+        if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
+        if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
+      } catch (e) {
+        // The files are what matters; a digest that fails must not cost the user the artifact.
+        logger.warning(`could not read the logs for the summary: ${errorMessage(e)}`);
+      }
+    });
+  }
 
   if (config.upload && report.files.length > 0) {
     await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
