@@ -172,9 +172,9 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.recent.length > 0) {
     out.push('', `<details><summary>Last ${plural(digest.recent.length, 'entry', 'entries')} (warnings and errors), with DETAIL, HINT and STATEMENT</summary>`, '');
     for (const e of digest.recent) out.push(entryBlock(e, maxMessage, maxBlock), '', '---', '');
-    out.pop();
-    out.pop();
-    out.push('', '</details>');
+    out.pop(); // the last separator's blank line
+    out.pop(); // and the separator
+    out.push('</details>');
   }
 
   if (digest.files.length > 0) {
