@@ -118,12 +118,16 @@ async function transferOnce(fileName: string, url: URL, fh: FileHandle, state: {
   const counter = new ByteCounter(start, total, o.stallMs, () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${o.stallMs / 1000}s`)), o.onProgress);
   const onAbort = () => res.body.destroy(new CancelledError());
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const sink = fhWriteStream(fh, start);
+  // Resume from what reached the file, not from what was received: bytes still buffered between the counter
+  // and the file are lost when the pipeline fails, and resuming past them left a hole of zeros.
+  const disk = { pos: start, inflight: Promise.resolve() as Promise<unknown> };
+  const sink = fhWriteStream(fh, disk);
   try {
     await pipeline(res.body, counter, sink);
   } catch (e) {
     if (o.signal?.aborted) throw new CancelledError();
-    state.written = start + counter.received;
+    await disk.inflight.catch(() => {});
+    state.written = disk.pos;
     if (e instanceof NetworkError) throw e;
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new Error(`writing '${fileName}' failed: the disk is full (${err.code})`);
@@ -132,7 +136,7 @@ async function transferOnce(fileName: string, url: URL, fh: FileHandle, state: {
     counter.stop();
     o.signal?.removeEventListener('abort', onAbort);
   }
-  state.written = start + counter.received;
+  state.written = disk.pos;
   if (total !== undefined && state.written !== total) {
     throw new NetworkError('EPREMATURE', url, `transfer ended after ${state.written} of ${total} bytes`);
   }
@@ -142,16 +146,15 @@ async function transferOnce(fileName: string, url: URL, fh: FileHandle, state: {
  * Writes at explicit positions through a handle it does not own: a retry goes on through the same handle.
  * (FileHandle.createWriteStream with autoClose off keeps a reference that makes close() wait forever.)
  */
-function fhWriteStream(fh: FileHandle, start: number): Writable {
-  let pos = start;
+function fhWriteStream(fh: FileHandle, disk: { pos: number; inflight: Promise<unknown> }): Writable {
   return new Writable({
     highWaterMark: WRITE_BUFFER,
     writev(chunks, cb) {
       const bufs = chunks.map((c) => c.chunk as Buffer);
       const n = bufs.reduce((a, b) => a + b.length, 0);
-      fh.writev(bufs, pos).then(({ bytesWritten }) => {
+      disk.inflight = fh.writev(bufs, disk.pos).then(({ bytesWritten }) => {
         if (bytesWritten !== n) return cb(new Error(`short write (${bytesWritten} of ${n} bytes)`));
-        pos += n;
+        disk.pos += n;
         cb();
       }, cb);
     },
