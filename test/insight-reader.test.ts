@@ -303,6 +303,23 @@ describe('grouping, unparsed and odd lines', () => {
     assert.equal(entries[1]!.message, 'next');
   });
 
+  test('a byte order mark does not hide the first line', async () => {
+    const { entries } = await readAll(tmpFile('bom.csv', '\ufeff' + readFileSync(fixture('csvlog.csv'), 'utf8')));
+    assert.ok(entries[0]!.time instanceof Date);
+    assert.equal(entries[0]!.line, 1);
+  });
+
+  test('stopping early closes the file; a cut gzip file fails after what it could read', async () => {
+    for await (const e of readEntries(fixture('stderr-rds-prefix.log'))) {
+      assert.equal(e.severity, 'LOG');
+      break;
+    }
+    const gz = gzipSync(readFileSync(fixture('stderr-rds-prefix.log')));
+    const path = tmpFile('cut.log.gz', gz.subarray(0, gz.length >> 1));
+    const seen: LogEntry[] = [];
+    await assert.rejects(async () => { for await (const e of readEntries(path)) seen.push(e); }, /unexpected end of file/);
+  });
+
   test('gzip-compressed files are read', async () => {
     const text = readFileSync(fixture('stderr-rds-prefix.log'));
     const path = tmpFile('postgresql.log.gz', gzipSync(text));

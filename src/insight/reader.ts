@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 
 export type MainSeverity =
@@ -809,9 +810,9 @@ export async function* readEntryBatches(path: string, opts: ReadOptions = {}): A
   const raw = createReadStream(path, { highWaterMark: CHUNK });
   let src: Readable = raw;
   if (stats.compressed) {
-    const gz = createGunzip({ chunkSize: CHUNK });
-    raw.on('error', (err) => gz.destroy(err));
-    src = raw.pipe(gz);
+    // pipeline: an error on either side destroys both; so does stopping early. Errors surface
+    // through the iteration of the gunzip stream below.
+    src = pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {});
   }
 
   let parser: BaseParser | undefined = opts.format !== undefined ? makeParser(opts.format, name, stats, maxLen) : undefined;
@@ -831,6 +832,7 @@ export async function* readEntryBatches(path: string, opts: ReadOptions = {}): A
 
   const onLine = (text: string, truncated: boolean, droppedQuotes: number): void => {
     lineNo++;
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark
     if (truncated) stats.truncatedLines++;
     if (parser !== undefined) {
       parser.line(text, lineNo, truncated, droppedQuotes);
@@ -838,7 +840,7 @@ export async function* readEntryBatches(path: string, opts: ReadOptions = {}): A
     }
     held!.push([text, lineNo, truncated, droppedQuotes]);
     if (text.length === 0) return;
-    const f = detectLineFormat(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    const f = detectLineFormat(text);
     if (f !== undefined) parser = decide(f);
     else if (++heldNonEmpty >= DETECT_LINES) parser = decide(formatFromName(name));
   };
@@ -932,19 +934,27 @@ export async function* readEntryBatches(path: string, opts: ReadOptions = {}): A
  */
 export async function* readEntries(path: string, opts: ReadOptions = {}): AsyncGenerator<LogEntry, ReaderStats, undefined> {
   const gen = readEntryBatches(path, opts);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return r.value;
-    for (const e of r.value) yield e;
+  let done = false;
+  try {
+    for (;;) {
+      const r = await gen.next();
+      if (r.done === true) {
+        done = true;
+        return r.value;
+      }
+      for (const e of r.value) yield e;
+    }
+  } finally {
+    // The caller stopped early (break, throw): close the file now rather than at garbage collection.
+    if (!done) await gen.return(opts.stats ?? newStats(path, opts.name));
   }
 }
 
 /** Calls onEntry for every entry of the file; resolves to the file's statistics. The fast path. */
 export async function scanEntries(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReaderStats> {
-  const gen = readEntryBatches(path, opts);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return r.value;
-    for (const e of r.value) onEntry(e);
+  const stats = opts.stats ?? newStats(path, opts.name);
+  for await (const batch of readEntryBatches(path, { ...opts, stats })) {
+    for (let i = 0; i < batch.length; i++) onEntry(batch[i]!);
   }
+  return stats;
 }
