@@ -294,7 +294,7 @@ describe('grouping, unparsed and odd lines', () => {
 
   test('a multi-byte character split across read chunks survives', async () => {
     const head = '2024-05-01 10:00:00 UTC [1] LOG:  ';
-    // Put "é" (2 bytes) and "€" (3 bytes) across the 1 MiB chunk boundary.
+    // Put "é" (2 bytes) and "€" (3 bytes) across byte 1 MiB: a read chunk boundary (any power of two up to 1 MiB).
     const fill = 'a'.repeat((1 << 20) - Buffer.byteLength(head) - 1);
     const text = `${head}${fill}é€ end\n${head}next\n`;
     const { entries } = await readAll(tmpFile('utf8.log', text), { maxLineLength: 2 << 20 });

@@ -83,7 +83,9 @@ export interface ReadOptions {
 }
 
 export const DEFAULT_MAX_LINE = 64 * 1024;
-const CHUNK = 1 << 20;
+// 64 KiB reads measured fastest and flattest: each batch of entries dies young (a 1 MiB chunk's
+// batch survives into the old generation: 25% slower, 2.5x the peak RSS on the 1 GiB bench).
+const CHUNK = 1 << 16;
 const SAMPLES = 5;
 const SAMPLE_LEN = 200;
 /** Lines looked at to decide the format before falling back to the file name. */
@@ -761,7 +763,7 @@ function makeParser(format: LogFormat, file: string, stats: ReaderStats, maxLen:
 }
 
 /**
- * A copy of `s` that does not keep a larger string alive. Slices of a 1 MiB chunk share its
+ * A copy of `s` that does not keep a larger string alive. Slices of a read chunk share its
  * memory; whatever outlives the chunk (samples, digests, the recent ring) must be detached.
  */
 export function detach(s: string): string {
