@@ -92,9 +92,12 @@ function formatSize(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** The text a message group is shown with: its own message when all occurrences are alike. */
+/**
+ * The text a message group is shown with: its own message when all occurrences are alike (without
+ * stderr's ` at character N`, which means nothing without the statement), else the normalised key.
+ */
 function groupText(g: MessageGroup): string {
-  return g.uniform ? g.example.message : g.key;
+  return g.uniform ? g.example.message.replace(/ at character \d+$/, '') : g.key;
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
