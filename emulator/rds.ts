@@ -252,7 +252,10 @@ export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsE
     }
 
     const fault = take(fileFaults.get(file.name) ?? []);
-    if (fault?.kind === 'status') return obsError(res, fault.status, fault.status === 403 ? 'AccessDenied' : 'InternalError', fault.body ?? 'fault');
+    if (fault?.kind === 'status') {
+      const code = fault.status === 403 ? 'AccessDenied' : fault.status === 404 ? 'NoSuchKey' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+      return obsError(res, fault.status, code, fault.body ?? 'fault');
+    }
 
     const size = sizeOf(file);
     let start = 0;

@@ -46,7 +46,8 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
               `an artifact named '${name}' already exists in this workflow run. Set 'overwrite: true' to replace it, or choose another 'artifact-name' (e.g. add \${{ strategy.job-index }} in matrix jobs)`,
             );
           }
-          const code = (e as { code?: string })?.code;
+          // The client wraps its NetworkError ("Failed to CreateArtifact: Unable to make request: ECONNRESET").
+          const code = (e as { code?: string })?.code ?? NETWORK_CODES.find((c) => msg.includes(c));
           if (code && NETWORK_CODES.includes(code) && attempt < ATTEMPTS) {
             logger.info(`artifact upload: attempt ${attempt} failed (${code}); retrying in ${attempt * 2}s`);
             await clock.sleep(attempt * 2_000);

@@ -24,6 +24,8 @@ export interface Config {
   endpoint: URL;
   pollIntervalMs: number;
   timeoutMs: number;
+  /** A request that gets no data for this long is aborted (and retried). */
+  requestTimeoutMs: number;
   outputDir: string;
   artifactName: string;
   upload: boolean;
@@ -59,6 +61,8 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
     throw new InputError('poll-interval', `must not be longer than 'timeout' (${get('timeout') || '10m'})`);
   }
 
+  const requestTimeoutMs = duration(get, 'request-timeout', '30s', 1_000, 10 * 60_000);
+
   const runnerTemp = env['RUNNER_TEMP'] || tmpdir();
   const outputDirRaw = get('output-dir');
   const outputDir = outputDirRaw
@@ -83,6 +87,7 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
     endpoint,
     pollIntervalMs,
     timeoutMs,
+    requestTimeoutMs,
     outputDir,
     artifactName,
     upload: boolean(get, 'upload', true),

@@ -23,6 +23,15 @@ export interface RunDeps {
   transports: { api: HttpTransport; files: HttpTransport } | undefined;
 }
 
+const CANCEL_GRACE_MS = 1_000;
+
+/** Resolves to a CancelledError `graceMs` after the signal aborts; never otherwise (and holds no timer). */
+function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<CancelledError> {
+  return new Promise((resolve) => {
+    signal?.addEventListener('abort', () => setTimeout(() => resolve(new CancelledError()), graceMs), { once: true });
+  });
+}
+
 const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
 
 export const actionsLogger: Logger = {
@@ -63,30 +72,28 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
   }
 
   const transports = deps.transports ?? {
-    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 30_000, followRedirects: false, debug: core.debug }),
-    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: 60_000, followRedirects: true, debug: core.debug }),
+    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug }),
+    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug }),
   };
   const report = newReport(config.outputDir);
-  let error: unknown;
-  try {
-    await collect(config, {
-      api: transports.api,
-      files: transports.files,
-      authorize: tokenAuthorizer(config.auth.token),
-      clock: deps.clock,
-      logger: actionsLogger,
-      redactor,
-      uploader: createArtifactUploader(actionsLogger, deps.clock),
-      signal: deps.signal,
-      random: deps.random,
-    }, report);
-  } catch (e) {
-    error = e;
-  } finally {
-    if (!deps.transports) {
-      transports.api.close();
-      transports.files.close();
-    }
+  const work = collect(config, {
+    api: transports.api,
+    files: transports.files,
+    authorize: tokenAuthorizer(config.auth.token),
+    clock: deps.clock,
+    logger: actionsLogger,
+    redactor,
+    uploader: createArtifactUploader(actionsLogger, deps.clock),
+    signal: deps.signal,
+    random: deps.random,
+    stallMs: config.requestTimeoutMs,
+  }, report).then(() => undefined, (e: unknown) => e);
+  // On cancellation, what is in flight gets a moment to clean up (part files), then the summary is written
+  // from what the report holds: a request that cannot be aborted must not hold the step past the runner's kill.
+  const error = await Promise.race([work, afterAbort(deps.signal, CANCEL_GRACE_MS)]);
+  if (!deps.transports) {
+    transports.api.close();
+    transports.files.close();
   }
 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;

@@ -138,7 +138,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           expired.push(p);
         } else {
           const reason = deps.redactor.redact(errorMessage(r.reason));
-          logger.error(`✗ ${p.item.fileName}: ${reason}`);
+          // A line, not an annotation: the step's one error (IncompleteError) names every missing file.
+          logger.info(`✗ ${p.item.fileName}: ${reason}`);
           report.missing.push({ apiName: p.item.fileName, reason });
         }
       });

@@ -1,0 +1,107 @@
+// The fault-injection table: each row a fault and the outcome the action guarantees. Run by
+// test/faults.test.ts; README's "Reliability" section lists the rows (checked by that test).
+import assert from 'node:assert/strict';
+import type { ActionRun, Rig } from './harness.ts';
+import type { EmulatorFile, RdsEmulatorOptions } from '../../emulator/rds.ts';
+
+export const MiB = 1024 * 1024;
+export const FILES: EmulatorFile[] = [
+  { name: 'postgresql-2026-11-28_080000.log', size: 2 * MiB + 123 },
+  { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [7] ERROR:  relation "orders" does not exist\n'.repeat(500)) },
+];
+export const BIG = FILES[0]!.name;
+
+export interface Scenario {
+  fault: string;
+  /** transient: the run succeeds and every byte arrives; permanent: it fails fast with the cause named. */
+  kind: 'transient' | 'permanent';
+  emulator?: RdsEmulatorOptions;
+  inputs?: Record<string, string>;
+  setup?: (rig: Rig) => void | Promise<void>;
+  /** For permanent faults: the error the step reports. */
+  error?: RegExp;
+  check?: (rig: Rig, r: ActionRun) => void | Promise<void>;
+}
+
+const apiError = (status: number, code: string, msg: string, headers: Record<string, string> = {}) =>
+  ({ kind: 'status' as const, status, body: { error_code: code, error_msg: msg }, headers });
+
+export const scenarios: Scenario[] = [
+  // The RDS API, transient
+  { fault: 'API answers 500 once', kind: 'transient', setup: (r) => r.rds.failApi(apiError(500, 'DBS.108000', 'System error.')) },
+  { fault: 'API answers 502 and 504', kind: 'transient', setup: (r) => { r.rds.failApi({ kind: 'raw', status: 502, body: '<html>Bad Gateway</html>' }); r.rds.failApi({ kind: 'raw', status: 504, body: '' }); } },
+  { fault: 'API answers 503 with Retry-After in seconds', kind: 'transient', setup: (r) => r.rds.failApi(apiError(503, 'DBS.108000', 'busy', { 'Retry-After': '2' })),
+    check: (rig) => { const [a, b] = rig.rds.apiRequests; assert.ok(b!.at - a!.at >= 1900, 'waited as asked'); } },
+  { fault: 'API answers 429 with Retry-After as an HTTP date', kind: 'transient', setup: (r) => r.rds.failApi(apiError(429, 'APIG.0308', 'The request is throttled.', { 'Retry-After': new Date(Date.now() + 2000).toUTCString() })) },
+  { fault: 'API answers 408', kind: 'transient', setup: (r) => r.rds.failApi(apiError(408, 'APIG.0201', 'Request timeout.')) },
+  { fault: 'API answers 409 DBS.200011 (another operation in progress)', kind: 'transient', setup: (r) => r.rds.failApi(apiError(409, 'DBS.200011', 'Another operation is being performed on the DB instance.')) },
+  { fault: 'API answers 409 DBS.201202', kind: 'transient', setup: (r) => r.rds.failApi(apiError(409, 'DBS.201202', 'Operation conflict.')) },
+  { fault: 'API resets the connection', kind: 'transient', setup: (r) => r.rds.failApi({ kind: 'reset' }, 2) },
+  { fault: 'API answers 200 with an empty body', kind: 'transient', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '' }) },
+  { fault: 'API answers 200 with cut-off JSON', kind: 'transient', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"list":[{"file_na' }) },
+  { fault: 'API does not answer at all (socket timeout)', kind: 'transient', inputs: { 'request-timeout': '1s' }, setup: (r) => r.rds.failApi({ kind: 'hang' }) },
+  // Downloads, transient
+  { fault: 'download reset mid-file', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'reset-after', bytes: 700_000 }),
+    check: (rig) => assert.ok(rig.rds.fileRequests.some((q) => /^bytes=[1-9]\d*-$/.test(q.headers.range ?? '')), 'resumed with Range') },
+  { fault: 'download reset twice, resumed each time', kind: 'transient', setup: (r) => { r.rds.failFile(BIG, { kind: 'reset-after', bytes: 300_000 }); r.rds.failFile(BIG, { kind: 'reset-after', bytes: 300_000 }); } },
+  { fault: 'download reset, then the server ignores Range', kind: 'transient', setup: (r) => { r.rds.failFile(BIG, { kind: 'reset-after', bytes: 500_000 }); r.rds.failFile(BIG, { kind: 'ignore-range' }); } },
+  { fault: 'download ends early but cleanly (short body)', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'short', bytes: 1_000_000 }) },
+  { fault: 'download stalls mid-file', kind: 'transient', inputs: { 'request-timeout': '1s' }, setup: (r) => r.rds.failFile(BIG, { kind: 'stall-after', bytes: 400_000 }) },
+  { fault: 'download answers 503 once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 503 }) },
+  { fault: 'download answers 500 twice', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500 }, 2) },
+  { fault: 'download link expired: fresh links are asked for once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 403, body: 'Request has expired' }),
+    check: (rig) => assert.equal(rig.rds.apiRequests.length, 3, 'CREATING, FINISH, then FINISH again for fresh links') },
+  { fault: 'download trickles slowly', kind: 'transient', emulator: { files: [{ name: 'slow.log', size: 200_000 }] }, setup: (r) => r.rds.failFile('slow.log', { kind: 'slow', bytesPer10ms: 8_000 }) },
+  // Artifact service, transient
+  { fault: 'artifact service answers 500 on CreateArtifact once', kind: 'transient', setup: (r) => r.artifacts.failNext('CreateArtifact', 500) },
+  { fault: 'artifact service resets the connection on CreateArtifact', kind: 'transient', setup: (r) => r.artifacts.failNext('CreateArtifact', 0) },
+  { fault: 'artifact block upload answers 500 once', kind: 'transient', setup: (r) => r.artifacts.failNext('UploadBlock', 500) },
+
+  // Permanent: fail fast, name the cause
+  { fault: 'API answers 401 (token expired)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(401, 'DBS.280056', 'The token is invalid or has expired.')), error: /HTTP 401 DBS\.280056: The token is invalid or has expired\. \(request id [0-9a-f]+\)/,
+    check: (rig) => assert.equal(rig.rds.apiRequests.length, 1, 'never retried') },
+  { fault: 'API answers 403 (not authorized)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(403, 'DBS.200010', 'Not authorized.')), error: /HTTP 403 DBS\.200010: Not authorized/ },
+  { fault: 'API answers 404 (no such instance)', kind: 'permanent', inputs: { 'instance-id': 'a0000000000000000000000000000000in03' }, error: /HTTP 404 DBS\.200002: The DB instance does not exist/ },
+  { fault: 'API answers 400 DBS.201014 (instance state)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(400, 'DBS.201014', 'The DB instance status does not allow this operation.')), error: /HTTP 400 DBS\.201014.*must be ACTIVE/ },
+  { fault: 'API redirects to another host', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 302, body: '', headers: { Location: `${r.rds.filesOrigin}/steal` } }), error: /HTTP 302/,
+    check: (rig) => assert.equal(rig.rds.fileRequests.length, 0, 'the redirect was not followed, so the token went nowhere else') },
+  { fault: 'API answers a body over 4 MiB', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: `{"status":"FINISH","list":[],"x":"${'a'.repeat(5 * MiB)}"}` }), error: /larger than 4194304 bytes/ },
+  { fault: "API's FINISH answer lacks 'list'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","count":1}' }), error: /status is FINISH but field 'list' is missing/ },
+  { fault: "API's item lacks 'file_name'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","list":[{"status":"SUCCESS","file_link":"x"}]}' }), error: /list\[0\]\.file_name is missing/ },
+  { fault: 'API keeps answering non-JSON', kind: 'permanent', inputs: { timeout: '4s' }, setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '<html>maintenance</html>' }, 100), error: /gave up after \d+ attempts.*not JSON/ },
+  { fault: 'API reports top-level FAILED', kind: 'permanent', emulator: { finalStatus: 'FAILED' }, error: /RDS could not prepare the error logs \(status FAILED/ },
+  { fault: 'a file is gone (404 NoSuchKey): the others are still kept', kind: 'permanent', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 404 }, 10), error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(.*HTTP 404 NoSuchKey/,
+    check: (rig, r) => {
+      assert.equal(r.outputs['file-count'], '1');
+      assert.equal(readZipNames(rig).join(), FILES[1]!.name, 'the complete file was uploaded, the missing one not');
+      assert.match(r.summary, /Not downloaded[\s\S]*postgresql-2026-11-28&#95;080000\.log/);
+    } },
+  { fault: 'links keep expiring, even fresh ones', kind: 'permanent', emulator: { linkTtlMs: -60_000 }, error: /link for 'postgresql-2026-11-28_080000\.log' was refused with HTTP 403/ },
+  { fault: 'artifact name already taken (409)', kind: 'permanent', inputs: { 'artifact-name': 'taken' },
+    setup: async (r) => { await r.run({ inputs: { 'artifact-name': 'taken' } }); r.rds.apiRequests.length = 0; r.rds.fileRequests.length = 0; },
+    error: /an artifact named 'taken' already exists in this workflow run\. Set 'overwrite: true'.*'artifact-name'/ },
+  { fault: 'artifact service refuses FinalizeArtifact (400)', kind: 'permanent', setup: (r) => r.artifacts.failNext('FinalizeArtifact', 400), error: /uploading artifact '.*' failed: .*400/ },
+];
+
+export function readZipNames(rig: Rig): string[] {
+  const art = rig.artifacts.artifacts().find((a) => a.finalized);
+  if (!art) return [];
+  // Local file headers: enough to list names without the test's zip reader.
+  const names: string[] = [];
+  for (let i = art.zip.indexOf(Buffer.from('PK\x01\x02', 'latin1')); i >= 0; i = art.zip.indexOf(Buffer.from('PK\x01\x02', 'latin1'), i + 4)) {
+    const len = art.zip.readUInt16LE(i + 28);
+    names.push(art.zip.subarray(i + 46, i + 46 + len).toString('utf8'));
+  }
+  return names.sort();
+}
+
+export function leaked(rig: Rig, r: ActionRun): string | undefined {
+  const seen = (r.log.replace(/^::add-mask::.*$/gm, '') + r.summary + JSON.stringify(r.outputs));
+  if (seen.includes(rig.rds.token)) return 'the token';
+  for (const q of rig.rds.fileRequests) {
+    const sig = new URL(q.path, 'http://x').searchParams.get('Signature');
+    if (sig && (seen.includes(sig) || seen.includes(encodeURIComponent(sig)))) return 'a link signature';
+  }
+  return undefined;
+}
+
