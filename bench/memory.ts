@@ -14,7 +14,7 @@ export interface MemoryFigure {
   seconds: number;
 }
 
-export async function measureMemory(mib: number, upload: boolean): Promise<MemoryFigure> {
+export async function measureMemory(mib: number, upload: boolean, compressionLevel = 1): Promise<MemoryFigure> {
   const rds = await startRdsEmulator({ files: [{ name: 'postgresql-big.log', size: mib * 1024 * 1024 }], creatingCalls: 0 });
   const artifacts = await startArtifactService();
   const probeDir = await mkdtemp(join(tmpdir(), 'rss-'));
@@ -23,7 +23,7 @@ export async function measureMemory(mib: number, upload: boolean): Promise<Memor
     const run = await runAction({
       inputs: {
         'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url,
-        'poll-interval': '1s', upload: String(upload), 'compression-level': '1',
+        'poll-interval': '1s', upload: String(upload), 'compression-level': String(compressionLevel),
       },
       env: { ...artifacts.env, RSS_PROBE_FILE: probe, NODE_OPTIONS: `--import=${join(ROOT, 'bench/rss-probe.mjs')}` },
       timeoutMs: 600_000,

@@ -1,7 +1,7 @@
 // Streams one pre-signed link to disk: never the whole file in memory, never a short file reported as complete.
 import { constants } from 'node:fs';
 import { link, open, unlink, type FileHandle } from 'node:fs/promises';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CancelledError, ResponseError } from './errors.ts';
 import { header, NetworkError, readText, type HttpTransport } from './http.ts';
@@ -52,7 +52,7 @@ export interface Downloaded {
   retries: number;
 }
 
-const WRITE_BUFFER = 256 * 1024;
+const WRITE_BUFFER = 1024 * 1024;
 
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
@@ -68,7 +68,6 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
       attempts++;
       await transferOnce(fileName, url, fh, state, o);
     }, { ...o.retry, signal: o.signal });
-    await fh.sync();
     await fh.close();
     await link(partPath, finalPath); // fails if the name exists, unlike rename
     await unlink(partPath);
@@ -115,65 +114,53 @@ async function transferOnce(fileName: string, url: URL, fh: FileHandle, state: {
     throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: code, requestId: header(res, 'x-obs-request-id') ?? header(res, 'x-request-id') });
   }
 
-  const counter = new ByteCounter(start, total, o.stallMs, () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${o.stallMs / 1000}s`)), o.onProgress);
+  // Resume from what reached the file, not from what was received: bytes still buffered on the way to the
+  // file are lost when the transfer fails, and resuming past them would leave a hole of zeros.
+  const sink = new FileSink(fh, start, total, o.stallMs, () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${o.stallMs / 1000}s`)), o.onProgress);
   const onAbort = () => res.body.destroy(new CancelledError());
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  // Resume from what reached the file, not from what was received: bytes still buffered between the counter
-  // and the file are lost when the pipeline fails, and resuming past them left a hole of zeros.
-  const disk = { pos: start, inflight: Promise.resolve() as Promise<unknown> };
-  const sink = fhWriteStream(fh, disk);
   try {
-    await pipeline(res.body, counter, sink);
+    await pipeline(res.body, sink);
   } catch (e) {
     if (o.signal?.aborted) throw new CancelledError();
-    await disk.inflight.catch(() => {});
-    state.written = disk.pos;
+    await sink.settled();
+    state.written = sink.pos;
     if (e instanceof NetworkError) throw e;
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new Error(`writing '${fileName}' failed: the disk is full (${err.code})`);
     throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${state.written} bytes (${err.code ?? err.message})`);
   } finally {
-    counter.stop();
+    sink.stop();
     o.signal?.removeEventListener('abort', onAbort);
   }
-  state.written = disk.pos;
+  state.written = sink.pos;
   if (total !== undefined && state.written !== total) {
     throw new NetworkError('EPREMATURE', url, `transfer ended after ${state.written} of ${total} bytes`);
   }
 }
 
 /**
- * Writes at explicit positions through a handle it does not own: a retry goes on through the same handle.
+ * The one stream stage between the socket and the file: writes batches at explicit positions through a handle it
+ * does not own (a retry goes on through the same handle), counts what reached the file, reports progress, and
+ * fires `onStall` when nothing arrives for `stallMs`. One stage, not a counting Transform plus a writer: each
+ * stage costs per-chunk work on a path that moves gigabytes.
  * (FileHandle.createWriteStream with autoClose off keeps a reference that makes close() wait forever.)
  */
-function fhWriteStream(fh: FileHandle, disk: { pos: number; inflight: Promise<unknown> }): Writable {
-  return new Writable({
-    highWaterMark: WRITE_BUFFER,
-    writev(chunks, cb) {
-      const bufs = chunks.map((c) => c.chunk as Buffer);
-      const n = bufs.reduce((a, b) => a + b.length, 0);
-      disk.inflight = fh.writev(bufs, disk.pos).then(({ bytesWritten }) => {
-        if (bytesWritten !== n) return cb(new Error(`short write (${bytesWritten} of ${n} bytes)`));
-        disk.pos += n;
-        cb();
-      }, cb);
-    },
-  });
-}
-
-/** Counts bytes, reports progress, and fires `onStall` when no chunk arrives for `stallMs`. */
-class ByteCounter extends Transform {
-  received = 0;
-  #start: number;
+class FileSink extends Writable {
+  /** File offset up to which bytes are on disk. */
+  pos: number;
+  #fh: FileHandle;
   #total: number | undefined;
   #stallMs: number;
   #onStall: () => void;
   #onProgress: ((bytes: number, total: number | undefined) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #inflight: Promise<unknown> = Promise.resolve();
 
-  constructor(start: number, total: number | undefined, stallMs: number, onStall: () => void, onProgress?: (bytes: number, total: number | undefined) => void) {
+  constructor(fh: FileHandle, start: number, total: number | undefined, stallMs: number, onStall: () => void, onProgress?: (bytes: number, total: number | undefined) => void) {
     super({ highWaterMark: WRITE_BUFFER });
-    this.#start = start;
+    this.#fh = fh;
+    this.pos = start;
     this.#total = total;
     this.#stallMs = stallMs;
     this.#onStall = onStall;
@@ -191,14 +178,25 @@ class ByteCounter extends Transform {
     clearTimeout(this.#timer);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.received += chunk.length;
-    this.#arm();
-    this.#onProgress?.(this.#start + this.received, this.#total);
-    cb(null, chunk);
+  /** Resolves once the write in flight (if any) has finished, so `pos` is final. */
+  settled(): Promise<void> {
+    return this.#inflight.then(() => undefined, () => undefined);
   }
 
-  override _flush(cb: TransformCallback): void {
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (error?: Error | null) => void): void {
+    this.#arm();
+    const bufs = chunks.map((c) => c.chunk);
+    let n = 0;
+    for (const b of bufs) n += b.length;
+    this.#inflight = this.#fh.writev(bufs, this.pos).then(({ bytesWritten }) => {
+      if (bytesWritten !== n) return cb(new Error(`short write (${bytesWritten} of ${n} bytes)`));
+      this.pos += n;
+      this.#onProgress?.(this.pos, this.#total);
+      cb();
+    }, cb);
+  }
+
+  override _final(cb: (error?: Error | null) => void): void {
     this.stop();
     cb();
   }

@@ -1,0 +1,289 @@
+// npm run bench: the action's figures, each measured side by side with its baseline in the same run, each the
+// median of several runs. Prints a table (figure, target, met) and writes the same as JSON to bench-results/.
+// Environment: BENCH_RUNS (default 3).
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../emulator/rds.ts';
+import { startArtifactService } from '../emulator/artifact-service.ts';
+import { ROOT, runAction } from '../emulator/runner.ts';
+import { measureMemory } from './memory.ts';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const MiB = 1024 * 1024;
+const PARALLEL = 4; // the action's default parallel-downloads
+
+interface Figure {
+  measurement: string;
+  figure: string;
+  value: number;
+  target: string;
+  met: boolean;
+  detail: string;
+}
+const figures: Figure[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  const t = performance.now();
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    c.on('close', (code) => resolve({ code, out, err, ms: performance.now() - t }));
+  });
+}
+
+async function links(rds: RdsEmulator): Promise<string[]> {
+  const res = await fetch(`${rds.url}/v3/${rds.projectId}/instances/${rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rds.token } });
+  const body = (await res.json()) as { status: string; list: Array<{ file_link: string }> };
+  if (body.status !== 'FINISH') throw new Error('emulator not ready');
+  return body.list.map((i) => i.file_link);
+}
+
+async function withEmulator<T>(o: RdsEmulatorOptions, fn: (rds: RdsEmulator) => Promise<T>): Promise<T> {
+  const rds = await startRdsEmulator({ creatingCalls: 0, ...o });
+  try {
+    return await fn(rds);
+  } finally {
+    await rds.close();
+  }
+}
+
+async function freshDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'bench-'));
+}
+
+async function actionDownload(rds: RdsEmulator, parallel: number): Promise<number> {
+  const dir = await freshDir();
+  try {
+    const r = await run(process.execPath, [join(ROOT, 'bench/fetch.ts'), dir, String(parallel), ...(await links(rds))]);
+    if (r.code !== 0) throw new Error(`bench/fetch.ts failed: ${r.err}`);
+    return Number(r.out.trim());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function curlDownload(rds: RdsEmulator): Promise<number> {
+  const dir = await freshDir();
+  try {
+    let total = 0;
+    for (const [i, link] of (await links(rds)).entries()) {
+      const r = await run('curl', ['-s', '-S', '-o', join(dir, `f${i}`), '-w', '%{time_total}', link]);
+      if (r.code !== 0) throw new Error(`curl failed: ${r.err}`);
+      total += Number(r.out) * 1000;
+    }
+    return total;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchDownloadOne(): Promise<void> {
+  const size = 1024 * MiB;
+  await withEmulator({ files: [{ name: 'one.log', size }] }, async (rds) => {
+    const action: number[] = [];
+    const curl: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      action.push(await actionDownload(rds, 1));
+      curl.push(await curlDownload(rds));
+    }
+    const ratio = median(curl) / median(action);
+    figures.push({
+      measurement: 'download: 1 GiB, action vs curl -o',
+      figure: `${ratio.toFixed(2)}× curl`,
+      value: ratio,
+      target: '≥ 0.95× curl',
+      met: ratio >= 0.95,
+      detail: `action ${(size / MiB / (median(action) / 1000)).toFixed(0)} MiB/s, curl ${(size / MiB / (median(curl) / 1000)).toFixed(0)} MiB/s`,
+    });
+  });
+}
+
+async function benchDownloadEight(): Promise<void> {
+  const perConnection = 200 * MiB;
+  const files = Array.from({ length: 8 }, (_, i) => ({ name: `part-${i}.log`, size: 128 * MiB }));
+  await withEmulator({ files, bytesPerSecondPerConnection: perConnection }, async (rds) => {
+    const action: number[] = [];
+    const loop: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      action.push(await actionDownload(rds, PARALLEL));
+      loop.push(await curlDownload(rds));
+    }
+    const ratio = median(loop) / median(action);
+    figures.push({
+      measurement: `download: 8 × 128 MiB, action (${PARALLEL} parallel) vs a sequential curl loop`,
+      figure: `${ratio.toFixed(2)}× the loop`,
+      value: ratio,
+      target: '≥ 1.5× the loop',
+      met: ratio >= 1.5,
+      detail: `action ${(median(action) / 1000).toFixed(2)} s, loop ${(median(loop) / 1000).toFixed(2)} s; each connection capped at ${perConnection / MiB} MiB/s, as object storage is per connection`,
+    });
+  });
+}
+
+async function benchMemory(): Promise<void> {
+  const small: number[] = [];
+  const big: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    small.push((await measureMemory(64, true, 0)).peakRssMiB);
+    big.push((await measureMemory(2048, true, 0)).peakRssMiB);
+  }
+  const ratio = median(big) / median(small);
+  figures.push({
+    measurement: 'memory: peak RSS of the action process, 2 GiB of logs (download, digest, upload)',
+    figure: `${median(big)} MiB`,
+    value: median(big),
+    target: '≤ 100 MiB',
+    met: median(big) <= 100,
+    detail: `runs: ${big.join(', ')} MiB`,
+  });
+  figures.push({
+    measurement: 'memory: peak RSS at 2 GiB / at 64 MiB',
+    figure: `${ratio.toFixed(2)}`,
+    value: ratio,
+    target: '≤ 1.3',
+    met: ratio <= 1.3,
+    detail: `64 MiB: ${median(small)} MiB (runs ${small.join(', ')})`,
+  });
+}
+
+async function benchPolling(): Promise<void> {
+  const readyAfterMs = 3_000;
+  const intervalMs = 1_000;
+  const late: number[] = [];
+  const calls: number[] = [];
+  let minGap = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    await withEmulator({ readyAfterMs, files: [{ name: 'a.log', size: 1024 }] }, async (rds) => {
+      const r = await runAction({ inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, 'poll-interval': '1s', upload: 'false' } });
+      if (r.code !== 0) throw new Error(r.log);
+      await rm(r.temp, { recursive: true, force: true });
+      const polls = rds.apiRequests.filter((q) => q.path.endsWith('/errorlog-download'));
+      const readyAt = polls[0]!.at + readyAfterMs;
+      late.push(polls[polls.length - 1]!.at - readyAt);
+      calls.push(polls.length);
+      for (let k = 1; k < polls.length; k++) minGap = Math.min(minGap, polls[k]!.at - polls[k - 1]!.at);
+    });
+  }
+  figures.push({
+    measurement: `polling: ready ${readyAfterMs / 1000} s after the first call, poll-interval 1s`,
+    figure: `noticed ${Math.round(median(late))} ms after`,
+    value: median(late),
+    target: '≤ one poll interval',
+    met: median(late) <= intervalMs,
+    detail: `${median(calls)} calls`,
+  });
+  const perMinute = 60_000 / minGap;
+  figures.push({
+    measurement: 'polling: API call rate (shortest gap between two calls)',
+    figure: `${Math.round(minGap)} ms (≤ ${Math.floor(perMinute)}/min)`,
+    value: perMinute,
+    target: '≤ 60 calls/min',
+    met: perMinute <= 60.5,
+    detail: 'retries keep at least 1 s between calls too (unit-tested under any failure)',
+  });
+}
+
+async function distSize(): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(join(ROOT, 'dist'), { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+  }
+  return total;
+}
+
+async function benchStartup(): Promise<void> {
+  const ms: number[] = [];
+  await withEmulator({ files: [] }, async (rds) => {
+    for (let i = 0; i < Math.max(RUNS, 5); i++) {
+      rds.apiRequests.length = 0;
+      const t0 = Date.now();
+      const r = await runAction({ inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, upload: 'false' } });
+      await rm(r.temp, { recursive: true, force: true });
+      ms.push(rds.apiRequests[0]!.at - t0);
+    }
+  });
+  figures.push({ measurement: 'start-up: process start to the first request', figure: `${median(ms)} ms`, value: median(ms), target: '≤ 150 ms', met: median(ms) <= 150, detail: `runs: ${ms.join(', ')} ms` });
+  const size = await distSize();
+  figures.push({ measurement: 'start-up: size of dist/ (code, source map, licences)', figure: `${(size / MiB).toFixed(2)} MiB`, value: size, target: '≤ 2 MiB', met: size <= 2 * MiB, detail: '' });
+}
+
+async function benchEndToEnd(): Promise<void> {
+  const size = 256 * MiB;
+  const readyAfterMs = 2_000;
+  const action: number[] = [];
+  const baseline: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await withEmulator({ readyAfterMs, files: [{ name: 'postgresql.log', size }] }, async (rds) => {
+      const artifacts = await startArtifactService();
+      try {
+        const r = await runAction({
+          inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, 'poll-interval': '1s' },
+          env: artifacts.env,
+          timeoutMs: 300_000,
+        });
+        if (r.code !== 0) throw new Error(r.log.slice(-2000));
+        await rm(r.temp, { recursive: true, force: true });
+        action.push(r.ms - readyAfterMs);
+
+        // Baseline: curl the same bytes, then upload them with the artifact client and nothing else.
+        const dir = await freshDir();
+        try {
+          const [link] = await links(rds);
+          const file = join(dir, 'postgresql.log');
+          const c = await run('curl', ['-s', '-S', '-o', file, link!]);
+          if (c.code !== 0) throw new Error(c.err);
+          const u = await run(process.execPath, [join(ROOT, 'bench/plain-upload.ts'), `plain-${i}`, dir, file], { ...process.env, ...artifacts.env });
+          if (u.code !== 0) throw new Error(u.err);
+          baseline.push(c.ms + u.ms);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      } finally {
+        await artifacts.close();
+      }
+    });
+  }
+  const ratio = median(action) / median(baseline);
+  figures.push({
+    measurement: 'end to end: 256 MiB, action wall time minus readiness vs curl + plain artifact upload',
+    figure: `${ratio.toFixed(2)}×`,
+    value: ratio,
+    target: '≤ 1.2×',
+    met: ratio <= 1.2,
+    detail: `action ${(median(action) / 1000).toFixed(2)} s (with the digest), baseline ${(median(baseline) / 1000).toFixed(2)} s`,
+  });
+}
+
+const started = Date.now();
+const only = process.argv.slice(2);
+const steps: Array<[string, () => Promise<void>]> = [
+  ['startup', benchStartup],
+  ['polling', benchPolling],
+  ['download-one', benchDownloadOne],
+  ['download-eight', benchDownloadEight],
+  ['memory', benchMemory],
+  ['end-to-end', benchEndToEnd],
+];
+for (const [name, step] of steps) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stderr.write(`bench: ${name}…\n`);
+  await step();
+}
+
+const lines = ['| Measurement | Figure | Target | Met | Detail |', '| --- | --- | --- | --- | --- |'];
+for (const f of figures) lines.push(`| ${f.measurement} | ${f.figure} | ${f.target} | ${f.met ? 'yes' : '**no**'} | ${f.detail} |`);
+process.stdout.write(`\n${lines.join('\n')}\n\nmedian of ${RUNS} runs each; ${Math.round((Date.now() - started) / 1000)} s in all; node ${process.version}\n`);
+await mkdir(join(ROOT, 'bench-results'), { recursive: true });
+const json = JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, figures }, null, 2);
+await writeFile(join(ROOT, 'bench-results/latest.json'), json + '\n');
