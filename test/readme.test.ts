@@ -56,6 +56,12 @@ test('README outputs table lists exactly the outputs of action.yml', async () =>
   assert.deepEqual([...readmeTable(md, 'outputs').keys()].sort(), [...actionSection(yml, 'outputs').keys()].sort());
 });
 
+test('outputs in action.yml are outputs: a description, no input keys such as default or required', async () => {
+  const yml = await readFile(new URL('action.yml', root), 'utf8');
+  const section = yml.slice(yml.indexOf('\noutputs:'), yml.indexOf('\nruns:'));
+  assert.doesNotMatch(section, /^ {4}(default|required):/m, 'an input was declared among the outputs');
+});
+
 test('every input the code reads is declared in action.yml', async () => {
   const yml = await readFile(new URL('action.yml', root), 'utf8');
   const declared = actionSection(yml, 'inputs');
