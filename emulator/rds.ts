@@ -1,11 +1,14 @@
-// A local, faithful emulator of the RDS errorlog-download API (spec: rds_05_0040) and of the object storage
-// that serves its pre-signed links. Loopback only. Used by the tests, the fault suite, the demo and the bench.
+// A local, faithful emulator of the RDS errorlog-download API (spec: rds_05_0040), of the instance listing
+// (GET /v3/{project_id}/instances, for the action's instance check) and of the object storage that serves the
+// pre-signed links. Requests carry a static token, a token the IAM emulator issued, or an AK/SK signature. Loopback only. Used by the tests, the fault suite, the demo and the bench.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { accessKeySecrets, validateToken, type IamState } from './iam.ts';
+import { verifySignature } from './signature.ts';
 
 export interface EmulatorFile {
   /** file_name as the API lists it (may be hostile: tests use that). */
@@ -39,14 +42,32 @@ export type FileFault =
   /** Send the body slowly: this many bytes per 10 ms. */
   | { kind: 'slow'; bytesPer10ms: number };
 
+/** An instance as GET /v3/{project_id}/instances lists it. */
+export interface EmulatorInstance {
+  id: string;
+  name: string;
+  /** ACTIVE, BUILD, REBOOTING, ...: errorlog-download answers 400 DBS.201014 unless ACTIVE. */
+  status: string;
+  datastore: { type: string; version: string };
+}
+
+/** The API calls the emulator serves, to aim a fault at one of them. */
+export type ApiCall = 'errorlog-download' | 'instances';
+
 export interface RdsEmulatorOptions {
-  /** Tokens accepted in X-Auth-Token (default: ['emulator-token']). */
+  /** Tokens accepted in X-Auth-Token for the emulator's project (default: ['emulator-token']). */
   tokens?: string[];
-  /** Extra check for requests without a known token (e.g. AK/SK signatures, IAM-issued tokens). */
-  authorize?: (req: { method: string; url: string; headers: IncomingHttpHeaders; body: Buffer }) =>
-    { ok: true } | { ok: false; status: number; code: string; message: string };
+  /**
+   * The IAM emulator's state: then tokens it issued are accepted for their project (emulator/iam.ts
+   * validateToken), and AK/SK signatures with its users' keys (emulator/signature.ts, never the client's signer).
+   */
+  iam?: IamState;
+  /** Temporary access keys: access key -> the X-Security-Token requests signed with it must carry. */
+  securityTokens?: Record<string, string>;
   projectId?: string;
   instanceId?: string;
+  /** The project's instances (default: one, `instanceId`, named 'shop-db', ACTIVE, PostgreSQL 15). */
+  instances?: EmulatorInstance[];
   /** How many calls answer CREATING before FINISH (default 2). */
   creatingCalls?: number;
   /** Alternatively: FINISH only once this long has passed since the first call. */
@@ -66,12 +87,13 @@ export interface RdsEmulatorOptions {
    * parallel downloads measure what they would gain outside (default: no cap).
    */
   bytesPerSecondPerConnection?: number;
-  /** The API's clock, for link expiry. */
+  /** The API's clock, for link expiry and the X-Sdk-Date window (shift it to make signatures stale). */
   now?: () => number;
 }
 
 export interface RecordedRequest {
   method: string;
+  /** Path and query, as sent. */
   path: string;
   headers: IncomingHttpHeaders;
   at: number;
@@ -87,10 +109,14 @@ export interface RdsEmulator {
   instanceId: string;
   /** Absolute path of the CA certificate to trust for schemeless (https) links. */
   caFile: string;
+  instances: EmulatorInstance[];
+  /** Every API request, whichever call. */
   apiRequests: RecordedRequest[];
+  /** The errorlog-download requests among them (what "calls to RDS" meant before the instance check). */
+  errorlogRequests(): RecordedRequest[];
   fileRequests: RecordedRequest[];
-  /** The next `times` API calls answer with this fault. */
-  failApi(fault: ApiFault, times?: number): void;
+  /** The next `times` calls of that kind (default errorlog-download) answer with this fault. */
+  failApi(fault: ApiFault, times?: number, call?: ApiCall): void;
   /** The next `times` GETs of this file answer with this fault. */
   failFile(name: string, fault: FileFault, times?: number): void;
   /** Invalidate every link handed out so far (as if they expired). */
@@ -101,6 +127,8 @@ export interface RdsEmulator {
 }
 
 const DEFAULT_TOKEN = 'emulator-token';
+export const DEFAULT_PROJECT_ID = '0483b6b16e954cb88930a360d2c4e663';
+export const DEFAULT_INSTANCE_ID = '3d39c18788b54a919bab633874c159dfin03';
 const BUCKET = 'rdsbucket';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -130,11 +158,12 @@ function generated(start: number, length: number): Buffer {
 export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
   const now = o.now ?? Date.now;
   const tokens = new Set(o.tokens ?? [DEFAULT_TOKEN]);
-  const projectId = o.projectId ?? '0483b6b16e954cb88930a360d2c4e663';
-  const instanceId = o.instanceId ?? '3d39c18788b54a919bab633874c159dfin03';
+  const projectId = o.projectId ?? DEFAULT_PROJECT_ID;
+  const instanceId = o.instanceId ?? DEFAULT_INSTANCE_ID;
   const files = o.files ?? [{ name: 'postgresql-2026-11-28_100000.log', data: Buffer.from('2026-11-28 10:00:00 UTC [42] ERROR:  relation "users" does not exist\n') }];
+  const instances: EmulatorInstance[] = o.instances ?? [{ id: instanceId, name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } }];
   const linkSecret = randomBytes(32);
-  const apiFaults: Array<{ fault: ApiFault; times: number }> = [];
+  const apiFaults: Record<ApiCall, Array<{ fault: ApiFault; times: number }>> = { 'errorlog-download': [], instances: [] };
   const fileFaults = new Map<string, Array<{ fault: FileFault; times: number }>>();
   const apiRequests: RecordedRequest[] = [];
   const fileRequests: RecordedRequest[] = [];
@@ -170,10 +199,42 @@ export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsE
     res.end(JSON.stringify({ error_code: code, error_msg: msg }));
   }
 
+  /** Undefined when the request's credentials may act in `project`; the refusal otherwise. */
+  function refusal(req: IncomingMessage, body: Buffer, project: string): { status: number; code: string; msg: string } | undefined {
+    const token = req.headers['x-auth-token'];
+    if (typeof token === 'string' && token !== '') {
+      if (tokens.has(token)) return project === projectId ? undefined : { status: 403, code: 'DBS.200010', msg: 'The project does not match the token.' };
+      const issued = o.iam ? validateToken(o.iam, token) : undefined;
+      if (!issued) return { status: 401, code: 'DBS.280056', msg: 'The token is invalid or has expired.' };
+      return issued.projectId === project ? undefined : { status: 403, code: 'DBS.200010', msg: 'The project does not match the token.' };
+    }
+    if (req.headers.authorization !== undefined && o.iam) {
+      // The gateway wants the project, and any security token, signed: a request cannot be moved to another.
+      const temporary = req.headers['x-security-token'] !== undefined;
+      const check = verifySignature(req, body, accessKeySecrets(o.iam), {
+        now: new Date(now()),
+        requiredSignedHeaders: ['host', 'x-sdk-date', 'x-project-id', ...(temporary ? ['x-security-token'] : [])],
+      });
+      if (!check.ok) return { status: check.status, code: check.code, msg: check.message };
+      const wanted = o.securityTokens?.[check.accessKey];
+      if (wanted !== undefined && req.headers['x-security-token'] !== wanted) {
+        return { status: 401, code: 'APIG.0301', msg: 'Incorrect IAM authentication information: the security token is missing, wrong or expired' };
+      }
+      const owner = o.iam.users.find((u) => Object.hasOwn(u.accessKeys ?? {}, check.accessKey));
+      const inDomain = o.iam.projects.some((p) => p.id === project && p.domainId === owner?.domain.id);
+      if (req.headers['x-project-id'] !== project || !inDomain) return { status: 403, code: 'DBS.200010', msg: 'The project does not match the credentials.' };
+      return undefined;
+    }
+    return { status: 401, code: 'APIG.0301', msg: 'Incorrect IAM authentication information: X-Auth-Token is missing.' };
+  }
+
   function serveApi(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const path = req.url ?? '/';
     apiRequests.push({ method: req.method ?? '', path, headers: req.headers, at: now() });
-    const fault = take(apiFaults);
+    const pathname = path.split('?')[0] ?? '';
+    const listing = /^\/v3\/([^/]+)\/instances$/.exec(pathname);
+    const m = /^\/v3\/([^/]+)\/instances\/([^/]+)\/errorlog-download$/.exec(pathname);
+    const fault = take(apiFaults[listing ? 'instances' : 'errorlog-download']);
     if (fault) {
       if (fault.kind === 'reset') return void req.socket.destroy();
       if (fault.kind === 'hang') return; // never answers; the client's socket timeout must fire
@@ -185,25 +246,26 @@ export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsE
       return void res.end(fault.body === undefined ? '' : JSON.stringify(fault.body));
     }
 
-    const m = /^\/v3\/([^/]+)\/instances\/([^/]+)\/errorlog-download$/.exec(path.split('?')[0] ?? '');
-    if (!m) return apiError(res, 404, 'APIG.0101', 'The API does not exist or has not been published in the environment.');
-    if (req.method !== 'POST') return apiError(res, 405, 'APIG.0101', 'Method not allowed.');
-
-    const token = req.headers['x-auth-token'];
-    if (typeof token === 'string' && token !== '') {
-      if (!tokens.has(token)) {
-        const verdict = o.authorize?.({ method: req.method, url: path, headers: req.headers, body });
-        if (!verdict?.ok) return apiError(res, 401, 'DBS.280056', 'The token is invalid or has expired.');
-      }
-    } else if (o.authorize) {
-      const verdict = o.authorize({ method: req.method, url: path, headers: req.headers, body });
-      if (!verdict.ok) return apiError(res, verdict.status, verdict.code, verdict.message);
-    } else {
-      return apiError(res, 401, 'APIG.0301', 'Incorrect IAM authentication information: X-Auth-Token is missing.');
+    if (listing) {
+      if (req.method !== 'GET') return apiError(res, 405, 'APIG.0101', 'Method not allowed.');
+      const refused = refusal(req, body, listing[1] ?? '');
+      if (refused) return apiError(res, refused.status, refused.code, refused.msg);
+      const query = new URL(path, 'http://x').searchParams;
+      // The API's rule: a filter starting with '*' matches fuzzily on what follows, any other exactly.
+      const matches = (value: string, filter: string | null): boolean =>
+        filter === null || (filter.startsWith('*') ? value.includes(filter.slice(1)) : value === filter);
+      const found = instances.filter((i) => matches(i.id, query.get('id')) && matches(i.name, query.get('name')));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': randomBytes(16).toString('hex') });
+      return void res.end(JSON.stringify({ instances: found.map((i) => ({ ...i, type: 'Single' })), total_count: found.length }));
     }
 
-    if (m[1] !== projectId) return apiError(res, 403, 'DBS.200010', 'The project does not match the token.');
-    if (m[2] !== instanceId) return apiError(res, 404, 'DBS.200002', 'The DB instance does not exist.');
+    if (!m) return apiError(res, 404, 'APIG.0101', 'The API does not exist or has not been published in the environment.');
+    if (req.method !== 'POST') return apiError(res, 405, 'APIG.0101', 'Method not allowed.');
+    const refused = refusal(req, body, m[1] ?? '');
+    if (refused) return apiError(res, refused.status, refused.code, refused.msg);
+    const instance = instances.find((i) => i.id === m[2]);
+    if (!instance) return apiError(res, 404, 'DBS.200002', 'The DB instance does not exist.');
+    if (instance.status !== 'ACTIVE') return apiError(res, 400, 'DBS.201014', 'The DB instance status does not allow this operation.');
 
     calls++;
     firstCallAt ??= now();
@@ -333,9 +395,11 @@ export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsE
     projectId,
     instanceId,
     caFile: `${here}tls/cert.pem`,
+    instances,
     apiRequests,
+    errorlogRequests: () => apiRequests.filter((q) => /\/errorlog-download(\?|$)/.test(q.path)),
     fileRequests,
-    failApi: (fault, times = 1) => void apiFaults.push({ fault, times }),
+    failApi: (fault, times = 1, call = 'errorlog-download') => void apiFaults[call].push({ fault, times }),
     failFile: (name, fault, times = 1) => {
       const q = fileFaults.get(name) ?? [];
       q.push({ fault, times });

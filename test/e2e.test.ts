@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startRig, type ActionRun, type Rig } from './support/harness.ts';
+import { leaked, withRig } from './support/harness.ts';
 import { readZip } from './support/zip.ts';
 
 const files = [
@@ -13,30 +13,6 @@ const files = [
   { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(1000)) },
   { name: 'postgresql-2026-11-28_100000.log', size: 3 * 1024 * 1024 + 17 },
 ];
-
-async function withRig(options: Parameters<typeof startRig>[0], fn: (rig: Rig) => Promise<void>): Promise<void> {
-  const rig = await startRig(options);
-  try {
-    await fn(rig);
-  } finally {
-    await rig.close();
-  }
-}
-
-/** Everything a user or a log reader could see. */
-function visible(r: ActionRun): string {
-  return r.log + r.summary + JSON.stringify(r.outputs);
-}
-
-function assertNoLinkSecrets(rig: Rig, r: ActionRun): void {
-  for (const req of rig.rds.fileRequests) {
-    const q = new URL(req.path, 'http://x').searchParams;
-    for (const secret of [q.get('Signature'), encodeURIComponent(q.get('Signature') ?? '')]) {
-      if (secret) assert.ok(!visible(r).replace(/::add-mask::.*\n/g, '').includes(secret), 'a link signature was printed');
-    }
-  }
-  assert.ok(!visible(r).replace(/::add-mask::.*\n/g, '').includes(rig.rds.token), 'the token was printed');
-}
 
 test('downloads every listed file, uploads them as one artifact, and reports it', async () => {
   await withRig({ files, creatingCalls: 2 }, async (rig) => {
@@ -78,12 +54,12 @@ test('downloads every listed file, uploads them as one artifact, and reports it'
     for (const f of files) assert.match(r.log, new RegExp(`✓ ${f.name}: `));
 
     // Three calls (CREATING, CREATING, FINISH); the token went to the API only, never to the download host
-    assert.equal(rig.rds.apiRequests.length, 3);
+    assert.equal(rig.rds.errorlogRequests().length, 3);
     assert.ok(rig.rds.apiRequests.every((q) => q.headers['x-auth-token'] === rig.rds.token));
     assert.equal(rig.rds.fileRequests.length, 3);
     assert.ok(rig.rds.fileRequests.every((q) => q.headers['x-auth-token'] === undefined && q.headers['authorization'] === undefined));
     assert.ok(rig.artifacts.requests.every((q) => !JSON.stringify(q).includes(rig.rds.token)));
-    assertNoLinkSecrets(rig, r);
+    assert.equal(leaked(rig, r), undefined, 'no secret in the log, summary or outputs');
   });
 });
 
@@ -170,7 +146,8 @@ test('timeout: fails saying it timed out waiting, without overrunning', async ()
     const r = await rig.run({ inputs: { timeout: '3s', 'poll-interval': '1s' } });
     assert.equal(r.code, 1);
     assert.match(r.log, /::error::Timed out waiting for RDS to prepare the error logs: still CREATING/);
-    assert.ok(rig.rds.apiRequests.length >= 3 && rig.rds.apiRequests.length <= 4, `${rig.rds.apiRequests.length} calls`);
+    const calls = rig.rds.errorlogRequests().length;
+    assert.ok(calls >= 3 && calls <= 4, `${calls} calls`);
   });
 });
 
@@ -186,7 +163,7 @@ for (const [status, code, pattern] of [
       assert.equal(r.code, 1);
       assert.match(r.log, pattern);
       assert.match(r.log, /request id req-0123456789/);
-      assert.equal(rig.rds.apiRequests.length, 1, 'not retried');
+      assert.equal(rig.rds.errorlogRequests().length, 1, 'not retried');
       assert.equal((r.log.match(/::error::/g) ?? []).length, 1, 'one error, reported once');
     });
   });

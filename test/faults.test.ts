@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRig } from './support/harness.ts';
-import { BIG, FILES, MiB, leaked, readZipNames, scenarios } from './support/fault-scenarios.ts';
+import { leaked, startRig } from './support/harness.ts';
+import { BIG, FILES, MiB, readZipNames, scenarios } from './support/fault-scenarios.ts';
 
 describe('fault suite', { concurrency: 4 }, () => {
   for (const s of scenarios) {

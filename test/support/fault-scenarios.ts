@@ -31,7 +31,7 @@ export const scenarios: Scenario[] = [
   { fault: 'API answers 500 once', kind: 'transient', setup: (r) => r.rds.failApi(apiError(500, 'DBS.108000', 'System error.')) },
   { fault: 'API answers 502 and 504', kind: 'transient', setup: (r) => { r.rds.failApi({ kind: 'raw', status: 502, body: '<html>Bad Gateway</html>' }); r.rds.failApi({ kind: 'raw', status: 504, body: '' }); } },
   { fault: 'API answers 503 with Retry-After in seconds', kind: 'transient', setup: (r) => r.rds.failApi(apiError(503, 'DBS.108000', 'busy', { 'Retry-After': '2' })),
-    check: (rig) => { const [a, b] = rig.rds.apiRequests; assert.ok(b!.at - a!.at >= 1900, 'waited as asked'); } },
+    check: (rig) => { const [a, b] = rig.rds.errorlogRequests(); assert.ok(b!.at - a!.at >= 1900, 'waited as asked'); } },
   { fault: 'API answers 429 with Retry-After as an HTTP date', kind: 'transient', setup: (r) => r.rds.failApi(apiError(429, 'APIG.0308', 'The request is throttled.', { 'Retry-After': new Date(Date.now() + 2000).toUTCString() })) },
   { fault: 'API answers 408', kind: 'transient', setup: (r) => r.rds.failApi(apiError(408, 'APIG.0201', 'Request timeout.')) },
   { fault: 'API answers 409 DBS.200011 (another operation in progress)', kind: 'transient', setup: (r) => r.rds.failApi(apiError(409, 'DBS.200011', 'Another operation is being performed on the DB instance.')) },
@@ -50,7 +50,7 @@ export const scenarios: Scenario[] = [
   { fault: 'download answers 503 once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 503 }) },
   { fault: 'download answers 500 twice', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500 }, 2) },
   { fault: 'download link expired: fresh links are asked for once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 403, body: 'Request has expired' }),
-    check: (rig) => assert.equal(rig.rds.apiRequests.length, 3, 'CREATING, FINISH, then FINISH again for fresh links') },
+    check: (rig) => assert.equal(rig.rds.errorlogRequests().length, 3, 'CREATING, FINISH, then FINISH again for fresh links') },
   { fault: 'download trickles slowly', kind: 'transient', emulator: { files: [{ name: 'slow.log', size: 200_000 }] }, setup: (r) => r.rds.failFile('slow.log', { kind: 'slow', bytesPer10ms: 8_000 }) },
   // Artifact service, transient
   { fault: 'artifact service answers 500 on CreateArtifact once', kind: 'transient', setup: (r) => r.artifacts.failNext('CreateArtifact', 500) },
@@ -59,9 +59,9 @@ export const scenarios: Scenario[] = [
 
   // Permanent: fail fast, name the cause
   { fault: 'API answers 401 (token expired)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(401, 'DBS.280056', 'The token is invalid or has expired.')), error: /HTTP 401 DBS\.280056: The token is invalid or has expired\. \(request id [0-9a-f]+\)/,
-    check: (rig) => assert.equal(rig.rds.apiRequests.length, 1, 'never retried') },
+    check: (rig) => assert.equal(rig.rds.errorlogRequests().length, 1, 'never retried') },
   { fault: 'API answers 403 (not authorized)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(403, 'DBS.200010', 'Not authorized.')), error: /HTTP 403 DBS\.200010: Not authorized/ },
-  { fault: 'API answers 404 (no such instance)', kind: 'permanent', inputs: { 'instance-id': 'a0000000000000000000000000000000in03' }, error: /HTTP 404 DBS\.200002: The DB instance does not exist/ },
+  { fault: 'API answers 404 (no such instance)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(404, 'DBS.200002', 'The DB instance does not exist.')), error: /HTTP 404 DBS\.200002: The DB instance does not exist/ },
   { fault: 'API answers 400 DBS.201014 (instance state)', kind: 'permanent', setup: (r) => r.rds.failApi(apiError(400, 'DBS.201014', 'The DB instance status does not allow this operation.')), error: /HTTP 400 DBS\.201014.*must be ACTIVE/ },
   { fault: 'API redirects to another host', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 302, body: '', headers: { Location: `${r.rds.filesOrigin}/steal` } }), error: /HTTP 302/,
     check: (rig) => assert.equal(rig.rds.fileRequests.length, 0, 'the redirect was not followed, so the token went nowhere else') },
@@ -94,14 +94,3 @@ export function readZipNames(rig: Rig): string[] {
   }
   return names.sort();
 }
-
-export function leaked(rig: Rig, r: ActionRun): string | undefined {
-  const seen = (r.log.replace(/^::add-mask::.*$/gm, '') + r.summary + JSON.stringify(r.outputs));
-  if (seen.includes(rig.rds.token)) return 'the token';
-  for (const q of rig.rds.fileRequests) {
-    const sig = new URL(q.path, 'http://x').searchParams.get('Signature');
-    if (sig && (seen.includes(sig) || seen.includes(encodeURIComponent(sig)))) return 'a link signature';
-  }
-  return undefined;
-}
-

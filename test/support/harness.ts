@@ -1,39 +1,84 @@
 // Test rig: an RDS emulator and an artifact service, and the action run against both as the runner would.
+// With `iam`, also the IAM emulator (the action's 'iam-endpoint') and the runner's OIDC token endpoint.
 import { rm } from 'node:fs/promises';
-import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_PROJECT_ID, startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { startArtifactService, type ArtifactService } from '../../emulator/artifact-service.ts';
+import { createIamHandler, createIamState, type IamConfig, type IamDomain, type IamState } from '../../emulator/iam.ts';
+import { startGithubOidc, type GithubOidc, type GithubOidcOptions } from '../../emulator/github-oidc.ts';
 import { runAction, type ActionRun, type RunOptions } from '../../emulator/runner.ts';
 
 export { runAction, parseOutputs, ROOT, ENTRY, type ActionRun, type RunOptions } from '../../emulator/runner.ts';
 
+export interface RigOptions extends Omit<RdsEmulatorOptions, 'iam'> {
+  /** Starts the IAM emulator with this configuration and points 'iam-endpoint' at it. */
+  iam?: IamConfig;
+  /** The runner's OIDC token endpoint (started with `iam`): claims and clock. */
+  githubOidc?: GithubOidcOptions;
+}
+
 export interface Rig {
   rds: RdsEmulator;
   artifacts: ArtifactService;
-  /** Inputs that point the action at the emulator (token auth, fast polling). */
+  /** Present when the rig was started with `iam`. */
+  iam: { state: IamState; url: string } | undefined;
+  oidc: GithubOidc | undefined;
+  /** Inputs that point the action at the emulators (token auth, fast polling). */
   inputs: Record<string, string>;
-  /** Environment for the artifact service and the emulator's CA. */
+  /** Environment for the artifact service, the emulator's CA and the OIDC token endpoint. */
   env: Record<string, string>;
   run(extra?: { inputs?: Record<string, string>; env?: Record<string, string>; onSpawn?: RunOptions['onSpawn']; timeoutMs?: number }): Promise<ActionRun>;
   close(): Promise<void>;
 }
 
-/** An RDS emulator plus an artifact service, and a way to run the action against both. */
-export async function startRig(options: RdsEmulatorOptions = {}): Promise<Rig> {
-  const rds = await startRdsEmulator({ creatingCalls: 1, ...options });
+/** The account of the IAM fixture: a CI user with a password and an access key, and GitHub as identity provider. */
+export const ACCOUNT: IamDomain = { id: 'd2b6f7e0c3a94c51b1a1f5e3c0a8d7e1', name: 'OTC-EU-DE-00000000001000012345' };
+export const CI_USER = { name: 'ci-bot', password: 'Ci-bot-passw0rd!', accessKey: 'AKEMULATOR0000000001', secretKey: 'SkEmulatorSecretKey00000000000000000001' };
+export const IDP = 'github-actions';
+
+/** IAM with the RDS emulator's project as the account's eu-de project. The IdP's audience is the rig's IAM host. */
+export function iamFixture(extra: Partial<IamConfig> = {}): IamConfig {
+  return {
+    users: [{ id: 'u-ci-bot', name: CI_USER.name, password: CI_USER.password, domain: ACCOUNT, accessKeys: { [CI_USER.accessKey]: CI_USER.secretKey } }],
+    projects: [
+      { id: DEFAULT_PROJECT_ID, name: 'eu-de', domainId: ACCOUNT.id },
+      { id: '9f1e2d3c4b5a69788796a5b4c3d2e1f0', name: 'eu-nl', domainId: ACCOUNT.id },
+    ],
+    identityProviders: [{ id: IDP, domain: ACCOUNT, audience: '127.0.0.1' }],
+    ...extra,
+  };
+}
+
+/** An RDS emulator plus an artifact service (and IAM with `iam`), and a way to run the action against them. */
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
+  const { iam: iamConfig, githubOidc, ...rdsOptions } = options;
+  const state = iamConfig ? createIamState(iamConfig) : undefined;
+  const rds = await startRdsEmulator({ creatingCalls: 1, ...rdsOptions, ...(state ? { iam: state } : {}) });
   const artifacts = await startArtifactService();
+  const iamServer = state ? createServer(createIamHandler(state)) : undefined;
+  let iam: Rig['iam'];
+  if (iamServer && state) {
+    await new Promise<void>((resolve) => iamServer.listen(0, '127.0.0.1', resolve));
+    iam = { state, url: `http://127.0.0.1:${(iamServer.address() as AddressInfo).port}` };
+  }
+  const oidc = state ? await startGithubOidc(githubOidc) : undefined;
   const temps: string[] = [];
-  const inputs = {
+  const inputs: Record<string, string> = {
     'project-id': rds.projectId,
     'instance-id': rds.instanceId,
     token: rds.token,
     endpoint: rds.url,
     'poll-interval': '1s',
     timeout: '30s',
+    ...(iam ? { 'iam-endpoint': iam.url } : {}),
   };
-  const env = { ...artifacts.env, NODE_EXTRA_CA_CERTS: rds.caFile };
+  const env = { ...artifacts.env, NODE_EXTRA_CA_CERTS: rds.caFile, ...oidc?.env };
   return {
     rds,
     artifacts,
+    iam,
+    oidc,
     inputs,
     env,
     async run(extra = {}) {
@@ -47,8 +92,47 @@ export async function startRig(options: RdsEmulatorOptions = {}): Promise<Rig> {
       return r;
     },
     async close() {
-      await Promise.all([rds.close(), artifacts.close()]);
+      iamServer?.closeAllConnections();
+      await Promise.all([
+        rds.close(),
+        artifacts.close(),
+        oidc?.close(),
+        iamServer && new Promise<void>((resolve) => iamServer.close(() => resolve())),
+      ]);
       await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
     },
   };
+}
+
+/** Runs `fn` with a fresh rig, closed afterwards whatever happens. */
+export async function withRig(options: RigOptions, fn: (rig: Rig) => Promise<void>): Promise<void> {
+  const rig = await startRig(options);
+  try {
+    await fn(rig);
+  } finally {
+    await rig.close();
+  }
+}
+
+/** Every secret the rig knows of, by what it is: none may appear in a log, summary or output. */
+export function rigSecrets(rig: Rig): Array<[string, string]> {
+  const out: Array<[string, string]> = [['the token', rig.rds.token]];
+  for (const q of rig.rds.fileRequests) {
+    const sig = new URL(q.path, 'http://x').searchParams.get('Signature');
+    if (sig) out.push(['a link signature', sig], ['a link signature', encodeURIComponent(sig)]);
+  }
+  for (const u of rig.iam?.state.users ?? []) {
+    out.push(['a password', u.password]);
+    for (const [ak, sk] of Object.entries(u.accessKeys ?? {})) out.push(['an access key', ak], ['a secret key', sk]);
+  }
+  for (const t of rig.iam?.state.tokens.keys() ?? []) out.push(['an IAM-issued token', t]);
+  for (const jwt of rig.oidc?.issued ?? []) out.push(['a GitHub ID token', jwt]);
+  if (rig.oidc) out.push(['the OIDC request token', rig.oidc.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] ?? '']);
+  return out.filter(([, v]) => v !== '');
+}
+
+/** What leaked into the log (mask commands aside), the summary or the outputs, if anything. */
+export function leaked(rig: Rig, r: ActionRun, extra: Array<[string, string]> = []): string | undefined {
+  const seen = r.log.replace(/^::add-mask::.*$/gm, '') + r.summary + JSON.stringify(r.outputs);
+  return [...rigSecrets(rig), ...extra].find(([, v]) => seen.includes(v))?.[0];
 }
