@@ -17,12 +17,19 @@ const OTC: Record<string, RegionEndpoints> = {
 // Huawei Cloud region names: cn-north-4, ap-southeast-1, eu-west-101, la-north-2, ...
 const HUAWEI_REGION = /^[a-z]{2}-[a-z]+-\d{1,3}$/;
 
-export function regionEndpoints(region: string): RegionEndpoints {
+/** The region's hosts, or undefined for a name this action does not know. */
+export function findRegion(region: string): RegionEndpoints | undefined {
   const known = OTC[region];
   if (known) return known;
   if (HUAWEI_REGION.test(region)) {
     return { rds: `rds.${region}.myhuaweicloud.com`, iam: `iam.${region}.myhuaweicloud.com`, verified: false };
   }
+  return undefined;
+}
+
+export function regionEndpoints(region: string): RegionEndpoints {
+  const found = findRegion(region);
+  if (found) return found;
   throw new InputError(
     'region',
     `'${region}' is not a known region: use ${Object.keys(OTC).join(', ')} (Open Telekom Cloud), a Huawei Cloud region such as ap-southeast-1, or set 'endpoint'`,
@@ -31,4 +38,10 @@ export function regionEndpoints(region: string): RegionEndpoints {
 
 export function rdsEndpointForRegion(region: string): URL {
   return new URL(`https://${regionEndpoints(region).rds}`);
+}
+
+/** The region's IAM endpoint; undefined for a region this action does not know (then 'iam-endpoint' must say). */
+export function iamEndpointForRegion(region: string): URL | undefined {
+  const found = findRegion(region);
+  return found ? new URL(`https://${found.iam}`) : undefined;
 }

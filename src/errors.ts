@@ -1,12 +1,18 @@
 // Every failure the action reports is one of these, so the top level can say what went wrong and why.
 
-/** A bad or missing input, found before any request is sent. */
+/** A bad or missing input, found before any request is sent. Names one input, or the inputs that clash. */
 export class InputError extends Error {
+  /** The (first) input named. */
   readonly input: string;
-  constructor(input: string, message: string) {
-    super(`Input '${input}': ${message}`);
+  readonly inputs: readonly string[];
+  constructor(input: string | readonly string[], message: string) {
+    const inputs = typeof input === 'string' ? [input] : input;
+    const quoted = inputs.map((n) => `'${n}'`);
+    const names = quoted.length > 1 ? `Inputs ${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : `Input ${quoted[0]}`;
+    super(`${names}: ${message}`);
     this.name = 'InputError';
-    this.input = input;
+    this.input = inputs[0] ?? '';
+    this.inputs = inputs;
   }
 }
 
@@ -66,6 +72,22 @@ export class PreparationFailedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PreparationFailedError';
+  }
+}
+
+/** The cloud is not as the run needs it: no such project or instance, several of that name, not ACTIVE, not PostgreSQL. */
+export class PreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionError';
+  }
+}
+
+/** Credentials could not be obtained before any API was asked (e.g. no GitHub OIDC ID token). */
+export class AuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthError';
   }
 }
 

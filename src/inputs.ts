@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 import { parseDuration } from './duration.ts';
-import { rdsEndpointForRegion } from './endpoints.ts';
+import { iamEndpointForRegion, rdsEndpointForRegion } from './endpoints.ts';
 
 /** Reads one input as the runner passes it (already trimmed); '' when not set. */
 export type InputGetter = (name: string) => string;
@@ -13,15 +13,42 @@ export interface TokenAuth {
   kind: 'token';
   token: string;
 }
-export type AuthConfig = TokenAuth;
+export interface AkSkAuth {
+  kind: 'aksk';
+  accessKey: string;
+  secretKey: string;
+  /** Set for temporary access keys. */
+  securityToken: string | undefined;
+}
+export interface PasswordAuth {
+  kind: 'password';
+  username: string;
+  password: string;
+  /** The account (domain) name. */
+  domain: string;
+}
+export interface OidcAuth {
+  kind: 'oidc';
+  /** The OpenID Connect identity provider's id in OTC IAM, sent as X-Idp-Id. */
+  identityProvider: string;
+  /** The `aud` the GitHub ID token is requested for. */
+  audience: string;
+}
+export type AuthConfig = TokenAuth | AkSkAuth | PasswordAuth | OidcAuth;
+
+/** The instance as the user named it: by id, or by name (looked up). */
+export type InstanceRef = { by: 'id'; id: string } | { by: 'name'; name: string };
 
 export interface Config {
-  projectId: string;
-  instanceId: string;
+  /** Undefined: taken from the IAM token, or looked up by the region's name. */
+  projectId: string | undefined;
+  instance: InstanceRef;
   auth: AuthConfig;
   region: string;
   /** Base URL of the RDS API, no trailing slash. */
   endpoint: URL;
+  /** Base URL of IAM; undefined when the region is unknown and 'iam-endpoint' is not set (then IAM is not needed). */
+  iamEndpoint: URL | undefined;
   pollIntervalMs: number;
   timeoutMs: number;
   /** A request that gets no data for this long is aborted (and retried). */
@@ -39,7 +66,7 @@ export interface Config {
 }
 
 /** Inputs that hold secrets: masked before anything else reads them. */
-export const SECRET_INPUTS = ['token'] as const;
+export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
 
 // Project and instance ids go into the URL path: allow only what OTC ids are made of.
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -47,13 +74,19 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/;
 
 export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date = new Date()): Config {
-  const projectId = requiredId(get, 'project-id');
-  const instanceId = requiredId(get, 'instance-id');
-  const auth = readAuth(get);
+  const projectIdRaw = get('project-id');
+  const projectId = projectIdRaw ? id('project-id', projectIdRaw) : undefined;
+  const instance = readInstance(get);
 
   const region = get('region') || 'eu-de';
   // An explicit endpoint makes the region a label only, so any region name is fine then.
   const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
+  const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);
+  const auth = readAuth(get, env, iamEndpoint);
+  const iamUse = whyIam(auth, projectId);
+  if (iamUse && !iamEndpoint) {
+    throw new InputError('iam-endpoint', `is required for ${iamUse}: region '${region}' is not one this action knows, so its IAM endpoint is unknown`);
+  }
 
   const pollIntervalMs = duration(get, 'poll-interval', '5s', 1_000, 10 * 60_000);
   const timeoutMs = duration(get, 'timeout', '10m', 1_000, 6 * 3_600_000);
@@ -67,10 +100,10 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
   const outputDirRaw = get('output-dir');
   const outputDir = outputDirRaw
     ? resolve(env['GITHUB_WORKSPACE'] || process.cwd(), outputDirRaw)
-    : join(runnerTemp, `rds-errorlogs-${instanceId}`);
+    : join(runnerTemp, `rds-errorlogs-${safeLabel(instanceLabel(instance))}`);
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
-  const artifactName = get('artifact-name') || defaultArtifactName(instanceId, env);
+  const artifactName = get('artifact-name') || defaultArtifactName(instanceLabel(instance), env);
   if (ARTIFACT_NAME_FORBIDDEN.test(artifactName)) {
     throw new InputError('artifact-name', `'${artifactName}' contains a character the artifact service refuses (" ' : < > | * ? \\ / or a line break)`);
   }
@@ -81,10 +114,11 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
 
   return {
     projectId,
-    instanceId,
+    instance,
     auth,
     region,
     endpoint,
+    iamEndpoint,
     pollIntervalMs,
     timeoutMs,
     requestTimeoutMs,
@@ -101,16 +135,118 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
   };
 }
 
-function readAuth(get: InputGetter): AuthConfig {
-  const token = get('token');
-  if (!token) throw new InputError('token', 'is required: an IAM token for the project (X-Auth-Token)');
-  if (/\s/.test(token)) throw new InputError('token', 'contains white space or a line break; paste the token alone');
-  return { kind: 'token', token };
+/** The auth modes and their inputs: a mode's `required` inputs are set together, its `optional` ones may join them. */
+const AUTH_MODES = [
+  { kind: 'token', label: 'token', required: ['token'], optional: [] },
+  { kind: 'aksk', label: 'AK/SK', required: ['access-key', 'secret-key'], optional: ['security-token'] },
+  { kind: 'password', label: 'IAM password', required: ['username', 'password', 'domain'], optional: [] },
+  { kind: 'oidc', label: 'OIDC', required: ['identity-provider'], optional: ['audience'] },
+] as const;
+
+/** Exactly one auth mode, chosen by which inputs are set; every clash or missing partner is named. */
+function readAuth(get: InputGetter, env: NodeJS.ProcessEnv, iamEndpoint: URL | undefined): AuthConfig {
+  const given: Record<string, string> = {
+    token: get('token'),
+    'access-key': get('access-key'),
+    'secret-key': get('secret-key'),
+    'security-token': get('security-token'),
+    username: get('username'),
+    password: get('password'),
+    domain: get('domain'),
+    'identity-provider': get('identity-provider'),
+    audience: get('audience'),
+  };
+  const chosen = AUTH_MODES.filter((m) => [...m.required, ...m.optional].some((n) => given[n]));
+  if (chosen.length === 0) {
+    throw new InputError(
+      AUTH_MODES.map((m) => m.required[0]),
+      "none is set, and the action needs credentials of one auth mode: 'token'; 'access-key' + 'secret-key'; " +
+        "'username' + 'password' + 'domain'; or 'identity-provider' (GitHub OIDC). See the README, section Authentication",
+    );
+  }
+  if (chosen.length > 1) {
+    const set = chosen.flatMap((m) => [...m.required, ...m.optional].filter((n) => given[n]));
+    throw new InputError(set, `belong to ${chosen.length} auth modes (${chosen.map((m) => m.label).join(', ')}); set the inputs of one mode only`);
+  }
+  const mode = chosen[0]!;
+  const setNames = [...mode.required, ...mode.optional].filter((n) => given[n]);
+  const missing = mode.required.filter((n) => !given[n]);
+  if (missing.length > 0) {
+    throw new InputError(missing, `${missing.length > 1 ? 'are' : 'is'} required with ${setNames.map((n) => `'${n}'`).join(' and ')} (${mode.label} auth)`);
+  }
+  const single = (name: string, what: string): string => {
+    const v = given[name] ?? '';
+    if (/\s/.test(v)) throw new InputError(name, `contains white space or a line break; paste the ${what} alone`);
+    return v;
+  };
+  const text = (name: string): string => {
+    const v = given[name] ?? '';
+    if (/[\u0000-\u001f\u007f]/.test(v)) throw new InputError(name, 'contains a line break or a control character');
+    return v;
+  };
+  switch (mode.kind) {
+    case 'token':
+      return { kind: 'token', token: single('token', 'token') };
+    case 'aksk': {
+      const accessKey = single('access-key', 'access key');
+      if (!/^[A-Za-z0-9]+$/.test(accessKey)) throw new InputError('access-key', 'is not an access key: letters and digits only (the AK, not the secret key)');
+      return { kind: 'aksk', accessKey, secretKey: single('secret-key', 'secret key'), securityToken: given['security-token'] ? single('security-token', 'security token') : undefined };
+    }
+    case 'password':
+      return { kind: 'password', username: text('username'), password: text('password'), domain: text('domain') };
+    case 'oidc': {
+      const identityProvider = single('identity-provider', 'identity provider id');
+      // The runner sets the variable only for a job granted the permission; core.getIDToken would just say "unable to get" it.
+      if (!env['ACTIONS_ID_TOKEN_REQUEST_URL']) {
+        throw new InputError(
+          'identity-provider',
+          'OIDC sign-in needs the job\'s GitHub ID token, but ACTIONS_ID_TOKEN_REQUEST_URL is not set: add `permissions: id-token: write` ' +
+            'to the workflow or the job (pull requests from forks never get an ID token)',
+        );
+      }
+      const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
+      return { kind: 'oidc', identityProvider, audience };
+    }
+  }
 }
 
-function requiredId(get: InputGetter, name: string): string {
-  const v = get(name);
-  if (!v) throw new InputError(name, 'is required');
+/** What the run needs IAM for, if anything. */
+function whyIam(auth: AuthConfig, projectId: string | undefined): string | undefined {
+  if (auth.kind === 'password') return 'password sign-in';
+  if (auth.kind === 'oidc') return 'OIDC sign-in';
+  if (projectId === undefined) return "looking up the project id ('project-id' is not set)";
+  return undefined;
+}
+
+function readInstance(get: InputGetter): InstanceRef {
+  const instanceId = get('instance-id');
+  const instanceName = get('instance-name');
+  if (instanceId && instanceName) {
+    throw new InputError(['instance-id', 'instance-name'], 'name the instance twice; set one of them only');
+  }
+  if (instanceName) {
+    if (instanceName.length > 64 || /[\u0000-\u001f\u007f]/.test(instanceName)) {
+      throw new InputError('instance-name', 'is not an RDS instance name: at most 64 characters, no line breaks');
+    }
+    // The API reads a leading '*' as "names containing what follows".
+    if (instanceName.startsWith('*')) throw new InputError('instance-name', "must not start with '*': give the exact name");
+    return { by: 'name', name: instanceName };
+  }
+  if (!instanceId) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
+  return { by: 'id', id: id('instance-id', instanceId) };
+}
+
+/** What names the instance in file and artifact names before its id is known. */
+export function instanceLabel(ref: InstanceRef): string {
+  return ref.by === 'id' ? ref.id : ref.name;
+}
+
+/** One folder-name-safe path component (it follows a prefix): an instance name is the user's text. */
+function safeLabel(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+function id(name: string, v: string): string {
   if (!ID_PATTERN.test(v)) {
     throw new InputError(name, `'${v}' is not an id: use letters, digits, '-' and '_' only (1 to 64 characters)`);
   }
@@ -194,8 +330,8 @@ function since(raw: string, now: Date): Date | undefined {
  * Unique per job, matrix leg and run attempt: the job's backend id (from the runtime token the artifact
  * client uses too) tells matrix legs apart, which GITHUB_JOB alone does not.
  */
-export function defaultArtifactName(instanceId: string, env: NodeJS.ProcessEnv): string {
-  const parts = ['rds-errorlogs', instanceId];
+export function defaultArtifactName(instance: string, env: NodeJS.ProcessEnv): string {
+  const parts = ['rds-errorlogs', instance];
   if (env['GITHUB_JOB']) parts.push(env['GITHUB_JOB']);
   const jobBackendId = jobBackendIdFrom(env['ACTIONS_RUNTIME_TOKEN']);
   if (jobBackendId) parts.push(createHash('sha256').update(jobBackendId).digest('hex').slice(0, 8));

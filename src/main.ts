@@ -1,14 +1,13 @@
 // The adapter between GitHub Actions and the core: inputs, masking, log groups, outputs, summary, one setFailed.
 import * as core from '@actions/core';
 import { systemClock, type Clock } from './clock.ts';
-import { readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
+import { instanceLabel, readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
 import { createHttpTransport, type HttpTransport } from './http.ts';
 import { Redactor } from './redact.ts';
 import { collect, newReport, type Report } from './pipeline.ts';
 import { createArtifactUploader } from './artifact.ts';
 import { renderSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown } from './insight/render.ts';
-import { tokenAuthorizer } from './auth.ts';
 import { CancelledError, errorMessage } from './errors.ts';
 import type { Logger } from './ports.ts';
 import { VERSION } from './version.ts';
@@ -79,7 +78,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
   const work = collect(config, {
     api: transports.api,
     files: transports.files,
-    authorize: tokenAuthorizer(config.auth.token),
+    getIdToken: (audience) => core.getIDToken(audience),
     clock: deps.clock,
     logger: actionsLogger,
     redactor,
@@ -137,7 +136,8 @@ async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, re
   }
 
   const digestMarkdown = d ? renderDigestMarkdown(d) : '';
-  const markdown = renderSummary({ instanceId: config.instanceId, report, artifactUrl: url, digestMarkdown, error, cancelled });
+  const instance = report.instance ? `${report.instance.name} (${report.instance.id})` : instanceLabel(config.instance);
+  const markdown = renderSummary({ instance, report, artifactUrl: url, digestMarkdown, error, cancelled });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();

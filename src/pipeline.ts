@@ -1,4 +1,5 @@
-// The action's work, free of @actions/*: wait for the links, download every file, upload them as one artifact.
+// The action's work, free of @actions/*: sign in, check the instance, wait for the links, download every file,
+// upload them as one artifact.
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock.ts';
@@ -6,9 +7,12 @@ import type { Config } from './inputs.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from './http.ts';
 import type { Redactor } from './redact.ts';
-import { CancelledError, errorMessage } from './errors.ts';
+import { CancelledError, InputError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
-import { requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem } from './rds.ts';
+import { hintFor, requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo } from './rds.ts';
+import { signIn } from './auth/modes.ts';
+import { findProjectId, type IamClient } from './auth/iam.ts';
+import { describeInstance, findInstance } from './instance.ts';
 import { pollUntilReady } from './poll.ts';
 import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
@@ -21,7 +25,8 @@ export interface Deps {
   api: HttpTransport;
   /** For the pre-signed links: no credentials ever go through it. */
   files: HttpTransport;
-  authorize: Authorizer;
+  /** The job's GitHub OIDC ID token for an audience (core.getIDToken); needed for the OIDC auth mode only. */
+  getIdToken?: ((audience: string) => Promise<string>) | undefined;
   clock: Clock;
   logger: Logger;
   redactor: Redactor;
@@ -48,6 +53,8 @@ export interface MissingFile {
 
 /** Filled in as the run goes, so a failed or cancelled run can still say what it got. */
 export interface Report {
+  /** The instance as the check found it; undefined before the check, or when it was refused (403). */
+  instance: InstanceInfo | undefined;
   status: string | undefined;
   polls: number;
   waitedMs: number;
@@ -60,7 +67,7 @@ export interface Report {
 }
 
 export function newReport(outputDir: string): Report {
-  return { status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined };
+  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined };
 }
 
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
@@ -81,12 +88,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     signal: deps.signal,
     ...(deps.random ? { random: deps.random } : {}),
   };
+  const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
   const call = (): Promise<ErrorlogAnswer> => requestErrorlogDownload({
     transport: deps.api,
     endpoint: config.endpoint,
-    projectId: config.projectId,
-    instanceId: config.instanceId,
-    authorize: deps.authorize,
+    projectId: target.projectId,
+    instanceId: target.instanceId,
+    authorize: target.authorize,
+    hint: target.hint,
   });
   const ask = async (): Promise<ErrorlogAnswer> => {
     const polled = await pollUntilReady(call, { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs });
@@ -191,6 +200,50 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const failed = report.missing.filter((m) => m.reason !== 'RDS reported status FAILED');
   if (failed.length > 0) throw new IncompleteError(failed, planned.length);
   return report;
+}
+
+interface Target {
+  projectId: string;
+  instanceId: string;
+  authorize: Authorizer;
+  hint: HintFor;
+}
+
+/** Credentials, project id and instance id, each from the inputs or found out; the instance checked. */
+async function connect(config: Config, deps: Deps, retry: RetryOptions, report: Report): Promise<Target> {
+  const { logger, clock } = deps;
+  const protect = (secret: string): void => {
+    logger.mask(secret);
+    deps.redactor.add(secret);
+  };
+  const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now() };
+  const creds = await signIn(config.auth, {
+    iam,
+    projectId: config.projectId,
+    region: config.region,
+    getIdToken: deps.getIdToken,
+    protect,
+    now: () => clock.now(),
+  });
+  logger.info(`Signed in with ${creds.label}`);
+
+  let projectId = config.projectId ?? creds.projectId;
+  if (projectId !== undefined) {
+    logger.info(`Project ${projectId}${config.projectId ? '' : ', from the token'}`);
+  } else {
+    // inputs.ts refuses a missing 'project-id' without an IAM endpoint; this is the type system's assurance.
+    if (!iam) throw new InputError('iam-endpoint', "is required to look up the project id when 'project-id' is not set");
+    projectId = await findProjectId(iam, config.region, creds.authorizer(undefined));
+    logger.info(`Project ${projectId}, found by its name '${config.region}'`);
+  }
+
+  const authorize = creds.authorizer(projectId);
+  const hint: HintFor = (status, code) => (status === 401 ? creds.refused : hintFor(status, code));
+  const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now() };
+  const instance = await findInstance(config.instance, rds);
+  report.instance = instance.info;
+  if (instance.info) logger.info(`Instance ${describeInstance(instance.info)}`);
+  return { projectId, instanceId: instance.id, authorize, hint };
 }
 
 /** Link query strings are signatures: masked in the log and redacted from messages before anything else. */

@@ -33,7 +33,54 @@ export interface RdsClientOptions {
   projectId: string;
   instanceId: string;
   authorize: Authorizer;
+  /** What an error's message advises; default: hintFor. */
+  hint?: HintFor;
   now?: () => number;
+}
+
+/** An instance as GET /v3/{project_id}/instances lists it. */
+export interface InstanceInfo {
+  id: string;
+  name: string;
+  /** ACTIVE, BUILD, FAILED, REBOOTING, ... as the API says it. */
+  status: string;
+  /** PostgreSQL, MySQL, SQLServer. */
+  datastoreType: string;
+  datastoreVersion: string;
+}
+
+/** GET /v3/{project_id}/instances filtered by id or by (exact) name. */
+export async function listInstances(
+  o: Omit<RdsClientOptions, 'instanceId'> & { filter: { id: string } | { name: string } },
+): Promise<InstanceInfo[]> {
+  const url = new URL(`${o.endpoint.href.replace(/\/+$/, '')}/v3/${encodeURIComponent(o.projectId)}/instances`);
+  if ('id' in o.filter) url.searchParams.set('id', o.filter.id);
+  else url.searchParams.set('name', o.filter.name);
+  const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
+  const hint: HintFor = (status, code) => (status === 403 ? denied : (o.hint ?? hintFor)(status, code));
+  const { json, res } = await callJson({ ...o, method: 'GET', url, what: 'RDS instance lookup', hint });
+  return parseInstances(json, requestIdOf(res));
+}
+
+export function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
+  const fail = (what: string): never => {
+    throw new ResponseError(`RDS instance lookup: unexpected answer: ${what}`, { requestId });
+  };
+  const list = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['instances'] : undefined;
+  if (!Array.isArray(list)) return fail("field 'instances' is missing or not an array");
+  return list.map((raw, i): InstanceInfo => {
+    if (typeof raw !== 'object' || raw === null) return fail(`instances[${i}] is not an object`);
+    const it = raw as Record<string, unknown>;
+    if (typeof it['id'] !== 'string' || it['id'] === '') return fail(`instances[${i}].id is missing`);
+    const datastore = (typeof it['datastore'] === 'object' && it['datastore'] !== null ? it['datastore'] : {}) as Record<string, unknown>;
+    return {
+      id: it['id'],
+      name: typeof it['name'] === 'string' ? it['name'] : '',
+      status: typeof it['status'] === 'string' ? it['status'] : '',
+      datastoreType: typeof datastore['type'] === 'string' ? datastore['type'] : '',
+      datastoreVersion: typeof datastore['version'] === 'string' ? datastore['version'] : '',
+    };
+  });
 }
 
 export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'projectId' | 'instanceId'>): URL {
@@ -43,14 +90,35 @@ export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'proj
 
 /** One errorlog-download call: CREATING until the files are ready, then FINISH with the links. */
 export async function requestErrorlogDownload(o: RdsClientOptions): Promise<ErrorlogAnswer> {
-  const url = errorlogDownloadUrl(o);
   // The API documents no body; the Huawei SDK sends none either.
-  const body = '';
-  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
-  Object.assign(headers, await o.authorize({ method: 'POST', url, headers: { ...headers }, body }));
-  const res = await o.transport.request('POST', url, headers, body);
-  const json = await readJson(res, 'errorlog-download', o.now ?? Date.now);
+  const { json, res } = await callJson({ ...o, method: 'POST', url: errorlogDownloadUrl(o), what: 'errorlog-download' });
   return parseErrorlogAnswer(json, requestIdOf(res));
+}
+
+/** Says what to do about an API error, given its status and error code. */
+export type HintFor = (status: number, code: string | undefined) => string | undefined;
+
+export interface JsonCall {
+  transport: HttpTransport;
+  method: string;
+  url: URL;
+  /** Undefined for a call that carries its credentials in the body (IAM sign-in). */
+  authorize: Authorizer | undefined;
+  /** Names the call in errors: "errorlog-download failed: HTTP 401 ...". */
+  what: string;
+  body?: string;
+  headers?: Record<string, string>;
+  hint?: HintFor;
+  now?: () => number;
+}
+
+/** One JSON API request: headers, credentials, the answer read as JSON or turned into an ApiError. */
+export async function callJson(o: JsonCall): Promise<{ json: unknown; res: HttpResponse }> {
+  const body = o.body ?? '';
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json', ...o.headers };
+  if (o.authorize) Object.assign(headers, await o.authorize({ method: o.method, url: o.url, headers: { ...headers }, body }));
+  const res = await o.transport.request(o.method, o.url, headers, body);
+  return { json: await readJson(res, o.what, o.now ?? Date.now, o.hint), res };
 }
 
 export function requestIdOf(res: HttpResponse): string | undefined {
@@ -58,18 +126,20 @@ export function requestIdOf(res: HttpResponse): string | undefined {
 }
 
 /** The body as JSON for a 2xx answer; an ApiError naming status, error_code, error_msg and request id otherwise. */
-export async function readJson(res: HttpResponse, what: string, now: () => number): Promise<unknown> {
+export async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor): Promise<unknown> {
   const requestId = requestIdOf(res);
   const { text, truncated } = await readText(res, MAX_ANSWER_BYTES);
   if (res.status < 200 || res.status >= 300) {
     const err = parseErrorBody(text);
+    // Keystone's {"error":{"code":401}} repeats the status: no error code to name then.
+    const code = err.code === String(res.status) ? undefined : err.code;
     throw new ApiError(what, {
       status: res.status,
-      errorCode: err.code,
-      errorMsg: err.msg ?? (err.code ? undefined : statusText(res.status, text)),
+      errorCode: code,
+      errorMsg: err.msg ?? (code ? undefined : statusText(res.status, text)),
       requestId,
       retryAfterMs: retryAfterMs(header(res, 'retry-after'), now()),
-      hint: hintFor(res.status, err.code),
+      hint: hint(res.status, code),
     });
   }
   if (truncated) throw new ResponseError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes, which no RDS answer is`, { requestId });
@@ -109,9 +179,9 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }
 
-function hintFor(status: number, code: string | undefined): string | undefined {
+export function hintFor(status: number, code: string | undefined): string | undefined {
   if (status === 401) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
-  if (status === 403) return 'The credentials lack permission: the IAM user needs rds:instance:list and rds:instance:getErrorLog (or RDS ReadOnlyAccess) in this project';
+  if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
   if (status === 404) return "Check 'project-id', 'instance-id' and 'region': the instance was not found there";
   if (code === 'DBS.200086' || code === 'DBS.201014') return 'The instance is not in a state that allows this (it must be ACTIVE)';
   return undefined;

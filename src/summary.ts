@@ -3,7 +3,8 @@ import type { Report } from './pipeline.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 
 export interface SummaryInput {
-  instanceId: string;
+  /** The instance as the heading names it: name and id when known, else as the inputs named it. */
+  instance: string;
   report: Report;
   artifactUrl: string | undefined;
   /** The insight digest, already rendered; empty when there is none. */
@@ -27,7 +28,7 @@ export function escapeCell(s: string): string {
 export function renderSummary(s: SummaryInput): string {
   const { report } = s;
   const total = report.files.reduce((n, f) => n + f.size, 0);
-  const out: string[] = [`## RDS error logs: instance \`${escapeCell(s.instanceId)}\``, ''];
+  const out: string[] = [`## RDS error logs: instance \`${escapeCell(s.instance)}\``, ''];
 
   if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
   else if (s.error) out.push(`> [!CAUTION]\n> ${escapeCell(s.error)}`, '');

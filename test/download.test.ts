@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startRdsEmulator, type EmulatorFile, type RdsEmulator } from '../emulator/rds.ts';
 import { createHttpTransport, type HttpTransport } from '../src/http.ts';
 import { requestErrorlogDownload } from '../src/rds.ts';
-import { tokenAuthorizer } from '../src/auth.ts';
+import { tokenAuthorizer } from '../src/auth/modes.ts';
 import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../src/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../src/errors.ts';
 import type { Clock } from '../src/clock.ts';

@@ -53,8 +53,10 @@ test('downloads every listed file, uploads them as one artifact, and reports it'
     assert.match(r.log, /::group::Downloading 3 files/);
     for (const f of files) assert.match(r.log, new RegExp(`✓ ${f.name}: `));
 
-    // Three calls (CREATING, CREATING, FINISH); the token went to the API only, never to the download host
+    // One instance check, three calls (CREATING, CREATING, FINISH); the token went to the API only, never to the download host
     assert.equal(rig.rds.errorlogRequests().length, 3);
+    assert.equal(rig.rds.apiRequests.length, 4);
+    assert.match(rig.rds.apiRequests[0]?.path ?? '', new RegExp(`^/v3/${rig.rds.projectId}/instances\\?id=${rig.rds.instanceId}$`));
     assert.ok(rig.rds.apiRequests.every((q) => q.headers['x-auth-token'] === rig.rds.token));
     assert.equal(rig.rds.fileRequests.length, 3);
     assert.ok(rig.rds.fileRequests.every((q) => q.headers['x-auth-token'] === undefined && q.headers['authorization'] === undefined));
@@ -193,9 +195,10 @@ test('5xx and 429 with Retry-After are retried within the timeout', async () => 
 test('bad inputs fail before any request, naming the input', async () => {
   await withRig({}, async (rig) => {
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ 'project-id': '' }, /Input 'project-id': is required/],
+      [{ 'project-id': 'a/b' }, /Input 'project-id': 'a\/b' is not an id/],
+      [{ 'instance-id': '' }, /Inputs 'instance-id' and 'instance-name': one of them is required/],
       [{ 'instance-id': '../admin' }, /Input 'instance-id': '..\/admin' is not an id/],
-      [{ token: '' }, /Input 'token': is required/],
+      [{ token: '' }, /Inputs 'token', 'access-key', 'username' and 'identity-provider': none is set/],
       [{ 'poll-interval': '5' }, /Input 'poll-interval': '5' is not a duration/],
       [{ timeout: '90d' }, /Input 'timeout': '90d' is not a duration/],
       [{ endpoint: 'http://rds.example.com' }, /Input 'endpoint': plain http is allowed only for a loopback host/],

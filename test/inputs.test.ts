@@ -17,6 +17,11 @@ function read(extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): 
   return readInputs(getter({ ...REQUIRED, ...extra }), env, NOW);
 }
 
+/** What the errorlog-download URL is built from, with the ids as given. */
+function target(c: Config): { endpoint: URL; projectId: string; instanceId: string } {
+  return { endpoint: c.endpoint, projectId: c.projectId ?? '', instanceId: c.instance.by === 'id' ? c.instance.id : '' };
+}
+
 /** Asserts that reading these inputs fails with an InputError naming `input` (in the field and in the message). */
 function rejects(input: string, extra: Record<string, string>, messagePart?: RegExp, env: NodeJS.ProcessEnv = {}): InputError {
   let caught: unknown;
@@ -27,7 +32,7 @@ function rejects(input: string, extra: Record<string, string>, messagePart?: Reg
   }
   assert.ok(caught instanceof InputError, `expected an InputError for ${JSON.stringify(extra)}, got ${String(caught)}`);
   assert.equal(caught.input, input);
-  assert.match(caught.message, new RegExp(`^Input '${input}': `));
+  assert.match(caught.message, new RegExp(`^Inputs? '${input}'( and|,|:) `));
   if (messagePart) assert.match(caught.message, messagePart);
   return caught;
 }
@@ -41,7 +46,7 @@ function runtimeToken(runId: string, jobId: string): string {
 test('the minimal set of inputs gives the documented defaults', () => {
   const c = read();
   assert.equal(c.projectId, REQUIRED['project-id']);
-  assert.equal(c.instanceId, REQUIRED['instance-id']);
+  assert.deepEqual(c.instance, { by: 'id', id: REQUIRED['instance-id'] });
   assert.deepEqual(c.auth, { kind: 'token', token: REQUIRED.token });
   assert.equal(c.region, 'eu-de');
   assert.equal(c.endpoint.origin, 'https://rds.eu-de.otc.t-systems.com');
@@ -55,9 +60,13 @@ test('the minimal set of inputs gives the documented defaults', () => {
 });
 
 test('each required input, when missing, is named in the error', () => {
-  for (const name of ['project-id', 'instance-id', 'token']) {
-    rejects(name, { [name]: '' }, /required/);
-  }
+  rejects('instance-id', { 'instance-id': '' }, /^Inputs 'instance-id' and 'instance-name': one of them is required$/);
+  rejects('token', { token: '' }, /^Inputs 'token', 'access-key', 'username' and 'identity-provider': none is set.*'access-key' \+ 'secret-key'.*'username' \+ 'password' \+ 'domain'.*'identity-provider'/);
+});
+
+test('project-id is optional; when set it must be an id', () => {
+  assert.equal(read({ 'project-id': '' }).projectId, undefined);
+  rejects('project-id', { 'project-id': 'a/b' }, /not an id/);
 });
 
 test('the real @actions/core getInput feeds readInputs (INPUT_* variables, trimmed)', (t) => {
@@ -78,7 +87,7 @@ test('the real @actions/core getInput feeds readInputs (INPUT_* variables, trimm
   Object.assign(process.env, vars);
   const c = readInputs((n) => core.getInput(n), {}, NOW);
   assert.equal(c.projectId, REQUIRED['project-id']);
-  assert.equal(c.instanceId, REQUIRED['instance-id']);
+  assert.deepEqual(c.instance, { by: 'id', id: REQUIRED['instance-id'] });
   assert.equal(c.pollIntervalMs, 2_000);
   assert.equal(c.upload, false);
 
@@ -91,7 +100,7 @@ test('ids that would change the request path are refused', () => {
     rejects('project-id', { 'project-id': bad }, /not an id/);
     rejects('instance-id', { 'instance-id': bad }, /not an id/);
   }
-  assert.equal(read({ 'instance-id': 'abc_DEF-123' }).instanceId, 'abc_DEF-123');
+  assert.deepEqual(read({ 'instance-id': 'abc_DEF-123' }).instance, { by: 'id', id: 'abc_DEF-123' });
 });
 
 test('durations: every unit and compounds are read', () => {
@@ -125,7 +134,7 @@ test('a poll-interval longer than the timeout is refused', () => {
 test('endpoint: https anywhere; the path is kept without a trailing slash', () => {
   const c = read({ endpoint: 'https://rds.example.com/proxy/' });
   assert.equal(c.endpoint.href, 'https://rds.example.com/proxy');
-  assert.equal(errorlogDownloadUrl(c).href, `https://rds.example.com/proxy/v3/${REQUIRED['project-id']}/instances/${REQUIRED['instance-id']}/errorlog-download`);
+  assert.equal(errorlogDownloadUrl(target(c)).href, `https://rds.example.com/proxy/v3/${REQUIRED['project-id']}/instances/${REQUIRED['instance-id']}/errorlog-download`);
 });
 
 test('endpoint: plain http only for loopback hosts', () => {
@@ -149,7 +158,7 @@ test('endpoint: a bare "?" or "#" does not move the API path into the query stri
   for (const endpoint of ['https://rds.example.com/?', 'https://rds.example.com#', 'http://127.0.0.1:8080/?']) {
     let url: URL;
     try {
-      url = errorlogDownloadUrl(read({ endpoint }));
+      url = errorlogDownloadUrl(target(read({ endpoint })));
     } catch (e) {
       assert.ok(e instanceof InputError && e.input === 'endpoint', String(e));
       continue;
@@ -259,4 +268,97 @@ test('output-dir: relative to the workspace; default under RUNNER_TEMP per insta
   const env = { GITHUB_WORKSPACE: '/home/runner/work/shop', RUNNER_TEMP: '/home/runner/_temp' };
   assert.equal(read({ 'output-dir': 'logs' }, env).outputDir, resolve('/home/runner/work/shop', 'logs'));
   assert.equal(read({}, env).outputDir, join('/home/runner/_temp', `rds-errorlogs-${REQUIRED['instance-id']}`));
+});
+
+// ---- Auth modes: exactly one, chosen by which inputs are set -------------------------------------------------
+
+const NO_TOKEN = { token: '' };
+const AKSK = { ...NO_TOKEN, 'access-key': 'AKEXAMPLE0000000001', 'secret-key': 'sk-example-secret' };
+const PASSWORD = { ...NO_TOKEN, username: 'ci-bot', password: 'pass word!', domain: 'OTC-EU-DE-00000000001000012345' };
+const OIDC = { ...NO_TOKEN, 'identity-provider': 'github-actions' };
+const OIDC_ENV = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.example/idtoken?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' };
+
+/** The error for these inputs, which must name exactly `inputs`. */
+function rejectsInputs(inputs: string[], extra: Record<string, string>, messagePart: RegExp, env: NodeJS.ProcessEnv = {}): void {
+  const e = rejects(inputs[0]!, extra, messagePart, env);
+  assert.deepEqual(e.inputs, inputs);
+}
+
+test('each auth mode is read from its inputs', () => {
+  assert.deepEqual(read(AKSK).auth, { kind: 'aksk', accessKey: 'AKEXAMPLE0000000001', secretKey: 'sk-example-secret', securityToken: undefined });
+  assert.deepEqual(read({ ...AKSK, 'security-token': 'temp-token-xyz' }).auth, { kind: 'aksk', accessKey: 'AKEXAMPLE0000000001', secretKey: 'sk-example-secret', securityToken: 'temp-token-xyz' });
+  // A password may hold spaces: only line breaks and control characters are refused.
+  assert.deepEqual(read(PASSWORD).auth, { kind: 'password', username: 'ci-bot', password: 'pass word!', domain: 'OTC-EU-DE-00000000001000012345' });
+  assert.deepEqual(read(OIDC, OIDC_ENV).auth, { kind: 'oidc', identityProvider: 'github-actions', audience: 'iam.eu-de.otc.t-systems.com' });
+  assert.deepEqual(read({ ...OIDC, audience: 'my-client-id' }, OIDC_ENV).auth, { kind: 'oidc', identityProvider: 'github-actions', audience: 'my-client-id' });
+});
+
+test('OIDC: the default audience is the host name of the IAM endpoint in use', () => {
+  assert.equal((read({ ...OIDC, region: 'eu-nl' }, OIDC_ENV).auth as { audience: string }).audience, 'iam.eu-nl.otc.t-systems.com');
+  assert.equal((read({ ...OIDC, region: 'eu-ch2' }, OIDC_ENV).auth as { audience: string }).audience, 'iam-pub.eu-ch2.sc.otc.t-systems.com');
+  assert.equal((read({ ...OIDC, 'iam-endpoint': 'https://iam.proxy.example:8443/x' }, OIDC_ENV).auth as { audience: string }).audience, 'iam.proxy.example');
+});
+
+test('two auth modes at once are refused, naming every input set', () => {
+  rejectsInputs(['token', 'access-key', 'secret-key'], { ...AKSK, token: 'MIIxyz-token' }, /belong to 2 auth modes \(token, AK\/SK\); set the inputs of one mode only/);
+  rejectsInputs(['token', 'password'], { password: 'x' }, /belong to 2 auth modes \(token, IAM password\)/);
+  rejectsInputs(['access-key', 'secret-key', 'username', 'password', 'domain', 'identity-provider'], { ...AKSK, ...PASSWORD, ...OIDC }, /3 auth modes \(AK\/SK, IAM password, OIDC\)/, OIDC_ENV);
+  rejectsInputs(['security-token', 'audience'], { ...NO_TOKEN, 'security-token': 't', audience: 'a' }, /2 auth modes/);
+});
+
+test('a mode with a partner missing names the missing input and the one that was set', () => {
+  rejectsInputs(['secret-key'], { ...NO_TOKEN, 'access-key': 'AKEXAMPLE' }, /^Input 'secret-key': is required with 'access-key' \(AK\/SK auth\)$/);
+  rejectsInputs(['access-key'], { ...NO_TOKEN, 'secret-key': 'sk' }, /is required with 'secret-key' \(AK\/SK auth\)/);
+  rejectsInputs(['access-key', 'secret-key'], { ...NO_TOKEN, 'security-token': 'st' }, /^Inputs 'access-key' and 'secret-key': are required with 'security-token' \(AK\/SK auth\)$/);
+  rejectsInputs(['password', 'domain'], { ...NO_TOKEN, username: 'ci-bot' }, /are required with 'username' \(IAM password auth\)/);
+  rejectsInputs(['username'], { ...PASSWORD, username: '' }, /is required with 'password' and 'domain'/);
+  rejectsInputs(['identity-provider'], { ...NO_TOKEN, audience: 'aud' }, /is required with 'audience' \(OIDC auth\)/, OIDC_ENV);
+});
+
+test('OIDC without the runner\'s ID token variables says that id-token: write is needed', () => {
+  rejects('identity-provider', OIDC, /ACTIONS_ID_TOKEN_REQUEST_URL is not set: add `permissions: id-token: write`/, {});
+});
+
+test('credentials with white space or line breaks are refused without echoing them', () => {
+  for (const [name, extra] of [
+    ['secret-key', { ...AKSK, 'secret-key': 'sk secret' }],
+    ['security-token', { ...AKSK, 'security-token': 'st\nx' }],
+    ['access-key', { ...AKSK, 'access-key': 'AK EXAMPLE' }],
+    ['identity-provider', { ...OIDC, 'identity-provider': 'git hub' }],
+  ] as const) {
+    const e = rejects(name, extra, /white space or a line break/, OIDC_ENV);
+    assert.ok(!e.message.includes((extra as Record<string, string>)[name]!), e.message);
+  }
+  rejects('access-key', { ...AKSK, 'access-key': 'AK=x,Signature=y' }, /letters and digits only/);
+  rejects('password', { ...PASSWORD, password: 'line\nbreak' }, /line break/);
+});
+
+test('instance-name instead of instance-id: exactly one of them', () => {
+  assert.deepEqual(read({ 'instance-id': '', 'instance-name': 'shop-db' }).instance, { by: 'name', name: 'shop-db' });
+  rejectsInputs(['instance-id', 'instance-name'], { 'instance-name': 'shop-db' }, /name the instance twice; set one of them only/);
+  rejects('instance-name', { 'instance-id': '', 'instance-name': '*shop' }, /must not start with '\*'/);
+  rejects('instance-name', { 'instance-id': '', 'instance-name': 'x'.repeat(65) }, /at most 64/);
+});
+
+test('instance-name names the default output-dir and artifact, made safe for a path', () => {
+  const env = { RUNNER_TEMP: '/home/runner/_temp', GITHUB_JOB: 'deploy' };
+  const c = read({ 'instance-id': '', 'instance-name': '../../shop db' }, env);
+  assert.equal(c.outputDir, join('/home/runner/_temp', 'rds-errorlogs-.._.._shop_db'));
+  assert.ok(c.outputDir.startsWith('/home/runner/_temp/'));
+  assert.match(c.artifactName, /^rds-errorlogs-\.\._\.\._shop db-deploy-attempt1$/);
+});
+
+test('IAM endpoint: from the region, or iam-endpoint (https unless loopback); required only when IAM is needed', () => {
+  assert.equal(read().iamEndpoint?.href, 'https://iam.eu-de.otc.t-systems.com/');
+  assert.equal(read({ region: 'eu-ch2' }).iamEndpoint?.host, 'iam-pub.eu-ch2.sc.otc.t-systems.com');
+  assert.equal(read({ region: 'ap-southeast-1' }).iamEndpoint?.host, 'iam.ap-southeast-1.myhuaweicloud.com');
+  assert.equal(read({ 'iam-endpoint': 'http://127.0.0.1:5000/' }).iamEndpoint?.href, 'http://127.0.0.1:5000/');
+  rejects('iam-endpoint', { 'iam-endpoint': 'http://iam.example.com' }, /plain http is allowed only for a loopback host/);
+  rejects('iam-endpoint', { 'iam-endpoint': 'https://iam.example.com/?x' }, /query/);
+  // A lab region (a label only, with an explicit endpoint): fine as long as nothing needs IAM.
+  const lab = { region: 'my-lab', endpoint: 'https://rds.lab.example' };
+  assert.equal(read(lab).iamEndpoint, undefined);
+  rejects('iam-endpoint', { ...lab, 'project-id': '' }, /is required for looking up the project id/);
+  rejects('iam-endpoint', { ...lab, ...PASSWORD }, /is required for password sign-in: region 'my-lab' is not one this action knows/);
+  assert.equal(read({ ...lab, ...PASSWORD, 'iam-endpoint': 'https://iam.lab.example' }).iamEndpoint?.host, 'iam.lab.example');
 });

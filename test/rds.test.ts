@@ -4,8 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../emulator/rds.ts';
 import { createHttpTransport, NetworkError, type HttpTransport } from '../src/http.ts';
-import { requestErrorlogDownload, type RdsClientOptions } from '../src/rds.ts';
-import { tokenAuthorizer } from '../src/auth.ts';
+import { listInstances, requestErrorlogDownload, type RdsClientOptions } from '../src/rds.ts';
+import { tokenAuthorizer } from '../src/auth/modes.ts';
 import { ApiError, ResponseError } from '../src/errors.ts';
 import { classify } from '../src/retry.ts';
 
@@ -206,4 +206,21 @@ test('an API that never answers runs into the socket timeout, a NetworkError wor
     assert.equal(classify(e).retry, true);
     return true;
   });
+});
+
+test('instances: listed by id or by name; a malformed answer is a ResponseError naming the field', async (t) => {
+  const instances = [
+    { id: 'i-1', name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } },
+    { id: 'i-2', name: 'shop-db-replica', status: 'BUILD', datastore: { type: 'PostgreSQL', version: '15' } },
+  ];
+  const { emu, transport } = await setup(t, { instances });
+  const list = (filter: { id: string } | { name: string }) =>
+    listInstances({ transport, endpoint: new URL(emu.url), projectId: emu.projectId, authorize: tokenAuthorizer(emu.token), filter });
+  assert.deepEqual(await list({ name: 'shop-db' }), [{ id: 'i-1', name: 'shop-db', status: 'ACTIVE', datastoreType: 'PostgreSQL', datastoreVersion: '15' }]);
+  assert.equal(emu.apiRequests[0]?.path, `/v3/${emu.projectId}/instances?name=shop-db`);
+  assert.equal(emu.apiRequests[0]?.headers['x-auth-token'], emu.token);
+  assert.deepEqual((await list({ id: 'i-2' })).map((i) => i.status), ['BUILD']);
+  assert.deepEqual(await list({ name: 'nope' }), []);
+  emu.failApi({ kind: 'raw', status: 200, body: '{"total_count":0}' }, 1, 'instances');
+  await assert.rejects(list({ id: 'i-1' }), (e: unknown) => e instanceof ResponseError && /field 'instances' is missing/.test(e.message));
 });
