@@ -21,7 +21,7 @@ const withoutArrow: Plugin = {
 };
 
 export const buildOptions = (outdir: string): BuildOptions => ({
-  entryPoints: { index: 'src/index.ts' },
+  entryPoints: { index: 'src/index.ts', 'digest-worker': 'src/workers/digest.ts', 'upload-worker': 'src/workers/upload.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -5,11 +5,16 @@ import { instanceLabel, readInputs, SECRET_INPUTS, type Config } from './inputs.
 import { createHttpTransport, type HttpTransport } from './http.ts';
 import { Redactor } from './redact.ts';
 import { collect, newReport, type Report } from './pipeline.ts';
-import { createArtifactUploader } from './artifact.ts';
+import { ArtifactError } from './artifact.ts';
+import { actionsLogger } from './logger.ts';
+import { runWorker, workerUrl } from './workers/run.ts';
+import type { DigestJob } from './workers/digest.ts';
+import type { UploadJob } from './workers/upload.ts';
+import type { Digest } from './insight/digest.ts';
 import { renderSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown } from './insight/render.ts';
 import { CancelledError, errorMessage } from './errors.ts';
-import type { Logger } from './ports.ts';
+import type { ArtifactUploader, UploadedArtifact } from './ports.ts';
 import { VERSION } from './version.ts';
 
 export interface RunDeps {
@@ -24,6 +29,19 @@ export interface RunDeps {
 
 const CANCEL_GRACE_MS = 1_000;
 
+// Young generations of 4 MiB: garbage is collected sooner instead of growing the heap (see workers/run.ts).
+const DIGEST_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+const UPLOAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
+const workerUploader: ArtifactUploader = {
+  upload: (name, files, rootDir, options) =>
+    runWorker<UploadedArtifact>(workerUrl(import.meta.url, 'upload'), { name, files, rootDir, options } satisfies UploadJob, UPLOAD_LIMITS)
+      .catch((e: unknown) => {
+        // Errors cross the thread as name and message; keep the artifact's own kind.
+        throw e instanceof Error && e.name === 'ArtifactError' ? new ArtifactError(e.message) : e;
+      }),
+};
+
 /** Resolves to a CancelledError `graceMs` after the signal aborts; never otherwise (and holds no timer). */
 function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<CancelledError> {
   return new Promise((resolve) => {
@@ -33,14 +51,6 @@ function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<C
 
 const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
 
-export const actionsLogger: Logger = {
-  info: (m) => core.info(m),
-  warning: (m, p) => core.warning(m, p ?? {}),
-  error: (m, p) => core.error(m, p ?? {}),
-  debug: (m) => core.debug(m),
-  mask: (s) => core.setSecret(s),
-  group: (name, fn) => core.group(name, fn),
-};
 
 /** Runs the action; returns the report. Never throws: a failure is reported once, with setFailed. */
 export async function run(partial: Partial<RunDeps> = {}): Promise<Report | undefined> {
@@ -82,7 +92,8 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
     clock: deps.clock,
     logger: actionsLogger,
     redactor,
-    uploader: createArtifactUploader(actionsLogger, deps.clock),
+    uploader: workerUploader,
+    digest: (files, options) => runWorker<Digest>(workerUrl(import.meta.url, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS),
     signal: deps.signal,
     random: deps.random,
     stallMs: config.requestTimeoutMs,
@@ -97,7 +108,13 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
   const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled before all error logs were fetched' : errorMessage(error));
-  await finish(config, report, deps.env, redactor, message, cancelled);
+  try {
+    await finish(config, report, deps.env, redactor, message, cancelled);
+  } catch (e) {
+    // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
+    core.setFailed(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`));
+    return report;
+  }
   if (message !== undefined) core.setFailed(message);
   return report;
 }

@@ -34,6 +34,8 @@ export interface Deps {
   signal?: AbortSignal | undefined;
   random?: () => number;
   stallMs?: number;
+  /** Reads the files into the digest; default: in this thread (main.ts passes one that uses a worker thread). */
+  digest?: typeof digestFiles | undefined;
 }
 
 export interface FileResult {
@@ -168,33 +170,43 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   });
   report.files.sort((a, b) => a.name.localeCompare(b.name));
 
-  if (report.files.length > 0) {
-    await logger.group('Reading the logs', async () => {
-      try {
-        // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
-        report.digest = await digestFiles(report.files, { since: config.since, recent: config.recentEntries });
+  // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
+  // same time (the digest in its own thread when main.ts provides one), so the digest adds no wall time.
+  const digesting = report.files.length > 0
+    // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
+    ? (deps.digest ?? digestFiles)(report.files, { since: config.since, recent: config.recentEntries }).then(
+      (d) => { report.digest = d; return undefined; },
+      (e: unknown) => e,
+    )
+    : Promise.resolve(undefined);
+  try {
+    if (config.upload && report.files.length > 0) {
+      await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
+        const uploaded = await deps.uploader.upload(
+          config.artifactName,
+          report.files.map((f) => f.path),
+          config.outputDir,
+          { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
+        );
+        report.artifact = { ...uploaded, name: config.artifactName };
+        logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
+      });
+    }
+  } finally {
+    const failure = await digesting;
+    if (report.files.length > 0) {
+      await logger.group('What the logs say', async () => {
         const d = report.digest;
+        if (failure !== undefined || !d) {
+          // The files are what matters; a digest that fails must not cost the user the artifact.
+          logger.warning(`could not read the logs for the summary: ${errorMessage(failure)}`);
+          return;
+        }
         logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
         if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
         if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
-      } catch (e) {
-        // The files are what matters; a digest that fails must not cost the user the artifact.
-        logger.warning(`could not read the logs for the summary: ${errorMessage(e)}`);
-      }
-    });
-  }
-
-  if (config.upload && report.files.length > 0) {
-    await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
-      const uploaded = await deps.uploader.upload(
-        config.artifactName,
-        report.files.map((f) => f.path),
-        config.outputDir,
-        { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
-      );
-      report.artifact = { ...uploaded, name: config.artifactName };
-      logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
-    });
+      });
+    }
   }
 
   const failed = report.missing.filter((m) => m.reason !== 'RDS reported status FAILED');
