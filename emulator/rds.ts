@@ -155,7 +155,12 @@ function generated(start: number, length: number): Buffer {
   return out;
 }
 
-export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsEmulator> {
+export interface RdsEmulatorListen {
+  /** Port of the API on 127.0.0.1 (default: any free one). */
+  port?: number;
+}
+
+export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen = {}): Promise<RdsEmulator> {
   const now = o.now ?? Date.now;
   const tokens = new Set(o.tokens ?? [DEFAULT_TOKEN]);
   const projectId = o.projectId ?? DEFAULT_PROJECT_ID;
@@ -185,10 +190,11 @@ export async function startRdsEmulator(o: RdsEmulatorOptions = {}): Promise<RdsE
   const { server: filesServer, origin: filesOrigin } = await listen(
     '127.0.0.2',
     o.schemeless === true,
+    0,
     (req, res) => serveFile(req, res),
   );
 
-  const { server: apiServer, origin } = await listen('127.0.0.1', false, (req, res) => {
+  const { server: apiServer, origin } = await listen('127.0.0.1', false, o.port ?? 0, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => serveApi(req, res, Buffer.concat(chunks)));
@@ -421,22 +427,32 @@ function take<T>(queue: Array<{ fault: T; times: number }>): T | undefined {
   return head.fault;
 }
 
-async function listen(host: string, tls: boolean, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; origin: string }> {
+async function listen(host: string, tls: boolean, wantedPort: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; origin: string }> {
   const server: Server = tls
     ? createHttpsServer({ key: readFileSync(`${here}tls/key.pem`), cert: readFileSync(`${here}tls/cert.pem`) }, handler)
     : createHttpServer(handler);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(wantedPort, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return { server, origin: `${tls ? 'https' : 'http'}://${host}:${port}` };
 }
 
 // `node emulator/rds.ts`: an emulator to point the action (or curl) at by hand.
+// `node emulator/rds.ts [--port N] [--files-dir DIR]`: an emulator to point the action (or curl) at by hand,
+// and what the self-test workflow runs. With --files-dir it serves that folder's files as the error logs.
 if (import.meta.main) {
-  const emu = await startRdsEmulator({ creatingCalls: 2 });
+  const { parseArgs } = await import('node:util');
+  const { readdir, readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { values } = parseArgs({ options: { port: { type: 'string' }, 'files-dir': { type: 'string' } } });
+  const dir = values['files-dir'];
+  const files = dir
+    ? await Promise.all((await readdir(dir)).filter((n) => !n.endsWith('.md')).sort().map(async (name) => ({ name, data: await readFile(join(dir, name)) })))
+    : undefined;
+  const emu = await startRdsEmulator({ creatingCalls: 2, ...(files ? { files } : {}), ...(values.port ? { port: Number(values.port) } : {}) });
   process.stdout.write(`RDS emulator: endpoint=${emu.url} token=${emu.token} project-id=${emu.projectId} instance-id=${emu.instanceId}\n`);
   const stop = (): void => void emu.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
