@@ -9,14 +9,17 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const withoutArrow: Plugin = {
-  name: 'without-apache-arrow',
+// Modules left out of the bundle, each replaced by one that throws if ever called.
+const STUBS: Record<string, string> = {
+  'apache-arrow': "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
+  undici: "const no=(w)=>{throw new Error('undici is not bundled: '+w+' is not used by this action')};export class ProxyAgent{constructor(){no('ProxyAgent')}};export function fetch(){return no('fetch')}",
+};
+
+const stubs: Plugin = {
+  name: 'stubs',
   setup(b) {
-    b.onResolve({ filter: /^apache-arrow$/ }, () => ({ path: 'apache-arrow', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
-      loader: 'js',
-    }));
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`) }, (a) => ({ path: a.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, (a) => ({ contents: STUBS[a.path] ?? '', loader: 'js' }));
   },
 };
 
@@ -34,7 +37,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   sourcesContent: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [withoutArrow],
+  plugins: [stubs],
   // Some bundled CommonJS code calls require() on Node built-ins; ESM output needs one to exist.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',
