@@ -11,24 +11,11 @@ import { tokenAuthorizer } from '../src/auth/modes.ts';
 import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../src/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../src/errors.ts';
 import type { Clock } from '../src/clock.ts';
+import { fakeClock } from './support/fake-clock.ts';
 
 const BIG = 'postgresql-2026-11-28_100000.log';
 const SIZE = 1_500_000;
 
-/** Sleeping advances `now` at once: retries cost no wall time. */
-function fakeClock(start = 1_800_000_000_000): Clock & { sleeps: number[] } {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      t += ms;
-    },
-  };
-}
 
 interface Setup {
   emu: RdsEmulator;

@@ -3,26 +3,9 @@ import assert from 'node:assert/strict';
 import { pollUntilReady, type PollOptions } from '../src/poll.ts';
 import { parseErrorlogAnswer, type ErrorlogAnswer } from '../src/rds.ts';
 import { ApiError, CancelledError, PreparationFailedError, TimeoutError } from '../src/errors.ts';
-import { systemClock, type Clock } from '../src/clock.ts';
+import { systemClock } from '../src/clock.ts';
+import { fakeClock, type FakeClock } from './support/fake-clock.ts';
 
-interface FakeClock extends Clock {
-  sleeps: number[];
-}
-
-/** Sleeping advances `now` at once, and honours the abort signal as the real sleep does. */
-function fakeClock(start = 1_800_000_000_000): FakeClock {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      t += ms;
-    },
-  };
-}
 
 function options(clock: FakeClock, extra: Partial<PollOptions> = {}): PollOptions & { lines: string[] } {
   const lines: string[] = [];

@@ -4,25 +4,8 @@ import { backoffMs, classify, withRetry, type RetryOptions } from '../src/retry.
 import { ApiError, CancelledError, ResponseError, TimeoutError } from '../src/errors.ts';
 import { NetworkError, retryAfterMs } from '../src/http.ts';
 import type { Clock } from '../src/clock.ts';
+import { fakeClock, type FakeClock } from './support/fake-clock.ts';
 
-interface FakeClock extends Clock {
-  sleeps: number[];
-}
-
-/** Sleeping advances `now` at once: a minute of retries takes a millisecond. */
-function fakeClock(start = 1_800_000_000_000): FakeClock {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => t,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      t += ms;
-    },
-  };
-}
 
 const URL_ = new URL('https://rds.eu-de.otc.t-systems.com/v3/p/instances/i/errorlog-download');
 const api = (status: number, errorCode?: string, retryAfter?: number): ApiError =>
