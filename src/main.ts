@@ -51,7 +51,6 @@ function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<C
 
 const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
 
-
 /** Runs the action; returns the report. Never throws: a failure is reported once, with setFailed. */
 export async function run(partial: Partial<RunDeps> = {}): Promise<Report | undefined> {
   const deps: RunDeps = {
