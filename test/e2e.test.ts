@@ -238,3 +238,15 @@ test('hostile file names land inside output-dir, unique, and the artifact accept
     assert.ok(zipNames.every((n) => !n.includes('/')), zipNames.join(', '));
   });
 });
+
+test('an API file name cannot smuggle a workflow command into the log', async () => {
+  const evil = [{ name: 'x\n::add-mask::everything\n::error::forged', data: Buffer.from('') }];
+  await withRig({ files: evil }, async (rig) => {
+    rig.rds.failFile(evil[0]!.name, { kind: 'status', status: 404 }, 10);
+    const r = await rig.run();
+    assert.equal(r.code, 1);
+    const lines = r.log.split('\n');
+    assert.ok(!lines.includes('::add-mask::everything'), 'no forged mask command');
+    assert.ok(!lines.some((l) => l.startsWith('::error::forged')), 'no forged error command');
+  });
+});
