@@ -1,7 +1,7 @@
 // npm run bench: the action's figures, each measured side by side with its baseline in the same run, each the
 // median of several runs. Prints a table (figure, target, met) and writes the same as JSON to bench-results/.
 // Environment: BENCH_RUNS (default 3).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -263,6 +263,12 @@ async function benchEndToEnd(): Promise<void> {
     met: ratio <= 1.2,
     detail: `action ${(median(action) / 1000).toFixed(2)} s (with the digest), baseline ${(median(baseline) / 1000).toFixed(2)} s`,
   });
+}
+
+// curl is the baseline of three measurements: without it they would compare against nothing.
+if (spawnSync('curl', ['--version']).error) {
+  process.stderr.write('bench: curl is needed for the baselines (e.g. apt-get install curl)\n');
+  process.exit(1);
 }
 
 const started = Date.now();
