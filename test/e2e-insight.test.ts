@@ -3,22 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { startRig } from './support/harness.ts';
-
-const FIXTURES = new URL('./fixtures/pg/', import.meta.url);
+import { FIXTURES, fixture, grep } from './support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
-  return Promise.all(names.map(async (name) => ({ name, data: await readFile(new URL(name, FIXTURES)) })));
+  return Promise.all(names.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
 }
 
 /** What grep says: lines of stderr logs with the severity right after the prefix. */
-function grepCount(files: Array<{ name: string; data: Buffer }>, severity: string): number {
-  let n = 0;
-  for (const f of files) {
-    if (!f.name.endsWith('.log')) continue;
-    n += f.data.toString('utf8').split('\n').filter((l) => new RegExp(`\\b${severity}:  `).test(l)).length;
-  }
-  return n;
+function grepCount(files: Array<{ name: string }>, severity: string): number {
+  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b${severity}:  `)).length, 0);
 }
 
 test('the summary explains the real logs; annotations and counts match grep', async () => {

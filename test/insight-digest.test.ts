@@ -1,24 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { DigestBuilder, digestFiles, normalizeMessage } from '../src/insight/digest.ts';
 import type { LogEntry } from '../src/insight/reader.ts';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'pg');
-const STDERR_FIXTURES = ['stderr-debian-prefix.log', 'stderr-rds-prefix.log', 'stderr-epoch-verbose.log'];
-const file = (name: string): { name: string; path: string; size: number } => {
-  const path = name.includes('/') ? name : join(FIXTURES, name);
-  return { name: basename(path), path, size: statSync(path).size };
-};
+import { statSync } from 'node:fs';
+import { FIXTURES, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from './support/pg-fixtures.ts';
 
-function fileLines(path: string): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
-}
-const grep = (path: string, re: RegExp): string[] => fileLines(path).filter((l) => re.test(l));
 /** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
 function lineTime(line: string): number | undefined {
   const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC/.exec(line);
@@ -27,14 +15,7 @@ function lineTime(line: string): number | undefined {
   return n ? Number(n[1]) * 1000 + Number(n[2]) : undefined;
 }
 
-let tmp = '';
-function tmpFile(name: string, content: string): string {
-  if (tmp === '') tmp = mkdtempSync(join(tmpdir(), 'insight-digest-'));
-  const p = join(tmp, name);
-  writeFileSync(p, content);
-  return p;
-}
-process.on('exit', () => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+const tmpFile = tmpFiles('insight-digest-');
 
 describe('digest of the real fixtures', () => {
   test('severity counts equal grep over the stderr files', async () => {

@@ -1,15 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { newStats, parseCsvRecord, parsePrefix, readEntries, detectLineFormat } from '../src/insight/reader.ts';
 import type { LogEntry, ReaderStats } from '../src/insight/reader.ts';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'pg');
-const fixture = (name: string): string => join(FIXTURES, name);
-const STDERR_FIXTURES = ['stderr-debian-prefix.log', 'stderr-rds-prefix.log', 'stderr-epoch-verbose.log'];
+import { STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from './support/pg-fixtures.ts';
 
 async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {}): Promise<{ entries: LogEntry[]; stats: ReaderStats }> {
   const stats = newStats(path, opts.name);
@@ -18,24 +14,9 @@ async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {
   return { entries, stats };
 }
 
-/** The file's lines as `grep` sees them (no empty last line after the final newline). */
-function fileLines(path: string): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
-}
-
-const grep = (path: string, re: RegExp): string[] => fileLines(path).filter((l) => re.test(l));
 const count = (entries: LogEntry[], ...sev: string[]): number => entries.filter((e) => sev.includes(e.severity)).length;
 
-let tmp = '';
-function tmpFile(name: string, content: string | Buffer): string {
-  if (tmp === '') tmp = mkdtempSync(join(tmpdir(), 'insight-reader-'));
-  const p = join(tmp, name);
-  writeFileSync(p, content);
-  return p;
-}
-process.on('exit', () => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+const tmpFile = tmpFiles('insight-reader-');
 
 describe('real fixtures: counts agree with grep over the files', () => {
   for (const name of STDERR_FIXTURES) {

@@ -1,17 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { DigestBuilder, digestFiles } from '../src/insight/digest.ts';
 import type { Digest } from '../src/insight/digest.ts';
 import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown } from '../src/insight/render.ts';
 import type { LogEntry, Severity } from '../src/insight/reader.ts';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'pg');
-const fixture = (name: string): { name: string; path: string; size: number } => {
-  const path = join(FIXTURES, name);
-  return { name, path, size: statSync(path).size };
-};
+import { fixtureFile as fixture } from './support/pg-fixtures.ts';
 
 let n = 0;
 function entry(severity: Severity, message: string, extra: Partial<LogEntry> = {}): LogEntry {

@@ -2,6 +2,7 @@
 // test/faults.test.ts; README's "Reliability" section lists the rows (checked by that test).
 import assert from 'node:assert/strict';
 import type { ActionRun, Rig } from './harness.ts';
+import { readZip } from './zip.ts';
 import type { EmulatorFile, RdsEmulatorOptions } from '../../emulator/rds.ts';
 
 export const MiB = 1024 * 1024;
@@ -85,12 +86,5 @@ export const scenarios: Scenario[] = [
 
 export function readZipNames(rig: Rig): string[] {
   const art = rig.artifacts.artifacts().find((a) => a.finalized);
-  if (!art) return [];
-  // Local file headers: enough to list names without the test's zip reader.
-  const names: string[] = [];
-  for (let i = art.zip.indexOf(Buffer.from('PK\x01\x02', 'latin1')); i >= 0; i = art.zip.indexOf(Buffer.from('PK\x01\x02', 'latin1'), i + 4)) {
-    const len = art.zip.readUInt16LE(i + 28);
-    names.push(art.zip.subarray(i + 46, i + 46 + len).toString('utf8'));
-  }
-  return names.sort();
+  return art ? readZip(art.zip).map((e) => e.name).sort() : [];
 }

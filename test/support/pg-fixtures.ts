@@ -1,0 +1,37 @@
+// The real PostgreSQL logs in test/fixtures/pg (see its README) and the grep-like helpers the insight tests
+// check the reader and the digest against: expectations come from the files, not from the code under test.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'pg');
+export const STDERR_FIXTURES = ['stderr-debian-prefix.log', 'stderr-rds-prefix.log', 'stderr-epoch-verbose.log'];
+
+export const fixture = (name: string): string => join(FIXTURES, name);
+
+/** A fixture (or any file, given a path) as digestFiles takes it. */
+export function fixtureFile(name: string): { name: string; path: string; size: number } {
+  const path = name.includes('/') ? name : fixture(name);
+  return { name: basename(path), path, size: statSync(path).size };
+}
+
+/** The file's lines as `grep` sees them (no empty last line after the final newline). */
+export function fileLines(path: string): string[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+export const grep = (path: string, re: RegExp): string[] => fileLines(path).filter((l) => re.test(l));
+
+/** A writer of files into one temporary folder, created on first use and removed when the process exits. */
+export function tmpFiles(prefix: string): (name: string, content: string | Buffer) => string {
+  let dir = '';
+  process.on('exit', () => { if (dir !== '') rmSync(dir, { recursive: true, force: true }); });
+  return (name, content) => {
+    if (dir === '') dir = mkdtempSync(join(tmpdir(), prefix));
+    const p = join(dir, name);
+    writeFileSync(p, content);
+    return p;
+  };
+}
