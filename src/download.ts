@@ -3,11 +3,10 @@ import { constants } from 'node:fs';
 import { link, open, unlink, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError, ResponseError } from './errors.ts';
+import { ApiError, CancelledError, ResponseError } from './errors.ts';
 import { header, NetworkError, readText, type HttpTransport } from './http.ts';
-import { isLoopbackHost } from './inputs.ts';
+import { isLoopbackHost } from './urls.ts';
 import { redactUrl } from './redact.ts';
-import { ApiError } from './errors.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 
 /** The link has expired (or its signature is refused): only fresh links from the API help. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { iamEndpointForRegion, rdsEndpointForRegion } from './endpoints.ts';
+import { isLoopbackHost } from './urls.ts';
 
 /** Reads one input as the runner passes it (already trimmed); '' when not set. */
 export type InputGetter = (name: string) => string;
@@ -71,7 +72,7 @@ export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-tok
 // Project and instance ids go into the URL path: allow only what OTC ids are made of.
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // Characters the artifact service refuses in a name.
-const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/;
+const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
 
 export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date = new Date()): Config {
   const projectIdRaw = get('project-id');
@@ -104,7 +105,7 @@ export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date =
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
   const artifactName = get('artifact-name') || defaultArtifactName(instanceLabel(instance), env);
-  if (ARTIFACT_NAME_FORBIDDEN.test(artifactName)) {
+  if (artifactName.search(ARTIFACT_NAME_FORBIDDEN) >= 0) {
     throw new InputError('artifact-name', `'${artifactName}' contains a character the artifact service refuses (" ' : < > | * ? \\ / or a line break)`);
   }
   if (artifactName.length > 200) throw new InputError('artifact-name', 'must be at most 200 characters');
@@ -145,17 +146,9 @@ const AUTH_MODES = [
 
 /** Exactly one auth mode, chosen by which inputs are set; every clash or missing partner is named. */
 function readAuth(get: InputGetter, env: NodeJS.ProcessEnv, iamEndpoint: URL | undefined): AuthConfig {
-  const given: Record<string, string> = {
-    token: get('token'),
-    'access-key': get('access-key'),
-    'secret-key': get('secret-key'),
-    'security-token': get('security-token'),
-    username: get('username'),
-    password: get('password'),
-    domain: get('domain'),
-    'identity-provider': get('identity-provider'),
-    audience: get('audience'),
-  };
+  const given: Record<string, string> = Object.fromEntries(
+    AUTH_MODES.flatMap((m) => [...m.required, ...m.optional]).map((n) => [n, get(n)]),
+  );
   const chosen = AUTH_MODES.filter((m) => [...m.required, ...m.optional].some((n) => given[n]));
   if (chosen.length === 0) {
     throw new InputError(
@@ -273,11 +266,6 @@ export function parseEndpoint(name: string, raw: string): URL {
   return url;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
 function duration(get: InputGetter, name: string, fallback: string, min: number, max: number): number {
   const raw = get(name) || fallback;
   const ms = parseDuration(raw);
@@ -336,7 +324,7 @@ export function defaultArtifactName(instance: string, env: NodeJS.ProcessEnv): s
   const jobBackendId = jobBackendIdFrom(env['ACTIONS_RUNTIME_TOKEN']);
   if (jobBackendId) parts.push(createHash('sha256').update(jobBackendId).digest('hex').slice(0, 8));
   parts.push(`attempt${env['GITHUB_RUN_ATTEMPT'] || '1'}`);
-  return parts.join('-').replace(/["':<>|*?\\/\r\n]/g, '_');
+  return parts.join('-').replace(ARTIFACT_NAME_FORBIDDEN, '_');
 }
 
 function jobBackendIdFrom(token: string | undefined): string | undefined {

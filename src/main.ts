@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { instanceLabel, readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
 import { createHttpTransport, type HttpTransport } from './http.ts';
 import { Redactor } from './redact.ts';
-import { collect, newReport, type Report } from './pipeline.ts';
+import { collect, newReport, totalBytes, type Report } from './pipeline.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
 import { runWorker, workerUrl } from './workers/run.ts';
@@ -95,7 +95,6 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
     digest: (files, options) => runWorker<Digest>(workerUrl(import.meta.url, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS),
     signal: deps.signal,
     random: deps.random,
-    stallMs: config.requestTimeoutMs,
   }, report).then(() => undefined, (e: unknown) => e);
   // On cancellation, what is in flight gets a moment to clean up (part files), then the summary is written
   // from what the report holds: a request that cannot be aborted must not hold the step past the runner's kill.
@@ -130,7 +129,7 @@ async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, re
   const url = report.artifact ? artifactUrl(env, report.artifact.id) : undefined;
   core.setOutput('status', report.status ?? '');
   core.setOutput('file-count', String(report.files.length));
-  core.setOutput('total-bytes', String(report.files.reduce((n, f) => n + f.size, 0)));
+  core.setOutput('total-bytes', String(totalBytes(report)));
   core.setOutput('files', JSON.stringify(report.files.map((f) => ({ name: f.name, path: f.path, size: f.size }))));
   core.setOutput('output-dir', config.outputDir);
   core.setOutput('artifact-name', report.artifact ? report.artifact.name : '');

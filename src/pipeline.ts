@@ -33,7 +33,6 @@ export interface Deps {
   uploader: ArtifactUploader;
   signal?: AbortSignal | undefined;
   random?: () => number;
-  stallMs?: number;
   /** Reads the files into the digest; default: in this thread (main.ts passes one that uses a worker thread). */
   digest?: typeof digestFiles | undefined;
 }
@@ -66,6 +65,13 @@ export interface Report {
   outputDir: string;
   /** What the logs say; undefined when there were no files or they could not be read. */
   digest: Digest | undefined;
+}
+
+/** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
+const NOT_PREPARED = 'RDS reported status FAILED';
+
+export function totalBytes(report: Report): number {
+  return report.files.reduce((n, f) => n + f.size, 0);
 }
 
 export function newReport(outputDir: string): Report {
@@ -118,7 +124,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   for (const item of answer.items) {
     if (item.status === 'FAILED') {
       logger.warning(`RDS could not prepare the error log file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: 'Error log file not prepared' });
-      report.missing.push({ apiName: item.fileName, reason: 'RDS reported status FAILED' });
+      report.missing.push({ apiName: item.fileName, reason: NOT_PREPARED });
     } else {
       wanted.push(item);
     }
@@ -209,7 +215,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }
   }
 
-  const failed = report.missing.filter((m) => m.reason !== 'RDS reported status FAILED');
+  const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
   if (failed.length > 0) throw new IncompleteError(failed, planned.length);
   return report;
 }
@@ -224,10 +230,7 @@ interface Target {
 /** Credentials, project id and instance id, each from the inputs or found out; the instance checked. */
 async function connect(config: Config, deps: Deps, retry: RetryOptions, report: Report): Promise<Target> {
   const { logger, clock } = deps;
-  const protect = (secret: string): void => {
-    logger.mask(secret);
-    deps.redactor.add(secret);
-  };
+  const protect = (secret: string): void => protectSecret(deps, secret);
   const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now() };
   const creds = await signIn(config.auth, {
     iam,
@@ -258,27 +261,28 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   return { projectId, instanceId: instance.id, authorize, hint };
 }
 
-/** Link query strings are signatures: masked in the log and redacted from messages before anything else. */
+/** A secret the run has learnt: masked in the log and redacted from every message, before anything prints it. */
+function protectSecret(deps: Deps, secret: string): void {
+  deps.logger.mask(secret);
+  deps.redactor.add(secret);
+}
+
+/** Link query strings are signatures: protected as a whole, and each signature-like value raw and decoded. */
 function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   for (const item of items) {
-    if (!item.fileLink) continue;
-    const q = item.fileLink.indexOf('?');
+    const q = item.fileLink?.indexOf('?') ?? -1;
     if (q < 0) continue;
-    const query = item.fileLink.slice(q + 1);
-    deps.logger.mask(query);
-    deps.redactor.add(query);
+    const query = item.fileLink!.slice(q + 1);
+    protectSecret(deps, query);
     for (const part of query.split('&')) {
-      const value = part.slice(part.indexOf('=') + 1);
-      if (/signature|token|credential/i.test(part.split('=')[0] ?? '')) {
-        deps.logger.mask(value);
-        deps.redactor.add(value);
-        try {
-          const decoded = decodeURIComponent(value);
-          deps.logger.mask(decoded);
-          deps.redactor.add(decoded);
-        } catch {
-          // not percent-encoded
-        }
+      const eq = part.indexOf('=');
+      if (!/signature|token|credential/i.test(part.slice(0, eq < 0 ? part.length : eq))) continue;
+      const value = part.slice(eq + 1);
+      protectSecret(deps, value);
+      try {
+        protectSecret(deps, decodeURIComponent(value));
+      } catch {
+        // not percent-encoded
       }
     }
   }
@@ -292,7 +296,7 @@ async function fetchOne(item: ErrorlogItem, index: number, name: string, config:
   const result = await downloadFile(item.fileName, url, join(config.outputDir, `.part-${index}-${process.pid}`), path, {
     transport: deps.files,
     retry,
-    stallMs: deps.stallMs ?? 60_000,
+    stallMs: config.requestTimeoutMs,
     signal: deps.signal,
     onProgress: (bytes, total) => {
       const now = deps.clock.now();

@@ -1,6 +1,7 @@
 // The RDS API calls the action makes, with the answers checked against the spec before anyone relies on them.
 import { ApiError, ResponseError } from './errors.ts';
 import { header, readText, retryAfterMs, type HttpResponse, type HttpTransport } from './http.ts';
+import { apiUrl } from './urls.ts';
 
 /** Adds the credentials to one API request (X-Auth-Token, or an AK/SK signature). */
 export type Authorizer = (req: { method: string; url: URL; headers: Record<string, string>; body: string }) =>
@@ -53,7 +54,7 @@ export interface InstanceInfo {
 export async function listInstances(
   o: Omit<RdsClientOptions, 'instanceId'> & { filter: { id: string } | { name: string } },
 ): Promise<InstanceInfo[]> {
-  const url = new URL(`${o.endpoint.href.replace(/\/+$/, '')}/v3/${encodeURIComponent(o.projectId)}/instances`);
+  const url = apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances`);
   if ('id' in o.filter) url.searchParams.set('id', o.filter.id);
   else url.searchParams.set('name', o.filter.name);
   const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
@@ -84,8 +85,7 @@ export function parseInstances(json: unknown, requestId: string | undefined): In
 }
 
 export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'projectId' | 'instanceId'>): URL {
-  const base = o.endpoint.href.replace(/\/+$/, '');
-  return new URL(`${base}/v3/${encodeURIComponent(o.projectId)}/instances/${encodeURIComponent(o.instanceId)}/errorlog-download`);
+  return apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances/${encodeURIComponent(o.instanceId)}/errorlog-download`);
 }
 
 /** One errorlog-download call: CREATING until the files are ready, then FINISH with the links. */
@@ -136,7 +136,7 @@ export async function readJson(res: HttpResponse, what: string, now: () => numbe
     throw new ApiError(what, {
       status: res.status,
       errorCode: code,
-      errorMsg: err.msg ?? (code ? undefined : statusText(res.status, text)),
+      errorMsg: err.msg ?? (code ? undefined : printable(text.trim().slice(0, 200)) || undefined),
       requestId,
       retryAfterMs: retryAfterMs(header(res, 'retry-after'), now()),
       hint: hint(res.status, code),
@@ -168,11 +168,6 @@ function str(v: unknown): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number') return String(v);
   return undefined;
-}
-
-function statusText(status: number, body: string): string | undefined {
-  const t = printable(body.trim().slice(0, 200));
-  return t || undefined;
 }
 
 function printable(s: string): string {

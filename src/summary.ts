@@ -1,5 +1,5 @@
 // What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
-import type { Report } from './pipeline.ts';
+import { totalBytes, type Report } from './pipeline.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 
 export interface SummaryInput {
@@ -27,7 +27,7 @@ export function escapeCell(s: string): string {
 
 export function renderSummary(s: SummaryInput): string {
   const { report } = s;
-  const total = report.files.reduce((n, f) => n + f.size, 0);
+  const total = totalBytes(report);
   const out: string[] = [`## RDS error logs: instance \`${escapeCell(s.instance)}\``, ''];
 
   if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');

@@ -2,6 +2,7 @@
 // X-Subject-Token header), and the project id by name. See ../shared/notes/otc-rds-api.md, section 4.
 import { PreconditionError, ResponseError } from '../errors.ts';
 import { header, type HttpTransport } from '../http.ts';
+import { apiUrl } from '../urls.ts';
 import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
 import { withRetry, type RetryOptions } from '../retry.ts';
 
@@ -25,17 +26,13 @@ export interface IamToken {
 /** The project a token is scoped to: by id when the user gave one, else by name (the region's). */
 export type ProjectScope = { id: string } | { name: string };
 
-function iamUrl(c: IamClient, path: string): URL {
-  return new URL(`${c.endpoint.href.replace(/\/+$/, '')}${path}`);
-}
-
 /** POSTs a sign-in body; the token is protected before anything else sees it. */
 async function signIn(c: IamClient, what: string, path: string, body: unknown, headers: Record<string, string>, hint: HintFor): Promise<IamToken> {
   return withRetry(what, async () => {
     const { json, res } = await callJson({
       transport: c.transport,
       method: 'POST',
-      url: iamUrl(c, path),
+      url: apiUrl(c.endpoint, path),
       authorize: undefined,
       what,
       body: JSON.stringify(body),
@@ -80,7 +77,7 @@ export function oidcSignIn(c: IamClient, o: { identityProvider: string; idToken:
 /** GET /v3/projects?name=... → projects[0].id. */
 export async function findProjectId(c: IamClient, name: string, authorize: Authorizer): Promise<string> {
   const what = 'IAM project lookup';
-  const url = iamUrl(c, '/v3/projects');
+  const url = apiUrl(c.endpoint, '/v3/projects');
   url.searchParams.set('name', name);
   const { json, res } = await withRetry(what, () => callJson({
     transport: c.transport,
