@@ -1,6 +1,7 @@
 // What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
 import { totalBytes, type Report } from './pipeline.ts';
 import { formatBytes, formatDuration } from './duration.ts';
+import { escapeInline } from './insight/render.ts';
 
 export interface SummaryInput {
   /** The instance as the heading names it: name and id when known, else as the inputs named it. */
@@ -14,24 +15,17 @@ export interface SummaryInput {
   cancelled: boolean;
 }
 
-/** Text from the API or a log, made safe inside a markdown table cell or inline HTML. */
-export function escapeCell(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;')
-    .replace(/[`*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
-    .replace(/[\r\n]+/g, ' ');
-}
+// Text from the API, the inputs or an error: escaped by the same rules as the log text in the digest, and never
+// put inside a `code span`, where markdown would show the escapes themselves.
+const text = (s: string, max = 1000): string => escapeInline(s, max);
 
 export function renderSummary(s: SummaryInput): string {
   const { report } = s;
   const total = totalBytes(report);
-  const out: string[] = [`## RDS error logs: instance \`${escapeCell(s.instance)}\``, ''];
+  const out: string[] = [`## RDS error logs: instance ${text(s.instance)}`, ''];
 
   if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
-  else if (s.error) out.push(`> [!CAUTION]\n> ${escapeCell(s.error)}`, '');
+  else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
 
   if (report.status) {
     const got = `${report.files.length} file${report.files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;
@@ -42,21 +36,21 @@ export function renderSummary(s: SummaryInput): string {
 
   if (report.files.length > 0) {
     out.push('### Files', '', '| File | Size |', '| --- | ---: |');
-    for (const f of report.files) out.push(`| ${escapeCell(f.name)} | ${formatBytes(f.size)} |`);
+    for (const f of report.files) out.push(`| ${text(f.name)} | ${formatBytes(f.size)} |`);
     out.push('');
   }
   if (report.missing.length > 0) {
     out.push('### Not downloaded', '', '| File | Why |', '| --- | --- |');
-    for (const m of report.missing) out.push(`| ${escapeCell(m.apiName)} | ${escapeCell(m.reason)} |`);
+    for (const m of report.missing) out.push(`| ${text(m.apiName)} | ${text(m.reason)} |`);
     out.push('');
   }
   if (report.artifact) {
-    const label = `${escapeCell(report.artifact.name)}`;
+    const label = text(report.artifact.name);
     const link = s.artifactUrl ? `[${label}](${s.artifactUrl})` : label;
     const digest = report.artifact.digest ? `, SHA-256 \`${report.artifact.digest}\`` : '';
     out.push(`**Artifact:** ${link} (${formatBytes(report.artifact.size)} zipped${digest})`, '');
   } else if (report.files.length > 0) {
-    out.push(`The files are in \`${escapeCell(report.outputDir)}\` on the runner (no artifact uploaded).`, '');
+    out.push(`The files are in ${text(report.outputDir)} on the runner (no artifact uploaded).`, '');
   }
   return out.join('\n');
 }

@@ -34,7 +34,7 @@ describe('instance-name', { concurrency: 4 }, () => {
       assert.equal(rig.rds.apiRequests[0]?.path, `/v3/${rig.rds.projectId}/instances?name=shop-db`);
       assert.ok(rig.rds.errorlogRequests().every((q) => q.path === `/v3/${rig.rds.projectId}/instances/${SHOP.id}/errorlog-download`));
       assert.match(r.log, new RegExp(`Instance 'shop-db' \\(id ${SHOP.id}, PostgreSQL 15, ACTIVE\\)`));
-      assert.match(r.summary, new RegExp(`^## RDS error logs: instance \`shop-db \\(${SHOP.id}\\)\``));
+      assert.match(r.summary, new RegExp(`^## RDS error logs: instance shop-db \\(${SHOP.id}\\)$`, 'm'));
       assert.match(r.outputs['artifact-name'] ?? '', /^rds-errorlogs-shop-db-deploy-/);
     });
   });

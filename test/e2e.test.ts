@@ -46,7 +46,7 @@ test('downloads every listed file, uploads them as one artifact, and reports it'
     for (const e of entries) assert.ok(e.data.equals(rig.rds.bytesOf(e.name)));
 
     // The summary: a table of files and the artifact link
-    for (const f of files) assert.match(r.summary, new RegExp(`\\| ${f.name.replace(/_/g, '&#95;')} \\| `));
+    for (const f of files) assert.match(r.summary, new RegExp(`\\| ${f.name.replace(/_/g, '\\\\_')} \\| `));
     assert.ok(r.summary.includes(`(${r.outputs['artifact-url']})`), 'the summary links the artifact');
     // The log: grouped, a line per file
     assert.match(r.log, /::group::Waiting for RDS/);
@@ -248,5 +248,17 @@ test('an API file name cannot smuggle a workflow command into the log', async ()
     const lines = r.log.split('\n');
     assert.ok(!lines.includes('::add-mask::everything'), 'no forged mask command');
     assert.ok(!lines.some((l) => l.startsWith('::error::forged')), 'no forged error command');
+  });
+});
+
+test('the summary renders names and paths as written: no escape code shows up inside a code span', async () => {
+  // GitHub's RUNNER_TEMP is /home/runner/work/_temp: an underscore in a path is the common case.
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    const r = await rig.run({ inputs: { upload: 'false', 'output-dir': 'work/_temp/db_logs' } });
+    assert.equal(r.code, 0, r.log);
+    // Inside `code`, markdown shows an entity or a backslash escape literally, as "&#95;" or "\_".
+    const spans = [...r.summary.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+    for (const s of spans) assert.doesNotMatch(s, /&#?\w+;|\\[_*[\]|`]/, `escape code in a code span: ${s}`);
+    assert.match(r.summary, /work\/\\_temp\/db\\_logs/, 'the folder is named, escaped for markdown outside code');
   });
 });
