@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRdsEmulator } from '../emulator/rds.ts';
+import { actionInputs, startRdsEmulator } from '../emulator/rds.ts';
 import { startArtifactService } from '../emulator/artifact-service.ts';
 import { ENTRY, ROOT, runAction } from '../emulator/runner.ts';
 
@@ -22,8 +22,7 @@ export async function measureMemory(mib: number, upload: boolean, compressionLev
   try {
     const run = await runAction({
       inputs: {
-        'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url,
-        'poll-interval': '1s', upload: String(upload), 'compression-level': String(compressionLevel),
+        ...actionInputs(rds), upload: String(upload), 'compression-level': String(compressionLevel),
       },
       env: { ...artifacts.env, RSS_PROBE_FILE: probe, NODE_OPTIONS: `--import=${join(ROOT, 'bench/rss-probe.mjs')}` },
       timeoutMs: 600_000,

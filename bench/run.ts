@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../emulator/rds.ts';
+import { actionInputs, startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../emulator/rds.ts';
 import { startArtifactService } from '../emulator/artifact-service.ts';
 import { ROOT, runAction } from '../emulator/runner.ts';
 import { measureMemory } from './memory.ts';
@@ -165,7 +165,7 @@ async function benchPolling(): Promise<void> {
   let minGap = Infinity;
   for (let i = 0; i < RUNS; i++) {
     await withEmulator({ readyAfterMs, files: [{ name: 'a.log', size: 1024 }] }, async (rds) => {
-      const r = await runAction({ inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, 'poll-interval': '1s', upload: 'false' } });
+      const r = await runAction({ inputs: { ...actionInputs(rds), upload: 'false' } });
       if (r.code !== 0) throw new Error(r.log);
       await rm(r.temp, { recursive: true, force: true });
       const polls = rds.apiRequests.filter((q) => q.path.endsWith('/errorlog-download'));
@@ -208,7 +208,7 @@ async function benchStartup(): Promise<void> {
     for (let i = 0; i < Math.max(RUNS, 5); i++) {
       rds.apiRequests.length = 0;
       const t0 = Date.now();
-      const r = await runAction({ inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, upload: 'false' } });
+      const r = await runAction({ inputs: { ...actionInputs(rds), upload: 'false' } });
       await rm(r.temp, { recursive: true, force: true });
       ms.push(rds.apiRequests[0]!.at - t0);
     }
@@ -228,7 +228,7 @@ async function benchEndToEnd(): Promise<void> {
       const artifacts = await startArtifactService();
       try {
         const r = await runAction({
-          inputs: { 'project-id': rds.projectId, 'instance-id': rds.instanceId, token: rds.token, endpoint: rds.url, 'poll-interval': '1s' },
+          inputs: actionInputs(rds),
           env: artifacts.env,
           timeoutMs: 300_000,
         });

@@ -126,6 +126,11 @@ export interface RdsEmulator {
   close(): Promise<void>;
 }
 
+/** The action's inputs that point it at this emulator: token auth, and the fastest polling allowed. */
+export function actionInputs(emu: RdsEmulator): Record<string, string> {
+  return { 'project-id': emu.projectId, 'instance-id': emu.instanceId, token: emu.token, endpoint: emu.url, 'poll-interval': '1s' };
+}
+
 const DEFAULT_TOKEN = 'emulator-token';
 export const DEFAULT_PROJECT_ID = '0483b6b16e954cb88930a360d2c4e663';
 export const DEFAULT_INSTANCE_ID = '3d39c18788b54a919bab633874c159dfin03';

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startRdsEmulator, type EmulatorFile } from '../emulator/rds.ts';
+import { actionInputs, startRdsEmulator, type EmulatorFile } from '../emulator/rds.ts';
 import { startArtifactService } from '../emulator/artifact-service.ts';
 import { ROOT, runAction } from '../emulator/runner.ts';
 
@@ -34,13 +34,7 @@ const bar = (title: string): void => void process.stdout.write(`\n\x1b[1m── 
 try {
   bar(`RDS emulator on ${rds.url}, object storage on ${rds.filesOrigin}`);
   const run = await runAction({
-    inputs: {
-      'project-id': rds.projectId,
-      'instance-id': rds.instanceId,
-      token: rds.token,
-      endpoint: rds.url,
-      'poll-interval': '1s',
-    },
+    inputs: actionInputs(rds),
     env: { ...artifacts.env, NODE_EXTRA_CA_CERTS: rds.caFile },
     echo: withoutDebugLines(process.stdout),
   });

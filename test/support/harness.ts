@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_PROJECT_ID, startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
+import { actionInputs, DEFAULT_PROJECT_ID, startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { startArtifactService, type ArtifactService } from '../../emulator/artifact-service.ts';
 import { createIamHandler, createIamState, type IamConfig, type IamDomain, type IamState } from '../../emulator/iam.ts';
 import { startGithubOidc, type GithubOidc, type GithubOidcOptions } from '../../emulator/github-oidc.ts';
@@ -65,11 +65,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const oidc = state ? await startGithubOidc(githubOidc) : undefined;
   const temps: string[] = [];
   const inputs: Record<string, string> = {
-    'project-id': rds.projectId,
-    'instance-id': rds.instanceId,
-    token: rds.token,
-    endpoint: rds.url,
-    'poll-interval': '1s',
+    ...actionInputs(rds),
     timeout: '30s',
     ...(iam ? { 'iam-endpoint': iam.url } : {}),
   };
