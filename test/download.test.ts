@@ -10,7 +10,6 @@ import { requestErrorlogDownload } from '../src/rds.ts';
 import { tokenAuthorizer } from '../src/auth/modes.ts';
 import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../src/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../src/errors.ts';
-import type { Clock } from '../src/clock.ts';
 import { fakeClock } from './support/fake-clock.ts';
 
 const BIG = 'postgresql-2026-11-28_100000.log';

@@ -157,7 +157,7 @@ test('an endless answer is refused without reading it all', async (t) => {
   let sent = 0;
   let closed = false;
   const chunk = Buffer.alloc(64 * 1024, 0x20);
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.write('{"status":"CREATING","list":[],"pad":"');
     res.on('close', () => { closed = true; });

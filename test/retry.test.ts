@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { backoffMs, classify, withRetry, type RetryOptions } from '../src/retry.ts';
 import { ApiError, CancelledError, ResponseError, TimeoutError } from '../src/errors.ts';
 import { NetworkError, retryAfterMs } from '../src/http.ts';
-import type { Clock } from '../src/clock.ts';
 import { fakeClock, type FakeClock } from './support/fake-clock.ts';
 
 

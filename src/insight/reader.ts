@@ -99,10 +99,6 @@ const SEVERITIES = new Map<string, Severity>([
   ['LOCATION', 'LOCATION'],
 ]);
 
-export function isSeverity(s: string): s is Severity {
-  return SEVERITIES.has(s);
-}
-
 export function isContinuation(s: Severity): s is ContinuationSeverity {
   return s === 'STATEMENT' || s === 'DETAIL' || s === 'HINT' || s === 'QUERY' || s === 'CONTEXT' || s === 'LOCATION';
 }
@@ -950,13 +946,4 @@ export async function* readEntries(path: string, opts: ReadOptions = {}): AsyncG
     // The caller stopped early (break, throw): close the file now rather than at garbage collection.
     if (!done) await gen.return(opts.stats ?? newStats(path, opts.name));
   }
-}
-
-/** Calls onEntry for every entry of the file; resolves to the file's statistics. The fast path. */
-export async function scanEntries(path: string, onEntry: (e: LogEntry) => void, opts: ReadOptions = {}): Promise<ReaderStats> {
-  const stats = opts.stats ?? newStats(path, opts.name);
-  for await (const batch of readEntryBatches(path, { ...opts, stats })) {
-    for (let i = 0; i < batch.length; i++) onEntry(batch[i]!);
-  }
-  return stats;
 }
