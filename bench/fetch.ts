@@ -2,10 +2,10 @@
 // downloadFile and pool the action uses. Usage: node bench/fetch.ts <dir> <parallel> <link>...
 // Prints the elapsed milliseconds from the first request to the last byte on disk.
 import { join } from 'node:path';
-import { createHttpTransport } from '../src/http.ts';
-import { downloadFile, resolveLink } from '../src/download.ts';
-import { mapSettled } from '../src/pool.ts';
-import { systemClock } from '../src/clock.ts';
+import { createHttpTransport } from '../src/cloud/http.ts';
+import { downloadFile, resolveLink } from '../src/core/download.ts';
+import { mapSettled } from '../src/core/pool.ts';
+import { systemClock } from '../src/core/clock.ts';
 
 const [dir, parallel, ...links] = process.argv.slice(2);
 const transport = createHttpTransport({ userAgent: 'bench', socketTimeoutMs: 30_000, followRedirects: true });

@@ -1,7 +1,7 @@
 // The emulators' verifier of AK/SK (`SDK-HMAC-SHA256`) signatures, as the API Gateway in front of
 // RDS and IAM applies it (../shared/notes/otc-rds-api.md, section 4).
 //
-// Written on purpose WITHOUT src/auth/signer.ts and with a different structure: it works on what arrives
+// Written on purpose WITHOUT src/cloud/auth/signer.ts and with a different structure: it works on what arrives
 // on the wire (the raw request-target, node's lower-cased header map, the body bytes) and does its
 // percent-decoding and encoding on bytes, where the client signer works on WHATWG URL objects and
 // strings. A bug shared by both would otherwise pass every test.

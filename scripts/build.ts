@@ -24,7 +24,7 @@ const stubs: Plugin = {
 };
 
 export const buildOptions = (outdir: string): BuildOptions => ({
-  entryPoints: { index: 'src/index.ts', 'digest-worker': 'src/workers/digest.ts', 'upload-worker': 'src/workers/upload.ts' },
+  entryPoints: { index: 'src/action/index.ts', 'digest-worker': 'src/insight/digest-worker.ts', 'upload-worker': 'src/action/upload-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -1,6 +1,6 @@
 // The injected clock for tests: sleeping advances `now` at once (a minute of polling takes a millisecond),
 // records each sleep, and honours the abort signal as the real sleep does.
-import type { Clock } from '../../src/clock.ts';
+import type { Clock } from '../../src/core/clock.ts';
 
 export interface FakeClock extends Clock {
   sleeps: number[];

@@ -1,0 +1,62 @@
+// Upload through the real @actions/artifact client, with the failures it leaves to its callers handled here.
+import type { Clock } from '../core/clock.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from '../core/ports.ts';
+import { errorMessage } from '../core/errors.ts';
+
+export class ArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactError';
+  }
+}
+
+// The client throws at once on these, without a retry of its own.
+const NETWORK_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND'];
+const ATTEMPTS = 3;
+
+export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUploader {
+  return {
+    async upload(name: string, files: string[], rootDir: string, o: UploadOptions): Promise<UploadedArtifact> {
+      // Loaded on first use: the client and its Azure SDK are most of the bundle, and not needed to start.
+      const { DefaultArtifactClient } = await import('@actions/artifact');
+      const client = new DefaultArtifactClient();
+      if (o.overwrite) {
+        try {
+          await client.deleteArtifact(name);
+          logger.info(`deleted the earlier artifact named ${name} ('overwrite' is true)`);
+        } catch (e) {
+          if (!/not found|ArtifactNotFound/i.test(errorMessage(e)) && (e as Error)?.name !== 'ArtifactNotFoundError') {
+            throw new ArtifactError(`could not delete the earlier artifact '${name}' for 'overwrite': ${errorMessage(e)}`);
+          }
+        }
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // Awaited here: the client does not await inside its own try, so its async failures need catching here.
+          const res = await client.uploadArtifact(name, files, rootDir, {
+            compressionLevel: o.compressionLevel,
+            ...(o.retentionDays !== undefined ? { retentionDays: o.retentionDays } : {}),
+          });
+          if (res.id === undefined) throw new ArtifactError(`the artifact service did not confirm artifact '${name}'`);
+          return { id: res.id, size: res.size ?? 0, digest: res.digest };
+        } catch (e) {
+          const msg = errorMessage(e);
+          if (/\(409\)|already exists/i.test(msg)) {
+            throw new ArtifactError(
+              `an artifact named '${name}' already exists in this workflow run. Set 'overwrite: true' to replace it, or choose another 'artifact-name' (e.g. add \${{ strategy.job-index }} in matrix jobs)`,
+            );
+          }
+          // The client wraps its NetworkError ("Failed to CreateArtifact: Unable to make request: ECONNRESET").
+          const code = (e as { code?: string })?.code ?? NETWORK_CODES.find((c) => msg.includes(c));
+          if (code && NETWORK_CODES.includes(code) && attempt < ATTEMPTS) {
+            logger.info(`artifact upload: attempt ${attempt} failed (${code}); retrying in ${attempt * 2}s`);
+            await clock.sleep(attempt * 2_000);
+            continue;
+          }
+          if (e instanceof ArtifactError) throw e;
+          throw new ArtifactError(`uploading artifact '${name}' failed: ${msg.split('\n')[0]}`);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// The adapter between GitHub Actions and the core: inputs, masking, log groups, outputs, summary, one setFailed.
+import * as core from '@actions/core';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { instanceLabel, readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
+import { createHttpTransport, type HttpTransport } from '../cloud/http.ts';
+import { Redactor } from '../core/redact.ts';
+import { collect, newReport, totalBytes, type Report } from '../core/run.ts';
+import { ArtifactError } from './artifact.ts';
+import { actionsLogger } from './logger.ts';
+import { runWorker, workerUrl } from '../core/workers.ts';
+import type { DigestJob } from '../insight/digest-worker.ts';
+import type { UploadJob } from './upload-worker.ts';
+import type { Digest } from '../insight/digest.ts';
+import { renderSummary } from './summary.ts';
+import { annotationsFor, renderDigestMarkdown } from '../insight/render.ts';
+import { CancelledError, errorMessage } from '../core/errors.ts';
+import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
+import { VERSION } from '../core/version.ts';
+
+export interface RunDeps {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  /** Cancels the run (the runner's SIGINT/SIGTERM in production). */
+  signal: AbortSignal | undefined;
+  random: () => number;
+  /** Transports: tests inject none; the real ones are built from the inputs. */
+  transports: { api: HttpTransport; files: HttpTransport } | undefined;
+}
+
+const CANCEL_GRACE_MS = 1_000;
+
+// Young generations of 4 MiB: garbage is collected sooner instead of growing the heap (see core/workers.ts).
+const DIGEST_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+const UPLOAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
+const workerUploader: ArtifactUploader = {
+  upload: (name, files, rootDir, options) =>
+    runWorker<UploadedArtifact>(workerUrl(import.meta.url, 'upload'), { name, files, rootDir, options } satisfies UploadJob, UPLOAD_LIMITS)
+      .catch((e: unknown) => {
+        // Errors cross the thread as name and message; keep the artifact's own kind.
+        throw e instanceof Error && e.name === 'ArtifactError' ? new ArtifactError(e.message) : e;
+      }),
+};
+
+/** Resolves to a CancelledError `graceMs` after the signal aborts; never otherwise (and holds no timer). */
+function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<CancelledError> {
+  return new Promise((resolve) => {
+    signal?.addEventListener('abort', () => setTimeout(() => resolve(new CancelledError()), graceMs), { once: true });
+  });
+}
+
+const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
+
+/** Runs the action; returns the report. Never throws: a failure is reported once, with setFailed. */
+export async function run(partial: Partial<RunDeps> = {}): Promise<Report | undefined> {
+  const deps: RunDeps = {
+    env: process.env,
+    clock: systemClock,
+    signal: undefined,
+    random: Math.random,
+    transports: undefined,
+    ...partial,
+  };
+  const redactor = new Redactor();
+  // Secrets first, before anything can print them.
+  for (const name of SECRET_INPUTS) {
+    const value = core.getInput(name);
+    if (value) {
+      core.setSecret(value);
+      redactor.add(value);
+    }
+  }
+
+  let config: Config;
+  try {
+    config = readInputs((name) => core.getInput(name), deps.env, new Date(deps.clock.now()));
+  } catch (e) {
+    core.setFailed(redactor.redact(errorMessage(e)));
+    return undefined;
+  }
+
+  const transports = deps.transports ?? {
+    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug }),
+    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug }),
+  };
+  const report = newReport(config.outputDir);
+  const work = collect(config, {
+    api: transports.api,
+    files: transports.files,
+    getIdToken: (audience) => core.getIDToken(audience),
+    clock: deps.clock,
+    logger: actionsLogger,
+    redactor,
+    uploader: workerUploader,
+    digest: (files, options) => runWorker<Digest>(workerUrl(import.meta.url, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS),
+    signal: deps.signal,
+    random: deps.random,
+  }, report).then(() => undefined, (e: unknown) => e);
+  // On cancellation, what is in flight gets a moment to clean up (part files), then the summary is written
+  // from what the report holds: a request that cannot be aborted must not hold the step past the runner's kill.
+  const error = await Promise.race([work, afterAbort(deps.signal, CANCEL_GRACE_MS)]);
+  if (!deps.transports) {
+    transports.api.close();
+    transports.files.close();
+  }
+
+  const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
+  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled before all error logs were fetched' : errorMessage(error));
+  try {
+    await finish(config, report, deps.env, redactor, message, cancelled);
+  } catch (e) {
+    // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
+    core.setFailed(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`));
+    return report;
+  }
+  if (message !== undefined) core.setFailed(message);
+  return report;
+}
+
+function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
+  const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+  const repo = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  return repo && runId ? `${server}/${repo}/actions/runs/${runId}/artifacts/${id}` : undefined;
+}
+
+/** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
+async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
+  const url = report.artifact ? artifactUrl(env, report.artifact.id) : undefined;
+  core.setOutput('status', report.status ?? '');
+  core.setOutput('file-count', String(report.files.length));
+  core.setOutput('total-bytes', String(totalBytes(report)));
+  core.setOutput('files', JSON.stringify(report.files.map((f) => ({ name: f.name, path: f.path, size: f.size }))));
+  core.setOutput('output-dir', config.outputDir);
+  core.setOutput('artifact-name', report.artifact ? report.artifact.name : '');
+  core.setOutput('artifact-id', report.artifact ? String(report.artifact.id) : '');
+  core.setOutput('artifact-url', url ?? '');
+  core.setOutput('artifact-digest', report.artifact?.digest ?? '');
+
+  const d = report.digest;
+  core.setOutput('error-count', String(d?.bySeverity.ERROR ?? 0));
+  core.setOutput('fatal-count', String(d?.bySeverity.FATAL ?? 0));
+  core.setOutput('panic-count', String(d?.bySeverity.PANIC ?? 0));
+  core.setOutput('first-error', d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '');
+  if (d) {
+    for (const a of annotationsFor(d, config.maxAnnotations)) {
+      const props = { title: redactor.redact(a.title) };
+      if (a.level === 'error') core.error(redactor.redact(a.message), props);
+      else core.warning(redactor.redact(a.message), props);
+    }
+  }
+
+  const digestMarkdown = d ? renderDigestMarkdown(d) : '';
+  const instance = report.instance ? `${report.instance.name} (${report.instance.id})` : instanceLabel(config.instance);
+  const markdown = renderSummary({ instance, report, artifactUrl: url, digestMarkdown, error, cancelled });
+  if (env['GITHUB_STEP_SUMMARY']) {
+    try {
+      await core.summary.addRaw(redactor.redact(markdown), true).write();
+    } catch (e) {
+      core.warning(`could not write the job summary: ${errorMessage(e)}`);
+    }
+  }
+}

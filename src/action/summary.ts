@@ -1,0 +1,56 @@
+// What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
+import { totalBytes, type Report } from '../core/run.ts';
+import { formatBytes, formatDuration } from '../core/duration.ts';
+import { escapeInline } from '../insight/render.ts';
+
+export interface SummaryInput {
+  /** The instance as the heading names it: name and id when known, else as the inputs named it. */
+  instance: string;
+  report: Report;
+  artifactUrl: string | undefined;
+  /** The insight digest, already rendered; empty when there is none. */
+  digestMarkdown: string;
+  /** Set when the run failed or was cancelled; already free of secrets. */
+  error: string | undefined;
+  cancelled: boolean;
+}
+
+// Text from the API, the inputs or an error: escaped by the same rules as the log text in the digest, and never
+// put inside a `code span`, where markdown would show the escapes themselves.
+const text = (s: string, max = 1000): string => escapeInline(s, max);
+
+export function renderSummary(s: SummaryInput): string {
+  const { report } = s;
+  const total = totalBytes(report);
+  const out: string[] = [`## RDS error logs: instance ${text(s.instance)}`, ''];
+
+  if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
+  else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
+
+  if (report.status) {
+    const got = `${report.files.length} file${report.files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;
+    out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${report.polls} call${report.polls === 1 ? '' : 's'}); downloaded ${got}.`, '');
+  }
+
+  if (s.digestMarkdown) out.push(s.digestMarkdown, '');
+
+  if (report.files.length > 0) {
+    out.push('### Files', '', '| File | Size |', '| --- | ---: |');
+    for (const f of report.files) out.push(`| ${text(f.name)} | ${formatBytes(f.size)} |`);
+    out.push('');
+  }
+  if (report.missing.length > 0) {
+    out.push('### Not downloaded', '', '| File | Why |', '| --- | --- |');
+    for (const m of report.missing) out.push(`| ${text(m.apiName)} | ${text(m.reason)} |`);
+    out.push('');
+  }
+  if (report.artifact) {
+    const label = text(report.artifact.name);
+    const link = s.artifactUrl ? `[${label}](${s.artifactUrl})` : label;
+    const digest = report.artifact.digest ? `, SHA-256 \`${report.artifact.digest}\`` : '';
+    out.push(`**Artifact:** ${link} (${formatBytes(report.artifact.size)} zipped${digest})`, '');
+  } else if (report.files.length > 0) {
+    out.push(`The files are in ${text(report.outputDir)} on the runner (no artifact uploaded).`, '');
+  }
+  return out.join('\n');
+}

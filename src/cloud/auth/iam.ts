@@ -1,0 +1,111 @@
+// The IAM calls: sign-in with a password or a GitHub OIDC ID token (each gives a project-scoped token in the
+// X-Subject-Token header), and the project id by name. See ../shared/notes/otc-rds-api.md, section 4.
+import { PreconditionError, ResponseError } from '../../core/errors.ts';
+import { header, type HttpTransport } from '../http.ts';
+import { apiUrl } from '../urls.ts';
+import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
+import { withRetry, type RetryOptions } from '../../core/retry.ts';
+
+export interface IamClient {
+  transport: HttpTransport;
+  /** Base URL of IAM, no trailing slash. */
+  endpoint: URL;
+  /** 401 and 403 are never retried (a failed AK/SK sign-in counts towards the key's lock). */
+  retry: RetryOptions;
+  /** Masks a secret the moment it arrives (log masker and redactor). */
+  protect: (secret: string) => void;
+  now: () => number;
+}
+
+export interface IamToken {
+  token: string;
+  /** token.project.id of the answer; undefined when the answer lacks it. */
+  projectId: string | undefined;
+}
+
+/** The project a token is scoped to: by id when the user gave one, else by name (the region's). */
+export type ProjectScope = { id: string } | { name: string };
+
+/** POSTs a sign-in body; the token is protected before anything else sees it. */
+async function signIn(c: IamClient, what: string, path: string, body: unknown, headers: Record<string, string>, hint: HintFor): Promise<IamToken> {
+  return withRetry(what, async () => {
+    const { json, res } = await callJson({
+      transport: c.transport,
+      method: 'POST',
+      url: apiUrl(c.endpoint, path),
+      authorize: undefined,
+      what,
+      body: JSON.stringify(body),
+      headers,
+      hint,
+      now: c.now,
+    });
+    const token = header(res, 'x-subject-token');
+    if (!token) throw new ResponseError(`${what}: HTTP ${res.status} without an X-Subject-Token header`, { requestId: requestIdOf(res) });
+    c.protect(token);
+    const project = dig(json, 'token', 'project', 'id');
+    return { token, projectId: typeof project === 'string' && project !== '' ? project : undefined };
+  }, c.retry);
+}
+
+export function passwordSignIn(c: IamClient, user: { username: string; password: string; domain: string }, scope: ProjectScope): Promise<IamToken> {
+  const body = {
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: user.username, password: user.password, domain: { name: user.domain } } } },
+      scope: { project: scope },
+    },
+  };
+  return signIn(c, 'IAM password sign-in', '/v3/auth/tokens?nocatalog=true', body, {}, (status) => {
+    if (status === 401) return "IAM refused the sign-in: check 'username', 'password' and 'domain' (the account name), and that the project exists in that account";
+    if (status === 403) return 'IAM refused the sign-in: the user may lack programmatic (API) access';
+    return undefined;
+  });
+}
+
+export function oidcSignIn(c: IamClient, o: { identityProvider: string; idToken: string; audience: string }, scope: ProjectScope): Promise<IamToken> {
+  const body = { auth: { id_token: { id: o.idToken }, scope: { project: scope } } };
+  return signIn(c, 'IAM OIDC sign-in', '/v3.0/OS-AUTH/id-token/tokens', body, { 'X-Idp-Id': o.identityProvider }, (status) => {
+    if (status === 401) {
+      return `IAM refused the GitHub ID token: the identity provider's issuer must be https://token.actions.githubusercontent.com, its client ID '${o.audience}' (the 'audience' input), and its mapping rules must match this repository`;
+    }
+    if (status === 403) return "IAM refused the federated user: the mapping rules must put it in a user group with RDS permissions in this project";
+    if (status === 404) return `IAM knows no identity provider '${o.identityProvider}': check 'identity-provider' (the provider's name in IAM)`;
+    return undefined;
+  });
+}
+
+/** GET /v3/projects?name=... → projects[0].id. */
+export async function findProjectId(c: IamClient, name: string, authorize: Authorizer): Promise<string> {
+  const what = 'IAM project lookup';
+  const url = apiUrl(c.endpoint, '/v3/projects');
+  url.searchParams.set('name', name);
+  const { json, res } = await withRetry(what, () => callJson({
+    transport: c.transport,
+    method: 'GET',
+    url,
+    authorize,
+    what,
+    now: c.now,
+    hint: (status) => {
+      if (status === 401) return 'IAM refused the credentials';
+      if (status === 403) return "The credentials may not list projects: set 'project-id' (console: My Credentials, Projects) to skip the lookup";
+      return undefined;
+    },
+  }), c.retry);
+  const projects = dig(json, 'projects');
+  if (!Array.isArray(projects)) throw new ResponseError(`${what}: unexpected answer: field 'projects' is missing or not an array`, { requestId: requestIdOf(res) });
+  const id = dig(projects[0], 'id');
+  if (typeof id !== 'string' || id === '') {
+    throw new PreconditionError(`${what}: IAM lists no project named '${name}' (the region) for these credentials; set 'project-id' (console: My Credentials, Projects)`);
+  }
+  return id;
+}
+
+function dig(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

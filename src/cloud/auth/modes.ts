@@ -1,0 +1,128 @@
+// The four ways to authenticate, one function each; inputs.ts has already picked exactly one. Each gives
+// Credentials: how to authorize a request, and the project id when the credentials themselves tell it.
+//
+//   token     X-Auth-Token as given.
+//   aksk      every request signed (SDK-HMAC-SHA256, ./signer.ts); X-Project-Id and X-Security-Token set first.
+//   password  IAM token from user name, password and account (domain), scoped to the project.
+//   oidc      the job's GitHub OIDC ID token, exchanged at IAM (X-Idp-Id) for a project-scoped token.
+//
+// Every token obtained is protected (masked, redacted) the moment it arrives. Sign-in failures are not
+// retried (401/403 never are, see ../retry.ts): repeated AK/SK failures lock the key for 5 minutes.
+import type { AkSkAuth, AuthConfig, OidcAuth, PasswordAuth, TokenAuth } from '../../action/inputs.ts';
+import type { Authorizer } from '../rds.ts';
+import { AuthError, errorMessage } from '../../core/errors.ts';
+import { oidcSignIn, passwordSignIn, type IamClient, type ProjectScope } from './iam.ts';
+import { signRequest } from './signer.ts';
+
+export interface Credentials {
+  /** How the action signed in, for the log; holds no secret. */
+  label: string;
+  /** The project the credentials are scoped to, when they say (IAM-issued tokens do). */
+  projectId: string | undefined;
+  /**
+   * Credentials for requests about `projectId` (AK/SK sends it as X-Project-Id); undefined for IAM's
+   * project lookup, which is above any project.
+   */
+  authorizer(projectId: string | undefined): Authorizer;
+  /** What a 401 with these credentials most likely means. */
+  refused: string;
+}
+
+export interface SignInContext {
+  /** Undefined when no IAM endpoint is known (then inputs.ts has made sure IAM is not needed). */
+  iam: IamClient | undefined;
+  /** The 'project-id' input: tokens are scoped to it when set, else to the project named like the region. */
+  projectId: string | undefined;
+  region: string;
+  /** The job's GitHub OIDC ID token for an audience (core.getIDToken in the action). */
+  getIdToken: ((audience: string) => Promise<string>) | undefined;
+  protect: (secret: string) => void;
+  now: () => number;
+}
+
+export function tokenAuthorizer(token: string): Authorizer {
+  return async () => ({ 'X-Auth-Token': token });
+}
+
+const TOKEN_REFUSED = 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
+
+export function tokenCredentials(auth: TokenAuth): Credentials {
+  return { label: 'an IAM token (X-Auth-Token)', projectId: undefined, authorizer: () => tokenAuthorizer(auth.token), refused: TOKEN_REFUSED };
+}
+
+export function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, now: () => number): Authorizer {
+  return async (req) => {
+    // Set before signing, so that they are signed.
+    const extra: Record<string, string> = {};
+    if (projectId !== undefined) extra['X-Project-Id'] = projectId;
+    if (auth.securityToken !== undefined) extra['X-Security-Token'] = auth.securityToken;
+    const signed = signRequest({ ...req, headers: { ...req.headers, ...extra } }, { accessKey: auth.accessKey, secretKey: auth.secretKey }, new Date(now()));
+    return { ...extra, ...signed };
+  };
+}
+
+export function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
+  return {
+    label: auth.securityToken ? 'a temporary access key (AK/SK with security token)' : 'an access key (AK/SK signature)',
+    projectId: undefined,
+    authorizer: (projectId) => akskAuthorizer(auth, projectId, now),
+    refused:
+      "The AK/SK signature was refused: check 'access-key' and 'secret-key'" +
+      (auth.securityToken ? " and 'security-token' (temporary keys expire)" : '') +
+      ", and the runner's clock (X-Sdk-Date must be within 15 minutes of the server's). Five failures lock the key for 5 minutes, so nothing was retried",
+  };
+}
+
+function scope(ctx: SignInContext): ProjectScope {
+  return ctx.projectId !== undefined ? { id: ctx.projectId } : { name: ctx.region };
+}
+
+function needIam(ctx: SignInContext): IamClient {
+  // inputs.ts refuses a password or OIDC mode without an IAM endpoint; this is the type system's assurance.
+  if (!ctx.iam) throw new AuthError("no IAM endpoint: set 'iam-endpoint'");
+  return ctx.iam;
+}
+
+const ISSUED_REFUSED = "The token IAM has just issued was refused: are 'endpoint' and 'iam-endpoint' (or 'region') of the same region?";
+
+export async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Promise<Credentials> {
+  const issued = await passwordSignIn(needIam(ctx), auth, scope(ctx));
+  return {
+    label: `IAM user '${auth.username}' of account '${auth.domain}' (password)`,
+    projectId: issued.projectId,
+    authorizer: () => tokenAuthorizer(issued.token),
+    refused: ISSUED_REFUSED,
+  };
+}
+
+export async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Credentials> {
+  const iam = needIam(ctx);
+  if (!ctx.getIdToken) throw new AuthError('OIDC sign-in needs the GitHub ID token, which only a workflow run provides');
+  let idToken: string;
+  try {
+    idToken = await ctx.getIdToken(auth.audience);
+  } catch (e) {
+    throw new AuthError(`could not get the job's GitHub OIDC ID token for audience '${auth.audience}' (does the job have \`permissions: id-token: write\`?): ${errorMessage(e)}`);
+  }
+  ctx.protect(idToken);
+  const issued = await oidcSignIn(iam, { identityProvider: auth.identityProvider, idToken, audience: auth.audience }, scope(ctx));
+  return {
+    label: `GitHub OIDC through identity provider '${auth.identityProvider}' (audience '${auth.audience}')`,
+    projectId: issued.projectId,
+    authorizer: () => tokenAuthorizer(issued.token),
+    refused: ISSUED_REFUSED,
+  };
+}
+
+export function signIn(auth: AuthConfig, ctx: SignInContext): Promise<Credentials> {
+  switch (auth.kind) {
+    case 'token':
+      return Promise.resolve(tokenCredentials(auth));
+    case 'aksk':
+      return Promise.resolve(akskCredentials(auth, ctx.now));
+    case 'password':
+      return passwordCredentials(auth, ctx);
+    case 'oidc':
+      return oidcCredentials(auth, ctx);
+  }
+}

@@ -1,0 +1,58 @@
+// Which instance, and whether its error logs can be fetched: found by name (exactly one match), checked to be
+// ACTIVE and PostgreSQL before the errorlog-download call, so a wrong instance fails plainly, not with a DBS code.
+import { ApiError, PreconditionError, errorMessage } from '../core/errors.ts';
+import type { InstanceRef } from '../action/inputs.ts';
+import type { Logger } from '../core/ports.ts';
+import { listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
+import { withRetry, type RetryOptions } from '../core/retry.ts';
+
+export type LookupOptions = Omit<RdsClientOptions, 'instanceId'> & { region: string; retry: RetryOptions; logger: Logger };
+
+export function describeInstance(i: InstanceInfo): string {
+  const engine = [i.datastoreType || 'unknown engine', i.datastoreVersion].filter(Boolean).join(' ');
+  return `'${i.name}' (id ${i.id}, ${engine}, ${i.status || 'no status'})`;
+}
+
+/**
+ * The id of the instance the user means, and the instance as the check found it: `info` is undefined when it
+ * was named by id and the check was refused with 403 (listing may be a permission the user lacks: the
+ * errorlog-download call is tried anyway).
+ */
+export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<{ id: string; info: InstanceInfo | undefined }> {
+  const where = `in project ${o.projectId} (region ${o.region})`;
+  let found: InstanceInfo[];
+  try {
+    found = await withRetry('RDS instance lookup', () => listInstances({ ...o, filter: ref.by === 'id' ? { id: ref.id } : { name: ref.name } }), o.retry);
+  } catch (e) {
+    if (ref.by === 'id' && e instanceof ApiError && e.status === 403) {
+      o.logger.warning(
+        `Could not check the instance before fetching its logs: ${errorMessage(e)}. Going on to the errorlog-download call`,
+        { title: 'Instance not checked' },
+      );
+      return { id: ref.id, info: undefined };
+    }
+    throw e;
+  }
+  let instance: InstanceInfo;
+  if (ref.by === 'name') {
+    const exact = found.filter((i) => i.name === ref.name);
+    if (exact.length !== 1) {
+      const listed = (exact.length > 1 ? exact : found).map(describeInstance).join('; ');
+      throw new PreconditionError(exact.length === 0
+        ? `No RDS instance is named '${ref.name}' ${where}${found.length > 0 ? `; the lookup found only: ${listed}` : ''}. Check 'instance-name', 'region' and 'project-id'`
+        : `${exact.length} RDS instances are named '${ref.name}' ${where}: ${listed}. Set 'instance-id' to pick one`);
+    }
+    instance = exact[0]!;
+  } else {
+    const match = found.find((i) => i.id === ref.id);
+    if (!match) throw new PreconditionError(`No RDS instance has the id '${ref.id}' ${where}. Check 'instance-id', 'region' and 'project-id'`);
+    instance = match;
+  }
+  if (instance.datastoreType.toLowerCase() !== 'postgresql') {
+    throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.datastoreType || 'of an unknown engine'}, this action reads PostgreSQL error logs`);
+  }
+  if (instance.status.toUpperCase() !== 'ACTIVE') {
+    throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.status || 'of unknown status'}, not ACTIVE; error logs can be fetched only from an ACTIVE instance`);
+  }
+  return { id: instance.id, info: instance };
+}

@@ -1,0 +1,214 @@
+// The RDS API calls the action makes, with the answers checked against the spec before anyone relies on them.
+import { ApiError, ResponseError } from '../core/errors.ts';
+import { header, readText, retryAfterMs, type HttpResponse, type HttpTransport } from './http.ts';
+import { apiUrl } from './urls.ts';
+
+/** Adds the credentials to one API request (X-Auth-Token, or an AK/SK signature). */
+export type Authorizer = (req: { method: string; url: URL; headers: Record<string, string>; body: string }) =>
+  Promise<Record<string, string>>;
+
+export interface ErrorlogItem {
+  workflowId: string | undefined;
+  fileName: string;
+  /** Upper case: SUCCESS or FAILED. */
+  status: string;
+  /** As the API states it; the docs disagree on the unit, so it is shown, never trusted. */
+  fileSize: number | undefined;
+  fileLink: string | undefined;
+  createdAt: number | undefined;
+}
+
+export interface ErrorlogAnswer {
+  /** Upper case: FINISH, CREATING or FAILED (the doc's own example is lower case). */
+  status: string;
+  items: ErrorlogItem[];
+  requestId: string | undefined;
+}
+
+// API answers are small; more than this is not an RDS answer.
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+export interface RdsClientOptions {
+  transport: HttpTransport;
+  endpoint: URL;
+  projectId: string;
+  instanceId: string;
+  authorize: Authorizer;
+  /** What an error's message advises; default: hintFor. */
+  hint?: HintFor;
+  now?: () => number;
+}
+
+/** An instance as GET /v3/{project_id}/instances lists it. */
+export interface InstanceInfo {
+  id: string;
+  name: string;
+  /** ACTIVE, BUILD, FAILED, REBOOTING, ... as the API says it. */
+  status: string;
+  /** PostgreSQL, MySQL, SQLServer. */
+  datastoreType: string;
+  datastoreVersion: string;
+}
+
+/** GET /v3/{project_id}/instances filtered by id or by (exact) name. */
+export async function listInstances(
+  o: Omit<RdsClientOptions, 'instanceId'> & { filter: { id: string } | { name: string } },
+): Promise<InstanceInfo[]> {
+  const url = apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances`);
+  if ('id' in o.filter) url.searchParams.set('id', o.filter.id);
+  else url.searchParams.set('name', o.filter.name);
+  const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
+  const hint: HintFor = (status, code) => (status === 403 ? denied : (o.hint ?? hintFor)(status, code));
+  const { json, res } = await callJson({ ...o, method: 'GET', url, what: 'RDS instance lookup', hint });
+  return parseInstances(json, requestIdOf(res));
+}
+
+export function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
+  const fail = (what: string): never => {
+    throw new ResponseError(`RDS instance lookup: unexpected answer: ${what}`, { requestId });
+  };
+  const list = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['instances'] : undefined;
+  if (!Array.isArray(list)) return fail("field 'instances' is missing or not an array");
+  return list.map((raw, i): InstanceInfo => {
+    if (typeof raw !== 'object' || raw === null) return fail(`instances[${i}] is not an object`);
+    const it = raw as Record<string, unknown>;
+    if (typeof it['id'] !== 'string' || it['id'] === '') return fail(`instances[${i}].id is missing`);
+    const datastore = (typeof it['datastore'] === 'object' && it['datastore'] !== null ? it['datastore'] : {}) as Record<string, unknown>;
+    return {
+      id: it['id'],
+      name: typeof it['name'] === 'string' ? it['name'] : '',
+      status: typeof it['status'] === 'string' ? it['status'] : '',
+      datastoreType: typeof datastore['type'] === 'string' ? datastore['type'] : '',
+      datastoreVersion: typeof datastore['version'] === 'string' ? datastore['version'] : '',
+    };
+  });
+}
+
+export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'projectId' | 'instanceId'>): URL {
+  return apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances/${encodeURIComponent(o.instanceId)}/errorlog-download`);
+}
+
+/** One errorlog-download call: CREATING until the files are ready, then FINISH with the links. */
+export async function requestErrorlogDownload(o: RdsClientOptions): Promise<ErrorlogAnswer> {
+  // The API documents no body; the Huawei SDK sends none either.
+  const { json, res } = await callJson({ ...o, method: 'POST', url: errorlogDownloadUrl(o), what: 'errorlog-download' });
+  return parseErrorlogAnswer(json, requestIdOf(res));
+}
+
+/** Says what to do about an API error, given its status and error code. */
+export type HintFor = (status: number, code: string | undefined) => string | undefined;
+
+export interface JsonCall {
+  transport: HttpTransport;
+  method: string;
+  url: URL;
+  /** Undefined for a call that carries its credentials in the body (IAM sign-in). */
+  authorize: Authorizer | undefined;
+  /** Names the call in errors: "errorlog-download failed: HTTP 401 ...". */
+  what: string;
+  body?: string;
+  headers?: Record<string, string>;
+  hint?: HintFor;
+  now?: () => number;
+}
+
+/** One JSON API request: headers, credentials, the answer read as JSON or turned into an ApiError. */
+export async function callJson(o: JsonCall): Promise<{ json: unknown; res: HttpResponse }> {
+  const body = o.body ?? '';
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json', ...o.headers };
+  if (o.authorize) Object.assign(headers, await o.authorize({ method: o.method, url: o.url, headers: { ...headers }, body }));
+  const res = await o.transport.request(o.method, o.url, headers, body);
+  return { json: await readJson(res, o.what, o.now ?? Date.now, o.hint), res };
+}
+
+export function requestIdOf(res: HttpResponse): string | undefined {
+  return header(res, 'x-request-id') ?? header(res, 'x-openstack-request-id');
+}
+
+/** The body as JSON for a 2xx answer; an ApiError naming status, error_code, error_msg and request id otherwise. */
+export async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor): Promise<unknown> {
+  const requestId = requestIdOf(res);
+  const { text, truncated } = await readText(res, MAX_ANSWER_BYTES);
+  if (res.status < 200 || res.status >= 300) {
+    const err = parseErrorBody(text);
+    // Keystone's {"error":{"code":401}} repeats the status: no error code to name then.
+    const code = err.code === String(res.status) ? undefined : err.code;
+    throw new ApiError(what, {
+      status: res.status,
+      errorCode: code,
+      errorMsg: err.msg ?? (code ? undefined : printable(text.trim().slice(0, 200)) || undefined),
+      requestId,
+      retryAfterMs: retryAfterMs(header(res, 'retry-after'), now()),
+      hint: hint(res.status, code),
+    });
+  }
+  if (truncated) throw new ResponseError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes, which no RDS answer is`, { requestId });
+  if (text.trim() === '') throw new ResponseError(`${what}: HTTP ${res.status} with an empty body where JSON was expected`, { requestId, transient: true });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ResponseError(`${what}: HTTP ${res.status} with a body that is not JSON (${printable(text.slice(0, 80))}…)`, { requestId, transient: true });
+  }
+}
+
+function parseErrorBody(text: string): { code: string | undefined; msg: string | undefined } {
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    // RDS: {error_code, error_msg}; IAM and the gateway: {error: {code, message}} or {error_code, error_msg}.
+    const nested = (typeof j['error'] === 'object' && j['error'] !== null ? j['error'] : {}) as Record<string, unknown>;
+    const code = str(j['error_code']) ?? str(j['code']) ?? str(nested['error_code']) ?? str(nested['code']);
+    const msg = str(j['error_msg']) ?? str(j['message']) ?? str(nested['error_msg']) ?? str(nested['message']);
+    return { code, msg };
+  } catch {
+    return { code: undefined, msg: undefined };
+  }
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
+export function hintFor(status: number, code: string | undefined): string | undefined {
+  if (status === 401) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
+  if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
+  if (status === 404) return "Check 'project-id', 'instance-id' and 'region': the instance was not found there";
+  if (code === 'DBS.200086' || code === 'DBS.201014') return 'The instance is not in a state that allows this (it must be ACTIVE)';
+  return undefined;
+}
+
+export function parseErrorlogAnswer(json: unknown, requestId: string | undefined): ErrorlogAnswer {
+  const fail = (what: string): never => {
+    throw new ResponseError(`errorlog-download: unexpected answer: ${what}`, { requestId });
+  };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
+  const o = json as Record<string, unknown>;
+  if (typeof o['status'] !== 'string' || o['status'] === '') return fail("field 'status' is missing or not a string");
+  const status = o['status'].toUpperCase();
+  const rawList = o['list'];
+  if (rawList !== undefined && rawList !== null && !Array.isArray(rawList)) return fail("field 'list' is not an array");
+  if (status === 'FINISH' && !Array.isArray(rawList)) return fail("status is FINISH but field 'list' is missing");
+  const items = (Array.isArray(rawList) ? rawList : []).map((raw, i): ErrorlogItem => {
+    if (typeof raw !== 'object' || raw === null) return fail(`list[${i}] is not an object`);
+    const it = raw as Record<string, unknown>;
+    if (typeof it['file_name'] !== 'string' || it['file_name'] === '') return fail(`list[${i}].file_name is missing`);
+    const itemStatus = typeof it['status'] === 'string' ? it['status'].toUpperCase() : 'SUCCESS';
+    const link = typeof it['file_link'] === 'string' && it['file_link'] !== '' ? it['file_link'] : undefined;
+    if (itemStatus === 'SUCCESS' && status === 'FINISH' && !link) return fail(`list[${i}].file_link is missing for '${it['file_name']}'`);
+    const size = Number(it['file_size']);
+    return {
+      workflowId: typeof it['workflow_id'] === 'string' ? it['workflow_id'] : undefined,
+      fileName: it['file_name'],
+      status: itemStatus,
+      fileSize: it['file_size'] !== undefined && it['file_size'] !== '' && Number.isFinite(size) ? size : undefined,
+      fileLink: link,
+      createdAt: typeof it['create_at'] === 'number' ? it['create_at'] : undefined,
+    };
+  });
+  return { status, items, requestId };
+}

@@ -1,0 +1,72 @@
+// One retry policy for every request the action makes: what is worth another try, and how long to wait.
+import { ApiError, CancelledError, ResponseError, TimeoutError, errorMessage } from './errors.ts';
+import { NetworkError } from '../cloud/http.ts';
+import type { Clock } from './clock.ts';
+import { formatDuration } from './duration.ts';
+
+/** "Another operation is in progress on this instance": documented as worth retrying later. */
+const BUSY_CODES = new Set(['DBS.200011', 'DBS.200019', 'DBS.200047', 'DBS.201202']);
+/** Gateway throttling. */
+const THROTTLED_CODES = new Set(['APIG.0308']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
+  'ENETDOWN', 'UND_ERR_SOCKET', 'ESTALL', 'EPREMATURE',
+]);
+
+export type Verdict = { retry: false } | { retry: true; reason: string; afterMs?: number };
+
+export function classify(err: unknown): Verdict {
+  if (err instanceof ApiError) {
+    const s = err.status;
+    const code = err.errorCode ?? '';
+    const reason = err.message;
+    const after = err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {};
+    if (s === 408 || s === 429 || s >= 500 || BUSY_CODES.has(code) || THROTTLED_CODES.has(code)) {
+      return { retry: true, reason, ...after };
+    }
+    return { retry: false };
+  }
+  if (err instanceof ResponseError) return err.transient ? { retry: true, reason: err.message } : { retry: false };
+  if (err instanceof NetworkError) return NETWORK_CODES.has(err.code) ? { retry: true, reason: err.message } : { retry: false };
+  return { retry: false };
+}
+
+export interface RetryOptions {
+  clock: Clock;
+  /** Absolute time (clock ms) after which no new attempt starts. */
+  deadline: number;
+  log: (line: string) => void;
+  signal?: AbortSignal | undefined;
+  random?: () => number;
+  baseMs?: number;
+  capMs?: number;
+  /** Never sooner than this between two attempts: keeps the action under the API's 60 calls a minute. */
+  minDelayMs?: number;
+}
+
+/** Exponential backoff with full jitter, capped, never below the minimum spacing. */
+export function backoffMs(attempt: number, o: Pick<RetryOptions, 'random' | 'baseMs' | 'capMs' | 'minDelayMs'>): number {
+  const base = o.baseMs ?? 1_000;
+  const cap = o.capMs ?? 30_000;
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
+  return Math.max(o.minDelayMs ?? 1_000, Math.round((o.random ?? Math.random)() * ceiling));
+}
+
+export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal?.aborted) throw new CancelledError();
+    try {
+      return await fn();
+    } catch (e) {
+      if (o.signal?.aborted) throw new CancelledError();
+      const v = classify(e);
+      if (!v.retry) throw e;
+      const wait = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
+      if (o.clock.now() + wait > o.deadline) {
+        throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, 'timeout' leaves no time for another; last error: ${errorMessage(e)}`);
+      }
+      o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(wait)}`);
+      await o.clock.sleep(wait, o.signal);
+    }
+  }
+}

@@ -1,0 +1,309 @@
+// The action's work, free of @actions/*: sign in, check the instance, wait for the links, download every file,
+// upload them as one artifact.
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from './clock.ts';
+import type { Config } from '../action/inputs.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
+import type { HttpTransport } from '../cloud/http.ts';
+import type { Redactor } from './redact.ts';
+import { CancelledError, InputError, errorMessage } from './errors.ts';
+import { formatBytes, formatDuration } from './duration.ts';
+import { hintFor, requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo } from '../cloud/rds.ts';
+import { signIn } from '../cloud/auth/modes.ts';
+import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
+import { describeInstance, findInstance } from '../cloud/instance.ts';
+import { pollUntilReady } from './poll.ts';
+import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
+import { NameAllocator } from './names.ts';
+import { mapSettled } from './pool.ts';
+import type { RetryOptions } from './retry.ts';
+import { digestFiles, type Digest } from '../insight/digest.ts';
+
+export interface Deps {
+  /** For the RDS API. */
+  api: HttpTransport;
+  /** For the pre-signed links: no credentials ever go through it. */
+  files: HttpTransport;
+  /** The job's GitHub OIDC ID token for an audience (core.getIDToken); needed for the OIDC auth mode only. */
+  getIdToken?: ((audience: string) => Promise<string>) | undefined;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  uploader: ArtifactUploader;
+  signal?: AbortSignal | undefined;
+  random?: () => number;
+  /** Reads the files into the digest; default: in this thread (main.ts passes one that uses a worker thread). */
+  digest?: typeof digestFiles | undefined;
+}
+
+export interface FileResult {
+  /** Name in output-dir and in the artifact. */
+  name: string;
+  /** As the API gave it. */
+  apiName: string;
+  path: string;
+  size: number;
+  seconds: number;
+}
+
+export interface MissingFile {
+  apiName: string;
+  reason: string;
+}
+
+/** Filled in as the run goes, so a failed or cancelled run can still say what it got. */
+export interface Report {
+  /** The instance as the check found it; undefined before the check, or when it was refused (403). */
+  instance: InstanceInfo | undefined;
+  status: string | undefined;
+  polls: number;
+  waitedMs: number;
+  files: FileResult[];
+  missing: MissingFile[];
+  artifact: (UploadedArtifact & { name: string }) | undefined;
+  outputDir: string;
+  /** What the logs say; undefined when there were no files or they could not be read. */
+  digest: Digest | undefined;
+}
+
+/** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
+const NOT_PREPARED = 'RDS reported status FAILED';
+
+export function totalBytes(report: Report): number {
+  return report.files.reduce((n, f) => n + f.size, 0);
+}
+
+export function newReport(outputDir: string): Report {
+  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined };
+}
+
+/** The error a run ends with when some files could not be fetched (the others are still kept). */
+export class IncompleteError extends Error {
+  constructor(missing: MissingFile[], total: number) {
+    super(`${missing.length} of ${total} error log file${total > 1 ? 's' : ''} could not be downloaded: ${missing.map((m) => `${m.apiName} (${m.reason})`).join('; ')}`);
+    this.name = 'IncompleteError';
+  }
+}
+
+export async function collect(config: Config, deps: Deps, report: Report): Promise<Report> {
+  const { logger, clock } = deps;
+  const deadline = clock.now() + config.timeoutMs;
+  const retry: RetryOptions = {
+    clock,
+    deadline,
+    log: (line) => logger.info(deps.redactor.redact(line)),
+    signal: deps.signal,
+    ...(deps.random ? { random: deps.random } : {}),
+  };
+  const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
+  const call = (): Promise<ErrorlogAnswer> => requestErrorlogDownload({
+    transport: deps.api,
+    endpoint: config.endpoint,
+    projectId: target.projectId,
+    instanceId: target.instanceId,
+    authorize: target.authorize,
+    hint: target.hint,
+  });
+  const ask = async (): Promise<ErrorlogAnswer> => {
+    const polled = await pollUntilReady(call, { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs });
+    report.polls += polled.polls;
+    report.waitedMs += polled.waitedMs;
+    report.status = polled.answer.status;
+    protectLinks(polled.answer.items, deps);
+    return polled.answer;
+  };
+
+  const answer = await logger.group('Waiting for RDS to prepare the error logs', async () => {
+    const a = await ask();
+    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${report.polls} call${report.polls > 1 ? 's' : ''}: ${a.items.length} file${a.items.length === 1 ? '' : 's'} listed`);
+    return a;
+  });
+
+  const wanted: ErrorlogItem[] = [];
+  for (const item of answer.items) {
+    if (item.status === 'FAILED') {
+      logger.warning(`RDS could not prepare the error log file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: 'Error log file not prepared' });
+      report.missing.push({ apiName: item.fileName, reason: NOT_PREPARED });
+    } else {
+      wanted.push(item);
+    }
+  }
+  if (wanted.length === 0) {
+    logger.warning('RDS returned no error log files for this instance; nothing to download or upload', { title: 'No error logs' });
+    return report;
+  }
+
+  await mkdir(config.outputDir, { recursive: true });
+  const names = new NameAllocator(await readdir(config.outputDir));
+  const planned = wanted.map((item, i) => ({ item, index: i, name: names.allocate(item.fileName) }));
+
+  await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${config.outputDir}`, async () => {
+    let pending = planned;
+    let refreshed = false;
+    for (;;) {
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, config, deps, retry));
+      const expired: typeof pending = [];
+      results.forEach((r, i) => {
+        const p = pending[i]!;
+        if (r.status === 'fulfilled') {
+          report.files.push(r.value);
+          logger.info(`✓ ${r.value.name}: ${formatBytes(r.value.size)} in ${formatDuration(r.value.seconds * 1000)} (${formatBytes(Math.round(r.value.size / Math.max(r.value.seconds, 0.001)))}/s)`);
+        } else if (r.reason instanceof CancelledError || deps.signal?.aborted) {
+          report.missing.push({ apiName: p.item.fileName, reason: 'cancelled' });
+        } else if (r.reason instanceof LinkExpiredError && !refreshed) {
+          expired.push(p);
+        } else {
+          const reason = deps.redactor.redact(errorMessage(r.reason));
+          // A line, not an annotation: the step's one error (IncompleteError) names every missing file.
+          logger.info(`✗ ${p.item.fileName}: ${reason}`);
+          report.missing.push({ apiName: p.item.fileName, reason });
+        }
+      });
+      if (deps.signal?.aborted) throw new CancelledError();
+      if (expired.length === 0) break;
+      // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
+      refreshed = true;
+      logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
+      const fresh = await ask();
+      pending = expired.flatMap((p) => {
+        const again = fresh.items.find((it) => it.fileName === p.item.fileName && it.fileLink);
+        if (again) return [{ ...p, item: again }];
+        report.missing.push({ apiName: p.item.fileName, reason: 'its link expired and the fresh answer no longer lists it' });
+        return [];
+      });
+    }
+  });
+  report.files.sort((a, b) => a.name.localeCompare(b.name));
+
+  // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
+  // same time (the digest in its own thread when main.ts provides one), so the digest adds no wall time.
+  const digesting = report.files.length > 0
+    // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
+    ? (deps.digest ?? digestFiles)(report.files, { since: config.since, recent: config.recentEntries }).then(
+      (d) => { report.digest = d; return undefined; },
+      (e: unknown) => e,
+    )
+    : Promise.resolve(undefined);
+  try {
+    if (config.upload && report.files.length > 0) {
+      await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
+        const uploaded = await deps.uploader.upload(
+          config.artifactName,
+          report.files.map((f) => f.path),
+          config.outputDir,
+          { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
+        );
+        report.artifact = { ...uploaded, name: config.artifactName };
+        logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
+      });
+    }
+  } finally {
+    const failure = await digesting;
+    if (report.files.length > 0) {
+      await logger.group('What the logs say', async () => {
+        const d = report.digest;
+        if (failure !== undefined || !d) {
+          // The files are what matters; a digest that fails must not cost the user the artifact.
+          logger.warning(`could not read the logs for the summary: ${errorMessage(failure)}`);
+          return;
+        }
+        logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
+        if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
+        if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
+      });
+    }
+  }
+
+  const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
+  if (failed.length > 0) throw new IncompleteError(failed, planned.length);
+  return report;
+}
+
+interface Target {
+  projectId: string;
+  instanceId: string;
+  authorize: Authorizer;
+  hint: HintFor;
+}
+
+/** Credentials, project id and instance id, each from the inputs or found out; the instance checked. */
+async function connect(config: Config, deps: Deps, retry: RetryOptions, report: Report): Promise<Target> {
+  const { logger, clock } = deps;
+  const protect = (secret: string): void => protectSecret(deps, secret);
+  const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now() };
+  const creds = await signIn(config.auth, {
+    iam,
+    projectId: config.projectId,
+    region: config.region,
+    getIdToken: deps.getIdToken,
+    protect,
+    now: () => clock.now(),
+  });
+  logger.info(`Signed in with ${creds.label}`);
+
+  let projectId = config.projectId ?? creds.projectId;
+  if (projectId !== undefined) {
+    logger.info(`Project ${projectId}${config.projectId ? '' : ', from the token'}`);
+  } else {
+    // inputs.ts refuses a missing 'project-id' without an IAM endpoint; this is the type system's assurance.
+    if (!iam) throw new InputError('iam-endpoint', "is required to look up the project id when 'project-id' is not set");
+    projectId = await findProjectId(iam, config.region, creds.authorizer(undefined));
+    logger.info(`Project ${projectId}, found by its name '${config.region}'`);
+  }
+
+  const authorize = creds.authorizer(projectId);
+  const hint: HintFor = (status, code) => (status === 401 ? creds.refused : hintFor(status, code));
+  const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now() };
+  const instance = await findInstance(config.instance, rds);
+  report.instance = instance.info;
+  if (instance.info) logger.info(`Instance ${describeInstance(instance.info)}`);
+  return { projectId, instanceId: instance.id, authorize, hint };
+}
+
+/** A secret the run has learnt: masked in the log and redacted from every message, before anything prints it. */
+function protectSecret(deps: Deps, secret: string): void {
+  deps.logger.mask(secret);
+  deps.redactor.add(secret);
+}
+
+/** Link query strings are signatures: protected as a whole, and each signature-like value raw and decoded. */
+function protectLinks(items: ErrorlogItem[], deps: Deps): void {
+  for (const item of items) {
+    const q = item.fileLink?.indexOf('?') ?? -1;
+    if (q < 0) continue;
+    const query = item.fileLink!.slice(q + 1);
+    protectSecret(deps, query);
+    for (const part of query.split('&')) {
+      const eq = part.indexOf('=');
+      if (!/signature|token|credential/i.test(part.slice(0, eq < 0 ? part.length : eq))) continue;
+      const value = part.slice(eq + 1);
+      protectSecret(deps, value);
+      try {
+        protectSecret(deps, decodeURIComponent(value));
+      } catch {
+        // not percent-encoded
+      }
+    }
+  }
+}
+
+async function fetchOne(item: ErrorlogItem, index: number, name: string, config: Config, deps: Deps, retry: RetryOptions): Promise<FileResult> {
+  const url = resolveLink(item.fileLink ?? '');
+  const path = join(config.outputDir, name);
+  const started = deps.clock.now();
+  let lastReport = started;
+  const result = await downloadFile(item.fileName, url, join(config.outputDir, `.part-${index}-${process.pid}`), path, {
+    transport: deps.files,
+    retry,
+    stallMs: config.requestTimeoutMs,
+    signal: deps.signal,
+    onProgress: (bytes, total) => {
+      const now = deps.clock.now();
+      if (now - lastReport < 10_000) return;
+      lastReport = now;
+      deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
+    },
+  });
+  return { name, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
+}

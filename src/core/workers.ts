@@ -1,0 +1,51 @@
+// Heavy, allocation-hungry work (reading gigabytes of logs, zipping and uploading them) runs in worker threads
+// with a small young generation. The runner starts `node dist/index.js` with no flags, so this is the one way
+// to keep V8 from growing its heap (and the runner's RSS) by tens of MiB while garbage flows through.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+
+export type WorkerReply<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
+
+/** Where each worker's source lives, relative to src/ (the bundle puts `<name>-worker.js` beside index.js). */
+const WORKER_SOURCES = { digest: '../insight/digest-worker.ts', upload: '../action/upload-worker.ts' } as const;
+
+/** The worker's file: the bundled one beside dist/index.js, or the TypeScript source when run from src/. */
+export function workerUrl(base: string, name: keyof typeof WORKER_SOURCES): URL {
+  return base.endsWith('.ts') ? new URL(WORKER_SOURCES[name], import.meta.url) : new URL(`./${name}-worker.js`, base);
+}
+
+export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // The worker's output is piped here and the answer given only once it has all arrived: lines the worker
+    // printed (the artifact client's) must not land after the log group that holds them has closed.
+    const worker = new Worker(url, { workerData: data, resourceLimits: limits, stdout: true, stderr: true });
+    worker.stdout.pipe(process.stdout, { end: false });
+    worker.stderr.pipe(process.stderr, { end: false });
+    const drained = Promise.all([worker.stdout, worker.stderr].map((s) => new Promise((r) => s.once('end', r).once('error', r))));
+    let reply: WorkerReply<T> | undefined;
+    let failure: Error | undefined;
+    worker.once('message', (m: WorkerReply<T>) => { reply = m; });
+    worker.once('error', (e) => { failure = e; });
+    worker.once('exit', (code) => {
+      void drained.then(() => {
+        if (reply?.ok) resolve(reply.value);
+        else if (reply) reject(Object.assign(new Error(reply.message), { name: reply.name }));
+        else reject(failure ?? new Error(`the worker thread stopped (exit code ${code}) before it answered`));
+      });
+    });
+  });
+}
+
+/** For a worker's entry: run fn on the worker data and post its result or error back. */
+export async function serve<I, O>(fn: (input: I) => Promise<O>): Promise<void> {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  let reply: WorkerReply<O>;
+  try {
+    reply = { ok: true, value: await fn(workerData as I) };
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    reply = { ok: false, name: err.name, message: err.message };
+  }
+  parentPort?.postMessage(reply);
+  // Done: sockets the work left open (keep-alive agents) must not keep the thread alive.
+  process.exit(0);
+}

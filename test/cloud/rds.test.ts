@@ -1,0 +1,226 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
+import { createHttpTransport, NetworkError, type HttpTransport } from '../../src/cloud/http.ts';
+import { listInstances, requestErrorlogDownload, type RdsClientOptions } from '../../src/cloud/rds.ts';
+import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
+import { ApiError, ResponseError } from '../../src/core/errors.ts';
+import { classify } from '../../src/core/retry.ts';
+
+async function setup(t: TestContext, options: RdsEmulatorOptions = {}, socketTimeoutMs = 10_000): Promise<{ emu: RdsEmulator; transport: HttpTransport; client: (extra?: Partial<RdsClientOptions>) => RdsClientOptions }> {
+  const emu = await startRdsEmulator(options);
+  const transport = createHttpTransport({ userAgent: 'rds-test', socketTimeoutMs, followRedirects: false });
+  t.after(async () => {
+    transport.close();
+    await emu.close();
+  });
+  const client = (extra: Partial<RdsClientOptions> = {}): RdsClientOptions => ({
+    transport,
+    endpoint: new URL(emu.url),
+    projectId: emu.projectId,
+    instanceId: emu.instanceId,
+    authorize: tokenAuthorizer(emu.token),
+    ...extra,
+  });
+  return { emu, transport, client };
+}
+
+test('CREATING first, then FINISH with every item, its size and link', async (t) => {
+  const files = [
+    { name: 'postgresql-2026-11-28_100000.log', data: Buffer.from('one\n') },
+    { name: 'postgresql-2026-11-28_110000.log', size: 5_000 },
+    { name: 'postgresql-2026-11-28_120000.log', size: 10, itemStatus: 'FAILED' as const },
+  ];
+  const { emu, client } = await setup(t, { creatingCalls: 1, files });
+
+  const first = await requestErrorlogDownload(client());
+  assert.equal(first.status, 'CREATING');
+  assert.deepEqual(first.items, []);
+  assert.match(first.requestId ?? '', /^[0-9a-f]{32}$/);
+
+  const second = await requestErrorlogDownload(client());
+  assert.equal(second.status, 'FINISH');
+  assert.deepEqual(second.items.map((i) => [i.fileName, i.status, i.fileSize]), [
+    ['postgresql-2026-11-28_100000.log', 'SUCCESS', 4],
+    ['postgresql-2026-11-28_110000.log', 'SUCCESS', 5_000],
+    ['postgresql-2026-11-28_120000.log', 'FAILED', 10],
+  ]);
+  assert.ok(second.items[0]?.fileLink?.startsWith(`${emu.filesOrigin}/`), second.items[0]?.fileLink);
+  assert.match(second.items[1]?.fileLink ?? '', /Signature=/);
+  assert.equal(second.items[2]?.fileLink, undefined);
+
+  // What went over the wire: POST to the documented path, the token in X-Auth-Token.
+  assert.equal(emu.apiRequests.length, 2);
+  const req = emu.apiRequests[0];
+  assert.equal(req?.method, 'POST');
+  assert.equal(req?.path, `/v3/${emu.projectId}/instances/${emu.instanceId}/errorlog-download`);
+  assert.equal(req?.headers['x-auth-token'], emu.token);
+});
+
+test('lower-case statuses from the API are read as upper case', async (t) => {
+  const { client } = await setup(t, { creatingCalls: 0, lowerCase: true });
+  const a = await requestErrorlogDownload(client());
+  assert.equal(a.status, 'FINISH');
+  assert.equal(a.items[0]?.status, 'SUCCESS');
+});
+
+test('401: ApiError with status, error_code, error_msg and the request id in the message', async (t) => {
+  const { client } = await setup(t);
+  await assert.rejects(requestErrorlogDownload(client({ authorize: tokenAuthorizer('expired-token') })), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.status, 401);
+    assert.equal(e.errorCode, 'DBS.280056');
+    assert.equal(e.errorMsg, 'The token is invalid or has expired.');
+    assert.match(e.requestId ?? '', /^[0-9a-f]{32}$/);
+    assert.ok(e.message.includes('HTTP 401'), e.message);
+    assert.ok(e.message.includes('DBS.280056'), e.message);
+    assert.ok(e.message.includes('The token is invalid or has expired.'), e.message);
+    assert.ok(e.message.includes(`request id ${e.requestId}`), e.message);
+    assert.match(e.message, /token expired/);
+    assert.equal(classify(e).retry, false);
+    return true;
+  });
+});
+
+test('404 for an unknown instance names the inputs to check', async (t) => {
+  const { client } = await setup(t);
+  await assert.rejects(requestErrorlogDownload(client({ instanceId: 'no-such-instance' })), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.status, 404);
+    assert.equal(e.errorCode, 'DBS.200002');
+    assert.match(e.message, /'instance-id'/);
+    return true;
+  });
+});
+
+test('429 with Retry-After: the wait is carried on the error and the call is retried', async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'status', status: 429, body: { error_code: 'APIG.0308', error_msg: 'The request is throttled.' }, headers: { 'Retry-After': '12' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.retryAfterMs, 12_000);
+    assert.deepEqual(classify(e), { retry: true, reason: e.message, afterMs: 12_000 });
+    return true;
+  });
+});
+
+test('a 200 whose body is not JSON is a transient ResponseError (worth another try)', async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'raw', status: 200, body: '<html><body>502 Bad Gateway</body></html>', headers: { 'Content-Type': 'text/html' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof ResponseError, String(e));
+    assert.equal(e.transient, true);
+    assert.match(e.message, /not JSON/);
+    assert.match(e.message, /request id [0-9a-f]{32}/);
+    assert.equal(classify(e).retry, true);
+    return true;
+  });
+  // The next call gets the real answer.
+  assert.equal((await requestErrorlogDownload(client())).status, 'CREATING');
+});
+
+test('a 200 with an empty body is transient too', async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'raw', status: 200, body: '' });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ResponseError && e.transient && /empty body/.test(e.message));
+});
+
+test("a FINISH answer without 'list' is a ResponseError naming the field, not retried", async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FINISH', count: 1 }), headers: { 'Content-Type': 'application/json' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof ResponseError, String(e));
+    assert.equal(e.transient, false);
+    assert.match(e.message, /'list'/);
+    assert.equal(classify(e).retry, false);
+    return true;
+  });
+});
+
+test('a FINISH item without a link is a ResponseError naming the item', async (t) => {
+  const { emu, client } = await setup(t);
+  const body = { status: 'FINISH', count: 1, list: [{ file_name: 'postgresql.log', status: 'SUCCESS', file_size: '10', file_link: '' }] };
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify(body) });
+  await assert.rejects(requestErrorlogDownload(client()), /list\[0\]\.file_link is missing for 'postgresql\.log'/);
+});
+
+test('an answer larger than the limit is refused', async (t) => {
+  const { emu, client } = await setup(t);
+  const big = JSON.stringify({ status: 'CREATING', list: [], pad: 'x'.repeat(4 * 1024 * 1024) });
+  emu.failApi({ kind: 'raw', status: 200, body: big });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ResponseError && /larger than 4194304 bytes/.test(e.message));
+});
+
+test('an endless answer is refused without reading it all', async (t) => {
+  let sent = 0;
+  let closed = false;
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{"status":"CREATING","list":[],"pad":"');
+    res.on('close', () => { closed = true; });
+    const pump = (): void => {
+      while (!closed && sent < 1024 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const transport = createHttpTransport({ userAgent: 'rds-test', socketTimeoutMs: 10_000, followRedirects: false });
+  t.after(() => transport.close());
+  const { port } = server.address() as AddressInfo;
+  await assert.rejects(
+    requestErrorlogDownload({ transport, endpoint: new URL(`http://127.0.0.1:${port}`), projectId: 'p', instanceId: 'i', authorize: tokenAuthorizer('t') }),
+    /larger than/,
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(closed, 'the client hung up');
+  assert.ok(sent < 256 * 1024 * 1024, `the server sent ${sent} bytes before the client hung up`);
+});
+
+test('a dropped connection is a NetworkError worth retrying', async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'reset' });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof NetworkError, String(e));
+    assert.equal(classify(e).retry, true, e.code);
+    return true;
+  });
+  assert.equal((await requestErrorlogDownload(client())).status, 'CREATING');
+});
+
+test('an API that never answers runs into the socket timeout, a NetworkError worth retrying', async (t) => {
+  const { emu, client } = await setup(t, {}, 300);
+  emu.failApi({ kind: 'hang' });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof NetworkError, String(e));
+    assert.equal(e.code, 'ETIMEDOUT');
+    assert.equal(classify(e).retry, true);
+    return true;
+  });
+});
+
+test('instances: listed by id or by name; a malformed answer is a ResponseError naming the field', async (t) => {
+  const instances = [
+    { id: 'i-1', name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } },
+    { id: 'i-2', name: 'shop-db-replica', status: 'BUILD', datastore: { type: 'PostgreSQL', version: '15' } },
+  ];
+  const { emu, transport } = await setup(t, { instances });
+  const list = (filter: { id: string } | { name: string }) =>
+    listInstances({ transport, endpoint: new URL(emu.url), projectId: emu.projectId, authorize: tokenAuthorizer(emu.token), filter });
+  assert.deepEqual(await list({ name: 'shop-db' }), [{ id: 'i-1', name: 'shop-db', status: 'ACTIVE', datastoreType: 'PostgreSQL', datastoreVersion: '15' }]);
+  assert.equal(emu.apiRequests[0]?.path, `/v3/${emu.projectId}/instances?name=shop-db`);
+  assert.equal(emu.apiRequests[0]?.headers['x-auth-token'], emu.token);
+  assert.deepEqual((await list({ id: 'i-2' })).map((i) => i.status), ['BUILD']);
+  assert.deepEqual(await list({ name: 'nope' }), []);
+  emu.failApi({ kind: 'raw', status: 200, body: '{"total_count":0}' }, 1, 'instances');
+  await assert.rejects(list({ id: 'i-1' }), (e: unknown) => e instanceof ResponseError && /field 'instances' is missing/.test(e.message));
+});

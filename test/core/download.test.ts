@@ -1,0 +1,260 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRdsEmulator, type EmulatorFile, type RdsEmulator } from '../../emulator/rds.ts';
+import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
+import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
+import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
+import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
+import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.ts';
+import { fakeClock } from '../support/fake-clock.ts';
+
+const BIG = 'postgresql-2026-11-28_100000.log';
+const SIZE = 1_500_000;
+
+
+interface Setup {
+  emu: RdsEmulator;
+  transport: HttpTransport;
+  dir: string;
+  /** The pre-signed link the API hands out for `name`. */
+  link: (name?: string) => Promise<URL>;
+  options: (extra?: Partial<DownloadOptions>) => DownloadOptions & { lines: string[] };
+  part: string;
+  final: string;
+}
+
+async function setup(t: TestContext, files: EmulatorFile[] = [{ name: BIG, size: SIZE }]): Promise<Setup> {
+  const emu = await startRdsEmulator({ creatingCalls: 0, files });
+  const transport = createHttpTransport({ userAgent: 'download-test', socketTimeoutMs: 10_000, followRedirects: true });
+  const api = createHttpTransport({ userAgent: 'download-test', socketTimeoutMs: 10_000, followRedirects: false });
+  const dir = await mkdtemp(join(tmpdir(), 'download-test-'));
+  t.after(async () => {
+    transport.close();
+    api.close();
+    await emu.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const link = async (name = BIG): Promise<URL> => {
+    const answer = await requestErrorlogDownload({
+      transport: api,
+      endpoint: new URL(emu.url),
+      projectId: emu.projectId,
+      instanceId: emu.instanceId,
+      authorize: tokenAuthorizer(emu.token),
+    });
+    const item = answer.items.find((i) => i.fileName === name);
+    assert.ok(item?.fileLink, `no link for ${name}`);
+    return resolveLink(item.fileLink);
+  };
+  const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions & { lines: string[] } => {
+    const clock = fakeClock();
+    const lines: string[] = [];
+    return {
+      transport,
+      retry: { clock, deadline: clock.now() + 10 * 60_000, log: (l) => lines.push(l), random: () => 0 },
+      stallMs: 10_000,
+      lines,
+      ...extra,
+    };
+  };
+  return { emu, transport, dir, link, options, part: join(dir, '.part-0'), final: join(dir, 'postgresql.log') };
+}
+
+function rangeOf(emu: RdsEmulator, i: number): string | undefined {
+  const r = emu.fileRequests[i]?.headers.range;
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** After a finished or failed download only the final file (if any) is left: no part files. */
+async function assertNoPartFiles(dir: string): Promise<void> {
+  assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('.part')), []);
+}
+
+test('a normal download: exact bytes, one request, no credentials sent, progress up to the total', async (t) => {
+  const s = await setup(t);
+  const url = await s.link();
+  let last: [number, number | undefined] = [0, undefined];
+  const r = await downloadFile(BIG, url, s.part, s.final, s.options({ onProgress: (b, total) => { last = [b, total]; } }));
+  assert.equal(r.bytes, SIZE);
+  assert.equal(r.retries, 0);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
+  assert.equal(s.emu.fileRequests.length, 1);
+  assert.equal(rangeOf(s.emu, 0), undefined);
+  assert.equal(s.emu.fileRequests[0]?.headers['x-auth-token'], undefined);
+  assert.deepEqual(last, [SIZE, SIZE]);
+  await assertNoPartFiles(s.dir);
+});
+
+test('an empty file downloads as an empty file', async (t) => {
+  const s = await setup(t, [{ name: 'empty.log', data: Buffer.alloc(0) }]);
+  const r = await downloadFile('empty.log', await s.link('empty.log'), s.part, s.final, s.options());
+  assert.equal(r.bytes, 0);
+  assert.equal((await readFile(s.final)).length, 0);
+});
+
+test('a connection reset mid-file is resumed with Range; the bytes are exact', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'reset-after', bytes: 600_000 });
+  const o = s.options();
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, o);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
+  assert.equal(r.bytes, SIZE);
+  assert.equal(r.retries, 1);
+  assert.equal(s.emu.fileRequests.length, 2);
+  assert.equal(rangeOf(s.emu, 0), undefined);
+  const m = /^bytes=(\d+)-$/.exec(rangeOf(s.emu, 1) ?? '');
+  assert.ok(m, `second request without a Range header (${rangeOf(s.emu, 1)})`);
+  assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 600_000, `resumed at ${m[1]}`);
+  assert.equal(o.lines.length, 1);
+  assert.match(o.lines[0] ?? '', /attempt 1 failed/);
+  await assertNoPartFiles(s.dir);
+});
+
+test('a server that ignores Range after a reset: started again from zero; the bytes are exact', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'reset-after', bytes: 600_000 });
+  s.emu.failFile(BIG, { kind: 'ignore-range' });
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, s.options());
+  assert.equal(s.emu.fileRequests.length, 2);
+  assert.match(rangeOf(s.emu, 1) ?? '', /^bytes=[1-9]\d*-$/);
+  assert.equal(r.bytes, SIZE);
+  const got = await readFile(s.final);
+  assert.equal(got.length, SIZE);
+  assert.ok(got.equals(s.emu.bytesOf(BIG)));
+});
+
+test('a body that ends early but cleanly (full Content-Length announced) is detected and resumed', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'short', bytes: 400_000 });
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, s.options());
+  assert.equal(r.bytes, SIZE);
+  assert.equal(r.retries, 1);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
+  assert.equal(s.emu.fileRequests.length, 2);
+  assert.match(rangeOf(s.emu, 1) ?? '', /^bytes=[1-9]\d*-$/);
+});
+
+test('a transfer that stalls is aborted after stallMs and resumed', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'stall-after', bytes: 500_000 });
+  const o = s.options({ stallMs: 200 });
+  const started = Date.now();
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, o);
+  assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  assert.equal(r.bytes, SIZE);
+  assert.equal(r.retries, 1);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
+  assert.equal(s.emu.fileRequests.length, 2);
+  assert.match(rangeOf(s.emu, 1) ?? '', /^bytes=[1-9]\d*-$/);
+  assert.match(o.lines[0] ?? '', /no data for 0\.2s/);
+});
+
+test('a 500 from object storage is retried', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'status', status: 500 });
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, s.options());
+  assert.equal(r.retries, 1);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
+});
+
+test('403 (expired link) gives LinkExpiredError at once; nothing is left behind', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'status', status: 403, body: 'Request has expired' });
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), (e: unknown) => {
+    assert.ok(e instanceof LinkExpiredError, String(e));
+    assert.match(e.message, new RegExp(`'${BIG}'.*HTTP 403`));
+    return true;
+  });
+  assert.equal(s.emu.fileRequests.length, 1);
+  assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
+});
+
+test('a link that really expired (the emulator checks the signature time) gives LinkExpiredError', async (t) => {
+  const s = await setup(t);
+  const url = await s.link();
+  s.emu.expireLinks();
+  await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options()), LinkExpiredError);
+  assert.equal(existsSync(s.final), false);
+});
+
+test('404: an error naming the status, the part file removed and no final file', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'status', status: 404 });
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.status, 404);
+    assert.match(e.message, /HTTP 404/);
+    // The link's signature never shows up in a message.
+    assert.doesNotMatch(e.message, /Signature=/);
+    return true;
+  });
+  assert.equal(s.emu.fileRequests.length, 1);
+  assert.equal(existsSync(s.final), false);
+  assert.equal(existsSync(s.part), false);
+});
+
+test('a symlink planted at the part path is not followed; its target is untouched', async (t) => {
+  const s = await setup(t);
+  const target = join(s.dir, 'precious.txt');
+  await writeFile(target, 'do not touch');
+  await symlink(target, s.part);
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  assert.equal(await readFile(target, 'utf8'), 'do not touch');
+  assert.equal(s.emu.fileRequests.length, 0);
+  assert.equal(existsSync(s.final), false);
+});
+
+test('a dangling symlink at the part path does not create its target', async (t) => {
+  const s = await setup(t);
+  const target = join(s.dir, 'created-through-link.txt');
+  await symlink(target, s.part);
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  assert.equal(existsSync(target), false);
+  assert.equal(s.emu.fileRequests.length, 0);
+});
+
+test('an existing file with the final name is not overwritten', async (t) => {
+  const s = await setup(t);
+  await writeFile(s.final, 'the user\'s own file');
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  assert.equal(await readFile(s.final, 'utf8'), 'the user\'s own file');
+  await assertNoPartFiles(s.dir);
+});
+
+test('an abort during a transfer stops it with CancelledError and removes the part file', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'slow', bytesPer10ms: 4_096 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 100);
+  const started = Date.now();
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options({ signal: ac.signal })), CancelledError);
+  assert.ok(Date.now() - started < 5_000);
+  assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
+});
+
+test('resolveLink: a scheme-less link (as in the spec example) is https', () => {
+  const u = resolveLink('obs.eu-de.otc.t-systems.com:443/rdsbucket/postgresql.log?AWSAccessKeyId=AK&Expires=1&Signature=abc%3D');
+  assert.equal(u.protocol, 'https:');
+  assert.equal(u.hostname, 'obs.eu-de.otc.t-systems.com');
+  assert.equal(u.pathname, '/rdsbucket/postgresql.log');
+  assert.equal(u.searchParams.get('Signature'), 'abc=');
+});
+
+test('resolveLink: plain http is upgraded to https except on loopback', () => {
+  assert.equal(resolveLink('http://obs.eu-de.otc.t-systems.com/b/k?Signature=s').protocol, 'https:');
+  assert.equal(resolveLink('http://127.0.0.2:8080/b/k').protocol, 'http:');
+  assert.equal(resolveLink('http://localhost:8080/b/k').protocol, 'http:');
+  assert.equal(resolveLink('https://obs.example/b/k').protocol, 'https:');
+});
+
+test('resolveLink: other schemes and non-URLs are refused', () => {
+  assert.throws(() => resolveLink('ftp://obs.example/b/k'), ResponseError);
+  assert.throws(() => resolveLink('file:///etc/passwd'), ResponseError);
+  assert.throws(() => resolveLink('http://'), ResponseError);
+});

@@ -1,0 +1,185 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pollUntilReady, type PollOptions } from '../../src/core/poll.ts';
+import { parseErrorlogAnswer, type ErrorlogAnswer } from '../../src/cloud/rds.ts';
+import { ApiError, CancelledError, PreparationFailedError, TimeoutError } from '../../src/core/errors.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { fakeClock, type FakeClock } from '../support/fake-clock.ts';
+
+
+function options(clock: FakeClock, extra: Partial<PollOptions> = {}): PollOptions & { lines: string[] } {
+  const lines: string[] = [];
+  const timeoutMs = extra.timeoutMs ?? 10 * 60_000;
+  return { clock, deadline: clock.now() + timeoutMs, timeoutMs, intervalMs: 5_000, log: (l) => lines.push(l), random: () => 0.5, lines, ...extra };
+}
+
+const creating = (): ErrorlogAnswer => ({ status: 'CREATING', items: [], requestId: 'req-c' });
+const finish = (): ErrorlogAnswer => ({
+  status: 'FINISH',
+  requestId: 'req-f',
+  items: [{ workflowId: 'wf', fileName: 'postgresql.log', status: 'SUCCESS', fileSize: 10, fileLink: 'https://obs.example/x?Signature=s', createdAt: 1 }],
+});
+
+/** Answers with each of `answers` in turn (an Error is thrown), counting calls. */
+function scripted(answers: Array<ErrorlogAnswer | Error>): { call: () => Promise<ErrorlogAnswer>; calls: () => number } {
+  let n = 0;
+  return {
+    calls: () => n,
+    call: async () => {
+      const a = answers[Math.min(n, answers.length - 1)];
+      n++;
+      if (a instanceof Error) throw a;
+      return a as ErrorlogAnswer;
+    },
+  };
+}
+
+test('CREATING three times then FINISH: four calls, one interval between each', async () => {
+  const clock = fakeClock();
+  const o = options(clock);
+  const s = scripted([creating(), creating(), creating(), finish()]);
+  const r = await pollUntilReady(s.call, o);
+  assert.equal(r.answer.status, 'FINISH');
+  assert.equal(r.answer.items.length, 1);
+  assert.equal(s.calls(), 4);
+  assert.equal(r.polls, 4);
+  assert.deepEqual(clock.sleeps, [5_000, 5_000, 5_000]);
+  assert.equal(r.waitedMs, 15_000);
+});
+
+test('FINISH at once: one call, no wait', async () => {
+  const clock = fakeClock();
+  const s = scripted([finish()]);
+  const r = await pollUntilReady(s.call, options(clock));
+  assert.equal(s.calls(), 1);
+  assert.deepEqual(clock.sleeps, []);
+  assert.equal(r.polls, 1);
+});
+
+test('the log says it is preparing, then how long it has been waiting', async () => {
+  const clock = fakeClock();
+  const o = options(clock);
+  await pollUntilReady(scripted([creating(), creating(), finish()]).call, o);
+  assert.equal(o.lines.length, 2);
+  assert.match(o.lines[0] ?? '', /preparing the error log files \(CREATING\)/);
+  assert.match(o.lines[1] ?? '', /still CREATING after 5s \(2 calls\)/);
+});
+
+test('FAILED ends the wait with PreparationFailedError naming the status and request id', async () => {
+  const clock = fakeClock();
+  const s = scripted([creating(), { status: 'FAILED', items: [], requestId: 'req-failed-1' }, finish()]);
+  await assert.rejects(pollUntilReady(s.call, options(clock)), (e: unknown) => {
+    assert.ok(e instanceof PreparationFailedError, String(e));
+    assert.match(e.message, /FAILED after 2 calls/);
+    assert.match(e.message, /req-failed-1/);
+    return true;
+  });
+  assert.equal(s.calls(), 2);
+});
+
+test('timeout: TimeoutError says it timed out waiting, names the last status, and stays within the deadline', async () => {
+  const clock = fakeClock();
+  const o = options(clock, { timeoutMs: 30_000 });
+  const s = scripted([creating()]);
+  await assert.rejects(pollUntilReady(s.call, o), (e: unknown) => {
+    assert.ok(e instanceof TimeoutError, String(e));
+    assert.match(e.message, /^Timed out waiting for RDS to prepare the error logs/);
+    assert.match(e.message, /still CREATING after 30s and 7 calls/);
+    assert.match(e.message, /'timeout' is 30s/);
+    return true;
+  });
+  // Calls at 0, 5, ... 30 s: every one the timeout allows, none after it.
+  assert.equal(s.calls(), 7);
+  assert.ok(clock.now() <= o.deadline);
+});
+
+test('an undocumented status is waited through and named in the timeout message', async () => {
+  const clock = fakeClock();
+  const o = options(clock, { timeoutMs: 12_000 });
+  const s = scripted([{ status: 'EXPORTING', items: [], requestId: undefined }]);
+  await assert.rejects(pollUntilReady(s.call, o), /still EXPORTING after 10s and 3 calls/);
+  assert.match(o.lines[0] ?? '', /status EXPORTING, which the API does not document/);
+});
+
+test('lower-case statuses (as in the spec example) are understood', async () => {
+  const clock = fakeClock();
+  const answers = [
+    parseErrorlogAnswer({ list: [], status: 'creating', count: 0 }, 'r1'),
+    parseErrorlogAnswer({
+      list: [{ workflow_id: 'wf', file_name: 'postgresql.log', status: 'success', file_size: '42', file_link: 'obs.example:443/b/k?Signature=s', create_at: 1 }],
+      status: 'finish',
+      count: 1,
+    }, 'r2'),
+  ];
+  const s = scripted(answers);
+  const r = await pollUntilReady(s.call, options(clock));
+  assert.equal(s.calls(), 2);
+  assert.equal(r.answer.status, 'FINISH');
+  assert.equal(r.answer.items[0]?.status, 'SUCCESS');
+  assert.equal(r.answer.items[0]?.fileSize, 42);
+});
+
+test('a transient API error is retried inside a poll and not counted as a poll', async () => {
+  const clock = fakeClock();
+  const o = options(clock);
+  const busy = new ApiError('errorlog-download', { status: 409, errorCode: 'DBS.200011', errorMsg: 'Another operation is in progress' });
+  const s = scripted([creating(), busy, finish()]);
+  const r = await pollUntilReady(s.call, o);
+  assert.equal(s.calls(), 3);
+  assert.equal(r.polls, 2);
+  assert.ok(o.lines.some((l) => l.includes('DBS.200011')), o.lines.join('\n'));
+});
+
+test('a call that cannot succeed is not polled again', async () => {
+  const clock = fakeClock();
+  const denied = new ApiError('errorlog-download', { status: 401, errorCode: 'DBS.280056' });
+  const s = scripted([creating(), denied, finish()]);
+  await assert.rejects(pollUntilReady(s.call, options(clock)), (e) => e === denied);
+  assert.equal(s.calls(), 2);
+});
+
+test('an abort during a call stops polling with CancelledError', async () => {
+  const clock = fakeClock();
+  const ac = new AbortController();
+  let calls = 0;
+  const call = async (): Promise<ErrorlogAnswer> => {
+    calls++;
+    if (calls === 2) ac.abort();
+    return creating();
+  };
+  await assert.rejects(pollUntilReady(call, options(clock, { signal: ac.signal })), CancelledError);
+  assert.equal(calls, 2);
+});
+
+test('an abort during the wait between polls stops polling', async () => {
+  const base = fakeClock();
+  const ac = new AbortController();
+  // The wait is where the abort lands: the clock's sleep sees the signal go off.
+  const clock: FakeClock = {
+    ...base,
+    sleep: async (ms, signal) => {
+      ac.abort();
+      await base.sleep(ms, signal);
+    },
+  };
+  const s = scripted([creating()]);
+  await assert.rejects(pollUntilReady(s.call, options(clock, { signal: ac.signal })));
+  assert.equal(s.calls(), 1);
+});
+
+test('with the real clock, an abort interrupts a long wait at once instead of sleeping it out', async () => {
+  const ac = new AbortController();
+  const s = scripted([creating()]);
+  const started = Date.now();
+  setTimeout(() => ac.abort(), 20);
+  await assert.rejects(pollUntilReady(s.call, {
+    clock: systemClock,
+    deadline: Date.now() + 600_000,
+    timeoutMs: 600_000,
+    intervalMs: 60_000,
+    log: () => {},
+    signal: ac.signal,
+  }));
+  assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  assert.equal(s.calls(), 1);
+});

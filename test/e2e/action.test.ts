@@ -1,0 +1,264 @@
+// The action end to end, as the runner runs it: the bundle in a node process, INPUT_* variables, the local RDS
+// emulator and the local artifact service over real sockets, the real @actions/artifact client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { leaked, withRig } from '../support/harness.ts';
+import { readZip } from '../support/zip.ts';
+
+const files = [
+  { name: 'postgresql-2026-11-28_080000.log', data: Buffer.from('2026-11-28 08:00:01 UTC [101] ERROR:  relation "orders" does not exist\n') },
+  { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(1000)) },
+  { name: 'postgresql-2026-11-28_100000.log', size: 3 * 1024 * 1024 + 17 },
+];
+
+test('downloads every listed file, uploads them as one artifact, and reports it', async () => {
+  await withRig({ files, creatingCalls: 2 }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+
+    // Outputs
+    assert.equal(r.outputs['status'], 'FINISH');
+    assert.equal(r.outputs['file-count'], '3');
+    const total = files.reduce((n, f) => n + rig.rds.bytesOf(f.name).length, 0);
+    assert.equal(r.outputs['total-bytes'], String(total));
+    const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string; size: number }>;
+    assert.deepEqual(listed.map((f) => f.name), files.map((f) => f.name));
+
+    // Files on disk, byte for byte
+    for (const f of listed) {
+      assert.ok(f.path.startsWith(r.outputs['output-dir'] + '/'));
+      assert.ok((await readFile(f.path)).equals(rig.rds.bytesOf(f.name)), `${f.name} differs from what was served`);
+    }
+    assert.deepEqual((await readdir(r.outputs['output-dir'] ?? '')).sort(), files.map((f) => f.name).sort(), 'no part files left behind');
+
+    // The artifact: entries named by file name only, same bytes; digest and URL as promised
+    const [artifact] = rig.artifacts.artifacts();
+    assert.ok(artifact, 'an artifact was uploaded');
+    assert.equal(r.outputs['artifact-id'], artifact.id);
+    assert.equal(r.outputs['artifact-name'], artifact.name);
+    assert.equal(r.outputs['artifact-digest'], createHash('sha256').update(artifact.zip).digest('hex'));
+    assert.equal(r.outputs['artifact-url'], `https://github.com/acme/shop/actions/runs/4242/artifacts/${artifact.id}`);
+    const entries = readZip(artifact.zip);
+    assert.deepEqual(entries.map((e) => e.name).sort(), files.map((f) => f.name).sort());
+    for (const e of entries) assert.ok(e.data.equals(rig.rds.bytesOf(e.name)));
+
+    // The summary: a table of files and the artifact link
+    for (const f of files) assert.match(r.summary, new RegExp(`\\| ${f.name.replace(/_/g, '\\\\_')} \\| `));
+    assert.ok(r.summary.includes(`(${r.outputs['artifact-url']})`), 'the summary links the artifact');
+    // The log: grouped, a line per file
+    assert.match(r.log, /::group::Waiting for RDS/);
+    assert.match(r.log, /::group::Downloading 3 files/);
+    for (const f of files) assert.match(r.log, new RegExp(`✓ ${f.name}: `));
+
+    // One instance check, three calls (CREATING, CREATING, FINISH); the token went to the API only, never to the download host
+    assert.equal(rig.rds.errorlogRequests().length, 3);
+    assert.equal(rig.rds.apiRequests.length, 4);
+    assert.match(rig.rds.apiRequests[0]?.path ?? '', new RegExp(`^/v3/${rig.rds.projectId}/instances\\?id=${rig.rds.instanceId}$`));
+    assert.ok(rig.rds.apiRequests.every((q) => q.headers['x-auth-token'] === rig.rds.token));
+    assert.equal(rig.rds.fileRequests.length, 3);
+    assert.ok(rig.rds.fileRequests.every((q) => q.headers['x-auth-token'] === undefined && q.headers['authorization'] === undefined));
+    assert.ok(rig.artifacts.requests.every((q) => !JSON.stringify(q).includes(rig.rds.token)));
+    assert.equal(leaked(rig, r), undefined, 'no secret in the log, summary or outputs');
+  });
+});
+
+test("reads the spec's own example shapes: lower-case statuses and links without a scheme (https)", async () => {
+  await withRig({ files: files.slice(0, 1), lowerCase: true, schemeless: true }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['status'], 'FINISH');
+    assert.equal(r.outputs['file-count'], '1');
+    assert.ok(rig.rds.filesOrigin.startsWith('https://'));
+    assert.equal(rig.rds.fileRequests.length, 1, 'the https link was fetched');
+  });
+});
+
+test('an item with status FAILED is a warning naming the file; the others still download', async () => {
+  const withFailed = [files[0]!, { name: 'postgresql-broken.log', data: Buffer.from(''), itemStatus: 'FAILED' as const }];
+  await withRig({ files: withFailed }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /::warning title=Error log file not prepared::.*postgresql-broken\.log/);
+    assert.equal(r.outputs['file-count'], '1');
+    assert.match(r.summary, /Not downloaded[\s\S]*postgresql-broken\.log/);
+  });
+});
+
+test('zero files: a warning, success, and no artifact', async () => {
+  await withRig({ files: [] }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /::warning title=No error logs::/);
+    assert.equal(r.outputs['file-count'], '0');
+    assert.equal(r.outputs['artifact-id'], '');
+    assert.equal(rig.artifacts.artifacts().length, 0);
+  });
+});
+
+test('upload: false keeps the files on the runner and uploads nothing', async () => {
+  await withRig({ files }, async (rig) => {
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['file-count'], '3');
+    assert.equal(r.outputs['artifact-url'], '');
+    assert.equal(rig.artifacts.requests.length, 0);
+    assert.match(r.summary, /no artifact uploaded/);
+  });
+});
+
+test('retention-days and compression-level reach the artifact service', async () => {
+  await withRig({ files: files.slice(0, 2) }, async (rig) => {
+    const r = await rig.run({ inputs: { 'retention-days': '3', 'compression-level': '0', 'artifact-name': 'db-logs' } });
+    assert.equal(r.code, 0, r.log);
+    const [a] = rig.artifacts.artifacts();
+    assert.equal(a?.name, 'db-logs');
+    const days = (Date.parse(a?.expiresAt ?? '') - Date.now()) / 86_400_000;
+    assert.ok(days > 2.9 && days < 3.1, `expires in ${days} days`);
+    assert.ok(readZip(a!.zip).every((e) => e.method === 0), 'level 0 stores entries');
+  });
+});
+
+test('a name conflict fails naming the artifact and the ways out; overwrite: true replaces it', async () => {
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    const first = await rig.run({ inputs: { 'artifact-name': 'db-logs' } });
+    assert.equal(first.code, 0, first.log);
+    const second = await rig.run({ inputs: { 'artifact-name': 'db-logs' } });
+    assert.equal(second.code, 1);
+    assert.match(second.log, /::error::.*'db-logs' already exists.*overwrite: true.*artifact-name/);
+    const third = await rig.run({ inputs: { 'artifact-name': 'db-logs', overwrite: 'true' } });
+    assert.equal(third.code, 0, third.log);
+    assert.equal(rig.artifacts.artifacts().filter((a) => a.finalized && a.name === 'db-logs').length, 1);
+  });
+});
+
+test('top-level status FAILED fails the step with the cause', async () => {
+  await withRig({ finalStatus: 'FAILED' }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 1);
+    assert.match(r.log, /::error::RDS could not prepare the error logs \(status FAILED/);
+    assert.equal(rig.artifacts.requests.length, 0);
+  });
+});
+
+test('timeout: fails saying it timed out waiting, without overrunning', async () => {
+  await withRig({ creatingCalls: 1000 }, async (rig) => {
+    const r = await rig.run({ inputs: { timeout: '3s', 'poll-interval': '1s' } });
+    assert.equal(r.code, 1);
+    assert.match(r.log, /::error::Timed out waiting for RDS to prepare the error logs: still CREATING/);
+    const calls = rig.rds.errorlogRequests().length;
+    assert.ok(calls >= 3 && calls <= 4, `${calls} calls`);
+  });
+});
+
+for (const [status, code, pattern] of [
+  [401, 'DBS.280056', /HTTP 401 DBS\.280056: The token is invalid/],
+  [403, 'DBS.200010', /HTTP 403 DBS\.200010: .*not authorized/],
+  [404, 'DBS.200002', /HTTP 404 DBS\.200002: The DB instance does not exist/],
+] as const) {
+  test(`HTTP ${status} fails at once with status, error_code, error_msg and request id`, async () => {
+    await withRig({}, async (rig) => {
+      rig.rds.failApi({ kind: 'status', status, body: { error_code: code, error_msg: status === 403 ? 'The user is not authorized.' : status === 401 ? 'The token is invalid or has expired.' : 'The DB instance does not exist.' }, headers: { 'X-Request-Id': 'req-0123456789' } });
+      const r = await rig.run();
+      assert.equal(r.code, 1);
+      assert.match(r.log, pattern);
+      assert.match(r.log, /request id req-0123456789/);
+      assert.equal(rig.rds.errorlogRequests().length, 1, 'not retried');
+      assert.equal((r.log.match(/::error::/g) ?? []).length, 1, 'one error, reported once');
+    });
+  });
+}
+
+test('a wrong token is refused by the API and reported, never retried', async () => {
+  await withRig({}, async (rig) => {
+    const r = await rig.run({ inputs: { token: 'not-the-right-token' } });
+    assert.equal(r.code, 1);
+    assert.match(r.log, /HTTP 401 DBS\.280056/);
+    assert.equal(rig.rds.apiRequests.length, 1);
+  });
+});
+
+test('5xx and 429 with Retry-After are retried within the timeout', async () => {
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    rig.rds.failApi({ kind: 'status', status: 503, body: { error_code: 'DBS.108000', error_msg: 'System error.' } });
+    rig.rds.failApi({ kind: 'status', status: 429, body: { error_code: 'APIG.0308', error_msg: 'The request is throttled.' }, headers: { 'Retry-After': '1' } });
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /attempt 1 failed \(.*HTTP 503 DBS\.108000/);
+    assert.match(r.log, /attempt 2 failed \(.*HTTP 429 APIG\.0308/);
+    assert.equal(r.outputs['file-count'], '1');
+  });
+});
+
+test('bad inputs fail before any request, naming the input', async () => {
+  await withRig({}, async (rig) => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 'project-id': 'a/b' }, /Input 'project-id': 'a\/b' is not an id/],
+      [{ 'instance-id': '' }, /Inputs 'instance-id' and 'instance-name': one of them is required/],
+      [{ 'instance-id': '../admin' }, /Input 'instance-id': '..\/admin' is not an id/],
+      [{ token: '' }, /Inputs 'token', 'access-key', 'username' and 'identity-provider': none is set/],
+      [{ 'poll-interval': '5' }, /Input 'poll-interval': '5' is not a duration/],
+      [{ timeout: '90d' }, /Input 'timeout': '90d' is not a duration/],
+      [{ endpoint: 'http://rds.example.com' }, /Input 'endpoint': plain http is allowed only for a loopback host/],
+      [{ 'compression-level': '11' }, /Input 'compression-level': 11 is out of range; allowed is 0 to 9/],
+      [{ upload: 'yes' }, /Input 'upload': 'yes' is not a boolean/],
+      [{ 'artifact-name': 'logs:today' }, /Input 'artifact-name': .* refuses/],
+    ];
+    for (const [inputs, pattern] of cases) {
+      const r = await rig.run({ inputs });
+      assert.equal(r.code, 1, JSON.stringify(inputs));
+      assert.match(r.log, pattern);
+    }
+    assert.equal(rig.rds.apiRequests.length, 0, 'no request was sent');
+  });
+});
+
+test('hostile file names land inside output-dir, unique, and the artifact accepts them', async () => {
+  const hostile = [
+    { name: '../../../../tmp/escape.log', data: Buffer.from('one\n') },
+    { name: 'dir/sub\\name:1.log', data: Buffer.from('two\n') },
+    { name: 'same.log', data: Buffer.from('three\n') },
+    { name: 'SAME.log', data: Buffer.from('four\n') },
+    { name: '.hidden\u0007bell', data: Buffer.from('five\n') },
+  ];
+  await withRig({ files: hostile }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;
+    assert.equal(listed.length, hostile.length);
+    const dir = r.outputs['output-dir'] ?? '';
+    for (const f of listed) {
+      assert.equal(join(dir, f.name), f.path);
+      assert.ok(!f.name.includes('/') && !f.name.includes('\\') && !f.name.startsWith('.'), f.name);
+    }
+    assert.equal(new Set(listed.map((f) => f.name.toLowerCase())).size, hostile.length, 'names are unique');
+    const zipNames = readZip(rig.artifacts.artifacts()[0]!.zip).map((e) => e.name);
+    assert.ok(zipNames.every((n) => !n.includes('/')), zipNames.join(', '));
+  });
+});
+
+test('an API file name cannot smuggle a workflow command into the log', async () => {
+  const evil = [{ name: 'x\n::add-mask::everything\n::error::forged', data: Buffer.from('') }];
+  await withRig({ files: evil }, async (rig) => {
+    rig.rds.failFile(evil[0]!.name, { kind: 'status', status: 404 }, 10);
+    const r = await rig.run();
+    assert.equal(r.code, 1);
+    const lines = r.log.split('\n');
+    assert.ok(!lines.includes('::add-mask::everything'), 'no forged mask command');
+    assert.ok(!lines.some((l) => l.startsWith('::error::forged')), 'no forged error command');
+  });
+});
+
+test('the summary renders names and paths as written: no escape code shows up inside a code span', async () => {
+  // GitHub's RUNNER_TEMP is /home/runner/work/_temp: an underscore in a path is the common case.
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    const r = await rig.run({ inputs: { upload: 'false', 'output-dir': 'work/_temp/db_logs' } });
+    assert.equal(r.code, 0, r.log);
+    // Inside `code`, markdown shows an entity or a backslash escape literally, as "&#95;" or "\_".
+    const spans = [...r.summary.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+    for (const s of spans) assert.doesNotMatch(s, /&#?\w+;|\\[_*[\]|`]/, `escape code in a code span: ${s}`);
+    assert.match(r.summary, /work\/\\_temp\/db\\_logs/, 'the folder is named, escaped for markdown outside code');
+  });
+});

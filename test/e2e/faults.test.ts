@@ -1,0 +1,96 @@
+// The fault-injection suite: every row of test/support/fault-scenarios.ts against the emulator and the artifact
+// service on real sockets, plus the faults that need a hand-made setup (a planted symlink, a cancellation).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leaked, startRig } from '../support/harness.ts';
+import { BIG, FILES, MiB, readZipNames, scenarios } from '../support/fault-scenarios.ts';
+
+describe('fault suite', { concurrency: 4 }, () => {
+  for (const s of scenarios) {
+    test(`${s.kind}: ${s.fault}`, async () => {
+      const rig = await startRig({ files: FILES, creatingCalls: 1, ...s.emulator });
+      try {
+        await s.setup?.(rig);
+        const r = await rig.run({ inputs: { timeout: '20s', ...s.inputs } });
+        if (s.kind === 'transient') {
+          assert.equal(r.code, 0, `expected success:\n${r.log.slice(-3000)}`);
+          const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;
+          const served = (s.emulator?.files ?? FILES).map((f) => f.name).sort();
+          assert.deepEqual(listed.map((f) => f.name).sort(), served);
+          for (const f of listed) assert.ok((await readFile(f.path)).equals(rig.rds.bytesOf(f.name)), `${f.name}: bytes differ`);
+          assert.deepEqual((await readdir(r.outputs['output-dir'] ?? '')).sort(), served, 'no part files left');
+          assert.deepEqual(readZipNames(rig), served, 'all files uploaded');
+        } else {
+          assert.equal(r.code, 1, `expected failure:\n${r.log.slice(-3000)}`);
+          assert.ok(r.ms < 15_000, `failed within seconds (${r.ms} ms)`);
+          const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
+          assert.equal(errors.length, 1, `one error line:\n${errors.join('\n')}`);
+          assert.match(errors[0]!, s.error!);
+          assert.ok(!(await readdir(r.outputs['output-dir'] ?? '').catch((): string[] => [])).some((n) => n.startsWith('.part-')), 'no part files left');
+        }
+        assert.equal(leaked(rig, r), undefined, 'no secret in the log, summary or outputs');
+        await s.check?.(rig, r);
+      } finally {
+        await rig.close();
+      }
+    });
+  }
+
+  test('README lists every scenario of the suite', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Reliability'));
+    for (const s of scenarios) assert.ok(section.includes(`| ${s.fault} |`), `README lacks: ${s.fault}`);
+  });
+
+  test('permanent: a symlink planted in output-dir is never followed', async () => {
+    const rig = await startRig({ files: FILES, creatingCalls: 0 });
+    const dir = await mkdtemp(join(tmpdir(), 'planted-'));
+    try {
+      const victim = join(dir, 'victim.txt');
+      await writeFile(victim, 'untouched');
+      const out = join(dir, 'out');
+      await rm(out, { force: true, recursive: true });
+      await mkdir(out);
+      await symlink(victim, join(out, BIG));
+      const r = await rig.run({ inputs: { 'output-dir': out } });
+      assert.equal(r.code, 0, r.log);
+      assert.equal(await readFile(victim, 'utf8'), 'untouched');
+      const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;
+      assert.ok(listed.every((f) => f.name !== BIG), 'the planted name was not reused');
+      assert.ok((await readFile(listed.find((f) => f.name.startsWith('postgresql-2026-11-28_080000'))!.path)).equals(rig.rds.bytesOf(BIG)));
+    } finally {
+      await rig.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('cancelled: SIGINT mid-download exits non-zero within 3 s, removes partial files, and says so', async () => {
+    const rig = await startRig({ files: [{ name: 'huge.log', size: 50 * MiB }], creatingCalls: 0 });
+    try {
+      rig.rds.failFile('huge.log', { kind: 'slow', bytesPer10ms: 16_000 });
+      let sentAt = 0;
+      const r = await rig.run({
+        onSpawn: (child, output) => {
+          const timer = setInterval(() => {
+            if (output().includes('::group::Downloading')) {
+              clearInterval(timer);
+              setTimeout(() => { sentAt = Date.now(); child.kill('SIGINT'); }, 300);
+            }
+          }, 20);
+        },
+      });
+      const exitedAfter = Date.now() - sentAt;
+      assert.ok(sentAt > 0, 'the signal was sent');
+      assert.notEqual(r.code, 0);
+      assert.ok(exitedAfter < 3_000, `exited ${exitedAfter} ms after SIGINT`);
+      assert.deepEqual(await readdir(r.outputs['output-dir'] ?? '').catch((): string[] => []), [], 'no partial file left');
+      assert.match(r.summary, /Cancelled/);
+      assert.match(r.log, /::error::The run was cancelled/);
+    } finally {
+      await rig.close();
+    }
+  });
+});

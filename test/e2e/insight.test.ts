@@ -1,0 +1,63 @@
+// Issue 5 end to end: the emulator serves real PostgreSQL logs; the run shows what went wrong.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { startRig } from '../support/harness.ts';
+import { FIXTURES, fixture, grep } from '../support/pg-fixtures.ts';
+
+async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
+  const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
+  return Promise.all(names.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
+}
+
+/** What grep says: lines of stderr logs with the severity right after the prefix. */
+function grepCount(files: Array<{ name: string }>, severity: string): number {
+  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b${severity}:  `)).length, 0);
+}
+
+test('the summary explains the real logs; annotations and counts match grep', async () => {
+  const files = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
+  assert.ok(files.length >= 2, 'stderr fixtures exist');
+  const rig = await startRig({ files });
+  try {
+    const r = await rig.run({ inputs: { 'max-annotations': '4' } });
+    assert.equal(r.code, 0, r.log);
+    for (const sev of ['ERROR', 'FATAL', 'PANIC'] as const) {
+      assert.equal(r.outputs[`${sev.toLowerCase()}-count`], String(grepCount(files, sev)), `${sev} count equals grep`);
+    }
+    assert.match(r.outputs['first-error'] ?? '', /^(ERROR|FATAL|PANIC): /);
+
+    // The digest is in the summary, with the provoked errors and their statements
+    assert.match(r.summary, /### What the PostgreSQL logs say/);
+    assert.match(r.summary, /relation "\?" does not exist/);
+    assert.match(r.summary, /password authentication failed for user/);
+    assert.match(r.summary, /duplicate key value violates unique constraint/);
+    assert.match(r.summary, /INSERT INTO users/);
+    assert.match(r.summary, /<details>/);
+
+    // Annotations: capped, errors (FATAL/PANIC) before warnings (ERROR), titled
+    const annotations = r.log.split('\n').filter((l) => /^::(error|warning) title=PostgreSQL/.test(l));
+    assert.equal(annotations.length, 4);
+    const levels = annotations.map((l) => l.slice(2, l.indexOf(' ')));
+    assert.deepEqual([...levels].sort((a, b) => (a === b ? 0 : a === 'error' ? -1 : 1)), levels, 'errors first');
+    assert.ok(annotations.some((l) => l.startsWith('::error title=PostgreSQL FATAL')));
+  } finally {
+    await rig.close();
+  }
+});
+
+test('since: the digest speaks of the window only; the files are still uploaded whole', async () => {
+  const files = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
+  const rig = await startRig({ files });
+  try {
+    const r = await rig.run({ inputs: { since: '2100-01-01T00:00:00Z' } });
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['error-count'], '0');
+    assert.equal(r.outputs['fatal-count'], '0');
+    assert.equal(r.outputs['first-error'], '');
+    assert.equal(r.outputs['file-count'], String(files.length));
+    assert.equal(rig.artifacts.artifacts().length, 1);
+  } finally {
+    await rig.close();
+  }
+});

@@ -1,0 +1,211 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DigestBuilder, digestFiles, normalizeMessage } from '../../src/insight/digest.ts';
+import type { LogEntry } from '../../src/insight/reader.ts';
+
+import { statSync } from 'node:fs';
+import { FIXTURES, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
+
+/** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
+function lineTime(line: string): number | undefined {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC/.exec(line);
+  if (m) return Date.parse(`${m[1]}T${m[2]}Z`);
+  const n = /^(\d+)\.(\d{3}) /.exec(line);
+  return n ? Number(n[1]) * 1000 + Number(n[2]) : undefined;
+}
+
+const tmpFile = tmpFiles('insight-digest-');
+
+describe('digest of the real fixtures', () => {
+  test('severity counts equal grep over the stderr files', async () => {
+    const paths = STDERR_FIXTURES.map((n) => join(FIXTURES, n));
+    const d = await digestFiles(STDERR_FIXTURES.map(file), {});
+    for (const sev of ['ERROR', 'FATAL', 'PANIC', 'WARNING', 'LOG'] as const) {
+      const expected = paths.reduce((n, p) => n + grep(p, new RegExp(`\\b${sev}:  `)).length, 0);
+      assert.equal(d.bySeverity[sev] ?? 0, expected, sev);
+    }
+    const entries = paths.reduce((n, p) => n + grep(p, /\b(DEBUG[1-5]|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC):  /).length, 0);
+    assert.equal(d.entries, entries);
+    assert.equal(d.untimed, 0);
+    assert.equal(d.unparsedLines, 0);
+    // Every ERROR+ entry is in exactly one message group.
+    const errors = paths.reduce((n, p) => n + grep(p, /\b(ERROR|FATAL|PANIC):  /).length, 0);
+    assert.equal(d.messages.reduce((n, g) => n + g.count, 0), errors);
+    assert.equal(d.overflowMessages, 0);
+  });
+
+  test('csvlog and jsonlog counts equal grep over those files', async () => {
+    const csv = join(FIXTURES, 'csvlog.csv');
+    const json = join(FIXTURES, 'jsonlog.json');
+    const d = await digestFiles([file('csvlog.csv'), file('jsonlog.json')], {});
+    for (const sev of ['ERROR', 'FATAL', 'WARNING', 'LOG'] as const) {
+      // csvlog: error_severity is the 12th column; the 11 before it hold no commas in these files.
+      const inCsv = grep(csv, new RegExp(`^(?:"[^"]*"|[^,"]*)(?:,(?:"[^"]*"|[^,"]*)){10},${sev},`)).length;
+      const inJson = grep(json, new RegExp(`"error_severity":"${sev}"`)).length;
+      assert.equal(d.bySeverity[sev] ?? 0, inCsv + inJson, sev);
+    }
+  });
+
+  test('messages are normalised, ranked by count, with first/last seen and an example with its statement', async () => {
+    const path = join(FIXTURES, 'stderr-debian-prefix.log');
+    const d = await digestFiles([file('stderr-debian-prefix.log')], {});
+    const byKey = new Map(d.messages.map((g) => [`${g.severity} ${g.key}`, g]));
+
+    const pw = byKey.get('FATAL password authentication failed for user "?"');
+    assert.ok(pw);
+    const pwLines = grep(path, /FATAL:  password authentication failed for user "/);
+    assert.equal(pw.count, pwLines.length);
+    assert.equal(pw.uniform, false, 'app and deployer');
+    assert.equal(pw.firstSeen?.getTime(), lineTime(pwLines[0]!));
+    assert.equal(pw.lastSeen?.getTime(), lineTime(pwLines.at(-1)!));
+    assert.equal(pw.example.message, 'password authentication failed for user "app"');
+
+    const rel = byKey.get('ERROR relation "?" does not exist');
+    assert.ok(rel);
+    assert.equal(rel.count, grep(path, /ERROR:  relation "[^"]+" does not exist/).length);
+    assert.equal(rel.example.statement, 'SELECT count(*) FROM orders');
+
+    const dup = byKey.get('ERROR duplicate key value violates unique constraint "?"');
+    assert.ok(dup);
+    assert.equal(dup.count, grep(path, /ERROR:  duplicate key value violates unique constraint/).length);
+    assert.equal(dup.uniform, true);
+    assert.equal(dup.example.detail, 'Key (email)=(alice@example.com) already exists.');
+
+    assert.ok(byKey.has('ERROR syntax error at or near "?"'));
+    assert.ok(byKey.has('ERROR migration ? failed: ? rows invalid'));
+    assert.ok(byKey.has('FATAL terminating connection due to administrator command'));
+    for (let i = 1; i < d.messages.length; i++) assert.ok(d.messages[i - 1]!.count >= d.messages[i]!.count, 'ranked by count');
+  });
+
+  test('firstError, recent ring and per-file facts come from the file', async () => {
+    for (const name of STDERR_FIXTURES) {
+      const path = join(FIXTURES, name);
+      const lines = fileLines(path);
+      const d = await digestFiles([file(name)], { recent: 5 });
+      const firstErr = lines.findIndex((l) => /\b(ERROR|FATAL|PANIC):  /.test(l));
+      assert.equal(d.firstError?.line, firstErr + 1, `${name} firstError`);
+      assert.match(d.firstError!.message, /^syntax error at or near ";"/);
+      const warnPlus = lines.map((l, i) => [l, i + 1] as const).filter(([l]) => /\b(WARNING|ERROR|FATAL|PANIC):  /.test(l)).map(([, n]) => n);
+      assert.deepEqual(d.recent.map((e) => e.line), warnPlus.slice(-5), `${name} recent`);
+      assert.ok(d.recent.some((e) => e.statement !== undefined || e.detail !== undefined));
+      const f = d.files[0]!;
+      assert.equal(f.size, statSync(path).size);
+      assert.equal(f.bytes, f.size);
+      assert.equal(f.lines, lines.length);
+      assert.equal(f.entries, d.entries);
+      assert.equal(f.inWindow, d.entries);
+      assert.equal(f.unparsedLines, 0);
+      const times = lines.filter((l) => l[0] !== '\t').map(lineTime).filter((t) => t !== undefined);
+      assert.equal(f.firstTime?.getTime(), Math.min(...times));
+      assert.equal(f.lastTime?.getTime(), Math.max(...times));
+    }
+  });
+
+  test('the window: entries before `since` are not counted', async () => {
+    const path = join(FIXTURES, 'stderr-debian-prefix.log');
+    const deadlock = grep(path, /ERROR:  deadlock detected/)[0]!;
+    const since = new Date(lineTime(deadlock)!);
+    const all = await digestFiles([file('stderr-debian-prefix.log')], {});
+    const d = await digestFiles([file('stderr-debian-prefix.log')], { since });
+    const starts = grep(path, /\b(WARNING|ERROR|LOG|FATAL|PANIC):  /);
+    const inWindow = starts.filter((l) => lineTime(l)! >= since.getTime());
+    assert.equal(d.entries, inWindow.length);
+    assert.equal(d.beforeWindow, all.entries - d.entries);
+    for (const sev of ['ERROR', 'FATAL', 'LOG'] as const) {
+      assert.equal(d.bySeverity[sev] ?? 0, inWindow.filter((l) => l.includes(` ${sev}:  `)).length, sev);
+    }
+    assert.equal(d.firstError?.message, 'deadlock detected');
+    assert.deepEqual(d.messages.map((g) => g.key).sort(), ['deadlock detected', 'terminating connection due to administrator command']);
+    assert.equal(d.since, since);
+    assert.equal(d.files[0]!.inWindow, d.entries);
+    assert.equal(d.files[0]!.entries, all.entries);
+  });
+});
+
+describe('digest on synthetic logs', () => {
+  test('untimed entries are counted apart with a window, and counted in without one', async () => {
+    const path = tmpFile('untimed.log', [
+      '2024-05-01 10:00:00 UTC [1] ERROR:  early',
+      '2024-05-01 12:00:00 UTC [1] ERROR:  late',
+      '[2] ERROR:  no time here',
+      '[2] FATAL:  nor here',
+      '2024-05-01 12:00:01 CST [3] ERROR:  a zone we cannot place',
+    ].join('\n') + '\n');
+    const since = new Date('2024-05-01T11:00:00Z');
+    const d = await digestFiles([file(path)], { since });
+    assert.equal(d.entries, 1);
+    assert.deepEqual(d.bySeverity, { ERROR: 1 });
+    assert.equal(d.untimed, 3);
+    assert.deepEqual(d.untimedBySeverity, { ERROR: 2, FATAL: 1 });
+    assert.equal(d.beforeWindow, 1);
+    assert.deepEqual(d.messages.map((g) => g.example.message), ['late']);
+    assert.equal(d.files[0]!.untimed, 3);
+    assert.deepEqual(d.files[0]!.unknownZones, ['CST']);
+
+    const all = await digestFiles([file(path)], {});
+    assert.equal(all.entries, 5);
+    assert.equal(all.untimed, 3);
+    assert.deepEqual(all.bySeverity, { ERROR: 4, FATAL: 1 });
+    assert.equal(all.firstError?.message, 'early', 'a timed error wins over untimed ones');
+  });
+
+  test('unparsed lines show up in the digest and its file', async () => {
+    const path = tmpFile('junk.log', '2024-05-01 10:00:00 UTC [1] ERROR:  x\nrandom noise\nmore noise\n');
+    const d = await digestFiles([file(path)], {});
+    assert.equal(d.unparsedLines, 2);
+    assert.equal(d.files[0]!.unparsedLines, 2);
+    assert.deepEqual(d.files[0]!.unparsedSamples.map((s) => s.text), ['random noise', 'more noise']);
+  });
+
+  test('a file that cannot be read is reported; the others still count', async () => {
+    const d = await digestFiles([{ name: 'gone.log', path: join(FIXTURES, 'no-such-file.log'), size: 10 }, file('stderr-rds-prefix.log')], {});
+    assert.match(d.files[0]!.error ?? '', /ENOENT/);
+    assert.equal(d.files[1]!.error, undefined);
+    assert.ok((d.bySeverity.ERROR ?? 0) > 0);
+  });
+
+  test('firstError is the earliest by time, whatever the file order', async () => {
+    const a = tmpFile('a.log', '2024-05-01 12:00:00 UTC [1] ERROR:  later\n');
+    const b = tmpFile('b.log', '2024-05-01 10:00:00 UTC [1] FATAL:  earlier\n');
+    const d = await digestFiles([file(a), file(b)], {});
+    assert.equal(d.firstError?.message, 'earlier');
+    assert.equal(d.firstError?.file, 'b.log');
+  });
+
+  test('ring and group caps bound memory', () => {
+    const b = new DigestBuilder({ recent: 3, maxGroups: 5 });
+    const entry = (i: number, sev: LogEntry['severity']): LogEntry => ({
+      severity: sev, message: `error kind ${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'xyz'[i % 3]} ${i}`, time: new Date(Date.UTC(2024, 0, 1, 0, 0, i)), file: 'f', line: i + 1,
+    });
+    for (let i = 0; i < 30; i++) b.add(entry(i, i % 2 === 0 ? 'ERROR' : 'LOG'));
+    const d = b.finish([]);
+    assert.equal(d.messages.length, 5);
+    assert.equal(d.overflowMessages, 15 - 5);
+    assert.deepEqual(d.recent.map((e) => e.line), [25, 27, 29], 'only the last 3 of the recent severities, oldest first');
+    assert.equal(d.entries, 30);
+    assert.deepEqual(d.bySeverity, { ERROR: 15, LOG: 15 });
+  });
+});
+
+describe('normalizeMessage', () => {
+  const cases: Array<[string, string]> = [
+    ['relation "users" does not exist', 'relation "?" does not exist'],
+    ['relation "users" does not exist at character 15', 'relation "?" does not exist'],
+    ['duplicate key value violates unique constraint "users_email_key"', 'duplicate key value violates unique constraint "?"'],
+    ['password authentication failed for user "app"', 'password authentication failed for user "?"'],
+    ["invalid input syntax for type integer: 'a''b'", "invalid input syntax for type integer: '?'"],
+    ['column "a""b" does not exist', 'column "?" does not exist'],
+    ['value too long for type character varying(50)', 'value too long for type character varying(?)'],
+    ['could not extend file "base/16384/2619": wrote only 4096 of 8192 bytes at block 12', 'could not extend file "?": wrote only ? of ? bytes at block ?'],
+    ['canceling statement due to statement timeout', 'canceling statement due to statement timeout'],
+    ['table users_2024 has  -3.5   rows', 'table users_2024 has ? rows'],
+  ];
+  for (const [input, want] of cases) test(input, () => assert.equal(normalizeMessage(input), want));
+
+  test('long messages are cut before folding (bounded work)', () => {
+    assert.ok(normalizeMessage('x'.repeat(100_000)).length <= 500);
+    // An unterminated quote does not swallow or blow up.
+    assert.equal(normalizeMessage('bad "quote 1'), 'bad "quote ?');
+  });
+});

@@ -1,0 +1,159 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
+import type { Digest } from '../../src/insight/digest.ts';
+import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown } from '../../src/insight/render.ts';
+import type { LogEntry, Severity } from '../../src/insight/reader.ts';
+
+import { fixtureFile as fixture } from '../support/pg-fixtures.ts';
+
+let n = 0;
+function entry(severity: Severity, message: string, extra: Partial<LogEntry> = {}): LogEntry {
+  n++;
+  return { severity, message, time: new Date(Date.UTC(2024, 4, 1, 10, 0, n)), pid: 100 + n, file: 'postgresql.log', line: n, ...extra };
+}
+
+function digestOf(entries: LogEntry[], recent = 20): Digest {
+  const b = new DigestBuilder({ recent });
+  for (const e of entries) b.add(e);
+  return b.finish([]);
+}
+
+/** Pipes that split a table cell: not escaped with a backslash. */
+const cellPipes = (line: string): number => (line.match(/(?<!\\)\|/g) ?? []).length;
+
+describe('renderDigestMarkdown: log text cannot inject markup', () => {
+  const evil = [
+    'relation "<script>alert(1)</script>" does not exist',
+    'value | with | pipes </details> <img src=x onerror=alert(1)>',
+    '**bold** _em_ `code` [link](https://example.com) ~~strike~~ @octocat',
+    'bidi \u202e txet desrever and a \u0007 bell\nand a second line',
+  ];
+  const statement = 'SELECT 1;\n```\n</details>\n# heading\n````\nSELECT 2';
+  const d = digestOf([
+    ...evil.map((m) => entry('ERROR', m, { statement, detail: '<b>detail</b>', hint: '| hint |', user: '<u>', database: 'd|b' })),
+    entry('FATAL', 'x'.repeat(10_000)),
+  ]);
+  const md = renderDigestMarkdown(d);
+
+  test('no raw HTML from the log', () => {
+    for (const bad of ['<script', '<img', '<b>', '<u>']) assert.ok(!md.includes(bad) || insideFence(md, bad), `${bad} escaped`);
+    assert.ok(md.includes('&lt;script&gt;'));
+    // Only the <details> blocks the renderer opens are closed.
+    assert.equal(count(md, '<details>'), count(outsideFences(md), '</details>'));
+  });
+
+  test('table rows keep their columns', () => {
+    const lines = md.split('\n');
+    const header = lines.find((l) => l.startsWith('| Severity | Count |'))!;
+    const after = lines.slice(lines.indexOf(header) + 2);
+    const rows = after.slice(0, after.findIndex((l) => !l.startsWith('|')));
+    assert.equal(rows.length, 5);
+    for (const r of rows) assert.equal(cellPipes(r), cellPipes(header), r);
+  });
+
+  test('markdown specials are escaped, mentions defused, controls replaced', () => {
+    assert.equal(escapeInline('**b** _e_ `c` [l](u) ~s~ a|b @me'), '\\*\\*b\\*\\* \\_e\\_ \\`c\\` \\[l\\](u) \\~s\\~ a\\|b &#64;me');
+    assert.ok(!md.includes('\u202e'));
+    assert.ok(!md.includes('\u0007'));
+    assert.equal(escapeInline('one\ntwo'), 'one ↵ two');
+  });
+
+  test('statements are fenced longer than any backtick run in them', () => {
+    const block = codeBlock(statement, 'sql');
+    assert.ok(block.startsWith('`````sql\n'));
+    assert.ok(block.endsWith('\n`````'));
+    assert.ok(md.includes(block));
+  });
+
+  test('shown messages are capped', () => {
+    assert.ok(!md.includes('x'.repeat(301)));
+    assert.ok(md.includes(`${'x'.repeat(299)}…`));
+    for (const line of md.split('\n')) assert.ok(line.length < 4000, `line of ${line.length}`);
+  });
+});
+
+describe('renderDigestMarkdown on a real fixture', () => {
+  test('severity table, top messages, recent entries with DETAIL/HINT/STATEMENT, files', async () => {
+    const d = await digestFiles([fixture('stderr-debian-prefix.log')], { recent: 20 });
+    const md = renderDigestMarkdown(d);
+    assert.match(md, new RegExp(`\\| ERROR \\| ${d.bySeverity.ERROR} \\|`));
+    assert.match(md, new RegExp(`\\| FATAL \\| ${d.bySeverity.FATAL} \\|`));
+    assert.match(md, /\| PANIC \| 0 \|/);
+    assert.match(md, /\| FATAL \| 4 \| [^|]+ \| [^|]+ \| password authentication failed for user "\?" \|/);
+    const warnPlus = (['WARNING', 'ERROR', 'FATAL', 'PANIC'] as const).reduce((k, s) => k + (d.bySeverity[s] ?? 0), 0);
+    assert.match(md, new RegExp(`<details><summary>Last ${Math.min(20, warnPlus)} entries`));
+    assert.match(md, /DETAIL:\n\n```text\nKey \(email\)=\(alice@example\.com\) already exists\.\n```/);
+    assert.match(md, /STATEMENT:\n\n```sql\nSELECT pg_sleep\(30\) \/\* long running migration \*\/\n```/);
+    assert.match(md, /\| stderr-debian-prefix\.log \| stderr \|/);
+    assert.ok(md.startsWith('### '));
+  });
+
+  test('an empty digest and the notes about what was not counted', () => {
+    const empty = renderDigestMarkdown(digestOf([]));
+    assert.match(empty, /No log entries in 0 files\./);
+    const b = new DigestBuilder({ since: new Date('2024-05-01T10:00:00Z') });
+    b.add({ severity: 'ERROR', message: 'untimed', file: 'f', line: 1 });
+    const md = renderDigestMarkdown(b.finish([]));
+    assert.match(md, /1 entry had no readable time and could not be placed in the window/);
+  });
+});
+
+describe('annotationsFor', () => {
+  test('one error per distinct FATAL/PANIC, one warning per distinct ERROR, errors first, capped', () => {
+    const entries: LogEntry[] = [];
+    for (let i = 0; i < 8; i++) entries.push(entry('ERROR', `error kind ${'abcdefgh'[i]}`));
+    for (let i = 0; i < 7; i++) entries.push(entry('FATAL', `fatal kind ${'abcdefg'[i]}`));
+    entries.push(entry('PANIC', 'could not write to file "pg_wal/xlogtemp.1": No space left on device'));
+    const d = digestOf(entries);
+    const a = annotationsFor(d);
+    assert.equal(a.length, 10);
+    assert.deepEqual(a.map((x) => x.level), [...Array(8).fill('error'), 'warning', 'warning']);
+    assert.match(a[0]!.title, /^PostgreSQL PANIC: could not write to file/);
+    assert.equal(annotationsFor(d, 3).length, 3);
+    assert.ok(annotationsFor(d, 3).every((x) => x.level === 'error'));
+    assert.equal(annotationsFor(d, 100).length, 16);
+    assert.equal(annotationsFor(d, 0).length, 0);
+  });
+
+  test('titles read well, on one line', async () => {
+    const d = await digestFiles([fixture('stderr-debian-prefix.log')], {});
+    const a = annotationsFor(d);
+    const titles = a.map((x) => x.title);
+    assert.ok(titles.includes('PostgreSQL FATAL ×4: password authentication failed for user "?"'), titles.join('\n'));
+    assert.ok(titles.includes('PostgreSQL ERROR ×2: duplicate key value violates unique constraint "users_email_key"'));
+    assert.ok(titles.includes('PostgreSQL FATAL: terminating connection due to administrator command'));
+    for (const x of a) {
+      assert.ok(!x.title.includes('\n'));
+      assert.ok(x.title.length <= 200);
+    }
+    const pw = a.find((x) => x.title.includes('password'))!;
+    assert.equal(pw.level, 'error');
+    assert.match(pw.message, /^For example: password authentication failed for user "app"\nDETAIL: Connection matched pg_hba\.conf/);
+    const dup = a.find((x) => x.title.includes('duplicate key'))!;
+    assert.equal(dup.level, 'warning');
+    assert.match(dup.message, /STATEMENT: INSERT INTO users/);
+  });
+});
+
+function count(s: string, what: string): number {
+  return s.split(what).length - 1;
+}
+
+/** The markdown without the contents of fenced code blocks. */
+function outsideFences(md: string): string {
+  const out: string[] = [];
+  let fence = '';
+  for (const line of md.split('\n')) {
+    const m = /^(`{3,})/.exec(line);
+    if (fence === '') {
+      if (m) fence = m[1]!;
+      else out.push(line);
+    } else if (m && line.trim() === fence) fence = '';
+  }
+  return out.join('\n');
+}
+
+function insideFence(md: string, what: string): boolean {
+  return md.includes(what) && !outsideFences(md).includes(what);
+}
