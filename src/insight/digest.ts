@@ -2,8 +2,9 @@
 // distinct ERROR/FATAL/PANIC messages (normalised, ranked), the last few entries and per-file facts.
 // Memory: O(distinct messages) (capped by maxGroups) plus a ring of `recent` entries, whatever the
 // size of the files. No @actions/* here.
-import { detach, readEntryBatches, newStats } from './reader.ts';
-import type { LogEntry, LogFormat, ReaderStats, Severity } from './reader.ts';
+import { detach, newStats } from './entry.ts';
+import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
+import { readEntryBatches } from './read.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 

@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import type { Digest, MessageGroup } from './digest.ts';
-import type { LogEntry, Severity } from './reader.ts';
+import type { LogEntry, Severity } from './entry.ts';
 
 export interface Annotation {
   level: 'error' | 'warning';

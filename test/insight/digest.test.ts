@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DigestBuilder, digestFiles, normalizeMessage } from '../../src/insight/digest.ts';
-import type { LogEntry } from '../../src/insight/reader.ts';
+import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { statSync } from 'node:fs';
 import { FIXTURES, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';

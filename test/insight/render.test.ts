@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
 import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown } from '../../src/insight/render.ts';
-import type { LogEntry, Severity } from '../../src/insight/reader.ts';
+import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
 import { fixtureFile as fixture } from '../support/pg-fixtures.ts';
 

@@ -2,8 +2,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { newStats, parseCsvRecord, parsePrefix, readEntries, detectLineFormat } from '../../src/insight/reader.ts';
-import type { LogEntry, ReaderStats } from '../../src/insight/reader.ts';
+import { newStats } from '../../src/insight/entry.ts';
+import type { LogEntry, ReaderStats } from '../../src/insight/entry.ts';
+import { readEntries, detectLineFormat } from '../../src/insight/read.ts';
+import { parsePrefix } from '../../src/insight/formats/stderr.ts';
+import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
 import { STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
 

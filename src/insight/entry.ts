@@ -1,0 +1,172 @@
+// The reader's common parts: what an entry is, the per-file statistics, and the parser base every
+// format (formats/*.ts) extends. No @actions/* here: this runs outside Actions too.
+import { basename } from 'node:path';
+
+export type MainSeverity =
+  | 'DEBUG5' | 'DEBUG4' | 'DEBUG3' | 'DEBUG2' | 'DEBUG1'
+  | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'LOG' | 'FATAL' | 'PANIC';
+/** Lines that belong to the entry before them; alone (orphaned) they become an entry of their own. */
+export type ContinuationSeverity = 'STATEMENT' | 'DETAIL' | 'HINT' | 'QUERY' | 'CONTEXT' | 'LOCATION';
+export type Severity = MainSeverity | ContinuationSeverity;
+export type LogFormat = 'stderr' | 'csvlog' | 'jsonlog';
+
+export interface LogEntry {
+  severity: Severity;
+  message: string;
+  /** When the server wrote it; undefined when the line has no timestamp we can place in UTC. */
+  time?: Date | undefined;
+  pid?: number | undefined;
+  user?: string | undefined;
+  database?: string | undefined;
+  /** SQLSTATE: from csvlog/jsonlog, or from stderr with log_error_verbosity = verbose. */
+  sqlstate?: string | undefined;
+  detail?: string | undefined;
+  hint?: string | undefined;
+  /** The client's statement (STATEMENT line, csvlog `query`, jsonlog `statement`). */
+  statement?: string | undefined;
+  context?: string | undefined;
+  /** The internal query (QUERY line, csvlog/jsonlog `internal_query`). */
+  query?: string | undefined;
+  location?: string | undefined;
+  /** Display name of the file (ReadOptions.name, default the path's base name). */
+  file: string;
+  /** 1-based line number of the entry's first line in the (decompressed) file. */
+  line: number;
+}
+
+export interface ReaderStats {
+  file: string;
+  path: string;
+  format: LogFormat;
+  /** The file was gzip-compressed (detected by its magic bytes). */
+  compressed: boolean;
+  /** Bytes read from disk. */
+  bytes: number;
+  lines: number;
+  entries: number;
+  /** Lines that belong to no entry (not PostgreSQL output, or a record we cannot parse). */
+  unparsedLines: number;
+  /** Lines cut at maxLineLength, plus entry fields cut at the same length. */
+  truncatedLines: number;
+  /** Entries without a timestamp we could read (no time in the prefix, or an unknown time zone). */
+  untimedEntries: number;
+  /** Time zone abbreviations we could not place in UTC (at most 5). */
+  unknownZones: string[];
+  /** Earliest and latest entry time in the file. */
+  firstTime?: Date | undefined;
+  lastTime?: Date | undefined;
+  /** The first few unparsed lines (each cut at 200 characters), to show what was not understood. */
+  unparsedSamples: Array<{ line: number; text: string }>;
+}
+
+/** Unparsed lines kept as samples per file, each cut at SAMPLE_LEN characters. */
+export const SAMPLES = 5;
+export const SAMPLE_LEN = 200;
+
+export const SEVERITIES = new Map<string, Severity>([
+  ['DEBUG5', 'DEBUG5'], ['DEBUG4', 'DEBUG4'], ['DEBUG3', 'DEBUG3'], ['DEBUG2', 'DEBUG2'], ['DEBUG1', 'DEBUG1'],
+  ['INFO', 'INFO'], ['NOTICE', 'NOTICE'], ['WARNING', 'WARNING'], ['ERROR', 'ERROR'], ['LOG', 'LOG'],
+  ['FATAL', 'FATAL'], ['PANIC', 'PANIC'],
+  ['STATEMENT', 'STATEMENT'], ['DETAIL', 'DETAIL'], ['HINT', 'HINT'], ['QUERY', 'QUERY'], ['CONTEXT', 'CONTEXT'],
+  ['LOCATION', 'LOCATION'],
+]);
+
+export function isContinuation(s: Severity): s is ContinuationSeverity {
+  return s === 'STATEMENT' || s === 'DETAIL' || s === 'HINT' || s === 'QUERY' || s === 'CONTEXT' || s === 'LOCATION';
+}
+
+export function newStats(path: string, name?: string): ReaderStats {
+  return {
+    file: name ?? basename(path), path, format: 'stderr', compressed: false, bytes: 0, lines: 0, entries: 0,
+    unparsedLines: 0, truncatedLines: 0, untimedEntries: 0, unknownZones: [], firstTime: undefined,
+    lastTime: undefined, unparsedSamples: [],
+  };
+}
+
+export function newEntry(severity: Severity, message: string, ms: number, file: string, line: number): LogEntry {
+  return {
+    severity, message, time: ms === ms ? new Date(ms) : undefined, pid: undefined, user: undefined,
+    database: undefined, sqlstate: undefined, detail: undefined, hint: undefined, statement: undefined,
+    context: undefined, query: undefined, location: undefined, file, line,
+  };
+}
+export const d = (s: string, i: number): number => s.charCodeAt(i) - 48;
+export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+export const isUpperOrDigit = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
+export const isAlnum = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+// ---------------------------------------------------------------------------------------------
+// Parsers: fed one line at a time, push finished entries to `out`.
+
+export interface LineParser {
+  line(text: string, lineNo: number, truncated: boolean, droppedQuotes: number): void;
+  end(): void;
+}
+
+export abstract class BaseParser implements LineParser {
+  out: LogEntry[] = [];
+  readonly file: string;
+  readonly stats: ReaderStats;
+  readonly maxLen: number;
+  firstMs: number;
+  lastMs: number;
+
+  constructor(file: string, stats: ReaderStats, maxLen: number) {
+    this.file = file;
+    this.stats = stats;
+    this.maxLen = maxLen;
+    this.firstMs = stats.firstTime?.getTime() ?? NaN;
+    this.lastMs = stats.lastTime?.getTime() ?? NaN;
+  }
+
+  abstract line(text: string, lineNo: number, truncated: boolean, droppedQuotes: number): void;
+  abstract end(): void;
+
+  unparsed(text: string, lineNo: number, count = 1): void {
+    this.stats.unparsedLines += count;
+    if (this.stats.unparsedSamples.length < SAMPLES) {
+      this.stats.unparsedSamples.push({ line: lineNo, text: detach(text.slice(0, SAMPLE_LEN)) });
+    }
+  }
+
+  emit(e: LogEntry): void {
+    const st = this.stats;
+    st.entries++;
+    const t = e.time;
+    if (t === undefined) st.untimedEntries++;
+    else {
+      const ms = t.getTime();
+      if (!(ms >= this.firstMs)) {
+        this.firstMs = ms;
+        st.firstTime = t;
+      }
+      if (!(ms <= this.lastMs)) {
+        this.lastMs = ms;
+        st.lastTime = t;
+      }
+    }
+    this.out.push(e);
+  }
+
+  noteBadZone(zone: string): void {
+    const z = this.stats.unknownZones;
+    if (zone !== '' && z.length < 5 && !z.includes(zone)) z.push(detach(zone));
+  }
+
+  /** `a` + "\n" + `b`, cut at maxLen (counted once per cut). */
+  join(a: string | undefined, b: string): string {
+    if (a === undefined) return b;
+    if (a.length >= this.maxLen) return a;
+    const s = a + '\n' + b;
+    if (s.length <= this.maxLen) return s;
+    this.stats.truncatedLines++;
+    return s.slice(0, this.maxLen);
+  }
+}
+
+/**
+ * A copy of `s` that does not keep a larger string alive. Slices of a read chunk share its
+ * memory; whatever outlives the chunk (samples, digests, the recent ring) must be detached.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
