@@ -77,17 +77,26 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
   };
 }
 
-/** Reads the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+/**
+ * Reads a file command (GITHUB_OUTPUT, GITHUB_ENV) as the runner does: `name=value` lines, and
+ * `name<<delimiter` blocks (what @actions/core writes), whichever of `=` and `<<` comes first.
+ */
 export function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
+    const line = lines[i] ?? '';
+    const eq = line.indexOf('=');
+    const heredoc = line.indexOf('<<');
+    if (eq > 0 && (heredoc < 0 || eq < heredoc)) {
+      out[line.slice(0, eq)] = line.slice(eq + 1);
+      continue;
+    }
+    if (heredoc <= 0) continue;
+    const delimiter = line.slice(heredoc + 2);
     const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '');
-    out[m[1] as string] = value.join('\n');
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
+    out[line.slice(0, heredoc)] = value.join('\n');
   }
   return out;
 }
-
