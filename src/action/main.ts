@@ -1,7 +1,8 @@
 // The adapter between GitHub Actions and the core: inputs, masking, log groups, outputs, summary, one setFailed.
 import * as core from '@actions/core';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { instanceLabel, readInputs, SECRET_INPUTS, type Config } from './inputs.ts';
+import { readInputs } from './inputs.ts';
+import { instanceLabel, SECRET_INPUTS, type Config } from '../core/config.ts';
 import { createHttpTransport, type HttpTransport } from '../cloud/http.ts';
 import { Redactor } from '../core/redact.ts';
 import { collect, newReport, totalBytes, type Report } from '../core/run.ts';

@@ -32,7 +32,7 @@ export function regionEndpoints(region: string): RegionEndpoints {
   if (found) return found;
   throw new InputError(
     'region',
-    `'${region}' is not a known region: use ${Object.keys(OTC).join(', ')} (Open Telekom Cloud), a Huawei Cloud region such as ap-southeast-1, or set 'endpoint'`,
+    (n) => `'${region}' is not a known region: use ${Object.keys(OTC).join(', ')} (Open Telekom Cloud), a Huawei Cloud region such as ap-southeast-1, or set ${n('endpoint')}`,
   );
 }
 

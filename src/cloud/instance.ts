@@ -1,7 +1,7 @@
 // Which instance, and whether its error logs can be fetched: found by name (exactly one match), checked to be
 // ACTIVE and PostgreSQL before the errorlog-download call, so a wrong instance fails plainly, not with a DBS code.
 import { ApiError, PreconditionError, errorMessage } from '../core/errors.ts';
-import type { InstanceRef } from '../action/inputs.ts';
+import type { InstanceRef } from '../core/config.ts';
 import type { Logger } from '../core/ports.ts';
 import { listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';

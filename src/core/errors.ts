@@ -1,19 +1,42 @@
 // Every failure the action reports is one of these, so the top level can say what went wrong and why.
 
-/** A bad or missing input, found before any request is sent. Names one input, or the inputs that clash. */
+/** How a door names an input: `'since'` in the action, `--since` or `OS_AUTH_TOKEN` on the command line. */
+export type NameInput = (input: string) => string;
+
+/** The action's way: "Input 'x'". */
+export const actionInputName: NameInput = (input) => `'${input}'`;
+
+/**
+ * A bad or missing input, found before any request is sent. Names one input, or the inputs that clash, by their
+ * action names; each door formats it with its own names (`format`). `message` is the action's wording.
+ */
 export class InputError extends Error {
   /** The (first) input named. */
   readonly input: string;
   readonly inputs: readonly string[];
-  constructor(input: string | readonly string[], message: string) {
+  /** What is wrong, with any other input it mentions named the door's way. */
+  readonly detail: (name: NameInput) => string;
+  constructor(input: string | readonly string[], detail: string | ((name: NameInput) => string)) {
     const inputs = typeof input === 'string' ? [input] : input;
-    const quoted = inputs.map((n) => `'${n}'`);
-    const names = quoted.length > 1 ? `Inputs ${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : `Input ${quoted[0]}`;
-    super(`${names}: ${message}`);
+    const text = typeof detail === 'string' ? () => detail : detail;
+    super(formatInputError(inputs, text, actionInputName, ['Input', 'Inputs']));
     this.name = 'InputError';
     this.input = inputs[0] ?? '';
     this.inputs = inputs;
+    this.detail = text;
   }
+
+  /** The message with the door's names, e.g. "--since: ..." for the command line (no noun when `nouns` is absent). */
+  format(name: NameInput, nouns?: readonly [string, string]): string {
+    return formatInputError(this.inputs, this.detail, name, nouns);
+  }
+}
+
+function formatInputError(inputs: readonly string[], detail: (name: NameInput) => string, name: NameInput, nouns?: readonly [string, string]): string {
+  const named = inputs.map(name);
+  const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : named[0] ?? '';
+  const noun = nouns ? `${nouns[named.length > 1 ? 1 : 0]} ` : '';
+  return `${noun}${list}: ${detail(name)}`;
 }
 
 /** The RDS (or IAM) API answered with an error. The message carries everything a user needs to look it up. */

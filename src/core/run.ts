@@ -3,7 +3,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock.ts';
-import type { Config } from '../action/inputs.ts';
+import type { Config } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import type { Redactor } from './redact.ts';
@@ -247,7 +247,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
     logger.info(`Project ${projectId}${config.projectId ? '' : ', from the token'}`);
   } else {
     // inputs.ts refuses a missing 'project-id' without an IAM endpoint; this is the type system's assurance.
-    if (!iam) throw new InputError('iam-endpoint', "is required to look up the project id when 'project-id' is not set");
+    if (!iam) throw new InputError('iam-endpoint', (n) => `is required to look up the project id when ${n('project-id')} is not set`);
     projectId = await findProjectId(iam, config.region, creds.authorizer(undefined));
     logger.info(`Project ${projectId}, found by its name '${config.region}'`);
   }

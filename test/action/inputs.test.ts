@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { readInputs, type Config, type InputGetter } from '../../src/action/inputs.ts';
+import { readInputs } from '../../src/action/inputs.ts';
+import type { Config, InputGetter } from '../../src/core/config.ts';
 import { InputError } from '../../src/core/errors.ts';
 import { errorlogDownloadUrl } from '../../src/cloud/rds.ts';
 

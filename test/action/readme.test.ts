@@ -35,7 +35,7 @@ test('a description with a pipe stays in its cell', () => {
 
 test('every input the code reads is declared in action.yml', async () => {
   const declared = (await readActionMetadata()).inputs ?? {};
-  const src = await readFile(new URL('src/action/inputs.ts', root), 'utf8');
+  const src = await readFile(new URL('src/core/config.ts', root), 'utf8');
   const read = new Set([...src.matchAll(/get\('([a-z0-9-]+)'\)|(?:requiredId|duration|boolean)\(get, '([a-z0-9-]+)'|integer\('([a-z0-9-]+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]));
   assert.ok(read.size > 10, 'the scan finds the inputs the code reads');
   for (const name of read) assert.ok(name! in declared, `input '${name}' is read but not declared`);

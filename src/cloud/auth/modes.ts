@@ -8,7 +8,7 @@
 //
 // Every token obtained is protected (masked, redacted) the moment it arrives. Sign-in failures are not
 // retried (401/403 never are, see ../retry.ts): repeated AK/SK failures lock the key for 5 minutes.
-import type { AkSkAuth, AuthConfig, OidcAuth, PasswordAuth, TokenAuth } from '../../action/inputs.ts';
+import type { AkSkAuth, AuthConfig, OidcAuth, PasswordAuth, TokenAuth } from '../../core/config.ts';
 import type { Authorizer } from '../rds.ts';
 import { AuthError, errorMessage } from '../../core/errors.ts';
 import { oidcSignIn, passwordSignIn, type IamClient, type ProjectScope } from './iam.ts';

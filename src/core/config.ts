@@ -1,0 +1,317 @@
+// The run's configuration and the checks both doors apply to it: every problem names the input and what is allowed.
+import { resolve } from 'node:path';
+import { parseDuration } from './duration.ts';
+import { InputError, type NameInput } from './errors.ts';
+import { iamEndpointForRegion, rdsEndpointForRegion } from '../cloud/endpoints.ts';
+import { isLoopbackHost } from '../cloud/urls.ts';
+
+/** Reads one input by its action name (already trimmed); '' when not set. Each door maps its own names to these. */
+export type InputGetter = (name: string) => string;
+
+export interface TokenAuth {
+  kind: 'token';
+  token: string;
+}
+export interface AkSkAuth {
+  kind: 'aksk';
+  accessKey: string;
+  secretKey: string;
+  /** Set for temporary access keys. */
+  securityToken: string | undefined;
+}
+export interface PasswordAuth {
+  kind: 'password';
+  username: string;
+  password: string;
+  /** The account (domain) name. */
+  domain: string;
+}
+export interface OidcAuth {
+  kind: 'oidc';
+  /** The OpenID Connect identity provider's id in OTC IAM, sent as X-Idp-Id. */
+  identityProvider: string;
+  /** The `aud` the GitHub ID token is requested for. */
+  audience: string;
+}
+export type AuthConfig = TokenAuth | AkSkAuth | PasswordAuth | OidcAuth;
+
+/** The instance as the user named it: by id, or by name (looked up). */
+export type InstanceRef = { by: 'id'; id: string } | { by: 'name'; name: string };
+
+export interface Config {
+  /** Undefined: taken from the IAM token, or looked up by the region's name. */
+  projectId: string | undefined;
+  instance: InstanceRef;
+  auth: AuthConfig;
+  region: string;
+  /** Base URL of the RDS API, no trailing slash. */
+  endpoint: URL;
+  /** Base URL of IAM; undefined when the region is unknown and 'iam-endpoint' is not set (then IAM is not needed). */
+  iamEndpoint: URL | undefined;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  /** A request that gets no data for this long is aborted (and retried). */
+  requestTimeoutMs: number;
+  outputDir: string;
+  artifactName: string;
+  upload: boolean;
+  retentionDays: number | undefined;
+  compressionLevel: number;
+  overwrite: boolean;
+  parallelDownloads: number;
+  since: Date | undefined;
+  recentEntries: number;
+  maxAnnotations: number;
+}
+
+/** Inputs that hold secrets: masked before anything else reads them. */
+export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
+
+// Project and instance ids go into the URL path: allow only what OTC ids are made of.
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+// Characters the artifact service refuses in a name.
+export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
+
+/** What differs between the doors: where files go by default, what the artifact is called, whether OIDC can work. */
+export interface Surroundings {
+  /** A relative 'output-dir' is resolved against this. */
+  workDir: string;
+  /** The folder when 'output-dir' is not set, for the instance's folder-safe label. */
+  defaultOutputDir: (label: string) => string;
+  /** The artifact's name when 'artifact-name' is not set, for the instance's label. */
+  defaultArtifactName: (label: string) => string;
+  /** Why OIDC sign-in cannot work here; undefined when it can. */
+  oidcUnavailable: string | undefined;
+}
+
+/** The one validation both doors use: inputs by their action names in, a checked Config out. */
+export function readConfig(get: InputGetter, around: Surroundings, now: Date = new Date()): Config {
+  const projectIdRaw = get('project-id');
+  const projectId = projectIdRaw ? id('project-id', projectIdRaw) : undefined;
+  const instance = readInstance(get);
+
+  const region = get('region') || 'eu-de';
+  // An explicit endpoint makes the region a label only, so any region name is fine then.
+  const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
+  const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);
+  const auth = readAuth(get, around.oidcUnavailable, iamEndpoint);
+  const iamUse = whyIam(auth, projectId);
+  if (iamUse && !iamEndpoint) {
+    throw new InputError('iam-endpoint', (n) => `is required for ${iamUse(n)}: region '${region}' is not one this action knows, so its IAM endpoint is unknown`);
+  }
+
+  const pollIntervalMs = duration(get, 'poll-interval', '5s', 1_000, 10 * 60_000);
+  const timeoutMs = duration(get, 'timeout', '10m', 1_000, 6 * 3_600_000);
+  if (pollIntervalMs > timeoutMs) {
+    throw new InputError('poll-interval', (n) => `must not be longer than ${n('timeout')} (${get('timeout') || '10m'})`);
+  }
+
+  const requestTimeoutMs = duration(get, 'request-timeout', '30s', 1_000, 10 * 60_000);
+
+  const outputDirRaw = get('output-dir');
+  const outputDir = outputDirRaw ? resolve(around.workDir, outputDirRaw) : around.defaultOutputDir(safeLabel(instanceLabel(instance)));
+  if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
+
+  const artifactName = get('artifact-name') || around.defaultArtifactName(instanceLabel(instance));
+  if (artifactName.search(ARTIFACT_NAME_FORBIDDEN) >= 0) {
+    throw new InputError('artifact-name', `'${artifactName}' contains a character the artifact service refuses (" ' : < > | * ? \\ / or a line break)`);
+  }
+  if (artifactName.length > 200) throw new InputError('artifact-name', 'must be at most 200 characters');
+
+  const retentionRaw = get('retention-days');
+  const retentionDays = retentionRaw === '' ? undefined : integer('retention-days', retentionRaw, 1, 400);
+
+  return {
+    projectId,
+    instance,
+    auth,
+    region,
+    endpoint,
+    iamEndpoint,
+    pollIntervalMs,
+    timeoutMs,
+    requestTimeoutMs,
+    outputDir,
+    artifactName,
+    upload: boolean(get, 'upload', true),
+    retentionDays,
+    compressionLevel: integer('compression-level', get('compression-level') || '6', 0, 9),
+    overwrite: boolean(get, 'overwrite', false),
+    parallelDownloads: integer('parallel-downloads', get('parallel-downloads') || '4', 1, 16),
+    since: since(get('since'), now),
+    recentEntries: integer('recent-entries', get('recent-entries') || '20', 0, 200),
+    maxAnnotations: integer('max-annotations', get('max-annotations') || '10', 0, 50),
+  };
+}
+
+/** The auth modes and their inputs: a mode's `required` inputs are set together, its `optional` ones may join them. */
+const AUTH_MODES = [
+  { kind: 'token', label: 'token', required: ['token'], optional: [] },
+  { kind: 'aksk', label: 'AK/SK', required: ['access-key', 'secret-key'], optional: ['security-token'] },
+  { kind: 'password', label: 'IAM password', required: ['username', 'password', 'domain'], optional: [] },
+  { kind: 'oidc', label: 'OIDC', required: ['identity-provider'], optional: ['audience'] },
+] as const;
+
+/** Exactly one auth mode, chosen by which inputs are set; every clash or missing partner is named. */
+function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndpoint: URL | undefined): AuthConfig {
+  const given: Record<string, string> = Object.fromEntries(
+    AUTH_MODES.flatMap((m) => [...m.required, ...m.optional]).map((n) => [n, get(n)]),
+  );
+  const chosen = AUTH_MODES.filter((m) => [...m.required, ...m.optional].some((n) => given[n]));
+  if (chosen.length === 0) {
+    throw new InputError(
+      AUTH_MODES.map((m) => m.required[0]),
+      (n) =>
+        `none is set, and the action needs credentials of one auth mode: ${n('token')}; ${n('access-key')} + ${n('secret-key')}; ` +
+        `${n('username')} + ${n('password')} + ${n('domain')}; or ${n('identity-provider')} (GitHub OIDC). See the README, section Authentication`,
+    );
+  }
+  if (chosen.length > 1) {
+    const set = chosen.flatMap((m) => [...m.required, ...m.optional].filter((n) => given[n]));
+    throw new InputError(set, `belong to ${chosen.length} auth modes (${chosen.map((m) => m.label).join(', ')}); set the inputs of one mode only`);
+  }
+  const mode = chosen[0]!;
+  const setNames = [...mode.required, ...mode.optional].filter((n) => given[n]);
+  const missing = mode.required.filter((n) => !given[n]);
+  if (missing.length > 0) {
+    throw new InputError(missing, (n) => `${missing.length > 1 ? 'are' : 'is'} required with ${setNames.map(n).join(' and ')} (${mode.label} auth)`);
+  }
+  const single = (name: string, what: string): string => {
+    const v = given[name] ?? '';
+    if (/\s/.test(v)) throw new InputError(name, `contains white space or a line break; paste the ${what} alone`);
+    return v;
+  };
+  const text = (name: string): string => {
+    const v = given[name] ?? '';
+    if (/[\u0000-\u001f\u007f]/.test(v)) throw new InputError(name, 'contains a line break or a control character');
+    return v;
+  };
+  switch (mode.kind) {
+    case 'token':
+      return { kind: 'token', token: single('token', 'token') };
+    case 'aksk': {
+      const accessKey = single('access-key', 'access key');
+      if (!/^[A-Za-z0-9]+$/.test(accessKey)) throw new InputError('access-key', 'is not an access key: letters and digits only (the AK, not the secret key)');
+      return { kind: 'aksk', accessKey, secretKey: single('secret-key', 'secret key'), securityToken: given['security-token'] ? single('security-token', 'security token') : undefined };
+    }
+    case 'password':
+      return { kind: 'password', username: text('username'), password: text('password'), domain: text('domain') };
+    case 'oidc': {
+      const identityProvider = single('identity-provider', 'identity provider id');
+      if (oidcUnavailable) throw new InputError('identity-provider', oidcUnavailable);
+      const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
+      return { kind: 'oidc', identityProvider, audience };
+    }
+  }
+}
+
+/** What the run needs IAM for, if anything. */
+function whyIam(auth: AuthConfig, projectId: string | undefined): ((n: NameInput) => string) | undefined {
+  if (auth.kind === 'password') return () => 'password sign-in';
+  if (auth.kind === 'oidc') return () => 'OIDC sign-in';
+  if (projectId === undefined) return (n) => `looking up the project id (${n('project-id')} is not set)`;
+  return undefined;
+}
+
+function readInstance(get: InputGetter): InstanceRef {
+  const instanceId = get('instance-id');
+  const instanceName = get('instance-name');
+  if (instanceId && instanceName) {
+    throw new InputError(['instance-id', 'instance-name'], 'name the instance twice; set one of them only');
+  }
+  if (instanceName) {
+    if (instanceName.length > 64 || /[\u0000-\u001f\u007f]/.test(instanceName)) {
+      throw new InputError('instance-name', 'is not an RDS instance name: at most 64 characters, no line breaks');
+    }
+    // The API reads a leading '*' as "names containing what follows".
+    if (instanceName.startsWith('*')) throw new InputError('instance-name', "must not start with '*': give the exact name");
+    return { by: 'name', name: instanceName };
+  }
+  if (!instanceId) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
+  return { by: 'id', id: id('instance-id', instanceId) };
+}
+
+/** What names the instance in file and artifact names before its id is known. */
+export function instanceLabel(ref: InstanceRef): string {
+  return ref.by === 'id' ? ref.id : ref.name;
+}
+
+/** One folder-name-safe path component (it follows a prefix): an instance name is the user's text. */
+function safeLabel(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+function id(name: string, v: string): string {
+  if (!ID_PATTERN.test(v)) {
+    throw new InputError(name, `'${v}' is not an id: use letters, digits, '-' and '_' only (1 to 64 characters)`);
+  }
+  return v;
+}
+
+export function parseEndpoint(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(name, `'${raw}' is not a URL; give one like https://rds.eu-de.otc.t-systems.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `must be an https URL, not ${url.protocol}`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InputError(name, `plain http is allowed only for a loopback host (127.0.0.0/8, ::1, localhost); use https for ${url.hostname}`);
+  }
+  if (url.username || url.password) throw new InputError(name, 'must not carry credentials');
+  // A bare '?' or '#' leaves search and hash empty but stays in href, where it would swallow the API path.
+  if (url.search || url.hash || /[?#]/.test(url.href)) throw new InputError(name, 'must not have a query or fragment');
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+function duration(get: InputGetter, name: string, fallback: string, min: number, max: number): number {
+  const raw = get(name) || fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
+    throw new InputError(name, `'${raw}' is not a duration; write a number with a unit, like 500ms, 5s, 2m or 1h`);
+  }
+  if (ms < min || ms > max) {
+    throw new InputError(name, `'${raw}' is out of range; allowed is ${describe(min)} to ${describe(max)}`);
+  }
+  return ms;
+}
+
+function describe(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1_000}s`;
+}
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new InputError(name, `'${raw}' is not a whole number; allowed is ${min} to ${max}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new InputError(name, `${n} is out of range; allowed is ${min} to ${max}`);
+  return n;
+}
+
+// The YAML 1.2 core schema booleans, as @actions/core accepts them.
+function boolean(get: InputGetter, name: string, fallback: boolean): boolean {
+  const raw = get(name);
+  if (raw === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(raw)) return true;
+  if (['false', 'False', 'FALSE'].includes(raw)) return false;
+  throw new InputError(name, `'${raw}' is not a boolean; use true or false`);
+}
+
+function since(raw: string, now: Date): Date | undefined {
+  if (!raw) return undefined;
+  const ago = parseDuration(raw);
+  if (ago !== undefined) return new Date(now.getTime() - ago);
+  // An ISO-8601 time with a date; a time without a zone is read as UTC, as the logs are.
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(raw)) {
+    const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(raw) && raw.length > 10;
+    const iso = raw.replace(' ', 'T') + (hasZone || raw.length === 10 ? '' : 'Z');
+    const d = new Date(iso);
+    // Date rolls 2026-02-30 over to March 2: refuse a day the month does not have instead.
+    const [y, m, day] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (!Number.isNaN(d.getTime()) && new Date(Date.UTC(y, m - 1, day)).getUTCDate() === day) return d;
+  }
+  throw new InputError('since', `'${raw}' is neither an ISO-8601 time (2026-11-28T14:05:00Z) nor a duration ago (45m, 2h)`);
+}
