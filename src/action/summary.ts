@@ -1,7 +1,7 @@
 // What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
 import { totalBytes, type Report } from '../core/run.ts';
 import { formatBytes, formatDuration } from '../core/duration.ts';
-import { escapeInline } from '../insight/render.ts';
+import { escapeInline, renderFiles } from '../insight/render.ts';
 
 export interface SummaryInput {
   /** The instance as the heading names it: name and id when known, else as the inputs named it. */
@@ -35,9 +35,9 @@ export function renderSummary(s: SummaryInput): string {
   if (s.digestMarkdown) out.push(s.digestMarkdown, '');
 
   if (report.files.length > 0) {
-    out.push('### Files', '', '| File | Size |', '| --- | ---: |');
-    for (const f of report.files) out.push(`| ${text(f.name)} | ${formatBytes(f.size)} |`);
-    out.push('');
+    // One table: what was downloaded, with what the digest read in each file when there is a digest.
+    const read = new Map((report.digest?.files ?? []).map((f) => [f.name, f]));
+    out.push('### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, size: f.size, digest: read.get(f.name) }))));
   }
   if (report.missing.length > 0) {
     out.push('### Not downloaded', '', '| File | Why |', '| --- | --- |');

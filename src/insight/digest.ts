@@ -5,6 +5,8 @@
 import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { readEntryBatches } from './read.ts';
+import { CRASH_LABEL, isCrashLog, kindOf } from './kinds.ts';
+import { TimelineBuilder, type Timeline } from './timeline.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 
@@ -21,16 +23,33 @@ export interface DigestOptions {
   maxLineLength?: number | undefined;
 }
 
+/** What the occurrences of a group had where its key folds a value. */
+export interface FoldedValue {
+  /** The first occurrence's value (cut at MAX_VALUE characters). */
+  first: string;
+  /** Every occurrence had `first` here. */
+  same: boolean;
+  /** Up to MAX_EXAMPLES distinct values, in the order seen. */
+  examples: string[];
+  /** There were more distinct values than `examples` holds. */
+  more: boolean;
+}
+
 export interface MessageGroup {
   severity: ErrorSeverity;
   /** The normalised message: numbers, 'literals' and "identifiers" folded to ?. */
   key: string;
+  /** The key's literal text around the folded values: pieces[0] value[0] pieces[1] … (one more piece than values). */
+  pieces: string[];
+  values: FoldedValue[];
+  /** What kind of failure (see kinds.ts); set by finish(). */
+  kind: string;
   count: number;
   firstSeen?: Date | undefined;
   lastSeen?: Date | undefined;
-  /** SQLSTATE of the example, when the log has it (csvlog, jsonlog, verbose stderr). */
+  /** SQLSTATE of the first occurrence that has one (csvlog, jsonlog, verbose stderr, %e in the prefix). */
   sqlstate?: string | undefined;
-  /** Every occurrence had exactly the example's message text (so the example can stand for all). */
+  /** Every occurrence had exactly the example's message text, ` at character N` aside (so the example can stand for all). */
   uniform: boolean;
   /** The first occurrence in the window, with its DETAIL/HINT/STATEMENT. */
   example: LogEntry;
@@ -81,6 +100,10 @@ export interface Digest {
   messages: MessageGroup[];
   /** ERROR+ entries whose message did not fit in the maxGroups distinct messages tracked. */
   overflowMessages: number;
+  /** Counted ERROR/FATAL/PANIC entries by kind of failure, and LOG lines telling of a crash; most first. */
+  kinds: KindCount[];
+  /** WARNING/ERROR/FATAL/PANIC entries over time (counted entries with a time); undefined when there are none. */
+  timeline?: Timeline | undefined;
   /** The last `recent` counted entries of the recent severities, oldest first. */
   recent: LogEntry[];
   /** The earliest counted ERROR/FATAL/PANIC entry (by time; by position when no times). */
@@ -89,11 +112,23 @@ export interface Digest {
   truncatedLines: number;
 }
 
+export interface KindCount {
+  kind: string;
+  count: number;
+  /** The SQLSTATE codes seen for this kind (sorted); empty when the kind came from the wording. */
+  sqlstates: string[];
+}
+
 export const DEFAULT_RECENT = 20;
 export const DEFAULT_RECENT_SEVERITIES: readonly Severity[] = ['WARNING', 'ERROR', 'FATAL', 'PANIC'];
 const DEFAULT_MAX_GROUPS = 1000;
 /** Characters of a message looked at when normalising. */
 const KEY_LEN = 500;
+/** Longest folded value kept, and how many distinct ones a group keeps as examples. */
+const MAX_VALUE = 200;
+const MAX_EXAMPLES = 3;
+/** Severities the timeline counts. */
+const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
 const RANK: Record<ErrorSeverity, number> = { ERROR: 1, FATAL: 2, PANIC: 3 };
 
@@ -102,21 +137,57 @@ export function isErrorSeverity(s: Severity): s is ErrorSeverity {
 }
 
 const AT_CHARACTER = / at character \d+$/;
-const DOUBLE_QUOTED = /"(?:[^"]|"")*"/g;
-const SINGLE_QUOTED = /'(?:[^']|'')*'/g;
-const NUMBER = /(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
+// "identifiers", 'literals' and numbers, left to right.
+const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
 const SPACES = /\s+/g;
+
+/** A message split into the text all occurrences of its kind share and the values that may vary. */
+export interface Folded {
+  key: string;
+  pieces: string[];
+  values: string[];
+  /** A hash of the whole message without stderr's ` at character N`: what `uniform` compares (the text itself may be long). */
+  hash: number;
+}
+
+/** How a folded value reads in the key: `"?"`, `'?'` or `?`. */
+export function foldMark(value: string): string {
+  return value[0] === '"' ? '"?"' : value[0] === "'" ? "'?'" : '?';
+}
 
 /**
  * The message with what varies between occurrences folded: `relation "users" does not exist` →
  * `relation "?" does not exist`; 'literals' → '?'; numbers → ?. stderr's ` at character N` (the
  * error position, a separate field in csvlog/jsonlog) is dropped so all formats agree.
  */
+export function foldMessage(message: string): Folded {
+  const text = message.replace(AT_CHARACTER, '');
+  const s = text.length > KEY_LEN ? text.slice(0, KEY_LEN) : text;
+  const pieces: string[] = [];
+  const values: string[] = [];
+  let at = 0;
+  for (const m of s.matchAll(FOLDABLE)) {
+    pieces.push(s.slice(at, m.index).replace(SPACES, ' '));
+    values.push(m[0].length > MAX_VALUE ? m[0].slice(0, MAX_VALUE) : m[0]);
+    at = m.index + m[0].length;
+  }
+  pieces.push(s.slice(at).replace(SPACES, ' '));
+  pieces[0] = pieces[0]!.trimStart();
+  pieces[pieces.length - 1] = pieces[pieces.length - 1]!.trimEnd();
+  let key = pieces[0]!;
+  for (let i = 0; i < values.length; i++) key += foldMark(values[i]!) + pieces[i + 1]!;
+  return { key, pieces, values, hash: fnv1a(text) };
+}
+
+/** 32-bit FNV-1a over UTF-16 units. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 export function normalizeMessage(message: string): string {
-  let s = message.length > KEY_LEN ? message.slice(0, KEY_LEN) : message;
-  s = s.replace(AT_CHARACTER, '');
-  s = s.replace(DOUBLE_QUOTED, '"?"').replace(SINGLE_QUOTED, "'?'").replace(NUMBER, '?');
-  return s.replace(SPACES, ' ').trim();
+  return foldMessage(message).key;
 }
 
 /** A copy of an entry that keeps no large read buffer alive. */
@@ -128,6 +199,11 @@ function keep(e: LogEntry): LogEntry {
     statement: o(e.statement), context: o(e.context), query: o(e.query), location: o(e.location),
     file: e.file, line: e.line,
   };
+}
+
+/** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */
+function detachFolded(f: Folded): Folded {
+  return { key: detach(f.key), pieces: f.pieces.map(detach), values: f.values.map(detach), hash: f.hash };
 }
 
 /** Builds a digest entry by entry; digestFiles drives it over files. Exposed for custom sources. */
@@ -144,7 +220,7 @@ export class DigestBuilder {
   overflow = 0;
   bySeverity = new Map<Severity, number>();
   untimedBySeverity = new Map<Severity, number>();
-  groups = new Map<string, { group: MessageGroup; firstMs: number; lastMs: number }>();
+  groups = new Map<string, { group: MessageGroup; firstMs: number; lastMs: number; hash: number }>();
   ring: LogEntry[] = [];
   /** ring[i] still shares memory with a read buffer. */
   fresh: boolean[] = [];
@@ -155,8 +231,13 @@ export class DigestBuilder {
   /** Per file being read: entries counted, entries untimed. */
   fileInWindow = 0;
   fileUntimed = 0;
-  /** raw message → normalised key; cleared when it grows too big. */
-  keyCache = new Map<string, string>();
+  /** raw message → its folded form; cleared when it grows too big. */
+  keyCache = new Map<string, Folded>();
+  /** Kinds of the errors that did not fit in maxGroups (the groups carry their own). */
+  overflowKinds = new Map<string, number>();
+  /** LOG lines telling of a crash or a restart after one. */
+  crashLogs = 0;
+  timeline = new TimelineBuilder();
 
   constructor(opts: DigestOptions = {}) {
     this.sinceDate = opts.since;
@@ -182,6 +263,8 @@ export class DigestBuilder {
     this.fileInWindow++;
     this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
     if (isErrorSeverity(sev)) this.error(e, sev);
+    else if (sev === 'LOG' && isCrashLog(e.message)) this.crashLogs++;
+    if (t !== undefined && TIMELINE.has(sev)) this.timeline.add(t.getTime(), sev);
     if (this.recentSize > 0 && this.recentSet.has(sev)) {
       // Kept as is for now; settle() detaches what is still in the ring when the batch ends.
       if (this.ring.length < this.recentSize) {
@@ -217,13 +300,13 @@ export class DigestBuilder {
       this.firstError = keep(e);
       this.firstErrorMs = ms;
     }
-    let norm = this.keyCache.get(e.message);
-    if (norm === undefined) {
-      norm = normalizeMessage(e.message);
+    let folded = this.keyCache.get(e.message);
+    if (folded === undefined) {
+      folded = detachFolded(foldMessage(e.message));
       if (this.keyCache.size >= 4096) this.keyCache.clear();
-      this.keyCache.set(detach(e.message), norm);
+      this.keyCache.set(detach(e.message), folded);
     }
-    const key = sev + '\u0000' + norm;
+    const key = sev + '\u0000' + folded.key;
     const g = this.groups.get(key);
     if (g !== undefined) {
       g.group.count++;
@@ -237,19 +320,53 @@ export class DigestBuilder {
           g.group.lastSeen = e.time;
         }
       }
-      if (g.group.uniform && e.message !== g.group.example.message) g.group.uniform = false;
+      if (g.group.uniform && folded.hash !== g.hash) g.group.uniform = false;
+      // stderr without %e, then a csvlog: the code from whichever occurrence has one.
+      if (g.group.sqlstate === undefined && e.sqlstate !== undefined) g.group.sqlstate = detach(e.sqlstate);
+      const vs = g.group.values;
+      for (let i = 0; i < vs.length; i++) {
+        const v = folded.values[i]!;
+        const slot = vs[i]!;
+        if (v === slot.first) continue;
+        slot.same = false;
+        if (slot.more || slot.examples.includes(v)) continue;
+        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(v);
+        else slot.more = true;
+      }
       return;
     }
     if (this.groups.size >= this.maxGroups) {
       this.overflow++;
+      const kind = kindOf(e.message.replace(AT_CHARACTER, ''), e.sqlstate);
+      this.overflowKinds.set(kind, (this.overflowKinds.get(kind) ?? 0) + 1);
       return;
     }
     const ex = keep(e);
     const group: MessageGroup = {
-      severity: sev, key: detach(norm), count: 1, firstSeen: e.time, lastSeen: e.time, sqlstate: ex.sqlstate,
+      severity: sev, key: folded.key, pieces: folded.pieces,
+      values: folded.values.map((v) => ({ first: v, same: true, examples: [v], more: false })),
+      kind: '', count: 1, firstSeen: e.time, lastSeen: e.time, sqlstate: ex.sqlstate,
       uniform: true, example: ex,
     };
-    this.groups.set(detach(key), { group, firstMs: ms, lastMs: ms });
+    this.groups.set(detach(key), { group, firstMs: ms, lastMs: ms, hash: folded.hash });
+  }
+
+  kinds(messages: MessageGroup[]): KindCount[] {
+    const by = new Map<string, { count: number; sqlstates: Set<string> }>();
+    const add = (kind: string, n: number, sqlstate?: string): void => {
+      let k = by.get(kind);
+      if (k === undefined) by.set(kind, (k = { count: 0, sqlstates: new Set() }));
+      k.count += n;
+      if (sqlstate !== undefined && sqlstate !== '00000') k.sqlstates.add(sqlstate);
+    };
+    for (const g of messages) {
+      g.kind = kindOf(g.example.message.replace(AT_CHARACTER, ''), g.sqlstate);
+      add(g.kind, g.count, g.sqlstate);
+    }
+    for (const [kind, n] of this.overflowKinds) add(kind, n);
+    if (this.crashLogs > 0) add(CRASH_LABEL, this.crashLogs);
+    return [...by].map(([kind, k]) => ({ kind, count: k.count, sqlstates: [...k.sqlstates].sort() }))
+      .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
 
   /** Starts counting for a new file (inWindow/untimed per file). */
@@ -288,6 +405,8 @@ export class DigestBuilder {
       beforeWindow: this.beforeWindow,
       messages,
       overflowMessages: this.overflow,
+      kinds: this.kinds(messages),
+      timeline: this.timeline.finish(),
       recent,
       firstError: this.firstError,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),

@@ -1,8 +1,10 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
-import type { Digest, MessageGroup } from './digest.ts';
+import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
+import { sparkline, type Timeline } from './timeline.ts';
+import { formatBytes, formatDuration } from '../core/duration.ts';
 
 export interface Annotation {
   level: 'error' | 'warning';
@@ -11,8 +13,10 @@ export interface Annotation {
 }
 
 export interface RenderOptions {
-  /** Distinct messages shown in the table (default 10). */
+  /** Distinct messages shown in the table (default 10); up to `listedMessages` more in a collapsed table. */
   topMessages?: number | undefined;
+  /** Distinct messages listed in all (default 50): annotations point here for the ones they leave out. */
+  listedMessages?: number | undefined;
   /** Longest message shown inline (default 300 characters). */
   maxMessage?: number | undefined;
   /** Longest DETAIL/HINT/STATEMENT/... block shown (default 2000 characters). */
@@ -85,19 +89,33 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
-function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+/**
+ * The text a message group is shown with: its own message when all occurrences are alike (without
+ * stderr's ` at character N`, which means nothing without the statement); else the message with the
+ * values all occurrences share written out and only the ones that vary folded.
+ */
+export function groupText(g: MessageGroup): string {
+  if (g.uniform) return g.example.message.replace(/ at character \d+$/, '');
+  let s = g.pieces[0] ?? '';
+  g.values.forEach((v, i) => { s += (v.same ? v.first : foldMark(v.first)) + (g.pieces[i + 1] ?? ''); });
+  return s;
 }
 
 /**
- * The text a message group is shown with: its own message when all occurrences are alike (without
- * stderr's ` at character N`, which means nothing without the statement), else the normalised key.
+ * Example values for the folded places of a group (sorted; `…` when there were more), one list per place
+ * that varies, joined by `; `. Empty when nothing varies.
  */
-function groupText(g: MessageGroup): string {
-  return g.uniform ? g.example.message.replace(/ at character \d+$/, '') : g.key;
+export function groupExamples(g: MessageGroup): string {
+  if (g.uniform) return '';
+  return g.values.filter((v) => !v.same)
+    .map((v) => [...v.examples].sort().join(', ') + (v.more ? ', …' : ''))
+    .join('; ');
+}
+
+/** The message as a table cell or a title shows it: the text, then `(e.g. "a", "b")` when a value varies. */
+function groupLine(g: MessageGroup): string {
+  const ex = groupExamples(g);
+  return ex === '' ? groupText(g) : `${groupText(g)} (e.g. ${ex})`;
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
@@ -124,6 +142,7 @@ function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
 /** The digest as GitHub-flavoured markdown for the job summary (it starts at a level-3 heading). */
 export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): string {
   const top = opts.topMessages ?? 10;
+  const listed = Math.max(top, opts.listedMessages ?? 50);
   const maxMessage = opts.maxMessage ?? 300;
   const maxBlock = opts.maxBlock ?? 2000;
   const c = digest.bySeverity;
@@ -151,7 +170,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
       : `${plural(digest.untimed, 'entry', 'entries')} had no readable time (${what}).`);
   }
   if (digest.beforeWindow > 0) notes.push(`${plural(digest.beforeWindow, 'entry', 'entries')} before ${formatTime(digest.since)} not counted.`);
-  if (digest.unparsedLines > 0) notes.push(`${plural(digest.unparsedLines, 'line')} could not be read as PostgreSQL log lines (see Files).`);
+  if (digest.unparsedLines > 0) notes.push(`${plural(digest.unparsedLines, 'line')} could not be read as PostgreSQL log lines (see the files table).`);
   if (digest.truncatedLines > 0) notes.push(`${plural(digest.truncatedLines, 'line')} or fields were too long and were cut.`);
   const zones = [...new Set(digest.files.flatMap((f) => f.unknownZones))];
   if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
@@ -163,12 +182,27 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   const sevRows = SEVERITY_ORDER.filter((s) => ALWAYS.has(s) || (c[s] ?? 0) > 0);
   out.push('', '| Severity | Entries |', '|---|--:|', ...sevRows.map((s) => `| ${s} | ${(c[s] ?? 0).toLocaleString('en')} |`));
 
+  if (digest.kinds.length > 0) {
+    out.push('', '#### By kind', '', '| Kind | Entries | SQLSTATE |', '|---|--:|---|');
+    for (const k of digest.kinds) {
+      out.push(`| ${escapeInline(k.kind, 100)} | ${k.count.toLocaleString('en')} | ${k.sqlstates.length > 0 ? escapeInline(k.sqlstates.slice(0, 8).join(', ') + (k.sqlstates.length > 8 ? ', …' : ''), 100) : '—'} |`);
+    }
+  }
+
+  if (digest.timeline !== undefined) out.push('', ...timelineChart(digest.timeline));
+
   if (digest.messages.length > 0) {
     const shown = digest.messages.slice(0, top);
+    const row = (g: MessageGroup): string =>
+      `| ${g.severity} | ${g.count.toLocaleString('en')} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(groupLine(g), maxMessage)} |`;
+    const header = ['| Severity | Count | First seen | Last seen | Message |', '|---|--:|---|---|---|'];
     out.push('', `#### Most frequent errors${digest.messages.length > shown.length ? ` (${shown.length} of ${digest.messages.length} distinct)` : ''}`, '');
-    out.push('| Severity | Count | First seen | Last seen | Message |', '|---|--:|---|---|---|');
-    for (const g of shown) {
-      out.push(`| ${g.severity} | ${g.count.toLocaleString('en')} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(groupText(g), maxMessage)} |`);
+    out.push(...header, ...shown.map(row));
+    const more = digest.messages.slice(top, listed);
+    if (more.length > 0) {
+      const rest = digest.messages.length - top - more.length;
+      out.push('', `<details><summary>${plural(more.length, 'more distinct error')}${rest > 0 ? ` (of ${(digest.messages.length - top).toLocaleString('en')})` : ''}</summary>`, '');
+      out.push(...header, ...more.map(row), '', '</details>');
     }
   }
 
@@ -180,16 +214,54 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
     out.push('</details>');
   }
 
-  if (digest.files.length > 0) {
-    out.push('', '<details><summary>Files</summary>', '');
-    out.push('| File | Format | Size | Entries | First entry | Last entry | Unparsed lines | Cut lines |', '|---|---|--:|--:|---|---|--:|--:|');
-    for (const f of digest.files) {
-      out.push(`| ${escapeInline(f.name, 200)}${f.error !== undefined ? ' (read error)' : ''} | ${f.format}${f.compressed ? ' (gzip)' : ''} | ${formatSize(f.size)} | ${f.entries.toLocaleString('en')} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${f.unparsedLines.toLocaleString('en')} | ${f.truncatedLines.toLocaleString('en')} |`);
-    }
-    const samples = digest.files.flatMap((f) => f.unparsedSamples.map((s) => `${f.name}:${s.line}: ${s.text}`)).slice(0, 5);
-    if (samples.length > 0) out.push('', 'Lines not understood (first few):', '', codeBlock(samples.join('\n'), 'text', maxBlock));
-    out.push('', '</details>');
+  return out.join('\n') + '\n';
+}
+
+const CHART_SEVERITIES = ['PANIC', 'FATAL', 'ERROR', 'WARNING'] as const;
+
+/** Errors over time: one row of blocks per severity over the same even buckets, each row scaled to its own peak. */
+function timelineChart(t: Timeline): string[] {
+  const rows = CHART_SEVERITIES.filter((s) => (t.series[s] ?? []).some((n) => n > 0));
+  const buckets = t.series[rows[0] ?? 'ERROR']?.length ?? 0;
+  const end = new Date(t.startMs + buckets * t.widthMs);
+  const out = [
+    '#### Over time', '',
+    `${formatTime(new Date(t.startMs))} to ${formatTime(end)}, one column per ${formatDuration(t.widthMs)}; each row scaled to its own peak.`, '',
+    '| Severity | Entries per bucket | Peak |', '|---|---|--:|',
+  ];
+  for (const s of rows) {
+    const counts = t.series[s]!;
+    out.push(`| ${s} | \`${sparkline(counts)}\` | ${Math.max(...counts).toLocaleString('en')} |`);
   }
+  return out;
+}
+
+/** A row of the one files table of the summary: what was downloaded, and what the digest read in it. */
+export interface FileRow {
+  name: string;
+  /** `error` or `slow`, shown when the run fetched both. */
+  type?: string | undefined;
+  size: number;
+  digest?: FileDigest | undefined;
+}
+
+/** The files table (with the digest's facts where it read the file) and the lines it did not understand. */
+export function renderFiles(rows: readonly FileRow[], maxBlock = 2000): string {
+  const typed = rows.some((r) => r.type !== undefined);
+  const out = [
+    `| File |${typed ? ' Type |' : ''} Size | Format | Entries | First entry | Last entry | Unparsed lines | Cut lines |`,
+    `|---|${typed ? '---|' : ''}--:|---|--:|---|---|--:|--:|`,
+  ];
+  const n = (x: number): string => x.toLocaleString('en');
+  for (const r of rows) {
+    const f = r.digest;
+    const facts = f === undefined
+      ? '— | — | — | — | — | —'
+      : `${f.format}${f.compressed ? ' (gzip)' : ''} | ${n(f.entries)} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${n(f.unparsedLines)} | ${n(f.truncatedLines)}`;
+    out.push(`| ${escapeInline(r.name, 200)}${f?.error !== undefined ? ' (read error)' : ''} |${typed ? ` ${r.type ?? '—'} |` : ''} ${formatBytes(r.size)} | ${facts} |`);
+  }
+  const samples = rows.flatMap((r) => (r.digest?.unparsedSamples ?? []).map((s) => `${r.name}:${s.line}: ${s.text}`)).slice(0, 5);
+  if (samples.length > 0) out.push('', 'Lines not understood (first few):', '', codeBlock(samples.join('\n'), 'text', maxBlock));
   return out.join('\n') + '\n';
 }
 
@@ -200,7 +272,7 @@ function plain(s: string, max: number): string {
 
 function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   const times = g.count > 1 ? ` ×${g.count}` : '';
-  const title = plain(`PostgreSQL ${g.severity}${times}: ${groupText(g)}`, 200);
+  const title = plain(`PostgreSQL ${g.severity}${times}: ${groupLine(g)}`, 200);
   const e = g.example;
   const lines: string[] = [];
   lines.push(g.uniform ? plain(e.message, 500) : `For example: ${plain(e.message, 500)}`);
@@ -215,18 +287,28 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   return { level, title, message: lines.join('\n') };
 }
 
+/** GitHub shows at most this many annotations of each level (error, warning) per step. */
+export const ANNOTATIONS_PER_LEVEL = 10;
+
 /**
- * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct
- * ERROR message, errors first (PANIC before FATAL, then by count), at most `cap` in all.
+ * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct ERROR
+ * message, errors first (PANIC before FATAL, then by count), at most `cap` in all and at most 10 of each
+ * level. When a level has more distinct messages than it shows, its last annotation says how many more
+ * the job summary lists.
  */
 export function annotationsFor(digest: Digest, cap = 10): Annotation[] {
   const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
   // digest.messages is ranked by count already; a stable sort keeps that order within a severity.
   const ordered = [...digest.messages].sort((a, b) => rank(a) - rank(b));
-  const out: Annotation[] = [];
-  for (const g of ordered) {
-    if (out.length >= cap) break;
-    out.push(annotation(g, g.severity === 'ERROR' ? 'warning' : 'error'));
-  }
-  return out;
+  const errors = ordered.filter((g) => g.severity !== 'ERROR');
+  const warnings = ordered.filter((g) => g.severity === 'ERROR');
+  const nErrors = Math.max(0, Math.min(errors.length, ANNOTATIONS_PER_LEVEL, cap));
+  const nWarnings = Math.max(0, Math.min(warnings.length, ANNOTATIONS_PER_LEVEL, cap - nErrors));
+  const level = (groups: MessageGroup[], n: number, l: Annotation['level'], what: string): Annotation[] => {
+    const out = groups.slice(0, n).map((g) => annotation(g, l));
+    const left = groups.length - n;
+    if (left > 0 && n > 0) out[n - 1]!.message += `\n…and ${plural(left, `more distinct ${what} message`)} in the job summary.`;
+    return out;
+  };
+  return [...level(errors, nErrors, 'error', 'FATAL/PANIC'), ...level(warnings, nWarnings, 'warning', 'ERROR')];
 }

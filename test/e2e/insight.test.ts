@@ -29,7 +29,13 @@ test('the summary explains the real logs; annotations and counts match grep', as
 
     // The digest is in the summary, with the provoked errors and their statements
     assert.match(r.summary, /### What the PostgreSQL logs say/);
-    assert.match(r.summary, /relation "\?" does not exist/);
+    // The three tables vary, so the message is folded and they are its examples (escaped: `_` is markdown).
+    assert.ok(r.summary.includes('relation "?" does not exist (e.g. "audit\\_log", "invoices", "orders")'), r.summary);
+    // The one files table: every downloaded file, with what the digest read in it.
+    assert.equal(r.summary.split('\n').filter((l) => l.startsWith('| File |')).length, 1);
+    for (const f of files) assert.match(r.summary, new RegExp(`^\\| ${f.name.replace(/[-.]/g, '\\$&').replace(/_/g, '\\\\_')} \\| [^|]+ \\| stderr \\|`, 'm'));
+    assert.match(r.summary, /#### By kind/);
+    assert.match(r.summary, /#### Over time/);
     assert.match(r.summary, /password authentication failed for user/);
     assert.match(r.summary, /duplicate key value violates unique constraint/);
     assert.match(r.summary, /INSERT INTO users/);

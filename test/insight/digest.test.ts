@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DigestBuilder, digestFiles, normalizeMessage } from '../../src/insight/digest.ts';
+import { DigestBuilder, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
+import { groupExamples, groupText } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { statSync } from 'node:fs';
@@ -207,5 +208,54 @@ describe('normalizeMessage', () => {
     assert.ok(normalizeMessage('x'.repeat(100_000)).length <= 500);
     // An unterminated quote does not swallow or blow up.
     assert.equal(normalizeMessage('bad "quote 1'), 'bad "quote ?');
+  });
+});
+
+describe('groups show what their occurrences share', () => {
+  const at = (i: number): Date => new Date(Date.UTC(2024, 4, 1, 10, 0, i));
+  const groupOf = (messages: string[]): MessageGroup => {
+    const b = new DigestBuilder();
+    messages.forEach((message, i) => b.add({ severity: 'ERROR', message, time: at(i), file: 'f', line: i + 1 }));
+    const d = b.finish([]);
+    assert.equal(d.messages.length, 1);
+    return d.messages[0]!;
+  };
+
+  test('the same table at different character positions: shown literally', () => {
+    const g = groupOf(['relation "users" does not exist at character 23', 'relation "users" does not exist at character 22', 'relation "users" does not exist']);
+    assert.equal(g.uniform, true);
+    assert.equal(groupText(g), 'relation "users" does not exist');
+    assert.equal(groupExamples(g), '');
+  });
+
+  test('only what varies is folded, with its values as examples', () => {
+    const g = groupOf([
+      'null value in column "email" of relation "users" violates not-null constraint',
+      'null value in column "name" of relation "users" violates not-null constraint',
+      'null value in column "email" of relation "users" violates not-null constraint',
+    ]);
+    assert.equal(g.uniform, false);
+    assert.equal(groupText(g), 'null value in column "?" of relation "users" violates not-null constraint');
+    assert.equal(groupExamples(g), '"email", "name"');
+  });
+
+  test('at most three examples a place, then …; each varying place has its list', () => {
+    const g = groupOf(['e', 'd', 'c', 'b', 'a'].map((t, i) => `relation "${t}" has ${i % 2} rows in "s"`));
+    assert.equal(groupText(g), 'relation "?" has ? rows in "s"');
+    assert.equal(groupExamples(g), '"c", "d", "e", …; 0, 1');
+  });
+
+  test('the three stderr fixtures: relation "?" with the tables grep finds', async () => {
+    const d = await digestFiles(STDERR_FIXTURES.map(file), {});
+    const g = d.messages.find((m) => m.key === 'relation "?" does not exist')!;
+    const tables = new Set(STDERR_FIXTURES.flatMap((n) => grep(join(FIXTURES, n), /ERROR:  relation "[^"]+" does not exist/))
+      .map((l) => /relation ("[^"]+")/.exec(l)![1]!));
+    assert.equal(tables.size, 3);
+    assert.equal(groupExamples(g), [...tables].sort().join(', '));
+    assert.equal(groupExamples(g), '"audit_log", "invoices", "orders"');
+    // One table, named the same each time: literal, though its ` at character N` is logged too.
+    const col = d.messages.find((m) => m.key === 'column "?" does not exist')!;
+    assert.ok(STDERR_FIXTURES.some((n) => grep(join(FIXTURES, n), /column "nam" does not exist at character \d+$/).length > 0));
+    assert.equal(groupText(col), 'column "nam" does not exist');
   });
 });

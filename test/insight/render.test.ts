@@ -80,12 +80,13 @@ describe('renderDigestMarkdown on a real fixture', () => {
     assert.match(md, new RegExp(`\\| ERROR \\| ${d.bySeverity.ERROR} \\|`));
     assert.match(md, new RegExp(`\\| FATAL \\| ${d.bySeverity.FATAL} \\|`));
     assert.match(md, /\| PANIC \| 0 \|/);
-    assert.match(md, /\| FATAL \| 4 \| [^|]+ \| [^|]+ \| password authentication failed for user "\?" \|/);
+    assert.match(md, /\| FATAL \| 4 \| [^|]+ \| [^|]+ \| password authentication failed for user "\?" \(e\.g\. "app", "deployer"\) \|/);
     const warnPlus = (['WARNING', 'ERROR', 'FATAL', 'PANIC'] as const).reduce((k, s) => k + (d.bySeverity[s] ?? 0), 0);
     assert.match(md, new RegExp(`<details><summary>Last ${Math.min(20, warnPlus)} entries`));
     assert.match(md, /DETAIL:\n\n```text\nKey \(email\)=\(alice@example\.com\) already exists\.\n```/);
     assert.match(md, /STATEMENT:\n\n```sql\nSELECT pg_sleep\(30\) \/\* long running migration \*\/\n```/);
-    assert.match(md, /\| stderr-debian-prefix\.log \| stderr \|/);
+    // The files table is the summary's (renderFiles), not the digest's: one table, not two.
+    assert.doesNotMatch(md, /\| File \|/);
     assert.ok(md.startsWith('### '));
   });
 
@@ -120,7 +121,7 @@ describe('annotationsFor', () => {
     const d = await digestFiles([fixture('stderr-debian-prefix.log')], {});
     const a = annotationsFor(d);
     const titles = a.map((x) => x.title);
-    assert.ok(titles.includes('PostgreSQL FATAL ×4: password authentication failed for user "?"'), titles.join('\n'));
+    assert.ok(titles.includes('PostgreSQL FATAL ×4: password authentication failed for user "?" (e.g. "app", "deployer")'), titles.join('\n'));
     assert.ok(titles.includes('PostgreSQL ERROR ×2: duplicate key value violates unique constraint "users_email_key"'));
     assert.ok(titles.includes('PostgreSQL FATAL: terminating connection due to administrator command'));
     for (const x of a) {
@@ -133,6 +134,53 @@ describe('annotationsFor', () => {
     const dup = a.find((x) => x.title.includes('duplicate key'))!;
     assert.equal(dup.level, 'warning');
     assert.match(dup.message, /STATEMENT: INSERT INTO users/);
+  });
+});
+
+describe('within GitHub\'s annotation limits', () => {
+  const entries: LogEntry[] = [];
+  const letters = 'abcdefghijklm';
+  for (let i = 0; i < 13; i++) entries.push(entry('ERROR', `error kind ${letters[i]}`));
+  for (let i = 0; i < 12; i++) entries.push(entry('FATAL', `fatal kind ${letters[i]}`));
+  const d = digestOf(entries);
+
+  test('at most 10 of each level; the last of a level says how many more the summary lists', () => {
+    const a = annotationsFor(d, 50);
+    assert.equal(a.filter((x) => x.level === 'error').length, 10);
+    assert.equal(a.filter((x) => x.level === 'warning').length, 10);
+    const lastError = a.filter((x) => x.level === 'error').at(-1)!;
+    const lastWarning = a.at(-1)!;
+    assert.match(lastError.message, /\n…and 2 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    assert.match(lastWarning.message, /\n…and 3 more distinct ERROR messages in the job summary\.$/);
+    assert.equal(a.filter((x) => x.message.includes('…and')).length, 2);
+    // Nothing is left out when everything fits.
+    assert.ok(annotationsFor(digestOf(entries.slice(0, 3)), 50).every((x) => !x.message.includes('…and')));
+  });
+
+  test('the summary does list every message the annotations leave out', () => {
+    const md = renderDigestMarkdown(d);
+    for (const x of entries) assert.ok(md.includes(`| ${x.message} |`), x.message);
+    assert.match(md, /#### Most frequent errors \(10 of 25 distinct\)/);
+    assert.match(md, /<details><summary>15 more distinct errors<\/summary>/);
+  });
+});
+
+describe('by kind and over time, on a real fixture', () => {
+  test('a kinds table and one chart row per severity, as long as the buckets', async () => {
+    const d = await digestFiles([fixture('stderr-rds-prefix.log')], {});
+    const md = renderDigestMarkdown(d);
+    assert.match(md, /#### By kind\n\n\| Kind \| Entries \| SQLSTATE \|/);
+    assert.match(md, /\| missing object \| 5 \| — \|/);
+    const t = d.timeline!;
+    const buckets = t.series['ERROR']!.length;
+    for (const sev of ['ERROR', 'FATAL', 'WARNING'] as const) {
+      const row = new RegExp(`\\| ${sev} \\| \`([·▁▂▃▄▅▆▇█]+)\` \\| (\\d+) \\|`).exec(md);
+      assert.ok(row, sev);
+      assert.equal(row[1]!.length, buckets);
+      assert.equal(t.series[sev]!.reduce((n, c) => n + c, 0), d.bySeverity[sev], `${sev}: every entry in a bucket`);
+      assert.equal(Number(row[2]), Math.max(...t.series[sev]!));
+    }
+    assert.doesNotMatch(md, /\| PANIC \| `/);
   });
 });
 

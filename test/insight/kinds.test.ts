@@ -1,0 +1,77 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
+import { isCrashLog, kindOf } from '../../src/insight/kinds.ts';
+import { fixture, fixtureFile, grep } from '../support/pg-fixtures.ts';
+
+const kindsOf = async (name: string): Promise<Map<string, number>> =>
+  new Map((await digestFiles([fixtureFile(name)], {})).kinds.map((k) => [k.kind, k.count]));
+
+describe('by kind, on the real fixtures', () => {
+  test('without SQLSTATE the wording gives the counts grep gives', async () => {
+    const name = 'stderr-rds-prefix.log';
+    const g = (re: RegExp): number => grep(fixture(name), re).length;
+    const kinds = await kindsOf(name);
+    assert.equal(kinds.get('missing object'), g(/:(ERROR|FATAL):  .* does not exist( at character \d+)?$/));
+    assert.equal(kinds.get('authentication'), g(/:FATAL:  password authentication failed/));
+    assert.equal(kinds.get('constraint violation'), g(/:ERROR:  (duplicate key value|null value in column .*) violates /));
+    assert.equal(kinds.get('syntax error'), g(/:ERROR:  syntax error /));
+    assert.equal(kinds.get('deadlock or lock timeout'), g(/:ERROR:  deadlock detected$/));
+    assert.equal(kinds.get('statement timeout or cancel'), g(/:ERROR:  canceling statement due to statement timeout$/));
+    assert.equal(kinds.get('terminated connection'), g(/:FATAL:  terminating connection /));
+    assert.equal(kinds.get('invalid data'), g(/:ERROR:  invalid input syntax for /));
+    // RAISE EXCEPTION's text is the application's own: without its SQLSTATE (P0001) nothing tells it apart.
+    assert.equal(kinds.get('other'), g(/:ERROR:  migration 003 failed/));
+  });
+
+  test('with SQLSTATE (verbose stderr) the same workload gives the same kinds, and the codes are listed', async () => {
+    const words = await kindsOf('stderr-rds-prefix.log');
+    const d = await digestFiles([fixtureFile('stderr-epoch-verbose.log')], {});
+    const codes = new Map(d.kinds.map((k) => [k.kind, k]));
+    for (const [kind, n] of words) {
+      if (kind === 'other') continue;
+      assert.equal(codes.get(kind)?.count, n, kind);
+    }
+    assert.equal(codes.get('raised by the application (RAISE)')?.count, words.get('other'));
+    assert.deepEqual(codes.get('missing object')?.sqlstates, ['3D000', '42703', '42P01']);
+    assert.deepEqual(codes.get('authentication')?.sqlstates, ['28P01']);
+  });
+});
+
+describe('kindOf', () => {
+  test('SQLSTATE first: full code, then class, then the class name', () => {
+    assert.equal(kindOf('anything', '42P01'), 'missing object');
+    assert.equal(kindOf('anything', '23503'), 'constraint violation');
+    assert.equal(kindOf('relation "x" does not exist', '0A000'), 'SQLSTATE class 0A (feature not supported)');
+    assert.equal(kindOf('relation "x" does not exist', '00000'), 'missing object');
+  });
+
+  test('the wording of the common errors', () => {
+    const cases: Array<[string, string]> = [
+      ['role "deployer" does not exist', 'authentication'],
+      ['no pg_hba.conf entry for host "10.0.0.1", user "app", database "app", no encryption', 'authentication'],
+      ['permission denied for table users', 'permission denied'],
+      ['canceling statement due to lock timeout', 'deadlock or lock timeout'],
+      ['canceling statement due to user request', 'statement timeout or cancel'],
+      ['could not extend file "base/16384/16385": No space left on device', 'out of memory, disk or connections'],
+      ['out of memory', 'out of memory, disk or connections'],
+      ['sorry, too many clients already', 'out of memory, disk or connections'],
+      ['the database system is in recovery mode', 'server restart or crash'],
+      ['terminating connection because of crash of another server process', 'server restart or crash'],
+      ['something nobody wrote a pattern for', 'other'],
+    ];
+    for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
+  });
+
+  test('LOG lines of a crash count as server restart or crash; ordinary LOG lines do not', () => {
+    const b = new DigestBuilder();
+    const log = (message: string): void => b.add({ severity: 'LOG', message, file: 'f', line: 1 });
+    log('server process (PID 4242) was terminated by signal 9: Killed');
+    log('database system was interrupted; last known up at 2026-11-28 15:00:00 UTC');
+    log('checkpoint starting: time');
+    log('server process (PID 4243) exited with exit code 0');
+    const d = b.finish([]);
+    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
+    assert.equal(isCrashLog('database system is ready to accept connections'), false);
+  });
+});
