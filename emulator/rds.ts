@@ -38,7 +38,8 @@ export type FileFault =
   | { kind: 'ignore-range' }
   /** Announce the full Content-Length but end the body early, cleanly. */
   | { kind: 'short'; bytes: number }
-  | { kind: 'status'; status: number; body?: string }
+  /** An object-storage error: `code` is the XML <Code> (default: the one for the status), `body` its <Message>. */
+  | { kind: 'status'; status: number; body?: string; code?: string }
   /** Send the body slowly: this many bytes per 10 ms. */
   | { kind: 'slow'; bytesPer10ms: number };
 
@@ -335,7 +336,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
 
     const fault = take(fileFaults.get(file.name) ?? []);
     if (fault?.kind === 'status') {
-      const code = fault.status === 403 ? 'AccessDenied' : fault.status === 404 ? 'NoSuchKey' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+      const code = fault.code ?? (fault.status === 403 ? 'AccessDenied' : fault.status === 404 ? 'NoSuchKey' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError');
       return obsError(res, fault.status, code, fault.body ?? 'fault');
     }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { ActionRun, Rig } from './harness.ts';
 import { readZip } from './zip.ts';
+import { INJECTIONS, MARKER } from './runner-commands.ts';
 import type { EmulatorFile, RdsEmulatorOptions } from '../../emulator/rds.ts';
 
 export const MiB = 1024 * 1024;
@@ -14,8 +15,11 @@ export const BIG = FILES[0]!.name;
 
 export interface Scenario {
   fault: string;
-  /** transient: the run succeeds and every byte arrives; permanent: it fails fast with the cause named. */
-  kind: 'transient' | 'permanent';
+  /**
+   * transient: the run succeeds and every byte arrives; permanent: it fails fast with the cause named; hostile:
+   * text from a server tries to be a workflow command (every form in runner-commands.ts), and none runs.
+   */
+  kind: 'transient' | 'permanent' | 'hostile';
   emulator?: RdsEmulatorOptions;
   inputs?: Record<string, string>;
   setup?: (rig: Rig) => void | Promise<void>;
@@ -26,6 +30,10 @@ export interface Scenario {
 
 const apiError = (status: number, code: string, msg: string, headers: Record<string, string> = {}) =>
   ({ kind: 'status' as const, status, body: { error_code: code, error_msg: msg }, headers });
+
+/** Every way to smuggle a command, one per line of one string, behind some ordinary text. */
+const SMUGGLED = `x\n${INJECTIONS.join('\n')}`;
+const smuggledData = Buffer.from('2026-11-28 09:00:01 UTC [7] ERROR:  relation "orders" does not exist\n');
 
 export const scenarios: Scenario[] = [
   // The RDS API, transient
@@ -82,6 +90,26 @@ export const scenarios: Scenario[] = [
     setup: async (r) => { await r.run({ inputs: { 'artifact-name': 'taken' } }); r.rds.apiRequests.length = 0; r.rds.fileRequests.length = 0; },
     error: /an artifact named 'taken' already exists in this workflow run\. Set 'overwrite: true'.*'artifact-name'/ },
   { fault: 'artifact service refuses FinalizeArtifact (400)', kind: 'permanent', setup: (r) => r.artifacts.failNext('FinalizeArtifact', 400), error: /uploading artifact '.*' failed: .*400/ },
+
+  // Hostile text: each path by which text from a server reaches a log line, carrying every form of command
+  { fault: 'file names carry workflow commands', kind: 'hostile',
+    emulator: { files: [
+      { name: `postgresql##[stop-commands]${MARKER}.log`, data: smuggledData },
+      { name: `a${SMUGGLED}.log`, data: smuggledData },
+      { name: `b${SMUGGLED}.log`, data: smuggledData, itemStatus: 'FAILED' },
+    ] },
+    setup: (r) => r.rds.failFile(`a${SMUGGLED}.log`, { kind: 'status', status: 404 }, 10),
+    check: (_rig, r) => assert.match(r.log, /✗ a/, 'the API name was printed in a failure line') },
+  { fault: 'instance name and datastore version carry workflow commands', kind: 'hostile',
+    setup: (r) => { r.rds.instances[0]!.name = `shop-db${SMUGGLED}`; r.rds.instances[0]!.datastore.version = `15${SMUGGLED}`; },
+    check: (_rig, r) => assert.match(r.log, /Instance 'shop-db/) },
+  { fault: 'an undocumented status carries workflow commands', kind: 'hostile',
+    setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: `preparing${SMUGGLED}`, list: [] }) }),
+    check: (_rig, r) => assert.match(r.log, /does not document/) },
+  { fault: 'error_msg in a retry line carries workflow commands', kind: 'hostile', setup: (r) => r.rds.failApi(apiError(500, 'DBS.108000', `busy${SMUGGLED}`)),
+    check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*busy/) },
+  { fault: "the download host's XML error code carries workflow commands", kind: 'hostile', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500, code: `Busy${SMUGGLED}` }),
+    check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*Busy/) },
 ];
 
 export function readZipNames(rig: Rig): string[] {
