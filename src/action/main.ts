@@ -2,17 +2,16 @@
 import * as core from '@actions/core';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { readInputs } from './inputs.ts';
-import { instanceLabel, SECRET_INPUTS, type Config } from '../core/config.ts';
+import { SECRET_INPUTS, type Config } from '../core/config.ts';
 import { createHttpTransport, type HttpTransport } from '../cloud/http.ts';
 import { Redactor } from '../core/redact.ts';
-import { collect, newReport, totalBytes, type Report } from '../core/run.ts';
+import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/many.ts';
+import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
-import { runWorker, workerUrl } from '../core/workers.ts';
-import type { DigestJob } from '../insight/digest-worker.ts';
+import { digestInWorker, runWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
-import type { Digest } from '../insight/digest.ts';
-import { renderSummary } from './summary.ts';
+import { renderStepSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
@@ -31,7 +30,6 @@ export interface RunDeps {
 const CANCEL_GRACE_MS = 1_000;
 
 // Young generations of 4 MiB: garbage is collected sooner instead of growing the heap (see core/workers.ts).
-const DIGEST_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 const UPLOAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
 const workerUploader: ArtifactUploader = {
@@ -53,7 +51,7 @@ function afterAbort(signal: AbortSignal | undefined, graceMs: number): Promise<C
 const USER_AGENT = `otc-rds-errorlogs-action/${VERSION}`;
 
 /** Runs the action; returns the report. Never throws: a failure is reported once, with setFailed. */
-export async function run(partial: Partial<RunDeps> = {}): Promise<Report | undefined> {
+export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | undefined> {
   const deps: RunDeps = {
     env: process.env,
     clock: systemClock,
@@ -84,8 +82,8 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
     api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug }),
     files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug }),
   };
-  const report = newReport(config.outputDir);
-  const work = collect(config, {
+  const report = newManyReport(config);
+  const work = collectMany(config, {
     api: transports.api,
     files: transports.files,
     getIdToken: (audience) => core.getIDToken(audience),
@@ -93,7 +91,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<Report | unde
     logger: actionsLogger,
     redactor,
     uploader: workerUploader,
-    digest: (files, options) => runWorker<Digest>(workerUrl(import.meta.url, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS),
+    digest: digestInWorker(import.meta.url),
     signal: deps.signal,
     random: deps.random,
   }, report).then(() => undefined, (e: unknown) => e);
@@ -126,34 +124,29 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 }
 
 /** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
-async function finish(config: Config, report: Report, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
-  const url = report.artifact ? artifactUrl(env, report.artifact.id) : undefined;
-  core.setOutput('status', report.status ?? '');
-  core.setOutput('file-count', String(report.files.length));
-  core.setOutput('total-bytes', String(totalBytes(report)));
-  core.setOutput('files', JSON.stringify(report.files.map((f) => ({ name: f.name, path: f.path, size: f.size }))));
-  core.setOutput('output-dir', config.outputDir);
-  core.setOutput('artifact-name', report.artifact ? report.artifact.name : '');
-  core.setOutput('artifact-id', report.artifact ? String(report.artifact.id) : '');
-  core.setOutput('artifact-url', url ?? '');
-  core.setOutput('artifact-digest', report.artifact?.digest ?? '');
+async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
+  const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
+  for (const [name, value] of Object.entries(stepOutputs(many, url, redactor))) core.setOutput(name, value);
 
-  const d = report.digest;
-  core.setOutput('error-count', String(d?.bySeverity.ERROR ?? 0));
-  core.setOutput('fatal-count', String(d?.bySeverity.FATAL ?? 0));
-  core.setOutput('panic-count', String(d?.bySeverity.PANIC ?? 0));
-  core.setOutput('first-error', d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '');
-  if (d) {
+  const several = many.runs.length > 1;
+  for (const run of many.runs) {
+    const d = run.report.digest;
+    if (!d) continue;
     for (const a of annotationsFor(d, config.maxAnnotations)) {
-      const props = { title: redactor.redact(a.title) };
+      const props = { title: redactor.redact(several ? `${runLabel(run)}: ${a.title}` : a.title) };
       if (a.level === 'error') core.error(redactor.redact(a.message), props);
       else core.warning(redactor.redact(a.message), props);
     }
   }
 
-  const digestMarkdown = d ? renderDigestMarkdown(d) : '';
-  const instance = report.instance ? `${report.instance.name} (${report.instance.id})` : instanceLabel(config.instance);
-  const markdown = renderSummary({ instance, report, artifactUrl: url, digestMarkdown, error, cancelled });
+  const markdown = renderStepSummary({
+    many,
+    artifactUrl: url,
+    digestMarkdown: (run) => (run.report.digest ? renderDigestMarkdown(run.report.digest) : ''),
+    error,
+    cancelled,
+    redact: (t) => redactor.redact(t),
+  });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();

@@ -2,6 +2,9 @@
 import { totalBytes, type Report } from '../core/run.ts';
 import { formatBytes, formatDuration } from '../core/duration.ts';
 import { escapeInline, renderFiles } from '../insight/render.ts';
+import { instanceLabel } from '../core/config.ts';
+import { errorMessage } from '../core/errors.ts';
+import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 
 export interface SummaryInput {
   /** The instance as the heading names it: name and id when known, else as the inputs named it. */
@@ -52,5 +55,46 @@ export function renderSummary(s: SummaryInput): string {
   } else if (report.files.length > 0) {
     out.push(`The files are in ${text(report.outputDir)} on the runner (no artifact uploaded).`, '');
   }
+  return out.join('\n');
+}
+
+export interface StepSummaryInput {
+  many: ManyReport;
+  artifactUrl: string | undefined;
+  /** An instance's digest as markdown; empty when it has none. */
+  digestMarkdown: (run: InstanceRun) => string;
+  /** The step's error, already free of secrets. */
+  error: string | undefined;
+  cancelled: boolean;
+  redact: (s: string) => string;
+}
+
+/** One instance: its summary as before. Several: one row each (how it went), then a section each. */
+export function renderStepSummary(s: StepSummaryInput): string {
+  const { many } = s;
+  const section = (run: InstanceRun, error: string | undefined): string => renderSummary({
+    instance: run.report.instance ? `${run.report.instance.name} (${run.report.instance.id})` : instanceLabel(run.ref),
+    report: run.report,
+    artifactUrl: s.artifactUrl,
+    digestMarkdown: s.digestMarkdown(run),
+    error,
+    cancelled: s.cancelled,
+  });
+  if (many.runs.length === 1) return section(many.runs[0]!, s.error);
+
+  const out: string[] = [`## RDS error logs: ${many.runs.length} instances`, ''];
+  if (s.cancelled) out.push('> [!WARNING]\n> Cancelled. Complete files are kept; the rest were not fetched.', '');
+  else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
+  out.push('| Instance | Status | Files | Size | ERROR | FATAL | First error |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const run of many.runs) {
+    const r = run.report;
+    const d = r.digest;
+    const status = run.error !== undefined ? `failed: ${text(s.redact(errorMessage(run.error)), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
+    const count = (n: number | undefined): string => (d ? String(n ?? 0) : '');
+    const first = d?.firstError ? text(s.redact(`${d.firstError.severity}: ${d.firstError.message}`), 200) : '';
+    out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
+  }
+  out.push('');
+  for (const run of many.runs) out.push(section(run, run.error === undefined ? undefined : s.redact(errorMessage(run.error))));
   return out.join('\n');
 }

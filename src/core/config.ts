@@ -41,6 +41,9 @@ export type InstanceRef = { by: 'id'; id: string } | { by: 'name'; name: string 
 export interface Config {
   /** Undefined: taken from the IAM token, or looked up by the region's name. */
   projectId: string | undefined;
+  /** Every instance named, in the order given (instance-id's first): at least one. */
+  instances: readonly InstanceRef[];
+  /** The instance one run fetches: the first of `instances`; core/many.ts sets it to each in turn. */
   instance: InstanceRef;
   auth: AuthConfig;
   region: string;
@@ -88,7 +91,9 @@ export interface Surroundings {
 export function readConfig(get: InputGetter, around: Surroundings, now: Date = new Date()): Config {
   const projectIdRaw = get('project-id');
   const projectId = projectIdRaw ? id('project-id', projectIdRaw) : undefined;
-  const instance = readInstance(get);
+  const instances = readInstances(get);
+  const instance = instances[0]!;
+  const label = instancesLabel(instances);
 
   const region = get('region') || 'eu-de';
   // An explicit endpoint makes the region a label only, so any region name is fine then.
@@ -109,10 +114,10 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const requestTimeoutMs = duration(get, 'request-timeout', '30s', 1_000, 10 * 60_000);
 
   const outputDirRaw = get('output-dir');
-  const outputDir = outputDirRaw ? resolve(around.workDir, outputDirRaw) : around.defaultOutputDir(safeLabel(instanceLabel(instance)));
+  const outputDir = outputDirRaw ? resolve(around.workDir, outputDirRaw) : around.defaultOutputDir(safeLabel(label));
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
-  const artifactName = get('artifact-name') || around.defaultArtifactName(instanceLabel(instance));
+  const artifactName = get('artifact-name') || around.defaultArtifactName(label);
   if (artifactName.search(ARTIFACT_NAME_FORBIDDEN) >= 0) {
     throw new InputError('artifact-name', `'${artifactName}' contains a character the artifact service refuses (" ' : < > | * ? \\ / or a line break)`);
   }
@@ -123,6 +128,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
 
   return {
     projectId,
+    instances,
     instance,
     auth,
     region,
@@ -213,22 +219,39 @@ function whyIam(auth: AuthConfig, projectId: string | undefined): ((n: NameInput
   return undefined;
 }
 
-function readInstance(get: InputGetter): InstanceRef {
-  const instanceId = get('instance-id');
-  const instanceName = get('instance-name');
-  if (instanceId && instanceName) {
-    throw new InputError(['instance-id', 'instance-name'], 'name the instance twice; set one of them only');
+/** Most instances one step fetches: beyond that a matrix (a job per instance, retried apart) serves better. */
+export const MAX_INSTANCES = 20;
+
+/** One value per line or comma-separated (RDS names and ids have no commas); both inputs may be mixed. */
+function listOf(raw: string): string[] {
+  return raw.split(/[\n,]/).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+function readInstances(get: InputGetter): InstanceRef[] {
+  const refs: InstanceRef[] = [
+    ...listOf(get('instance-id')).map((v): InstanceRef => ({ by: 'id', id: id('instance-id', v) })),
+    ...listOf(get('instance-name')).map((v): InstanceRef => ({ by: 'name', name: instanceName(v) })),
+  ];
+  if (refs.length === 0) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const key = `${ref.by}:${instanceLabel(ref)}`;
+    if (seen.has(key)) throw new InputError(ref.by === 'id' ? 'instance-id' : 'instance-name', `names '${instanceLabel(ref)}' twice`);
+    seen.add(key);
   }
-  if (instanceName) {
-    if (instanceName.length > 64 || /[\u0000-\u001f\u007f]/.test(instanceName)) {
-      throw new InputError('instance-name', 'is not an RDS instance name: at most 64 characters, no line breaks');
-    }
-    // The API reads a leading '*' as "names containing what follows".
-    if (instanceName.startsWith('*')) throw new InputError('instance-name', "must not start with '*': give the exact name");
-    return { by: 'name', name: instanceName };
+  if (refs.length > MAX_INSTANCES) {
+    throw new InputError(['instance-id', 'instance-name'], `name ${refs.length} instances; at most ${MAX_INSTANCES} are fetched in one step (use a matrix for more)`);
   }
-  if (!instanceId) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
-  return { by: 'id', id: id('instance-id', instanceId) };
+  return refs;
+}
+
+function instanceName(v: string): string {
+  if (v.length > 64 || /[\u0000-\u001f\u007f]/.test(v)) {
+    throw new InputError('instance-name', 'is not an RDS instance name: at most 64 characters, no line breaks');
+  }
+  // The API reads a leading '*' as "names containing what follows".
+  if (v.startsWith('*')) throw new InputError('instance-name', "must not start with '*': give the exact name");
+  return v;
 }
 
 /** What names the instance in file and artifact names before its id is known. */
@@ -236,8 +259,14 @@ export function instanceLabel(ref: InstanceRef): string {
   return ref.by === 'id' ? ref.id : ref.name;
 }
 
+/** What names several instances in default folder and artifact names: all labels when short, else the first and a count. */
+export function instancesLabel(refs: readonly InstanceRef[]): string {
+  const all = refs.map(instanceLabel).join('+');
+  return refs.length === 1 || all.length <= 80 ? all : `${instanceLabel(refs[0]!)}+${refs.length - 1}-more`;
+}
+
 /** One folder-name-safe path component (it follows a prefix): an instance name is the user's text. */
-function safeLabel(s: string): string {
+export function safeLabel(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 

@@ -18,6 +18,7 @@ import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
 import { mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
+import type { RateLimit } from './limiter.ts';
 import { digestFiles, type Digest } from '../insight/digest.ts';
 
 export interface Deps {
@@ -35,6 +36,18 @@ export interface Deps {
   random?: () => number;
   /** Reads the files into the digest; default: in this thread (main.ts passes one that uses a worker thread). */
   digest?: typeof digestFiles | undefined;
+  /** Holds each errorlog-download call until it fits the API's rate limit (core/many.ts shares one between instances). */
+  limiter?: RateLimit | undefined;
+  /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
+  folderFor?: ((instance: InstanceInfo | undefined) => string) | undefined;
+  /** Told of each download's progress as it goes (the CLI draws it); default: a log line every 10 s. */
+  progress?: Progress | undefined;
+}
+
+export interface Progress {
+  update(file: string, bytes: number, total: number | undefined): void;
+  /** The file is complete, or failed. */
+  done(file: string): void;
 }
 
 export interface FileResult {
@@ -97,14 +110,17 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     ...(deps.random ? { random: deps.random } : {}),
   };
   const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
-  const call = (): Promise<ErrorlogAnswer> => requestErrorlogDownload({
-    transport: deps.api,
-    endpoint: config.endpoint,
-    projectId: target.projectId,
-    instanceId: target.instanceId,
-    authorize: target.authorize,
-    hint: target.hint,
-  });
+  const call = async (): Promise<ErrorlogAnswer> => {
+    await deps.limiter?.take(deps.signal);
+    return requestErrorlogDownload({
+      transport: deps.api,
+      endpoint: config.endpoint,
+      projectId: target.projectId,
+      instanceId: target.instanceId,
+      authorize: target.authorize,
+      hint: target.hint,
+    });
+  };
   const ask = async (): Promise<ErrorlogAnswer> => {
     const polled = await pollUntilReady(call, { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs });
     report.polls += polled.polls;
@@ -134,15 +150,17 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     return report;
   }
 
-  await mkdir(config.outputDir, { recursive: true });
-  const names = new NameAllocator(await readdir(config.outputDir));
+  const outputDir = deps.folderFor?.(report.instance) ?? config.outputDir;
+  report.outputDir = outputDir;
+  await mkdir(outputDir, { recursive: true });
+  const names = new NameAllocator(await readdir(outputDir));
   const planned = wanted.map((item, i) => ({ item, index: i, name: names.allocate(item.fileName) }));
 
-  await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${config.outputDir}`, async () => {
+  await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${outputDir}`, async () => {
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, config, deps, retry));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, outputDir, config, deps, retry));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -288,22 +306,23 @@ function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   }
 }
 
-async function fetchOne(item: ErrorlogItem, index: number, name: string, config: Config, deps: Deps, retry: RetryOptions): Promise<FileResult> {
+async function fetchOne(item: ErrorlogItem, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '');
-  const path = join(config.outputDir, name);
+  const path = join(outputDir, name);
   const started = deps.clock.now();
   let lastReport = started;
-  const result = await downloadFile(item.fileName, url, join(config.outputDir, `.part-${index}-${process.pid}`), path, {
+  const result = await downloadFile(item.fileName, url, join(outputDir, `.part-${index}-${process.pid}`), path, {
     transport: deps.files,
     retry,
     stallMs: config.requestTimeoutMs,
     signal: deps.signal,
     onProgress: (bytes, total) => {
+      if (deps.progress) return deps.progress.update(name, bytes, total);
       const now = deps.clock.now();
       if (now - lastReport < 10_000) return;
       lastReport = now;
       deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
     },
-  });
+  }).finally(() => deps.progress?.done(name));
   return { name, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
 }

@@ -2,6 +2,8 @@
 // with a small young generation. The runner starts `node dist/index.js` with no flags, so this is the one way
 // to keep V8 from growing its heap (and the runner's RSS) by tens of MiB while garbage flows through.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Digest, DigestOptions } from '../insight/digest.ts';
+import type { DigestJob } from '../insight/digest-worker.ts';
 
 export type WorkerReply<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
 
@@ -48,4 +50,12 @@ export async function serve<I, O>(fn: (input: I) => Promise<O>): Promise<void> {
   parentPort?.postMessage(reply);
   // Done: sockets the work left open (keep-alive agents) must not keep the thread alive.
   process.exit(0);
+}
+
+// Young generations of 4 MiB: garbage is collected sooner instead of growing the heap.
+const DIGEST_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+
+/** The digest in its own thread, for an entry at `base` (each door's import.meta.url). */
+export function digestInWorker(base: string): (files: DigestJob['files'], options?: DigestOptions) => Promise<Digest> {
+  return (files, options) => runWorker<Digest>(workerUrl(base, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS);
 }

@@ -334,9 +334,16 @@ test('credentials with white space or line breaks are refused without echoing th
   rejects('password', { ...PASSWORD, password: 'line\nbreak' }, /line break/);
 });
 
-test('instance-name instead of instance-id: exactly one of them', () => {
+test('instance-name instead of instance-id, or several instances by both, one per line or comma-separated', () => {
   assert.deepEqual(read({ 'instance-id': '', 'instance-name': 'shop-db' }).instance, { by: 'name', name: 'shop-db' });
-  rejectsInputs(['instance-id', 'instance-name'], { 'instance-name': 'shop-db' }, /name the instance twice; set one of them only/);
+  const id = REQUIRED['instance-id'];
+  assert.deepEqual(read({ 'instance-name': 'shop-db\n reporting-db ,\n' }).instances, [
+    { by: 'id', id }, { by: 'name', name: 'shop-db' }, { by: 'name', name: 'reporting-db' },
+  ]);
+  assert.deepEqual(read({ 'instance-id': `${id},abc_123` }).instances.map((r) => r.by === 'id' && r.id), [id, 'abc_123']);
+  rejects('instance-id', { 'instance-id': `${id}\n${id}` }, /names '3d39\w+' twice/);
+  rejects('instance-id', { 'instance-id': `${id},bad/id` }, /'bad\/id' is not an id/);
+  rejectsInputs(['instance-id', 'instance-name'], { 'instance-id': '', 'instance-name': Array.from({ length: 21 }, (_, i) => `db-${i}`).join(',') }, /at most 20 .*matrix/);
   rejects('instance-name', { 'instance-id': '', 'instance-name': '*shop' }, /must not start with '\*'/);
   rejects('instance-name', { 'instance-id': '', 'instance-name': 'x'.repeat(65) }, /at most 64/);
 });

@@ -1,0 +1,38 @@
+// At most N calls in any window of W ms, shared by every instance of a run: RDS allows 60 errorlog-download
+// calls a minute per project, however many instances ask.
+import type { Clock } from './clock.ts';
+import { CancelledError } from './errors.ts';
+
+export interface RateLimit {
+  /** Resolves when one more call fits in the window (and counts it); rejects with CancelledError on abort. */
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+/** The API's documented limit for errorlog-download. */
+export const ERRORLOG_CALLS_PER_MINUTE = 60;
+
+export function slidingWindow(clock: Clock, max: number, windowMs: number): RateLimit {
+  // Start times of the calls in the window, oldest first; a queue keeps the waiters in order.
+  const starts: number[] = [];
+  let queue: Promise<void> = Promise.resolve();
+  const takeOne = async (signal?: AbortSignal): Promise<void> => {
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError();
+      const now = clock.now();
+      while (starts.length > 0 && starts[0]! <= now - windowMs) starts.shift();
+      if (starts.length < max) {
+        starts.push(now);
+        return;
+      }
+      await clock.sleep(starts[0]! + windowMs - now, signal);
+    }
+  };
+  return {
+    take(signal) {
+      const mine = queue.then(() => takeOne(signal));
+      // One waiter's abort must not cancel the ones behind it.
+      queue = mine.catch(() => undefined);
+      return mine;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// Several instances in one step: each is fetched by run.ts with its own Report, all at once; one rate limit
+// for their errorlog-download calls, one folder each, and one artifact with every instance's folder.
+import { join } from 'node:path';
+import { instanceLabel, type Config, type InstanceRef } from './config.ts';
+import { errorMessage } from './errors.ts';
+import { ERRORLOG_CALLS_PER_MINUTE, slidingWindow } from './limiter.ts';
+import { NameAllocator, safeFileName } from './names.ts';
+import { collect, newReport, type Deps, type Report } from './run.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from './ports.ts';
+
+/** One instance's part of the step. */
+export interface InstanceRun {
+  ref: InstanceRef;
+  report: Report;
+  /** Why this instance failed; undefined while running and when it succeeded. */
+  error: unknown;
+  settled: boolean;
+}
+
+/** Filled in as the step goes, like Report: a cancelled step still says what each instance got. */
+export interface ManyReport {
+  runs: InstanceRun[];
+  /** The step's artifact (every instance's folder); undefined when none was uploaded. */
+  artifact: (UploadedArtifact & { name: string }) | undefined;
+  outputDir: string;
+}
+
+export function newManyReport(config: Config): ManyReport {
+  return {
+    runs: config.instances.map((ref) => ({ ref, report: newReport(config.outputDir), error: undefined, settled: false })),
+    artifact: undefined,
+    outputDir: config.outputDir,
+  };
+}
+
+/** What names the instance to people: its name once the check found it, else as the inputs named it. */
+export function runLabel(run: InstanceRun): string {
+  return run.report.instance?.name ?? instanceLabel(run.ref);
+}
+
+/** The step's error when some instances failed: each one named with its cause. */
+export class InstancesFailedError extends Error {
+  constructor(failed: InstanceRun[], total: number) {
+    super(`${failed.length} of ${total} instances failed: ${failed.map((r) => `${runLabel(r)}: ${errorMessage(r.error)}`).join('; ')}`);
+    this.name = 'InstancesFailedError';
+  }
+}
+
+/**
+ * Fetches every instance. One instance is exactly run.ts's collect (its files straight in output-dir); with
+ * several, a failure of one keeps the others going, and the step fails after the upload, naming each failure.
+ */
+export async function collectMany(config: Config, deps: Deps, many: ManyReport): Promise<ManyReport> {
+  const limiter = deps.limiter ?? slidingWindow(deps.clock, ERRORLOG_CALLS_PER_MINUTE, 60_000);
+  if (many.runs.length === 1) {
+    const run = many.runs[0]!;
+    try {
+      await collect({ ...config, instance: run.ref }, { ...deps, limiter }, run.report);
+    } catch (e) {
+      run.error = e;
+      throw e;
+    } finally {
+      run.settled = true;
+      many.artifact = run.report.artifact;
+    }
+    return many;
+  }
+
+  const upload = new SharedUpload(deps.uploader, many.runs.length, config.outputDir);
+  const folders = new NameAllocator([]);
+  await Promise.all(many.runs.map(async (run, i) => {
+    const prefix = `[${instanceLabel(run.ref)}]`;
+    try {
+      await collect({ ...config, instance: run.ref }, {
+        ...deps,
+        limiter,
+        logger: prefixed(deps.logger, prefix),
+        uploader: upload.for(i),
+        folderFor: (info) => join(config.outputDir, folders.allocate(safeFileName(info?.name ?? instanceLabel(run.ref)))),
+        progress: deps.progress && {
+          update: (file, bytes, total) => deps.progress!.update(`${prefix} ${file}`, bytes, total),
+          done: (file) => deps.progress!.done(`${prefix} ${file}`),
+        },
+      }, run.report);
+    } catch (e) {
+      run.error = e;
+    } finally {
+      run.settled = true;
+      upload.arrive(i);
+    }
+  }));
+  many.artifact = many.runs.find((r) => r.report.artifact)?.report.artifact;
+  const failed = many.runs.filter((r) => r.error !== undefined);
+  if (failed.length > 0) throw new InstancesFailedError(failed, many.runs.length);
+  return many;
+}
+
+/**
+ * One artifact for all instances: each instance's upload call waits until every instance has either asked to
+ * upload or ended, then all files go up at once, with output-dir as the root (so the folders stay).
+ */
+class SharedUpload {
+  readonly #files: string[] = [];
+  readonly #arrived = new Set<number>();
+  #request: { name: string; options: UploadOptions } | undefined;
+  #result: Promise<UploadedArtifact> | undefined;
+  readonly #ready = Promise.withResolvers<void>();
+
+  readonly #inner: ArtifactUploader;
+  readonly #count: number;
+  readonly #rootDir: string;
+
+  constructor(inner: ArtifactUploader, count: number, rootDir: string) {
+    this.#inner = inner;
+    this.#count = count;
+    this.#rootDir = rootDir;
+  }
+
+  /** Instance `i`'s uploader. */
+  for(i: number): ArtifactUploader {
+    return {
+      upload: (name, files, _rootDir, options) => {
+        this.#files.push(...files);
+        this.#request = { name, options };
+        this.arrive(i);
+        return this.#ready.promise.then(() => {
+          const { name: n, options: o } = this.#request!;
+          this.#result ??= this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o);
+          return this.#result;
+        });
+      },
+    };
+  }
+
+  /** Instance `i` is done with its part: it asked to upload, or it ended (no files, or failed before). */
+  arrive(i: number): void {
+    this.#arrived.add(i);
+    if (this.#arrived.size === this.#count) this.#ready.resolve();
+  }
+}
+
+/** Lines of one instance among several: prefixed, and groups as plain lines (groups of concurrent runs cannot nest). */
+function prefixed(logger: Logger, prefix: string): Logger {
+  return {
+    info: (m) => logger.info(`${prefix} ${m}`),
+    warning: (m, p) => logger.warning(`${prefix} ${m}`, p),
+    error: (m, p) => logger.error(`${prefix} ${m}`, p),
+    debug: (m) => logger.debug(`${prefix} ${m}`),
+    mask: (s) => logger.mask(s),
+    group: async (name, fn) => {
+      logger.info(`${prefix} ${name}`);
+      return fn();
+    },
+  };
+}

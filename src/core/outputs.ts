@@ -1,0 +1,69 @@
+// The step's outputs as name → text, for both doors: the action sets them, the CLI prints them with --json.
+import type { Redactor } from './redact.ts';
+import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
+import { totalBytes } from './run.ts';
+
+export type Outputs = Record<string, string>;
+
+export interface FileEntry {
+  /** The instance's name (its id when the name is unknown). */
+  instance: string;
+  name: string;
+  path: string;
+  size: number;
+}
+
+function files(run: InstanceRun): FileEntry[] {
+  return run.report.files.map((f) => ({ instance: runLabel(run), name: f.name, path: f.path, size: f.size }));
+}
+
+/** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */
+export function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
+  const { report } = run;
+  const d = report.digest;
+  return {
+    status: report.status ?? '',
+    'file-count': String(report.files.length),
+    'total-bytes': String(totalBytes(report)),
+    files: JSON.stringify(files(run)),
+    'output-dir': report.outputDir,
+    'artifact-name': many.artifact ? many.artifact.name : '',
+    'artifact-id': many.artifact ? String(many.artifact.id) : '',
+    'artifact-url': artifactUrl ?? '',
+    'artifact-digest': many.artifact?.digest ?? '',
+    'error-count': String(d?.bySeverity.ERROR ?? 0),
+    'fatal-count': String(d?.bySeverity.FATAL ?? 0),
+    'panic-count': String(d?.bySeverity.PANIC ?? 0),
+    'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '',
+  };
+}
+
+const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'panic-count'] as const;
+
+/**
+ * The step's outputs: one instance's own, or for several the sums (a count unknown for any instance is
+ * unknown for the step: empty), every file with its instance, and the first instance's first error. Both
+ * carry `instances`, each instance's outputs, as a JSON array.
+ */
+export function stepOutputs(many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
+  const each = many.runs.map((run) => ({ run, outputs: instanceOutputs(run, many, artifactUrl, redactor) }));
+  const instances = JSON.stringify(each.map(({ run, outputs }) => ({
+    instance: runLabel(run),
+    'instance-id': run.report.instance?.id ?? (run.ref.by === 'id' ? run.ref.id : ''),
+    ...outputs,
+    files: files(run),
+  })));
+  if (each.length === 1) return { ...each[0]!.outputs, instances };
+
+  const out: Outputs = { ...each[0]!.outputs, instances, 'output-dir': many.outputDir };
+  for (const name of COUNTS) {
+    const values = each.map((e) => e.outputs[name] ?? '');
+    out[name] = values.includes('') ? '' : String(values.reduce((n, v) => n + Number(v), 0));
+  }
+  out['files'] = JSON.stringify(many.runs.flatMap(files));
+  // Every instance FINISH: FINISH; else the first other status (or empty when one never got an answer).
+  out['status'] = each.map((e) => e.outputs['status'] ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
+  const first = each.find((e) => e.outputs['first-error']);
+  out['first-error'] = first ? `${runLabel(first.run)}: ${first.outputs['first-error']}` : '';
+  return out;
+}

@@ -1,0 +1,87 @@
+// Several instances in one step, as the runner runs it: one artifact with a folder each, a summary row and a
+// section each, and the `instances` output; one instance failing keeps the others' files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { leaked, withRig } from '../support/harness.ts';
+import { readZip } from '../support/zip.ts';
+import { DEFAULT_INSTANCE_ID, type EmulatorInstance } from '../../emulator/rds.ts';
+
+const files = [
+  { name: 'postgresql-2026-11-28_080000.log', data: Buffer.from('2026-11-28 08:00:01 UTC [101] ERROR:  relation "orders" does not exist\n') },
+  { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(100)) },
+];
+const REPORTING_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90in03';
+const pg = { type: 'PostgreSQL', version: '16' };
+const instances = (reportingStatus: string): EmulatorInstance[] => [
+  { id: DEFAULT_INSTANCE_ID, name: 'shop-db', status: 'ACTIVE', datastore: pg },
+  { id: REPORTING_ID, name: 'reporting-db', status: reportingStatus, datastore: pg },
+];
+
+interface InstanceOutputs { instance: string; 'instance-id': string; status: string; 'file-count': string; files: Array<{ instance: string; name: string }> }
+
+test('two instances, by id and by name: one artifact with a folder each, a row and a section each, and `instances`', async () => {
+  await withRig({ files, instances: instances('ACTIVE') }, async (rig) => {
+    const r = await rig.run({ inputs: { 'instance-id': DEFAULT_INSTANCE_ID, 'instance-name': 'reporting-db' } });
+    assert.equal(r.code, 0, r.log);
+
+    const [artifact, ...more] = rig.artifacts.artifacts();
+    assert.ok(artifact && more.length === 0, 'exactly one artifact');
+    const entries = readZip(artifact.zip);
+    const expected = ['reporting-db', 'shop-db'].flatMap((d) => files.map((f) => `${d}/${f.name}`)).sort();
+    assert.deepEqual(entries.map((e) => e.name).sort(), expected);
+    for (const e of entries) assert.ok(e.data.equals(rig.rds.bytesOf(e.name.split('/')[1]!)), `${e.name} differs`);
+    for (const d of ['shop-db', 'reporting-db']) {
+      for (const f of files) assert.ok((await readFile(join(r.outputs['output-dir']!, d, f.name))).equals(rig.rds.bytesOf(f.name)));
+    }
+
+    assert.equal(r.outputs['file-count'], '4');
+    assert.equal(r.outputs['fatal-count'], '200');
+    const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ instance: string; path: string }>;
+    assert.deepEqual(listed.map((f) => f.instance).sort(), ['reporting-db', 'reporting-db', 'shop-db', 'shop-db']);
+    const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
+    assert.deepEqual(each.map((i) => [i.instance, i['instance-id'], i.status, i['file-count']]), [
+      ['shop-db', DEFAULT_INSTANCE_ID, 'FINISH', '2'],
+      ['reporting-db', REPORTING_ID, 'FINISH', '2'],
+    ]);
+
+    assert.match(r.summary, /^## RDS error logs: 2 instances$/m);
+    assert.match(r.summary, /^\| shop-db \| FINISH \| 2 \| [^|]+ \| 1 \| 100 \| ERROR: relation "orders" does not exist \|$/m);
+    assert.match(r.summary, /^\| reporting-db \| FINISH \| 2 \|/m);
+    assert.match(r.summary, /^## RDS error logs: instance shop-db \(/m);
+    assert.match(r.summary, /^## RDS error logs: instance reporting-db \(/m);
+    // Concurrent instances' lines are told apart, and no log group is opened inside another.
+    assert.match(r.log, /\[reporting-db\] Signing in and checking the instance/);
+    assert.doesNotMatch(r.log, /::group::/);
+    assert.equal(leaked(rig, r), undefined);
+  });
+});
+
+test("one instance failing keeps the other's files in the artifact; the step fails naming the instance and why", async () => {
+  await withRig({ files, instances: instances('REBOOTING') }, async (rig) => {
+    const r = await rig.run({ inputs: { 'instance-id': `${DEFAULT_INSTANCE_ID},${REPORTING_ID}` } });
+    assert.equal(r.code, 1, r.log);
+    // Its name is not known (the check refused it), so it is named by id, and the cause by name.
+    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: ${REPORTING_ID}: Instance 'reporting-db' .*REBOOTING, not ACTIVE`));
+
+    const [artifact] = rig.artifacts.artifacts();
+    assert.ok(artifact, 'the artifact was still uploaded');
+    assert.deepEqual(readZip(artifact.zip).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort());
+    assert.equal(r.outputs['file-count'], '2');
+    assert.match(r.summary, new RegExp(`^\\| ${REPORTING_ID} \\| failed: .*REBOOTING`, 'm'));
+    const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
+    assert.deepEqual(each.map((i) => i['file-count']), ['2', '0']);
+  });
+});
+
+test('a single instance keeps its files directly in output-dir, as before', async () => {
+  await withRig({ files }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log);
+    assert.deepEqual(readZip(rig.artifacts.artifacts()[0]!.zip).map((e) => e.name).sort(), files.map((f) => f.name));
+    const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
+    assert.deepEqual(each.map((i) => i.instance), ['shop-db']);
+    assert.match(r.log, /::group::Downloading 2 files/);
+  });
+});
