@@ -6,6 +6,12 @@
 // The digest runs in a child process (node bench/reader.ts --digest <file> [expected-lines]) so the
 // peak RSS it reports is the reader's, not the generator's.
 //
+//   node bench/reader.ts --memory [size] [fixture]
+// The digest's throughput from memory, in one thread (issue 10: >= 1 GiB/s on real stderr logs): a
+// real server's log (test/fixtures/pg/<fixture>, default stderr-rds-prefix.log) repeated to size
+// (default 256M) in one Buffer, then the same size of random bytes (not a log). Each is digested 3
+// times; the median is printed, by wall time and by the thread's CPU time (the machine is shared).
+//
 // The log mixes what a busy server writes: connection LOG lines, ERRORs with DETAIL and STATEMENT,
 // multi-line statements (tab continuation lines), FATAL logins, WARNINGs; the prefix is
 // '%m [%p] %q%u@%d '. The file is deleted afterwards.
@@ -13,7 +19,9 @@ import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync } from 'n
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { digestFiles } from '../src/insight/digest.ts';
+import { readFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { digestFiles, digestBytes } from '../src/insight/digest.ts';
 
 function parseSize(s: string | undefined): number {
   if (s === undefined) return 1024 ** 3;
@@ -66,7 +74,42 @@ function block(ms: number, seq: number): { text: string; lines: number } {
   return { text: parts.join(''), lines };
 }
 
-if (process.argv[2] === '--digest') {
+/** Digests `buf` from memory 3 times; prints the median throughput. */
+async function fromMemory(label: string, buf: Buffer, expectedLines?: number): Promise<void> {
+  const runs: Array<{ wall: number; cpu: number }> = [];
+  let lines = 0;
+  let errors = 0;
+  for (let i = 0; i < 3; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const d = await digestBytes([buf], label);
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    runs.push({ wall, cpu: (c.user + c.system) / 1e6 });
+    lines = d.files[0]!.lines;
+    errors = (d.bySeverity.ERROR ?? 0) + (d.bySeverity.FATAL ?? 0) + (d.bySeverity.PANIC ?? 0);
+  }
+  const med = (k: 'wall' | 'cpu'): number => runs.map((r) => r[k]).sort((a, b) => a - b)[1]!;
+  const gib = buf.length / 1024 ** 3;
+  console.log(`${label}: ${(buf.length / 1024 ** 2).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines, ${errors.toLocaleString('en')} errors`);
+  console.log(`  ${(gib / med('wall')).toFixed(2)} GiB/s by wall time, ${(gib / med('cpu')).toFixed(2)} GiB/s by CPU time (median of 3)`);
+  if (expectedLines !== undefined && lines !== expectedLines) {
+    console.log(`  MISMATCH: expected ${expectedLines} lines, read ${lines}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[2] === '--memory') {
+  const size = parseSize(process.argv[3] ?? '256M');
+  const fixture = process.argv[4] ?? 'stderr-rds-prefix.log';
+  const one = readFileSync(new URL(`../test/fixtures/pg/${fixture}`, import.meta.url));
+  const copies = Math.max(1, Math.floor(size / one.length));
+  const log = Buffer.alloc(copies * one.length);
+  for (let o = 0; o < log.length; o += one.length) one.copy(log, o);
+  const perCopy = countNewlines(one, one.length);
+  await fromMemory(`${fixture} x ${copies}`, log, perCopy * copies);
+  await fromMemory('random bytes', randomFillSync(Buffer.alloc(log.length)));
+} else if (process.argv[2] === '--digest') {
   // The measured part, in its own process so its peak RSS is not the generator's.
   const path = process.argv[3]!;
   const bytes = statSync(path).size;

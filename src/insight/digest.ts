@@ -4,7 +4,8 @@
 // size of the files. No @actions/* here.
 import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
-import { readEntryBatches } from './read.ts';
+import { readBatches, readEntryBatches } from './read.ts';
+import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog, kindOf } from './kinds.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 
@@ -127,6 +128,8 @@ const KEY_LEN = 500;
 /** Longest folded value kept, and how many distinct ones a group keeps as examples. */
 const MAX_VALUE = 200;
 const MAX_EXAMPLES = 3;
+/** Words of every line isCrashLog recognises: the reader keeps LOG lines that have one (the rest it only counts). */
+const CRASH_HINTS = ['terminated by', 'database system was', 'server process'];
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -231,6 +234,8 @@ export class DigestBuilder {
   /** Per file being read: entries counted, entries untimed. */
   fileInWindow = 0;
   fileUntimed = 0;
+  /** Entries counted by count() (the reader's fast path), by severity; added to bySeverity by finish(). */
+  counted = new Map<Severity, { n: number }>();
   /** raw message → its folded form; cleared when it grows too big. */
   keyCache = new Map<string, Folded>();
   /** Kinds of the errors that did not fit in maxGroups (the groups carry their own). */
@@ -369,6 +374,46 @@ export class DigestBuilder {
       .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
 
+  /** An entry that was only counted by the reader (its severity is not one of `keep`). */
+  count(sev: Severity, ms: number): void {
+    if (ms !== ms) {
+      this.untimed++;
+      this.fileUntimed++;
+      this.untimedBySeverity.set(sev, (this.untimedBySeverity.get(sev) ?? 0) + 1);
+      if (this.since === this.since) return;
+    } else if (ms < this.since) {
+      this.beforeWindow++;
+      return;
+    }
+    this.entries++;
+    this.fileInWindow++;
+    const c = this.counted.get(sev);
+    if (c !== undefined) c.n++;
+    else this.counted.set(sev, { n: 1 });
+  }
+
+  /** What the reader must read into entries (errors and what the recent ring keeps) and how it counts the rest. */
+  readOptions(): ReadOptions {
+    const keep = new Set<Severity>([...TIMELINE]);
+    if (this.recentSize > 0) for (const s of this.recentSet) keep.add(s);
+    return { keep, count: (sev, ms) => this.count(sev, ms), keepWhen: CRASH_HINTS };
+  }
+
+  /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */
+  async read(batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
+    this.startFile();
+    let error: string | undefined;
+    try {
+      for await (const batch of batches) {
+        for (let i = 0; i < batch.length; i++) this.add(batch[i]!);
+        this.settle();
+      }
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    return this.fileDigest(stats, size, error);
+  }
+
   /** Starts counting for a new file (inWindow/untimed per file). */
   startFile(): void {
     this.fileInWindow = 0;
@@ -387,6 +432,8 @@ export class DigestBuilder {
 
   finish(files: FileDigest[]): Digest {
     this.settle();
+    for (const [sev, c] of this.counted) this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + c.n);
+    this.counted.clear();
     const messages = [...this.groups.values()].map((g) => g.group).sort(
       (a, b) =>
         b.count - a.count ||
@@ -424,20 +471,25 @@ export async function digestFiles(
   opts: DigestOptions = {},
 ): Promise<Digest> {
   const b = new DigestBuilder(opts);
+  const ro = b.readOptions();
   const out: FileDigest[] = [];
   for (const f of files) {
-    b.startFile();
     const stats = newStats(f.path, f.name);
-    let error: string | undefined;
-    try {
-      for await (const batch of readEntryBatches(f.path, { name: f.name, stats, maxLineLength: opts.maxLineLength })) {
-        for (let i = 0; i < batch.length; i++) b.add(batch[i]!);
-        b.settle();
-      }
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-    }
-    out.push(b.fileDigest(stats, f.size, error));
+    const batches = readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength: opts.maxLineLength });
+    out.push(await b.read(batches, stats, f.size));
   }
   return b.finish(out);
+}
+
+/**
+ * The digest of one log given as bytes: a Buffer in an array, or chunks as they arrive (a
+ * download stream). The bench reads logs from memory with it.
+ */
+export async function digestBytes(source: ByteSource, name: string, opts: DigestOptions = {}): Promise<Digest> {
+  const b = new DigestBuilder(opts);
+  const stats = newStats(name, name);
+  const batches = readBatches(source, { ...b.readOptions(), name, stats, maxLineLength: opts.maxLineLength });
+  const f = await b.read(batches, stats, NaN);
+  f.size = f.bytes;
+  return b.finish([f]);
 }

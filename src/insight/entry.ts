@@ -102,18 +102,61 @@ export interface LineParser {
   end(): void;
 }
 
+/** Buffer's own slice decoders: toString's argument checks cost as much as decoding a short line. */
+interface Slicers {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+/** `buf[start, end)` as UTF-8 (invalid bytes become U+FFFD). */
+export function utf8(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as Slicers).utf8Slice(start, end);
+}
+
+/** `buf[start, end)` one character per byte: offsets in the string are offsets in the bytes. */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  return (buf as unknown as Slicers).latin1Slice(start, end);
+}
+
+/** Counts an entry that was not read into a LogEntry (see ParserOptions.keep). */
+export type CountEntry = (severity: Severity, ms: number) => void;
+
+export interface ParserOptions {
+  /**
+   * Severities read into LogEntry objects. Entries of other severities are only counted: their
+   * lines are never decoded to strings (the reader's fast path), and `count` hears of each. Default: all.
+   */
+  keep?: ReadonlySet<Severity> | undefined;
+  count?: CountEntry | undefined;
+  /**
+   * ASCII words that make an entry of another severity kept too when its first line contains one
+   * (e.g. the few LOG lines that tell of a crash); found once per piece of input, not per line.
+   */
+  keepWhen?: readonly string[] | undefined;
+}
+
+const noCount: CountEntry = () => {};
+
 export abstract class BaseParser implements LineParser {
   out: LogEntry[] = [];
   readonly file: string;
   readonly stats: ReaderStats;
   readonly maxLen: number;
+  readonly keep: ReadonlySet<Severity> | undefined;
+  readonly countEntry: CountEntry;
+  readonly keepWhen: readonly string[];
   firstMs: number;
   lastMs: number;
+  /** firstMs/lastMs moved since stats.firstTime/lastTime were last set. */
+  timesMoved = false;
 
-  constructor(file: string, stats: ReaderStats, maxLen: number) {
+  constructor(file: string, stats: ReaderStats, maxLen: number, opts: ParserOptions = {}) {
     this.file = file;
     this.stats = stats;
     this.maxLen = maxLen;
+    this.keep = opts.keep;
+    this.countEntry = opts.count ?? noCount;
+    this.keepWhen = opts.keepWhen ?? [];
     this.firstMs = stats.firstTime?.getTime() ?? NaN;
     this.lastMs = stats.lastTime?.getTime() ?? NaN;
   }
@@ -121,11 +164,37 @@ export abstract class BaseParser implements LineParser {
   abstract line(text: string, lineNo: number, truncated: boolean, droppedQuotes: number): void;
   abstract end(): void;
 
+  /**
+   * One line, as bytes: `buf[start, end)` (no line end). `s` is `buf` read as latin1 (one
+   * character per byte, same offsets) for fast searching. This default decodes the line; a
+   * format with a fast path overrides it.
+   */
+  lineAt(buf: Buffer, _s: string, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
+    this.line(utf8(buf, start, end), lineNo, truncated, droppedQuotes);
+  }
+
+  /** `n` empty lines from `lineNo` on. */
+  blank(n: number, lineNo: number): void {
+    for (let i = 0; i < n; i++) this.line('', lineNo + i, false, 0);
+  }
+
   unparsed(text: string, lineNo: number, count = 1): void {
     this.stats.unparsedLines += count;
     if (this.stats.unparsedSamples.length < SAMPLES) {
       this.stats.unparsedSamples.push({ line: lineNo, text: detach(text.slice(0, SAMPLE_LEN)) });
     }
+  }
+
+  /** An unparsed line given as bytes: decoded only when it becomes a sample. */
+  unparsedAt(buf: Buffer, start: number, end: number, lineNo: number): void {
+    if (this.stats.unparsedSamples.length >= SAMPLES) this.stats.unparsedLines++;
+    else this.unparsed(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)), lineNo);
+  }
+
+  /** `n` empty lines that are not log lines. */
+  blankUnparsed(n: number, lineNo: number): void {
+    for (let i = 0; i < n && this.stats.unparsedSamples.length < SAMPLES; i++) this.stats.unparsedSamples.push({ line: lineNo + i, text: '' });
+    this.stats.unparsedLines += n;
   }
 
   emit(e: LogEntry): void {
@@ -145,6 +214,33 @@ export abstract class BaseParser implements LineParser {
       }
     }
     this.out.push(e);
+  }
+
+  /** An entry that is only counted (its severity is not kept). */
+  count(sev: Severity, ms: number): void {
+    const st = this.stats;
+    st.entries++;
+    if (ms !== ms) st.untimedEntries++;
+    else {
+      if (!(ms >= this.firstMs)) {
+        this.firstMs = ms;
+        this.timesMoved = true;
+      }
+      if (!(ms <= this.lastMs)) {
+        this.lastMs = ms;
+        this.timesMoved = true;
+      }
+    }
+    this.countEntry(sev, ms);
+  }
+
+  /** Brings stats.firstTime/lastTime up to date with what count() saw. */
+  syncTimes(): void {
+    if (!this.timesMoved) return;
+    this.timesMoved = false;
+    const st = this.stats;
+    if (st.firstTime?.getTime() !== this.firstMs) st.firstTime = new Date(this.firstMs);
+    if (st.lastTime?.getTime() !== this.lastMs) st.lastTime = new Date(this.lastMs);
   }
 
   noteBadZone(zone: string): void {

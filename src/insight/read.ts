@@ -1,28 +1,28 @@
 // Streaming PostgreSQL log reader: stderr (any common log_line_prefix), csvlog and jsonlog.
 //
-// A file is read as a stream, split into lines with bounded memory (a line longer than
-// `maxLineLength` is cut and counted) and grouped into entries: a line with a severity plus its
-// DETAIL/HINT/QUERY/CONTEXT/STATEMENT/LOCATION lines and tab-indented continuation lines. Lines that
-// cannot be placed are counted (`unparsedLines`) and a few kept as samples, never dropped silently.
-// No @actions/* here: this runs outside Actions too.
+// Bytes (a file, or any source of Buffers) are split into lines with bounded memory (a line longer
+// than `maxLineLength` bytes is cut and counted; blank lines are only counted) and grouped into
+// entries: a line with a severity plus its DETAIL/HINT/QUERY/CONTEXT/STATEMENT/LOCATION lines and
+// tab-indented continuation lines. Lines that cannot be placed are counted (`unparsedLines`) and a
+// few kept as samples, never dropped silently. Lines are searched as bytes; only the lines of kept
+// severities (ReadOptions.keep) are decoded to strings. No @actions/* here: this runs outside Actions too.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isAscii } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
-import { newStats } from './entry.ts';
-import type { BaseParser, LogEntry, LogFormat, ReaderStats } from './entry.ts';
+import { pipeline, Readable } from 'node:stream';
+import { newStats, latin1 } from './entry.ts';
+import type { BaseParser, LogEntry, LogFormat, ParserOptions, ReaderStats } from './entry.ts';
 import { StderrParser, looksLikeStderr } from './formats/stderr.ts';
-import { CsvParser, looksLikeCsvlog, countQuotes } from './formats/csvlog.ts';
+import { CsvParser, looksLikeCsvlog } from './formats/csvlog.ts';
 import { JsonParser, looksLikeJsonlog } from './formats/jsonlog.ts';
 
-export interface ReadOptions {
+/** Where the bytes come from: a file's stream, a Buffer in an array, chunks as they arrive. */
+export type ByteSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export interface ReadOptions extends ParserOptions {
   /** Force a format instead of detecting it from the content (the file name is only a hint). */
   format?: LogFormat | undefined;
-  /** Longest line kept (UTF-16 units); the rest is dropped and counted. Default 65536. */
+  /** Longest line kept (bytes); the rest is dropped and counted. Default 65536. */
   maxLineLength?: number | undefined;
   /** Name used in LogEntry.file and the stats; default basename(path). */
   name?: string | undefined;
@@ -31,11 +31,15 @@ export interface ReadOptions {
 }
 
 export const DEFAULT_MAX_LINE = 64 * 1024;
-// 64 KiB reads measured fastest and flattest: each batch of entries dies young (a 1 MiB chunk's
+// 64 KiB pieces measured fastest and flattest: each batch of entries dies young (a 1 MiB chunk's
 // batch survives into the old generation: 25% slower, 2.5x the peak RSS on the 1 GiB bench).
 const CHUNK = 1 << 16;
 /** Lines looked at to decide the format before falling back to the file name. */
 const DETECT_LINES = 50;
+/** Bytes of lines held while the format is not known yet, before falling back to the file name. */
+const DETECT_BYTES = 1 << 20;
+const NL64 = '\n'.repeat(64);
+
 /** The format a line shows, if it shows one. */
 export function detectLineFormat(text: string): LogFormat | undefined {
   if (looksLikeJsonlog(text)) return 'jsonlog';
@@ -52,171 +56,283 @@ export function formatFromName(name: string): LogFormat {
   return 'stderr';
 }
 
-function makeParser(format: LogFormat, file: string, stats: ReaderStats, maxLen: number): BaseParser {
+function makeParser(format: LogFormat, file: string, stats: ReaderStats, maxLen: number, opts: ParserOptions): BaseParser {
   switch (format) {
-    case 'csvlog': return new CsvParser(file, stats, maxLen);
-    case 'jsonlog': return new JsonParser(file, stats, maxLen);
-    default: return new StderrParser(file, stats, maxLen);
+    case 'csvlog': return new CsvParser(file, stats, maxLen, opts);
+    case 'jsonlog': return new JsonParser(file, stats, maxLen, opts);
+    default: return new StderrParser(file, stats, maxLen, opts);
   }
 }
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Does `buf` end on a character boundary (so a UTF-8 decoder fed it holds nothing back)? */
-function isCompleteUtf8(buf: Buffer): boolean {
-  const n = buf.length;
-  // Look back over at most 3 continuation bytes to the lead byte of the last character.
-  for (let back = 1; back <= 4 && back <= n; back++) {
-    const b = buf[n - back]!;
-    if ((b & 0xc0) === 0x80) continue; // continuation byte
-    const need = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 1;
-    return back >= need;
-  }
-  return false;
+/** A line held while the format is not known yet (`buf` undefined: `blanks` empty lines). */
+interface Held {
+  buf: Buffer | undefined;
+  lineNo: number;
+  blanks: number;
+  truncated: boolean;
+  droppedQuotes: number;
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
+/** Count of `"` in s[from, to). */
+function quotesIn(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('"', from); i !== -1 && i < to; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/** Where to cut `buf[start, end)` to at most `max` bytes without splitting a UTF-8 character. */
+function cutAt(buf: Buffer, start: number, max: number): number {
+  let cut = start + max;
+  while (cut > start && (buf[cut]! & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
+/** Splits bytes into lines and hands them to the format's parser (found from the first lines). */
+class LineReader {
+  parser: BaseParser | undefined;
+  held: Held[] | undefined;
+  heldNonEmpty = 0;
+  heldBytes = 0;
+  lineNo = 0;
+  /** The line that runs over from the last piece: at most maxLen bytes, the rest only counted. */
+  carry: Buffer[] = [];
+  carryLen = 0;
+  carryCut = false;
+  carryQuotes = 0;
+
+  readonly name: string;
+  readonly stats: ReaderStats;
+  readonly maxLen: number;
+  readonly opts: ParserOptions;
+
+  constructor(name: string, stats: ReaderStats, maxLen: number, opts: ParserOptions, format: LogFormat | undefined) {
+    this.name = name;
+    this.stats = stats;
+    this.maxLen = maxLen;
+    this.opts = opts;
+    if (format !== undefined) {
+      stats.format = format;
+      this.parser = makeParser(format, name, stats, maxLen, opts);
+    } else this.held = [];
+  }
+
+  /** One piece of the input (at most CHUNK bytes). */
+  piece(buf: Buffer): void {
+    const s = latin1(buf, 0, buf.length);
+    const len = buf.length;
+    let start = 0;
+    let nl = s.indexOf('\n');
+    if (this.carryLen > 0 || this.carryCut) {
+      if (nl === -1) {
+        this.hold(buf, s, 0, len);
+        return;
+      }
+      this.hold(buf, s, 0, nl);
+      this.flushCarry();
+      start = nl + 1;
+      nl = s.indexOf('\n', start);
+    }
+    const maxLen = this.maxLen;
+    while (nl !== -1) {
+      if (nl === start) {
+        // A run of empty lines (a file of newlines must not cost a call each).
+        let e = start;
+        while (e + 64 <= len && s.startsWith(NL64, e)) e += 64;
+        while (e < len && s.charCodeAt(e) === 10) e++;
+        this.blank(e - start);
+        start = e;
+        nl = s.indexOf('\n', start);
+        continue;
+      }
+      const end = buf[nl - 1] === 13 ? nl - 1 : nl;
+      if (end - start > maxLen) {
+        const cut = cutAt(buf, start, maxLen);
+        this.line(buf, s, start, cut, true, quotesIn(s, cut, end));
+      } else this.line(buf, s, start, end, false, 0);
+      start = nl + 1;
+      nl = s.indexOf('\n', start);
+    }
+    if (start < len) this.hold(buf, s, start, len);
+  }
+
+  hold(buf: Buffer, s: string, from: number, to: number): void {
+    if (this.carryCut) {
+      this.carryQuotes += quotesIn(s, from, to);
+      return;
+    }
+    const room = this.maxLen - this.carryLen;
+    if (to - from <= room) {
+      this.carry.push(Buffer.from(buf.subarray(from, to)));
+      this.carryLen += to - from;
+    } else {
+      this.carry.push(Buffer.from(buf.subarray(from, from + room)));
+      this.carryLen += room;
+      this.carryCut = true;
+      this.carryQuotes += quotesIn(s, from + room, to);
+    }
+  }
+
+  flushCarry(): void {
+    const buf = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryLen);
+    let end = buf.length;
+    if (this.carryCut) end = cutAt(buf, 0, end);
+    else if (buf[end - 1] === 13) end--;
+    const cut = this.carryCut;
+    const quotes = this.carryQuotes;
+    this.carry = [];
+    this.carryLen = 0;
+    this.carryCut = false;
+    this.carryQuotes = 0;
+    if (end === 0 && !cut) this.blank(1);
+    else this.line(buf, latin1(buf, 0, buf.length), 0, end, cut, quotes);
+  }
+
+  line(buf: Buffer, s: string, start: number, end: number, truncated: boolean, droppedQuotes: number): void {
+    const lineNo = ++this.lineNo;
+    // A byte order mark before the first line.
+    if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+    if (truncated) this.stats.truncatedLines++;
+    const p = this.parser;
+    if (p !== undefined) p.lineAt(buf, s, start, end, lineNo, truncated, droppedQuotes);
+    else this.detect(buf, start, end, lineNo, truncated, droppedQuotes);
+  }
+
+  blank(n: number): void {
+    const first = this.lineNo + 1;
+    this.lineNo += n;
+    const p = this.parser;
+    if (p !== undefined) p.blank(n, first);
+    else {
+      const last = this.held!.at(-1);
+      if (last !== undefined && last.buf === undefined) last.blanks += n;
+      else this.held!.push({ buf: undefined, lineNo: first, blanks: n, truncated: false, droppedQuotes: 0 });
+    }
+  }
+
+  /** Before the format is known: hold the line (a copy: bounded by DETECT_*) and look at it. */
+  detect(buf: Buffer, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
+    const copy = Buffer.from(buf.subarray(start, end));
+    this.held!.push({ buf: copy, lineNo, blanks: 0, truncated, droppedQuotes });
+    this.heldBytes += copy.length;
+    if (copy.length === 0) return;
+    const f = detectLineFormat(copy.toString('utf8'));
+    if (f !== undefined) this.decide(f);
+    else if (++this.heldNonEmpty >= DETECT_LINES || this.heldBytes >= DETECT_BYTES) this.decide(formatFromName(this.name));
+  }
+
+  decide(format: LogFormat): void {
+    this.stats.format = format;
+    const p = makeParser(format, this.name, this.stats, this.maxLen, this.opts);
+    this.parser = p;
+    for (const h of this.held ?? []) {
+      if (h.buf === undefined) p.blank(h.blanks, h.lineNo);
+      else p.lineAt(h.buf, latin1(h.buf, 0, h.buf.length), 0, h.buf.length, h.lineNo, h.truncated, h.droppedQuotes);
+    }
+    this.held = undefined;
+  }
+
+  /** Entries finished so far, or undefined when none. */
+  take(): LogEntry[] | undefined {
+    this.stats.lines = this.lineNo;
+    const p = this.parser;
+    if (p === undefined) return undefined;
+    p.syncTimes();
+    if (p.out.length === 0) return undefined;
+    const batch = p.out;
+    p.out = [];
+    return batch;
+  }
+
+  end(): void {
+    if (this.carryLen > 0 || this.carryCut) this.flushCarry();
+    if (this.parser === undefined) this.decide(formatFromName(this.name));
+    this.parser!.end();
+  }
+}
+
+function asBuffer(c: Uint8Array): Buffer {
+  return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+}
+
+function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> {
+  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+  const it = source[Symbol.iterator]();
+  return {
+    next: async () => it.next(),
+    return: async () => it.return?.() ?? { done: true, value: undefined },
+  };
+}
+
+/** The rest of the source after `first`, counted into stats.bytes. */
+async function* rest(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats): AsyncGenerator<Buffer> {
+  yield first;
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) return;
+    const b = asBuffer(r.value);
+    stats.bytes += b.length;
+    yield b;
+  }
+}
+
+/** The pieces to read: the source's bytes, gunzipped when they start with gzip's magic bytes. */
+async function* pieces(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats): AsyncGenerator<Buffer> {
+  if (!stats.compressed) {
+    for await (const b of rest(first, it, stats)) {
+      if (b.length <= CHUNK) yield b;
+      else for (let o = 0; o < b.length; o += CHUNK) yield b.subarray(o, Math.min(b.length, o + CHUNK));
+    }
+    return;
+  }
+  // pipeline: an error on either side destroys both; so does stopping early.
+  const gz = pipeline(Readable.from(rest(first, it, stats)), createGunzip({ chunkSize: CHUNK }), () => {});
+  for await (const b of gz) yield b as Buffer;
+}
+
+/**
+ * The entries of a log given as bytes, in batches (one per piece read). Stats are filled in as it
+ * goes (opts.stats, or the generator's return value).
+ */
+export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): AsyncGenerator<LogEntry[], ReaderStats, undefined> {
+  const name = opts.name ?? 'log';
+  const stats = opts.stats ?? newStats(name, name);
+  stats.file = name;
+  const maxLen = Math.max(256, opts.maxLineLength ?? DEFAULT_MAX_LINE);
+  const r = new LineReader(name, stats, maxLen, { keep: opts.keep, count: opts.count, keepWhen: opts.keepWhen }, opts.format);
+  const it = iteratorOf(source);
   try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    const first = await it.next();
+    if (first.done !== true) {
+      const b0 = asBuffer(first.value);
+      stats.bytes += b0.length;
+      stats.compressed = b0.length >= 2 && b0[0] === 0x1f && b0[1] === 0x8b;
+      for await (const buf of pieces(b0, it, stats)) {
+        r.piece(buf);
+        const batch = r.take();
+        if (batch !== undefined) yield batch;
+      }
+    }
+    r.end();
+    const batch = r.take();
+    if (batch !== undefined) yield batch;
+    return stats;
   } finally {
-    await fh.close();
+    // Stopped early (break, throw) or done: close the source now rather than at garbage collection.
+    await it.return?.();
   }
 }
 
 /**
- * The file's entries in batches (one per chunk read), for callers that want speed over
+ * The file's entries in batches (one per piece read), for callers that want speed over
  * convenience. Stats are filled in as it goes (opts.stats, or the generator's return value).
  */
-export async function* readEntryBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<LogEntry[], ReaderStats, undefined> {
+export function readEntryBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<LogEntry[], ReaderStats, undefined> {
   const name = opts.name ?? basename(path);
   const stats = opts.stats ?? newStats(path, name);
-  stats.file = name;
   stats.path = path;
-  const maxLen = Math.max(256, opts.maxLineLength ?? DEFAULT_MAX_LINE);
-  stats.compressed = await isGzip(path);
-
-  const raw = createReadStream(path, { highWaterMark: CHUNK });
-  let src: Readable = raw;
-  if (stats.compressed) {
-    // pipeline: an error on either side destroys both; so does stopping early. Errors surface
-    // through the iteration of the gunzip stream below.
-    src = pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {});
-  }
-
-  let parser: BaseParser | undefined = opts.format !== undefined ? makeParser(opts.format, name, stats, maxLen) : undefined;
-  if (opts.format !== undefined) stats.format = opts.format;
-  // Lines held back until the format is known.
-  let held: Array<[string, number, boolean, number]> | undefined = parser === undefined ? [] : undefined;
-  let heldNonEmpty = 0;
-  let lineNo = 0;
-
-  const decide = (format: LogFormat): BaseParser => {
-    stats.format = format;
-    const p = makeParser(format, name, stats, maxLen);
-    for (const [t, n, tr, dq] of held ?? []) p.line(t, n, tr, dq);
-    held = undefined;
-    return p;
-  };
-
-  const onLine = (text: string, truncated: boolean, droppedQuotes: number): void => {
-    lineNo++;
-    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark
-    if (truncated) stats.truncatedLines++;
-    if (parser !== undefined) {
-      parser.line(text, lineNo, truncated, droppedQuotes);
-      return;
-    }
-    held!.push([text, lineNo, truncated, droppedQuotes]);
-    if (text.length === 0) return;
-    const f = detectLineFormat(text);
-    if (f !== undefined) parser = decide(f);
-    else if (++heldNonEmpty >= DETECT_LINES) parser = decide(formatFromName(name));
-  };
-
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
-  let pendingTruncated = false;
-  let pendingDroppedQuotes = 0;
-  /** Adds `s` to the pending partial line, keeping at most maxLen. */
-  const hold = (s: string): void => {
-    if (pendingTruncated) {
-      pendingDroppedQuotes += countQuotes(s);
-      return;
-    }
-    const room = maxLen - pending.length;
-    if (s.length <= room) pending = pending.length === 0 ? s : pending + s;
-    else {
-      pending = pending + s.slice(0, room);
-      pendingTruncated = true;
-      pendingDroppedQuotes += countQuotes(s.slice(room));
-    }
-  };
-  const flushPending = (): void => {
-    let t = pending;
-    if (t.charCodeAt(t.length - 1) === 13 && !pendingTruncated) t = t.slice(0, -1);
-    onLine(t, pendingTruncated, pendingDroppedQuotes);
-    pending = '';
-    pendingTruncated = false;
-    pendingDroppedQuotes = 0;
-  };
-
-  let decoderEmpty = true;
-  for await (const data of src) {
-    const buf = data as Buffer;
-    // Pure ASCII (most logs) decodes faster as latin1; the UTF-8 decoder handles the rest and
-    // characters split between chunks.
-    let chunk: string;
-    if (decoderEmpty && isAscii(buf)) chunk = buf.toString('latin1');
-    else {
-      chunk = decoder.write(buf);
-      decoderEmpty = isCompleteUtf8(buf);
-    }
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl !== -1 && (pending.length > 0 || pendingTruncated)) {
-      hold(chunk.slice(0, nl));
-      flushPending();
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    while (nl !== -1) {
-      const len = nl - start;
-      if (len > maxLen) {
-        onLine(chunk.slice(start, start + maxLen), true, countQuotes(chunk.slice(start + maxLen, nl)));
-      } else {
-        const end = len > 0 && chunk.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        onLine(chunk.slice(start, end), false, 0);
-      }
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    if (start < chunk.length) hold(start === 0 ? chunk : chunk.slice(start));
-    stats.lines = lineNo;
-    stats.bytes = raw.bytesRead;
-    const p = parser as BaseParser | undefined;
-    if (p !== undefined && p.out.length > 0) {
-      const batch = p.out;
-      p.out = [];
-      yield batch;
-    }
-  }
-  const tail = decoder.end();
-  if (tail.length > 0) hold(tail);
-  if (pending.length > 0 || pendingTruncated) flushPending();
-  if (parser === undefined) parser = decide(formatFromName(name));
-  const p = parser as BaseParser;
-  p.end();
-  stats.lines = lineNo;
-  stats.bytes = raw.bytesRead;
-  if (p.out.length > 0) {
-    const batch = p.out;
-    p.out = [];
-    yield batch;
-  }
-  return stats;
+  return readBatches(createReadStream(path, { highWaterMark: CHUNK }), { ...opts, name, stats });
 }
 
 /**

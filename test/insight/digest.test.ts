@@ -1,11 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DigestBuilder, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
+import { DigestBuilder, digestBytes, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
 import { groupExamples, groupText } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { FIXTURES, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
 /** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
@@ -257,5 +257,28 @@ describe('groups show what their occurrences share', () => {
     const col = d.messages.find((m) => m.key === 'column "?" does not exist')!;
     assert.ok(STDERR_FIXTURES.some((n) => grep(join(FIXTURES, n), /column "nam" does not exist at character \d+$/).length > 0));
     assert.equal(groupText(col), 'column "nam" does not exist');
+  });
+});
+
+describe('digestBytes: a log from memory', () => {
+  test('in any pieces, the same digest as the file read from disk', async () => {
+    for (const name of STDERR_FIXTURES) {
+      const bytes = readFileSync(join(FIXTURES, name));
+      const onDisk = await digestFiles([file(name)], { since: new Date(lineTime(fileLines(join(FIXTURES, name))[40]!)!) });
+      const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000, 1001), bytes.subarray(1001)];
+      const inMemory = await digestBytes(pieces, name, { since: onDisk.since });
+      assert.deepEqual({ ...inMemory, files: [] }, { ...onDisk, files: [] }, name);
+      assert.equal(inMemory.files[0]!.bytes, bytes.length);
+      assert.equal(inMemory.files[0]!.lines, onDisk.files[0]!.lines);
+    }
+  });
+
+  test('LOG lines of a crash are still seen when the reader only counts LOG lines', async () => {
+    const t = '2024-05-01 10:00:00 UTC [1] ';
+    const log = [`${t}LOG:  checkpoint starting: time`, `${t}LOG:  server process (PID 4242) was terminated by signal 9: Killed`,
+      `${t}LOG:  database system was interrupted; last known up at 2024-05-01 09:59:00 UTC`, `${t}LOG:  checkpoint complete`].join('\n');
+    const d = await digestBytes([Buffer.from(log)], 'crash.log', { recent: 0 });
+    assert.equal(d.bySeverity.LOG, 4);
+    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
   });
 });

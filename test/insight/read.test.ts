@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { newStats } from '../../src/insight/entry.ts';
 import type { LogEntry, ReaderStats } from '../../src/insight/entry.ts';
-import { readEntries, detectLineFormat } from '../../src/insight/read.ts';
+import { readEntries, readBatches, detectLineFormat } from '../../src/insight/read.ts';
+import type { Severity } from '../../src/insight/entry.ts';
 import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
@@ -311,6 +312,66 @@ describe('grouping, unparsed and odd lines', () => {
     assert.equal(stats.compressed, true);
     assert.equal(count(entries, 'ERROR', 'FATAL'), grep(fixture('stderr-rds-prefix.log'), /\b(ERROR|FATAL):  /).length);
   });
+});
+
+describe('the fast path: only kept severities become entries, the rest is counted', () => {
+  /** The entries (kept) and counted [severity, ms] of `bytes` read in pieces of `piece` bytes. */
+  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, name = 'x.log') {
+    const counted: Array<[Severity, number]> = [];
+    const stats = newStats(name, name);
+    const entries: LogEntry[] = [];
+    const pieces = [];
+    for (let o = 0; o < bytes.length; o += piece) pieces.push(bytes.subarray(o, o + piece));
+    for await (const b of readBatches(pieces, { keep, count: (sev, ms) => counted.push([sev, ms]), stats, name })) entries.push(...b);
+    return { entries, counted, stats };
+  }
+  const strip = (st: ReaderStats) => ({ ...st, unparsedSamples: st.unparsedSamples.length });
+
+  // Lines the fast path must place exactly as the full path does: continuation lines of counted
+  // entries (same pid: attached; other pid: an orphan), times in the same and the next second,
+  // fractions, numeric and unknown zones, text before the time, epoch stamps, no time at all.
+  const tricky = [
+    '2024-05-01 10:00:00.120 UTC [1] LOG:  a',
+    '2024-05-01 10:00:00.120 UTC [1] DETAIL:  attached to the LOG',
+    '\tand its tab line',
+    '2024-05-01 10:00:00.130 UTC [2] DETAIL:  an orphan: other pid',
+    '2024-05-01 10:00:00.5 UTC [3] ERROR:  e1',
+    '2024-05-01 10:00:00.5 UTC [3] STATEMENT:  SELECT 1',
+    '2024-05-01 10:00:00.999 UTC [1] LOG:  b',
+    '2024-05-01 10:00:01.001 UTC [1] LOG:  c',
+    '2024-05-01 10:00:01 +02 [1] LOG:  numeric zone',
+    '2024-05-01 10:00:01 +02:30 [1] LOG:  numeric zone with minutes',
+    '2024-05-01 10:00:01 CST [1] LOG:  unknown zone',
+    'not a log line:  at all',
+    '',
+    'time=2024-05-01 10:00:02 UTC [4] LOG:  text before the time',
+    'time=2024-05-01 10:00:03 UTC [4] WARNING:  w',
+    '1714557604.250 [5] LOG:  epoch',
+    '1714557605.750 [5] LOG:  epoch later',
+    '[6] LOG:  no time',
+    '2024-05-01 10:00:05.000 UTC [7] FATAL:  f',
+    '2024-04-30 23:00:00.000 UTC [8] LOG:  earlier than all',
+  ].join('\n') + '\n';
+
+  const inputs: Array<[string, Buffer]> = [
+    ...STDERR_FIXTURES.map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
+    ['tricky', Buffer.from(tricky)],
+  ];
+  for (const [name, bytes] of inputs) {
+    test(`${name}: same entries, counts, times and stats as reading every entry`, async () => {
+      const full = await readKept(bytes, undefined, 1 << 16);
+      assert.equal(full.counted.length, 0);
+      for (const keep of [new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']), new Set<Severity>()]) {
+        for (const piece of [1 << 16, 7]) {
+          const fast = await readKept(bytes, keep, piece);
+          assert.deepEqual(fast.entries, full.entries.filter((e) => keep.has(e.severity)), `kept entries, pieces of ${piece}`);
+          const rest = full.entries.filter((e) => !keep.has(e.severity)).map((e) => [e.severity, e.time?.getTime() ?? NaN]);
+          assert.deepEqual(fast.counted, rest, `counted entries, pieces of ${piece}`);
+          assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, pieces of ${piece}`);
+        }
+      }
+    });
+  }
 });
 
 describe('csvlog and jsonlog', () => {

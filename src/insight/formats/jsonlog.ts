@@ -61,6 +61,10 @@ export class JsonParser extends BaseParser {
     this.emit(e);
   }
 
+  override blank(n: number, lineNo: number): void {
+    this.blankUnparsed(n, lineNo);
+  }
+
   end(): void {}
 }
 

@@ -1,6 +1,6 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum } from '../entry.ts';
+import { BaseParser, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, utf8, latin1 } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 
@@ -15,6 +15,9 @@ export interface PrefixInfo {
   database: string | undefined;
   /** Zone abbreviation that made the time unreadable, '' when none. */
   badZone: string;
+  /** Where the time starts in the prefix (-1: none found), and whether it is an epoch stamp (`%n`). */
+  timeAt: number;
+  epoch: boolean;
 }
 
 const USER_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 40, 41, 61]); // space : < > , | tab ( ) =
@@ -34,13 +37,15 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
   let ms = NaN;
   let badZone = '';
   let afterTime = 0;
+  let timeAt = -1;
+  let epoch = false;
   for (let i = 0; i < end; i++) {
     if (!isDigit(text.charCodeAt(i)) || (i > 0 && isDigit(text.charCodeAt(i - 1)))) continue;
     ms = parseDateAt(text, i, end);
-    if (ms === ms) { afterTime = timeEnd; break; }
+    if (ms === ms) { afterTime = timeEnd; timeAt = i; break; }
     if (timeBadZone !== '') { badZone = timeBadZone; afterTime = i + 19; break; }
     ms = parseEpochAt(text, i, end);
-    if (ms === ms) { afterTime = timeEnd; break; }
+    if (ms === ms) { afterTime = timeEnd; timeAt = i; epoch = true; break; }
   }
   // Pid: "[digits]" or "[digits-".
   let pid: number | undefined;
@@ -78,7 +83,22 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
       database = cleanName(text.slice(di + 3, v));
     }
   }
-  return { ms, pid, user, database, badZone };
+  return { ms, pid, user, database, badZone, timeAt, epoch };
+}
+
+/**
+ * The first `:  ` in `s` at or after `from`, -1 when none. Searching for the two spaces is faster:
+ * prefixes have many colons (times, `%r`, RDS's separators) and few double spaces.
+ */
+function nextColon(s: string, from: number): number {
+  let p = s.indexOf('  ', from + 1);
+  for (let k = 0; p !== -1; k++) {
+    if (s.charCodeAt(p - 1) === 58) return p - 1;
+    // Many double spaces that follow no colon (not a log): search for the colon itself.
+    if (k === 8) return s.indexOf(':  ', p);
+    p = s.indexOf('  ', p + 1);
+  }
+  return -1;
 }
 
 /** Longest prefix (before the severity) we look through. */
@@ -113,6 +133,7 @@ function findSeverity(text: string): Severity | undefined {
 export function looksLikeStderr(text: string): boolean {
   return findSeverity(text) !== undefined;
 }
+const EMPTY = Buffer.alloc(0);
 const FIELD_MESSAGE = 0;
 type Field = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 const FIELD_OF: Record<ContinuationSeverity, Field> = { DETAIL: 1, HINT: 2, STATEMENT: 3, CONTEXT: 4, QUERY: 5, LOCATION: 6 };
@@ -122,9 +143,232 @@ export class StderrParser extends BaseParser {
   field: Field = FIELD_MESSAGE;
   // The last prefix seen and what it said: an entry's lines all share one prefix.
   lastPrefix = '';
-  lastInfo: PrefixInfo = { ms: NaN, pid: undefined, user: undefined, database: undefined, badZone: '' };
+  lastInfo: PrefixInfo = { ms: NaN, pid: undefined, user: undefined, database: undefined, badZone: '', timeAt: -1, epoch: false };
 
-  line(text: string, lineNo: number): void {
+  // The fast path (lineAt) works on bytes and decodes only the lines of kept severities.
+  /** Current entry is one that is only counted (not kept); its line is ghostBuf[ghostStart, ghostSev). */
+  ghost = false;
+  ghostBuf: Buffer = EMPTY;
+  ghostStart = 0;
+  ghostSev = 0;
+  ghostPidKnown = false;
+  ghostPidValue: number | undefined;
+  /** The next `:  ` in colonBuf at or after the current line (-1: none left). */
+  colonBuf: Buffer = EMPTY;
+  colonAt = -1;
+  /** Where the last prefix had its time; the text before it (all non-digits), to check it is the same. */
+  timeAt = -1;
+  timeEpoch = false;
+  beforeTime = '';
+  /** The second of the last time (19 bytes as five 32-bit words, the last overlapping) and its epoch ms. */
+  second = [-1, -1, -1, -1, -1];
+  secondMs = 0;
+  /** The bytes between the seconds (or fraction) and the end of the zone, and the zone's offset in ms. */
+  zone: Buffer = EMPTY;
+  zoneMs = 0;
+  /** The zone is numeric (`+02`): then a `:` after it would have been read as part of it. */
+  zoneNumeric = false;
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  dvBuf: Buffer = EMPTY;
+  lastPrefixBytes: Buffer = EMPTY;
+  lastBytesInfo: PrefixInfo = this.lastInfo;
+  /** Where each keepWhen word next occurs in hintBuf (-1: nowhere further). */
+  hintBuf: Buffer = EMPTY;
+  hintAt: number[] = [];
+  /** Set by severityAt. */
+  sevAt = 0;
+  colonOf = 0;
+
+  override lineAt(buf: Buffer, s: string, start: number, end: number, lineNo: number): void {
+    if (buf[start] === 9) {
+      if (this.ghost) return; // continues an entry that is only counted
+      if (this.cur !== undefined) this.append(utf8(buf, start + 1, end));
+      else this.unparsedAt(buf, start, end, lineNo);
+      return;
+    }
+    const sev = this.severityAt(buf, s, start, end);
+    if (sev === undefined) {
+      this.unparsedAt(buf, start, end, lineNo);
+      return;
+    }
+    if (isContinuation(sev)) {
+      if (this.ghost) {
+        const a = this.ghostPid();
+        const b = this.pidAt(s, start, this.sevAt);
+        if (a === undefined || b === undefined || a === b) return; // belongs to the counted entry
+      }
+      this.ghost = false;
+      // Belongs to a kept entry, or an orphan: entryLine decides.
+      if (this.cur !== undefined || this.keep === undefined || this.keep.has(sev)) {
+        this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+        return;
+      }
+    } else if (this.keep === undefined || this.keep.has(sev)) {
+      this.ghost = false;
+      this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+      return;
+    }
+    if (this.keepWhen.length > 0 && this.hinted(buf, s, start, end)) {
+      this.ghost = false;
+      this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+      return;
+    }
+    // An entry that is only counted.
+    if (this.cur !== undefined) {
+      this.emit(this.cur);
+      this.cur = undefined;
+    }
+    this.ghost = true;
+    this.ghostBuf = buf;
+    this.ghostStart = start;
+    this.ghostSev = this.sevAt;
+    this.ghostPidKnown = false;
+    this.count(sev, this.timeOf(buf, s, start, this.sevAt));
+  }
+
+  /** Does the line s[start, end) contain one of keepWhen? Each word's next place is found once per piece. */
+  hinted(buf: Buffer, s: string, start: number, end: number): boolean {
+    const words = this.keepWhen;
+    if (this.hintBuf !== buf) {
+      this.hintBuf = buf;
+      this.hintAt = words.map(() => -2);
+    }
+    const at = this.hintAt;
+    let hit = false;
+    for (let i = 0; i < words.length; i++) {
+      let p = at[i]!;
+      if (p !== -1 && p < start) p = at[i] = s.indexOf(words[i]!, start);
+      if (p !== -1 && p + words[i]!.length <= end) hit = true;
+    }
+    return hit;
+  }
+
+  /** The severity of the line `s[start, end)` (bytes as latin1); sets sevAt and colonOf. */
+  severityAt(buf: Buffer, s: string, start: number, end: number): Severity | undefined {
+    let colon = this.colonAt;
+    // Compared by identity: two strings would be compared by content.
+    if (this.colonBuf !== buf || (colon !== -1 && colon < start)) {
+      colon = nextColon(s, start);
+      this.colonBuf = buf;
+      this.colonAt = colon;
+    }
+    for (let tries = 0; colon !== -1 && colon < end && colon - start <= MAX_PREFIX + 9 && tries < 4; tries++) {
+      let w = colon;
+      while (w > start && colon - w < 10 && isUpperOrDigit(buf[w - 1]!)) w--;
+      if (colon - w >= 3 && (w === start || !isAlnum(buf[w - 1]!))) {
+        const sev = colon - w === 3 && buf[w] === 76 && buf[w + 1] === 79 && buf[w + 2] === 71 ? 'LOG' : SEVERITIES.get(s.slice(w, colon));
+        if (sev !== undefined) {
+          this.sevAt = w;
+          this.colonOf = colon;
+          return sev;
+        }
+      }
+      colon = nextColon(s, colon + 1);
+      this.colonAt = colon;
+    }
+    return undefined;
+  }
+
+  /**
+   * The time in the prefix `buf[start, sevAt)`, as parsePrefix reads it. Fast when it sits where the
+   * last one did, in the same second and zone: then only the bytes are compared (as 32-bit words).
+   */
+  timeOf(buf: Buffer, s: string, start: number, sevAt: number): number {
+    const at = this.timeAt;
+    if (at >= 0 && (at === 0 || s.startsWith(this.beforeTime, start))) {
+      const p = start + at;
+      if (this.timeEpoch) {
+        const ms = parseEpochAt(s, p, sevAt);
+        if (ms === ms) return ms;
+      } else if (p + 20 <= sevAt) {
+        let dv = this.dv;
+        if (this.dvBuf !== buf) {
+          dv = this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+          this.dvBuf = buf;
+        }
+        const w = this.second;
+        if (dv.getUint32(p) === w[0] && dv.getUint32(p + 4) === w[1] && dv.getUint32(p + 8) === w[2] &&
+          dv.getUint32(p + 12) === w[3] && dv.getUint32(p + 15) === w[4]) {
+          let j = p + 19;
+          let frac = 0;
+          if (buf[j] === 46 && isDigit(buf[j + 1]!)) {
+            j++;
+            let scale = 100;
+            while (j < sevAt && isDigit(buf[j]!)) {
+              frac += (buf[j]! - 48) * scale;
+              scale /= 10;
+              j++;
+            }
+            frac = Math.floor(frac);
+          }
+          const z = this.zone;
+          let k = 0;
+          while (k < z.length && buf[j + k] === z[k]) k++;
+          const after = j + k < sevAt ? buf[j + k]! : 32;
+          if (k === z.length && !isAlnum(after) && !(after === 58 && this.zoneNumeric)) return this.secondMs + frac - this.zoneMs;
+        }
+      }
+    }
+    const prefix = s.slice(start, sevAt);
+    const info = parsePrefix(prefix);
+    if (info.badZone !== '') this.noteBadZone(info.badZone);
+    this.timeAt = -1;
+    if (info.timeAt >= 0) {
+      const before = prefix.slice(0, info.timeAt);
+      // Only when nothing before the time could start a date: then the same text before means the same place.
+      if (!/\d/.test(before)) {
+        this.timeAt = info.timeAt;
+        this.timeEpoch = info.epoch;
+        this.beforeTime = before;
+        if (!info.epoch) this.learnSecond(buf, start + info.timeAt, prefix, info.timeAt, info.ms);
+      }
+    }
+    return info.ms;
+  }
+
+  /** Remembers the second and zone of the time at buf[p] (prefix[at]), which parsed to `ms`. */
+  learnSecond(buf: Buffer, p: number, prefix: string, at: number, ms: number): void {
+    if (p + 20 > buf.length) {
+      this.timeAt = -1;
+      return;
+    }
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.second = [dv.getUint32(p), dv.getUint32(p + 4), dv.getUint32(p + 8), dv.getUint32(p + 12), dv.getUint32(p + 15)];
+    const n = (i: number): number => (prefix.charCodeAt(at + i) - 48) * 10 + prefix.charCodeAt(at + i + 1) - 48;
+    this.secondMs = Date.UTC(n(0) * 100 + n(2), n(5) - 1, n(8), n(11), n(14), n(17));
+    let j = at + 19;
+    let frac = 0;
+    if (prefix.charCodeAt(j) === 46 && isDigit(prefix.charCodeAt(j + 1))) {
+      j++;
+      let scale = 100;
+      while (isDigit(prefix.charCodeAt(j))) {
+        frac += (prefix.charCodeAt(j) - 48) * scale;
+        scale /= 10;
+        j++;
+      }
+      frac = Math.floor(frac);
+    }
+    parseDateAt(prefix, at, prefix.length);
+    this.zone = Buffer.from(prefix.slice(j, timeEnd), 'latin1');
+    this.zoneMs = this.secondMs + frac - ms;
+    this.zoneNumeric = isDigit(this.zone.at(-1) ?? 0);
+  }
+
+  pidAt(s: string, start: number, sevAt: number): number | undefined {
+    return parsePrefix(s.slice(start, sevAt)).pid;
+  }
+
+  ghostPid(): number | undefined {
+    if (this.ghostPidKnown) return this.ghostPidValue;
+    this.ghostPidKnown = true;
+    return (this.ghostPidValue = parsePrefix(latin1(this.ghostBuf, this.ghostStart, this.ghostSev)).pid);
+  }
+
+  override blank(n: number, lineNo: number): void {
+    this.blankUnparsed(n, lineNo);
+  }
+
+  line(text: string, lineNo: number, _truncated = false, _droppedQuotes = 0): void {
     if (text.charCodeAt(0) === 9) {
       // Continuation of a multi-line message, detail or statement: PostgreSQL indents it with a tab.
       if (this.cur !== undefined) this.append(text.slice(1));
@@ -144,7 +388,28 @@ export class StderrParser extends BaseParser {
       this.lastPrefix = text.slice(0, start);
       this.lastInfo = info;
     }
-    let message = text.slice(sevColon + 3);
+    this.entryLine(sev, info, text.slice(sevColon + 3), lineNo);
+  }
+
+  /** The prefix `buf[start, sevAt)` read as parsePrefix does; the last one is remembered by its bytes. */
+  prefixAt(buf: Buffer, start: number, sevAt: number): PrefixInfo {
+    const last = this.lastPrefixBytes;
+    const n = sevAt - start;
+    if (n === last.length) {
+      let k = n - 1;
+      while (k >= 0 && buf[start + k] === last[k]) k--;
+      if (k < 0) return this.lastBytesInfo;
+    }
+    const info = parsePrefix(utf8(buf, start, sevAt));
+    if (info.badZone !== '') this.noteBadZone(info.badZone);
+    this.lastPrefixBytes = Buffer.from(buf.subarray(start, sevAt));
+    this.lastBytesInfo = info;
+    return info;
+  }
+
+  /** A line with a severity: continues the current entry or starts one. */
+  entryLine(sev: Severity, info: PrefixInfo, text: string, lineNo: number): void {
+    let message = text;
     const cur = this.cur;
     if (isContinuation(sev)) {
       if (cur !== undefined && (cur.pid === undefined || info.pid === undefined || cur.pid === info.pid)) {
@@ -197,5 +462,7 @@ export class StderrParser extends BaseParser {
   end(): void {
     if (this.cur !== undefined) this.emit(this.cur);
     this.cur = undefined;
+    this.ghost = false;
+    this.ghostBuf = EMPTY;
   }
 }
