@@ -50,21 +50,32 @@ export function cut(s: string, max: number): string {
 /**
  * Log text for an inline markdown context (a table cell, a paragraph, a blockquote): one line;
  * `& < >` as HTML entities (no tag can open), markdown punctuation backslash-escaped (`|` cannot
- * split a cell, `*` `_` `` ` `` `[` `~` start nothing), `@` as an entity (no mention), control and
- * bidi characters replaced. Not for raw HTML contexts such as <summary>: use escapeHtml there.
+ * split a cell, `*` `_` `` ` `` `[` `~` start nothing), no block opened where it starts a line, and
+ * nothing GitHub links by itself (see unlink); control and bidi characters replaced. Not for raw HTML
+ * contexts such as <summary>: use escapeHtml there.
  */
 export function escapeInline(s: string, max = 300): string {
-  return cut(s.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\t/g, ' '), max)
+  return unlink(cut(s.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\t/g, ' '), max)
     .replace(CONTROL, '\ufffd')
     .replace(HTML_SPECIAL, (c) => HTML_ENTITY[c]!)
     .replace(MD_SPECIAL, '\\$&')
-    .replace(/@/g, '&#64;');
+    // A list item (`- `, `+ `, `1. `) where the text starts a quoted line; `#` and `>` are handled below and above.
+    .replace(/^([-+])(?=\s|$)|^(\d{1,9})([.)])(?=\s|$)/, (_, bullet: string | undefined, n: string, dot: string) => (bullet ? `\\${bullet}` : `${n}\\${dot}`)));
+}
+
+// GitHub links some text by itself, on the text as rendered (escapes resolved): GFM autolinks `scheme://`,
+// `www.` and e-mail addresses, and GitHub turns `@name` into a mention (a notification to that user or team)
+// and `#123` / `GH-123` into issue links, in any text outside code and links. An invisible word joiner in
+// each keeps it from matching; the text reads the same.
+const WORD_JOINER = '\u2060';
+const unmention = (s: string): string => s.replace(/[@#]|(?<=\bGH)-/gi, `$&${WORD_JOINER}`);
+function unlink(s: string): string {
+  return unmention(s.replace(/:(?=\/\/)|(?<=\bwww)(?=\.)/gi, `$&${WORD_JOINER}`));
 }
 
 /** Text for a raw HTML context (inside <summary>, an attribute): entities only. */
 export function escapeHtml(s: string, max = 300): string {
-  return cut(s.replace(/\s+/g, ' '), max)
-    .replace(CONTROL, '\ufffd')
+  return unmention(cut(s.replace(/\s+/g, ' '), max).replace(CONTROL, '\ufffd'))
     .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

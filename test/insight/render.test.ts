@@ -53,7 +53,7 @@ describe('renderDigestMarkdown: log text cannot inject markup', () => {
   });
 
   test('markdown specials are escaped, mentions defused, controls replaced', () => {
-    assert.equal(escapeInline('**b** _e_ `c` [l](u) ~s~ a|b @me'), '\\*\\*b\\*\\* \\_e\\_ \\`c\\` \\[l\\](u) \\~s\\~ a\\|b &#64;me');
+    assert.equal(escapeInline('**b** _e_ `c` [l](u) ~s~ a|b @me'), '\\*\\*b\\*\\* \\_e\\_ \\`c\\` \\[l\\](u) \\~s\\~ a\\|b @\u2060me');
     assert.ok(!md.includes('\u202e'));
     assert.ok(!md.includes('\u0007'));
     assert.equal(escapeInline('one\ntwo'), 'one ↵ two');
