@@ -285,7 +285,9 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     const cased = (s: string): string => (o.lowerCase ? s.toLowerCase() : s);
     if (!ready) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': randomBytes(16).toString('hex') });
-      return void res.end(JSON.stringify({ list: [], status: cased('CREATING'), count: 0 }));
+      // As the spec describes the first answer: a workflow being prepared, no file, size or link yet.
+      const progress = { workflow_id: `wf-${firstCallAt}`, status: cased('CREATING') };
+      return void res.end(JSON.stringify({ list: [progress], status: cased('CREATING'), count: 1 }));
     }
     const expires = Math.floor((now() + (o.linkTtlMs ?? 300_000)) / 1000);
     const host = new URL(filesOrigin).host;

@@ -12,7 +12,7 @@ export interface ErrorlogItem {
   fileName: string;
   /** Upper case: SUCCESS or FAILED. */
   status: string;
-  /** As the API states it; the docs disagree on the unit, so it is shown, never trusted. */
+  /** As the API states it, undefined for "0"; the docs disagree on the unit, so it is never trusted over Content-Length. */
   fileSize: number | undefined;
   fileLink: string | undefined;
   createdAt: number | undefined;
@@ -190,22 +190,26 @@ export function parseErrorlogAnswer(json: unknown, requestId: string | undefined
   const o = json as Record<string, unknown>;
   if (typeof o['status'] !== 'string' || o['status'] === '') return fail("field 'status' is missing or not a string");
   const status = o['status'].toUpperCase();
+  // Until FINISH the list is only progress (the spec's first answer: items with a workflow_id and a status, no
+  // file yet): nothing in it is relied on, so nothing in it can fail the run.
+  if (status !== 'FINISH') return { status, items: [], requestId };
   const rawList = o['list'];
   if (rawList !== undefined && rawList !== null && !Array.isArray(rawList)) return fail("field 'list' is not an array");
-  if (status === 'FINISH' && !Array.isArray(rawList)) return fail("status is FINISH but field 'list' is missing");
-  const items = (Array.isArray(rawList) ? rawList : []).map((raw, i): ErrorlogItem => {
+  if (!Array.isArray(rawList)) return fail("status is FINISH but field 'list' is missing");
+  const items = rawList.map((raw, i): ErrorlogItem => {
     if (typeof raw !== 'object' || raw === null) return fail(`list[${i}] is not an object`);
     const it = raw as Record<string, unknown>;
     if (typeof it['file_name'] !== 'string' || it['file_name'] === '') return fail(`list[${i}].file_name is missing`);
     const itemStatus = typeof it['status'] === 'string' ? it['status'].toUpperCase() : 'SUCCESS';
     const link = typeof it['file_link'] === 'string' && it['file_link'] !== '' ? it['file_link'] : undefined;
-    if (itemStatus === 'SUCCESS' && status === 'FINISH' && !link) return fail(`list[${i}].file_link is missing for '${it['file_name']}'`);
+    if (itemStatus === 'SUCCESS' && !link) return fail(`list[${i}].file_link is missing for '${it['file_name']}'`);
     const size = Number(it['file_size']);
     return {
       workflowId: typeof it['workflow_id'] === 'string' ? it['workflow_id'] : undefined,
       fileName: it['file_name'],
       status: itemStatus,
-      fileSize: it['file_size'] !== undefined && it['file_size'] !== '' && Number.isFinite(size) ? size : undefined,
+      // The spec's own example says "0" for a file that has bytes: 0 means unknown, never empty.
+      fileSize: it['file_size'] !== undefined && it['file_size'] !== '' && Number.isFinite(size) && size > 0 ? size : undefined,
       fileLink: link,
       createdAt: typeof it['create_at'] === 'number' ? it['create_at'] : undefined,
     };

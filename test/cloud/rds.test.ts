@@ -59,6 +59,26 @@ test('CREATING first, then FINISH with every item, its size and link', async (t)
   assert.equal(req?.headers['x-auth-token'], emu.token);
 });
 
+test("the spec's first answer (items with only workflow_id and status) is progress, not a failure", async (t) => {
+  const { emu, client } = await setup(t, { creatingCalls: 0 });
+  for (const list of [
+    [{ workflow_id: '44fb1d85-2fcc-4d63-ad3b-c3d1ecd7000e', status: 'creating' }],
+    [{ workflow_id: 'wf' }, 'not an object', null],
+    'not a list either',
+  ]) {
+    emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'creating', list, count: 1 }) });
+    const a = await requestErrorlogDownload(client());
+    assert.equal(a.status, 'CREATING');
+    assert.deepEqual(a.items, []);
+  }
+});
+
+test('file_size "0" (the spec\'s own example for a file with bytes) is an unknown size, not an empty file', async (t) => {
+  const { client } = await setup(t, { creatingCalls: 0, files: [{ name: 'postgresql.log', data: Buffer.from('bytes\n'), reportedSize: '0' }] });
+  const a = await requestErrorlogDownload(client());
+  assert.equal(a.items[0]?.fileSize, undefined);
+});
+
 test('lower-case statuses from the API are read as upper case', async (t) => {
   const { client } = await setup(t, { creatingCalls: 0, lowerCase: true });
   const a = await requestErrorlogDownload(client());

@@ -65,12 +65,14 @@ test('downloads every listed file, uploads them as one artifact, and reports it'
   });
 });
 
-test("reads the spec's own example shapes: lower-case statuses and links without a scheme (https)", async () => {
-  await withRig({ files: files.slice(0, 1), lowerCase: true, schemeless: true }, async (rig) => {
+test("reads the spec's own example shapes: progress items, lower-case statuses, links without a scheme, file_size \"0\"", async () => {
+  const spec = [{ ...files[1]!, reportedSize: '0' }];
+  await withRig({ files: spec, lowerCase: true, schemeless: true, creatingCalls: 1 }, async (rig) => {
     const r = await rig.run();
     assert.equal(r.code, 0, r.log);
     assert.equal(r.outputs['status'], 'FINISH');
     assert.equal(r.outputs['file-count'], '1');
+    assert.equal(r.outputs['total-bytes'], String(rig.rds.bytesOf(spec[0]!.name).length), 'Content-Length counts, not file_size');
     assert.ok(rig.rds.filesOrigin.startsWith('https://'));
     assert.equal(rig.rds.fileRequests.length, 1, 'the https link was fetched');
   });
