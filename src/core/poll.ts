@@ -1,6 +1,7 @@
 // Asks for the error logs until RDS has prepared them: CREATING → FINISH, within the overall timeout.
 import { CancelledError, PreparationFailedError, TimeoutError } from './errors.ts';
 import { formatDuration } from './duration.ts';
+import { wait } from './clock.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import type { ErrorlogAnswer } from '../cloud/rds.ts';
 
@@ -43,6 +44,6 @@ export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: Pol
       );
     }
     if (o.signal?.aborted) throw new CancelledError();
-    await o.clock.sleep(o.intervalMs, o.signal);
+    await wait(o.clock, o.intervalMs, o.signal);
   }
 }

@@ -1,7 +1,7 @@
 // One retry policy for every request the action makes: what is worth another try, and how long to wait.
 import { ApiError, CancelledError, ResponseError, TimeoutError, errorMessage } from './errors.ts';
 import { NetworkError } from '../cloud/http.ts';
-import type { Clock } from './clock.ts';
+import { wait, type Clock } from './clock.ts';
 import { formatDuration } from './duration.ts';
 
 /** "Another operation is in progress on this instance": documented as worth retrying later. */
@@ -61,12 +61,12 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryO
       if (o.signal?.aborted) throw new CancelledError();
       const v = classify(e);
       if (!v.retry) throw e;
-      const wait = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
-      if (o.clock.now() + wait > o.deadline) {
+      const delayMs = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
+      if (o.clock.now() + delayMs > o.deadline) {
         throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, 'timeout' leaves no time for another; last error: ${errorMessage(e)}`);
       }
-      o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(wait)}`);
-      await o.clock.sleep(wait, o.signal);
+      o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(delayMs)}`);
+      await wait(o.clock, delayMs, o.signal);
     }
   }
 }

@@ -11,6 +11,7 @@ import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.ts';
 import { fakeClock } from '../support/fake-clock.ts';
+import { systemClock } from '../../src/core/clock.ts';
 
 const BIG = 'postgresql-2026-11-28_100000.log';
 const SIZE = 1_500_000;
@@ -203,7 +204,7 @@ test('a symlink planted at the part path is not followed; its target is untouche
   const target = join(s.dir, 'precious.txt');
   await writeFile(target, 'do not touch');
   await symlink(target, s.part);
-  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), { code: 'EEXIST' });
   assert.equal(await readFile(target, 'utf8'), 'do not touch');
   assert.equal(s.emu.fileRequests.length, 0);
   assert.equal(existsSync(s.final), false);
@@ -213,7 +214,7 @@ test('a dangling symlink at the part path does not create its target', async (t)
   const s = await setup(t);
   const target = join(s.dir, 'created-through-link.txt');
   await symlink(target, s.part);
-  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), { code: 'EEXIST' });
   assert.equal(existsSync(target), false);
   assert.equal(s.emu.fileRequests.length, 0);
 });
@@ -221,7 +222,7 @@ test('a dangling symlink at the part path does not create its target', async (t)
 test('an existing file with the final name is not overwritten', async (t) => {
   const s = await setup(t);
   await writeFile(s.final, 'the user\'s own file');
-  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()));
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), { code: 'EEXIST' });
   assert.equal(await readFile(s.final, 'utf8'), 'the user\'s own file');
   await assertNoPartFiles(s.dir);
 });
@@ -235,6 +236,19 @@ test('an abort during a transfer stops it with CancelledError and removes the pa
   await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options({ signal: ac.signal })), CancelledError);
   assert.ok(Date.now() - started < 5_000);
   assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
+});
+
+test('an abort while waiting to retry a failed transfer is CancelledError, and the part file is removed', async (t) => {
+  const s = await setup(t);
+  s.emu.failFile(BIG, { kind: 'status', status: 503 });
+  const ac = new AbortController();
+  const options = s.options({ signal: ac.signal });
+  // The real clock: Node's timers reject an aborted sleep with AbortError, which must not reach the caller.
+  options.retry = { ...options.retry, clock: systemClock, deadline: Date.now() + 600_000, baseMs: 60_000, minDelayMs: 60_000 };
+  setTimeout(() => ac.abort(), 50);
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, options), CancelledError);
+  assert.equal(s.emu.fileRequests.length, 1);
   await assertNoPartFiles(s.dir);
 });
 

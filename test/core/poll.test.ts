@@ -163,7 +163,24 @@ test('an abort during the wait between polls stops polling', async () => {
     },
   };
   const s = scripted([creating()]);
-  await assert.rejects(pollUntilReady(s.call, options(clock, { signal: ac.signal })));
+  await assert.rejects(pollUntilReady(s.call, options(clock, { signal: ac.signal })), CancelledError);
+  assert.equal(s.calls(), 1);
+});
+
+test('with the real clock, an abort during a retry backoff is CancelledError too', async () => {
+  const ac = new AbortController();
+  const s = scripted([new ApiError('errorlog-download', { status: 503 })]);
+  setTimeout(() => ac.abort(), 20);
+  await assert.rejects(pollUntilReady(s.call, {
+    clock: systemClock,
+    deadline: Date.now() + 600_000,
+    timeoutMs: 600_000,
+    intervalMs: 1_000,
+    log: () => {},
+    signal: ac.signal,
+    baseMs: 60_000,
+    minDelayMs: 60_000,
+  }), CancelledError);
   assert.equal(s.calls(), 1);
 });
 
@@ -179,7 +196,7 @@ test('with the real clock, an abort interrupts a long wait at once instead of sl
     intervalMs: 60_000,
     log: () => {},
     signal: ac.signal,
-  }));
+  }), CancelledError);
   assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
   assert.equal(s.calls(), 1);
 });
