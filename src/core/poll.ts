@@ -38,12 +38,15 @@ export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: Pol
     } else {
       o.log(`still ${answer.status} after ${formatDuration(waitedMs)} (${polls} calls)`);
     }
-    if (o.clock.now() + o.intervalMs > o.deadline) {
+    // The user's timeout is the time waited: when the next interval would pass it, the last call comes at the
+    // deadline itself instead of giving up an interval early.
+    const left = o.deadline - o.clock.now();
+    if (left <= 0) {
       throw new TimeoutError(
         `Timed out waiting for RDS to prepare the error logs: still ${answer.status} after ${formatDuration(waitedMs)} and ${polls} calls ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
       );
     }
     if (o.signal?.aborted) throw new CancelledError();
-    await wait(o.clock, o.intervalMs, o.signal);
+    await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
   }
 }

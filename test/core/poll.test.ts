@@ -93,11 +93,27 @@ test('timeout: TimeoutError says it timed out waiting, names the last status, an
   assert.ok(clock.now() <= o.deadline);
 });
 
+test('timeout 2s, poll-interval 1s: the last call comes at the deadline, not an interval early', async () => {
+  const clock = fakeClock();
+  const o = options(clock, { timeoutMs: 2_000, intervalMs: 1_000 });
+  const at: number[] = [];
+  const started = clock.now();
+  // Each call takes 100 ms: the second ends at 1.2 s, when a full interval would pass the deadline.
+  const call = async (): Promise<ErrorlogAnswer> => {
+    at.push(clock.now() - started);
+    await clock.sleep(100);
+    return at.length === 3 ? finish() : creating();
+  };
+  const r = await pollUntilReady(call, o);
+  assert.equal(r.answer.status, 'FINISH');
+  assert.deepEqual(at, [0, 1_100, 2_000]);
+});
+
 test('an undocumented status is waited through and named in the timeout message', async () => {
   const clock = fakeClock();
   const o = options(clock, { timeoutMs: 12_000 });
   const s = scripted([{ status: 'EXPORTING', items: [], requestId: undefined }]);
-  await assert.rejects(pollUntilReady(s.call, o), /still EXPORTING after 10s and 3 calls/);
+  await assert.rejects(pollUntilReady(s.call, o), /still EXPORTING after 12s and 4 calls/);
   assert.match(o.lines[0] ?? '', /status EXPORTING, which the API does not document/);
 });
 
