@@ -116,6 +116,8 @@ export interface RdsEmulator {
   /** The errorlog-download requests among them (what "calls to RDS" meant before the instance check). */
   errorlogRequests(): RecordedRequest[];
   fileRequests: RecordedRequest[];
+  /** The most file bodies that were being sent at the same moment (what 'parallel-downloads' limits). */
+  peakDownloads(): number;
   /** The next `times` calls of that kind (default errorlog-download) answer with this fault. */
   failApi(fault: ApiFault, times?: number, call?: ApiCall): void;
   /** The next `times` GETs of this file answer with this fault. */
@@ -178,6 +180,8 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   const fileFaults = new Map<string, Array<{ fault: FileFault; times: number }>>();
   const apiRequests: RecordedRequest[] = [];
   const fileRequests: RecordedRequest[] = [];
+  let activeDownloads = 0;
+  let peakDownloads = 0;
   let calls = 0;
   let firstCallAt: number | undefined;
   let linksValidFrom = 0;
@@ -365,6 +369,16 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(status, headers);
     if (req.method === 'HEAD') return void res.end();
+    // A download counts as active from its headers until its last byte is handed to the socket (the client may
+    // start the next one before this side sees 'close').
+    activeDownloads++;
+    peakDownloads = Math.max(peakDownloads, activeDownloads);
+    let counted = true;
+    const settle = (): void => {
+      if (counted) activeDownloads--;
+      counted = false;
+    };
+    res.once('close', settle);
 
     let limit = end + 1;
     if (fault && (fault.kind === 'reset-after' || fault.kind === 'stall-after' || fault.kind === 'short')) limit = Math.min(limit, start + fault.bytes);
@@ -383,6 +397,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
         const n = file.data ? Math.min(chunkSize, limit - pos) : Math.min(chunkSize, limit - pos, PATTERN.length - (pos % PATTERN.length));
         const chunk = file.data ? file.data.subarray(pos, pos + n) : generated(pos, n);
         pos += n;
+        if (pos > end) settle();
         if (fault?.kind === 'slow') {
           res.write(chunk);
           setTimeout(pump, 10);
@@ -413,6 +428,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     apiRequests,
     errorlogRequests: () => apiRequests.filter((q) => /\/errorlog-download(\?|$)/.test(q.path)),
     fileRequests,
+    peakDownloads: () => peakDownloads,
     failApi: (fault, times = 1, call = 'errorlog-download') => void apiFaults[call].push({ fault, times }),
     failFile: (name, fault, times = 1) => {
       const q = fileFaults.get(name) ?? [];

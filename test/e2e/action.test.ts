@@ -41,7 +41,7 @@ test('downloads every listed file, uploads them as one artifact, and reports it'
     assert.equal(r.outputs['artifact-name'], artifact.name);
     assert.equal(r.outputs['artifact-digest'], createHash('sha256').update(artifact.zip).digest('hex'));
     assert.equal(r.outputs['artifact-url'], `https://github.com/acme/shop/actions/runs/4242/artifacts/${artifact.id}`);
-    const entries = readZip(artifact.zip);
+    const entries = await readZip(artifact.zip);
     assert.deepEqual(entries.map((e) => e.name).sort(), files.map((f) => f.name).sort());
     for (const e of entries) assert.ok(e.data.equals(rig.rds.bytesOf(e.name)));
 
@@ -119,7 +119,7 @@ test('retention-days and compression-level reach the artifact service', async ()
     assert.equal(a?.name, 'db-logs');
     const days = (Date.parse(a?.expiresAt ?? '') - Date.now()) / 86_400_000;
     assert.ok(days > 2.9 && days < 3.1, `expires in ${days} days`);
-    assert.ok(readZip(a!.zip).every((e) => e.method === 0), 'level 0 stores entries');
+    assert.ok((await readZip(a!.zip)).every((e) => e.method === 0), 'level 0 stores entries');
   });
 });
 
@@ -217,6 +217,39 @@ test('bad inputs fail before any request, naming the input', async () => {
   });
 });
 
+test('parallel-downloads is how many files download at once: the peak the download host saw', async () => {
+  // Six files of 48 KiB sent at 2 KiB per 10 ms: each takes a quarter of a second, so the allowed ones overlap.
+  const slow = Array.from({ length: 6 }, (_, i) => ({ name: `postgresql-2026-11-28_0${i}0000.log`, size: 48 * 1024 }));
+  for (const parallel of [3, 1]) {
+    await withRig({ files: slow, creatingCalls: 0 }, async (rig) => {
+      for (const f of slow) rig.rds.failFile(f.name, { kind: 'slow', bytesPer10ms: 2048 });
+      const r = await rig.run({ inputs: { 'parallel-downloads': String(parallel), upload: 'false' } });
+      assert.equal(r.code, 0, r.log);
+      assert.equal(r.outputs['file-count'], '6');
+      assert.equal(rig.rds.peakDownloads(), parallel);
+    });
+  }
+});
+
+test('every secret input is masked before the action prints anything else, even when the inputs are refused', async () => {
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    const secrets = { token: rig.rds.token, 'access-key': 'AK-masked-0001', 'secret-key': 'SK-masked-0002', 'security-token': 'ST-masked-0003', password: 'PW-masked-0004' };
+    const runs = [
+      // Accepted (token mode) and refused (four modes at once): either way the masks come first.
+      { inputs: { token: secrets.token }, masked: [secrets.token], code: 0 },
+      { inputs: { ...secrets, username: 'ci', domain: 'd' }, masked: Object.values(secrets), code: 1 },
+    ];
+    for (const run of runs) {
+      const r = await rig.run({ inputs: run.inputs });
+      assert.equal(r.code, run.code, r.log);
+      const lines = r.stdout.split('\n');
+      const firstOther = lines.findIndex((l) => !l.startsWith('::add-mask::'));
+      const maskedFirst = lines.slice(0, firstOther).map((l) => l.slice('::add-mask::'.length));
+      for (const v of run.masked) assert.ok(maskedFirst.includes(v), `::add-mask:: for ${v} before "${lines[firstOther]}"`);
+    }
+  });
+});
+
 test('hostile file names land inside output-dir, unique, and the artifact accepts them', async () => {
   const hostile = [
     { name: '../../../../tmp/escape.log', data: Buffer.from('one\n') },
@@ -236,7 +269,7 @@ test('hostile file names land inside output-dir, unique, and the artifact accept
       assert.ok(!f.name.includes('/') && !f.name.includes('\\') && !f.name.startsWith('.'), f.name);
     }
     assert.equal(new Set(listed.map((f) => f.name.toLowerCase())).size, hostile.length, 'names are unique');
-    const zipNames = readZip(rig.artifacts.artifacts()[0]!.zip).map((e) => e.name);
+    const zipNames = (await readZip(rig.artifacts.artifacts()[0]!.zip)).map((e) => e.name);
     assert.ok(zipNames.every((n) => !n.includes('/')), zipNames.join(', '));
   });
 });

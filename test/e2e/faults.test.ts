@@ -23,7 +23,7 @@ describe('fault suite', { concurrency: 4 }, () => {
           assert.deepEqual(listed.map((f) => f.name).sort(), served);
           for (const f of listed) assert.ok((await readFile(f.path)).equals(rig.rds.bytesOf(f.name)), `${f.name}: bytes differ`);
           assert.deepEqual((await readdir(r.outputs['output-dir'] ?? '')).sort(), served, 'no part files left');
-          assert.deepEqual(readZipNames(rig), served, 'all files uploaded');
+          assert.deepEqual(await readZipNames(rig), served, 'all files uploaded');
         } else if (s.kind === 'permanent') {
           assert.equal(r.code, 1, `expected failure:\n${r.log.slice(-3000)}`);
           assert.ok(r.ms < 15_000, `failed within seconds (${r.ms} ms)`);

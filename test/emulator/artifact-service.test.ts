@@ -63,8 +63,8 @@ describe('artifact service fake with the real @actions/artifact client', () => {
     return matches[0]!;
   }
 
-  function assertRoundTrip(artifact: StoredArtifact, method: number): void {
-    const entries = readZip(artifact.zip);
+  async function assertRoundTrip(artifact: StoredArtifact, method: number): Promise<void> {
+    const entries = await readZip(artifact.zip);
     assert.deepEqual(entries.map((e) => e.name).sort(), [...contents.keys()].sort());
     for (const entry of entries) {
       assert.deepEqual(entry.data, contents.get(entry.name), `bytes of ${entry.name}`);
@@ -83,7 +83,7 @@ describe('artifact service fake with the real @actions/artifact client', () => {
     assert.equal(result.digest, createHash('sha256').update(artifact.zip).digest('hex'));
     assert.equal(artifact.digest, result.digest);
     assert.equal(artifact.expiresAt, undefined, 'no retentionDays, no expires_at');
-    assertRoundTrip(artifact, 8); // default compression level 6: deflate
+    await assertRoundTrip(artifact, 8); // default compression level 6: deflate
 
     // The bearer token goes to the service calls only, never to the blob upload URL.
     const twirp = service.requests.filter((r) => r.path.startsWith('/twirp/'));
@@ -106,13 +106,13 @@ describe('artifact service fake with the real @actions/artifact client', () => {
   test('compressionLevel 0 stores the entries; a corrupted entry fails the CRC check', async () => {
     await new DefaultArtifactClient().uploadArtifact('logs-stored', files, root, { compressionLevel: 0 });
     const artifact = stored('logs-stored');
-    assertRoundTrip(artifact, 0);
+    await assertRoundTrip(artifact, 0);
 
     const corrupt = Buffer.from(artifact.zip);
     const offset = corrupt.indexOf('relation "x"');
     assert.ok(offset > 0);
     corrupt[offset] = corrupt[offset]! ^ 0xff;
-    assert.throws(() => readZip(corrupt), /bad CRC for error\.log/);
+    await assert.rejects(readZip(corrupt), /bad CRC for error\.log/);
   });
 
   test('a zip spanning several 8 MiB blocks is assembled in block-list order', async () => {
@@ -128,7 +128,7 @@ describe('artifact service fake with the real @actions/artifact client', () => {
     assert.equal(blocks.length, 3);
     const artifact = stored('logs-big');
     assert.equal(result.size, artifact.size);
-    const entries = readZip(artifact.zip);
+    const entries = await readZip(artifact.zip);
     assert.equal(entries.length, 1);
     assert.equal(entries[0]?.name, 'big.bin');
     assert.ok(entries[0]?.data.equals(data), 'bytes of big.bin');
@@ -151,7 +151,7 @@ describe('artifact service fake with the real @actions/artifact client', () => {
     assert.equal(deleted.id, first.id);
     const second = await client.uploadArtifact('logs-again', files, root);
     assert.notEqual(second.id, first.id);
-    assertRoundTrip(stored('logs-again'), 8);
+    await assertRoundTrip(stored('logs-again'), 8);
   });
 
   test('a 500 from CreateArtifact is retried by the client (~3 s)', async () => {
@@ -171,7 +171,7 @@ describe('artifact service fake with the real @actions/artifact client', () => {
 
     await client.uploadArtifact('logs-broken', files, root);
     assert.equal(stored('logs-broken').finalized, true);
-    assertRoundTrip(stored('logs-broken'), 8);
+    await assertRoundTrip(stored('logs-broken'), 8);
   });
 
   test('a wrong bearer token is refused with a JSON 401 and not retried', async () => {
