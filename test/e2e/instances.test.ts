@@ -28,7 +28,7 @@ test('two instances, by id and by name: one artifact with a folder each, a row a
 
     const [artifact, ...more] = rig.artifacts.artifacts();
     assert.ok(artifact && more.length === 0, 'exactly one artifact');
-    const entries = readZip(artifact.zip);
+    const entries = await readZip(artifact.zip);
     const expected = ['reporting-db', 'shop-db'].flatMap((d) => files.map((f) => `${d}/${f.name}`)).sort();
     assert.deepEqual(entries.map((e) => e.name).sort(), expected);
     for (const e of entries) assert.ok(e.data.equals(rig.rds.bytesOf(e.name.split('/')[1]!)), `${e.name} differs`);
@@ -67,7 +67,7 @@ test("one instance failing keeps the other's files in the artifact; the step fai
 
     const [artifact] = rig.artifacts.artifacts();
     assert.ok(artifact, 'the artifact was still uploaded');
-    assert.deepEqual(readZip(artifact.zip).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort());
+    assert.deepEqual((await readZip(artifact.zip)).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort());
     assert.equal(r.outputs['file-count'], '2');
     assert.match(r.summary, new RegExp(`^\\| ${REPORTING_ID} \\| failed: .*REBOOTING`, 'm'));
     const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
@@ -79,7 +79,7 @@ test('a single instance keeps its files directly in output-dir, as before', asyn
   await withRig({ files }, async (rig) => {
     const r = await rig.run();
     assert.equal(r.code, 0, r.log);
-    assert.deepEqual(readZip(rig.artifacts.artifacts()[0]!.zip).map((e) => e.name).sort(), files.map((f) => f.name));
+    assert.deepEqual((await readZip(rig.artifacts.artifacts()[0]!.zip)).map((e) => e.name).sort(), files.map((f) => f.name));
     const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
     assert.deepEqual(each.map((i) => i.instance), ['shop-db']);
     assert.match(r.log, /::group::Downloading 2 files/);
