@@ -10,9 +10,12 @@ export type WorkerReply<T> = { ok: true; value: T } | { ok: false; name: string;
 /** Where each worker's source lives, relative to src/ (the bundle puts `<name>-worker.js` beside index.js). */
 const WORKER_SOURCES = { digest: '../insight/digest-worker.ts', upload: '../action/upload-worker.ts' } as const;
 
-/** The worker's file: the bundled one beside dist/index.js, or the TypeScript source when run from src/. */
+/**
+ * The worker's file: the bundled one beside dist/index.js, or the TypeScript source when run from src/. The
+ * path decides, not the whole URL: loaders such as @github/local-action's (quibble) add a query to it.
+ */
 export function workerUrl(base: string, name: keyof typeof WORKER_SOURCES): URL {
-  return base.endsWith('.ts') ? new URL(WORKER_SOURCES[name], import.meta.url) : new URL(`./${name}-worker.js`, base);
+  return new URL(base).pathname.endsWith('.ts') ? new URL(WORKER_SOURCES[name], import.meta.url) : new URL(`./${name}-worker.js`, base);
 }
 
 export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits): Promise<T> {

@@ -1,0 +1,54 @@
+// GitHub's own local runner for actions (@github/local-action) runs the action from src/ against the
+// emulators, as a developer would with `npm run local-action`: its stubbed @actions/core, its loader, its
+// reading of action.yml. The digest runs in a worker started from the TypeScript source.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actionInputs, startRdsEmulator } from '../../emulator/rds.ts';
+import { startArtifactService } from '../../emulator/artifact-service.ts';
+import { emulatorEnv, runLocalAction } from '../../scripts/local-action.ts';
+import { STDERR_FIXTURES, fixture, grep } from '../support/pg-fixtures.ts';
+
+/** The outputs as local-action's core stub reports them: one `::set-output name=…::…` line each. */
+function outputsOf(log: string): Record<string, string> {
+  return Object.fromEntries([...log.matchAll(/^::set-output name=([\w-]+)::(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+test('local-action runs src/action/main.ts against the emulators: outputs, files, artifact and digest', async () => {
+  const files = await Promise.all(STDERR_FIXTURES.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
+  const [rds, artifacts] = await Promise.all([startRdsEmulator({ files, creatingCalls: 1 }), startArtifactService()]);
+  const temp = await mkdtemp(join(tmpdir(), 'local-action-test-'));
+  try {
+    const envFile = join(temp, 'emulator.env');
+    await writeFile(envFile, emulatorEnv(actionInputs(rds), artifacts.env, temp));
+    const { code, log } = await runLocalAction(envFile);
+    assert.equal(code, 0, log);
+    assert.match(log, /Running Action/, 'local-action ran the entrypoint');
+    assert.doesNotMatch(log, /could not read the logs|Cannot find module/, 'the digest worker started from src/');
+
+    const out = outputsOf(log);
+    assert.equal(out['status'], 'FINISH');
+    assert.equal(out['file-count'], String(files.length));
+    // Counts from grep over the files, not from the code under test.
+    for (const sev of ['ERROR', 'FATAL', 'PANIC']) {
+      const want = files.reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b${sev}:  `)).length, 0);
+      assert.equal(out[`${sev.toLowerCase()}-count`], String(want), `${sev} count`);
+    }
+    assert.ok(Number(out['error-count']) > 0, 'the fixtures have errors');
+
+    // The files on disk, byte for byte, and the artifact the artifact service received.
+    for (const f of files) assert.ok((await readFile(join(out['output-dir'] ?? '', f.name))).equals(f.data), `${f.name} as served`);
+    assert.deepEqual((await readdir(out['output-dir'] ?? '')).sort(), [...STDERR_FIXTURES].sort());
+    assert.deepEqual(artifacts.artifacts().map((a) => a.id), [out['artifact-id']]);
+
+    // The job summary local-action's stub wrote, with the digest in it.
+    const summary = await readFile(join(temp, 'step-summary.md'), 'utf8');
+    assert.match(summary, /### What the PostgreSQL logs say/);
+    assert.match(summary, /password authentication failed for user/);
+  } finally {
+    await Promise.all([rds.close(), artifacts.close()]);
+    await rm(temp, { recursive: true, force: true });
+  }
+});
