@@ -4,6 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -12,11 +13,27 @@
 #   A  log_line_prefix '%m [%p] %q%u@%d '   log_destination 'stderr,csvlog,jsonlog'  (one run, three formats)
 #   B  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr  (the prefix OTC/Huawei RDS uses by default)
 #   C  log_line_prefix '%n [%p] %q%u@%d '   stderr, log_error_verbosity = verbose (epoch time, SQLSTATE, LOCATION)
-# Every run uses log_timezone = 'UTC' and lc_messages = 'C'.
+#   de, fr  as A (stderr only), with lc_messages = 'de_DE.UTF-8' / 'fr_FR.UTF-8' (and the server
+#       started in that locale): it writes its severities and messages in German / French (locales
+#       made with localedef when missing)
+# Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
+RUNS=" ${RUNS:-a b c de fr} "
+wants() { [[ "$RUNS" == *" $1 "* ]]; }
+
+# A locale for lc_messages: made with localedef from glibc's sources when the system lacks it.
+ensure_locale() { # $1 = e.g. de_DE
+  if locale -a 2>/dev/null | grep -qix "$1.utf8"; then return 0; fi
+  if [ "$(id -u)" -ne 0 ]; then echo "make-pg-fixtures: locale $1.UTF-8 is missing; as root: localedef -i $1 -f UTF-8 $1.UTF-8" >&2; exit 1; fi
+  if [ ! -e "/usr/share/i18n/locales/$1" ]; then
+    apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends locales >&2
+  fi
+  localedef -i "$1" -f UTF-8 "$1.UTF-8"
+}
 
 find_pg_bin() {
   local d
@@ -103,7 +120,7 @@ start_server() { # $1 = run name, rest = settings lines
     printf '%s\n' "$@"
   } >"$TMP/run.conf"
   as_pg cp "$TMP/run.conf" "$DATA/run.conf"
-  as_pg pg_ctl -D "$DATA" -l "$TMP/pg_ctl-$run.out" -w -t 60 start >/dev/null
+  as_pg env LC_ALL="${SERVER_LC:-C}" pg_ctl -D "$DATA" -l "$TMP/pg_ctl-$run.out" -w -t 60 start >/dev/null
 }
 
 stop_server() { as_pg pg_ctl -D "$DATA" -m fast -w stop >/dev/null; }
@@ -178,32 +195,53 @@ EOF
     n=$((n + 1)); [ $n -lt 100 ] || { echo "make-pg-fixtures: sleeper did not show up" >&2; return 1; }
     sleep 0.1
   done
-  "${PSQL_ADMIN[@]}" -At -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%long running migration%' AND pid <> pg_backend_pid()" >/dev/null
+  "${PSQL_ADMIN[@]}" -At -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%long running migration%' AND usename = 'app' AND pid <> pg_backend_pid()" >/dev/null
   wait "$s" || true
   sleep 0.3
 }
 
-start_server a "log_line_prefix = '%m [%p] %q%u@%d '" "log_destination = 'stderr,csvlog,jsonlog'"
-provoke_errors
-stop_server
+if wants a; then
+  start_server a "log_line_prefix = '%m [%p] %q%u@%d '" "log_destination = 'stderr,csvlog,jsonlog'"
+  provoke_errors
+  stop_server
+fi
 
-start_server b "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
-provoke_errors
-stop_server
+if wants b; then
+  start_server b "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+  provoke_errors
+  stop_server
+fi
 
-start_server c "log_line_prefix = '%n [%p] %q%u@%d '" "log_destination = 'stderr'" "log_error_verbosity = verbose"
-provoke_errors
-stop_server
+if wants c; then
+  start_server c "log_line_prefix = '%n [%p] %q%u@%d '" "log_destination = 'stderr'" "log_error_verbosity = verbose"
+  provoke_errors
+  stop_server
+fi
+
+for lang in de fr; do
+  wants "$lang" || continue
+  loc=$([ "$lang" = de ] && echo de_DE || echo fr_FR)
+  ensure_locale "$loc"
+  # The server's own environment in that language too, as on a server set up for it: messages
+  # written before a database is chosen (logins) then keep their UTF-8 (not »x« made >>x<<).
+  SERVER_LC=$loc.UTF-8 start_server "$lang" "log_line_prefix = '%m [%p] %q%u@%d '" "log_destination = 'stderr'" "lc_messages = '$loc.UTF-8'"
+  provoke_errors
+  stop_server
+done
 
 VERSION=$(as_pg postgres --version)
 
 mkdir -p "$OUT"
-cp "$TMP/logs-a/postgresql.log" "$OUT/stderr-debian-prefix.log"
-cp "$TMP/logs-a/postgresql.csv" "$OUT/csvlog.csv"
-cp "$TMP/logs-a/postgresql.json" "$OUT/jsonlog.json"
-cp "$TMP/logs-b/postgresql.log" "$OUT/stderr-rds-prefix.log"
-cp "$TMP/logs-c/postgresql.log" "$OUT/stderr-epoch-verbose.log"
-chmod 644 "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.json
+if wants a; then
+  cp "$TMP/logs-a/postgresql.log" "$OUT/stderr-debian-prefix.log"
+  cp "$TMP/logs-a/postgresql.csv" "$OUT/csvlog.csv"
+  cp "$TMP/logs-a/postgresql.json" "$OUT/jsonlog.json"
+fi
+if wants b; then cp "$TMP/logs-b/postgresql.log" "$OUT/stderr-rds-prefix.log"; fi
+if wants c; then cp "$TMP/logs-c/postgresql.log" "$OUT/stderr-epoch-verbose.log"; fi
+if wants de; then cp "$TMP/logs-de/postgresql.log" "$OUT/stderr-de.log"; fi
+if wants fr; then cp "$TMP/logs-fr/postgresql.log" "$OUT/stderr-fr.log"; fi
+find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
 # Real PostgreSQL log fixtures
@@ -219,7 +257,7 @@ failed deployment causes and copies the server's log files here. Common settings
 
     logging_collector = on
     log_timezone = 'UTC'
-    lc_messages = 'C'
+    lc_messages = 'C'   (runs de and fr: 'de_DE.UTF-8', 'fr_FR.UTF-8')
     log_connections = on
     log_lock_waits = on
     deadlock_timeout = '200ms'
@@ -232,6 +270,8 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`jsonlog.json\` | A | (jsonlog) | same run as above: the same events as jsonlog |
 | \`stderr-rds-prefix.log\` | B | \`%t:%r:%u@%d:[%p]:\` | \`log_destination = 'stderr'\` (the prefix RDS uses) |
 | \`stderr-epoch-verbose.log\` | C | \`%n [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`log_error_verbosity = verbose\` |
+| \`stderr-de.log\` | de | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'de_DE.UTF-8'\` (German) |
+| \`stderr-fr.log\` | fr | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing

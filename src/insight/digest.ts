@@ -7,6 +7,7 @@ import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { readBatches, readEntryBatches } from './read.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog, kindOf } from './kinds.ts';
+import { AT_CHARACTER_WORDS } from './translations.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -139,9 +140,10 @@ export function isErrorSeverity(s: Severity): s is ErrorSeverity {
   return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
 }
 
-const AT_CHARACTER = / at character \d+$/;
-// "identifiers", 'literals' and numbers, left to right.
-const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
+/** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ...). */
+const AT_CHARACTER = new RegExp(`(?:${[' at character', ...AT_CHARACTER_WORDS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}) \\d+$`);
+// "identifiers" (German »x«, French « x » too), 'literals' and numbers, left to right.
+const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
 const SPACES = /\s+/g;
 
 /** A message split into the text all occurrences of its kind share and the values that may vary. */
@@ -155,7 +157,8 @@ export interface Folded {
 
 /** How a folded value reads in the key: `"?"`, `'?'` or `?`. */
 export function foldMark(value: string): string {
-  return value[0] === '"' ? '"?"' : value[0] === "'" ? "'?'" : '?';
+  const q = value[0];
+  return q === '"' ? '"?"' : q === "'" ? "'?'" : q === '»' || q === '«' ? `${q}?${value.at(-1)}` : '?';
 }
 
 /**

@@ -1,6 +1,7 @@
 // The reader's common parts: what an entry is, the per-file statistics, and the parser base every
 // format (formats/*.ts) extends. No @actions/* here: this runs outside Actions too.
 import { basename } from 'node:path';
+import { TRANSLATED_WORDS } from './translations.ts';
 
 export type MainSeverity =
   | 'DEBUG5' | 'DEBUG4' | 'DEBUG3' | 'DEBUG2' | 'DEBUG1'
@@ -63,13 +64,77 @@ export interface ReaderStats {
 export const SAMPLES = 5;
 export const SAMPLE_LEN = 200;
 
+/** Severity and field words as PostgreSQL writes them before `:  `, in English and (generated) in its other languages. */
 export const SEVERITIES = new Map<string, Severity>([
   ['DEBUG5', 'DEBUG5'], ['DEBUG4', 'DEBUG4'], ['DEBUG3', 'DEBUG3'], ['DEBUG2', 'DEBUG2'], ['DEBUG1', 'DEBUG1'],
   ['INFO', 'INFO'], ['NOTICE', 'NOTICE'], ['WARNING', 'WARNING'], ['ERROR', 'ERROR'], ['LOG', 'LOG'],
   ['FATAL', 'FATAL'], ['PANIC', 'PANIC'],
   ['STATEMENT', 'STATEMENT'], ['DETAIL', 'DETAIL'], ['HINT', 'HINT'], ['QUERY', 'QUERY'], ['CONTEXT', 'CONTEXT'],
   ['LOCATION', 'LOCATION'],
+  ...TRANSLATED_WORDS,
 ]);
+
+/** How to find a severity word before a colon in one kind of string: UTF-16 text, or bytes read as latin1. */
+export interface WordTable {
+  /** 1 for each code unit a word has (spaces apart). */
+  chars: Uint8Array;
+  /** Longest word, in code units. */
+  maxLen: number;
+  words: Map<string, Severity>;
+}
+
+function wordTable(keys: Array<[string, Severity]>): WordTable {
+  const chars = new Uint8Array(65536);
+  for (let c = 48; c <= 57; c++) chars[c] = 1;
+  for (let c = 65; c <= 90; c++) chars[c] = 1;
+  let maxLen = 10;
+  for (const [k] of keys) {
+    for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) !== 32) chars[k.charCodeAt(i)] = 1;
+    maxLen = Math.max(maxLen, k.length);
+  }
+  return { chars, maxLen, words: new Map(keys) };
+}
+
+export const TEXT_WORDS = wordTable([...SEVERITIES]);
+/** The same words as UTF-8 bytes read one character a byte (the reader's fast path searches bytes). */
+export const BYTE_WORDS = wordTable([...SEVERITIES].map(([k, v]) => [Buffer.from(k).toString('latin1'), v]));
+
+/** Set by wordBefore: the severity of the word it found. */
+export let wordSeverity: Severity = 'LOG';
+
+/**
+ * Where the severity word that ends at `colon` starts (-1: none): the longest run of word characters
+ * before the colon, after no letter or digit; also with one space before the colon (French labels:
+ * `INSTRUCTION :  `) or inside the word (Korean `명령 구문`).
+ */
+export function wordBefore(t: WordTable, s: string, start: number, colon: number): number {
+  const chars = t.chars;
+  let end = colon;
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass === 1) {
+      if (end <= start || s.charCodeAt(end - 1) !== 32) return -1;
+      end--;
+    }
+    let w = end;
+    const min = Math.max(start, colon - t.maxLen);
+    while (w > min && chars[s.charCodeAt(w - 1)] === 1) w--;
+    for (let part = 0; part < 2 && w < end; part++) {
+      if (w === start || !isAlnum(s.charCodeAt(w - 1))) {
+        const sev = t.words.get(s.slice(w, colon));
+        if (sev !== undefined) {
+          wordSeverity = sev;
+          return w;
+        }
+      }
+      // One space inside the word: the run before it too.
+      if (w - 1 <= min || s.charCodeAt(w - 1) !== 32) break;
+      w--;
+      while (w > min && chars[s.charCodeAt(w - 1)] === 1) w--;
+    }
+  }
+  return -1;
+}
+
 
 export function isContinuation(s: Severity): s is ContinuationSeverity {
   return s === 'STATEMENT' || s === 'DETAIL' || s === 'HINT' || s === 'QUERY' || s === 'CONTEXT' || s === 'LOCATION';

@@ -354,7 +354,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
   ].join('\n') + '\n';
 
   const inputs: Array<[string, Buffer]> = [
-    ...STDERR_FIXTURES.map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
+    ...[...STDERR_FIXTURES, 'stderr-de.log', 'stderr-fr.log'].map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
     ['tricky', Buffer.from(tricky)],
   ];
   for (const [name, bytes] of inputs) {

@@ -1,6 +1,6 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, utf8, latin1 } from '../entry.ts';
+import { BaseParser, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, utf8, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 
@@ -101,6 +101,9 @@ function nextColon(s: string, from: number): number {
   return -1;
 }
 
+/** Can this byte be part of a severity word, or stand right before one? Then `LOG` is not the whole word. */
+const isWordByte = (c: number): boolean => BYTE_WORDS.chars[c] === 1 || isAlnum(c);
+
 /** Longest prefix (before the severity) we look through. */
 const MAX_PREFIX = 1024;
 
@@ -114,15 +117,11 @@ let sevColon = 0;
 function findSeverity(text: string): Severity | undefined {
   let colon = text.indexOf(':  ');
   for (let tries = 0; colon !== -1 && colon <= MAX_PREFIX + 9 && tries < 4; tries++) {
-    let s = colon;
-    while (s > 0 && colon - s < 10 && isUpperOrDigit(text.charCodeAt(s - 1))) s--;
-    if (colon - s >= 3 && (s === 0 || !isAlnum(text.charCodeAt(s - 1)))) {
-      const sev = SEVERITIES.get(text.slice(s, colon));
-      if (sev !== undefined) {
-        sevStart = s;
-        sevColon = colon;
-        return sev;
-      }
+    const s = wordBefore(TEXT_WORDS, text, 0, colon);
+    if (s !== -1) {
+      sevStart = s;
+      sevColon = colon;
+      return wordSeverity;
     }
     colon = text.indexOf(':  ', colon + 1);
   }
@@ -253,15 +252,18 @@ export class StderrParser extends BaseParser {
       this.colonAt = colon;
     }
     for (let tries = 0; colon !== -1 && colon < end && colon - start <= MAX_PREFIX + 9 && tries < 4; tries++) {
-      let w = colon;
-      while (w > start && colon - w < 10 && isUpperOrDigit(buf[w - 1]!)) w--;
-      if (colon - w >= 3 && (w === start || !isAlnum(buf[w - 1]!))) {
-        const sev = colon - w === 3 && buf[w] === 76 && buf[w + 1] === 79 && buf[w + 2] === 71 ? 'LOG' : SEVERITIES.get(s.slice(w, colon));
-        if (sev !== undefined) {
-          this.sevAt = w;
-          this.colonOf = colon;
-          return sev;
-        }
+      // LOG, most lines, without a lookup.
+      const l = colon - 3;
+      if (l >= start && buf[l] === 76 && buf[l + 1] === 79 && buf[l + 2] === 71 && (l === start || !isWordByte(buf[l - 1]!))) {
+        this.sevAt = l;
+        this.colonOf = colon;
+        return 'LOG';
+      }
+      const w = wordBefore(BYTE_WORDS, s, start, colon);
+      if (w !== -1) {
+        this.sevAt = w;
+        this.colonOf = colon;
+        return wordSeverity;
       }
       colon = nextColon(s, colon + 1);
       this.colonAt = colon;
