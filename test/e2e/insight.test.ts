@@ -10,9 +10,12 @@ async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   return Promise.all(names.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
 }
 
+/** The severity words of the fixtures' languages (stderr-de.log is German, stderr-fr.log French). */
+const WORDS: Record<string, string> = { ERROR: 'ERROR|FEHLER|ERREUR', FATAL: 'FATAL', PANIC: 'PANIC|PANIK' };
+
 /** What grep says: lines of stderr logs with the severity right after the prefix. */
 function grepCount(files: Array<{ name: string }>, severity: string): number {
-  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b${severity}:  `)).length, 0);
+  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b(${WORDS[severity]}):  `)).length, 0);
 }
 
 test('the summary explains the real logs; annotations and counts match grep', async () => {
