@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTIFACT_NAME_FORBIDDEN, readConfig, type Config, type InputGetter, type Surroundings } from '../core/config.ts';
+import { ARTIFACT_NAME_FORBIDDEN, ARTIFACT_NAME_MAX, readConfig, type Config, type InputGetter, type Surroundings } from '../core/config.ts';
 
 export function readInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: Date = new Date()): Config {
   return readConfig(get, runnerSurroundings(env), now);
@@ -27,12 +27,25 @@ function runnerSurroundings(env: NodeJS.ProcessEnv): Surroundings {
  * client uses too) tells matrix legs apart, which GITHUB_JOB alone does not.
  */
 export function defaultArtifactName(instance: string, env: NodeJS.ProcessEnv): string {
-  const parts = ['rds-errorlogs', instance];
-  if (env['GITHUB_JOB']) parts.push(env['GITHUB_JOB']);
+  const head = ['rds-errorlogs', instance];
+  if (env['GITHUB_JOB']) head.push(env['GITHUB_JOB']);
+  const tail: string[] = [];
   const jobBackendId = jobBackendIdFrom(env['ACTIONS_RUNTIME_TOKEN']);
-  if (jobBackendId) parts.push(createHash('sha256').update(jobBackendId).digest('hex').slice(0, 8));
-  parts.push(`attempt${env['GITHUB_RUN_ATTEMPT'] || '1'}`);
-  return parts.join('-').replace(ARTIFACT_NAME_FORBIDDEN, '_');
+  if (jobBackendId) tail.push(hash8(jobBackendId));
+  tail.push(`attempt${env['GITHUB_RUN_ATTEMPT'] || '1'}`);
+  const safe = (parts: string[]): string[] => parts.map((p) => p.replace(ARTIFACT_NAME_FORBIDDEN, '_'));
+  let start = safe(head).join('-');
+  const end = `-${safe(tail).join('-')}`;
+  // Within the service's limit whatever the job and instance are called: a long start is cut and keeps a
+  // hash of the whole, so two long names that differ only past the cut still differ.
+  if ([...start].length + [...end].length > ARTIFACT_NAME_MAX) {
+    start = `${[...start].slice(0, ARTIFACT_NAME_MAX - [...end].length - 9).join('')}-${hash8(start)}`;
+  }
+  return start + end;
+}
+
+function hash8(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 8);
 }
 
 function jobBackendIdFrom(token: string | undefined): string | undefined {

@@ -74,6 +74,8 @@ export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-tok
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // Characters the artifact service refuses in a name.
 export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
+/** The artifact service's longest name, in characters. */
+export const ARTIFACT_NAME_MAX = 256;
 
 /** What differs between the doors: where files go by default, what the artifact is called, whether OIDC can work. */
 export interface Surroundings {
@@ -121,7 +123,8 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   if (artifactName.search(ARTIFACT_NAME_FORBIDDEN) >= 0) {
     throw new InputError('artifact-name', `'${artifactName}' contains a character the artifact service refuses (" ' : < > | * ? \\ / or a line break)`);
   }
-  if (artifactName.length > 200) throw new InputError('artifact-name', 'must be at most 200 characters');
+  const length = [...artifactName].length;
+  if (length > ARTIFACT_NAME_MAX) throw new InputError('artifact-name', `is ${length} characters long; the artifact service allows 1 to ${ARTIFACT_NAME_MAX}`);
 
   const retentionRaw = get('retention-days');
   const retentionDays = retentionRaw === '' ? undefined : integer('retention-days', retentionRaw, 1, 400);

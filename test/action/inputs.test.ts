@@ -227,7 +227,7 @@ test('default artifact name differs per matrix leg (job backend id) and per atte
   for (const name of [legA, legB, attempt2]) {
     assert.ok(name.includes(REQUIRED['instance-id']), name);
     assert.doesNotMatch(name, /["':<>|*?\\/\r\n]/);
-    assert.ok(name.length <= 200);
+    assert.ok(name.length <= 256);
   }
 });
 
@@ -237,11 +237,28 @@ test('default artifact name stays free of forbidden characters whatever the envi
   assert.match(name, /attempt3/);
 });
 
+test('default artifact name stays within 256 characters whatever GITHUB_JOB and the instance are called', () => {
+  const longName = 'shop-' + 'd'.repeat(59);
+  const names = ['x', 'y'].map((last) => read({ 'instance-name': longName, 'instance-id': '' }, {
+    GITHUB_JOB: `${'deploy:to/prod|'.repeat(20)}${last}`,
+    GITHUB_RUN_ATTEMPT: '12',
+    ACTIONS_RUNTIME_TOKEN: runtimeToken('ce7f54c7-61c7-4aae-887f-30da475f5f1a', 'ca395085-040a-526b-2ce8-bdc85f692774'),
+  }).artifactName);
+  for (const name of names) {
+    assert.ok(name.length >= 1 && name.length <= 256, `${name.length}: ${name}`);
+    assert.doesNotMatch(name, /["':<>|*?\\/\r\n]/);
+    assert.match(name, /^rds-errorlogs-shop-d+-deploy_to_prod_/);
+    assert.match(name, /-[0-9a-f]{8}-attempt12$/, 'the matrix leg and attempt survive the cut');
+  }
+  assert.notEqual(names[0], names[1], 'jobs that differ only past the cut still get different names');
+});
+
 test('an artifact-name the artifact service would refuse is refused up front', () => {
   for (const bad of ['logs:prod', 'a/b', 'a\\b', 'what?', 'a*', 'a|b', 'a"b', 'x\ny']) {
     rejects('artifact-name', { 'artifact-name': bad }, /refuses/);
   }
-  rejects('artifact-name', { 'artifact-name': 'x'.repeat(201) }, /200 characters/);
+  rejects('artifact-name', { 'artifact-name': 'x'.repeat(257) }, /is 257 characters long; the artifact service allows 1 to 256/);
+  assert.equal(read({ 'artifact-name': 'x'.repeat(256) }).artifactName.length, 256);
   assert.equal(read({ 'artifact-name': 'pg-logs-prod' }).artifactName, 'pg-logs-prod');
 });
 
