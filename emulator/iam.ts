@@ -4,6 +4,7 @@
 //   POST /v3/auth/tokens                    password -> 201 + X-Subject-Token (project-scoped); ?nocatalog
 //   POST /v3.0/OS-AUTH/id-token/tokens      OpenID Connect ID token (GitHub's) -> 201 + X-Subject-Token
 //   GET  /v3/projects?name=eu-de            with X-Auth-Token or an AK/SK signature -> {projects:[...]}
+//   GET  /v3/auth/projects                  with X-Auth-Token only, no permission needed -> the caller's projects
 //
 // The state is plain data (users, identity providers, projects, issued tokens, recorded requests) that a
 // test may read and change; `now` is injectable so token expiry and X-Sdk-Date skew can be tested.
@@ -90,6 +91,8 @@ export interface IamConfig {
   catalog?: IamCatalogService[];
   tokenTtlMs?: number;
   now?: () => Date;
+  /** GET /v3/projects answers 403 IAM.0002 (credentials without the permission to list projects). */
+  listProjectsDenied?: boolean;
 }
 
 export interface IssuedToken {
@@ -123,6 +126,7 @@ export interface IamState {
   catalog: IamCatalogService[];
   tokenTtlMs: number;
   now: () => Date;
+  listProjectsDenied: boolean;
   /** Issued tokens by X-Subject-Token value. */
   tokens: Map<string, IssuedToken>;
   /** Every request received, in arrival order. */
@@ -136,6 +140,7 @@ export function createIamState(config: IamConfig = {}): IamState {
     projects: config.projects ?? [],
     catalog: config.catalog ?? [],
     tokenTtlMs: config.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
+    listProjectsDenied: config.listProjectsDenied ?? false,
     now: config.now ?? (() => new Date()),
     tokens: new Map(),
     requests: [],
@@ -380,16 +385,19 @@ function oidcToken(state: IamState, req: IncomingMessage, url: URL, body: Buffer
   );
 }
 
+/** The domain id of a token issued here, or the refusal (unknown or expired). */
+function tokenDomain(state: IamState, token: string): string | Reply {
+  const found = lookupToken(state, token);
+  if (found.ok) return found.token.domain.id;
+  return found.expired
+    ? iamError(401, 'IAM.0066', 'The token has expired.', 'expired X-Auth-Token')
+    : iamError(401, 'IAM.0067', 'Invalid token.', 'unknown X-Auth-Token');
+}
+
 /** The caller's domain id from X-Auth-Token or an AK/SK signature, or the refusal. */
 function callerDomain(state: IamState, req: IncomingMessage, body: Buffer, requestId: string): string | Reply {
   const token = req.headers['x-auth-token'];
-  if (typeof token === 'string' && token !== '') {
-    const found = lookupToken(state, token);
-    if (found.ok) return found.token.domain.id;
-    return found.expired
-      ? iamError(401, 'IAM.0066', 'The token has expired.', 'expired X-Auth-Token')
-      : iamError(401, 'IAM.0067', 'Invalid token.', 'unknown X-Auth-Token');
-  }
+  if (typeof token === 'string' && token !== '') return tokenDomain(state, token);
   if (req.headers.authorization !== undefined) {
     const check = verifySignature(req, body, accessKeySecrets(state), { now: state.now() });
     if (!check.ok) return { status: check.status, body: apigErrorBody(check, requestId), reason: check.message };
@@ -400,9 +408,14 @@ function callerDomain(state: IamState, req: IncomingMessage, body: Buffer, reque
   return unauthorized('neither X-Auth-Token nor Authorization');
 }
 
+function projectJson(base: string, p: IamProject): Record<string, unknown> {
+  return { is_domain: false, description: '', links: { self: `${base}/${p.id}` }, enabled: true, id: p.id, parent_id: p.domainId, domain_id: p.domainId, name: p.name };
+}
+
 function listProjects(state: IamState, req: IncomingMessage, url: URL, body: Buffer, requestId: string): Reply {
   const domainId = callerDomain(state, req, body, requestId);
   if (typeof domainId !== 'string') return domainId;
+  if (state.listProjectsDenied) return iamError(403, 'IAM.0002', 'You are not authorized to perform the requested action.', 'listing projects is denied');
   const name = url.searchParams.get('name');
   const wantedDomain = url.searchParams.get('domain_id');
   const base = `http://${req.headers.host ?? '127.0.0.1'}/v3/projects`;
@@ -410,17 +423,21 @@ function listProjects(state: IamState, req: IncomingMessage, url: URL, body: Buf
     .filter((p) => p.domainId === domainId)
     .filter((p) => name === null || p.name === name)
     .filter((p) => wantedDomain === null || p.domainId === wantedDomain)
-    .map((p) => ({
-      is_domain: false,
-      description: '',
-      links: { self: `${base}/${p.id}` },
-      enabled: true,
-      id: p.id,
-      parent_id: p.domainId,
-      domain_id: p.domainId,
-      name: p.name,
-    }));
+    .map((p) => projectJson(base, p));
   return { status: 200, body: { links: { self: base + url.search, previous: null, next: null }, projects } };
+}
+
+/** GET /v3/auth/projects: the projects the token's user may access; a user token, no permission needed. */
+function listAuthProjects(state: IamState, req: IncomingMessage): Reply {
+  const token = req.headers['x-auth-token'];
+  if (typeof token !== 'string' || token === '') return unauthorized('GET /v3/auth/projects without X-Auth-Token');
+  const domainId = tokenDomain(state, token);
+  if (typeof domainId !== 'string') return domainId;
+  const base = `http://${req.headers.host ?? '127.0.0.1'}/v3/projects`;
+  const projects = state.projects
+    .filter((p) => p.domainId === domainId)
+    .map((p) => projectJson(base, p));
+  return { status: 200, body: { links: { self: `http://${req.headers.host ?? '127.0.0.1'}/v3/auth/projects` }, projects } };
 }
 
 function route(state: IamState, req: IncomingMessage, url: URL, body: Buffer, requestId: string): Reply {
@@ -429,6 +446,7 @@ function route(state: IamState, req: IncomingMessage, url: URL, body: Buffer, re
   if (method === 'POST' && path === '/v3/auth/tokens') return passwordToken(state, req, url, body);
   if (method === 'POST' && path === '/v3.0/OS-AUTH/id-token/tokens') return oidcToken(state, req, url, body);
   if (method === 'GET' && path === '/v3/projects') return listProjects(state, req, url, body, requestId);
+  if (method === 'GET' && path === '/v3/auth/projects') return listAuthProjects(state, req);
   return notFound('API', `${method} ${url.pathname}`);
 }
 

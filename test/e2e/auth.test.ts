@@ -47,15 +47,16 @@ async function issuedToken(rig: Rig): Promise<string> {
 }
 
 describe('auth mode token', { concurrency: 4 }, () => {
-  test('without project-id: the project id is looked up in IAM with the token', async () => {
-    await withRig({ iam: iamFixture() }, async (rig) => {
+  test('without project-id: the project id is looked up in IAM with the token, among its own projects (no permission needed)', async () => {
+    // Credentials that may not list the account's projects: GET /v3/auth/projects needs no permission.
+    await withRig({ iam: iamFixture({ listProjectsDenied: true }) }, async (rig) => {
       const token = await issuedToken(rig);
       const r = await rig.run({ inputs: { token, 'project-id': '' } });
       assertSucceeded(rig, r);
       const [lookup, ...more] = rig.iam!.state.requests;
       assert.equal(more.length, 0, 'one IAM request');
       assert.equal(lookup?.method, 'GET');
-      assert.equal(`${lookup?.path}?${lookup?.query}`, '/v3/projects?name=eu-de');
+      assert.equal(lookup?.path, '/v3/auth/projects');
       assert.equal(lookup?.headers['x-auth-token'], token);
       assert.match(r.log, new RegExp(`Project ${rig.rds.projectId}, found by its name 'eu-de'`));
       assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${rig.rds.projectId}/`) && q.headers['x-auth-token'] === token));

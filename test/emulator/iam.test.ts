@@ -297,6 +297,19 @@ test('GET /v3/projects?name= with an X-Auth-Token lists the caller\'s domain onl
   assert.deepEqual(none.json.projects, []);
 });
 
+test('GET /v3/auth/projects lists the token\'s own projects, even when listing projects is denied', async (t) => {
+  const { base, state } = await startIam(t);
+  const token = (await call(`${base}/v3/auth/tokens`, postJson(passwordBody()))).headers.get('x-subject-token') ?? '';
+  state.listProjectsDenied = true;
+  const denied = await call(`${base}/v3/projects?name=eu-de`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(denied.status, 403);
+  const own = await call(`${base}/v3/auth/projects`, { headers: { 'X-Auth-Token': token } });
+  assert.equal(own.status, 200);
+  assert.deepEqual(own.json.projects.map((p: { id: string; name: string }) => [p.id, p.name]), [['p-eu-de', 'eu-de'], ['p-sub', 'eu-de_logs']]);
+  const none = await call(`${base}/v3/auth/projects`);
+  assert.equal(none.status, 401);
+});
+
 test('GET /v3/projects with an AK/SK signature from src/auth/signer.ts', async (t) => {
   const { base, clock } = await startIam(t);
   const signedGet = async (accessKey: string, secretKey: string, signedAt: number): Promise<Answer> => {

@@ -1,6 +1,6 @@
 // The IAM calls: sign-in with a password or a GitHub OIDC ID token (each gives a project-scoped token in the
 // X-Subject-Token header), and the project id by name. See ../shared/notes/otc-rds-api.md, section 4.
-import { PreconditionError, ResponseError } from '../../core/errors.ts';
+import { ApiError, PreconditionError, ResponseError } from '../../core/errors.ts';
 import { header, type HttpTransport } from '../http.ts';
 import { apiUrl } from '../urls.ts';
 import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
@@ -74,8 +74,45 @@ export function oidcSignIn(c: IamClient, o: { identityProvider: string; idToken:
   });
 }
 
+/**
+ * The id of the project named `name`. With a user token, GET /v3/auth/projects first: it lists the token's own
+ * projects and needs no permission. Then (AK/SK, or no match there) GET /v3/projects?name=..., which needs the
+ * permission to list projects.
+ */
+export async function findProjectId(c: IamClient, name: string, authorize: Authorizer, o: { userToken: boolean }): Promise<string> {
+  if (o.userToken) {
+    const own = await ownProjectId(c, name, authorize);
+    if (own !== undefined) return own;
+  }
+  return listedProjectId(c, name, authorize);
+}
+
+/** GET /v3/auth/projects → the id of the one named `name`; undefined when it lists none such, or is refused with 403/404. */
+async function ownProjectId(c: IamClient, name: string, authorize: Authorizer): Promise<string | undefined> {
+  const what = "IAM project lookup (the token's own projects)";
+  try {
+    const { json } = await withRetry(what, () => callJson({
+      transport: c.transport,
+      method: 'GET',
+      url: apiUrl(c.endpoint, '/v3/auth/projects'),
+      authorize,
+      what,
+      now: c.now,
+      hint: (status) => (status === 401 ? 'IAM refused the token: is it expired (IAM tokens live 24 hours) or for another region?' : undefined),
+    }), c.retry);
+    const projects = dig(json, 'projects');
+    const match = Array.isArray(projects) ? projects.find((p) => dig(p, 'name') === name) : undefined;
+    const id = dig(match, 'id');
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch (e) {
+    // Not offered here, or not to this token: the listing by name may still answer.
+    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return undefined;
+    throw e;
+  }
+}
+
 /** GET /v3/projects?name=... → projects[0].id. */
-export async function findProjectId(c: IamClient, name: string, authorize: Authorizer): Promise<string> {
+async function listedProjectId(c: IamClient, name: string, authorize: Authorizer): Promise<string> {
   const what = 'IAM project lookup';
   const url = apiUrl(c.endpoint, '/v3/projects');
   url.searchParams.set('name', name);
