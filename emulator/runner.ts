@@ -31,6 +31,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Also copy the action's output here as it comes (the demo shows it live). */
   echo?: NodeJS.WritableStream;
+  /** Another bundle's entry instead of ENTRY (a copy with a part missing). */
+  entry?: string;
 }
 
 export async function runAction(o: RunOptions): Promise<ActionRun> {
@@ -55,7 +57,7 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
 
   const started = Date.now();
-  const child = spawn(process.execPath, [ENTRY], { env, cwd: temp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [o.entry ?? ENTRY], { env, cwd: temp, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); o.echo?.write(c); });

@@ -126,7 +126,13 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 /** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
 async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
   const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
-  for (const [name, value] of Object.entries(stepOutputs(many, url, redactor))) core.setOutput(name, value);
+  const outputs = stepOutputs(many, url, redactor);
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  if (outputs['files-truncated'] === 'true') {
+    const all = many.runs.reduce((n, r) => n + r.report.files.length, 0);
+    const listed = (JSON.parse(outputs['files'] ?? '[]') as unknown[]).length;
+    core.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
+  }
 
   const several = many.runs.length > 1;
   for (const run of many.runs) {

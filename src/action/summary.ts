@@ -23,9 +23,25 @@ export interface SummaryInput {
 const text = (s: string, max = 1000): string => escapeInline(s, max);
 
 export function renderSummary(s: SummaryInput): string {
+  const p = summaryParts(s);
+  return fitSummary(p.head, p.sections, p.tail, p.where);
+}
+
+interface SummaryParts {
+  head: string[];
+  sections: string[];
+  tail: string[];
+  /** Where every file is complete, for the note when sections are cut. */
+  where: string;
+}
+
+function summaryParts(s: SummaryInput): SummaryParts {
   const { report } = s;
   const total = totalBytes(report);
+  // What happened first, where the files are last: both always shown; the sections between are budgeted.
   const out: string[] = [`## RDS error logs: instance ${text(s.instance)}`, ''];
+  const sections: string[] = [];
+  const tail: string[] = [];
 
   if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
   else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
@@ -34,28 +50,94 @@ export function renderSummary(s: SummaryInput): string {
     const got = `${report.files.length} file${report.files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;
     out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${report.polls} call${report.polls === 1 ? '' : 's'}); downloaded ${got}.`, '');
   }
+  if (report.digestError !== undefined) {
+    out.push(`> [!WARNING]\n> The logs could not be digested (${text(report.digestError, 1000)}): how many errors they hold is unknown, so the counts are left empty. The files are complete${report.artifact ? ' in the artifact' : ''}.`, '');
+  }
 
-  if (s.digestMarkdown) out.push(s.digestMarkdown, '');
+  if (s.digestMarkdown) sections.push(`${s.digestMarkdown}\n`);
 
   if (report.files.length > 0) {
     // One table: what was downloaded, with what the digest read in each file when there is a digest.
     const read = new Map((report.digest?.files ?? []).map((f) => [f.name, f]));
-    out.push('### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, size: f.size, digest: read.get(f.name) }))));
+    sections.push(['### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, size: f.size, digest: read.get(f.name) })))].join('\n'));
   }
   if (report.missing.length > 0) {
-    out.push('### Not downloaded', '', '| File | Why |', '| --- | --- |');
-    for (const m of report.missing) out.push(`| ${text(m.apiName)} | ${text(m.reason)} |`);
-    out.push('');
+    const rows = report.missing.map((m) => `| ${text(m.apiName)} | ${text(m.reason)} |`);
+    sections.push(['### Not downloaded', '', '| File | Why |', '| --- | --- |', ...rows, ''].join('\n'));
   }
   if (report.artifact) {
     const label = text(report.artifact.name);
     const link = s.artifactUrl ? `[${label}](${s.artifactUrl})` : label;
     const digest = report.artifact.digest ? `, SHA-256 \`${report.artifact.digest}\`` : '';
-    out.push(`**Artifact:** ${link} (${formatBytes(report.artifact.size)} zipped${digest})`, '');
+    tail.push(`**Artifact:** ${link} (${formatBytes(report.artifact.size)} zipped${digest})`, '');
   } else if (report.files.length > 0) {
-    out.push(`The files are in ${text(report.outputDir)} on the runner (no artifact uploaded).`, '');
+    tail.push(`The files are in ${text(report.outputDir)} on the runner (no artifact uploaded).`, '');
   }
-  return out.join('\n');
+  return { head: out, sections, tail, where: report.artifact ? 'in the artifact' : `in ${text(report.outputDir)} on the runner` };
+}
+
+/** GitHub refuses a step summary over 1 MiB (the step goes on without it): the summary keeps well inside. */
+export const SUMMARY_BUDGET_BYTES = 1024 * 1024 - 24 * 1024;
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/**
+ * The summary from its parts, always within `budget` bytes. `head` (what happened) and `tail` (where the files
+ * are) are kept whole; the sections between are kept whole when they fit, smallest first, and the others cut
+ * to an equal share of what is left, at a line, with any code block or <details> they opened closed again.
+ * A last line says what was left out and that the artifact has everything.
+ */
+export function fitSummary(head: string[], sections: string[], tail: string[], where: string, budget = SUMMARY_BUDGET_BYTES): string {
+  const whole = [...head, ...sections, ...tail].join('\n');
+  if (bytes(whole) <= budget) return whole;
+  const notice = (cut: string): string =>
+    `> [!NOTE]\n> This summary was cut to fit GitHub's 1 MiB limit: ${cut} left out. Every file is complete ${where}.`;
+  const fixed = bytes([...head, ...tail].join('\n')) + bytes(notice('x'.repeat(600))) + 16;
+  let left = Math.max(0, budget - fixed);
+  const kept: string[] = [...sections];
+  const order = sections.map((s, i) => ({ i, size: bytes(s) + 1 })).sort((a, b) => a.size - b.size);
+  const over: number[] = [];
+  for (const { i, size } of order) {
+    if (size <= left && over.length === 0) left -= size;
+    else over.push(i);
+  }
+  const dropped: string[] = [];
+  over.forEach((i, n) => {
+    const share = Math.floor(left / (over.length - n));
+    const r = cutSection(sections[i]!, share);
+    kept[i] = r.text;
+    left -= bytes(r.text) + 1;
+    dropped.push(`${r.droppedLines} line${r.droppedLines === 1 ? '' : 's'} of ${titleOf(sections[i]!)}`);
+  });
+  return [...head, ...kept.filter((s) => s !== ''), notice(dropped.join(', ')), '', ...tail].join('\n');
+}
+
+function titleOf(section: string): string {
+  const m = /^#+\s+(.+)$/m.exec(section) ?? /<summary>(.*?)<\/summary>/.exec(section);
+  return m ? `"${m[1]!.slice(0, 60)}"` : 'a section';
+}
+
+/** The lines of `section` that fit in `max` bytes, with the blocks they opened closed. */
+function cutSection(section: string, max: number): { text: string; droppedLines: number } {
+  const lines = section.split('\n');
+  const out: string[] = [];
+  let size = 0;
+  let fence: string | undefined;
+  let details = 0;
+  const closing = (): string[] => [...(fence ? [fence] : []), ...Array<string>(details).fill('</details>')];
+  for (const line of lines) {
+    const nextFence = /^(```+|~~~+)/.exec(line)?.[1];
+    const f = fence ? (nextFence && line.startsWith(fence) ? undefined : fence) : nextFence;
+    const d = fence ? details : details + (line.match(/<details\b/g)?.length ?? 0) - (line.match(/<\/details>/g)?.length ?? 0);
+    const closeSize = bytes([...(f ? [f] : []), ...Array<string>(Math.max(0, d)).fill('</details>')].join('\n')) + 2;
+    if (size + bytes(line) + 1 + closeSize > max) break;
+    out.push(line);
+    size += bytes(line) + 1;
+    fence = f;
+    details = Math.max(0, d);
+  }
+  // A blank line after: an HTML block (</details>) runs on until one.
+  return { text: [...out, ...closing(), ''].join('\n'), droppedLines: lines.length - out.length };
 }
 
 export interface StepSummaryInput {
@@ -72,7 +154,7 @@ export interface StepSummaryInput {
 /** One instance: its summary as before. Several: one row each (how it went), then a section each. */
 export function renderStepSummary(s: StepSummaryInput): string {
   const { many } = s;
-  const section = (run: InstanceRun, error: string | undefined): string => renderSummary({
+  const section = (run: InstanceRun, error: string | undefined): SummaryParts => summaryParts({
     instance: run.report.instance ? `${run.report.instance.name} (${run.report.instance.id})` : instanceLabel(run.ref),
     report: run.report,
     artifactUrl: s.artifactUrl,
@@ -80,7 +162,10 @@ export function renderStepSummary(s: StepSummaryInput): string {
     error,
     cancelled: s.cancelled,
   });
-  if (many.runs.length === 1) return section(many.runs[0]!, s.error);
+  if (many.runs.length === 1) {
+    const p = section(many.runs[0]!, s.error);
+    return fitSummary(p.head, p.sections, p.tail, p.where);
+  }
 
   const out: string[] = [`## RDS error logs: ${many.runs.length} instances`, ''];
   if (s.cancelled) out.push('> [!WARNING]\n> Cancelled. Complete files are kept; the rest were not fetched.', '');
@@ -95,6 +180,10 @@ export function renderStepSummary(s: StepSummaryInput): string {
     out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
   }
   out.push('');
-  for (const run of many.runs) out.push(section(run, run.error === undefined ? undefined : s.redact(errorMessage(run.error))));
-  return out.join('\n');
+  // Each instance's section is one part of the budget: the step's table above stays whole.
+  const sections = many.runs.map((run) => {
+    const p = section(run, run.error === undefined ? undefined : s.redact(errorMessage(run.error)));
+    return [...p.head, ...p.sections, ...p.tail].join('\n');
+  });
+  return fitSummary(out, sections, [], many.artifact ? 'in the artifact' : `in ${text(many.outputDir)} on the runner`);
 }

@@ -21,19 +21,23 @@ function files(run: InstanceRun): FileEntry[] {
 export function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
   const d = report.digest;
+  // Counts only from a digest, or when RDS listed no file at all: otherwise they are unknown, so empty, not 0.
+  const none = report.status !== undefined && report.files.length === 0 && report.missing.length === 0;
+  const count = (n: number | undefined): string => (d ? String(n ?? 0) : none ? '0' : '');
   return {
     status: report.status ?? '',
     'file-count': String(report.files.length),
     'total-bytes': String(totalBytes(report)),
     files: JSON.stringify(files(run)),
+    'files-truncated': 'false',
     'output-dir': report.outputDir,
     'artifact-name': many.artifact ? many.artifact.name : '',
     'artifact-id': many.artifact ? String(many.artifact.id) : '',
     'artifact-url': artifactUrl ?? '',
     'artifact-digest': many.artifact?.digest ?? '',
-    'error-count': String(d?.bySeverity.ERROR ?? 0),
-    'fatal-count': String(d?.bySeverity.FATAL ?? 0),
-    'panic-count': String(d?.bySeverity.PANIC ?? 0),
+    'error-count': count(d?.bySeverity.ERROR),
+    'fatal-count': count(d?.bySeverity.FATAL),
+    'panic-count': count(d?.bySeverity.PANIC),
     'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '',
   };
 }
@@ -46,6 +50,32 @@ const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'pani
  * carry `instances`, each instance's outputs, as a JSON array.
  */
 export function stepOutputs(many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
+  return withinLimits(allOutputs(many, artifactUrl, redactor), many);
+}
+
+/** GitHub refuses an output over 1 MB: the lists of files are the outputs that can grow that far. */
+export const OUTPUT_BUDGET_BYTES = 900_000;
+
+/**
+ * `files` cut to the files that fit, and `instances` without its lists of files when it would not fit; then
+ * `files-truncated` is 'true'. The other outputs are small.
+ */
+function withinLimits(out: Outputs, many: ManyReport): Outputs {
+  const all = many.runs.flatMap(files);
+  const items: string[] = [];
+  let size = 2;
+  for (const f of all) {
+    const item = JSON.stringify(f);
+    size += Buffer.byteLength(item) + 1;
+    if (size > OUTPUT_BUDGET_BYTES) break;
+    items.push(item);
+  }
+  if (items.length === all.length && Buffer.byteLength(out['instances'] ?? '') <= OUTPUT_BUDGET_BYTES) return out;
+  const instances = (JSON.parse(out['instances'] ?? '[]') as Array<Record<string, unknown>>).map((i) => ({ ...i, files: [], 'files-truncated': 'true' }));
+  return { ...out, files: `[${items.join(',')}]`, 'files-truncated': 'true', instances: JSON.stringify(instances) };
+}
+
+function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const each = many.runs.map((run) => ({ run, outputs: instanceOutputs(run, many, artifactUrl, redactor) }));
   const instances = JSON.stringify(each.map(({ run, outputs }) => ({
     instance: runLabel(run),

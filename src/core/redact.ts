@@ -11,18 +11,56 @@ export function redactUrl(u: URL | string): string {
   return url.search ? `${base}?<redacted>` : base;
 }
 
-/** Known secret strings, replaced wherever text leaves the process (error messages, summary, outputs). */
+/**
+ * Known secret strings, replaced wherever text leaves the process (error messages, summary, outputs). Indexed by
+ * their first characters, so a megabyte of summary against thousands of link signatures is one pass, not one
+ * search per secret.
+ */
 export class Redactor {
   #secrets = new Set<string>();
+  /** First PREFIX characters -> the secrets that start so, longest first. */
+  #byPrefix = new Map<string, string[]>();
+  /** Lists to sort, longest first, before the next use. */
+  #unsorted = new Set<string>();
 
   add(secret: string | undefined): void {
     // Very short values would redact ordinary words; they are not credentials anyway.
-    if (secret && secret.length >= 6) this.#secrets.add(secret);
+    if (!secret || secret.length < MIN_LENGTH) return;
+    // As it may also appear in a URL or a header: percent-encoded, and base64.
+    for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
+      if (this.#secrets.has(form)) continue;
+      this.#secrets.add(form);
+      const key = form.slice(0, PREFIX);
+      const list = this.#byPrefix.get(key);
+      if (list) list.push(form);
+      else this.#byPrefix.set(key, [form]);
+      this.#unsorted.add(key);
+    }
+  }
+
+  has(secret: string): boolean {
+    return this.#secrets.has(secret);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join('***');
-    return out;
+    if (this.#secrets.size === 0) return text;
+    for (const key of this.#unsorted) this.#byPrefix.get(key)!.sort((a, b) => b.length - a.length);
+    this.#unsorted.clear();
+    let out = '';
+    let last = 0;
+    for (let i = 0; i + MIN_LENGTH <= text.length;) {
+      const found = this.#byPrefix.get(text.slice(i, i + PREFIX))?.find((s) => text.startsWith(s, i));
+      if (found === undefined) {
+        i++;
+        continue;
+      }
+      out += `${text.slice(last, i)}***`;
+      i += found.length;
+      last = i;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 }
+
+const MIN_LENGTH = 6;
+const PREFIX = 4;

@@ -78,6 +78,8 @@ export interface Report {
   outputDir: string;
   /** What the logs say; undefined when there were no files or they could not be read. */
   digest: Digest | undefined;
+  /** Why the digest failed (its thread died, ...): then the counts are unknown, not zero. */
+  digestError: string | undefined;
 }
 
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
@@ -88,7 +90,7 @@ export function totalBytes(report: Report): number {
 }
 
 export function newReport(outputDir: string): Report {
-  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined };
+  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined };
 }
 
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
@@ -222,8 +224,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       await logger.group('What the logs say', async () => {
         const d = report.digest;
         if (failure !== undefined || !d) {
-          // The files are what matters; a digest that fails must not cost the user the artifact.
-          logger.warning(`could not read the logs for the summary: ${errorMessage(failure)}`);
+          // The files are what matters; a digest that fails must not cost the user the artifact. What the logs
+          // hold is then unknown: the outputs and the summary must not read as "no errors".
+          report.digestError = deps.redactor.redact(errorMessage(failure ?? 'no digest'));
+          logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
           return;
         }
         logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
@@ -285,23 +289,26 @@ function protectSecret(deps: Deps, secret: string): void {
   deps.redactor.add(secret);
 }
 
-/** Link query strings are signatures: protected as a whole, and each signature-like value raw and decoded. */
+/**
+ * A link's signature (and any security token in it) is a secret: each distinct value is masked once, decoded
+ * (the runner masks its URL-escaped and base64 forms itself), and redacted in every form. Once per value, not per
+ * variant of every link: 10 000 links give 10 000 masks, and the same token in every link gives one.
+ */
 function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   for (const item of items) {
     const q = item.fileLink?.indexOf('?') ?? -1;
     if (q < 0) continue;
-    const query = item.fileLink!.slice(q + 1);
-    protectSecret(deps, query);
-    for (const part of query.split('&')) {
+    for (const part of item.fileLink!.slice(q + 1).split('&')) {
       const eq = part.indexOf('=');
-      if (!/signature|token|credential/i.test(part.slice(0, eq < 0 ? part.length : eq))) continue;
-      const value = part.slice(eq + 1);
-      protectSecret(deps, value);
+      if (eq < 0 || !/signature|^sig$|token|credential/i.test(part.slice(0, eq))) continue;
+      let value = part.slice(eq + 1);
       try {
-        protectSecret(deps, decodeURIComponent(value));
+        value = decodeURIComponent(value);
       } catch {
         // not percent-encoded
       }
+      if (deps.redactor.has(value)) continue;
+      protectSecret(deps, value);
     }
   }
 }

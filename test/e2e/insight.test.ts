@@ -1,8 +1,10 @@
 // Issue 5 end to end: the emulator serves real PostgreSQL logs; the run shows what went wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
-import { startRig } from '../support/harness.ts';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startRig } from '../support/harness.ts';
 import { FIXTURES, fixture, grep } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
@@ -68,5 +70,27 @@ test('since: the digest speaks of the window only; the files are still uploaded 
     assert.equal(rig.artifacts.artifacts().length, 1);
   } finally {
     await rig.close();
+  }
+});
+
+test('a digest that fails (its thread cannot start): the counts are empty, not 0, and the summary says why', async () => {
+  const files = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
+  assert.ok(grepCount(files, 'ERROR') > 0, 'the logs do hold errors');
+  // The bundle as shipped, but without the digest's worker file: the thread dies before it reads a byte.
+  const copy = await mkdtemp(join(tmpdir(), 'dist-'));
+  await cp(join(ROOT, 'dist'), copy, { recursive: true });
+  await rm(join(copy, 'digest-worker.js'));
+  const rig = await startRig({ files });
+  try {
+    const r = await rig.run({ entry: join(copy, 'index.js') });
+    assert.equal(r.code, 0, `the files are still fetched and uploaded:\n${r.log.slice(-2000)}`);
+    assert.equal(r.outputs['file-count'], String(files.length));
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'first-error']) assert.equal(r.outputs[name], '', name);
+    assert.match(r.summary, /The logs could not be digested \(.*digest-worker\.js.*\): how many errors they hold is unknown, so the counts are left empty\. The files are complete in the artifact\./);
+    assert.match(r.log, /::warning title=Logs not digested::could not read the logs for the summary/);
+    assert.equal(rig.artifacts.artifacts().length, 1);
+  } finally {
+    await rig.close();
+    await rm(copy, { recursive: true, force: true });
   }
 });

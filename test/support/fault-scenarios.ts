@@ -35,6 +35,14 @@ const apiError = (status: number, code: string, msg: string, headers: Record<str
 const SMUGGLED = `x\n${INJECTIONS.join('\n')}`;
 const smuggledData = Buffer.from('2026-11-28 09:00:01 UTC [7] ERROR:  relation "orders" does not exist\n');
 
+/** A log whose every entry carries long DETAIL, HINT and STATEMENT fields: a summary of its last 200 is megabytes. */
+const verbose = Buffer.from(Array.from({ length: 250 }, (_, i) =>
+  `2026-11-28 09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  value ${i} violates check constraint "c${i}"\n` +
+  `2026-11-28 09:00:00 UTC [7] DETAIL:  ${'d'.repeat(1990)}\n2026-11-28 09:00:00 UTC [7] HINT:  ${'h'.repeat(1990)}\n` +
+  `2026-11-28 09:00:00 UTC [7] STATEMENT:  INSERT INTO t VALUES (${'9,'.repeat(990)}9)\n`).join(''));
+/** Many files with long names: listed in full, the summary's files table and the 'files' output pass 1 MB. */
+const MANY = Array.from({ length: 2000 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 1999 ? verbose : smuggledData }));
+
 export const scenarios: Scenario[] = [
   // The RDS API, transient
   { fault: 'API answers 500 once', kind: 'transient', setup: (r) => r.rds.failApi(apiError(500, 'DBS.108000', 'System error.')) },
@@ -110,6 +118,21 @@ export const scenarios: Scenario[] = [
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*busy/) },
   { fault: "the download host's XML error code carries workflow commands", kind: 'hostile', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500, code: `Busy${SMUGGLED}` }),
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*Busy/) },
+  { fault: 'thousands of files with long names, entries with long DETAIL fields', kind: 'hostile', emulator: { files: MANY }, inputs: { 'recent-entries': '200', timeout: '60s' },
+    check: (rig, r) => {
+      assert.equal(r.code, 0, r.log.slice(-2000));
+      assert.ok(Buffer.byteLength(r.summary) < 1024 * 1024, `summary of ${Buffer.byteLength(r.summary)} bytes`);
+      assert.match(r.summary, /cut to fit GitHub's 1 MiB limit: .*left out\. Every file is complete in the artifact/);
+      assert.match(r.summary, /\*\*Artifact:\*\* \[/, 'the artifact link is kept');
+      assert.ok(Buffer.byteLength(r.outputs['files'] ?? '') < 1_000_000, `files output of ${Buffer.byteLength(r.outputs['files'] ?? '')} bytes`);
+      assert.equal(r.outputs['files-truncated'], 'true');
+      const listed = JSON.parse(r.outputs['files'] ?? '') as Array<{ name: string }>;
+      assert.ok(listed.length > 100 && listed.length < MANY.length, `${listed.length} listed`);
+      assert.match(r.log, new RegExp(`::warning title=Output files truncated::The 'files' output lists ${listed.length} of the ${MANY.length} files`));
+      assert.equal(readZipNames(rig).length, MANY.length, 'every file uploaded');
+      const masks = r.log.split('\n').filter((l) => l.startsWith('::add-mask::')).length;
+      assert.ok(masks <= MANY.length + 5, `${masks} ::add-mask:: lines for ${MANY.length} links`);
+    } },
 ];
 
 export async function readZipNames(rig: Rig): Promise<string[]> {

@@ -1,0 +1,29 @@
+// The summary's budget: whatever the sections hold, the summary fits GitHub's 1 MiB and says what it left out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitSummary } from '../../src/action/summary.ts';
+
+const bytes = (s: string): number => Buffer.byteLength(s);
+
+test('a summary that fits is left whole, with no notice', () => {
+  const s = fitSummary(['# head', ''], ['### A\n\nsmall'], ['tail'], 'in the artifact', 1000);
+  assert.equal(s, '# head\n\n### A\n\nsmall\ntail');
+});
+
+test('over the budget: head and tail kept, small sections whole, the big one cut at a line with its blocks closed', () => {
+  const code = ['### Big', '', '<details><summary>Entries</summary>', '', '```sql', ...Array.from({ length: 5000 }, (_, i) => `SELECT ${i}; -- ${'é'.repeat(40)}`), '```', '</details>'].join('\n');
+  const small = '### Small\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n';
+  const s = fitSummary(['# head', ''], [code, small], ['**Artifact:** link'], 'in the artifact', 64 * 1024);
+  assert.ok(bytes(s) <= 64 * 1024, `${bytes(s)} bytes`);
+  assert.ok(s.startsWith('# head\n'));
+  assert.ok(s.endsWith('**Artifact:** link'));
+  assert.ok(s.includes(small), 'the small section is whole');
+  const notice = /> This summary was cut to fit GitHub's 1 MiB limit: (\d+) lines of "Big" left out\. Every file is complete in the artifact\./.exec(s);
+  assert.ok(notice, s.slice(-500));
+  // The notice is outside the code block and the <details>: every fence and tag opened before it is closed.
+  const before = s.slice(0, notice.index);
+  assert.equal((before.match(/^```/gm) ?? []).length % 2, 0, 'code fence closed');
+  assert.equal((before.match(/<details>/g) ?? []).length, (before.match(/<\/details>/g) ?? []).length, '<details> closed');
+  assert.match(before, /<\/details>\n\n/, 'a blank line ends the HTML block');
+  assert.ok(Number(notice[1]) > 1000);
+});
