@@ -40,8 +40,9 @@ const verbose = Buffer.from(Array.from({ length: 250 }, (_, i) =>
   `2026-11-28 09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  value ${i} violates check constraint "c${i}"\n` +
   `2026-11-28 09:00:00 UTC [7] DETAIL:  ${'d'.repeat(1990)}\n2026-11-28 09:00:00 UTC [7] HINT:  ${'h'.repeat(1990)}\n` +
   `2026-11-28 09:00:00 UTC [7] STATEMENT:  INSERT INTO t VALUES (${'9,'.repeat(990)}9)\n`).join(''));
-/** Many files with long names: listed in full, the summary's files table and the 'files' output pass 1 MB. */
-const MANY = Array.from({ length: 2000 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 1999 ? verbose : smuggledData }));
+/** Hundreds of files with long names in a deep output-dir: listed in full, the 'files' output passes 1 MB. */
+const MANY = Array.from({ length: 450 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 449 ? verbose : smuggledData }));
+const DEEP = Array.from({ length: 10 }, (_, i) => `${i}${'d'.repeat(199)}`).join('/');
 
 export const scenarios: Scenario[] = [
   // The RDS API, transient
@@ -118,8 +119,8 @@ export const scenarios: Scenario[] = [
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*busy/) },
   { fault: "the download host's XML error code carries workflow commands", kind: 'hostile', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500, code: `Busy${SMUGGLED}` }),
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*Busy/) },
-  { fault: 'thousands of files with long names, entries with long DETAIL fields', kind: 'hostile', emulator: { files: MANY }, inputs: { 'recent-entries': '200', timeout: '60s' },
-    check: (rig, r) => {
+  { fault: 'hundreds of files with long names and paths, entries with long DETAIL fields', kind: 'hostile', emulator: { files: MANY }, inputs: { 'recent-entries': '200', 'output-dir': DEEP },
+    check: async (rig, r) => {
       assert.equal(r.code, 0, r.log.slice(-2000));
       assert.ok(Buffer.byteLength(r.summary) < 1024 * 1024, `summary of ${Buffer.byteLength(r.summary)} bytes`);
       assert.match(r.summary, /cut to fit GitHub's 1 MiB limit: .*left out\. Every file is complete in the artifact/);
@@ -129,7 +130,7 @@ export const scenarios: Scenario[] = [
       const listed = JSON.parse(r.outputs['files'] ?? '') as Array<{ name: string }>;
       assert.ok(listed.length > 100 && listed.length < MANY.length, `${listed.length} listed`);
       assert.match(r.log, new RegExp(`::warning title=Output files truncated::The 'files' output lists ${listed.length} of the ${MANY.length} files`));
-      assert.equal(readZipNames(rig).length, MANY.length, 'every file uploaded');
+      assert.equal((await readZipNames(rig)).length, MANY.length, 'every file uploaded');
       const masks = r.log.split('\n').filter((l) => l.startsWith('::add-mask::')).length;
       assert.ok(masks <= MANY.length + 5, `${masks} ::add-mask:: lines for ${MANY.length} links`);
     } },
