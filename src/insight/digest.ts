@@ -81,6 +81,8 @@ export interface FileDigest {
   unparsedSamples: Array<{ line: number; text: string }>;
   /** Set when the file could not be read (to the end); what was read before is still counted. */
   error?: string | undefined;
+  /** Set when the reader stopped on purpose (a gzip file past its limits); what was read is counted. */
+  stopped?: string | undefined;
 }
 
 export interface Digest {
@@ -430,6 +432,7 @@ export class DigestBuilder {
       unparsedLines: stats.unparsedLines, truncatedLines: stats.truncatedLines, firstTime: stats.firstTime,
       lastTime: stats.lastTime, unknownZones: stats.unknownZones, unparsedSamples: stats.unparsedSamples,
       ...(error !== undefined ? { error } : {}),
+      ...(stats.stopped !== undefined ? { stopped: stats.stopped } : {}),
     };
   }
 

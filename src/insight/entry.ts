@@ -58,6 +58,8 @@ export interface ReaderStats {
   lastTime?: Date | undefined;
   /** The first few unparsed lines (each cut at 200 characters), to show what was not understood. */
   unparsedSamples: Array<{ line: number; text: string }>;
+  /** Why the reader stopped before the end (a gzip file past its limits), undefined when it did not. */
+  stopped?: string | undefined;
 }
 
 /** Unparsed lines kept as samples per file, each cut at SAMPLE_LEN characters. */
@@ -144,7 +146,7 @@ export function newStats(path: string, name?: string): ReaderStats {
   return {
     file: name ?? basename(path), path, format: 'stderr', compressed: false, bytes: 0, lines: 0, entries: 0,
     unparsedLines: 0, truncatedLines: 0, untimedEntries: 0, unknownZones: [], firstTime: undefined,
-    lastTime: undefined, unparsedSamples: [],
+    lastTime: undefined, unparsedSamples: [], stopped: undefined,
   };
 }
 

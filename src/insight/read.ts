@@ -39,6 +39,16 @@ const DETECT_LINES = 50;
 /** Bytes of lines held while the format is not known yet, before falling back to the file name. */
 const DETECT_BYTES = 1 << 20;
 const NL64 = '\n'.repeat(64);
+/**
+ * Limits of gzip decompression (a small download must not become gigabytes of text to read).
+ * PostgreSQL logs compress 5-20 times with gzip, a log of one statement repeated about 100 times,
+ * and gzip itself tops out near 1000. So: past 64 MiB of text (a small file may be very
+ * repetitive), more than 200 times the compressed bytes read is not a log; and never more than
+ * 16 GiB of text from one file. The file itself is left as downloaded.
+ */
+export const GZIP_FLOOR = 64 << 20;
+export const GZIP_RATIO = 200;
+export const GZIP_MAX = 16 * 2 ** 30;
 
 /** The format a line shows, if it shows one. */
 export function detectLineFormat(text: string): LogFormat | undefined {
@@ -288,7 +298,19 @@ async function* pieces(first: Buffer, it: AsyncIterator<Uint8Array>, stats: Read
   }
   // pipeline: an error on either side destroys both; so does stopping early.
   const gz = pipeline(Readable.from(rest(first, it, stats)), createGunzip({ chunkSize: CHUNK }), () => {});
-  for await (const b of gz) yield b as Buffer;
+  let out = 0;
+  for await (const b of gz) {
+    out += (b as Buffer).length;
+    const bomb = out > GZIP_FLOOR && out > GZIP_RATIO * stats.bytes;
+    if (bomb || out > GZIP_MAX) {
+      stats.stopped = bomb
+        ? `gzip: stopped after ${GZIP_FLOOR >> 20} MiB, as the text grew to more than ${GZIP_RATIO} times the compressed size`
+        : `gzip: stopped after ${GZIP_MAX / 2 ** 30} GiB of text`;
+      gz.destroy();
+      return;
+    }
+    yield b as Buffer;
+  }
 }
 
 /**

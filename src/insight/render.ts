@@ -187,6 +187,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
   const failed = digest.files.filter((f) => f.error !== undefined);
   for (const f of failed) notes.push(`${escapeInline(f.name, 200)} could not be read to the end: ${escapeInline(f.error ?? '', 300)}`);
+  for (const f of digest.files) if (f.stopped !== undefined) notes.push(`${escapeInline(f.name, 200)} was not read to the end (${escapeInline(f.stopped, 300)}); the file is kept as downloaded.`);
   if (digest.overflowMessages > 0) notes.push(`${plural(digest.overflowMessages, 'error')} with yet more distinct messages are counted but not listed.`);
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
 
