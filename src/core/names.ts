@@ -1,14 +1,22 @@
 // File names come from the API: they must land inside output-dir, be valid artifact entries, and be unique.
 import { extname } from 'node:path';
 
-// Path separators, characters the artifact service or common file systems refuse, and control characters.
+// Path separators, characters the artifact service or Windows refuses, and control characters.
 const UNSAFE = /[\/\\:"<>|*?\u0000-\u001f\u007f]/g;
+// At most 200 bytes of UTF-8, which is at most 200 UTF-16 units: within NTFS's 255 per name too. Longer full
+// paths are fine: Node opens every path on Windows in its long form (\\?\...), past MAX_PATH's 260.
 const MAX_BYTES = 200;
+// Windows opens a device, not a file, for these names, with any extension ("NUL.log") and trailing spaces.
+const WINDOWS_DEVICE = /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)$/i;
 
-/** A plain file name for an API-given name: no folders, no leading dots, no control characters, not too long. */
+/**
+ * A plain file name for an API-given name, safe on Linux, macOS and Windows alike: no folders, no leading dots,
+ * no trailing dots or spaces (Windows drops them), no control characters, no device names, not too long.
+ */
 export function safeFileName(raw: string): string {
   let name = raw.normalize('NFC').replace(UNSAFE, '_').replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   if (name === '') name = 'errorlog';
+  if (WINDOWS_DEVICE.test(name.split('.')[0]!.trimEnd())) name = `_${name}`;
   if (Buffer.byteLength(name) > MAX_BYTES) {
     const ext = extname(name).slice(0, 16);
     name = truncateBytes(name.slice(0, name.length - ext.length), MAX_BYTES - Buffer.byteLength(ext)) + ext;

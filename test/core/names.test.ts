@@ -39,6 +39,33 @@ test('leading dots are dropped (no hidden files), and trailing dots and spaces t
   assert.equal(safeFileName('postgresql.log. '), 'postgresql.log');
 });
 
+test('Windows device names, with or without an extension or trailing spaces, become plain file names', () => {
+  for (const raw of ['CON', 'con', 'NUL.log', 'nul.tar.gz', 'COM1', 'com9.log', 'LPT1', 'Lpt3.txt', 'PRN', 'AUX.csv', 'CON .log', 'COM¹.log', 'CONIN$', 'conout$.txt']) {
+    const name = safeFileName(raw);
+    assert.doesNotMatch(name.split('.')[0]!.trimEnd(), /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)$/i, `${raw} → ${name}`);
+    assertPlain(name, raw);
+  }
+  assert.equal(safeFileName('NUL.log'), '_NUL.log');
+  assert.equal(safeFileName('com1'), '_com1');
+  // Only the whole first part is a device: these are ordinary names.
+  for (const raw of ['CONSOLE.log', 'nullable.log', 'COM10.log', 'LPT.log', 'postgresql-CON.log']) assert.equal(safeFileName(raw), raw);
+});
+
+test('trailing dots and spaces (which Windows drops, making two names one) are removed', () => {
+  assert.equal(safeFileName('postgresql.log...'), 'postgresql.log');
+  assert.equal(safeFileName('postgresql.log   '), 'postgresql.log');
+  const names = new NameAllocator();
+  assert.deepEqual(['a.log', 'a.log.', 'A.LOG '].map((n) => names.allocate(n)), ['a.log', 'a-2.log', 'A-3.LOG']);
+});
+
+test('a name stays within what NTFS allows for one name (255 UTF-16 units), whatever its script', () => {
+  for (const raw of ['ж'.repeat(300), '日志'.repeat(200), '😀'.repeat(100), 'x'.repeat(1000)]) {
+    const name = safeFileName(raw);
+    assert.ok(name.length <= 255, `${name.length} UTF-16 units`);
+    assertPlain(name, raw);
+  }
+});
+
 test('an empty or all-dots name gets a usable placeholder', () => {
   for (const raw of ['', '.', '...', '   ', ' . ']) assert.equal(safeFileName(raw), 'errorlog', JSON.stringify(raw));
 });
