@@ -54,11 +54,19 @@ export interface Downloaded {
 const WRITE_BUFFER = 1024 * 1024;
 
 /**
+ * Creates a new file, never opening what is there: O_CREAT with O_EXCL fails with EEXIST on any existing entry,
+ * a symlink included, and does not follow it (POSIX says so; Windows maps it to CREATE_NEW, which fails the
+ * same way). That is what keeps the no-symlink promise; O_NOFOLLOW, which Windows lacks, is only added where
+ * it exists. The finished file then gets its name by link(), which also fails on any existing entry.
+ */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+/**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
  * interruption, then links it to `finalPath` only once complete. On any failure the part file is removed.
  */
 export async function downloadFile(fileName: string, url: URL, partPath: string, finalPath: string, o: DownloadOptions): Promise<Downloaded> {
-  const fh = await open(partPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const fh = await open(partPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
   let done = false;
   let attempts = 0;
   try {

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { startRdsEmulator, type EmulatorFile, type RdsEmulator } from '../../emu
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
-import { downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
+import { CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -217,6 +217,19 @@ test('a dangling symlink at the part path does not create its target', async (t)
   await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), { code: 'EEXIST' });
   assert.equal(existsSync(target), false);
   assert.equal(s.emu.fileRequests.length, 0);
+});
+
+test('the exclusive create alone (all Windows has: no O_NOFOLLOW) refuses a planted symlink and a dangling one', async (t) => {
+  const s = await setup(t);
+  const target = join(s.dir, 'precious.txt');
+  await writeFile(target, 'do not touch');
+  await symlink(target, join(s.dir, 'to-target'));
+  await symlink(join(s.dir, 'not-there.txt'), join(s.dir, 'dangling'));
+  for (const name of ['to-target', 'dangling']) {
+    await assert.rejects(open(join(s.dir, name), CREATE_NEW, 0o644), { code: 'EEXIST' });
+  }
+  assert.equal(await readFile(target, 'utf8'), 'do not touch');
+  assert.equal(existsSync(join(s.dir, 'not-there.txt')), false);
 });
 
 test('an existing file with the final name is not overwritten', async (t) => {
