@@ -131,8 +131,14 @@ const KEY_LEN = 500;
 /** Longest folded value kept, and how many distinct ones a group keeps as examples. */
 const MAX_VALUE = 200;
 const MAX_EXAMPLES = 3;
-/** Words of every line isCrashLog recognises: the reader keeps LOG lines that have one (the rest it only counts). */
-const CRASH_HINTS = ['terminated by', 'database system was', 'server process'];
+/**
+ * How the LOG lines isCrashLog recognises start: the reader keeps LOG lines that start so (the rest
+ * it only counts). `... (PID n) was terminated by signal` names the process first; these are the
+ * names PostgreSQL's postmaster gives its children.
+ */
+const CRASH_HINTS = ['database system was', 'server process', 'startup process', 'background writer process',
+  'checkpointer process', 'WAL writer process', 'WAL receiver process', 'autovacuum launcher process',
+  'autovacuum worker process', 'archiver process', 'system logger process', 'background worker'];
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 

@@ -196,8 +196,9 @@ export interface ParserOptions {
   keep?: ReadonlySet<Severity> | undefined;
   count?: CountEntry | undefined;
   /**
-   * ASCII words that make an entry of another severity kept too when its first line contains one
-   * (e.g. the few LOG lines that tell of a crash); found once per piece of input, not per line.
+   * Texts that make an entry of another severity kept too when its message starts with one (e.g.
+   * the few LOG lines that tell of a crash). Compared at the message's start only: searching each
+   * piece of input for them cost as much as reading it.
    */
   keepWhen?: readonly string[] | undefined;
 }
@@ -216,6 +217,8 @@ export abstract class BaseParser implements LineParser {
   lastMs: number;
   /** firstMs/lastMs moved since stats.firstTime/lastTime were last set. */
   timesMoved = false;
+  /** The bytes of the current lineAt call are all ASCII: then its latin1 string is the text. */
+  ascii = false;
 
   constructor(file: string, stats: ReaderStats, maxLen: number, opts: ParserOptions = {}) {
     this.file = file;
@@ -236,8 +239,13 @@ export abstract class BaseParser implements LineParser {
    * character per byte, same offsets) for fast searching. This default decodes the line; a
    * format with a fast path overrides it.
    */
-  lineAt(buf: Buffer, _s: string, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
-    this.line(utf8(buf, start, end), lineNo, truncated, droppedQuotes);
+  lineAt(buf: Buffer, s: string, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
+    this.line(this.text(buf, s, start, end), lineNo, truncated, droppedQuotes);
+  }
+
+  /** The text of `buf[start, end)`: a slice of `s` when it is ASCII (no copy), else decoded as UTF-8. */
+  text(buf: Buffer, s: string, start: number, end: number): string {
+    return this.ascii ? s.slice(start, end) : utf8(buf, start, end);
   }
 
   /** `n` empty lines from `lineNo` on. */

@@ -1,6 +1,6 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, utf8, latin1, wordBefore, wordSeverity } from '../entry.ts';
+import { BaseParser, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 
@@ -171,9 +171,9 @@ export class StderrParser extends BaseParser {
   dvBuf: Buffer = EMPTY;
   lastPrefixBytes: Buffer = EMPTY;
   lastBytesInfo: PrefixInfo = this.lastInfo;
-  /** Where each keepWhen word next occurs in hintBuf (-1: nowhere further). */
-  hintBuf: Buffer = EMPTY;
-  hintAt: number[] = [];
+  /** keepWhen as bytes, and which bytes they start with. */
+  hints: Buffer[] | undefined;
+  hintFirst = new Uint8Array(256);
   /** Set by severityAt. */
   sevAt = 0;
   colonOf = 0;
@@ -181,7 +181,7 @@ export class StderrParser extends BaseParser {
   override lineAt(buf: Buffer, s: string, start: number, end: number, lineNo: number): void {
     if (buf[start] === 9) {
       if (this.ghost) return; // continues an entry that is only counted
-      if (this.cur !== undefined) this.append(utf8(buf, start + 1, end));
+      if (this.cur !== undefined) this.append(this.text(buf, s, start + 1, end));
       else this.unparsedAt(buf, start, end, lineNo);
       return;
     }
@@ -199,17 +199,17 @@ export class StderrParser extends BaseParser {
       this.ghost = false;
       // Belongs to a kept entry, or an orphan: entryLine decides.
       if (this.cur !== undefined || this.keep === undefined || this.keep.has(sev)) {
-        this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+        this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
         return;
       }
     } else if (this.keep === undefined || this.keep.has(sev)) {
       this.ghost = false;
-      this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+      this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
       return;
     }
-    if (this.keepWhen.length > 0 && this.hinted(buf, s, start, end)) {
+    if (this.keepWhen.length > 0 && this.hinted(buf, this.colonOf + 3, end)) {
       this.ghost = false;
-      this.entryLine(sev, this.prefixAt(buf, start, this.sevAt), utf8(buf, this.colonOf + 3, end), lineNo);
+      this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
       return;
     }
     // An entry that is only counted.
@@ -225,21 +225,21 @@ export class StderrParser extends BaseParser {
     this.count(sev, this.timeOf(buf, s, start, this.sevAt));
   }
 
-  /** Does the line s[start, end) contain one of keepWhen? Each word's next place is found once per piece. */
-  hinted(buf: Buffer, s: string, start: number, end: number): boolean {
-    const words = this.keepWhen;
-    if (this.hintBuf !== buf) {
-      this.hintBuf = buf;
-      this.hintAt = words.map(() => -2);
+  /** Does the message buf[from, end) start with one of keepWhen? */
+  hinted(buf: Buffer, from: number, end: number): boolean {
+    let hints = this.hints;
+    if (hints === undefined) {
+      hints = this.hints = this.keepWhen.map((w) => Buffer.from(w));
+      for (const h of hints) if (h.length > 0) this.hintFirst[h[0]!] = 1;
     }
-    const at = this.hintAt;
-    let hit = false;
-    for (let i = 0; i < words.length; i++) {
-      let p = at[i]!;
-      if (p !== -1 && p < start) p = at[i] = s.indexOf(words[i]!, start);
-      if (p !== -1 && p + words[i]!.length <= end) hit = true;
+    if (from >= end || this.hintFirst[buf[from]!] !== 1) return false;
+    for (const h of hints) {
+      if (from + h.length > end) continue;
+      let k = h.length - 1;
+      while (k >= 0 && buf[from + k] === h[k]) k--;
+      if (k < 0) return true;
     }
-    return hit;
+    return false;
   }
 
   /** The severity of the line `s[start, end)` (bytes as latin1); sets sevAt and colonOf. */
@@ -394,7 +394,7 @@ export class StderrParser extends BaseParser {
   }
 
   /** The prefix `buf[start, sevAt)` read as parsePrefix does; the last one is remembered by its bytes. */
-  prefixAt(buf: Buffer, start: number, sevAt: number): PrefixInfo {
+  prefixAt(buf: Buffer, s: string, start: number, sevAt: number): PrefixInfo {
     const last = this.lastPrefixBytes;
     const n = sevAt - start;
     if (n === last.length) {
@@ -402,7 +402,7 @@ export class StderrParser extends BaseParser {
       while (k >= 0 && buf[start + k] === last[k]) k--;
       if (k < 0) return this.lastBytesInfo;
     }
-    const info = parsePrefix(utf8(buf, start, sevAt));
+    const info = parsePrefix(this.text(buf, s, start, sevAt));
     if (info.badZone !== '') this.noteBadZone(info.badZone);
     this.lastPrefixBytes = Buffer.from(buf.subarray(start, sevAt));
     this.lastBytesInfo = info;
