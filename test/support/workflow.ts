@@ -16,7 +16,7 @@ export interface Step {
   run?: string;
   env?: Record<string, unknown>;
 }
-export interface Job { steps: Step[]; env?: Record<string, unknown> }
+export interface Job { steps: Step[]; env?: Record<string, unknown>; defaults?: { run?: Record<string, unknown> }; [key: string]: unknown }
 export interface Workflow { env?: Record<string, unknown>; jobs: Record<string, Job> }
 
 export interface StepResult {
@@ -46,6 +46,15 @@ export interface JobOptions {
 }
 
 const STEP_KEYS = new Set(['name', 'id', 'uses', 'with', 'run', 'env']);
+// Job keys that change nothing here: where the job runs (this test is the Linux leg) and its token's permissions.
+const JOB_KEYS = new Set(['steps', 'env', 'defaults', 'runs-on', 'strategy', 'permissions', 'name']);
+
+/** The runner's command line for a `run:` script: `bash -e` by default, its stricter form for `shell: bash`. */
+function shellArgv(shell: unknown, script: string): string[] {
+  if (shell === undefined) return ['bash', '-e', script];
+  if (shell === 'bash') return ['bash', '--noprofile', '--norc', '-eo', 'pipefail', script];
+  throw new Error(`the runner stand-in runs bash only, not shell: ${String(shell)}`);
+}
 
 export async function readWorkflow(url: URL): Promise<Workflow> {
   return parseYaml(await readFile(url, 'utf8'), url.pathname.split('/').pop() ?? 'workflow') as Workflow;
@@ -70,6 +79,9 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 export async function runJob(workflow: Workflow, jobId: string, o: JobOptions): Promise<StepResult[]> {
   const job = workflow.jobs[jobId];
   if (!job) throw new Error(`no job '${jobId}'`);
+  const unknownJob = Object.keys(job).filter((k) => !JOB_KEYS.has(k));
+  const unknownDefaults = Object.keys(job.defaults?.run ?? {}).filter((k) => k !== 'shell');
+  if (unknownJob.length + unknownDefaults.length > 0) throw new Error(`job '${jobId}' uses ${[...unknownJob, ...unknownDefaults].join(', ')}, which the runner stand-in does not know`);
   const temp = o.temp;
   const stepOutputs: Record<string, Record<string, string>> = {};
   let jobEnv: Record<string, string> = {};
@@ -119,10 +131,9 @@ export async function runJob(workflow: Workflow, jobId: string, o: JobOptions): 
       };
       let argv: string[];
       if (step.run !== undefined) {
-        // The runner's default shell on Linux when `shell:` is not given.
         const script = join(temp, `${randomUUID()}.sh`);
         await writeFile(script, expand(step.run, stepOutputs));
-        argv = ['bash', '-e', script];
+        argv = shellArgv(job.defaults?.run?.['shell'], script);
       } else {
         const meta = await readActionMetadata(new URL('action.yml', `file://${o.workspace}/`));
         if (meta.runs?.using !== 'node24') throw new Error(`the runner stand-in runs node24 actions, not ${String(meta.runs?.using)}`);
