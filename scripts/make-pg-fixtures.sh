@@ -4,7 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
-#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -13,6 +13,9 @@
 #   A  log_line_prefix '%m [%p] %q%u@%d '   log_destination 'stderr,csvlog,jsonlog'  (one run, three formats)
 #   B  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr  (the prefix OTC/Huawei RDS uses by default)
 #   C  log_line_prefix '%n [%p] %q%u@%d '   stderr, log_error_verbosity = verbose (epoch time, SQLSTATE, LOCATION)
+#   prod  as B, but a production day in small: pgbench traffic (a new connection per transaction),
+#       log_connections/log_disconnections/log_checkpoints/autovacuum logging on, and the failed
+#       deployment of the other runs played a few times in between, so LOG lines dominate
 #   de, fr  as A (stderr only), with lc_messages = 'de_DE.UTF-8' / 'fr_FR.UTF-8' (and the server
 #       started in that locale): it writes its severities and messages in German / French (locales
 #       made with localedef when missing)
@@ -21,8 +24,12 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
-RUNS=" ${RUNS:-a b c de fr} "
+RUNS=" ${RUNS:-a b c de fr prod} "
 wants() { [[ "$RUNS" == *" $1 "* ]]; }
+# Run prod: seconds of pgbench, its transactions a second, failed deployments played meanwhile.
+PROD_SECONDS=${PROD_SECONDS:-40}
+PROD_TPS=${PROD_TPS:-40}
+PROD_DEPLOYS=${PROD_DEPLOYS:-4}
 
 # A locale for lc_messages: made with localedef from glibc's sources when the system lacks it.
 ensure_locale() { # $1 = e.g. de_DE
@@ -229,6 +236,34 @@ for lang in de fr; do
   stop_server
 done
 
+# A server under ordinary load, as most of a production log is: pgbench over TCP with a new
+# connection per transaction (an application without a pool), at a fixed rate so the file stays
+# small, while checkpoints and autovacuum run and the failed deployment is played now and then.
+if wants prod; then
+  start_server prod "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" \
+    "log_disconnections = on" "log_checkpoints = on" "checkpoint_timeout = '30s'" \
+    "log_autovacuum_min_duration = 0" "autovacuum_naptime = '2s'" \
+    "autovacuum_vacuum_scale_factor = 0.01" "autovacuum_analyze_scale_factor = 0.01"
+  "${PSQL_ADMIN[@]}" <<EOF
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench') THEN
+    CREATE ROLE bench LOGIN PASSWORD '$APP_PASSWORD';
+  END IF;
+END \$\$;
+CREATE DATABASE bench OWNER bench;
+EOF
+  PGPASSWORD=$APP_PASSWORD as_pg pgbench -q -i -s 2 -h 127.0.0.1 -p "$PORT" -U bench bench >/dev/null 2>&1
+  PGPASSWORD=$APP_PASSWORD as_pg pgbench -C -c 4 -j 2 -R "$PROD_TPS" -T "$PROD_SECONDS" \
+    -h 127.0.0.1 -p "$PORT" -U bench bench >/dev/null 2>&1 &
+  bench_pid=$!
+  for _ in $(seq 1 "$PROD_DEPLOYS"); do
+    sleep $((PROD_SECONDS / (PROD_DEPLOYS + 1)))
+    provoke_errors
+  done
+  wait "$bench_pid" || true
+  stop_server
+fi
+
 VERSION=$(as_pg postgres --version)
 
 mkdir -p "$OUT"
@@ -241,6 +276,7 @@ if wants b; then cp "$TMP/logs-b/postgresql.log" "$OUT/stderr-rds-prefix.log"; f
 if wants c; then cp "$TMP/logs-c/postgresql.log" "$OUT/stderr-epoch-verbose.log"; fi
 if wants de; then cp "$TMP/logs-de/postgresql.log" "$OUT/stderr-de.log"; fi
 if wants fr; then cp "$TMP/logs-fr/postgresql.log" "$OUT/stderr-fr.log"; fi
+if wants prod; then cp "$TMP/logs-prod/postgresql.log" "$OUT/stderr-rds-production.log"; fi
 find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
@@ -272,6 +308,7 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`stderr-epoch-verbose.log\` | C | \`%n [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`log_error_verbosity = verbose\` |
 | \`stderr-de.log\` | de | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'de_DE.UTF-8'\` (German) |
 | \`stderr-fr.log\` | fr | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
+| \`stderr-rds-production.log\` | prod | \`%t:%r:%u@%d:[%p]:\` | as B, plus \`log_disconnections = on\`, \`log_checkpoints = on\`, \`checkpoint_timeout = '30s'\`, \`log_autovacuum_min_duration = 0\` (see below) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
@@ -281,6 +318,15 @@ timeout, \`COMMIT\` outside a transaction (WARNING), three logins with a wrong p
 role that does not exist, a connection to a database that does not exist, a deadlock between two
 psql sessions and a connection ended by \`pg_terminate_backend\` (FATAL). The server's own start-up
 and shut-down lines are in the files too.
+
+\`stderr-rds-production.log\` is what most of a production log looks like: LOG lines. For about
+$PROD_SECONDS seconds \`pgbench\` (scale 2, 4 clients, \`-C\`: a new TCP connection with a password for each
+transaction, as an application without a pool makes, at \`-R $PROD_TPS\` transactions a second) runs while
+checkpoints (every 30 s) and autovacuum (naptime 2 s, scale factors 0.01; each run logs a LOG line with 8-9
+tab-indented continuation lines) write their reports, and the failed deployment above is played $PROD_DEPLOYS
+times in between. So connection received/authenticated/authorized and disconnection lines dominate, and a few
+percent of the lines are errors and their DETAIL/HINT/STATEMENT lines. The digest throughput bench
+(\`node bench/reader.ts --memory [size] stderr-rds-production.log\`) repeats it to size.
 EOF
 
 echo "make-pg-fixtures: wrote $(ls "$OUT" | wc -l) files to $OUT ($VERSION)" >&2

@@ -6,7 +6,7 @@ import { groupExamples, groupText } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { readFileSync, statSync } from 'node:fs';
-import { FIXTURES, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { FIXTURES, PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
 /** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
 function lineTime(line: string): number | undefined {
@@ -20,8 +20,9 @@ const tmpFile = tmpFiles('insight-digest-');
 
 describe('digest of the real fixtures', () => {
   test('severity counts equal grep over the stderr files', async () => {
-    const paths = STDERR_FIXTURES.map((n) => join(FIXTURES, n));
-    const d = await digestFiles(STDERR_FIXTURES.map(file), {});
+    const names = [...STDERR_FIXTURES, PRODUCTION_FIXTURE];
+    const paths = names.map((n) => join(FIXTURES, n));
+    const d = await digestFiles(names.map(file), {});
     for (const sev of ['ERROR', 'FATAL', 'PANIC', 'WARNING', 'LOG'] as const) {
       const expected = paths.reduce((n, p) => n + grep(p, new RegExp(`\\b${sev}:  `)).length, 0);
       assert.equal(d.bySeverity[sev] ?? 0, expected, sev);
@@ -262,7 +263,7 @@ describe('groups show what their occurrences share', () => {
 
 describe('digestBytes: a log from memory', () => {
   test('in any pieces, the same digest as the file read from disk', async () => {
-    for (const name of STDERR_FIXTURES) {
+    for (const name of [...STDERR_FIXTURES, PRODUCTION_FIXTURE]) {
       const bytes = readFileSync(join(FIXTURES, name));
       const onDisk = await digestFiles([file(name)], { since: new Date(lineTime(fileLines(join(FIXTURES, name))[40]!)!) });
       const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000, 1001), bytes.subarray(1001)];

@@ -9,7 +9,7 @@ import type { Severity } from '../../src/insight/entry.ts';
 import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
-import { STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
 async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {}): Promise<{ entries: LogEntry[]; stats: ReaderStats }> {
   const stats = newStats(path, opts.name);
@@ -23,7 +23,7 @@ const count = (entries: LogEntry[], ...sev: string[]): number => entries.filter(
 const tmpFile = tmpFiles('insight-reader-');
 
 describe('real fixtures: counts agree with grep over the files', () => {
-  for (const name of STDERR_FIXTURES) {
+  for (const name of [...STDERR_FIXTURES, PRODUCTION_FIXTURE]) {
     test(name, async () => {
       const path = fixture(name);
       const { entries, stats } = await readAll(path);

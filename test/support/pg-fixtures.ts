@@ -6,6 +6,8 @@ import { basename, join } from 'node:path';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'pg');
 export const STDERR_FIXTURES = ['stderr-debian-prefix.log', 'stderr-rds-prefix.log', 'stderr-epoch-verbose.log'];
+/** A server under load (mostly LOG lines) with the failed deployment played several times: the bench's log. */
+export const PRODUCTION_FIXTURE = 'stderr-rds-production.log';
 
 export const fixture = (name: string): string => join(FIXTURES, name);
 
