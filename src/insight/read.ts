@@ -304,7 +304,19 @@ async function* pieces(first: Buffer, it: AsyncIterator<Uint8Array>, stats: Read
   if (!stats.compressed) {
     for await (const b of rest(first, it, stats)) {
       if (b.length <= CHUNK) yield b;
-      else for (let o = 0; o < b.length; o += CHUNK) yield b.subarray(o, Math.min(b.length, o + CHUNK));
+      else {
+        // Cut after a line end where there is one: no line then runs over into the next piece
+        // (carrying it costs a copy, a concat and a string of its own).
+        for (let o = 0; o < b.length;) {
+          let e = Math.min(b.length, o + CHUNK);
+          if (e < b.length) {
+            const nl = b.lastIndexOf(10, e - 1);
+            if (nl >= o) e = nl + 1;
+          }
+          yield b.subarray(o, e);
+          o = e;
+        }
+      }
     }
     return;
   }

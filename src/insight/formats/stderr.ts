@@ -173,7 +173,9 @@ export class StderrParser extends BaseParser {
   lastBytesInfo: PrefixInfo = this.lastInfo;
   /** keepWhen as bytes, and which bytes they start with. */
   hints: Buffer[] | undefined;
-  hintFirst = new Uint8Array(256);
+  /** 1 for the first two bytes (first * 256 + second) some hint starts with: most messages fail this one test. */
+  hintPair = new Uint8Array(65536);
+  hintOne = new Uint8Array(256);
   /** Set by severityAt. */
   sevAt = 0;
   colonOf = 0;
@@ -230,9 +232,13 @@ export class StderrParser extends BaseParser {
     let hints = this.hints;
     if (hints === undefined) {
       hints = this.hints = this.keepWhen.map((w) => Buffer.from(w));
-      for (const h of hints) if (h.length > 0) this.hintFirst[h[0]!] = 1;
+      for (const h of hints) {
+        if (h.length >= 2) this.hintPair[h[0]! * 256 + h[1]!] = 1;
+        else if (h.length === 1) this.hintOne[h[0]!] = 1;
+      }
     }
-    if (from >= end || this.hintFirst[buf[from]!] !== 1) return false;
+    if (from >= end) return false;
+    if (this.hintOne[buf[from]!] !== 1 && (from + 1 === end || this.hintPair[buf[from]! * 256 + buf[from + 1]!] !== 1)) return false;
     for (const h of hints) {
       if (from + h.length > end) continue;
       let k = h.length - 1;
