@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIamState, type IamState } from '../../emulator/iam.ts';
-import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
+import { realPostgresLog, startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { signRequest } from '../../src/cloud/auth/signer.ts';
 
 const AK = 'AKTEST00000000000001';
@@ -132,4 +132,23 @@ test('faults can be aimed at the instance listing or at errorlog-download; error
   assert.equal((await call(emu, 'POST', errorlog(emu), { token: emu.token })).status, 500);
   assert.equal(emu.apiRequests.length, 3);
   assert.equal(emu.errorlogRequests().length, 2);
+});
+
+test('repeat: a real log served at any size, seekable: a range is the same bytes as in the whole file', async (t) => {
+  const log = realPostgresLog();
+  const size = 3 * 1024 * 1024 + 5; // over the emulator's 1 MiB tile, so ranges cross copies of the log
+  const { emu } = await start(t, { files: [{ name: 'big.log', size, repeat: log }] });
+  const answer = await fetch(new URL(`/v3/${emu.projectId}/instances/${emu.instanceId}/errorlog-download`, emu.url), { method: 'POST', headers: { 'X-Auth-Token': emu.token } });
+  const link = ((await answer.json()) as { list: Array<{ file_link: string }> }).list[0]!.file_link;
+  const whole = Buffer.from(await (await fetch(link)).arrayBuffer());
+  assert.equal(whole.length, size);
+  // The real log, copy after copy: line for line what the PostgreSQL server wrote.
+  assert.ok(whole.subarray(0, log.length).equals(log));
+  assert.ok(whole.subarray(5 * log.length, 6 * log.length).equals(log));
+  assert.ok(whole.equals(emu.bytesOf('big.log')));
+  const from = 1024 * 1024 - 100;
+  const part = await fetch(link, { headers: { Range: `bytes=${from}-${from + 999_999}` } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes ${from}-${from + 999_999}/${size}`);
+  assert.ok(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(from, from + 1_000_000)));
 });
