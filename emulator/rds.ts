@@ -125,8 +125,13 @@ export interface RdsEmulator {
   peakDownloads(): number;
   /** The next `times` calls of that kind (default errorlog-download) answer with this fault. */
   failApi(fault: ApiFault, times?: number, call?: ApiCall): void;
-  /** The next `times` GETs of this file answer with this fault. */
-  failFile(name: string, fault: FileFault, times?: number): void;
+  /**
+   * The next `times` GETs of this file answer with this fault; with `ranged`, only GETs with (true) or without
+   * (false) a Range header count, e.g. to hit one of the byte ranges a large file is fetched in.
+   */
+  failFile(name: string, fault: FileFault, times?: number, ranged?: boolean): void;
+  /** The most file downloads that were being served at the same time. */
+  peakFileConcurrency(): number;
   /** Invalidate every link handed out so far (as if they expired). */
   expireLinks(): void;
   /** The exact bytes served for a file, for comparison. */
@@ -197,7 +202,9 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   const instances: EmulatorInstance[] = o.instances ?? [{ id: instanceId, name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } }];
   const linkSecret = randomBytes(32);
   const apiFaults: Record<ApiCall, Array<{ fault: ApiFault; times: number }>> = { 'errorlog-download': [], instances: [] };
-  const fileFaults = new Map<string, Array<{ fault: FileFault; times: number }>>();
+  const fileFaults = new Map<string, Array<{ fault: FileFault; times: number; ranged?: boolean | undefined }>>();
+  let serving = 0;
+  let peakServing = 0;
   const apiRequests: RecordedRequest[] = [];
   const fileRequests: RecordedRequest[] = [];
   let activeDownloads = 0;
@@ -361,7 +368,8 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       return obsError(res, 400, 'InvalidArgument', 'Unexpected credentials on a pre-signed request.');
     }
 
-    const fault = take(fileFaults.get(file.name) ?? []);
+    const hasRange = req.headers.range !== undefined;
+    const fault = take((fileFaults.get(file.name) ?? []), (f) => f.ranged === undefined || f.ranged === hasRange);
     if (fault?.kind === 'status') {
       const code = fault.code ?? (fault.status === 403 ? 'AccessDenied' : fault.status === 404 ? 'NoSuchKey' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError');
       return obsError(res, fault.status, code, fault.body ?? 'fault');
@@ -435,7 +443,8 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       if (fault?.kind === 'short') return void res.socket?.end();
       // stall-after: keep the socket open, send nothing more.
     };
-    res.on('close', () => { pos = limit; });
+    peakServing = Math.max(peakServing, ++serving);
+    res.on('close', () => { pos = limit; serving--; });
     pump();
   }
 
@@ -452,9 +461,10 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     fileRequests,
     peakDownloads: () => peakDownloads,
     failApi: (fault, times = 1, call = 'errorlog-download') => void apiFaults[call].push({ fault, times }),
-    failFile: (name, fault, times = 1) => {
+    peakFileConcurrency: () => peakServing,
+    failFile: (name, fault, times = 1, ranged) => {
       const q = fileFaults.get(name) ?? [];
-      q.push({ fault, times });
+      q.push({ fault, times, ranged });
       fileFaults.set(name, q);
     },
     expireLinks: () => { linksValidFrom = now() + (o.linkTtlMs ?? 300_000) + 1_000; },
@@ -466,10 +476,12 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   };
 }
 
-function take<T>(queue: Array<{ fault: T; times: number }>): T | undefined {
-  const head = queue[0];
+/** The first queued fault (that `applies`, if given), used up once more. */
+function take<Q extends { fault: unknown; times: number }>(queue: Q[], applies: (q: Q) => boolean = () => true): Q['fault'] | undefined {
+  const i = queue.findIndex(applies);
+  const head = queue[i];
   if (!head) return undefined;
-  if (--head.times <= 0) queue.shift();
+  if (--head.times <= 0) queue.splice(i, 1);
   return head.fault;
 }
 

@@ -1,13 +1,15 @@
-// Streams one pre-signed link to disk: never the whole file in memory, never a short file reported as complete.
+// Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
+// a short file reported as complete.
 import { constants } from 'node:fs';
 import { link, open, unlink, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, ResponseError } from './errors.ts';
-import { header, NetworkError, readText, type HttpTransport } from '../cloud/http.ts';
+import { header, NetworkError, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
 import { isLoopbackHost } from '../cloud/urls.ts';
 import { redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
+import { ConnectionBudget } from './pool.ts';
 
 /** The link has expired (or its signature is refused): only fresh links from the API help. */
 export class LinkExpiredError extends Error {
@@ -43,15 +45,44 @@ export interface DownloadOptions {
   stallMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: (bytes: number, total: number | undefined) => void;
+  /** The connections this file shares with the others (default: one of its own, i.e. one stream). */
+  budget?: ConnectionBudget | undefined;
+  /** The file's place in the list: a free connection goes to the earliest file that wants one (default 0). */
+  order?: number | undefined;
+  /** A file larger than this is fetched as several byte ranges at once, when the budget allows (default 32 MiB). */
+  splitAbove?: number | undefined;
+  /** The size of each byte range (default 16 MiB). */
+  rangeBytes?: number | undefined;
 }
 
 export interface Downloaded {
   bytes: number;
-  /** Retries of this file (after stalls, resets, short transfers). */
+  /** Retries of this file (after stalls, resets, short transfers), over all its ranges. */
   retries: number;
 }
 
 const WRITE_BUFFER = 1024 * 1024;
+const SPLIT_ABOVE = 32 * 1024 * 1024;
+/**
+ * Ranges are handed out in order, a few connections at a time, so the start of the file is complete early and
+ * grows steadily. 16 MiB: on a link of 100 MiB/s per connection a request's latency costs a few percent.
+ */
+const RANGE_BYTES = 16 * 1024 * 1024;
+
+/** The server answered a range request with another range or with the whole file: ranges cannot be trusted. */
+class RangeIgnoredError extends Error {
+  constructor(answer: string) {
+    super(`the server ignored a byte range (${answer})`);
+    this.name = 'RangeIgnoredError';
+  }
+}
+
+/** A range of the file [start, end) and how far it is on disk. */
+interface Piece {
+  start: number;
+  end: number;
+  pos: number;
+}
 
 /**
  * Creates a new file, never opening what is there: O_CREAT with O_EXCL fails with EEXIST on any existing entry,
@@ -64,120 +95,274 @@ export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_E
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
  * interruption, then links it to `finalPath` only once complete. On any failure the part file is removed.
+ * A large file is fetched as byte ranges on as many connections as the budget gives it, each range resumed on
+ * its own; if the server stops honouring ranges, the rest comes in one stream.
  */
 export async function downloadFile(fileName: string, url: URL, partPath: string, finalPath: string, o: DownloadOptions): Promise<Downloaded> {
-  const fh = await open(partPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
+  const budget = o.budget ?? new ConnectionBudget(1);
+  const release = await budget.acquire(o.order ?? 0, o.signal);
+  let fh: FileHandle | undefined;
   let done = false;
-  let attempts = 0;
   try {
-    const state = { written: 0 };
-    await withRetry(`download ${fileName}`, async () => {
-      attempts++;
-      await transferOnce(fileName, url, fh, state, o);
-    }, { ...o.retry, signal: o.signal });
+    fh = await open(partPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
+    const transfer = new Transfer(fileName, url, fh, o, budget);
+    const bytes = await transfer.run(release);
     await fh.close();
     await link(partPath, finalPath); // fails if the name exists, unlike rename
     await unlink(partPath);
     done = true;
-    return { bytes: state.written, retries: attempts - 1 };
+    return { bytes, retries: transfer.retries };
   } finally {
-    if (!done) {
+    release();
+    if (!done && fh) {
       await fh.close().catch(() => {});
       await unlink(partPath).catch(() => {});
     }
   }
 }
 
-async function transferOnce(fileName: string, url: URL, fh: FileHandle, state: { written: number }, o: DownloadOptions): Promise<void> {
-  if (o.signal?.aborted) throw new CancelledError();
-  const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
-  if (state.written > 0) headers['Range'] = `bytes=${state.written}-`;
-  const res = await o.transport.request('GET', url, headers);
+class Transfer {
+  retries = 0;
+  readonly #name: string;
+  readonly #url: URL;
+  readonly #fh: FileHandle;
+  readonly #o: DownloadOptions;
+  readonly #budget: ConnectionBudget;
 
-  let start: number;
-  let total: number | undefined;
-  if (res.status === 206) {
-    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
-    if (!m || Number(m[1]) !== state.written) {
-      // A range we did not ask for: start over rather than stitch bytes in the wrong place.
-      res.body.destroy();
-      state.written = 0;
-      await fh.truncate(0);
-      throw new NetworkError('EPREMATURE', url, `the server answered a different range (${header(res, 'content-range') ?? 'none'}); restarting from zero`);
-    }
-    start = state.written;
-    total = m[3] === '*' ? undefined : Number(m[3]);
-  } else if (res.status === 200) {
-    // The server ignored Range (or this is the first try): the body is the whole file.
-    start = 0;
-    if (state.written > 0) await fh.truncate(0);
-    state.written = 0;
-    const len = header(res, 'content-length');
-    total = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;
-  } else {
-    const { text } = await readText(res, 64 * 1024);
-    if (res.status === 403 || (res.status === 400 && /expire/i.test(text))) throw new LinkExpiredError(fileName, res.status);
-    const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-    throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: code, requestId: header(res, 'x-obs-request-id') ?? header(res, 'x-request-id') });
+  constructor(name: string, url: URL, fh: FileHandle, o: DownloadOptions, budget: ConnectionBudget) {
+    this.#name = name;
+    this.#url = url;
+    this.#fh = fh;
+    this.#o = o;
+    this.#budget = budget;
   }
 
-  // Resume from what reached the file, not from what was received: bytes still buffered on the way to the
-  // file are lost when the transfer fails, and resuming past them would leave a hole of zeros.
-  const sink = new FileSink(fh, start, total, o.stallMs, () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${o.stallMs / 1000}s`)), o.onProgress);
-  const onAbort = () => res.body.destroy(new CancelledError());
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await pipeline(res.body, sink);
-  } catch (e) {
+  /** Fetches the whole file; `release` gives back the connection it was started with. Returns the size. */
+  async run(release: () => void): Promise<number> {
+    const state = { written: 0 };
+    const large = await this.#stream(state, true);
+    if (!large) return state.written;
+    const resumeAt = await this.#ranges(large.res, large.total, release);
+    if (resumeAt === undefined) return large.total;
+    // The server stopped honouring ranges: what is on disk from the start stays, the rest comes in one stream.
+    this.#o.retry.log(`download ${this.#name}: the server ignored a byte range; fetching the rest in one stream`);
+    state.written = resumeAt;
+    await this.#stream(state, false);
+    return state.written;
+  }
+
+  /** One stream from `state.written` to the end, resumed after interruptions; or the answer of a large file to split. */
+  async #stream(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
+    let large: { res: HttpResponse; total: number } | undefined;
+    let attempt = 0;
+    await withRetry(`download ${this.#name}`, async () => {
+      if (attempt++ > 0) this.retries++;
+      large = await this.#streamOnce(state, maySplit);
+    }, { ...this.#o.retry, signal: this.#o.signal });
+    return large;
+  }
+
+  async #streamOnce(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
+    const o = this.#o;
     if (o.signal?.aborted) throw new CancelledError();
-    await sink.settled();
-    state.written = sink.pos;
-    if (e instanceof NetworkError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new Error(`writing '${fileName}' failed: the disk is full (${err.code})`);
-    throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${state.written} bytes (${err.code ?? err.message})`);
-  } finally {
-    sink.stop();
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
+    const ranged = state.written > 0;
+    if (ranged) headers['Range'] = `bytes=${state.written}-`;
+    const res = await o.transport.request('GET', this.#url, headers);
+
+    let start: number;
+    let total: number | undefined;
+    if (res.status === 206) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
+      if (!m || Number(m[1]) !== state.written) {
+        // A range we did not ask for: start over rather than stitch bytes in the wrong place.
+        res.body.destroy();
+        state.written = 0;
+        await this.#fh.truncate(0);
+        throw new NetworkError('EPREMATURE', this.#url, `the server answered a different range (${header(res, 'content-range') ?? 'none'}); restarting from zero`);
+      }
+      start = state.written;
+      total = m[3] === '*' ? undefined : Number(m[3]);
+    } else if (res.status === 200) {
+      // The server ignored Range (or this is the first try): the body is the whole file.
+      start = 0;
+      if (state.written > 0) await this.#fh.truncate(0);
+      state.written = 0;
+      const len = header(res, 'content-length');
+      total = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;
+      if (maySplit && !ranged && total !== undefined && total > (o.splitAbove ?? SPLIT_ABOVE) && this.#budget.size > 1 && header(res, 'accept-ranges') !== 'none') {
+        return { res, total };
+      }
+    } else {
+      return refuse(res, this.#name, this.#url);
+    }
+    state.written = await this.#pump(res, start, total, (pos) => { state.written = pos; }, o.signal, (pos) => o.onProgress?.(pos, total), false);
+    if (total !== undefined && state.written !== total) {
+      throw new NetworkError('EPREMATURE', this.#url, `transfer ended after ${state.written} of ${total} bytes`);
+    }
+    return undefined;
+  }
+
+  /**
+   * The file in ranges of RANGE_BYTES, handed out in order to as many connections as the budget gives this
+   * file; `head` (the first answer, the whole file) serves the first range. Returns undefined when complete,
+   * or, when the server ignored a range, where the complete start of the file ends.
+   */
+  async #ranges(head: HttpResponse, total: number, release: () => void): Promise<number | undefined> {
+    const o = this.#o;
+    const size = Math.max(1, o.rangeBytes ?? RANGE_BYTES);
+    const pieces: Piece[] = [];
+    for (let s = 0; s < total; s += size) pieces.push({ start: s, end: Math.min(s + size, total), pos: s });
+    let next = 0;
+    let ignored = false;
+    let failure: unknown;
+    // Stops every range: on the run's cancellation, on a failure of one range, or when ranges are ignored.
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) stop.abort();
+    const progress = (): void => {
+      if (!o.onProgress) return;
+      let bytes = 0;
+      for (const p of pieces) bytes += p.pos - p.start;
+      o.onProgress(bytes, total);
+    };
+
+    const worker = async (lease: (() => void) | undefined, first: HttpResponse | undefined): Promise<void> => {
+      try {
+        for (;;) {
+          // One connection per range, given back after it: the budget decides who gets it next.
+          lease ??= await this.#budget.acquire(o.order ?? 0, stop.signal);
+          const piece = pieces[next];
+          if (!piece) return;
+          next++;
+          await this.#piece(piece, total, first, stop.signal, progress);
+          first = undefined;
+          lease();
+          lease = undefined;
+        }
+      } catch (e) {
+        if (e instanceof RangeIgnoredError) ignored = true;
+        else if (!stop.signal.aborted) failure = e;
+        stop.abort();
+      } finally {
+        first?.body.destroy();
+        lease?.();
+      }
+    };
+    const extra = Math.min(this.#budget.size, pieces.length) - 1;
+    await Promise.all([worker(release, head), ...Array.from({ length: extra }, () => worker(undefined, undefined))]);
     o.signal?.removeEventListener('abort', onAbort);
+
+    if (o.signal?.aborted) throw new CancelledError();
+    if (failure !== undefined) throw failure;
+    const incomplete = pieces.find((p) => p.pos < p.end);
+    if (!incomplete) return undefined;
+    if (!ignored) throw new Error(`download ${this.#name}: a byte range was left incomplete`); // cannot happen
+    return incomplete.pos;
   }
-  state.written = sink.pos;
-  if (total !== undefined && state.written !== total) {
-    throw new NetworkError('EPREMATURE', url, `transfer ended after ${state.written} of ${total} bytes`);
+
+  /** One range, resumed from where it got to after an interruption. */
+  async #piece(p: Piece, total: number, first: HttpResponse | undefined, signal: AbortSignal, progress: () => void): Promise<void> {
+    let attempt = 0;
+    await withRetry(`download ${this.#name} (bytes ${p.start}-${p.end - 1})`, async () => {
+      if (attempt++ > 0) this.retries++;
+      let res = first;
+      const whole = first !== undefined;
+      first = undefined;
+      if (!res) {
+        if (signal.aborted) throw new CancelledError();
+        res = await this.#o.transport.request('GET', this.#url, { 'Accept-Encoding': 'identity', Range: `bytes=${p.pos}-${p.end - 1}` });
+        const range = header(res, 'content-range');
+        if (res.status === 200 || (res.status === 206 && range !== `bytes ${p.pos}-${p.end - 1}/${total}`)) {
+          res.body.destroy();
+          throw new RangeIgnoredError(res.status === 200 ? 'HTTP 200, the whole file' : `Content-Range ${range ?? 'missing'}`);
+        }
+        if (res.status !== 206) return refuse(res, this.#name, this.#url);
+      }
+      const at = (pos: number): void => { p.pos = pos; };
+      await this.#pump(res, p.pos, p.end, at, signal, (pos) => { at(pos); progress(); }, whole);
+    }, { ...this.#o.retry, signal });
   }
+
+  /**
+   * Streams `res` to the file from `start`, at most up to `limit`; returns the file offset reached. `onSettle`
+   * learns that offset before a failure is thrown, so the retry resumes there. `cut`: the answer goes on past
+   * `limit` (the whole file serving the first range) and is dropped there.
+   */
+  async #pump(res: HttpResponse, start: number, limit: number | undefined, onSettle: ((pos: number) => void) | undefined, signal: AbortSignal | undefined, onWrite: (pos: number) => void, cut: boolean): Promise<number> {
+    const url = this.#url;
+    const stallMs = this.#o.stallMs;
+    // Resume from what reached the file, not from what was received: bytes still buffered on the way to the
+    // file are lost when the transfer fails, and resuming past them would leave a hole of zeros.
+    const sink = new FileSink(this.#fh, start, limit, stallMs, {
+      onStall: () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${stallMs / 1000}s`)),
+      onFull: () => { if (cut) res.body.destroy(); },
+      onWrite,
+    });
+    const onAbort = (): void => void res.body.destroy(new CancelledError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await pipeline(res.body, sink);
+    } catch (e) {
+      await sink.settled();
+      onSettle?.(sink.pos);
+      if (limit !== undefined && sink.pos >= limit) return sink.pos; // the rest of the answer was not wanted
+      if (signal?.aborted) throw new CancelledError();
+      if (e instanceof NetworkError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new Error(`writing '${this.#name}' failed: the disk is full (${err.code})`);
+      throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${err.code ?? err.message})`);
+    } finally {
+      sink.stop();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    onSettle?.(sink.pos);
+    if (limit !== undefined && sink.pos < limit) {
+      throw new NetworkError('EPREMATURE', url, `transfer ended ${limit - sink.pos} bytes short of the range's end`);
+    }
+    return sink.pos;
+  }
+}
+
+/** An answer that is neither the file nor a range of it: the link is refused, or the storage failed. */
+async function refuse(res: HttpResponse, fileName: string, url: URL): Promise<never> {
+  const { text } = await readText(res, 64 * 1024);
+  if (res.status === 403 || (res.status === 400 && /expire/i.test(text))) throw new LinkExpiredError(fileName, res.status);
+  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+  throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: code, requestId: header(res, 'x-obs-request-id') ?? header(res, 'x-request-id') });
 }
 
 /**
  * The one stream stage between the socket and the file: writes batches at explicit positions through a handle it
- * does not own (a retry goes on through the same handle), counts what reached the file, reports progress, and
- * fires `onStall` when nothing arrives for `stallMs`. One stage, not a counting Transform plus a writer: each
- * stage costs per-chunk work on a path that moves gigabytes.
+ * does not own (retries and other ranges go on through the same handle), stops at `limit`, counts what reached
+ * the file, and fires `onStall` when nothing arrives for `stallMs`. One stage, not a counting Transform plus a
+ * writer: each stage costs per-chunk work on a path that moves gigabytes.
  * (FileHandle.createWriteStream with autoClose off keeps a reference that makes close() wait forever.)
  */
 class FileSink extends Writable {
   /** File offset up to which bytes are on disk. */
   pos: number;
   #fh: FileHandle;
-  #total: number | undefined;
+  #limit: number;
   #stallMs: number;
-  #onStall: () => void;
-  #onProgress: ((bytes: number, total: number | undefined) => void) | undefined;
+  #on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void };
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<unknown> = Promise.resolve();
 
-  constructor(fh: FileHandle, start: number, total: number | undefined, stallMs: number, onStall: () => void, onProgress?: (bytes: number, total: number | undefined) => void) {
+  constructor(fh: FileHandle, start: number, limit: number | undefined, stallMs: number, on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void }) {
     super({ highWaterMark: WRITE_BUFFER });
     this.#fh = fh;
     this.pos = start;
-    this.#total = total;
+    this.#limit = limit ?? Infinity;
     this.#stallMs = stallMs;
-    this.#onStall = onStall;
-    this.#onProgress = onProgress;
+    this.#on = on;
     this.#arm();
   }
 
   #arm(): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(this.#onStall, this.#stallMs);
+    this.#timer = setTimeout(this.#on.onStall, this.#stallMs);
     this.#timer.unref();
   }
 
@@ -191,15 +376,22 @@ class FileSink extends Writable {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (error?: Error | null) => void): void {
+    if (this.pos >= this.#limit) return cb(); // past the range: dropped while the source is being stopped
     this.#arm();
-    const bufs = chunks.map((c) => c.chunk);
+    const bufs: Buffer[] = [];
     let n = 0;
-    for (const b of bufs) n += b.length;
+    for (const { chunk } of chunks) {
+      const take = Math.min(chunk.length, this.#limit - this.pos - n);
+      if (take <= 0) break;
+      bufs.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      n += take;
+    }
     this.#inflight = this.#fh.writev(bufs, this.pos).then(({ bytesWritten }) => {
       if (bytesWritten !== n) return cb(new Error(`short write (${bytesWritten} of ${n} bytes)`));
       this.pos += n;
-      this.#onProgress?.(this.pos, this.#total);
+      this.#on.onWrite(this.pos);
       cb();
+      if (this.pos >= this.#limit) this.#on.onFull();
     }, cb);
   }
 

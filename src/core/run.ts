@@ -16,7 +16,7 @@ import { describeInstance, findInstance } from '../cloud/instance.ts';
 import { pollUntilReady } from './poll.ts';
 import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
-import { mapSettled } from './pool.ts';
+import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
 import type { RateLimit } from './limiter.ts';
 import { digestFiles, type Digest } from '../insight/digest.ts';
@@ -157,12 +157,17 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   await mkdir(outputDir, { recursive: true });
   const names = new NameAllocator(await readdir(outputDir));
   const planned = wanted.map((item, i) => ({ item, index: i, name: names.allocate(item.fileName) }));
+  // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
+  // to fetch another byte range of it if it is large, else to the next file.
+  const budget = new ConnectionBudget(config.parallelDownloads);
+  const byName = [...planned].sort((a, b) => a.name.localeCompare(b.name));
+  const order = new Map(byName.map((p, i) => [p.index, i]));
 
   await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${outputDir}`, async () => {
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, outputDir, config, deps, retry));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -313,7 +318,7 @@ function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   }
 }
 
-async function fetchOne(item: ErrorlogItem, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions): Promise<FileResult> {
+async function fetchOne(item: ErrorlogItem, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '');
   const path = join(outputDir, name);
   const started = deps.clock.now();
@@ -321,6 +326,8 @@ async function fetchOne(item: ErrorlogItem, index: number, name: string, outputD
   const result = await downloadFile(item.fileName, url, join(outputDir, `.part-${index}-${process.pid}`), path, {
     transport: deps.files,
     retry,
+    budget,
+    order,
     stallMs: config.requestTimeoutMs,
     signal: deps.signal,
     onProgress: (bytes, total) => {

@@ -4,12 +4,13 @@ import { mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:f
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRdsEmulator, type EmulatorFile, type RdsEmulator } from '../../emulator/rds.ts';
+import { realPostgresLog, startRdsEmulator, type EmulatorFile, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
 import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.ts';
+import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
 
@@ -28,8 +29,8 @@ interface Setup {
   final: string;
 }
 
-async function setup(t: TestContext, files: EmulatorFile[] = [{ name: BIG, size: SIZE }]): Promise<Setup> {
-  const emu = await startRdsEmulator({ creatingCalls: 0, files });
+async function setup(t: TestContext, files: EmulatorFile[] = [{ name: BIG, size: SIZE }], extra: RdsEmulatorOptions = {}): Promise<Setup> {
+  const emu = await startRdsEmulator({ creatingCalls: 0, files, ...extra });
   const transport = createHttpTransport({ userAgent: 'download-test', socketTimeoutMs: 10_000, followRedirects: true });
   const api = createHttpTransport({ userAgent: 'download-test', socketTimeoutMs: 10_000, followRedirects: false });
   const dir = await mkdtemp(join(tmpdir(), 'download-test-'));
@@ -263,6 +264,92 @@ test('an abort while waiting to retry a failed transfer is CancelledError, and t
   await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, options), CancelledError);
   assert.equal(s.emu.fileRequests.length, 1);
   await assertNoPartFiles(s.dir);
+});
+
+// Large files: byte ranges on several connections at once. 1 MiB ranges above 2 MiB keep the files small; each
+// connection is capped (as object storage is) so that the ranges really overlap.
+const LARGE = 'postgresql-2026-11-28_120000.log';
+const LARGE_SIZE = 5 * 1024 * 1024 + 4321;
+const RANGE = 1024 * 1024;
+const ranged = (budget: number): Partial<DownloadOptions> => ({ budget: new ConnectionBudget(budget), splitAbove: 2 * RANGE, rangeBytes: RANGE });
+const largeFile: EmulatorFile[] = [{ name: LARGE, size: LARGE_SIZE, repeat: realPostgresLog() }];
+const capped = { bytesPerSecondPerConnection: 32 * 1024 * 1024 };
+
+/** The byte ranges the client asked for, as [first, last] pairs, in the order asked. */
+function rangesAsked(emu: RdsEmulator): Array<[number, number | undefined]> {
+  return emu.fileRequests.flatMap((_, i) => {
+    const m = /^bytes=(\d+)-(\d*)$/.exec(rangeOf(emu, i) ?? '');
+    return m ? [[Number(m[1]), m[2] === '' ? undefined : Number(m[2])] as [number, number | undefined]] : [];
+  });
+}
+
+test('a large file comes as byte ranges on several connections at once; a stalled range resumes on its own', async (t) => {
+  const s = await setup(t, largeFile, capped);
+  // The second range stalls after 100 kB: only that range is asked for again, from where it got to.
+  s.emu.failFile(LARGE, { kind: 'stall-after', bytes: 100_000 }, 1, true);
+  const o = s.options({ ...ranged(3), stallMs: 300 });
+  let last: [number, number | undefined] = [0, undefined];
+  const r = await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, { ...o, onProgress: (b, total) => { last = [b, total]; } });
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(LARGE)));
+  assert.equal(r.bytes, LARGE_SIZE);
+  assert.equal(r.retries, 1);
+  assert.deepEqual(last, [LARGE_SIZE, LARGE_SIZE]);
+  assert.equal(rangeOf(s.emu, 0), undefined, 'the first request is a plain GET (its answer serves the first range)');
+  assert.equal(s.emu.peakFileConcurrency(), 3, 'three connections at once, as the budget allows');
+  const asked = rangesAsked(s.emu);
+  const ends = [1, 2, 3, 4, 5].map((k) => Math.min((k + 1) * RANGE, LARGE_SIZE) - 1);
+  // Ranges 1..5, each asked for once, plus the stalled one resumed inside itself, to its own end.
+  assert.deepEqual(asked.slice(0, 2), [[RANGE, ends[0]], [2 * RANGE, ends[1]]]);
+  const resumed = asked.filter(([a]) => a % RANGE !== 0);
+  assert.equal(resumed.length, 1, `one resumed range in ${JSON.stringify(asked)}`);
+  assert.ok(resumed[0]![0] > RANGE && resumed[0]![0] <= RANGE + 100_000 && resumed[0]![1] === ends[0], `resumed as ${JSON.stringify(resumed[0])}`);
+  assert.deepEqual(asked.filter(([a]) => a % RANGE === 0).map(([a, b]) => [a / RANGE, b]), [1, 2, 3, 4, 5].map((k, i) => [k, ends[i]]));
+  assert.match(o.lines.join('\n'), /no data for 0\.3s/);
+  await assertNoPartFiles(s.dir);
+});
+
+test('ranges: a reset in one range, then a server that ignores Range: byte-exact, the rest in one stream, no part file', async (t) => {
+  const s = await setup(t, largeFile, capped);
+  // Two connections: the first range comes with the first answer, the second range is reset after 100 kB
+  // (while the first range still arrives), and its resumption is answered with the whole file.
+  s.emu.failFile(LARGE, { kind: 'reset-after', bytes: 100_000 }, 1, true);
+  s.emu.failFile(LARGE, { kind: 'ignore-range' }, 1, true);
+  const o = s.options(ranged(2));
+  const r = await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, o);
+  const got = await readFile(s.final);
+  assert.equal(got.length, LARGE_SIZE);
+  assert.ok(got.equals(s.emu.bytesOf(LARGE)));
+  assert.equal(r.bytes, LARGE_SIZE);
+  assert.match(o.lines.join('\n'), /attempt 1 failed/);
+  assert.match(o.lines.join('\n'), /ignored a byte range; fetching the rest in one stream/);
+  // The last request is that one stream: from where the complete start of the file ended, to the end.
+  assert.match(rangeOf(s.emu, s.emu.fileRequests.length - 1) ?? '', /^bytes=\d+-$/);
+  await assertNoPartFiles(s.dir);
+});
+
+test('ranges: a server that never honours Range still gives the exact file', async (t) => {
+  const s = await setup(t, largeFile, capped);
+  s.emu.failFile(LARGE, { kind: 'ignore-range' }, 1000, true);
+  const o = s.options(ranged(4));
+  await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, o);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(LARGE)));
+  await assertNoPartFiles(s.dir);
+});
+
+test('ranges: an expired link in one range fails the file with LinkExpiredError and leaves nothing', async (t) => {
+  const s = await setup(t, largeFile, capped);
+  s.emu.failFile(LARGE, { kind: 'status', status: 403, body: 'Request has expired' }, 1, true);
+  await assert.rejects(downloadFile(LARGE, await s.link(LARGE), s.part, s.final, s.options(ranged(3))), LinkExpiredError);
+  assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
+});
+
+test('ranges: with a budget of one connection a large file is one stream', async (t) => {
+  const s = await setup(t, largeFile);
+  await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, s.options(ranged(1)));
+  assert.equal(s.emu.fileRequests.length, 1);
+  assert.equal(rangeOf(s.emu, 0), undefined);
+  assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(LARGE)));
 });
 
 test('resolveLink: a scheme-less link (as in the spec example) is https', () => {
