@@ -302,6 +302,7 @@ class Transfer {
     });
     const onAbort = (): void => void res.body.destroy(new CancelledError());
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort(); // while the answer's headers were on their way
     try {
       await pipeline(res.body, sink);
     } catch (e) {
