@@ -3,8 +3,8 @@
 // - packages' ESM builds are preferred (mainFields), which tree-shake better than their CommonJS ones;
 // - apache-arrow is left out: @azure/storage-blob imports it lazily for listing blobs in Arrow format, which an
 //   artifact upload never does;
-// - only index.js, which holds this project's code, keeps a source map; the vendor chunks' maps would add
-//   ~2 MiB that map into minified third-party code.
+// - only the entries (index.js, and cli.js for the command line), which hold this project's code, keep a source
+//   map; the vendor chunks' maps would add ~2 MiB that map into minified third-party code.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ const stubs: Plugin = {
 };
 
 export const buildOptions = (outdir: string): BuildOptions => ({
-  entryPoints: { index: 'src/action/index.ts', 'digest-worker': 'src/insight/digest-worker.ts', 'upload-worker': 'src/action/upload-worker.ts' },
+  entryPoints: { index: 'src/action/index.ts', cli: 'src/cli/index.ts', 'digest-worker': 'src/insight/digest-worker.ts', 'upload-worker': 'src/action/upload-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

@@ -1,5 +1,6 @@
-// Fails when dist/ is not what src/ builds: the action runs dist/, so a stale bundle ships old code.
-import { readdir, readFile, rm } from 'node:fs/promises';
+// Fails when dist/ is not what src/ builds (the action runs dist/, so a stale bundle ships old code), or when it
+// outgrows its budget: every job that uses the action downloads all of it.
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { bundle } from './build.ts';
 
@@ -10,6 +11,8 @@ async function list(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
+
+const BUDGET = 2 * 1024 * 1024;
 
 // Built beside dist/, at the same depth: source maps hold paths relative to their folder.
 const fresh = '.dist-check';
@@ -22,11 +25,14 @@ try {
     else if (!(await readFile(join(fresh, f))).equals(await readFile(join('dist', f)))) problems.push(`differs: dist/${f}`);
   }
   for (const f of have) if (!want.includes(f)) problems.push(`not built from src/ any more: dist/${f}`);
+  let size = 0;
+  for (const f of want) size += (await stat(join(fresh, f))).size;
+  if (size > BUDGET) problems.push(`dist/ is ${size} bytes, over its budget of ${BUDGET} (${BUDGET / 1024 / 1024} MiB)`);
   if (problems.length > 0) {
-    console.error(`dist/ is out of date with src/ (run ./dev build and commit dist/):\n  ${problems.join('\n  ')}`);
+    console.error(`dist/ is out of date or too large (run ./dev build and commit dist/):\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  console.log(`dist/ matches src/ (${want.length} files)`);
+  console.log(`dist/ matches src/ (${want.length} files, ${size} bytes of a ${BUDGET} budget)`);
 } finally {
   await rm(fresh, { recursive: true, force: true });
 }

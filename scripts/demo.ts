@@ -1,6 +1,9 @@
 // The demo: the action (dist/index.js) against the local RDS emulator and artifact service, as a runner would
-// run it after a failed deployment. Prints the action's log, where the logs landed, and the job summary.
-import { readdir, readFile } from 'node:fs/promises';
+// run it after a failed deployment. Prints the action's log, where the logs landed, and the job summary; then the
+// same with the command line (dist/cli.js).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { actionInputs, startRdsEmulator, type EmulatorFile } from '../emulator/rds.ts';
@@ -48,7 +51,19 @@ try {
   for (const [k, v] of Object.entries(run.outputs)) process.stdout.write(`  ${k} = ${v.length > 160 ? `${v.slice(0, 160)}…` : v}\n`);
   bar('Job summary (markdown, as GitHub renders it on the run page)');
   process.stdout.write(run.summary + '\n');
-  process.exitCode = run.code ?? 1;
+
+  // The same logs with the command line, as during an incident on a laptop: credentials from OS_* variables.
+  const cwd = await mkdtemp(join(tmpdir(), 'otc-rds-logs-demo-'));
+  const args = ['--instance-id', rds.instanceId, '--project-id', rds.projectId, '--endpoint', rds.url, '--poll-interval', '1s'];
+  bar(`$ OS_AUTH_TOKEN=… otc-rds-logs ${args.join(' ')}`);
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', HOME: cwd, OS_AUTH_TOKEN: rds.token, NODE_EXTRA_CA_CERTS: rds.caFile, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const cliCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  bar(`The command exited with ${cliCode}`);
+  process.exitCode = run.code === 0 && cliCode === 0 ? 0 : 1;
 } finally {
   await Promise.all([rds.close(), artifacts.close()]);
 }

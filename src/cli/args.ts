@@ -1,0 +1,175 @@
+// The command line and the environment → Config: flags are the action's input names, credentials come from
+// OS_* variables or clouds.yaml (never from argv, which `ps` and shell history show), checked by core/config.ts.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
+import { InputError, type NameInput } from '../core/errors.ts';
+import { loadCloud } from './clouds.ts';
+
+/** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
+export const FLAG_INPUTS = [
+  'instance-id', 'instance-name', 'project-id', 'region', 'endpoint', 'iam-endpoint', 'poll-interval', 'timeout',
+  'request-timeout', 'output-dir', 'since', 'recent-entries', 'parallel-downloads',
+] as const;
+
+/** Where each credential input comes from in the environment: the names OpenStack and OTC tools use. */
+export const ENV_INPUTS: Record<string, readonly string[]> = {
+  token: ['OS_AUTH_TOKEN'],
+  'access-key': ['OS_ACCESS_KEY'],
+  'secret-key': ['OS_SECRET_KEY'],
+  'security-token': ['OS_SECURITY_TOKEN'],
+  username: ['OS_USERNAME'],
+  password: ['OS_PASSWORD'],
+  domain: ['OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME'],
+  'project-id': ['OS_PROJECT_ID'],
+  region: ['OS_REGION_NAME'],
+};
+
+/** Wrong use of the command line itself (unknown flag, stray argument): exit code 2 with a pointer to --help. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A bad input, its message naming it the CLI's way (a flag, a variable, a clouds.yaml key): exit code 2. */
+export class BadInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadInput';
+  }
+}
+
+export type Parsed =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'run'; config: Config; json: boolean; summaryFile: string | undefined; secrets: string[]; name: NameInput };
+
+const OPTIONS = {
+  ...Object.fromEntries(FLAG_INPUTS.map((n) => [n, { type: 'string', multiple: n === 'instance-id' || n === 'instance-name' }])),
+  'os-cloud': { type: 'string' },
+  json: { type: 'boolean' },
+  summary: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** How the CLI names an input in a message: a flag, a variable, or a clouds.yaml key. */
+function namer(sources: Record<string, string>): NameInput {
+  return (input) => {
+    if (sources[input]) return sources[input];
+    if ((FLAG_INPUTS as readonly string[]).includes(input) || input === 'os-cloud') return `--${input}`;
+    const vars = ENV_INPUTS[input];
+    if (vars) return vars.join(' or ');
+    return `the action's '${input}' (GitHub Actions only)`;
+  };
+}
+
+export async function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, cwd: string, now = new Date()): Promise<Parsed> {
+  for (const arg of argv) {
+    const flag = /^--([a-z-]+)(=|$)/.exec(arg)?.[1];
+    if (flag && (SECRET_INPUTS as readonly string[]).includes(flag)) {
+      throw new UsageError(`--${flag}: secrets are never taken on the command line (ps and shell history would show them); set ${ENV_INPUTS[flag]?.join(' or ')} or use --os-cloud`);
+    }
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (v['help']) return { kind: 'help' };
+  if (v['version']) return { kind: 'version' };
+
+  const sources: Record<string, string> = {};
+  try {
+    return await fromValues(v, env, cwd, now, sources);
+  } catch (e) {
+    if (e instanceof InputError) throw new BadInput(e.format(namer(sources)));
+    throw e;
+  }
+}
+
+async function fromValues(
+  v: Record<string, string | string[] | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  now: Date,
+  sources: Record<string, string>,
+): Promise<Parsed> {
+  const values: Record<string, string> = {};
+  const cloudName = typeof v['os-cloud'] === 'string' ? v['os-cloud'] : env['OS_CLOUD'];
+  if (cloudName) {
+    if (typeof v['os-cloud'] !== 'string') sources['os-cloud'] = 'OS_CLOUD';
+    const cloud = await loadCloud(cloudName, env, cwd);
+    Object.assign(values, cloud.values);
+    Object.assign(sources, cloud.sources);
+  } else {
+    // As openstacksdk: a named cloud brings its own credentials; the OS_* variables count without one.
+    for (const [input, vars] of Object.entries(ENV_INPUTS)) {
+      const set = vars.find((n) => env[n]);
+      if (set) {
+        values[input] = (env[set] ?? '').trim();
+        sources[input] = set;
+      }
+    }
+  }
+  for (const input of FLAG_INPUTS) {
+    const given = v[input];
+    if (given === undefined) continue;
+    values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
+    delete sources[input];
+  }
+  // The action's own inputs the CLI has no use for: nothing is uploaded, no annotations are written.
+  values['upload'] = 'false';
+
+  const name = namer(sources);
+  const config = readConfig((input) => values[input] ?? '', {
+    workDir: cwd,
+    defaultOutputDir: (label) => resolve(cwd, `rds-logs-${label}`),
+    defaultArtifactName: () => '',
+    oidcUnavailable: 'OIDC sign-in works inside GitHub Actions only',
+  }, now);
+  const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
+  const summaryFile = typeof v['summary'] === 'string' ? resolve(cwd, v['summary']) : undefined;
+  return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
+}
+
+export const HELP = `Usage: otc-rds-logs --instance-id ID [options]
+       otc-rds-logs --instance-name NAME [options]
+
+Fetches PostgreSQL error logs from Open Telekom Cloud RDS, prints what they say, and keeps the files.
+
+Instance
+  --instance-id ID          the instance's ID; repeat it, or give several comma-separated
+  --instance-name NAME      the instance's name (looked up), instead of or besides --instance-id
+  --project-id ID           default: OS_PROJECT_ID, or from the token, or looked up by the region's name
+  --region NAME             default: OS_REGION_NAME, else eu-de
+  --endpoint URL            the RDS API (default: the region's)
+  --iam-endpoint URL        IAM (default: the region's)
+  --os-cloud NAME           a cloud from clouds.yaml (default: OS_CLOUD)
+
+What and how
+  --since WHEN              only entries since an ISO-8601 time or a duration ago (45m, 2h)
+  --output-dir DIR          where the files go (default: ./rds-logs-<instance>)
+  --timeout D               give up after this long (default 10m)
+  --poll-interval D         between calls while RDS prepares the logs (default 5s)
+  --request-timeout D       abort a request that gets nothing for this long (default 30s)
+  --parallel-downloads N    files downloaded at once (default 4)
+  --recent-entries N        last entries shown with their details (default 20)
+
+Output
+  --json                    one JSON report on stdout (the action's outputs and the digest), nothing else
+  --summary FILE            also write the Markdown the action puts in the job summary
+  -h, --help                this text
+  -V, --version             the version
+
+Credentials (from the environment or clouds.yaml, never flags), one mode of:
+  OS_AUTH_TOKEN
+  OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN for a temporary key)
+  OS_USERNAME + OS_PASSWORD + OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME)
+
+Exit codes: 0 done, 1 failed, 2 bad usage or input, 130 interrupted (partial files removed).
+`;

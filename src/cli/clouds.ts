@@ -1,0 +1,112 @@
+// clouds.yaml, found where openstacksdk finds it (its config loader): $OS_CLIENT_CONFIG_FILE, then clouds.yaml,
+// .yml or .json in ./, ~/.config/openstack and /etc/openstack; the first file found wins, and a secure.yaml
+// beside the same search order adds its secrets. One cloud's entry is mapped onto the action's input names.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.ts';
+
+/** What a cloud entry gives: input name → value, and where each came from (for messages). */
+export interface CloudValues {
+  file: string;
+  values: Record<string, string>;
+  sources: Record<string, string>;
+}
+
+const SUFFIXES = ['.yaml', '.yml', '.json'];
+
+export function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
+  const dirs = [cwd, join(env['HOME'] || homedir(), '.config', 'openstack'), '/etc/openstack'];
+  const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
+  return [...(override ? [override] : []), ...dirs.flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
+}
+
+async function firstFile(paths: string[]): Promise<{ path: string; text: string } | undefined> {
+  for (const path of paths) {
+    try {
+      return { path, text: await readFile(path, 'utf8') };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') {
+        throw new InputError('os-cloud', `could not read ${path}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return undefined;
+}
+
+async function parse(file: { path: string; text: string }): Promise<Record<string, unknown>> {
+  // Loaded only when a cloud is named: the YAML parser stays out of every other run's start-up.
+  const yaml: typeof import('yaml') & { default?: typeof import('yaml') } = await import('yaml');
+  // The package's Node build is CommonJS: bundled, its exports may sit under `default`.
+  const parseYaml = yaml.default?.parse ?? yaml.parse;
+  let doc: unknown;
+  try {
+    doc = parseYaml(file.text);
+  } catch (e) {
+    throw new InputError('os-cloud', `${file.path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return isObject(doc) ? doc : {};
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A cloud's `auth` and top-level keys, secure.yaml's over clouds.yaml's. */
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(a[k]) ? merge(a[k], v) : v;
+  return out;
+}
+
+/**
+ * The cloud's credentials and settings by the action's input names. Keys as openstacksdk reads them
+ * (auth.token, auth.username, auth.password, auth.user_domain_name or auth.domain_name, auth.project_id,
+ * auth.auth_url, region_name) and as python-otcextensions adds them for access keys (ak, sk, security_token).
+ */
+export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CloudValues> {
+  const paths = searchPath(env, cwd, 'clouds');
+  const found = await firstFile(paths);
+  if (!found) throw new InputError('os-cloud', `names cloud '${name}', but no clouds.yaml was found (looked in ${paths.join(', ')})`);
+  const clouds = (await parse(found))['clouds'];
+  const entry = isObject(clouds) ? clouds[name] : undefined;
+  if (!isObject(entry)) {
+    const known = isObject(clouds) ? Object.keys(clouds) : [];
+    throw new InputError('os-cloud', `'${name}' is not a cloud in ${found.path}${known.length ? ` (it has ${known.join(', ')})` : ' (it has no clouds: section)'}`);
+  }
+  const secure = await firstFile(searchPath(env, cwd, 'secure'));
+  const secureClouds = secure ? (await parse(secure))['clouds'] : undefined;
+  const secureEntry = isObject(secureClouds) && isObject(secureClouds[name]) ? secureClouds[name] : {};
+  const cloud = merge(entry, secureEntry);
+  const auth = isObject(cloud['auth']) ? cloud['auth'] : {};
+
+  const values: Record<string, string> = {};
+  const sources: Record<string, string> = {};
+  const take = (input: string, where: Record<string, unknown>, keys: string[], prefix: string): void => {
+    if (values[input] !== undefined) return;
+    for (const key of keys) {
+      const v = where[key];
+      if (typeof v === 'string' || typeof v === 'number') {
+        values[input] = String(v).trim();
+        sources[input] = `${prefix}${key} of cloud '${name}' in ${found.path}`;
+        return;
+      }
+    }
+  };
+  take('token', auth, ['token'], 'auth.');
+  take('username', auth, ['username'], 'auth.');
+  take('password', auth, ['password'], 'auth.');
+  take('domain', auth, ['user_domain_name', 'domain_name'], 'auth.');
+  take('project-id', auth, ['project_id'], 'auth.');
+  take('region', cloud, ['region_name'], '');
+  take('access-key', cloud, ['ak'], '');
+  take('access-key', auth, ['ak', 'access_key'], 'auth.');
+  take('secret-key', cloud, ['sk'], '');
+  take('secret-key', auth, ['sk', 'secret_key'], 'auth.');
+  take('security-token', cloud, ['security_token'], '');
+  take('security-token', auth, ['security_token'], 'auth.');
+  take('iam-endpoint', auth, ['auth_url'], 'auth.');
+  // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
+  if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
+  return { file: found.path, values, sources };
+}

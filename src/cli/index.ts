@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// The `otc-rds-logs` command: the action's engine at a terminal or in another CI system. The one place where
+// errors become exit codes: 0 done, 1 failed, 2 bad usage or input, 130 interrupted.
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock } from '../core/clock.ts';
+import { cancelOnSignals } from '../core/cancel.ts';
+import { CancelledError, InputError, errorMessage } from '../core/errors.ts';
+import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
+import { stepOutputs } from '../core/outputs.ts';
+import { Redactor } from '../core/redact.ts';
+import { VERSION } from '../core/version.ts';
+import { digestInWorker } from '../core/workers.ts';
+import { createHttpTransport } from '../cloud/http.ts';
+import { renderDigestMarkdown } from '../insight/render.ts';
+import { guardStream } from '../action/logger.ts';
+import { renderStepSummary } from '../action/summary.ts';
+import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
+import { TerminalLog } from './log.ts';
+import { jsonReport, renderText, wantsColor } from './output.ts';
+
+const USER_AGENT = `otc-rds-logs/${VERSION}`;
+const CANCEL_GRACE_MS = 1_000;
+
+async function main(): Promise<number> {
+  // Run as a step of GitHub Actions, nothing this prints (log text included) may act as a workflow command.
+  if (process.env['GITHUB_ACTIONS'] === 'true') {
+    guardStream(process.stdout, false);
+    guardStream(process.stderr, false);
+  }
+  const stderr = (s: string): void => void process.stderr.write(s);
+
+  let parsed;
+  try {
+    parsed = await parseCommandLine(process.argv.slice(2), process.env, process.cwd());
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr(`otc-rds-logs: ${e.message}\nTry 'otc-rds-logs --help'.\n`);
+      return 2;
+    }
+    if (e instanceof BadInput) {
+      stderr(`otc-rds-logs: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`otc-rds-logs ${VERSION}\n`);
+    return 0;
+  }
+  const { config, name } = parsed;
+  const redactor = new Redactor();
+  for (const s of parsed.secrets) redactor.add(s);
+
+  const signal = cancelOnSignals();
+  const log = new TerminalLog({
+    write: stderr,
+    tty: process.stderr.isTTY === true,
+    columns: process.stderr.columns ?? 100,
+    color: wantsColor(process.stderr, process.env),
+  });
+  const transport = (followRedirects: boolean): ReturnType<typeof createHttpTransport> =>
+    createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects, debug: () => undefined });
+  const api = transport(false);
+  const files = transport(true);
+  const many = newManyReport(config);
+  const work = collectMany(config, {
+    api,
+    files,
+    clock: systemClock,
+    logger: log,
+    redactor,
+    uploader: { upload: () => Promise.reject(new Error('the command line uploads no artifact')) },
+    digest: digestInWorker(import.meta.url),
+    signal,
+    progress: log,
+  }, many).then(() => undefined, (e: unknown) => e);
+  const aborted = new Promise<CancelledError>((resolve) => {
+    signal.addEventListener('abort', () => setTimeout(() => resolve(new CancelledError()), CANCEL_GRACE_MS), { once: true });
+  });
+  let error = await Promise.race([work, aborted]);
+  api.close();
+  files.close();
+  const cancelled = signal.aborted || error instanceof CancelledError;
+  if (cancelled) await removePartFiles(many);
+  if (error instanceof InputError) {
+    stderr(`otc-rds-logs: ${redactor.redact(error.format(name))}\n`);
+    return 2;
+  }
+  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'interrupted before all error logs were fetched' : errorMessage(error));
+
+  if (parsed.summaryFile) {
+    const markdown = renderStepSummary({
+      many,
+      artifactUrl: undefined,
+      digestMarkdown: (run) => (run.report.digest ? renderDigestMarkdown(run.report.digest) : ''),
+      error: message,
+      cancelled,
+      redact: (t) => redactor.redact(t),
+    });
+    try {
+      await writeFile(parsed.summaryFile, redactor.redact(markdown));
+    } catch (e) {
+      stderr(`otc-rds-logs: could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}\n`);
+      error ??= e;
+    }
+  }
+  if (parsed.json) {
+    const report = jsonReport(stepOutputs(many, undefined, redactor), many, message);
+    process.stdout.write(redactor.redact(JSON.stringify(report)) + '\n');
+  } else {
+    process.stdout.write(redactor.redact(renderText({
+      many,
+      color: wantsColor(process.stdout, process.env),
+      width: Math.max(60, (process.stdout.columns ?? 120) - 40),
+      redact: (t) => redactor.redact(t),
+    })));
+  }
+  if (message !== undefined) stderr(`otc-rds-logs: ${message}\n`);
+  return cancelled ? 130 : error === undefined ? 0 : 1;
+}
+
+/** An interrupted download leaves its `.part-*` file if its request could not be aborted in time: not kept. */
+async function removePartFiles(many: ManyReport): Promise<void> {
+  const dirs = new Set([many.outputDir, ...many.runs.map((r) => r.report.outputDir)]);
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch((): string[] => []);
+    await Promise.all(names.filter((n) => n.startsWith('.part-')).map((n) => rm(join(dir, n), { force: true })));
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (e) {
+  process.stderr.write(`otc-rds-logs: ${errorMessage(e)}\n`);
+  process.exitCode = 1;
+}
+// A request that cannot be aborted may still hold the event loop after an interruption: the report is out.
+if (process.exitCode === 130) process.exit(130);

@@ -1,0 +1,126 @@
+// The Logger port for people at a terminal: lines on stderr, and a progress line per file while it downloads,
+// redrawn in place on a TTY, plain lines (at most one a second per file) otherwise.
+import type { Logger } from '../core/ports.ts';
+import type { Progress } from '../core/run.ts';
+import { formatBytes, formatDuration } from '../core/duration.ts';
+import { paint, terminalText, type Style } from './output.ts';
+
+export interface Terminal {
+  write(text: string): void;
+  /** Redraw in place (a TTY); else plain lines. */
+  tty: boolean;
+  columns: number;
+  color: boolean;
+}
+
+interface Transfer {
+  bytes: number;
+  total: number | undefined;
+  started: number;
+  /** When its last plain line was printed. */
+  printed: number;
+}
+
+const PLAIN_EVERY_MS = 1_000;
+const REDRAW_EVERY_MS = 100;
+
+export class TerminalLog implements Logger, Progress {
+  readonly #t: Terminal;
+  readonly #now: () => number;
+  readonly #active = new Map<string, Transfer>();
+  /** Progress lines on screen below the last log line (TTY only). */
+  #drawn = 0;
+  #lastDraw = 0;
+
+  constructor(terminal: Terminal, now: () => number = Date.now) {
+    this.#t = terminal;
+    this.#now = now;
+  }
+
+  #style(s: string, style: Style): string {
+    return paint(s, style, this.#t.color);
+  }
+
+  /** A log line: above the progress lines, which are drawn again below it. */
+  #line(text: string): void {
+    this.#clear();
+    this.#t.write(`${text}\n`);
+    this.#draw();
+  }
+
+  info(m: string): void {
+    this.#line(terminalText(m));
+  }
+  warning(m: string): void {
+    this.#line(`${this.#style('warning:', 'yellow')} ${terminalText(m)}`);
+  }
+  error(m: string): void {
+    this.#line(`${this.#style('error:', 'red')} ${terminalText(m)}`);
+  }
+  debug(): void {
+    // Nothing: the action's debug lines are for the runner's debug logging.
+  }
+  mask(): void {
+    // The redactor keeps secrets out of every message; a terminal has no masking of its own.
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.#line(this.#style(terminalText(name), 'bold'));
+    return fn();
+  }
+
+  update(file: string, bytes: number, total: number | undefined): void {
+    const now = this.#now();
+    let t = this.#active.get(file);
+    const first = !t;
+    if (!t) {
+      t = { bytes, total, started: now, printed: 0 };
+      this.#active.set(file, t);
+    }
+    t.bytes = bytes;
+    t.total = total;
+    if (this.#t.tty) {
+      if (first || now - this.#lastDraw >= REDRAW_EVERY_MS) {
+        this.#clear();
+        this.#draw();
+      }
+    } else if (first || now - t.printed >= PLAIN_EVERY_MS) {
+      t.printed = now;
+      this.#t.write(`${this.#progressLine(file, t, now)}\n`);
+    }
+  }
+
+  done(file: string): void {
+    this.#clear();
+    this.#active.delete(file);
+    this.#draw();
+  }
+
+  #progressLine(file: string, t: Transfer, now: number): string {
+    const seconds = Math.max((now - t.started) / 1000, 0.001);
+    const rate = t.bytes / seconds;
+    const of = t.total ? ` of ${formatBytes(t.total)} (${Math.floor((t.bytes / t.total) * 100)}%)` : '';
+    const eta = t.total && rate > 0 && t.bytes > 0 ? `, ETA ${formatDuration(Math.ceil((t.total - t.bytes) / rate) * 1000)}` : '';
+    return `↓ ${terminalText(file)}: ${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}`;
+  }
+
+  #clear(): void {
+    if (this.#drawn === 0) return;
+    // To the start of the first progress line, then erase to the end of the screen.
+    this.#t.write(`\x1b[${this.#drawn}F\x1b[J`);
+    this.#drawn = 0;
+  }
+
+  #draw(): void {
+    if (!this.#t.tty || this.#active.size === 0) return;
+    const now = this.#now();
+    const width = Math.max(20, this.#t.columns - 1);
+    let out = '';
+    for (const [file, t] of this.#active) {
+      const line = this.#progressLine(file, t, now);
+      out += `${[...line].slice(0, width).join('')}\n`;
+    }
+    this.#t.write(out);
+    this.#drawn = this.#active.size;
+    this.#lastDraw = now;
+  }
+}

@@ -1,0 +1,124 @@
+// What the CLI prints on stdout: the digest and where the files are, for a terminal (colour when it can), or one
+// JSON report with --json. Text from the API and the logs is untrusted: no control character reaches the terminal.
+import { formatBytes } from '../core/duration.ts';
+import { instanceLabel } from '../core/config.ts';
+import { errorMessage } from '../core/errors.ts';
+import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
+import type { Outputs } from '../core/outputs.ts';
+import { totalBytes } from '../core/run.ts';
+import type { Digest } from '../insight/digest.ts';
+import { cut, formatTime, groupText } from '../insight/render.ts';
+
+export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
+const SGR: Record<Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], yellow: [33, 39], green: [32, 39], magenta: [35, 39] };
+
+export function paint(s: string, style: Style, color: boolean): string {
+  const [on, off] = SGR[style];
+  return color ? `\x1b[${on}m${s}\x1b[${off}m` : s;
+}
+
+/** Colour when stdout is a terminal that shows it, unless NO_COLOR (https://no-color.org) is set to anything. */
+export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
+}
+
+// C0/C1 controls (ESC starts terminal escape sequences) and the bidi controls that make text read differently.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Untrusted text for a terminal: controls shown as U+FFFD, line breaks kept only where the caller allows. */
+export function terminalText(s: string, max = 2000): string {
+  return cut(s.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd'), max);
+}
+
+/** One line of untrusted text. */
+function oneLine(s: string, max: number): string {
+  return terminalText(s.replace(/\s*\n\s*/g, ' ↵ ').replace(/\t/g, ' '), max);
+}
+
+const SEVERITY_STYLE: Record<string, Style> = { PANIC: 'magenta', FATAL: 'red', ERROR: 'yellow' };
+
+export function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): string {
+  const p = (s: string, style: Style): string => paint(s, style, color);
+  const sev = (s: string): string => (SEVERITY_STYLE[s] ? p(s, SEVERITY_STYLE[s]) : s);
+  const c = d.bySeverity;
+  const out: string[] = [];
+  const window = d.since ? ` since ${formatTime(d.since)}` : '';
+  const errors = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0);
+  const files = `${d.files.length} file${d.files.length === 1 ? '' : 's'}`;
+  if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
+  else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${d.entries.toLocaleString('en')} entries in ${files}.`);
+  else out.push(`${errors.map((s) => p(`${c[s]} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
+  const fe = d.firstError;
+  if (fe) out.push(`First error: ${formatTime(fe.time, true)} ${sev(fe.severity)} ${oneLine(fe.message, width)} ${p(`(${oneLine(`${fe.file}:${fe.line}`, 120)})`, 'dim')}`);
+  if (d.untimed > 0) out.push(p(`${d.untimed} entries have no readable time${d.since ? ' and are not counted' : ''}.`, 'dim'));
+  if (d.unparsedLines > 0) out.push(p(`${d.unparsedLines} lines could not be read as PostgreSQL log lines.`, 'dim'));
+
+  if (d.messages.length > 0) {
+    const shown = d.messages.slice(0, top);
+    out.push('', p(`Most frequent errors${d.messages.length > shown.length ? ` (${shown.length} of ${d.messages.length})` : ''}`, 'bold'));
+    const countWidth = Math.max(...shown.map((g) => String(g.count).length));
+    for (const g of shown) {
+      out.push(`  ${String(g.count).padStart(countWidth)}  ${sev(g.severity.padEnd(5))}  ${p(formatTime(g.lastSeen), 'dim')}  ${oneLine(groupText(g), width)}`);
+    }
+  }
+  const recent = d.recent.slice(-5);
+  if (recent.length > 0) {
+    out.push('', p(`Last ${recent.length} warnings and errors`, 'bold'));
+    for (const e of recent) {
+      out.push(`  ${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`);
+      for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['STATEMENT', e.statement]] as const) {
+        if (text) out.push(`    ${p(`${label}:`, 'dim')} ${oneLine(text, width)}`);
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+export interface TextReport {
+  many: ManyReport;
+  color: boolean;
+  width: number;
+  redact: (s: string) => string;
+}
+
+/** For people: per instance how it went and what the logs say, then where the files are. */
+export function renderText(r: TextReport): string {
+  const p = (s: string, style: Style): string => paint(s, style, r.color);
+  const out: string[] = [];
+  for (const run of r.many.runs) {
+    const rep = run.report;
+    const who = rep.instance ? `${rep.instance.name} (${rep.instance.id})` : instanceLabel(run.ref);
+    const how = run.error !== undefined ? p(`failed: ${oneLine(r.redact(errorMessage(run.error)), 500)}`, 'red') : `${rep.files.length} file${rep.files.length === 1 ? '' : 's'}, ${formatBytes(totalBytes(rep))}`;
+    out.push(p(`── ${oneLine(who, 200)}`, 'bold') + ` ${how}`);
+    if (rep.digest) out.push(renderDigestText(rep.digest, r.color, r.width), '');
+    else out.push('');
+  }
+  const files = r.many.runs.flatMap((run) => run.report.files);
+  if (files.length > 0) {
+    out.push(p(`The files are in ${oneLine(r.many.outputDir, 1000)}`, 'bold'));
+    for (const f of files) out.push(`  ${oneLine(f.path, 1000)}  ${p(formatBytes(f.size), 'dim')}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** --json: the action's outputs (lists as JSON, not as strings of JSON) and each instance's digest. */
+export function jsonReport(outputs: Outputs, many: ManyReport, error: string | undefined): Record<string, unknown> {
+  const instances = (JSON.parse(outputs['instances'] ?? '[]') as Array<Record<string, unknown>>).map((o, i) => ({
+    ...o,
+    digest: many.runs[i]?.report.digest ?? null,
+    error: errorOf(many.runs[i]),
+  }));
+  return {
+    ...outputs,
+    files: JSON.parse(outputs['files'] ?? '[]') as unknown,
+    instances,
+    ...(many.runs.length === 1 ? { digest: many.runs[0]!.report.digest ?? null } : {}),
+    error: error ?? null,
+  };
+}
+
+function errorOf(run: InstanceRun | undefined): string | null {
+  return run?.error === undefined ? null : `${runLabel(run)}: ${errorMessage(run.error)}`;
+}

@@ -1,0 +1,221 @@
+// The `otc-rds-logs` command as people run it: the built dist/cli.js in its own process, flags and OS_*
+// variables, against the RDS and IAM emulators over real sockets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ACCOUNT, CI_USER, iamFixture, ROOT, withRig, type Rig } from '../support/harness.ts';
+import { FLAG_INPUTS } from '../../src/cli/args.ts';
+
+const CLI = join(ROOT, 'dist/cli.js');
+
+const files = [
+  { name: 'postgresql-2026-11-28_080000.log', data: Buffer.from('2026-11-28 08:00:01 UTC [101] ERROR:  relation "orders" does not exist\n2026-11-28 08:00:02 UTC [101] ERROR:  evil \x1b]0;pwned\x07 \x1b[2J text\n') },
+  { name: 'postgresql-2026-11-28_090000.log', size: 2 * 1024 * 1024 + 3 },
+];
+
+interface CliRun { code: number | null; stdout: string; stderr: string; cwd: string }
+
+/** Runs the built CLI in a fresh folder, with only the environment given (and PATH, HOME). */
+async function cli(args: string[], env: Record<string, string>, o: { cwd?: string; onSpawn?: (c: ChildProcess, err: () => string) => void } = {}): Promise<CliRun> {
+  const cwd = o.cwd ?? await mkdtemp(join(tmpdir(), 'cli-run-'));
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  o.onSpawn?.(child, () => stderr);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(killer);
+  return { code, stdout, stderr, cwd };
+}
+
+const fast = (rig: Rig): string[] => ['--instance-id', rig.rds.instanceId, '--endpoint', rig.rds.url, '--poll-interval', '1s', '--timeout', '30s'];
+const caEnv = (rig: Rig): Record<string, string> => ({ NODE_EXTRA_CA_CERTS: rig.rds.caFile });
+
+async function assertByteExact(rig: Rig, dir: string): Promise<void> {
+  assert.deepEqual((await readdir(dir)).sort(), files.map((f) => f.name).sort(), 'the files, and no part files');
+  for (const f of files) assert.ok((await readFile(join(dir, f.name))).equals(rig.rds.bytesOf(f.name)), `${f.name} differs from what was served`);
+}
+
+test('OS_AUTH_TOKEN: downloads byte-exact files to ./rds-logs-<instance>, shows progress and the digest, exits 0', async () => {
+  await withRig({ files }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      const dir = join(r.cwd, `rds-logs-${rig.rds.instanceId}`);
+      await assertByteExact(rig, dir);
+      // Progress: not a TTY, so plain lines, one at least per file, with bytes, rate and (size known) ETA.
+      for (const f of files) assert.match(r.stderr, new RegExp(`↓ ${f.name}: [\\d.]+ (B|KiB|MiB) of [\\d.]+ (B|KiB|MiB) \\(\\d+%\\), [\\d.]+ (B|KiB|MiB)/s`));
+      assert.match(r.stderr, /ETA \d/);
+      assert.doesNotMatch(r.stderr, /\x1b/, 'no escape codes when stderr is not a terminal');
+      // The digest and where the files are, on stdout; the log's escape sequences are defused.
+      assert.match(r.stdout, /2 ERROR in 2 files/);
+      assert.match(r.stdout, /relation "orders" does not exist/);
+      assert.match(r.stdout, /evil \ufffd\]0;pwned\ufffd \ufffd\[2J text/);
+      assert.doesNotMatch(r.stdout, /\x1b/);
+      assert.ok(r.stdout.includes(`The files are in ${dir}`), r.stdout);
+      // No workflow commands outside GitHub Actions, and the token never printed.
+      assert.doesNotMatch(r.stdout + r.stderr, /^::/m);
+      assert.ok(!(r.stdout + r.stderr).includes(rig.rds.token));
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('OS_ACCESS_KEY + OS_SECRET_KEY sign the requests (AK/SK); the project is found through IAM', async () => {
+  await withRig({ files, iam: iamFixture() }, async (rig) => {
+    const r = await cli([...fast(rig), '--iam-endpoint', rig.iam!.url, '--output-dir', 'logs'], {
+      ...caEnv(rig), OS_ACCESS_KEY: CI_USER.accessKey, OS_SECRET_KEY: CI_USER.secretKey,
+    });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      await assertByteExact(rig, join(r.cwd, 'logs'));
+      assert.ok(rig.rds.apiRequests.every((q) => String(q.headers.authorization).startsWith('SDK-HMAC-SHA256 Access=' + CI_USER.accessKey)));
+      assert.ok(!(r.stdout + r.stderr).includes(CI_USER.secretKey));
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('clouds.yaml in the working folder: --os-cloud picks the cloud, password sign-in at its auth_url', async () => {
+  await withRig({ files, iam: iamFixture() }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    try {
+      await writeFile(join(cwd, 'clouds.yaml'), [
+        'clouds:',
+        '  other: {auth: {token: nope}}',
+        '  otc:',
+        '    region_name: eu-de',
+        '    auth:',
+        `      auth_url: ${rig.iam!.url}/v3`,
+        `      username: ${CI_USER.name}`,
+        `      password: '${CI_USER.password}'`,
+        `      user_domain_name: ${ACCOUNT.name}`,
+        `      project_id: ${rig.rds.projectId}`,
+      ].join('\n'));
+      // OS_AUTH_TOKEN is ignored once a cloud is named, as openstacksdk does.
+      const r = await cli([...fast(rig), '--os-cloud', 'otc', '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: 'not-this-one' }, { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      await assertByteExact(rig, join(cwd, `rds-logs-${rig.rds.instanceId}`));
+      assert.equal(rig.iam!.state.requests.filter((q) => q.path.startsWith('/v3/auth/tokens')).length, 1, 'one password sign-in');
+      assert.ok(!(r.stdout + r.stderr).includes(CI_USER.password));
+
+      // --json: one JSON document and nothing else on stdout: the action's outputs and the digest.
+      const report = JSON.parse(r.stdout) as Record<string, unknown> & { digest: { bySeverity: Record<string, number> }; files: Array<{ instance: string }> };
+      assert.equal(report['status'], 'FINISH');
+      assert.equal(report['file-count'], '2');
+      assert.equal(report['error-count'], '2');
+      assert.equal(report.digest.bySeverity['ERROR'], 2);
+      assert.deepEqual(report.files.map((f) => f.instance), ['shop-db', 'shop-db']);
+      assert.equal(report['error'], null);
+
+      const bad = await cli([...fast(rig), '--os-cloud', 'missing'], {}, { cwd });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--os-cloud: 'missing' is not a cloud in .*clouds\.yaml \(it has other, otc\)/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('bad usage and bad input exit 2 naming the flag or variable, before any request', async () => {
+  await withRig({ files }, async (rig) => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [[...fast(rig), '--since', 'yesterday'], { OS_AUTH_TOKEN: 't' }, /--since: 'yesterday' is neither an ISO-8601 time/],
+      [[...fast(rig), '--poll-interval', '5m', '--timeout', '1m'], { OS_AUTH_TOKEN: 't' }, /--poll-interval: must not be longer than --timeout \(1m\)/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_ACCESS_KEY: 'AK1', OS_SECRET_KEY: 's' }, /OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_SECRET_KEY: belong to 2 auth modes/],
+      [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
+      [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
+      [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
+    ];
+    for (const [args, env, pattern] of cases) {
+      const r = await cli(args, env);
+      await rm(r.cwd, { recursive: true, force: true });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+    }
+    assert.equal(rig.rds.apiRequests.length, 0, 'no request reached RDS');
+  });
+});
+
+test('Ctrl-C: exits 130 and leaves no partial file', async () => {
+  await withRig({ files }, async (rig) => {
+    rig.rds.failFile(files[1]!.name, { kind: 'stall-after', bytes: 64 * 1024 });
+    let sent = false;
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token }, {
+      onSpawn: (child, err) => {
+        const timer = setInterval(() => {
+          // Once the stalled file has started, interrupt.
+          if (!sent && err().includes(`↓ ${files[1]!.name}`)) {
+            sent = true;
+            child.kill('SIGINT');
+            clearInterval(timer);
+          }
+        }, 20);
+        child.on('close', () => clearInterval(timer));
+      },
+    });
+    try {
+      assert.ok(sent, r.stderr);
+      assert.equal(r.code, 130, r.stderr);
+      const left = await readdir(join(r.cwd, `rds-logs-${rig.rds.instanceId}`));
+      assert.deepEqual(left.filter((n) => n.startsWith('.part-')), [], 'no part file left');
+      assert.ok(!left.includes(files[1]!.name), 'the interrupted file is not there');
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('colour: on when forced, off when NO_COLOR is set', async () => {
+  await withRig({ files: [files[0]!] }, async (rig) => {
+    const args = [...fast(rig), '--project-id', rig.rds.projectId];
+    const env = { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token, FORCE_COLOR: '1' };
+    const coloured = await cli(args, env);
+    const plain = await cli(args, { ...env, NO_COLOR: '1' });
+    await Promise.all([coloured, plain].map((r) => rm(r.cwd, { recursive: true, force: true })));
+    assert.equal(coloured.code, 0, coloured.stderr);
+    assert.match(coloured.stdout, /\x1b\[33m2 ERROR\x1b\[39m/);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout, /\x1b\[/);
+  });
+});
+
+test('--summary FILE writes the Markdown of the job summary; --help and --version', async () => {
+  await withRig({ files: [files[0]!] }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--summary', 'summary.md'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      const md = await readFile(join(r.cwd, 'summary.md'), 'utf8');
+      assert.match(md, /^## RDS error logs: instance shop-db \(/);
+      assert.match(md, /### What the PostgreSQL logs say/);
+      assert.match(md, /relation "orders" does not exist/);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+  const help = await cli(['--help'], {});
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: otc-rds-logs/);
+  const version = await cli(['--version'], {});
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+  assert.equal(version.stdout, `otc-rds-logs ${pkg.version}\n`);
+  assert.equal(pkg.bin['otc-rds-logs'], 'dist/cli.js');
+  await Promise.all([help, version].map((r) => rm(r.cwd, { recursive: true, force: true })));
+});
+
+test("every flag is one of the action's inputs (action.yml, read by a YAML parser)", async () => {
+  const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
+  for (const flag of FLAG_INPUTS) assert.ok(flag in action.inputs, `--${flag} is not an input of the action`);
+});
