@@ -17,8 +17,8 @@ interface Transfer {
   bytes: number;
   total: number | undefined;
   started: number;
-  /** When its last plain line was printed. */
-  printed: number;
+  /** When its last line was printed or drawn; undefined before its first data. */
+  printed: number | undefined;
 }
 
 const PLAIN_EVERY_MS = 1_000;
@@ -68,22 +68,27 @@ export class TerminalLog implements Logger, Progress {
     return fn();
   }
 
+  /** `start` (run.ts calls it as the request goes out) times the rate from then; the first data prints a line. */
+  start(file: string): void {
+    this.#active.set(file, { bytes: 0, total: undefined, started: this.#now(), printed: undefined });
+  }
+
   update(file: string, bytes: number, total: number | undefined): void {
     const now = this.#now();
     let t = this.#active.get(file);
-    const first = !t;
     if (!t) {
-      t = { bytes, total, started: now, printed: 0 };
+      t = { bytes, total, started: now, printed: undefined };
       this.#active.set(file, t);
     }
     t.bytes = bytes;
     t.total = total;
     if (this.#t.tty) {
-      if (first || now - this.#lastDraw >= REDRAW_EVERY_MS) {
+      if (t.printed === undefined || now - this.#lastDraw >= REDRAW_EVERY_MS) {
+        t.printed = now;
         this.#clear();
         this.#draw();
       }
-    } else if (first || now - t.printed >= PLAIN_EVERY_MS) {
+    } else if (t.printed === undefined || now - t.printed >= PLAIN_EVERY_MS) {
       t.printed = now;
       this.#t.write(`${this.#progressLine(file, t, now)}\n`);
     }
@@ -116,11 +121,12 @@ export class TerminalLog implements Logger, Progress {
     const width = Math.max(20, this.#t.columns - 1);
     let out = '';
     for (const [file, t] of this.#active) {
+      if (t.printed === undefined) continue;
       const line = this.#progressLine(file, t, now);
       out += `${[...line].slice(0, width).join('')}\n`;
     }
-    this.#t.write(out);
-    this.#drawn = this.#active.size;
+    if (out) this.#t.write(out);
+    this.#drawn = out.split('\n').length - 1;
     this.#lastDraw = now;
   }
 }

@@ -78,6 +78,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
         uploader: upload.for(i),
         folderFor: (info) => join(config.outputDir, folders.allocate(safeFileName(info?.name ?? instanceLabel(run.ref)))),
         progress: deps.progress && {
+          start: (file) => deps.progress!.start(`${prefix} ${file}`),
           update: (file, bytes, total) => deps.progress!.update(`${prefix} ${file}`, bytes, total),
           done: (file) => deps.progress!.done(`${prefix} ${file}`),
         },

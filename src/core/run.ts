@@ -45,6 +45,8 @@ export interface Deps {
 }
 
 export interface Progress {
+  /** The request for the file goes out. */
+  start(file: string): void;
   update(file: string, bytes: number, total: number | undefined): void;
   /** The file is complete, or failed. */
   done(file: string): void;
@@ -323,6 +325,7 @@ async function fetchOne(item: ErrorlogItem, index: number, name: string, outputD
   const path = join(outputDir, name);
   const started = deps.clock.now();
   let lastReport = started;
+  deps.progress?.start(name);
   const result = await downloadFile(item.fileName, url, join(outputDir, `.part-${index}-${process.pid}`), path, {
     transport: deps.files,
     retry,
