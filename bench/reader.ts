@@ -8,7 +8,8 @@
 //
 //   node bench/reader.ts --memory [size] [fixture]
 // The digest's throughput from memory, in one thread (issue 10: >= 1 GiB/s on real stderr logs): a
-// real server's log (test/fixtures/pg/<fixture>, default stderr-rds-prefix.log) repeated to size
+// real server's log (test/fixtures/pg/<fixture>, default stderr-rds-production.log: a server under
+// pgbench load, mostly LOG lines; stderr-rds-prefix.log is the error-dense one) repeated to size
 // (default 256M) in one Buffer, then the same size of random bytes (not a log). Each is digested 3
 // times; the median is printed, by wall time and by the thread's CPU time (the machine is shared).
 //
@@ -101,7 +102,7 @@ async function fromMemory(label: string, buf: Buffer, expectedLines?: number): P
 
 if (process.argv[2] === '--memory') {
   const size = parseSize(process.argv[3] ?? '256M');
-  const fixture = process.argv[4] ?? 'stderr-rds-prefix.log';
+  const fixture = process.argv[4] ?? 'stderr-rds-production.log';
   const one = readFileSync(new URL(`../test/fixtures/pg/${fixture}`, import.meta.url));
   const copies = Math.max(1, Math.floor(size / one.length));
   const log = Buffer.alloc(copies * one.length);

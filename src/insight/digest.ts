@@ -385,29 +385,29 @@ export class DigestBuilder {
       .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
 
-  /** An entry that was only counted by the reader (its severity is not one of `keep`). */
-  count(sev: Severity, ms: number): void {
+  /** `n` entries of one time that were only counted by the reader (their severity is not one of `keep`). */
+  count(sev: Severity, ms: number, n = 1): void {
     if (ms !== ms) {
-      this.untimed++;
-      this.fileUntimed++;
-      this.untimedBySeverity.set(sev, (this.untimedBySeverity.get(sev) ?? 0) + 1);
+      this.untimed += n;
+      this.fileUntimed += n;
+      this.untimedBySeverity.set(sev, (this.untimedBySeverity.get(sev) ?? 0) + n);
       if (this.since === this.since) return;
     } else if (ms < this.since) {
-      this.beforeWindow++;
+      this.beforeWindow += n;
       return;
     }
-    this.entries++;
-    this.fileInWindow++;
+    this.entries += n;
+    this.fileInWindow += n;
     const c = this.counted.get(sev);
-    if (c !== undefined) c.n++;
-    else this.counted.set(sev, { n: 1 });
+    if (c !== undefined) c.n += n;
+    else this.counted.set(sev, { n });
   }
 
   /** What the reader must read into entries (errors and what the recent ring keeps) and how it counts the rest. */
   readOptions(): ReadOptions {
     const keep = new Set<Severity>([...TIMELINE]);
     if (this.recentSize > 0) for (const s of this.recentSet) keep.add(s);
-    return { keep, count: (sev, ms) => this.count(sev, ms), keepWhen: CRASH_HINTS };
+    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: CRASH_HINTS };
   }
 
   /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */

@@ -185,8 +185,8 @@ export function latin1(buf: Buffer, start: number, end: number): string {
   return (buf as unknown as Slicers).latin1Slice(start, end);
 }
 
-/** Counts an entry that was not read into a LogEntry (see ParserOptions.keep). */
-export type CountEntry = (severity: Severity, ms: number) => void;
+/** Counts `n` entries of one severity and time that were not read into LogEntry objects (see ParserOptions.keep). */
+export type CountEntry = (severity: Severity, ms: number, n: number) => void;
 
 export interface ParserOptions {
   /**
@@ -217,6 +217,10 @@ export abstract class BaseParser implements LineParser {
   lastMs: number;
   /** firstMs/lastMs moved since stats.firstTime/lastTime were last set. */
   timesMoved = false;
+  /** Counted entries not passed on yet: `runN` of severity `runSev` at `runMs`. */
+  runSev: Severity = 'LOG';
+  runMs = NaN;
+  runN = 0;
   /** The bytes of the current lineAt call are all ASCII: then its latin1 string is the text. */
   ascii = false;
 
@@ -291,11 +295,30 @@ export abstract class BaseParser implements LineParser {
     this.out.push(e);
   }
 
-  /** An entry that is only counted (its severity is not kept). */
+  /**
+   * An entry that is only counted (its severity is not kept). Passed on in runs of one severity and
+   * time (a busy server writes many lines a second): one call per run, not per line.
+   */
   count(sev: Severity, ms: number): void {
+    if (this.runN > 0 && sev === this.runSev && (ms === this.runMs || (ms !== ms && this.runMs !== this.runMs))) {
+      this.runN++;
+      return;
+    }
+    this.flushCounts();
+    this.runSev = sev;
+    this.runMs = ms;
+    this.runN = 1;
+  }
+
+  /** Passes on the run of counted entries. */
+  flushCounts(): void {
+    const n = this.runN;
+    if (n === 0) return;
+    this.runN = 0;
+    const ms = this.runMs;
     const st = this.stats;
-    st.entries++;
-    if (ms !== ms) st.untimedEntries++;
+    st.entries += n;
+    if (ms !== ms) st.untimedEntries += n;
     else {
       if (!(ms >= this.firstMs)) {
         this.firstMs = ms;
@@ -306,11 +329,12 @@ export abstract class BaseParser implements LineParser {
         this.timesMoved = true;
       }
     }
-    this.countEntry(sev, ms);
+    this.countEntry(this.runSev, ms, n);
   }
 
-  /** Brings stats.firstTime/lastTime up to date with what count() saw. */
+  /** Passes on what count() saw and brings stats.firstTime/lastTime up to date with it. */
   syncTimes(): void {
+    this.flushCounts();
     if (!this.timesMoved) return;
     this.timesMoved = false;
     const st = this.stats;

@@ -322,7 +322,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
     const entries: LogEntry[] = [];
     const pieces = [];
     for (let o = 0; o < bytes.length; o += piece) pieces.push(bytes.subarray(o, o + piece));
-    for await (const b of readBatches(pieces, { keep, count: (sev, ms) => counted.push([sev, ms]), stats, name })) entries.push(...b);
+    for await (const b of readBatches(pieces, { keep, count: (sev, ms, n) => { for (let i = 0; i < n; i++) counted.push([sev, ms]); }, stats, name })) entries.push(...b);
     return { entries, counted, stats };
   }
   const strip = (st: ReaderStats) => ({ ...st, unparsedSamples: st.unparsedSamples.length });
@@ -354,7 +354,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
   ].join('\n') + '\n';
 
   const inputs: Array<[string, Buffer]> = [
-    ...[...STDERR_FIXTURES, 'stderr-de.log', 'stderr-fr.log'].map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
+    ...[...STDERR_FIXTURES, PRODUCTION_FIXTURE, 'stderr-de.log', 'stderr-fr.log'].map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
     ['tricky', Buffer.from(tricky)],
   ];
   for (const [name, bytes] of inputs) {

@@ -176,6 +176,7 @@ export class StderrParser extends BaseParser {
   /** 1 for the first two bytes (first * 256 + second) some hint starts with: most messages fail this one test. */
   hintPair = new Uint8Array(65536);
   hintOne = new Uint8Array(256);
+  readonly keepsLog = this.keep === undefined || this.keep.has('LOG');
   /** Set by severityAt. */
   sevAt = 0;
   colonOf = 0;
@@ -192,22 +193,25 @@ export class StderrParser extends BaseParser {
       this.unparsedAt(buf, start, end, lineNo);
       return;
     }
-    if (isContinuation(sev)) {
-      if (this.ghost) {
-        const a = this.ghostPid();
-        const b = this.pidAt(s, start, this.sevAt);
-        if (a === undefined || b === undefined || a === b) return; // belongs to the counted entry
-      }
-      this.ghost = false;
-      // Belongs to a kept entry, or an orphan: entryLine decides.
-      if (this.cur !== undefined || this.keep === undefined || this.keep.has(sev)) {
+    // LOG, most lines, is not kept by the digest: then straight on to counting.
+    if (sev !== 'LOG' || this.keepsLog) {
+      if (isContinuation(sev)) {
+        if (this.ghost) {
+          const a = this.ghostPid();
+          const b = this.pidAt(s, start, this.sevAt);
+          if (a === undefined || b === undefined || a === b) return; // belongs to the counted entry
+        }
+        this.ghost = false;
+        // Belongs to a kept entry, or an orphan: entryLine decides.
+        if (this.cur !== undefined || this.keep === undefined || this.keep.has(sev)) {
+          this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
+          return;
+        }
+      } else if (this.keep === undefined || this.keep.has(sev)) {
+        this.ghost = false;
         this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
         return;
       }
-    } else if (this.keep === undefined || this.keep.has(sev)) {
-      this.ghost = false;
-      this.entryLine(sev, this.prefixAt(buf, s, start, this.sevAt), this.text(buf, s, this.colonOf + 3, end), lineNo);
-      return;
     }
     if (this.keepWhen.length > 0 && this.hinted(buf, this.colonOf + 3, end)) {
       this.ghost = false;
