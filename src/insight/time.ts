@@ -11,7 +11,8 @@ const ZONES = new Map<string, number>([
   ['JST', 540], ['KST', 540], ['HKT', 480], ['SGT', 480], ['AEST', 600], ['AEDT', 660], ['ACST', 570],
   ['ACDT', 630], ['AWST', 480], ['NZST', 720], ['NZDT', 780],
 ]);
-const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+/** Where the digits of `YYYY-MM-DD HH:MM:SS` are. */
+export const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** Set by the time parsers: where the parsed timestamp ended, and an unknown zone if that was the failure. */
 export let timeEnd = 0;

@@ -2,7 +2,7 @@
 // tab-indented continuation lines.
 import { BaseParser, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
-import { parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
+import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 
 // ---------------------------------------------------------------------------------------------
 // stderr prefixes
@@ -299,8 +299,8 @@ export class StderrParser extends BaseParser {
           this.dvBuf = buf;
         }
         const w = this.second;
-        if (dv.getUint32(p) === w[0] && dv.getUint32(p + 4) === w[1] && dv.getUint32(p + 8) === w[2] &&
-          dv.getUint32(p + 12) === w[3] && dv.getUint32(p + 15) === w[4]) {
+        if ((dv.getUint32(p) === w[0] && dv.getUint32(p + 4) === w[1] && dv.getUint32(p + 8) === w[2] &&
+          dv.getUint32(p + 12) === w[3] && dv.getUint32(p + 15) === w[4]) || this.nextSecond(dv, buf, p)) {
           let j = p + 19;
           let frac = 0;
           if (buf[j] === 46 && isDigit(buf[j + 1]!)) {
@@ -336,6 +336,27 @@ export class StderrParser extends BaseParser {
       }
     }
     return info.ms;
+  }
+
+  /**
+   * A new second at buf[p] (`YYYY-MM-DD HH:MM:SS`, checked as parseDateAt checks it) becomes the one
+   * remembered; the zone after it is still compared by the caller. Saves re-reading the whole prefix
+   * once a second.
+   */
+  nextSecond(dv: DataView, buf: Buffer, p: number): boolean {
+    for (let k = 0; k < DATE_DIGITS.length; k++) if (!isDigit(buf[p + DATE_DIGITS[k]!]!)) return false;
+    const sep = buf[p + 10];
+    if (buf[p + 4] !== 45 || buf[p + 7] !== 45 || buf[p + 13] !== 58 || buf[p + 16] !== 58 || (sep !== 32 && sep !== 84)) return false;
+    const n = (i: number): number => (buf[p + i]! - 48) * 10 + buf[p + i + 1]! - 48;
+    const month = n(5);
+    const day = n(8);
+    const hour = n(11);
+    const min = n(14);
+    const sec = n(17);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return false;
+    this.secondMs = Date.UTC(n(0) * 100 + n(2), month - 1, day, hour, min, sec);
+    this.second = [dv.getUint32(p), dv.getUint32(p + 4), dv.getUint32(p + 8), dv.getUint32(p + 12), dv.getUint32(p + 15)];
+    return true;
   }
 
   /** Remembers the second and zone of the time at buf[p] (prefix[at]), which parsed to `ms`. */
