@@ -14,12 +14,15 @@ import type { Logger } from '../core/ports.ts';
  * Command names are matched without regard to case, and `stop-commands` turns every later command off (masks
  * included) until its token comes back: one such line from hostile text and secrets print in clear.
  *
- * So: a `:` that would start a line's `::` becomes `: ` and every `##[` becomes `## [`. The only lines let through
+ * So: a `:` that would start a line's `::` becomes `: ` and every `##[` becomes `## [` (and C1 and bidi controls
+ * become U+FFFD, so that no name reads as another). The only lines let through
  * as they are, on the process's stdout, are the commands @actions/core itself writes for this action and the
  * artifact client (in the upload thread, whose output is piped through here): masks, debug lines, annotations
  * and groups. The logger defuses each message before @actions/core sees it, so a message can never look like one.
  */
 const WHITE = /[\s\u0085]/;
+// C1 controls and the bidi controls that make a line read as another (U+202E): shown as U+FFFD.
+const HIDDEN = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const CORE_COMMAND = /^::(add-mask|debug|notice|warning|error|group|endgroup)( [^:\r\n]*)?::/;
 
 /** Defuses a stream of text in pieces: a line may arrive in several writes. */
@@ -69,7 +72,7 @@ export class CommandGuard {
       if (c === '[' && this.#hashes >= 2) out += ' ';
       this.#hashes = c === '#' ? this.#hashes + 1 : 0;
       if (!WHITE.test(c)) this.#blank = false;
-      out += c;
+      out += HIDDEN.test(c) ? '\ufffd' : c;
     }
     return out;
   }

@@ -37,6 +37,8 @@ export interface RdsClientOptions {
   /** What an error's message advises; default: hintFor. */
   hint?: HintFor;
   now?: () => number;
+  /** Takes the run's secrets out of text, before an error body is cut: a cut must not leave half a secret. */
+  redact?: ((text: string) => string) | undefined;
 }
 
 /** An instance as GET /v3/{project_id}/instances lists it. */
@@ -110,6 +112,7 @@ export interface JsonCall {
   headers?: Record<string, string>;
   hint?: HintFor;
   now?: () => number;
+  redact?: ((text: string) => string) | undefined;
 }
 
 /** One JSON API request: headers, credentials, the answer read as JSON or turned into an ApiError. */
@@ -118,7 +121,7 @@ export async function callJson(o: JsonCall): Promise<{ json: unknown; res: HttpR
   const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json', ...o.headers };
   if (o.authorize) Object.assign(headers, await o.authorize({ method: o.method, url: o.url, headers: { ...headers }, body }));
   const res = await o.transport.request(o.method, o.url, headers, body);
-  return { json: await readJson(res, o.what, o.now ?? Date.now, o.hint), res };
+  return { json: await readJson(res, o.what, o.now ?? Date.now, o.hint, o.redact), res };
 }
 
 export function requestIdOf(res: HttpResponse): string | undefined {
@@ -126,9 +129,11 @@ export function requestIdOf(res: HttpResponse): string | undefined {
 }
 
 /** The body as JSON for a 2xx answer; an ApiError naming status, error_code, error_msg and request id otherwise. */
-export async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor): Promise<unknown> {
+export async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor, redact: (text: string) => string = (t) => t): Promise<unknown> {
   const requestId = requestIdOf(res);
   const { text, truncated } = await readText(res, MAX_ANSWER_BYTES);
+  // Secrets out first, then cut: cut first, and a secret across the cut would leave its prefix for anyone.
+  const shown = (max: number): string => printable(redact(text.trim())).slice(0, max);
   if (res.status < 200 || res.status >= 300) {
     const err = parseErrorBody(text);
     // Keystone's {"error":{"code":401}} repeats the status: no error code to name then.
@@ -136,7 +141,7 @@ export async function readJson(res: HttpResponse, what: string, now: () => numbe
     throw new ApiError(what, {
       status: res.status,
       errorCode: code,
-      errorMsg: err.msg ?? (code ? undefined : printable(text.trim().slice(0, 200)) || undefined),
+      errorMsg: err.msg ?? (code ? undefined : shown(200) || undefined),
       requestId,
       retryAfterMs: retryAfterMs(header(res, 'retry-after'), now()),
       hint: hint(res.status, code),
@@ -147,7 +152,7 @@ export async function readJson(res: HttpResponse, what: string, now: () => numbe
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ResponseError(`${what}: HTTP ${res.status} with a body that is not JSON (${printable(text.slice(0, 80))}…)`, { requestId, transient: true });
+    throw new ResponseError(`${what}: HTTP ${res.status} with a body that is not JSON (${shown(80)}…)`, { requestId, transient: true });
   }
 }
 

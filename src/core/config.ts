@@ -188,6 +188,9 @@ function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndp
   const single = (name: string, what: string): string => {
     const v = given[name] ?? '';
     if (/\s/.test(v)) throw new InputError(name, `contains white space or a line break; paste the ${what} alone`);
+    // Sent in a header (or a URL): only visible ASCII can be, and no token or key has anything else.
+    const bad = /[^\x21-\x7e]/.exec(v);
+    if (bad) throw new InputError(name, `contains '${bad[0]}' (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}): a ${what} is ASCII letters, digits and punctuation only`);
     return v;
   };
   const text = (name: string): string => {
@@ -207,6 +210,8 @@ function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndp
       return { kind: 'password', username: text('username'), password: text('password'), domain: text('domain') };
     case 'oidc': {
       const identityProvider = single('identity-provider', 'identity provider id');
+      // It goes into IAM's URL path: the characters IAM allows in a provider's name, nothing that would change the path.
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
       if (oidcUnavailable) throw new InputError('identity-provider', oidcUnavailable);
       const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
       return { kind: 'oidc', identityProvider, audience };
@@ -333,6 +338,15 @@ function boolean(get: InputGetter, name: string, fallback: boolean): boolean {
 }
 
 function since(raw: string, now: Date): Date | undefined {
+  const d = parseSince(raw, now);
+  // A minute of leeway for a runner's clock; after that the window would be empty and the counts a lie.
+  if (d !== undefined && d.getTime() > now.getTime() + 60_000) {
+    throw new InputError('since', `'${raw}' is in the future (now is ${now.toISOString()}): no log entry can be newer than now`);
+  }
+  return d;
+}
+
+function parseSince(raw: string, now: Date): Date | undefined {
   if (!raw) return undefined;
   const ago = parseDuration(raw);
   if (ago !== undefined) return new Date(now.getTime() - ago);

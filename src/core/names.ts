@@ -1,8 +1,9 @@
 // File names come from the API: they must land inside output-dir, be valid artifact entries, and be unique.
 import { extname } from 'node:path';
 
-// Path separators, characters the artifact service or Windows refuses, and control characters.
-const UNSAFE = /[\/\\:"<>|*?\u0000-\u001f\u007f]/g;
+// Path separators, characters the artifact service or Windows refuses, control characters (C0 and C1), and the
+// bidi controls and line separators that make a name read as another (U+202E: "gol.exe").
+const UNSAFE = /[\/\\:"<>|*?\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // At most 200 bytes of UTF-8, which is at most 200 UTF-16 units: within NTFS's 255 per name too. Longer full
 // paths are fine: Node opens every path on Windows in its long form (\\?\...), past MAX_PATH's 260.
 const MAX_BYTES = 200;
@@ -39,6 +40,20 @@ export class NameAllocator {
 
   constructor(existing: Iterable<string> = []) {
     for (const n of existing) this.#taken.add(n.toLowerCase());
+  }
+
+  /**
+   * Names for a whole listing: each name as the API gave it (made safe) goes to its own file first, and only the
+   * duplicates get a suffix, so a suffixed "dup-2.log" is never the API's own "dup-2.log".
+   */
+  allocateAll(raws: readonly string[]): string[] {
+    const out: Array<string | undefined> = raws.map((raw) => {
+      const base = safeFileName(raw);
+      if (this.#taken.has(base.toLowerCase())) return undefined;
+      this.#taken.add(base.toLowerCase());
+      return base;
+    });
+    return out.map((name, i) => name ?? this.allocate(raws[i]!));
   }
 
   allocate(raw: string): string {

@@ -38,7 +38,7 @@ export function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl:
     'error-count': count(d?.bySeverity.ERROR),
     'fatal-count': count(d?.bySeverity.FATAL),
     'panic-count': count(d?.bySeverity.PANIC),
-    'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`.slice(0, 1000)) : '',
+    'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`).slice(0, 1000) : '', // redacted, then cut
   };
 }
 

@@ -387,3 +387,13 @@ test('IAM endpoint: from the region, or iam-endpoint (https unless loopback); re
   rejects('iam-endpoint', { ...lab, ...PASSWORD }, /is required for password sign-in: region 'my-lab' is not one this action knows/);
   assert.equal(read({ ...lab, ...PASSWORD, 'iam-endpoint': 'https://iam.lab.example' }).iamEndpoint?.host, 'iam.lab.example');
 });
+
+test('credentials sent in a header are visible ASCII, named when not; the provider fits in a URL path; since is not in the future', () => {
+  rejects('token', { token: 'MIIt\u00f6ken' }, /contains 'ö' \(U\+00F6\): a token is ASCII letters, digits and punctuation only/);
+  rejects('token', { token: 'MIItok\u0085en' }, /U\+0085/);
+  rejects('security-token', { ...AKSK, 'security-token': 'temp\u20actoken' }, /U\+20AC/);
+  rejects('identity-provider', { ...OIDC, 'identity-provider': 'github/../x' }, /not an identity provider name: 1 to 64 letters, digits, '-' and '_'/, OIDC_ENV);
+  rejects('audience', { ...OIDC, audience: 'cl\u00efent' }, /U\+00EF/, OIDC_ENV);
+  rejects('since', { since: '2026-11-28T16:00:00Z' }, /is in the future \(now is 2026-11-28T15:00:00.000Z\)/);
+  assert.equal(read({ since: '2026-11-28T15:00:30Z' }).since?.toISOString(), '2026-11-28T15:00:30.000Z', 'a minute of clock skew is allowed');
+});

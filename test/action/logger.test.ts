@@ -16,6 +16,7 @@ test('defuse: no form of command survives, at the start of a message or on any l
   assert.equal(defuse('shop-db\n\t::add-mask::x'), 'shop-db\n\t: :add-mask::x');
   assert.equal(defuse('postgresql##[stop-commands]x.log'), 'postgresql## [stop-commands]x.log');
   assert.equal(defuse('a: b :: c'), 'a: b :: c');
+  assert.equal(defuse('postgresql\u202Egol.exe \u009b2J'), 'postgresql\ufffdgol.exe \ufffd2J', 'bidi and C1 controls shown as U+FFFD');
 });
 
 const logger = fileURLToPath(new URL('../../src/action/logger.ts', import.meta.url));

@@ -130,3 +130,15 @@ test('a duplicate of a long name still fits in 200 bytes and keeps its extension
     assert.ok(n.endsWith('.log'), n);
   }
 });
+
+test("a listing's own names come first: a suffix never takes a name the API gave another file", () => {
+  const a = new NameAllocator();
+  assert.deepEqual(a.allocateAll(['dup.log', 'dup.log', 'dup-2.log']), ['dup.log', 'dup-3.log', 'dup-2.log']);
+  assert.deepEqual(new NameAllocator(['dup.log']).allocateAll(['dup.log', 'dup-2.log']), ['dup-3.log', 'dup-2.log']);
+});
+
+test('bidi controls, line separators and C1 controls are replaced: a name reads as what it is', () => {
+  assert.equal(safeFileName('postgresql\u202Egol.exe'), 'postgresql_gol.exe');
+  assert.equal(safeFileName('a\u2066b\u2069c\u200fd\u061ce.log'), 'a_b_c_d_e.log');
+  assert.equal(safeFileName('a\u0085b\u009bc\u2028d.log'), 'a_b_c_d.log');
+});

@@ -15,6 +15,8 @@ export interface IamClient {
   /** Masks a secret the moment it arrives (log masker and redactor). */
   protect: (secret: string) => void;
   now: () => number;
+  /** Takes the run's secrets out of an error body before it is cut. */
+  redact?: ((text: string) => string) | undefined;
 }
 
 export interface IamToken {
@@ -38,6 +40,7 @@ async function signIn(c: IamClient, what: string, path: string, body: unknown, h
       body: JSON.stringify(body),
       headers,
       hint,
+      redact: c.redact,
       now: c.now,
     });
     const token = header(res, 'x-subject-token');
@@ -123,6 +126,7 @@ async function listedProjectId(c: IamClient, name: string, authorize: Authorizer
     authorize,
     what,
     now: c.now,
+    redact: c.redact,
     hint: (status) => {
       if (status === 401) return 'IAM refused the credentials';
       if (status === 403) return "The credentials may not list projects: set 'project-id' (console: My Credentials, Projects) to skip the lookup";
