@@ -12,7 +12,8 @@ const transport = createHttpTransport({ userAgent: 'bench', socketTimeoutMs: 30_
 const budget = new ConnectionBudget(Number(parallel));
 const started = performance.now();
 const results = await mapSettled(links, Number(parallel), (link, i) =>
-  downloadFile(`f${i}`, resolveLink(link), join(dir!, `.part-${i}`), join(dir!, `f${i}`), {
+  downloadFile(`f${i}`, resolveLink(link, new URL('http://127.0.0.1')), // the emulator's API is on loopback
+    join(dir!, `.part-${i}`), join(dir!, `f${i}`), {
     transport,
     budget,
     order: i,

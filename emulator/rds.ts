@@ -32,7 +32,9 @@ export type ApiFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'reset' }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** A hostile server: the headers, or the body, two bytes a second (never idle for a whole second). */
+  | { kind: 'trickle'; part: 'headers' | 'body' };
 
 export type FileFault =
   /** Close the connection after this many bytes. */
@@ -46,7 +48,13 @@ export type FileFault =
   /** An object-storage error: `code` is the XML <Code> (default: the one for the status), `body` its <Message>. */
   | { kind: 'status'; status: number; body?: string; code?: string }
   /** Send the body slowly: this many bytes per 10 ms. */
-  | { kind: 'slow'; bytesPer10ms: number };
+  | { kind: 'slow'; bytesPer10ms: number }
+  /** A hostile server: the body two bytes a second. */
+  | { kind: 'trickle' }
+  /** No Content-Length (chunked), and bytes past the file's end until the client stops. */
+  | { kind: 'unbounded' }
+  /** 302 to the same object, with a Location relative to the request's URL. */
+  | { kind: 'redirect-relative' };
 
 /** An instance as GET /v3/{project_id}/instances lists it. */
 export interface EmulatorInstance {
@@ -282,6 +290,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     if (fault) {
       if (fault.kind === 'reset') return void req.socket.destroy();
       if (fault.kind === 'hang') return; // never answers; the client's socket timeout must fire
+      if (fault.kind === 'trickle') return trickle(req, res, fault.part);
       if (fault.kind === 'raw') {
         res.writeHead(fault.status, { 'X-Request-Id': randomBytes(16).toString('hex'), ...fault.headers });
         return void res.end(fault.body);
@@ -342,6 +351,24 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     res.end(JSON.stringify({ list, status: cased(o.finalStatus ?? 'FINISH'), count: list.length }));
   }
 
+  /** Two bytes a second of a valid CREATING answer, until the client goes. */
+  function trickle(req: IncomingMessage, res: ServerResponse, part: 'headers' | 'body'): void {
+    const body = JSON.stringify({ list: [], status: 'CREATING', count: 0 });
+    let bytes: Buffer;
+    let write: (b: Buffer) => void;
+    if (part === 'headers') {
+      bytes = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      write = (b) => req.socket.write(b);
+    } else {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      bytes = Buffer.from(body);
+      write = (b) => res.write(b);
+    }
+    let i = 0;
+    const timer = setInterval(() => (i < bytes.length ? write(bytes.subarray(i, ++i)) : clearInterval(timer)), 500);
+    req.socket.once('close', () => clearInterval(timer));
+  }
+
   function obsError(res: ServerResponse, status: number, code: string, message: string): void {
     res.writeHead(status, { 'Content-Type': 'application/xml', 'x-obs-request-id': randomBytes(8).toString('hex') });
     res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
@@ -373,6 +400,28 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     if (fault?.kind === 'status') {
       const code = fault.code ?? (fault.status === 403 ? 'AccessDenied' : fault.status === 404 ? 'NoSuchKey' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError');
       return obsError(res, fault.status, code, fault.body ?? 'fault');
+    }
+
+    if (fault?.kind === 'redirect-relative') {
+      res.writeHead(302, { Location: `${url.pathname.slice(url.pathname.lastIndexOf('/') + 1)}${url.search}` });
+      return void res.end();
+    }
+    if (fault?.kind === 'unbounded') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      return pump();
+    }
+    if (fault?.kind === 'trickle') {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': sizeOf(file) });
+      const data = bytesOf(file.name);
+      let i = 0;
+      const timer = setInterval(() => (i < data.length ? res.write(data.subarray(i, ++i)) : clearInterval(timer)), 500);
+      res.once('close', () => clearInterval(timer));
+      return;
     }
 
     const size = sizeOf(file);

@@ -33,6 +33,8 @@ export interface RunOptions {
   echo?: NodeJS.WritableStream;
   /** Another bundle's entry instead of ENTRY (a copy with a part missing). */
   entry?: string;
+  /** A command the action is started through (e.g. unshare, to give it a small disk): `[...wrap, node, entry]`. */
+  wrap?: string[];
 }
 
 export async function runAction(o: RunOptions): Promise<ActionRun> {
@@ -57,7 +59,7 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
 
   const started = Date.now();
-  const child = spawn(process.execPath, [o.entry ?? ENTRY], { env, cwd: temp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.wrap?.[0] ?? process.execPath, [...(o.wrap ? [...o.wrap.slice(1), process.execPath] : []), o.entry ?? ENTRY], { env, cwd: temp, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); o.echo?.write(c); });

@@ -13,7 +13,9 @@ import { digestInWorker, runWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown } from '../insight/render.ts';
-import { CancelledError, errorMessage } from '../core/errors.ts';
+import { CancelledError, TimeoutError, errorMessage } from '../core/errors.ts';
+import { formatDuration } from '../core/duration.ts';
+import { checkLinkHost } from '../core/download.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
 
@@ -78,9 +80,18 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     return undefined;
   }
 
+  // Every request ends by 'timeout' plus one 'request-timeout' (the last poll comes at the deadline itself),
+  // however slowly a server sends: an idle timer alone lets a byte a second go on forever.
+  const deadline = new AbortController();
+  const limit = config.timeoutMs + config.requestTimeoutMs;
+  setTimeout(() => deadline.abort(new TimeoutError(`'timeout' (${formatDuration(config.timeoutMs)}) and one 'request-timeout' (${formatDuration(config.requestTimeoutMs)}) ran out`)), limit).unref();
+  const ended = deps.signal ? AbortSignal.any([deadline.signal, deps.signal]) : deadline.signal;
   const transports = deps.transports ?? {
-    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug }),
-    files: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug }),
+    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug, signal: ended }),
+    files: createHttpTransport({
+      userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug, signal: ended,
+      checkRedirect: (url) => checkLinkHost(url, config.endpoint),
+    }),
   };
   const report = newManyReport(config);
   const work = collectMany(config, {

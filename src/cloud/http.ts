@@ -1,9 +1,11 @@
 // The one place that speaks HTTP. @actions/http-client gives proxy support (https_proxy, no_proxy) for free;
 // everything above this file sees only HttpTransport, so core logic does not depend on it.
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HttpClient } from '@actions/http-client';
 import { redactUrl } from '../core/redact.ts';
+import { CancelledError, TimeoutError } from '../core/errors.ts';
 
 export interface HttpResponse {
   status: number;
@@ -37,24 +39,85 @@ export interface TransportOptions {
   followRedirects: boolean;
   /** Told of each request (method and URL without its query) and its status, for debug logging. */
   debug?: (line: string) => void;
+  /**
+   * The run's end: its 'timeout' (aborted with a TimeoutError) or its cancellation. Every request in flight,
+   * headers or body, ends then: an idle timer alone lets a server that trickles a byte a second go on forever.
+   */
+  signal?: AbortSignal | undefined;
+  /** Checks each redirect's target before it is followed (downloads: the link rules). */
+  checkRedirect?: (url: URL) => void;
+}
+
+type RequestHandler = NonNullable<ConstructorParameters<typeof HttpClient>[1]>[number];
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/** The error a request ends with when the run's signal aborts: the deadline's own, or a cancellation. */
+function endedBy(signal: AbortSignal, method: string, url: URL): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof TimeoutError ? new TimeoutError(`${reason.message} during ${method} ${redactUrl(url)}`) : new CancelledError();
 }
 
 export function createHttpTransport(opts: TransportOptions): HttpTransport {
-  const client = new HttpClient(opts.userAgent, [], {
+  // Node aborts a request given a signal (socket and all); bodies already being read are ended first, with the
+  // run's own error, so the reader learns why.
+  const inner = new AbortController();
+  setMaxListeners(1000, inner.signal); // one listener per request in flight
+  const reading = new Map<Readable, { method: string; url: URL }>();
+  opts.signal?.addEventListener('abort', () => {
+    for (const [body, r] of reading) body.destroy(endedBy(opts.signal!, r.method, r.url));
+    inner.abort();
+  }, { once: true });
+  const withSignal: RequestHandler = {
+    prepareRequest: (o) => { o.signal = inner.signal; },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('not used')),
+  };
+  const client = new HttpClient(opts.userAgent, [withSignal], {
     socketTimeout: opts.socketTimeoutMs,
-    allowRedirects: opts.followRedirects,
-    allowRedirectDowngrade: false,
+    // Redirects are followed here, not by http-client: it cannot resolve a relative Location.
+    allowRedirects: false,
     allowRetries: false,
     keepAlive: true,
   });
+
+  async function once(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<HttpResponse> {
+    if (opts.signal?.aborted) throw endedBy(opts.signal, method, url);
+    let res;
+    try {
+      res = await client.request(method, url.href, body ?? null, headers);
+    } catch (e) {
+      if (opts.signal?.aborted) throw endedBy(opts.signal, method, url);
+      throw toNetworkError(e, url);
+    }
+    const message = res.message;
+    reading.set(message, { method, url });
+    message.once('close', () => reading.delete(message));
+    opts.debug?.(`${method} ${redactUrl(url)} -> ${message.statusCode ?? 0}`);
+    return { status: message.statusCode ?? 0, headers: message.headers, body: message };
+  }
+
   return {
     async request(method, url, headers, body) {
-      try {
-        const res = await client.request(method, url.href, body ?? null, headers);
-        opts.debug?.(`${method} ${redactUrl(url)} -> ${res.message.statusCode ?? 0}`);
-        return { status: res.message.statusCode ?? 0, headers: res.message.headers, body: res.message };
-      } catch (e) {
-        throw toNetworkError(e, url);
+      let current = url;
+      for (let hops = 0; ; hops++) {
+        const res = await once(method, current, headers, body);
+        const location = header(res, 'location');
+        if (!opts.followRedirects || !REDIRECTS.has(res.status) || location === undefined) return res;
+        res.body.destroy();
+        if (hops >= MAX_REDIRECTS) throw new NetworkError('EREDIRECT', url, `more than ${MAX_REDIRECTS} redirects`);
+        let next: URL;
+        try {
+          next = new URL(location, current); // relative to the URL that answered
+        } catch {
+          throw new NetworkError('EREDIRECT', current, 'a redirect to something that is not a URL');
+        }
+        if (current.protocol === 'https:' && next.protocol !== 'https:') {
+          throw new NetworkError('EREDIRECT', current, 'refused a redirect from https to plain http');
+        }
+        opts.checkRedirect?.(next);
+        current = next;
       }
     },
     close: () => client.dispose(),

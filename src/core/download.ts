@@ -1,12 +1,13 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
 import { constants } from 'node:fs';
-import { link, open, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, CancelledError, ResponseError } from './errors.ts';
+import { ApiError, CancelledError, DiskFullError, InputError, ResponseError, TimeoutError } from './errors.ts';
 import { header, NetworkError, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
-import { isLoopbackHost } from '../cloud/urls.ts';
+import { hostKind } from '../cloud/urls.ts';
 import { redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { ConnectionBudget } from './pool.ts';
@@ -20,10 +21,13 @@ export class LinkExpiredError extends Error {
 }
 
 /**
- * The API's links may lack a scheme ("host:443/file?..."): read them as https. Plain http is accepted only on
- * loopback (the emulator); anywhere else it would send the signature in clear, so it is upgraded.
+ * The API's links may lack a scheme ("host:443/file?..."): read them as https. A link is text from the API, so it
+ * may point anywhere: never to a link-local address (the cloud's metadata service); to loopback or a private
+ * range only when the API endpoint itself is there (the emulator, a private gateway); plain http only when the
+ * endpoint itself is loopback (the emulator). Anywhere else plain http would send the signature in clear, so
+ * it is upgraded.
  */
-export function resolveLink(raw: string): URL {
+export function resolveLink(raw: string, endpoint: URL): URL {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw.replace(/^\/+/, '')}`;
   let url: URL;
   try {
@@ -31,11 +35,47 @@ export function resolveLink(raw: string): URL {
   } catch {
     throw new ResponseError('errorlog-download: a file_link is not a URL');
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) url.protocol = 'https:';
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ResponseError(`errorlog-download: a file_link has the scheme ${url.protocol}, not https`);
   }
+  checkLinkHost(url, endpoint);
+  if (url.protocol === 'http:' && hostKind(endpoint.hostname) !== 'loopback') url.protocol = 'https:';
   return url;
+}
+
+/** Refuses a link (or a redirect of one) to where the API endpoint itself is not: see resolveLink. */
+export function checkLinkHost(url: URL, endpoint: URL): void {
+  const kind = hostKind(url.hostname);
+  if (kind === 'link-local' || (kind !== 'public' && kind !== hostKind(endpoint.hostname))) {
+    throw new ResponseError(`errorlog-download: a file_link points to ${url.hostname}, a ${kind} address, which the API endpoint (${endpoint.hostname}) is not: refused`);
+  }
+}
+
+/**
+ * Finds what would stop the files landing in `dir` before any request is made: the folder is a file, lies under
+ * a file, or cannot be written (read-only disk, no permission). Creates nothing.
+ */
+export async function checkOutputDir(dir: string): Promise<void> {
+  let at = resolve(dir);
+  for (;;) {
+    let info;
+    try {
+      info = await stat(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new InputError('output-dir', `'${dir}' lies under a file, not a folder`);
+      if (code !== 'ENOENT' || dirname(at) === at) throw new InputError('output-dir', `'${dir}' cannot be used (${code ?? String(e)})`);
+      at = dirname(at); // not there yet: it will be created in the nearest folder that is
+      continue;
+    }
+    if (!info.isDirectory()) throw new InputError('output-dir', at === resolve(dir) ? `'${dir}' is a file, not a folder` : `'${dir}' lies under ${at}, which is a file`);
+    try {
+      await access(at, constants.W_OK | constants.X_OK);
+    } catch (e) {
+      throw new InputError('output-dir', `'${dir}' cannot be written: ${at} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    return;
+  }
 }
 
 export interface DownloadOptions {
@@ -53,6 +93,8 @@ export interface DownloadOptions {
   splitAbove?: number | undefined;
   /** The size of each byte range (default 16 MiB). */
   rangeBytes?: number | undefined;
+  /** The size RDS listed (file_size), when it gave one above 0: the bound of a download that announces none. */
+  listedSize?: number | undefined;
 }
 
 export interface Downloaded {
@@ -105,7 +147,7 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
   let done = false;
   try {
     fh = await open(partPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
-    const transfer = new Transfer(fileName, url, fh, o, budget);
+    const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
     await link(partPath, finalPath); // fails if the name exists, unlike rename
@@ -128,13 +170,16 @@ class Transfer {
   readonly #fh: FileHandle;
   readonly #o: DownloadOptions;
   readonly #budget: ConnectionBudget;
+  /** The folder of the file, for the message when its disk is full. */
+  readonly #dir: string;
 
-  constructor(name: string, url: URL, fh: FileHandle, o: DownloadOptions, budget: ConnectionBudget) {
+  constructor(name: string, url: URL, fh: FileHandle, o: DownloadOptions, budget: ConnectionBudget, dir: string) {
     this.#name = name;
     this.#url = url;
     this.#fh = fh;
     this.#o = o;
     this.#budget = budget;
+    this.#dir = dir;
   }
 
   /** Fetches the whole file; `release` gives back the connection it was started with. Returns the size. */
@@ -196,7 +241,17 @@ class Transfer {
     } else {
       return refuse(res, this.#name, this.#url);
     }
-    state.written = await this.#pump(res, start, total, (pos) => { state.written = pos; }, o.signal, (pos) => o.onProgress?.(pos, total), false);
+    // Never more than announced (Content-Length, Content-Range) or, without an announcement, than RDS listed; a
+    // download bounded by neither is refused rather than allowed to fill the disk.
+    const limit = total ?? o.listedSize;
+    if (limit === undefined) {
+      res.body.destroy();
+      throw new ResponseError(`the download host announced no size for '${this.#name}' (no Content-Length) and RDS listed none: refused, as it could fill the disk`);
+    }
+    const over = total === undefined
+      ? () => new ResponseError(`the download host sent more than ${limit} bytes for '${this.#name}' (the size RDS listed): stopped`)
+      : undefined;
+    state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => o.onProgress?.(pos, total), false, over);
     if (total !== undefined && state.written !== total) {
       throw new NetworkError('EPREMATURE', this.#url, `transfer ended after ${state.written} of ${total} bytes`);
     }
@@ -290,7 +345,7 @@ class Transfer {
    * learns that offset before a failure is thrown, so the retry resumes there. `cut`: the answer goes on past
    * `limit` (the whole file serving the first range) and is dropped there.
    */
-  async #pump(res: HttpResponse, start: number, limit: number | undefined, onSettle: ((pos: number) => void) | undefined, signal: AbortSignal | undefined, onWrite: (pos: number) => void, cut: boolean): Promise<number> {
+  async #pump(res: HttpResponse, start: number, limit: number | undefined, onSettle: ((pos: number) => void) | undefined, signal: AbortSignal | undefined, onWrite: (pos: number) => void, cut: boolean, over?: () => Error): Promise<number> {
     const url = this.#url;
     const stallMs = this.#o.stallMs;
     // Resume from what reached the file, not from what was received: bytes still buffered on the way to the
@@ -299,6 +354,7 @@ class Transfer {
       onStall: () => res.body.destroy(new NetworkError('ESTALL', url, `no data for ${stallMs / 1000}s`)),
       onFull: () => { if (cut) res.body.destroy(); },
       onWrite,
+      ...(over ? { onOver: over } : {}),
     });
     const onAbort = (): void => void res.body.destroy(new CancelledError());
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -308,11 +364,13 @@ class Transfer {
     } catch (e) {
       await sink.settled();
       onSettle?.(sink.pos);
+      // Over the size, the run's deadline, a cancellation: not a network fault to retry.
+      if (e instanceof ResponseError || e instanceof TimeoutError || e instanceof CancelledError) throw e;
       if (limit !== undefined && sink.pos >= limit) return sink.pos; // the rest of the answer was not wanted
       if (signal?.aborted) throw new CancelledError();
       if (e instanceof NetworkError) throw e;
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new Error(`writing '${this.#name}' failed: the disk is full (${err.code})`);
+      if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new DiskFullError(this.#dir, err.code);
       throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${err.code ?? err.message})`);
     } finally {
       sink.stop();
@@ -347,11 +405,11 @@ class FileSink extends Writable {
   #fh: FileHandle;
   #limit: number;
   #stallMs: number;
-  #on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void };
+  #on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error };
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<unknown> = Promise.resolve();
 
-  constructor(fh: FileHandle, start: number, limit: number | undefined, stallMs: number, on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void }) {
+  constructor(fh: FileHandle, start: number, limit: number | undefined, stallMs: number, on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error }) {
     super({ highWaterMark: WRITE_BUFFER });
     this.#fh = fh;
     this.pos = start;
@@ -377,23 +435,34 @@ class FileSink extends Writable {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (error?: Error | null) => void): void {
-    if (this.pos >= this.#limit) return cb(); // past the range: dropped while the source is being stopped
+    // Past the range: dropped while the source is being stopped; past the only size known (onOver): an error.
+    if (this.pos >= this.#limit) return cb(this.#on.onOver?.());
     this.#arm();
     const bufs: Buffer[] = [];
     let n = 0;
     for (const { chunk } of chunks) {
       const take = Math.min(chunk.length, this.#limit - this.pos - n);
       if (take <= 0) break;
+      if (take < chunk.length && this.#on.onOver) return cb(this.#on.onOver());
       bufs.push(take === chunk.length ? chunk : chunk.subarray(0, take));
       n += take;
     }
-    this.#inflight = this.#fh.writev(bufs, this.pos).then(({ bytesWritten }) => {
-      if (bytesWritten !== n) return cb(new Error(`short write (${bytesWritten} of ${n} bytes)`));
+    this.#inflight = this.#fh.writev(bufs, this.pos).then(async ({ bytesWritten }) => {
+      // A disk that fills up takes part of a write and says nothing: write the rest, and the next write names
+      // the cause (ENOSPC, EDQUOT), instead of a "short write" that reads as a network fault.
+      if (bytesWritten < n) {
+        const rest = Buffer.concat(bufs).subarray(bytesWritten);
+        for (let off = 0; off < rest.length;) {
+          const { bytesWritten: w } = await this.#fh.write(rest, off, rest.length - off, this.pos + bytesWritten + off);
+          if (w === 0) throw Object.assign(new Error('the disk took no more bytes'), { code: 'ENOSPC' });
+          off += w;
+        }
+      }
       this.pos += n;
       this.#on.onWrite(this.pos);
       cb();
       if (this.pos >= this.#limit) this.#on.onFull();
-    }, cb);
+    }).catch(cb);
   }
 
   override _final(cb: (error?: Error | null) => void): void {

@@ -114,6 +114,14 @@ export class AuthError extends Error {
   }
 }
 
+/** The disk under output-dir is full (ENOSPC) or over quota (EDQUOT): no retry or other file can help. */
+export class DiskFullError extends Error {
+  constructor(dir: string, code: string) {
+    super(`the disk holding 'output-dir' (${dir}) is ${code === 'EDQUOT' ? 'over its quota' : 'full'} (${code}): free space there or set 'output-dir' to another disk`);
+    this.name = 'DiskFullError';
+  }
+}
+
 export class CancelledError extends Error {
   constructor(message = 'cancelled') {
     super(message);

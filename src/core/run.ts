@@ -7,14 +7,14 @@ import type { Config } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import type { Redactor } from './redact.ts';
-import { CancelledError, InputError, errorMessage } from './errors.ts';
+import { CancelledError, DiskFullError, InputError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { hintFor, requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
 import { describeInstance, findInstance } from '../cloud/instance.ts';
 import { pollUntilReady } from './poll.ts';
-import { downloadFile, LinkExpiredError, resolveLink } from './download.ts';
+import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
@@ -113,6 +113,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     signal: deps.signal,
     ...(deps.random ? { random: deps.random } : {}),
   };
+  // The folder is checked before any request: a run that cannot keep what it fetches should not fetch.
+  await checkOutputDir(config.outputDir);
   const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
   const call = async (): Promise<ErrorlogAnswer> => {
     await deps.limiter?.take(deps.signal);
@@ -123,6 +125,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       instanceId: target.instanceId,
       authorize: target.authorize,
       hint: target.hint,
+      redact: (t) => deps.redactor.redact(t),
     });
   };
   const ask = async (): Promise<ErrorlogAnswer> => {
@@ -158,7 +161,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   report.outputDir = outputDir;
   await mkdir(outputDir, { recursive: true });
   const names = new NameAllocator(await readdir(outputDir));
-  const planned = wanted.map((item, i) => ({ item, index: i, name: names.allocate(item.fileName) }));
+  const allocated = names.allocateAll(wanted.map((item) => item.fileName));
+  const planned = wanted.map((item, i) => ({ item, index: i, name: allocated[i]! }));
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
   // to fetch another byte range of it if it is large, else to the next file.
   const budget = new ConnectionBudget(config.parallelDownloads);
@@ -188,6 +192,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         }
       });
       if (deps.signal?.aborted) throw new CancelledError();
+      // A full disk ends the run at once, named: every other file would fail the same way.
+      const full = results.find((r) => r.status === 'rejected' && r.reason instanceof DiskFullError);
+      if (full) throw (full as PromiseRejectedResult).reason;
       if (expired.length === 0) break;
       // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
       refreshed = true;
@@ -260,7 +267,7 @@ interface Target {
 async function connect(config: Config, deps: Deps, retry: RetryOptions, report: Report): Promise<Target> {
   const { logger, clock } = deps;
   const protect = (secret: string): void => protectSecret(deps, secret);
-  const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now() };
+  const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) };
   const creds = await signIn(config.auth, {
     iam,
     projectId: config.projectId,
@@ -283,7 +290,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
 
   const authorize = creds.authorizer(projectId);
   const hint: HintFor = (status, code) => (status === 401 ? creds.refused : hintFor(status, code));
-  const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now() };
+  const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now(), redact: (t: string) => deps.redactor.redact(t) };
   const instance = await findInstance(config.instance, rds);
   report.instance = instance.info;
   if (instance.info) logger.info(`Instance ${describeInstance(instance.info)}`);
@@ -321,7 +328,7 @@ function protectLinks(items: ErrorlogItem[], deps: Deps): void {
 }
 
 async function fetchOne(item: ErrorlogItem, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number): Promise<FileResult> {
-  const url = resolveLink(item.fileLink ?? '');
+  const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
   const started = deps.clock.now();
   let lastReport = started;
@@ -332,6 +339,7 @@ async function fetchOne(item: ErrorlogItem, index: number, name: string, outputD
     budget,
     order,
     stallMs: config.requestTimeoutMs,
+    listedSize: item.fileSize !== undefined && item.fileSize > 0 ? item.fileSize : undefined,
     signal: deps.signal,
     onProgress: (bytes, total) => {
       if (deps.progress) return deps.progress.update(name, bytes, total);

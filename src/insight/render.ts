@@ -272,7 +272,10 @@ export function renderFiles(rows: readonly FileRow[], maxBlock = 2000): string {
       : `${f.format}${f.compressed ? ' (gzip)' : ''} | ${n(f.entries)} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${n(f.unparsedLines)} | ${n(f.truncatedLines)}`;
     out.push(`| ${escapeInline(r.name, 200)}${f?.error !== undefined ? ' (read error)' : ''} |${typed ? ` ${r.type ?? '—'} |` : ''} ${formatBytes(r.size)} | ${facts} |`);
   }
-  const samples = rows.flatMap((r) => (r.digest?.unparsedSamples ?? []).map((s) => `${r.name}:${s.line}: ${s.text}`)).slice(0, 5);
+  // Only from files that are logs (at least one entry read): a file that is none (an error page, whatever a link
+  // served) is not quoted.
+  const samples = rows.filter((r) => (r.digest?.entries ?? 0) > 0)
+    .flatMap((r) => (r.digest?.unparsedSamples ?? []).map((s) => `${r.name}:${s.line}: ${s.text}`)).slice(0, 5);
   if (samples.length > 0) out.push('', 'Lines not understood (first few):', '', codeBlock(samples.join('\n'), 'text', maxBlock));
   return out.join('\n') + '\n';
 }

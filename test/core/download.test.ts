@@ -50,7 +50,7 @@ async function setup(t: TestContext, files: EmulatorFile[] = [{ name: BIG, size:
     });
     const item = answer.items.find((i) => i.fileName === name);
     assert.ok(item?.fileLink, `no link for ${name}`);
-    return resolveLink(item.fileLink);
+    return resolveLink(item.fileLink, new URL(emu.url));
   };
   const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions & { lines: string[] } => {
     const clock = fakeClock();
@@ -352,23 +352,42 @@ test('ranges: with a budget of one connection a large file is one stream', async
   assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(LARGE)));
 });
 
+const CLOUD = new URL('https://rds.eu-de.otc.t-systems.com');
+const EMULATOR = new URL('http://127.0.0.1:8080');
+
 test('resolveLink: a scheme-less link (as in the spec example) is https', () => {
-  const u = resolveLink('obs.eu-de.otc.t-systems.com:443/rdsbucket/postgresql.log?AWSAccessKeyId=AK&Expires=1&Signature=abc%3D');
+  const u = resolveLink('obs.eu-de.otc.t-systems.com:443/rdsbucket/postgresql.log?AWSAccessKeyId=AK&Expires=1&Signature=abc%3D', CLOUD);
   assert.equal(u.protocol, 'https:');
   assert.equal(u.hostname, 'obs.eu-de.otc.t-systems.com');
   assert.equal(u.pathname, '/rdsbucket/postgresql.log');
   assert.equal(u.searchParams.get('Signature'), 'abc=');
 });
 
-test('resolveLink: plain http is upgraded to https except on loopback', () => {
-  assert.equal(resolveLink('http://obs.eu-de.otc.t-systems.com/b/k?Signature=s').protocol, 'https:');
-  assert.equal(resolveLink('http://127.0.0.2:8080/b/k').protocol, 'http:');
-  assert.equal(resolveLink('http://localhost:8080/b/k').protocol, 'http:');
-  assert.equal(resolveLink('https://obs.example/b/k').protocol, 'https:');
+test('resolveLink: plain http only when the API endpoint is loopback (the emulator); else upgraded to https', () => {
+  assert.equal(resolveLink('http://obs.eu-de.otc.t-systems.com/b/k?Signature=s', CLOUD).protocol, 'https:');
+  assert.equal(resolveLink('http://obs.eu-de.otc.t-systems.com/b/k?Signature=s', EMULATOR).protocol, 'http:');
+  assert.equal(resolveLink('http://127.0.0.2:8080/b/k', EMULATOR).protocol, 'http:');
+  assert.equal(resolveLink('http://localhost:8080/b/k', EMULATOR).protocol, 'http:');
+  assert.equal(resolveLink('https://obs.example/b/k', CLOUD).protocol, 'https:');
+});
+
+test('resolveLink: never a metadata or link-local address; loopback and private ranges only when the endpoint is there', () => {
+  const refused = /a file_link points to .*, a (link-local|loopback|private) address, which the API endpoint .* is not: refused/;
+  for (const link of ['http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/x', 'https://[fd00:ec2::254]/x', 'https://100.100.100.200/x',
+    'https://[fe80::1]/x', 'https://[::ffff:169.254.169.254]/x', 'https://0xA9FEA9FE/x', 'https://2852039166/x']) {
+    assert.throws(() => resolveLink(link, CLOUD), refused, link);
+    assert.throws(() => resolveLink(link, EMULATOR), refused, link);
+  }
+  for (const link of ['http://127.0.0.9:9000/x', 'https://localhost/x', 'https://[::1]/x', 'https://10.0.0.5/x', 'https://192.168.1.1/x', 'https://172.20.0.1/x', 'https://[fd12::1]/x']) {
+    assert.throws(() => resolveLink(link, CLOUD), refused, link);
+  }
+  assert.throws(() => resolveLink('https://10.0.0.5/x', EMULATOR), refused);
+  assert.equal(resolveLink('https://10.0.0.5/x', new URL('https://10.1.2.3')).hostname, '10.0.0.5', 'a private endpoint may link to a private host');
+  assert.equal(resolveLink('https://[::ffff:127.0.0.9]/x', EMULATOR).protocol, 'https:');
 });
 
 test('resolveLink: other schemes and non-URLs are refused', () => {
-  assert.throws(() => resolveLink('ftp://obs.example/b/k'), ResponseError);
-  assert.throws(() => resolveLink('file:///etc/passwd'), ResponseError);
-  assert.throws(() => resolveLink('http://'), ResponseError);
+  assert.throws(() => resolveLink('ftp://obs.example/b/k', CLOUD), ResponseError);
+  assert.throws(() => resolveLink('file:///etc/passwd', CLOUD), ResponseError);
+  assert.throws(() => resolveLink('http://', CLOUD), ResponseError);
 });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { leaked, startRig } from '../support/harness.ts';
 import { BIG, FILES, MiB, readZipNames, scenarios } from '../support/fault-scenarios.ts';
@@ -66,6 +67,74 @@ describe('fault suite', { concurrency: 4 }, () => {
     } finally {
       await rig.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A disk of its own for the action: a user and mount namespace with a small tmpfs over output-dir (bash, not
+  // sh: dash drops the INPUT_* variables whose names hold a hyphen).
+  const namespaces = spawnSync('unshare', ['-rm', 'true']).status === 0;
+  const onDisk = (dir: string, options: string): string[] => ['unshare', '-rm', 'bash', '-c', `mount -t tmpfs -o ${options} tmpfs "$0" && exec "$@"`, dir];
+
+  test('permanent: a full disk (ENOSPC) fails at once, naming the disk, with no retry', { skip: !namespaces && 'needs unshare -rm (user namespaces)' }, async () => {
+    const rig = await startRig({ files: FILES, creatingCalls: 0 });
+    const dir = await mkdtemp(join(tmpdir(), 'full-'));
+    try {
+      const r = await rig.run({ inputs: { 'output-dir': dir }, wrap: onDisk(dir, 'size=1m') });
+      assert.equal(r.code, 1, r.log.slice(-2000));
+      const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0]!, new RegExp(`the disk holding 'output-dir' \\(${dir}\\) is full \\(ENOSPC\\)`));
+      assert.doesNotMatch(r.log, /retrying/, 'not retried');
+      assert.equal(rig.rds.fileRequests.filter((q) => q.path.includes('errorlog-0-')).length, 1, 'the big file was asked for once');
+      assert.ok(r.ms < 15_000, `${r.ms} ms`);
+    } finally {
+      await rig.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('permanent: output-dir is a file, under a file, or read-only: refused before any request, naming the input', async () => {
+    const rig = await startRig({ files: FILES, creatingCalls: 0 });
+    const dir = await mkdtemp(join(tmpdir(), 'outdir-'));
+    try {
+      const file = join(dir, 'a-file');
+      await writeFile(file, 'x');
+      const cases: Array<[string, RegExp, string[] | undefined]> = [
+        [file, /Input 'output-dir': '.*a-file' is a file, not a folder/, undefined],
+        [join(file, 'logs'), /Input 'output-dir': '.*a-file\/logs' lies under/, undefined],
+      ];
+      if (namespaces) cases.push([join(dir, 'ro', 'logs'), /Input 'output-dir': '.*ro\/logs' cannot be written: .*ro is not writable \(EROFS\)/, onDisk(join(dir, 'ro'), 'ro')]);
+      await mkdir(join(dir, 'ro'));
+      for (const [out, error, wrap] of cases) {
+        const r = await rig.run({ inputs: { 'output-dir': out }, ...(wrap ? { wrap } : {}) });
+        assert.equal(r.code, 1, r.log.slice(-2000));
+        assert.match(r.log, error);
+        assert.equal(rig.rds.apiRequests.length, 0, 'no request was sent');
+      }
+    } finally {
+      await rig.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('permanent: inputs that could not be sent are refused before any request, naming the input', async () => {
+    const rig = await startRig({ files: FILES, creatingCalls: 0 });
+    try {
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [{ token: 'emul\u00e4tor-token' }, /Input 'token': contains 'ä'/],
+        [{ token: '', 'access-key': 'AKEXAMPLE0000000001', 'secret-key': 'sk', 'security-token': 't\u0151ken' }, /Input 'security-token': contains/],
+        [{ token: '', 'identity-provider': 'github actions\u00e9' }, /Input 'identity-provider': contains white space/],
+        [{ token: '', 'identity-provider': 'gh/../admin' }, /Input 'identity-provider': 'gh\/\.\.\/admin' is not an identity provider name/],
+        [{ since: '2099-01-01T00:00:00Z' }, /Input 'since': '2099-01-01T00:00:00Z' is in the future/],
+      ];
+      for (const [inputs, error] of cases) {
+        const r = await rig.run({ inputs, env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' } });
+        assert.equal(r.code, 1, r.log.slice(-2000));
+        assert.match(r.log, error);
+        assert.equal(rig.rds.apiRequests.length, 0, 'no request was sent');
+      }
+    } finally {
+      await rig.close();
     }
   });
 

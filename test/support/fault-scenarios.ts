@@ -44,6 +44,9 @@ const verbose = Buffer.from(Array.from({ length: 250 }, (_, i) =>
 const MANY = Array.from({ length: 450 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 449 ? verbose : smuggledData }));
 const DEEP = Array.from({ length: 10 }, (_, i) => `${i}${'d'.repeat(199)}`).join('/');
 
+/** An IAM token is kilobytes of base64: longer than any cut of an error body. */
+const LONG_TOKEN = `MIIT${Buffer.from(Array.from({ length: 360 }, (_, i) => i % 251)).toString('base64').replace(/[+/=]/g, 'x')}`;
+
 export const scenarios: Scenario[] = [
   // The RDS API, transient
   { fault: 'API answers 500 once', kind: 'transient', setup: (r) => r.rds.failApi(apiError(500, 'DBS.108000', 'System error.')) },
@@ -133,6 +136,33 @@ export const scenarios: Scenario[] = [
       assert.equal((await readZipNames(rig)).length, MANY.length, 'every file uploaded');
       const masks = r.log.split('\n').filter((l) => l.startsWith('::add-mask::')).length;
       assert.ok(masks <= MANY.length + 5, `${masks} ::add-mask:: lines for ${MANY.length} links`);
+    } },
+
+  // Slow or unbounded servers: 'timeout' bounds every request, headers and body; no download exceeds its size
+  { fault: 'API trickles its headers two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
+    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'headers' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST http:\/\/127\.0\.0\.1:\d+\/v3\/.*errorlog-download/ },
+  { fault: 'API trickles its body two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
+    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'body' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST/ },
+  { fault: 'download trickles two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
+    setup: (r) => r.rds.failFile(BIG, { kind: 'trickle' }, 10), error: /could not be downloaded: postgresql-2026-11-28_080000\.log \(.*'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during GET/ },
+  { fault: 'download has no Content-Length and goes on past the listed size', kind: 'permanent',
+    setup: (r) => r.rds.failFile(BIG, { kind: 'unbounded' }), error: /sent more than 2097275 bytes for 'postgresql-2026-11-28_080000\.log' \(the size RDS listed\): stopped/ },
+  { fault: 'download redirects with a relative Location', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'redirect-relative' }),
+    check: (rig) => assert.ok(rig.rds.fileRequests.filter((q) => q.path.includes('errorlog-0-')).length >= 2, 'the redirect was followed') },
+  // Secrets in error bodies: redacted before the body is cut, so no prefix of one is left
+  { fault: 'a non-JSON error body quotes a long token across the cut', kind: 'permanent', emulator: { tokens: [LONG_TOKEN] }, inputs: { token: LONG_TOKEN },
+    setup: (r) => r.rds.failApi({ kind: 'raw', status: 400, body: `Bad request: the token ${LONG_TOKEN} is not valid for this project` }),
+    error: /HTTP 400: Bad request: the token \*\*\* is not valid/,
+    check: (_rig, r) => assert.ok(!`${r.log.replace(/^::add-mask::.*$/gm, '')}${r.summary}`.includes(LONG_TOKEN.slice(0, 40)), 'no prefix of the token shown') },
+  // Links to internal hosts
+  { fault: 'a link points to the cloud metadata address', kind: 'permanent',
+    setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FINISH', count: 1, list: [{ file_name: 'meta.log', status: 'SUCCESS', file_size: '10', file_link: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/?Signature=x' }] }) }, 5),
+    error: /meta\.log \(.*points to 169\.254\.169\.254, a link-local address.*refused/ },
+  { fault: 'a listed file is not a log (an error page)', kind: 'hostile',
+    emulator: { files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(`<html><body>\n${'<p>internal-page secret-ish text</p>\n'.repeat(20)}</body></html>\n`) }, FILES[1]!] },
+    check: (_rig, r) => {
+      assert.equal(r.code, 0, r.log.slice(-2000));
+      assert.doesNotMatch(r.summary, /internal-page/, 'no line of a file that is not a log is quoted');
     } },
 ];
 

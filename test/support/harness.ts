@@ -28,7 +28,7 @@ export interface Rig {
   inputs: Record<string, string>;
   /** Environment for the artifact service, the emulator's CA and the OIDC token endpoint. */
   env: Record<string, string>;
-  run(extra?: { inputs?: Record<string, string>; env?: Record<string, string>; onSpawn?: RunOptions['onSpawn']; timeoutMs?: number; entry?: string }): Promise<ActionRun>;
+  run(extra?: { inputs?: Record<string, string>; env?: Record<string, string>; onSpawn?: RunOptions['onSpawn']; timeoutMs?: number; entry?: string; wrap?: string[] }): Promise<ActionRun>;
   close(): Promise<void>;
 }
 
@@ -84,6 +84,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
         ...(extra.onSpawn ? { onSpawn: extra.onSpawn } : {}),
         ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}),
         ...(extra.entry ? { entry: extra.entry } : {}),
+        ...(extra.wrap ? { wrap: extra.wrap } : {}),
       });
       temps.push(r.temp);
       return r;
