@@ -40,9 +40,10 @@ const verbose = Buffer.from(Array.from({ length: 250 }, (_, i) =>
   `2026-11-28 09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  value ${i} violates check constraint "c${i}"\n` +
   `2026-11-28 09:00:00 UTC [7] DETAIL:  ${'d'.repeat(1990)}\n2026-11-28 09:00:00 UTC [7] HINT:  ${'h'.repeat(1990)}\n` +
   `2026-11-28 09:00:00 UTC [7] STATEMENT:  INSERT INTO t VALUES (${'9,'.repeat(990)}9)\n`).join(''));
-/** Hundreds of files with long names in a deep output-dir: listed in full, the 'files' output passes 1 MB. */
-const MANY = Array.from({ length: 450 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 449 ? verbose : smuggledData }));
-const DEEP = Array.from({ length: 10 }, (_, i) => `${i}${'d'.repeat(199)}`).join('/');
+/** A thousand files with long names in a deep output-dir: listed in full, the 'files' output passes 1 MB. */
+const MANY = Array.from({ length: 1000 }, (_, i) => ({ name: `postgresql-2026-11-28_${String(i).padStart(6, '0')}-${'x'.repeat(160)}.log`, data: i === 999 ? verbose : smuggledData }));
+// Deep, but within macOS's 1024-byte PATH_MAX with the file's name.
+const DEEP = Array.from({ length: 3 }, (_, i) => `${i}${'d'.repeat(199)}`).join('/');
 
 /** An IAM token is kilobytes of base64: longer than any cut of an error body. */
 const LONG_TOKEN = `MIIT${Buffer.from(Array.from({ length: 360 }, (_, i) => i % 251)).toString('base64').replace(/[+/=]/g, 'x')}`;
@@ -122,7 +123,7 @@ export const scenarios: Scenario[] = [
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*busy/) },
   { fault: "the download host's XML error code carries workflow commands", kind: 'hostile', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500, code: `Busy${SMUGGLED}` }),
     check: (_rig, r) => assert.match(r.log, /attempt 1 failed .*Busy/) },
-  { fault: 'hundreds of files with long names and paths, entries with long DETAIL fields', kind: 'hostile', emulator: { files: MANY }, inputs: { 'recent-entries': '200', 'output-dir': DEEP },
+  { fault: 'a thousand files with long names and paths, entries with long DETAIL fields', kind: 'hostile', emulator: { files: MANY }, inputs: { 'recent-entries': '200', 'output-dir': DEEP },
     check: async (rig, r) => {
       assert.equal(r.code, 0, r.log.slice(-2000));
       assert.ok(Buffer.byteLength(r.summary) < 1024 * 1024, `summary of ${Buffer.byteLength(r.summary)} bytes`);
