@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { defuse } from '../../src/action/logger.ts';
 import { INJECTIONS, MARKER, injected, runnerCommands } from '../support/runner-commands.ts';
 
@@ -19,7 +18,8 @@ test('defuse: no form of command survives, at the start of a message or on any l
   assert.equal(defuse('postgresql\u202Egol.exe \u009b2J'), 'postgresql\ufffdgol.exe \ufffd2J', 'bidi and C1 controls shown as U+FFFD');
 });
 
-const logger = fileURLToPath(new URL('../../src/action/logger.ts', import.meta.url));
+// URLs, not paths: an import of a Windows path (C:\...) is not a URL.
+const logger = new URL('../../src/action/logger.ts', import.meta.url).href;
 const core = import.meta.resolve('@actions/core');
 
 /** A process with the gate installed, as dist/index.js does; `body` prints through it. Its stdout and stderr. */

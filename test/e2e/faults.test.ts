@@ -101,7 +101,7 @@ describe('fault suite', { concurrency: 4 }, () => {
       await writeFile(file, 'x');
       const cases: Array<[string, RegExp, string[] | undefined]> = [
         [file, /Input 'output-dir': '.*a-file' is a file, not a folder/, undefined],
-        [join(file, 'logs'), /Input 'output-dir': '.*a-file\/logs' lies under/, undefined],
+        [join(file, 'logs'), /Input 'output-dir': '.*a-file[\\/]logs' lies under/, undefined],
       ];
       if (namespaces) cases.push([join(dir, 'ro', 'logs'), /Input 'output-dir': '.*ro\/logs' cannot be written: .*ro is not writable \(EROFS\)/, onDisk(join(dir, 'ro'), 'ro')]);
       await mkdir(join(dir, 'ro'));
