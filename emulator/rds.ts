@@ -1,4 +1,4 @@
-// A local, faithful emulator of the RDS errorlog-download API (spec: rds_05_0040), of the instance listing
+// A local, faithful emulator of the RDS errorlog-download API (spec: rds_05_0040) and its slowlog-download sibling, of the instance listing
 // (GET /v3/{project_id}/instances, for the action's instance check) and of the object storage that serves the
 // pre-signed links. Requests carry a static token, a token the IAM emulator issued, or an AK/SK signature. Loopback only. Used by the tests, the fault suite, the demo and the bench.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -66,7 +66,7 @@ export interface EmulatorInstance {
 }
 
 /** The API calls the emulator serves, to aim a fault at one of them. */
-export type ApiCall = 'errorlog-download' | 'instances';
+export type ApiCall = 'errorlog-download' | 'slowlog-download' | 'instances';
 
 export interface RdsEmulatorOptions {
   /** Tokens accepted in X-Auth-Token for the emulator's project (default: ['emulator-token']). */
@@ -87,6 +87,13 @@ export interface RdsEmulatorOptions {
   /** Alternatively: FINISH only once this long has passed since the first call. */
   readyAfterMs?: number;
   files?: EmulatorFile[];
+  /** The slow-query log files slowlog-download lists (default: none, an empty list). */
+  slowFiles?: EmulatorFile[];
+  /**
+   * slowlog-download only: after the CREATING calls, this many calls answer FINISH with the files listed but
+   * still EXPORTING (no link yet), as the API may (default 1).
+   */
+  exportingCalls?: number;
   /** Validity of a pre-signed link (default 5 minutes). */
   linkTtlMs?: number;
   /** Links without a scheme (host:port/path?...), as in the spec's example; the file server then speaks TLS. */
@@ -128,6 +135,8 @@ export interface RdsEmulator {
   apiRequests: RecordedRequest[];
   /** The errorlog-download requests among them (what "calls to RDS" meant before the instance check). */
   errorlogRequests(): RecordedRequest[];
+  /** The slowlog-download requests among them, with the body each sent. */
+  slowlogRequests(): Array<RecordedRequest & { body: string }>;
   fileRequests: RecordedRequest[];
   /** The most file bodies that were being sent at the same moment (what 'parallel-downloads' limits). */
   peakDownloads(): number;
@@ -196,6 +205,9 @@ function generated(pattern: Buffer, start: number, length: number): Buffer {
   return out;
 }
 
+/** The two downloads, by the first word of their path. */
+type LogKind = 'errorlog' | 'slowlog';
+
 export interface RdsEmulatorListen {
   /** Port of the API on 127.0.0.1 (default: any free one). */
   port?: number;
@@ -207,29 +219,32 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   const projectId = o.projectId ?? DEFAULT_PROJECT_ID;
   const instanceId = o.instanceId ?? DEFAULT_INSTANCE_ID;
   const files = o.files ?? [{ name: 'postgresql-2026-11-28_100000.log', data: Buffer.from('2026-11-28 10:00:00 UTC [42] ERROR:  relation "users" does not exist\n') }];
+  const slowFiles = o.slowFiles ?? [];
+  const listOf = (type: LogKind): EmulatorFile[] => (type === 'slowlog' ? slowFiles : files);
   const instances: EmulatorInstance[] = o.instances ?? [{ id: instanceId, name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } }];
   const linkSecret = randomBytes(32);
-  const apiFaults: Record<ApiCall, Array<{ fault: ApiFault; times: number }>> = { 'errorlog-download': [], instances: [] };
+  const apiFaults: Record<ApiCall, Array<{ fault: ApiFault; times: number }>> = { 'errorlog-download': [], 'slowlog-download': [], instances: [] };
   const fileFaults = new Map<string, Array<{ fault: FileFault; times: number; ranged?: boolean | undefined }>>();
   let serving = 0;
   let peakServing = 0;
-  const apiRequests: RecordedRequest[] = [];
+  const apiRequests: Array<RecordedRequest & { body: string }> = [];
   const fileRequests: RecordedRequest[] = [];
   let activeDownloads = 0;
   let peakDownloads = 0;
-  let calls = 0;
-  let firstCallAt: number | undefined;
+  // Each download prepares on its own: calls counted per log kind.
+  const calls: Record<LogKind, number> = { errorlog: 0, slowlog: 0 };
+  const firstCallAt: Partial<Record<LogKind, number>> = {};
   let linksValidFrom = 0;
 
   const sizeOf = (f: EmulatorFile): number => f.data?.length ?? f.size ?? 0;
   const patterns = new Map<EmulatorFile, Buffer>(files.map((f) => [f, f.repeat ? tile(f.repeat) : PATTERN]));
   const bytesOf = (name: string): Buffer => {
-    const f = files.find((x) => x.name === name);
+    const f = files.find((x) => x.name === name) ?? slowFiles.find((x) => x.name === name);
     if (!f) throw new Error(`no file ${name}`);
     return f.data ?? generated(patterns.get(f)!, 0, sizeOf(f));
   };
   // Object keys are the file's index: the (possibly hostile) name never has to survive a URL.
-  const objectKey = (i: number): string => `errorlog-${i}-${createHmac('sha1', linkSecret).update(String(i)).digest('hex').slice(0, 8)}`;
+  const objectKey = (kind: LogKind, i: number): string => `${kind}-${i}-${createHmac('sha1', linkSecret).update(`${kind}${i}`).digest('hex').slice(0, 8)}`;
   const sign = (key: string, expires: number): string =>
     createHmac('sha1', linkSecret).update(`GET\n${key}\n${expires}`).digest('base64');
 
@@ -282,11 +297,12 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
 
   function serveApi(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const path = req.url ?? '/';
-    apiRequests.push({ method: req.method ?? '', path, headers: req.headers, at: now() });
+    apiRequests.push({ method: req.method ?? '', path, headers: req.headers, at: now(), body: body.toString('utf8') });
     const pathname = path.split('?')[0] ?? '';
     const listing = /^\/v3\/([^/]+)\/instances$/.exec(pathname);
-    const m = /^\/v3\/([^/]+)\/instances\/([^/]+)\/errorlog-download$/.exec(pathname);
-    const fault = take(apiFaults[listing ? 'instances' : 'errorlog-download']);
+    const m = /^\/v3\/([^/]+)\/instances\/([^/]+)\/(errorlog|slowlog)-download$/.exec(pathname);
+    const kind: LogKind = m?.[3] === 'slowlog' ? 'slowlog' : 'errorlog';
+    const fault = take(apiFaults[listing ? 'instances' : kind === 'slowlog' ? 'slowlog-download' : 'errorlog-download']);
     if (fault) {
       if (fault.kind === 'reset') return void req.socket.destroy();
       if (fault.kind === 'hang') return; // never answers; the client's socket timeout must fire
@@ -319,12 +335,24 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     const instance = instances.find((i) => i.id === m[2]);
     if (!instance) return apiError(res, 404, 'DBS.200002', 'The DB instance does not exist.');
     if (instance.status !== 'ACTIVE') return apiError(res, 400, 'DBS.201014', 'The DB instance status does not allow this operation.');
+    if (kind === 'slowlog') {
+      // The body is a JSON object: {} for PostgreSQL (file_name is for SQL Server only).
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        parsed = undefined;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return apiError(res, 400, 'DBS.200001', 'Invalid parameter: the request body must be a JSON object.');
+    }
 
-    calls++;
-    firstCallAt ??= now();
-    const ready = o.readyAfterMs !== undefined ? now() - firstCallAt >= o.readyAfterMs : calls > (o.creatingCalls ?? 2);
+    const n = ++calls[kind];
+    const started = (firstCallAt[kind] ??= now());
+    const creating = o.readyAfterMs !== undefined ? now() - started < o.readyAfterMs : n <= (o.creatingCalls ?? 2);
+    // The slow-query log lists its files before their links are ready (item status EXPORTING).
+    const exporting = !creating && kind === 'slowlog' && o.readyAfterMs === undefined && n <= (o.creatingCalls ?? 2) + (o.exportingCalls ?? 1);
     const cased = (s: string): string => (o.lowerCase ? s.toLowerCase() : s);
-    if (!ready) {
+    if (creating) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': randomBytes(16).toString('hex') });
       // As the spec describes the first answer: a workflow being prepared, no file, size or link yet.
       const progress = { workflow_id: `wf-${firstCallAt}`, status: cased('CREATING') };
@@ -332,17 +360,17 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     }
     const expires = Math.floor((now() + (o.linkTtlMs ?? 300_000)) / 1000);
     const host = new URL(filesOrigin).host;
-    const list = files.map((f, i) => {
+    const list = listOf(kind).map((f, i) => {
       const failed = f.itemStatus === 'FAILED';
-      const key = objectKey(i);
+      const key = objectKey(kind, i);
       const query = `AWSAccessKeyId=EMULATORACCESSKEY0001&Expires=${expires}&response-cache-control=no-cache%2Cno-store&Signature=${encodeURIComponent(sign(key, expires))}`;
       const link = `${o.schemeless ? '' : 'http://'}${host}/${BUCKET}/${key}?${query}`;
       return {
-        workflow_id: `wf-${i}-${calls}`,
+        workflow_id: `wf-${kind}-${i}-${n}`,
         file_name: f.name,
-        status: cased(failed ? 'FAILED' : 'SUCCESS'),
+        status: cased(failed ? 'FAILED' : exporting ? 'EXPORTING' : 'SUCCESS'),
         file_size: f.reportedSize ?? String(sizeOf(f)),
-        file_link: failed ? '' : link,
+        file_link: failed || exporting ? '' : link,
         create_at: now(),
         update_at: now(),
       };
@@ -377,10 +405,11 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   function serveFile(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', filesOrigin);
     fileRequests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, at: now() });
-    const m = new RegExp(`^/${BUCKET}/(errorlog-(\\d+)-[0-9a-f]{8})$`).exec(url.pathname);
-    const index = m ? Number(m[2]) : -1;
-    const file = files[index];
-    if (!m || !file || objectKey(index) !== m[1]) return obsError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+    const m = new RegExp(`^/${BUCKET}/((errorlog|slowlog)-(\\d+)-[0-9a-f]{8})$`).exec(url.pathname);
+    const kind = (m?.[2] ?? 'errorlog') as LogKind;
+    const index = m ? Number(m[3]) : -1;
+    const file = listOf(kind)[index];
+    if (!m || !file || objectKey(kind, index) !== m[1]) return obsError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     const expires = Number(url.searchParams.get('Expires'));
     const given = Buffer.from(url.searchParams.get('Signature') ?? '');
     const wanted = Buffer.from(sign(m[1], expires));
@@ -507,6 +536,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     instances,
     apiRequests,
     errorlogRequests: () => apiRequests.filter((q) => /\/errorlog-download(\?|$)/.test(q.path)),
+    slowlogRequests: () => apiRequests.filter((q) => /\/slowlog-download(\?|$)/.test(q.path)),
     fileRequests,
     peakDownloads: () => peakDownloads,
     failApi: (fault, times = 1, call = 'errorlog-download') => void apiFaults[call].push({ fault, times }),

@@ -1,6 +1,6 @@
 // The demo: the action (dist/index.js) against the local RDS emulator and artifact service, as a runner would
-// run it after a failed deployment. Prints the action's log, where the logs landed, and the job summary; then the
-// same with the command line (dist/cli.js).
+// run it after a failed deployment, fetching the error and the slow-query logs (log-type: all). Prints the action's
+// log, where the logs landed, and the job summary; then the same with the command line (dist/cli.js).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,13 @@ async function demoFiles(): Promise<EmulatorFile[]> {
   return [{ name: 'postgresql.log', data: Buffer.from('2026-11-28 10:00:00 UTC [42] ERROR:  relation "orders" does not exist\n') }];
 }
 
+// A real slow-query log (log_min_duration_statement), served by slowlog-download.
+async function demoSlowFiles(): Promise<EmulatorFile[]> {
+  const dir = join(ROOT, 'test/fixtures/pg');
+  const names = (await readdir(dir).catch((): string[] => [])).filter((n) => /^slowlog.*\.log$/.test(n)).sort();
+  return Promise.all(names.map(async (n) => ({ name: `postgresql-${n}`, data: await readFile(join(dir, n)) })));
+}
+
 /** The runner hides ::debug:: lines unless debug logging is on; so does the demo. */
 function withoutDebugLines(out: NodeJS.WritableStream): NodeJS.WritableStream {
   let partial = '';
@@ -31,13 +38,13 @@ function withoutDebugLines(out: NodeJS.WritableStream): NodeJS.WritableStream {
   });
 }
 
-const rds = await startRdsEmulator({ files: await demoFiles(), creatingCalls: 2, schemeless: true });
+const rds = await startRdsEmulator({ files: await demoFiles(), slowFiles: await demoSlowFiles(), creatingCalls: 2, schemeless: true });
 const artifacts = await startArtifactService();
 const bar = (title: string): void => void process.stdout.write(`\n\x1b[1m── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\x1b[0m\n`);
 try {
   bar(`RDS emulator on ${rds.url}, object storage on ${rds.filesOrigin}`);
   const run = await runAction({
-    inputs: actionInputs(rds),
+    inputs: { ...actionInputs(rds), 'log-type': 'all' },
     env: { ...artifacts.env, NODE_EXTRA_CA_CERTS: rds.caFile },
     echo: withoutDebugLines(process.stdout),
   });

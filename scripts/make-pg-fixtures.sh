@@ -4,7 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
-#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -19,12 +19,13 @@
 #   de, fr  as A (stderr only), with lc_messages = 'de_DE.UTF-8' / 'fr_FR.UTF-8' (and the server
 #       started in that locale): it writes its severities and messages in German / French (locales
 #       made with localedef when missing)
+#   D  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_min_duration_statement = 50 (ms): the slow-query log
 # Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
-RUNS=" ${RUNS:-a b c de fr prod} "
+RUNS=" ${RUNS:-a b c de fr prod d} "
 wants() { [[ "$RUNS" == *" $1 "* ]]; }
 # Run prod: seconds of pgbench, its transactions a second, failed deployments played meanwhile.
 PROD_SECONDS=${PROD_SECONDS:-40}
@@ -132,8 +133,8 @@ start_server() { # $1 = run name, rest = settings lines
 
 stop_server() { as_pg pg_ctl -D "$DATA" -m fast -w stop >/dev/null; }
 
-# The deployment that goes wrong. Every step is something a real failed deployment does.
-provoke_errors() {
+# A fresh database `app`, owned by the role `app` (made once, with a password).
+fresh_app_db() {
   "${PSQL_ADMIN[@]}" <<EOF
 DROP DATABASE IF EXISTS app;
 DO \$\$ BEGIN
@@ -143,6 +144,11 @@ DO \$\$ BEGIN
 END \$\$;
 CREATE DATABASE app OWNER app;
 EOF
+}
+
+# The deployment that goes wrong. Every step is something a real failed deployment does.
+provoke_errors() {
+  fresh_app_db
 
   cat >"$TMP/001_init.sql" <<'EOF'
 CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text);
@@ -207,6 +213,52 @@ EOF
   sleep 0.3
 }
 
+# The slow statements of a reporting job, over the simple and the extended protocol (what the slow-query log holds).
+provoke_slow() {
+  fresh_app_db
+  "${PSQL_ADMIN[@]}" <<EOF
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tracer') THEN
+    CREATE ROLE tracer LOGIN PASSWORD '$APP_PASSWORD';
+  END IF;
+END \$\$;
+-- One role logs every statement (threshold 0), so its parse and bind steps are in the log too.
+ALTER ROLE tracer IN DATABASE app SET log_min_duration_statement = 0;
+GRANT pg_read_all_data TO tracer;
+EOF
+  # A bulk load and an index build: slow by their own work.
+  app_psql -U app -d app -c "CREATE TABLE orders (id serial PRIMARY KEY, customer int NOT NULL, total numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+  app_psql -U app -d app -c "INSERT INTO orders (customer, total) SELECT g % 100, g * 1.5 FROM generate_series(1, 300000) g"
+  app_psql -U app -d app -c "CREATE INDEX orders_customer ON orders (customer)"
+  # The same report with different literals: one statement once normalised.
+  for c in 7 42 99; do app_psql -U app -d app -c "SELECT pg_sleep(0.1$c), count(*) FROM orders WHERE customer = $c"; done
+  # A commented, multi-line report.
+  app_psql -U app -d app -c "/* report: monthly revenue */
+SELECT pg_sleep(1.3),
+       sum(total)
+  FROM orders
+ WHERE created_at > '2026-01-01'"
+
+  # Prepared statements (pgbench -M prepared): execute P_n with DETAIL: parameters; and the unnamed ones of -M extended.
+  cat >"$TMP/report.pgbench" <<'SCRIPT'
+\set ms random(60, 90)
+\set c random(1, 100)
+SELECT pg_sleep(:ms / 1000.0), count(*) FROM orders WHERE customer = :c;
+SCRIPT
+  chmod 644 "$TMP/report.pgbench"
+  local bench=(pgbench -n -h 127.0.0.1 -p "$PORT" -f "$TMP/report.pgbench")
+  PGPASSWORD=$APP_PASSWORD as_pg "${bench[@]}" -U app -M prepared -c 2 -t 4 app >/dev/null 2>&1
+  PGPASSWORD=$APP_PASSWORD as_pg "${bench[@]}" -U app -M extended -c 1 -t 2 app >/dev/null 2>&1
+  PGPASSWORD=$APP_PASSWORD as_pg "${bench[@]}" -U tracer -M prepared -c 1 -t 2 app >/dev/null 2>&1
+  # The slowest of all: a prepared statement, so it comes with its parameters.
+  cat >"$TMP/yearly.pgbench" <<'SCRIPT'
+\set year 2026
+SELECT pg_sleep(3), count(*) FROM orders WHERE extract(year FROM created_at) = :year;
+SCRIPT
+  chmod 644 "$TMP/yearly.pgbench"
+  PGPASSWORD=$APP_PASSWORD as_pg pgbench -n -h 127.0.0.1 -p "$PORT" -f "$TMP/yearly.pgbench" -U app -M prepared -c 1 -t 1 app >/dev/null 2>&1
+}
+
 if wants a; then
   start_server a "log_line_prefix = '%m [%p] %q%u@%d '" "log_destination = 'stderr,csvlog,jsonlog'"
   provoke_errors
@@ -264,6 +316,12 @@ EOF
   stop_server
 fi
 
+if wants d; then
+  start_server d "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_min_duration_statement = 50"
+  provoke_slow
+  stop_server
+fi
+
 VERSION=$(as_pg postgres --version)
 
 mkdir -p "$OUT"
@@ -277,12 +335,13 @@ if wants c; then cp "$TMP/logs-c/postgresql.log" "$OUT/stderr-epoch-verbose.log"
 if wants de; then cp "$TMP/logs-de/postgresql.log" "$OUT/stderr-de.log"; fi
 if wants fr; then cp "$TMP/logs-fr/postgresql.log" "$OUT/stderr-fr.log"; fi
 if wants prod; then cp "$TMP/logs-prod/postgresql.log" "$OUT/stderr-rds-production.log"; fi
+if wants d; then cp "$TMP/logs-d/postgresql.log" "$OUT/slowlog-rds-prefix.log"; fi
 find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
 # Real PostgreSQL log fixtures
 
-Made by \`scripts/make-pg-fixtures.sh\` on $(date -u +%Y-%m-%d) with **$VERSION** (Debian $(cut -d. -f1 /etc/debian_version 2>/dev/null || echo '?') package),
+Made by \`scripts/make-pg-fixtures.sh\` with **$VERSION** (Debian $(cut -d. -f1 /etc/debian_version 2>/dev/null || echo '?') package; runs$(echo "$RUNS" | sed 's/ *$//') last made on $(date -u +%Y-%m-%d)),
 not written by hand. Regenerate with (as root, or as a user that can run \`initdb\`):
 
     scripts/make-pg-fixtures.sh
@@ -309,6 +368,7 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`stderr-de.log\` | de | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'de_DE.UTF-8'\` (German) |
 | \`stderr-fr.log\` | fr | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
 | \`stderr-rds-production.log\` | prod | \`%t:%r:%u@%d:[%p]:\` | as B, plus \`log_disconnections = on\`, \`log_checkpoints = on\`, \`checkpoint_timeout = '30s'\`, \`log_autovacuum_min_duration = 0\` (see below) |
+| \`slowlog-rds-prefix.log\` | D | \`%t:%r:%u@%d:[%p]:\` | \`log_min_duration_statement = 50\` (ms); for the role \`tracer\`: 0 |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
@@ -327,6 +387,12 @@ tab-indented continuation lines) write their reports, and the failed deployment 
 times in between. So connection received/authenticated/authorized and disconnection lines dominate, and a few
 percent of the lines are errors and their DETAIL/HINT/STATEMENT lines. The digest throughput bench
 (\`node bench/reader.ts --memory [size] stderr-rds-production.log\`) repeats it to size.
+
+Run D is the slow-query log (see \`provoke_slow\`): a bulk load and an index build, one report with three
+different literals, a commented multi-line report that sleeps 1.3 s, \`pgbench\` runs of a report script with
+\`-M prepared\` (\`execute P_n:\` with \`DETAIL:  parameters:\`) and \`-M extended\` (\`execute <unnamed>:\`), and
+the slowest of all, a prepared statement that sleeps 3 s (with its parameters); the role \`tracer\` logs every
+statement, so its \`parse\` and \`bind\` steps are there too.
 EOF
 
 echo "make-pg-fixtures: wrote $(ls "$OUT" | wc -l) files to $OUT ($VERSION)" >&2

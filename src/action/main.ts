@@ -9,10 +9,10 @@ import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/m
 import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
-import { digestInWorker, runWorker, workerUrl } from '../core/workers.ts';
+import { digestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from './summary.ts';
-import { annotationsFor, renderDigestMarkdown } from '../insight/render.ts';
+import { annotationsFor, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
 import { CancelledError, TimeoutError, errorMessage } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import { checkLinkHost } from '../core/download.ts';
@@ -103,6 +103,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     redactor,
     uploader: workerUploader,
     digest: digestInWorker(import.meta.url),
+    slowDigest: slowDigestInWorker(import.meta.url),
     signal: deps.signal,
     random: deps.random,
   }, report).then(() => undefined, (e: unknown) => e);
@@ -159,10 +160,14 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   const markdown = renderStepSummary({
     many,
     artifactUrl: url,
-    digestMarkdown: (run) => (run.report.digest ? renderDigestMarkdown(run.report.digest) : ''),
+    digestMarkdown: (run) => [
+      run.report.digest ? renderDigestMarkdown(run.report.digest) : '',
+      run.report.slow ? renderSlowMarkdown(run.report.slow) : '',
+    ].filter((m) => m !== '').join('\n'),
     error,
     cancelled,
     redact: (t) => redactor.redact(t),
+    types: config.logTypes,
   });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {

@@ -5,6 +5,7 @@ import { escapeInline, renderFiles } from '../insight/render.ts';
 import { instanceLabel } from '../core/config.ts';
 import { errorMessage } from '../core/errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
+import type { LogType } from '../cloud/rds.ts';
 
 export interface SummaryInput {
   /** The instance as the heading names it: name and id when known, else as the inputs named it. */
@@ -16,6 +17,8 @@ export interface SummaryInput {
   /** Set when the run failed or was cancelled; already free of secrets. */
   error: string | undefined;
   cancelled: boolean;
+  /** The log types fetched (default: the error log). */
+  types?: readonly LogType[] | undefined;
 }
 
 // Text from the API, the inputs or an error: escaped by the same rules as the log text in the digest, and never
@@ -39,7 +42,9 @@ function summaryParts(s: SummaryInput): SummaryParts {
   const { report } = s;
   const total = totalBytes(report);
   // What happened first, where the files are last: both always shown; the sections between are budgeted.
-  const out: string[] = [`## RDS error logs: instance ${text(s.instance)}`, ''];
+  const types = s.types ?? ['error'];
+  const what = types.length > 1 ? 'error and slow-query logs' : types[0] === 'slow' ? 'slow-query logs' : 'error logs';
+  const out: string[] = [`## RDS ${what}: instance ${text(s.instance)}`, ''];
   const sections: string[] = [];
   const tail: string[] = [];
 
@@ -58,11 +63,12 @@ function summaryParts(s: SummaryInput): SummaryParts {
 
   if (report.files.length > 0) {
     // One table: what was downloaded, with what the digest read in each file when there is a digest.
-    const read = new Map((report.digest?.files ?? []).map((f) => [f.name, f]));
-    sections.push(['### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, size: f.size, digest: read.get(f.name) })))].join('\n'));
+    const read = new Map([...(report.digest?.files ?? []), ...(report.slow?.files ?? [])].map((f) => [f.name, f]));
+    const typed = types.length > 1;
+    sections.push(['### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, type: typed ? f.type : undefined, size: f.size, digest: read.get(f.name) })))].join('\n'));
   }
   if (report.missing.length > 0) {
-    const rows = report.missing.map((m) => `| ${text(m.apiName)} | ${text(m.reason)} |`);
+    const rows = report.missing.map((m) => `| ${text(types.length > 1 ? `${m.type}/${m.apiName}` : m.apiName)} | ${text(m.reason)} |`);
     sections.push(['### Not downloaded', '', '| File | Why |', '| --- | --- |', ...rows, ''].join('\n'));
   }
   if (report.artifact) {
@@ -152,6 +158,8 @@ export interface StepSummaryInput {
   error: string | undefined;
   cancelled: boolean;
   redact: (s: string) => string;
+  /** The log types fetched (default: the error log). */
+  types?: readonly LogType[] | undefined;
 }
 
 /** One instance: its summary as before. Several: one row each (how it went), then a section each. */
@@ -164,6 +172,7 @@ export function renderStepSummary(s: StepSummaryInput): string {
     digestMarkdown: s.digestMarkdown(run),
     error,
     cancelled: s.cancelled,
+    types: s.types,
   });
   if (many.runs.length === 1) {
     const p = section(many.runs[0]!, s.error);

@@ -7,10 +7,16 @@ import { apiUrl } from './urls.ts';
 export type Authorizer = (req: { method: string; url: URL; headers: Record<string, string>; body: string }) =>
   Promise<Record<string, string>>;
 
+/** The two log downloads RDS offers: the error log and the slow-query log. */
+export type LogType = 'error' | 'slow';
+
+/** The API call of each log type, as errors name it. */
+export const LOG_CALL: Record<LogType, string> = { error: 'errorlog-download', slow: 'slowlog-download' };
+
 export interface ErrorlogItem {
   workflowId: string | undefined;
   fileName: string;
-  /** Upper case: SUCCESS or FAILED. */
+  /** Upper case: SUCCESS or FAILED; EXPORTING while a slow-query log is still being prepared. */
   status: string;
   /** As the API states it, undefined for "0"; the docs disagree on the unit, so it is never trusted over Content-Length. */
   fileSize: number | undefined;
@@ -86,15 +92,23 @@ export function parseInstances(json: unknown, requestId: string | undefined): In
   });
 }
 
-export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'projectId' | 'instanceId'>): URL {
-  return apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances/${encodeURIComponent(o.instanceId)}/errorlog-download`);
+export function errorlogDownloadUrl(o: Pick<RdsClientOptions, 'endpoint' | 'projectId' | 'instanceId'>, type: LogType = 'error'): URL {
+  return apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances/${encodeURIComponent(o.instanceId)}/${LOG_CALL[type]}`);
 }
 
 /** One errorlog-download call: CREATING until the files are ready, then FINISH with the links. */
 export async function requestErrorlogDownload(o: RdsClientOptions): Promise<ErrorlogAnswer> {
-  // The API documents no body; the Huawei SDK sends none either.
-  const { json, res } = await callJson({ ...o, method: 'POST', url: errorlogDownloadUrl(o), what: 'errorlog-download' });
-  return parseErrorlogAnswer(json, requestIdOf(res));
+  return requestLogDownload(o, 'error');
+}
+
+/**
+ * One errorlog-download or slowlog-download call (same answer shape). errorlog-download documents no body (the
+ * Huawei SDK sends none); slowlog-download takes `{}` for PostgreSQL (a file_name only for SQL Server).
+ */
+export async function requestLogDownload(o: RdsClientOptions, type: LogType): Promise<ErrorlogAnswer> {
+  const what = LOG_CALL[type];
+  const { json, res } = await callJson({ ...o, method: 'POST', url: errorlogDownloadUrl(o, type), what, ...(type === 'slow' ? { body: '{}' } : {}) });
+  return parseErrorlogAnswer(json, requestIdOf(res), what);
 }
 
 /** Says what to do about an API error, given its status and error code. */
@@ -187,9 +201,9 @@ export function hintFor(status: number, code: string | undefined): string | unde
   return undefined;
 }
 
-export function parseErrorlogAnswer(json: unknown, requestId: string | undefined): ErrorlogAnswer {
+export function parseErrorlogAnswer(json: unknown, requestId: string | undefined, call = 'errorlog-download'): ErrorlogAnswer {
   const fail = (what: string): never => {
-    throw new ResponseError(`errorlog-download: unexpected answer: ${what}`, { requestId });
+    throw new ResponseError(`${call}: unexpected answer: ${what}`, { requestId });
   };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
   const o = json as Record<string, unknown>;

@@ -4,6 +4,7 @@ import { parseDuration } from './duration.ts';
 import { InputError, type NameInput } from './errors.ts';
 import { iamEndpointForRegion, rdsEndpointForRegion } from '../cloud/endpoints.ts';
 import { isLoopbackHost } from '../cloud/urls.ts';
+import type { LogType } from '../cloud/rds.ts';
 
 /** Reads one input by its action name (already trimmed); '' when not set. Each door maps its own names to these. */
 export type InputGetter = (name: string) => string;
@@ -65,6 +66,8 @@ export interface Config {
   since: Date | undefined;
   recentEntries: number;
   maxAnnotations: number;
+  /** Which logs to fetch: the error log, the slow-query log, or both (in this order). */
+  logTypes: LogType[];
 }
 
 /** Inputs that hold secrets: masked before anything else reads them. */
@@ -150,6 +153,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
     since: since(get('since'), now),
     recentEntries: integer('recent-entries', get('recent-entries') || '20', 0, 200),
     maxAnnotations: integer('max-annotations', get('max-annotations') || '10', 0, 50),
+    logTypes: logTypes(get('log-type')),
   };
 }
 
@@ -335,6 +339,15 @@ function boolean(get: InputGetter, name: string, fallback: boolean): boolean {
   if (['true', 'True', 'TRUE'].includes(raw)) return true;
   if (['false', 'False', 'FALSE'].includes(raw)) return false;
   throw new InputError(name, `'${raw}' is not a boolean; use true or false`);
+}
+
+const LOG_TYPES: Record<string, LogType[]> = { error: ['error'], slow: ['slow'], all: ['error', 'slow'] };
+
+function logTypes(raw: string): LogType[] {
+  if (raw === '') return ['error'];
+  const types = Object.hasOwn(LOG_TYPES, raw) ? LOG_TYPES[raw] : undefined;
+  if (!types) throw new InputError('log-type', `'${raw}' is not a log type; use error (the error log), slow (the slow-query log) or all (both)`);
+  return [...types];
 }
 
 function since(raw: string, now: Date): Date | undefined {

@@ -9,12 +9,14 @@ export interface FileEntry {
   /** The instance's name (its id when the name is unknown). */
   instance: string;
   name: string;
+  /** `error` or `slow`: which log it is. */
+  type: string;
   path: string;
   size: number;
 }
 
 function files(run: InstanceRun): FileEntry[] {
-  return run.report.files.map((f) => ({ instance: runLabel(run), name: f.name, path: f.path, size: f.size }));
+  return run.report.files.map((f) => ({ instance: runLabel(run), name: f.name, type: f.type, path: f.path, size: f.size }));
 }
 
 /** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */
@@ -39,10 +41,13 @@ export function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl:
     'fatal-count': count(d?.bySeverity.FATAL),
     'panic-count': count(d?.bySeverity.PANIC),
     'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`).slice(0, 1000) : '', // redacted, then cut
+    // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
+    'slow-query-count': report.slow ? String(report.slow.count) : '',
+    'slowest-query-ms': report.slow?.slowest?.duration ?? '',
   };
 }
 
-const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'panic-count'] as const;
+const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'panic-count', 'slow-query-count'] as const;
 
 /**
  * The step's outputs: one instance's own, or for several the sums (a count unknown for any instance is
@@ -93,6 +98,8 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
   out['files'] = JSON.stringify(many.runs.flatMap(files));
   // Every instance FINISH: FINISH; else the first other status (or empty when one never got an answer).
   out['status'] = each.map((e) => e.outputs['status'] ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
+  const slowest = each.map((e) => e.outputs['slowest-query-ms'] ?? '').filter((v) => v !== '');
+  out['slowest-query-ms'] = slowest.length > 0 ? slowest.reduce((a, b) => (Number(b) > Number(a) ? b : a)) : '';
   const first = each.find((e) => e.outputs['first-error']);
   out['first-error'] = first ? `${runLabel(first.run)}: ${first.outputs['first-error']}` : '';
   return out;

@@ -1,4 +1,6 @@
-// Asks for the error logs until RDS has prepared them: CREATING → FINISH, within the overall timeout.
+// Asks for the logs until RDS has prepared them: CREATING → FINISH, within the overall timeout. Several log
+// types (error and slow-query logs) are asked for in turn, one call per interval between them: they share the
+// API's rate limit instead of doubling the calls.
 import { CancelledError, PreparationFailedError, TimeoutError } from './errors.ts';
 import { formatDuration } from './duration.ts';
 import { wait } from './clock.ts';
@@ -18,35 +20,76 @@ export interface PollResult {
   waitedMs: number;
 }
 
+/** One log type to wait for. */
+export interface PollTarget {
+  call: () => Promise<ErrorlogAnswer>;
+  /** The API call, for retries and errors: `errorlog-download`. */
+  what: string;
+  /** What is prepared, for messages: `error log`, `slow-query log`. */
+  label: string;
+}
+
+const ERROR_LOG: Omit<PollTarget, 'call'> = { what: 'errorlog-download', label: 'error log' };
+
 export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: PollOptions): Promise<PollResult> {
+  const [result] = await pollAllUntilReady([{ ...ERROR_LOG, call }], o);
+  return result!;
+}
+
+/** FINISH, and no file still EXPORTING (the slow-query log lists a file before its link is ready). */
+function ready(a: ErrorlogAnswer): boolean {
+  return a.status === 'FINISH' && !a.items.some((i) => i.status === 'EXPORTING');
+}
+
+/** Polls every target until each is ready, one call per interval in all; the answers in the targets' order. */
+export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): Promise<PollResult[]> {
   const started = o.clock.now();
-  let last = '';
-  for (let polls = 1; ; polls++) {
-    const answer = await withRetry('errorlog-download', call, o);
-    const waitedMs = o.clock.now() - started;
-    if (answer.status === 'FINISH') return { answer, polls, waitedMs };
-    if (answer.status === 'FAILED') {
-      throw new PreparationFailedError(
-        `RDS could not prepare the error logs (status FAILED after ${polls} call${polls > 1 ? 's' : ''}${answer.requestId ? `, request id ${answer.requestId}` : ''}). The instance must be ACTIVE; try again later`,
-      );
+  const results: Array<PollResult | undefined> = targets.map(() => undefined);
+  const polls = targets.map(() => 0);
+  const last = targets.map(() => '');
+  let first = true;
+  for (;;) {
+    for (let i = 0; i < targets.length; i++) {
+      if (results[i] !== undefined) continue;
+      const t = targets[i]!;
+      if (!first) {
+        // The user's timeout is the time waited: when the next interval would pass it, the last call comes at the
+        // deadline itself instead of giving up an interval early.
+        const left = o.deadline - o.clock.now();
+        if (left <= 0) {
+          throw new TimeoutError(
+            `Timed out waiting for RDS to prepare the ${t.label}s: still ${last[i]} after ${formatDuration(o.clock.now() - started)} and ${polls[i]} calls ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
+          );
+        }
+        if (o.signal?.aborted) throw new CancelledError();
+        await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
+      }
+      first = false;
+      const answer = await withRetry(t.what, t.call, o);
+      const n = ++polls[i]!;
+      const waitedMs = o.clock.now() - started;
+      if (ready(answer)) {
+        results[i] = { answer, polls: n, waitedMs };
+        continue;
+      }
+      if (answer.status === 'FAILED') {
+        throw new PreparationFailedError(
+          `RDS could not prepare the ${t.label}s (status FAILED after ${n} call${n > 1 ? 's' : ''}${answer.requestId ? `, request id ${answer.requestId}` : ''}). The instance must be ACTIVE; try again later`,
+        );
+      }
+      // FINISH with files still EXPORTING: listed, but without their links yet.
+      const status = answer.status === 'FINISH' ? 'FINISH with files EXPORTING' : answer.status;
+      if (status !== last[i]) {
+        o.log(status === 'CREATING'
+          ? `RDS is preparing the ${t.label} files (CREATING)`
+          : answer.status === 'FINISH'
+            ? `RDS lists the ${t.label} files but is still exporting them (EXPORTING)`
+            : `RDS answered status ${status}, which the API does not document (${t.label}s); waiting for FINISH`);
+        last[i] = status;
+      } else {
+        o.log(`${t.label}s: still ${status} after ${formatDuration(waitedMs)} (${n} calls)`);
+      }
     }
-    if (answer.status !== last) {
-      o.log(answer.status === 'CREATING'
-        ? 'RDS is preparing the error log files (CREATING)'
-        : `RDS answered status ${answer.status}, which the API does not document; waiting for FINISH`);
-      last = answer.status;
-    } else {
-      o.log(`still ${answer.status} after ${formatDuration(waitedMs)} (${polls} calls)`);
-    }
-    // The user's timeout is the time waited: when the next interval would pass it, the last call comes at the
-    // deadline itself instead of giving up an interval early.
-    const left = o.deadline - o.clock.now();
-    if (left <= 0) {
-      throw new TimeoutError(
-        `Timed out waiting for RDS to prepare the error logs: still ${answer.status} after ${formatDuration(waitedMs)} and ${polls} calls ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
-      );
-    }
-    if (o.signal?.aborted) throw new CancelledError();
-    await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
+    if (results.every((r) => r !== undefined)) return results as PollResult[];
   }
 }

@@ -9,17 +9,18 @@ import type { HttpTransport } from '../cloud/http.ts';
 import type { Redactor } from './redact.ts';
 import { CancelledError, DiskFullError, InputError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
-import { hintFor, requestErrorlogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo } from '../cloud/rds.ts';
+import { hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
 import { describeInstance, findInstance } from '../cloud/instance.ts';
-import { pollUntilReady } from './poll.ts';
+import { pollAllUntilReady } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
 import type { RateLimit } from './limiter.ts';
 import { digestFiles, type Digest } from '../insight/digest.ts';
+import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
 
 export interface Deps {
   /** For the RDS API. */
@@ -36,6 +37,8 @@ export interface Deps {
   random?: () => number;
   /** Reads the files into the digest; default: in this thread (main.ts passes one that uses a worker thread). */
   digest?: typeof digestFiles | undefined;
+  /** The same for the slow-query log's digest. */
+  slowDigest?: typeof digestSlowFiles | undefined;
   /** Holds each errorlog-download call until it fits the API's rate limit (core/many.ts shares one between instances). */
   limiter?: RateLimit | undefined;
   /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
@@ -53,8 +56,9 @@ export interface Progress {
 }
 
 export interface FileResult {
-  /** Name in output-dir and in the artifact. */
+  /** Name in output-dir and in the artifact (`error/…`, `slow/…` when both types are fetched). */
   name: string;
+  type: LogType;
   /** As the API gave it. */
   apiName: string;
   path: string;
@@ -64,6 +68,7 @@ export interface FileResult {
 
 export interface MissingFile {
   apiName: string;
+  type: LogType;
   reason: string;
 }
 
@@ -78,11 +83,16 @@ export interface Report {
   missing: MissingFile[];
   artifact: (UploadedArtifact & { name: string }) | undefined;
   outputDir: string;
-  /** What the logs say; undefined when there were no files or they could not be read. */
+  /** What the error logs say; undefined when there were no files or they could not be read. */
   digest: Digest | undefined;
   /** Why the digest failed (its thread died, ...): then the counts are unknown, not zero. */
   digestError: string | undefined;
+  /** What the slow-query logs say; undefined when none were fetched or they could not be read (then the counts are unknown). */
+  slow: SlowDigest | undefined;
 }
+
+/** What each log type is called in messages. */
+export const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query log' };
 
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
 const NOT_PREPARED = 'RDS reported status FAILED';
@@ -92,13 +102,15 @@ export function totalBytes(report: Report): number {
 }
 
 export function newReport(outputDir: string): Report {
-  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined };
+  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined, slow: undefined };
 }
 
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
 export class IncompleteError extends Error {
   constructor(missing: MissingFile[], total: number) {
-    super(`${missing.length} of ${total} error log file${total > 1 ? 's' : ''} could not be downloaded: ${missing.map((m) => `${m.apiName} (${m.reason})`).join('; ')}`);
+    const kinds = new Set(missing.map((m) => m.type));
+    const what = kinds.size === 1 ? LABEL[missing[0]!.type] : 'log';
+    super(`${missing.length} of ${total} ${what} file${total > 1 ? 's' : ''} could not be downloaded: ${missing.map((m) => `${m.apiName} (${m.reason})`).join('; ')}`);
     this.name = 'IncompleteError';
   }
 }
@@ -116,9 +128,11 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // The folder is checked before any request: a run that cannot keep what it fetches should not fetch.
   await checkOutputDir(config.outputDir);
   const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
-  const call = async (): Promise<ErrorlogAnswer> => {
+  const types = config.logTypes;
+  // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
+  const call = (type: LogType) => async (): Promise<ErrorlogAnswer> => {
     await deps.limiter?.take(deps.signal);
-    return requestErrorlogDownload({
+    return requestLogDownload({
       transport: deps.api,
       endpoint: config.endpoint,
       projectId: target.projectId,
@@ -126,43 +140,69 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       authorize: target.authorize,
       hint: target.hint,
       redact: (t) => deps.redactor.redact(t),
-    });
+    }, type);
   };
-  const ask = async (): Promise<ErrorlogAnswer> => {
-    const polled = await pollUntilReady(call, { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs });
-    report.polls += polled.polls;
-    report.waitedMs += polled.waitedMs;
-    report.status = polled.answer.status;
-    protectLinks(polled.answer.items, deps);
-    return polled.answer;
+  /** Waits until RDS has the files of these types ready; their answers in the same order. */
+  const ask = async (wantedTypes: LogType[]): Promise<ErrorlogAnswer[]> => {
+    const polled = await pollAllUntilReady(
+      wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
+      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs },
+    );
+    for (const p of polled) {
+      report.polls += p.polls;
+      report.status = p.answer.status;
+      protectLinks(p.answer.items, deps);
+    }
+    report.waitedMs += Math.max(...polled.map((p) => p.waitedMs));
+    return polled.map((p) => p.answer);
   };
 
-  const answer = await logger.group('Waiting for RDS to prepare the error logs', async () => {
-    const a = await ask();
-    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${report.polls} call${report.polls > 1 ? 's' : ''}: ${a.items.length} file${a.items.length === 1 ? '' : 's'} listed`);
+  const labels = types.map((t) => `${LABEL[t]}s`).join(' and ');
+  const answers = await logger.group(`Waiting for RDS to prepare the ${labels}`, async () => {
+    const a = await ask(types);
+    const listed = a.reduce((n, x) => n + x.items.length, 0);
+    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${report.polls} call${report.polls > 1 ? 's' : ''}: ${listed} file${listed === 1 ? '' : 's'} listed`);
     return a;
   });
 
-  const wanted: ErrorlogItem[] = [];
-  for (const item of answer.items) {
-    if (item.status === 'FAILED') {
-      logger.warning(`RDS could not prepare the error log file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: 'Error log file not prepared' });
-      report.missing.push({ apiName: item.fileName, reason: NOT_PREPARED });
-    } else {
-      wanted.push(item);
+  const wanted: Array<{ type: LogType; item: ErrorlogItem }> = [];
+  types.forEach((type, t) => {
+    const items = answers[t]!.items;
+    for (const item of items) {
+      if (item.status === 'FAILED') {
+        logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${LABEL[type][0]!.toUpperCase()}${LABEL[type].slice(1)} file not prepared` });
+        report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
+      } else {
+        wanted.push({ type, item });
+      }
     }
-  }
+    if (types.length > 1 && !items.some((i) => i.status !== 'FAILED')) {
+      logger.warning(`RDS returned no ${LABEL[type]} files for this instance`, { title: `No ${LABEL[type]}s` });
+    }
+  });
   if (wanted.length === 0) {
-    logger.warning('RDS returned no error log files for this instance; nothing to download or upload', { title: 'No error logs' });
+    logger.warning(`RDS returned no ${types.map((t) => LABEL[t]).join(' or ')} files for this instance; nothing to download or upload`, { title: `No ${labels}` });
     return report;
   }
 
   const outputDir = deps.folderFor?.(report.instance) ?? config.outputDir;
   report.outputDir = outputDir;
-  await mkdir(outputDir, { recursive: true });
-  const names = new NameAllocator(await readdir(outputDir));
-  const allocated = names.allocateAll(wanted.map((item) => item.fileName));
-  const planned = wanted.map((item, i) => ({ item, index: i, name: allocated[i]! }));
+  // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
+  const folder = (type: LogType): string => (types.length > 1 ? type : '');
+  const allocated = new Map<LogType, string[]>();
+  for (const type of types) {
+    const dir = join(outputDir, folder(type));
+    await mkdir(dir, { recursive: true });
+    const names = new NameAllocator(await readdir(dir));
+    allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)));
+  }
+  const next = new Map<LogType, number>(types.map((t) => [t, 0]));
+  const planned = wanted.map(({ type, item }, i) => {
+    const n = next.get(type)!;
+    next.set(type, n + 1);
+    const base = allocated.get(type)![n]!;
+    return { item, type, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
+  });
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
   // to fetch another byte range of it if it is large, else to the next file.
   const budget = new ConnectionBudget(config.parallelDownloads);
@@ -173,7 +213,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -181,14 +221,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           report.files.push(r.value);
           logger.info(`✓ ${r.value.name}: ${formatBytes(r.value.size)} in ${formatDuration(r.value.seconds * 1000)} (${formatBytes(Math.round(r.value.size / Math.max(r.value.seconds, 0.001)))}/s)`);
         } else if (r.reason instanceof CancelledError || deps.signal?.aborted) {
-          report.missing.push({ apiName: p.item.fileName, reason: 'cancelled' });
+          report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'cancelled' });
         } else if (r.reason instanceof LinkExpiredError && !refreshed) {
           expired.push(p);
         } else {
           const reason = deps.redactor.redact(errorMessage(r.reason));
           // A line, not an annotation: the step's one error (IncompleteError) names every missing file.
           logger.info(`✗ ${p.item.fileName}: ${reason}`);
-          report.missing.push({ apiName: p.item.fileName, reason });
+          report.missing.push({ apiName: p.item.fileName, type: p.type, reason });
         }
       });
       if (deps.signal?.aborted) throw new CancelledError();
@@ -199,11 +239,12 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
       refreshed = true;
       logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
-      const fresh = await ask();
+      const again = types.filter((t) => expired.some((p) => p.type === t));
+      const fresh = await ask(again);
       pending = expired.flatMap((p) => {
-        const again = fresh.items.find((it) => it.fileName === p.item.fileName && it.fileLink);
-        if (again) return [{ ...p, item: again }];
-        report.missing.push({ apiName: p.item.fileName, reason: 'its link expired and the fresh answer no longer lists it' });
+        const item = fresh[again.indexOf(p.type)]!.items.find((it) => it.fileName === p.item.fileName && it.fileLink);
+        if (item) return [{ ...p, item }];
+        report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'its link expired and the fresh answer no longer lists it' });
         return [];
       });
     }
@@ -212,12 +253,15 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
 
   // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
   // same time (the digest in its own thread when main.ts provides one), so the digest adds no wall time.
-  const digesting = report.files.length > 0
-    // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
-    ? (deps.digest ?? digestFiles)(report.files, { since: config.since, recent: config.recentEntries }).then(
-      (d) => { report.digest = d; return undefined; },
-      (e: unknown) => e,
-    )
+  // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
+  const errorFiles = report.files.filter((f) => f.type === 'error');
+  const slowFiles = report.files.filter((f) => f.type === 'slow');
+  const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
+  const digesting = errorFiles.length > 0
+    ? settled((deps.digest ?? digestFiles)(errorFiles, { since: config.since, recent: config.recentEntries }), (d) => { report.digest = d; })
+    : Promise.resolve(undefined);
+  const slowDigesting = slowFiles.length > 0
+    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since }), (d) => { report.slow = d; })
     : Promise.resolve(undefined);
   try {
     if (config.upload && report.files.length > 0) {
@@ -233,20 +277,26 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       });
     }
   } finally {
-    const failure = await digesting;
+    const [failure, slowFailure] = await Promise.all([digesting, slowDigesting]);
     if (report.files.length > 0) {
       await logger.group('What the logs say', async () => {
         const d = report.digest;
-        if (failure !== undefined || !d) {
+        if (errorFiles.length > 0 && (failure !== undefined || !d)) {
           // The files are what matters; a digest that fails must not cost the user the artifact. What the logs
           // hold is then unknown: the outputs and the summary must not read as "no errors".
           report.digestError = deps.redactor.redact(errorMessage(failure ?? 'no digest'));
           logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
-          return;
+        } else if (d) {
+          logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
+          if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
+          if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
         }
-        logger.info(`${d.entries} entries: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${d.messages.length} distinct error messages`);
-        if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
-        if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
+        const slow = report.slow;
+        if (slowFiles.length > 0 && (slowFailure !== undefined || !slow)) {
+          logger.warning(`could not read the slow-query logs for the summary (${deps.redactor.redact(errorMessage(slowFailure ?? 'no digest'))}); the slow-query counts are unknown`, { title: 'Slow-query logs not digested' });
+        } else if (slow) {
+          logger.info(`${slow.count} statement durations, ${slow.statements.length} distinct statements; the slowest took ${slow.slowest ? `${slow.slowest.duration} ms` : '—'}`);
+        }
       });
     }
   }
@@ -327,7 +377,7 @@ function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   }
 }
 
-async function fetchOne(item: ErrorlogItem, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number): Promise<FileResult> {
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
   const started = deps.clock.now();
@@ -349,5 +399,5 @@ async function fetchOne(item: ErrorlogItem, index: number, name: string, outputD
       deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
     },
   }).finally(() => deps.progress?.done(name));
-  return { name, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
+  return { name, type, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
 }

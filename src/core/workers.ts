@@ -4,6 +4,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Digest, DigestOptions } from '../insight/digest.ts';
 import type { DigestJob } from '../insight/digest-worker.ts';
+import type { SlowDigest, SlowOptions } from '../insight/slow.ts';
 
 export type WorkerReply<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
 
@@ -60,5 +61,10 @@ const DIGEST_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256
 
 /** The digest in its own thread, for an entry at `base` (each door's import.meta.url). */
 export function digestInWorker(base: string): (files: DigestJob['files'], options?: DigestOptions) => Promise<Digest> {
-  return (files, options) => runWorker<Digest>(workerUrl(base, 'digest'), { files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS);
+  return (files, options) => runWorker<Digest>(workerUrl(base, 'digest'), { kind: 'error', files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS);
+}
+
+/** The same for the slow-query logs' digest. */
+export function slowDigestInWorker(base: string): (files: DigestJob['files'], options?: SlowOptions) => Promise<SlowDigest> {
+  return (files, options) => runWorker<SlowDigest>(workerUrl(base, 'digest'), { kind: 'slow', files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS);
 }

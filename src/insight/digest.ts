@@ -221,7 +221,7 @@ function detachFolded(f: Folded): Folded {
 }
 
 /** Builds a digest entry by entry; digestFiles drives it over files. Exposed for custom sources. */
-export class DigestBuilder {
+export class DigestBuilder implements EntrySink {
   readonly since: number;
   readonly recentSize: number;
   readonly recentSet: ReadonlySet<Severity>;
@@ -411,18 +411,8 @@ export class DigestBuilder {
   }
 
   /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */
-  async read(batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
-    this.startFile();
-    let error: string | undefined;
-    try {
-      for await (const batch of batches) {
-        for (let i = 0; i < batch.length; i++) this.add(batch[i]!);
-        this.settle();
-      }
-    } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
-    }
-    return this.fileDigest(stats, size, error);
+  read(batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
+    return readInto(this, batches, stats, size);
   }
 
   /** Starts counting for a new file (inWindow/untimed per file). */
@@ -432,14 +422,7 @@ export class DigestBuilder {
   }
 
   fileDigest(stats: ReaderStats, size: number, error?: string): FileDigest {
-    return {
-      name: stats.file, path: stats.path, size, format: stats.format, compressed: stats.compressed, bytes: stats.bytes,
-      lines: stats.lines, entries: stats.entries, inWindow: this.fileInWindow, untimed: this.fileUntimed,
-      unparsedLines: stats.unparsedLines, truncatedLines: stats.truncatedLines, firstTime: stats.firstTime,
-      lastTime: stats.lastTime, unknownZones: stats.unknownZones, unparsedSamples: stats.unparsedSamples,
-      ...(error !== undefined ? { error } : {}),
-      ...(stats.stopped !== undefined ? { stopped: stats.stopped } : {}),
-    };
+    return fileDigestOf(stats, size, this.fileInWindow, this.fileUntimed, error);
   }
 
   finish(files: FileDigest[]): Digest {
@@ -483,14 +466,55 @@ export async function digestFiles(
   opts: DigestOptions = {},
 ): Promise<Digest> {
   const b = new DigestBuilder(opts);
+  return b.finish(await readFilesInto(b, files, opts.maxLineLength));
+}
+
+/** What reads entries file by file: the error digest, the slow-statement digest. */
+export interface EntrySink {
+  /** What the reader should turn into entries (and what it only counts). */
+  readOptions(): ReadOptions;
+  startFile(): void;
+  add(e: LogEntry): void;
+  /** The batch is over: detach what is kept from the read buffer. */
+  settle(): void;
+  fileDigest(stats: ReaderStats, size: number, error?: string): FileDigest;
+}
+
+export function fileDigestOf(stats: ReaderStats, size: number, inWindow: number, untimed: number, error?: string): FileDigest {
+  return {
+    name: stats.file, path: stats.path, size, format: stats.format, compressed: stats.compressed, bytes: stats.bytes,
+    lines: stats.lines, entries: stats.entries, inWindow, untimed,
+    unparsedLines: stats.unparsedLines, truncatedLines: stats.truncatedLines, firstTime: stats.firstTime,
+    lastTime: stats.lastTime, unknownZones: stats.unknownZones, unparsedSamples: stats.unparsedSamples,
+    ...(error !== undefined ? { error } : {}),
+    ...(stats.stopped !== undefined ? { stopped: stats.stopped } : {}),
+  };
+}
+
+/** One file's entries into `b`; a file that cannot be read (to the end) gets `error`, what was read still counts. */
+export async function readInto(b: EntrySink, batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
+  b.startFile();
+  let error: string | undefined;
+  try {
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) b.add(batch[i]!);
+      b.settle();
+    }
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  return b.fileDigest(stats, size, error);
+}
+
+/** Reads the files one after the other into `b`. */
+export async function readFilesInto(b: EntrySink, files: Array<{ name: string; path: string; size: number }>, maxLineLength: number | undefined): Promise<FileDigest[]> {
   const ro = b.readOptions();
   const out: FileDigest[] = [];
   for (const f of files) {
     const stats = newStats(f.path, f.name);
-    const batches = readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength: opts.maxLineLength });
-    out.push(await b.read(batches, stats, f.size));
+    out.push(await readInto(b, readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength }), stats, f.size));
   }
-  return b.finish(out);
+  return out;
 }
 
 /**

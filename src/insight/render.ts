@@ -4,6 +4,7 @@
 import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
+import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
 import { formatBytes, formatDuration } from '../core/duration.ts';
 
 export interface Annotation {
@@ -226,6 +227,62 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
     out.push('</details>');
   }
 
+  return out.join('\n') + '\n';
+}
+
+/** Milliseconds for a table: `2,356.6 ms`. */
+function formatMs(ms: number, digits = 1): string {
+  return `${ms.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ms`;
+}
+
+function slowText(g: SlowStatement): string {
+  return g.step === 'run' ? g.key : `${g.step}: ${g.key}`;
+}
+
+function executionBlock(x: SlowExecution, maxBlock: number): string {
+  const who = x.user !== undefined || x.database !== undefined ? ` · ${escapeInline(`${x.user ?? ''}@${x.database ?? ''}`, 120)}` : '';
+  const step = x.step === 'statement' ? 'statement' : `${x.step} ${escapeInline(x.name ?? '', 100)}`;
+  const out = [`**${escapeInline(x.duration, 30)} ms** · ${formatTime(x.time, true)}${who} · ${step} · ${escapeInline(`${x.file}:${x.line}`, 200)}`, '', codeBlock(x.statement, 'sql', maxBlock)];
+  if (x.detail !== undefined && x.detail !== '') {
+    const params = /^parameters: ([\s\S]*)$/.exec(x.detail);
+    out.push('', params ? 'Parameters:' : 'DETAIL:', '', codeBlock(params ? params[1]! : x.detail, 'text', maxBlock));
+  }
+  return out.join('\n');
+}
+
+/** The slow-statement digest as markdown for the job summary (a level-3 heading). */
+export function renderSlowMarkdown(d: SlowDigest, opts: RenderOptions = {}): string {
+  const top = opts.topMessages ?? 10;
+  const maxMessage = opts.maxMessage ?? 300;
+  const maxBlock = opts.maxBlock ?? 4000;
+  const out: string[] = ['### Slow statements', ''];
+  const window = d.since !== undefined ? ` since ${formatTime(d.since)}` : '';
+  const fileWord = plural(d.files.length, 'file');
+  if (d.count === 0) {
+    out.push(`No statements with a duration${window} in ${fileWord}.`);
+  } else {
+    const distinct = d.statements.length > 0 ? `; ${plural(d.statements.length, 'distinct statement')}` : '';
+    out.push(`**${plural(d.count, 'duration')}** logged${window} in ${fileWord}, ${formatMs(d.totalMs)} in all${distinct}.`);
+    if (d.slowest) out.push('', `Slowest: **${escapeInline(d.slowest.duration, 30)} ms** at ${formatTime(d.slowest.time, true)} (${escapeInline(`${d.slowest.file}:${d.slowest.line}`, 200)}).`);
+  }
+  const notes: string[] = [];
+  if (d.untimed > 0) notes.push(`${plural(d.untimed, 'duration')} had no readable time and could not be placed in the window, so they are not counted.`);
+  if (d.beforeWindow > 0) notes.push(`${plural(d.beforeWindow, 'duration')} before ${formatTime(d.since)} not counted.`);
+  if (d.withoutText > 0) notes.push(`${plural(d.withoutText, 'duration')} came without statement text (log_duration): counted, not ranked.`);
+  if (d.overflow > 0) notes.push(`${plural(d.overflow, 'duration')} of yet more distinct statements are counted but not listed.`);
+  if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
+
+  if (d.statements.length > 0) {
+    const shown = d.statements.slice(0, top);
+    out.push('', `#### By total time${d.statements.length > shown.length ? ` (${shown.length} of ${d.statements.length} distinct)` : ''}`, '');
+    out.push('| Calls | Total | Mean | Max | First seen | Last seen | Statement (literals and parameters as ?) |', '|--:|--:|--:|--:|---|---|---|');
+    for (const g of shown) {
+      out.push(`| ${g.calls.toLocaleString('en')} | ${formatMs(g.totalMs)} | ${formatMs(g.totalMs / g.calls)} | ${formatMs(g.maxMs, 3)} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(slowText(g), maxMessage)} |`);
+    }
+  }
+  if (d.slowest) {
+    out.push('', '<details><summary>The slowest execution in full</summary>', '', executionBlock(d.slowest, maxBlock), '', '</details>');
+  }
   return out.join('\n') + '\n';
 }
 

@@ -1,0 +1,85 @@
+// Issue 11 end to end: log-type slow and all against the emulator, which serves a real slow-query log.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { withRig } from '../support/harness.ts';
+import { fixture, grep } from '../support/pg-fixtures.ts';
+import { readZip } from '../support/zip.ts';
+
+const SLOW = 'slowlog-rds-prefix.log';
+const ERRORS = 'stderr-rds-prefix.log';
+const durations = (): string[] => grep(fixture(SLOW), /:LOG: {2}duration: /).map((l) => /duration: (\d+\.\d+) ms/.exec(l)![1]!);
+
+interface FileOut { name: string; type: string; path: string; size: number }
+
+test('log-type slow: slowlog-download with {}, the files at the top level, the slow-statement digest and outputs', async () => {
+  const data = await readFile(fixture(SLOW));
+  await withRig({ files: [], slowFiles: [{ name: 'postgresql-slow.log', data }] }, async (rig) => {
+    const r = await rig.run({ inputs: { 'log-type': 'slow' } });
+    assert.equal(r.code, 0, r.log);
+    // Only the slow-query log was asked for, with the body PostgreSQL needs; past CREATING and EXPORTING.
+    assert.equal(rig.rds.errorlogRequests().length, 0);
+    const calls = rig.rds.slowlogRequests();
+    assert.ok(calls.length >= 3, 'CREATING, EXPORTING, FINISH');
+    for (const c of calls) assert.equal(c.body, '{}');
+    assert.match(r.log, /still exporting them \(EXPORTING\)/);
+
+    const files = JSON.parse(r.outputs['files'] ?? '') as FileOut[];
+    assert.deepEqual(files.map((f) => [f.name, f.type, f.size]), [['postgresql-slow.log', 'slow', data.length]]);
+    assert.deepEqual(await readFile(files[0]!.path), data);
+
+    const all = durations();
+    assert.equal(r.outputs['slow-query-count'], String(all.length));
+    const slowest = all.reduce((a, b) => (Number(b) > Number(a) ? b : a));
+    assert.equal(r.outputs['slowest-query-ms'], slowest);
+    assert.match(r.summary, /^## RDS slow-query logs: instance /m);
+    assert.match(r.summary, /### Slow statements/);
+    assert.ok(r.summary.includes(`Slowest: **${slowest} ms**`), r.summary);
+    assert.match(r.summary, /Parameters:\n\n```text\n\$1 = '2026'\n```/);
+    assert.doesNotMatch(r.summary, /### What the PostgreSQL logs say/);
+    assert.equal(r.summary.split('\n').filter((l) => l.startsWith('| File |')).length, 1);
+  });
+});
+
+test('log-type all: both fetched, files in error/ and slow/ (output-dir and artifact), one files table with types', async () => {
+  const errors = await readFile(fixture(ERRORS));
+  const slow = await readFile(fixture(SLOW));
+  // The same file name in both: the folders keep them apart.
+  await withRig({ files: [{ name: 'postgresql.log', data: errors }], slowFiles: [{ name: 'postgresql.log', data: slow }] }, async (rig) => {
+    const r = await rig.run({ inputs: { 'log-type': 'all' } });
+    assert.equal(r.code, 0, r.log);
+    const files = JSON.parse(r.outputs['files'] ?? '') as FileOut[];
+    assert.deepEqual(files.map((f) => [f.name, f.type]), [['error/postgresql.log', 'error'], ['slow/postgresql.log', 'slow']]);
+    assert.deepEqual(await readFile(files[0]!.path), errors);
+    assert.deepEqual(await readFile(files[1]!.path), slow);
+    assert.ok(files[0]!.path.startsWith(r.outputs['output-dir'] ?? '?'));
+    const [artifact] = rig.artifacts.artifacts();
+    assert.ok(artifact);
+    assert.deepEqual((await readZip(artifact.zip)).map((e) => e.name).sort(), ['error/postgresql.log', 'slow/postgresql.log']);
+
+    // The two downloads shared the rate: never two calls within one poll interval (1s).
+    const times = rig.rds.apiRequests.filter((q) => /log-download/.test(q.path)).map((q) => q.at);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 900, `calls ${i - 1} and ${i}: ${times[i]! - times[i - 1]!} ms apart`);
+    assert.ok(rig.rds.errorlogRequests().length > 0 && rig.rds.slowlogRequests().length > 0);
+
+    assert.equal(r.outputs['error-count'], String(grep(fixture(ERRORS), /:ERROR: {2}/).length));
+    assert.equal(r.outputs['slow-query-count'], String(durations().length));
+    assert.match(r.summary, /^## RDS error and slow-query logs: instance /m);
+    assert.match(r.summary, /### What the PostgreSQL logs say/);
+    assert.match(r.summary, /### Slow statements/);
+    const header = r.summary.split('\n').filter((l) => l.startsWith('| File |'));
+    assert.deepEqual(header.length, 1);
+    assert.match(header[0]!, /^\| File \| Type \| Size \|/);
+    assert.match(r.summary, /^\| error\/postgresql\.log \| error \| [^|]+ \| stderr \|/m);
+    assert.match(r.summary, /^\| slow\/postgresql\.log \| slow \| [^|]+ \| stderr \|/m);
+  });
+});
+
+test('log-type: a bad value fails before any request, naming the input and what is allowed', async () => {
+  await withRig({}, async (rig) => {
+    const r = await rig.run({ inputs: { 'log-type': 'slowlog' } });
+    assert.notEqual(r.code, 0);
+    assert.match(r.log, /::error::Input 'log-type': 'slowlog' is not a log type; use error \(the error log\), slow \(the slow-query log\) or all \(both\)/);
+    assert.equal(rig.rds.apiRequests.length, 0);
+  });
+});
