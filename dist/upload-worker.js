@@ -1,3 +1,3 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{b as r}from"./chunks/chunk-APQNM6TL.js";import{k as t,n as i}from"./chunks/chunk-GWUVP5PH.js";import{c as p}from"./chunks/chunk-GJGM27VW.js";import"./chunks/chunk-2H6KNFZR.js";import"./chunks/chunk-KZBHPPPA.js";await p(o=>r(i,t).upload(o.name,o.files,o.rootDir,o.options));
+import{b as r}from"./chunks/chunk-3WFYKM3P.js";import{k as t,n as i}from"./chunks/chunk-PHXDDZGQ.js";import{c as p}from"./chunks/chunk-GJGM27VW.js";import"./chunks/chunk-SDXOZWEE.js";import"./chunks/chunk-KZBHPPPA.js";await p(o=>r(i,t).upload(o.name,o.files,o.rootDir,o.options));
 //# sourceMappingURL=upload-worker.js.map

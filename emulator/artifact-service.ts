@@ -146,7 +146,7 @@ function str(body: Record<string, unknown>, key: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export async function startArtifactService(options: { host?: string; port?: number } = {}): Promise<ArtifactService> {
+export async function startArtifactService(options: { host?: string; port?: number; /** Origin the upload URLs name instead of the service's own (e.g. behind a test proxy). */ blobOrigin?: string } = {}): Promise<ArtifactService> {
   const host = options.host ?? '127.0.0.1';
   // A fake that accepts uploads must never be reachable from outside the machine.
   if (!isLoopback(host)) throw new Error(`artifact service listens on loopback only, not ${host}`);
@@ -231,7 +231,7 @@ export async function startArtifactService(options: { host?: string; port?: numb
     const se = encodeURIComponent(new Date(Date.now() + DAY_MS).toISOString());
     return {
       ok: true,
-      signed_upload_url: `${origin}${BLOB_PREFIX}${record.id}?sv=2023-11-03&sr=b&sp=cw&se=${se}&sig=${record.sig}`,
+      signed_upload_url: `${options.blobOrigin ?? origin}${BLOB_PREFIX}${record.id}?sv=2023-11-03&sr=b&sp=cw&se=${se}&sig=${record.sig}`,
     };
   }
 

@@ -16,6 +16,7 @@ export interface RigOptions extends Omit<RdsEmulatorOptions, 'iam'> {
   iam?: IamConfig;
   /** The runner's OIDC token endpoint (started with `iam`): claims and clock. */
   githubOidc?: GithubOidcOptions;
+  artifactService?: Parameters<typeof startArtifactService>[0];
 }
 
 export interface Rig {
@@ -52,10 +53,10 @@ export function iamFixture(extra: Partial<IamConfig> = {}): IamConfig {
 
 /** An RDS emulator plus an artifact service (and IAM with `iam`), and a way to run the action against them. */
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
-  const { iam: iamConfig, githubOidc, ...rdsOptions } = options;
+  const { iam: iamConfig, githubOidc, artifactService, ...rdsOptions } = options;
   const state = iamConfig ? createIamState(iamConfig) : undefined;
   const rds = await startRdsEmulator({ creatingCalls: 1, ...rdsOptions, ...(state ? { iam: state } : {}) });
-  const artifacts = await startArtifactService();
+  const artifacts = await startArtifactService(artifactService);
   const iamServer = state ? createServer(createIamHandler(state)) : undefined;
   let iam: Rig['iam'];
   if (iamServer && state) {
