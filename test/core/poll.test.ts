@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pollUntilReady, type PollOptions } from '../../src/core/poll.ts';
+import { pollAllUntilReady, pollUntilReady, type PollOptions } from '../../src/core/poll.ts';
 import { parseErrorlogAnswer, type ErrorlogAnswer } from '../../src/cloud/rds.ts';
 import { ApiError, CancelledError, PreparationFailedError, TimeoutError } from '../../src/core/errors.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -215,4 +215,25 @@ test('with the real clock, an abort interrupts a long wait at once instead of sl
   }), CancelledError);
   assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
   assert.equal(s.calls(), 1);
+});
+
+test('two log types share the rate: one call per interval in all, in turn, until each is ready', async () => {
+  const clock = fakeClock();
+  const o = options(clock);
+  const started = clock.now();
+  const at: Array<[string, number]> = [];
+  const exporting: ErrorlogAnswer = { ...finish(), items: [{ ...finish().items[0]!, status: 'EXPORTING', fileLink: undefined }] };
+  const target = (what: string, answers: ErrorlogAnswer[]) => {
+    const s = scripted(answers);
+    return { what, label: what, call: () => { at.push([what, clock.now() - started]); return s.call(); } };
+  };
+  const [error, slow] = await pollAllUntilReady([
+    target('error', [creating(), finish()]),
+    target('slow', [creating(), exporting, exporting, finish()]),
+  ], o);
+  assert.deepEqual(at, [['error', 0], ['slow', 5_000], ['error', 10_000], ['slow', 15_000], ['slow', 20_000], ['slow', 25_000]]);
+  assert.equal(error!.polls, 2);
+  assert.equal(slow!.polls, 4);
+  assert.equal(slow!.answer.items[0]!.status, 'SUCCESS', 'files still EXPORTING are waited through');
+  assert.match(o.lines.join('\n'), /still exporting them \(EXPORTING\)/);
 });
