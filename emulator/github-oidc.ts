@@ -13,6 +13,8 @@ export interface GithubOidcOptions {
   claims?: Record<string, unknown>;
   /** The emulator's clock, for iat/nbf/exp. */
   now?: () => number;
+  /** Faults for the next requests, one each in order: an HTTP status to answer with, or 'stall' (never answer). */
+  faults?: Array<number | 'stall'>;
 }
 
 export interface GithubOidc {
@@ -36,6 +38,12 @@ export async function startGithubOidc(o: GithubOidcOptions = {}): Promise<Github
     const authorized = req.headers.authorization === `Bearer ${requestToken}`;
     const audience = url.searchParams.get('audience');
     requests.push({ audience, authorized });
+    const fault = o.faults?.shift();
+    if (fault === 'stall') return; // headers never come: only the client's own timers end this request
+    if (fault !== undefined) {
+      res.writeHead(fault, { 'Content-Type': 'application/json' });
+      return void res.end(`{"message":"fault ${fault}"}`);
+    }
     if (!authorized) {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return void res.end('{"message":"bad request token"}');

@@ -18,6 +18,7 @@ import { formatDuration } from '../core/duration.ts';
 import { checkLinkHost } from '../core/download.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
+import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv;
@@ -97,7 +98,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   const work = collectMany(config, {
     api: transports.api,
     files: transports.files,
-    getIdToken: (audience) => core.getIDToken(audience),
+    idTokenEndpoint: idTokenEndpoint(deps.env),
     clock: deps.clock,
     logger: actionsLogger,
     redactor,
@@ -126,6 +127,13 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   }
   if (message !== undefined) core.setFailed(message);
   return report;
+}
+
+/** The runner sets both only for a job with `permissions: id-token: write`. */
+function idTokenEndpoint(env: NodeJS.ProcessEnv): IdTokenEndpoint | undefined {
+  const url = env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+  const token = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+  return url && token ? { url, token } : undefined;
 }
 
 function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {

@@ -18,6 +18,7 @@ import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './d
 import { NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
+import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 import type { RateLimit } from './limiter.ts';
 import { digestFiles, type Digest } from '../insight/digest.ts';
 import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
@@ -27,8 +28,8 @@ export interface Deps {
   api: HttpTransport;
   /** For the pre-signed links: no credentials ever go through it. */
   files: HttpTransport;
-  /** The job's GitHub OIDC ID token for an audience (core.getIDToken); needed for the OIDC auth mode only. */
-  getIdToken?: ((audience: string) => Promise<string>) | undefined;
+  /** Where the job's GitHub OIDC ID token is asked for (the runner's ACTIONS_ID_TOKEN_REQUEST_*); OIDC mode only. */
+  idTokenEndpoint?: IdTokenEndpoint | undefined;
   clock: Clock;
   logger: Logger;
   redactor: Redactor;
@@ -317,12 +318,16 @@ interface Target {
 async function connect(config: Config, deps: Deps, retry: RetryOptions, report: Report): Promise<Target> {
   const { logger, clock } = deps;
   const protect = (secret: string): void => protectSecret(deps, secret);
+  if (deps.idTokenEndpoint) protect(deps.idTokenEndpoint.token);
   const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) };
   const creds = await signIn(config.auth, {
     iam,
     projectId: config.projectId,
     region: config.region,
-    getIdToken: deps.getIdToken,
+    getIdToken: deps.idTokenEndpoint && ((audience) => requestIdToken(
+      { transport: deps.api, endpoint: deps.idTokenEndpoint!, retry, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) },
+      audience,
+    )),
     protect,
     now: () => clock.now(),
   });

@@ -198,7 +198,7 @@ describe('auth mode IAM password', { concurrency: 4 }, () => {
 });
 
 describe('auth mode OIDC', { concurrency: 4 }, () => {
-  test('the job\'s GitHub ID token (real core.getIDToken) is exchanged at IAM with X-Idp-Id', async () => {
+  test('the job\'s GitHub ID token is exchanged at IAM with X-Idp-Id', async () => {
     await withRig({ iam: iamFixture() }, async (rig) => {
       const r = await rig.run({ inputs: { ...OIDC, 'project-id': '' } });
       assertSucceeded(rig, r);
@@ -231,6 +231,33 @@ describe('auth mode OIDC', { concurrency: 4 }, () => {
     await withRig({ iam: iamFixture() }, async (rig) => {
       const r = await rig.run({ inputs: { ...OIDC, 'identity-provider': 'gitlab' } });
       assertFailed(rig, r, /IAM OIDC sign-in failed: HTTP 404 IAM\.0004.*knows no identity provider 'gitlab': check 'identity-provider'/);
+    });
+  });
+
+  test('the ID-token request is retried by the action\'s own policy: a 503 from the runner is logged and tried again', async () => {
+    await withRig({ iam: iamFixture(), githubOidc: { faults: [503] } }, async (rig) => {
+      const r = await rig.run({ inputs: { ...OIDC, 'project-id': '' } });
+      assertSucceeded(rig, r);
+      assert.equal(rig.oidc!.requests.length, 2);
+      assert.match(r.log, /GitHub's OIDC ID-token request failed: HTTP 503.*retrying/i);
+    });
+  });
+
+  test('the ID-token request is bounded by request-timeout and timeout: an endpoint that never answers fails the step naming it', async () => {
+    await withRig({ iam: iamFixture(), githubOidc: { faults: ['stall', 'stall', 'stall', 'stall', 'stall', 'stall'] } }, async (rig) => {
+      const r = await rig.run({ inputs: { ...OIDC, timeout: '3s', 'request-timeout': '1s' } });
+      assertFailed(rig, r, /GitHub's OIDC ID-token request: gave up after \d+ attempts.*socket timeout/);
+      // Stalled attempts were ended by the socket timer and tried again, not waited on for ever.
+      assert.ok(rig.oidc!.requests.length >= 2, `requests: ${rig.oidc!.requests.length}`);
+      assert.equal(rig.iam!.state.requests.length + rig.rds.apiRequests.length, 0);
+    });
+  });
+
+  test('a runner that refuses the ID-token request (403) is not retried, and the error says what to check', async () => {
+    await withRig({ iam: iamFixture(), githubOidc: { faults: [403] } }, async (rig) => {
+      const r = await rig.run({ inputs: OIDC });
+      assertFailed(rig, r, /HTTP 403.*permissions: id-token: write/);
+      assert.equal(rig.oidc!.requests.length, 1);
     });
   });
 
