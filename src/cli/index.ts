@@ -58,7 +58,8 @@ async function main(): Promise<number> {
 
   const signal = cancelOnSignals();
   const log = new TerminalLog({
-    write: stderr,
+    // No log masker reads a terminal: every line is redacted here, warnings quoting an API's error_msg too.
+    write: (s) => stderr(redactor.redact(s)),
     tty: process.stderr.isTTY === true,
     columns: process.stderr.columns ?? 100,
     color: wantsColor(process.stderr, process.env),

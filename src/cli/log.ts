@@ -61,7 +61,7 @@ export class TerminalLog implements Logger, Progress {
     // Nothing: the action's debug lines are for the runner's debug logging.
   }
   mask(): void {
-    // The redactor keeps secrets out of every message; a terminal has no masking of its own.
+    // A terminal has no masking of its own: src/cli/index.ts redacts every line this writes.
   }
   async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.#line(this.#style(terminalText(name), 'bold'));

@@ -219,3 +219,20 @@ test("every flag is one of the action's inputs (action.yml, read by a YAML parse
   const action = parse(await readFile(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
   for (const flag of FLAG_INPUTS) assert.ok(flag in action.inputs, `--${flag} is not an input of the action`);
 });
+
+test('a warning quoting the access key (403 on the instance check) shows it as *** on the terminal', async () => {
+  // A terminal has no log masker: the command itself must keep credentials out of every line it prints.
+  await withRig({ files, iam: iamFixture() }, async (rig) => {
+    rig.rds.failApi({ kind: 'status', status: 403, body: { error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: ak:${CI_USER.accessKey}` } }, 1, 'instances');
+    const r = await cli([...fast(rig), '--iam-endpoint', rig.iam!.url, '--output-dir', 'logs'], {
+      ...caEnv(rig), OS_ACCESS_KEY: CI_USER.accessKey, OS_SECRET_KEY: CI_USER.secretKey,
+    });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: .*Could not check the instance.*ak:\*\*\*/);
+      assert.ok(!(r.stdout + r.stderr).includes(CI_USER.accessKey), r.stderr);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
