@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { readActionMetadata } from '../../scripts/action-metadata.ts';
+import { parseYaml, readActionMetadata } from '../../scripts/action-metadata.ts';
 import { readmeUrl, renderReadme } from '../../scripts/docs.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -39,4 +39,36 @@ test('every input the code reads is declared in action.yml', async () => {
   const read = new Set([...src.matchAll(/get\('([a-z0-9-]+)'\)|(?:requiredId|duration|boolean)\(get, '([a-z0-9-]+)'|integer\('([a-z0-9-]+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]));
   assert.ok(read.size > 10, 'the scan finds the inputs the code reads');
   for (const name of read) assert.ok(name! in declared, `input '${name}' is read but not declared`);
+});
+
+interface Step { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> }
+
+/** The steps of each ```yaml block of the README (a whole workflow, or a step list), parsed by the YAML parser. */
+async function readmeExampleSteps(): Promise<Step[][]> {
+  const readme = await readFile(readmeUrl, 'utf8');
+  const blocks = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m, i) => parseYaml(m[1]!, `README.md yaml block ${i + 1}`));
+  return blocks.map((b) => Array.isArray(b)
+    ? b as Step[]
+    : Object.values((b as { jobs: Record<string, { steps: Step[] }> }).jobs).flatMap((j) => j.steps));
+}
+
+test("the README's examples use only inputs and outputs action.yml declares, and no output inside a script", async () => {
+  const meta = await readActionMetadata();
+  const examples = await readmeExampleSteps();
+  assert.ok(examples.length >= 3, 'the README has its workflow examples');
+  for (const steps of examples) {
+    const ours = steps.filter((s) => s.uses?.startsWith('<owner>/<this-repo>@'));
+    assert.equal(ours.length, 1, 'each example uses the action once');
+    for (const key of Object.keys(ours[0]!.with ?? {})) assert.ok(key in (meta.inputs ?? {}), `README example sets undeclared input '${key}'`);
+    const id = ours[0]!.id;
+    for (const s of steps) {
+      // An output can carry log text (first-error) or API names (files): in a script it would run as shell.
+      assert.doesNotMatch(s.run ?? '', /\$\{\{/, `a README example puts an expression inside run: ${s.run}`);
+      const text = JSON.stringify(s);
+      for (const m of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+        assert.equal(m[1], id, `README example reads outputs of an unknown step '${m[1]}'`);
+        assert.ok(m[2]! in (meta.outputs ?? {}), `README example reads undeclared output '${m[2]}'`);
+      }
+    }
+  }
 });
