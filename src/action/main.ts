@@ -3,7 +3,8 @@ import * as core from '@actions/core';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { readInputs } from './inputs.ts';
 import { SECRET_INPUTS, type Config } from '../core/config.ts';
-import { createHttpTransport, type HttpTransport } from '../cloud/http.ts';
+import type { HttpTransport } from '../cloud/http.ts';
+import { runTransports } from '../core/transports.ts';
 import { Redactor } from '../core/redact.ts';
 import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/many.ts';
 import { stepOutputs } from '../core/outputs.ts';
@@ -13,9 +14,7 @@ import { digestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../cor
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
-import { CancelledError, TimeoutError, errorMessage } from '../core/errors.ts';
-import { formatDuration } from '../core/duration.ts';
-import { checkLinkHost } from '../core/download.ts';
+import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
@@ -81,19 +80,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     return undefined;
   }
 
-  // Every request ends by 'timeout' plus one 'request-timeout' (the last poll comes at the deadline itself),
-  // however slowly a server sends: an idle timer alone lets a byte a second go on forever.
-  const deadline = new AbortController();
-  const limit = config.timeoutMs + config.requestTimeoutMs;
-  setTimeout(() => deadline.abort(new TimeoutError(`'timeout' (${formatDuration(config.timeoutMs)}) and one 'request-timeout' (${formatDuration(config.requestTimeoutMs)}) ran out`)), limit).unref();
-  const ended = deps.signal ? AbortSignal.any([deadline.signal, deps.signal]) : deadline.signal;
-  const transports = deps.transports ?? {
-    api: createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: false, debug: core.debug, signal: ended }),
-    files: createHttpTransport({
-      userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects: true, debug: core.debug, signal: ended,
-      checkRedirect: (url) => checkLinkHost(url, config.endpoint),
-    }),
-  };
+  const transports = deps.transports ?? runTransports(config, { userAgent: USER_AGENT, debug: core.debug, signal: deps.signal });
   const report = newManyReport(config);
   const work = collectMany(config, {
     api: transports.api,

@@ -11,7 +11,7 @@ import { stepOutputs } from '../core/outputs.ts';
 import { Redactor } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
 import { digestInWorker } from '../core/workers.ts';
-import { createHttpTransport } from '../cloud/http.ts';
+import { runTransports } from '../core/transports.ts';
 import { renderDigestMarkdown } from '../insight/render.ts';
 import { guardStream } from '../action/logger.ts';
 import { renderStepSummary } from '../action/summary.ts';
@@ -64,10 +64,7 @@ async function main(): Promise<number> {
     columns: process.stderr.columns ?? 100,
     color: wantsColor(process.stderr, process.env),
   });
-  const transport = (followRedirects: boolean): ReturnType<typeof createHttpTransport> =>
-    createHttpTransport({ userAgent: USER_AGENT, socketTimeoutMs: config.requestTimeoutMs, followRedirects, debug: () => undefined });
-  const api = transport(false);
-  const files = transport(true);
+  const { api, files } = runTransports(config, { userAgent: USER_AGENT, debug: () => undefined, signal });
   const many = newManyReport(config);
   const work = collectMany(config, {
     api,

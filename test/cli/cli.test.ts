@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +233,40 @@ test('a warning quoting the access key (403 on the instance check) shows it as *
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /warning: .*Could not check the instance.*ak:\*\*\*/);
       assert.ok(!(r.stdout + r.stderr).includes(CI_USER.accessKey), r.stderr);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test("a download redirected to the cloud's metadata address is refused, as in the action", async () => {
+  // The link itself is allowed (loopback, like the endpoint); where it redirects to must pass the same rules.
+  const hop = createServer((_req, res) => res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data/?Signature=x' }).end());
+  await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+  const link = `http://127.0.0.1:${(hop.address() as AddressInfo).port}/meta.log?Signature=abc`;
+  try {
+    await withRig({ files }, async (rig) => {
+      rig.rds.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FINISH', count: 1, list: [{ file_name: 'meta.log', status: 'SUCCESS', file_size: '10', file_link: link }] }) }, 5);
+      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '5s', '--request-timeout', '2s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+      try {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /meta\.log \(.*points to 169\.254\.169\.254, a link-local address.*refused/);
+      } finally {
+        await rm(r.cwd, { recursive: true, force: true });
+      }
+    });
+  } finally {
+    hop.close();
+  }
+});
+
+test("an API trickling its answer cannot hold the command past 'timeout' and one 'request-timeout'", async () => {
+  await withRig({ files }, async (rig) => {
+    rig.rds.failApi({ kind: 'trickle', part: 'body' }, 10);
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '3s', '--request-timeout', '2s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST/);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }
