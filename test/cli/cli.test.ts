@@ -272,3 +272,24 @@ test("an API trickling its answer cannot hold the command past 'timeout' and one
     }
   });
 });
+
+test("an IAM error body quoting the token is redacted before it is cut: no prefix of the token is printed", async () => {
+  // Token mode without --project-id asks IAM for the token's own projects; this IAM answers 400 quoting it.
+  const token = `MIIT${'x9Az'.repeat(120)}`;
+  const iam = createServer((_req, res) => res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`Bad request: the token ${token} is not valid here`));
+  await new Promise<void>((resolve) => iam.listen(0, '127.0.0.1', resolve));
+  try {
+    await withRig({ files, tokens: [token] }, async (rig) => {
+      const r = await cli([...fast(rig), '--iam-endpoint', `http://127.0.0.1:${(iam.address() as AddressInfo).port}`], { ...caEnv(rig), OS_AUTH_TOKEN: token });
+      try {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /IAM project lookup \(the token's own projects\).*HTTP 400.*the token \*\*\* is not valid/);
+        assert.ok(!(r.stdout + r.stderr).includes(token.slice(0, 40)), r.stderr);
+      } finally {
+        await rm(r.cwd, { recursive: true, force: true });
+      }
+    });
+  } finally {
+    iam.close();
+  }
+});

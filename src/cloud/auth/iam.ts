@@ -101,6 +101,7 @@ async function ownProjectId(c: IamClient, name: string, authorize: Authorizer): 
       authorize,
       what,
       now: c.now,
+      redact: c.redact,
       hint: (status) => (status === 401 ? 'IAM refused the token: is it expired (IAM tokens live 24 hours) or for another region?' : undefined),
     }), c.retry);
     const projects = dig(json, 'projects');
