@@ -175,7 +175,7 @@ function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndp
     throw new InputError(
       AUTH_MODES.map((m) => m.required[0]),
       (n) =>
-        `none is set, and the action needs credentials of one auth mode: ${n('token')}; ${n('access-key')} + ${n('secret-key')}; ` +
+        `none is set; credentials of one auth mode are needed: ${n('token')}; ${n('access-key')} + ${n('secret-key')}; ` +
         `${n('username')} + ${n('password')} + ${n('domain')}; or ${n('identity-provider')} (GitHub OIDC). See the README, section Authentication`,
     );
   }

@@ -140,6 +140,7 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
       [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
+      [fast(rig), {}, /OS_AUTH_TOKEN, OS_ACCESS_KEY, OS_USERNAME and .*: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN;/],
     ];
     for (const [args, env, pattern] of cases) {
       const r = await cli(args, env);
