@@ -40,7 +40,9 @@ function withoutDebugLines(out: NodeJS.WritableStream): NodeJS.WritableStream {
 
 const rds = await startRdsEmulator({ files: await demoFiles(), slowFiles: await demoSlowFiles(), creatingCalls: 2, schemeless: true });
 const artifacts = await startArtifactService();
-const bar = (title: string): void => void process.stdout.write(`\n\x1b[1m── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\x1b[0m\n`);
+// Bold on a terminal only, and not with NO_COLOR: piped to a file or a pager the codes are noise.
+const bold = process.stdout.isTTY === true && !process.env['NO_COLOR'];
+const bar = (title: string): void => void process.stdout.write(`\n${bold ? '\x1b[1m' : ''}── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}${bold ? '\x1b[0m' : ''}\n`);
 try {
   bar(`RDS emulator on ${rds.url}, object storage on ${rds.filesOrigin}`);
   const run = await runAction({
@@ -56,7 +58,7 @@ try {
   if (a) process.stdout.write(`Artifact '${a.name}' (id ${a.id}, ${a.size} bytes zipped) is in the local artifact service.\n`);
   bar('Outputs');
   for (const [k, v] of Object.entries(run.outputs)) process.stdout.write(`  ${k} = ${v.length > 160 ? `${v.slice(0, 160)}…` : v}\n`);
-  bar('Job summary (markdown, as GitHub renders it on the run page)');
+  bar('Job summary (the Markdown GitHub renders on the run page)');
   process.stdout.write(run.summary + '\n');
 
   // The same logs with the command line, as during an incident on a laptop: credentials from OS_* variables.
