@@ -43,13 +43,18 @@ test('every input the code reads is declared in action.yml', async () => {
 
 interface Step { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> }
 
-/** The steps of each ```yaml block of the README (a whole workflow, or a step list), parsed by the YAML parser. */
+/**
+ * The steps of each ```yaml block of the README that is a whole workflow or a step list; every block (fragments
+ * such as an `env:` too) is parsed by the YAML parser.
+ */
 async function readmeExampleSteps(): Promise<Step[][]> {
   const readme = await readFile(readmeUrl, 'utf8');
   const blocks = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m, i) => parseYaml(m[1]!, `README.md yaml block ${i + 1}`));
-  return blocks.map((b) => Array.isArray(b)
-    ? b as Step[]
-    : Object.values((b as { jobs: Record<string, { steps: Step[] }> }).jobs).flatMap((j) => j.steps));
+  return blocks.flatMap((b) => {
+    if (Array.isArray(b)) return [b as Step[]];
+    const jobs = (b as { jobs?: Record<string, { steps: Step[] }> }).jobs;
+    return jobs ? [Object.values(jobs).flatMap((j) => j.steps)] : [];
+  });
 }
 
 test("the README's examples use only inputs and outputs action.yml declares, and no output inside a script", async () => {
