@@ -10,7 +10,7 @@ import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/m
 import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
-import { digestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
+import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from './summary.ts';
 import { annotationsFor, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
@@ -92,6 +92,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     uploader: workerUploader,
     digest: digestInWorker(import.meta.url),
     slowDigest: slowDigestInWorker(import.meta.url),
+    liveDigest: liveDigestInWorker(import.meta.url),
     signal: deps.signal,
     random: deps.random,
   }, report).then(() => undefined, (e: unknown) => e);

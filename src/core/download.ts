@@ -85,6 +85,11 @@ export interface DownloadOptions {
   stallMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: (bytes: number, total: number | undefined) => void;
+  /**
+   * Told how many bytes from the start of the file are on disk, as that grows (to read the file while it
+   * arrives); 0 again if the server made the download start over.
+   */
+  onContiguous?: ((bytes: number) => void) | undefined;
   /** The connections this file shares with the others (default: one of its own, i.e. one stream). */
   budget?: ConnectionBudget | undefined;
   /** The file's place in the list: a free connection goes to the earliest file that wants one (default 0). */
@@ -224,6 +229,7 @@ class Transfer {
         res.body.destroy();
         state.written = 0;
         await this.#fh.truncate(0);
+        o.onContiguous?.(0);
         throw new NetworkError('EPREMATURE', this.#url, `the server answered a different range (${header(res, 'content-range') ?? 'none'}); restarting from zero`);
       }
       start = state.written;
@@ -231,7 +237,10 @@ class Transfer {
     } else if (res.status === 200) {
       // The server ignored Range (or this is the first try): the body is the whole file.
       start = 0;
-      if (state.written > 0) await this.#fh.truncate(0);
+      if (state.written > 0) {
+        await this.#fh.truncate(0);
+        o.onContiguous?.(0);
+      }
       state.written = 0;
       const len = header(res, 'content-length');
       total = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;
@@ -251,7 +260,7 @@ class Transfer {
     const over = total === undefined
       ? () => new ResponseError(`the download host sent more than ${limit} bytes for '${this.#name}' (the size RDS listed): stopped`)
       : undefined;
-    state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => o.onProgress?.(pos, total), false, over);
+    state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => { o.onProgress?.(pos, total); o.onContiguous?.(pos); }, false, over);
     if (total !== undefined && state.written !== total) {
       throw new NetworkError('EPREMATURE', this.#url, `transfer ended after ${state.written} of ${total} bytes`);
     }
@@ -277,10 +286,10 @@ class Transfer {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) stop.abort();
     const progress = (): void => {
-      if (!o.onProgress) return;
       let bytes = 0;
       for (const p of pieces) bytes += p.pos - p.start;
-      o.onProgress(bytes, total);
+      o.onProgress?.(bytes, total);
+      o.onContiguous?.(pieces.find((p) => p.pos < p.end)?.pos ?? total);
     };
 
     const worker = async (lease: (() => void) | undefined, first: HttpResponse | undefined): Promise<void> => {

@@ -22,6 +22,7 @@ import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-to
 import type { RateLimit } from './limiter.ts';
 import { digestFiles, type Digest } from '../insight/digest.ts';
 import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
+import { liveDigestInThread, type LiveDigest, type StartLiveDigest } from '../insight/arrivals.ts';
 
 export interface Deps {
   /** For the RDS API. */
@@ -40,6 +41,8 @@ export interface Deps {
   digest?: typeof digestFiles | undefined;
   /** The same for the slow-query log's digest. */
   slowDigest?: typeof digestSlowFiles | undefined;
+  /** Reads the files into the digest while they download; default: in this thread (main.ts: a worker thread). */
+  liveDigest?: StartLiveDigest | undefined;
   /** Holds each errorlog-download call until it fits the API's rate limit (core/many.ts shares one between instances). */
   limiter?: RateLimit | undefined;
   /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
@@ -209,12 +212,21 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const budget = new ConnectionBudget(config.parallelDownloads);
   const byName = [...planned].sort((a, b) => a.name.localeCompare(b.name));
   const order = new Map(byName.map((p, i) => [p.index, i]));
+  // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
+  // downloads, as before) if any download fails or starts over.
+  const digestOptions = { since: config.since, recent: config.recentEntries };
+  const liveFiles = byName.filter((p) => p.type === 'error');
+  const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
+  const live = (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), digestOptions);
 
+  // Whatever ends the downloads early (cancellation) must end the live digest too: it waits for bytes otherwise.
+  const giveUp = (): void => live.note({ abandon: true });
+  deps.signal?.addEventListener('abort', giveUp, { once: true });
   await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${outputDir}`, async () => {
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index)));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -249,8 +261,13 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         return [];
       });
     }
-  });
+  }).catch((e: unknown) => {
+    giveUp();
+    void live.result.catch(() => undefined);
+    throw e;
+  }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
   report.files.sort((a, b) => a.name.localeCompare(b.name));
+  if (report.files.filter((f) => f.type === 'error').length !== liveFiles.length) giveUp();
 
   // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
   // same time (the digest in its own thread when main.ts provides one), so the digest adds no wall time.
@@ -258,9 +275,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const errorFiles = report.files.filter((f) => f.type === 'error');
   const slowFiles = report.files.filter((f) => f.type === 'slow');
   const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
+  // The error logs were read while they arrived; if that was given up, they are read now.
   const digesting = errorFiles.length > 0
-    ? settled((deps.digest ?? digestFiles)(errorFiles, { since: config.since, recent: config.recentEntries }), (d) => { report.digest = d; })
-    : Promise.resolve(undefined);
+    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, digestOptions)), (d) => { report.digest = d; })
+    : live.result.then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
     ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since }), (d) => { report.slow = d; })
     : Promise.resolve(undefined);
@@ -382,27 +400,40 @@ function protectLinks(items: ErrorlogItem[], deps: Deps): void {
   }
 }
 
-async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number): Promise<FileResult> {
+/** Where a file downloads to until it is complete. */
+function partPathFor(outputDir: string, index: number): string {
+  return join(outputDir, `.part-${index}-${process.pid}`);
+}
+
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
   const started = deps.clock.now();
   let lastReport = started;
   deps.progress?.start(name);
-  const result = await downloadFile(item.fileName, url, join(outputDir, `.part-${index}-${process.pid}`), path, {
-    transport: deps.files,
-    retry,
-    budget,
-    order,
-    stallMs: config.requestTimeoutMs,
-    listedSize: item.fileSize !== undefined && item.fileSize > 0 ? item.fileSize : undefined,
-    signal: deps.signal,
-    onProgress: (bytes, total) => {
-      if (deps.progress) return deps.progress.update(name, bytes, total);
-      const now = deps.clock.now();
-      if (now - lastReport < 10_000) return;
-      lastReport = now;
-      deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
-    },
-  }).finally(() => deps.progress?.done(name));
+  let result: Awaited<ReturnType<typeof downloadFile>>;
+  try {
+    result = await downloadFile(item.fileName, url, partPathFor(outputDir, index), path, {
+      transport: deps.files,
+      retry,
+      budget,
+      order,
+      onContiguous: liveAt === undefined ? undefined : (bytes) => live.note({ i: liveAt, bytes }),
+      stallMs: config.requestTimeoutMs,
+      listedSize: item.fileSize !== undefined && item.fileSize > 0 ? item.fileSize : undefined,
+      signal: deps.signal,
+      onProgress: (bytes, total) => {
+        if (deps.progress) return deps.progress.update(name, bytes, total);
+        const now = deps.clock.now();
+        if (now - lastReport < 10_000) return;
+        lastReport = now;
+        deps.logger.info(`… ${name}: ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)} (${Math.floor((bytes / total) * 100)}%)` : ''}`);
+      },
+    }).finally(() => deps.progress?.done(name));
+  } catch (e) {
+    if (liveAt !== undefined) live.note({ abandon: true });
+    throw e;
+  }
+  if (liveAt !== undefined) live.note({ i: liveAt, size: result.bytes });
   return { name, type, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
 }

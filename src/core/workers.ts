@@ -1,10 +1,11 @@
 // Heavy, allocation-hungry work (reading gigabytes of logs, zipping and uploading them) runs in worker threads
 // with a small young generation. The runner starts `node dist/index.js` with no flags, so this is the one way
 // to keep V8 from growing its heap (and the runner's RSS) by tens of MiB while garbage flows through.
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
 import type { Digest, DigestOptions } from '../insight/digest.ts';
-import type { DigestJob } from '../insight/digest-worker.ts';
+import type { DigestJob, LiveDigestJob } from '../insight/digest-worker.ts';
 import type { SlowDigest, SlowOptions } from '../insight/slow.ts';
+import type { StartLiveDigest } from '../insight/arrivals.ts';
 
 export type WorkerReply<T> = { ok: true; value: T } | { ok: false; name: string; message: string };
 
@@ -19,11 +20,11 @@ export function workerUrl(base: string, name: keyof typeof WORKER_SOURCES): URL 
   return new URL(base).pathname.endsWith('.ts') ? new URL(WORKER_SOURCES[name], import.meta.url) : new URL(`./${name}-worker.js`, base);
 }
 
-export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits): Promise<T> {
+export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits, transferList?: Transferable[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // The worker's output is piped here and the answer given only once it has all arrived: lines the worker
     // printed (the artifact client's) must not land after the log group that holds them has closed.
-    const worker = new Worker(url, { workerData: data, resourceLimits: limits, stdout: true, stderr: true });
+    const worker = new Worker(url, { workerData: data, resourceLimits: limits, stdout: true, stderr: true, ...(transferList ? { transferList } : {}) });
     worker.stdout.pipe(process.stdout, { end: false });
     worker.stderr.pipe(process.stderr, { end: false });
     const drained = Promise.all([worker.stdout, worker.stderr].map((s) => new Promise((r) => s.once('end', r).once('error', r))));
@@ -67,4 +68,14 @@ export function digestInWorker(base: string): (files: DigestJob['files'], option
 /** The same for the slow-query logs' digest. */
 export function slowDigestInWorker(base: string): (files: DigestJob['files'], options?: SlowOptions) => Promise<SlowDigest> {
   return (files, options) => runWorker<SlowDigest>(workerUrl(base, 'digest'), { kind: 'slow', files, options: options ?? {} } satisfies DigestJob, DIGEST_LIMITS);
+}
+
+/** The digest in its own thread, read while the files download: the notes go to it over a message port. */
+export function liveDigestInWorker(base: string): StartLiveDigest {
+  return (files, options) => {
+    const { port1, port2 } = new MessageChannel();
+    const job: LiveDigestJob = { kind: 'live', files, options, port: port2 };
+    const result = runWorker<Digest | undefined>(workerUrl(base, 'digest'), job, DIGEST_LIMITS, [port2]).finally(() => port1.close());
+    return { note: (m) => port1.postMessage(m), result };
+  };
 }

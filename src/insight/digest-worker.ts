@@ -1,10 +1,26 @@
-// Worker entry: the digest of the downloaded files, error or slow-query logs (see run.ts for why a thread).
+// Worker entry: the digest of the downloaded files, error or slow-query logs (see run.ts for why a thread); with
+// a port, error logs read while they download, as the notes on the port say they arrive (arrivals.ts).
+import type { MessagePort } from 'node:worker_threads';
 import { digestFiles, type Digest, type DigestOptions } from './digest.ts';
 import { digestSlowFiles, type SlowDigest, type SlowOptions } from './slow.ts';
+import { Arrivals, digestArriving, type ArrivalNote, type ArrivingFile } from './arrivals.ts';
 import { serve } from '../core/workers.ts';
 
 export type DigestJob =
   | { kind: 'error'; files: Array<{ name: string; path: string; size: number }>; options: DigestOptions }
   | { kind: 'slow'; files: Array<{ name: string; path: string; size: number }>; options: SlowOptions };
 
-await serve<DigestJob, Digest | SlowDigest>((job) => (job.kind === 'slow' ? digestSlowFiles(job.files, job.options) : digestFiles(job.files, job.options)));
+export interface LiveDigestJob {
+  kind: 'live';
+  files: ArrivingFile[];
+  options: DigestOptions;
+  port: MessagePort;
+}
+
+await serve<DigestJob | LiveDigestJob, Digest | SlowDigest | undefined>((job) => {
+  if (job.kind === 'slow') return digestSlowFiles(job.files, job.options);
+  if (job.kind === 'error') return digestFiles(job.files, job.options);
+  const arrivals = new Arrivals(job.files.length);
+  job.port.on('message', (m: ArrivalNote) => arrivals.note(m));
+  return digestArriving(job.files, job.options, arrivals).finally(() => job.port.close());
+});

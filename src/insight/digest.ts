@@ -464,9 +464,11 @@ export class DigestBuilder implements EntrySink {
 export async function digestFiles(
   files: Array<{ name: string; path: string; size: number }>,
   opts: DigestOptions = {},
+  /** Where each file's bytes come from instead of its path (arrivals.ts: while it downloads). */
+  sourceOf?: (file: { name: string; path: string }, index: number) => ByteSource,
 ): Promise<Digest> {
   const b = new DigestBuilder(opts);
-  return b.finish(await readFilesInto(b, files, opts.maxLineLength));
+  return b.finish(await readFilesInto(b, files, opts.maxLineLength, sourceOf));
 }
 
 /** What reads entries file by file: the error digest, the slow-statement digest. */
@@ -507,12 +509,20 @@ export async function readInto(b: EntrySink, batches: AsyncGenerator<LogEntry[],
 }
 
 /** Reads the files one after the other into `b`. */
-export async function readFilesInto(b: EntrySink, files: Array<{ name: string; path: string; size: number }>, maxLineLength: number | undefined): Promise<FileDigest[]> {
+export async function readFilesInto(
+  b: EntrySink,
+  files: Array<{ name: string; path: string; size: number }>,
+  maxLineLength: number | undefined,
+  sourceOf?: (file: { name: string; path: string }, index: number) => ByteSource,
+): Promise<FileDigest[]> {
   const ro = b.readOptions();
   const out: FileDigest[] = [];
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const stats = newStats(f.path, f.name);
-    out.push(await readInto(b, readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength }), stats, f.size));
+    const batches = sourceOf
+      ? readBatches(sourceOf(f, i), { ...ro, name: f.name, stats, maxLineLength })
+      : readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength });
+    out.push(await readInto(b, batches, stats, f.size));
   }
   return out;
 }

@@ -1,0 +1,70 @@
+// Reading logs while they download: the digest read as the bytes arrive equals the digest of the finished files,
+// and a download that starts over makes it give up (the caller then reads the files afresh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { link, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Arrivals, digestArriving, type ArrivingFile } from '../../src/insight/arrivals.ts';
+import { digestFiles } from '../../src/insight/digest.ts';
+import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('files read while they arrive, in uneven pieces, give the same digest as the finished files', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const files: ArrivingFile[] = STDERR_FIXTURES.slice(0, 2).map((name, i) => ({ name, path: join(dir, name), partPath: join(dir, `.part-${i}`) }));
+  const arrivals = new Arrivals(files.length);
+  const reading = digestArriving(files, { recent: 5 }, arrivals);
+  for (const [i, f] of files.entries()) {
+    const bytes = await readFile(fixture(f.name));
+    const fh = await open(f.partPath, 'wx');
+    // The last third first, as a later byte range arrives before the start: the reader must not read past what
+    // is complete from the start (a hole of zeros until the rest comes).
+    const third = Math.floor((bytes.length * 2) / 3);
+    await fh.write(bytes, third, bytes.length - third, third);
+    // Pieces that end inside lines: the reader must wait for the rest rather than see a short line.
+    for (let pos = 0; pos < third;) {
+      const n = Math.min(third - pos, 777 + pos % 1000);
+      await fh.write(bytes, pos, n, pos);
+      pos += n;
+      arrivals.note({ i, bytes: pos });
+      await tick();
+    }
+    await fh.close();
+    await link(f.partPath, f.path);
+    await unlink(f.partPath);
+    arrivals.note({ i, size: bytes.length });
+  }
+  const live = await reading;
+  assert.ok(live, 'not given up');
+  const after = await digestFiles(files.map((f) => ({ name: f.name, path: f.path, size: 0 })), { recent: 5 });
+  after.files.forEach((f, i) => { f.size = live.files[i]!.size; });
+  assert.deepEqual(live, after);
+  assert.ok(live.entries > 0 && (live.bySeverity.ERROR ?? 0) > 0);
+  assert.deepEqual(live.files.map((f) => f.size), await Promise.all(files.map(async (f) => (await readFile(f.path)).length)));
+});
+
+test('a download that starts over, or one that fails, makes the live digest give up', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const name = STDERR_FIXTURES[0]!;
+  const f: ArrivingFile = { name, path: join(dir, name), partPath: join(dir, '.part-0') };
+  const bytes = await readFile(fixture(name));
+  await (await open(f.partPath, 'wx')).writeFile(bytes);
+
+  const restarted = new Arrivals(1);
+  const a = digestArriving([f], {}, restarted);
+  restarted.note({ i: 0, bytes: 5000 });
+  await tick();
+  restarted.note({ i: 0, bytes: 0 }); // truncated: the server sent the whole file again
+  restarted.note({ i: 0, size: bytes.length });
+  assert.equal(await a, undefined);
+
+  const failed = new Arrivals(1);
+  const b = digestArriving([f], {}, failed);
+  failed.note({ i: 0, bytes: 100 });
+  failed.note({ abandon: true });
+  assert.equal(await b, undefined);
+});
