@@ -1,9 +1,9 @@
-// Benchmark (not a test): peak RSS of the whole action process while it downloads one large file from the
-// emulator and uploads it as an artifact. Usage: node bench/memory.ts [MiB ...] (default: 512)
+// Benchmark (not a test): peak RSS of the whole action process while it downloads one large real log from the
+// emulator, digests it and (with upload) uploads it as an artifact. Usage: node bench/memory.ts [MiB ...] (default: 512)
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actionInputs, startRdsEmulator } from '../emulator/rds.ts';
+import { actionInputs, realPostgresLog, startRdsEmulator } from '../emulator/rds.ts';
 import { startArtifactService } from '../emulator/artifact-service.ts';
 import { ENTRY, ROOT, runAction } from '../emulator/runner.ts';
 
@@ -15,7 +15,7 @@ export interface MemoryFigure {
 }
 
 export async function measureMemory(mib: number, upload: boolean, compressionLevel = 1): Promise<MemoryFigure> {
-  const rds = await startRdsEmulator({ files: [{ name: 'postgresql-big.log', size: mib * 1024 * 1024 }], creatingCalls: 0 });
+  const rds = await startRdsEmulator({ files: [{ name: 'postgresql-big.log', size: mib * 1024 * 1024, repeat: realPostgresLog() }], creatingCalls: 0 });
   const artifacts = await startArtifactService();
   const probeDir = await mkdtemp(join(tmpdir(), 'rss-'));
   const probe = join(probeDir, 'rss.json');
