@@ -218,6 +218,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const liveFiles = byName.filter((p) => p.type === 'error');
   const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
   const live = (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), digestOptions);
+  // Its failure (a thread that cannot start) may come before anyone awaits it: handled below, never unhandled.
+  live.result.catch(() => undefined);
 
   // Whatever ends the downloads early (cancellation) must end the live digest too: it waits for bytes otherwise.
   const giveUp = (): void => live.note({ abandon: true });
