@@ -1,6 +1,7 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
+import { plural } from '../core/plural.ts';
 import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -97,9 +98,6 @@ export function formatTime(t: Date | undefined, ms = false): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, ms && t.getUTCMilliseconds() !== 0 ? 23 : 19)} UTC`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
-}
 
 /**
  * The text a message group is shown with: its own message when all occurrences are alike (without

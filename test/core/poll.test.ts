@@ -93,6 +93,20 @@ test('timeout: TimeoutError says it timed out waiting, names the last status, an
   assert.ok(clock.now() <= o.deadline);
 });
 
+test('a first call that uses up the timeout: the message says "1 call", as a person would write it', async () => {
+  const clock = fakeClock();
+  const o = options(clock, { timeoutMs: 1_000 });
+  const s = scripted([creating()]);
+  // The one call takes longer than the whole timeout (a slow API): no second call fits.
+  const slow = async (): Promise<ErrorlogAnswer> => { await clock.sleep(2_000); return s.call(); };
+  await assert.rejects(pollUntilReady(slow, o), (e: unknown) => {
+    assert.ok(e instanceof TimeoutError, String(e));
+    assert.match(e.message, /still CREATING after 2s and 1 call \(/);
+    return true;
+  });
+  assert.equal(s.calls(), 1);
+});
+
 test('timeout 2s, poll-interval 1s: the last call comes at the deadline, not an interval early', async () => {
   const clock = fakeClock();
   const o = options(clock, { timeoutMs: 2_000, intervalMs: 1_000 });
