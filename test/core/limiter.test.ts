@@ -2,16 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slidingWindow } from '../../src/core/limiter.ts';
 import { CancelledError } from '../../src/core/errors.ts';
-import type { Clock } from '../../src/core/clock.ts';
-
-/** A clock whose sleep moves time forward at once. */
-function fakeClock(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t, sleep: async (ms: number) => { c.t += ms; } };
-  return c;
-}
+import { fakeClock } from '../support/fake-clock.ts';
 
 test('callers sharing one limit get at most N calls in any window, in the order they asked', async () => {
-  const clock = fakeClock();
+  const clock = fakeClock(0);
   const limit = slidingWindow(clock, 3, 60_000);
   const at: Array<[string, number]> = [];
   // Two "instances" asking at once, 4 calls each.
@@ -28,7 +22,7 @@ test('callers sharing one limit get at most N calls in any window, in the order 
 });
 
 test('an aborted waiter rejects with CancelledError and does not hold up the others', async () => {
-  const clock = fakeClock();
+  const clock = fakeClock(0);
   const limit = slidingWindow(clock, 1, 1_000);
   await limit.take();
   const ac = new AbortController();
