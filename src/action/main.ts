@@ -12,7 +12,7 @@ import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
-import { renderStepSummary } from './summary.ts';
+import { renderStepSummary } from '../core/summary.ts';
 import { annotationsFor, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';

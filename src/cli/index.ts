@@ -14,7 +14,7 @@ import { digestInWorker } from '../core/workers.ts';
 import { runTransports } from '../core/transports.ts';
 import { renderDigestMarkdown } from '../insight/render.ts';
 import { guardStream } from '../action/logger.ts';
-import { renderStepSummary } from '../action/summary.ts';
+import { renderStepSummary } from '../core/summary.ts';
 import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
 import { TerminalLog } from './log.ts';
 import { jsonReport, renderText, wantsColor } from './output.ts';

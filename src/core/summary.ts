@@ -1,10 +1,11 @@
-// What the user reads first: the job summary, as markdown. Pure: the text comes from the report alone.
-import { totalBytes, type Report } from '../core/run.ts';
-import { formatBytes, formatDuration } from '../core/duration.ts';
+// The run's report as Markdown: the job summary the action writes and the CLI's --summary file. Pure: the text
+// comes from the report alone.
+import { totalBytes, type Report } from './run.ts';
+import { formatBytes, formatDuration } from './duration.ts';
 import { escapeInline, renderFiles } from '../insight/render.ts';
-import { instanceLabel } from '../core/config.ts';
-import { errorMessage } from '../core/errors.ts';
-import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
+import { instanceLabel } from './config.ts';
+import { errorMessage } from './errors.ts';
+import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
 import type { LogType } from '../cloud/rds.ts';
 
 export interface SummaryInput {

@@ -1,7 +1,7 @@
 // The summary's budget: whatever the sections hold, the summary fits GitHub's 1 MiB and says what it left out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitSummary } from '../../src/action/summary.ts';
+import { fitSummary } from '../../src/core/summary.ts';
 
 const bytes = (s: string): number => Buffer.byteLength(s);
 
