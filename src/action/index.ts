@@ -2,7 +2,7 @@
 // which imports the entry and calls run() itself.
 import { run as runAction } from './main.ts';
 import { cancelOnSignals } from '../core/cancel.ts';
-import { guardStream } from './logger.ts';
+import { guardStream } from '../core/command-guard.ts';
 
 export async function run(): Promise<void> {
   // Before anything prints: every line of this process, and of the worker threads piped into it, passes the gate.

@@ -13,7 +13,7 @@ import { VERSION } from '../core/version.ts';
 import { digestInWorker } from '../core/workers.ts';
 import { runTransports } from '../core/transports.ts';
 import { renderDigestMarkdown } from '../insight/render.ts';
-import { guardStream } from '../action/logger.ts';
+import { guardStream } from '../core/command-guard.ts';
 import { renderStepSummary } from '../core/summary.ts';
 import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
 import { TerminalLog } from './log.ts';

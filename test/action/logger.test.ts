@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { defuse } from '../../src/action/logger.ts';
+import { defuse } from '../../src/core/command-guard.ts';
 import { INJECTIONS, MARKER, injected, runnerCommands } from '../support/runner-commands.ts';
 
 test('defuse: no form of command survives, at the start of a message or on any later line', () => {
@@ -20,12 +20,14 @@ test('defuse: no form of command survives, at the start of a message or on any l
 
 // URLs, not paths: an import of a Windows path (C:\...) is not a URL.
 const logger = new URL('../../src/action/logger.ts', import.meta.url).href;
+const gate = new URL('../../src/core/command-guard.ts', import.meta.url).href;
 const core = import.meta.resolve('@actions/core');
 
 /** A process with the gate installed, as dist/index.js does; `body` prints through it. Its stdout and stderr. */
 async function gated(body: string): Promise<{ stdout: string; stderr: string }> {
   const script = `
-    import { guardStream, actionsLogger } from ${JSON.stringify(logger)};
+    import { actionsLogger } from ${JSON.stringify(logger)};
+    import { guardStream } from ${JSON.stringify(gate)};
     import * as core from ${JSON.stringify(core)};
     import { Worker } from 'node:worker_threads';
     guardStream(process.stdout, true);
