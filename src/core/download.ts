@@ -203,13 +203,16 @@ class Transfer {
 
   /** One stream from `state.written` to the end, resumed after interruptions; or the answer of a large file to split. */
   async #stream(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
-    let large: { res: HttpResponse; total: number } | undefined;
+    return this.#retrying(`download ${this.#name}`, this.#o.signal, () => this.#streamOnce(state, maySplit));
+  }
+
+  /** withRetry, counting each attempt after the first in `retries` (the file's total over all its ranges). */
+  #retrying<T>(what: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     let attempt = 0;
-    await withRetry(`download ${this.#name}`, async () => {
+    return withRetry(what, () => {
       if (attempt++ > 0) this.retries++;
-      large = await this.#streamOnce(state, maySplit);
-    }, { ...this.#o.retry, signal: this.#o.signal });
-    return large;
+      return fn();
+    }, { ...this.#o.retry, signal });
   }
 
   async #streamOnce(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
@@ -328,9 +331,7 @@ class Transfer {
 
   /** One range, resumed from where it got to after an interruption. */
   async #piece(p: Piece, total: number, first: HttpResponse | undefined, signal: AbortSignal, progress: () => void): Promise<void> {
-    let attempt = 0;
-    await withRetry(`download ${this.#name} (bytes ${p.start}-${p.end - 1})`, async () => {
-      if (attempt++ > 0) this.retries++;
+    await this.#retrying(`download ${this.#name} (bytes ${p.start}-${p.end - 1})`, signal, async () => {
       let res = first;
       const whole = first !== undefined;
       first = undefined;
@@ -346,7 +347,7 @@ class Transfer {
       }
       const at = (pos: number): void => { p.pos = pos; };
       await this.#pump(res, p.pos, p.end, at, signal, (pos) => { at(pos); progress(); }, whole);
-    }, { ...this.#o.retry, signal });
+    });
   }
 
   /**
