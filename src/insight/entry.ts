@@ -282,17 +282,25 @@ export abstract class BaseParser implements LineParser {
     const t = e.time;
     if (t === undefined) st.untimedEntries++;
     else {
-      const ms = t.getTime();
-      if (!(ms >= this.firstMs)) {
-        this.firstMs = ms;
-        st.firstTime = t;
-      }
-      if (!(ms <= this.lastMs)) {
-        this.lastMs = ms;
-        st.lastTime = t;
-      }
+      const moved = this.widen(t.getTime());
+      if (moved & 1) st.firstTime = t;
+      if (moved & 2) st.lastTime = t;
     }
     this.out.push(e);
+  }
+
+  /** Takes `ms` into [firstMs, lastMs]: bit 1 set when firstMs moved, bit 2 when lastMs did. */
+  widen(ms: number): number {
+    let moved = 0;
+    if (!(ms >= this.firstMs)) {
+      this.firstMs = ms;
+      moved = 1;
+    }
+    if (!(ms <= this.lastMs)) {
+      this.lastMs = ms;
+      moved |= 2;
+    }
+    return moved;
   }
 
   /**
@@ -319,16 +327,7 @@ export abstract class BaseParser implements LineParser {
     const st = this.stats;
     st.entries += n;
     if (ms !== ms) st.untimedEntries += n;
-    else {
-      if (!(ms >= this.firstMs)) {
-        this.firstMs = ms;
-        this.timesMoved = true;
-      }
-      if (!(ms <= this.lastMs)) {
-        this.lastMs = ms;
-        this.timesMoved = true;
-      }
-    }
+    else if (this.widen(ms) !== 0) this.timesMoved = true;
     this.countEntry(this.runSev, ms, n);
   }
 
