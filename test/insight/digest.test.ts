@@ -1,12 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { DigestBuilder, digestBytes, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
 import { groupExamples, groupText } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { readFileSync, statSync } from 'node:fs';
-import { FIXTURES, PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
 /** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
 function lineTime(line: string): number | undefined {
@@ -21,7 +20,7 @@ const tmpFile = tmpFiles('insight-digest-');
 describe('digest of the real fixtures', () => {
   test('severity counts equal grep over the stderr files', async () => {
     const names = [...STDERR_FIXTURES, PRODUCTION_FIXTURE];
-    const paths = names.map((n) => join(FIXTURES, n));
+    const paths = names.map((n) => fixture(n));
     const d = await digestFiles(names.map(file), {});
     for (const sev of ['ERROR', 'FATAL', 'PANIC', 'WARNING', 'LOG'] as const) {
       const expected = paths.reduce((n, p) => n + grep(p, new RegExp(`\\b${sev}:  `)).length, 0);
@@ -38,8 +37,8 @@ describe('digest of the real fixtures', () => {
   });
 
   test('csvlog and jsonlog counts equal grep over those files', async () => {
-    const csv = join(FIXTURES, 'csvlog.csv');
-    const json = join(FIXTURES, 'jsonlog.json');
+    const csv = fixture('csvlog.csv');
+    const json = fixture('jsonlog.json');
     const d = await digestFiles([file('csvlog.csv'), file('jsonlog.json')], {});
     for (const sev of ['ERROR', 'FATAL', 'WARNING', 'LOG'] as const) {
       // csvlog: error_severity is the 12th column; the 11 before it hold no commas in these files.
@@ -50,7 +49,7 @@ describe('digest of the real fixtures', () => {
   });
 
   test('messages are normalised, ranked by count, with first/last seen and an example with its statement', async () => {
-    const path = join(FIXTURES, 'stderr-debian-prefix.log');
+    const path = fixture('stderr-debian-prefix.log');
     const d = await digestFiles([file('stderr-debian-prefix.log')], {});
     const byKey = new Map(d.messages.map((g) => [`${g.severity} ${g.key}`, g]));
 
@@ -82,7 +81,7 @@ describe('digest of the real fixtures', () => {
 
   test('firstError, recent ring and per-file facts come from the file', async () => {
     for (const name of STDERR_FIXTURES) {
-      const path = join(FIXTURES, name);
+      const path = fixture(name);
       const lines = fileLines(path);
       const d = await digestFiles([file(name)], { recent: 5 });
       const firstErr = lines.findIndex((l) => /\b(ERROR|FATAL|PANIC):  /.test(l));
@@ -105,7 +104,7 @@ describe('digest of the real fixtures', () => {
   });
 
   test('the window: entries before `since` are not counted', async () => {
-    const path = join(FIXTURES, 'stderr-debian-prefix.log');
+    const path = fixture('stderr-debian-prefix.log');
     const deadlock = grep(path, /ERROR:  deadlock detected/)[0]!;
     const since = new Date(lineTime(deadlock)!);
     const all = await digestFiles([file('stderr-debian-prefix.log')], {});
@@ -161,7 +160,7 @@ describe('digest on synthetic logs', () => {
   });
 
   test('a file that cannot be read is reported; the others still count', async () => {
-    const d = await digestFiles([{ name: 'gone.log', path: join(FIXTURES, 'no-such-file.log'), size: 10 }, file('stderr-rds-prefix.log')], {});
+    const d = await digestFiles([{ name: 'gone.log', path: fixture('no-such-file.log'), size: 10 }, file('stderr-rds-prefix.log')], {});
     assert.match(d.files[0]!.error ?? '', /ENOENT/);
     assert.equal(d.files[1]!.error, undefined);
     assert.ok((d.bySeverity.ERROR ?? 0) > 0);
@@ -249,14 +248,14 @@ describe('groups show what their occurrences share', () => {
   test('the three stderr fixtures: relation "?" with the tables grep finds', async () => {
     const d = await digestFiles(STDERR_FIXTURES.map(file), {});
     const g = d.messages.find((m) => m.key === 'relation "?" does not exist')!;
-    const tables = new Set(STDERR_FIXTURES.flatMap((n) => grep(join(FIXTURES, n), /ERROR:  relation "[^"]+" does not exist/))
+    const tables = new Set(STDERR_FIXTURES.flatMap((n) => grep(fixture(n), /ERROR:  relation "[^"]+" does not exist/))
       .map((l) => /relation ("[^"]+")/.exec(l)![1]!));
     assert.equal(tables.size, 3);
     assert.equal(groupExamples(g), [...tables].sort().join(', '));
     assert.equal(groupExamples(g), '"audit_log", "invoices", "orders"');
     // One table, named the same each time: literal, though its ` at character N` is logged too.
     const col = d.messages.find((m) => m.key === 'column "?" does not exist')!;
-    assert.ok(STDERR_FIXTURES.some((n) => grep(join(FIXTURES, n), /column "nam" does not exist at character \d+$/).length > 0));
+    assert.ok(STDERR_FIXTURES.some((n) => grep(fixture(n), /column "nam" does not exist at character \d+$/).length > 0));
     assert.equal(groupText(col), 'column "nam" does not exist');
   });
 });
@@ -264,8 +263,8 @@ describe('groups show what their occurrences share', () => {
 describe('digestBytes: a log from memory', () => {
   test('in any pieces, the same digest as the file read from disk', async () => {
     for (const name of [...STDERR_FIXTURES, PRODUCTION_FIXTURE]) {
-      const bytes = readFileSync(join(FIXTURES, name));
-      const onDisk = await digestFiles([file(name)], { since: new Date(lineTime(fileLines(join(FIXTURES, name))[40]!)!) });
+      const bytes = readFileSync(fixture(name));
+      const onDisk = await digestFiles([file(name)], { since: new Date(lineTime(fileLines(fixture(name))[40]!)!) });
       const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000, 1001), bytes.subarray(1001)];
       const inMemory = await digestBytes(pieces, name, { since: onDisk.since });
       assert.deepEqual({ ...inMemory, files: [] }, { ...onDisk, files: [] }, name);
