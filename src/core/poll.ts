@@ -6,7 +6,7 @@ import { CancelledError, PreparationFailedError, TimeoutError } from './errors.t
 import { formatDuration } from './duration.ts';
 import { wait } from './clock.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
-import type { ErrorlogAnswer } from '../cloud/rds.ts';
+import { LOG_CALL, type ErrorlogAnswer } from '../cloud/rds.ts';
 
 export interface PollOptions extends RetryOptions {
   intervalMs: number;
@@ -30,7 +30,7 @@ export interface PollTarget {
   label: string;
 }
 
-const ERROR_LOG: Omit<PollTarget, 'call'> = { what: 'errorlog-download', label: 'error log' };
+const ERROR_LOG: Omit<PollTarget, 'call'> = { what: LOG_CALL.error, label: 'error log' };
 
 export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: PollOptions): Promise<PollResult> {
   const [result] = await pollAllUntilReady([{ ...ERROR_LOG, call }], o);
