@@ -144,7 +144,7 @@ const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', '
 
 const RANK: Record<ErrorSeverity, number> = { ERROR: 1, FATAL: 2, PANIC: 3 };
 
-export function isErrorSeverity(s: Severity): s is ErrorSeverity {
+function isErrorSeverity(s: Severity): s is ErrorSeverity {
   return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
 }
 
@@ -174,7 +174,7 @@ export function foldMark(value: string): string {
  * `relation "?" does not exist`; 'literals' → '?'; numbers → ?. stderr's ` at character N` (the
  * error position, a separate field in csvlog/jsonlog) is dropped so all formats agree.
  */
-export function foldMessage(message: string): Folded {
+function foldMessage(message: string): Folded {
   const text = message.replace(AT_CHARACTER, '');
   const s = text.length > KEY_LEN ? text.slice(0, KEY_LEN) : text;
   const pieces: string[] = [];
@@ -494,7 +494,7 @@ export function fileDigestOf(stats: ReaderStats, size: number, inWindow: number,
 }
 
 /** One file's entries into `b`; a file that cannot be read (to the end) gets `error`, what was read still counts. */
-export async function readInto(b: EntrySink, batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
+async function readInto(b: EntrySink, batches: AsyncGenerator<LogEntry[], ReaderStats, undefined>, stats: ReaderStats, size: number): Promise<FileDigest> {
   b.startFile();
   let error: string | undefined;
   try {

@@ -62,7 +62,7 @@ export function detectLineFormat(text: string): LogFormat | undefined {
 }
 
 /** The format a file name suggests: `.csv` csvlog, `.json` jsonlog, else stderr. */
-export function formatFromName(name: string): LogFormat {
+function formatFromName(name: string): LogFormat {
   const n = name.toLowerCase().replace(/\.(gz|gzip)$/, '');
   if (n.endsWith('.csv')) return 'csvlog';
   if (n.endsWith('.json') || n.endsWith('.jsonl')) return 'jsonlog';

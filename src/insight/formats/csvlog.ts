@@ -3,7 +3,7 @@ import { BaseParser, SEVERITIES, newEntry, isDigit } from '../entry.ts';
 import { parseDateAt, parseLogTime, timeBadZone } from '../time.ts';
 
 /** Count of `"` in s. */
-export function countQuotes(s: string): number {
+function countQuotes(s: string): number {
   let n = 0;
   for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
   return n;
