@@ -11,6 +11,11 @@ export interface RateLimit {
 /** The API's documented limit for errorlog-download. */
 export const ERRORLOG_CALLS_PER_MINUTE = 60;
 
+/** The limit every errorlog-download call of a run passes, all instances together (core/many.ts). */
+export function errorlogLimit(clock: Clock): RateLimit {
+  return slidingWindow(clock, ERRORLOG_CALLS_PER_MINUTE, 60_000);
+}
+
 export function slidingWindow(clock: Clock, max: number, windowMs: number): RateLimit {
   // Start times of the calls in the window, oldest first; a queue keeps the waiters in order.
   const starts: number[] = [];

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import { errorMessage } from './errors.ts';
-import { ERRORLOG_CALLS_PER_MINUTE, slidingWindow } from './limiter.ts';
+import { errorlogLimit } from './limiter.ts';
 import { NameAllocator, safeFileName } from './names.ts';
 import { collect, newReport, type Deps, type Report } from './run.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from './ports.ts';
@@ -51,7 +51,7 @@ export class InstancesFailedError extends Error {
  * several, a failure of one keeps the others going, and the step fails after the upload, naming each failure.
  */
 export async function collectMany(config: Config, deps: Deps, many: ManyReport): Promise<ManyReport> {
-  const limiter = deps.limiter ?? slidingWindow(deps.clock, ERRORLOG_CALLS_PER_MINUTE, 60_000);
+  const limiter = deps.limiter ?? errorlogLimit(deps.clock);
   if (many.runs.length === 1) {
     const run = many.runs[0]!;
     try {

@@ -12,7 +12,7 @@ import { createHttpTransport } from '../../src/cloud/http.ts';
 import { Redactor } from '../../src/core/redact.ts';
 import type { Logger } from '../../src/core/ports.ts';
 import { fakeClock } from '../support/fake-clock.ts';
-import { slidingWindow, type RateLimit } from '../../src/core/limiter.ts';
+import { errorlogLimit, type RateLimit } from '../../src/core/limiter.ts';
 
 const quiet: Logger = { info: () => {}, warning: () => {}, error: () => {}, debug: () => {}, mask: () => {}, group: (_n, fn) => fn() };
 const OTHER = 'b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5in03';
@@ -36,9 +36,10 @@ test('instances polling together share one limit: every errorlog-download call w
   const api = createHttpTransport({ ...t, followRedirects: false });
   const files = createHttpTransport({ ...t, followRedirects: true });
   try {
-    // The limit as collectMany makes it, recording when each call was let through. (The emulator's own request
-    // times would not do: with one fake clock, one instance's sleep moves the time of the other's request.)
-    const inner = slidingWindow(clock, 60, 60_000);
+    // The limit collectMany makes (the same factory, so a wrong rate fails here), recording when each call was let
+    // through. (The emulator's own request times would not do: with one fake clock, one instance's sleep moves
+    // the time of the other's request.)
+    const inner = errorlogLimit(clock);
     const taken: number[] = [];
     const limiter: RateLimit = { take: async (signal) => { await inner.take(signal); taken.push(clock.now()); } };
     const many = newManyReport(config);
