@@ -54,7 +54,7 @@ export function cut(s: string, max: number): string {
  * `& < >` as HTML entities (no tag can open), markdown punctuation backslash-escaped (`|` cannot
  * split a cell, `*` `_` `` ` `` `[` `~` start nothing), no block opened where it starts a line, and
  * nothing GitHub links by itself (see unlink); control and bidi characters replaced. Not for raw HTML
- * contexts such as <summary>: use escapeHtml there.
+ * contexts such as <summary> or an attribute: no log text goes there.
  */
 export function escapeInline(s: string, max = 300): string {
   return unlink(cut(s.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\t/g, ' '), max)
@@ -73,12 +73,6 @@ const WORD_JOINER = '\u2060';
 const unmention = (s: string): string => s.replace(/[@#]|(?<=\bGH)-/gi, `$&${WORD_JOINER}`);
 function unlink(s: string): string {
   return unmention(s.replace(/:(?=\/\/)|(?<=\bwww)(?=\.)/gi, `$&${WORD_JOINER}`));
-}
-
-/** Text for a raw HTML context (inside <summary>, an attribute): entities only. */
-export function escapeHtml(s: string, max = 300): string {
-  return unmention(cut(s.replace(/\s+/g, ' '), max).replace(CONTROL, '\ufffd'))
-    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Log text as a fenced code block: fenced longer than any backtick run in it, so it cannot close the fence. */
