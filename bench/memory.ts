@@ -15,7 +15,7 @@ export interface MemoryFigure {
 }
 
 export async function measureMemory(mib: number, upload: boolean, compressionLevel = 1): Promise<MemoryFigure> {
-  const rds = await startRdsEmulator({ files: [{ name: 'postgresql-big.log', size: mib * 1024 * 1024, repeat: realPostgresLog() }], creatingCalls: 0 });
+  const rds = await startRdsEmulator({ files: [{ name: 'postgresql-big.log', size: mib * 1024 * 1024, repeat: realPostgresLog('stderr-rds-production.log') }], creatingCalls: 0 });
   const artifacts = await startArtifactService();
   const probeDir = await mkdtemp(join(tmpdir(), 'rss-'));
   const probe = join(probeDir, 'rss.json');

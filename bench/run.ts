@@ -111,7 +111,12 @@ async function versusCurl(row: string, files: EmulatorFile[], cap: number | unde
   });
 }
 
-const realLog = (name: string, size: number): EmulatorFile => ({ name, size, repeat: realPostgresLog() });
+/**
+ * What the download rows serve: a real server's log under pgbench load (connections, checkpoints,
+ * autovacuum, about 3.5 % errors), as a production log reads; not the error-dense test fixture.
+ */
+const PRODUCTION = 'stderr-rds-production.log';
+const realLog = (name: string, size: number): EmulatorFile => ({ name, size, repeat: realPostgresLog(PRODUCTION) });
 
 async function benchSingle(): Promise<void> {
   await versusCurl('single: one 1 GiB real log, loopback, whole step (download + digest) vs curl -o', [realLog('postgresql-2026-11-28_100000.log', SINGLE)], undefined, 0.8, 'curl');
@@ -128,25 +133,29 @@ async function benchMulti(): Promise<void> {
 
 /** The reader's digest on a Buffer of real log, in this thread: how fast the logs are read, without any I/O. */
 async function benchDigest(): Promise<void> {
-  const log = realPostgresLog();
-  const size = 256 * MiB;
-  const buf = Buffer.alloc(size);
-  for (let o = 0; o < size; o += log.length) log.copy(buf, o, 0, Math.min(log.length, size - o));
-  const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await digestBytes([buf], 'postgresql-bench.log', {});
-    ms.push(performance.now() - t0);
+  // The production-like log is the target; the error-dense fixture (one line in eight an ERROR, most
+  // with DETAIL and STATEMENT) shows the worst case a user may meet.
+  for (const [fixture, what] of [[PRODUCTION, 'production-like'], ['stderr-rds-prefix.log', 'error-dense']] as const) {
+    const log = realPostgresLog(fixture);
+    const size = 256 * MiB;
+    const buf = Buffer.alloc(size);
+    for (let o = 0; o < size; o += log.length) log.copy(buf, o, 0, Math.min(log.length, size - o));
+    const ms: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await digestBytes([buf], 'postgresql-bench.log', {});
+      ms.push(performance.now() - t0);
+    }
+    const rate = size / MiB / (median(ms) / 1000);
+    figures.push({
+      measurement: `digest throughput: 256 MiB of real stderr log (${what}) from memory, one thread`,
+      figure: `${rate.toFixed(0)} MiB/s`,
+      value: rate,
+      target: '≥ 1024 MiB/s',
+      met: rate >= 1024,
+      detail: `runs: ${ms.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
+    });
   }
-  const rate = size / MiB / (median(ms) / 1000);
-  figures.push({
-    measurement: 'digest throughput: 256 MiB of real stderr log from memory, one thread',
-    figure: `${rate.toFixed(0)} MiB/s`,
-    value: rate,
-    target: '≥ 1024 MiB/s',
-    met: rate >= 1024,
-    detail: `runs: ${ms.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
-  });
 }
 
 async function benchMemory(): Promise<void> {
