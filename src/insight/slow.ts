@@ -186,18 +186,18 @@ export class SlowDigestBuilder implements EntrySink {
 
   /** Only the entries that carry a duration become strings; the reader counts the rest (the fast path). */
   readOptions(): ReadOptions {
-    return { keep: new Set<Severity>(), count: (_sev, ms) => this.counted(ms), keepWhen: ['duration: '] };
+    return { keep: new Set<Severity>(), count: (_sev, ms, n) => this.counted(ms, n), keepWhen: ['duration: '] };
   }
 
-  /** An entry the reader only counted: for the per-file figures. */
-  counted(ms: number): void {
+  /** `n` entries the reader only counted: for the per-file figures. */
+  counted(ms: number, n: number): void {
     if (ms !== ms) {
-      this.fileUntimed++;
+      this.fileUntimed += n;
       if (this.since === this.since) return;
     } else if (ms < this.since) {
       return;
     }
-    this.fileInWindow++;
+    this.fileInWindow += n;
   }
 
   startFile(): void {

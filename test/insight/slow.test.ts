@@ -24,6 +24,14 @@ describe('the slow-query log fixture, against grep', () => {
     assert.equal(d.slowest?.line, all.indexOf(slowest) + 1);
   });
 
+  test('the file counts every entry in it, however many share one millisecond', async () => {
+    const d = await digestSlowFiles([fixtureFile(SLOW)]);
+    // An entry is a line with a severity; its DETAIL/STATEMENT lines belong to it.
+    const entries = grep(path, /:(LOG|ERROR|FATAL|WARNING|PANIC): {2}/);
+    assert.equal(d.files[0]!.entries, entries.length);
+    assert.equal(d.files[0]!.inWindow, entries.length);
+  });
+
   test('statements grouped across literals, parameters and protocols, ranked by total time', async () => {
     const d = await digestSlowFiles([fixtureFile(SLOW)]);
     // Each group as grep finds it, by its own pattern over the raw lines.
