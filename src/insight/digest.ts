@@ -407,7 +407,7 @@ export class DigestBuilder implements EntrySink {
   readOptions(): ReadOptions {
     const keep = new Set<Severity>([...TIMELINE]);
     if (this.recentSize > 0) for (const s of this.recentSet) keep.add(s);
-    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: CRASH_HINTS };
+    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: CRASH_HINTS, since: this.since };
   }
 
   /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */

@@ -185,7 +185,10 @@ export function latin1(buf: Buffer, start: number, end: number): string {
   return (buf as unknown as Slicers).latin1Slice(start, end);
 }
 
-/** Counts `n` entries of one severity and time that were not read into LogEntry objects (see ParserOptions.keep). */
+/**
+ * Counts `n` entries of one severity that were not read into LogEntry objects (see ParserOptions.keep), at
+ * time `ms` (NaN: none); for a run, one time stands for all, on the same side of ParserOptions.since.
+ */
 export type CountEntry = (severity: Severity, ms: number, n: number) => void;
 
 export interface ParserOptions {
@@ -201,6 +204,11 @@ export interface ParserOptions {
    * piece of input for them cost as much as reading it.
    */
   keepWhen?: readonly string[] | undefined;
+  /**
+   * Where the caller's window starts (epoch ms; NaN: no window). Counted entries may be passed on in
+   * runs whose one time stands for all of them; each run then lies wholly before or wholly in the window.
+   */
+  since?: number | undefined;
 }
 
 const noCount: CountEntry = () => {};
@@ -213,6 +221,7 @@ export abstract class BaseParser implements LineParser {
   readonly keep: ReadonlySet<Severity> | undefined;
   readonly countEntry: CountEntry;
   readonly keepWhen: readonly string[];
+  readonly since: number;
   firstMs: number;
   lastMs: number;
   /** firstMs/lastMs moved since stats.firstTime/lastTime were last set. */
@@ -231,6 +240,7 @@ export abstract class BaseParser implements LineParser {
     this.keep = opts.keep;
     this.countEntry = opts.count ?? noCount;
     this.keepWhen = opts.keepWhen ?? [];
+    this.since = opts.since ?? NaN;
     this.firstMs = stats.firstTime?.getTime() ?? NaN;
     this.lastMs = stats.lastTime?.getTime() ?? NaN;
   }
@@ -250,6 +260,21 @@ export abstract class BaseParser implements LineParser {
   /** The text of `buf[start, end)`: a slice of `s` when it is ASCII (no copy), else decoded as UTF-8. */
   text(buf: Buffer, s: string, start: number, end: number): string {
     return this.ascii ? s.slice(start, end) : utf8(buf, start, end);
+  }
+
+  /** Lines the last scanLines call counted. */
+  scanned = 0;
+
+  /** Does this parser count lines with scanLines (its fast path)? Then LineReader calls loadPiece first. */
+  get scans(): boolean {
+    return false;
+  }
+
+  loadPiece(_buf: Buffer): void {}
+
+  /** Counts lines from `from` on in the loaded piece; returns where it stopped (`from`: none). */
+  scanLines(_buf: Buffer, from: number, _len: number): number {
+    return from;
   }
 
   /** `n` empty lines from `lineNo` on. */
@@ -329,6 +354,18 @@ export abstract class BaseParser implements LineParser {
     if (ms !== ms) st.untimedEntries += n;
     else if (this.widen(ms) !== 0) this.timesMoved = true;
     this.countEntry(this.runSev, ms, n);
+  }
+
+  /**
+   * `n` entries of one severity counted at once, at times from `lo` to `hi`; `before` of them (the
+   * earliest) are before ParserOptions.since.
+   */
+  countRun(sev: Severity, n: number, before: number, lo: number, hi: number): void {
+    this.flushCounts();
+    this.stats.entries += n;
+    if ((this.widen(lo) | this.widen(hi)) !== 0) this.timesMoved = true;
+    if (before > 0) this.countEntry(sev, lo, before);
+    if (n > before) this.countEntry(sev, hi, n - before);
   }
 
   /** Passes on what count() saw and brings stats.firstTime/lastTime up to date with it. */

@@ -95,6 +95,13 @@ function quotesIn(s: string, from: number, to: number): number {
   return n;
 }
 
+/** Count of `"` in buf[from, to). */
+function quoteBytes(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(34, from); i !== -1 && i < to; i = buf.indexOf(34, i + 1)) n++;
+  return n;
+}
+
 /** Where to cut `buf[start, end)` to at most `max` bytes without splitting a UTF-8 character. */
 function cutAt(buf: Buffer, start: number, max: number): number {
   let cut = start + max;
@@ -136,6 +143,11 @@ class LineReader {
 
   /** One piece of the input (at most CHUNK bytes). */
   piece(buf: Buffer): void {
+    const p = this.parser;
+    if (p !== undefined && p.scans) {
+      this.scanPiece(buf, p);
+      return;
+    }
     const s = latin1(buf, 0, buf.length);
     this.pieceBuf = buf;
     this.pieceAscii = isAscii(buf);
@@ -175,6 +187,61 @@ class LineReader {
     if (start < len) this.hold(buf, s, start, len);
   }
 
+  /**
+   * A piece read with the parser's fast path (scanLines), which counts runs of lines as bytes and
+   * stops at the first it leaves to lineAt: only those lines become strings, each on its own.
+   */
+  scanPiece(buf: Buffer, p: BaseParser): void {
+    const len = buf.length;
+    let start = 0;
+    if (this.carryLen > 0 || this.carryCut) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.holdBytes(buf, 0, len);
+        return;
+      }
+      this.holdBytes(buf, 0, nl);
+      this.flushCarry();
+      start = nl + 1;
+    }
+    p.loadPiece(buf);
+    const ascii = isAscii(buf);
+    const maxLen = this.maxLen;
+    while (start < len) {
+      const next = p.scanLines(buf, start, len);
+      if (next !== start) {
+        this.lineNo += p.scanned;
+        start = next;
+        if (start >= len) break;
+      }
+      const nl = buf.indexOf(10, start);
+      if (nl === -1) {
+        this.holdBytes(buf, start, len);
+        return;
+      }
+      if (nl === start) {
+        let e = start + 1;
+        while (e < len && buf[e] === 10) e++;
+        this.blank(e - start);
+        start = e;
+        continue;
+      }
+      const end = buf[nl - 1] === 13 ? nl - 1 : nl;
+      const cut = end - start > maxLen;
+      const line = buf.subarray(start, cut ? cutAt(buf, start, maxLen) : end);
+      this.pieceBuf = line;
+      this.pieceAscii = ascii;
+      this.line(line, latin1(line, 0, line.length), 0, line.length, cut, cut ? quoteBytes(buf, start + line.length, end) : 0);
+      start = nl + 1;
+    }
+  }
+
+  /** hold() for a piece without its latin1 string. */
+  holdBytes(buf: Buffer, from: number, to: number): void {
+    if (this.carryCut) this.carryQuotes += quoteBytes(buf, from, to);
+    else this.hold(buf, '', from, to);
+  }
+
   hold(buf: Buffer, s: string, from: number, to: number): void {
     if (this.carryCut) {
       this.carryQuotes += quotesIn(s, from, to);
@@ -188,7 +255,7 @@ class LineReader {
       this.carry.push(Buffer.from(buf.subarray(from, from + room)));
       this.carryLen += room;
       this.carryCut = true;
-      this.carryQuotes += quotesIn(s, from + room, to);
+      this.carryQuotes += s === '' ? quoteBytes(buf, from + room, to) : quotesIn(s, from + room, to);
     }
   }
 
@@ -346,7 +413,7 @@ export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): 
   const stats = opts.stats ?? newStats(name, name);
   stats.file = name;
   const maxLen = Math.max(256, opts.maxLineLength ?? DEFAULT_MAX_LINE);
-  const r = new LineReader(name, stats, maxLen, { keep: opts.keep, count: opts.count, keepWhen: opts.keepWhen }, opts.format);
+  const r = new LineReader(name, stats, maxLen, { keep: opts.keep, count: opts.count, keepWhen: opts.keepWhen, since: opts.since }, opts.format);
   const it = iteratorOf(source);
   try {
     const first = await it.next();

@@ -315,16 +315,34 @@ describe('grouping, unparsed and odd lines', () => {
 });
 
 describe('the fast path: only kept severities become entries, the rest is counted', () => {
-  /** The entries (kept) and counted [severity, ms] of `bytes` read in pieces of `piece` bytes. */
-  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, name = 'x.log') {
-    const counted: Array<[Severity, number]> = [];
+  /**
+   * The entries (kept) of `bytes` read in pieces of `piece` bytes, and how many were counted of each
+   * severity, before `since` or not (NaN: no time); counts may come in runs with one time for all.
+   */
+  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, since = NaN, keepWhen: string[] = [], maxLineLength?: number, name = 'x.log') {
+    const counted = new Map<string, number>();
     const stats = newStats(name, name);
     const entries: LogEntry[] = [];
     const pieces = [];
     for (let o = 0; o < bytes.length; o += piece) pieces.push(bytes.subarray(o, o + piece));
-    for await (const b of readBatches(pieces, { keep, count: (sev, ms, n) => { for (let i = 0; i < n; i++) counted.push([sev, ms]); }, stats, name })) entries.push(...b);
+    const count = (sev: Severity, ms: number, n: number): void => {
+      const k = `${sev} ${side(ms, since)}`;
+      counted.set(k, (counted.get(k) ?? 0) + n);
+    };
+    for await (const b of readBatches(pieces, { keep, count, stats, name, since, keepWhen, maxLineLength })) entries.push(...b);
     return { entries, counted, stats };
   }
+  const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
+  /** What readKept's `counted` says for these entries. */
+  function tally(entries: LogEntry[], since: number): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const e of entries) {
+      const k = `${e.severity} ${side(e.time?.getTime() ?? NaN, since)}`;
+      m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return m;
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0]));
   const strip = (st: ReaderStats) => ({ ...st, unparsedSamples: st.unparsedSamples.length });
 
   // Lines the fast path must place exactly as the full path does: continuation lines of counted
@@ -339,6 +357,10 @@ describe('the fast path: only kept severities become entries, the rest is counte
     '2024-05-01 10:00:00.5 UTC [3] STATEMENT:  SELECT 1',
     '2024-05-01 10:00:00.999 UTC [1] LOG:  b',
     '2024-05-01 10:00:01.001 UTC [1] LOG:  c',
+    // Lines that are not log lines, more than the samples kept of them, between log lines.
+    ...Array.from({ length: 8 }, (_, i) => `a stray line ${i}, no severity in it`),
+    '2024-05-01 10:00:01.002 UTC [1] LOG:  d',
+    ...Array.from({ length: 3 }, (_, i) => `another stray line ${i}`),
     '2024-05-01 10:00:01 +02 [1] LOG:  numeric zone',
     '2024-05-01 10:00:01 +02:30 [1] LOG:  numeric zone with minutes',
     '2024-05-01 10:00:01 CST [1] LOG:  unknown zone',
@@ -351,6 +373,15 @@ describe('the fast path: only kept severities become entries, the rest is counte
     '[6] LOG:  no time',
     '2024-05-01 10:00:05.000 UTC [7] FATAL:  f',
     '2024-04-30 23:00:00.000 UTC [8] LOG:  earlier than all',
+    '2024-05-01 10:00:06.123456 UTC [9] LOG:  microseconds',
+    '2024-05-01 10:00:06.123 UTC [9] xLOG:  not a severity: a word goes on before it',
+    '2024-05-01 10:00:06.124 UTC [9] LOG:  database system was interrupted; last known up at 2024-05-01 09:59:00 UTC',
+    '\tits tab line',
+    '2024-05-01 10:00:06.125 UTC [9] LOG:  databases are many: not a kept start, though its first bytes are',
+    '2024-05-01 10:00:07.000 UTC [9] LOG:  00000: database system was interrupted (log_error_verbosity = verbose)',
+    `2024-05-01 10:00:07.001 UTC [9] LOG:  a line longer than maxLineLength ${'x'.repeat(400)}`,
+    '2024-05-01 10:00:08 -05 [1] LOG:  numeric zone west of UTC: later than all',
+    '2024-05-01 10:00:07.002 UTC [9] LOG:  back to UTC',
   ].join('\n') + '\n';
 
   const inputs: Array<[string, Buffer]> = [
@@ -359,16 +390,29 @@ describe('the fast path: only kept severities become entries, the rest is counte
   ];
   for (const [name, bytes] of inputs) {
     test(`${name}: same entries, counts, times and stats as reading every entry`, async () => {
-      const full = await readKept(bytes, undefined, 1 << 16);
-      assert.equal(full.counted.length, 0);
-      for (const keep of [new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']), new Set<Severity>()]) {
-        // Pieces of 7 bytes split nearly every line; a large log is cut into 4099-byte pieces (still one split a piece).
-        for (const piece of [1 << 16, bytes.length > 100_000 ? 4099 : 7]) {
-          const fast = await readKept(bytes, keep, piece);
-          assert.deepEqual(fast.entries, full.entries.filter((e) => keep.has(e.severity)), `kept entries, pieces of ${piece}`);
-          const rest = full.entries.filter((e) => !keep.has(e.severity)).map((e) => [e.severity, e.time?.getTime() ?? NaN]);
-          assert.deepEqual(fast.counted, rest, `counted entries, pieces of ${piece}`);
-          assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, pieces of ${piece}`);
+      // A short maxLineLength for the tricky lines, one of which is longer (a field joined past it would be
+      // cut only in kept entries, so not for the real logs).
+      const maxLen = name === 'tricky' ? 300 : undefined;
+      const full = await readKept(bytes, undefined, 1 << 16, NaN, [], maxLen);
+      assert.equal(full.counted.size, 0);
+      // No window, and one that starts at the middle entry's time (times within a second of it on both sides).
+      const timed = full.entries.filter((e) => e.time !== undefined);
+      const middle = timed[timed.length >> 1]?.time?.getTime() ?? NaN;
+      for (const since of [NaN, middle]) {
+        for (const keep of [new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']), new Set<Severity>()]) {
+          // Pieces of 7 bytes split nearly every line, of 257 bytes some; a large log is cut into 4099-byte
+          // pieces (still one split a piece).
+          for (const piece of bytes.length > 100_000 ? [1 << 16, 4099] : [1 << 16, 257, 7]) {
+            // Without and with message starts that keep an entry of another severity (as the digest's crash lines).
+            for (const keepWhen of [[], ['database system was', 'server process']]) {
+            const kept = (e: LogEntry): boolean => keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
+            const fast = await readKept(bytes, keep, piece, since, keepWhen, maxLen);
+            assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, pieces of ${piece}, keepWhen ${keepWhen.length}`);
+            const rest = tally(full.entries.filter((e) => !kept(e)), since);
+            assert.deepEqual(sorted(fast.counted), sorted(rest), `counted entries, pieces of ${piece}, since ${since}`);
+            assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, pieces of ${piece}`);
+            }
+          }
         }
       }
     });

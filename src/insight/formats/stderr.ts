@@ -1,8 +1,9 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
+import { BaseParser, SAMPLES, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
+import { LogScanner } from './log-scan.ts';
 
 // ---------------------------------------------------------------------------------------------
 // stderr prefixes
@@ -177,6 +178,8 @@ export class StderrParser extends BaseParser {
   hintPair = new Uint8Array(65536);
   hintOne = new Uint8Array(256);
   readonly keepsLog = this.keep === undefined || this.keep.has('LOG');
+  /** Counts runs of LOG lines in WebAssembly when LOG is only counted (created on the first piece). */
+  scanner: LogScanner | undefined;
   /** Set by severityAt. */
   sevAt = 0;
   colonOf = 0;
@@ -231,6 +234,47 @@ export class StderrParser extends BaseParser {
     this.count(sev, this.timeOf(buf, s, start, this.sevAt));
   }
 
+  /** Can scanLines count lines here? Only when LOG lines are counted, not kept. */
+  override get scans(): boolean {
+    return !this.keepsLog;
+  }
+
+  /** The next piece scanLines reads. */
+  override loadPiece(buf: Buffer): void {
+    this.scanner ??= new LogScanner(this.keepWhen.map((w) => Buffer.from(w)));
+    this.scanner.load(buf);
+  }
+
+  /**
+   * Counts the LOG lines from `from` on in the piece (`len` bytes, loaded by loadPiece) as lineAt
+   * would, in WebAssembly, up to the first line lineAt must read; returns where that is and sets
+   * `scanned`. Does what lineAt does for those lines: ends the current entry, and the last one
+   * counted is the one later DETAIL lines may belong to.
+   */
+  override scanLines(buf: Buffer, from: number, len: number): number {
+    this.scanned = 0;
+    const sc = this.scanner!;
+    const timed = this.timeAt >= 0 && !this.timeEpoch;
+    const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
+      this.stats.unparsedSamples.length >= SAMPLES);
+    const r = sc.run;
+    if (next === from) return from;
+    this.scanned = r.lines;
+    this.stats.unparsedLines += r.unparsed;
+    if (r.n === 0) return next; // only lines that are not log lines, or tab lines of the counted entry
+    if (this.cur !== undefined) {
+      this.emit(this.cur);
+      this.cur = undefined;
+    }
+    this.ghost = true;
+    this.ghostBuf = buf;
+    this.ghostStart = r.lastStart;
+    this.ghostSev = r.lastSev;
+    this.ghostPidKnown = false;
+    this.countRun('LOG', r.n, r.before, r.minMs, r.maxMs);
+    return next;
+  }
+
   /** Does the message buf[from, end) start with one of keepWhen? */
   hinted(buf: Buffer, from: number, end: number): boolean {
     let hints = this.hints;
@@ -241,6 +285,9 @@ export class StderrParser extends BaseParser {
         else if (h.length === 1) this.hintOne[h[0]!] = 1;
       }
     }
+    // log_error_verbosity = verbose: the message starts after its SQLSTATE ("00000: database system was ...").
+    if (end - from > 7 && buf[from + 5] === 58 && buf[from + 6] === 32 && isUpperOrDigit(buf[from]!) && isUpperOrDigit(buf[from + 1]!) &&
+      isUpperOrDigit(buf[from + 2]!) && isUpperOrDigit(buf[from + 3]!) && isUpperOrDigit(buf[from + 4]!)) from += 7;
     if (from >= end) return false;
     if (this.hintOne[buf[from]!] !== 1 && (from + 1 === end || this.hintPair[buf[from]! * 256 + buf[from + 1]!] !== 1)) return false;
     for (const h of hints) {

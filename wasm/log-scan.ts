@@ -1,0 +1,212 @@
+// AssemblyScript source of the stderr reader's LOG-line scanner (compiled by scripts/build-wasm.ts into
+// src/insight/formats/log-scan.wasm.ts). Most lines of a PostgreSQL log are LOG lines that are only counted;
+// this reads them as bytes at a few bytes per cycle and stops at the first line that needs the JavaScript
+// reader (any other severity, a tab continuation, a blank or overlong line, a message the digest keeps, a
+// time it cannot read the same way). It mirrors StderrParser.severityAt and timeOf's fast path exactly.
+
+/** Memory layout (offsets in bytes), shared with log-scan.ts on the JavaScript side. */
+const WORD: u32 = 1024; //     256 bytes: 1 where a byte can be part of a severity word or stand before one
+const ALNUM: u32 = 1280; //    256 bytes: 1 for [0-9A-Za-z]
+const HINT_ONE: u32 = 1536; // 256 bytes: 1 where some kept message start is this one byte
+const BEFORE: u32 = 2048; //   up to 1024 bytes: the prefix text before the time
+const ZONE: u32 = 3072; //     up to 64 bytes: the zone as the last time had it (" UTC", "+02")
+const HINT_PAIR: u32 = 4096; // 65536 bytes: 1 where some kept message starts with these two bytes
+const HINTS: u32 = 69632; //    up to 2048 bytes: the kept message starts, each as its length (one byte) then its bytes; 0 ends
+export const PIECE: u32 = 131072; // the bytes to scan
+
+const NEWLINE = i8x16.splat(10);
+const COLON = i8x16.splat(58);
+const SPACE = i8x16.splat(32);
+
+/** Longest prefix (before the severity) looked through; as MAX_PREFIX + 9 in stderr.ts. */
+const MAX_COLON: i32 = 1024 + 9;
+
+// What the last scan counted, read by JavaScript after the call.
+export let lines: i32 = 0;
+export let unparsed: i32 = 0;
+export let counted: i32 = 0;
+export let before: i32 = 0;
+export let minMs: f64 = 0;
+export let maxMs: f64 = 0;
+export let lastStart: i32 = 0;
+export let lastSev: i32 = 0;
+
+@inline function at(i: i32): u32 {
+  return <u32>load<u8>(PIECE + <u32>i);
+}
+
+@inline function isDigit(c: u32): bool {
+  return c - 48 < 10;
+}
+
+@inline function isUpperOrDigit(c: u32): bool {
+  return c - 48 < 10 || c - 65 < 26;
+}
+
+@inline function two(i: i32): i32 {
+  return <i32>(at(i) - 48) * 10 + <i32>(at(i + 1) - 48);
+}
+
+/** Where the line that goes on at `from` ends (its `\n`), `len` when not in the piece. */
+function lineEnd(from: i32, len: i32): i32 {
+  let e = from;
+  while (e < len) {
+    const newline = i8x16.bitmask(i8x16.eq(v128.load(PIECE + <u32>e), NEWLINE));
+    if (newline != 0) return min(len, e + ctz(newline));
+    e += 16;
+  }
+  return len;
+}
+
+/** Does the message at `m` (ending at `end`) start with one of the texts at HINTS? */
+function hinted(m: i32, end: i32): bool {
+  let h = HINTS;
+  for (let n = <i32>load<u8>(h); n != 0; n = <i32>load<u8>(h)) {
+    if (m + n <= end) {
+      let k = 0;
+      while (k < n && <u32>load<u8>(h + 1 + <u32>k) == at(m + k)) k++;
+      if (k == n) return true;
+    }
+    h += 1 + <u32>n;
+  }
+  return false;
+}
+
+/** Days from 1970-01-01 to year-month-01 (proleptic Gregorian), as Date.UTC counts them. */
+function daysFromCivil(y: i32, m: i32): i32 {
+  if (m <= 2) y -= 1;
+  const era = (y >= 0 ? y : y - 399) / 400;
+  const yoe = y - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = (153 * mp + 2) / 5;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * Counts the LOG lines from `from` on in the piece of `len` bytes and returns where it stopped: the start
+ * of the first line it leaves to JavaScript, or of the last, unfinished line. Times: the prefix's time
+ * sits `timeAt` bytes into the line after the same `timeAt` bytes of text (at BEFORE), and is followed by
+ * the `zoneLen` bytes at ZONE, worth `zoneMs`; a numeric zone (`zoneNumeric`) must not go on with `:`.
+ */
+export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32): i32 {
+  lines = 0;
+  unparsed = 0;
+  counted = 0;
+  before = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let p = from;
+  while (p < len) {
+    // The first `:  ` of the line and the line's end, 16 bytes at a time (reading past `len` is
+    // harmless: memory goes on, and anything found there is not taken).
+    let c = -1;
+    let nl = -1;
+    let q = p;
+    while (q < len && q - p <= MAX_COLON) {
+      const a = v128.load(PIECE + <u32>q);
+      const newline = i8x16.bitmask(i8x16.eq(a, NEWLINE));
+      const colon = i8x16.bitmask(v128.and(i8x16.eq(a, COLON),
+        v128.and(i8x16.eq(v128.load(PIECE + <u32>q + 1), SPACE), i8x16.eq(v128.load(PIECE + <u32>q + 2), SPACE))));
+      if ((newline | colon) != 0) {
+        const bn = newline != 0 ? ctz(newline) : 32;
+        const bc = colon != 0 ? ctz(colon) : 32;
+        if (bc < bn) c = q + bc;
+        else nl = q + bn;
+        break;
+      }
+      q += 16;
+    }
+    // A tab continuation line of an entry that is only counted: only a line.
+    if (at(p) == 9 && ghost != 0) {
+      const e = lineEnd(c >= 0 ? c : nl >= 0 ? nl : q, len);
+      if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
+      lines++;
+      p = e + 1;
+      continue;
+    }
+    if (c < 0 || c - p > MAX_COLON) {
+      // No `:  ` where a severity could end: not a log line. lineAt counts it as unparsed; so does
+      // this, once JavaScript keeps no more samples of them (`unparsedToo`).
+      if (unparsedToo == 0 || at(p) == 9) break;
+      const e = nl >= 0 ? nl : lineEnd(q, len);
+      if (e >= len || e == p || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
+      lines++;
+      unparsed++;
+      p = e + 1;
+      continue;
+    }
+    if (c + 3 > len) break;
+    nl = lineEnd(c + 3, len);
+    if (nl >= len) break;
+    if (at(p) == 9) break;
+    const end = at(nl - 1) == 13 ? nl - 1 : nl;
+    if (end - p > maxLen) break;
+    const l = c - 3;
+    if (l < p || at(l) != 76 || at(l + 1) != 79 || at(l + 2) != 71) break;
+    if (l > p && load<u8>(WORD + at(l - 1)) != 0) break;
+    // A message the digest keeps (keepWhen): the first one or two bytes tell.
+    let m = c + 3;
+    // log_error_verbosity = verbose: the message starts after its SQLSTATE ("00000: database system was ...").
+    if (end - m > 7 && at(m + 5) == 58 && at(m + 6) == 32 && isUpperOrDigit(at(m)) && isUpperOrDigit(at(m + 1)) &&
+      isUpperOrDigit(at(m + 2)) && isUpperOrDigit(at(m + 3)) && isUpperOrDigit(at(m + 4))) m += 7;
+    if (hints != 0 && m < end) {
+      const b = at(m);
+      if ((load<u8>(HINT_ONE + b) != 0 || (m + 1 < end && load<u8>(HINT_PAIR + (b << 8) + at(m + 1)) != 0)) && hinted(m, end)) break;
+    }
+    // The time: unknown yet (JavaScript learns where it is from a line it reads), or the same text before it, then `YYYY-MM-DD HH:MM:SS[.fff]` and the zone.
+    if (timeAt < 0) break;
+    let k = 0;
+    while (k < timeAt && <u32>load<u8>(BEFORE + <u32>k) == at(p + k)) k++;
+    if (k < timeAt) break;
+    const t = p + timeAt;
+    if (t + 20 > l) break;
+    if (!(isDigit(at(t)) && isDigit(at(t + 1)) && isDigit(at(t + 2)) && isDigit(at(t + 3)) && isDigit(at(t + 5)) &&
+      isDigit(at(t + 6)) && isDigit(at(t + 8)) && isDigit(at(t + 9)) && isDigit(at(t + 11)) && isDigit(at(t + 12)) &&
+      isDigit(at(t + 14)) && isDigit(at(t + 15)) && isDigit(at(t + 17)) && isDigit(at(t + 18)))) break;
+    const sep = at(t + 10);
+    if (at(t + 4) != 45 || at(t + 7) != 45 || at(t + 13) != 58 || at(t + 16) != 58 || (sep != 32 && sep != 84)) break;
+    const year = two(t) * 100 + two(t + 2);
+    const month = two(t + 5);
+    const day = two(t + 8);
+    const hour = two(t + 11);
+    const minute = two(t + 14);
+    const sec = two(t + 17);
+    // Date.UTC reads years below 100 as 19xx: left to JavaScript.
+    if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60) break;
+    let j = t + 19;
+    let frac = 0;
+    if (at(j) == 46 && isDigit(at(j + 1))) {
+      j++;
+      let digits = 0;
+      while (j < l && isDigit(at(j))) {
+        if (digits < 3) frac = frac * 10 + <i32>(at(j) - 48);
+        digits++;
+        j++;
+      }
+      // More than milliseconds: JavaScript sums them as fractions; left to it.
+      if (digits > 3) break;
+      if (digits == 1) frac *= 100;
+      else if (digits == 2) frac *= 10;
+    }
+    let z = 0;
+    while (z < zoneLen && j + z < len && <u32>load<u8>(ZONE + <u32>z) == at(j + z)) z++;
+    if (z < zoneLen) break;
+    const after = j + z < l ? at(j + z) : 32;
+    if (load<u8>(ALNUM + after) != 0 || (after == 58 && zoneNumeric != 0)) break;
+    const days = daysFromCivil(year, month) + day - 1;
+    const ms = <f64>days * 86400000.0 + <f64>(hour * 3600000 + minute * 60000 + sec * 1000 + frac) - zoneMs;
+    lines++;
+    counted++;
+    ghost = 1;
+    if (ms < since) before++;
+    if (ms < lo) lo = ms;
+    if (ms > hi) hi = ms;
+    lastStart = p;
+    lastSev = l;
+    p = nl + 1;
+  }
+  minMs = lo;
+  maxMs = hi;
+  return p;
+}
