@@ -1,5 +1,5 @@
 // Benchmark (not a test): peak RSS of the whole action process while it downloads one large real log from the
-// emulator, digests it and (with upload) uploads it as an artifact. Usage: node bench/memory.ts [MiB ...] (default: 512)
+// emulator, digests it and (with upload) uploads it as an artifact. Usage: node bench/memory.ts [MiB ...] [--upload=false|true] (default: 512, both)
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,10 +37,13 @@ export async function measureMemory(mib: number, upload: boolean, compressionLev
 }
 
 if (import.meta.main) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const args = process.argv.slice(2);
+  const sizes = args.map(Number).filter((n) => n > 0);
+  // --upload=false (or true): only that row per size, to measure one case quickly.
+  const only = args.find((a) => a.startsWith('--upload='))?.slice('--upload='.length);
   process.stdout.write(`action: ${ENTRY}\n| file | upload | peak RSS of the action | wall |\n| ---: | --- | ---: | ---: |\n`);
   for (const mib of sizes.length ? sizes : [512]) {
-    for (const upload of [false, true]) {
+    for (const upload of only === undefined ? [false, true] : [only === 'true']) {
       const f = await measureMemory(mib, upload);
       process.stdout.write(`| ${f.mib} MiB | ${f.upload} | ${f.peakRssMiB} MiB | ${f.seconds} s |\n`);
     }
