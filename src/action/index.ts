@@ -3,8 +3,10 @@
 import { run as runAction } from './main.ts';
 import { cancelOnSignals } from '../core/cancel.ts';
 import { guardStream } from '../core/command-guard.ts';
+import { tuneMemory } from '../core/memory.ts';
 
 export async function run(): Promise<void> {
+  tuneMemory();
   // Before anything prints: every line of this process, and of the worker threads piped into it, passes the gate.
   guardStream(process.stdout, true);
   guardStream(process.stderr, false);

@@ -11,6 +11,7 @@ import { hostKind } from '../cloud/urls.ts';
 import { redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { ConnectionBudget } from './pool.ts';
+import { Collector } from './memory.ts';
 
 /** The link has expired (or its signature is refused): only fresh links from the API help. */
 export class LinkExpiredError extends Error {
@@ -109,6 +110,8 @@ export interface Downloaded {
 }
 
 const WRITE_BUFFER = 1024 * 1024;
+/** Each chunk on disk is garbage: collected every 4 MiB, while young (see memory.ts). */
+const written = new Collector(4 * 1024 * 1024, 'minor');
 const SPLIT_ABOVE = 32 * 1024 * 1024;
 /**
  * Ranges are handed out in order, a few connections at a time, so the start of the file is complete early and
@@ -469,6 +472,7 @@ class FileSink extends Writable {
         }
       }
       this.pos += n;
+      written.passed(n);
       this.#on.onWrite(this.pos);
       cb();
       if (this.pos >= this.#limit) this.#on.onFull();

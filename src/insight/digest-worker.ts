@@ -5,6 +5,22 @@ import { digestFiles, type Digest, type DigestOptions } from './digest.ts';
 import { digestSlowFiles, type SlowDigest, type SlowOptions } from './slow.ts';
 import { Arrivals, digestArriving, type ArrivalNote, type ArrivingFile } from './arrivals.ts';
 import { serve } from '../core/workers.ts';
+import { Collector } from '../core/memory.ts';
+
+/**
+ * The files read as they arrive, a collection after every 64 MiB of them: the reader's chunks that lived
+ * through a young collection (this thread's is small) pile up in the old one otherwise (see memory.ts).
+ */
+class CollectingArrivals extends Arrivals {
+  readonly #read = new Collector(64 * 1024 * 1024, 'major');
+
+  override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
+    for await (const chunk of super.follow(i, file)) {
+      yield chunk;
+      this.#read.passed(chunk.length);
+    }
+  }
+}
 
 export type DigestJob =
   | { kind: 'error'; files: Array<{ name: string; path: string; size: number }>; options: DigestOptions }
@@ -20,7 +36,7 @@ export interface LiveDigestJob {
 await serve<DigestJob | LiveDigestJob, Digest | SlowDigest | undefined>((job) => {
   if (job.kind === 'slow') return digestSlowFiles(job.files, job.options);
   if (job.kind === 'error') return digestFiles(job.files, job.options);
-  const arrivals = new Arrivals(job.files.length);
+  const arrivals = new CollectingArrivals(job.files.length);
   job.port.on('message', (m: ArrivalNote) => arrivals.note(m));
   return digestArriving(job.files, job.options, arrivals).finally(() => job.port.close());
 });
