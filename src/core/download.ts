@@ -109,7 +109,11 @@ export interface Downloaded {
   retries: number;
 }
 
-const WRITE_BUFFER = 1024 * 1024;
+/**
+ * What a connection may have received but not yet written: enough to batch a few chunks into one write. More
+ * holds more chunks alive through each collection (see `written`), and those pile up in the old generation.
+ */
+const WRITE_BUFFER = 256 * 1024;
 /** Each chunk on disk is garbage: collected every 4 MiB, while young (see memory.ts). */
 const written = new Collector(4 * 1024 * 1024, 'minor');
 const SPLIT_ABOVE = 32 * 1024 * 1024;
