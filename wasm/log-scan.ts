@@ -21,15 +21,20 @@ const SPACE = i8x16.splat(32);
 /** Longest prefix (before the severity) looked through; as MAX_PREFIX + 9 in stderr.ts. */
 const MAX_COLON: i32 = 1024 + 9;
 
-// What the last scan counted, read by JavaScript after the call.
-export let lines: i32 = 0;
-export let unparsed: i32 = 0;
-export let counted: i32 = 0;
-export let before: i32 = 0;
-export let minMs: f64 = 0;
-export let maxMs: f64 = 0;
-export let lastStart: i32 = 0;
-export let lastSev: i32 = 0;
+// What the last scan counted, left at RESULT for JavaScript (reading memory is cheaper than exported
+// globals): lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64.
+const RESULT: u32 = 3200;
+let lines: i32 = 0;
+let unparsed: i32 = 0;
+let counted: i32 = 0;
+let before: i32 = 0;
+let lastStart: i32 = 0;
+let lastSev: i32 = 0;
+// The last second read: its 19 bytes and its epoch ms (UTC, before the zone).
+let secondKnown = false;
+let secondHead: v128 = i8x16.splat(0);
+let secondTail: u32 = 0;
+let secondMs: f64 = 0;
 
 @inline function at(i: i32): u32 {
   return <u32>load<u8>(PIECE + <u32>i);
@@ -161,19 +166,28 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (k < timeAt) break;
     const t = p + timeAt;
     if (t + 20 > l) break;
-    if (!(isDigit(at(t)) && isDigit(at(t + 1)) && isDigit(at(t + 2)) && isDigit(at(t + 3)) && isDigit(at(t + 5)) &&
-      isDigit(at(t + 6)) && isDigit(at(t + 8)) && isDigit(at(t + 9)) && isDigit(at(t + 11)) && isDigit(at(t + 12)) &&
-      isDigit(at(t + 14)) && isDigit(at(t + 15)) && isDigit(at(t + 17)) && isDigit(at(t + 18)))) break;
-    const sep = at(t + 10);
-    if (at(t + 4) != 45 || at(t + 7) != 45 || at(t + 13) != 58 || at(t + 16) != 58 || (sep != 32 && sep != 84)) break;
-    const year = two(t) * 100 + two(t + 2);
-    const month = two(t + 5);
-    const day = two(t + 8);
-    const hour = two(t + 11);
-    const minute = two(t + 14);
-    const sec = two(t + 17);
-    // Date.UTC reads years below 100 as 19xx: left to JavaScript.
-    if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60) break;
+    // Lines of one second share its 19 bytes: read them once (compared as 16 + 4 bytes).
+    const head = v128.load(PIECE + <u32>t);
+    const tail = load<u32>(PIECE + <u32>t + 15);
+    if (!(secondKnown && i8x16.all_true(i8x16.eq(head, secondHead)) && tail == secondTail)) {
+      if (!(isDigit(at(t)) && isDigit(at(t + 1)) && isDigit(at(t + 2)) && isDigit(at(t + 3)) && isDigit(at(t + 5)) &&
+        isDigit(at(t + 6)) && isDigit(at(t + 8)) && isDigit(at(t + 9)) && isDigit(at(t + 11)) && isDigit(at(t + 12)) &&
+        isDigit(at(t + 14)) && isDigit(at(t + 15)) && isDigit(at(t + 17)) && isDigit(at(t + 18)))) break;
+      const sep = at(t + 10);
+      if (at(t + 4) != 45 || at(t + 7) != 45 || at(t + 13) != 58 || at(t + 16) != 58 || (sep != 32 && sep != 84)) break;
+      const year = two(t) * 100 + two(t + 2);
+      const month = two(t + 5);
+      const day = two(t + 8);
+      const hour = two(t + 11);
+      const minute = two(t + 14);
+      const sec = two(t + 17);
+      // Date.UTC reads years below 100 as 19xx: left to JavaScript.
+      if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60) break;
+      secondMs = <f64>(daysFromCivil(year, month) + day - 1) * 86400000.0 + <f64>(hour * 3600000 + minute * 60000 + sec * 1000);
+      secondHead = head;
+      secondTail = tail;
+      secondKnown = true;
+    }
     let j = t + 19;
     let frac = 0;
     if (at(j) == 46 && isDigit(at(j + 1))) {
@@ -194,8 +208,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (z < zoneLen) break;
     const after = j + z < l ? at(j + z) : 32;
     if (load<u8>(ALNUM + after) != 0 || (after == 58 && zoneNumeric != 0)) break;
-    const days = daysFromCivil(year, month) + day - 1;
-    const ms = <f64>days * 86400000.0 + <f64>(hour * 3600000 + minute * 60000 + sec * 1000 + frac) - zoneMs;
+    const ms = secondMs + <f64>frac - zoneMs;
     lines++;
     counted++;
     ghost = 1;
@@ -206,7 +219,13 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     lastSev = l;
     p = nl + 1;
   }
-  minMs = lo;
-  maxMs = hi;
+  store<i32>(RESULT, lines);
+  store<i32>(RESULT + 4, unparsed);
+  store<i32>(RESULT + 8, counted);
+  store<i32>(RESULT + 12, before);
+  store<i32>(RESULT + 16, lastStart);
+  store<i32>(RESULT + 20, lastSev);
+  store<f64>(RESULT + 24, lo);
+  store<f64>(RESULT + 32, hi);
   return p;
 }

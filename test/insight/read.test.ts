@@ -319,7 +319,8 @@ describe('the fast path: only kept severities become entries, the rest is counte
    * The entries (kept) of `bytes` read in pieces of `piece` bytes, and how many were counted of each
    * severity, before `since` or not (NaN: no time); counts may come in runs with one time for all.
    */
-  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, since = NaN, keepWhen: string[] = [], maxLineLength?: number, name = 'x.log') {
+  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, since = NaN, keepWhen: string[] = [], maxLineLength?: number, format?: 'stderr') {
+    const name = 'x.log';
     const counted = new Map<string, number>();
     const stats = newStats(name, name);
     const entries: LogEntry[] = [];
@@ -329,7 +330,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
       const k = `${sev} ${side(ms, since)}`;
       counted.set(k, (counted.get(k) ?? 0) + n);
     };
-    for await (const b of readBatches(pieces, { keep, count, stats, name, since, keepWhen, maxLineLength })) entries.push(...b);
+    for await (const b of readBatches(pieces, { keep, count, stats, name, since, keepWhen, maxLineLength, format })) entries.push(...b);
     return { entries, counted, stats };
   }
   const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
@@ -382,6 +383,8 @@ describe('the fast path: only kept severities become entries, the rest is counte
     `2024-05-01 10:00:07.001 UTC [9] LOG:  a line longer than maxLineLength ${'x'.repeat(400)}`,
     '2024-05-01 10:00:08 -05 [1] LOG:  numeric zone west of UTC: later than all',
     '2024-05-01 10:00:07.002 UTC [9] LOG:  back to UTC',
+    '2024-05-01 10:00:09.000 UTC [9] LOG:  e',
+    '2024-05-02 10:00:09.001 UTC [9] LOG:  the next day, in the same minute and second',
   ].join('\n') + '\n';
 
   const inputs: Array<[string, Buffer]> = [
@@ -403,14 +406,15 @@ describe('the fast path: only kept severities become entries, the rest is counte
           // Pieces of 7 bytes split nearly every line, of 257 bytes some; a large log is cut into 4099-byte
           // pieces (still one split a piece).
           for (const piece of bytes.length > 100_000 ? [1 << 16, 4099] : [1 << 16, 257, 7]) {
-            // Without and with message starts that keep an entry of another severity (as the digest's crash lines).
-            for (const keepWhen of [[], ['database system was', 'server process']]) {
-            const kept = (e: LogEntry): boolean => keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
-            const fast = await readKept(bytes, keep, piece, since, keepWhen, maxLen);
-            assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, pieces of ${piece}, keepWhen ${keepWhen.length}`);
-            const rest = tally(full.entries.filter((e) => !kept(e)), since);
-            assert.deepEqual(sorted(fast.counted), sorted(rest), `counted entries, pieces of ${piece}, since ${since}`);
-            assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, pieces of ${piece}`);
+            // Without and with message starts that keep an entry of another severity (as the digest's crash
+            // lines); the format found from the first lines, or given (then the fast path starts at once).
+            for (const [keepWhen, format] of [[[], undefined], [['database system was', 'server process'], undefined], [[], 'stderr']] as const) {
+              const kept = (e: LogEntry): boolean => keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
+              const fast = await readKept(bytes, keep, piece, since, [...keepWhen], maxLen, format);
+              const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}`;
+              assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, ${how}`);
+              assert.deepEqual(sorted(fast.counted), sorted(tally(full.entries.filter((e) => !kept(e)), since)), `counted entries, ${how}`);
+              assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, ${how}`);
             }
           }
         }

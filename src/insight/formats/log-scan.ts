@@ -15,9 +15,10 @@ const HINT_PAIR = 4096;
 const HINTS = 69632;
 const HINTS_MAX = 2048;
 const PIECE = 131072;
+/** Where a scan leaves what it counted: six i32, then two f64 (as in wasm/log-scan.ts). */
+const RESULT = 3200;
 
 // The few parts of the WebAssembly API used here (@types/node does not declare them without the DOM lib).
-interface Global { readonly value: number }
 interface Memory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -28,14 +29,6 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   memory: Memory;
   scan(from: number, len: number, maxLen: number, timeAt: number, zoneLen: number, zoneMs: number, zoneNumeric: number, since: number, hints: number, ghost: number, unparsedToo: number): number;
-  lines: Global;
-  unparsed: Global;
-  counted: Global;
-  before: Global;
-  minMs: Global;
-  maxMs: Global;
-  lastStart: Global;
-  lastSev: Global;
 }
 
 let compiled: object | undefined;
@@ -56,6 +49,8 @@ export interface ScanRun {
 export class LogScanner {
   readonly #x: Exports;
   #bytes: Uint8Array;
+  #i32: Int32Array;
+  #f64: Float64Array;
   #before = '\u0000';
   #zone: Buffer | undefined;
   readonly run: ScanRun = { lines: 0, unparsed: 0, n: 0, before: 0, minMs: NaN, maxMs: NaN, lastStart: 0, lastSev: 0 };
@@ -67,6 +62,8 @@ export class LogScanner {
     compiled ??= new wasm.Module(Buffer.from(LOG_SCAN_WASM, 'base64'));
     this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
     const m = this.#bytes = new Uint8Array(this.#x.memory.buffer);
+    this.#i32 = new Int32Array(m.buffer, RESULT, 6);
+    this.#f64 = new Float64Array(m.buffer, RESULT + 24, 2);
     for (let c = 0; c < 256; c++) {
       m[WORD + c] = BYTE_WORDS.chars[c] === 1 || isAlnum(c) ? 1 : 0;
       m[ALNUM + c] = isAlnum(c) ? 1 : 0;
@@ -91,7 +88,11 @@ export class LogScanner {
     const need = PIECE + buf.length + 32;
     const mem = this.#x.memory;
     if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-    if (this.#bytes.buffer !== mem.buffer) this.#bytes = new Uint8Array(mem.buffer);
+    if (this.#bytes.buffer !== mem.buffer) {
+      this.#bytes = new Uint8Array(mem.buffer);
+      this.#i32 = new Int32Array(mem.buffer, RESULT, 6);
+      this.#f64 = new Float64Array(mem.buffer, RESULT + 24, 2);
+    }
     this.#bytes.set(buf, PIECE);
   }
 
@@ -117,15 +118,16 @@ export class LogScanner {
     const next = x.scan(from, len, maxLen, timeAt ? before.length : -1, zone.length, zoneMs, zoneNumeric ? 1 : 0, since, this.#hints ? 1 : 0,
       ghost ? 1 : 0, unparsedToo ? 1 : 0);
     const r = this.run;
-    r.lines = x.lines.value;
-    r.unparsed = x.unparsed.value;
-    r.n = x.counted.value;
+    const i = this.#i32;
+    r.lines = i[0]!;
+    r.unparsed = i[1]!;
+    r.n = i[2]!;
     if (r.n > 0) {
-      r.before = x.before.value;
-      r.minMs = x.minMs.value;
-      r.maxMs = x.maxMs.value;
-      r.lastStart = x.lastStart.value;
-      r.lastSev = x.lastSev.value;
+      r.before = i[3]!;
+      r.lastStart = i[4]!;
+      r.lastSev = i[5]!;
+      r.minMs = this.#f64[0]!;
+      r.maxMs = this.#f64[1]!;
     }
     return next;
   }
