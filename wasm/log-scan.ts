@@ -77,6 +77,31 @@ function hinted(m: i32, end: i32): bool {
   return false;
 }
 
+/** Are the `n` bytes at `a` those at `b`? */
+function same(a: i32, b: i32, n: i32): bool {
+  let k = 0;
+  for (; k + 16 <= n; k += 16) {
+    if (!i8x16.all_true(i8x16.eq(v128.load(PIECE + <u32>(a + k)), v128.load(PIECE + <u32>(b + k))))) return false;
+  }
+  for (; k < n; k++) if (at(a + k) != at(b + k)) return false;
+  return true;
+}
+
+/** Is the word at [w, c) one that continues an entry: DETAIL, HINT, CONTEXT, STATEMENT, QUERY, LOCATION? */
+function isContinuation(w: i32, c: i32): bool {
+  const n = c - w;
+  const a = at(w);
+  if (n == 6) return a == 68 && at(w + 1) == 69 && at(w + 2) == 84 && at(w + 3) == 65 && at(w + 4) == 73 && at(w + 5) == 76; // DETAIL
+  if (n == 4) return a == 72 && at(w + 1) == 73 && at(w + 2) == 78 && at(w + 3) == 84; // HINT
+  if (n == 7) return a == 67 && at(w + 1) == 79 && at(w + 2) == 78 && at(w + 3) == 84 && at(w + 4) == 69 && at(w + 5) == 88 && at(w + 6) == 84; // CONTEXT
+  if (n == 9) return a == 83 && at(w + 1) == 84 && at(w + 2) == 65 && at(w + 3) == 84 && at(w + 4) == 69 && at(w + 5) == 77 && at(w + 6) == 69 &&
+    at(w + 7) == 78 && at(w + 8) == 84; // STATEMENT
+  if (n == 5) return a == 81 && at(w + 1) == 85 && at(w + 2) == 69 && at(w + 3) == 82 && at(w + 4) == 89; // QUERY
+  if (n == 8) return a == 76 && at(w + 1) == 79 && at(w + 2) == 67 && at(w + 3) == 65 && at(w + 4) == 84 && at(w + 5) == 73 && at(w + 6) == 79 &&
+    at(w + 7) == 78; // LOCATION
+  return false;
+}
+
 /** Days from 1970-01-01 to year-month-01 (proleptic Gregorian), as Date.UTC counts them. */
 function daysFromCivil(y: i32, m: i32): i32 {
   if (m <= 2) y -= 1;
@@ -94,7 +119,8 @@ function daysFromCivil(y: i32, m: i32): i32 {
  * sits `timeAt` bytes into the line after the same `timeAt` bytes of text (at BEFORE), and is followed by
  * the `zoneLen` bytes at ZONE, worth `zoneMs`; a numeric zone (`zoneNumeric`) must not go on with `:`.
  */
-export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32): i32 {
+export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32,
+  ghostFrom: i32, ghostTo: i32): i32 {
   lines = 0;
   unparsed = 0;
   counted = 0;
@@ -147,6 +173,15 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (at(p) == 9) break;
     const end = at(nl - 1) == 13 ? nl - 1 : nl;
     if (end - p > maxLen) break;
+    // DETAIL, HINT, ... of the entry only counted, written with its very prefix (so by its process): only a line.
+    if (ghost != 0 && ghostFrom >= 0) {
+      const w = p + ghostTo - ghostFrom;
+      if (w < c && isContinuation(w, c) && same(p, ghostFrom, ghostTo - ghostFrom)) {
+        lines++;
+        p = nl + 1;
+        continue;
+      }
+    }
     const l = c - 3;
     if (l < p || at(l) != 76 || at(l + 1) != 79 || at(l + 2) != 71) break;
     if (l > p && load<u8>(WORD + at(l - 1)) != 0) break;
@@ -212,6 +247,8 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     lines++;
     counted++;
     ghost = 1;
+    ghostFrom = p;
+    ghostTo = l;
     if (ms < since) before++;
     if (ms < lo) lo = ms;
     if (ms > hi) hi = ms;

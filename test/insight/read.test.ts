@@ -385,6 +385,11 @@ describe('the fast path: only kept severities become entries, the rest is counte
     '2024-05-01 10:00:07.002 UTC [9] LOG:  back to UTC',
     '2024-05-01 10:00:09.000 UTC [9] LOG:  e',
     '2024-05-02 10:00:09.001 UTC [9] LOG:  the next day, in the same minute and second',
+    // A DETAIL line written with the prefix of an earlier LOG line (f), after another (g): an orphan, not g's.
+    '2024-05-02 10:00:09.1000 UTC [10] LOG:  f',
+    '2024-05-02 10:00:09.200 UTC [111] LOG:  g',
+    '2024-05-02 10:00:09.1000 UTC [10] DETAIL:  written with the prefix of f, after g: an orphan',
+    '2024-05-02 10:00:09.200 UTC [111] HINT:  belongs to g',
   ].join('\n') + '\n';
 
   const inputs: Array<[string, Buffer]> = [

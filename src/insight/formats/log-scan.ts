@@ -28,7 +28,8 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface Exports {
   memory: Memory;
-  scan(from: number, len: number, maxLen: number, timeAt: number, zoneLen: number, zoneMs: number, zoneNumeric: number, since: number, hints: number, ghost: number, unparsedToo: number): number;
+  scan(from: number, len: number, maxLen: number, timeAt: number, zoneLen: number, zoneMs: number, zoneNumeric: number, since: number, hints: number, ghost: number, unparsedToo: number,
+    ghostFrom: number, ghostTo: number): number;
 }
 
 let compiled: object | undefined;
@@ -100,10 +101,12 @@ export class LogScanner {
    * Counts the LOG lines from `from` on in the loaded piece (`len` bytes) whose time sits after the text
    * `before` (latin1; `timeAt` false: where the time is is not known yet, and LOG lines stop the scan),
    * followed by `zone`, and returns where it stopped (see wasm/log-scan.ts); `run` says what it counted.
-   * `ghost`: the entry before `from` is only counted (its tab lines are skipped). `unparsedToo`: lines
-   * that are not log lines are counted too, not left to JavaScript.
+   * `ghost`: the entry before `from` is only counted (its tab lines are skipped, and so are its DETAIL,
+   * HINT, ... lines when its prefix is known: the piece's bytes [ghostFrom, ghostTo), else -1).
+   * `unparsedToo`: lines that are not log lines are counted too, not left to JavaScript.
    */
-  scan(from: number, len: number, maxLen: number, timeAt: boolean, before: string, zone: Buffer, zoneMs: number, zoneNumeric: boolean, since: number, ghost: boolean, unparsedToo: boolean): number {
+  scan(from: number, len: number, maxLen: number, timeAt: boolean, before: string, zone: Buffer, zoneMs: number, zoneNumeric: boolean, since: number, ghost: boolean,
+    unparsedToo: boolean, ghostFrom: number, ghostTo: number): number {
     if (timeAt && (before.length > BEFORE_MAX || zone.length > ZONE_MAX)) return from;
     const m = this.#bytes;
     if (before !== this.#before) {
@@ -116,7 +119,7 @@ export class LogScanner {
     }
     const x = this.#x;
     const next = x.scan(from, len, maxLen, timeAt ? before.length : -1, zone.length, zoneMs, zoneNumeric ? 1 : 0, since, this.#hints ? 1 : 0,
-      ghost ? 1 : 0, unparsedToo ? 1 : 0);
+      ghost ? 1 : 0, unparsedToo ? 1 : 0, ghostFrom, ghostTo);
     const r = this.run;
     const i = this.#i32;
     r.lines = i[0]!;

@@ -255,8 +255,19 @@ export class StderrParser extends BaseParser {
     this.scanned = 0;
     const sc = this.scanner!;
     const timed = this.timeAt >= 0 && !this.timeEpoch;
+    // The counted entry's prefix, where it is in this piece (its line may be a view of it, or of another piece).
+    let gFrom = -1;
+    let gTo = -1;
+    const g = this.ghostBuf;
+    if (this.ghost && g.buffer === buf.buffer) {
+      const o = g.byteOffset - buf.byteOffset;
+      if (o >= 0 && o + this.ghostSev <= from) {
+        gFrom = o + this.ghostStart;
+        gTo = o + this.ghostSev;
+      }
+    }
     const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
-      this.stats.unparsedSamples.length >= SAMPLES);
+      this.stats.unparsedSamples.length >= SAMPLES, gFrom, gTo);
     const r = sc.run;
     if (next === from) return from;
     this.scanned = r.lines;
