@@ -155,12 +155,22 @@ const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\
 const SPACES = /\s+/g;
 
 /** A message split into the text all occurrences of its kind share and the values that may vary. */
+/** A message group being counted, with the times and hash its updates compare against. */
+interface GroupSlot {
+  group: MessageGroup;
+  firstMs: number;
+  lastMs: number;
+  hash: number;
+}
+
 export interface Folded {
   key: string;
   pieces: string[];
   values: string[];
   /** A hash of the whole message without stderr's ` at character N`: what `uniform` compares (the text itself may be long). */
   hash: number;
+  /** The groups this message falls in, by severity, once looked up (saves building and hashing the key again). */
+  groups?: Partial<Record<ErrorSeverity, GroupSlot>> | undefined;
 }
 
 /** How a folded value reads in the key: `"?"`, `'?'` or `?`. */
@@ -234,7 +244,7 @@ export class DigestBuilder implements EntrySink {
   overflow = 0;
   bySeverity = new Map<Severity, number>();
   untimedBySeverity = new Map<Severity, number>();
-  groups = new Map<string, { group: MessageGroup; firstMs: number; lastMs: number; hash: number }>();
+  groups = new Map<string, GroupSlot>();
   ring: LogEntry[] = [];
   /** ring[i] still shares memory with a read buffer. */
   fresh: boolean[] = [];
@@ -322,8 +332,11 @@ export class DigestBuilder implements EntrySink {
       if (this.keyCache.size >= 4096) this.keyCache.clear();
       this.keyCache.set(detach(e.message), folded);
     }
-    const key = sev + '\u0000' + folded.key;
-    const g = this.groups.get(key);
+    let g = folded.groups?.[sev];
+    if (g === undefined) {
+      g = this.groups.get(sev + '\u0000' + folded.key);
+      if (g !== undefined) (folded.groups ??= {})[sev] = g;
+    }
     if (g !== undefined) {
       g.group.count++;
       if (ms === ms) {
@@ -364,7 +377,9 @@ export class DigestBuilder implements EntrySink {
       kind: '', count: 1, firstSeen: e.time, lastSeen: e.time, sqlstate: ex.sqlstate,
       uniform: true, example: ex,
     };
-    this.groups.set(detach(key), { group, firstMs: ms, lastMs: ms, hash: folded.hash });
+    const slot: GroupSlot = { group, firstMs: ms, lastMs: ms, hash: folded.hash };
+    this.groups.set(detach(sev + '\u0000' + folded.key), slot);
+    (folded.groups ??= {})[sev] = slot;
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {
