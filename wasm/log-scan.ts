@@ -22,7 +22,8 @@ const SPACE = i8x16.splat(32);
 const MAX_COLON: i32 = 1024 + 9;
 
 // What the last scan counted, left at RESULT for JavaScript (reading memory is cheaper than exported
-// globals): lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64.
+// globals): lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64, then
+// where the line it stopped at ends (its newline; -1: not looked for) as i32.
 const RESULT: u32 = 3200;
 let lines: i32 = 0;
 let unparsed: i32 = 0;
@@ -128,7 +129,9 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
   let lo = Infinity;
   let hi = -Infinity;
   let p = from;
+  let stopNl = -1;
   while (p < len) {
+    stopNl = -1;
     // The first `:  ` of the line and the line's end, 16 bytes at a time (reading past `len` is
     // harmless: memory goes on, and anything found there is not taken).
     let c = -1;
@@ -143,7 +146,10 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
         const bn = newline != 0 ? ctz(newline) : 32;
         const bc = colon != 0 ? ctz(colon) : 32;
         if (bc < bn) c = q + bc;
-        else nl = q + bn;
+        else {
+          nl = q + bn;
+          if (nl < len) stopNl = nl;
+        }
         break;
       }
       q += 16;
@@ -151,6 +157,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     // A tab continuation line of an entry that is only counted: only a line.
     if (at(p) == 9 && ghost != 0) {
       const e = lineEnd(c >= 0 ? c : nl >= 0 ? nl : q, len);
+      if (e < len) stopNl = e;
       if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
       lines++;
       p = e + 1;
@@ -161,6 +168,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       // this, once JavaScript keeps no more samples of them (`unparsedToo`).
       if (unparsedToo == 0 || at(p) == 9) break;
       const e = nl >= 0 ? nl : lineEnd(q, len);
+      if (e < len) stopNl = e;
       if (e >= len || e == p || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
       lines++;
       unparsed++;
@@ -170,6 +178,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (c + 3 > len) break;
     nl = lineEnd(c + 3, len);
     if (nl >= len) break;
+    stopNl = nl;
     if (at(p) == 9) break;
     const end = at(nl - 1) == 13 ? nl - 1 : nl;
     if (end - p > maxLen) break;
@@ -264,5 +273,6 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
   store<i32>(RESULT + 20, lastSev);
   store<f64>(RESULT + 24, lo);
   store<f64>(RESULT + 32, hi);
+  store<i32>(RESULT + 40, p < len ? stopNl : -1);
   return p;
 }

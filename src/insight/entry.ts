@@ -262,8 +262,9 @@ export abstract class BaseParser implements LineParser {
     return this.ascii ? s.slice(start, end) : utf8(buf, start, end);
   }
 
-  /** Lines the last scanLines call counted. */
+  /** Lines the last scanLines call counted, and where the line it stopped at ends (-1: not known). */
   scanned = 0;
+  stopNl = -1;
 
   /** Does this parser count lines with scanLines (its fast path)? Then LineReader calls loadPiece first. */
   get scans(): boolean {

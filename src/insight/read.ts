@@ -214,7 +214,8 @@ class LineReader {
         start = next;
         if (start >= len) break;
       }
-      const nl = buf.indexOf(10, start);
+      // The scanner may have found where this line ends.
+      const nl = p.stopNl >= 0 ? p.stopNl : buf.indexOf(10, start);
       if (nl === -1) {
         this.holdBytes(buf, start, len);
         return;

@@ -362,6 +362,11 @@ describe('the fast path: only kept severities become entries, the rest is counte
     ...Array.from({ length: 8 }, (_, i) => `a stray line ${i}, no severity in it`),
     '2024-05-01 10:00:01.002 UTC [1] LOG:  d',
     ...Array.from({ length: 3 }, (_, i) => `another stray line ${i}`),
+    // Once the samples are kept: blank lines, and an overlong line (maxLineLength is 300 here) that is not a log line.
+    '2024-05-01 10:00:01.003 UTC [1] LOG:  h',
+    '',
+    '',
+    'u'.repeat(400),
     '2024-05-01 10:00:01 +02 [1] LOG:  numeric zone',
     '2024-05-01 10:00:01 +02:30 [1] LOG:  numeric zone with minutes',
     '2024-05-01 10:00:01 CST [1] LOG:  unknown zone',

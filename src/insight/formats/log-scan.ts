@@ -15,7 +15,7 @@ const HINT_PAIR = 4096;
 const HINTS = 69632;
 const HINTS_MAX = 2048;
 const PIECE = 131072;
-/** Where a scan leaves what it counted: six i32, then two f64 (as in wasm/log-scan.ts). */
+/** Where a scan leaves what it counted: six i32, two f64, then one i32 (as in wasm/log-scan.ts). */
 const RESULT = 3200;
 
 // The few parts of the WebAssembly API used here (@types/node does not declare them without the DOM lib).
@@ -37,6 +37,8 @@ let compiled: object | undefined;
 /** What one scan found: `lines` lines read, `n` LOG lines counted among them, `before` of them before `since`, their times' range, the last one's place. */
 export interface ScanRun {
   lines: number;
+  /** Where the line the scan stopped at ends (its newline), -1 when not looked for. */
+  stopNl: number;
   /** Lines that are not log lines (counted only when asked: `unparsedToo`). */
   unparsed: number;
   n: number;
@@ -54,7 +56,7 @@ export class LogScanner {
   #f64: Float64Array;
   #before = '\u0000';
   #zone: Buffer | undefined;
-  readonly run: ScanRun = { lines: 0, unparsed: 0, n: 0, before: 0, minMs: NaN, maxMs: NaN, lastStart: 0, lastSev: 0 };
+  readonly run: ScanRun = { lines: 0, stopNl: -1, unparsed: 0, n: 0, before: 0, minMs: NaN, maxMs: NaN, lastStart: 0, lastSev: 0 };
 
   readonly #hints: boolean;
 
@@ -63,7 +65,7 @@ export class LogScanner {
     compiled ??= new wasm.Module(Buffer.from(LOG_SCAN_WASM, 'base64'));
     this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
     const m = this.#bytes = new Uint8Array(this.#x.memory.buffer);
-    this.#i32 = new Int32Array(m.buffer, RESULT, 6);
+    this.#i32 = new Int32Array(m.buffer, RESULT, 11);
     this.#f64 = new Float64Array(m.buffer, RESULT + 24, 2);
     for (let c = 0; c < 256; c++) {
       m[WORD + c] = BYTE_WORDS.chars[c] === 1 || isAlnum(c) ? 1 : 0;
@@ -91,7 +93,7 @@ export class LogScanner {
     if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
     if (this.#bytes.buffer !== mem.buffer) {
       this.#bytes = new Uint8Array(mem.buffer);
-      this.#i32 = new Int32Array(mem.buffer, RESULT, 6);
+      this.#i32 = new Int32Array(mem.buffer, RESULT, 11);
       this.#f64 = new Float64Array(mem.buffer, RESULT + 24, 2);
     }
     this.#bytes.set(buf, PIECE);
@@ -123,6 +125,7 @@ export class LogScanner {
     const r = this.run;
     const i = this.#i32;
     r.lines = i[0]!;
+    r.stopNl = i[10]!;
     r.unparsed = i[1]!;
     r.n = i[2]!;
     if (r.n > 0) {

@@ -253,6 +253,7 @@ export class StderrParser extends BaseParser {
    */
   override scanLines(buf: Buffer, from: number, len: number): number {
     this.scanned = 0;
+    this.stopNl = -1;
     const sc = this.scanner!;
     const timed = this.timeAt >= 0 && !this.timeEpoch;
     // The counted entry's prefix, where it is in this piece (its line may be a view of it, or of another piece).
@@ -269,6 +270,7 @@ export class StderrParser extends BaseParser {
     const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
       this.stats.unparsedSamples.length >= SAMPLES, gFrom, gTo);
     const r = sc.run;
+    this.stopNl = r.stopNl;
     if (next === from) return from;
     this.scanned = r.lines;
     this.stats.unparsedLines += r.unparsed;
