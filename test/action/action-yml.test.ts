@@ -20,8 +20,8 @@ test('action.yml parses with the yaml package in strict mode, with unique keys',
 });
 
 test('the strict reader rejects what the runner rejects: a plain scalar with ": " and a repeated key', () => {
-  assert.throws(() => parseYaml('inputs:\n  a:\n    description: Mode "x": the key\n', 'x.yml'), /x\.yml is not valid YAML:.*[Nn]ested mappings/s);
-  assert.throws(() => parseYaml('inputs:\n  a:\n    description: one\n  a:\n    description: two\n', 'x.yml'), /Map keys must be unique/);
+  assert.throws(() => parseYaml('inputs:\n  a:\n    description: Mode "x": the key\n', 'x.yml'), { name: 'Error', message: /x\.yml is not valid YAML:.*[Nn]ested mappings/s });
+  assert.throws(() => parseYaml('inputs:\n  a:\n    description: one\n  a:\n    description: two\n', 'x.yml'), { name: 'Error', message: /x\.yml is not valid YAML:.*Map keys must be unique/s });
 });
 
 test('runs: node24 with a main file that exists', async () => {

@@ -374,7 +374,7 @@ test('resolveLink: plain http only when the API endpoint is loopback (the emulat
 });
 
 test('resolveLink: never a metadata or link-local address; loopback and private ranges only when the endpoint is there', () => {
-  const refused = /a file_link points to .*, a (link-local|loopback|private) address, which the API endpoint .* is not: refused/;
+  const refused = { name: 'ResponseError', message: /a file_link points to .*, a (link-local|loopback|private) address, which the API endpoint .* is not: refused/ };
   for (const link of ['http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/x', 'https://[fd00:ec2::254]/x', 'https://100.100.100.200/x',
     'https://[fe80::1]/x', 'https://[::ffff:169.254.169.254]/x', 'https://0xA9FEA9FE/x', 'https://2852039166/x']) {
     assert.throws(() => resolveLink(link, CLOUD), refused, link);

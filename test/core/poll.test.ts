@@ -127,7 +127,11 @@ test('an undocumented status is waited through and named in the timeout message'
   const clock = fakeClock();
   const o = options(clock, { timeoutMs: 12_000 });
   const s = scripted([{ status: 'EXPORTING', items: [], requestId: undefined }]);
-  await assert.rejects(pollUntilReady(s.call, o), /still EXPORTING after 12s and 4 calls/);
+  await assert.rejects(pollUntilReady(s.call, o), (e: unknown) => {
+    assert.ok(e instanceof TimeoutError, String(e));
+    assert.match(e.message, /still EXPORTING after 12s and 4 calls/);
+    return true;
+  });
   assert.match(o.lines[0] ?? '', /status EXPORTING, which the API does not document/);
 });
 

@@ -59,5 +59,5 @@ test('the self-test job of ci.yml passes: emulator, `uses: ./` with the runner\'
 test('step expressions are substituted as the runner does, and any other expression is refused', () => {
   const steps = { logs: { 'file-count': '3' } };
   assert.equal(expand('n=${{ steps.logs.outputs.file-count }} m=${{steps.logs.outputs.none}}', steps), 'n=3 m=');
-  assert.throws(() => expand('${{ secrets.TOKEN }}', steps), /does not evaluate \$\{\{ secrets\.TOKEN \}\}/);
+  assert.throws(() => expand('${{ secrets.TOKEN }}', steps), { name: 'Error', message: /does not evaluate \$\{\{ secrets\.TOKEN \}\}/ });
 });

@@ -302,7 +302,8 @@ describe('grouping, unparsed and odd lines', () => {
     const gz = gzipSync(readFileSync(fixture('stderr-rds-prefix.log')));
     const path = tmpFile('cut.log.gz', gz.subarray(0, gz.length >> 1));
     const seen: LogEntry[] = [];
-    await assert.rejects(async () => { for await (const e of readEntries(path)) seen.push(e); }, /unexpected end of file/);
+    // zlib's own error for a cut stream, passed on as it is.
+    await assert.rejects(async () => { for await (const e of readEntries(path)) seen.push(e); }, { name: 'Error', code: 'Z_BUF_ERROR', message: /unexpected end of file/ });
   });
 
   test('gzip-compressed files are read', async () => {

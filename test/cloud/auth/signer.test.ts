@@ -213,12 +213,12 @@ test('signRequest refuses a request that already carries Authorization or X-Sdk-
     headers,
     body: '',
   });
-  assert.throws(() => signRequest(req({ authorization: 'x' }), CREDS, NOW), /authorization/);
-  assert.throws(() => signRequest(req({ 'X-SDK-DATE': '20240506T070809Z' }), CREDS, NOW), /x-sdk-date/);
-  assert.throws(() => signRequest(req({ 'x-project-id': 'a', 'X-Project-Id': 'b' }), CREDS, NOW), /twice/);
+  assert.throws(() => signRequest(req({ authorization: 'x' }), CREDS, NOW), { name: 'TypeError', message: /already has a authorization header/ });
+  assert.throws(() => signRequest(req({ 'X-SDK-DATE': '20240506T070809Z' }), CREDS, NOW), { name: 'TypeError', message: /already has a x-sdk-date header/ });
+  assert.throws(() => signRequest(req({ 'x-project-id': 'a', 'X-Project-Id': 'b' }), CREDS, NOW), { name: 'TypeError', message: /header x-project-id is given twice/ });
   assert.throws(() => signRequest(req({}), { accessKey: '', secretKey: 'SK' }, NOW), TypeError);
 });
 
 test('canonicalRequest refuses a signed header that the request does not carry', () => {
-  assert.throws(() => canonicalRequest(vectorGet(), ['x-sdk-date', 'x-project-id']), /x-project-id/);
+  assert.throws(() => canonicalRequest(vectorGet(), ['x-sdk-date', 'x-project-id']), { name: 'TypeError', message: /signed header x-project-id is not in the request/ });
 });
