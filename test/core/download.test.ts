@@ -258,14 +258,15 @@ test('an abort during a transfer stops it with CancelledError and removes the pa
   await assertNoPartFiles(s.dir);
 });
 
-test('an abort while waiting to retry a failed transfer is CancelledError, and the part file is removed', async (t) => {
+test('an abort while waiting to retry a failed transfer is CancelledError, and the part file is removed', { timeout: 10_000 }, async (t) => {
   const s = await setup(t);
   s.emu.failFile(BIG, { kind: 'status', status: 503 });
   const ac = new AbortController();
   const options = s.options({ signal: ac.signal });
   // The real clock: Node's timers reject an aborted sleep with AbortError, which must not reach the caller.
-  options.retry = { ...options.retry, clock: systemClock, deadline: Date.now() + 600_000, baseMs: 60_000, minDelayMs: 60_000 };
-  setTimeout(() => ac.abort(), 50);
+  // The retry line comes just before the one-minute backoff: abort once that has begun.
+  const log = options.retry.log;
+  options.retry = { ...options.retry, clock: systemClock, deadline: Date.now() + 600_000, baseMs: 60_000, minDelayMs: 60_000, log: (l) => { log(l); setImmediate(() => ac.abort()); } };
   await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, options), CancelledError);
   assert.equal(s.emu.fileRequests.length, 1);
   await assertNoPartFiles(s.dir);
