@@ -186,7 +186,7 @@ export class SlowDigestBuilder implements EntrySink {
 
   /** Only the entries that carry a duration become strings; the reader counts the rest (the fast path). */
   readOptions(): ReadOptions {
-    return { keep: new Set<Severity>(), count: (_sev, ms, n) => this.counted(ms, n), keepWhen: ['duration: '] };
+    return { keep: new Set<Severity>(), count: (_sev, ms, n) => this.counted(ms, n), keepWhen: ['duration: '], since: this.since };
   }
 
   /** `n` entries the reader only counted: for the per-file figures. */

@@ -2,9 +2,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { digestSlowFiles, normalizeStatement, parseDuration, SlowDigestBuilder } from '../../src/insight/slow.ts';
 import { renderSlowMarkdown } from '../../src/insight/render.ts';
-import { fixture, fixtureFile, grep, fileLines } from '../support/pg-fixtures.ts';
+import { fixture, fixtureFile, grep, fileLines, tmpFiles } from '../support/pg-fixtures.ts';
+import { readFileSync } from 'node:fs';
 
 const SLOW = 'slowlog-rds-prefix.log';
+const tmpFile = tmpFiles('insight-slow-');
 const path = fixture(SLOW);
 const ms = (line: string): number => Number(/duration: (\d+\.\d+) ms/.exec(line)![1]);
 const sum = (lines: string[]): number => Math.round(lines.reduce((n, l) => n + ms(l), 0) * 1000) / 1000;
@@ -69,6 +71,18 @@ describe('the slow-query log fixture, against grep', () => {
     const inWindow = lines.filter((l) => at(l) >= since.getTime());
     assert.equal(d.count, inWindow.length);
     assert.equal(d.beforeWindow, lines.length - inWindow.length);
+  });
+
+  test('since: a long log counts the entries of the window in its file, not those before it', async () => {
+    // Eight copies: past the first 64 KiB piece the reader counts LOG lines in runs (the WebAssembly scanner).
+    const text = readFileSync(path, 'utf8').repeat(8);
+    const entries = text.split('\n').filter((l) => /:(LOG|ERROR|FATAL|WARNING|PANIC): {2}/.test(l));
+    const at = (l: string): number => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z');
+    const since = new Date(at(entries[Math.floor(entries.length / 16)]!));
+    const file = tmpFile('postgresql-slow.log', text);
+    const d = await digestSlowFiles([{ name: 'postgresql-slow.log', path: file, size: text.length }], { since });
+    assert.equal(d.files[0]!.entries, entries.length);
+    assert.equal(d.files[0]!.inWindow, entries.filter((l) => at(l) >= since.getTime()).length);
   });
 });
 
