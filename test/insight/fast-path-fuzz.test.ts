@@ -1,0 +1,141 @@
+// Random stderr logs read two ways: every entry (the JavaScript reader alone) and only the kept ones (the fast
+// path: the WebAssembly scanner counts the rest). What a user sees must not depend on which: the kept entries,
+// the counts on each side of 'since', the times and the statistics. Seeded, so a failure can be replayed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newStats } from '../../src/insight/entry.ts';
+import type { LogEntry, Severity } from '../../src/insight/entry.ts';
+import { readBatches } from '../../src/insight/read.ts';
+
+/** mulberry32: a small seeded generator, enough to vary logs reproducibly. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The reader's default longest line; fields joined past it are cut (and counted) only in entries that are kept. */
+const MAX_LINE = 65536;
+const KEEP = new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']);
+const KEEP_WHEN = ['database system was', 'server process'];
+const CONTINUATIONS = ['DETAIL', 'HINT', 'STATEMENT', 'CONTEXT', 'QUERY', 'LOCATION'];
+
+/** One random log: lines of several prefixes, zones, severities and oddities; `\r\n` line ends in some logs. */
+function randomLog(rnd: () => number): Buffer {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const words = ['relation', 'orders', 'does', 'not', 'exist', 'überall', 'café', 'LOG:  inside', 'a:  b', 'x'];
+  const message = (): string => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => pick(words)).join(' ');
+  const layout = pick(['m', 'rds', 'before', 'mixed']);
+  const zone = pick([' UTC', ' UTC', ' +02', ' CET', ' -05', '+05:30']);
+  let ms = Date.UTC(2024, 4, 1, 10) + Math.floor(rnd() * 1e6);
+  let pid = 100;
+  let lastPrefix = '';
+  const prefix = (): string => {
+    const r = rnd();
+    if (r < 0.15) ms += Math.floor(rnd() * 5000); // a new second, or several
+    else if (r < 0.18) ms -= Math.floor(rnd() * 3000); // out of order
+    else ms += Math.floor(rnd() * 3);
+    if (rnd() < 0.3) pid = 100 + Math.floor(rnd() * 20);
+    const iso = new Date(ms).toISOString();
+    const digits = pick([0, 3, 3, 3, 1, 2, 6]);
+    const frac = digits === 0 ? '' : '.' + (iso.slice(20, 23) + '123').slice(0, digits);
+    const time = iso.slice(0, 10) + ' ' + iso.slice(11, 19) + frac + (rnd() < 0.03 ? ' XYZ' : zone);
+    const kind = layout === 'mixed' ? pick(['m', 'rds', 'before', 'epoch', 'none']) : layout;
+    switch (kind) {
+      case 'rds': return `${time}:10.0.0.${pid % 7}(${5000 + pid}):app@db:[${pid}]:`;
+      case 'before': return `time=${time} [${pid}] `;
+      case 'epoch': return `${(ms / 1000).toFixed(3)} [${pid}] `;
+      case 'none': return `[${pid}] `;
+      default: return `${time} [${pid}] app@db `;
+    }
+  };
+  const lines: string[] = [];
+  const n = 150 + Math.floor(rnd() * 400);
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    if (r < 0.55) {
+      lastPrefix = prefix();
+      const start = rnd() < 0.05 ? pick(KEEP_WHEN) + ' ' : rnd() < 0.03 ? '00000: ' + pick(KEEP_WHEN) + ' ' : '';
+      lines.push(`${lastPrefix}LOG:  ${start}${message()}`);
+    } else if (r < 0.65) {
+      lastPrefix = prefix();
+      lines.push(`${lastPrefix}${pick(['ERROR', 'FATAL', 'WARNING', 'PANIC', 'NOTICE', 'INFO', 'DEBUG1', 'FEHLER'])}:  ${message()}`);
+    } else if (r < 0.8) {
+      // A DETAIL/HINT/... line: mostly with the last line's very prefix, sometimes another process's.
+      const p = rnd() < 0.8 && lastPrefix !== '' ? lastPrefix : prefix();
+      lines.push(`${p}${pick(CONTINUATIONS)}:  ${message()}`);
+    } else if (r < 0.88) {
+      lines.push(`\t${message()}`);
+    } else if (r < 0.91) {
+      lines.push('');
+    } else if (r < 0.94) {
+      lines.push(`not a log line ${message()}`);
+    } else if (r < 0.96) {
+      lines.push(`${prefix()}xLOG:  a word goes on before it`);
+    } else if (r < 0.98) {
+      // Overlong lines, cut at MAX_LINE: a LOG line (then a new entry, as a field joined to the cut message would
+      // be cut and counted again only if the entry is kept) or a line that is not a log line.
+      if (rnd() < 0.5) {
+        lastPrefix = prefix();
+        lines.push(`${lastPrefix}LOG:  ${'y'.repeat(MAX_LINE)}`, `${prefix()}LOG:  after the long one`);
+      } else lines.push('z'.repeat(MAX_LINE + 50));
+    } else {
+      lines.push(`${prefix()}LOG:  checkpoint starting: time`);
+    }
+  }
+  const eol = rnd() < 0.2 ? '\r\n' : '\n';
+  return Buffer.from(lines.join(eol) + eol);
+}
+
+async function read(bytes: Buffer, pieceSizes: number[], keep: ReadonlySet<Severity> | undefined, since: number, format: 'stderr' | undefined) {
+  const stats = newStats('x.log', 'x.log');
+  const counted = new Map<string, number>();
+  const side = (ms: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
+  const count = (sev: Severity, ms: number, n: number): void => {
+    const k = `${sev} ${side(ms)}`;
+    counted.set(k, (counted.get(k) ?? 0) + n);
+  };
+  const pieces: Buffer[] = [];
+  for (let o = 0, k = 0; o < bytes.length; k++) {
+    const size = pieceSizes[k % pieceSizes.length]!;
+    pieces.push(bytes.subarray(o, o + size));
+    o += size;
+  }
+  const entries: LogEntry[] = [];
+  for await (const b of readBatches(pieces, { keep, keepWhen: KEEP_WHEN, count, stats, name: 'x.log', since, maxLineLength: MAX_LINE, format })) entries.push(...b);
+  return { entries, counted, stats, side };
+}
+
+test('random stderr logs: the fast path keeps, counts and times what reading every entry does', async () => {
+  const rnd = random(20261130);
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0]));
+  for (let i = 0; i < 150; i++) {
+    const bytes = randomLog(rnd);
+    const full = await read(bytes, [1 << 16], undefined, NaN, undefined);
+    const timed = full.entries.filter((e) => e.time !== undefined);
+    const since = rnd() < 0.5 ? NaN : timed[Math.floor(rnd() * timed.length)]?.time?.getTime() ?? NaN;
+    const pieceSizes = Array.from({ length: 3 }, () => (rnd() < 0.3 ? 1 << 16 : 1 + Math.floor(rnd() * 3000)));
+    const format = rnd() < 0.5 ? 'stderr' : undefined;
+    const fast = await read(bytes, pieceSizes, KEEP, since, format);
+    const how = `log ${i} (pieces ${pieceSizes.join('/')}, since ${since}, format ${format})`;
+    // A DETAIL/HINT/... line of another process right after a kept entry is kept as an entry of its own (an
+    // orphan) by the fast path, and counted otherwise: the digest sees one entry either way.
+    const kept = (e: LogEntry): boolean => KEEP.has(e.severity) || KEEP_WHEN.some((w) => e.message.startsWith(w));
+    assert.deepEqual(fast.entries.filter(kept), full.entries.filter(kept), `kept entries, ${how}`);
+    const tally = (entries: LogEntry[], m = new Map<string, number>()): Map<string, number> => {
+      for (const e of entries.filter((x) => !kept(x))) {
+        const k = `${e.severity} ${fast.side(e.time?.getTime() ?? NaN)}`;
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
+      return m;
+    };
+    assert.ok(fast.entries.filter((e) => !kept(e)).every((e) => CONTINUATIONS.includes(e.severity)), `only orphans kept besides, ${how}`);
+    assert.deepEqual(sorted(tally(fast.entries, new Map(fast.counted))), sorted(tally(full.entries)), `counted entries, ${how}`);
+    assert.deepEqual({ ...fast.stats, unparsedSamples: fast.stats.unparsedSamples.length }, { ...full.stats, unparsedSamples: full.stats.unparsedSamples.length }, `stats, ${how}`);
+  }
+});
