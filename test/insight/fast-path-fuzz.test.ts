@@ -112,9 +112,11 @@ async function read(bytes: Buffer, pieceSizes: number[], keep: ReadonlySet<Sever
 }
 
 test('random stderr logs: the fast path keeps, counts and times what reading every entry does', async () => {
-  const rnd = random(20261130);
+  // Seed 3 and 300 logs: among them one whose DETAIL line, of a counted entry, has an unknown zone (the fast path
+  // once left it out of the statistics).
+  const rnd = random(3);
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0]));
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 300; i++) {
     const bytes = randomLog(rnd);
     const full = await read(bytes, [1 << 16], undefined, NaN, undefined);
     const timed = full.entries.filter((e) => e.time !== undefined);

@@ -447,8 +447,11 @@ export class StderrParser extends BaseParser {
     this.zoneNumeric = isDigit(this.zone.at(-1) ?? 0);
   }
 
+  /** The pid in the prefix `s[start, sevAt)`; an unknown zone in it is noted, as reading the line's entry would. */
   pidAt(s: string, start: number, sevAt: number): number | undefined {
-    return parsePrefix(s.slice(start, sevAt)).pid;
+    const info = parsePrefix(s.slice(start, sevAt));
+    if (info.badZone !== '') this.noteBadZone(info.badZone);
+    return info.pid;
   }
 
   ghostPid(): number | undefined {
