@@ -4,14 +4,20 @@
 // reader (any other severity, a tab continuation, a blank or overlong line, a message the digest keeps, a
 // time it cannot read the same way). It mirrors StderrParser.severityAt and timeOf's fast path exactly.
 
-/** Memory layout (offsets in bytes), shared with log-scan.ts on the JavaScript side. */
-const WORD: u32 = 1024; //     256 bytes: 1 where a byte can be part of a severity word or stand before one
-const ALNUM: u32 = 1280; //    256 bytes: 1 for [0-9A-Za-z]
-const HINT_ONE: u32 = 1536; // 256 bytes: 1 where some kept message start is this one byte
-const BEFORE: u32 = 2048; //   up to 1024 bytes: the prefix text before the time
-const ZONE: u32 = 3072; //     up to 64 bytes: the zone as the last time had it (" UTC", "+02")
-const HINT_PAIR: u32 = 4096; // 65536 bytes: 1 where some kept message starts with these two bytes
-const HINTS: u32 = 69632; //    up to 2048 bytes: the kept message starts, each as its length (one byte) then its bytes; 0 ends
+/**
+ * Memory layout (offsets and room, in bytes). Exported: log-scan.ts on the JavaScript side reads them from the
+ * module, so they are written here only.
+ */
+export const WORD: u32 = 1024; //     256 bytes: 1 where a byte can be part of a severity word or stand before one
+export const ALNUM: u32 = 1280; //    256 bytes: 1 for [0-9A-Za-z]
+export const HINT_ONE: u32 = 1536; // 256 bytes: 1 where some kept message start is this one byte
+export const BEFORE: u32 = 2048; //   BEFORE_MAX bytes: the prefix text before the time
+export const BEFORE_MAX: u32 = 1024;
+export const ZONE: u32 = 3072; //     ZONE_MAX bytes: the zone as the last time had it (" UTC", "+02")
+export const ZONE_MAX: u32 = 64;
+export const HINT_PAIR: u32 = 4096; // 65536 bytes: 1 where some kept message starts with these two bytes
+export const HINTS: u32 = 69632; //    HINTS_MAX bytes: the kept message starts, each as its length (one byte) then its bytes; 0 ends
+export const HINTS_MAX: u32 = 2048;
 export const PIECE: u32 = 131072; // the bytes to scan
 
 const NEWLINE = i8x16.splat(10);
@@ -24,7 +30,7 @@ const MAX_COLON: i32 = 1024 + 9;
 // What the last scan counted, left at RESULT for JavaScript (reading memory is cheaper than exported
 // globals): lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64, then
 // where the line it stopped at ends (its newline; -1: not looked for) as i32.
-const RESULT: u32 = 3200;
+export const RESULT: u32 = 3200;
 let lines: i32 = 0;
 let unparsed: i32 = 0;
 let counted: i32 = 0;

@@ -3,21 +3,6 @@
 import { isAlnum, BYTE_WORDS } from '../entry.ts';
 import { LOG_SCAN_WASM } from './log-scan.wasm.ts';
 
-// Offsets in the scanner's memory (as in wasm/log-scan.ts).
-const WORD = 1024;
-const ALNUM = 1280;
-const HINT_ONE = 1536;
-const BEFORE = 2048;
-const BEFORE_MAX = 1024;
-const ZONE = 3072;
-const ZONE_MAX = 64;
-const HINT_PAIR = 4096;
-const HINTS = 69632;
-const HINTS_MAX = 2048;
-const PIECE = 131072;
-/** Where a scan leaves what it counted: six i32, two f64, then one i32 (as in wasm/log-scan.ts). */
-const RESULT = 3200;
-
 // The few parts of the WebAssembly API used here (@types/node does not declare them without the DOM lib).
 interface Memory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 interface WasmApi {
@@ -26,13 +11,19 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface Exports {
+/** The scanner's memory layout, as wasm/log-scan.ts exports it (offsets and room, in bytes). */
+const LAYOUT = ['WORD', 'ALNUM', 'HINT_ONE', 'BEFORE', 'BEFORE_MAX', 'ZONE', 'ZONE_MAX', 'HINT_PAIR', 'HINTS', 'HINTS_MAX', 'PIECE', 'RESULT'] as const;
+type Layout = Record<(typeof LAYOUT)[number], number>;
+
+type Exports = { [K in keyof Layout]: { readonly value: number } } & {
   memory: Memory;
   scan(from: number, len: number, maxLen: number, timeAt: number, zoneLen: number, zoneMs: number, zoneNumeric: number, since: number, hints: number, ghost: number, unparsedToo: number,
     ghostFrom: number, ghostTo: number): number;
-}
+};
 
 let compiled: object | undefined;
+/** The layout, read from the first instance (every instance of the module has the same). */
+let L: Layout;
 
 /** What one scan found: `lines` lines read, `n` LOG lines counted among them, `before` of them before `since`, their times' range, the last one's place. */
 export interface ScanRun {
@@ -49,6 +40,11 @@ export interface ScanRun {
   lastSev: number;
 }
 
+/** The scanner's memory, and its result record: six i32, two f64, then one i32 (as in wasm/log-scan.ts). */
+function views(memory: ArrayBuffer): [Uint8Array, Int32Array, Float64Array] {
+  return [new Uint8Array(memory), new Int32Array(memory, L.RESULT, 11), new Float64Array(memory, L.RESULT + 24, 2)];
+}
+
 export class LogScanner {
   readonly #x: Exports;
   #bytes: Uint8Array;
@@ -63,40 +59,36 @@ export class LogScanner {
   /** `hints`: message starts that must reach JavaScript (ParserOptions.keepWhen); not more than 2 KiB of them. */
   constructor(hints: readonly Buffer[]) {
     compiled ??= new wasm.Module(Buffer.from(LOG_SCAN_WASM, 'base64'));
-    this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
-    const m = this.#bytes = new Uint8Array(this.#x.memory.buffer);
-    this.#i32 = new Int32Array(m.buffer, RESULT, 11);
-    this.#f64 = new Float64Array(m.buffer, RESULT + 24, 2);
+    const x = this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
+    L ??= Object.fromEntries(LAYOUT.map((k) => [k, x[k].value])) as Layout;
+    [this.#bytes, this.#i32, this.#f64] = views(x.memory.buffer);
+    const m = this.#bytes;
     for (let c = 0; c < 256; c++) {
-      m[WORD + c] = BYTE_WORDS.chars[c] === 1 || isAlnum(c) ? 1 : 0;
-      m[ALNUM + c] = isAlnum(c) ? 1 : 0;
+      m[L.WORD + c] = BYTE_WORDS.chars[c] === 1 || isAlnum(c) ? 1 : 0;
+      m[L.ALNUM + c] = isAlnum(c) ? 1 : 0;
     }
-    let o = HINTS;
+    let o = L.HINTS;
     for (const h of hints) {
       if (h.length === 0) continue;
-      if (h.length > 255 || o + 1 + h.length >= HINTS + HINTS_MAX) throw new Error('LogScanner: message starts too long');
-      if (h.length >= 2) m[HINT_PAIR + h[0]! * 256 + h[1]!] = 1;
-      else m[HINT_ONE + h[0]!] = 1;
+      if (h.length > 255 || o + 1 + h.length >= L.HINTS + L.HINTS_MAX) throw new Error('LogScanner: message starts too long');
+      if (h.length >= 2) m[L.HINT_PAIR + h[0]! * 256 + h[1]!] = 1;
+      else m[L.HINT_ONE + h[0]!] = 1;
       m[o] = h.length;
       m.set(h, o + 1);
       o += 1 + h.length;
     }
     m[o] = 0;
-    this.#hints = o > HINTS;
+    this.#hints = o > L.HINTS;
   }
 
   /** The piece the next scans read. */
   load(buf: Buffer): void {
     // 32 bytes of room after the piece: the scanner reads 16 at a time, up to 2 past where it looks.
-    const need = PIECE + buf.length + 32;
+    const need = L.PIECE + buf.length + 32;
     const mem = this.#x.memory;
     if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-    if (this.#bytes.buffer !== mem.buffer) {
-      this.#bytes = new Uint8Array(mem.buffer);
-      this.#i32 = new Int32Array(mem.buffer, RESULT, 11);
-      this.#f64 = new Float64Array(mem.buffer, RESULT + 24, 2);
-    }
-    this.#bytes.set(buf, PIECE);
+    if (this.#bytes.buffer !== mem.buffer) [this.#bytes, this.#i32, this.#f64] = views(mem.buffer);
+    this.#bytes.set(buf, L.PIECE);
   }
 
   /**
@@ -109,14 +101,14 @@ export class LogScanner {
    */
   scan(from: number, len: number, maxLen: number, timeAt: boolean, before: string, zone: Buffer, zoneMs: number, zoneNumeric: boolean, since: number, ghost: boolean,
     unparsedToo: boolean, ghostFrom: number, ghostTo: number): number {
-    if (timeAt && (before.length > BEFORE_MAX || zone.length > ZONE_MAX)) return from;
+    if (timeAt && (before.length > L.BEFORE_MAX || zone.length > L.ZONE_MAX)) return from;
     const m = this.#bytes;
     if (before !== this.#before) {
-      for (let i = 0; i < before.length; i++) m[BEFORE + i] = before.charCodeAt(i);
+      for (let i = 0; i < before.length; i++) m[L.BEFORE + i] = before.charCodeAt(i);
       this.#before = before;
     }
     if (zone !== this.#zone) {
-      m.set(zone, ZONE);
+      m.set(zone, L.ZONE);
       this.#zone = zone;
     }
     const x = this.#x;
