@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { newStats } from '../../src/insight/entry.ts';
 import type { LogEntry, ReaderStats } from '../../src/insight/entry.ts';
-import { readEntries, readBatches, detectLineFormat } from '../../src/insight/read.ts';
+import { readEntries, detectLineFormat } from '../../src/insight/read.ts';
 import type { Severity } from '../../src/insight/entry.ts';
 import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
 import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { readCounting, sorted, strip, tally } from '../support/read-two-ways.ts';
 
 async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {}): Promise<{ entries: LogEntry[]; stats: ReaderStats }> {
   const stats = newStats(path, opts.name);
@@ -316,37 +317,6 @@ describe('grouping, unparsed and odd lines', () => {
 });
 
 describe('the fast path: only kept severities become entries, the rest is counted', () => {
-  /**
-   * The entries (kept) of `bytes` read in pieces of `piece` bytes, and how many were counted of each
-   * severity, before `since` or not (NaN: no time); counts may come in runs with one time for all.
-   */
-  async function readKept(bytes: Buffer, keep: ReadonlySet<Severity> | undefined, piece: number, since = NaN, keepWhen: string[] = [], maxLineLength?: number, format?: 'stderr') {
-    const name = 'x.log';
-    const counted = new Map<string, number>();
-    const stats = newStats(name, name);
-    const entries: LogEntry[] = [];
-    const pieces = [];
-    for (let o = 0; o < bytes.length; o += piece) pieces.push(bytes.subarray(o, o + piece));
-    const count = (sev: Severity, ms: number, n: number): void => {
-      const k = `${sev} ${side(ms, since)}`;
-      counted.set(k, (counted.get(k) ?? 0) + n);
-    };
-    for await (const b of readBatches(pieces, { keep, count, stats, name, since, keepWhen, maxLineLength, format })) entries.push(...b);
-    return { entries, counted, stats };
-  }
-  const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
-  /** What readKept's `counted` says for these entries. */
-  function tally(entries: LogEntry[], since: number): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const e of entries) {
-      const k = `${e.severity} ${side(e.time?.getTime() ?? NaN, since)}`;
-      m.set(k, (m.get(k) ?? 0) + 1);
-    }
-    return m;
-  }
-  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => a[0].localeCompare(b[0]));
-  const strip = (st: ReaderStats) => ({ ...st, unparsedSamples: st.unparsedSamples.length });
-
   // Lines the fast path must place exactly as the full path does: continuation lines of counted
   // entries (same pid: attached; other pid: an orphan), times in the same and the next second,
   // fractions, numeric and unknown zones, text before the time, epoch stamps, no time at all.
@@ -407,7 +377,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
       // A short maxLineLength for the tricky lines, one of which is longer (a field joined past it would be
       // cut only in kept entries, so not for the real logs).
       const maxLen = name === 'tricky' ? 300 : undefined;
-      const full = await readKept(bytes, undefined, 1 << 16, NaN, [], maxLen);
+      const full = await readCounting(bytes, { pieces: [1 << 16], maxLineLength: maxLen });
       assert.equal(full.counted.size, 0);
       // No window, and one that starts at the middle entry's time (times within a second of it on both sides).
       const timed = full.entries.filter((e) => e.time !== undefined);
@@ -421,7 +391,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
             // lines); the format found from the first lines, or given (then the fast path starts at once).
             for (const [keepWhen, format] of [[[], undefined], [['database system was', 'server process'], undefined], [[], 'stderr']] as const) {
               const kept = (e: LogEntry): boolean => keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
-              const fast = await readKept(bytes, keep, piece, since, [...keepWhen], maxLen, format);
+              const fast = await readCounting(bytes, { pieces: [piece], keep, since, keepWhen, maxLineLength: maxLen, format });
               const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}`;
               assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, ${how}`);
               assert.deepEqual(sorted(fast.counted), sorted(tally(full.entries.filter((e) => !kept(e)), since)), `counted entries, ${how}`);

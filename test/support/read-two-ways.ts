@@ -1,0 +1,58 @@
+// A log read the way the digest reads it (only kept severities become entries, the rest is counted, in runs)
+// and what to compare it with: the helpers the fast path's differential tests share.
+import { newStats } from '../../src/insight/entry.ts';
+import type { LogEntry, ReaderStats, Severity } from '../../src/insight/entry.ts';
+import { readBatches } from '../../src/insight/read.ts';
+
+export interface ReadOptions {
+  /** Sizes of the pieces the bytes come in, used in turn. */
+  pieces: number[];
+  keep?: ReadonlySet<Severity> | undefined;
+  since?: number | undefined;
+  keepWhen?: readonly string[] | undefined;
+  maxLineLength?: number | undefined;
+  format?: 'stderr' | undefined;
+}
+
+/** Where a time falls against `since` (NaN: no window, so "in"); untimed when there is none. */
+export const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
+
+/**
+ * The entries of `bytes` (kept ones only, when `keep` is given) and how many were counted of each severity on
+ * each side of `since` ("ERROR before", "LOG in"), as `tally` says it for entries.
+ */
+export async function readCounting(bytes: Buffer, o: ReadOptions): Promise<{ entries: LogEntry[]; counted: Map<string, number>; stats: ReaderStats }> {
+  const name = 'x.log';
+  const since = o.since ?? NaN;
+  const stats = newStats(name, name);
+  const counted = new Map<string, number>();
+  const count = (sev: Severity, ms: number, n: number): void => {
+    const k = `${sev} ${side(ms, since)}`;
+    counted.set(k, (counted.get(k) ?? 0) + n);
+  };
+  const pieces: Buffer[] = [];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const size = o.pieces[k % o.pieces.length]!;
+    pieces.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  const entries: LogEntry[] = [];
+  const opts = { keep: o.keep, count, stats, name, since, keepWhen: o.keepWhen, maxLineLength: o.maxLineLength, format: o.format };
+  for await (const b of readBatches(pieces, opts)) entries.push(...b);
+  return { entries, counted, stats };
+}
+
+/** What readCounting's `counted` says for these entries, added to `into`. */
+export function tally(entries: LogEntry[], since: number, into = new Map<string, number>()): Map<string, number> {
+  for (const e of entries) {
+    const k = `${e.severity} ${side(e.time?.getTime() ?? NaN, since)}`;
+    into.set(k, (into.get(k) ?? 0) + 1);
+  }
+  return into;
+}
+
+/** A count map as a sorted list, for deepEqual. */
+export const sorted = (m: Map<string, number>): Array<[string, number]> => [...m].sort((a, b) => a[0].localeCompare(b[0]));
+
+/** The statistics with the unparsed lines' samples as their number (their text is compared elsewhere). */
+export const strip = (st: ReaderStats): Omit<ReaderStats, 'unparsedSamples'> & { unparsedSamples: number } => ({ ...st, unparsedSamples: st.unparsedSamples.length });
