@@ -382,8 +382,7 @@ export class StderrParser extends BaseParser {
       }
     }
     const prefix = s.slice(start, sevAt);
-    const info = parsePrefix(prefix);
-    if (info.badZone !== '') this.noteBadZone(info.badZone);
+    const info = this.prefixOf(prefix);
     this.timeAt = -1;
     if (info.timeAt >= 0) {
       const before = prefix.slice(0, info.timeAt);
@@ -447,17 +446,22 @@ export class StderrParser extends BaseParser {
     this.zoneNumeric = isDigit(this.zone.at(-1) ?? 0);
   }
 
-  /** The pid in the prefix `s[start, sevAt)`; an unknown zone in it is noted, as reading the line's entry would. */
-  pidAt(s: string, start: number, sevAt: number): number | undefined {
-    const info = parsePrefix(s.slice(start, sevAt));
+  /** parsePrefix, with an unknown zone noted in the statistics: every prefix the parser reads goes through here. */
+  prefixOf(text: string, end?: number): PrefixInfo {
+    const info = parsePrefix(text, end);
     if (info.badZone !== '') this.noteBadZone(info.badZone);
-    return info.pid;
+    return info;
+  }
+
+  /** The pid in the prefix `s[start, sevAt)`. */
+  pidAt(s: string, start: number, sevAt: number): number | undefined {
+    return this.prefixOf(s.slice(start, sevAt)).pid;
   }
 
   ghostPid(): number | undefined {
     if (this.ghostPidKnown) return this.ghostPidValue;
     this.ghostPidKnown = true;
-    return (this.ghostPidValue = parsePrefix(latin1(this.ghostBuf, this.ghostStart, this.ghostSev)).pid);
+    return (this.ghostPidValue = this.prefixOf(latin1(this.ghostBuf, this.ghostStart, this.ghostSev)).pid);
   }
 
   override blank(n: number, lineNo: number): void {
@@ -479,8 +483,7 @@ export class StderrParser extends BaseParser {
     const start = sevStart;
     let info = this.lastInfo;
     if (!(start === this.lastPrefix.length && text.startsWith(this.lastPrefix))) {
-      info = parsePrefix(text, start);
-      if (info.badZone !== '') this.noteBadZone(info.badZone);
+      info = this.prefixOf(text, start);
       this.lastPrefix = text.slice(0, start);
       this.lastInfo = info;
     }
@@ -496,8 +499,7 @@ export class StderrParser extends BaseParser {
       while (k >= 0 && buf[start + k] === last[k]) k--;
       if (k < 0) return this.lastBytesInfo;
     }
-    const info = parsePrefix(this.text(buf, s, start, sevAt));
-    if (info.badZone !== '') this.noteBadZone(info.badZone);
+    const info = this.prefixOf(this.text(buf, s, start, sevAt));
     this.lastPrefixBytes = Buffer.from(buf.subarray(start, sevAt));
     this.lastBytesInfo = info;
     return info;
