@@ -121,9 +121,6 @@ class LineReader {
   carryLen = 0;
   carryCut = false;
   carryQuotes = 0;
-  /** The piece being read, and whether it is all ASCII (most logs: lines then need no decoding). */
-  pieceBuf: Buffer | undefined;
-  pieceAscii = false;
 
   readonly name: string;
   readonly stats: ReaderStats;
@@ -149,8 +146,8 @@ class LineReader {
       return;
     }
     const s = latin1(buf, 0, buf.length);
-    this.pieceBuf = buf;
-    this.pieceAscii = isAscii(buf);
+    // All ASCII (most logs): its lines then need no decoding.
+    const ascii = isAscii(buf);
     const len = buf.length;
     let start = 0;
     let nl = s.indexOf('\n');
@@ -179,8 +176,8 @@ class LineReader {
       const end = buf[nl - 1] === 13 ? nl - 1 : nl;
       if (end - start > maxLen) {
         const cut = cutAt(buf, start, maxLen);
-        this.line(buf, s, start, cut, true, quotesIn(s, cut, end));
-      } else this.line(buf, s, start, end, false, 0);
+        this.line(buf, s, start, cut, true, quotesIn(s, cut, end), ascii);
+      } else this.line(buf, s, start, end, false, 0, ascii);
       start = nl + 1;
       nl = s.indexOf('\n', start);
     }
@@ -205,7 +202,8 @@ class LineReader {
       start = nl + 1;
     }
     p.loadPiece(buf);
-    const ascii = isAscii(buf);
+    // Whether the piece is all ASCII, once a line of it reaches lineAt (the scanner needs not know).
+    let ascii: boolean | undefined;
     const maxLen = this.maxLen;
     while (start < len) {
       const next = p.scanLines(buf, start, len);
@@ -230,9 +228,8 @@ class LineReader {
       const end = buf[nl - 1] === 13 ? nl - 1 : nl;
       const cut = end - start > maxLen;
       const line = buf.subarray(start, cut ? cutAt(buf, start, maxLen) : end);
-      this.pieceBuf = line;
-      this.pieceAscii = ascii;
-      this.line(line, latin1(line, 0, line.length), 0, line.length, cut, cut ? quoteBytes(buf, start + line.length, end) : 0);
+      ascii ??= isAscii(buf);
+      this.line(line, latin1(line, 0, line.length), 0, line.length, cut, cut ? quoteBytes(buf, start + line.length, end) : 0, ascii);
       start = nl + 1;
     }
   }
@@ -272,17 +269,18 @@ class LineReader {
     this.carryCut = false;
     this.carryQuotes = 0;
     if (end === 0 && !cut) this.blank(1);
-    else this.line(buf, latin1(buf, 0, buf.length), 0, end, cut, quotes);
+    else this.line(buf, latin1(buf, 0, buf.length), 0, end, cut, quotes, false);
   }
 
-  line(buf: Buffer, s: string, start: number, end: number, truncated: boolean, droppedQuotes: number): void {
+  /** One line, buf[start, end); `ascii`: its bytes are all ASCII, so `s` (latin1) is its text. */
+  line(buf: Buffer, s: string, start: number, end: number, truncated: boolean, droppedQuotes: number, ascii: boolean): void {
     const lineNo = ++this.lineNo;
     // A byte order mark before the first line.
     if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     if (truncated) this.stats.truncatedLines++;
     const p = this.parser;
     if (p !== undefined) {
-      p.ascii = this.pieceAscii && buf === this.pieceBuf;
+      p.ascii = ascii;
       p.lineAt(buf, s, start, end, lineNo, truncated, droppedQuotes);
     }
     else this.detect(buf, start, end, lineNo, truncated, droppedQuotes);
