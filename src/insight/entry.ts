@@ -213,6 +213,39 @@ export interface ParserOptions {
 
 const noCount: CountEntry = () => {};
 
+/**
+ * ParserOptions.keepWhen as bytes, with tables of the bytes they start with: most messages fail a test of one
+ * or two bytes before any text is compared. The stderr reader and its WebAssembly scanner both use them.
+ */
+export class MessageStarts {
+  readonly texts: Buffer[];
+  /** 1 at first * 256 + second, for the first two bytes of each text of two bytes or more. */
+  readonly pair = new Uint8Array(65536);
+  /** 1 at the byte of each one-byte text. */
+  readonly one = new Uint8Array(256);
+
+  constructor(keepWhen: readonly string[]) {
+    this.texts = keepWhen.map((w) => Buffer.from(w)).filter((h) => h.length > 0);
+    for (const h of this.texts) {
+      if (h.length >= 2) this.pair[h[0]! * 256 + h[1]!] = 1;
+      else this.one[h[0]!] = 1;
+    }
+  }
+
+  /** Does buf[from, end) start with one of the texts? */
+  at(buf: Buffer, from: number, end: number): boolean {
+    if (from >= end) return false;
+    if (this.one[buf[from]!] !== 1 && (from + 1 === end || this.pair[buf[from]! * 256 + buf[from + 1]!] !== 1)) return false;
+    for (const h of this.texts) {
+      if (from + h.length > end) continue;
+      let k = h.length - 1;
+      while (k >= 0 && buf[from + k] === h[k]) k--;
+      if (k < 0) return true;
+    }
+    return false;
+  }
+}
+
 export abstract class BaseParser implements LineParser {
   out: LogEntry[] = [];
   readonly file: string;

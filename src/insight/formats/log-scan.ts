@@ -1,6 +1,7 @@
 // The stderr reader's LOG-line scanner: WebAssembly (wasm/log-scan.ts) that counts the lines the digest
 // only counts, bytes at a time, and stops at the first line the JavaScript reader must look at.
 import { isAlnum, BYTE_WORDS } from '../entry.ts';
+import type { MessageStarts } from '../entry.ts';
 import { LOG_SCAN_WASM } from './log-scan.wasm.ts';
 
 // The few parts of the WebAssembly API used here (@types/node does not declare them without the DOM lib).
@@ -56,8 +57,8 @@ export class LogScanner {
 
   readonly #hints: boolean;
 
-  /** `hints`: message starts that must reach JavaScript (ParserOptions.keepWhen); not more than 2 KiB of them. */
-  constructor(hints: readonly Buffer[]) {
+  /** `starts`: message starts that must reach JavaScript (ParserOptions.keepWhen); not more than 2 KiB of them. */
+  constructor(starts: MessageStarts) {
     compiled ??= new wasm.Module(Buffer.from(LOG_SCAN_WASM, 'base64'));
     const x = this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
     L ??= Object.fromEntries(LAYOUT.map((k) => [k, x[k].value])) as Layout;
@@ -67,12 +68,11 @@ export class LogScanner {
       m[L.WORD + c] = BYTE_WORDS.chars[c] === 1 || isAlnum(c) ? 1 : 0;
       m[L.ALNUM + c] = isAlnum(c) ? 1 : 0;
     }
+    m.set(starts.one, L.HINT_ONE);
+    m.set(starts.pair, L.HINT_PAIR);
     let o = L.HINTS;
-    for (const h of hints) {
-      if (h.length === 0) continue;
+    for (const h of starts.texts) {
       if (h.length > 255 || o + 1 + h.length >= L.HINTS + L.HINTS_MAX) throw new Error('LogScanner: message starts too long');
-      if (h.length >= 2) m[L.HINT_PAIR + h[0]! * 256 + h[1]!] = 1;
-      else m[L.HINT_ONE + h[0]!] = 1;
       m[o] = h.length;
       m.set(h, o + 1);
       o += 1 + h.length;

@@ -1,6 +1,6 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, SAMPLES, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
+import { BaseParser, MessageStarts, SAMPLES, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 import { LogScanner } from './log-scan.ts';
@@ -172,11 +172,8 @@ export class StderrParser extends BaseParser {
   dvBuf: Buffer = EMPTY;
   lastPrefixBytes: Buffer = EMPTY;
   lastBytesInfo: PrefixInfo = this.lastInfo;
-  /** keepWhen as bytes, and which bytes they start with. */
-  hints: Buffer[] | undefined;
-  /** 1 for the first two bytes (first * 256 + second) some hint starts with: most messages fail this one test. */
-  hintPair = new Uint8Array(65536);
-  hintOne = new Uint8Array(256);
+  /** keepWhen, made once for hinted() and the scanner. */
+  readonly starts = new MessageStarts(this.keepWhen);
   readonly keepsLog = this.keep === undefined || this.keep.has('LOG');
   /** Counts runs of LOG lines in WebAssembly when LOG is only counted (created on the first piece). */
   scanner: LogScanner | undefined;
@@ -241,7 +238,7 @@ export class StderrParser extends BaseParser {
 
   /** The next piece scanLines reads. */
   override loadPiece(buf: Buffer): void {
-    this.scanner ??= new LogScanner(this.keepWhen.map((w) => Buffer.from(w)));
+    this.scanner ??= new LogScanner(this.starts);
     this.scanner.load(buf);
   }
 
@@ -290,26 +287,10 @@ export class StderrParser extends BaseParser {
 
   /** Does the message buf[from, end) start with one of keepWhen? */
   hinted(buf: Buffer, from: number, end: number): boolean {
-    let hints = this.hints;
-    if (hints === undefined) {
-      hints = this.hints = this.keepWhen.map((w) => Buffer.from(w));
-      for (const h of hints) {
-        if (h.length >= 2) this.hintPair[h[0]! * 256 + h[1]!] = 1;
-        else if (h.length === 1) this.hintOne[h[0]!] = 1;
-      }
-    }
     // log_error_verbosity = verbose: the message starts after its SQLSTATE ("00000: database system was ...").
     if (end - from > 7 && buf[from + 5] === 58 && buf[from + 6] === 32 && isUpperOrDigit(buf[from]!) && isUpperOrDigit(buf[from + 1]!) &&
       isUpperOrDigit(buf[from + 2]!) && isUpperOrDigit(buf[from + 3]!) && isUpperOrDigit(buf[from + 4]!)) from += 7;
-    if (from >= end) return false;
-    if (this.hintOne[buf[from]!] !== 1 && (from + 1 === end || this.hintPair[buf[from]! * 256 + buf[from + 1]!] !== 1)) return false;
-    for (const h of hints) {
-      if (from + h.length > end) continue;
-      let k = h.length - 1;
-      while (k >= 0 && buf[from + k] === h[k]) k--;
-      if (k < 0) return true;
-    }
-    return false;
+    return this.starts.at(buf, from, end);
   }
 
   /** The severity of the line `s[start, end)` (bytes as latin1); sets sevAt and colonOf. */
