@@ -9,6 +9,8 @@ const SLOW = 'slowlog-rds-prefix.log';
 const tmpFile = tmpFiles('insight-slow-');
 const path = fixture(SLOW);
 const ms = (line: string): number => Number(/duration: (\d+\.\d+) ms/.exec(line)![1]);
+/** The time a line of the fixture starts with (seconds, UTC). */
+const at = (l: string): number => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z');
 const sum = (lines: string[]): number => Math.round(lines.reduce((n, l) => n + ms(l), 0) * 1000) / 1000;
 
 describe('the slow-query log fixture, against grep', () => {
@@ -65,7 +67,6 @@ describe('the slow-query log fixture, against grep', () => {
 
   test('since: durations before it are not counted', async () => {
     const lines = grep(path, /:LOG: {2}duration: /);
-    const at = (l: string): number => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z');
     const since = new Date(at(lines[Math.floor(lines.length / 2)]!));
     const d = await digestSlowFiles([fixtureFile(SLOW)], { since });
     const inWindow = lines.filter((l) => at(l) >= since.getTime());
@@ -77,7 +78,6 @@ describe('the slow-query log fixture, against grep', () => {
     // Eight copies: past the first 64 KiB piece the reader counts LOG lines in runs (the WebAssembly scanner).
     const text = readFileSync(path, 'utf8').repeat(8);
     const entries = text.split('\n').filter((l) => /:(LOG|ERROR|FATAL|WARNING|PANIC): {2}/.test(l));
-    const at = (l: string): number => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z');
     const since = new Date(at(entries[Math.floor(entries.length / 16)]!));
     const file = tmpFile('postgresql-slow.log', text);
     const d = await digestSlowFiles([{ name: 'postgresql-slow.log', path: file, size: text.length }], { since });
