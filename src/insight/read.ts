@@ -88,13 +88,6 @@ interface Held {
   droppedQuotes: number;
 }
 
-/** Count of `"` in s[from, to). */
-function quotesIn(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = s.indexOf('"', from); i !== -1 && i < to; i = s.indexOf('"', i + 1)) n++;
-  return n;
-}
-
 /** Count of `"` in buf[from, to). */
 function quoteBytes(buf: Buffer, from: number, to: number): number {
   let n = 0;
@@ -153,10 +146,10 @@ class LineReader {
     let nl = s.indexOf('\n');
     if (this.carryLen > 0 || this.carryCut) {
       if (nl === -1) {
-        this.hold(buf, s, 0, len);
+        this.hold(buf, 0, len);
         return;
       }
-      this.hold(buf, s, 0, nl);
+      this.hold(buf, 0, nl);
       this.flushCarry();
       start = nl + 1;
       nl = s.indexOf('\n', start);
@@ -176,12 +169,12 @@ class LineReader {
       const end = buf[nl - 1] === 13 ? nl - 1 : nl;
       if (end - start > maxLen) {
         const cut = cutAt(buf, start, maxLen);
-        this.line(buf, s, start, cut, true, quotesIn(s, cut, end), ascii);
+        this.line(buf, s, start, cut, true, quoteBytes(buf, cut, end), ascii);
       } else this.line(buf, s, start, end, false, 0, ascii);
       start = nl + 1;
       nl = s.indexOf('\n', start);
     }
-    if (start < len) this.hold(buf, s, start, len);
+    if (start < len) this.hold(buf, start, len);
   }
 
   /**
@@ -194,10 +187,10 @@ class LineReader {
     if (this.carryLen > 0 || this.carryCut) {
       const nl = buf.indexOf(10);
       if (nl === -1) {
-        this.holdBytes(buf, 0, len);
+        this.hold(buf, 0, len);
         return;
       }
-      this.holdBytes(buf, 0, nl);
+      this.hold(buf, 0, nl);
       this.flushCarry();
       start = nl + 1;
     }
@@ -215,7 +208,7 @@ class LineReader {
       // The scanner may have found where this line ends.
       const nl = p.stopNl >= 0 ? p.stopNl : buf.indexOf(10, start);
       if (nl === -1) {
-        this.holdBytes(buf, start, len);
+        this.hold(buf, start, len);
         return;
       }
       if (nl === start) {
@@ -234,15 +227,10 @@ class LineReader {
     }
   }
 
-  /** hold() for a piece without its latin1 string. */
-  holdBytes(buf: Buffer, from: number, to: number): void {
-    if (this.carryCut) this.carryQuotes += quoteBytes(buf, from, to);
-    else this.hold(buf, '', from, to);
-  }
-
-  hold(buf: Buffer, s: string, from: number, to: number): void {
+  /** Keeps buf[from, to), the start of a line that runs over into the next piece (the rest of a cut one: its quotes). */
+  hold(buf: Buffer, from: number, to: number): void {
     if (this.carryCut) {
-      this.carryQuotes += quotesIn(s, from, to);
+      this.carryQuotes += quoteBytes(buf, from, to);
       return;
     }
     const room = this.maxLen - this.carryLen;
@@ -253,7 +241,7 @@ class LineReader {
       this.carry.push(Buffer.from(buf.subarray(from, from + room)));
       this.carryLen += room;
       this.carryCut = true;
-      this.carryQuotes += s === '' ? quoteBytes(buf, from + room, to) : quotesIn(s, from + room, to);
+      this.carryQuotes += quoteBytes(buf, from + room, to);
     }
   }
 
