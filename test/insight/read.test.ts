@@ -430,6 +430,17 @@ describe('csvlog and jsonlog', () => {
     assert.equal(stats.unparsedLines, 1);
   });
 
+  test('a csvlog line cut at maxLineLength: the quotes in what was cut still close its record', async () => {
+    // The message's closing quote and the quoted fields after it are past the cut: counted, they balance the
+    // record, so the next line is a record of its own and not part of this one.
+    const long = `2024-05-01 10:00:00.000 UTC,"app","shop",42,"10.0.0.1:5555",abc.1,1,"INSERT",2024-05-01 09:00:00 UTC,3/4,0,ERROR,23505,"${'m'.repeat(400)}",,,,,,,,,,"psql","client backend",,0`;
+    const next = '2024-05-01 10:00:01.000 UTC,"app","shop",42,"10.0.0.1:5555",abc.1,2,"idle",2024-05-01 09:00:00 UTC,3/4,0,LOG,00000,"next record",,,,,,,,,,"psql","client backend",,0';
+    const { entries, stats } = await readAll(tmpFile('cut.csv', `${long}\n${next}\n`), { maxLineLength: 300 });
+    assert.deepEqual(entries.map((e) => [e.severity, e.line]), [['ERROR', 1], ['LOG', 2]]);
+    assert.equal(entries[1]!.message, 'next record');
+    assert.equal(stats.truncatedLines, 1);
+  });
+
   test('jsonlog: a line cut at maxLineLength still yields its leading fields; broken JSON is counted', async () => {
     const big = JSON.stringify({ timestamp: '2024-05-01 10:00:00.000 UTC', pid: 9, error_severity: 'ERROR', message: 'm "q"', statement: 's'.repeat(5000) });
     const text = `${big}\n{"broken":\n${JSON.stringify({ timestamp: '2024-05-01 10:00:01.000 UTC', error_severity: 'LOG', message: 'ok' })}\n`;
