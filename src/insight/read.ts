@@ -142,18 +142,9 @@ class LineReader {
     // All ASCII (most logs): its lines then need no decoding.
     const ascii = isAscii(buf);
     const len = buf.length;
-    let start = 0;
-    let nl = s.indexOf('\n');
-    if (this.carryLen > 0 || this.carryCut) {
-      if (nl === -1) {
-        this.hold(buf, 0, len);
-        return;
-      }
-      this.hold(buf, 0, nl);
-      this.flushCarry();
-      start = nl + 1;
-      nl = s.indexOf('\n', start);
-    }
+    let start = this.finishCarry(buf);
+    if (start === -1) return;
+    let nl = s.indexOf('\n', start);
     const maxLen = this.maxLen;
     while (nl !== -1) {
       if (nl === start) {
@@ -183,17 +174,8 @@ class LineReader {
    */
   scanPiece(buf: Buffer, p: BaseParser): void {
     const len = buf.length;
-    let start = 0;
-    if (this.carryLen > 0 || this.carryCut) {
-      const nl = buf.indexOf(10);
-      if (nl === -1) {
-        this.hold(buf, 0, len);
-        return;
-      }
-      this.hold(buf, 0, nl);
-      this.flushCarry();
-      start = nl + 1;
-    }
+    let start = this.finishCarry(buf);
+    if (start === -1) return;
     p.loadPiece(buf);
     // Whether the piece is all ASCII, once a line of it reaches lineAt (the scanner needs not know).
     let ascii: boolean | undefined;
@@ -225,6 +207,22 @@ class LineReader {
       this.line(line, latin1(line, 0, line.length), 0, line.length, cut, cut ? quoteBytes(buf, start + line.length, end) : 0, ascii);
       start = nl + 1;
     }
+  }
+
+  /**
+   * Ends the line carried over from the last piece where this piece's first line ends. Returns where the next
+   * line starts, -1 when the whole piece goes on with the carried line.
+   */
+  finishCarry(buf: Buffer): number {
+    if (this.carryLen === 0 && !this.carryCut) return 0;
+    const nl = buf.indexOf(10);
+    if (nl === -1) {
+      this.hold(buf, 0, buf.length);
+      return -1;
+    }
+    this.hold(buf, 0, nl);
+    this.flushCarry();
+    return nl + 1;
   }
 
   /** Keeps buf[from, to), the start of a line that runs over into the next piece (the rest of a cut one: its quotes). */
