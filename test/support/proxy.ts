@@ -6,6 +6,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export interface ProxiedRequest {
@@ -56,12 +57,10 @@ export async function startForwardProxy(routes: Record<string, Address>): Promis
     const upstream = connect(to.port, to.host, () => {
       track(upstream);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
     });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
+    // Written before the splice, so the bytes the client sent with CONNECT go first (net holds them until connected).
+    upstream.write(head);
+    splice(socket, upstream);
   });
   // Tunnels leave the HTTP server's books: close them by hand.
   const sockets = new Set<Socket>();
@@ -80,6 +79,14 @@ export async function startForwardProxy(routes: Record<string, Address>): Promis
   };
 }
 
+/** Wires two sockets to each other: bytes flow both ways, and an error on either ends both. */
+function splice(a: Duplex, b: Duplex): void {
+  a.pipe(b);
+  b.pipe(a);
+  a.on('error', () => b.destroy());
+  b.on('error', () => a.destroy());
+}
+
 const tlsDir = fileURLToPath(new URL('../../emulator/tls/', import.meta.url));
 
 /** An https front for a plain-http server on loopback, with the emulators' test certificate. */
@@ -87,10 +94,7 @@ export async function startTlsFront(plain: Address): Promise<Address & { close()
   const server: TcpServer = createTlsServer({ key: readFileSync(`${tlsDir}key.pem`), cert: readFileSync(`${tlsDir}cert.pem`) }, (clear) => {
     const upstream = connect(plain.port, plain.host);
     sockets.add(upstream);
-    clear.pipe(upstream);
-    upstream.pipe(clear);
-    upstream.on('error', () => clear.destroy());
-    clear.on('error', () => upstream.destroy());
+    splice(clear, upstream);
   });
   const sockets = new Set<Socket>();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
