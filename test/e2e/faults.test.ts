@@ -6,15 +6,26 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { leaked, startRig } from '../support/harness.ts';
+import { leaked, withRig, type Rig } from '../support/harness.ts';
 import { BIG, FILES, MiB, readZipNames, scenarios } from '../support/fault-scenarios.ts';
 import { injected } from '../support/runner-commands.ts';
+
+/** A rig with no 'creating' phase and a temporary folder of the test's own, both removed afterwards. */
+async function withRigAndDir(prefix: string, fn: (rig: Rig, dir: string) => Promise<void>): Promise<void> {
+  await withRig({ files: FILES, creatingCalls: 0 }, async (rig) => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    try {
+      await fn(rig, dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
 
 describe('fault suite', { concurrency: 4 }, () => {
   for (const s of scenarios) {
     test(`${s.kind}: ${s.fault}`, async () => {
-      const rig = await startRig({ files: FILES, creatingCalls: 1, ...s.emulator });
-      try {
+      await withRig({ files: FILES, creatingCalls: 1, ...s.emulator }, async (rig) => {
         await s.setup?.(rig);
         const r = await rig.run({ inputs: { timeout: '20s', ...s.inputs } });
         if (s.kind === 'transient') {
@@ -39,9 +50,7 @@ describe('fault suite', { concurrency: 4 }, () => {
         assert.equal(leaked(rig, r), undefined, 'no secret in the log, summary or outputs');
         assert.deepEqual(injected(r.log), [], 'no workflow command from a server ran');
         await s.check?.(rig, r);
-      } finally {
-        await rig.close();
-      }
+      });
     });
   }
 
@@ -52,9 +61,7 @@ describe('fault suite', { concurrency: 4 }, () => {
   });
 
   test('permanent: a symlink planted in output-dir is never followed', async () => {
-    const rig = await startRig({ files: FILES, creatingCalls: 0 });
-    const dir = await mkdtemp(join(tmpdir(), 'planted-'));
-    try {
+    await withRigAndDir('planted-', async (rig, dir) => {
       const victim = join(dir, 'victim.txt');
       await writeFile(victim, 'untouched');
       const out = join(dir, 'out');
@@ -67,10 +74,7 @@ describe('fault suite', { concurrency: 4 }, () => {
       const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;
       assert.ok(listed.every((f) => f.name !== BIG), 'the planted name was not reused');
       assert.ok((await readFile(listed.find((f) => f.name.startsWith('postgresql-2026-11-28_080000'))!.path)).equals(rig.rds.bytesOf(BIG)));
-    } finally {
-      await rig.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   // A disk of its own for the action: a user and mount namespace with a small tmpfs over output-dir (bash, not
@@ -79,9 +83,7 @@ describe('fault suite', { concurrency: 4 }, () => {
   const onDisk = (dir: string, options: string): string[] => ['unshare', '-rm', 'bash', '-c', `mount -t tmpfs -o ${options} tmpfs "$0" && exec "$@"`, dir];
 
   test('permanent: a full disk (ENOSPC) fails at once, naming the disk, with no retry', { skip: !namespaces && 'needs unshare -rm (user namespaces)' }, async () => {
-    const rig = await startRig({ files: FILES, creatingCalls: 0 });
-    const dir = await mkdtemp(join(tmpdir(), 'full-'));
-    try {
+    await withRigAndDir('full-', async (rig, dir) => {
       const r = await rig.run({ inputs: { 'output-dir': dir }, wrap: onDisk(dir, 'size=1m') });
       assert.equal(r.code, 1, r.log.slice(-2000));
       const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
@@ -89,16 +91,11 @@ describe('fault suite', { concurrency: 4 }, () => {
       assert.match(errors[0]!, new RegExp(`the disk holding 'output-dir' \\(${dir}\\) is full \\(ENOSPC\\)`));
       assert.doesNotMatch(r.log, /retrying/, 'not retried');
       assert.equal(rig.rds.fileRequests.filter((q) => q.path.includes('errorlog-0-')).length, 1, 'the big file was asked for once');
-    } finally {
-      await rig.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('permanent: output-dir is a file, under a file, or read-only: refused before any request, naming the input', async () => {
-    const rig = await startRig({ files: FILES, creatingCalls: 0 });
-    const dir = await mkdtemp(join(tmpdir(), 'outdir-'));
-    try {
+    await withRigAndDir('outdir-', async (rig, dir) => {
       const file = join(dir, 'a-file');
       await writeFile(file, 'x');
       const cases: Array<[string, RegExp, string[] | undefined]> = [
@@ -113,15 +110,11 @@ describe('fault suite', { concurrency: 4 }, () => {
         assert.match(r.log, error);
         assert.equal(rig.rds.apiRequests.length, 0, 'no request was sent');
       }
-    } finally {
-      await rig.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('permanent: inputs that could not be sent are refused before any request, naming the input', async () => {
-    const rig = await startRig({ files: FILES, creatingCalls: 0 });
-    try {
+    await withRig({ files: FILES, creatingCalls: 0 }, async (rig) => {
       const cases: Array<[Record<string, string>, RegExp]> = [
         [{ token: 'emul\u00e4tor-token' }, /Input 'token': contains 'ä'/],
         [{ token: '', 'access-key': 'AKEXAMPLE0000000001', 'secret-key': 'sk', 'security-token': 't\u0151ken' }, /Input 'security-token': contains/],
@@ -135,14 +128,11 @@ describe('fault suite', { concurrency: 4 }, () => {
         assert.match(r.log, error);
         assert.equal(rig.rds.apiRequests.length, 0, 'no request was sent');
       }
-    } finally {
-      await rig.close();
-    }
+    });
   });
 
   test('cancelled: SIGINT mid-download winds down in order (exit 1, not the fallback exit), removes partial files, and says so', async () => {
-    const rig = await startRig({ files: [{ name: 'huge.log', size: 50 * MiB }], creatingCalls: 0 });
-    try {
+    await withRig({ files: [{ name: 'huge.log', size: 50 * MiB }], creatingCalls: 0 }, async (rig) => {
       // 50 MiB at 1.6 MB/s: half a minute, so a run that sees the download through is still going at 15 s and is killed.
       rig.rds.failFile('huge.log', { kind: 'slow', bytesPer10ms: 16_000 });
       let sent = false;
@@ -165,8 +155,6 @@ describe('fault suite', { concurrency: 4 }, () => {
       assert.deepEqual(await readdir(r.outputs['output-dir'] ?? '').catch((): string[] => []), [], 'no partial file left');
       assert.match(r.summary, /Cancelled/);
       assert.match(r.log, /::error::The run was cancelled/);
-    } finally {
-      await rig.close();
-    }
+    });
   });
 });
