@@ -295,11 +295,16 @@ class Transfer {
     const onAbort = (): void => stop.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) stop.abort();
-    const progress = (): void => {
-      let bytes = 0;
-      for (const p of pieces) bytes += p.pos - p.start;
+    // Kept as they grow, not summed over every piece at each write (a large file has hundreds of pieces): the
+    // bytes on disk, and the first piece not yet complete (pieces only grow, so it only moves on).
+    let bytes = 0;
+    let earliest = 0;
+    const progress = (p: Piece, pos: number): void => {
+      bytes += pos - p.pos;
+      p.pos = pos;
+      while (earliest < pieces.length && pieces[earliest]!.pos >= pieces[earliest]!.end) earliest++;
       o.onProgress?.(bytes, total);
-      o.onContiguous?.(pieces.find((p) => p.pos < p.end)?.pos ?? total);
+      o.onContiguous?.(pieces[earliest]?.pos ?? total);
     };
 
     const worker = async (lease: (() => void) | undefined, first: HttpResponse | undefined): Promise<void> => {
@@ -337,7 +342,7 @@ class Transfer {
   }
 
   /** One range, resumed from where it got to after an interruption. */
-  async #piece(p: Piece, total: number, first: HttpResponse | undefined, signal: AbortSignal, progress: () => void): Promise<void> {
+  async #piece(p: Piece, total: number, first: HttpResponse | undefined, signal: AbortSignal, progress: (p: Piece, pos: number) => void): Promise<void> {
     await this.#retrying(`download ${this.#name} (bytes ${p.start}-${p.end - 1})`, signal, async () => {
       let res = first;
       const whole = first !== undefined;
@@ -352,8 +357,7 @@ class Transfer {
         }
         if (res.status !== 206) return refuse(res, this.#name, this.#url);
       }
-      const at = (pos: number): void => { p.pos = pos; };
-      await this.#pump(res, p.pos, p.end, at, signal, (pos) => { at(pos); progress(); }, whole);
+      await this.#pump(res, p.pos, p.end, (pos) => { p.pos = pos; }, signal, (pos) => progress(p, pos), whole);
     });
   }
 

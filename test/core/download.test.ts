@@ -297,11 +297,15 @@ test('a large file comes as byte ranges on several connections at once; a stalle
   s.emu.failFile(LARGE, { kind: 'stall-after', bytes: 100_000 }, 1, true);
   const o = s.options({ ...ranged(3), stallMs: 2_000 });
   let last: [number, number | undefined] = [0, undefined];
-  const r = await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, { ...o, onProgress: (b, total) => { last = [b, total]; } });
+  const contiguous: number[] = [];
+  const r = await downloadFile(LARGE, await s.link(LARGE), s.part, s.final, { ...o, onProgress: (b, total) => { last = [b, total]; }, onContiguous: (b) => contiguous.push(b) });
   assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(LARGE)));
   assert.equal(r.bytes, LARGE_SIZE);
   assert.equal(r.retries, 1);
   assert.deepEqual(last, [LARGE_SIZE, LARGE_SIZE]);
+  // The complete start of the file (what the live digest reads) only grows, whatever order the ranges end in.
+  assert.deepEqual(contiguous, [...contiguous].sort((a, b) => a - b), 'the complete start never shrinks');
+  assert.equal(contiguous.at(-1), LARGE_SIZE);
   assert.equal(rangeOf(s.emu, 0), undefined, 'the first request is a plain GET (its answer serves the first range)');
   assert.equal(s.emu.peakFileConcurrency(), 3, 'three connections at once, as the budget allows');
   const asked = rangesAsked(s.emu);
