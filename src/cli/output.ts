@@ -7,6 +7,7 @@ import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
 import type { Digest } from '../insight/digest.ts';
+import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText } from '../insight/render.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -50,8 +51,9 @@ export function renderDigestText(d: Digest, color: boolean, width = 100, top = 1
   if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
   else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${d.entries.toLocaleString('en')} entries in ${files}.`);
   else out.push(`${errors.map((s) => p(`${c[s]} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
-  const fe = d.firstError;
-  if (fe) out.push(`First error: ${formatTime(fe.time, true)} ${sev(fe.severity)} ${oneLine(fe.message, width)} ${p(`(${oneLine(`${fe.file}:${fe.line}`, 120)})`, 'dim')}`);
+  // An entry on one line: when, how bad, what, and where in which file.
+  const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
+  if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
   if (d.untimed > 0) out.push(p(`${d.untimed} entries have no readable time${d.since ? ' and are not counted' : ''}.`, 'dim'));
   if (d.unparsedLines > 0) out.push(p(`${d.unparsedLines} lines could not be read as PostgreSQL log lines.`, 'dim'));
 
@@ -67,7 +69,7 @@ export function renderDigestText(d: Digest, color: boolean, width = 100, top = 1
   if (recent.length > 0) {
     out.push('', p(`Last ${recent.length} warnings and errors`, 'bold'));
     for (const e of recent) {
-      out.push(`  ${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`);
+      out.push(`  ${entry(e)}`);
       for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['STATEMENT', e.statement]] as const) {
         if (text) out.push(`    ${p(`${label}:`, 'dim')} ${oneLine(text, width)}`);
       }
