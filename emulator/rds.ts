@@ -149,8 +149,6 @@ export interface RdsEmulator {
    * (false) a Range header count, e.g. to hit one of the byte ranges a large file is fetched in.
    */
   failFile(name: string, fault: FileFault, times?: number, ranged?: boolean): void;
-  /** The most file downloads that were being served at the same time. */
-  peakFileConcurrency(): number;
   /** Invalidate every link handed out so far (as if they expired). */
   expireLinks(): void;
   /** The exact bytes served for a file, for comparison. */
@@ -227,8 +225,6 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   const linkSecret = randomBytes(32);
   const apiFaults: Record<ApiCall, Array<{ fault: ApiFault; times: number }>> = { 'errorlog-download': [], 'slowlog-download': [], instances: [] };
   const fileFaults = new Map<string, Array<{ fault: FileFault; times: number; ranged?: boolean | undefined }>>();
-  let serving = 0;
-  let peakServing = 0;
   const apiRequests: Array<RecordedRequest & { body: string }> = [];
   const fileRequests: RecordedRequest[] = [];
   let activeDownloads = 0;
@@ -523,8 +519,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       if (fault?.kind === 'short') return void res.socket?.end();
       // stall-after: keep the socket open, send nothing more.
     };
-    peakServing = Math.max(peakServing, ++serving);
-    res.on('close', () => { pos = limit; serving--; });
+    res.on('close', () => { pos = limit; });
     pump();
   }
 
@@ -542,7 +537,6 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     fileRequests,
     peakDownloads: () => peakDownloads,
     failApi: (fault, times = 1, call = 'errorlog-download') => void apiFaults[call].push({ fault, times }),
-    peakFileConcurrency: () => peakServing,
     failFile: (name, fault, times = 1, ranged) => {
       const q = fileFaults.get(name) ?? [];
       q.push({ fault, times, ranged });

@@ -307,7 +307,7 @@ test('a large file comes as byte ranges on several connections at once; a stalle
   assert.deepEqual(contiguous, [...contiguous].sort((a, b) => a - b), 'the complete start never shrinks');
   assert.equal(contiguous.at(-1), LARGE_SIZE);
   assert.equal(rangeOf(s.emu, 0), undefined, 'the first request is a plain GET (its answer serves the first range)');
-  assert.equal(s.emu.peakFileConcurrency(), 3, 'three connections at once, as the budget allows');
+  assert.equal(s.emu.peakDownloads(), 3, 'three connections at once, as the budget allows');
   const asked = rangesAsked(s.emu);
   const ends = [1, 2, 3, 4, 5].map((k) => Math.min((k + 1) * RANGE, LARGE_SIZE) - 1);
   // Ranges 1..5, each asked for once, plus the stalled one resumed inside itself, to its own end.
