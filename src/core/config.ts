@@ -73,7 +73,7 @@ export interface Config {
 /** Inputs that hold secrets: masked before anything else reads them. */
 export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
 
-// Project and instance ids go into the URL path: allow only what OTC ids are made of.
+// Project and instance ids, and identity provider names, go into a URL path: allow only what OTC ids are made of.
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // Characters the artifact service refuses in a name.
 export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
@@ -215,7 +215,7 @@ function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndp
     case 'oidc': {
       const identityProvider = single('identity-provider', 'identity provider id');
       // It goes into IAM's URL path: the characters IAM allows in a provider's name, nothing that would change the path.
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
+      if (!ID_PATTERN.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
       if (oidcUnavailable) throw new InputError('identity-provider', oidcUnavailable);
       const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
       return { kind: 'oidc', identityProvider, audience };
