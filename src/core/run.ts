@@ -194,18 +194,16 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   report.outputDir = outputDir;
   // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
   const folder = (type: LogType): string => (types.length > 1 ? type : '');
-  const allocated = new Map<LogType, string[]>();
+  // Each type's names, allocated for its whole listing at once, are handed out in the listing's order.
+  const allocated = new Map<LogType, Iterator<string>>();
   for (const type of types) {
     const dir = join(outputDir, folder(type));
     await mkdir(dir, { recursive: true });
     const names = new NameAllocator(await readdir(dir));
-    allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)));
+    allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
   }
-  const next = new Map<LogType, number>(types.map((t) => [t, 0]));
   const planned = wanted.map(({ type, item }, i) => {
-    const n = next.get(type)!;
-    next.set(type, n + 1);
-    const base = allocated.get(type)![n]!;
+    const base = allocated.get(type)!.next().value!;
     return { item, type, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
   });
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
