@@ -235,7 +235,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   let linksValidFrom = 0;
 
   const sizeOf = (f: EmulatorFile): number => f.data?.length ?? f.size ?? 0;
-  const patterns = new Map<EmulatorFile, Buffer>(files.map((f) => [f, f.repeat ? tile(f.repeat) : PATTERN]));
+  const patterns = new Map<EmulatorFile, Buffer>([...files, ...slowFiles].map((f) => [f, f.repeat ? tile(f.repeat) : PATTERN]));
   const bytesOf = (name: string): Buffer => {
     const f = files.find((x) => x.name === name) ?? slowFiles.find((x) => x.name === name);
     if (!f) throw new Error(`no file ${name}`);

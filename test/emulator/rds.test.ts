@@ -152,3 +152,14 @@ test('repeat: a real log served at any size, seekable: a range is the same bytes
   assert.equal(part.headers.get('content-range'), `bytes ${from}-${from + 999_999}/${size}`);
   assert.ok(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(from, from + 1_000_000)));
 });
+
+test('slowlog-download: a slow-query log given by size is generated and served like an error log', async (t) => {
+  const size = 300_001;
+  const { emu } = await start(t, { files: [], slowFiles: [{ name: 'slow.log', size }], exportingCalls: 0 });
+  const answer = await fetch(new URL(`/v3/${emu.projectId}/instances/${emu.instanceId}/slowlog-download`, emu.url), { method: 'POST', headers: { 'X-Auth-Token': emu.token, 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(answer.status, 200);
+  const link = ((await answer.json()) as { list: Array<{ file_link: string }> }).list[0]!.file_link;
+  const whole = Buffer.from(await (await fetch(link)).arrayBuffer());
+  assert.equal(whole.length, size);
+  assert.ok(whole.equals(emu.bytesOf('slow.log')));
+});
