@@ -49,7 +49,7 @@ export type FileFault =
   | { kind: 'status'; status: number; body?: string; code?: string }
   /** Send the body slowly: this many bytes per 10 ms. */
   | { kind: 'slow'; bytesPer10ms: number }
-  /** A hostile server: the body two bytes a second. */
+  /** A hostile server: the body ten bytes a second (never idle long enough to look stalled, even on a busy machine). */
   | { kind: 'trickle' }
   /** No Content-Length (chunked), and bytes past the file's end until the client stops. */
   | { kind: 'unbounded' }
@@ -446,7 +446,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': sizeOf(file) });
       const data = bytesOf(file.name);
       let i = 0;
-      const timer = setInterval(() => (i < data.length ? res.write(data.subarray(i, ++i)) : clearInterval(timer)), 500);
+      const timer = setInterval(() => (i < data.length ? res.write(data.subarray(i, ++i)) : clearInterval(timer)), 100);
       res.once('close', () => clearInterval(timer));
       return;
     }

@@ -146,7 +146,7 @@ export const scenarios: Scenario[] = [
     setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'headers' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST http:\/\/127\.0\.0\.1:\d+\/v3\/.*errorlog-download/ },
   { fault: 'API trickles its body two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
     setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'body' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST/ },
-  { fault: 'download trickles two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
+  { fault: 'download trickles ten bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
     setup: (r) => r.rds.failFile(BIG, { kind: 'trickle' }, 10), error: /could not be downloaded: postgresql-2026-11-28_080000\.log \(.*'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during GET/ },
   { fault: 'download has no Content-Length and goes on past the listed size', kind: 'permanent',
     setup: (r) => r.rds.failFile(BIG, { kind: 'unbounded' }), error: /sent more than 2097275 bytes for 'postgresql-2026-11-28_080000\.log' \(the size RDS listed\): stopped/ },
