@@ -33,7 +33,7 @@ export type ApiFault =
   | { kind: 'reset' }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
   | { kind: 'hang' }
-  /** A hostile server: the headers, or the body, two bytes a second (never idle for a whole second). */
+  /** A hostile server: the headers, or the body, ten bytes a second (never idle for more than 100 ms). */
   | { kind: 'trickle'; part: 'headers' | 'body' };
 
 export type FileFault =
@@ -377,13 +377,16 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     res.end(JSON.stringify({ list, status: cased(o.finalStatus ?? 'FINISH'), count: list.length }));
   }
 
-  /** Two bytes a second of a valid CREATING answer, until the client goes. */
+  /**
+   * Ten bytes a second of a valid CREATING answer, until the client goes. Padded (white space in the JSON, a
+   * header of its own) so that it is still arriving long after any deadline a test sets.
+   */
   function trickle(req: IncomingMessage, res: ServerResponse, part: 'headers' | 'body'): void {
-    const body = JSON.stringify({ list: [], status: 'CREATING', count: 0 });
+    const body = JSON.stringify({ list: [], status: 'CREATING', count: 0 }) + ' '.repeat(4096);
     let bytes: Buffer;
     let write: (b: Buffer) => void;
     if (part === 'headers') {
-      bytes = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      bytes = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: ${'p'.repeat(4096)}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
       write = (b) => req.socket.write(b);
     } else {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
@@ -391,7 +394,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       write = (b) => res.write(b);
     }
     let i = 0;
-    const timer = setInterval(() => (i < bytes.length ? write(bytes.subarray(i, ++i)) : clearInterval(timer)), 500);
+    const timer = setInterval(() => (i < bytes.length ? write(bytes.subarray(i, ++i)) : clearInterval(timer)), 100);
     req.socket.once('close', () => clearInterval(timer));
   }
 

@@ -264,10 +264,10 @@ test("a download redirected to the cloud's metadata address is refused, as in th
 test("an API trickling its answer cannot hold the command past 'timeout' and one 'request-timeout'", async () => {
   await withRig({ files }, async (rig) => {
     rig.rds.failApi({ kind: 'trickle', part: 'body' }, 10);
-    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '3s', '--request-timeout', '2s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '1s', '--request-timeout', '4s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
     try {
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST/);
+      assert.match(r.stderr, /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST/);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }

@@ -27,7 +27,7 @@ describe('fault suite', { concurrency: 4 }, () => {
     test(`${s.kind}: ${s.fault}`, async () => {
       await withRig({ files: FILES, creatingCalls: 1, ...s.emulator }, async (rig) => {
         await s.setup?.(rig);
-        const r = await rig.run({ inputs: { timeout: '20s', ...s.inputs } });
+        const r = await rig.run({ inputs: { timeout: '20s', ...s.inputs }, ...(s.killAfterMs ? { timeoutMs: s.killAfterMs } : {}) });
         if (s.kind === 'transient') {
           assert.equal(r.code, 0, `expected success:\n${r.log.slice(-3000)}`);
           const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;

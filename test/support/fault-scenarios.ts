@@ -12,6 +12,7 @@ export const FILES: EmulatorFile[] = [
   { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [7] ERROR:  relation "orders" does not exist\n'.repeat(500)) },
 ];
 export const BIG = FILES[0]!.name;
+const TRICKLE_INPUTS = { timeout: '1s', 'poll-interval': '1s', 'request-timeout': '4s' };
 
 export interface Scenario {
   fault: string;
@@ -27,6 +28,8 @@ export interface Scenario {
   error?: RegExp;
   /** For permanent faults that may yet pass: tried again until 'timeout' leaves no time (any other is not retried). */
   retried?: true;
+  /** The step is killed (and the row fails) if still running after this long; the runner's default is 60 s. */
+  killAfterMs?: number;
   check?: (rig: Rig, r: ActionRun) => void | Promise<void>;
 }
 
@@ -142,12 +145,15 @@ export const scenarios: Scenario[] = [
     } },
 
   // Slow or unbounded servers: 'timeout' bounds every request, headers and body; no download exceeds its size
-  { fault: 'API trickles its headers two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
-    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'headers' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST http:\/\/127\.0\.0\.1:\d+\/v3\/.*errorlog-download/ },
-  { fault: 'API trickles its body two bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
-    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'body' }, 10), error: /'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during POST/ },
-  { fault: 'download trickles ten bytes a second', kind: 'permanent', inputs: { timeout: '3s', 'request-timeout': '2s' },
-    setup: (r) => r.rds.failFile(BIG, { kind: 'trickle' }, 10), error: /could not be downloaded: postgresql-2026-11-28_080000\.log \(.*'timeout' \(3s\) and one 'request-timeout' \(2s\) ran out during GET/ },
+  // The byte every 100 ms keeps the idle timer ('request-timeout', 4s) from firing even when a busy machine holds
+  // the emulator back for a second or two; only the deadline ('timeout' + 'request-timeout', 5s) ends them. A
+  // step that outlives it fourfold is killed, and the row fails.
+  { fault: 'API trickles its headers ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000,
+    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'headers' }, 10), error: /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST http:\/\/127\.0\.0\.1:\d+\/v3\/.*errorlog-download/ },
+  { fault: 'API trickles its body ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000,
+    setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'body' }, 10), error: /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST/ },
+  { fault: 'download trickles ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000, emulator: { creatingCalls: 0 },
+    setup: (r) => r.rds.failFile(BIG, { kind: 'trickle' }, 10), error: /could not be downloaded: postgresql-2026-11-28_080000\.log \(.*'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during GET/ },
   { fault: 'download has no Content-Length and goes on past the listed size', kind: 'permanent',
     setup: (r) => r.rds.failFile(BIG, { kind: 'unbounded' }), error: /sent more than 2097275 bytes for 'postgresql-2026-11-28_080000\.log' \(the size RDS listed\): stopped/ },
   { fault: 'download redirects with a relative Location', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'redirect-relative' }),
