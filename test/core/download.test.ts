@@ -143,8 +143,9 @@ test('a body that ends early but cleanly (full Content-Length announced) is dete
 test('a transfer that stalls is aborted after stallMs and resumed', async (t) => {
   const s = await setup(t);
   s.emu.failFile(BIG, { kind: 'stall-after', bytes: 500_000 });
-  // The socket's own timeout is 10 s: the retry line names the 0.2 s watchdog, so it was the watchdog that cut in.
-  const o = s.options({ stallMs: 200 });
+  // The socket's own timeout is 10 s: the retry line names the 1 s watchdog, so it was the watchdog that cut in.
+  // (A shorter one can cut into a moving transfer when CI runs four test files at once on two cores.)
+  const o = s.options({ stallMs: 1_000 });
   const r = await downloadFile(BIG, await s.link(), s.part, s.final, o);
   assert.equal(r.bytes, SIZE);
   assert.equal(r.retries, 1);
@@ -152,7 +153,7 @@ test('a transfer that stalls is aborted after stallMs and resumed', async (t) =>
   assert.equal(s.emu.fileRequests.length, 2);
   assert.match(rangeOf(s.emu, 1) ?? '', /^bytes=[1-9]\d*-$/);
   assert.equal(o.lines.length, 1, o.lines.join('\n'));
-  assert.match(o.lines[0] ?? '', /^download postgresql-2026-11-28_100000\.log: attempt 1 failed \(no data for 0\.2s \(/);
+  assert.match(o.lines[0] ?? '', /^download postgresql-2026-11-28_100000\.log: attempt 1 failed \(no data for 1s \(/);
 });
 
 test('a 500 from object storage is retried', async (t) => {

@@ -245,7 +245,7 @@ describe('auth mode OIDC', { concurrency: 4 }, () => {
 
   test('the ID-token request is bounded by request-timeout and timeout: an endpoint that never answers fails the step naming it', async () => {
     await withRig({ iam: iamFixture(), githubOidc: { faults: ['stall', 'stall', 'stall', 'stall', 'stall', 'stall'] } }, async (rig) => {
-      const r = await rig.run({ inputs: { ...OIDC, timeout: '3s', 'request-timeout': '1s' } });
+      const r = await rig.run({ inputs: { ...OIDC, timeout: '5s', 'request-timeout': '1s' } });
       assertFailed(rig, r, /GitHub's OIDC ID-token request: gave up after \d+ attempts.*socket timeout/);
       // Stalled attempts were ended by the socket timer and tried again, not waited on for ever.
       assert.ok(rig.oidc!.requests.length >= 2, `requests: ${rig.oidc!.requests.length}`);
