@@ -147,12 +147,12 @@ export const scenarios: Scenario[] = [
   // Slow or unbounded servers: 'timeout' bounds every request, headers and body; no download exceeds its size
   // The byte every 100 ms keeps the idle timer ('request-timeout', 4s) from firing even when a busy machine holds
   // the emulator back for a second or two; only the deadline ('timeout' + 'request-timeout', 5s) ends them. A
-  // step that outlives it fourfold is killed, and the row fails.
-  { fault: 'API trickles its headers ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000,
+  // step that outlives it sixfold is killed, and the row fails.
+  { fault: 'API trickles its headers ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 30_000,
     setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'headers' }, 10), error: /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST http:\/\/127\.0\.0\.1:\d+\/v3\/.*errorlog-download/ },
-  { fault: 'API trickles its body ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000,
+  { fault: 'API trickles its body ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 30_000,
     setup: (r) => r.rds.failApi({ kind: 'trickle', part: 'body' }, 10), error: /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST/ },
-  { fault: 'download trickles ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 20_000, emulator: { creatingCalls: 0 },
+  { fault: 'download trickles ten bytes a second', kind: 'permanent', inputs: TRICKLE_INPUTS, killAfterMs: 30_000, emulator: { creatingCalls: 0 },
     setup: (r) => r.rds.failFile(BIG, { kind: 'trickle' }, 10), error: /could not be downloaded: postgresql-2026-11-28_080000\.log \(.*'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during GET/ },
   { fault: 'download has no Content-Length and goes on past the listed size', kind: 'permanent',
     setup: (r) => r.rds.failFile(BIG, { kind: 'unbounded' }), error: /sent more than 2097275 bytes for 'postgresql-2026-11-28_080000\.log' \(the size RDS listed\): stopped/ },
