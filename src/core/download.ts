@@ -468,23 +468,28 @@ class FileSink extends Writable {
       bufs.push(take === chunk.length ? chunk : chunk.subarray(0, take));
       n += take;
     }
-    this.#inflight = this.#fh.writev(bufs, this.pos).then(async ({ bytesWritten }) => {
-      // A disk that fills up takes part of a write and says nothing: write the rest, and the next write names
-      // the cause (ENOSPC, EDQUOT), instead of a "short write" that reads as a network fault.
-      if (bytesWritten < n) {
-        const rest = Buffer.concat(bufs).subarray(bytesWritten);
-        for (let off = 0; off < rest.length;) {
-          const { bytesWritten: w } = await this.#fh.write(rest, off, rest.length - off, this.pos + bytesWritten + off);
-          if (w === 0) throw Object.assign(new Error('the disk took no more bytes'), { code: 'ENOSPC' });
-          off += w;
-        }
-      }
-      this.pos += n;
-      written.passed(n);
-      this.#on.onWrite(this.pos);
+    // cb once: success after the bytes are on disk and onWrite has run; any failure before, its own error.
+    this.#inflight = this.#write(bufs, n).then(() => {
       cb();
       if (this.pos >= this.#limit) this.#on.onFull();
-    }).catch(cb);
+    }, cb);
+  }
+
+  async #write(bufs: Buffer[], n: number): Promise<void> {
+    const { bytesWritten } = await this.#fh.writev(bufs, this.pos);
+    // A disk that fills up takes part of a write and says nothing: write the rest, and the next write names
+    // the cause (ENOSPC, EDQUOT), instead of a "short write" that reads as a network fault.
+    if (bytesWritten < n) {
+      const rest = Buffer.concat(bufs).subarray(bytesWritten);
+      for (let off = 0; off < rest.length;) {
+        const { bytesWritten: w } = await this.#fh.write(rest, off, rest.length - off, this.pos + bytesWritten + off);
+        if (w === 0) throw Object.assign(new Error('the disk took no more bytes'), { code: 'ENOSPC' });
+        off += w;
+      }
+    }
+    this.pos += n;
+    written.passed(n);
+    this.#on.onWrite(this.pos);
   }
 
   override _final(cb: (error?: Error | null) => void): void {
