@@ -13,7 +13,7 @@ export const FLAG_INPUTS = [
 ] as const;
 
 /** Where each credential input comes from in the environment: the names OpenStack and OTC tools use. */
-export const ENV_INPUTS: Record<string, readonly string[]> = {
+const ENV_INPUTS: Record<string, readonly string[]> = {
   token: ['OS_AUTH_TOKEN'],
   'access-key': ['OS_ACCESS_KEY'],
   'secret-key': ['OS_SECRET_KEY'],

@@ -15,7 +15,7 @@ export interface CloudValues {
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 
-export function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
+function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
   const dirs = [cwd, join(env['HOME'] || homedir(), '.config', 'openstack'), '/etc/openstack'];
   const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
   return [...(override ? [override] : []), ...dirs.flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];

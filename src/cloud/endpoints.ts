@@ -18,7 +18,7 @@ const OTC: Record<string, RegionEndpoints> = {
 const HUAWEI_REGION = /^[a-z]{2}-[a-z]+-\d{1,3}$/;
 
 /** The region's hosts, or undefined for a name this action does not know. */
-export function findRegion(region: string): RegionEndpoints | undefined {
+function findRegion(region: string): RegionEndpoints | undefined {
   const known = OTC[region];
   if (known) return known;
   if (HUAWEI_REGION.test(region)) {
@@ -27,7 +27,7 @@ export function findRegion(region: string): RegionEndpoints | undefined {
   return undefined;
 }
 
-export function regionEndpoints(region: string): RegionEndpoints {
+function regionEndpoints(region: string): RegionEndpoints {
   const found = findRegion(region);
   if (found) return found;
   throw new InputError(

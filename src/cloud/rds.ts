@@ -71,7 +71,7 @@ export async function listInstances(
   return parseInstances(json, requestIdOf(res));
 }
 
-export function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
+function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
   const fail = (what: string): never => {
     throw new ResponseError(`RDS instance lookup: unexpected answer: ${what}`, { requestId });
   };
@@ -143,7 +143,7 @@ export function requestIdOf(res: HttpResponse): string | undefined {
 }
 
 /** The body as JSON for a 2xx answer; an ApiError naming status, error_code, error_msg and request id otherwise. */
-export async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor, redact: (text: string) => string = (t) => t): Promise<unknown> {
+async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor, redact: (text: string) => string = (t) => t): Promise<unknown> {
   const requestId = requestIdOf(res);
   const { text, truncated } = await readText(res, MAX_ANSWER_BYTES);
   // Secrets out first, then cut: cut first, and a secret across the cut would leave its prefix for anyone.

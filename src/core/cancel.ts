@@ -4,7 +4,7 @@
  * first of them; if the wind-down hangs on a request that cannot be aborted, leave anyway within 3 s, well
  * inside the 7.5 s before the second signal.
  */
-export const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
+const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGBREAK'];
 
 export function cancelOnSignals(graceMs = 2_500): AbortSignal {
   const controller = new AbortController();

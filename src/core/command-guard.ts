@@ -24,7 +24,7 @@ const HIDDEN = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const CORE_COMMAND = /^::(add-mask|debug|notice|warning|error|group|endgroup)( [^:\r\n]*)?::/;
 
 /** Defuses a stream of text in pieces: a line may arrive in several writes. */
-export class CommandGuard {
+class CommandGuard {
   #allowCore: boolean;
   #lineStart = true;
   /** The line so far is white space only. */

@@ -232,7 +232,7 @@ function whyIam(auth: AuthConfig, projectId: string | undefined): ((n: NameInput
 }
 
 /** Most instances one step fetches: beyond that a matrix (a job per instance, retried apart) serves better. */
-export const MAX_INSTANCES = 20;
+const MAX_INSTANCES = 20;
 
 /** One value per line or comma-separated (RDS names and ids have no commas); both inputs may be mixed. */
 function listOf(raw: string): string[] {
@@ -272,13 +272,13 @@ export function instanceLabel(ref: InstanceRef): string {
 }
 
 /** What names several instances in default folder and artifact names: all labels when short, else the first and a count. */
-export function instancesLabel(refs: readonly InstanceRef[]): string {
+function instancesLabel(refs: readonly InstanceRef[]): string {
   const all = refs.map(instanceLabel).join('+');
   return refs.length === 1 || all.length <= 80 ? all : `${instanceLabel(refs[0]!)}+${refs.length - 1}-more`;
 }
 
 /** One folder-name-safe path component (it follows a prefix): an instance name is the user's text. */
-export function safeLabel(s: string): string {
+function safeLabel(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
@@ -289,7 +289,7 @@ function id(name: string, v: string): string {
   return v;
 }
 
-export function parseEndpoint(name: string, raw: string): URL {
+function parseEndpoint(name: string, raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -9,7 +9,7 @@ export interface RateLimit {
 }
 
 /** The API's documented limit for errorlog-download. */
-export const ERRORLOG_CALLS_PER_MINUTE = 60;
+const ERRORLOG_CALLS_PER_MINUTE = 60;
 
 /** The limit every errorlog-download call of a run passes, all instances together (core/many.ts). */
 export function errorlogLimit(clock: Clock): RateLimit {

@@ -39,7 +39,7 @@ export function runLabel(run: InstanceRun): string {
 }
 
 /** The step's error when some instances failed: each one named with its cause. */
-export class InstancesFailedError extends Error {
+class InstancesFailedError extends Error {
   constructor(failed: InstanceRun[], total: number) {
     super(`${failed.length} of ${total} instances failed: ${failed.map((r) => `${runLabel(r)}: ${errorMessage(r.error)}`).join('; ')}`);
     this.name = 'InstancesFailedError';

@@ -20,7 +20,7 @@ function files(run: InstanceRun): FileEntry[] {
 }
 
 /** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */
-export function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
+function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
   const d = report.digest;
   // Counts only from a digest, or when RDS listed no file at all: otherwise they are unknown, so empty, not 0.
@@ -59,7 +59,7 @@ export function stepOutputs(many: ManyReport, artifactUrl: string | undefined, r
 }
 
 /** GitHub refuses an output over 1 MB: the lists of files are the outputs that can grow that far. */
-export const OUTPUT_BUDGET_BYTES = 900_000;
+const OUTPUT_BUDGET_BYTES = 900_000;
 
 /**
  * `files` cut to the files that fit, and `instances` without its lists of files when it would not fit; then

@@ -97,7 +97,7 @@ export interface Report {
 }
 
 /** What each log type is called in messages. */
-export const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query log' };
+const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query log' };
 
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
 const NOT_PREPARED = 'RDS reported status FAILED';
@@ -111,7 +111,7 @@ export function newReport(outputDir: string): Report {
 }
 
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
-export class IncompleteError extends Error {
+class IncompleteError extends Error {
   constructor(missing: MissingFile[], total: number) {
     const kinds = new Set(missing.map((m) => m.type));
     const what = kinds.size === 1 ? LABEL[missing[0]!.type] : 'log';

@@ -26,11 +26,6 @@ export interface SummaryInput {
 // put inside a `code span`, where markdown would show the escapes themselves.
 const text = (s: string, max = 1000): string => escapeInline(s, max);
 
-export function renderSummary(s: SummaryInput): string {
-  const p = summaryParts(s);
-  return fitSummary(p.head, p.sections, p.tail, p.where);
-}
-
 interface SummaryParts {
   head: string[];
   sections: string[];
@@ -87,7 +82,7 @@ function summaryParts(s: SummaryInput): SummaryParts {
  * GitHub refuses a step summary over 1 MiB (the step goes on without it): the summary keeps well inside, with
  * room for the redactor and for the markup rendering adds (test/action/summary-gfm.test.ts renders it).
  */
-export const SUMMARY_BUDGET_BYTES = 896 * 1024;
+const SUMMARY_BUDGET_BYTES = 896 * 1024;
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 

@@ -123,8 +123,8 @@ export interface KindCount {
   sqlstates: string[];
 }
 
-export const DEFAULT_RECENT = 20;
-export const DEFAULT_RECENT_SEVERITIES: readonly Severity[] = ['WARNING', 'ERROR', 'FATAL', 'PANIC'];
+const DEFAULT_RECENT = 20;
+const DEFAULT_RECENT_SEVERITIES: readonly Severity[] = ['WARNING', 'ERROR', 'FATAL', 'PANIC'];
 const DEFAULT_MAX_GROUPS = 1000;
 /** Characters of a message looked at when normalising. */
 const KEY_LEN = 500;

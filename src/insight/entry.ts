@@ -64,7 +64,7 @@ export interface ReaderStats {
 
 /** Unparsed lines kept as samples per file, each cut at SAMPLE_LEN characters. */
 export const SAMPLES = 5;
-export const SAMPLE_LEN = 200;
+const SAMPLE_LEN = 200;
 
 /** Severity and field words as PostgreSQL writes them before `:  `, in English and (generated) in its other languages. */
 export const SEVERITIES = new Map<string, Severity>([

@@ -352,7 +352,7 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
 }
 
 /** GitHub shows at most this many annotations of each level (error, warning) per step. */
-export const ANNOTATIONS_PER_LEVEL = 10;
+const ANNOTATIONS_PER_LEVEL = 10;
 
 /**
  * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct ERROR

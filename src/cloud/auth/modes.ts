@@ -46,11 +46,11 @@ export function tokenAuthorizer(token: string): Authorizer {
 
 const TOKEN_REFUSED = 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
 
-export function tokenCredentials(auth: TokenAuth): Credentials {
+function tokenCredentials(auth: TokenAuth): Credentials {
   return { label: 'an IAM token (X-Auth-Token)', projectId: undefined, authorizer: () => tokenAuthorizer(auth.token), refused: TOKEN_REFUSED };
 }
 
-export function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, now: () => number): Authorizer {
+function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, now: () => number): Authorizer {
   return async (req) => {
     // Set before signing, so that they are signed.
     const extra: Record<string, string> = {};
@@ -61,7 +61,7 @@ export function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, no
   };
 }
 
-export function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
+function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
   return {
     label: auth.securityToken ? 'a temporary access key (AK/SK with security token)' : 'an access key (AK/SK signature)',
     projectId: undefined,
@@ -85,7 +85,7 @@ function needIam(ctx: SignInContext): IamClient {
 
 const ISSUED_REFUSED = "The token IAM has just issued was refused: are 'endpoint' and 'iam-endpoint' (or 'region') of the same region?";
 
-export async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Promise<Credentials> {
+async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Promise<Credentials> {
   const issued = await passwordSignIn(needIam(ctx), auth, scope(ctx));
   return {
     label: `IAM user '${auth.username}' of account '${auth.domain}' (password)`,
@@ -95,7 +95,7 @@ export async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext
   };
 }
 
-export async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Credentials> {
+async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Credentials> {
   const iam = needIam(ctx);
   if (!ctx.getIdToken) throw new AuthError('OIDC sign-in needs the GitHub ID token, which only a workflow run provides');
   let idToken: string;

@@ -24,7 +24,7 @@
 
 import { createHash, createHmac } from 'node:crypto';
 
-export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
+const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 
 export interface SignableRequest {
   method: string;
