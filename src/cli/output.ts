@@ -9,6 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import type { Digest } from '../insight/digest.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText } from '../insight/render.ts';
+import { plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
 const SGR: Record<Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], yellow: [33, 39], green: [32, 39], magenta: [35, 39] };
@@ -40,14 +41,14 @@ function oneLine(s: string, max: number): string {
 
 const SEVERITY_STYLE: Record<string, Style> = { PANIC: 'magenta', FATAL: 'red', ERROR: 'yellow' };
 
-export function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): string {
+function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): string {
   const p = (s: string, style: Style): string => paint(s, style, color);
   const sev = (s: string): string => (SEVERITY_STYLE[s] ? p(s, SEVERITY_STYLE[s]) : s);
   const c = d.bySeverity;
   const out: string[] = [];
   const window = d.since ? ` since ${formatTime(d.since)}` : '';
   const errors = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0);
-  const files = `${d.files.length} file${d.files.length === 1 ? '' : 's'}`;
+  const files = plural(d.files.length, 'file');
   if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
   else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${d.entries.toLocaleString('en')} entries in ${files}.`);
   else out.push(`${errors.map((s) => p(`${c[s]} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
@@ -92,7 +93,7 @@ export function renderText(r: TextReport): string {
   for (const run of r.many.runs) {
     const rep = run.report;
     const who = rep.instance ? `${rep.instance.name} (${rep.instance.id})` : instanceLabel(run.ref);
-    const how = run.error !== undefined ? p(`failed: ${oneLine(r.redact(errorMessage(run.error)), 500)}`, 'red') : `${rep.files.length} file${rep.files.length === 1 ? '' : 's'}, ${formatBytes(totalBytes(rep))}`;
+    const how = run.error !== undefined ? p(`failed: ${oneLine(r.redact(errorMessage(run.error)), 500)}`, 'red') : `${plural(rep.files.length, 'file')}, ${formatBytes(totalBytes(rep))}`;
     out.push(p(`── ${oneLine(who, 200)}`, 'bold') + ` ${how}`);
     if (rep.digest) out.push(renderDigestText(rep.digest, r.color, r.width), '');
     else out.push('');

@@ -166,7 +166,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const answers = await logger.group(`Waiting for RDS to prepare the ${labels}`, async () => {
     const a = await ask(types);
     const listed = a.reduce((n, x) => n + x.items.length, 0);
-    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${report.polls} call${report.polls > 1 ? 's' : ''}: ${listed} file${listed === 1 ? '' : 's'} listed`);
+    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}: ${plural(listed, 'file')} listed`);
     return a;
   });
 

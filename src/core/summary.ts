@@ -7,6 +7,7 @@ import { instanceLabel } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
 import type { LogType } from '../cloud/rds.ts';
+import { plural } from './plural.ts';
 
 export interface SummaryInput {
   /** The instance as the heading names it: name and id when known, else as the inputs named it. */
@@ -44,12 +45,12 @@ function summaryParts(s: SummaryInput): SummaryParts {
   const sections: string[] = [];
   const tail: string[] = [];
 
-  if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length} file(s) were complete and are kept; the rest were not fetched.`, '');
+  if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length === 1 ? '1 file was complete and is' : `${plural(report.files.length, 'file')} were complete and are`} kept; the rest were not fetched.`, '');
   else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
 
   if (report.status) {
-    const got = `${report.files.length} file${report.files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;
-    out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${report.polls} call${report.polls === 1 ? '' : 's'}); downloaded ${got}.`, '');
+    const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
+    out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
   }
   if (report.digestError !== undefined) {
     out.push(`> [!WARNING]\n> The logs could not be digested (${text(report.digestError, 1000)}): how many errors they hold is unknown, so the counts are left empty. The files are complete${report.artifact ? ' in the artifact' : ''}.`, '');
@@ -112,7 +113,7 @@ export function fitSummary(head: string[], sections: string[], tail: string[], w
     const r = cutSection(sections[i]!, share);
     kept[i] = r.text;
     left -= bytes(r.text) + 1;
-    dropped.push(`${r.droppedLines} line${r.droppedLines === 1 ? '' : 's'} of ${titleOf(sections[i]!)}`);
+    dropped.push(`${plural(r.droppedLines, 'line')} of ${titleOf(sections[i]!)}`);
   });
   return [...head, ...kept.filter((s) => s !== ''), notice(dropped.join(', ')), '', ...tail].join('\n');
 }
