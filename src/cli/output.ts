@@ -51,7 +51,7 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   const files = plural(d.files.length, 'file');
   if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
   else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${d.entries.toLocaleString('en')} entries in ${files}.`);
-  else out.push(`${errors.map((s) => p(`${c[s]} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
+  else out.push(`${errors.map((s) => p(`${c[s]!.toLocaleString('en')} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);

@@ -307,7 +307,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           report.digestError = deps.redactor.redact(errorMessage(failure ?? 'no digest'));
           logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
         } else if (d) {
-          logger.info(`${plural(d.entries, 'entry', 'entries')}: ${d.bySeverity.ERROR ?? 0} ERROR, ${d.bySeverity.FATAL ?? 0} FATAL, ${d.bySeverity.PANIC ?? 0} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
+          logger.info(`${plural(d.entries, 'entry', 'entries')}: ${(d.bySeverity.ERROR ?? 0).toLocaleString('en')} ERROR, ${(d.bySeverity.FATAL ?? 0).toLocaleString('en')} FATAL, ${(d.bySeverity.PANIC ?? 0).toLocaleString('en')} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
           if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
           if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
         }

@@ -123,7 +123,7 @@ function groupLine(g: MessageGroup): string {
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
-  return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`).join(', ');
+  return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]!.toLocaleString('en')} ${s}`).join(', ');
 }
 
 function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
@@ -158,7 +158,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.entries === 0) out.push(`No log entries${window} in ${fileWord}.`);
   else if (errors === 0) out.push(`No errors${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
   else {
-    const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${c[s]} ${s}**`).join(', ');
+    const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${c[s]!.toLocaleString('en')} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);
   }
   const fe = digest.firstError;
@@ -335,7 +335,7 @@ function plain(s: string, max: number): string {
 }
 
 function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
-  const times = g.count > 1 ? ` ×${g.count}` : '';
+  const times = g.count > 1 ? ` ×${g.count.toLocaleString('en')}` : '';
   const title = plain(`PostgreSQL ${g.severity}${times}: ${groupLine(g)}`, 200);
   const e = g.example;
   const lines: string[] = [];
@@ -344,7 +344,7 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   if (e.hint !== undefined) lines.push(`HINT: ${plain(e.hint, 300)}`);
   if (e.statement !== undefined) lines.push(`STATEMENT: ${plain(e.statement, 500)}`);
   const seen = g.count > 1
-    ? `Seen ${g.count} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
+    ? `Seen ${g.count.toLocaleString('en')} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
     : `Seen at ${formatTime(g.firstSeen)}`;
   const who = e.user !== undefined || e.database !== undefined ? ` (${e.user ?? ''}@${e.database ?? ''})` : '';
   lines.push(`${seen}${plain(who, 120)}; ${g.count > 1 ? 'first in' : 'in'} ${plain(`${e.file}:${e.line}`, 200)}.`);

@@ -137,6 +137,20 @@ describe('annotationsFor', () => {
   });
 });
 
+describe('large counts', () => {
+  test('read with thousands separators in the headline, the severity table and the annotations', () => {
+    const entries: LogEntry[] = [];
+    for (let i = 0; i < 1234; i++) entries.push(entry('ERROR', 'deadlock detected'));
+    const d = digestOf(entries);
+    const md = renderDigestMarkdown(d);
+    assert.match(md, /\*\*1,234 ERROR\*\*/);
+    assert.match(md, /^\| ERROR \| 1,234 \|$/m);
+    const [a] = annotationsFor(d);
+    assert.equal(a!.title, 'PostgreSQL ERROR ×1,234: deadlock detected');
+    assert.match(a!.message, /Seen 1,234 times/);
+  });
+});
+
 describe('within GitHub\'s annotation limits', () => {
   const entries: LogEntry[] = [];
   const letters = 'abcdefghijklm';
