@@ -170,7 +170,9 @@ export class StderrParser extends BaseParser {
   zoneNumeric = false;
   dv: DataView = new DataView(new ArrayBuffer(0));
   dvBuf: Buffer = EMPTY;
-  lastPrefixBytes: Buffer = EMPTY;
+  /** The bytes of the last prefix prefixAt read: the first lastPrefixLen of a buffer kept for them (no allocation per prefix). */
+  lastPrefixBytes: Buffer = Buffer.allocUnsafe(256);
+  lastPrefixLen = -1;
   lastBytesInfo: PrefixInfo = this.lastInfo;
   /** keepWhen, made once for hinted() and the scanner. */
   readonly starts = new MessageStarts(this.keepWhen);
@@ -473,15 +475,17 @@ export class StderrParser extends BaseParser {
 
   /** The prefix `buf[start, sevAt)` read as parsePrefix does; the last one is remembered by its bytes. */
   prefixAt(buf: Buffer, s: string, start: number, sevAt: number): PrefixInfo {
-    const last = this.lastPrefixBytes;
+    let last = this.lastPrefixBytes;
     const n = sevAt - start;
-    if (n === last.length) {
+    if (n === this.lastPrefixLen) {
       let k = n - 1;
       while (k >= 0 && buf[start + k] === last[k]) k--;
       if (k < 0) return this.lastBytesInfo;
     }
     const info = this.prefixOf(this.text(buf, s, start, sevAt));
-    this.lastPrefixBytes = Buffer.from(buf.subarray(start, sevAt));
+    if (n > last.length) last = this.lastPrefixBytes = Buffer.allocUnsafe(Math.max(n, 2 * last.length));
+    buf.copy(last, 0, start, sevAt);
+    this.lastPrefixLen = n;
     this.lastBytesInfo = info;
     return info;
   }
