@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import type { Digest } from '../insight/digest.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText } from '../insight/render.ts';
-import { plural } from '../core/plural.ts';
+import { formatCount, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
 const SGR: Record<Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], yellow: [33, 39], green: [32, 39], magenta: [35, 39] };
@@ -50,8 +50,8 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   const errors = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0);
   const files = plural(d.files.length, 'file');
   if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
-  else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${d.entries.toLocaleString('en')} entries in ${files}.`);
-  else out.push(`${errors.map((s) => p(`${c[s]!.toLocaleString('en')} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${d.entries.toLocaleString('en')} entries).`);
+  else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${formatCount(d.entries)} entries in ${files}.`);
+  else out.push(`${errors.map((s) => p(`${formatCount(c[s]!)} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${formatCount(d.entries)} entries).`);
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);

@@ -69,3 +69,11 @@ export class NameAllocator {
     return candidate;
   }
 }
+
+/**
+ * Orders file names by their UTF-16 code units: the same on every machine. localeCompare depends on the locale,
+ * and its first call sets up Intl's collation, about 5 MiB more for the process.
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,6 +1,6 @@
 // The action's work, free of @actions/*: sign in, check the instance, wait for the links, download every file,
 // upload them as one artifact.
-import { plural } from './plural.ts';
+import { formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock.ts';
@@ -16,7 +16,7 @@ import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
 import { describeInstance, findInstance } from '../cloud/instance.ts';
 import { pollAllUntilReady } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
-import { NameAllocator } from './names.ts';
+import { compareNames, NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
@@ -209,7 +209,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
   // to fetch another byte range of it if it is large, else to the next file.
   const budget = new ConnectionBudget(config.parallelDownloads);
-  const byName = [...planned].sort((a, b) => a.name.localeCompare(b.name));
+  const byName = [...planned].sort((a, b) => compareNames(a.name, b.name));
   const order = new Map(byName.map((p, i) => [p.index, i]));
   // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
   // downloads, as before) if any download fails or starts over.
@@ -267,7 +267,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     void live.result.catch(() => undefined);
     throw e;
   }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
-  report.files.sort((a, b) => a.name.localeCompare(b.name));
+  report.files.sort((a, b) => compareNames(a.name, b.name));
   if (report.files.filter((f) => f.type === 'error').length !== liveFiles.length) giveUp();
 
   // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
@@ -307,7 +307,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           report.digestError = deps.redactor.redact(errorMessage(failure ?? 'no digest'));
           logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
         } else if (d) {
-          logger.info(`${plural(d.entries, 'entry', 'entries')}: ${(d.bySeverity.ERROR ?? 0).toLocaleString('en')} ERROR, ${(d.bySeverity.FATAL ?? 0).toLocaleString('en')} FATAL, ${(d.bySeverity.PANIC ?? 0).toLocaleString('en')} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
+          logger.info(`${plural(d.entries, 'entry', 'entries')}: ${formatCount(d.bySeverity.ERROR ?? 0)} ERROR, ${formatCount(d.bySeverity.FATAL ?? 0)} FATAL, ${formatCount(d.bySeverity.PANIC ?? 0)} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
           if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
           if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
         }

@@ -1,7 +1,7 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
-import { plural } from '../core/plural.ts';
+import { formatCount, plural } from '../core/plural.ts';
 import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -123,7 +123,7 @@ function groupLine(g: MessageGroup): string {
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
-  return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]!.toLocaleString('en')} ${s}`).join(', ');
+  return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${formatCount(counts[s]!)} ${s}`).join(', ');
 }
 
 function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
@@ -158,7 +158,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.entries === 0) out.push(`No log entries${window} in ${fileWord}.`);
   else if (errors === 0) out.push(`No errors${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
   else {
-    const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${c[s]!.toLocaleString('en')} ${s}**`).join(', ');
+    const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);
   }
   const fe = digest.firstError;
@@ -185,12 +185,12 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
 
   const sevRows = SEVERITY_ORDER.filter((s) => ALWAYS.has(s) || (c[s] ?? 0) > 0);
-  out.push('', '| Severity | Entries |', '|---|--:|', ...sevRows.map((s) => `| ${s} | ${(c[s] ?? 0).toLocaleString('en')} |`));
+  out.push('', '| Severity | Entries |', '|---|--:|', ...sevRows.map((s) => `| ${s} | ${formatCount(c[s] ?? 0)} |`));
 
   if (digest.kinds.length > 0) {
     out.push('', '#### By kind', '', '| Kind | Entries | SQLSTATE |', '|---|--:|---|');
     for (const k of digest.kinds) {
-      out.push(`| ${escapeInline(k.kind, 100)} | ${k.count.toLocaleString('en')} | ${k.sqlstates.length > 0 ? escapeInline(k.sqlstates.slice(0, 8).join(', ') + (k.sqlstates.length > 8 ? ', …' : ''), 100) : '—'} |`);
+      out.push(`| ${escapeInline(k.kind, 100)} | ${formatCount(k.count)} | ${k.sqlstates.length > 0 ? escapeInline(k.sqlstates.slice(0, 8).join(', ') + (k.sqlstates.length > 8 ? ', …' : ''), 100) : '—'} |`);
     }
   }
 
@@ -199,14 +199,14 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.messages.length > 0) {
     const shown = digest.messages.slice(0, top);
     const row = (g: MessageGroup): string =>
-      `| ${g.severity} | ${g.count.toLocaleString('en')} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(groupLine(g), maxMessage)} |`;
+      `| ${g.severity} | ${formatCount(g.count)} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(groupLine(g), maxMessage)} |`;
     const header = ['| Severity | Count | First seen | Last seen | Message |', '|---|--:|---|---|---|'];
     out.push('', `#### Most frequent errors${digest.messages.length > shown.length ? ` (${shown.length} of ${digest.messages.length} distinct)` : ''}`, '');
     out.push(...header, ...shown.map(row));
     const more = digest.messages.slice(top, listed);
     if (more.length > 0) {
       const rest = digest.messages.length - top - more.length;
-      out.push('', `<details><summary>${plural(more.length, 'more distinct error')}${rest > 0 ? ` (of ${(digest.messages.length - top).toLocaleString('en')})` : ''}</summary>`, '');
+      out.push('', `<details><summary>${plural(more.length, 'more distinct error')}${rest > 0 ? ` (of ${formatCount(digest.messages.length - top)})` : ''}</summary>`, '');
       out.push(...header, ...more.map(row), '', '</details>');
     }
   }
@@ -224,7 +224,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
 
 /** Milliseconds for a table: `2,356.6 ms`. */
 function formatMs(ms: number, digits = 1): string {
-  return `${ms.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ms`;
+  return `${formatCount(ms, digits)} ms`;
 }
 
 function slowText(g: SlowStatement): string {
@@ -269,7 +269,7 @@ export function renderSlowMarkdown(d: SlowDigest, opts: RenderOptions = {}): str
     out.push('', `#### By total time${d.statements.length > shown.length ? ` (${shown.length} of ${d.statements.length} distinct)` : ''}`, '');
     out.push('| Calls | Total | Mean | Max | First seen | Last seen | Statement (literals and parameters as ?) |', '|--:|--:|--:|--:|---|---|---|');
     for (const g of shown) {
-      out.push(`| ${g.calls.toLocaleString('en')} | ${formatMs(g.totalMs)} | ${formatMs(g.totalMs / g.calls)} | ${formatMs(g.maxMs, 3)} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(slowText(g), maxMessage)} |`);
+      out.push(`| ${formatCount(g.calls)} | ${formatMs(g.totalMs)} | ${formatMs(g.totalMs / g.calls)} | ${formatMs(g.maxMs, 3)} | ${formatTime(g.firstSeen)} | ${formatTime(g.lastSeen)} | ${escapeInline(slowText(g), maxMessage)} |`);
     }
   }
   if (d.slowest) {
@@ -292,7 +292,7 @@ function timelineChart(t: Timeline): string[] {
   ];
   for (const s of rows) {
     const counts = t.series[s]!;
-    out.push(`| ${s} | \`${sparkline(counts)}\` | ${Math.max(...counts).toLocaleString('en')} |`);
+    out.push(`| ${s} | \`${sparkline(counts)}\` | ${formatCount(Math.max(...counts))} |`);
   }
   return out;
 }
@@ -313,7 +313,7 @@ export function renderFiles(rows: readonly FileRow[], maxBlock = 2000): string {
     `| File |${typed ? ' Type |' : ''} Size | Format | Entries | First entry | Last entry | Unparsed lines | Cut lines |`,
     `|---|${typed ? '---|' : ''}--:|---|--:|---|---|--:|--:|`,
   ];
-  const n = (x: number): string => x.toLocaleString('en');
+  const n = formatCount;
   for (const r of rows) {
     const f = r.digest;
     const facts = f === undefined
@@ -335,7 +335,7 @@ function plain(s: string, max: number): string {
 }
 
 function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
-  const times = g.count > 1 ? ` ×${g.count.toLocaleString('en')}` : '';
+  const times = g.count > 1 ? ` ×${formatCount(g.count)}` : '';
   const title = plain(`PostgreSQL ${g.severity}${times}: ${groupLine(g)}`, 200);
   const e = g.example;
   const lines: string[] = [];
@@ -344,7 +344,7 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   if (e.hint !== undefined) lines.push(`HINT: ${plain(e.hint, 300)}`);
   if (e.statement !== undefined) lines.push(`STATEMENT: ${plain(e.statement, 500)}`);
   const seen = g.count > 1
-    ? `Seen ${g.count.toLocaleString('en')} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
+    ? `Seen ${formatCount(g.count)} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
     : `Seen at ${formatTime(g.firstSeen)}`;
   const who = e.user !== undefined || e.database !== undefined ? ` (${e.user ?? ''}@${e.database ?? ''})` : '';
   lines.push(`${seen}${plain(who, 120)}; ${g.count > 1 ? 'first in' : 'in'} ${plain(`${e.file}:${e.line}`, 200)}.`);

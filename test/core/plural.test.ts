@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatCount, plural } from '../../src/core/plural.ts';
+
+const intl = (n: number, digits: number): string => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+test('formatCount writes numbers as Intl does for English, without loading it', () => {
+  // Edges, halves, and what rounds up into a new group of three.
+  for (const [n, digits] of [[0, 0], [1, 0], [999, 0], [1_000, 0], [6_830_027, 0], [2 ** 53 - 1, 0], [-1_234, 0], [0.5, 0], [2.5, 0],
+    [999_999.96, 1], [2_356.55, 1], [0.04, 1], [1_234_567.891, 3], [0.0005, 3]] as const) {
+    assert.equal(formatCount(n, digits), intl(n, digits), `${n} with ${digits} digits`);
+  }
+  // A seeded spread of magnitudes, each with as many decimals as it is written with.
+  let x = 7;
+  for (let i = 0; i < 3_000; i++) {
+    x = (x * 48_271) % 2_147_483_647;
+    const digits = [0, 1, 3][i % 3]!;
+    const n = Math.floor((x / 2_147_483_647) * 10 ** (i % 13)) / 10 ** digits;
+    assert.equal(formatCount(n, digits), intl(n, digits), `${n} with ${digits} digits`);
+  }
+});
+
+test('plural: the count, then the word for one or many', () => {
+  assert.equal(plural(1, 'file'), '1 file');
+  assert.equal(plural(0, 'file'), '0 files');
+  assert.equal(plural(4_328, 'entry', 'entries'), '4,328 entries');
+});
