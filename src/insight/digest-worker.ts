@@ -3,7 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { digestFiles, type Digest, type DigestOptions } from './digest.ts';
 import { digestSlowFiles, type SlowDigest, type SlowOptions } from './slow.ts';
-import { Arrivals, digestArriving, type ArrivalNote, type ArrivingFile } from './arrivals.ts';
+import { SyncArrivals, digestArriving, type ArrivalNote, type ArrivingFile } from './arrivals.ts';
 import { serve } from '../core/workers.ts';
 import { Collector } from '../core/memory.ts';
 
@@ -11,7 +11,7 @@ import { Collector } from '../core/memory.ts';
  * The files read as they arrive, a collection after every 64 MiB of them: the reader's chunks that lived
  * through a young collection (this thread's is small) pile up in the old one otherwise (see memory.ts).
  */
-class CollectingArrivals extends Arrivals {
+class CollectingArrivals extends SyncArrivals {
   readonly #read = new Collector(64 * 1024 * 1024, 'major');
 
   override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {

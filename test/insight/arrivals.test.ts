@@ -2,10 +2,10 @@
 // and a download that starts over makes it give up (the caller then reads the files afresh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { link, mkdtemp, open, readFile, rm, unlink } from 'node:fs/promises';
+import { link, mkdtemp, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Arrivals, digestArriving, type ArrivingFile } from '../../src/insight/arrivals.ts';
+import { Arrivals, digestArriving, SyncArrivals, type ArrivingFile } from '../../src/insight/arrivals.ts';
 import { digestFiles } from '../../src/insight/digest.ts';
 import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
 
@@ -67,4 +67,44 @@ test('a download that starts over, or one that fails, makes the live digest give
   failed.note({ i: 0, bytes: 100 });
   failed.note({ abandon: true });
   assert.equal(await b, undefined);
+});
+
+test('the command line reads an arrived file between turns of its event loop; the worker, at once, to the same digest', async (t) => {
+  // The command line downloads in the thread that digests: while a complete 8 MiB file is read, its sockets and
+  // timers (the stall watchdog, Ctrl+C's exit timer) must get their turns between one 1 MiB read and the next.
+  const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const name = STDERR_FIXTURES[0]!;
+  const one = await readFile(fixture(name));
+  const bytes = Buffer.concat(Array.from({ length: Math.ceil((8 << 20) / one.length) }, () => one));
+  const f: ArrivingFile = { name, path: join(dir, name), partPath: join(dir, '.part-0') };
+  await writeFile(f.path, bytes);
+  let turns = 0;
+  /** Notes the event loop's turn in which each piece was read. */
+  class Watched extends Arrivals {
+    turnOf: number[] = [];
+    override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
+      for await (const piece of super.follow(i, file)) {
+        this.turnOf.push(turns);
+        yield piece;
+      }
+    }
+  }
+  const digestWith = async (arrivals: Arrivals): Promise<Awaited<ReturnType<typeof digestArriving>>> => {
+    let done = false;
+    const turn = (): void => { if (!done) { turns++; setImmediate(turn); } };
+    setImmediate(turn);
+    arrivals.note({ i: 0, size: bytes.length });
+    try {
+      return await digestArriving([f], {}, arrivals);
+    } finally {
+      done = true;
+    }
+  };
+  const inThread = new Watched(1);
+  const d = await digestWith(inThread);
+  assert.ok(d && d.entries > 0);
+  assert.ok(inThread.turnOf.length >= 8, `${inThread.turnOf.length} reads`);
+  for (let k = 1; k < inThread.turnOf.length; k++) assert.ok(inThread.turnOf[k]! > inThread.turnOf[k - 1]!, `reads ${k - 1} and ${k} in one turn: ${inThread.turnOf.join(' ')}`);
+  assert.deepEqual(await digestWith(new SyncArrivals(1)), d);
 });
