@@ -110,8 +110,9 @@ export interface Downloaded {
 }
 
 /**
- * What a connection may have received but not yet written: enough to batch a few chunks into one write. More
- * holds more chunks alive through each collection (see `written`), and those pile up in the old generation.
+ * The sink's highWaterMark. Its writes are synchronous, so a chunk is on disk before the next is taken and none
+ * queue: this only keeps pipeline() from pausing for 'drain' after each socket chunk (about 64 KiB). Batching
+ * chunks into larger writes bought nothing (1 GiB: 0.26 s in 64 KiB writes, 0.24 s in 256 KiB).
  */
 const WRITE_BUFFER = 256 * 1024;
 /** Each chunk on disk is garbage: collected every 4 MiB, while young (see memory.ts). */
