@@ -53,7 +53,7 @@ export interface ArtifactService {
   /**
    * Make the next `times` (default 1) calls of `call` fail with HTTP `status` before they touch any state.
    * Twirp calls get a JSON twirp error, block calls an XML storage error. Status 0 destroys the socket
-   * instead of answering (a network error such as ECONNRESET on the client side).
+   * instead of answering (a network error such as ECONNRESET on the client side); -1 never answers at all.
    */
   failNext(call: FaultableCall, status: number, times?: number): void;
   close(): Promise<void>;
@@ -312,6 +312,7 @@ export async function startArtifactService(options: { host?: string; port?: numb
         throw new TwirpError('unauthenticated', 'missing or wrong bearer token');
       }
       const fault = takeFault(method as FaultableCall);
+      if (fault === -1) return;
       if (fault === 0) {
         req.socket.destroy();
         return;
@@ -396,6 +397,7 @@ export async function startArtifactService(options: { host?: string; port?: numb
       comp === 'block' ? 'UploadBlock' : comp === 'blocklist' ? 'CommitBlockList' : undefined;
     const body = await readBody(req);
     const fault = faultCall && takeFault(faultCall);
+    if (fault === -1) return;
     if (fault === 0) {
       req.socket.destroy();
       return;
@@ -502,7 +504,7 @@ export async function startArtifactService(options: { host?: string; port?: numb
       }),
     requests,
     failNext(call, status, times = 1) {
-      if (!Number.isInteger(status) || (status !== 0 && (status < 100 || status > 599))) {
+      if (!Number.isInteger(status) || (status !== 0 && status !== -1 && (status < 100 || status > 599))) {
         throw new RangeError(`failNext: bad status ${status}`);
       }
       if (!Number.isInteger(times) || times < 1) throw new RangeError(`failNext: bad times ${times}`);

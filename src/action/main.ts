@@ -105,7 +105,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   }
 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
-  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled before all error logs were fetched' : errorMessage(error));
+  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled; the files complete by then are kept' : errorMessage(error));
   try {
     await finish(config, report, deps.env, redactor, message, cancelled);
   } catch (e) {

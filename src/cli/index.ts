@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     stderr(`otc-rds-logs: ${redactor.redact(error.format(name))}\n`);
     return 2;
   }
-  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'interrupted before all error logs were fetched' : errorMessage(error));
+  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'interrupted; the files complete by then are kept' : errorMessage(error));
 
   if (parsed.summaryFile) {
     const markdown = renderStepSummary({

@@ -45,8 +45,10 @@ function summaryParts(s: SummaryInput): SummaryParts {
   const sections: string[] = [];
   const tail: string[] = [];
 
-  if (s.cancelled) out.push(`> [!WARNING]\n> Cancelled. ${report.files.length === 1 ? '1 file was complete and is' : `${plural(report.files.length, 'file')} were complete and are`} kept; the rest were not fetched.`, '');
-  else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
+  if (s.cancelled) {
+    const n = report.files.length;
+    out.push(`> [!WARNING]\n> ${n === 0 ? 'Cancelled before any file was complete.' : `Cancelled. ${n === 1 ? '1 file was complete by then and is' : `${plural(n, 'file')} were complete by then and are`} kept.`}`, '');
+  } else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
 
   if (report.status) {
     const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
@@ -177,7 +179,7 @@ export function renderStepSummary(s: StepSummaryInput): string {
   }
 
   const out: string[] = [`## RDS error logs: ${many.runs.length} instances`, ''];
-  if (s.cancelled) out.push('> [!WARNING]\n> Cancelled. Complete files are kept; the rest were not fetched.', '');
+  if (s.cancelled) out.push('> [!WARNING]\n> Cancelled. The files complete by then are kept.', '');
   else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
   out.push('| Instance | Status | Files | Size | ERROR | FATAL | First error |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
   for (const run of many.runs) {

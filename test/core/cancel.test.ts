@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cancelOnSignals } from '../../src/core/cancel.ts';
 
 // The runner's cancel on Windows is Ctrl+C then Ctrl+Break (actions/runner ProcessInvoker: SendCtrlSignal
@@ -20,3 +22,22 @@ for (const sig of SIGNALS) {
     for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)?.includes(l)) process.removeListener(s, l as () => void);
   });
 }
+
+test('a wind-down that hangs on something that cannot be aborted still ends the process, with 130', async () => {
+  // A real process: cancelOnSignals with a short grace, then a handle that never closes (a request that ignores
+  // the abort). SIGINT must end it by itself, with the interrupted exit code, not wait for the runner's kill.
+  const script = `import { cancelOnSignals } from ${JSON.stringify(new URL('../../src/core/cancel.ts', import.meta.url).href)};
+cancelOnSignals(300);
+setInterval(() => {}, 1_000);
+process.stdout.write('ready\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.once('data', () => child.kill('SIGINT'));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+  clearTimeout(killer);
+  assert.equal(signal, null, `killed (${signal}): ${stderr}`);
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /^Received SIGINT: cancelling$/m);
+});

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { leaked, withRig, type Rig } from '../support/harness.ts';
 import { BIG, FILES, MiB, readZipNames, scenarios } from '../support/fault-scenarios.ts';
@@ -153,8 +153,35 @@ describe('fault suite', { concurrency: 4 }, () => {
       assert.equal(r.code, 1, r.log.slice(-2000));
       assert.match(r.stderr, /^Received SIGINT: cancelling$/m);
       assert.deepEqual(await readdir(r.outputs['output-dir'] ?? '').catch((): string[] => []), [], 'no partial file left');
-      assert.match(r.summary, /Cancelled\. 0 files were complete and are kept; the rest were not fetched\./);
+      assert.match(r.summary, /Cancelled before any file was complete\./);
       assert.match(r.log, /::error::The run was cancelled/);
     });
   });
+
+  /** Sends SIGINT once the log shows `marker`. */
+  const interruptAt = (marker: string, sent: { at?: string }) => (child: ChildProcess, output: () => string): void => {
+    const timer = setInterval(() => {
+      if (output().includes(marker)) {
+        clearInterval(timer);
+        sent.at = marker;
+        child.kill('SIGINT');
+      }
+    }, 20);
+  };
+
+  test('cancelled during the upload (the artifact service never answers): the step ends in order, the files kept', async () => {
+    await withRig({ files: FILES, creatingCalls: 0 }, async (rig) => {
+      rig.artifacts.failNext('CreateArtifact', -1, 100);
+      const sent: { at?: string } = {};
+      const r = await rig.run({ timeoutMs: 20_000, onSpawn: interruptAt('::group::Uploading artifact', sent) });
+      assert.ok(sent.at, 'the signal was sent');
+      assert.equal(r.signal, null, 'the action left by itself, it was not killed');
+      assert.equal(r.code, 1, r.log.slice(-2000));
+      assert.match(r.log, /^::error::The run was cancelled; the files complete by then are kept$/m);
+      assert.match(r.summary, /Cancelled\. 2 files were complete by then and are kept\./);
+      for (const f of FILES) assert.ok((await readFile(join(r.outputs['output-dir'] ?? '', f.name))).equals(rig.rds.bytesOf(f.name)), `${f.name} kept whole`);
+      assert.equal(r.outputs['artifact-id'] ?? '', '', 'no artifact');
+    });
+  });
+
 });
