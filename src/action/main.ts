@@ -13,7 +13,7 @@ import { actionsLogger } from './logger.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { annotationsFor, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
+import { annotationsFor, ANNOTATIONS_PER_LEVEL, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
@@ -142,14 +142,23 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     core.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
+  // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, errors (FATAL,
+  // PANIC) of every instance before any warning (ERROR), each level in the instances' order.
   const several = many.runs.length > 1;
-  for (const run of many.runs) {
-    const d = run.report.digest;
-    if (!d) continue;
-    for (const a of annotationsFor(d, config.maxAnnotations)) {
-      const props = { title: redactor.redact(several ? `${runLabel(run)}: ${a.title}` : a.title) };
-      if (a.level === 'error') core.error(redactor.redact(a.message), props);
-      else core.warning(redactor.redact(a.message), props);
+  let cap = config.maxAnnotations;
+  const room = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL };
+  for (const level of ['error', 'warning'] as const) {
+    for (const run of many.runs) {
+      const d = run.report.digest;
+      if (!d) continue;
+      const shown = annotationsFor(d, cap, { error: level === 'error' ? room.error : 0, warning: level === 'warning' ? room.warning : 0 });
+      cap -= shown.length;
+      room[level] -= shown.length;
+      for (const a of shown) {
+        const props = { title: redactor.redact(several ? `${runLabel(run)}: ${a.title}` : a.title) };
+        if (a.level === 'error') core.error(redactor.redact(a.message), props);
+        else core.warning(redactor.redact(a.message), props);
+      }
     }
   }
 

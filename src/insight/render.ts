@@ -352,22 +352,22 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
 }
 
 /** GitHub shows at most this many annotations of each level (error, warning) per step. */
-const ANNOTATIONS_PER_LEVEL = 10;
+export const ANNOTATIONS_PER_LEVEL = 10;
 
 /**
  * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct ERROR
  * message, errors first (PANIC before FATAL, then by count), at most `cap` in all and at most 10 of each
  * level. When a level has more distinct messages than it shows, its last annotation says how many more
- * the job summary lists.
+ * the job summary lists. `room`: how many of each level the step can still show (other instances' went first).
  */
-export function annotationsFor(digest: Digest, cap = 10): Annotation[] {
+export function annotationsFor(digest: Digest, cap = 10, room: Record<Annotation['level'], number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL }): Annotation[] {
   const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
   // digest.messages is ranked by count already; a stable sort keeps that order within a severity.
   const ordered = [...digest.messages].sort((a, b) => rank(a) - rank(b));
   const errors = ordered.filter((g) => g.severity !== 'ERROR');
   const warnings = ordered.filter((g) => g.severity === 'ERROR');
-  const nErrors = Math.max(0, Math.min(errors.length, ANNOTATIONS_PER_LEVEL, cap));
-  const nWarnings = Math.max(0, Math.min(warnings.length, ANNOTATIONS_PER_LEVEL, cap - nErrors));
+  const nErrors = Math.max(0, Math.min(errors.length, ANNOTATIONS_PER_LEVEL, room.error, cap));
+  const nWarnings = Math.max(0, Math.min(warnings.length, ANNOTATIONS_PER_LEVEL, room.warning, cap - nErrors));
   const level = (groups: MessageGroup[], n: number, l: Annotation['level'], what: string): Annotation[] => {
     const out = groups.slice(0, n).map((g) => annotation(g, l));
     const left = groups.length - n;

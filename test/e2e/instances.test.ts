@@ -85,3 +85,24 @@ test('a single instance keeps its files directly in output-dir, as before', asyn
     assert.match(r.log, /::group::Downloading 2 files/);
   });
 });
+
+test("annotations are the step's: 'max-annotations' and GitHub's 10 of each level hold for all instances together", async () => {
+  // Each instance's log has 8 distinct FATAL and 8 distinct ERROR messages: 24 of each in all.
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+  const log = words.map((w, i) =>
+    `2026-11-28 08:00:0${i} UTC [10${i}] FATAL:  ${w} quorum lost\n2026-11-28 08:00:0${i} UTC [20${i}] ERROR:  ${w} check failed\n`).join('');
+  const three: EmulatorInstance[] = [...instances('ACTIVE'), { id: 'f0e1d2c3b4a5968778695a4b3c2d1e0fin03', name: 'audit-db', status: 'ACTIVE', datastore: pg }];
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }], instances: three }, async (rig) => {
+    const level = (r: { log: string }, l: string): string[] => r.log.split('\n').filter((line) => line.startsWith(`::${l} title=`));
+    const all = await rig.run({ inputs: { 'instance-id': '', 'instance-name': 'shop-db,reporting-db,audit-db', upload: 'false' } });
+    assert.equal(all.code, 0, all.log);
+    // FATAL messages of every instance before any ERROR one, the instances in their order.
+    assert.equal(level(all, 'error').length, 10);
+    assert.equal(level(all, 'warning').length, 0, 'the default max-annotations (10) is used up by the errors');
+    assert.deepEqual(level(all, 'error').map((l) => /title=([a-z-]+)%3A/.exec(l)?.[1]), [...Array(8).fill('shop-db'), 'reporting-db', 'reporting-db']);
+    const more = await rig.run({ inputs: { 'instance-id': '', 'instance-name': 'shop-db,reporting-db,audit-db', upload: 'false', 'max-annotations': '50' } });
+    assert.equal(more.code, 0, more.log);
+    assert.equal(level(more, 'error').length, 10);
+    assert.equal(level(more, 'warning').length, 10);
+  });
+});
