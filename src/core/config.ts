@@ -313,7 +313,7 @@ function duration(get: InputGetter, name: string, fallback: string, min: number,
   const raw = get(name) || fallback;
   const ms = parseDuration(raw);
   if (ms === undefined) {
-    throw new InputError(name, `'${raw}' is not a duration; write a number with a unit, like 500ms, 5s, 2m or 1h`);
+    throw new InputError(name, `'${raw}' is not a duration; write a number with a unit, like 5s, 2m or 1m30s`);
   }
   if (ms < min || ms > max) {
     throw new InputError(name, `'${raw}' is out of range; allowed is ${describe(min)} to ${describe(max)}`);
