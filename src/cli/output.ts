@@ -61,14 +61,18 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   if (d.messages.length > 0) {
     const shown = d.messages.slice(0, top);
     out.push('', p(`Most frequent errors${d.messages.length > shown.length ? ` (${shown.length} of ${d.messages.length})` : ''}`, 'bold'));
-    const countWidth = Math.max(...shown.map((g) => String(g.count).length));
-    for (const g of shown) {
-      out.push(`  ${String(g.count).padStart(countWidth)}  ${sev(g.severity.padEnd(5))}  ${p(formatTime(g.lastSeen), 'dim')}  ${oneLine(groupText(g), width)}`);
-    }
+    const counts = shown.map((g) => formatCount(g.count));
+    const countWidth = Math.max(5, ...counts.map((n) => n.length));
+    const lastWidth = Math.max(9, ...shown.map((g) => formatTime(g.lastSeen).length));
+    out.push(p(`  ${'times'.padStart(countWidth)}  level  ${'last seen'.padEnd(lastWidth)}  message`, 'dim'));
+    shown.forEach((g, i) => {
+      out.push(`  ${counts[i]!.padStart(countWidth)}  ${sev(g.severity.padEnd(5))}  ${p(formatTime(g.lastSeen).padEnd(lastWidth), 'dim')}  ${oneLine(groupText(g), width)}`);
+    });
   }
-  const recent = d.recent.slice(-5);
+  // As many as 'recent-entries' asked for (the digest keeps that many).
+  const recent = d.recent;
   if (recent.length > 0) {
-    out.push('', p(`Last ${recent.length} warnings and errors`, 'bold'));
+    out.push('', p(recent.length === 1 ? 'Last warning or error' : `Last ${formatCount(recent.length)} warnings and errors`, 'bold'));
     for (const e of recent) {
       out.push(`  ${entry(e)}`);
       for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['STATEMENT', e.statement]] as const) {

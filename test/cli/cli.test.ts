@@ -68,8 +68,29 @@ test('OS_AUTH_TOKEN: downloads byte-exact files to ./rds-logs-<instance>, shows 
       // No workflow commands outside GitHub Actions, and the token never printed.
       assert.doesNotMatch(r.stdout + r.stderr, /^::/m);
       assert.ok(!(r.stdout + r.stderr).includes(rig.rds.token));
+      // The most frequent errors under a header that says what each column is; the recent entries, all of them.
+      assert.match(r.stdout, /^ +times {2}level {2}last seen +message$/m);
+      assert.match(r.stdout, /^Last 2 warnings and errors$/m);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('the recent entries shown are as many as --recent-entries keeps (20 by default), the newest', async () => {
+  const log = Array.from({ length: 8 }, (_, i) => `2026-11-28 08:00:0${i} UTC [10${i}] ERROR:  step ${i} failed\n`).join('');
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {
+    for (const [extra, shown] of [[[], 8], [['--recent-entries', '3'], 3], [['--recent-entries', '1'], 1]] as const) {
+      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, ...extra], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+      try {
+        assert.equal(r.code, 0, r.stderr);
+        const recent = r.stdout.slice(r.stdout.indexOf('\nLast '));
+        assert.match(recent, shown === 1 ? /^\nLast warning or error$/m : new RegExp(`^\\nLast ${shown} warnings and errors$`, 'm'));
+        const steps = [...recent.matchAll(/ERROR step (\d) failed/g)].map((m) => Number(m[1]));
+        assert.deepEqual(steps, Array.from({ length: shown }, (_, k) => 8 - shown + k), `with ${extra.join(' ') || 'no flag'}`);
+      } finally {
+        await rm(r.cwd, { recursive: true, force: true });
+      }
     }
   });
 });
