@@ -10,6 +10,7 @@ import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/m
 import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
+import { defuse } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
@@ -76,7 +77,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   try {
     config = readInputs((name) => core.getInput(name), deps.env, new Date(deps.clock.now()));
   } catch (e) {
-    core.setFailed(redactor.redact(errorMessage(e)));
+    core.setFailed(defuse(redactor.redact(errorMessage(e))));
     return undefined;
   }
 
@@ -110,10 +111,10 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     await finish(config, report, deps.env, redactor, message, cancelled);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
-    core.setFailed(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`));
+    core.setFailed(defuse(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`)));
     return report;
   }
-  if (message !== undefined) core.setFailed(message);
+  if (message !== undefined) core.setFailed(defuse(message));
   return report;
 }
 
@@ -156,8 +157,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
       room[level] -= shown.length;
       for (const a of shown) {
         const props = { title: redactor.redact(several ? `${runLabel(run)}: ${a.title}` : a.title) };
-        if (a.level === 'error') core.error(redactor.redact(a.message), props);
-        else core.warning(redactor.redact(a.message), props);
+        actionsLogger[a.level](redactor.redact(a.message), props);
       }
     }
   }
@@ -178,7 +178,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();
     } catch (e) {
-      core.warning(`could not write the job summary: ${errorMessage(e)}`);
+      actionsLogger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
 }

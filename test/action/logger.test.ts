@@ -66,3 +66,17 @@ test('the gate: lines from the logger, from raw writes in pieces and from a work
   assert.match(stdout, /café \n/, 'a character cut between two writes arrives whole');
   assert.equal(stdout.split(MARKER).length - 1, INJECTIONS.length * 4 + 1, 'every line still printed, only defused');
 });
+
+test("annotations: the logger defuses their message and title too, not only the gate's line starts", async () => {
+  // Inside an annotation the runner reads neither form (its line is the annotation), but what the action says
+  // of itself holds for every message: no '##[' and no line-starting '::' from hostile text, shown or not.
+  const { stdout } = await gated(`
+    actionsLogger.warning('x ##[add-path]/tmp/evil\\n::set-env name=A::b', { title: 'T ##[stop-commands]${MARKER}' });
+    actionsLogger.error('y ##[add-path]/tmp/evil', { title: '##[add-mask]z' });
+  `);
+  const lines = stdout.split('\n').filter((l) => l.startsWith('::warning') || l.startsWith('::error'));
+  assert.equal(lines.length, 2, stdout);
+  for (const l of lines) assert.doesNotMatch(l, /##\[/, l);
+  assert.match(lines[0]!, /## \[add-path\]\/tmp\/evil%0A: :set-env name=A::b$/);
+  assert.match(lines[0]!, /title=T ## \[stop-commands\]/);
+});
