@@ -1,5 +1,5 @@
 // The fault-injection table: each row a fault and the outcome the action guarantees. Run by
-// test/faults.test.ts; README's "Reliability" section lists the rows (checked by that test).
+// test/e2e/faults.test.ts; README's "Reliability" section lists the rows (checked by that test).
 import assert from 'node:assert/strict';
 import type { ActionRun, Rig } from './harness.ts';
 import { readZip } from './zip.ts';
