@@ -53,6 +53,10 @@ function summaryParts(s: SummaryInput): SummaryParts {
   if (report.status) {
     const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
     out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
+    // Counts of 0 from no log at all must not read as a healthy database.
+    if (report.files.length === 0 && report.missing.length === 0) {
+      out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged no errors.', '');
+    }
   }
   if (report.digestError !== undefined) {
     out.push(`> [!WARNING]\n> The logs could not be digested (${text(report.digestError, 1000)}): how many errors they hold is unknown, so the counts are left empty. The files are complete${report.artifact ? ' in the artifact' : ''}.`, '');

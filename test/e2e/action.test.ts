@@ -89,12 +89,14 @@ test('an item with status FAILED is a warning naming the file; the others still 
   });
 });
 
-test('zero files: a warning, success, and no artifact', async () => {
+test('zero files: a warning, success, and no artifact; the summary says the counts of 0 are of no log', async () => {
   await withRig({ files: [] }, async (rig) => {
     const r = await rig.run();
     assert.equal(r.code, 0, r.log);
     assert.match(r.log, /::warning title=No error logs::/);
     assert.equal(r.outputs['file-count'], '0');
+    assert.equal(r.outputs['error-count'], '0');
+    assert.match(r.summary, /RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged no errors\./);
     assert.equal(r.outputs['artifact-id'], '');
     assert.equal(rig.artifacts.artifacts().length, 0);
   });
