@@ -222,6 +222,12 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   return out.join('\n') + '\n';
 }
 
+/** A duration as PostgreSQL logged it (`3120.650`), with the separators of the tables: `3,120.650`. */
+function loggedMs(logged: string): string {
+  const n = Number(logged);
+  return /^\d+(\.\d+)?$/.test(logged) && Number.isFinite(n) ? formatCount(n, logged.split('.')[1]?.length ?? 0) : escapeInline(logged, 30);
+}
+
 /** Milliseconds for a table: `2,356.6 ms`. */
 function formatMs(ms: number, digits = 1): string {
   return `${formatCount(ms, digits)} ms`;
@@ -255,7 +261,7 @@ export function renderSlowMarkdown(d: SlowDigest, opts: RenderOptions = {}): str
   } else {
     const distinct = d.statements.length > 0 ? `; ${plural(d.statements.length, 'distinct statement')}` : '';
     out.push(`**${plural(d.count, 'duration')}** logged${window} in ${fileWord}, ${formatMs(d.totalMs)} in all${distinct}.`);
-    if (d.slowest) out.push('', `Slowest: **${escapeInline(d.slowest.duration, 30)} ms** at ${formatTime(d.slowest.time, true)} (${escapeInline(`${d.slowest.file}:${d.slowest.line}`, 200)}).`);
+    if (d.slowest) out.push('', `Slowest: **${loggedMs(d.slowest.duration)} ms** at ${formatTime(d.slowest.time, true)} (${escapeInline(`${d.slowest.file}:${d.slowest.line}`, 200)}).`);
   }
   const notes: string[] = [];
   if (d.untimed > 0) notes.push(`${plural(d.untimed, 'duration')} had no readable time and could not be placed in the window, so they are not counted.`);
