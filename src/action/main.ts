@@ -14,7 +14,7 @@ import { defuse } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { annotationsFor, ANNOTATIONS_PER_LEVEL, renderDigestMarkdown, renderSlowMarkdown } from '../insight/render.ts';
+import { annotationsFor, ANNOTATIONS_PER_LEVEL, renderLogsMarkdown } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
@@ -165,10 +165,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   const markdown = renderStepSummary({
     many,
     artifactUrl: url,
-    digestMarkdown: (run) => [
-      run.report.digest ? renderDigestMarkdown(run.report.digest) : '',
-      run.report.slow ? renderSlowMarkdown(run.report.slow) : '',
-    ].filter((m) => m !== '').join('\n'),
+    digestMarkdown: (run) => renderLogsMarkdown(run.report),
     error,
     cancelled,
     redact: (t) => redactor.redact(t),

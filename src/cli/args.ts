@@ -9,7 +9,7 @@ import { loadCloud } from './clouds.ts';
 /** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
 export const FLAG_INPUTS = [
   'instance-id', 'instance-name', 'project-id', 'region', 'endpoint', 'iam-endpoint', 'poll-interval', 'timeout',
-  'request-timeout', 'output-dir', 'since', 'recent-entries', 'parallel-downloads',
+  'request-timeout', 'output-dir', 'since', 'recent-entries', 'parallel-downloads', 'log-type',
 ] as const;
 
 /** Where each credential input comes from in the environment: the names OpenStack and OTC tools use. */
@@ -152,6 +152,7 @@ Instance
   --os-cloud NAME           a cloud from clouds.yaml (default: OS_CLOUD)
 
 What and how
+  --log-type TYPE           error (the error log, default), slow (the slow-query log) or all (both)
   --since WHEN              only entries since an ISO-8601 time or a duration ago (45m, 2h)
   --output-dir DIR          where the files go (default: ./rds-logs-<instance>)
   --timeout D               give up after this long (default 10m; 1s to 6h)

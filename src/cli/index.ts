@@ -12,7 +12,7 @@ import { Redactor } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
 import { digestInWorker } from '../core/workers.ts';
 import { runTransports } from '../core/transports.ts';
-import { renderDigestMarkdown } from '../insight/render.ts';
+import { renderLogsMarkdown } from '../insight/render.ts';
 import { guardStream } from '../core/command-guard.ts';
 import { renderStepSummary } from '../core/summary.ts';
 import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
@@ -95,10 +95,11 @@ async function main(): Promise<number> {
     const markdown = renderStepSummary({
       many,
       artifactUrl: undefined,
-      digestMarkdown: (run) => (run.report.digest ? renderDigestMarkdown(run.report.digest) : ''),
+      digestMarkdown: (run) => renderLogsMarkdown(run.report),
       error: message,
       cancelled,
       redact: (t) => redactor.redact(t),
+      types: config.logTypes,
     });
     try {
       await writeFile(parsed.summaryFile, redactor.redact(markdown));

@@ -7,6 +7,7 @@ import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
 import type { Digest } from '../insight/digest.ts';
+import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText } from '../insight/render.ts';
 import { formatCount, plural } from '../core/plural.ts';
@@ -83,6 +84,32 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   return out.join('\n');
 }
 
+/** The slow-query digest for a terminal: how many, the slowest, and the statements that took the most time. */
+function renderSlowText(d: SlowDigest, color: boolean, width = 100, top = 10): string {
+  const p = (s: string, style: Style): string => paint(s, style, color);
+  const window = d.since ? ` since ${formatTime(d.since)}` : '';
+  const files = plural(d.files.length, 'file');
+  if (d.count === 0) return `No statements with a duration${window} in ${files}.`;
+  const ms = (n: number, digits = 1): string => formatCount(n, digits);
+  const out = [`${plural(d.count, 'statement')} with a duration${window} in ${files}, ${ms(d.totalMs)} ms in all.`];
+  if (d.slowest) {
+    const x = d.slowest;
+    out.push(`Slowest: ${ms(Number(x.duration), x.duration.split('.')[1]?.length ?? 0)} ms ${formatTime(x.time, true)} ${oneLine(x.statement, width)} ${p(`(${oneLine(`${x.file}:${x.line}`, 120)})`, 'dim')}`);
+  }
+  const shown = d.statements.slice(0, top);
+  if (shown.length > 0) {
+    out.push('', p(`Statements by total time${d.statements.length > shown.length ? ` (${shown.length} of ${d.statements.length})` : ''}`, 'bold'));
+    const rows = shown.map((g) => [formatCount(g.calls), ms(g.totalMs), ms(g.totalMs / g.calls)]);
+    const w = [5, 8, 7].map((min, k) => Math.max(min, ...rows.map((row) => row[k]!.length)));
+    out.push(p(`  ${'calls'.padStart(w[0]!)}  ${'total ms'.padStart(w[1]!)}  ${'mean ms'.padStart(w[2]!)}  statement`, 'dim'));
+    shown.forEach((g, i) => {
+      const [calls, total, mean] = rows[i]!;
+      out.push(`  ${calls!.padStart(w[0]!)}  ${total!.padStart(w[1]!)}  ${mean!.padStart(w[2]!)}  ${oneLine(g.step === 'run' ? g.key : `${g.step}: ${g.key}`, width)}`);
+    });
+  }
+  return out.join('\n');
+}
+
 export interface TextReport {
   many: ManyReport;
   color: boolean;
@@ -100,7 +127,8 @@ export function renderText(r: TextReport): string {
     const how = run.error !== undefined ? p(`failed: ${oneLine(r.redact(errorMessage(run.error)), 500)}`, 'red') : `${plural(rep.files.length, 'file')}, ${formatBytes(totalBytes(rep))}`;
     out.push(p(`── ${oneLine(who, 200)}`, 'bold') + ` ${how}`);
     if (rep.digest) out.push(renderDigestText(rep.digest, r.color, r.width), '');
-    else out.push('');
+    if (rep.slow) out.push(renderSlowText(rep.slow, r.color, r.width), '');
+    if (!rep.digest && !rep.slow) out.push('');
   }
   const files = r.many.runs.flatMap((run) => run.report.files);
   if (files.length > 0) {
@@ -115,13 +143,14 @@ export function jsonReport(outputs: Outputs, many: ManyReport, error: string | u
   const instances = (JSON.parse(outputs['instances'] ?? '[]') as Array<Record<string, unknown>>).map((o, i) => ({
     ...o,
     digest: many.runs[i]?.report.digest ?? null,
+    slow: many.runs[i]?.report.slow ?? null,
     error: errorOf(many.runs[i]),
   }));
   return {
     ...outputs,
     files: JSON.parse(outputs['files'] ?? '[]') as unknown,
     instances,
-    ...(many.runs.length === 1 ? { digest: many.runs[0]!.report.digest ?? null } : {}),
+    ...(many.runs.length === 1 ? { digest: many.runs[0]!.report.digest ?? null, slow: many.runs[0]!.report.slow ?? null } : {}),
     error: error ?? null,
   };
 }

@@ -240,12 +240,17 @@ function slowText(g: SlowStatement): string {
 function executionBlock(x: SlowExecution, maxBlock: number): string {
   const who = x.user !== undefined || x.database !== undefined ? ` · ${escapeInline(`${x.user ?? ''}@${x.database ?? ''}`, 120)}` : '';
   const step = x.step === 'statement' ? 'statement' : `${x.step} ${escapeInline(x.name ?? '', 100)}`;
-  const out = [`**${escapeInline(x.duration, 30)} ms** · ${formatTime(x.time, true)}${who} · ${step} · ${escapeInline(`${x.file}:${x.line}`, 200)}`, '', codeBlock(x.statement, 'sql', maxBlock)];
+  const out = [`**${loggedMs(x.duration)} ms** · ${formatTime(x.time, true)}${who} · ${step} · ${escapeInline(`${x.file}:${x.line}`, 200)}`, '', codeBlock(x.statement, 'sql', maxBlock)];
   if (x.detail !== undefined && x.detail !== '') {
     const params = /^parameters: ([\s\S]*)$/.exec(x.detail);
     out.push('', params ? 'Parameters:' : 'DETAIL:', '', codeBlock(params ? params[1]! : x.detail, 'text', maxBlock));
   }
   return out.join('\n');
+}
+
+/** What an instance's logs say, as the job summary shows it: the error digest, then the slow statements. */
+export function renderLogsMarkdown(r: { digest?: Digest | undefined; slow?: SlowDigest | undefined }): string {
+  return [r.digest ? renderDigestMarkdown(r.digest) : '', r.slow ? renderSlowMarkdown(r.slow) : ''].filter((m) => m !== '').join('\n');
 }
 
 /** The slow-statement digest as markdown for the job summary (a level-3 heading). */

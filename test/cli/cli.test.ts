@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, CI_USER, iamFixture, ROOT, withRig, type Rig } from '../support/harness.ts';
 import { FLAG_INPUTS } from '../../src/cli/args.ts';
+import { fixture, grep } from '../support/pg-fixtures.ts';
 
 const CLI = join(ROOT, 'dist/cli.js');
 
@@ -91,6 +92,36 @@ test('the recent entries shown are as many as --recent-entries keeps (20 by defa
       } finally {
         await rm(r.cwd, { recursive: true, force: true });
       }
+    }
+  });
+});
+
+test('--log-type slow: the slow-query log, what took the most time, and its digest in --json', async () => {
+  const slow = await readFile(fixture('slowlog-rds-prefix.log'));
+  const durations = grep(fixture('slowlog-rds-prefix.log'), /:LOG: {2}duration: /).map((l) => /duration: (\d+\.\d+) ms/.exec(l)![1]!);
+  const slowest = durations.reduce((a, b) => (Number(b) > Number(a) ? b : a));
+  const digits = slowest.split('.')[1]!.length;
+  await withRig({ files: [], slowFiles: [{ name: 'postgresql-slow.log', data: slow }] }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--log-type', 'slow'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(rig.rds.errorlogRequests().length, 0, 'the error log was not asked for');
+      assert.ok((await readFile(join(r.cwd, `rds-logs-${rig.rds.instanceId}`, 'postgresql-slow.log'))).equals(slow));
+      assert.match(r.stdout, new RegExp(`^${durations.length} statements with a duration in 1 file, [\\d,.]+ ms in all\\.$`, 'm'));
+      assert.ok(r.stdout.includes(`Slowest: ${Number(slowest).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ms `), r.stdout);
+      assert.match(r.stdout, /^ +calls {2}total ms {2}mean ms {2}statement$/m);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+    const j = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--log-type', 'slow', '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(j.code, 0, j.stderr);
+      const report = JSON.parse(j.stdout) as { 'slow-query-count': string; slow: { count: number } | null; digest: unknown };
+      assert.equal(report['slow-query-count'], String(durations.length));
+      assert.equal(report.slow?.count, durations.length);
+      assert.equal(report.digest, null);
+    } finally {
+      await rm(j.cwd, { recursive: true, force: true });
     }
   });
 });
