@@ -122,6 +122,11 @@ async function fromValues(
     values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
     delete sources[input];
   }
+  // As for clouds.yaml: a project named otherwise than the region is not looked up by name.
+  const projectName = cloudName ? undefined : env['OS_PROJECT_NAME'];
+  if (projectName && !values['project-id'] && projectName !== (values['region'] || 'eu-de')) {
+    throw new InputError('project-id', `OS_PROJECT_NAME is '${projectName}', which is not looked up by name: set OS_PROJECT_ID or --project-id to its ID`);
+  }
   // The action's own inputs the CLI has no use for: nothing is uploaded, no annotations are written.
   values['upload'] = 'false';
 
@@ -131,6 +136,7 @@ async function fromValues(
     defaultOutputDir: (label) => resolve(cwd, `rds-logs-${label}`),
     defaultArtifactName: () => '',
     oidcUnavailable: 'OIDC sign-in works inside GitHub Actions only',
+    credentials: { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
   const summaryFile = typeof v['summary'] === 'string' ? resolve(cwd, v['summary']) : undefined;

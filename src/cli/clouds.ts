@@ -92,6 +92,8 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
         return;
       }
     }
+    // Not there: a message that it is missing names the key to add, not an OS_* variable the cloud ignores.
+    sources[input] ??= `${prefix}${keys[0]} of cloud '${name}' in ${found.path}`;
   };
   take('token', auth, ['token'], 'auth.');
   take('username', auth, ['username'], 'auth.');
@@ -106,6 +108,12 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('security-token', cloud, ['security_token'], '');
   take('security-token', auth, ['security_token'], 'auth.');
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
+  // A project named otherwise than the region (a sub-project, eu-de_x) is not looked up by its name: without
+  // its ID the run would use the region's project, so say so rather than fetch another project's logs.
+  const projectName = auth['project_name'] ?? auth['tenant_name'];
+  if (values['project-id'] === undefined && typeof projectName === 'string' && projectName !== (values['region'] ?? 'eu-de')) {
+    throw new InputError('os-cloud', `cloud '${name}' in ${found.path} names project '${projectName}' (auth.project_name), which is not looked up by name: add auth.project_id, its ID`);
+  }
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
   if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
   return { file: found.path, values, sources };

@@ -90,6 +90,11 @@ export interface Surroundings {
   defaultArtifactName: (label: string) => string;
   /** Why OIDC sign-in cannot work here; undefined when it can. */
   oidcUnavailable: string | undefined;
+  /**
+   * For the message when no credentials are given: whether this door has OIDC sign-in at all (the command line
+   * has not), and what else it can take (the command line: a cloud from clouds.yaml).
+   */
+  credentials?: { oidc: boolean; other?: string };
 }
 
 /** The one validation both doors use: inputs by their action names in, a checked Config out. */
@@ -104,7 +109,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   // An explicit endpoint makes the region a label only, so any region name is fine then.
   const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
   const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);
-  const auth = readAuth(get, around.oidcUnavailable, iamEndpoint);
+  const auth = readAuth(get, around, iamEndpoint);
   const iamUse = whyIam(auth, projectId);
   if (iamUse && !iamEndpoint) {
     throw new InputError('iam-endpoint', (n) => `is required for ${iamUse(n)}: region '${region}' is not one this action knows, so its IAM endpoint is unknown`);
@@ -166,17 +171,24 @@ const AUTH_MODES = [
 ] as const;
 
 /** Exactly one auth mode, chosen by which inputs are set; every clash or missing partner is named. */
-function readAuth(get: InputGetter, oidcUnavailable: string | undefined, iamEndpoint: URL | undefined): AuthConfig {
+function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | undefined): AuthConfig {
+  const oidcUnavailable = around.oidcUnavailable;
   const given: Record<string, string> = Object.fromEntries(
     AUTH_MODES.flatMap((m) => [...m.required, ...m.optional]).map((n) => [n, get(n)]),
   );
   const chosen = AUTH_MODES.filter((m) => [...m.required, ...m.optional].some((n) => given[n]));
   if (chosen.length === 0) {
+    const oidc = around.credentials?.oidc ?? true;
+    const other = around.credentials?.other;
+    const modes = AUTH_MODES.filter((m) => oidc || m.kind !== 'oidc');
     throw new InputError(
-      AUTH_MODES.map((m) => m.required[0]),
-      (n) =>
-        `none is set; credentials of one auth mode are needed: ${n('token')}; ${n('access-key')} + ${n('secret-key')}; ` +
-        `${n('username')} + ${n('password')} + ${n('domain')}; or ${n('identity-provider')} (GitHub OIDC). See the README, section Authentication`,
+      modes.map((m) => m.required[0]),
+      (n) => {
+        const ways = [n('token'), `${n('access-key')} + ${n('secret-key')}`, `${n('username')} + ${n('password')} + ${n('domain')}`];
+        if (oidc) ways.push(`${n('identity-provider')} (GitHub OIDC)`);
+        if (other) ways.push(other);
+        return `none is set; credentials of one auth mode are needed: ${ways.slice(0, -1).join('; ')}; or ${ways.at(-1)}. See the README, section Authentication`;
+      },
     );
   }
   if (chosen.length > 1) {

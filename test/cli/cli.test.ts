@@ -149,6 +149,8 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
       await writeFile(join(cwd, 'clouds.yaml'), [
         'clouds:',
         '  other: {auth: {token: nope}}',
+        `  nodomain: {auth: {username: ${CI_USER.name}, password: x}}`,
+        '  subproject: {region_name: eu-de, auth: {token: t, project_name: eu-de_reporting}}',
         '  otc:',
         '    region_name: eu-de',
         '    auth:',
@@ -176,7 +178,15 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
 
       const bad = await cli([...fast(rig), '--os-cloud', 'missing'], {}, { cwd });
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /--os-cloud: 'missing' is not a cloud in .*clouds\.yaml \(it has other, otc\)/);
+      assert.match(bad.stderr, /--os-cloud: 'missing' is not a cloud in .*clouds\.yaml \(it has other, nodomain, subproject, otc\)/);
+      // What is missing from a cloud is named as the cloud's key, not as an OS_* variable the cloud ignores.
+      const noDomain = await cli([...fast(rig), '--os-cloud', 'nodomain'], {}, { cwd });
+      assert.equal(noDomain.code, 2);
+      assert.match(noDomain.stderr, /auth\.user_domain_name of cloud 'nodomain' in .*clouds\.yaml: is required with auth\.username/);
+      // A project by name only (a sub-project) is refused, not silently swapped for the region's.
+      const sub = await cli([...fast(rig), '--os-cloud', 'subproject'], {}, { cwd });
+      assert.equal(sub.code, 2);
+      assert.match(sub.stderr, /--os-cloud: cloud 'subproject' in .*clouds\.yaml names project 'eu-de_reporting' \(auth\.project_name\), which is not looked up by name: add auth\.project_id/);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -192,7 +202,8 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
       [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
-      [fast(rig), {}, /OS_AUTH_TOKEN, OS_ACCESS_KEY, OS_USERNAME and .*: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN;/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-de_reporting' }, /--project-id: OS_PROJECT_NAME is 'eu-de_reporting', which is not looked up by name: set OS_PROJECT_ID or --project-id to its ID/],
+      [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
     ];
     for (const [args, env, pattern] of cases) {
       const r = await cli(args, env);
