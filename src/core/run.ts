@@ -350,7 +350,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
     protect,
     now: () => clock.now(),
   });
-  logger.info(`Signed in with ${creds.label}`);
+  logger.info(creds.checked ? `Signed in with ${creds.label}` : `Using ${creds.label}; RDS checks it with the first request`);
 
   let projectId = config.projectId ?? creds.projectId;
   if (projectId !== undefined) {

@@ -60,6 +60,8 @@ test('OS_AUTH_TOKEN: downloads byte-exact files to ./rds-logs-<instance>, shows 
       for (const f of files) assert.match(r.stderr, new RegExp(`↓ ${f.name}: [\\d.]+ (B|KiB|MiB) of [\\d.]+ (B|KiB|MiB) \\(\\d+%\\), [\\d.]+ (B|KiB|MiB)/s`));
       assert.match(r.stderr, /ETA \d/);
       assert.doesNotMatch(r.stderr, /\x1b/, 'no escape codes when stderr is not a terminal');
+      // A token is not checked until RDS answers: not 'signed in' before that.
+      assert.match(r.stderr, /^Using an IAM token \(X-Auth-Token\); RDS checks it with the first request$/m);
       // The digest and where the files are, on stdout; the log's escape sequences are defused.
       assert.match(r.stdout, /2 ERROR in 2 files/);
       assert.match(r.stdout, /relation "orders" does not exist/);

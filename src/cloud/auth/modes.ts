@@ -17,6 +17,8 @@ import { signRequest } from './signer.ts';
 export interface Credentials {
   /** How the action signed in, for the log; holds no secret. */
   label: string;
+  /** IAM accepted them already (password, OIDC); a token or an access key is first checked by the first request. */
+  checked: boolean;
   /** The project the credentials are scoped to, when they say (IAM-issued tokens do). */
   projectId: string | undefined;
   /**
@@ -47,7 +49,7 @@ export function tokenAuthorizer(token: string): Authorizer {
 const TOKEN_REFUSED = 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
 
 function tokenCredentials(auth: TokenAuth): Credentials {
-  return { label: 'an IAM token (X-Auth-Token)', projectId: undefined, authorizer: () => tokenAuthorizer(auth.token), refused: TOKEN_REFUSED };
+  return { label: 'an IAM token (X-Auth-Token)', checked: false, projectId: undefined, authorizer: () => tokenAuthorizer(auth.token), refused: TOKEN_REFUSED };
 }
 
 function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, now: () => number): Authorizer {
@@ -64,6 +66,7 @@ function akskAuthorizer(auth: AkSkAuth, projectId: string | undefined, now: () =
 function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
   return {
     label: auth.securityToken ? 'a temporary access key (AK/SK with security token)' : 'an access key (AK/SK signature)',
+    checked: false,
     projectId: undefined,
     authorizer: (projectId) => akskAuthorizer(auth, projectId, now),
     refused:
@@ -89,6 +92,7 @@ async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Prom
   const issued = await passwordSignIn(needIam(ctx), auth, scope(ctx));
   return {
     label: `IAM user '${auth.username}' of account '${auth.domain}' (password)`,
+    checked: true,
     projectId: issued.projectId,
     authorizer: () => tokenAuthorizer(issued.token),
     refused: ISSUED_REFUSED,
@@ -108,6 +112,7 @@ async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Cred
   const issued = await oidcSignIn(iam, { identityProvider: auth.identityProvider, idToken, audience: auth.audience }, scope(ctx));
   return {
     label: `GitHub OIDC through identity provider '${auth.identityProvider}' (audience '${auth.audience}')`,
+    checked: true,
     projectId: issued.projectId,
     authorizer: () => tokenAuthorizer(issued.token),
     refused: ISSUED_REFUSED,
