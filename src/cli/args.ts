@@ -1,6 +1,8 @@
 // The command line and the environment → Config: flags are the action's input names, credentials come from
 // OS_* variables or clouds.yaml (never from argv, which `ps` and shell history show), checked by core/config.ts.
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
@@ -59,7 +61,7 @@ const OPTIONS = {
 function namer(sources: Record<string, string>): NameInput {
   return (input) => {
     if (sources[input]) return sources[input];
-    if ((FLAG_INPUTS as readonly string[]).includes(input) || input === 'os-cloud') return `--${input}`;
+    if ((FLAG_INPUTS as readonly string[]).includes(input) || input === 'os-cloud' || input === 'summary') return `--${input}`;
     const vars = ENV_INPUTS[input];
     if (vars) return vars.join(' or ');
     return `the action's '${input}' (GitHub Actions only)`;
@@ -140,7 +142,20 @@ async function fromValues(
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
   const summaryFile = typeof v['summary'] === 'string' ? resolve(cwd, v['summary']) : undefined;
+  if (summaryFile !== undefined) await checkWritable(summaryFile);
   return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
+}
+
+/** --summary's file can be written: said before any request, not after the downloads. */
+async function checkWritable(file: string): Promise<void> {
+  const dir = dirname(file);
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new InputError('summary', `'${file}' cannot be written: ${dir} is not a folder`);
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError('summary', `'${file}' is a folder, not a file`);
+  await access(existing ? file : dir, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError('summary', `'${file}' cannot be written (${e.code ?? e.message})`);
+  });
 }
 
 export const HELP = `Usage: otc-rds-logs --instance-id ID [options]

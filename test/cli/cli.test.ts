@@ -204,6 +204,8 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
       [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
+      [[...fast(rig), '--summary', '/nonexistent-dir/summary.md'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/nonexistent-dir\/summary\.md' cannot be written: \/nonexistent-dir is not a folder/],
+      [[...fast(rig), '--summary', '/tmp'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/tmp' is a folder, not a file/],
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-de_reporting' }, /--project-id: OS_PROJECT_NAME is 'eu-de_reporting', which is not looked up by name: set OS_PROJECT_ID or --project-id to its ID/],
       [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
     ];
