@@ -1,7 +1,7 @@
 // The command line and the environment → Config: flags are the action's input names, credentials come from
 // OS_* variables or clouds.yaml (never from argv, which `ps` and shell history show), checked by core/config.ts.
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
@@ -103,12 +103,16 @@ async function fromValues(
 ): Promise<Parsed> {
   const values: Record<string, string> = {};
   const cloudName = typeof v['os-cloud'] === 'string' ? v['os-cloud'] : env['OS_CLOUD'];
+  let projectName: { value: string; source: string } | undefined;
   if (cloudName) {
     if (typeof v['os-cloud'] !== 'string') sources['os-cloud'] = 'OS_CLOUD';
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
+    projectName = cloud.projectName;
   } else {
+    const nameVar = ['OS_PROJECT_NAME', 'OS_TENANT_NAME'].find((n) => env[n]);
+    if (nameVar) projectName = { value: (env[nameVar] ?? '').trim(), source: nameVar };
     // As openstacksdk: a named cloud brings its own credentials; the OS_* variables count without one.
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
@@ -124,10 +128,11 @@ async function fromValues(
     values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
     delete sources[input];
   }
-  // As for clouds.yaml: a project named otherwise than the region is not looked up by name.
-  const projectName = cloudName ? undefined : env['OS_PROJECT_NAME'];
-  if (projectName && !values['project-id'] && projectName !== (values['region'] || 'eu-de')) {
-    throw new InputError('project-id', `OS_PROJECT_NAME is '${projectName}', which is not looked up by name: set OS_PROJECT_ID or --project-id to its ID`);
+  // A project is not looked up by its name: one named otherwise than the region (a sub-project, eu-de_x) would
+  // quietly become the region's project, another project's logs. Without its ID, stop and ask for it.
+  const region = (values['region'] || 'eu-de').toLowerCase();
+  if (projectName && projectName.value !== '' && !values['project-id'] && projectName.value.toLowerCase() !== region) {
+    throw new InputError('project-id', `${projectName.source} is '${projectName.value}', which is not looked up by name: give the project's ID`);
   }
   // The action's own inputs the CLI has no use for: nothing is uploaded, no annotations are written.
   values['upload'] = 'false';
@@ -138,7 +143,8 @@ async function fromValues(
     defaultOutputDir: (label) => resolve(cwd, `rds-logs-${label}`),
     defaultArtifactName: () => '',
     oidcUnavailable: 'OIDC sign-in works inside GitHub Actions only',
-    credentials: { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
+    // With a cloud named, its own keys are what is missing; without one, clouds.yaml is another way in.
+    credentials: cloudName ? { oidc: false } : { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
   const summaryFile = typeof v['summary'] === 'string' ? resolve(cwd, v['summary']) : undefined;
@@ -146,15 +152,24 @@ async function fromValues(
   return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
 }
 
-/** --summary's file can be written: said before any request, not after the downloads. */
+/**
+ * --summary's file can be written: said before any request, not after the downloads. Its folder may not exist
+ * yet (it may be the output folder the run creates): then the nearest folder that exists must be writable.
+ */
 async function checkWritable(file: string): Promise<void> {
-  const dir = dirname(file);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new InputError('summary', `'${file}' cannot be written: ${dir} is not a folder`);
+  const link = await lstat(file).catch(() => undefined);
   const existing = await stat(file).catch(() => undefined);
+  if (link?.isSymbolicLink() && !existing) throw new InputError('summary', `'${file}' is a link to nothing`);
   if (existing?.isDirectory()) throw new InputError('summary', `'${file}' is a folder, not a file`);
+  let dir = dirname(file);
+  let found = await stat(dir).catch(() => undefined);
+  while (!found && dirname(dir) !== dir) {
+    dir = dirname(dir);
+    found = await stat(dir).catch(() => undefined);
+  }
+  if (found && !found.isDirectory()) throw new InputError('summary', `'${file}' cannot be written: ${dir} is a file, not a folder`);
   await access(existing ? file : dir, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError('summary', `'${file}' cannot be written (${e.code ?? e.message})`);
+    throw new InputError('summary', `'${file}' cannot be written: ${existing ? 'it' : dir} is not writable (${e.code ?? e.message})`);
   });
 }
 

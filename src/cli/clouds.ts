@@ -11,7 +11,12 @@ export interface CloudValues {
   file: string;
   values: Record<string, string>;
   sources: Record<string, string>;
+  /** The project by name (auth.project_name or auth.tenant_name), which is not looked up: see args.ts. */
+  projectName?: { value: string; source: string };
 }
+
+/** Credentials: when a cloud lacks one, a message names the cloud's key (the OS_* variables are not read then). */
+const CREDENTIAL_INPUTS = new Set(['token', 'username', 'password', 'domain', 'access-key', 'secret-key']);
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 
@@ -93,7 +98,7 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
       }
     }
     // Not there: a message that it is missing names the key to add, not an OS_* variable the cloud ignores.
-    sources[input] ??= `${prefix}${keys[0]} of cloud '${name}' in ${found.path}`;
+    if (CREDENTIAL_INPUTS.has(input)) sources[input] ??= `${prefix}${keys[0]} of cloud '${name}' in ${found.path}`;
   };
   take('token', auth, ['token'], 'auth.');
   take('username', auth, ['username'], 'auth.');
@@ -108,13 +113,9 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('security-token', cloud, ['security_token'], '');
   take('security-token', auth, ['security_token'], 'auth.');
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
-  // A project named otherwise than the region (a sub-project, eu-de_x) is not looked up by its name: without
-  // its ID the run would use the region's project, so say so rather than fetch another project's logs.
-  const projectName = auth['project_name'] ?? auth['tenant_name'];
-  if (values['project-id'] === undefined && typeof projectName === 'string' && projectName !== (values['region'] ?? 'eu-de')) {
-    throw new InputError('os-cloud', `cloud '${name}' in ${found.path} names project '${projectName}' (auth.project_name), which is not looked up by name: add auth.project_id, its ID`);
-  }
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
   if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
-  return { file: found.path, values, sources };
+  const nameKey = ['project_name', 'tenant_name'].find((k) => typeof auth[k] === 'string');
+  const projectName = nameKey ? { value: String(auth[nameKey]).trim(), source: `auth.${nameKey} of cloud '${name}' in ${found.path}` } : undefined;
+  return { file: found.path, values, sources, ...(projectName ? { projectName } : {}) };
 }

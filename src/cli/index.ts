@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `otc-rds-logs` command: the action's engine at a terminal or in another CI system. The one place where
 // errors become exit codes: 0 done, 1 failed, 2 bad usage or input, 130 interrupted.
-import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
 import { cancelOnSignals } from '../core/cancel.ts';
 import { CancelledError, InputError, errorMessage } from '../core/errors.ts';
@@ -102,6 +102,7 @@ async function main(): Promise<number> {
       types: config.logTypes,
     });
     try {
+      await mkdir(dirname(parsed.summaryFile), { recursive: true });
       await writeFile(parsed.summaryFile, redactor.redact(markdown));
     } catch (e) {
       stderr(`otc-rds-logs: could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}\n`);

@@ -188,7 +188,11 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
       // A project by name only (a sub-project) is refused, not silently swapped for the region's.
       const sub = await cli([...fast(rig), '--os-cloud', 'subproject'], {}, { cwd });
       assert.equal(sub.code, 2);
-      assert.match(sub.stderr, /--os-cloud: cloud 'subproject' in .*clouds\.yaml names project 'eu-de_reporting' \(auth\.project_name\), which is not looked up by name: add auth\.project_id/);
+      assert.match(sub.stderr, /--project-id: auth\.project_name of cloud 'subproject' in .*clouds\.yaml is 'eu-de_reporting', which is not looked up by name: give the project's ID/);
+      // Given its ID (here by flag), the same cloud is taken; and a project named as the region is that region's.
+      const withId = await cli([...fast(rig), '--os-cloud', 'subproject', '--project-id', rig.rds.projectId], {}, { cwd });
+      assert.doesNotMatch(withId.stderr, /not looked up by name/);
+      assert.notEqual(withId.code, 2, withId.stderr);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -204,9 +208,10 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
       [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
-      [[...fast(rig), '--summary', '/nonexistent-dir/summary.md'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/nonexistent-dir\/summary\.md' cannot be written: \/nonexistent-dir is not a folder/],
+      [[...fast(rig), '--summary', '/proc/version/summary.md'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/proc\/version\/summary\.md' cannot be written: \/proc\/version is a file, not a folder/],
       [[...fast(rig), '--summary', '/tmp'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/tmp' is a folder, not a file/],
-      [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-de_reporting' }, /--project-id: OS_PROJECT_NAME is 'eu-de_reporting', which is not looked up by name: set OS_PROJECT_ID or --project-id to its ID/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-de_reporting' }, /--project-id: OS_PROJECT_NAME is 'eu-de_reporting', which is not looked up by name: give the project's ID/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_TENANT_NAME: 'eu-de_reporting' }, /--project-id: OS_TENANT_NAME is 'eu-de_reporting', which is not looked up by name/],
       [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
     ];
     for (const [args, env, pattern] of cases) {
@@ -264,10 +269,11 @@ test('colour: on when forced, off when NO_COLOR is set', async () => {
 
 test('--summary FILE writes the Markdown of the job summary; --help and --version', async () => {
   await withRig({ files: [files[0]!] }, async (rig) => {
-    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--summary', 'summary.md'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    // Into the output folder, which the run itself creates: not refused for being missing at the start.
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--output-dir', 'logs', '--summary', 'logs/summary.md'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
     try {
       assert.equal(r.code, 0, r.stderr);
-      const md = await readFile(join(r.cwd, 'summary.md'), 'utf8');
+      const md = await readFile(join(r.cwd, 'logs', 'summary.md'), 'utf8');
       assert.match(md, /^## RDS error logs: instance shop-db \(/);
       assert.match(md, /### What the PostgreSQL logs say/);
       assert.match(md, /relation "orders" does not exist/);
