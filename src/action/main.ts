@@ -14,9 +14,9 @@ import { defuse } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { annotationsFor, ANNOTATIONS_PER_LEVEL, renderLogsMarkdown } from '../insight/render.ts';
+import { ANNOTATIONS_PER_LEVEL, renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
-import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
@@ -83,12 +83,19 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
 
   const transports = deps.transports ?? runTransports(config, { userAgent: USER_AGENT, debug: core.debug, signal: deps.signal });
   const report = newManyReport(config);
+  // The step's own warnings and errors are counted: GitHub shows 10 of each level a step, annotations included.
+  const emitted = { error: 0, warning: 0 };
+  const logger: Logger = {
+    ...actionsLogger,
+    warning: (m, p) => { emitted.warning++; actionsLogger.warning(m, p); },
+    error: (m, p) => { emitted.error++; actionsLogger.error(m, p); },
+  };
   const work = collectMany(config, {
     api: transports.api,
     files: transports.files,
     idTokenEndpoint: idTokenEndpoint(deps.env),
     clock: deps.clock,
-    logger: actionsLogger,
+    logger,
     redactor,
     uploader: workerUploader,
     digest: digestInWorker(import.meta.url),
@@ -108,7 +115,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
   const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled; the files complete by then are kept' : errorMessage(error));
   try {
-    await finish(config, report, deps.env, redactor, message, cancelled);
+    await finish(config, report, deps.env, redactor, message, cancelled, logger, emitted);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
     core.setFailed(defuse(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`)));
@@ -133,34 +140,22 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 }
 
 /** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
-async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
+async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean, logger: Logger, emitted: Record<'error' | 'warning', number>): Promise<void> {
   const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
   const outputs = stepOutputs(many, url, redactor);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (outputs['files-truncated'] === 'true') {
     const all = many.runs.reduce((n, r) => n + r.report.files.length, 0);
     const listed = (JSON.parse(outputs['files'] ?? '[]') as unknown[]).length;
-    core.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
+    logger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
-  // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, errors (FATAL,
-  // PANIC) of every instance before any warning (ERROR), each level in the instances' order.
+  // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and the step's own
+  // warnings and its failure line, which GitHub counts too, keep their places.
   const several = many.runs.length > 1;
-  let cap = config.maxAnnotations;
-  const room = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL };
-  for (const level of ['error', 'warning'] as const) {
-    for (const run of many.runs) {
-      const d = run.report.digest;
-      if (!d) continue;
-      const shown = annotationsFor(d, cap, { error: level === 'error' ? room.error : 0, warning: level === 'warning' ? room.warning : 0 });
-      cap -= shown.length;
-      room[level] -= shown.length;
-      for (const a of shown) {
-        const props = { title: redactor.redact(several ? `${runLabel(run)}: ${a.title}` : a.title) };
-        actionsLogger[a.level](redactor.redact(a.message), props);
-      }
-    }
-  }
+  const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run) : undefined, digest: run.report.digest }] : []));
+  const room = { error: Math.max(0, ANNOTATIONS_PER_LEVEL - emitted.error - (error !== undefined ? 1 : 0)), warning: Math.max(0, ANNOTATIONS_PER_LEVEL - emitted.warning) };
+  for (const a of stepAnnotations(digests, config.maxAnnotations, room)) logger[a.level](redactor.redact(a.message), { title: redactor.redact(a.title) });
 
   const markdown = renderStepSummary({
     many,
@@ -175,7 +170,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();
     } catch (e) {
-      actionsLogger.warning(`could not write the job summary: ${errorMessage(e)}`);
+      logger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
 }

@@ -365,25 +365,46 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
 /** GitHub shows at most this many annotations of each level (error, warning) per step. */
 export const ANNOTATIONS_PER_LEVEL = 10;
 
+/** One digest's annotations in a step, with the instance's label when the step has several. */
+export interface AnnotatedDigest {
+  label?: string | undefined;
+  digest: Digest;
+}
+
 /**
- * Annotations for the run: one error per distinct FATAL/PANIC message, one warning per distinct ERROR
- * message, errors first (PANIC before FATAL, then by count), at most `cap` in all and at most 10 of each
- * level. When a level has more distinct messages than it shows, its last annotation says how many more
- * the job summary lists. `room`: how many of each level the step can still show (other instances' went first).
+ * The step's annotations: one error per distinct FATAL/PANIC message, one warning per distinct ERROR message,
+ * errors first (PANIC before FATAL, then by count; each level in the digests' order), at most `cap` in all and
+ * at most `room` of each level (GitHub shows 10 a step; the step's other warnings and its failure take some).
+ * When a level shows fewer than there are, its last annotation says how many more the job summary lists.
  */
-export function annotationsFor(digest: Digest, cap = 10, room: Record<Annotation['level'], number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL }): Annotation[] {
+export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, room: Record<Annotation['level'], number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL }): Annotation[] {
   const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
   // digest.messages is ranked by count already; a stable sort keeps that order within a severity.
-  const ordered = [...digest.messages].sort((a, b) => rank(a) - rank(b));
-  const errors = ordered.filter((g) => g.severity !== 'ERROR');
-  const warnings = ordered.filter((g) => g.severity === 'ERROR');
-  const nErrors = Math.max(0, Math.min(errors.length, ANNOTATIONS_PER_LEVEL, room.error, cap));
-  const nWarnings = Math.max(0, Math.min(warnings.length, ANNOTATIONS_PER_LEVEL, room.warning, cap - nErrors));
-  const level = (groups: MessageGroup[], n: number, l: Annotation['level'], what: string): Annotation[] => {
-    const out = groups.slice(0, n).map((g) => annotation(g, l));
-    const left = groups.length - n;
-    if (left > 0 && n > 0) out[n - 1]!.message += `\n…and ${plural(left, `more distinct ${what} message`)} in the job summary.`;
-    return out;
-  };
-  return [...level(errors, nErrors, 'error', 'FATAL/PANIC'), ...level(warnings, nWarnings, 'warning', 'ERROR')];
+  const ordered = digests.map(({ digest }) => [...digest.messages].sort((a, b) => rank(a) - rank(b)));
+  const out: Annotation[] = [];
+  let left = Math.max(0, cap);
+  for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
+    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL, room[level], left));
+    let dropped = 0;
+    const shown: Annotation[] = [];
+    digests.forEach((d, i) => {
+      const groups = ordered[i]!.filter((g) => (g.severity === 'ERROR') === (level === 'warning'));
+      const take = Math.min(groups.length, n);
+      for (const g of groups.slice(0, take)) {
+        const a = annotation(g, level);
+        shown.push(d.label === undefined ? a : { ...a, title: `${d.label}: ${a.title}` });
+      }
+      n -= take;
+      dropped += groups.length - take;
+    });
+    if (dropped > 0 && shown.length > 0) shown.at(-1)!.message += `\n…and ${plural(dropped, `more distinct ${what} message`)} in the job summary.`;
+    left -= shown.length;
+    out.push(...shown);
+  }
+  return out;
+}
+
+/** The annotations of one digest, alone in its step. */
+export function annotationsFor(digest: Digest, cap = 10): Annotation[] {
+  return stepAnnotations([{ digest }], cap);
 }

@@ -299,3 +299,20 @@ test('the summary renders names and paths as written: no escape code shows up in
     assert.match(r.summary, /work\/\\_temp\/db\\_logs/, 'the folder is named, escaped for markdown outside code');
   });
 });
+
+test("a failing step keeps one of GitHub's 10 error annotations for its failure", async () => {
+  // 12 distinct FATAL messages in one file; the other file is gone (404): the step fails, and says why.
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+  const log = words.map((w, i) => `2026-11-28 08:00:${String(i).padStart(2, '0')} UTC [10${i}] FATAL:  ${w} quorum lost\n`).join('');
+  const two = [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }, { name: 'postgresql-2026-11-28_090000.log', size: 1000 }];
+  await withRig({ files: two }, async (rig) => {
+    rig.rds.failFile(two[1]!.name, { kind: 'status', status: 404 }, 10);
+    const r = await rig.run({ inputs: { 'max-annotations': '50', upload: 'false' } });
+    assert.equal(r.code, 1, r.log);
+    const lines = r.log.split('\n');
+    const errors = lines.filter((l) => l.startsWith('::error'));
+    assert.equal(errors.length, 10, errors.join('\n'));
+    assert.match(errors.at(-1)!, /^::error::1 of 2 error log files could not be downloaded/);
+    assert.match(errors.at(-2)!, /…and 3 more distinct FATAL\/PANIC messages in the job summary\.$/);
+  });
+});

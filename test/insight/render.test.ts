@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
-import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown } from '../../src/insight/render.ts';
+import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
 import { fixtureFile as fixture } from '../support/pg-fixtures.ts';
@@ -134,6 +134,24 @@ describe('annotationsFor', () => {
     const dup = a.find((x) => x.title.includes('duplicate key'))!;
     assert.equal(dup.level, 'warning');
     assert.match(dup.message, /STATEMENT: INSERT INTO users/);
+  });
+});
+
+describe('stepAnnotations: one budget for the step', () => {
+  test('digests share cap and room, errors of all before warnings, and the note counts what all left out', () => {
+    const two = (tag: string): Digest => digestOf([
+      ...['a', 'b', 'c'].map((w) => entry('FATAL', `${tag} ${w} quorum lost`)),
+      ...['a', 'b'].map((w) => entry('ERROR', `${tag} ${w} check failed`)),
+    ]);
+    const a = stepAnnotations([{ label: 'one', digest: two('x') }, { label: 'two', digest: two('y') }], 10, { error: 4, warning: 10 });
+    assert.deepEqual(a.map((x) => [x.level, x.title.slice(0, x.title.indexOf(':'))]), [
+      ['error', 'one'], ['error', 'one'], ['error', 'one'], ['error', 'two'],
+      ['warning', 'one'], ['warning', 'one'], ['warning', 'two'], ['warning', 'two'],
+    ]);
+    assert.match(a[3]!.message, /…and 2 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    assert.ok(a.filter((x) => x.message.includes('…and')).length === 1, 'only the error level left some out');
+    // No room for a level: none of it, and the cap goes to the other.
+    assert.deepEqual(stepAnnotations([{ digest: two('x') }], 3, { error: 0, warning: 10 }).map((x) => x.level), ['warning', 'warning']);
   });
 });
 
