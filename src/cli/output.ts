@@ -10,7 +10,7 @@ import type { Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText } from '../insight/render.ts';
-import { formatCount, plural } from '../core/plural.ts';
+import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
 const SGR: Record<Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], yellow: [33, 39], green: [32, 39], magenta: [35, 39] };
@@ -94,7 +94,7 @@ function renderSlowText(d: SlowDigest, color: boolean, width = 100, top = 10): s
   const out = [`${plural(d.count, 'statement')} with a duration${window} in ${files}, ${ms(d.totalMs)} ms in all.`];
   if (d.slowest) {
     const x = d.slowest;
-    out.push(`Slowest: ${ms(Number(x.duration), x.duration.split('.')[1]?.length ?? 0)} ms ${formatTime(x.time, true)} ${oneLine(x.statement, width)} ${p(`(${oneLine(`${x.file}:${x.line}`, 120)})`, 'dim')}`);
+    out.push(`Slowest: ${formatLogged(x.duration) ?? oneLine(x.duration, 30)} ms ${formatTime(x.time, true)} ${oneLine(x.statement, width)} ${p(`(${oneLine(`${x.file}:${x.line}`, 120)})`, 'dim')}`);
   }
   const shown = d.statements.slice(0, top);
   if (shown.length > 0) {

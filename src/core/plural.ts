@@ -18,6 +18,15 @@ export function formatCount(n: number, digits = 0): string {
   return (n < 0 && scaled !== 0 ? '-' : '') + grouped + frac;
 }
 
+/**
+ * A duration as PostgreSQL logged it (`3120.650`, in ms), with separators and the digits it was logged with
+ * (`3,120.650`); undefined when it is not a plain number of a sane length (a hostile line's thousand digits).
+ */
+export function formatLogged(logged: string): string | undefined {
+  const m = /^(\d{1,15})(?:\.(\d{1,9}))?$/.exec(logged);
+  return m ? formatCount(Number(logged), m[2]?.length ?? 0) : undefined;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

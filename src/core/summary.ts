@@ -53,9 +53,10 @@ function summaryParts(s: SummaryInput): SummaryParts {
   if (report.status) {
     const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
     out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
-    // Counts of 0 from no log at all must not read as a healthy database.
-    if (report.files.length === 0 && report.missing.length === 0) {
-      out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged no errors.', '');
+    // Counts of 0 from no log at all must not read as a healthy database (a run that failed or was cancelled
+    // says so above, and its counts are not 0).
+    if (report.files.length === 0 && report.missing.length === 0 && !s.error && !s.cancelled) {
+      out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged nothing.', '');
     }
   }
   if (report.digestError !== undefined) {

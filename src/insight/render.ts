@@ -1,7 +1,7 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
-import { formatCount, plural } from '../core/plural.ts';
+import { formatCount, formatLogged, plural } from '../core/plural.ts';
 import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -222,10 +222,9 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   return out.join('\n') + '\n';
 }
 
-/** A duration as PostgreSQL logged it (`3120.650`), with the separators of the tables: `3,120.650`. */
+/** A duration as PostgreSQL logged it, with the tables' separators: `3,120.650`; anything else escaped. */
 function loggedMs(logged: string): string {
-  const n = Number(logged);
-  return /^\d+(\.\d+)?$/.test(logged) && Number.isFinite(n) ? formatCount(n, logged.split('.')[1]?.length ?? 0) : escapeInline(logged, 30);
+  return formatLogged(logged) ?? escapeInline(logged, 30);
 }
 
 /** Milliseconds for a table: `2,356.6 ms`. */

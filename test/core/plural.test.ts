@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCount, plural } from '../../src/core/plural.ts';
+import { formatCount, formatLogged, plural } from '../../src/core/plural.ts';
 
 const intl = (n: number, digits: number): string => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -27,4 +27,11 @@ test('plural: the count, then the word for one or many', () => {
   assert.equal(plural(1, 'file'), '1 file');
   assert.equal(plural(0, 'file'), '0 files');
   assert.equal(plural(4_328, 'entry', 'entries'), '4,328 entries');
+});
+
+test('formatLogged: a logged duration with separators and its own digits; nothing for what is not one', () => {
+  assert.equal(formatLogged('3120.650'), '3,120.650');
+  assert.equal(formatLogged('0.010'), '0.010');
+  assert.equal(formatLogged('12'), '12');
+  for (const bad of [`1.${'9'.repeat(400)}`, '3120.65000000000000000001', '1e5', '-1.0', 'NaN', '', '1.']) assert.equal(formatLogged(bad), undefined, bad);
 });

@@ -96,7 +96,7 @@ test('zero files: a warning, success, and no artifact; the summary says the coun
     assert.match(r.log, /::warning title=No error logs::/);
     assert.equal(r.outputs['file-count'], '0');
     assert.equal(r.outputs['error-count'], '0');
-    assert.match(r.summary, /RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged no errors\./);
+    assert.match(r.summary, /RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged nothing\./);
     assert.equal(r.outputs['artifact-id'], '');
     assert.equal(rig.artifacts.artifacts().length, 0);
   });

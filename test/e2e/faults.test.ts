@@ -158,23 +158,25 @@ describe('fault suite', { concurrency: 4 }, () => {
     });
   });
 
-  /** Sends SIGINT once the log shows `marker`. */
-  const interruptAt = (marker: string, sent: { at?: string }) => (child: ChildProcess, output: () => string): void => {
+  /** Sends SIGINT once `ready` (given the log so far) says so; stops looking when the step ends first. */
+  const interruptWhen = (ready: (output: string) => boolean, sent: { yes?: true }) => (child: ChildProcess, output: () => string): void => {
     const timer = setInterval(() => {
-      if (output().includes(marker)) {
+      if (ready(output())) {
         clearInterval(timer);
-        sent.at = marker;
+        sent.yes = true;
         child.kill('SIGINT');
       }
     }, 20);
+    child.once('exit', () => clearInterval(timer));
   };
 
   test('cancelled during the upload (the artifact service never answers): the step ends in order, the files kept', async () => {
     await withRig({ files: FILES, creatingCalls: 0 }, async (rig) => {
       rig.artifacts.failNext('CreateArtifact', -1, 100);
-      const sent: { at?: string } = {};
-      const r = await rig.run({ timeoutMs: 20_000, onSpawn: interruptAt('::group::Uploading artifact', sent) });
-      assert.ok(sent.at, 'the signal was sent');
+      // Once the upload's first call has reached the service (which never answers it).
+      const sent: { yes?: true } = {};
+      const r = await rig.run({ timeoutMs: 20_000, onSpawn: interruptWhen(() => rig.artifacts.requests.some((q) => q.path.endsWith('/CreateArtifact')), sent) });
+      assert.ok(sent.yes, 'the signal was sent');
       assert.equal(r.signal, null, 'the action left by itself, it was not killed');
       assert.equal(r.code, 1, r.log.slice(-2000));
       assert.match(r.log, /^::error::The run was cancelled; the files complete by then are kept$/m);
