@@ -56,6 +56,7 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
+  if (d.lastError && d.firstError && !(d.lastError.file === d.firstError.file && d.lastError.line === d.firstError.line)) out.push(`Last error:  ${entry(d.lastError)}`);
   if (d.untimed > 0) out.push(p(`${d.untimed} entries have no readable time${d.since ? ' and are not counted' : ''}.`, 'dim'));
   if (d.unparsedLines > 0) out.push(p(`${d.unparsedLines} lines could not be read as PostgreSQL log lines.`, 'dim'));
 

@@ -112,6 +112,8 @@ export interface Digest {
   recent: LogEntry[];
   /** The earliest counted ERROR/FATAL/PANIC entry (by time; by position when no times). */
   firstError?: LogEntry | undefined;
+  /** The latest one (by time, the later read on a tie; by position when no times): what a failed deployment left. */
+  lastError?: LogEntry | undefined;
   unparsedLines: number;
   truncatedLines: number;
 }
@@ -252,6 +254,10 @@ export class DigestBuilder implements EntrySink {
   ringNext = 0;
   firstError: LogEntry | undefined;
   firstErrorMs = NaN;
+  lastError: LogEntry | undefined;
+  lastErrorMs = NaN;
+  /** lastError still holds views of the read buffer: detached by settle(), once a batch, not once an error. */
+  lastFresh = false;
   /** Per file being read: entries counted, entries untimed. */
   fileInWindow = 0;
   fileUntimed = 0;
@@ -317,11 +323,21 @@ export class DigestBuilder implements EntrySink {
         this.fresh[i] = false;
       }
     }
+    if (this.lastFresh) {
+      this.lastError = keep(this.lastError!);
+      this.lastFresh = false;
+    }
     this.unsettled = false;
   }
 
   error(e: LogEntry, sev: ErrorSeverity): void {
     const ms = e.time !== undefined ? e.time.getTime() : NaN;
+    if (this.lastError === undefined || (ms === ms ? !(ms < this.lastErrorMs) : this.lastErrorMs !== this.lastErrorMs)) {
+      this.lastError = e;
+      this.lastErrorMs = ms;
+      this.lastFresh = true;
+      this.unsettled = true;
+    }
     if (this.firstError === undefined || (ms < this.firstErrorMs || (ms === ms && this.firstErrorMs !== this.firstErrorMs))) {
       this.firstError = keep(e);
       this.firstErrorMs = ms;
@@ -466,6 +482,7 @@ export class DigestBuilder implements EntrySink {
       timeline: this.timeline.finish(),
       recent,
       firstError: this.firstError,
+      lastError: this.lastError,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

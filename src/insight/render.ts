@@ -161,10 +161,12 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
     const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);
   }
+  // The first error, and the last when it is another: a failed deployment's is usually the last.
+  const errorLine = (what: string, e: LogEntry): string => `${what}: ${formatTime(e.time, true)} **${e.severity}** ${escapeInline(e.message, maxMessage)} (${escapeInline(`${e.file}:${e.line}`, 200)})`;
   const fe = digest.firstError;
-  if (fe !== undefined) {
-    out.push('', `First error: ${formatTime(fe.time, true)} **${fe.severity}** ${escapeInline(fe.message, maxMessage)} (${escapeInline(`${fe.file}:${fe.line}`, 200)})`);
-  }
+  const le = digest.lastError;
+  if (fe !== undefined) out.push('', errorLine('First error', fe));
+  if (le !== undefined && fe !== undefined && !(le.file === fe.file && le.line === fe.line)) out.push('', errorLine('Last error', le));
 
   const notes: string[] = [];
   if (digest.untimed > 0) {

@@ -87,8 +87,10 @@ test('the recent entries shown are as many as --recent-entries keeps (20 by defa
       const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, ...extra], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
       try {
         assert.equal(r.code, 0, r.stderr);
-        const recent = r.stdout.slice(r.stdout.indexOf('\nLast '));
+        const recent = r.stdout.slice(r.stdout.search(/\nLast (\d+ warnings and errors|warning or error)\n/));
         assert.match(recent, shown === 1 ? /^\nLast warning or error$/m : new RegExp(`^\\nLast ${shown} warnings and errors$`, 'm'));
+        assert.match(r.stdout, /^First error: .* ERROR step 0 failed /m);
+        assert.match(r.stdout, /^Last error: {2}.* ERROR step 7 failed /m);
         const steps = [...recent.matchAll(/ERROR step (\d) failed/g)].map((m) => Number(m[1]));
         assert.deepEqual(steps, Array.from({ length: shown }, (_, k) => 8 - shown + k), `with ${extra.join(' ') || 'no flag'}`);
       } finally {

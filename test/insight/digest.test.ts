@@ -282,3 +282,23 @@ describe('digestBytes: a log from memory', () => {
     assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
   });
 });
+
+test('the last error: the latest by time in any file order, the later read on a tie, untimed only when none has a time', async () => {
+  const at = (s: number): Date => new Date(Date.UTC(2026, 10, 28, 8, 0, s));
+  const e = (severity: LogEntry['severity'], message: string, line: number, time?: Date): LogEntry => ({ severity, message, line, file: 'f.log', ...(time ? { time } : {}) });
+  const last = (entries: LogEntry[]): string | undefined => {
+    const b = new DigestBuilder({});
+    for (const x of entries) b.add(x);
+    b.settle();
+    return b.finish([]).lastError?.message;
+  };
+  assert.equal(last([e('ERROR', 'late', 1, at(30)), e('FATAL', 'early', 2, at(10)), e('WARNING', 'not an error', 3, at(40))]), 'late');
+  assert.equal(last([e('ERROR', 'one', 1, at(10)), e('PANIC', 'two', 2, at(10))]), 'two');
+  assert.equal(last([e('ERROR', 'timed', 1, at(10)), e('ERROR', 'untimed', 2)]), 'timed');
+  assert.equal(last([e('ERROR', 'a', 1), e('FATAL', 'b', 2)]), 'b');
+  assert.equal(last([e('LOG', 'fine', 1, at(5))]), undefined);
+  // On a real log: the last ERROR/FATAL/PANIC line grep finds (the fixture is in time order).
+  const d = await digestFiles([file('stderr-rds-prefix.log')], {});
+  const lines = grep(fixture('stderr-rds-prefix.log'), /:(ERROR|FATAL|PANIC): {2}/);
+  assert.equal(`${d.lastError?.severity}:  ${d.lastError?.message}`, /:((ERROR|FATAL|PANIC): {2}.*)$/.exec(lines.at(-1)!)![1]);
+});

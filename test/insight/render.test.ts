@@ -155,6 +155,17 @@ describe('stepAnnotations: one budget for the step', () => {
   });
 });
 
+describe('first and last error', () => {
+  test('the headline names the last error too, when it is another', () => {
+    const two = renderDigestMarkdown(digestOf([entry('ERROR', 'relation "orders" does not exist'), entry('FATAL', 'the migration gave up')]));
+    assert.match(two, /^First error: .* \*\*ERROR\*\* relation "orders" does not exist/m);
+    assert.match(two, /^Last error: .* \*\*FATAL\*\* the migration gave up/m);
+    const one = renderDigestMarkdown(digestOf([entry('ERROR', 'only this')]));
+    assert.match(one, /^First error: /m);
+    assert.doesNotMatch(one, /^Last error: /m);
+  });
+});
+
 describe('large counts', () => {
   test('read with thousands separators in the headline, the severity table and the annotations', () => {
     const entries: LogEntry[] = [];
