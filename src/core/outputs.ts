@@ -41,6 +41,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'fatal-count': count(d?.bySeverity.FATAL),
     'panic-count': count(d?.bySeverity.PANIC),
     'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`).slice(0, 1000) : '', // redacted, then cut
+    'last-error': d?.lastError ? redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`).slice(0, 1000) : '',
     // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
     'slow-query-count': report.slow ? String(report.slow.count) : '',
     'slowest-query-ms': report.slow?.slowest?.duration ?? '',
@@ -102,5 +103,9 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
   out['slowest-query-ms'] = slowest.length > 0 ? slowest.reduce((a, b) => (Number(b) > Number(a) ? b : a)) : '';
   const first = each.find((e) => e.outputs['first-error']);
   out['first-error'] = first ? `${runLabel(first.run)}: ${first.outputs['first-error']}` : '';
+  // The latest of the instances' last errors (an untimed one only when none has a time).
+  const timeOf = (e: { run: InstanceRun }): number => e.run.report.digest?.lastError?.time?.getTime() ?? -Infinity;
+  const last = each.filter((e) => e.outputs['last-error']).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || timeOf(e) > timeOf(a) ? e : a), undefined);
+  out['last-error'] = last ? `${runLabel(last.run)}: ${last.outputs['last-error']}` : '';
   return out;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
 import { FIXTURES, fixture, grep } from '../support/pg-fixtures.ts';
+import { digestFiles } from '../../src/insight/digest.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
@@ -31,6 +32,10 @@ test('the summary explains the real logs; annotations and counts match grep', as
       assert.equal(r.outputs[`${sev.toLowerCase()}-count`], String(grepCount(files, sev)), `${sev} count equals grep`);
     }
     assert.match(r.outputs['first-error'] ?? '', /^(ERROR|FATAL|PANIC): /);
+    // The last error: the latest of all files, as the reader finds it (its rules are tested against grep).
+    const last = (await digestFiles(files.map((f) => ({ name: f.name, path: fixture(f.name), size: 0 })), {})).lastError!;
+    assert.equal(r.outputs['last-error'], `${last.severity}: ${last.message}`);
+    assert.notEqual(r.outputs['last-error'], r.outputs['first-error']);
 
     // The digest is in the summary, with the provoked errors and their statements
     assert.match(r.summary, /### What the PostgreSQL logs say/);
@@ -66,6 +71,7 @@ test('since: the digest speaks of the window only; the files are still uploaded 
     assert.equal(r.outputs['error-count'], '0');
     assert.equal(r.outputs['fatal-count'], '0');
     assert.equal(r.outputs['first-error'], '');
+    assert.equal(r.outputs['last-error'], '');
     assert.equal(r.outputs['file-count'], String(files.length));
     assert.equal(rig.artifacts.artifacts().length, 1);
   } finally {
@@ -85,7 +91,7 @@ test('a digest that fails (its thread cannot start): the counts are empty, not 0
     const r = await rig.run({ entry: join(copy, 'index.js') });
     assert.equal(r.code, 0, `the files are still fetched and uploaded:\n${r.log.slice(-2000)}`);
     assert.equal(r.outputs['file-count'], String(files.length));
-    for (const name of ['error-count', 'fatal-count', 'panic-count', 'first-error']) assert.equal(r.outputs[name], '', name);
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'first-error', 'last-error']) assert.equal(r.outputs[name], '', name);
     assert.match(r.summary, /The logs could not be digested \(.*digest-worker\.js.*\): how many errors they hold is unknown, so the counts are left empty\. The files are complete in the artifact\./);
     assert.match(r.log, /::warning title=Logs not digested::could not read the logs for the summary/);
     assert.equal(rig.artifacts.artifacts().length, 1);

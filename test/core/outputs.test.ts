@@ -1,0 +1,36 @@
+// The step's outputs for several instances, from their reports: what is summed, and which error stands for all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stepOutputs } from '../../src/core/outputs.ts';
+import { newReport } from '../../src/core/run.ts';
+import { DigestBuilder } from '../../src/insight/digest.ts';
+import type { InstanceRun, ManyReport } from '../../src/core/many.ts';
+import type { LogEntry } from '../../src/insight/entry.ts';
+import { Redactor } from '../../src/core/redact.ts';
+
+function run(name: string, entries: LogEntry[]): InstanceRun {
+  const report = newReport('/tmp/out');
+  report.status = 'FINISH';
+  const b = new DigestBuilder({});
+  for (const e of entries) b.add(e);
+  report.digest = b.finish([]);
+  return { ref: { by: 'name', name }, report, error: undefined, settled: true };
+}
+
+test("several instances: 'first-error' is the first instance's, 'last-error' the latest of all, each after its instance", () => {
+  const at = (h: number): Date => new Date(Date.UTC(2026, 10, 28, h));
+  const e = (message: string, time: Date | undefined): LogEntry => ({ severity: 'ERROR', message, file: 'f.log', line: 1, ...(time ? { time } : {}) });
+  const many: ManyReport = {
+    runs: [
+      run('shop-db', [e('shop early', at(1)), e('shop late', at(5))]),
+      run('audit-db', [e('audit latest', at(9))]),
+      run('billing-db', [e('billing untimed', undefined)]),
+    ],
+    artifact: undefined,
+    outputDir: '/tmp/out',
+  };
+  const out = stepOutputs(many, undefined, new Redactor());
+  assert.equal(out['first-error'], 'shop-db: ERROR: shop early');
+  assert.equal(out['last-error'], 'audit-db: ERROR: audit latest');
+  assert.equal(out['error-count'], '4');
+});
