@@ -64,3 +64,17 @@ export class Redactor {
 
 const MIN_LENGTH = 6;
 const PREFIX = 4;
+
+/**
+ * `value` with every string in it redacted (objects and arrays walked, Dates and other values kept). For what the
+ * logs said, before anything renders it: a summary escapes text (`_` becomes `\_`) and annotations cut it, and
+ * either would hide a secret from a redaction of the finished text.
+ */
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, redact)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
+  }
+  return value;
+}

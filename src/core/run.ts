@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
-import type { Redactor } from './redact.ts';
+import { redactDeep, type Redactor } from './redact.ts';
 import { CancelledError, DiskFullError, InputError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
@@ -276,12 +276,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const errorFiles = report.files.filter((f) => f.type === 'error');
   const slowFiles = report.files.filter((f) => f.type === 'slow');
   const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
+  // What the logs said, redacted before anything renders it (see redactDeep).
+  const redact = (t: string): string => deps.redactor.redact(t);
   // The error logs were read while they arrived; if that was given up, they are read now.
   const digesting = errorFiles.length > 0
-    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, digestOptions)), (d) => { report.digest = d; })
+    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, digestOptions)), (d) => { report.digest = redactDeep(d, redact); })
     : live.result.then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
-    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since }), (d) => { report.slow = d; })
+    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since }), (d) => { report.slow = redactDeep(d, redact); })
     : Promise.resolve(undefined);
   try {
     if (config.upload && report.files.length > 0) {

@@ -316,3 +316,29 @@ test("a failing step keeps one of GitHub's 10 error annotations for its failure"
     assert.match(errors.at(-2)!, /…and 3 more distinct FATAL\/PANIC messages in the job summary\.$/);
   });
 });
+
+test('a secret in the logs is redacted before the summary escapes it and before an annotation cuts it', async () => {
+  // Markdown punctuation in the token: escaped (`\_`), a redaction of the finished summary would miss it. Far
+  // into a long message: an annotation cuts it, and a redaction after the cut would miss the prefix.
+  const token = `MIIT_${'ab_cd*ef'.repeat(6)}`;
+  const log = [
+    `2026-11-28 08:00:01 UTC [7] ERROR:  ${'x'.repeat(490)} ${token} tail`,
+    `2026-11-28 08:00:02 UTC [7] FATAL:  login with ${token} refused`,
+    `2026-11-28 08:00:02 UTC [7] DETAIL:  ${'d'.repeat(280)} ${token}`,
+    `2026-11-28 08:00:03 UTC [8] ERROR:  syntax error`,
+    `2026-11-28 08:00:03 UTC [8] STATEMENT:  SELECT '${token}'`,
+  ].join('\n') + '\n';
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }], tokens: [token] }, async (rig) => {
+    const r = await rig.run({ inputs: { 'max-annotations': '50' } });
+    assert.equal(r.code, 0, r.log);
+    // (The mask command that tells the runner the secret carries it, as it must.)
+    const everything = [r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.summary, ...Object.values(r.outputs)].join('\n');
+    // No piece of it that could be told apart: 8 characters, raw or as the summary escapes them.
+    for (let i = 0; i + 8 <= token.length; i++) {
+      const piece = token.slice(i, i + 8);
+      assert.ok(!everything.includes(piece), `'${piece}' printed`);
+      assert.ok(!everything.includes(piece.replace(/[_*]/g, (c) => `\\${c}`)), `'${piece}' printed, escaped`);
+    }
+    assert.ok(r.summary.includes('login with \\*\\*\\* refused'), 'the redacted secret, escaped');
+  });
+});
