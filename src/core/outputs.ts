@@ -2,6 +2,7 @@
 import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
 import { totalBytes } from './run.ts';
+import { cut } from '../insight/render.ts';
 
 export type Outputs = Record<string, string>;
 
@@ -40,8 +41,9 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'error-count': count(d?.bySeverity.ERROR),
     'fatal-count': count(d?.bySeverity.FATAL),
     'panic-count': count(d?.bySeverity.PANIC),
-    'first-error': d?.firstError ? redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`).slice(0, 1000) : '', // redacted, then cut
-    'last-error': d?.lastError ? redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`).slice(0, 1000) : '',
+    // Redacted, then cut (never inside a character of two UTF-16 units).
+    'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
+    'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
     // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
     'slow-query-count': report.slow ? String(report.slow.count) : '',
     'slowest-query-ms': report.slow?.slowest?.duration ?? '',

@@ -393,7 +393,8 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, room: Reco
       const take = Math.min(groups.length, n);
       for (const g of groups.slice(0, take)) {
         const a = annotation(g, level);
-        shown.push(d.label === undefined ? a : { ...a, title: `${d.label}: ${a.title}` });
+        // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
+        shown.push(d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
       }
       n -= take;
       dropped += groups.length - take;

@@ -34,3 +34,13 @@ test("several instances: 'first-error' is the first instance's, 'last-error' the
   assert.equal(out['last-error'], 'audit-db: ERROR: audit latest');
   assert.equal(out['error-count'], '4');
 });
+
+test("'first-error' and 'last-error' are cut at 1000 characters, never inside a character", () => {
+  const e: LogEntry = { severity: 'ERROR', message: '\u{1F600}'.repeat(600), file: 'f.log', line: 1, time: new Date(0) };
+  const out = stepOutputs({ runs: [run('shop-db', [e])], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
+  for (const name of ['first-error', 'last-error']) {
+    const v = out[name]!;
+    assert.ok(v.length <= 1000, `${name}: ${v.length}`);
+    assert.ok(v.endsWith('\u{1F600}…'), `${name} ends in a whole character, then the mark of the cut`);
+  }
+});

@@ -150,6 +150,10 @@ describe('stepAnnotations: one budget for the step', () => {
     ]);
     assert.match(a[3]!.message, /…and 2 more distinct FATAL\/PANIC messages in the job summary\.$/);
     assert.ok(a.filter((x) => x.message.includes('…and')).length === 1, 'only the error level left some out');
+    // An instance's label does not take a title past what GitHub takes (255).
+    const long = stepAnnotations([{ label: 'l'.repeat(64), digest: digestOf([entry('FATAL', 'm'.repeat(400))]) }]);
+    assert.ok(long[0]!.title.length <= 255, `${long[0]!.title.length} characters`);
+    assert.ok(long[0]!.title.startsWith(`${'l'.repeat(64)}: PostgreSQL FATAL`));
     // No room for a level: none of it, and the cap goes to the other.
     assert.deepEqual(stepAnnotations([{ digest: two('x') }], 3, { error: 0, warning: 10 }).map((x) => x.level), ['warning', 'warning']);
   });
