@@ -10,7 +10,7 @@ import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/m
 import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
 import { actionsLogger } from './logger.ts';
-import { defuse } from '../core/command-guard.ts';
+import { defuse, printed } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
@@ -154,7 +154,10 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   // warnings and its failure line, which GitHub counts too, keep their places.
   const several = many.runs.length > 1;
   const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run) : undefined, digest: run.report.digest }] : []));
-  const room = { error: Math.max(0, ANNOTATIONS_PER_LEVEL - emitted.error - (error !== undefined ? 1 : 0)), warning: Math.max(0, ANNOTATIONS_PER_LEVEL - emitted.warning) };
+  // The gate counts every thread's (the artifact client's in the upload thread too); without it (tests in this
+  // process), the run's logger does.
+  const before = { error: Math.max(emitted.error, printed.error), warning: Math.max(emitted.warning, printed.warning) };
+  const room = { error: Math.max(0, ANNOTATIONS_PER_LEVEL - before.error - (error !== undefined ? 1 : 0)), warning: Math.max(0, ANNOTATIONS_PER_LEVEL - before.warning) };
   for (const a of stepAnnotations(digests, config.maxAnnotations, room)) logger[a.level](redactor.redact(a.message), { title: redactor.redact(a.title) });
 
   const markdown = renderStepSummary({

@@ -23,6 +23,12 @@ const WHITE = /[\s\u0085]/;
 const HIDDEN = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const CORE_COMMAND = /^::(add-mask|debug|notice|warning|error|group|endgroup)( [^:\r\n]*)?::/;
 
+/**
+ * The warnings and errors (annotations) printed through a gate so far, from any thread piped into it: GitHub
+ * shows 10 of each level a step, so what the action adds at the end leaves room for these.
+ */
+export const printed = { warning: 0, error: 0 };
+
 /** Defuses a stream of text in pieces: a line may arrive in several writes. */
 class CommandGuard {
   #allowCore: boolean;
@@ -54,7 +60,10 @@ class CommandGuard {
         this.#lineStart = false;
         if (this.#allowCore) {
           const end = text.slice(i).search(/[\r\n]/);
-          this.#trusted = CORE_COMMAND.test(end < 0 ? text.slice(i) : text.slice(i, i + end));
+          const line = end < 0 ? text.slice(i) : text.slice(i, i + end);
+          this.#trusted = CORE_COMMAND.test(line);
+          const level = this.#trusted ? /^::(warning|error)[ :]/.exec(line)?.[1] : undefined;
+          if (level === 'warning' || level === 'error') printed[level]++;
         }
       }
       if (this.#trusted) {

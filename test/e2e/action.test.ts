@@ -342,3 +342,17 @@ test('a secret in the logs is redacted before the summary escapes it and before 
     assert.ok(r.summary.includes('login with \\*\\*\\* refused'), 'the redacted secret, escaped');
   });
 });
+
+test("warnings printed by the artifact client in the upload thread count against GitHub's 10 too", async () => {
+  // retention-days above the repository's maximum: @actions/artifact warns (in the upload thread) and uses 90.
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+  const log = words.map((w, i) => `2026-11-28 08:00:${String(i).padStart(2, '0')} UTC [10${i}] ERROR:  ${w} check failed\n`).join('');
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {
+    const r = await rig.run({ inputs: { 'max-annotations': '50', 'retention-days': '400' }, env: { GITHUB_RETENTION_DAYS: '90' } });
+    assert.equal(r.code, 0, r.log);
+    const warnings = r.log.split('\n').filter((l) => l.startsWith('::warning'));
+    assert.ok(warnings.some((l) => !l.includes('PostgreSQL ERROR')), `the artifact client warned:\n${warnings.join('\n')}`);
+    assert.equal(warnings.length, 10, warnings.join('\n'));
+    assert.match(warnings.at(-1)!, /…and 3 more distinct ERROR messages in the job summary\.$/);
+  });
+});
