@@ -54,7 +54,7 @@ const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'pani
 
 /**
  * The step's outputs: one instance's own, or for several the sums (a count unknown for any instance is
- * unknown for the step: empty), every file with its instance, and the first instance's first error. Both
+ * unknown for the step: empty), every file with its instance, and the earliest first and latest last error. Both
  * carry `instances`, each instance's outputs, as a JSON array.
  */
 export function stepOutputs(many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
@@ -103,11 +103,17 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
   out['status'] = each.map((e) => e.outputs['status'] ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
   const slowest = each.map((e) => e.outputs['slowest-query-ms'] ?? '').filter((v) => v !== '');
   out['slowest-query-ms'] = slowest.length > 0 ? slowest.reduce((a, b) => (Number(b) > Number(a) ? b : a)) : '';
-  const first = each.find((e) => e.outputs['first-error']);
-  out['first-error'] = first ? `${runLabel(first.run)}: ${first.outputs['first-error']}` : '';
-  // The latest of the instances' last errors (an untimed one only when none has a time).
-  const timeOf = (e: { run: InstanceRun }): number => e.run.report.digest?.lastError?.time?.getTime() ?? -Infinity;
-  const last = each.filter((e) => e.outputs['last-error']).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || timeOf(e) > timeOf(a) ? e : a), undefined);
-  out['last-error'] = last ? `${runLabel(last.run)}: ${last.outputs['last-error']}` : '';
+  // The earliest of the instances' first errors and the latest of their last ones (an untimed one only when
+  // none has a time; on a tie, the instance given first), each after its instance's name.
+  const pick = (name: 'first-error' | 'last-error', later: boolean): string => {
+    const timeOf = (e: { run: InstanceRun }): number => {
+      const t = (name === 'first-error' ? e.run.report.digest?.firstError : e.run.report.digest?.lastError)?.time?.getTime();
+      return t ?? (later ? -Infinity : Infinity);
+    };
+    const best = each.filter((e) => e.outputs[name]).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || (later ? timeOf(e) > timeOf(a) : timeOf(e) < timeOf(a)) ? e : a), undefined);
+    return best ? `${runLabel(best.run)}: ${best.outputs[name]}` : '';
+  };
+  out['first-error'] = pick('first-error', false);
+  out['last-error'] = pick('last-error', true);
   return out;
 }

@@ -17,22 +17,26 @@ function run(name: string, entries: LogEntry[]): InstanceRun {
   return { ref: { by: 'name', name }, report, error: undefined, settled: true };
 }
 
-test("several instances: 'first-error' is the first instance's, 'last-error' the latest of all, each after its instance", () => {
+test("several instances: 'first-error' is the earliest of all, 'last-error' the latest, each after its instance", () => {
   const at = (h: number): Date => new Date(Date.UTC(2026, 10, 28, h));
   const e = (message: string, time: Date | undefined): LogEntry => ({ severity: 'ERROR', message, file: 'f.log', line: 1, ...(time ? { time } : {}) });
   const many: ManyReport = {
     runs: [
       run('shop-db', [e('shop early', at(1)), e('shop late', at(5))]),
-      run('audit-db', [e('audit latest', at(9))]),
+      run('audit-db', [e('audit earliest', at(0)), e('audit latest', at(9))]),
       run('billing-db', [e('billing untimed', undefined)]),
     ],
     artifact: undefined,
     outputDir: '/tmp/out',
   };
   const out = stepOutputs(many, undefined, new Redactor());
-  assert.equal(out['first-error'], 'shop-db: ERROR: shop early');
+  assert.equal(out['first-error'], 'audit-db: ERROR: audit earliest');
   assert.equal(out['last-error'], 'audit-db: ERROR: audit latest');
-  assert.equal(out['error-count'], '4');
+  assert.equal(out['error-count'], '5');
+  // Only untimed errors: the instance given first.
+  const untimed = stepOutputs({ runs: [run('a-db', [e('a', undefined)]), run('b-db', [e('b', undefined)])], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
+  assert.equal(untimed['first-error'], 'a-db: ERROR: a');
+  assert.equal(untimed['last-error'], 'a-db: ERROR: a');
 });
 
 test("'first-error' and 'last-error' are cut at 1000 characters, never inside a character", () => {
