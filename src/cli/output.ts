@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import type { Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { cut, formatTime, groupText } from '../insight/render.ts';
+import { cut, formatTime, groupText, slowText } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -91,7 +91,7 @@ function renderSlowText(d: SlowDigest, color: boolean, width = 100, top = 10): s
   const window = d.since ? ` since ${formatTime(d.since)}` : '';
   const files = plural(d.files.length, 'file');
   if (d.count === 0) return `No statements with a duration${window} in ${files}.`;
-  const ms = (n: number, digits = 1): string => formatCount(n, digits);
+  const ms = (n: number): string => formatCount(n, 1);
   const out = [`${plural(d.count, 'statement')} with a duration${window} in ${files}, ${ms(d.totalMs)} ms in all.`];
   if (d.slowest) {
     const x = d.slowest;
@@ -105,7 +105,7 @@ function renderSlowText(d: SlowDigest, color: boolean, width = 100, top = 10): s
     out.push(p(`  ${'calls'.padStart(w[0]!)}  ${'total ms'.padStart(w[1]!)}  ${'mean ms'.padStart(w[2]!)}  statement`, 'dim'));
     shown.forEach((g, i) => {
       const [calls, total, mean] = rows[i]!;
-      out.push(`  ${calls!.padStart(w[0]!)}  ${total!.padStart(w[1]!)}  ${mean!.padStart(w[2]!)}  ${oneLine(g.step === 'run' ? g.key : `${g.step}: ${g.key}`, width)}`);
+      out.push(`  ${calls!.padStart(w[0]!)}  ${total!.padStart(w[1]!)}  ${mean!.padStart(w[2]!)}  ${oneLine(slowText(g), width)}`);
     });
   }
   return out.join('\n');

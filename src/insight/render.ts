@@ -234,7 +234,8 @@ function formatMs(ms: number, digits = 1): string {
   return `${formatCount(ms, digits)} ms`;
 }
 
-function slowText(g: SlowStatement): string {
+/** A slow statement as a line: its normalised text, after its protocol step when it is not a run. */
+export function slowText(g: SlowStatement): string {
   return g.step === 'run' ? g.key : `${g.step}: ${g.key}`;
 }
 
