@@ -14,9 +14,9 @@ import { defuse, printed } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { ANNOTATIONS_PER_LEVEL, renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
+import { renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
-import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
+import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
@@ -83,19 +83,12 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
 
   const transports = deps.transports ?? runTransports(config, { userAgent: USER_AGENT, debug: core.debug, signal: deps.signal });
   const report = newManyReport(config);
-  // The step's own warnings and errors are counted: GitHub shows 10 of each level a step, annotations included.
-  const emitted = { error: 0, warning: 0 };
-  const logger: Logger = {
-    ...actionsLogger,
-    warning: (m, p) => { emitted.warning++; actionsLogger.warning(m, p); },
-    error: (m, p) => { emitted.error++; actionsLogger.error(m, p); },
-  };
   const work = collectMany(config, {
     api: transports.api,
     files: transports.files,
     idTokenEndpoint: idTokenEndpoint(deps.env),
     clock: deps.clock,
-    logger,
+    logger: actionsLogger,
     redactor,
     uploader: workerUploader,
     digest: digestInWorker(import.meta.url),
@@ -115,7 +108,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
   const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled; the files complete by then are kept' : errorMessage(error));
   try {
-    await finish(config, report, deps.env, redactor, message, cancelled, logger, emitted);
+    await finish(config, report, deps.env, redactor, message, cancelled);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
     core.setFailed(defuse(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`)));
@@ -140,25 +133,22 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 }
 
 /** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
-async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean, logger: Logger, emitted: Record<'error' | 'warning', number>): Promise<void> {
+async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
   const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
   const outputs = stepOutputs(many, url, redactor);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (outputs['files-truncated'] === 'true') {
     const all = many.runs.reduce((n, r) => n + r.report.files.length, 0);
     const listed = (JSON.parse(outputs['files'] ?? '[]') as unknown[]).length;
-    logger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
+    actionsLogger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
-  // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and the step's own
-  // warnings and its failure line, which GitHub counts too, keep their places.
+  // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and what the step
+  // printed already (the gate counts every thread's, the artifact client's too) and its failure line keep their places.
   const several = many.runs.length > 1;
   const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run) : undefined, digest: run.report.digest }] : []));
-  // The gate counts every thread's (the artifact client's in the upload thread too); without it (tests in this
-  // process), the run's logger does.
-  const before = { error: Math.max(emitted.error, printed.error), warning: Math.max(emitted.warning, printed.warning) };
-  const room = { error: Math.max(0, ANNOTATIONS_PER_LEVEL - before.error - (error !== undefined ? 1 : 0)), warning: Math.max(0, ANNOTATIONS_PER_LEVEL - before.warning) };
-  for (const a of stepAnnotations(digests, config.maxAnnotations, room)) logger[a.level](redactor.redact(a.message), { title: redactor.redact(a.title) });
+  const used = { error: printed.error + (error !== undefined ? 1 : 0), warning: printed.warning };
+  for (const a of stepAnnotations(digests, config.maxAnnotations, used)) actionsLogger[a.level](redactor.redact(a.message), { title: redactor.redact(a.title) });
 
   const markdown = renderStepSummary({
     many,
@@ -173,7 +163,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();
     } catch (e) {
-      logger.warning(`could not write the job summary: ${errorMessage(e)}`);
+      actionsLogger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
 }

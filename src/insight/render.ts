@@ -365,7 +365,7 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
 }
 
 /** GitHub shows at most this many annotations of each level (error, warning) per step. */
-export const ANNOTATIONS_PER_LEVEL = 10;
+const ANNOTATIONS_PER_LEVEL = 10;
 
 /** One digest's annotations in a step, with the instance's label when the step has several. */
 export interface AnnotatedDigest {
@@ -376,17 +376,17 @@ export interface AnnotatedDigest {
 /**
  * The step's annotations: one error per distinct FATAL/PANIC message, one warning per distinct ERROR message,
  * errors first (PANIC before FATAL, then by count; each level in the digests' order), at most `cap` in all and
- * at most `room` of each level (GitHub shows 10 a step; the step's other warnings and its failure take some).
+ * at most 10 of each level a step shows less the `used` ones (the step's other warnings, its failure line).
  * When a level shows fewer than there are, its last annotation says how many more the job summary lists.
  */
-export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, room: Record<Annotation['level'], number> = { error: ANNOTATIONS_PER_LEVEL, warning: ANNOTATIONS_PER_LEVEL }): Annotation[] {
+export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Record<Annotation['level'], number> = { error: 0, warning: 0 }): Annotation[] {
   const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
   // digest.messages is ranked by count already; a stable sort keeps that order within a severity.
   const ordered = digests.map(({ digest }) => [...digest.messages].sort((a, b) => rank(a) - rank(b)));
   const out: Annotation[] = [];
   let left = Math.max(0, cap);
   for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
-    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL, room[level], left));
+    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
     let dropped = 0;
     const shown: Annotation[] = [];
     digests.forEach((d, i) => {
@@ -405,9 +405,4 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, room: Reco
     out.push(...shown);
   }
   return out;
-}
-
-/** The annotations of one digest, alone in its step. */
-export function annotationsFor(digest: Digest, cap = 10): Annotation[] {
-  return stepAnnotations([{ digest }], cap);
 }

@@ -2,7 +2,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
-import { annotationsFor, codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+
+/** One digest's annotations, alone in its step. */
+const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
 import { fixtureFile as fixture } from '../support/pg-fixtures.ts';
@@ -143,7 +146,7 @@ describe('stepAnnotations: one budget for the step', () => {
       ...['a', 'b', 'c'].map((w) => entry('FATAL', `${tag} ${w} quorum lost`)),
       ...['a', 'b'].map((w) => entry('ERROR', `${tag} ${w} check failed`)),
     ]);
-    const a = stepAnnotations([{ label: 'one', digest: two('x') }, { label: 'two', digest: two('y') }], 10, { error: 4, warning: 10 });
+    const a = stepAnnotations([{ label: 'one', digest: two('x') }, { label: 'two', digest: two('y') }], 10, { error: 6, warning: 0 });
     assert.deepEqual(a.map((x) => [x.level, x.title.slice(0, x.title.indexOf(':'))]), [
       ['error', 'one'], ['error', 'one'], ['error', 'one'], ['error', 'two'],
       ['warning', 'one'], ['warning', 'one'], ['warning', 'two'], ['warning', 'two'],
@@ -154,8 +157,8 @@ describe('stepAnnotations: one budget for the step', () => {
     const long = stepAnnotations([{ label: 'l'.repeat(64), digest: digestOf([entry('FATAL', 'm'.repeat(400))]) }]);
     assert.ok(long[0]!.title.length <= 255, `${long[0]!.title.length} characters`);
     assert.ok(long[0]!.title.startsWith(`${'l'.repeat(64)}: PostgreSQL FATAL`));
-    // No room for a level: none of it, and the cap goes to the other.
-    assert.deepEqual(stepAnnotations([{ digest: two('x') }], 3, { error: 0, warning: 10 }).map((x) => x.level), ['warning', 'warning']);
+    // A level the step has used up: none of it, and the cap goes to the other.
+    assert.deepEqual(stepAnnotations([{ digest: two('x') }], 3, { error: 10, warning: 0 }).map((x) => x.level), ['warning', 'warning']);
   });
 });
 
