@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
+import { DEFAULT_REGION, readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
 import { loadCloud } from './clouds.ts';
 
@@ -130,7 +130,7 @@ async function fromValues(
   }
   // A project is not looked up by its name: one named otherwise than the region (a sub-project, eu-de_x) would
   // quietly become the region's project, another project's logs. Without its ID, stop and ask for it.
-  const region = (values['region'] || 'eu-de').toLowerCase();
+  const region = (values['region'] || DEFAULT_REGION).toLowerCase();
   if (projectName && projectName.value !== '' && !values['project-id'] && projectName.value.toLowerCase() !== region) {
     throw new InputError('project-id', `${projectName.source} is '${projectName.value}', which is not looked up by name: give the project's ID`);
   }

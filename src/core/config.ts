@@ -97,6 +97,9 @@ export interface Surroundings {
   credentials?: { oidc: boolean; other?: string };
 }
 
+/** The region when none is given. */
+export const DEFAULT_REGION = 'eu-de';
+
 /** The one validation both doors use: inputs by their action names in, a checked Config out. */
 export function readConfig(get: InputGetter, around: Surroundings, now: Date = new Date()): Config {
   const projectIdRaw = get('project-id');
@@ -105,7 +108,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const instance = instances[0]!;
   const label = instancesLabel(instances);
 
-  const region = get('region') || 'eu-de';
+  const region = get('region') || DEFAULT_REGION;
   // An explicit endpoint makes the region a label only, so any region name is fine then.
   const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
   const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);

@@ -36,7 +36,7 @@ const DEFAULT_MAX_LINE = 64 * 1024;
 // batch survives into the old generation: 25% slower, 2.5x the peak RSS on the 1 GiB bench).
 const CHUNK = 1 << 16;
 /** Bytes a file is read by (then cut into CHUNK pieces): each read costs a trip to the thread pool. */
-const READ_SIZE = 1 << 20;
+export const READ_SIZE = 1 << 20;
 /** Lines looked at to decide the format before falling back to the file name. */
 const DETECT_LINES = 50;
 /** Bytes of lines held while the format is not known yet, before falling back to the file name. */
