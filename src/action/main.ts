@@ -64,6 +64,8 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     ...partial,
   };
   const redactor = new Redactor();
+  // The step's one failure line: redacted, then defused like every other message.
+  const fail = (message: string): void => core.setFailed(defuse(redactor.redact(message)));
   // Secrets first, before anything can print them.
   for (const name of SECRET_INPUTS) {
     const value = core.getInput(name);
@@ -77,7 +79,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   try {
     config = readInputs((name) => core.getInput(name), deps.env, new Date(deps.clock.now()));
   } catch (e) {
-    core.setFailed(defuse(redactor.redact(errorMessage(e))));
+    fail(errorMessage(e));
     return undefined;
   }
 
@@ -111,10 +113,10 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     await finish(config, report, deps.env, redactor, message, cancelled);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
-    core.setFailed(defuse(redactor.redact(message ?? `could not write the step's outputs: ${errorMessage(e)}`)));
+    fail(message ?? `could not write the step's outputs: ${errorMessage(e)}`);
     return report;
   }
-  if (message !== undefined) core.setFailed(defuse(message));
+  if (message !== undefined) fail(message);
   return report;
 }
 
