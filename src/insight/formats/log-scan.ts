@@ -101,7 +101,10 @@ export class LogScanner {
    */
   scan(from: number, len: number, maxLen: number, timeAt: boolean, before: string, zone: Buffer, zoneMs: number, zoneNumeric: boolean, since: number, ghost: boolean,
     unparsedToo: boolean, ghostFrom: number, ghostTo: number): number {
-    if (timeAt && (before.length > L.BEFORE_MAX || zone.length > L.ZONE_MAX)) return from;
+    if (timeAt && (before.length > L.BEFORE_MAX || zone.length > L.ZONE_MAX)) {
+      this.run.stopNl = -1; // no line end found: the reader looks for it itself
+      return from;
+    }
     const m = this.#bytes;
     if (before !== this.#before) {
       for (let i = 0; i < before.length; i++) m[L.BEFORE + i] = before.charCodeAt(i);

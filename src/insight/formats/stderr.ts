@@ -252,7 +252,6 @@ export class StderrParser extends BaseParser {
    */
   override scanLines(buf: Buffer, from: number, len: number): number {
     this.scanned = 0;
-    this.stopNl = -1;
     const sc = this.scanner!;
     const timed = this.timeAt >= 0 && !this.timeEpoch;
     // The counted entry's prefix, where it is in this piece (its line may be a view of it, or of another piece).
