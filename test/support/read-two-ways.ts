@@ -3,6 +3,7 @@
 import { newStats } from '../../src/insight/entry.ts';
 import type { LogEntry, ReaderStats, Severity } from '../../src/insight/entry.ts';
 import { readBatches } from '../../src/insight/read.ts';
+import { StderrParser } from '../../src/insight/formats/stderr.ts';
 
 export interface ReadOptions {
   /** Sizes of the pieces the bytes come in, used in turn. */
@@ -19,9 +20,10 @@ export const side = (ms: number, since: number): string => (ms !== ms ? 'untimed
 
 /**
  * The entries of `bytes` (kept ones only, when `keep` is given) and how many were counted of each severity on
- * each side of `since` ("ERROR before", "LOG in"), as `tally` says it for entries.
+ * each side of `since` ("ERROR before", "LOG in"), as `tally` says it for entries; and `scanned`, how many lines
+ * the WebAssembly scanner counted (a differential test that never reached it would compare JavaScript with itself).
  */
-export async function readCounting(bytes: Buffer, o: ReadOptions): Promise<{ entries: LogEntry[]; counted: Map<string, number>; stats: ReaderStats }> {
+export async function readCounting(bytes: Buffer, o: ReadOptions): Promise<{ entries: LogEntry[]; counted: Map<string, number>; stats: ReaderStats; scanned: number }> {
   const name = 'x.log';
   const since = o.since ?? NaN;
   const stats = newStats(name, name);
@@ -38,8 +40,22 @@ export async function readCounting(bytes: Buffer, o: ReadOptions): Promise<{ ent
   }
   const entries: LogEntry[] = [];
   const opts = { keep: o.keep, count, stats, name, since, keepWhen: o.keepWhen, maxLineLength: o.maxLineLength, format: o.format };
-  for await (const b of readBatches(pieces, opts)) entries.push(...b);
-  return { entries, counted, stats };
+  let scanned = 0;
+  const scanLines = Object.getOwnPropertyDescriptor(StderrParser.prototype, 'scanLines')!;
+  Object.defineProperty(StderrParser.prototype, 'scanLines', {
+    ...scanLines,
+    value(this: StderrParser, ...args: Parameters<StderrParser['scanLines']>): number {
+      const next = (scanLines.value as StderrParser['scanLines']).apply(this, args);
+      scanned += this.scanned;
+      return next;
+    },
+  });
+  try {
+    for await (const b of readBatches(pieces, opts)) entries.push(...b);
+  } finally {
+    Object.defineProperty(StderrParser.prototype, 'scanLines', scanLines);
+  }
+  return { entries, counted, stats, scanned };
 }
 
 /** What readCounting's `counted` says for these entries, added to `into`. */
