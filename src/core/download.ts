@@ -358,7 +358,8 @@ class Transfer {
         }
         if (res.status !== 206) return refuse(res, this.#name, this.#url);
       }
-      await this.#pump(res, p.pos, p.end, (pos) => { p.pos = pos; }, signal, (pos) => progress(p, pos), whole);
+      // progress() moves p.pos with every write, so a retry resumes where the file got to: no onSettle needed.
+      await this.#pump(res, p.pos, p.end, undefined, signal, (pos) => progress(p, pos), whole);
     });
   }
 

@@ -38,7 +38,8 @@ test('two instances, by id and by name: one artifact with a folder each, a row a
 
     assert.equal(r.outputs['file-count'], '4');
     assert.equal(r.outputs['fatal-count'], '200');
-    // The latest error of the two instances (the same files: the FATAL of 09:00 beats the ERROR of 08:00).
+    // The step's last error, after an instance's name (both serve the same files; which of the two wins a tie is
+    // test/core/outputs.test.ts's to check): the FATAL of 09:00, not the ERROR of 08:00.
     assert.match(r.outputs['last-error'] ?? '', /^(shop-db|reporting-db): FATAL: password authentication failed for user "app"$/);
     const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ instance: string; path: string }>;
     assert.deepEqual(listed.map((f) => f.instance).sort(), ['reporting-db', 'reporting-db', 'shop-db', 'shop-db']);
