@@ -27,16 +27,10 @@ const SPACE = i8x16.splat(32);
 /** Longest prefix (before the severity) looked through; as MAX_PREFIX + 9 in stderr.ts. */
 const MAX_COLON: i32 = 1024 + 9;
 
-// What the last scan counted, left at RESULT for JavaScript (reading memory is cheaper than exported
-// globals): lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64, then
-// where the line it stopped at ends (its newline; -1: not looked for) as i32.
+// What a scan counted, left at RESULT for JavaScript (reading memory is cheaper than exported globals):
+// lines, unparsed, counted, before, lastStart, lastSev as i32, then minMs and maxMs as f64, then where the
+// line it stopped at ends (its newline; -1: not looked for) as i32.
 export const RESULT: u32 = 3200;
-let lines: i32 = 0;
-let unparsed: i32 = 0;
-let counted: i32 = 0;
-let before: i32 = 0;
-let lastStart: i32 = 0;
-let lastSev: i32 = 0;
 // The last second read: its 19 bytes and its epoch ms (UTC, before the zone).
 let secondKnown = false;
 let secondHead: v128 = i8x16.splat(0);
@@ -128,10 +122,13 @@ function daysFromCivil(y: i32, m: i32): i32 {
  */
 export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32,
   ghostFrom: i32, ghostTo: i32): i32 {
-  lines = 0;
-  unparsed = 0;
-  counted = 0;
-  before = 0;
+  let lines: i32 = 0;
+  let unparsed: i32 = 0;
+  let counted: i32 = 0;
+  let before: i32 = 0;
+  // Where the last counted line starts and its severity ends (read by JavaScript only when one was counted).
+  let lastStart: i32 = 0;
+  let lastSev: i32 = 0;
   let lo = Infinity;
   let hi = -Infinity;
   let p = from;
