@@ -10,7 +10,7 @@ import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
 import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
-import { readCounting, sorted, strip, tally } from '../support/read-two-ways.ts';
+import { keptBy, readCounting, sorted, strip, tally } from '../support/read-two-ways.ts';
 
 async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {}): Promise<{ entries: LogEntry[]; stats: ReaderStats }> {
   const stats = newStats(path, opts.name);
@@ -391,7 +391,7 @@ describe('the fast path: only kept severities become entries, the rest is counte
             // Without and with message starts that keep an entry of another severity (as the digest's crash
             // lines); the format found from the first lines, or given (then the fast path starts at once).
             for (const [keepWhen, format] of [[[], undefined], [['database system was', 'server process'], undefined], [[], 'stderr']] as const) {
-              const kept = (e: LogEntry): boolean => keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
+              const kept = keptBy(keep, keepWhen);
               const fast = await readCounting(bytes, { pieces: [piece], keep, since, keepWhen, maxLineLength: maxLen, format });
               const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}`;
               assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, ${how}`);

@@ -5,7 +5,7 @@ import type { LogEntry, ReaderStats, Severity } from '../../src/insight/entry.ts
 import { readBatches } from '../../src/insight/read.ts';
 import { StderrParser } from '../../src/insight/formats/stderr.ts';
 
-export interface ReadOptions {
+export interface CountingOptions {
   /** Sizes of the pieces the bytes come in, used in turn. */
   pieces: number[];
   keep?: ReadonlySet<Severity> | undefined;
@@ -16,14 +16,14 @@ export interface ReadOptions {
 }
 
 /** Where a time falls against `since` (NaN: no window, so "in"); untimed when there is none. */
-export const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
+const side = (ms: number, since: number): string => (ms !== ms ? 'untimed' : ms < since ? 'before' : 'in');
 
 /**
  * The entries of `bytes` (kept ones only, when `keep` is given) and how many were counted of each severity on
  * each side of `since` ("ERROR before", "LOG in"), as `tally` says it for entries; and `scanned`, how many lines
  * the WebAssembly scanner counted (a differential test that never reached it would compare JavaScript with itself).
  */
-export async function readCounting(bytes: Buffer, o: ReadOptions): Promise<{ entries: LogEntry[]; counted: Map<string, number>; stats: ReaderStats; scanned: number }> {
+export async function readCounting(bytes: Buffer, o: CountingOptions): Promise<{ entries: LogEntry[]; counted: Map<string, number>; stats: ReaderStats; scanned: number }> {
   const name = 'x.log';
   const since = o.since ?? NaN;
   const stats = newStats(name, name);
@@ -66,6 +66,10 @@ export function tally(entries: LogEntry[], since: number, into = new Map<string,
   }
   return into;
 }
+
+/** Whether the digest keeps an entry: one of the kept severities, or a message that starts as one of `keepWhen`. */
+export const keptBy = (keep: ReadonlySet<Severity>, keepWhen: readonly string[]) => (e: LogEntry): boolean =>
+  keep.has(e.severity) || keepWhen.some((w) => e.message.startsWith(w));
 
 /** A count map as a sorted list, for deepEqual. */
 export const sorted = (m: Map<string, number>): Array<[string, number]> => [...m].sort((a, b) => a[0].localeCompare(b[0]));
