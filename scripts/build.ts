@@ -4,16 +4,32 @@
 // - apache-arrow is left out: @azure/storage-blob imports it lazily for listing blobs in Arrow format, which an
 //   artifact upload never does;
 // - undici is bundled, not stubbed: @actions/http-client and the artifact client build a ProxyAgent from it as
-//   soon as https_proxy is set (test/e2e/proxy.test.ts uploads through a proxy); it costs ~0.4 MiB;
+//   soon as https_proxy is set (test/e2e/proxy.test.ts uploads through a proxy); it costs ~0.4 MiB, and is
+//   evaluated only when first used (lazyUndici);
 // - only the entries (index.js, and cli.js for the command line), which hold this project's code, keep a source
 //   map; the vendor chunks' maps would add ~2 MiB that map into minified third-party code.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // Modules left out of the bundle, each replaced by one that throws if ever called.
 const STUBS: Record<string, string> = {
   'apache-arrow': "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
+};
+
+// @actions/http-client imports undici at its top for one use: a ProxyAgent for fetch(), which neither this
+// project nor @actions/core calls (their requests go through http/https and tunnel). Evaluating undici costs
+// the action's process ~20 MiB at start-up, so for http-client it is evaluated on the first ProxyAgent instead.
+const lazyUndici: Plugin = {
+  name: 'lazy-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/]http-client[\\/]/.test(a.importer) ? { path: a.importer, namespace: 'lazy-undici' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (a) => ({
+      contents: "export class ProxyAgent{constructor(...a){return new(require('undici').ProxyAgent)(...a)}}",
+      loader: 'js',
+      resolveDir: dirname(a.path),
+    }));
+  },
 };
 
 const stubs: Plugin = {
@@ -38,7 +54,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   sourcesContent: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [stubs],
+  plugins: [stubs, lazyUndici],
   // Some bundled CommonJS code calls require() on Node built-ins; ESM output needs one to exist.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',
