@@ -77,6 +77,9 @@ export class Arrivals {
     return (await fh.read(buf, 0, n, pos)).bytesRead;
   }
 
+  /** Bytes a read asks for: large, as each read through the pool is a round trip. */
+  protected readonly readSize: number = READ_SIZE;
+
   /** File i's bytes from its start, each as soon as the download has put it on disk. */
   async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
     let fh: FileHandle | undefined;
@@ -89,7 +92,7 @@ export class Arrivals {
         await this.#until(() => pos < this.#bytes[i]! || this.#size[i] !== undefined);
         const end = this.#bytes[i]!;
         if (pos >= end) return;
-        const n = Math.min(end - pos, READ_SIZE);
+        const n = Math.min(end - pos, this.readSize);
         // A fresh buffer each time: the reader may keep a piece of it (a line that runs over).
         const buf = Buffer.allocUnsafe(n);
         const bytesRead = await this.read(fh, buf, n, pos);
@@ -109,6 +112,12 @@ export class Arrivals {
  * (as for the writes in download.ts). Only this thread waits, and it has nothing else to do meanwhile.
  */
 export class SyncArrivals extends Arrivals {
+  /**
+   * A synchronous read has no round trip to amortise, and smaller reads keep the thread's allocator small: a
+   * 2 GiB step peaked at 111-113 MiB with reads of 256 KiB and at 118-120 MiB with 1 MiB, for the same CPU time.
+   */
+  protected override readonly readSize = 256 * 1024;
+
   protected override async read(fh: FileHandle, buf: Buffer, n: number, pos: number): Promise<number> {
     return readSync(fh.fd, buf, 0, n, pos);
   }
