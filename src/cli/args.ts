@@ -4,13 +4,13 @@ import { constants } from 'node:fs';
 import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGION, readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
+import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
 import { loadCloud } from './clouds.ts';
 
 /** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
 export const FLAG_INPUTS = [
-  'instance-id', 'instance-name', 'project-id', 'region', 'endpoint', 'iam-endpoint', 'poll-interval', 'timeout',
+  'instance-id', 'instance-name', 'project-id', 'project-name', 'region', 'endpoint', 'iam-endpoint', 'poll-interval', 'timeout',
   'request-timeout', 'output-dir', 'since', 'recent-entries', 'parallel-downloads', 'log-type',
 ] as const;
 
@@ -24,6 +24,7 @@ const ENV_INPUTS: Record<string, readonly string[]> = {
   password: ['OS_PASSWORD'],
   domain: ['OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME'],
   'project-id': ['OS_PROJECT_ID'],
+  'project-name': ['OS_PROJECT_NAME', 'OS_TENANT_NAME'],
   region: ['OS_REGION_NAME'],
 };
 
@@ -103,16 +104,12 @@ async function fromValues(
 ): Promise<Parsed> {
   const values: Record<string, string> = {};
   const cloudName = typeof v['os-cloud'] === 'string' ? v['os-cloud'] : env['OS_CLOUD'];
-  let projectName: { value: string; source: string } | undefined;
   if (cloudName) {
     if (typeof v['os-cloud'] !== 'string') sources['os-cloud'] = 'OS_CLOUD';
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
-    projectName = cloud.projectName;
   } else {
-    const nameVar = ['OS_PROJECT_NAME', 'OS_TENANT_NAME'].find((n) => env[n]);
-    if (nameVar) projectName = { value: (env[nameVar] ?? '').trim(), source: nameVar };
     // As openstacksdk: a named cloud brings its own credentials; the OS_* variables count without one.
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
@@ -122,17 +119,21 @@ async function fromValues(
       }
     }
   }
+  // The project by ID and by name, as openrc files and clouds.yaml often give both: the ID is used (as
+  // keystoneauth does), unless a flag names the project the other way; then the environment's is set aside.
+  const projectFlag = (['project-id', 'project-name'] as const).find((n) => v[n] !== undefined);
+  if (projectFlag) {
+    for (const n of ['project-id', 'project-name']) {
+      if (n !== projectFlag && v[n] === undefined) delete values[n];
+    }
+  } else if (values['project-id']) {
+    delete values['project-name'];
+  }
   for (const input of FLAG_INPUTS) {
     const given = v[input];
     if (given === undefined) continue;
     values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
     delete sources[input];
-  }
-  // A project is not looked up by its name: one named otherwise than the region (a sub-project, eu-de_x) would
-  // quietly become the region's project, another project's logs. Without its ID, stop and ask for it.
-  const region = (values['region'] || DEFAULT_REGION).toLowerCase();
-  if (projectName && projectName.value !== '' && !values['project-id'] && projectName.value.toLowerCase() !== region) {
-    throw new InputError('project-id', `${projectName.source} is '${projectName.value}', which is not looked up by name: give the project's ID`);
   }
   // The action's own inputs the CLI has no use for: nothing is uploaded, no annotations are written.
   values['upload'] = 'false';

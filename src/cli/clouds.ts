@@ -11,8 +11,6 @@ export interface CloudValues {
   file: string;
   values: Record<string, string>;
   sources: Record<string, string>;
-  /** The project by name (auth.project_name or auth.tenant_name), which is not looked up: see args.ts. */
-  projectName?: { value: string; source: string };
 }
 
 /** Credentials: when a cloud lacks one, a message names the cloud's key (the OS_* variables are not read then). */
@@ -115,7 +113,6 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
   if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
-  const nameKey = ['project_name', 'tenant_name'].find((k) => typeof auth[k] === 'string');
-  const projectName = nameKey ? { value: String(auth[nameKey]).trim(), source: `auth.${nameKey} of cloud '${name}' in ${found.path}` } : undefined;
-  return { file: found.path, values, sources, ...(projectName ? { projectName } : {}) };
+  take('project-name', auth, ['project_name', 'tenant_name'], 'auth.');
+  return { file: found.path, values, sources };
 }

@@ -40,8 +40,10 @@ export type AuthConfig = TokenAuth | AkSkAuth | PasswordAuth | OidcAuth;
 export type InstanceRef = { by: 'id'; id: string } | { by: 'name'; name: string };
 
 export interface Config {
-  /** Undefined: taken from the IAM token, or looked up by the region's name. */
+  /** Undefined: taken from the IAM token, or looked up by `projectName`. */
   projectId: string | undefined;
+  /** The project to sign in to or look up when `projectId` is not set: 'project-name', else the region's name. */
+  projectName: string;
   /** Every instance named, in the order given (instance-id's first): at least one. */
   instances: readonly InstanceRef[];
   /** The instance one run fetches: the first of `instances`; core/many.ts sets it to each in turn. */
@@ -109,6 +111,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const label = instancesLabel(instances);
 
   const region = get('region') || DEFAULT_REGION;
+  const projectName = readProjectName(get('project-name'), projectId, region);
   // An explicit endpoint makes the region a label only, so any region name is fine then.
   const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
   const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);
@@ -142,6 +145,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
 
   return {
     projectId,
+    projectName,
     instances,
     instance,
     auth,
@@ -236,6 +240,20 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
       return { kind: 'oidc', identityProvider, audience };
     }
   }
+}
+
+// IAM's project names: the region's own project is named like the region, a sub-project '<region>_<name>'.
+const PROJECT_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** 'project-name', checked against the region (a project belongs to one); the region's name when not set. */
+function readProjectName(raw: string, projectId: string | undefined, region: string): string {
+  if (raw === '') return region;
+  if (projectId !== undefined) throw new InputError(['project-id', 'project-name'], 'are both set; set the ID, or the name to look the ID up by');
+  if (!PROJECT_NAME_PATTERN.test(raw)) throw new InputError('project-name', `'${raw}' is not a project name: 1 to 64 letters, digits, '-' and '_'`);
+  if (raw !== region && !raw.startsWith(`${region}_`)) {
+    throw new InputError('project-name', (n) => `'${raw}' is not a project of region '${region}': its projects are named '${region}' or '${region}_<name>'; set ${n('region')} to the project's region`);
+  }
+  return raw;
 }
 
 /** What the run needs IAM for, if anything. */

@@ -344,7 +344,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   const creds = await signIn(config.auth, {
     iam,
     projectId: config.projectId,
-    region: config.region,
+    projectName: config.projectName,
     getIdToken: deps.idTokenEndpoint && ((audience) => requestIdToken(
       { transport: deps.api, endpoint: deps.idTokenEndpoint!, retry, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) },
       audience,
@@ -360,8 +360,8 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   } else {
     // inputs.ts refuses a missing 'project-id' without an IAM endpoint; this is the type system's assurance.
     if (!iam) throw new InputError('iam-endpoint', (n) => `is required to look up the project id when ${n('project-id')} is not set`);
-    projectId = await findProjectId(iam, config.region, creds.authorizer(undefined), { userToken: config.auth.kind === 'token' });
-    logger.info(`Project ${projectId}, found by its name '${config.region}'`);
+    projectId = await findProjectId(iam, config.projectName, creds.authorizer(undefined), { userToken: config.auth.kind === 'token' });
+    logger.info(`Project ${projectId}, found by its name '${config.projectName}'`);
   }
 
   const authorize = creds.authorizer(projectId);

@@ -154,7 +154,6 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
         'clouds:',
         '  other: {auth: {token: nope}}',
         `  nodomain: {auth: {username: ${CI_USER.name}, password: x}}`,
-        '  subproject: {region_name: eu-de, auth: {token: t, project_name: eu-de_reporting}}',
         '  otc:',
         '    region_name: eu-de',
         '    auth:',
@@ -182,19 +181,51 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
 
       const bad = await cli([...fast(rig), '--os-cloud', 'missing'], {}, { cwd });
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /--os-cloud: 'missing' is not a cloud in .*clouds\.yaml \(it has other, nodomain, subproject, otc\)/);
+      assert.match(bad.stderr, /--os-cloud: 'missing' is not a cloud in .*clouds\.yaml \(it has other, nodomain, otc\)/);
       // What is missing from a cloud is named as the cloud's key, not as an OS_* variable the cloud ignores.
       const noDomain = await cli([...fast(rig), '--os-cloud', 'nodomain'], {}, { cwd });
       assert.equal(noDomain.code, 2);
       assert.match(noDomain.stderr, /auth\.user_domain_name of cloud 'nodomain' in .*clouds\.yaml: is required with auth\.username/);
-      // A project by name only (a sub-project) is refused, not silently swapped for the region's.
-      const sub = await cli([...fast(rig), '--os-cloud', 'subproject'], {}, { cwd });
-      assert.equal(sub.code, 2);
-      assert.match(sub.stderr, /--project-id: auth\.project_name of cloud 'subproject' in .*clouds\.yaml is 'eu-de_reporting', which is not looked up by name: give the project's ID/);
-      // Given its ID (here by flag), the same cloud is taken; and a project named as the region is that region's.
-      const withId = await cli([...fast(rig), '--os-cloud', 'subproject', '--project-id', rig.rds.projectId], {}, { cwd });
-      assert.doesNotMatch(withId.stderr, /not looked up by name/);
-      assert.notEqual(withId.code, 2, withId.stderr);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('a sub-project by name: clouds.yaml\'s auth.project_name, OS_PROJECT_NAME, --project-name; an ID given too wins unless a flag says otherwise', async () => {
+  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
+  await withRig({ files, projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    const password = { OS_USERNAME: CI_USER.name, OS_PASSWORD: CI_USER.password, OS_USER_DOMAIN_NAME: ACCOUNT.name };
+    const iam = ['--iam-endpoint', rig.iam!.url];
+    /** The project each run's password sign-in was scoped to. */
+    const scopes = (): Array<string | undefined> => [...rig.iam!.state.tokens.values()].map((t) => t.project.name);
+    try {
+      await writeFile(join(cwd, 'clouds.yaml'), [
+        'clouds:',
+        '  reporting:',
+        '    region_name: eu-de',
+        `    auth: {auth_url: '${rig.iam!.url}/v3', username: ${CI_USER.name}, password: '${CI_USER.password}', user_domain_name: ${ACCOUNT.name}, project_name: ${SUB.name}}`,
+      ].join('\n'));
+      const cloud = await cli([...fast(rig), '--os-cloud', 'reporting', '--output-dir', 'a'], {}, { cwd });
+      assert.equal(cloud.code, 0, cloud.stderr);
+      assert.match(cloud.stderr, new RegExp(`Project ${SUB.id}, from the token`));
+      assert.deepEqual(scopes(), [SUB.name]);
+
+      const env = await cli([...fast(rig), ...iam, '--output-dir', 'b'], { ...password, OS_PROJECT_NAME: SUB.name }, { cwd });
+      assert.equal(env.code, 0, env.stderr);
+      assert.deepEqual(scopes(), [SUB.name, SUB.name]);
+
+      // An openrc file sets both: the ID is used (the name here is the region's, which would be the wrong project).
+      const both = await cli([...fast(rig), ...iam, '--output-dir', 'c'], { ...password, OS_PROJECT_ID: SUB.id, OS_PROJECT_NAME: 'eu-de' }, { cwd });
+      assert.equal(both.code, 0, both.stderr);
+      assert.equal([...rig.iam!.state.tokens.values()].at(-1)?.project.id, SUB.id);
+
+      // A flag for the project sets the environment's other way aside.
+      const flag = await cli([...fast(rig), ...iam, '--output-dir', 'd', '--project-name', SUB.name], { ...password, OS_PROJECT_ID: '9f1e2d3c4b5a69788796a5b4c3d2e1f0' }, { cwd });
+      assert.equal(flag.code, 0, flag.stderr);
+      assert.equal(scopes().at(-1), SUB.name);
+      assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -212,8 +243,9 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
       [[...fast(rig), '--summary', '/proc/version/summary.md'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/proc\/version\/summary\.md' cannot be written: \/proc\/version is a file, not a folder/],
       [[...fast(rig), '--summary', '/tmp'], { OS_AUTH_TOKEN: 't' }, /--summary: '\/tmp' is a folder, not a file/],
-      [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-de_reporting' }, /--project-id: OS_PROJECT_NAME is 'eu-de_reporting', which is not looked up by name: give the project's ID/],
-      [fast(rig), { OS_AUTH_TOKEN: 't', OS_TENANT_NAME: 'eu-de_reporting' }, /--project-id: OS_TENANT_NAME is 'eu-de_reporting', which is not looked up by name/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-nl_reporting' }, /OS_PROJECT_NAME: 'eu-nl_reporting' is not a project of region 'eu-de': .*; set --region to the project's region/],
+      [fast(rig), { OS_AUTH_TOKEN: 't', OS_TENANT_NAME: 'eu-nl_reporting', OS_REGION_NAME: 'eu-de' }, /OS_TENANT_NAME: 'eu-nl_reporting' is not a project of region 'eu-de': .*; set OS_REGION_NAME to the project's region/],
+      [[...fast(rig), '--project-id', 'p1', '--project-name', 'eu-de_x'], { OS_AUTH_TOKEN: 't' }, /--project-id and --project-name: are both set/],
       [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
     ];
     for (const [args, env, pattern] of cases) {

@@ -38,3 +38,16 @@ test('defaults come from the door: output folder and artifact name by the instan
   assert.equal(c.artifactName, 'a-i1');
   assert.equal(readConfig((n) => ({ ...BASE, 'output-dir': 'x' })[n] ?? '', AROUND).outputDir, '/work/x');
 });
+
+test('project-name: a sub-project of the region, or the region\'s own; checked before any request', () => {
+  const by = (values: Record<string, string>): string => readConfig((n) => ({ ...BASE, 'project-id': '', ...values })[n] ?? '', AROUND).projectName;
+  assert.equal(by({}), 'eu-de', 'the region\'s own project when not set');
+  assert.equal(by({ region: 'eu-nl' }), 'eu-nl');
+  assert.equal(by({ 'project-name': 'eu-de_prod' }), 'eu-de_prod');
+  assert.equal(by({ 'project-name': 'eu-de' }), 'eu-de');
+  assert.equal(failure({ 'project-name': 'eu-de_prod' }).message, "Inputs 'project-id' and 'project-name': are both set; set the ID, or the name to look the ID up by");
+  assert.equal(failure({ 'project-id': '', 'project-name': 'eu-nl_prod' }).format(flag), "--project-name: 'eu-nl_prod' is not a project of region 'eu-de': its projects are named 'eu-de' or 'eu-de_<name>'; set --region to the project's region");
+  // 'eu-devel' starts with the region's letters, not with its name and '_'.
+  assert.match(failure({ 'project-id': '', 'project-name': 'eu-devel' }).message, /'eu-devel' is not a project of region 'eu-de'/);
+  assert.equal(failure({ 'project-id': '', 'project-name': 'eu-de_a/../b' }).message, "Input 'project-name': 'eu-de_a/../b' is not a project name: 1 to 64 letters, digits, '-' and '_'");
+});

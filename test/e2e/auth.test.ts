@@ -38,8 +38,8 @@ function signedHeaders(h: IncomingHttpHeaders): string[] {
 }
 
 /** A project-scoped token from the IAM emulator, as a user would paste into 'token'. */
-async function issuedToken(rig: Rig): Promise<string> {
-  const body = { auth: { identity: { methods: ['password'], password: { user: { name: CI_USER.name, password: CI_USER.password, domain: { name: ACCOUNT.name } } } }, scope: { project: { name: 'eu-de' } } } };
+async function issuedToken(rig: Rig, project = 'eu-de'): Promise<string> {
+  const body = { auth: { identity: { methods: ['password'], password: { user: { name: CI_USER.name, password: CI_USER.password, domain: { name: ACCOUNT.name } } } }, scope: { project: { name: project } } } };
   const res = await fetch(`${rig.iam!.url}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(res.status, 201);
   rig.iam!.state.requests.length = 0;
@@ -193,6 +193,57 @@ describe('auth mode IAM password', { concurrency: 4 }, () => {
       const r = await rig.run({ inputs: { ...PASSWORD, 'project-id': '' } });
       assertFailed(rig, r, /IAM password sign-in failed: HTTP 401 IAM\.0001.*the project exists in that account/);
       assert.equal(rig.iam!.state.requests.length, 1);
+    });
+  });
+});
+
+describe('a sub-project by name (project-name)', { concurrency: 4 }, () => {
+  // The instance lives in the sub-project; the region's own project is another one, so using it fails.
+  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
+  const subRig = { projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) };
+  const BY_NAME = { 'project-id': '', 'project-name': SUB.name };
+
+  test('password: the token is scoped to the sub-project by its name; its id comes from the token', async () => {
+    await withRig(subRig, async (rig) => {
+      const r = await rig.run({ inputs: { ...PASSWORD, ...BY_NAME } });
+      assertSucceeded(rig, r);
+      const [token] = rig.iam!.state.tokens.values();
+      assert.equal(token?.project.name, SUB.name);
+      assert.match(r.log, new RegExp(`Project ${SUB.id}, from the token`));
+      assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
+    });
+  });
+
+  test('token: the sub-project is found among the token\'s own projects by its name', async () => {
+    await withRig(subRig, async (rig) => {
+      const token = await issuedToken(rig, SUB.name);
+      const r = await rig.run({ inputs: { token, ...BY_NAME } });
+      assertSucceeded(rig, r);
+      assert.equal(rig.iam!.state.requests[0]?.path, '/v3/auth/projects');
+      assert.match(r.log, new RegExp(`Project ${SUB.id}, found by its name '${SUB.name}'`));
+      assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
+    });
+  });
+
+  test('AK/SK: the lookup asks IAM for the sub-project\'s name', async () => {
+    await withRig(subRig, async (rig) => {
+      const r = await rig.run({ inputs: { ...AKSK, ...BY_NAME } });
+      assertSucceeded(rig, r);
+      const [lookup] = rig.iam!.state.requests;
+      assert.equal(`${lookup?.path}?${lookup?.query}`, `/v3/projects?name=${SUB.name}`);
+      assert.ok(rig.rds.apiRequests.every((q) => q.headers['x-project-id'] === SUB.id));
+    });
+  });
+
+  test('a name the credentials do not have fails at the lookup, naming it; a name of another region before any request', async () => {
+    await withRig(subRig, async (rig) => {
+      const r = await rig.run({ inputs: { ...AKSK, 'project-id': '', 'project-name': 'eu-de_missing' } });
+      assertFailed(rig, r, /IAM lists no project named 'eu-de_missing' for these credentials; check 'project-name'/);
+      assert.equal(rig.rds.apiRequests.length, 0);
+      rig.iam!.state.requests.length = 0;
+      const other = await rig.run({ inputs: { ...AKSK, 'project-id': '', 'project-name': 'eu-nl_reporting' } });
+      assertFailed(rig, other, /Input 'project-name': 'eu-nl_reporting' is not a project of region 'eu-de': its projects are named 'eu-de' or 'eu-de_<name>'; set 'region' to the project's region/);
+      assert.equal(rig.iam!.state.requests.length + rig.rds.apiRequests.length, 0, 'no request');
     });
   });
 });

@@ -138,7 +138,7 @@ async function listedProjectId(c: IamClient, name: string, authorize: Authorizer
   if (!Array.isArray(projects)) throw new ResponseError(`${what}: unexpected answer: field 'projects' is missing or not an array`, { requestId: requestIdOf(res) });
   const id = dig(projects[0], 'id');
   if (typeof id !== 'string' || id === '') {
-    throw new PreconditionError(`${what}: IAM lists no project named '${name}' (the region) for these credentials; set 'project-id' (console: My Credentials, Projects)`);
+    throw new PreconditionError(`${what}: IAM lists no project named '${name}' for these credentials; check 'project-name' (when not set: the region's name), or set 'project-id' (console: My Credentials, Projects)`);
   }
   return id;
 }

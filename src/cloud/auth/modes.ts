@@ -33,9 +33,9 @@ export interface Credentials {
 export interface SignInContext {
   /** Undefined when no IAM endpoint is known (then inputs.ts has made sure IAM is not needed). */
   iam: IamClient | undefined;
-  /** The 'project-id' input: tokens are scoped to it when set, else to the project named like the region. */
+  /** The 'project-id' input: tokens are scoped to it when set, else to the project named `projectName`. */
   projectId: string | undefined;
-  region: string;
+  projectName: string;
   /** The job's GitHub OIDC ID token for an audience (core.getIDToken in the action). */
   getIdToken: ((audience: string) => Promise<string>) | undefined;
   protect: (secret: string) => void;
@@ -77,7 +77,7 @@ function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
 }
 
 function scope(ctx: SignInContext): ProjectScope {
-  return ctx.projectId !== undefined ? { id: ctx.projectId } : { name: ctx.region };
+  return ctx.projectId !== undefined ? { id: ctx.projectId } : { name: ctx.projectName };
 }
 
 function needIam(ctx: SignInContext): IamClient {
