@@ -318,6 +318,8 @@ test('--summary FILE writes the Markdown of the job summary; --help and --versio
   const help = await cli(['--help'], {});
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: otc-rds-logs/);
+  const unlisted = FLAG_INPUTS.filter((f) => !help.stdout.includes(`  --${f} `));
+  assert.deepEqual(unlisted, [], '--help lists every flag');
   const version = await cli(['--version'], {});
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
   assert.equal(version.stdout, `otc-rds-logs ${pkg.version}\n`);
