@@ -70,9 +70,10 @@ export function escapeInline(s: string, max = 300): string {
 // and `#123` / `GH-123` into issue links, in any text outside code and links. An invisible word joiner in
 // each keeps it from matching; the text reads the same.
 const WORD_JOINER = '\u2060';
-const unmention = (s: string): string => s.replace(/[@#]|(?<=\bGH)-/gi, `$&${WORD_JOINER}`);
+// Whatever comes before: GFM starts a www autolink after `_`, `*`, `~` and `(` too, escaped or not.
+const unmention = (s: string): string => s.replace(/[@#]|(?<=GH)-/gi, `$&${WORD_JOINER}`);
 function unlink(s: string): string {
-  return unmention(s.replace(/:(?=\/\/)|(?<=\bwww)(?=\.)/gi, `$&${WORD_JOINER}`));
+  return unmention(s.replace(/:(?=\/\/)|(?<=www)(?=\.)/gi, `$&${WORD_JOINER}`));
 }
 
 /** Log text as a fenced code block: fenced longer than any backtick run in it, so it cannot close the fence. */

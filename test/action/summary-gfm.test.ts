@@ -40,6 +40,8 @@ const PAYLOADS = [
   'see #123 and GH-7',
   '::error::injected ::set-output name=x::y',
   'https://evil.example/phish and www.evil.example',
+  // GFM starts a www autolink after _ * ~ ( as well as after a space, escaped or not.
+  'reset at_www.evil.example/a *www.evil.example/b (www.evil.example/c ~www.evil.example/d x_GH-12',
   'mail admin@evil.example',
   '*em* _em_ ~~del~~ **bold**',
   '&lt;b&gt;entity&lt;/b&gt; &#64;octocat',
@@ -65,6 +67,7 @@ const hostileFiles = [
     name: 'postgresql-2026-11-28_160000.log',
     data: Buffer.from(`2026-11-28 16:00:01 UTC [101] ERROR:  stderr ${LINE}\n2026-11-28 16:00:01 UTC [101] STATEMENT:  SELECT '${LINE}'\nnot a log line: ${LINE}\n`),
   },
+  { name: 'postgresql-see_www.evil.example.log', data: Buffer.from('2026-11-28 17:00:01 UTC [102] ERROR:  named\n') },
 ];
 
 test('log text, fields and file names render as literal text: no element, link, mention or issue link', async () => {
