@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, DiskFullError, InputError, ResponseError, TimeoutError } from './errors.ts';
 import { header, NetworkError, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
 import { hostKind } from '../cloud/urls.ts';
-import { redactUrl } from './redact.ts';
+import { linkSecrets, Redactor, redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { ConnectionBudget } from './pool.ts';
 import { Collector } from './memory.ts';
@@ -413,8 +413,12 @@ class Transfer {
 async function refuse(res: HttpResponse, fileName: string, url: URL): Promise<never> {
   const { text } = await readText(res, 64 * 1024);
   if (res.status === 403 || (res.status === 400 && /expire/i.test(text))) throw new LinkExpiredError(fileName, res.status);
+  // The host may echo the link's signature (S3-like hosts quote it in SignatureDoesNotMatch); it is not printed.
+  const own = new Redactor();
+  for (const secret of linkSecrets(url.href)) own.add(secret);
+  const echo = (t: string | undefined): string | undefined => (t === undefined ? undefined : own.redact(t));
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-  throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: code, requestId: header(res, 'x-obs-request-id') ?? header(res, 'x-request-id') });
+  throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: echo(code), requestId: echo(header(res, 'x-obs-request-id') ?? header(res, 'x-request-id')) });
 }
 
 /**

@@ -11,6 +11,25 @@ export function redactUrl(u: URL | string): string {
   return url.search ? `${base}?<redacted>` : base;
 }
 
+/** The values of a link's query parameters that sign or authorise it (signature, security token, credential), decoded. */
+export function linkSecrets(link: string): string[] {
+  const q = link.indexOf('?');
+  if (q < 0) return [];
+  const out: string[] = [];
+  for (const part of link.slice(q + 1).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || !/signature|^sig$|token|credential/i.test(part.slice(0, eq))) continue;
+    let value = part.slice(eq + 1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // not percent-encoded
+    }
+    out.push(value);
+  }
+  return out;
+}
+
 /**
  * Known secret strings, replaced wherever text leaves the process (error messages, summary, outputs). Indexed by
  * their first characters, so a megabyte of summary against thousands of link signatures is one pass, not one

@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
-import { redactDeep, type Redactor } from './redact.ts';
+import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
 import { CancelledError, DiskFullError, InputError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
@@ -147,6 +147,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       redact: (t) => deps.redactor.redact(t),
     }, type);
   };
+  const masked = new Set<string>();
   /** Waits until RDS has the files of these types ready; their answers in the same order. */
   const ask = async (wantedTypes: LogType[]): Promise<ErrorlogAnswer[]> => {
     const polled = await pollAllUntilReady(
@@ -156,7 +157,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     for (const p of polled) {
       report.polls += p.polls;
       report.status = p.answer.status;
-      protectLinks(p.answer.items, deps);
+      protectLinks(p.answer.items, deps, masked);
     }
     report.waitedMs += Math.max(...polled.map((p) => p.waitedMs));
     return polled.map((p) => p.answer);
@@ -380,25 +381,21 @@ function protectSecret(deps: Deps, secret: string): void {
 }
 
 /**
- * A link's signature (and any security token in it) is a secret: each distinct value is masked once, decoded
- * (the runner masks its URL-escaped and base64 forms itself), and redacted in every form. Once per value, not per
- * variant of every link: 10 000 links give 10 000 masks, and the same token in every link gives one.
+ * A link's signature (and any security token in it) is masked for the runner, decoded (the runner masks its
+ * URL-escaped and base64 forms itself), once per distinct value: 10 000 links give 10 000 masks, and the same
+ * token in every link gives one. Only links that will be fetched, and only values that look like a signature
+ * (16 or more visible ASCII characters): the API must not choose words (ERROR, or 'e') that the runner then hides
+ * in every later line of the job. They are not added to the run's redactor, which the API could then load with
+ * thousands of look-alike values that make every redaction slow; a link's values can only come back in what its
+ * own download host answers, which download.ts redacts against that link.
  */
-function protectLinks(items: ErrorlogItem[], deps: Deps): void {
+function protectLinks(items: ErrorlogItem[], deps: Deps, masked: Set<string>): void {
   for (const item of items) {
-    const q = item.fileLink?.indexOf('?') ?? -1;
-    if (q < 0) continue;
-    for (const part of item.fileLink!.slice(q + 1).split('&')) {
-      const eq = part.indexOf('=');
-      if (eq < 0 || !/signature|^sig$|token|credential/i.test(part.slice(0, eq))) continue;
-      let value = part.slice(eq + 1);
-      try {
-        value = decodeURIComponent(value);
-      } catch {
-        // not percent-encoded
-      }
-      if (deps.redactor.has(value)) continue;
-      protectSecret(deps, value);
+    if (item.status === 'FAILED') continue;
+    for (const value of linkSecrets(item.fileLink ?? '')) {
+      if (!/^[\x21-\x7e]{16,}$/.test(value) || masked.has(value)) continue;
+      masked.add(value);
+      deps.logger.mask(value);
     }
   }
 }

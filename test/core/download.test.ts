@@ -201,6 +201,20 @@ test('404: an error naming the status, the part file removed and no final file',
   assert.equal(existsSync(s.part), false);
 });
 
+test('a download host that echoes the link\'s signature (as S3 does in SignatureDoesNotMatch): the error does not carry it', async (t) => {
+  const s = await setup(t);
+  const url = await s.link();
+  const signature = url.searchParams.get('Signature') ?? '';
+  assert.ok(signature.length >= 16);
+  s.emu.failFile(BIG, { kind: 'status', status: 400, code: `Echo${signature}` });
+  await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options()), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.match(e.message, /HTTP 400 Echo\*\*\*/);
+    assert.ok(!e.message.includes(signature) && !e.message.includes(signature.slice(0, 12)), e.message);
+    return true;
+  });
+});
+
 test('a symlink planted at the part path is not followed; its target is untouched', async (t) => {
   const s = await setup(t);
   const target = join(s.dir, 'precious.txt');

@@ -356,3 +356,34 @@ test("warnings printed by the artifact client in the upload thread count against
     assert.match(warnings.at(-1)!, /…and 3 more distinct ERROR messages in the job summary\.$/);
   });
 });
+
+test("link signatures: masked for the links it fetches only, and only values that look like one; the API's look-alikes do not slow the step", async () => {
+  // A log of long runs of one letter, and thousands of FAILED items whose "signatures" are runs of the same
+  // letter: a redactor fed with them compared each at every position of every text (minutes, not seconds).
+  const log = Array.from({ length: 40 }, (_, i) => `2026-11-28 08:00:${String(i).padStart(2, '0')} UTC [7] ERROR:  ${'A'.repeat(3000)}\n`).join('');
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }], creatingCalls: 0 }, async (rig) => {
+    const ask = async (): Promise<{ list: Array<Record<string, unknown>> }> => {
+      const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+      return (await res.json()) as { list: Array<Record<string, unknown>> };
+    };
+    const real = (await ask()).list[0]!;
+    const signature = new URL(String(real['file_link'])).searchParams.get('Signature') ?? '';
+    assert.ok(signature.length >= 16, 'the emulator signs its links');
+    const failed = (link: string, i: number): Record<string, unknown> => ({ workflow_id: `wf-${i}`, file_name: `gone-${i}.log`, status: 'FAILED', file_size: '1', file_link: link });
+    const words = failed('http://127.0.0.1:1/x?X-Amz-Signature=e&X-Amz-Security-Token=ERROR&sig=FATAL&Credential=%20', 0);
+    const lookalikes = Array.from({ length: 8000 }, (_, i) => failed(`http://127.0.0.1:1/x?X-Amz-Signature=${'A'.repeat(60)}${i}`, i + 1));
+    // Short words as the signature of a link that is fetched: not masked either.
+    const fetchedShort = { ...real, file_name: 'short.log', file_link: `${String(real['file_link']).replace(/Signature=[^&]*/, 'Signature=ERROR')}` };
+    rig.rds.failApi({ kind: 'status', status: 200, body: { status: 'FINISH', count: 8003, list: [real, fetchedShort, words, ...lookalikes] } }, 10);
+
+    const r = await rig.run({ inputs: { timeout: '5s', upload: 'false', 'max-annotations': '0' }, timeoutMs: 60_000 });
+    assert.equal(r.signal, null, 'the step ended by itself');
+    const masks = r.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length));
+    assert.ok(masks.includes(signature), 'the fetched link\'s signature is masked');
+    for (const word of ['e', 'ERROR', 'FATAL', ' ', '']) assert.ok(!masks.includes(word), `'${word}' masked`);
+    assert.ok(!masks.some((m) => m.startsWith('AAAA')), 'no mask for links that are not fetched');
+    // The real file was fetched and read; the one whose link was tampered with failed, by the emulator's check.
+    assert.equal(r.outputs['error-count'], '40', r.log.slice(-2000));
+    assert.match(r.log, /short\.log/);
+  });
+});
