@@ -171,15 +171,20 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     return a;
   });
 
-  const wanted: Array<{ type: LogType; item: ErrorlogItem }> = [];
+  // `same`: how many items of this type and name the listing had before this one, to find it in a fresh
+  // listing when two files share a name.
+  const wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }> = [];
   types.forEach((type, t) => {
     const items = answers[t]!.items;
+    const seen = new Map<string, number>();
     for (const item of items) {
+      const same = seen.get(item.fileName) ?? 0;
+      seen.set(item.fileName, same + 1);
       if (item.status === 'FAILED') {
         logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${LABEL[type][0]!.toUpperCase()}${LABEL[type].slice(1)} file not prepared` });
         report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
       } else {
-        wanted.push({ type, item });
+        wanted.push({ type, item, same });
       }
     }
     if (types.length > 1 && !items.some((i) => i.status !== 'FAILED')) {
@@ -203,9 +208,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const names = new NameAllocator(await readdir(dir));
     allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
   }
-  const planned = wanted.map(({ type, item }, i) => {
+  const planned = wanted.map(({ type, item, same }, i) => {
     const base = allocated.get(type)!.next().value!;
-    return { item, type, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
+    return { item, type, same, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
   });
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
   // to fetch another byte range of it if it is large, else to the next file.
@@ -257,8 +262,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       const again = types.filter((t) => expired.some((p) => p.type === t));
       const fresh = await ask(again);
       pending = expired.flatMap((p) => {
-        const item = fresh[again.indexOf(p.type)]!.items.find((it) => it.fileName === p.item.fileName && it.fileLink);
-        if (item) return [{ ...p, item }];
+        const item = fresh[again.indexOf(p.type)]!.items.filter((it) => it.fileName === p.item.fileName)[p.same];
+        if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
         report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'its link expired and the fresh answer no longer lists it' });
         return [];
       });

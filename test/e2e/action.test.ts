@@ -387,3 +387,17 @@ test("link signatures: masked for the links it fetches only, and only values tha
     assert.match(r.log, /short\.log/);
   });
 });
+
+test('two files of one name whose links expired: the fresh links fetch each its own file', async () => {
+  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
+  await withRig({ files: [{ name: 'dup.log', data: line('alpha') }, { name: 'dup.log', data: line('bravo') }] }, async (rig) => {
+    rig.rds.failFile('dup.log', { kind: 'status', status: 403, body: 'Request has expired' }, 2);
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /2 download links expired; asking RDS for fresh links/);
+    const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ path: string }>;
+    const contents = await Promise.all(listed.map((f) => readFile(f.path, 'utf8')));
+    assert.deepEqual(contents.map((c) => /FATAL: {2}(\w+)/.exec(c)?.[1]).sort(), ['alpha', 'bravo']);
+    assert.equal(r.outputs['fatal-count'], '2');
+  });
+});
