@@ -17,17 +17,16 @@ import { guardStream } from '../core/command-guard.ts';
 import { renderStepSummary } from '../core/summary.ts';
 import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
 import { TerminalLog } from './log.ts';
-import { jsonReport, renderText, wantsColor } from './output.ts';
+import { jsonReport, oneLine, renderText, wantsColor } from './output.ts';
 
 const USER_AGENT = `otc-rds-logs/${VERSION}`;
 const CANCEL_GRACE_MS = 1_000;
 
 async function main(): Promise<number> {
-  // Run as a step of GitHub Actions, nothing this prints (log text included) may act as a workflow command.
-  if (process.env['GITHUB_ACTIONS'] === 'true') {
-    guardStream(process.stdout, false);
-    guardStream(process.stderr, false);
-  }
+  // Nothing this prints (log text included) may act as a workflow command: not only where GITHUB_ACTIONS says
+  // so, which `docker run`, `sudo` or `env -i` inside a step drop, nor only in GitHub (see command-guard.ts).
+  guardStream(process.stdout, false);
+  guardStream(process.stderr, false);
   const stderr = (s: string): void => void process.stderr.write(s);
 
   let parsed;
@@ -120,7 +119,7 @@ async function main(): Promise<number> {
       redact: (t) => redactor.redact(t),
     })));
   }
-  if (message !== undefined) stderr(`otc-rds-logs: ${message}\n`);
+  if (message !== undefined) stderr(`otc-rds-logs: ${oneLine(message, 4000)}\n`);
   return cancelled ? 130 : error === undefined ? 0 : 1;
 }
 

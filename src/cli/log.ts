@@ -3,7 +3,7 @@
 import type { Logger } from '../core/ports.ts';
 import type { Progress } from '../core/run.ts';
 import { formatBytes, formatDuration } from '../core/duration.ts';
-import { paint, terminalText, type Style } from './output.ts';
+import { oneLine, paint, type Style } from './output.ts';
 
 export interface Terminal {
   write(text: string): void;
@@ -49,13 +49,13 @@ export class TerminalLog implements Logger, Progress {
   }
 
   info(m: string): void {
-    this.#line(terminalText(m));
+    this.#line(oneLine(m, 2000));
   }
   warning(m: string): void {
-    this.#line(`${this.#style('warning:', 'yellow')} ${terminalText(m)}`);
+    this.#line(`${this.#style('warning:', 'yellow')} ${oneLine(m, 2000)}`);
   }
   error(m: string): void {
-    this.#line(`${this.#style('error:', 'red')} ${terminalText(m)}`);
+    this.#line(`${this.#style('error:', 'red')} ${oneLine(m, 2000)}`);
   }
   debug(): void {
     // Nothing: the action's debug lines are for the runner's debug logging.
@@ -64,7 +64,7 @@ export class TerminalLog implements Logger, Progress {
     // A terminal has no masking of its own: src/cli/index.ts redacts every line this writes.
   }
   async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.#line(this.#style(terminalText(name), 'bold'));
+    this.#line(this.#style(oneLine(name, 2000), 'bold'));
     return fn();
   }
 
@@ -105,7 +105,7 @@ export class TerminalLog implements Logger, Progress {
     const rate = t.bytes / seconds;
     const of = t.total ? ` of ${formatBytes(t.total)} (${Math.floor((t.bytes / t.total) * 100)}%)` : '';
     const eta = t.total && rate > 0 && t.bytes > 0 ? `, ETA ${formatDuration(Math.ceil((t.total - t.bytes) / rate) * 1000)}` : '';
-    return `↓ ${terminalText(file)}: ${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}`;
+    return `↓ ${oneLine(file, 500)}: ${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}`;
   }
 
   #clear(): void {

@@ -31,13 +31,13 @@ export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv):
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Untrusted text for a terminal: controls shown as U+FFFD, line breaks kept only where the caller allows. */
-export function terminalText(s: string, max = 2000): string {
+function terminalText(s: string, max = 2000): string {
   return cut(s.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd'), max);
 }
 
-/** One line of untrusted text. */
-function oneLine(s: string, max: number): string {
-  return terminalText(s.replace(/\s*\n\s*/g, ' ↵ ').replace(/\t/g, ' '), max);
+/** One line of untrusted text: a line break from an API or a log cannot start a line of its own. */
+export function oneLine(s: string, max: number): string {
+  return terminalText(s.replace(/\s*[\r\n]\s*/g, ' ↵ ').replace(/\t/g, ' '), max);
 }
 
 const SEVERITY_STYLE: Record<string, Style> = { PANIC: 'magenta', FATAL: 'red', ERROR: 'yellow' };

@@ -1,5 +1,5 @@
-// The one gate every line the process prints passes (both doors, when they run in GitHub Actions): no workflow
-// command from the API, the download host or the logs can reach the runner.
+// The one gate every line the process prints passes (both doors): no workflow command from the API, the
+// download host or the logs can reach the runner, or another CI system's agent.
 import { StringDecoder } from 'node:string_decoder';
 
 /*
@@ -13,7 +13,8 @@ import { StringDecoder } from 'node:string_decoder';
  * included) until its token comes back: one such line from hostile text and secrets print in clear.
  *
  * So: a `:` that would start a line's `::` becomes `: ` and every `##[` becomes `## [` (and C1 and bidi controls
- * become U+FFFD, so that no name reads as another). The only lines let through
+ * become U+FFFD, so that no name reads as another). The command line runs in other CI systems too, whose
+ * markers are alike: `##vso[` (Azure Pipelines) and `##teamcity[` get the same space before their `[`. The only lines let through
  * as they are, on the process's stdout, are the commands @actions/core itself writes for this action and the
  * artifact client (in the upload thread, whose output is piped through here): masks, debug lines, annotations
  * and groups. The logger defuses each message before @actions/core sees it, so a message can never look like one.
@@ -37,6 +38,8 @@ class CommandGuard {
   #blank = true;
   /** How many `#` end the text so far. */
   #hashes = 0;
+  /** The text so far ends in `##` and letters: the start of another CI system's marker (`##vso[`, `##teamcity[`). */
+  #marker = false;
   /** The current line is one of @actions/core's own commands. */
   #trusted = false;
 
@@ -53,6 +56,7 @@ class CommandGuard {
         this.#lineStart = true;
         this.#blank = true;
         this.#hashes = 0;
+        this.#marker = false;
         this.#trusted = false;
         continue;
       }
@@ -74,9 +78,11 @@ class CommandGuard {
         out += ': ';
         this.#blank = false;
         this.#hashes = 0;
+        this.#marker = false;
         continue;
       }
-      if (c === '[' && this.#hashes >= 2) out += ' ';
+      if (c === '[' && (this.#hashes >= 2 || this.#marker)) out += ' ';
+      this.#marker = (this.#hashes >= 2 || this.#marker) && /[A-Za-z]/.test(c);
       this.#hashes = c === '#' ? this.#hashes + 1 : 0;
       if (!WHITE.test(c)) this.#blank = false;
       out += HIDDEN.test(c) ? '\ufffd' : c;

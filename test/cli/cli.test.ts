@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, CI_USER, iamFixture, ROOT, withRig, type Rig } from '../support/harness.ts';
 import { FLAG_INPUTS } from '../../src/cli/args.ts';
+import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
 
 const CLI = join(ROOT, 'dist/cli.js');
@@ -228,6 +229,33 @@ test('a sub-project by name: clouds.yaml\'s auth.project_name, OS_PROJECT_NAME, 
       assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
     } finally {
       await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('outside GitHub Actions too (GITHUB_ACTIONS unset), no API or log text becomes a CI command or a line of its own', async () => {
+  // GITHUB_ACTIONS is dropped by `docker run`, `sudo` and `env -i` inside a step; and other CI systems read
+  // their own markers (Azure Pipelines ##vso[, TeamCity ##teamcity[).
+  const log = [
+    '2026-11-28 08:00:01 UTC [7] ERROR:  x ##vso[task.setvariable variable=PWNED]1',
+    '2026-11-28 08:00:02 UTC [7] ERROR:  y ##teamcity[buildStatus text=\'PWNED\']',
+    '::add-mask::PWNED',
+  ].join('\n') + '\n';
+  const hostile = [
+    { name: 'a.log\n::warning::PWNED forged\rPWNED line\r##[error]PWNED', data: Buffer.from(log) },
+    { name: 'b.log\r\n::error::PWNED bad\rPWNED line', size: 100 },
+  ];
+  await withRig({ files: hostile }, async (rig) => {
+    rig.rds.failFile(hostile[1]!.name, { kind: 'status', status: 400, code: '::stop-commands::PWNED' }, 10);
+    for (const extra of [[], ['--json']]) {
+      const r = await cli([...fast(rig), ...extra], { OS_AUTH_TOKEN: rig.rds.token, OS_PROJECT_ID: rig.rds.projectId });
+      await rm(r.cwd, { recursive: true, force: true });
+      assert.equal(r.code, 1, r.stderr);
+      const out = r.stdout + '\n' + r.stderr;
+      assert.ok(out.includes('PWNED'), `the hostile text is shown, as text: ${out}`);
+      assert.deepEqual(runnerCommands(out).filter((c) => c.line.includes('PWNED')), [], 'no GitHub command');
+      assert.doesNotMatch(out, /##(vso|teamcity)\[/, 'no Azure Pipelines or TeamCity marker');
+      for (const line of out.split(/\r\n|\r|\n/)) assert.doesNotMatch(line, /^\s*(::|##\[|PWNED)/, `a line the API started: ${line}`);
     }
   });
 });
