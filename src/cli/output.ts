@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
-import type { Digest } from '../insight/digest.ts';
+import { incompleteRead, type Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText, slowText } from '../insight/render.ts';
@@ -50,8 +50,10 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   const window = d.since ? ` since ${formatTime(d.since)}` : '';
   const errors = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0);
   const files = plural(d.files.length, 'file');
-  if (d.entries === 0) out.push(`No log entries${window} in ${files}.`);
-  else if (errors.length === 0) out.push(`${p('No errors', 'green')}${window}: ${formatCount(d.entries)} entries in ${files}.`);
+  const partial = incompleteRead(d);
+  if (partial !== undefined) out.push(p(`Not all of the logs could be read: ${oneLine(partial, 500)}. The counts are of what was read.`, 'yellow'));
+  if (d.entries === 0) out.push(`No log entries${window}${partial !== undefined ? ' were read' : ''} in ${files}.`);
+  else if (errors.length === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : p('No errors', 'green')}${window}: ${formatCount(d.entries)} entries in ${files}.`);
   else out.push(`${errors.map((s) => p(`${formatCount(c[s]!)} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${formatCount(d.entries)} entries).`);
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;

@@ -3,6 +3,7 @@ import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
 import { totalBytes } from './run.ts';
 import { cut } from '../insight/render.ts';
+import { incompleteRead } from '../insight/digest.ts';
 
 export type Outputs = Record<string, string>;
 
@@ -24,9 +25,11 @@ function files(run: InstanceRun): FileEntry[] {
 function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
   const d = report.digest;
-  // Counts only from a digest, or when RDS listed no file at all: otherwise they are unknown, so empty, not 0.
+  // Counts only from a digest of every file read to its end, or when RDS listed no file at all: otherwise they
+  // are unknown, so empty, not 0 (nor the lower bound that was read).
   const none = report.status !== undefined && report.files.length === 0 && report.missing.length === 0;
-  const count = (n: number | undefined): string => (d ? String(n ?? 0) : none ? '0' : '');
+  const complete = d !== undefined && incompleteRead(d) === undefined;
+  const count = (n: number | undefined): string => (complete ? String(n ?? 0) : none ? '0' : '');
   return {
     status: report.status ?? '',
     'file-count': String(report.files.length),

@@ -21,7 +21,7 @@ import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 import type { RateLimit } from './limiter.ts';
-import { digestFiles, type Digest } from '../insight/digest.ts';
+import { digestFiles, incompleteRead, type Digest } from '../insight/digest.ts';
 import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
 import { liveDigestInThread, type LiveDigest, type StartLiveDigest } from '../insight/arrivals.ts';
 
@@ -315,6 +315,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           report.digestError = deps.redactor.redact(errorMessage(failure ?? 'no digest'));
           logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
         } else if (d) {
+          const partial = incompleteRead(d);
+          if (partial !== undefined) logger.warning(`${partial}; the error counts are unknown (the summary shows what was read)`, { title: 'Logs not fully read' });
           logger.info(`${plural(d.entries, 'entry', 'entries')}: ${formatCount(d.bySeverity.ERROR ?? 0)} ERROR, ${formatCount(d.bySeverity.FATAL ?? 0)} FATAL, ${formatCount(d.bySeverity.PANIC ?? 0)} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
           if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
           if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);

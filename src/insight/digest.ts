@@ -493,6 +493,21 @@ export class DigestBuilder implements EntrySink {
  * Reads the files one after the other (pass them oldest first: "recent" means last read) and
  * digests them. A file that cannot be read gets `error` in its FileDigest; the rest still count.
  */
+/**
+ * Why the counts of `d` are not the whole logs', or undefined when every file was read to its end as a log: a
+ * file that could not be read to the end, one whose reading was stopped (gzip limits), or one most of whose lines
+ * are not log lines in its format (not a log at all, or a stray line misled the format). Its counts are then what
+ * was read, not what the logs hold: unknown, for the outputs.
+ */
+export function incompleteRead(d: Digest): string | undefined {
+  for (const f of d.files) {
+    if (f.error !== undefined) return `'${f.name}' could not be read to the end (${f.error})`;
+    if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${f.stopped})`;
+    if (f.unparsedLines > 0 && f.unparsedLines * 2 > f.lines) return `most lines of '${f.name}' (${f.unparsedLines} of ${f.lines}) are not ${f.format} log lines`;
+  }
+  return undefined;
+}
+
 export async function digestFiles(
   files: Array<{ name: string; path: string; size: number }>,
   opts: DigestOptions = {},

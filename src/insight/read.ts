@@ -108,6 +108,8 @@ class LineReader {
   held: Held[] | undefined;
   heldNonEmpty = 0;
   heldBytes = 0;
+  /** Lines held that showed each format, while the first ones disagree with the file's name. */
+  votes = new Map<LogFormat, number>();
   lineNo = 0;
   /** The line that runs over from the last piece: at most maxLen bytes, the rest only counted. */
   carry: Buffer[] = [];
@@ -291,8 +293,21 @@ class LineReader {
     this.heldBytes += copy.length;
     if (copy.length === 0) return;
     const f = detectLineFormat(copy.toString('utf8'));
-    if (f !== undefined) this.decide(f);
-    else if (++this.heldNonEmpty >= DETECT_LINES || this.heldBytes >= DETECT_BYTES) this.decide(formatFromName(this.name));
+    // A line in the format the name says decides at once (the common case). One that says another format may be
+    // a stray line (one JSON line at the top of a stderr log would leave every later line unread): the lines
+    // held until then vote, the name breaking a tie.
+    if (f !== undefined && this.votes.size === 0 && f === formatFromName(this.name)) return this.decide(f);
+    if (f !== undefined) this.votes.set(f, (this.votes.get(f) ?? 0) + 1);
+    if (++this.heldNonEmpty >= DETECT_LINES || this.heldBytes >= DETECT_BYTES) this.decide(this.voted());
+  }
+
+  /** The format most held lines showed (the name's on a tie), or the name's when none showed one. */
+  voted(): LogFormat {
+    const named = formatFromName(this.name);
+    let best = named;
+    let most = this.votes.get(named) ?? 0;
+    for (const [f, n] of this.votes) if (n > most) [best, most] = [f, n];
+    return best;
   }
 
   decide(format: LogFormat): void {
@@ -321,7 +336,7 @@ class LineReader {
 
   end(): void {
     if (this.carryLen > 0 || this.carryCut) this.flushCarry();
-    if (this.parser === undefined) this.decide(formatFromName(this.name));
+    if (this.parser === undefined) this.decide(this.voted());
     this.parser!.end();
   }
 }

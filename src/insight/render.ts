@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
 import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
@@ -156,8 +156,11 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
 
   const window = digest.since !== undefined ? ` since ${formatTime(digest.since)}` : '';
   const fileWord = plural(digest.files.length, 'file');
-  if (digest.entries === 0) out.push(`No log entries${window} in ${fileWord}.`);
-  else if (errors === 0) out.push(`No errors${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
+  // Counts of logs not read to their end are a lower bound: said first, and "No errors" is not said at all.
+  const partial = incompleteRead(digest);
+  if (partial !== undefined) out.push(`**Not all of the logs could be read**: ${escapeInline(partial, 500)}. The counts below are of what was read; the step's count outputs are empty.`, '');
+  if (digest.entries === 0) out.push(`No log entries${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}.`);
+  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
   else {
     const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);

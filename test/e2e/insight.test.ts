@@ -100,3 +100,36 @@ test('a digest that fails (its thread cannot start): the counts are empty, not 0
     await rm(copy, { recursive: true, force: true });
   }
 });
+
+test('logs that cannot be read to the end, or read as a log, give unknown counts, said so, never "No errors"', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const errors = Array.from({ length: 100 }, (_, i) => `2026-11-28 08:00:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  relation "t${i}" does not exist`).join('\n') + '\n';
+  const json = (i: number): string => JSON.stringify({ timestamp: `2026-11-28 08:00:0${i % 10}.000 UTC`, pid: 7, error_severity: 'LOG', message: 'checkpoint starting' });
+  const cases: Array<{ what: string; data: Buffer; name?: string; count: string; reason?: RegExp }> = [
+    // A stray JSON line at the top of a stderr log: the lines vote, and all 100 ERRORs are read.
+    { what: 'one stray JSON line', data: Buffer.from(`${json(0)}\n${errors}`), count: '100' },
+    // Thirty of them: JSON wins the vote, and the 100 lines it cannot read make the counts unknown.
+    { what: 'a JSON head', data: Buffer.from(`${Array.from({ length: 30 }, (_, i) => json(i)).join('\n')}\n${errors}`), count: '', reason: /most lines of 'postgresql-2026-11-28\\_080000\.log' \(100 of 130\) are not jsonlog log lines/ },
+    { what: 'a gzip file that is not one', name: 'postgresql-2026-11-28_080000.log.gz', data: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), Buffer.alloc(200, 7)]), count: '', reason: /could not be read to the end/ },
+    { what: 'a gzip file cut short', name: 'postgresql-2026-11-28_080000.log.gz', data: ((z: Buffer) => z.subarray(0, z.length >> 1))(gzipSync(Buffer.from(errors))), count: '', reason: /could not be read to the end/ },
+  ];
+  for (const c of cases) {
+    const rig = await startRig({ files: [{ name: c.name ?? 'postgresql-2026-11-28_080000.log', data: c.data }] });
+    try {
+      const r = await rig.run({ inputs: { upload: 'false' } });
+      assert.equal(r.code, 0, `${c.what}: ${r.log}`);
+      assert.equal(r.outputs['error-count'], c.count, c.what);
+      assert.equal(r.outputs['fatal-count'], c.count === '' ? '' : '0', c.what);
+      if (c.reason) {
+        assert.match(r.log, /^::warning title=Logs not fully read::/m, c.what);
+        assert.match(r.summary, /\*\*Not all of the logs could be read\*\*/, c.what);
+        assert.match(r.summary, c.reason, c.what);
+        assert.doesNotMatch(r.summary, /^No errors(?! in what was read)/m, c.what);
+      } else {
+        assert.doesNotMatch(r.log, /Logs not fully read/, c.what);
+      }
+    } finally {
+      await rig.close();
+    }
+  }
+});
