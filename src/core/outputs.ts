@@ -48,7 +48,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
     'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
     // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
-    'slow-query-count': report.slow ? String(report.slow.count) : '',
+    'slow-query-count': report.slow && incompleteRead(report.slow) === undefined ? String(report.slow.count) : '',
     'slowest-query-ms': report.slow?.slowest?.duration ?? '',
   };
 }

@@ -219,7 +219,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const order = new Map(byName.map((p, i) => [p.index, i]));
   // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
   // downloads, as before) if any download fails or starts over.
-  const digestOptions = { since: config.since, recent: config.recentEntries };
+  // Reading the logs is bounded by the step's 'timeout' too (a gzip log may hold gigabytes of text): what is
+  // left at each start is the reading's budget.
+  const budgetMs = (): number => Math.max(0, deadline - clock.now());
+  const digestOptions = { since: config.since, recent: config.recentEntries, budgetMs: budgetMs() };
   const liveFiles = byName.filter((p) => p.type === 'error');
   const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
   const live = (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), digestOptions);
@@ -286,10 +289,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const redact = (t: string): string => deps.redactor.redact(t);
   // The error logs were read while they arrived; if that was given up, they are read now.
   const digesting = errorFiles.length > 0
-    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, digestOptions)), (d) => { report.digest = redactDeep(d, redact); })
+    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(d, redact); })
     : live.result.then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
-    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since }), (d) => { report.slow = redactDeep(d, redact); })
+    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
     : Promise.resolve(undefined);
   try {
     if (config.upload && report.files.length > 0) {
@@ -325,6 +328,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         if (slowFiles.length > 0 && (slowFailure !== undefined || !slow)) {
           logger.warning(`could not read the slow-query logs for the summary (${deps.redactor.redact(errorMessage(slowFailure ?? 'no digest'))}); the slow-query counts are unknown`, { title: 'Slow-query logs not digested' });
         } else if (slow) {
+          const partial = incompleteRead(slow);
+          if (partial !== undefined) logger.warning(`${partial}; the slow-query counts are unknown`, { title: 'Slow-query logs not fully read' });
           logger.info(`${slow.count} statement durations, ${slow.statements.length} distinct statements; the slowest took ${slow.slowest ? `${slow.slowest.duration} ms` : '—'}`);
         }
       });

@@ -23,6 +23,11 @@ export interface DigestOptions {
   maxGroups?: number | undefined;
   /** Passed to the reader: longest line kept (default 64 KiB). */
   maxLineLength?: number | undefined;
+  /**
+   * Milliseconds (real time, from the call) the reading may take: the step's 'timeout' bounds it too. What was
+   * read by then counts, and the files not read to their end say so (`stopped`).
+   */
+  budgetMs?: number | undefined;
 }
 
 /** What the occurrences of a group had where its key folds a value. */
@@ -81,7 +86,7 @@ export interface FileDigest {
   unparsedSamples: Array<{ line: number; text: string }>;
   /** Set when the file could not be read (to the end); what was read before is still counted. */
   error?: string | undefined;
-  /** Set when the reader stopped on purpose (a gzip file past its limits); what was read is counted. */
+  /** Set when the reader stopped on purpose (a gzip file past its limits, the step's timeout); what was read is counted. */
   stopped?: string | undefined;
 }
 
@@ -499,7 +504,7 @@ export class DigestBuilder implements EntrySink {
  * are not log lines in its format (not a log at all, or a stray line misled the format). Its counts are then what
  * was read, not what the logs hold: unknown, for the outputs.
  */
-export function incompleteRead(d: Digest): string | undefined {
+export function incompleteRead(d: { files: readonly FileDigest[] }): string | undefined {
   for (const f of d.files) {
     if (f.error !== undefined) return `'${f.name}' could not be read to the end (${f.error})`;
     if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${f.stopped})`;
@@ -515,7 +520,7 @@ export async function digestFiles(
   sourceOf?: (file: { name: string; path: string }, index: number) => ByteSource,
 ): Promise<Digest> {
   const b = new DigestBuilder(opts);
-  return b.finish(await readFilesInto(b, files, opts.maxLineLength, sourceOf));
+  return b.finish(await readFilesInto(b, files, opts, sourceOf));
 }
 
 /** What reads entries file by file: the error digest, the slow-statement digest. */
@@ -559,10 +564,10 @@ async function readInto(b: EntrySink, batches: AsyncGenerator<LogEntry[], Reader
 export async function readFilesInto(
   b: EntrySink,
   files: Array<{ name: string; path: string; size: number }>,
-  maxLineLength: number | undefined,
+  { maxLineLength, budgetMs }: { maxLineLength?: number | undefined; budgetMs?: number | undefined },
   sourceOf?: (file: { name: string; path: string }, index: number) => ByteSource,
 ): Promise<FileDigest[]> {
-  const ro = b.readOptions();
+  const ro = { ...b.readOptions(), until: budgetMs === undefined ? undefined : Date.now() + budgetMs };
   const out: FileDigest[] = [];
   for (const [i, f] of files.entries()) {
     const stats = newStats(f.path, f.name);

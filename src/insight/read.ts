@@ -29,7 +29,12 @@ export interface ReadOptions extends ParserOptions {
   name?: string | undefined;
   /** Filled in place while reading, so callers of readEntries can see it after the loop. */
   stats?: ReaderStats | undefined;
+  /** Date.now() after which no more is read (the step's timeout): what was read counts, and `stopped` says why. */
+  until?: number | undefined;
 }
+
+/** Why a file was not read to its end when `until` came first. */
+export const OUT_OF_TIME = "the step's 'timeout' came first";
 
 const DEFAULT_MAX_LINE = 64 * 1024;
 // 64 KiB pieces measured fastest and flattest: each batch of entries dies young (a 1 MiB chunk's
@@ -421,7 +426,12 @@ export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): 
       const b0 = asBuffer(first.value);
       stats.bytes += b0.length;
       stats.compressed = b0.length >= 2 && b0[0] === 0x1f && b0[1] === 0x8b;
+      const until = opts.until;
       for await (const buf of pieces(b0, it, stats)) {
+        if (until !== undefined && Date.now() >= until) {
+          stats.stopped = OUT_OF_TIME;
+          break;
+        }
         r.piece(buf);
         const batch = r.take();
         if (batch !== undefined) yield batch;

@@ -13,6 +13,8 @@ export interface SlowOptions {
   /** Most distinct statements tracked (default 1000); further ones only counted in `overflow`. */
   maxGroups?: number | undefined;
   maxLineLength?: number | undefined;
+  /** As DigestOptions.budgetMs: how long the reading may take. */
+  budgetMs?: number | undefined;
 }
 
 /** The protocol step a duration is for: a simple-protocol statement or an execute, or a parse or bind step. */
@@ -293,5 +295,5 @@ export async function digestSlowFiles(
   opts: SlowOptions = {},
 ): Promise<SlowDigest> {
   const b = new SlowDigestBuilder(opts);
-  return b.finish(await readFilesInto(b, files, opts.maxLineLength));
+  return b.finish(await readFilesInto(b, files, opts));
 }

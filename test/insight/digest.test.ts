@@ -1,6 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestBuilder, digestBytes, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
+import { DigestBuilder, digestBytes, digestFiles, incompleteRead, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
+import { OUT_OF_TIME } from '../../src/insight/read.ts';
+import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { groupExamples, groupText } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
@@ -301,4 +303,19 @@ test('the last error: the latest by time in any file order, the later read on a 
   const d = await digestFiles([file('stderr-rds-prefix.log')], {});
   const lines = grep(fixture('stderr-rds-prefix.log'), /:(ERROR|FATAL|PANIC): {2}/);
   assert.equal(`${d.lastError?.severity}:  ${d.lastError?.message}`, /:((ERROR|FATAL|PANIC): {2}.*)$/.exec(lines.at(-1)!)![1]);
+});
+
+test("the reading stops when its budget (the step's 'timeout') is spent: what was read counts, the rest is said to be unread", async () => {
+  const f = file(PRODUCTION_FIXTURE);
+  const whole = await digestFiles([f], { budgetMs: 60_000 });
+  assert.equal(whole.files[0]!.stopped, undefined);
+  assert.equal(incompleteRead(whole), undefined);
+  assert.ok(whole.entries > 0);
+
+  const none = await digestFiles([f, f], { budgetMs: 0 });
+  assert.deepEqual(none.files.map((x) => x.stopped), [OUT_OF_TIME, OUT_OF_TIME]);
+  assert.equal(none.entries, 0);
+  assert.match(incompleteRead(none) ?? '', /was not read to the end \(the step's 'timeout' came first\)/);
+  const slow = await digestSlowFiles([f], { budgetMs: 0 });
+  assert.equal(slow.files[0]!.stopped, OUT_OF_TIME);
 });
