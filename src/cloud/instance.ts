@@ -4,6 +4,7 @@ import { ApiError, PreconditionError, errorMessage } from '../core/errors.ts';
 import type { InstanceRef } from '../core/config.ts';
 import type { Logger } from '../core/ports.ts';
 import { listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
+import { cloudId } from './urls.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 
 export type LookupOptions = Omit<RdsClientOptions, 'instanceId'> & { region: string; retry: RetryOptions; logger: Logger };
@@ -43,6 +44,8 @@ export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<
         : `${exact.length} RDS instances are named '${ref.name}' ${where}: ${listed}. Set 'instance-id' to pick one`);
     }
     instance = exact[0]!;
+    // The id goes into the errorlog-download path: only what ids are made of.
+    cloudId(instance.id, `RDS instance lookup: the id of '${ref.name}'`);
   } else {
     const match = found.find((i) => i.id === ref.id);
     if (!match) throw new PreconditionError(`No RDS instance has the id '${ref.id}' ${where}. Check 'instance-id', 'region' and 'project-id'`);

@@ -1,4 +1,5 @@
 // URL rules shared by the inputs, the API clients and the downloader; pure, no I/O.
+import { ResponseError } from '../core/errors.ts';
 
 /** 127.0.0.0/8, ::1 or localhost: the only hosts plain http (and the emulator) may use. */
 export function isLoopbackHost(host: string): boolean {
@@ -38,4 +39,17 @@ export function hostKind(host: string): HostKind {
 /** `path` under a base URL that may have a path of its own (no trailing slash needed). */
 export function apiUrl(base: URL, path: string): URL {
   return new URL(`${base.href.replace(/\/+$/, '')}${path}`);
+}
+
+/**
+ * What OTC project and instance ids are made of, and so all that may go into a URL path segment: `..` or `%2F`
+ * from an answer would move the request elsewhere (`new URL` folds dot segments even when encoded).
+ */
+export const CLOUD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** An id a cloud answer gave, checked before it goes into a path; what else it is named in the error. */
+export function cloudId(value: string, what: string, requestId?: string): string {
+  if (CLOUD_ID.test(value)) return value;
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  throw new ResponseError(`${what}: ${JSON.stringify(shown)} is not an id (1 to 64 letters, digits, '-' and '_')`, { requestId });
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from './duration.ts';
 import { InputError, type NameInput } from './errors.ts';
 import { iamEndpointForRegion, rdsEndpointForRegion } from '../cloud/endpoints.ts';
-import { isLoopbackHost } from '../cloud/urls.ts';
+import { CLOUD_ID, isLoopbackHost } from '../cloud/urls.ts';
 import type { LogType } from '../cloud/rds.ts';
 
 /** Reads one input by its action name (already trimmed); '' when not set. Each door maps its own names to these. */
@@ -76,7 +76,7 @@ export interface Config {
 export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
 
 // Project and instance ids, and identity provider names, go into a URL path: allow only what OTC ids are made of.
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const ID_PATTERN = CLOUD_ID;
 // Characters the artifact service refuses in a name.
 export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
 /** The artifact service's longest name, in characters. */

@@ -27,6 +27,14 @@ function assertRefusedBeforeLogs(rig: Rig, r: ActionRun, pattern: RegExp): void 
 }
 
 describe('instance-name', { concurrency: 4 }, () => {
+  test('an id in the listing that is not an id (a dot segment) is refused: it would move the request elsewhere', async () => {
+    await withRig({ instances: [pg('..', 'shop-db')] }, async (rig) => {
+      const r = await rig.run({ inputs: BY_NAME });
+      assertRefusedBeforeLogs(rig, r, /RDS instance lookup: the id of 'shop-db': "\.\." is not an id/);
+      assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${rig.rds.projectId}/instances`)), 'every request under the project\'s instances');
+    });
+  });
+
   test('one exact match: its id is used, and the summary names it', async () => {
     await withRig({ instances: [BILLING, SHOP, REPLICA] }, async (rig) => {
       const r = await rig.run({ inputs: BY_NAME });

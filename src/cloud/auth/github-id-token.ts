@@ -2,6 +2,7 @@
 // action's own transport and retry policy: bounded by 'request-timeout' and 'timeout', retried as every other call
 // is, through the proxy the others use. (@actions/core's getIDToken has no timeout and retries ten times, silently.)
 import { ResponseError } from '../../core/errors.ts';
+import { plural } from '../../core/plural.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
 import type { HttpTransport } from '../http.ts';
 import { callJson, requestIdOf } from '../rds.ts';
@@ -21,6 +22,9 @@ export interface IdTokenClient {
   now: () => number;
   redact?: ((text: string) => string) | undefined;
 }
+
+/** Shorter is no token (an IAM token or a JWT is hundreds of characters), and would be masked everywhere. */
+export const MIN_TOKEN = 16;
 
 export function requestIdToken(c: IdTokenClient, audience: string): Promise<string> {
   const url = new URL(c.endpoint.url);
@@ -42,6 +46,8 @@ export function requestIdToken(c: IdTokenClient, audience: string): Promise<stri
     });
     const value = json !== null && typeof json === 'object' ? (json as { value?: unknown }).value : undefined;
     if (typeof value !== 'string' || value === '') throw new ResponseError(`${what}: HTTP ${res.status} without a token in 'value'`, { requestId: requestIdOf(res) });
+    // A JWT is hundreds of characters; a few would be masked in every later line of the job ('e' everywhere).
+    if (value.length < MIN_TOKEN) throw new ResponseError(`${what}: HTTP ${res.status} with a 'value' of ${plural(value.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
     return value;
   }, c.retry);
 }

@@ -2,7 +2,9 @@
 // X-Subject-Token header), and the project id by name. See ../shared/notes/otc-rds-api.md, section 4.
 import { ApiError, PreconditionError, ResponseError } from '../../core/errors.ts';
 import { header, type HttpTransport } from '../http.ts';
-import { apiUrl } from '../urls.ts';
+import { apiUrl, cloudId } from '../urls.ts';
+import { MIN_TOKEN } from './github-id-token.ts';
+import { plural } from '../../core/plural.ts';
 import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
 
@@ -45,9 +47,10 @@ async function signIn(c: IamClient, what: string, path: string, body: unknown, h
     });
     const token = header(res, 'x-subject-token');
     if (!token) throw new ResponseError(`${what}: HTTP ${res.status} without an X-Subject-Token header`, { requestId: requestIdOf(res) });
+    if (token.length < MIN_TOKEN) throw new ResponseError(`${what}: HTTP ${res.status} with an X-Subject-Token of ${plural(token.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
     c.protect(token);
     const project = dig(json, 'token', 'project', 'id');
-    return { token, projectId: typeof project === 'string' && project !== '' ? project : undefined };
+    return { token, projectId: typeof project === 'string' && project !== '' ? cloudId(project, `${what}: the token's project id`, requestIdOf(res)) : undefined };
   }, c.retry);
 }
 
@@ -107,7 +110,7 @@ async function ownProjectId(c: IamClient, name: string, authorize: Authorizer): 
     const projects = dig(json, 'projects');
     const match = Array.isArray(projects) ? projects.find((p) => dig(p, 'name') === name) : undefined;
     const id = dig(match, 'id');
-    return typeof id === 'string' && id !== '' ? id : undefined;
+    return typeof id === 'string' && id !== '' ? cloudId(id, `${what}: the id of project '${name}'`) : undefined;
   } catch (e) {
     // Not offered here, or not to this token: the listing by name may still answer.
     if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return undefined;
@@ -136,11 +139,14 @@ async function listedProjectId(c: IamClient, name: string, authorize: Authorizer
   }), c.retry);
   const projects = dig(json, 'projects');
   if (!Array.isArray(projects)) throw new ResponseError(`${what}: unexpected answer: field 'projects' is missing or not an array`, { requestId: requestIdOf(res) });
-  const id = dig(projects[0], 'id');
+  // The one named so: an answer that lists others too (a filter not applied) must not hand over another project.
+  const named = projects.filter((p) => dig(p, 'name') === name);
+  if (named.length > 1) throw new ResponseError(`${what}: IAM lists ${named.length} projects named '${name}'; set 'project-id'`, { requestId: requestIdOf(res) });
+  const id = dig(named[0], 'id');
   if (typeof id !== 'string' || id === '') {
     throw new PreconditionError(`${what}: IAM lists no project named '${name}' for these credentials; check 'project-name' (when not set: the region's name), or set 'project-id' (console: My Credentials, Projects)`);
   }
-  return id;
+  return cloudId(id, `${what}: the id of project '${name}'`, requestIdOf(res));
 }
 
 function dig(value: unknown, ...path: string[]): unknown {
