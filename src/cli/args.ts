@@ -121,17 +121,19 @@ async function fromValues(
   }
   // The project by ID and by name, as openrc files and clouds.yaml often give both: the ID is used (as
   // keystoneauth does), unless a flag names the project the other way; then the environment's is set aside.
-  const projectFlag = (['project-id', 'project-name'] as const).find((n) => v[n] !== undefined);
+  // An empty flag ("$UNSET") names nothing, and sets nothing aside.
+  const projectFlag = (['project-id', 'project-name'] as const).find((n) => typeof v[n] === 'string' && v[n].trim() !== '');
   if (projectFlag) {
     for (const n of ['project-id', 'project-name']) {
-      if (n !== projectFlag && v[n] === undefined) delete values[n];
+      if (n !== projectFlag) delete values[n];
     }
   } else if (values['project-id']) {
     delete values['project-name'];
   }
   for (const input of FLAG_INPUTS) {
     const given = v[input];
-    if (given === undefined) continue;
+    // An empty flag (`--region "$UNSET"`) sets nothing: what the environment or the cloud says stands.
+    if (given === undefined || (typeof given === 'string' && given.trim() === '')) continue;
     values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
     delete sources[input];
   }

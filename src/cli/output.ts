@@ -92,9 +92,11 @@ function renderSlowText(d: SlowDigest, color: boolean, width = 100, top = 10): s
   const p = (s: string, style: Style): string => paint(s, style, color);
   const window = d.since ? ` since ${formatTime(d.since)}` : '';
   const files = plural(d.files.length, 'file');
-  if (d.count === 0) return `No statements with a duration${window} in ${files}.`;
+  const partial = incompleteRead(d);
+  const head = partial !== undefined ? [p(`Not all of the slow-query logs could be read: ${oneLine(partial, 500)}. The figures are of what was read.`, 'yellow')] : [];
+  if (d.count === 0) return [...head, `No statements with a duration${window}${partial !== undefined ? ' were read' : ''} in ${files}.`].join('\n');
   const ms = (n: number): string => formatCount(n, 1);
-  const out = [`${plural(d.count, 'statement')} with a duration${window} in ${files}, ${ms(d.totalMs)} ms in all.`];
+  const out = [...head,`${plural(d.count, 'statement')} with a duration${window} in ${files}, ${ms(d.totalMs)} ms in all.`];
   if (d.slowest) {
     const x = d.slowest;
     out.push(`Slowest: ${formatLogged(x.duration) ?? oneLine(x.duration, 30)} ms ${formatTime(x.time, true)} ${oneLine(x.statement, width)} ${p(`(${oneLine(`${x.file}:${x.line}`, 120)})`, 'dim')}`);

@@ -3,6 +3,7 @@
 import { totalBytes, type Report } from './run.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { escapeInline, renderFiles } from '../insight/render.ts';
+import { incompleteRead } from '../insight/digest.ts';
 import { instanceLabel } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
@@ -191,7 +192,8 @@ export function renderStepSummary(s: StepSummaryInput): string {
     const r = run.report;
     const d = r.digest;
     const status = run.error !== undefined ? `failed: ${text(s.redact(errorMessage(run.error)), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
-    const count = (n: number | undefined): string => (d ? String(n ?? 0) : '');
+    // As the step's outputs: a count of logs not all read is not the logs' count.
+    const count = (n: number | undefined): string => (d ? (incompleteRead(d) === undefined ? String(n ?? 0) : `≥ ${n ?? 0}`) : '');
     const first = d?.firstError ? text(s.redact(`${d.firstError.severity}: ${d.firstError.message}`), 200) : '';
     out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
   }

@@ -88,6 +88,8 @@ export interface FileDigest {
   error?: string | undefined;
   /** Set when the reader stopped on purpose (a gzip file past its limits, the step's timeout); what was read is counted. */
   stopped?: string | undefined;
+  /** Set when the file could not be read as a log (see misreadOf); what was read is counted. */
+  misread?: string | undefined;
 }
 
 export interface Digest {
@@ -500,15 +502,15 @@ export class DigestBuilder implements EntrySink {
  */
 /**
  * Why the counts of `d` are not the whole logs', or undefined when every file was read to its end as a log: a
- * file that could not be read to the end, one whose reading was stopped (gzip limits), or one most of whose lines
- * are not log lines in its format (not a log at all, or a stray line misled the format). Its counts are then what
- * was read, not what the logs hold: unknown, for the outputs.
+ * file that could not be read to the end, one whose reading was stopped (gzip limits, the step's timeout), or one
+ * that could not be read as a log (misreadOf). Its counts are then what was read, not what the logs hold:
+ * unknown, for the outputs.
  */
 export function incompleteRead(d: { files: readonly FileDigest[] }): string | undefined {
   for (const f of d.files) {
     if (f.error !== undefined) return `'${f.name}' could not be read to the end (${f.error})`;
     if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${f.stopped})`;
-    if (f.unparsedLines > 0 && f.unparsedLines * 2 > f.lines) return `most lines of '${f.name}' (${f.unparsedLines} of ${f.lines}) are not ${f.format} log lines`;
+    if (f.misread !== undefined) return `'${f.name}' could not be read as a log: ${f.misread}`;
   }
   return undefined;
 }
@@ -534,7 +536,25 @@ export interface EntrySink {
   fileDigest(stats: ReaderStats, size: number, error?: string): FileDigest;
 }
 
+/**
+ * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one; most of
+ * its lines were not read, and those looked at are log lines of another format (the format was misread); or a
+ * csvlog record left open (an unbalanced quote) took in most of the file. Stray lines of other programs (a
+ * restore_command's messages) are none of these.
+ */
+function misreadOf(st: ReaderStats): string | undefined {
+  if (st.entries === 0 && st.unparsedLines > 0) return 'none of its lines is a PostgreSQL log line';
+  if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 2 > st.foreignChecked) {
+    return `${st.unparsedLines} of its ${st.lines} lines are log lines of another format than ${st.format}`;
+  }
+  if (st.unclosedLines > 1 && (st.unclosedLines * 2 > st.lines || st.unclosedLines >= 100)) {
+    return `the record from line ${st.unclosedAt} has an unbalanced quote and takes in the ${st.unclosedLines} lines to the end`;
+  }
+  return undefined;
+}
+
 export function fileDigestOf(stats: ReaderStats, size: number, inWindow: number, untimed: number, error?: string): FileDigest {
+  const misread = misreadOf(stats);
   return {
     name: stats.file, path: stats.path, size, format: stats.format, compressed: stats.compressed, bytes: stats.bytes,
     lines: stats.lines, entries: stats.entries, inWindow, untimed,
@@ -542,6 +562,7 @@ export function fileDigestOf(stats: ReaderStats, size: number, inWindow: number,
     lastTime: stats.lastTime, unknownZones: stats.unknownZones, unparsedSamples: stats.unparsedSamples,
     ...(error !== undefined ? { error } : {}),
     ...(stats.stopped !== undefined ? { stopped: stats.stopped } : {}),
+    ...(misread !== undefined ? { misread } : {}),
   };
 }
 

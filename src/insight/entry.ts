@@ -60,10 +60,18 @@ export interface ReaderStats {
   unparsedSamples: Array<{ line: number; text: string }>;
   /** Why the reader stopped before the end (a gzip file past its limits), undefined when it did not. */
   stopped?: string | undefined;
+  /** Unparsed lines looked at (the first FOREIGN_CHECKS), and those of them that are log lines of another format. */
+  foreignChecked: number;
+  foreignLines: number;
+  /** Lines of a record still open at the end of the file (csvlog: an unbalanced quote), 0 when none was. */
+  unclosedLines: number;
+  unclosedAt: number;
 }
 
 /** Unparsed lines kept as samples per file, each cut at SAMPLE_LEN characters. */
 export const SAMPLES = 5;
+/** Unparsed lines of a file looked at for another format's log lines: enough to tell, cheap on a file of junk. */
+const FOREIGN_CHECKS = 1000;
 const SAMPLE_LEN = 200;
 
 /** Severity and field words as PostgreSQL writes them before `:  `, in English and (generated) in its other languages. */
@@ -146,7 +154,7 @@ export function newStats(path: string, name?: string): ReaderStats {
   return {
     file: name ?? basename(path), path, format: 'stderr', compressed: false, bytes: 0, lines: 0, entries: 0,
     unparsedLines: 0, truncatedLines: 0, untimedEntries: 0, unknownZones: [], firstTime: undefined,
-    lastTime: undefined, unparsedSamples: [], stopped: undefined,
+    lastTime: undefined, unparsedSamples: [], stopped: undefined, foreignChecked: 0, foreignLines: 0, unclosedLines: 0, unclosedAt: 0,
   };
 }
 
@@ -316,17 +324,38 @@ export abstract class BaseParser implements LineParser {
     for (let i = 0; i < n; i++) this.line('', lineNo + i, false, 0);
   }
 
+  /**
+   * Tells whether a line is a log line of another format than this parser's (set by the reader): unparsed lines
+   * that are, in numbers, mean the format was misread (see digest.ts, incompleteRead).
+   */
+  foreign: ((text: string) => boolean) | undefined;
+
   unparsed(text: string, lineNo: number, count = 1): void {
     this.stats.unparsedLines += count;
+    this.checkForeign(text);
     if (this.stats.unparsedSamples.length < SAMPLES) {
       this.stats.unparsedSamples.push({ line: lineNo, text: detach(text.slice(0, SAMPLE_LEN)) });
     }
   }
 
-  /** An unparsed line given as bytes: decoded only when it becomes a sample. */
+  /** Unparsed lines are still looked at for another format's (so the scanner may not count them alone). */
+  checksForeign(): boolean {
+    return this.foreign !== undefined && this.stats.foreignChecked < FOREIGN_CHECKS;
+  }
+
+  checkForeign(text: string): void {
+    const st = this.stats;
+    if (this.foreign === undefined || st.foreignChecked >= FOREIGN_CHECKS) return;
+    st.foreignChecked++;
+    if (this.foreign(text)) st.foreignLines++;
+  }
+
+  /** An unparsed line given as bytes: decoded only when it becomes a sample, or is looked at for its format. */
   unparsedAt(buf: Buffer, start: number, end: number, lineNo: number): void {
-    if (this.stats.unparsedSamples.length >= SAMPLES) this.stats.unparsedLines++;
-    else this.unparsed(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)), lineNo);
+    const st = this.stats;
+    if (st.unparsedSamples.length < SAMPLES) return this.unparsed(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)), lineNo);
+    st.unparsedLines++;
+    if (this.checksForeign()) this.checkForeign(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)));
   }
 
   /** `n` empty lines that are not log lines. */

@@ -75,11 +75,12 @@ function formatFromName(name: string): LogFormat {
 }
 
 function makeParser(format: LogFormat, file: string, stats: ReaderStats, maxLen: number, opts: ParserOptions): BaseParser {
-  switch (format) {
-    case 'csvlog': return new CsvParser(file, stats, maxLen, opts);
-    case 'jsonlog': return new JsonParser(file, stats, maxLen, opts);
-    default: return new StderrParser(file, stats, maxLen, opts);
-  }
+  const p = format === 'csvlog' ? new CsvParser(file, stats, maxLen, opts) : format === 'jsonlog' ? new JsonParser(file, stats, maxLen, opts) : new StderrParser(file, stats, maxLen, opts);
+  p.foreign = (text) => {
+    const f = detectLineFormat(text);
+    return f !== undefined && f !== format;
+  };
+  return p;
 }
 // ---------------------------------------------------------------------------------------------
 // Reading

@@ -267,8 +267,10 @@ export function renderSlowMarkdown(d: SlowDigest, opts: RenderOptions = {}): str
   const out: string[] = ['### Slow statements', ''];
   const window = d.since !== undefined ? ` since ${formatTime(d.since)}` : '';
   const fileWord = plural(d.files.length, 'file');
+  const partial = incompleteRead(d);
+  if (partial !== undefined) out.push(`**Not all of the slow-query logs could be read**: ${escapeInline(partial, 500)}. The figures below are of what was read; the step's slow-query count is empty.`, '');
   if (d.count === 0) {
-    out.push(`No statements with a duration${window} in ${fileWord}.`);
+    out.push(`No statements with a duration${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}.`);
   } else {
     const distinct = d.statements.length > 0 ? `; ${plural(d.statements.length, 'distinct statement')}` : '';
     out.push(`**${plural(d.count, 'duration')}** logged${window} in ${fileWord}, ${formatMs(d.totalMs)} in all${distinct}.`);

@@ -431,3 +431,32 @@ test("an IAM error body quoting the token is redacted before it is cut: no prefi
     iam.close();
   }
 });
+
+test('clouds.yaml project spellings openstacksdk takes, and empty flags that set nothing aside', async () => {
+  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
+  await withRig({ files, projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    const password = { OS_USERNAME: CI_USER.name, OS_PASSWORD: CI_USER.password, OS_USER_DOMAIN_NAME: ACCOUNT.name };
+    const auth = `auth_url: '${rig.iam!.url}/v3', username: ${CI_USER.name}, password: '${CI_USER.password}', user_domain_name: ${ACCOUNT.name}`;
+    try {
+      await writeFile(join(cwd, 'clouds.yaml'), [
+        'clouds:',
+        `  top: {region_name: eu-de, project_name: ${SUB.name}, auth: {${auth}}}`,
+        `  tenant: {region_name: eu-de, auth: {${auth}, tenant_id: ${SUB.id}}}`,
+      ].join('\n'));
+      for (const [i, cloud] of ['top', 'tenant'].entries()) {
+        const r = await cli([...fast(rig), '--os-cloud', cloud, '--output-dir', `c${i}`], {}, { cwd });
+        assert.equal(r.code, 0, `${cloud}: ${r.stderr}`);
+        // By name (top-level project_name): the id comes from the token; by id (tenant_id): as given.
+        assert.match(r.stderr, new RegExp(`^Project ${SUB.id}${cloud === 'top' ? ', from the token' : ''}$`, 'm'));
+      }
+      // '--project-name ""' (an unset variable) does not set OS_PROJECT_ID aside; '--region ""' not OS_REGION_NAME.
+      const empty = await cli([...fast(rig), '--iam-endpoint', rig.iam!.url, '--project-name', '', '--region', '', '--output-dir', 'e'], { ...password, OS_PROJECT_ID: SUB.id, OS_REGION_NAME: 'eu-de' }, { cwd });
+      assert.equal(empty.code, 0, empty.stderr);
+      assert.equal([...rig.iam!.state.tokens.values()].at(-1)?.project.id, SUB.id);
+      assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});

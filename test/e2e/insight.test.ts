@@ -104,12 +104,17 @@ test('a digest that fails (its thread cannot start): the counts are empty, not 0
 test('logs that cannot be read to the end, or read as a log, give unknown counts, said so, never "No errors"', async () => {
   const { gzipSync } = await import('node:zlib');
   const errors = Array.from({ length: 100 }, (_, i) => `2026-11-28 08:00:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  relation "t${i}" does not exist`).join('\n') + '\n';
+  const csvErrors = Array.from({ length: 500 }, (_, i) => `2026-11-28 08:00:01.000 UTC,"u","d",7,"h",a.1,${i + 2},"SELECT",2026-11-28 08:00:00 UTC,1/1,0,ERROR,42P01,"relation ""t${i}"" does not exist",,,,,,,,,"psql","client backend",,0`).join('\n') + '\n';
   const json = (i: number): string => JSON.stringify({ timestamp: `2026-11-28 08:00:0${i % 10}.000 UTC`, pid: 7, error_severity: 'LOG', message: 'checkpoint starting' });
   const cases: Array<{ what: string; data: Buffer; name?: string; count: string; reason?: RegExp }> = [
     // A stray JSON line at the top of a stderr log: the lines vote, and all 100 ERRORs are read.
     { what: 'one stray JSON line', data: Buffer.from(`${json(0)}\n${errors}`), count: '100' },
     // Thirty of them: JSON wins the vote, and the 100 lines it cannot read make the counts unknown.
-    { what: 'a JSON head', data: Buffer.from(`${Array.from({ length: 30 }, (_, i) => json(i)).join('\n')}\n${errors}`), count: '', reason: /most lines of 'postgresql-2026-11-28\\_080000\.log' \(100 of 130\) are not jsonlog log lines/ },
+    { what: 'a JSON head', data: Buffer.from(`${Array.from({ length: 30 }, (_, i) => json(i)).join('\n')}\n${errors}`), count: '', reason: /'postgresql-2026-11-28\\_080000\.log' could not be read as a log: 100 of its 130 lines are log lines of another format than jsonlog/ },
+    // A csvlog record cut inside a quoted field (a crash mid-write) takes in the 500 records after it.
+    { what: 'a csvlog record left open', name: 'postgresql-2026-11-28_080000.csv', data: Buffer.from(`2026-11-28 08:00:00.000 UTC,"u","d",7,"h",a.1,1,"",2026-11-28 08:00:00 UTC,1/1,0,LOG,00000,"cut ""here\n${csvErrors}`), count: '', reason: /the record from line 1 has an unbalanced quote and takes in the 501 lines to the end/ },
+    // Lines of another program in a real log (a restore_command's), most of the file: still read, counts known.
+    { what: 'another program\'s lines', data: Buffer.from(`${Array.from({ length: 200 }, (_, i) => `cp: cannot stat '/archive/0000000100000000000000${i}': No such file or directory`).join('\n')}\n${errors}`), count: '100' },
     { what: 'a gzip file that is not one', name: 'postgresql-2026-11-28_080000.log.gz', data: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), Buffer.alloc(200, 7)]), count: '', reason: /could not be read to the end/ },
     { what: 'a gzip file cut short', name: 'postgresql-2026-11-28_080000.log.gz', data: ((z: Buffer) => z.subarray(0, z.length >> 1))(gzipSync(Buffer.from(errors))), count: '', reason: /could not be read to the end/ },
   ];

@@ -112,3 +112,17 @@ test("annotations are the step's: 'max-annotations' and GitHub's 10 of each leve
     assert.match(level(more, 'warning').at(-1)!, /…and 14 more distinct ERROR messages in the job summary\.$/);
   });
 });
+
+test('logs not all read: the summary table marks the counts as a lower bound, and the step\'s counts are empty', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const text = Buffer.from('2026-11-28 08:00:01 UTC [101] ERROR:  relation "orders" does not exist\n'.repeat(2000));
+  const z = gzipSync(text);
+  await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log.gz', data: z.subarray(0, z.length >> 1) }], instances: instances('ACTIVE') }, async (rig) => {
+    const r = await rig.run({ inputs: { 'instance-id': DEFAULT_INSTANCE_ID, 'instance-name': 'reporting-db', upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['error-count'], '');
+    const rows = r.summary.split('\n').filter((l) => l.startsWith('| shop-db') || l.startsWith('| reporting-db'));
+    assert.equal(rows.length, 2, r.summary);
+    for (const row of rows) assert.match(row, /\| ≥ \d+ \| ≥ 0 \|/, row);
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DigestBuilder, digestBytes, digestFiles, incompleteRead, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
 import { OUT_OF_TIME } from '../../src/insight/read.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
-import { groupExamples, groupText } from '../../src/insight/render.ts';
+import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { readFileSync, statSync } from 'node:fs';
@@ -318,4 +318,11 @@ test("the reading stops when its budget (the step's 'timeout') is spent: what wa
   assert.match(incompleteRead(none) ?? '', /was not read to the end \(the step's 'timeout' came first\)/);
   const slow = await digestSlowFiles([f], { budgetMs: 0 });
   assert.equal(slow.files[0]!.stopped, OUT_OF_TIME);
+});
+
+test('a slow-query log not read to its end says so where its figures are shown', async () => {
+  const slow = await digestSlowFiles([file(PRODUCTION_FIXTURE)], { budgetMs: 0 });
+  const md = renderSlowMarkdown(slow);
+  assert.match(md, /\*\*Not all of the slow-query logs could be read\*\*: '.*' was not read to the end \(the step's 'timeout' came first\)/);
+  assert.match(md, /No statements with a duration were read in 1 file\./);
 });

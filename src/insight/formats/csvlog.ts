@@ -121,8 +121,12 @@ export class CsvParser extends BaseParser {
   }
 
   end(): void {
-    // A record still open at the end (unbalanced quote): parse what there is.
-    if (this.open) this.finish();
+    // A record still open at the end (unbalanced quote): parse what there is, and say how much it took in.
+    if (this.open) {
+      this.stats.unclosedLines = this.recLines;
+      this.stats.unclosedAt = this.recLine;
+      this.finish();
+    }
   }
 }
 
