@@ -1,11 +1,14 @@
 // At most N calls in any window of W ms, shared by every instance of a run: RDS allows 60 errorlog-download
 // calls a minute per project, however many instances ask.
 import type { Clock } from './clock.ts';
-import { CancelledError } from './errors.ts';
+import { CancelledError, TimeoutError } from './errors.ts';
 
 export interface RateLimit {
-  /** Resolves when one more call fits in the window (and counts it); rejects with CancelledError on abort. */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when one more call fits in the window (and counts it); rejects with CancelledError on abort, and
+   * with TimeoutError at once when the turn would come after `deadline` (clock ms): 'timeout' holds for the step.
+   */
+  take(signal?: AbortSignal, deadline?: number): Promise<void>;
 }
 
 /** The API's documented limit for errorlog-download. */
@@ -20,7 +23,7 @@ export function slidingWindow(clock: Clock, max: number, windowMs: number): Rate
   // Start times of the calls in the window, oldest first; a queue keeps the waiters in order.
   const starts: number[] = [];
   let queue: Promise<void> = Promise.resolve();
-  const takeOne = async (signal?: AbortSignal): Promise<void> => {
+  const takeOne = async (signal?: AbortSignal, deadline?: number): Promise<void> => {
     for (;;) {
       if (signal?.aborted) throw new CancelledError();
       const now = clock.now();
@@ -29,12 +32,16 @@ export function slidingWindow(clock: Clock, max: number, windowMs: number): Rate
         starts.push(now);
         return;
       }
-      await clock.sleep(starts[0]! + windowMs - now, signal);
+      const turn = starts[0]! + windowMs;
+      if (deadline !== undefined && turn > deadline) {
+        throw new TimeoutError(`'timeout' runs out before the next errorlog-download call may be made: RDS allows ${max} a minute per project, and this step's calls have used them (a longer 'poll-interval' spends fewer)`);
+      }
+      await clock.sleep(turn - now, signal);
     }
   };
   return {
-    take(signal) {
-      const mine = queue.then(() => takeOne(signal));
+    take(signal, deadline) {
+      const mine = queue.then(() => takeOne(signal, deadline));
       // One waiter's abort must not cancel the ones behind it.
       queue = mine.catch(() => undefined);
       return mine;

@@ -136,7 +136,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType) => async (): Promise<ErrorlogAnswer> => {
-    await deps.limiter?.take(deps.signal);
+    await deps.limiter?.take(deps.signal, retry.deadline);
     return requestLogDownload({
       transport: deps.api,
       endpoint: config.endpoint,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slidingWindow } from '../../src/core/limiter.ts';
-import { CancelledError } from '../../src/core/errors.ts';
+import { CancelledError, TimeoutError } from '../../src/core/errors.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 
 test('callers sharing one limit get at most N calls in any window, in the order they asked', async () => {
@@ -30,4 +30,16 @@ test('an aborted waiter rejects with CancelledError and does not hold up the oth
   await assert.rejects(limit.take(ac.signal), CancelledError);
   await limit.take();
   assert.equal(clock.now(), 1_000);
+});
+
+test("a turn that would come after the caller's deadline is refused at once with TimeoutError, naming the limit", async () => {
+  const clock = fakeClock(0);
+  const limit = slidingWindow(clock, 2, 60_000);
+  await limit.take(undefined, 15_000);
+  await limit.take(undefined, 15_000);
+  await assert.rejects(limit.take(undefined, 15_000), (e: unknown) => e instanceof TimeoutError && /'timeout' runs out before the next errorlog-download call may be made: RDS allows 2 a minute per project/.test(e.message));
+  assert.equal(clock.now(), 0, 'no waiting first');
+  // A deadline the turn fits in: it waits for it.
+  await limit.take(undefined, 61_000);
+  assert.equal(clock.now(), 60_000);
 });

@@ -126,3 +126,15 @@ test('logs not all read: the summary table marks the counts as a lower bound, an
     for (const row of rows) assert.match(row, /\| ≥ \d+ \| ≥ 0 \|/, row);
   });
 });
+
+test("several instances share RDS's 60 calls a minute: when no turn comes before 'timeout', the step ends, saying so", async () => {
+  const five = Array.from({ length: 5 }, (_, i): EmulatorInstance => ({ id: `${String(i).repeat(32)}in03`, name: `db-${i}`, status: 'ACTIVE', datastore: pg }));
+  // RDS never finishes preparing: five instances polling every second use the minute's 60 calls in 12 s.
+  await withRig({ files, instances: five, creatingCalls: 1_000_000 }, async (rig) => {
+    const r = await rig.run({ inputs: { 'instance-id': '', 'instance-name': five.map((x) => x.name).join(','), 'poll-interval': '1s', timeout: '15s', upload: 'false' }, timeoutMs: 40_000 });
+    assert.equal(r.signal, null, 'the step ended by itself');
+    assert.equal(r.code, 1, r.log.slice(-2000));
+    assert.match(r.log, /^::error::5 of 5 instances failed: db-0: 'timeout' runs out before the next errorlog-download call may be made: RDS allows 60 a minute per project/m);
+    assert.ok(rig.rds.errorlogRequests().length <= 60, `${rig.rds.errorlogRequests().length} calls`);
+  });
+});
