@@ -12,6 +12,8 @@ export interface HttpResponse {
   headers: IncomingHttpHeaders;
   /** The body, not yet read: consume it or destroy it. */
   body: Readable;
+  /** The URL that answered: the one asked for, or where its redirects led (with their own query, maybe signed). */
+  url: URL;
 }
 
 export interface HttpTransport {
@@ -95,7 +97,7 @@ export function createHttpTransport(opts: TransportOptions): HttpTransport {
     reading.set(message, { method, url });
     message.once('close', () => reading.delete(message));
     opts.debug?.(`${method} ${redactUrl(url)} -> ${message.statusCode ?? 0}`);
-    return { status: message.statusCode ?? 0, headers: message.headers, body: message };
+    return { status: message.statusCode ?? 0, headers: message.headers, body: message, url };
   }
 
   return {

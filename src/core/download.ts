@@ -414,8 +414,12 @@ async function refuse(res: HttpResponse, fileName: string, url: URL): Promise<ne
   const { text } = await readText(res, 64 * 1024);
   if (res.status === 403 || (res.status === 400 && /expire/i.test(text))) throw new LinkExpiredError(fileName, res.status);
   // The host may echo the link's signature (S3-like hosts quote it in SignatureDoesNotMatch); it is not printed.
+  // The link's own, and those of where its redirects led (a redirect may carry a signature of its own).
   const own = new Redactor();
-  for (const secret of linkSecrets(url.href)) own.add(secret);
+  for (const secret of [...linkSecrets(url.href), ...linkSecrets(res.url.href)]) {
+    own.add(secret.value);
+    own.add(secret.raw);
+  }
   const echo = (t: string | undefined): string | undefined => (t === undefined ? undefined : own.redact(t));
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
   throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: echo(code), requestId: echo(header(res, 'x-obs-request-id') ?? header(res, 'x-request-id')) });

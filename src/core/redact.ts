@@ -11,21 +11,25 @@ export function redactUrl(u: URL | string): string {
   return url.search ? `${base}?<redacted>` : base;
 }
 
-/** The values of a link's query parameters that sign or authorise it (signature, security token, credential), decoded. */
-export function linkSecrets(link: string): string[] {
+/**
+ * The values of a link's query parameters that sign or authorise it (signature, security token, credential):
+ * decoded, and `raw` as written (`%2f` is not what encodeURIComponent writes, `%2F`, so a redaction needs both).
+ */
+export function linkSecrets(link: string): Array<{ value: string; raw: string }> {
   const q = link.indexOf('?');
   if (q < 0) return [];
-  const out: string[] = [];
+  const out: Array<{ value: string; raw: string }> = [];
   for (const part of link.slice(q + 1).split('&')) {
     const eq = part.indexOf('=');
     if (eq < 0 || !/signature|^sig$|token|credential/i.test(part.slice(0, eq))) continue;
-    let value = part.slice(eq + 1);
+    const raw = part.slice(eq + 1);
+    let value = raw;
     try {
-      value = decodeURIComponent(value);
+      value = decodeURIComponent(raw);
     } catch {
       // not percent-encoded
     }
-    out.push(value);
+    out.push({ value, raw });
   }
   return out;
 }

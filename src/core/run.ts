@@ -157,7 +157,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     for (const p of polled) {
       report.polls += p.polls;
       report.status = p.answer.status;
-      protectLinks(p.answer.items, deps, masked);
+      protectLinks(p.answer.items, deps, masked, config.endpoint);
     }
     report.waitedMs += Math.max(...polled.map((p) => p.waitedMs));
     return polled.map((p) => p.answer);
@@ -401,15 +401,35 @@ function protectSecret(deps: Deps, secret: string): void {
  * thousands of look-alike values that make every redaction slow; a link's values can only come back in what its
  * own download host answers, which download.ts redacts against that link.
  */
-function protectLinks(items: ErrorlogItem[], deps: Deps, masked: Set<string>): void {
+function protectLinks(items: ErrorlogItem[], deps: Deps, masked: Set<string>, endpoint: URL): void {
   for (const item of items) {
-    if (item.status === 'FAILED') continue;
-    for (const value of linkSecrets(item.fileLink ?? '')) {
-      if (!/^[\x21-\x7e]{16,}$/.test(value) || masked.has(value)) continue;
+    if (item.status === 'FAILED' || !fetchable(item.fileLink ?? '', endpoint)) continue;
+    for (const { value } of linkSecrets(item.fileLink ?? '')) {
+      if (!looksSigned(value) || masked.has(value)) continue;
       masked.add(value);
       deps.logger.mask(value);
     }
   }
+}
+
+/** A link the downloads would fetch (resolveLink refuses the others before any request). */
+function fetchable(link: string, endpoint: URL): boolean {
+  try {
+    resolveLink(link, endpoint);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A value that may be a signature, a security token or a credential: 16 or more characters of what they are
+ * written with (base64, hex, percent-encoding, '/'), at least two of lower case, upper case and digits. Words
+ * and names ('idle_in_transaction_session_timeout') are not masked however a link carries them.
+ */
+function looksSigned(value: string): boolean {
+  if (!/^[A-Za-z0-9+/=%_.~-]{16,}$/.test(value)) return false;
+  return [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(value)).length >= 2;
 }
 
 /** Where a file downloads to until it is complete. */

@@ -13,6 +13,8 @@ import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.t
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const BIG = 'postgresql-2026-11-28_100000.log';
 const SIZE = 1_500_000;
@@ -213,6 +215,33 @@ test('a download host that echoes the link\'s signature (as S3 does in Signature
     assert.ok(!e.message.includes(signature) && !e.message.includes(signature.slice(0, 12)), e.message);
     return true;
   });
+});
+
+test('a redirect to a link signed anew, or a signature written in lower-case escapes: neither comes back in the error', async (t) => {
+  const s = await setup(t);
+  const NEW = 'N3wSignatureAfterTheRedirect0123456789';
+  const LOWER = 'ab%2fcd%2bef%3dLowerCaseEscapes0123';
+  const host = createServer((req, res) => {
+    if (req.url!.startsWith('/first')) {
+      res.writeHead(302, { Location: `/second?X-Amz-Signature=${NEW}` });
+      return void res.end();
+    }
+    // Both hosts quote what they were sent, as S3 does in SignatureDoesNotMatch.
+    const sent = new URL(req.url!, 'http://h').search.replace(/^\?X-Amz-Signature=/, '');
+    res.writeHead(400, { 'x-request-id': `rid-${sent}` });
+    res.end(`<Error><Code>Echo${sent}</Code></Error>`);
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  t.after(() => host.close());
+  const base = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  for (const [link, secret] of [[`${base}/first?X-Amz-Signature=OldSignatureBeforeTheRedirect01234`, NEW], [`${base}/lower?X-Amz-Signature=${LOWER}`, LOWER]] as const) {
+    await assert.rejects(downloadFile(BIG, new URL(link), s.part, s.final, s.options()), (e: unknown) => {
+      assert.ok(e instanceof ApiError, String(e));
+      assert.match(e.message, /HTTP 400 Echo\*\*\*/);
+      assert.ok(!e.message.includes(secret.slice(0, 12)), e.message);
+      return true;
+    });
+  }
 });
 
 test('a symlink planted at the part path is not followed; its target is untouched', async (t) => {

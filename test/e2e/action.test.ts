@@ -374,13 +374,16 @@ test("link signatures: masked for the links it fetches only, and only values tha
     const lookalikes = Array.from({ length: 8000 }, (_, i) => failed(`http://127.0.0.1:1/x?X-Amz-Signature=${'A'.repeat(60)}${i}`, i + 1));
     // Short words as the signature of a link that is fetched: not masked either.
     const fetchedShort = { ...real, file_name: 'short.log', file_link: `${String(real['file_link']).replace(/Signature=[^&]*/, 'Signature=ERROR')}` };
-    rig.rds.failApi({ kind: 'status', status: 200, body: { status: 'FINISH', count: 8003, list: [real, fetchedShort, words, ...lookalikes] } }, 10);
+    // A word of 16 letters and more is not a signature; nor is the signature of a link that would not be fetched.
+    const fetchedWord = { ...real, file_name: 'word.log', file_link: `${String(real['file_link']).replace(/Signature=[^&]*/, 'Signature=idle_in_transaction_session_timeout')}` };
+    const refused = { ...real, file_name: 'refused.log', file_link: 'ftp://10.0.0.1/x?X-Amz-Signature=AbCdEf0123456789XyZ' };
+    rig.rds.failApi({ kind: 'status', status: 200, body: { status: 'FINISH', count: 8005, list: [real, fetchedShort, fetchedWord, refused, words, ...lookalikes] } }, 10);
 
     const r = await rig.run({ inputs: { timeout: '5s', upload: 'false', 'max-annotations': '0' }, timeoutMs: 60_000 });
     assert.equal(r.signal, null, 'the step ended by itself');
     const masks = r.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length));
     assert.ok(masks.includes(signature), 'the fetched link\'s signature is masked');
-    for (const word of ['e', 'ERROR', 'FATAL', ' ', '']) assert.ok(!masks.includes(word), `'${word}' masked`);
+    for (const word of ['e', 'ERROR', 'FATAL', ' ', '', 'idle_in_transaction_session_timeout', 'AbCdEf0123456789XyZ']) assert.ok(!masks.includes(word), `'${word}' masked`);
     assert.ok(!masks.some((m) => m.startsWith('AAAA')), 'no mask for links that are not fetched');
     // The real file was fetched and read; the one whose link was tampered with failed, by the emulator's check.
     assert.equal(r.outputs['error-count'], '40', r.log.slice(-2000));
