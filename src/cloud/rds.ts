@@ -77,17 +77,21 @@ function parseInstances(json: unknown, requestId: string | undefined): InstanceI
   };
   const list = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['instances'] : undefined;
   if (!Array.isArray(list)) return fail("field 'instances' is missing or not an array");
+  const NAME_MAX = 64;
   return list.map((raw, i): InstanceInfo => {
     if (typeof raw !== 'object' || raw === null) return fail(`instances[${i}] is not an object`);
     const it = raw as Record<string, unknown>;
     if (typeof it['id'] !== 'string' || it['id'] === '') return fail(`instances[${i}].id is missing`);
     const datastore = (typeof it['datastore'] === 'object' && it['datastore'] !== null ? it['datastore'] : {}) as Record<string, unknown>;
+    // RDS names are 4 to 64 characters: a longer one (a hostile answer) is cut where it is kept, so that it
+    // cannot fill the outputs, titles and folder names it appears in. Strings that are no field's are cut too.
+    const text = (v: unknown, max: number): string => (typeof v !== 'string' ? '' : v.length <= max ? v : `${[...v].slice(0, max - 1).join('')}…`);
     return {
       id: it['id'],
-      name: typeof it['name'] === 'string' ? it['name'] : '',
-      status: typeof it['status'] === 'string' ? it['status'] : '',
-      datastoreType: typeof datastore['type'] === 'string' ? datastore['type'] : '',
-      datastoreVersion: typeof datastore['version'] === 'string' ? datastore['version'] : '',
+      name: text(it['name'], NAME_MAX),
+      status: text(it['status'], 64),
+      datastoreType: text(datastore['type'], 64),
+      datastoreVersion: text(datastore['version'], 64),
     };
   });
 }

@@ -68,8 +68,9 @@ export function stepOutputs(many: ManyReport, artifactUrl: string | undefined, r
 const OUTPUT_BUDGET_BYTES = 900_000;
 
 /**
- * `files` cut to the files that fit, and `instances` without its lists of files when it would not fit; then
- * `files-truncated` is 'true'. The other outputs are small.
+ * `files` cut to the files that fit (then `files-truncated` is 'true'), and `instances` without its lists of
+ * files when it would not fit (then each instance's `files-truncated` is; the step's only when `files` was cut
+ * too). The other outputs are small.
  */
 function withinLimits(out: Outputs, many: ManyReport): Outputs {
   const all = many.runs.flatMap(files);
@@ -81,9 +82,11 @@ function withinLimits(out: Outputs, many: ManyReport): Outputs {
     if (size > OUTPUT_BUDGET_BYTES) break;
     items.push(item);
   }
-  if (items.length === all.length && Buffer.byteLength(out['instances'] ?? '') <= OUTPUT_BUDGET_BYTES) return out;
+  const filesCut = items.length < all.length;
+  if (!filesCut && Buffer.byteLength(out['instances'] ?? '') <= OUTPUT_BUDGET_BYTES) return out;
   const instances = (JSON.parse(out['instances'] ?? '[]') as Array<Record<string, unknown>>).map((i) => ({ ...i, files: [], 'files-truncated': 'true' }));
-  return { ...out, files: `[${items.join(',')}]`, 'files-truncated': 'true', instances: JSON.stringify(instances) };
+  const cutFiles = filesCut ? { files: `[${items.join(',')}]`, 'files-truncated': 'true' } : {};
+  return { ...out, ...cutFiles, instances: JSON.stringify(instances) };
 }
 
 function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
@@ -114,7 +117,7 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
       return t ?? (later ? -Infinity : Infinity);
     };
     const best = each.filter((e) => e.outputs[name]).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || (later ? timeOf(e) > timeOf(a) : timeOf(e) < timeOf(a)) ? e : a), undefined);
-    return best ? `${runLabel(best.run)}: ${best.outputs[name]}` : '';
+    return best ? cut(`${runLabel(best.run)}: ${best.outputs[name]}`, 1000) : '';
   };
   out['first-error'] = pick('first-error', false);
   out['last-error'] = pick('last-error', true);

@@ -48,3 +48,32 @@ test("'first-error' and 'last-error' are cut at 1000 characters, never inside a 
     assert.ok(v.endsWith('\u{1F600}…'), `${name} ends in a whole character, then the mark of the cut`);
   }
 });
+
+test("several instances: 'first-error' stays within 1000 characters with its instance's name before it", () => {
+  const e = (message: string): LogEntry => ({ severity: 'ERROR', message, file: 'f.log', line: 1, time: new Date(0) });
+  const out = stepOutputs({ runs: [run('shop-db', [e('x'.repeat(5000))]), run('audit-db', [e('y')])], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
+  assert.ok(out['first-error']!.length <= 1000, `${out['first-error']!.length}`);
+  assert.ok(out['first-error']!.startsWith('shop-db: ERROR: xxx'));
+});
+
+test("'files-truncated' says whether 'files' lists them all, even when only 'instances' had to drop its lists", () => {
+  // Files that fit in 'files' once, but not twice ('instances' lists them again, with each instance's outputs).
+  const many = (n: number): ManyReport => {
+    const r = run('shop-db', []);
+    r.report.files = Array.from({ length: n }, (_, i) => ({ name: `postgresql-${i}-${'x'.repeat(120)}.log`, type: 'error', apiName: 'a', path: `/tmp/out/postgresql-${i}-${'x'.repeat(120)}.log`, size: 1000, seconds: 1 }));
+    return { runs: [r], artifact: undefined, outputDir: '/tmp/out' };
+  };
+  // The first count of files at which 'instances' (the files and each instance's outputs) no longer fits.
+  let n = 2450;
+  let out = stepOutputs(many(n), undefined, new Redactor());
+  const dropped = (o: typeof out): boolean => (JSON.parse(o['instances']!) as Array<{ files: unknown[] }>)[0]!.files.length === 0;
+  while (!dropped(out)) out = stepOutputs(many(++n), undefined, new Redactor());
+  assert.equal((JSON.parse(out['files']!) as unknown[]).length, n, `'files' lists all ${n}`);
+  assert.equal(out['files-truncated'], 'false');
+  const [inst] = JSON.parse(out['instances']!) as Array<{ files: unknown[]; 'files-truncated': string }>;
+  assert.equal(inst!['files-truncated'], 'true', "the instance's own list was dropped");
+  // More than fit: 'files' is cut and says so.
+  const more = stepOutputs(many(8000), undefined, new Redactor());
+  assert.equal(more['files-truncated'], 'true');
+  assert.ok((JSON.parse(more['files']!) as unknown[]).length < 8000);
+});

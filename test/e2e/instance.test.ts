@@ -27,6 +27,17 @@ function assertRefusedBeforeLogs(rig: Rig, r: ActionRun, pattern: RegExp): void 
 }
 
 describe('instance-name', { concurrency: 4 }, () => {
+  test('a name of 600,000 characters from the listing is cut where it is kept: outputs and titles stay small', async () => {
+    const long = `db-${'n'.repeat(600_000)}`;
+    await withRig({ instances: [pg(DEFAULT_INSTANCE_ID, long)] }, async (rig) => {
+      const r = await rig.run({ inputs: { upload: 'false' } });
+      assert.equal(r.code, 0, r.log.slice(-2000));
+      assert.ok(Buffer.byteLength(r.outputs['instances'] ?? '') < 20_000, `instances: ${Buffer.byteLength(r.outputs['instances'] ?? '')} bytes`);
+      assert.ok(r.log.length < 100_000 && r.summary.length < 100_000, `log ${r.log.length}, summary ${r.summary.length}`);
+      assert.match(r.log, new RegExp(`Instance 'db-n{60}…'`));
+    });
+  });
+
   test('an id in the listing that is not an id (a dot segment) is refused: it would move the request elsewhere', async () => {
     await withRig({ instances: [pg('..', 'shop-db')] }, async (rig) => {
       const r = await rig.run({ inputs: BY_NAME });
