@@ -53,7 +53,8 @@ export interface ArtifactService {
   /**
    * Make the next `times` (default 1) calls of `call` fail with HTTP `status` before they touch any state.
    * Twirp calls get a JSON twirp error, block calls an XML storage error. Status 0 destroys the socket
-   * instead of answering (a network error such as ECONNRESET on the client side); -1 never answers at all.
+   * instead of answering (a network error such as ECONNRESET on the client side); -1 never answers at all; -2
+   * (twirp calls) does the call, then destroys the socket: done, but the client never hears so.
    */
   failNext(call: FaultableCall, status: number, times?: number): void;
   close(): Promise<void>;
@@ -317,7 +318,7 @@ export async function startArtifactService(options: { host?: string; port?: numb
         req.socket.destroy();
         return;
       }
-      if (fault !== undefined) {
+      if (fault !== undefined && fault !== -2) {
         throw new TwirpError(twirpCodeForStatus(fault), `injected failure (${fault})`, fault);
       }
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -332,7 +333,10 @@ export async function startArtifactService(options: { host?: string; port?: numb
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new TwirpError('malformed', 'request body is not a JSON object');
       }
-      sendJson(res, 200, handler(body as Record<string, unknown>));
+      const reply = handler(body as Record<string, unknown>);
+      // The call is done, and its answer lost on the way back.
+      if (fault === -2) return void req.socket.destroy();
+      sendJson(res, 200, reply);
     } catch (error) {
       // Always JSON: the client retries a non-JSON reply for ~30 s before giving up.
       const e = error instanceof TwirpError ? error : new TwirpError('internal', String(error));
@@ -504,9 +508,10 @@ export async function startArtifactService(options: { host?: string; port?: numb
       }),
     requests,
     failNext(call, status, times = 1) {
-      if (!Number.isInteger(status) || (status !== 0 && status !== -1 && (status < 100 || status > 599))) {
+      if (!Number.isInteger(status) || (status !== 0 && status !== -1 && status !== -2 && (status < 100 || status > 599))) {
         throw new RangeError(`failNext: bad status ${status}`);
       }
+      if (status === -2 && (call === 'UploadBlock' || call === 'CommitBlockList')) throw new RangeError('failNext: -2 is for twirp calls');
       if (!Number.isInteger(times) || times < 1) throw new RangeError(`failNext: bad times ${times}`);
       faults.set(call, { status, times });
     },

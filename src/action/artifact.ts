@@ -41,6 +41,15 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
           return { id: res.id, size: res.size ?? 0, digest: res.digest };
         } catch (e) {
           const msg = errorMessage(e);
+          if (/\(409\)|already exists/i.test(msg) && attempt > 1) {
+            // The first attempt created it (no artifact had that name then), so a finished one now is that
+            // attempt's: done, and only its answer was lost on the way.
+            const found = await client.getArtifact(name).then((r) => r.artifact, () => undefined);
+            if (found) {
+              logger.info(`artifact upload: the service had finished artifact '${name}' (id ${found.id}) before its answer was lost; it is kept`);
+              return { id: found.id, size: found.size ?? 0, digest: found.digest };
+            }
+          }
           if (/\(409\)|already exists/i.test(msg)) {
             throw new ArtifactError(
               `an artifact named '${name}' already exists in this workflow run. Set 'overwrite: true' to replace it, or choose another 'artifact-name' (e.g. add \${{ strategy.job-index }} in matrix jobs)`,

@@ -138,6 +138,19 @@ test('a name conflict fails naming the artifact and the ways out; overwrite: tru
   });
 });
 
+test("the artifact service finishes the upload but its answer is lost: the artifact is reported, not a name conflict", async () => {
+  await withRig({ files: files.slice(0, 1) }, async (rig) => {
+    rig.artifacts.failNext('FinalizeArtifact', -2);
+    const r = await rig.run({ inputs: { 'artifact-name': 'db-logs' } });
+    assert.equal(r.code, 0, r.log);
+    const stored = rig.artifacts.artifacts().filter((a) => a.finalized && a.name === 'db-logs');
+    assert.equal(stored.length, 1);
+    assert.equal(r.outputs['artifact-id'], String(stored[0]!.id));
+    assert.match(r.log, /the service had finished artifact 'db-logs' \(id \d+\) before its answer was lost; it is kept/);
+    assert.doesNotMatch(r.summary, /no artifact uploaded/);
+  });
+});
+
 test('top-level status FAILED fails the step with the cause', async () => {
   await withRig({ finalStatus: 'FAILED' }, async (rig) => {
     const r = await rig.run();
