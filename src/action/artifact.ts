@@ -13,6 +13,8 @@ export class ArtifactError extends Error {
 // The client throws at once on these, without a retry of its own.
 const NETWORK_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND'];
 const ATTEMPTS = 3;
+/** The service's clock and the runner's may differ by this much. */
+const CLOCK_SKEW_MS = 5_000;
 
 export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUploader {
   return {
@@ -30,6 +32,7 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
           }
         }
       }
+      const firstAttempt = clock.now();
       for (let attempt = 1; ; attempt++) {
         try {
           // Awaited here: the client does not await inside its own try, so its async failures need catching here.
@@ -42,11 +45,15 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
         } catch (e) {
           const msg = errorMessage(e);
           if (/\(409\)|already exists/i.test(msg) && attempt > 1) {
-            // The first attempt created it (no artifact had that name then), so a finished one now is that
-            // attempt's: done, and only its answer was lost on the way.
+            // No artifact had the name when the first attempt began (it would have got this 409). One made since
+            // is most likely that attempt's, finished before its answer was lost; it could also be another job's
+            // of the same name, made in those seconds, which the service does not tell apart: said so.
             const found = await client.getArtifact(name).then((r) => r.artifact, () => undefined);
-            if (found) {
-              logger.info(`artifact upload: the service had finished artifact '${name}' (id ${found.id}) before its answer was lost; it is kept`);
+            if (found?.createdAt !== undefined && found.createdAt.getTime() >= firstAttempt - CLOCK_SKEW_MS) {
+              logger.warning(
+                `The artifact service's answer to the upload was lost; artifact '${name}' (id ${found.id}), made after this step's first attempt began, is taken as this upload. If another job of this run uploads an artifact of the same name, it may be that one`,
+                { title: 'Artifact taken as uploaded' },
+              );
               return { id: found.id, size: found.size ?? 0, digest: found.digest };
             }
           }

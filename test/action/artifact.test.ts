@@ -1,0 +1,35 @@
+// The uploader against the artifact emulator with the real @actions/artifact client: what a lost answer means.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startArtifactService } from '../../emulator/artifact-service.ts';
+import { ArtifactError, createArtifactUploader } from '../../src/action/artifact.ts';
+import type { Logger } from '../../src/core/ports.ts';
+
+test('a 409 on a retry is a name conflict when the artifact of that name is older than the first attempt', async (t) => {
+  const svc = await startArtifactService();
+  const saved = { ...process.env };
+  Object.assign(process.env, svc.env);
+  const dir = await mkdtemp(join(tmpdir(), 'artifact-test-'));
+  t.after(async () => {
+    process.env = saved;
+    await svc.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await writeFile(join(dir, 'a.log'), 'one\n');
+  const lines: string[] = [];
+  const logger = { info: (m: string) => lines.push(m), warning: (m: string) => lines.push(`warning: ${m}`), error: () => undefined, debug: () => undefined, mask: () => undefined, group: <T>(_: string, fn: () => Promise<T>) => fn() } as Logger;
+  // An earlier upload of the name (another job, or an earlier step), a minute before this one begins.
+  const now = { t: Date.now() + 60_000 };
+  const clock = { now: () => now.t, sleep: async (ms: number) => { now.t += ms; } };
+  await createArtifactUploader(logger, { ...clock, now: () => Date.now() } as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined });
+  // This step's first attempt is lost before the service stores anything; its retry meets the earlier one.
+  svc.failNext('CreateArtifact', 0);
+  await assert.rejects(
+    createArtifactUploader(logger, clock as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined }),
+    (e: unknown) => e instanceof ArtifactError && /an artifact named 'db-logs' already exists in this workflow run/.test(e.message),
+  );
+  assert.ok(!lines.some((l) => l.startsWith('warning:')), lines.join('\n'));
+});
