@@ -537,18 +537,20 @@ export interface EntrySink {
 }
 
 /**
- * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one; most of
- * its lines were not read, and those looked at are log lines of another format (the format was misread); or a
- * csvlog record left open (an unbalanced quote) took in most of the file. Stray lines of other programs (a
- * restore_command's messages) are none of these.
+ * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one (two or more); most of
+ * its lines were not read, and a quarter or more of those looked at are log lines of another format (the format
+ * was misread; an entry's continuation lines show no format of their own, so not all of them do); or a csvlog
+ * record's unbalanced quote took in records after it. Stray lines of other programs (a restore_command's
+ * messages), and a record cut at the end of a file fetched while being written, are none of these.
  */
 function misreadOf(st: ReaderStats): string | undefined {
-  if (st.entries === 0 && st.unparsedLines > 0) return 'none of its lines is a PostgreSQL log line';
-  if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 2 > st.foreignChecked) {
-    return `${st.unparsedLines} of its ${st.lines} lines are log lines of another format than ${st.format}`;
+  // One line alone may be the start of a file just rotated, cut where the server was writing.
+  if (st.entries === 0 && st.unparsedLines >= 2) return 'none of its lines is a PostgreSQL log line';
+  if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 4 >= st.foreignChecked) {
+    return `${st.unparsedLines} of its ${st.lines} lines were not read, and they are log lines of another format than ${st.format}`;
   }
-  if (st.unclosedLines > 1 && (st.unclosedLines * 2 > st.lines || st.unclosedLines >= 100)) {
-    return `the record from line ${st.unclosedAt} has an unbalanced quote and takes in the ${st.unclosedLines} lines to the end`;
+  if (st.swallowedRecords >= 2) {
+    return `an unbalanced quote in the record from line ${st.swallowedAt} took ${st.swallowedRecords} records after it into one field`;
   }
   return undefined;
 }

@@ -63,9 +63,9 @@ export interface ReaderStats {
   /** Unparsed lines looked at (the first FOREIGN_CHECKS), and those of them that are log lines of another format. */
   foreignChecked: number;
   foreignLines: number;
-  /** Lines of a record still open at the end of the file (csvlog: an unbalanced quote), 0 when none was. */
-  unclosedLines: number;
-  unclosedAt: number;
+  /** csvlog: lines that start a record of their own but were taken into another's quoted field, and where the first such record began. */
+  swallowedRecords: number;
+  swallowedAt: number;
 }
 
 /** Unparsed lines kept as samples per file, each cut at SAMPLE_LEN characters. */
@@ -154,7 +154,7 @@ export function newStats(path: string, name?: string): ReaderStats {
   return {
     file: name ?? basename(path), path, format: 'stderr', compressed: false, bytes: 0, lines: 0, entries: 0,
     unparsedLines: 0, truncatedLines: 0, untimedEntries: 0, unknownZones: [], firstTime: undefined,
-    lastTime: undefined, unparsedSamples: [], stopped: undefined, foreignChecked: 0, foreignLines: 0, unclosedLines: 0, unclosedAt: 0,
+    lastTime: undefined, unparsedSamples: [], stopped: undefined, foreignChecked: 0, foreignLines: 0, swallowedRecords: 0, swallowedAt: 0,
   };
 }
 

@@ -110,9 +110,11 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
     // A stray JSON line at the top of a stderr log: the lines vote, and all 100 ERRORs are read.
     { what: 'one stray JSON line', data: Buffer.from(`${json(0)}\n${errors}`), count: '100' },
     // Thirty of them: JSON wins the vote, and the 100 lines it cannot read make the counts unknown.
-    { what: 'a JSON head', data: Buffer.from(`${Array.from({ length: 30 }, (_, i) => json(i)).join('\n')}\n${errors}`), count: '', reason: /'postgresql-2026-11-28\\_080000\.log' could not be read as a log: 100 of its 130 lines are log lines of another format than jsonlog/ },
+    { what: 'a JSON head', data: Buffer.from(`${Array.from({ length: 30 }, (_, i) => json(i)).join('\n')}\n${errors}`), count: '', reason: /'postgresql-2026-11-28\\_080000\.log' could not be read as a log: 100 of its 130 lines were not read, and they are log lines of another format than jsonlog/ },
     // A csvlog record cut inside a quoted field (a crash mid-write) takes in the 500 records after it.
-    { what: 'a csvlog record left open', name: 'postgresql-2026-11-28_080000.csv', data: Buffer.from(`2026-11-28 08:00:00.000 UTC,"u","d",7,"h",a.1,1,"",2026-11-28 08:00:00 UTC,1/1,0,LOG,00000,"cut ""here\n${csvErrors}`), count: '', reason: /the record from line 1 has an unbalanced quote and takes in the 501 lines to the end/ },
+    { what: 'a csvlog record left open', name: 'postgresql-2026-11-28_080000.csv', data: Buffer.from(`2026-11-28 08:00:00.000 UTC,"u","d",7,"h",a.1,1,"",2026-11-28 08:00:00 UTC,1/1,0,LOG,00000,"cut ""here\n${csvErrors}`), count: '', reason: /an unbalanced quote in the record from line 1 took 500 records after it into one field/ },
+    // A csvlog fetched while the server writes it: its last record is cut. That is the file's end, not a misreading.
+    { what: 'a csvlog cut at its end', name: 'postgresql-2026-11-28_080000.csv', data: Buffer.from(`${csvErrors}2026-11-28 08:00:09.000 UTC,"u","d",7,"h",a.1,999,"SELECT",2026-11-28 08:00:00 UTC,1/1,0,ERROR,42601,"syntax error",,,,,,"SELECT a,\n  b,\n  c`), count: '501' },
     // Lines of another program in a real log (a restore_command's), most of the file: still read, counts known.
     { what: 'another program\'s lines', data: Buffer.from(`${Array.from({ length: 200 }, (_, i) => `cp: cannot stat '/archive/0000000100000000000000${i}': No such file or directory`).join('\n')}\n${errors}`), count: '100' },
     { what: 'a gzip file that is not one', name: 'postgresql-2026-11-28_080000.log.gz', data: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), Buffer.alloc(200, 7)]), count: '', reason: /could not be read to the end/ },

@@ -69,6 +69,8 @@ export class CsvParser extends BaseParser {
   recLines = 0;
   quotes = 0;
   open = false;
+  /** Lines of the open record that look like records of their own: an unbalanced quote is taking them in. */
+  swallowed = 0;
 
   line(text: string, lineNo: number, _truncated: boolean, droppedQuotes: number): void {
     if (!this.open) {
@@ -79,6 +81,7 @@ export class CsvParser extends BaseParser {
       this.quotes = countQuotes(text) + droppedQuotes;
     } else {
       this.recLines++;
+      if (isDigit(text.charCodeAt(0)) && looksLikeCsvlog(text)) this.swallowed++;
       this.quotes += countQuotes(text) + droppedQuotes;
       if (this.rec.length < this.maxLen) {
         const s = this.rec + '\n' + text;
@@ -93,6 +96,11 @@ export class CsvParser extends BaseParser {
 
   finish(): void {
     this.open = false;
+    if (this.swallowed > 0) {
+      if (this.stats.swallowedRecords === 0) this.stats.swallowedAt = this.recLine;
+      this.stats.swallowedRecords += this.swallowed;
+      this.swallowed = 0;
+    }
     const f = parseCsvRecord(this.rec);
     const sev = f[C_SEVERITY];
     const severity = f.length > C_MESSAGE && sev !== undefined ? SEVERITIES.get(sev) : undefined;
@@ -121,12 +129,8 @@ export class CsvParser extends BaseParser {
   }
 
   end(): void {
-    // A record still open at the end (unbalanced quote): parse what there is, and say how much it took in.
-    if (this.open) {
-      this.stats.unclosedLines = this.recLines;
-      this.stats.unclosedAt = this.recLine;
-      this.finish();
-    }
+    // A record still open at the end: parse what there is (a file fetched while being written ends so).
+    if (this.open) this.finish();
   }
 }
 
