@@ -103,9 +103,10 @@ async function fromValues(
   sources: Record<string, string>,
 ): Promise<Parsed> {
   const values: Record<string, string> = {};
-  const cloudName = typeof v['os-cloud'] === 'string' ? v['os-cloud'] : env['OS_CLOUD'];
+  const given = (n: string): string | undefined => (typeof v[n] === 'string' && v[n].trim() !== '' ? v[n].trim() : undefined);
+  const cloudName = given('os-cloud') ?? env['OS_CLOUD'];
   if (cloudName) {
-    if (typeof v['os-cloud'] !== 'string') sources['os-cloud'] = 'OS_CLOUD';
+    if (given('os-cloud') === undefined) sources['os-cloud'] = 'OS_CLOUD';
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
@@ -150,7 +151,7 @@ async function fromValues(
     credentials: cloudName ? { oidc: false } : { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
-  const summaryFile = typeof v['summary'] === 'string' ? resolve(cwd, v['summary']) : undefined;
+  const summaryFile = given('summary') !== undefined ? resolve(cwd, given('summary')!) : undefined;
   if (summaryFile !== undefined) await checkWritable(summaryFile);
   return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
 }

@@ -102,9 +102,10 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('username', auth, ['username'], 'auth.');
   take('password', auth, ['password'], 'auth.');
   take('domain', auth, ['user_domain_name', 'domain_name'], 'auth.');
-  // The spellings openstacksdk takes (_fix_backwards_project): in auth, and at the cloud's top level.
-  take('project-id', auth, ['project_id', 'tenant_id', 'project-id'], 'auth.');
+  // The spellings openstacksdk takes (_fix_backwards_project): at the cloud's top level, which it applies last
+  // (so it wins), and in auth.
   take('project-id', cloud, ['project_id', 'tenant_id'], '');
+  take('project-id', auth, ['project_id', 'tenant_id', 'project-id'], 'auth.');
   take('region', cloud, ['region_name'], '');
   take('access-key', cloud, ['ak'], '');
   take('access-key', auth, ['ak', 'access_key'], 'auth.');
@@ -115,7 +116,7 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
   if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
-  take('project-name', auth, ['project_name', 'tenant_name', 'project-name'], 'auth.');
   take('project-name', cloud, ['project_name', 'tenant_name'], '');
+  take('project-name', auth, ['project_name', 'tenant_name', 'project-name'], 'auth.');
   return { file: found.path, values, sources };
 }

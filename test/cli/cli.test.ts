@@ -450,6 +450,10 @@ test('clouds.yaml project spellings openstacksdk takes, and empty flags that set
         // By name (top-level project_name): the id comes from the token; by id (tenant_id): as given.
         assert.match(r.stderr, new RegExp(`^Project ${SUB.id}${cloud === 'top' ? ', from the token' : ''}$`, 'm'));
       }
+      // '--os-cloud ""' does not set OS_CLOUD aside (whose cloud has the credentials), nor '--summary ""' write one.
+      const cloudEnv = await cli([...fast(rig), '--os-cloud', '', '--summary', '', '--output-dir', 'o'], { OS_CLOUD: 'top' }, { cwd });
+      assert.equal(cloudEnv.code, 0, cloudEnv.stderr);
+      assert.match(cloudEnv.stderr, new RegExp(`^Project ${SUB.id}, from the token$`, 'm'));
       // '--project-name ""' (an unset variable) does not set OS_PROJECT_ID aside; '--region ""' not OS_REGION_NAME.
       const empty = await cli([...fast(rig), '--iam-endpoint', rig.iam!.url, '--project-name', '', '--region', '', '--output-dir', 'e'], { ...password, OS_PROJECT_ID: SUB.id, OS_REGION_NAME: 'eu-de' }, { cwd });
       assert.equal(empty.code, 0, empty.stderr);
