@@ -10,7 +10,7 @@
 //   map; the vendor chunks' maps would add ~2 MiB that map into minified third-party code.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 // Modules left out of the bundle, each replaced by one that throws if ever called.
 const STUBS: Record<string, string> = {
@@ -23,11 +23,15 @@ const STUBS: Record<string, string> = {
 const lazyUndici: Plugin = {
   name: 'lazy-undici',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/]http-client[\\/]/.test(a.importer) ? { path: a.importer, namespace: 'lazy-undici' } : undefined));
+    // The module's path is relative to the project: it goes into the chunks' hashes, which must not depend on
+    // where the project was cloned (check-dist compares a fresh build with the committed one).
+    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/]http-client[\\/]/.test(a.importer)
+      ? { path: relative(process.cwd(), a.importer), namespace: 'lazy-undici', pluginData: { resolveDir: dirname(a.importer) } }
+      : undefined));
     b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (a) => ({
       contents: "export class ProxyAgent{constructor(...a){return new(require('undici').ProxyAgent)(...a)}}",
       loader: 'js',
-      resolveDir: dirname(a.path),
+      resolveDir: (a.pluginData as { resolveDir: string }).resolveDir,
     }));
   },
 };
