@@ -54,7 +54,8 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
                 `The artifact service's answer to the upload was lost; artifact '${name}' (id ${found.id}), made after this step's first attempt began, is taken as this upload. If another job of this run uploads an artifact of the same name, it may be that one`,
                 { title: 'Artifact taken as uploaded' },
               );
-              return { id: found.id, size: found.size ?? 0, digest: found.digest };
+              // The listing writes the digest as `sha256:<hex>`, the upload's answer as the hex alone: as the latter.
+              return { id: found.id, size: found.size ?? 0, digest: found.digest?.replace(/^sha256:/, '') };
             }
           }
           if (/\(409\)|already exists/i.test(msg)) {
