@@ -186,7 +186,8 @@ Instance
   --instance-id ID          the instance's ID; repeat it, or give several comma-separated
   --instance-name NAME      the instance's name (looked up), instead of or besides --instance-id
   --project-id ID           default: OS_PROJECT_ID, or from the token, or looked up by --project-name
-  --project-name NAME       a sub-project (eu-de_prod), looked up (default: OS_PROJECT_NAME, else the region's)
+  --project-name NAME       a sub-project (eu-de_prod), looked up (default: OS_PROJECT_NAME or OS_TENANT_NAME,
+                            a cloud's project_name, else the region's)
   --region NAME             default: OS_REGION_NAME, else eu-de
   --endpoint URL            the RDS API (default: the region's)
   --iam-endpoint URL        IAM (default: the region's)
