@@ -13,8 +13,11 @@ export class ArtifactError extends Error {
 // The client throws at once on these, without a retry of its own.
 const NETWORK_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND'];
 const ATTEMPTS = 3;
-/** The service's clock and the runner's may differ by this much. */
-const CLOCK_SKEW_MS = 5_000;
+
+/** The client's answer for a name it does not find. */
+function isNotFound(e: unknown): boolean {
+  return (e as Error)?.name === 'ArtifactNotFoundError' || /not found|ArtifactNotFound/i.test(errorMessage(e));
+}
 
 export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUploader {
   return {
@@ -27,12 +30,14 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
           await client.deleteArtifact(name);
           logger.info(`deleted the earlier artifact named ${name} ('overwrite' is true)`);
         } catch (e) {
-          if (!/not found|ArtifactNotFound/i.test(errorMessage(e)) && (e as Error)?.name !== 'ArtifactNotFoundError') {
+          if (!isNotFound(e)) {
             throw new ArtifactError(`could not delete the earlier artifact '${name}' for 'overwrite': ${errorMessage(e)}`);
           }
         }
       }
-      const firstAttempt = clock.now();
+      // Whether an artifact of the name exists before this upload: if not, one found after an answer was lost
+      // was made meanwhile. Unknown (undefined) when the listing failed.
+      const existedBefore = o.overwrite ? false : await client.getArtifact(name).then(() => true, (e: unknown) => (isNotFound(e) ? false : undefined));
       for (let attempt = 1; ; attempt++) {
         try {
           // Awaited here: the client does not await inside its own try, so its async failures need catching here.
@@ -44,14 +49,14 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
           return { id: res.id, size: res.size ?? 0, digest: res.digest };
         } catch (e) {
           const msg = errorMessage(e);
-          if (/\(409\)|already exists/i.test(msg) && attempt > 1) {
-            // No artifact had the name when the first attempt began (it would have got this 409). One made since
-            // is most likely that attempt's, finished before its answer was lost; it could also be another job's
-            // of the same name, made in those seconds, which the service does not tell apart: said so.
+          if (/\(409\)|already exists/i.test(msg) && attempt > 1 && existedBefore === false) {
+            // No artifact had the name when this upload began, so one now was made meanwhile: most likely by an
+            // earlier attempt that finished before its answer was lost. Another job of the run uploading the same
+            // name in those seconds cannot be told apart (the service does not say which job made it): said so.
             const found = await client.getArtifact(name).then((r) => r.artifact, () => undefined);
-            if (found?.createdAt !== undefined && found.createdAt.getTime() >= firstAttempt - CLOCK_SKEW_MS) {
+            if (found) {
               logger.warning(
-                `The artifact service's answer to the upload was lost; artifact '${name}' (id ${found.id}), made after this step's first attempt began, is taken as this upload. If another job of this run uploads an artifact of the same name, it may be that one`,
+                `The artifact service's answer to the upload was lost; artifact '${name}' (id ${found.id}), which did not exist when this upload began, is taken as this upload. If another job of this run uploads an artifact of the same name, it may be that one`,
                 { title: 'Artifact taken as uploaded' },
               );
               // The listing writes the digest as `sha256:<hex>`, the upload's answer as the hex alone: as the latter.

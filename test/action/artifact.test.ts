@@ -8,7 +8,7 @@ import { startArtifactService } from '../../emulator/artifact-service.ts';
 import { ArtifactError, createArtifactUploader } from '../../src/action/artifact.ts';
 import type { Logger } from '../../src/core/ports.ts';
 
-test('a 409 on a retry is a name conflict when the artifact of that name is older than the first attempt', async (t) => {
+test('a 409 on a retry is a name conflict when an artifact of that name existed before the upload began', async (t) => {
   const svc = await startArtifactService();
   const saved = { ...process.env };
   Object.assign(process.env, svc.env);
@@ -21,8 +21,9 @@ test('a 409 on a retry is a name conflict when the artifact of that name is olde
   await writeFile(join(dir, 'a.log'), 'one\n');
   const lines: string[] = [];
   const logger = { info: (m: string) => lines.push(m), warning: (m: string) => lines.push(`warning: ${m}`), error: () => undefined, debug: () => undefined, mask: () => undefined, group: <T>(_: string, fn: () => Promise<T>) => fn() } as Logger;
-  // An earlier upload of the name (another job, or an earlier step), a minute before this one begins.
-  const now = { t: Date.now() + 60_000 };
+  // An earlier upload of the name (another job, or an earlier step). The clocks say nothing here (this one runs
+  // a minute behind, as a skewed runner's might): what the service listed before the upload decides.
+  const now = { t: Date.now() - 60_000 };
   const clock = { now: () => now.t, sleep: async (ms: number) => { now.t += ms; } };
   await createArtifactUploader(logger, { ...clock, now: () => Date.now() } as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined });
   // This step's first attempt is lost before the service stores anything; its retry meets the earlier one.

@@ -147,7 +147,7 @@ test("the artifact service finishes the upload but its answer is lost: the artif
     assert.equal(stored.length, 1);
     assert.equal(r.outputs['artifact-id'], String(stored[0]!.id));
     assert.match(r.outputs['artifact-digest'] ?? '', /^[0-9a-f]{64}$/, 'the digest as SHA-256 hex, as on any upload');
-    assert.match(r.log, /^::warning title=Artifact taken as uploaded::The artifact service's answer to the upload was lost; artifact 'db-logs' \(id \d+\), made after this step's first attempt began, is taken as this upload/m);
+    assert.match(r.log, /^::warning title=Artifact taken as uploaded::The artifact service's answer to the upload was lost; artifact 'db-logs' \(id \d+\), which did not exist when this upload began, is taken as this upload/m);
     assert.doesNotMatch(r.summary, /no artifact uploaded/);
   });
 });
