@@ -537,15 +537,20 @@ export interface EntrySink {
 }
 
 /**
- * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one (two or more); most of
+ * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one (but for a file just rotated); most of
  * its lines were not read, and a quarter or more of those looked at are log lines of another format (the format
  * was misread; an entry's continuation lines show no format of their own, so not all of them do); or a csvlog
  * record's unbalanced quote took in records after it. Stray lines of other programs (a restore_command's
  * messages), and a record cut at the end of a file fetched while being written, are none of these.
  */
+/** One short line that starts as a log line would: a file just rotated, cut where the server was writing. */
+function justRotated(st: ReaderStats): boolean {
+  const line = st.unparsedSamples[0]?.text ?? '';
+  return st.unparsedLines === 1 && st.truncatedLines === 0 && line.length < 1024 && /^(\d|\{"timestamp")/.test(line);
+}
+
 function misreadOf(st: ReaderStats): string | undefined {
-  // One line alone may be the start of a file just rotated, cut where the server was writing.
-  if (st.entries === 0 && st.unparsedLines >= 2) return 'none of its lines is a PostgreSQL log line';
+  if (st.entries === 0 && st.unparsedLines > 0 && !justRotated(st)) return 'none of its lines is a PostgreSQL log line';
   if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 4 >= st.foreignChecked) {
     return `${st.unparsedLines} of its ${st.lines} lines were not read, and they are log lines of another format than ${st.format}`;
   }

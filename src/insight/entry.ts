@@ -63,7 +63,7 @@ export interface ReaderStats {
   /** Unparsed lines looked at (the first FOREIGN_CHECKS), and those of them that are log lines of another format. */
   foreignChecked: number;
   foreignLines: number;
-  /** csvlog: lines that start a record of their own but were taken into another's quoted field, and where the first such record began. */
+  /** csvlog: lines that start a record of their own taken into broken records' quoted fields, and where the first such began. */
   swallowedRecords: number;
   swallowedAt: number;
 }

@@ -326,3 +326,21 @@ test('a slow-query log not read to its end says so where its figures are shown',
   assert.match(md, /\*\*Not all of the slow-query logs could be read\*\*: '.*' was not read to the end \(the step's 'timeout' came first\)/);
   assert.match(md, /No statements with a duration were read in 1 file\./);
 });
+
+test('a csvlog record may quote log lines; an unbalanced quote that misaligns the records after it is a misread', async () => {
+  const rec = (i: number, msg: string, stmt: string): string =>
+    `2026-11-28 10:00:${String(i % 60).padStart(2, '0')}.123 UTC,"app","shop",4242,"10.0.0.1:5432",6565f00d.1092,${i},"SELECT",2026-11-28 09:00:00 UTC,3/${i},0,ERROR,42P01,"${msg}",,,,,,"${stmt.replace(/"/g, '""')}",15,,"psql","client backend",,0\n`;
+  const base = (n: number): string => Array.from({ length: n }, (_, i) => rec(i, `relation t${i} does not exist`, 'select *\nfrom t')).join('');
+  // A statement that carries two csvlog lines as data: well-formed, and read as such.
+  const quoting = base(50) + rec(50, 'x', `insert into audit values ('\n${rec(1, 'a', '').trim()}\n${rec(2, 'b', '').trim()}\n')`) + base(50);
+  const read = await digestBytes([Buffer.from(quoting)], 'postgresql-2026-11-28_100000.csv');
+  assert.equal(incompleteRead(read), undefined);
+  assert.equal(read.bySeverity.ERROR, 101);
+  // A record cut inside a quoted field: each record after it is read misaligned, taking in the next one's start.
+  const broken = base(10) + rec(10, 'cut', '').slice(0, 60) + '\n' + base(300);
+  assert.match(incompleteRead(await digestBytes([Buffer.from(broken)], 'postgresql-2026-11-28_100000.csv')) ?? '', /an unbalanced quote in the record from line \d+ took \d+ records after it into one field/);
+  // One line of NUL bytes, or of HTML, is no log; one short line that starts as one is a file just rotated.
+  assert.match(incompleteRead(await digestBytes([Buffer.alloc(5000)], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines is a PostgreSQL log line/);
+  assert.match(incompleteRead(await digestBytes([Buffer.from('<html><body>Service Unavailable</body></html>\n')], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/);
+  assert.equal(incompleteRead(await digestBytes([Buffer.from('2026-11-28 10:00:00.123 UTC [42')], 'postgresql-2026-11-28_100000.log')), undefined);
+});

@@ -94,16 +94,25 @@ export class CsvParser extends BaseParser {
     if ((this.quotes & 1) === 0) this.finish();
   }
 
-  finish(): void {
-    this.open = false;
-    if (this.swallowed > 0) {
+  /**
+   * The record's record-like lines were taken in by an unbalanced quote, not quoted on purpose, when the record
+   * could not be read or ran to the end of the file (a record that reads well may quote log lines). Counted over
+   * such records: after an unbalanced quote each record read is misaligned and takes in the next one's start.
+   */
+  noteSwallowed(broken: boolean): void {
+    if (this.swallowed > 0 && broken) {
       if (this.stats.swallowedRecords === 0) this.stats.swallowedAt = this.recLine;
       this.stats.swallowedRecords += this.swallowed;
-      this.swallowed = 0;
     }
+    this.swallowed = 0;
+  }
+
+  finish(atEnd = false): void {
+    this.open = false;
     const f = parseCsvRecord(this.rec);
     const sev = f[C_SEVERITY];
     const severity = f.length > C_MESSAGE && sev !== undefined ? SEVERITIES.get(sev) : undefined;
+    this.noteSwallowed(atEnd || severity === undefined);
     if (severity === undefined) {
       this.unparsed(this.rec, this.recLine, this.recLines);
       this.rec = '';
@@ -130,7 +139,7 @@ export class CsvParser extends BaseParser {
 
   end(): void {
     // A record still open at the end: parse what there is (a file fetched while being written ends so).
-    if (this.open) this.finish();
+    if (this.open) this.finish(true);
   }
 }
 
