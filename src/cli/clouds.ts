@@ -102,10 +102,20 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('username', auth, ['username'], 'auth.');
   take('password', auth, ['password'], 'auth.');
   take('domain', auth, ['user_domain_name', 'domain_name'], 'auth.');
-  // The spellings openstacksdk takes (_fix_backwards_project): at the cloud's top level, which it applies last
-  // (so it wins), and in auth.
-  take('project-id', cloud, ['project_id', 'tenant_id'], '');
-  take('project-id', auth, ['project_id', 'tenant_id', 'project-id'], 'auth.');
+  // The project as openstacksdk reads it (_fix_backwards_project): the spellings in this order, the last one
+  // given winning, and for each the cloud's top level over auth.
+  const project = (input: string, keys: string[]): void => {
+    for (const key of keys) {
+      for (const [where, prefix] of [[cloud, ''], [auth, 'auth.']] as const) {
+        const v = where[key];
+        if (typeof v !== 'string' && typeof v !== 'number') continue;
+        values[input] = String(v).trim();
+        sources[input] = `${prefix}${key} of cloud '${name}' in ${found.path}`;
+        break;
+      }
+    }
+  };
+  project('project-id', ['tenant_id', 'tenant-id', 'project_id', 'project-id']);
   take('region', cloud, ['region_name'], '');
   take('access-key', cloud, ['ak'], '');
   take('access-key', auth, ['ak', 'access_key'], 'auth.');
@@ -116,7 +126,6 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
   if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
-  take('project-name', cloud, ['project_name', 'tenant_name'], '');
-  take('project-name', auth, ['project_name', 'tenant_name', 'project-name'], 'auth.');
+  project('project-name', ['tenant_name', 'tenant-name', 'project_name', 'project-name']);
   return { file: found.path, values, sources };
 }

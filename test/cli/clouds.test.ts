@@ -53,3 +53,23 @@ test('no such cloud, no file, or no YAML: an InputError naming os-cloud and what
     await assert.rejects(loadCloud('otc', { HOME: home }, cwd), (e: unknown) => e instanceof InputError && /clouds\.yaml is not valid YAML/.test(e.message));
   });
 });
+
+test('the project as openstacksdk reads it: of tenant_id, tenant-id, project_id, project-id the last wins, each top level over auth', async () => {
+  await withDirs(async (cwd, home) => {
+    await writeFile(join(cwd, 'clouds.yaml'), [
+      'clouds:',
+      '  legacy: {tenant_id: aaaa, auth: {token: t, project_id: bbbb}}',
+      '  dash: {project_id: aaaa, auth: {token: t, project-id: bbbb}}',
+      '  top: {project_id: aaaa, auth: {token: t, project_id: bbbb}}',
+      '  names: {tenant_name: eu-de_old, auth: {token: t, project_name: eu-de_new}}',
+    ].join('\n'));
+    const got = async (cloud: string): Promise<[string | undefined, string | undefined, string | undefined]> => {
+      const c = await loadCloud(cloud, { HOME: home }, cwd);
+      return [c.values['project-id'], c.values['project-name'], c.sources['project-id'] ?? c.sources['project-name']];
+    };
+    assert.deepEqual(await got('legacy'), ['bbbb', undefined, `auth.project_id of cloud 'legacy' in ${join(cwd, 'clouds.yaml')}`]);
+    assert.deepEqual((await got('dash')).slice(0, 2), ['bbbb', undefined]);
+    assert.deepEqual(await got('top'), ['aaaa', undefined, `project_id of cloud 'top' in ${join(cwd, 'clouds.yaml')}`]);
+    assert.deepEqual((await got('names')).slice(0, 2), [undefined, 'eu-de_new']);
+  });
+});
