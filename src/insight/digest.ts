@@ -543,10 +543,14 @@ export interface EntrySink {
  * record's unbalanced quote took in records after it. Stray lines of other programs (a restore_command's
  * messages), and a record cut at the end of a file fetched while being written, are none of these.
  */
-/** One short line that starts as a log line would: a file just rotated, cut where the server was writing. */
+/**
+ * One short line of text, whatever the log_line_prefix, that is not a page or a JSON answer: a file just
+ * rotated, cut where the server was writing (NULs, HTML and an error body are no log).
+ */
 function justRotated(st: ReaderStats): boolean {
   const line = st.unparsedSamples[0]?.text ?? '';
-  return st.unparsedLines === 1 && st.truncatedLines === 0 && line.length < 1024 && /^(\d|\{"timestamp")/.test(line);
+  return st.unparsedLines === 1 && st.truncatedLines === 0 && line.length < 1024 && !/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line)
+    && !/^\s*<(!doctype|html|\?xml|head|body)/i.test(line) && !/^\s*\{(?!"timestamp")/.test(line);
 }
 
 function misreadOf(st: ReaderStats): string | undefined {

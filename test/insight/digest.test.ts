@@ -339,8 +339,14 @@ test('a csvlog record may quote log lines; an unbalanced quote that misaligns th
   // A record cut inside a quoted field: each record after it is read misaligned, taking in the next one's start.
   const broken = base(10) + rec(10, 'cut', '').slice(0, 60) + '\n' + base(300);
   assert.match(incompleteRead(await digestBytes([Buffer.from(broken)], 'postgresql-2026-11-28_100000.csv')) ?? '', /an unbalanced quote in the record from line \d+ took \d+ records after it into one field/);
+  // Closed again by a later record's opening quote (its statement spans two lines): still a misread, blamed on the cut.
+  const cutInMessage = ((r: string): string => r.slice(0, r.indexOf(',"cut') + 3))(rec(10, 'cut', ''));
+  const closed = base(10) + cutInMessage + '\n' + Array.from({ length: 300 }, (_, i) => rec(i, 'x', 'one line')).join('') + rec(400, 'y', 'select *\nfrom t');
+  assert.match(incompleteRead(await digestBytes([Buffer.from(closed)], 'postgresql-2026-11-28_100000.csv')) ?? '', /the record from line 21 took 30\d records after it/);
   // One line of NUL bytes, or of HTML, is no log; one short line that starts as one is a file just rotated.
   assert.match(incompleteRead(await digestBytes([Buffer.alloc(5000)], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines is a PostgreSQL log line/);
   assert.match(incompleteRead(await digestBytes([Buffer.from('<html><body>Service Unavailable</body></html>\n')], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/);
   assert.equal(incompleteRead(await digestBytes([Buffer.from('2026-11-28 10:00:00.123 UTC [42')], 'postgresql-2026-11-28_100000.log')), undefined);
+  assert.equal(incompleteRead(await digestBytes([Buffer.from('< 2026-11-28 10:00:00.123 UTC > [42')], 'postgresql-2026-11-28_100000.log')), undefined);
+  assert.match(incompleteRead(await digestBytes([Buffer.from('{"error":"NoSuchKey"}')], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/);
 });

@@ -81,7 +81,7 @@ export class CsvParser extends BaseParser {
       this.quotes = countQuotes(text) + droppedQuotes;
     } else {
       this.recLines++;
-      if (isDigit(text.charCodeAt(0)) && looksLikeCsvlog(text)) this.swallowed++;
+      if (isDigit(text.charCodeAt(0)) && hasLoneQuote(text) && looksLikeCsvlog(text)) this.swallowed++;
       this.quotes += countQuotes(text) + droppedQuotes;
       if (this.rec.length < this.maxLen) {
         const s = this.rec + '\n' + text;
@@ -95,24 +95,24 @@ export class CsvParser extends BaseParser {
   }
 
   /**
-   * The record's record-like lines were taken in by an unbalanced quote, not quoted on purpose, when the record
-   * could not be read or ran to the end of the file (a record that reads well may quote log lines). Counted over
-   * such records: after an unbalanced quote each record read is misaligned and takes in the next one's start.
+   * Record-like lines taken into this record's quoted field: raw records, their quotes single (PostgreSQL doubles
+   * every quote of a field, so log text quoted on purpose has none single). Counted over the file: after an
+   * unbalanced quote each record read is misaligned and takes in the next one's start.
    */
-  noteSwallowed(broken: boolean): void {
-    if (this.swallowed > 0 && broken) {
+  noteSwallowed(): void {
+    if (this.swallowed > 0) {
       if (this.stats.swallowedRecords === 0) this.stats.swallowedAt = this.recLine;
       this.stats.swallowedRecords += this.swallowed;
     }
     this.swallowed = 0;
   }
 
-  finish(atEnd = false): void {
+  finish(): void {
     this.open = false;
+    this.noteSwallowed();
     const f = parseCsvRecord(this.rec);
     const sev = f[C_SEVERITY];
     const severity = f.length > C_MESSAGE && sev !== undefined ? SEVERITIES.get(sev) : undefined;
-    this.noteSwallowed(atEnd || severity === undefined);
     if (severity === undefined) {
       this.unparsed(this.rec, this.recLine, this.recLines);
       this.rec = '';
@@ -139,8 +139,17 @@ export class CsvParser extends BaseParser {
 
   end(): void {
     // A record still open at the end: parse what there is (a file fetched while being written ends so).
-    if (this.open) this.finish(true);
+    if (this.open) this.finish();
   }
+}
+
+/** A `"` that is not one of a doubled pair: the line is CSV as written, not CSV quoted inside a field. */
+function hasLoneQuote(s: string): boolean {
+  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) {
+    if (s.charCodeAt(i + 1) !== 34) return true;
+    i++;
+  }
+  return false;
 }
 
 /** Is this line the start of a csvlog record? */
