@@ -13,6 +13,8 @@ export class ArtifactError extends Error {
 // The client throws at once on these, without a retry of its own.
 const NETWORK_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND'];
 const ATTEMPTS = 3;
+/** How long the upload waits to learn whether its name is taken already. */
+const EXISTENCE_CHECK_MS = 5_000;
 
 /** The client's answer for a name it does not find. */
 function isNotFound(e: unknown): boolean {
@@ -36,8 +38,10 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
         }
       }
       // Whether an artifact of the name exists before this upload: if not, one found after an answer was lost
-      // was made meanwhile. Unknown (undefined) when the listing failed.
-      const existedBefore = o.overwrite ? false : await client.getArtifact(name).then(() => true, (e: unknown) => (isNotFound(e) ? false : undefined));
+      // was made meanwhile. Unknown (undefined) when the listing failed, or is still retrying after a few
+      // seconds (the client retries a failing listing for about 30 s; the upload does not wait for that).
+      const listed = client.getArtifact(name).then(() => true, (e: unknown) => ((e as Error)?.name === 'ArtifactNotFoundError' ? false : undefined));
+      const existedBefore = o.overwrite ? false : await Promise.race([listed, clock.sleep(EXISTENCE_CHECK_MS).then(() => undefined)]);
       for (let attempt = 1; ; attempt++) {
         try {
           // Awaited here: the client does not await inside its own try, so its async failures need catching here.

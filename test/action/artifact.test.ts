@@ -22,9 +22,9 @@ test('a 409 on a retry is a name conflict when an artifact of that name existed 
   const lines: string[] = [];
   const logger = { info: (m: string) => lines.push(m), warning: (m: string) => lines.push(`warning: ${m}`), error: () => undefined, debug: () => undefined, mask: () => undefined, group: <T>(_: string, fn: () => Promise<T>) => fn() } as Logger;
   // An earlier upload of the name (another job, or an earlier step). The clocks say nothing here (this one runs
-  // a minute behind, as a skewed runner's might): what the service listed before the upload decides.
-  const now = { t: Date.now() - 60_000 };
-  const clock = { now: () => now.t, sleep: async (ms: number) => { now.t += ms; } };
+  // a minute behind, as a skewed runner's might): what the service listed before the upload decides. Waits are
+  // real, but at most a second (the listing on loopback answers within it).
+  const clock = { now: () => Date.now() - 60_000, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 1_000))) };
   await createArtifactUploader(logger, { ...clock, now: () => Date.now() } as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined });
   // This step's first attempt is lost before the service stores anything; its retry meets the earlier one.
   svc.failNext('CreateArtifact', 0);
@@ -33,4 +33,5 @@ test('a 409 on a retry is a name conflict when an artifact of that name existed 
     (e: unknown) => e instanceof ArtifactError && /an artifact named 'db-logs' already exists in this workflow run/.test(e.message),
   );
   assert.ok(!lines.some((l) => l.startsWith('warning:')), lines.join('\n'));
+  assert.ok(svc.requests.some((q) => q.path.endsWith('/ListArtifacts')), 'the name was looked up before the upload');
 });
