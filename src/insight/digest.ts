@@ -544,13 +544,14 @@ export interface EntrySink {
  * messages), and a record cut at the end of a file fetched while being written, are none of these.
  */
 /**
- * One short line of text, whatever the log_line_prefix, that is not a page or a JSON answer: a file just
- * rotated, cut where the server was writing (NULs, HTML and an error body are no log).
+ * One short line of text that starts as a log line does, with a digit (a time, a pid) after at most a few
+ * signs of a prefix (`< `, `[`), or as jsonlog: a file just rotated, cut where the server was writing. NULs, an
+ * HTML page, an XML or JSON error body are no log.
  */
 function justRotated(st: ReaderStats): boolean {
   const line = st.unparsedSamples[0]?.text ?? '';
   return st.unparsedLines === 1 && st.truncatedLines === 0 && line.length < 1024 && !/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line)
-    && !/^\s*<(!doctype|html|\?xml|head|body)/i.test(line) && !/^\s*\{(?!"timestamp")/.test(line);
+    && /^([^\w{"<]|<\s){0,3}\d|^\{"timestamp"/.test(line);
 }
 
 function misreadOf(st: ReaderStats): string | undefined {

@@ -336,6 +336,9 @@ test('a csvlog record may quote log lines; an unbalanced quote that misaligns th
   const read = await digestBytes([Buffer.from(quoting)], 'postgresql-2026-11-28_100000.csv');
   assert.equal(incompleteRead(read), undefined);
   assert.equal(read.bySeverity.ERROR, 101);
+  // Quoted log text as the last line of a field: the record's own closing quote and fields follow on that line.
+  const atEnd = base(20) + rec(20, 'x', `insert into audit values ('\n${rec(1, 'a', '').trim()}')`).repeat(2) + base(20);
+  assert.equal(incompleteRead(await digestBytes([Buffer.from(atEnd)], 'postgresql-2026-11-28_100000.csv')), undefined);
   // A record cut inside a quoted field: each record after it is read misaligned, taking in the next one's start.
   const broken = base(10) + rec(10, 'cut', '').slice(0, 60) + '\n' + base(300);
   assert.match(incompleteRead(await digestBytes([Buffer.from(broken)], 'postgresql-2026-11-28_100000.csv')) ?? '', /an unbalanced quote in the record from line \d+ took \d+ records after it into one field/);
@@ -348,5 +351,7 @@ test('a csvlog record may quote log lines; an unbalanced quote that misaligns th
   assert.match(incompleteRead(await digestBytes([Buffer.from('<html><body>Service Unavailable</body></html>\n')], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/);
   assert.equal(incompleteRead(await digestBytes([Buffer.from('2026-11-28 10:00:00.123 UTC [42')], 'postgresql-2026-11-28_100000.log')), undefined);
   assert.equal(incompleteRead(await digestBytes([Buffer.from('< 2026-11-28 10:00:00.123 UTC > [42')], 'postgresql-2026-11-28_100000.log')), undefined);
-  assert.match(incompleteRead(await digestBytes([Buffer.from('{"error":"NoSuchKey"}')], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/);
+  for (const body of ['{"error":"NoSuchKey"}', '<Error><Code>NoSuchKey</Code></Error>', 'Forbidden']) {
+    assert.match(incompleteRead(await digestBytes([Buffer.from(body)], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/, body);
+  }
 });

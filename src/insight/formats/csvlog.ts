@@ -81,7 +81,7 @@ export class CsvParser extends BaseParser {
       this.quotes = countQuotes(text) + droppedQuotes;
     } else {
       this.recLines++;
-      if (isDigit(text.charCodeAt(0)) && hasLoneQuote(text) && looksLikeCsvlog(text)) this.swallowed++;
+      if (isDigit(text.charCodeAt(0)) && firstQuoteSingle(text) && looksLikeCsvlog(text)) this.swallowed++;
       this.quotes += countQuotes(text) + droppedQuotes;
       if (this.rec.length < this.maxLen) {
         const s = this.rec + '\n' + text;
@@ -95,8 +95,8 @@ export class CsvParser extends BaseParser {
   }
 
   /**
-   * Record-like lines taken into this record's quoted field: raw records, their quotes single (PostgreSQL doubles
-   * every quote of a field, so log text quoted on purpose has none single). Counted over the file: after an
+   * Record-like lines taken into this record's quoted field: raw records, their first quote single (PostgreSQL
+   * doubles every quote of a field, so log text quoted on purpose starts with doubled ones). Counted over the file: after an
    * unbalanced quote each record read is misaligned and takes in the next one's start.
    */
   noteSwallowed(): void {
@@ -143,13 +143,14 @@ export class CsvParser extends BaseParser {
   }
 }
 
-/** A `"` that is not one of a doubled pair: the line is CSV as written, not CSV quoted inside a field. */
-function hasLoneQuote(s: string): boolean {
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) {
-    if (s.charCodeAt(i + 1) !== 34) return true;
-    i++;
-  }
-  return false;
+/**
+ * The line's first `"` is single: a record as written (`,"app",`), not one quoted inside a field, whose quotes
+ * PostgreSQL doubles (`,""app"",`). Only the first: the last line of a quoted field goes on with the record's own
+ * closing quote and fields.
+ */
+function firstQuoteSingle(s: string): boolean {
+  const i = s.indexOf('"');
+  return i !== -1 && s.charCodeAt(i + 1) !== 34;
 }
 
 /** Is this line the start of a csvlog record? */
