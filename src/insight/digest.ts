@@ -545,13 +545,15 @@ export interface EntrySink {
  */
 /**
  * One short line of text that starts as a log line does, with a digit (a time, a pid) after at most a few
- * signs of a prefix (`< `, `[`), or as jsonlog: a file just rotated, cut where the server was writing. NULs, an
- * HTML page, an XML or JSON error body are no log.
+ * signs of a prefix (`< `, `[`), or as jsonlog (its time as PostgreSQL writes it): a file just rotated, cut where
+ * the server was writing. NULs, an HTML page, an XML or JSON error body, an HTTP status line are no log.
  */
 function justRotated(st: ReaderStats): boolean {
   const line = st.unparsedSamples[0]?.text ?? '';
   return st.unparsedLines === 1 && st.truncatedLines === 0 && line.length < 1024 && !/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(line)
-    && /^([^\w{"<]|<\s){0,3}\d|^\{"timestamp"/.test(line);
+    && /^([^\w{"<]|<\s){0,3}\d|^\{"timestamp":"\d{4}-\d\d-\d\d \d/.test(line)
+    // An HTTP status line or body ('403 Forbidden', '404 page not found'), not a pid before a severity ('403 LOG').
+    && !/^\d{3}[: ]+(?![A-Z]{2,}\b)[A-Za-z]/.test(line);
 }
 
 function misreadOf(st: ReaderStats): string | undefined {

@@ -355,3 +355,15 @@ test('a csvlog record may quote log lines; an unbalanced quote that misaligns th
     assert.match(incompleteRead(await digestBytes([Buffer.from(body)], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/, body);
   }
 });
+
+test('background records cut and swallowed are caught even when their messages start with a quoted name; status lines are no log', async () => {
+  // An autovacuum worker's record: no user or database, a message that starts with a quoted relation name.
+  const bg = (i: number): string => `2026-11-28 10:00:${String(i % 60).padStart(2, '0')}.123 UTC,,,4243,,6565f00d.10,${i},,2026-11-28 09:00:00 UTC,5/0,0,LOG,00000,"""public.t${i}"": index scans: 0",,,,,,,,,"","autovacuum worker",,0\n`;
+  const cut = ((r: string): string => r.slice(0, r.indexOf(',"""') + 6))(bg(3));
+  const text = [0, 1, 2].map(bg).join('') + cut + '\n' + Array.from({ length: 30 }, (_, i) => bg(i + 4)).join('');
+  assert.match(incompleteRead(await digestBytes([Buffer.from(text)], 'postgresql-2026-11-28_100000.csv')) ?? '', /the record from line 4 took 30 records after it/);
+  for (const body of ['403 Forbidden', '404 page not found', '{"timestamp":"2026-11-28T10:00:00.000+00:00","status":403,"error":"Forbidden"}']) {
+    assert.match(incompleteRead(await digestBytes([Buffer.from(body)], 'postgresql-2026-11-28_100000.log')) ?? '', /none of its lines/, body);
+  }
+  assert.equal(incompleteRead(await digestBytes([Buffer.from('{"timestamp":"2026-11-28 10:00:00.123 UTC","user":"a')], 'postgresql-2026-11-28_100000.json')), undefined);
+});

@@ -81,7 +81,7 @@ export class CsvParser extends BaseParser {
       this.quotes = countQuotes(text) + droppedQuotes;
     } else {
       this.recLines++;
-      if (isDigit(text.charCodeAt(0)) && firstQuoteSingle(text) && looksLikeCsvlog(text)) this.swallowed++;
+      if (isDigit(text.charCodeAt(0)) && opensField(text) && looksLikeCsvlog(text)) this.swallowed++;
       this.quotes += countQuotes(text) + droppedQuotes;
       if (this.rec.length < this.maxLen) {
         const s = this.rec + '\n' + text;
@@ -144,13 +144,17 @@ export class CsvParser extends BaseParser {
 }
 
 /**
- * The line's first `"` is single: a record as written (`,"app",`), not one quoted inside a field, whose quotes
- * PostgreSQL doubles (`,""app"",`). Only the first: the last line of a quoted field goes on with the record's own
- * closing quote and fields.
+ * The line's first run of `"` is odd: a record as written, where a field opens (`,"app",`, or `,"""public.t""`
+ * for a message that starts with a quoted name), not one quoted inside a field, whose quotes PostgreSQL doubles
+ * (`,""app"",`). Only the first: the last line of a quoted field goes on with the record's own closing quote
+ * and fields.
  */
-function firstQuoteSingle(s: string): boolean {
-  const i = s.indexOf('"');
-  return i !== -1 && s.charCodeAt(i + 1) !== 34;
+function opensField(s: string): boolean {
+  let i = s.indexOf('"');
+  if (i === -1) return false;
+  let run = 0;
+  while (s.charCodeAt(i++) === 34) run++;
+  return (run & 1) === 1;
 }
 
 /** Is this line the start of a csvlog record? */
