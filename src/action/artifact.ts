@@ -40,8 +40,10 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
       // Whether an artifact of the name exists before this upload: if not, one found after an answer was lost
       // was made meanwhile. Unknown (undefined) when the listing failed, or is still retrying after a few
       // seconds (the client retries a failing listing for about 30 s; the upload does not wait for that).
-      const listed = client.getArtifact(name).then(() => true, (e: unknown) => ((e as Error)?.name === 'ArtifactNotFoundError' ? false : undefined));
-      const existedBefore = o.overwrite ? false : await Promise.race([listed, clock.sleep(EXISTENCE_CHECK_MS).then(() => undefined)]);
+      const existedBefore = o.overwrite ? false : await Promise.race([
+        client.getArtifact(name).then(() => true, (e: unknown) => ((e as Error)?.name === 'ArtifactNotFoundError' ? false : undefined)),
+        clock.sleep(EXISTENCE_CHECK_MS).then(() => undefined),
+      ]);
       for (let attempt = 1; ; attempt++) {
         try {
           // Awaited here: the client does not await inside its own try, so its async failures need catching here.
@@ -53,7 +55,8 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
           return { id: res.id, size: res.size ?? 0, digest: res.digest };
         } catch (e) {
           const msg = errorMessage(e);
-          if (/\(409\)|already exists/i.test(msg) && attempt > 1 && existedBefore === false) {
+          const conflict = /\(409\)|already exists/i.test(msg);
+          if (conflict && attempt > 1 && existedBefore === false) {
             // No artifact had the name when this upload began, so one now was made meanwhile: most likely by an
             // earlier attempt that finished before its answer was lost. Another job of the run uploading the same
             // name in those seconds cannot be told apart (the service does not say which job made it): said so.
@@ -67,7 +70,7 @@ export function createArtifactUploader(logger: Logger, clock: Clock): ArtifactUp
               return { id: found.id, size: found.size ?? 0, digest: found.digest?.replace(/^sha256:/, '') };
             }
           }
-          if (/\(409\)|already exists/i.test(msg)) {
+          if (conflict) {
             throw new ArtifactError(
               `an artifact named '${name}' already exists in this workflow run. Set 'overwrite: true' to replace it, or choose another 'artifact-name' (e.g. add \${{ strategy.job-index }} in matrix jobs)`,
             );

@@ -71,27 +71,32 @@ export async function listInstances(
   return parseInstances(json, requestIdOf(res));
 }
 
+/**
+ * A text field of the instance listing, cut at 64 characters: RDS names are 4 to 64, so a longer one (a hostile
+ * answer) cannot fill the outputs, titles and folder names it appears in; status and engine alike.
+ */
+function listedText(v: unknown): string {
+  const max = 64;
+  return typeof v !== 'string' ? '' : v.length <= max ? v : `${[...v].slice(0, max - 1).join('')}…`;
+}
+
 function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
   const fail = (what: string): never => {
     throw new ResponseError(`RDS instance lookup: unexpected answer: ${what}`, { requestId });
   };
   const list = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['instances'] : undefined;
   if (!Array.isArray(list)) return fail("field 'instances' is missing or not an array");
-  const NAME_MAX = 64;
   return list.map((raw, i): InstanceInfo => {
     if (typeof raw !== 'object' || raw === null) return fail(`instances[${i}] is not an object`);
     const it = raw as Record<string, unknown>;
     if (typeof it['id'] !== 'string' || it['id'] === '') return fail(`instances[${i}].id is missing`);
     const datastore = (typeof it['datastore'] === 'object' && it['datastore'] !== null ? it['datastore'] : {}) as Record<string, unknown>;
-    // RDS names are 4 to 64 characters: a longer one (a hostile answer) is cut where it is kept, so that it
-    // cannot fill the outputs, titles and folder names it appears in. Strings that are no field's are cut too.
-    const text = (v: unknown, max: number): string => (typeof v !== 'string' ? '' : v.length <= max ? v : `${[...v].slice(0, max - 1).join('')}…`);
     return {
       id: it['id'],
-      name: text(it['name'], NAME_MAX),
-      status: text(it['status'], 64),
-      datastoreType: text(datastore['type'], 64),
-      datastoreVersion: text(datastore['version'], 64),
+      name: listedText(it['name']),
+      status: listedText(it['status']),
+      datastoreType: listedText(datastore['type']),
+      datastoreVersion: listedText(datastore['version']),
     };
   });
 }

@@ -65,8 +65,9 @@ class CommandGuard {
         if (this.#allowCore) {
           const end = text.slice(i).search(/[\r\n]/);
           const line = end < 0 ? text.slice(i) : text.slice(i, i + end);
-          this.#trusted = CORE_COMMAND.test(line);
-          const level = this.#trusted ? /^::(warning|error)[ :]/.exec(line)?.[1] : undefined;
+          const core = CORE_COMMAND.exec(line);
+          this.#trusted = core !== null;
+          const level = core?.[1];
           if (level === 'warning' || level === 'error') printed[level]++;
         }
       }
@@ -81,8 +82,9 @@ class CommandGuard {
         this.#marker = false;
         continue;
       }
-      if (c === '[' && (this.#hashes >= 2 || this.#marker)) out += ' ';
-      this.#marker = (this.#hashes >= 2 || this.#marker) && /[A-Za-z]/.test(c);
+      const afterHashes = this.#hashes >= 2 || this.#marker;
+      if (c === '[' && afterHashes) out += ' ';
+      this.#marker = afterHashes && /[A-Za-z]/.test(c);
       this.#hashes = c === '#' ? this.#hashes + 1 : 0;
       if (!WHITE.test(c)) this.#blank = false;
       out += HIDDEN.test(c) ? '\ufffd' : c;

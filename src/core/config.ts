@@ -75,8 +75,6 @@ export interface Config {
 /** Inputs that hold secrets: masked before anything else reads them. */
 export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
 
-// Project and instance ids, and identity provider names, go into a URL path: allow only what OTC ids are made of.
-const ID_PATTERN = CLOUD_ID;
 // Characters the artifact service refuses in a name.
 export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
 /** The artifact service's longest name, in characters. */
@@ -100,7 +98,7 @@ export interface Surroundings {
 }
 
 /** The region when none is given. */
-export const DEFAULT_REGION = 'eu-de';
+const DEFAULT_REGION = 'eu-de';
 
 /** The one validation both doors use: inputs by their action names in, a checked Config out. */
 export function readConfig(get: InputGetter, around: Surroundings, now: Date = new Date()): Config {
@@ -234,7 +232,7 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
     case 'oidc': {
       const identityProvider = single('identity-provider', 'identity provider id');
       // It goes into IAM's URL path: the characters IAM allows in a provider's name, nothing that would change the path.
-      if (!ID_PATTERN.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
+      if (!CLOUD_ID.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
       if (oidcUnavailable) throw new InputError('identity-provider', oidcUnavailable);
       const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
       return { kind: 'oidc', identityProvider, audience };
@@ -242,14 +240,14 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
   }
 }
 
-// IAM's project names: the region's own project is named like the region, a sub-project '<region>_<name>'.
-const PROJECT_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+// IAM's project names: the region's own project is named like the region, a sub-project '<region>_<name>';
+// made of what ids are (they go into IAM's query).
 
 /** 'project-name', checked against the region (a project belongs to one); the region's name when not set. */
 function readProjectName(raw: string, projectId: string | undefined, region: string): string {
   if (raw === '') return region;
   if (projectId !== undefined) throw new InputError(['project-id', 'project-name'], 'are both set; set the ID, or the name to look the ID up by');
-  if (!PROJECT_NAME_PATTERN.test(raw)) throw new InputError('project-name', `'${raw}' is not a project name: 1 to 64 letters, digits, '-' and '_'`);
+  if (!CLOUD_ID.test(raw)) throw new InputError('project-name', `'${raw}' is not a project name: 1 to 64 letters, digits, '-' and '_'`);
   if (raw !== region && !raw.startsWith(`${region}_`)) {
     throw new InputError('project-name', (n) => `'${raw}' is not a project of region '${region}': its projects are named '${region}' or '${region}_<name>'; set ${n('region')} to the project's region`);
   }
@@ -316,7 +314,8 @@ function safeLabel(s: string): string {
 }
 
 function id(name: string, v: string): string {
-  if (!ID_PATTERN.test(v)) {
+  // Project and instance ids, and identity provider names, go into a URL path: only what OTC ids are made of.
+  if (!CLOUD_ID.test(v)) {
     throw new InputError(name, `'${v}' is not an id: use letters, digits, '-' and '_' only (1 to 64 characters)`);
   }
   return v;

@@ -416,7 +416,7 @@ async function refuse(res: HttpResponse, fileName: string, url: URL): Promise<ne
   // The host may echo the link's signature (S3-like hosts quote it in SignatureDoesNotMatch); it is not printed.
   // The link's own, and those of where its redirects led (a redirect may carry a signature of its own).
   const own = new Redactor();
-  for (const secret of [...linkSecrets(url.href), ...linkSecrets(res.url.href)]) {
+  for (const secret of [...new Set([url.href, res.url.href])].flatMap(linkSecrets)) {
     own.add(secret.value);
     own.add(secret.raw);
   }

@@ -1,7 +1,7 @@
 // The step's outputs as name → text, for both doors: the action sets them, the CLI prints them with --json.
 import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
-import { totalBytes } from './run.ts';
+import { listedNothing, totalBytes } from './run.ts';
 import { cut } from '../insight/render.ts';
 import { incompleteRead } from '../insight/digest.ts';
 
@@ -27,7 +27,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
   const d = report.digest;
   // Counts only from a digest of every file read to its end, or when RDS listed no file at all: otherwise they
   // are unknown, so empty, not 0 (nor the lower bound that was read).
-  const none = report.status !== undefined && report.files.length === 0 && report.missing.length === 0;
+  const none = listedNothing(report);
   const complete = d !== undefined && incompleteRead(d) === undefined;
   const count = (n: number | undefined): string => (complete ? String(n ?? 0) : none ? '0' : '');
   return {
@@ -111,15 +111,16 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
   out['slowest-query-ms'] = slowest.length > 0 ? slowest.reduce((a, b) => (Number(b) > Number(a) ? b : a)) : '';
   // The earliest of the instances' first errors and the latest of their last ones (an untimed one only when
   // none has a time; on a tie, the instance given first), each after its instance's name.
-  const pick = (name: 'first-error' | 'last-error', later: boolean): string => {
+  const pick = (name: 'first-error' | 'last-error'): string => {
+    const later = name === 'last-error';
     const timeOf = (e: { run: InstanceRun }): number => {
-      const t = (name === 'first-error' ? e.run.report.digest?.firstError : e.run.report.digest?.lastError)?.time?.getTime();
-      return t ?? (later ? -Infinity : Infinity);
+      const d = e.run.report.digest;
+      return (later ? d?.lastError : d?.firstError)?.time?.getTime() ?? (later ? -Infinity : Infinity);
     };
     const best = each.filter((e) => e.outputs[name]).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || (later ? timeOf(e) > timeOf(a) : timeOf(e) < timeOf(a)) ? e : a), undefined);
     return best ? cut(`${runLabel(best.run)}: ${best.outputs[name]}`, 1000) : '';
   };
-  out['first-error'] = pick('first-error', false);
-  out['last-error'] = pick('last-error', true);
+  out['first-error'] = pick('first-error');
+  out['last-error'] = pick('last-error');
   return out;
 }

@@ -61,10 +61,6 @@ export class Redactor {
     }
   }
 
-  has(secret: string): boolean {
-    return this.#secrets.has(secret);
-  }
-
   redact(text: string): string {
     if (this.#secrets.size === 0) return text;
     for (const key of this.#unsorted) this.#byPrefix.get(key)!.sort((a, b) => b.length - a.length);

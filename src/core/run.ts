@@ -102,6 +102,11 @@ const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query l
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
 const NOT_PREPARED = 'RDS reported status FAILED';
 
+/** RDS answered and listed no file at all: the one case where counts of 0 are known (of no log). */
+export function listedNothing(report: Report): boolean {
+  return report.status !== undefined && report.files.length === 0 && report.missing.length === 0;
+}
+
 export function totalBytes(report: Report): number {
   return report.files.reduce((n, f) => n + f.size, 0);
 }

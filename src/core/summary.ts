@@ -1,6 +1,6 @@
 // The run's report as Markdown: the job summary the action writes and the CLI's --summary file. Pure: the text
 // comes from the report alone.
-import { totalBytes, type Report } from './run.ts';
+import { listedNothing, totalBytes, type Report } from './run.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { escapeInline, renderFiles } from '../insight/render.ts';
 import { incompleteRead } from '../insight/digest.ts';
@@ -56,7 +56,7 @@ function summaryParts(s: SummaryInput): SummaryParts {
     out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
     // Counts of 0 from no log at all must not read as a healthy database (a run that failed or was cancelled
     // says so above, and its counts are not 0).
-    if (report.files.length === 0 && report.missing.length === 0 && !s.error && !s.cancelled) {
+    if (listedNothing(report) && !s.error && !s.cancelled) {
       out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged nothing.', '');
     }
   }
@@ -193,7 +193,8 @@ export function renderStepSummary(s: StepSummaryInput): string {
     const d = r.digest;
     const status = run.error !== undefined ? `failed: ${text(s.redact(errorMessage(run.error)), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
     // As the step's outputs: a count of logs not all read is not the logs' count.
-    const count = (n: number | undefined): string => (d ? (incompleteRead(d) === undefined ? String(n ?? 0) : `≥ ${n ?? 0}`) : '');
+    const bound = d !== undefined && incompleteRead(d) !== undefined ? '≥ ' : '';
+    const count = (n: number | undefined): string => (d ? `${bound}${n ?? 0}` : '');
     const first = d?.firstError ? text(s.redact(`${d.firstError.severity}: ${d.firstError.message}`), 200) : '';
     out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
   }

@@ -4,7 +4,7 @@
 import { ResponseError } from '../../core/errors.ts';
 import { plural } from '../../core/plural.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
-import type { HttpTransport } from '../http.ts';
+import type { HttpResponse, HttpTransport } from '../http.ts';
 import { callJson, requestIdOf } from '../rds.ts';
 
 /** What the runner gives a job that may ask for an ID token (`permissions: id-token: write`). */
@@ -23,8 +23,14 @@ export interface IdTokenClient {
   redact?: ((text: string) => string) | undefined;
 }
 
-/** Shorter is no token (an IAM token or a JWT is hundreds of characters), and would be masked everywhere. */
-export const MIN_TOKEN = 16;
+/**
+ * A token from an answer, refused when it is shorter than any token is (an IAM token or a JWT is hundreds of
+ * characters): a few characters would be masked in every later line of the job ('e' everywhere).
+ */
+export function checkedToken(token: string, what: string, field: string, res: HttpResponse): string {
+  if (token.length >= 16) return token;
+  throw new ResponseError(`${what}: HTTP ${res.status} with ${field} of ${plural(token.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
+}
 
 export function requestIdToken(c: IdTokenClient, audience: string): Promise<string> {
   const url = new URL(c.endpoint.url);
@@ -46,8 +52,7 @@ export function requestIdToken(c: IdTokenClient, audience: string): Promise<stri
     });
     const value = json !== null && typeof json === 'object' ? (json as { value?: unknown }).value : undefined;
     if (typeof value !== 'string' || value === '') throw new ResponseError(`${what}: HTTP ${res.status} without a token in 'value'`, { requestId: requestIdOf(res) });
-    // A JWT is hundreds of characters; a few would be masked in every later line of the job ('e' everywhere).
-    if (value.length < MIN_TOKEN) throw new ResponseError(`${what}: HTTP ${res.status} with a 'value' of ${plural(value.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
+    checkedToken(value, what, "a 'value'", res);
     return value;
   }, c.retry);
 }

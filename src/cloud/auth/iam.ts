@@ -3,8 +3,7 @@
 import { ApiError, PreconditionError, ResponseError } from '../../core/errors.ts';
 import { header, type HttpTransport } from '../http.ts';
 import { apiUrl, cloudId } from '../urls.ts';
-import { MIN_TOKEN } from './github-id-token.ts';
-import { plural } from '../../core/plural.ts';
+import { checkedToken } from './github-id-token.ts';
 import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
 
@@ -47,7 +46,7 @@ async function signIn(c: IamClient, what: string, path: string, body: unknown, h
     });
     const token = header(res, 'x-subject-token');
     if (!token) throw new ResponseError(`${what}: HTTP ${res.status} without an X-Subject-Token header`, { requestId: requestIdOf(res) });
-    if (token.length < MIN_TOKEN) throw new ResponseError(`${what}: HTTP ${res.status} with an X-Subject-Token of ${plural(token.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
+    checkedToken(token, what, 'an X-Subject-Token', res);
     c.protect(token);
     const project = dig(json, 'token', 'project', 'id');
     return { token, projectId: typeof project === 'string' && project !== '' ? cloudId(project, `${what}: the token's project id`, requestIdOf(res)) : undefined };
