@@ -62,7 +62,7 @@ const OPTIONS = {
 function namer(sources: Record<string, string>): NameInput {
   return (input) => {
     if (sources[input]) return sources[input];
-    if ((FLAG_INPUTS as readonly string[]).includes(input) || input === 'os-cloud' || input === 'summary') return `--${input}`;
+    if (Object.hasOwn(OPTIONS, input)) return `--${input}`;
     const vars = ENV_INPUTS[input];
     if (vars) return vars.join(' or ');
     return `the action's '${input}' (GitHub Actions only)`;
@@ -123,7 +123,7 @@ async function fromValues(
   // The project by ID and by name, as openrc files and clouds.yaml often give both: the ID is used (as
   // keystoneauth does), unless a flag names the project the other way; then the environment's is set aside.
   // An empty flag ("$UNSET") names nothing, and sets nothing aside.
-  const projectFlag = (['project-id', 'project-name'] as const).find((n) => typeof v[n] === 'string' && v[n].trim() !== '');
+  const projectFlag = (['project-id', 'project-name'] as const).find((n) => given(n) !== undefined);
   if (projectFlag) {
     for (const n of ['project-id', 'project-name']) {
       if (n !== projectFlag) delete values[n];
@@ -132,10 +132,10 @@ async function fromValues(
     delete values['project-name'];
   }
   for (const input of FLAG_INPUTS) {
-    const given = v[input];
     // An empty flag (`--region "$UNSET"`) sets nothing: what the environment or the cloud says stands.
-    if (given === undefined || (typeof given === 'string' && given.trim() === '')) continue;
-    values[input] = Array.isArray(given) ? given.join('\n') : String(given).trim();
+    const value = Array.isArray(v[input]) ? v[input].join('\n') : given(input);
+    if (value === undefined) continue;
+    values[input] = value;
     delete sources[input];
   }
   // The action's own inputs the CLI has no use for: nothing is uploaded, no annotations are written.

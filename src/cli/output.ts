@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
-import { incompleteRead, type Digest } from '../insight/digest.ts';
+import { incompleteRead, otherLastError, type Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { cut, formatTime, groupText, slowText } from '../insight/render.ts';
@@ -30,14 +30,12 @@ export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv):
 // C0/C1 controls (ESC starts terminal escape sequences) and the bidi controls that make text read differently.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Untrusted text for a terminal: controls shown as U+FFFD, line breaks kept only where the caller allows. */
-function terminalText(s: string, max = 2000): string {
-  return cut(s.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd'), max);
-}
-
-/** One line of untrusted text: a line break from an API or a log cannot start a line of its own. */
+/**
+ * One line of untrusted text for a terminal: a line break from an API or a log cannot start a line of its own,
+ * and controls show as U+FFFD.
+ */
 export function oneLine(s: string, max: number): string {
-  return terminalText(s.replace(/\s*[\r\n]\s*/g, ' ↵ ').replace(/\t/g, ' '), max);
+  return cut(s.replace(/\s*[\r\n]\s*/g, ' ↵ ').replace(/\t/g, ' ').replace(CONTROL, '\ufffd'), max);
 }
 
 const SEVERITY_STYLE: Record<string, Style> = { PANIC: 'magenta', FATAL: 'red', ERROR: 'yellow' };
@@ -58,7 +56,8 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
-  if (d.lastError && d.firstError && !(d.lastError.file === d.firstError.file && d.lastError.line === d.firstError.line)) out.push(`Last error:  ${entry(d.lastError)}`);
+  const last = otherLastError(d);
+  if (last) out.push(`Last error:  ${entry(last)}`);
   if (d.untimed > 0) out.push(p(`${d.untimed} entries have no readable time${d.since ? ' and are not counted' : ''}.`, 'dim'));
   if (d.unparsedLines > 0) out.push(p(`${d.unparsedLines} lines could not be read as PostgreSQL log lines.`, 'dim'));
 
@@ -67,10 +66,11 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
     out.push('', p(`Most frequent errors${d.messages.length > shown.length ? ` (${shown.length} of ${d.messages.length})` : ''}`, 'bold'));
     const counts = shown.map((g) => formatCount(g.count));
     const countWidth = Math.max(5, ...counts.map((n) => n.length));
-    const lastWidth = Math.max(9, ...shown.map((g) => formatTime(g.lastSeen).length));
+    const lastSeen = shown.map((g) => formatTime(g.lastSeen));
+    const lastWidth = Math.max(9, ...lastSeen.map((t) => t.length));
     out.push(p(`  ${'times'.padStart(countWidth)}  level  ${'last seen'.padEnd(lastWidth)}  message`, 'dim'));
     shown.forEach((g, i) => {
-      out.push(`  ${counts[i]!.padStart(countWidth)}  ${sev(g.severity.padEnd(5))}  ${p(formatTime(g.lastSeen).padEnd(lastWidth), 'dim')}  ${oneLine(groupText(g), width)}`);
+      out.push(`  ${counts[i]!.padStart(countWidth)}  ${sev(g.severity.padEnd(5))}  ${p(lastSeen[i]!.padEnd(lastWidth), 'dim')}  ${oneLine(groupText(g), width)}`);
     });
   }
   // As many as 'recent-entries' asked for (the digest keeps that many).

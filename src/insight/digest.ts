@@ -497,10 +497,6 @@ export class DigestBuilder implements EntrySink {
 }
 
 /**
- * Reads the files one after the other (pass them oldest first: "recent" means last read) and
- * digests them. A file that cannot be read gets `error` in its FileDigest; the rest still count.
- */
-/**
  * Why the counts of `d` are not the whole logs', or undefined when every file was read to its end as a log: a
  * file that could not be read to the end, one whose reading was stopped (gzip limits, the step's timeout), or one
  * that could not be read as a log (misreadOf). Its counts are then what was read, not what the logs hold:
@@ -515,6 +511,16 @@ export function incompleteRead(d: { files: readonly FileDigest[] }): string | un
   return undefined;
 }
 
+/** The last error when it is another entry than the first: what a report shows besides the first. */
+export function otherLastError(d: Digest): LogEntry | undefined {
+  const { firstError: first, lastError: last } = d;
+  return last !== undefined && first !== undefined && !(last.file === first.file && last.line === first.line) ? last : undefined;
+}
+
+/**
+ * Reads the files one after the other (pass them oldest first: "recent" means last read) and
+ * digests them. A file that cannot be read gets `error` in its FileDigest; the rest still count.
+ */
 export async function digestFiles(
   files: Array<{ name: string; path: string; size: number }>,
   opts: DigestOptions = {},
@@ -537,13 +543,6 @@ export interface EntrySink {
 }
 
 /**
- * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one (but for a file just rotated); most of
- * its lines were not read, and a quarter or more of those looked at are log lines of another format (the format
- * was misread; an entry's continuation lines show no format of their own, so not all of them do); or a csvlog
- * record's unbalanced quote took in records after it. Stray lines of other programs (a restore_command's
- * messages), and a record cut at the end of a file fetched while being written, are none of these.
- */
-/**
  * One short line of text that starts as a log line does, with a digit (a time, a pid) after at most a few
  * signs of a prefix (`< `, `[`), or as jsonlog (its time as PostgreSQL writes it): a file just rotated, cut where
  * the server was writing. NULs, an HTML page, an XML or JSON error body, an HTTP status line are no log.
@@ -556,6 +555,14 @@ function justRotated(st: ReaderStats): boolean {
     && !/^\d{3}[: ]+(?![A-Z]{2,}\b)[A-Za-z]/.test(line);
 }
 
+/**
+ * Why a file that was read to its end still was not read as a log, or undefined: no line of it was one (but for
+ * a file just rotated); most of its lines were not read, and a quarter or more of those looked at are log lines
+ * of another format (the format was misread; an entry's continuation lines show no format of their own, so not
+ * all of them do); or a csvlog record's unbalanced quote took in records after it. Stray lines of other programs
+ * (a restore_command's messages), and a record cut at the end of a file fetched while being written, are none
+ * of these.
+ */
 function misreadOf(st: ReaderStats): string | undefined {
   if (st.entries === 0 && st.unparsedLines > 0 && !justRotated(st)) return 'none of its lines is a PostgreSQL log line';
   if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 4 >= st.foreignChecked) {

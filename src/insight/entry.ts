@@ -328,7 +328,7 @@ export abstract class BaseParser implements LineParser {
    * Tells whether a line is a log line of another format than this parser's (set by the reader): unparsed lines
    * that are, in numbers, mean the format was misread (see digest.ts, incompleteRead).
    */
-  foreign: ((text: string) => boolean) | undefined;
+  foreign: (text: string) => boolean = () => false;
 
   unparsed(text: string, lineNo: number, count = 1): void {
     this.stats.unparsedLines += count;
@@ -340,12 +340,12 @@ export abstract class BaseParser implements LineParser {
 
   /** Unparsed lines are still looked at for another format's (so the scanner may not count them alone). */
   checksForeign(): boolean {
-    return this.foreign !== undefined && this.stats.foreignChecked < FOREIGN_CHECKS;
+    return this.stats.foreignChecked < FOREIGN_CHECKS;
   }
 
   checkForeign(text: string): void {
     const st = this.stats;
-    if (this.foreign === undefined || st.foreignChecked >= FOREIGN_CHECKS) return;
+    if (st.foreignChecked >= FOREIGN_CHECKS) return;
     st.foreignChecked++;
     if (this.foreign(text)) st.foreignLines++;
   }

@@ -114,6 +114,11 @@ class LineReader {
   held: Held[] | undefined;
   heldNonEmpty = 0;
   heldBytes = 0;
+  /** The format the file's name suggests. */
+  get named(): LogFormat {
+    return (this.#named ??= formatFromName(this.name));
+  }
+  #named: LogFormat | undefined;
   /** Lines held that showed each format, while the first ones disagree with the file's name. */
   votes = new Map<LogFormat, number>();
   lineNo = 0;
@@ -302,16 +307,15 @@ class LineReader {
     // A line in the format the name says decides at once (the common case). One that says another format may be
     // a stray line (one JSON line at the top of a stderr log would leave every later line unread): the lines
     // held until then vote, the name breaking a tie.
-    if (f !== undefined && this.votes.size === 0 && f === formatFromName(this.name)) return this.decide(f);
+    if (f !== undefined && this.votes.size === 0 && f === this.named) return this.decide(f);
     if (f !== undefined) this.votes.set(f, (this.votes.get(f) ?? 0) + 1);
     if (++this.heldNonEmpty >= DETECT_LINES || this.heldBytes >= DETECT_BYTES) this.decide(this.voted());
   }
 
   /** The format most held lines showed (the name's on a tie), or the name's when none showed one. */
   voted(): LogFormat {
-    const named = formatFromName(this.name);
-    let best = named;
-    let most = this.votes.get(named) ?? 0;
+    let best = this.named;
+    let most = this.votes.get(best) ?? 0;
     for (const [f, n] of this.votes) if (n > most) [best, most] = [f, n];
     return best;
   }

@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
 import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
@@ -168,9 +168,9 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   // The first error, and the last when it is another: a failed deployment's is usually the last.
   const errorLine = (what: string, e: LogEntry): string => `${what}: ${formatTime(e.time, true)} **${e.severity}** ${escapeInline(e.message, maxMessage)} (${escapeInline(`${e.file}:${e.line}`, 200)})`;
   const fe = digest.firstError;
-  const le = digest.lastError;
+  const le = otherLastError(digest);
   if (fe !== undefined) out.push('', errorLine('First error', fe));
-  if (le !== undefined && fe !== undefined && !(le.file === fe.file && le.line === fe.line)) out.push('', errorLine('Last error', le));
+  if (le !== undefined) out.push('', errorLine('Last error', le));
 
   const notes: string[] = [];
   if (digest.untimed > 0) {

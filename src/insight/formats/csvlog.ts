@@ -99,7 +99,7 @@ export class CsvParser extends BaseParser {
    * doubles every quote of a field, so log text quoted on purpose starts with doubled ones). Counted over the file: after an
    * unbalanced quote each record read is misaligned and takes in the next one's start.
    */
-  noteSwallowed(): void {
+  private noteSwallowed(): void {
     if (this.swallowed > 0) {
       if (this.stats.swallowedRecords === 0) this.stats.swallowedAt = this.recLine;
       this.stats.swallowedRecords += this.swallowed;
