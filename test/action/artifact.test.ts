@@ -28,10 +28,12 @@ test('a 409 on a retry is a name conflict when an artifact of that name existed 
   await createArtifactUploader(logger, { ...clock, now: () => Date.now() } as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined });
   // This step's first attempt is lost before the service stores anything; its retry meets the earlier one.
   svc.failNext('CreateArtifact', 0);
+  const before = svc.requests.length;
   await assert.rejects(
     createArtifactUploader(logger, clock as never).upload('db-logs', [join(dir, 'a.log')], dir, { compressionLevel: 1, overwrite: false, retentionDays: undefined }),
     (e: unknown) => e instanceof ArtifactError && /an artifact named 'db-logs' already exists in this workflow run/.test(e.message),
   );
   assert.ok(!lines.some((l) => l.startsWith('warning:')), lines.join('\n'));
-  assert.ok(svc.requests.some((q) => q.path.endsWith('/ListArtifacts')), 'the name was looked up before the upload');
+  const calls = svc.requests.slice(before).map((q) => q.path.split('/').at(-1));
+  assert.ok(calls.indexOf('ListArtifacts') !== -1 && calls.indexOf('ListArtifacts') < calls.indexOf('CreateArtifact'), `the name was looked up before this upload: ${calls.join(', ')}`);
 });

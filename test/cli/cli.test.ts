@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ACCOUNT, CI_USER, iamFixture, ROOT, withRig, type Rig } from '../support/harness.ts';
+import { ACCOUNT, CI_USER, iamFixture, ROOT, SUB_PROJECT, subProjectIam, withRig, type Rig } from '../support/harness.ts';
 import { FLAG_INPUTS } from '../../src/cli/args.ts';
 import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
@@ -194,8 +194,8 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
 });
 
 test('a sub-project by name: clouds.yaml\'s auth.project_name, OS_PROJECT_NAME, --project-name; an ID given too wins unless a flag says otherwise', async () => {
-  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
-  await withRig({ files, projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) }, async (rig) => {
+  const SUB = SUB_PROJECT;
+  await withRig({ files, projectId: SUB.id, iam: subProjectIam() }, async (rig) => {
     const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
     const password = { OS_USERNAME: CI_USER.name, OS_PASSWORD: CI_USER.password, OS_USER_DOMAIN_NAME: ACCOUNT.name };
     const iam = ['--iam-endpoint', rig.iam!.url];
@@ -433,8 +433,8 @@ test("an IAM error body quoting the token is redacted before it is cut: no prefi
 });
 
 test('clouds.yaml project spellings openstacksdk takes, and empty flags that set nothing aside', async () => {
-  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
-  await withRig({ files, projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) }, async (rig) => {
+  const SUB = SUB_PROJECT;
+  await withRig({ files, projectId: SUB.id, iam: subProjectIam() }, async (rig) => {
     const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
     const password = { OS_USERNAME: CI_USER.name, OS_PASSWORD: CI_USER.password, OS_USER_DOMAIN_NAME: ACCOUNT.name };
     const auth = `auth_url: '${rig.iam!.url}/v3', username: ${CI_USER.name}, password: '${CI_USER.password}', user_domain_name: ${ACCOUNT.name}`;

@@ -67,6 +67,7 @@ test("'files-truncated' says whether 'files' lists them all, even when only 'ins
   let n = 2450;
   let out = stepOutputs(many(n), undefined, new Redactor());
   const dropped = (o: typeof out): boolean => (JSON.parse(o['instances']!) as Array<{ files: unknown[] }>)[0]!.files.length === 0;
+  assert.ok(!dropped(out), `the search starts where 'instances' still fits (n=${n})`);
   while (!dropped(out)) out = stepOutputs(many(++n), undefined, new Redactor());
   assert.equal((JSON.parse(out['files']!) as unknown[]).length, n, `'files' lists all ${n}`);
   assert.equal(out['files-truncated'], 'false');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { leaked, withRig } from '../support/harness.ts';
+import { leaked, shownText, withRig } from '../support/harness.ts';
 import { readZip } from '../support/zip.ts';
 
 const files = [
@@ -346,7 +346,7 @@ test('a secret in the logs is redacted before the summary escapes it and before 
     const r = await rig.run({ inputs: { 'max-annotations': '50' } });
     assert.equal(r.code, 0, r.log);
     // (The mask command that tells the runner the secret carries it, as it must.)
-    const everything = [r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.summary, ...Object.values(r.outputs)].join('\n');
+    const everything = shownText(r);
     // No piece of it that could be told apart: 8 characters, raw or as the summary escapes them.
     for (let i = 0; i + 8 <= token.length; i++) {
       const piece = token.slice(i, i + 8);

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ACCOUNT, CI_USER, IDP, iamFixture, leaked, withRig, type Rig } from '../support/harness.ts';
+import { ACCOUNT, CI_USER, IDP, iamFixture, leaked, SUB_PROJECT, subProjectIam, withRig, type Rig } from '../support/harness.ts';
 import type { ActionRun } from '../support/harness.ts';
 
 const NO_TOKEN = { token: '' };
@@ -199,8 +199,8 @@ describe('auth mode IAM password', { concurrency: 4 }, () => {
 
 describe('a sub-project by name (project-name)', { concurrency: 4 }, () => {
   // The instance lives in the sub-project; the region's own project is another one, so using it fails.
-  const SUB = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
-  const subRig = { projectId: SUB.id, iam: iamFixture({ projects: [...iamFixture().projects!, { ...SUB, domainId: ACCOUNT.id }] }) };
+  const SUB = SUB_PROJECT;
+  const subRig = { projectId: SUB.id, iam: subProjectIam() };
   const BY_NAME = { 'project-id': '', 'project-name': SUB.name };
 
   test('password: the token is scoped to the sub-project by its name; its id comes from the token', async () => {

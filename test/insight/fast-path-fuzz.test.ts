@@ -97,6 +97,7 @@ test('random stderr logs: the fast path keeps, counts and times what reading eve
   const rnd = random(3);
   const kept = keptBy(KEEP, KEEP_WHEN);
   let scanned = 0;
+  let scannedLogs = 0;
   for (let i = 0; i < 300; i++) {
     const bytes = randomLog(rnd);
     const full = await readCounting(bytes, { pieces: [1 << 16], keepWhen: KEEP_WHEN, maxLineLength: MAX_LINE });
@@ -114,7 +115,10 @@ test('random stderr logs: the fast path keeps, counts and times what reading eve
     assert.deepEqual(sorted(tally(rest(fast.entries), since, new Map(fast.counted))), sorted(tally(rest(full.entries), since)), `counted entries, ${how}`);
     assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, ${how}`);
     scanned += fast.scanned;
+    if (fast.scanned > 0) scannedLogs++;
   }
   // The comparison is of the scanner with JavaScript, not of JavaScript with itself.
   assert.ok(scanned > 0, 'the WebAssembly scanner counted lines');
+  // And in most of the logs, not in a few (all 300 reach it today).
+  assert.ok(scannedLogs >= 250, `the scanner counted lines in ${scannedLogs} of 300 logs`);
 });

@@ -130,8 +130,19 @@ export function rigSecrets(rig: Rig): Array<[string, string]> {
   return out.filter(([, v]) => v !== '');
 }
 
+/** What a run showed: its log (mask commands aside: they carry secrets, as they must), summary and outputs. */
+export function shownText(r: ActionRun): string {
+  return [r.log.replace(/^::add-mask::.*$/gm, ''), r.summary, ...Object.values(r.outputs)].join('\n');
+}
+
 /** What leaked into the log (mask commands aside), the summary or the outputs, if anything. */
 export function leaked(rig: Rig, r: ActionRun, extra: Array<[string, string]> = []): string | undefined {
-  const seen = r.log.replace(/^::add-mask::.*$/gm, '') + r.summary + JSON.stringify(r.outputs);
+  const seen = shownText(r) + JSON.stringify(r.outputs);
   return [...rigSecrets(rig), ...extra].find(([, v]) => seen.includes(v))?.[0];
+}
+
+/** A sub-project of the region's, and IAM knowing it beside the fixture's projects. */
+export const SUB_PROJECT = { id: '5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e', name: 'eu-de_reporting' };
+export function subProjectIam(): IamConfig {
+  return iamFixture({ projects: [...iamFixture().projects!, { ...SUB_PROJECT, domainId: ACCOUNT.id }] });
 }
