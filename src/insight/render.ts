@@ -71,7 +71,10 @@ export function escapeInline(s: string, max = 300): string {
 // each keeps it from matching; the text reads the same.
 const WORD_JOINER = '\u2060';
 // Whatever comes before: GFM starts a www autolink after `_`, `*`, `~` and `(` too, escaped or not.
-const unmention = (s: string): string => s.replace(/[@#]|(?<=GH)-/gi, `$&${WORD_JOINER}`);
+// An `@` after a letter, digit or `_` starts no mention (GitHub wants none of those before it), so `app@app`
+// keeps no joiner and copies as typed; it still gets one where an e-mail link (a `.` in what follows) or a
+// user@SHA commit link (7 hex digits) could start (escaped `\_` counts: GitHub links the text as rendered).
+const unmention = (s: string): string => s.replace(/#|(?<![A-Za-z0-9_])@|@(?=[\w\\-]*\.[\w\\-]|[0-9a-f]{7})|(?<=GH)-/gi, `$&${WORD_JOINER}`);
 function unlink(s: string): string {
   return unmention(s.replace(/:(?=\/\/)|(?<=www)(?=\.)/gi, `$&${WORD_JOINER}`));
 }

@@ -42,7 +42,7 @@ const PAYLOADS = [
   'https://evil.example/phish and www.evil.example',
   // GFM starts a www autolink after _ * ~ ( as well as after a space, escaped or not.
   'reset at_www.evil.example/a *www.evil.example/b (www.evil.example/c ~www.evil.example/d x_GH-12',
-  'mail admin@evil.example',
+  'mail admin@evil.example or app@my_db.example; commit app@deadbeefcafe',
   '*em* _em_ ~~del~~ **bold**',
   '&lt;b&gt;entity&lt;/b&gt; &#64;octocat',
 ];
@@ -65,14 +65,16 @@ const hostileFiles = [
   },
   {
     name: 'postgresql-2026-11-28_160000.log',
-    data: Buffer.from(`2026-11-28 16:00:01 UTC [101] ERROR:  stderr ${LINE}\n2026-11-28 16:00:01 UTC [101] STATEMENT:  SELECT '${LINE}'\nnot a log line: ${LINE}\n`),
+    // Also each payload as a message of its own, short enough to be shown whole (a message is cut at 300).
+    data: Buffer.from(`2026-11-28 16:00:01 UTC [101] ERROR:  stderr ${LINE}\n2026-11-28 16:00:01 UTC [101] STATEMENT:  SELECT '${LINE}'\nnot a log line: ${LINE}\n`
+      + PAYLOADS.map((p, i) => `2026-11-28 16:00:02 UTC [${200 + i}] ERROR:  ${p}\n`).join('')),
   },
   { name: 'postgresql-see_www.evil.example.log', data: Buffer.from('2026-11-28 17:00:01 UTC [102] ERROR:  named\n') },
 ];
 
 test('log text, fields and file names render as literal text: no element, link, mention or issue link', async () => {
   await withRig({ files: hostileFiles }, async (rig) => {
-    const r = await rig.run({ inputs: { 'max-annotations': '0' } });
+    const r = await rig.run({ inputs: { 'max-annotations': '0', 'recent-entries': '50' } });
     assert.equal(r.code, 0, r.log);
     const tree = parse(r.summary);
     const rendered = html(r.summary);
@@ -80,6 +82,9 @@ test('log text, fields and file names render as literal text: no element, link, 
     // The summary did render what the logs say (so the checks below look at something).
     assert.ok(textOf(tree).includes('relation a | pipe | split'), 'the message is on the page, pipes and all');
     assert.ok(textOf(tree).includes('<script>alert(1)</script>'), 'the tag is shown as text');
+    // Every payload reaches the page somewhere, so each is checked below, not cut off before it.
+    const shown = textOf(tree).replaceAll('\u2060', '');
+    for (const p of PAYLOADS) assert.ok(shown.includes(p), `on the page: ${p}`);
 
     // No link but the artifact's, no image, and raw HTML only as the summary itself writes it.
     const links = [...walk(tree)].filter(([n]) => n.type === 'link' || n.type === 'linkReference' || n.type === 'image' || n.type === 'imageReference' || n.type === 'definition');

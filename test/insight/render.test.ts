@@ -62,6 +62,19 @@ describe('renderDigestMarkdown: log text cannot inject markup', () => {
     assert.equal(escapeInline('one\ntwo'), 'one ↵ two');
   });
 
+  test('user@database copies as typed where GitHub would link nothing; a joiner only where it would', () => {
+    // After a letter, digit or _ an @ starts no mention, and without a . after it no e-mail link.
+    for (const plain of ['app@app', 'app@app_production', 'postgres@postgres', 'x1@db-2']) {
+      assert.equal(escapeInline(plain).replaceAll('\\', ''), plain, plain);
+    }
+    // A mention (@ after a space, a bracket or at the start), an e-mail address (a dot after the @, also after
+    // an escaped _) or a user@SHA commit reference: the joiner stays.
+    for (const [text, shown] of [
+      ['@octocat', '@\u2060octocat'], ['a (@team)', 'a (@\u2060team)'], ['admin@evil.example', 'admin@\u2060evil.example'],
+      ['app@my_db.example', 'app@\u2060my\\_db.example'], ['app@db_.x', 'app@\u2060db\\_.x'], ['dev@deadbeef1', 'dev@\u2060deadbeef1'],
+    ] as const) assert.equal(escapeInline(text), shown, text);
+  });
+
   test('statements are fenced longer than any backtick run in them', () => {
     const block = codeBlock(statement, 'sql');
     assert.ok(block.startsWith('`````sql\n'));
