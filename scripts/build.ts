@@ -13,8 +13,12 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 // Modules left out of the bundle, each replaced by one that throws if ever called.
+// - @octokit/plugin-rest-endpoint-methods (83 kB, the table of every GitHub REST endpoint): the artifact client
+//   builds an Octokit only for its `findBy` options (another run's artifacts, through the public API), which
+//   this project never passes; its own calls go to the artifact service.
 const STUBS: Record<string, string> = {
   'apache-arrow': "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
+  '@octokit/plugin-rest-endpoint-methods': "const no=()=>{throw new Error('the GitHub REST API is not bundled: the artifact client\\'s findBy is not supported')};export{no as restEndpointMethods,no as legacyRestEndpointMethods}",
 };
 
 // @actions/http-client imports undici at its top for one use: a ProxyAgent for fetch(), which neither this
@@ -39,7 +43,7 @@ const lazyUndici: Plugin = {
 const stubs: Plugin = {
   name: 'stubs',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`) }, (a) => ({ path: a.path, namespace: 'stub' }));
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).map((k) => k.replace(/[/.]/g, '\\$&')).join('|')})$`) }, (a) => ({ path: a.path, namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, (a) => ({ contents: STUBS[a.path] ?? '', loader: 'js' }));
   },
 };
@@ -54,6 +58,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   target: 'node24',
   mainFields: ['module', 'main'],
   minify: true,
+  charset: 'utf8',
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'linked',
