@@ -9,6 +9,7 @@
 // DETAIL/HINT/QUERY/CONTEXT/LOCATION/STATEMENT lines (send_message_to_server_log).
 import { readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kindByWording } from '../src/insight/kinds.ts';
 
 const dir = process.argv[2] ?? '/usr/share/locale';
 const OUT = new URL('../src/insight/translations.ts', import.meta.url);
@@ -20,6 +21,39 @@ const WORDS: Array<[string, string]> = [
   ['DETAIL:  ', 'DETAIL'], ['HINT:  ', 'HINT'], ['QUERY:  ', 'QUERY'], ['CONTEXT:  ', 'CONTEXT'],
   ['STATEMENT:  ', 'STATEMENT'], ['LOCATION:  %s, %s:%d\n', 'LOCATION'], ['LOCATION:  %s:%d\n', 'LOCATION'],
 ];
+
+/**
+ * The messages whose kind a translated log should still show: the common failures of a deployment, the ones
+ * kinds.ts's English patterns are written for. Each pattern picks msgids (as the source writes them, `%s` and
+ * all); the kind is what kinds.ts says of the English message, so a translated one gets the same kind. Only
+ * messages an ERROR, FATAL or PANIC carries: kinds are of those (a LOG line such as `database system was
+ * interrupted` or `could not receive data from client` never needs one).
+ */
+const KIND_MSGIDS: readonly RegExp[] = [
+  /^password authentication failed for user "%s"$/, /^no pg_hba\.conf entry for /, /^role "%s" (?:does not exist|is not permitted to log in)$/,
+  /^(?:relation|column|database|schema|type|table|index|sequence|view|extension|constraint "%s" of relation) "%s" does not exist$/,
+  /^column "%s" of relation "%s" does not exist$/, /^column %s\.%s does not exist$/, /^function %s does not exist$/, /^operator does not exist: %s$/,
+  /^duplicate key value violates unique constraint "%s"$/, /^insert or update on table "%s" violates foreign key constraint "%s"$/,
+  /^update or delete on table "%s" violates foreign key constraint "%s" on table "%s"$/,
+  /^null value in column "%s" of relation "%s" violates not-null constraint$/, /^new row for relation "%s" violates check constraint "%s"$/,
+  /^conflicting key value violates exclusion constraint "%s"$/,
+  /^permission denied for (?:table|schema|sequence|database|function|view|column|type|language|tablespace|large object) "?%s"?$/,
+  /^must be owner of (?:table|relation|database|schema|function|sequence|view|type) %s$/,
+  /^deadlock detected$/, /^could not obtain lock on (?:relation|row in relation) "%s"$/, /^canceling statement due to /, /^canceling autovacuum task$/,
+  /^could not serialize access due to /, /^terminating connection (?:due to|because of) /,
+  /^the database system is /, /^connection to client lost$/,
+  /^out of memory$/, /^sorry, too many clients already$/, /^remaining connection slots are reserved /, /^could not extend file "%s": %m$/,
+  /^invalid input syntax for type %s: "%s"$/, /^division by zero$/, /^value too long for type character(?: varying)?\(%d\)$/,
+  /^(?:smallint|integer|bigint) out of range$/,
+];
+/** The scanner's errors are two msgids: what went wrong, put into where (`syntax error` + `%s at or near "%s"`). */
+const SCANNER_WHAT = ['syntax error', 'unterminated quoted string', 'unterminated quoted identifier', 'zero-length delimited identifier'];
+const SCANNER_WHERE = ['%s at or near "%s"', '%s at end of input'];
+
+// A printf conversion as PostgreSQL's messages use them (%s, %d, %u, %ld, %m, %.*s, %1$s, ...).
+const CONVERSION = /%(?:\d+\$)?[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfgGcspm]/g;
+/** Least literal text a template keeps: one that is mostly values (`%s: %s`) would match anything. */
+const MIN_LITERAL = 8;
 
 /** msgid -> msgstr of one .mo file (GNU gettext binary catalog). */
 function readMo(path: string): Map<string, string> {
@@ -56,6 +90,23 @@ function word(msgid: string, msgstr: string): string | undefined {
   return i > 0 ? msgstr.slice(0, i) : undefined;
 }
 
+/** The messages KIND_MSGIDS picks in a catalog, scanner errors put together, as [English msgid, msgstr]. */
+function kindMessages(m: Map<string, string>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [id, str] of m) if (KIND_MSGIDS.some((re) => re.test(id))) out.push([id, str]);
+  for (const what of SCANNER_WHAT) {
+    for (const where of SCANNER_WHERE) {
+      const w = m.get(where);
+      const t = m.get(what);
+      // The first conversion (or %1$s) of the place is the error.
+      if (w && t && !t.includes('%')) out.push([where.replace('%s', what), w.replace(/%(?:1\$)?s/, t)]);
+    }
+  }
+  return out;
+}
+
+const templates = new Map<string, { kind: string; langs: Set<string> }>(); // template -> kind, languages
+const kindsOfMsgids = new Set<string>();
 const rows: Array<[string, string, string]> = []; // word, severity, language
 const skipped: string[] = [];
 const atCharacter = new Set<string>();
@@ -70,6 +121,18 @@ for (const lang of readdirSync(dir).sort()) {
   // elog.c: " at character %d" (with the English text, that makes "relation ... does not exist at character 15").
   const at = m.get(' at character %d');
   if (at !== undefined && at.endsWith(' %d') && at !== ' at character %d') atCharacter.add(at.slice(0, -3));
+  for (const [msgid, msgstr] of kindMessages(m)) {
+    if (msgstr === '' || msgstr === msgid || msgid.includes('%%') || msgstr.includes('%%')) continue;
+    // The English message with values in it, as kinds.ts would see it (a number where one is printed).
+    const kind = kindByWording(msgid.replace(CONVERSION, (c) => (/[diu]$/.test(c) ? '1' : 'x')));
+    if (kind === undefined) throw new Error(`kinds.ts gives no kind to the English ${JSON.stringify(msgid)}: change KIND_MSGIDS or kinds.ts`);
+    kindsOfMsgids.add(msgid);
+    const template = msgstr.replace(CONVERSION, '%s');
+    if (template.replaceAll('%s', '').length < MIN_LITERAL || template.includes('\n')) continue;
+    const t = templates.get(template) ?? templates.set(template, { kind, langs: new Set() }).get(template)!;
+    if (t.kind !== kind) throw new Error(`${JSON.stringify(template)} is two kinds: ${t.kind}, ${kind}`);
+    t.langs.add(lang);
+  }
   for (const [msgid, sev] of WORDS) {
     const msgstr = m.get(msgid) ?? '';
     const w = word(msgid, msgstr);
@@ -95,12 +158,18 @@ for (const [w, sev, lang] of rows) {
   if (!t.langs.includes(lang)) t.langs.push(lang);
 }
 
+const byKind = new Map<string, string[]>();
+for (const [template, t] of [...templates].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  (byKind.get(t.kind) ?? byKind.set(t.kind, []).get(t.kind)!).push(`    ${JSON.stringify(template)}, // ${[...t.langs].join(' ')}`);
+}
+const kindLines = [...byKind].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, ts]) => `  ['${kind}', [\n${ts.join('\n')}\n  ]],`);
 const lines = [...table].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   .map(([w, t]) => `  [${JSON.stringify(w)}, '${t.sev}'], // ${t.langs.join(' ')}`);
 writeFileSync(OUT, `// GENERATED by scripts/pg-translations.ts from PostgreSQL's message catalogs; do not edit by hand.
 // The severity and field words a server writes with lc_messages in another language, and what
 // they mean. Catalogs: ${catalogs.join(', ')}.
 ${ambiguous.length > 0 ? `// Left out (one word, different meanings across languages): ${ambiguous.join(', ')}.\n` : ''}${skipped.length > 0 ? `// Left out (no \`:  \` after the label, so a line cannot be told by it): ${skipped.join(', ')}.\n` : ''}import type { Severity } from './entry.ts';
+import type { KindId } from './kinds.ts';
 
 export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
 ${lines.join('\n')}
@@ -108,5 +177,14 @@ ${lines.join('\n')}
 
 /** What follows an error's message when the server adds where in the statement it failed (English: \` at character N\`). */
 export const AT_CHARACTER_WORDS: readonly string[] = ${JSON.stringify([...atCharacter].sort())};
+
+/**
+ * The common failures' messages as translated, \`%s\` where a value goes, by the kind kinds.ts gives their English
+ * text (${kindsOfMsgids.size} msgids, picked by KIND_MSGIDS in the script): a log in another language gets the
+ * same kinds where it has no SQLSTATE.
+ */
+export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]]> = [
+${kindLines.join('\n')}
+];
 `);
-console.log(`pg-translations: ${table.size} words from ${catalogs.length} catalogs${ambiguous.length > 0 ? `; left out: ${ambiguous.join(', ')}` : ''}`);
+console.log(`pg-translations: ${templates.size} messages of ${kindsOfMsgids.size} msgids for kinds; ${table.size} words from ${catalogs.length} catalogs${ambiguous.length > 0 ? `; left out: ${ambiguous.join(', ')}` : ''}`);

@@ -4,6 +4,7 @@
 // Left out (one word, different meanings across languages): გაფრთხილება.
 // Left out (no `:  ` after the label, so a line cannot be told by it): ko "쿼리:", ko "위치: %s, %s:%d\n", ko "위치: %s:%d\n", ru "ПОЛОЖЕНИЕ: %s, %s:%d\n", ru "ПОЛОЖЕНИЕ: %s:%d\n".
 import type { Severity } from './entry.ts';
+import type { KindId } from './kinds.ts';
 
 export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
   ["ANFRAGE", 'QUERY'], // de
@@ -118,3 +119,993 @@ export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
 
 /** What follows an error's message when the server adds where in the statement it failed (English: ` at character N`). */
 export const AT_CHARACTER_WORDS: readonly string[] = [" al carattere"," au caractère"," bei Zeichen"," en carácter"," vid tecken"," символ"," სიმბოლოსთან"];
+
+/**
+ * The common failures' messages as translated, `%s` where a value goes, by the kind kinds.ts gives their English
+ * text (92 msgids, picked by KIND_MSGIDS in the script): a log in another language gets the
+ * same kinds where it has no SQLSTATE.
+ */
+export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]]> = [
+  ['authentication', [
+    "\"%s\" 롤(role) 없음", // ko
+    "\"%s\" 롤은 접속을 허용하지 않음", // ko
+    "Lösenordsautentisering misslyckades för användare \"%s\"", // sv
+    "Passwort-Authentifizierung für Benutzer »%s« fehlgeschlagen", // de
+    "Rolle »%s« existiert nicht", // de
+    "Rolle »%s« hat keine Berechtigung zum Einloggen", // de
+    "al rol «%s» no se le permite conectarse", // es
+    "al ruolo \"%s\" non è consentito effettuare il login", // it
+    "autenticazione con password fallita per l'utente \"%s\"", // it
+    "authentification par mot de passe échouée pour l'utilisateur  « %s »", // fr
+    "il ruolo \"%s\" non esiste", // it
+    "ingen rad i pg_hba.conf för replikeringsanslutning från värd \"%s\", användare \"%s\", %s", // sv
+    "ingen rad i pg_hba.conf för värd \"%s\", användare \"%s\", databas \"%s\", %s", // sv
+    "kein pg_hba.conf-Eintrag für Host »%s«, Benutzer »%s«, Datenbank »%s«, %s", // de
+    "kein pg_hba.conf-Eintrag für Replikationsverbindung von Host »%s«, Benutzer »%s«, %s", // de
+    "la autentificación password falló para el usuario «%s»", // es
+    "le rôle « %s » n'est pas autorisé à se connecter", // fr
+    "le rôle « %s » n'existe pas", // fr
+    "nessuna voce in pg_hba.conf per connessioni di replica da host \"%s\", utente \"%s\", database \"%s\"", // it
+    "nessuna voce in pg_hba.conf per l'host \"%s\", utente \"%s\", database \"%s\", %s", // it
+    "no existe el rol «%s»", // es
+    "no hay una línea en pg_hba.conf para la conexión de replicación desde el servidor «%s», usuario «%s», %s", // es
+    "no hay una línea en pg_hba.conf para «%s», usuario «%s», base de datos «%s», %s", // es
+    "pg_hba.conf にホスト\"%s\"、ユーザー\"%s\", %s用のエントリがありません", // ja
+    "pg_hba.conf にホスト\"%s\"、ユーザー\"%s\"、データベース\"%s, %s用のエントリがありません", // ja
+    "pg_hba.conf-ში ჩანაწერი რეპლიკაციის შეერთების შესახებ ჰოსტიდან \"%s\" მომხმარებელი \"%s\", %s აღმოჩენილი არაა", // ka
+    "pg_hba.conf-ში ჩანაწერი ჰოსტისთვის \"%s\" მომხმარებელი \"%s\", ბაზა \"%s\", %s აღმოჩენილი არაა", // ka
+    "roll \"%s\" tillåts inte logga in", // sv
+    "rollen \"%s\" finns inte", // sv
+    "в pg_hba.conf немає запису для хосту \"%s\", користувача \"%s\", бази даних \"%s\", %s", // uk
+    "в pg_hba.conf немає запису, що дозволяє підключення для реплікації з хосту \"%s\", користувача \"%s\", %s", // uk
+    "в pg_hba.conf нет записи для компьютера \"%s\", пользователя \"%s\", базы \"%s\", %s", // ru
+    "в pg_hba.conf нет записи, разрешающей подключение для репликации с компьютера \"%s\" для пользователя \"%s\", %s", // ru
+    "для роли \"%s\" вход запрещён", // ru
+    "для ролі \"%s\" вхід не дозволений", // uk
+    "користувач \"%s\" не пройшов автентифікацію за допомогою пароля", // uk
+    "пользователь \"%s\" не прошёл проверку подлинности (по паролю)", // ru
+    "роль \"%s\" не существует", // ru
+    "роль \"%s\" не існує", // uk
+    "პაროლით ავთენტიფიკაცია მომხმარებლისთვის \"%s\" ვერ მოხერხდა", // ka
+    "როლი არ არსებობს: \"%s\"", // ka
+    "როლს შესვლის უფლება არ აქვს: %s", // ka
+    "ユーザー\"%s\"のパスワード認証に失敗しました", // ja
+    "ロール\"%s\"はログインが許可されません", // ja
+    "ロール\"%s\"は存在しません", // ja
+    "不允许角色\"%s\" 进行登录", // zh_CN
+    "没有来自主机 \"%s\", 用户\"%s\", %s的复制连接的pg_hba.conf记录", // zh_CN
+    "没有来自主机 \"%s\", 用户\"%s\"的复制连接的pg_hba.conf记录", // zh_CN
+    "没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\" 的 pg_hba.conf 记录", // zh_CN
+    "没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\", %s 的 pg_hba.conf 记录", // zh_CN
+    "用户 \"%s\" Password 认证失败", // zh_CN
+    "角色 \"%s\" 不存在", // zh_CN
+    "사용자 \"%s\"의 password 인증을 실패했습니다", // ko
+    "호스트 \"%s\", 사용자 \"%s\", %s 연결이 복제용 연결로 pg_hba.conf 파일에 설정되어 있지 않습니다", // ko
+    "호스트 \"%s\", 사용자 \"%s\", 데이터베이스 \"%s\", %s 연결에 대한 설정이 pg_hba.conf 파일에 없습니다.", // ko
+  ]],
+  ['constraint', [
+    "\"%s\" exclusion 제약 조건에 따라 키 값 충돌이 발생했습니다.", // ko
+    "\"%s\" 칼럼(해당 릴레이션 \"%s\")의 null 값이 not null 제약조건을 위반했습니다.", // ko
+    "\"%s\" 테이블에서 자료 추가, 갱신 작업이 \"%s\" 참조키(foreign key) 제약 조건을 위배했습니다", // ko
+    "\"%s\" 테이블의 자료 갱신, 삭제 작업이 \"%s\" 참조키(foreign key) 제약 조건 - \"%s\" 테이블 - 을 위반했습니다", // ko
+    "Aktualisieren oder Löschen in Tabelle »%s« verletzt Fremdschlüssel-Constraint »%s« von Tabelle »%s«", // de
+    "Einfügen oder Aktualisieren in Tabelle »%s« verletzt Fremdschlüssel-Constraint »%s«", // de
+    "INSERT или UPDATE в таблице \"%s\" нарушает ограничение внешнего ключа \"%s\"", // ru
+    "NULL-Wert in Spalte »%s« von Relation »%s« verletzt Not-Null-Constraint", // de
+    "UPDATE ou DELETE sur la table « %s » viole la contrainte de clé étrangère « %s » de la table « %s »", // fr
+    "UPDATE или DELETE в таблице \"%s\" нарушает ограничение внешнего ключа \"%s\" таблицы \"%s\"", // ru
+    "doppelter Schlüsselwert verletzt Unique-Constraint »%s«", // de
+    "duplicerat nyckelvärde bryter mot unik-villkor \"%s\"", // sv
+    "el nuevo registro para la relación «%s» viola la restricción «check» «%s»", // es
+    "el valor nulo en la columna «%s» de la relación «%s» viola la restricción de no nulo", // es
+    "il valore nullo nella colonna \"%s\" della relazione \"%s\" viola il vincolo non nullo", // it
+    "inserción o actualización en la tabla «%s» viola la llave foránea «%s»", // es
+    "insert eller update på tabell \"%s\" bryter mot främmande nyckel-villkoret \"%s\"", // sv
+    "insert або update в таблиці \"%s\" порушує обмеження зовнішнього ключа \"%s\"", // uk
+    "kollidierender Schlüsselwert verletzt Exclusion-Constraint »%s«", // de
+    "konfliktande nyckelvärde bryter mot uteslutningsvillkor \"%s\"", // sv
+    "l'istruzione UPDATE o DELETE sulla tabella \"%s\" viola il vincolo di chiave esterna \"%s\" sulla tabella \"%s\"", // it
+    "la INSERT o l'UPDATE sulla tabella \"%s\" viola il vincolo di chiave esterna \"%s\"", // it
+    "la nouvelle ligne de la relation « %s » viole la contrainte de vérification « %s »", // fr
+    "la nuova riga per la relazione \"%s\" viola il vincolo di controllo \"%s\"", // it
+    "la valeur d'une clé dupliquée rompt la contrainte unique « %s »", // fr
+    "la valeur d'une clé en conflit rompt la contrainte d'exclusion « %s »", // fr
+    "le chiavi in conflitto violano il vincolo di esclusione \"%s\"", // it
+    "llave duplicada viola restricción de unicidad «%s»", // es
+    "llave en conflicto viola la restricción de exclusión «%s»", // es
+    "neue Zeile für Relation »%s« verletzt Check-Constraint »%s«", // de
+    "null значення в стовпці \"%s\" відношення \"%s\" порушує not-null обмеження", // uk
+    "null-värde i kolumn \"%s\" i relation \"%s\" bryter mot not-null-villkoret", // sv
+    "ny rad för relation \"%s\" bryter mot check-villkor \"%s\"", // sv
+    "un valore chiave duplicato viola il vincolo univoco \"%s\"", // it
+    "une valeur NULL viole la contrainte NOT NULL de la colonne « %s » dans la relation « %s »", // fr
+    "update eller delete på tabell \"%s\" bryter mot främmande nyckel-villkoret \"%s\" för tabell \"%s\"", // sv
+    "update o delete en «%s» viola la llave foránea «%s» en la tabla «%s»", // es
+    "update або delete в таблиці \"%s\" порушує обмеження зовнішнього ключа \"%s\" таблиці \"%s\"", // uk
+    "значение NULL в столбце \"%s\" отношения \"%s\" нарушает ограничение NOT NULL", // ru
+    "конфликтующее значение ключа нарушает ограничение-исключение \"%s\"", // ru
+    "конфліктуюче значення ключа порушує обмеження-виключення \"%s\"", // uk
+    "новая строка в отношении \"%s\" нарушает ограничение-проверку \"%s\"", // ru
+    "новий рядок для відношення \"%s\" порушує перевірне обмеження перевірку \"%s\"", // uk
+    "повторювані значення ключа порушують обмеження унікальності \"%s\"", // uk
+    "повторяющееся значение ключа нарушает ограничение уникальности \"%s\"", // ru
+    "ახალი მწკრივი ურთიერთობისთვის \"%s\" არღვევს შემოწმების შეზღუდვას \"%s\"", // ka
+    "დუბლირებული გასაღების მნიშვნელობა არღვევს უნიკალურ შეზღუდვას \"%s\"", // ka
+    "კონფლიქტის მქონე გასაღების მნიშვნელობა არღვევს უნიკალურ შეზღუდვას \"%s\"", // ka
+    "ნულოვანი მნიშვნელობა სვეტში \"%s\" ურთიერთობისთვის \"%s\" არანულოვან შეზღუდვას არღვევს", // ka
+    "テーブル\"%s\"の更新または削除は、テーブル\"%s\"の外部キー制約\"%s\"に違反します", // ja
+    "テーブル\"%s\"への挿入、更新は外部キー制約\"%s\"に違反しています", // ja
+    "リレーション\"%s\"の列\"%s\"のNULL値が非NULL制約に違反しています", // ja
+    "リレーション\"%s\"の新しい行は検査制約\"%s\"に違反しています", // ja
+    "互相冲突的键值违反排他约束\"%s\"", // zh_CN
+    "关系 \"%s\" 的新列违反了检查约束 \"%s\"", // zh_CN
+    "在 \"%s\" 上的更新或删除操作违反了在 \"%s\" 上的外键约束 \"%s\"", // zh_CN
+    "插入或更新表 \"%s\" 违反外键约束 \"%s\"", // zh_CN
+    "重复键违反唯一约束\"%s\"", // zh_CN
+    "重複したキー値は一意性制約\"%s\"違反となります", // ja
+    "重複キーの値が排除制約\"%s\"に違反しています", // ja
+    "새 자료가 \"%s\" 릴레이션의 \"%s\" 체크 제약 조건을 위반했습니다", // ko
+    "중복된 키 값이 \"%s\" 고유 제약 조건을 위반함", // ko
+  ]],
+  ['crash', [
+    "Verbindung wird abgebrochen wegen Absturz eines anderen Serverprozesses", // de
+    "arrêt de la connexion à cause de l'arrêt brutal d'un autre processus serveur", // fr
+    "avbryter anslutning på grund av en krash i en annan serverprocess", // sv
+    "das Datenbanksystem fährt herunter", // de
+    "das Datenbanksystem ist im Wiederherstellungsmodus", // de
+    "das Datenbanksystem nimmt keine Verbindungen an", // de
+    "das Datenbanksystem nimmt noch keine Verbindungen an", // de
+    "das Datenbanksystem startet", // de
+    "databassystemet startar upp", // sv
+    "databassystemet stänger ner", // sv
+    "databassystemet tar inte emot anslutningar", // sv
+    "databassystemet tar ännu inte emot anslutningar", // sv
+    "databassystemet är återställningsläge", // sv
+    "el sistema de base de datos está apagándose", // es
+    "el sistema de base de datos está en modo de recuperación", // es
+    "el sistema de base de datos está iniciándose", // es
+    "el sistema de bases de datos aún no está aceptando conexiones", // es
+    "el sistema de bases de datos no está aceptando conexiones", // es
+    "il database si sta avviando", // it
+    "il database si sta spegnendo", // it
+    "il database è in modalità di ripristino", // it
+    "il sistema di database non accetta ancora connessioni", // it
+    "il sistema di database non accetta connessioni", // it
+    "la connessione è stata terminata a causa del crash di un altro processo del server", // it
+    "le système de base de données s'arrête", // fr
+    "le système de bases de données est en cours de restauration", // fr
+    "le système de bases de données n'accepte pas de connexions", // fr
+    "le système de bases de données n'accepte pas encore de connexions", // fr
+    "le système de bases de données se lance", // fr
+    "terminando la conexión debido a una falla en otro proceso servidor", // es
+    "завершення підключення через аварійне завершення роботи іншого серверного процесу", // uk
+    "закрытие подключения из-за краха другого серверного процесса", // ru
+    "система БД ещё не принимает подключения", // ru
+    "система БД не принимает подключения", // ru
+    "система баз данных в режиме восстановления", // ru
+    "система баз данных запускается", // ru
+    "система баз данных останавливается", // ru
+    "система бази даних завершує роботу", // uk
+    "система бази даних запускається", // uk
+    "система бази даних не приймає підключення", // uk
+    "система бази даних у режимі відновлення", // uk
+    "система бази даних ще не приймає підключення", // uk
+    "მიმდინარეობს მონაცემთა ბაზის სისტემის გაშვება", // ka
+    "მონაცემთა ბაზის სისტემა აღდგენის რეჟიმშია", // ka
+    "მონაცემთა ბაზის სისტემა ითიშება", // ka
+    "მონაცემთა ბაზის სისტემა მიერთებებს არ იღებს", // ka
+    "მონაცემთა ბაზის სისტემა ჯერ მიერთებებს არ იღებს", // ka
+    "データベースシステムはまだ接続を受け付けていません", // ja
+    "データベースシステムはシャットダウンしています", // ja
+    "データベースシステムはリカバリモードです", // ja
+    "データベースシステムは接続を受け付けていません", // ja
+    "データベースシステムは起動処理中です", // ja
+    "中断联接, 因为其它服务器进程崩溃", // zh_CN
+    "他のサーバープロセスがクラッシュしたため接続を終了します", // ja
+    "数据库系统停止中", // zh_CN
+    "数据库系统启动中", // zh_CN
+    "数据库系统在恢复模式中", // zh_CN
+    "다른 서버 프로세스가 손상을 입어 현재 연결을 중지합니다", // ko
+    "데이터베이스 시스템이 새로 가동 중입니다.", // ko
+    "데이터베이스 시스템이 자동 복구 작업 중입니다.", // ko
+    "데이터베이스 시스템이 중지 중입니다", // ko
+    "해당 데이터베이스 시스템은 아직 접속을 허용하지 않습니다.", // ko
+    "해당 데이터베이스 시스템은 접속을 허용하지 않습니다.", // ko
+  ]],
+  ['invalid-data', [
+    "\"%s\"型の入力構文が不正です: \"%s\"", // ja
+    "%s 자료형 대한 잘못된 입력: \"%s\"", // ko
+    "0 による除算が行われました", // ja
+    "0으로는 나눌수 없습니다.", // ko
+    "Division durch Null", // de
+    "Wert zu lang für Typ character varying(%s)", // de
+    "Wert zu lang für Typ character(%s)", // de
+    "bigint en dehors des limites", // fr
+    "bigint fuera de rango", // es
+    "bigint fuori dall'intervallo consentito", // it
+    "bigint ist außerhalb des gültigen Bereichs", // de
+    "bigint utanför sitt intervall", // sv
+    "bigint вне диапазона", // ru
+    "bigint поза діапазоном", // uk
+    "bigint დიაპაზონს გარეთაა", // ka
+    "bigint 超出范围", // zh_CN
+    "bigintの範囲外です", // ja
+    "bigint의 범위를 벗어났습니다.", // ko
+    "character varying(%s) 자료형에 너무 긴 자료를 담으려고 합니다.", // ko
+    "character(%s) 자료형에 너무 긴 자료를 담으려고 합니다.", // ko
+    "division med noll", // sv
+    "division par zéro", // fr
+    "divisione per zero", // it
+    "división por cero", // es
+    "el valor es demasiado largo para el tipo character varying(%s)", // es
+    "el valor es demasiado largo para el tipo character(%s)", // es
+    "entero fuera de rango", // es
+    "entier en dehors des limites", // fr
+    "heltal utanför giltigt intervall", // sv
+    "il valore è fuori dall'intervallo consentito per il tipo smallint", // it
+    "il valore è troppo lungo per il tipo character varying(%s)", // it
+    "il valore è troppo lungo per il tipo character(%s)", // it
+    "integer ist außerhalb des gültigen Bereichs", // de
+    "integerの範囲外です", // ja
+    "intero fuori dall'intervallo", // it
+    "la sintaxis de entrada no es válida para tipo %s: «%s»", // es
+    "ogiltig indatasyntax för type %s: \"%s\"", // sv
+    "sintassi di input non valida per il tipo %s: \"%s\"", // it
+    "smallint en dehors des limites", // fr
+    "smallint fuera de rango", // es
+    "smallint ist außerhalb des gültigen Bereichs", // de
+    "smallint utanför sitt intervall", // sv
+    "smallint вне диапазона", // ru
+    "smallint დიაპაზონს გარეთაა", // ka
+    "smallint 超出范围", // zh_CN
+    "smallintの範囲外です", // ja
+    "smallint의 범위를 벗어났습니다.", // ko
+    "syntaxe en entrée invalide pour le type %s : « %s »", // fr
+    "ungültige Eingabesyntax für Typ %s: »%s«", // de
+    "valeur trop longue pour le type character varying(%s)", // fr
+    "valeur trop longue pour le type character(%s)", // fr
+    "värdet för långt för typen character (%s)", // sv
+    "värdet för långt för typen character varying(%s)", // sv
+    "двобайтове ціле поза діапазоном", // uk
+    "деление на ноль", // ru
+    "ділення на нуль", // uk
+    "значение не умещается в тип character varying(%s)", // ru
+    "значение не умещается в тип character(%s)", // ru
+    "значення занадто довге для типу character varying(%s)", // uk
+    "значення занадто довге для типу character(%s)", // uk
+    "неверный синтаксис для типа %s: \"%s\"", // ru
+    "неприпустимий синтаксис для типу %s: \"%s\"", // uk
+    "целое вне диапазона", // ru
+    "ціле число поза діапазоном", // uk
+    "არასწორი შეყვანის სინტაქსი ტიპისთვის %s: \"%s\"", // ka
+    "მთელი მნიშვნელობა დიაპაზონს გარეთაა", // ka
+    "მნიშვნელობა სიმბოლოს ტიპისთვის ძალიან გრძელია (%s)", // ka
+    "ნულზე გაყოფა", // ka
+    "値は型character varying(%s)としては長すぎます", // ja
+    "値は型character(%s)としては長すぎます", // ja
+    "对于可变字符类型来说，值太长了(%s)", // zh_CN
+    "对于字符类型来说这个值太长了(%s)", // zh_CN
+    "无效的类型 %s 输入语法: \"%s\"", // zh_CN
+    "정수 범위를 벗어남", // ko
+  ]],
+  ['lock', [
+    "\"%s\" 릴레이션의 잠금 정보를 구할 수 없음", // ko
+    "Verklemmung (Deadlock) entdeckt", // de
+    "annulation de la requête à cause du délai écoulé pour l'obtention des verrous", // fr
+    "annullamento dell'istruzione a causa di timeout di lock", // it
+    "avbryter sats på grund av lås-timeout", // sv
+    "cancelando la sentencia debido a que se agotó el tiempo de espera de candados (locks)", // es
+    "deadlock upptäckt", // sv
+    "deadlock 발생했음", // ko
+    "impossibile serializzare l'accesso a causa dell'eliminazione simultanea", // it
+    "interblocage (deadlock) détecté", // fr
+    "konnte Sperre für Relation »%s« nicht setzen", // de
+    "konnte Sperre für Zeile in Relation »%s« nicht setzen", // de
+    "konnte Zugriff nicht serialisieren wegen Lese-/Schreib-Abhängigkeiten zwischen Transaktionen", // de
+    "konnte Zugriff nicht serialisieren wegen gleichzeitigem Löschen", // de
+    "konnte Zugriff nicht serialisieren wegen gleichzeitiger Aktualisierung", // de
+    "kunde inte låsa rad i relationen \"%s\"", // sv
+    "kunde inte serialisera åtkomst på grund av läs/skriv-beroenden bland transaktionerna", // sv
+    "kunde inte serialisera åtkomst på grund av samtidig borttagning", // sv
+    "kunde inte serialisera åtkomst på grund av samtidig uppdatering", // sv
+    "kunde inte ta lås på relationen \"%s\"", // sv
+    "lock della relazione \"%s\" fallito", // it
+    "lock di riga nella relazione \"%s\" fallito", // it
+    "n'a pas pu obtenir un verrou sur la relation « %s »", // fr
+    "n'a pas pu sérialiser un accès à cause d'une mise à jour en parallèle", // fr
+    "n'a pas pu sérialiser un accès à cause d'une suppression en parallèle", // fr
+    "no se pudo bloquear un candado en la fila de la relación «%s»", // es
+    "no se pudo bloquear un candado en la relación «%s»", // es
+    "no se pudo serializar el acceso debido a dependencias read/write entre transacciones", // es
+    "no se pudo serializar el acceso debido a un delete concurrente", // es
+    "no se pudo serializar el acceso debido a un update concurrente", // es
+    "rilevato deadlock", // it
+    "se ha detectado un deadlock", // es
+    "serializzazione dell'accesso fallita a causa di dipendenze di lettura/scrittura tra le transazioni", // it
+    "serializzazione dell'accesso fallita a causa di modifiche concorrenti", // it
+    "storniere Anfrage wegen Zeitüberschreitung einer Sperre", // de
+    "виконання оператора скасовано через тайм-аут блокування", // uk
+    "виявлено взаємне блокування", // uk
+    "выполнение оператора отменено из-за тайм-аута блокировки", // ru
+    "не вдалося отримати блокування зв'язку \"%s\"", // uk
+    "не вдалося отримати блокування у рядку стосовно \"%s\"", // uk
+    "не вдалося серіалізувати доступ через залежність читання/запису серед транзакцій", // uk
+    "не вдалося серіалізувати доступ через паралельне видалення", // uk
+    "не вдалося серіалізувати доступ через паралельне оновлення", // uk
+    "не удалось получить блокировку строки в таблице \"%s\"", // ru
+    "не удалось получить блокировку таблицы \"%s\"", // ru
+    "не удалось сериализовать доступ из-за зависимостей чтения/записи между транзакциями", // ru
+    "не удалось сериализовать доступ из-за параллельного изменения", // ru
+    "не удалось сериализовать доступ из-за параллельного удаления", // ru
+    "обнаружена взаимоблокировка", // ru
+    "ბლოკის მიღების შეცდომა ურთიერთობაზე %s\"", // ka
+    "გამოსახულება გაუქმდება ბლოკის მოლოდინის ვადის ამოწურვის გამო", // ka
+    "ერთდროული განახლების გამო წვდომის სერიალიზაცია შეუძლებელია", // ka
+    "ერთდროული წაშლის გამო წვდომის სერიალიზაცია შეუძლებელია", // ka
+    "ნაპოვნია ურთიერთბლოკირება", // ka
+    "ურთიერთობაში \"%s\" მწკრივის დაბლოკვის შეცდომა", // ka
+    "デッドロックを検出しました", // ja
+    "トランザクション間で read/write の依存性があったため、アクセスの直列化ができませんでした", // ja
+    "リレーション\"%s\"のロックを取得できませんでした", // ja
+    "リレーション\"%s\"の行ロックを取得できませんでした", // ja
+    "ロックのタイムアウトのためステートメントをキャンセルしています", // ja
+    "削除が同時に行われたためアクセスの直列化ができませんでした", // ja
+    "无法在关系 \"%s\" 上获得锁", // zh_CN
+    "无法在关系 \"%s\"中的记录上获得锁", // zh_CN
+    "更新が同時に行われたためアクセスの直列化ができませんでした", // ja
+    "由于同步删除，无法序列化访问", // zh_CN
+    "由于同步更新而无法串行访问", // zh_CN
+    "由于多个事务间的读/写依赖而无法串行访问", // zh_CN
+    "由于锁超时，取消语句操作", // zh_CN
+    "동시 삭제 작업 때문에 순차적 액세스가 불가능합니다", // ko
+    "동시 업데이트 때문에 순차적 액세스가 불가능합니다", // ko
+    "잠금 대기 시간 초과로 작업을 취소합니다.", // ko
+    "트랜잭션간 읽기/쓰기 의존성 때문에 serialize 접근을 할 수 없음", // ko
+  ]],
+  ['missing-object', [
+    "\"%s\" 데이터베이스 없음", // ko
+    "\"%s\" 뷰(view) 없음", // ko
+    "\"%s\" 스키마(schema) 없음", // ko
+    "\"%s\" 시퀀스 없음", // ko
+    "\"%s\" 이름의 릴레이션(relation)이 없습니다", // ko
+    "\"%s\" 이름의 칼럼은 없습니다", // ko
+    "\"%s\" 이름의 확장 모듈이 없습니다", // ko
+    "\"%s\" 인덱스 없음", // ko
+    "\"%s\" 자료형 없음", // ko
+    "\"%s\" 제약 조건이 \"%s\" 릴레이션에 없습니다.", // ko
+    "\"%s\" 칼럼은 \"%s\" 릴레이션(relation)에 없음", // ko
+    "\"%s\" 테이블 없음", // ko
+    "%s 이름의 함수가 없음", // ko
+    "Constraint »%s« von Relation »%s« existiert nicht", // de
+    "Datenbank »%s« existiert nicht", // de
+    "Erweiterung »%s« existiert nicht", // de
+    "Funktion %s existiert nicht", // de
+    "Index »%s« existiert nicht", // de
+    "Operator existiert nicht: %s", // de
+    "Relation »%s« existiert nicht", // de
+    "Schema »%s« existiert nicht", // de
+    "Sequenz »%s« existiert nicht", // de
+    "Sicht »%s« existiert nicht", // de
+    "Spalte %s.%s existiert nicht", // de
+    "Spalte »%s« existiert nicht", // de
+    "Spalte »%s« von Relation »%s« existiert nicht", // de
+    "Tabelle »%s« existiert nicht", // de
+    "Typ »%s« existiert nicht", // de
+    "databasen \"%s\" existerar inte", // sv
+    "el operador no existe: %s", // es
+    "funktionen %s finns inte", // sv
+    "il database \"%s\" non esiste", // it
+    "il tipo \"%s\" non esiste", // it
+    "il vincolo \"%s\" della relazione \"%s\" non esiste", // it
+    "index \"%s\" finns inte", // sv
+    "kolumn \"%s\" i relation \"%s\" existerar inte", // sv
+    "kolumnen \"%s\" existerar inte", // sv
+    "kolumnen %s.%s finns inte", // sv
+    "l'estensione \"%s\" non esiste", // it
+    "l'extension « %s » n'existe pas", // fr
+    "l'index « %s » n'existe pas", // fr
+    "l'indice \"%s\" non esiste", // it
+    "l'operatore non esiste: %s", // it
+    "l'opérateur n'existe pas : %s", // fr
+    "la base de données « %s » n'existe pas", // fr
+    "la colonna \"%s\" della relazione \"%s\" non esiste", // it
+    "la colonna \"%s\" non esiste", // it
+    "la colonna %s.%s non esiste", // it
+    "la colonne %s.%s n'existe pas", // fr
+    "la colonne « %s » de la relation « %s » n'existe pas", // fr
+    "la colonne « %s » n'existe pas", // fr
+    "la contrainte « %s » de la relation « %s » n'existe pas", // fr
+    "la fonction %s n'existe pas", // fr
+    "la funzione %s non esiste", // it
+    "la relation « %s » n'existe pas", // fr
+    "la relazione \"%s\" non esiste", // it
+    "la sequenza \"%s\" non esiste", // it
+    "la séquence « %s » n'existe pas", // fr
+    "la tabella \"%s\" non esiste", // it
+    "la table « %s » n'existe pas", // fr
+    "la vista \"%s\" non esiste", // it
+    "la vue « %s » n'existe pas", // fr
+    "le schéma « %s » n'existe pas", // fr
+    "le type « %s » n'existe pas", // fr
+    "lo schema \"%s\" non esiste", // it
+    "no existe el esquema «%s»", // es
+    "no existe el tipo «%s»", // es
+    "no existe el índice «%s»", // es
+    "no existe la base de datos «%s»", // es
+    "no existe la columna %s.%s", // es
+    "no existe la columna «%s»", // es
+    "no existe la columna «%s» en la relación «%s»", // es
+    "no existe la extensión «%s»", // es
+    "no existe la función %s", // es
+    "no existe la relación «%s»", // es
+    "no existe la restricción «%s» en la relación «%s»", // es
+    "no existe la secuencia «%s»", // es
+    "no existe la tabla «%s»", // es
+    "no existe la vista «%s»", // es
+    "operator existerar inte: %s", // sv
+    "relationen \"%s\" existerar inte", // sv
+    "schema \"%s\" existerar inte", // sv
+    "sekvens \"%s\" finns inte", // sv
+    "tabell \"%s\" finns inte", // sv
+    "typen \"%s\" existerar inte", // sv
+    "utökning \"%s\" finns inte", // sv
+    "villkor \"%s\" i relation \"%s\" finns inte", // sv
+    "vy \"%s\" finns inte", // sv
+    "база данных \"%s\" не существует", // ru
+    "бази даних \"%s\" не існує", // uk
+    "відношення \"%s\" не існує", // uk
+    "индекс \"%s\" не существует", // ru
+    "обмеження \"%s\" відношення \"%s\" не існує", // uk
+    "ограничение \"%s\" в таблице \"%s\" не существует", // ru
+    "оператор не существует: %s", // ru
+    "оператор не існує: %s", // uk
+    "отношение \"%s\" не существует", // ru
+    "подання \"%s\" не існує", // uk
+    "последовательность \"%s\" не существует", // ru
+    "послідовність \"%s\" не існує", // uk
+    "представление \"%s\" не существует", // ru
+    "расширение \"%s\" не существует", // ru
+    "розширення \"%s\" не існує", // uk
+    "стовпець \"%s\" зв'язку \"%s\" не існує", // uk
+    "стовпець %s.%s не існує", // uk
+    "стовпця \"%s\" не існує", // uk
+    "столбец \"%s\" в таблице \"%s\" не существует", // ru
+    "столбец \"%s\" не существует", // ru
+    "столбец %s.%s не существует", // ru
+    "схема \"%s\" не существует", // ru
+    "схема \"%s\" не існує", // uk
+    "таблица \"%s\" не существует", // ru
+    "таблиця \"%s\" не існує", // uk
+    "тип \"%s\" не существует", // ru
+    "тип \"%s\" не існує", // uk
+    "функция %s не существует", // ru
+    "функції %s не існує", // uk
+    "індекс \"%s\" не існує", // uk
+    "გაფართოება %s არ არსებობს", // ka
+    "ინდექსი \"%s\" არ არსებობს", // ka
+    "მიმდევრობა \"%s\" არ არსებობს", // ka
+    "მონაცემთა ბაზა \"%s\" არ არსებობს", // ka
+    "ოპერატორი არ არსებობს: %s", // ka
+    "სვეტი \"%s\" ურთიერთობაში %s არ არსებობს", // ka
+    "სვეტი %s.%s არ არსებობს", // ka
+    "სვეტი არ არსებობს: \"%s\"", // ka
+    "სქემა \"%s\" არ არსებობს", // ka
+    "ტიპი \"%s\" არ არსებობს", // ka
+    "ურთიერთობა \"%s\" არ არსებობს", // ka
+    "ურთიერთობის \"%s\" შეზღუდვა \"%s\" არ არსებობს", // ka
+    "ფუნქცია %s არ არსებობს", // ka
+    "ცხრილი არ არსებობს: %s", // ka
+    "ხედი \"%s\" არ არსებობს", // ka
+    "インデックス\"%s\"は存在しません", // ja
+    "シーケンス\"%s\"は存在しません", // ja
+    "スキーマ\"%s\"は存在しません", // ja
+    "テーブル\"%s\"は存在しません", // ja
+    "データベース\"%s\"は存在しません", // ja
+    "ビュー\"%s\"は存在しません", // ja
+    "リレーション\"%s\"の列\"%s\"は存在しません", // ja
+    "リレーション\"%s\"の制約\"%s\"は存在しません", // ja
+    "リレーション\"%s\"は存在しません", // ja
+    "关系 \"%s\" 不存在", // zh_CN
+    "关系 \"%s\" 的 \"%s\" 字段不存在", // zh_CN
+    "关系 \"%s\" 的 约束\"%s\" 不存在", // zh_CN
+    "列\"%s\"は存在しません", // ja
+    "列%s.%sは存在しません", // ja
+    "型\"%s\"は存在しません", // ja
+    "字段 \"%s\" 不存在", // zh_CN
+    "字段 %s.%s 不存在", // zh_CN
+    "序列 \"%s\" 不存在", // zh_CN
+    "扩展 \"%s\" 不存在", // zh_CN
+    "操作符不存在: %s", // zh_CN
+    "数据库 \"%s\" 不存在", // zh_CN
+    "模式 \"%s\" 不存在", // zh_CN
+    "機能拡張\"%s\"は存在しません", // ja
+    "演算子が存在しません: %s", // ja
+    "类型 \"%s\" 不存在", // zh_CN
+    "索引 \"%s\" 不存在", // zh_CN
+    "表 \"%s\" 不存在", // zh_CN
+    "视图 \"%s\" 不存在", // zh_CN
+    "関数%sは存在しません", // ja
+    "연산자 없음: %s", // ko
+  ]],
+  ['permission', [
+    "\"%s\" 데이터베이스 액세스 권한 없음", // ko
+    "%s 대형 개체 접근 권한 없음", // ko
+    "%s 데이터베이스 접근 권한 없음", // ko
+    "%s 데이터베이스의 소유주여야만 합니다", // ko
+    "%s 릴레이션(relation)의 소유주여야만 합니다", // ko
+    "%s 뷰에 대한 접근 권한 없음", // ko
+    "%s 뷰의 소유주여야만 합니다", // ko
+    "%s 스키마(schema) 접근 권한 없음", // ko
+    "%s 스키마(schema)의 소유주여야만 합니다", // ko
+    "%s 시퀀스 접근 권한 없음", // ko
+    "%s 시퀀스의 소유주여야만 합니다", // ko
+    "%s 자료형 접근 권한 없음", // ko
+    "%s 자료형의 소유주여야만 합니다", // ko
+    "%s 칼럼에 대한 접근 권한 없음", // ko
+    "%s 테이블스페이스 접근 권한 없음", // ko
+    "%s 테이블에 대한 접근 권한 없음", // ko
+    "%s 테이블의 소유주여야만 합니다", // ko
+    "%s 프로시주얼 언어 접근 권한 없음", // ko
+    "%s 함수 접근 권한 없음", // ko
+    "%s 함수의 소유주여야만 합니다", // ko
+    "Berechtigung nur für Eigentümer der Datenbank %s", // de
+    "Berechtigung nur für Eigentümer der Funktion %s", // de
+    "Berechtigung nur für Eigentümer der Relation %s", // de
+    "Berechtigung nur für Eigentümer der Sequenz %s", // de
+    "Berechtigung nur für Eigentümer der Sicht %s", // de
+    "Berechtigung nur für Eigentümer der Tabelle %s", // de
+    "Berechtigung nur für Eigentümer des Schemas %s", // de
+    "Berechtigung nur für Eigentümer des Typs %s", // de
+    "bisogna essere proprietari del database %s", // it
+    "bisogna essere proprietari del tipo %s", // it
+    "bisogna essere proprietari della funzione %s", // it
+    "bisogna essere proprietari della relazione %s", // it
+    "bisogna essere proprietari della sequenza %s", // it
+    "bisogna essere proprietari della tabella %s", // it
+    "bisogna essere proprietari della vista %s", // it
+    "bisogna essere proprietari dello schema %s", // it
+    "debe ser dueño de la base de datos %s", // es
+    "debe ser dueño de la función %s", // es
+    "debe ser dueño de la relación %s", // es
+    "debe ser dueño de la secuencia %s", // es
+    "debe ser dueño de la tabla %s", // es
+    "debe ser dueño de la vista %s", // es
+    "debe ser dueño del esquema %s", // es
+    "debe ser dueño del tipo %s", // es
+    "doit être le propriétaire de la base de données %s", // fr
+    "doit être le propriétaire de la fonction %s", // fr
+    "doit être le propriétaire de la relation %s", // fr
+    "doit être le propriétaire de la séquence %s", // fr
+    "doit être le propriétaire de la table %s", // fr
+    "doit être le propriétaire de la vue %s", // fr
+    "doit être le propriétaire du schéma %s", // fr
+    "doit être le propriétaire du type %s", // fr
+    "droit refusé pour la base de données %s", // fr
+    "droit refusé pour la base de données « %s »", // fr
+    "droit refusé pour la colonne %s", // fr
+    "droit refusé pour la fonction %s", // fr
+    "droit refusé pour la séquence %s", // fr
+    "droit refusé pour la table %s", // fr
+    "droit refusé pour la vue %s", // fr
+    "droit refusé pour le Large Object %s", // fr
+    "droit refusé pour le langage %s", // fr
+    "droit refusé pour le schéma %s", // fr
+    "droit refusé pour le tablespace %s", // fr
+    "droit refusé pour le type %s", // fr
+    "keine Berechtigung für Datenbank %s", // de
+    "keine Berechtigung für Datenbank »%s«", // de
+    "keine Berechtigung für Funktion %s", // de
+    "keine Berechtigung für Large Object %s", // de
+    "keine Berechtigung für Schema %s", // de
+    "keine Berechtigung für Sequenz %s", // de
+    "keine Berechtigung für Sicht %s", // de
+    "keine Berechtigung für Spalte %s", // de
+    "keine Berechtigung für Sprache %s", // de
+    "keine Berechtigung für Tabelle %s", // de
+    "keine Berechtigung für Tablespace %s", // de
+    "keine Berechtigung für Typ %s", // de
+    "måste vara ägaren till databasen %s", // sv
+    "måste vara ägaren till funktionen %s", // sv
+    "måste vara ägaren till relationen %s", // sv
+    "måste vara ägaren till schemat %s", // sv
+    "måste vara ägaren till sekvensen %s", // sv
+    "måste vara ägaren till tabellen %s", // sv
+    "måste vara ägaren till typen %s", // sv
+    "måste vara ägaren till vyn %s", // sv
+    "permesso negato per il database \"%s\"", // it
+    "permesso negato per il database %s", // it
+    "permesso negato per il linguaggio %s", // it
+    "permesso negato per il tablespace %s", // it
+    "permesso negato per il tipo %s", // it
+    "permesso negato per la colonna %s", // it
+    "permesso negato per la funzione %s", // it
+    "permesso negato per la sequenza %s", // it
+    "permesso negato per la tabella %s", // it
+    "permesso negato per la vista %s", // it
+    "permesso negato per large object %s", // it
+    "permesso negato per lo schema %s", // it
+    "permiso denegado a la base de datos %s", // es
+    "permiso denegado a la base de datos «%s»", // es
+    "permiso denegado a la columna %s", // es
+    "permiso denegado a la función %s", // es
+    "permiso denegado a la secuencia %s", // es
+    "permiso denegado a la tabla %s", // es
+    "permiso denegado a la vista %s", // es
+    "permiso denegado al esquema %s", // es
+    "permiso denegado al lenguaje %s", // es
+    "permiso denegado al objeto grande %s", // es
+    "permiso denegado al tablespace %s", // es
+    "permiso denegado al tipo %s", // es
+    "rättighet saknas för databas \"%s\"", // sv
+    "rättighet saknas för databas %s", // sv
+    "rättighet saknas för funktion %s", // sv
+    "rättighet saknas för kolumn %s", // sv
+    "rättighet saknas för schema %s", // sv
+    "rättighet saknas för sekvens %s", // sv
+    "rättighet saknas för språk %s", // sv
+    "rättighet saknas för stort objekt %s", // sv
+    "rättighet saknas för tabell %s", // sv
+    "rättighet saknas för tabellutrymme %s", // sv
+    "rättighet saknas för typ %s", // sv
+    "rättighet saknas för vy %s", // sv
+    "доступ до бази даних \"%s\" відхилений", // uk
+    "доступ к базе \"%s\" запрещён", // ru
+    "немає дозволу для великого об'єкту %s", // uk
+    "немає дозволу для мови %s", // uk
+    "немає дозволу для подання %s", // uk
+    "немає дозволу для послідовності %s", // uk
+    "немає дозволу для стовпця %s", // uk
+    "немає дозволу для схеми %s", // uk
+    "немає дозволу для таблиці %s", // uk
+    "немає дозволу для табличного простору %s", // uk
+    "немає дозволу для типу %s", // uk
+    "немає дозволу для функції %s", // uk
+    "немає доступу для бази даних %s", // uk
+    "нет доступа к базе данных %s", // ru
+    "нет доступа к большому объекту %s", // ru
+    "нет доступа к последовательности %s", // ru
+    "нет доступа к представлению %s", // ru
+    "нет доступа к столбцу %s", // ru
+    "нет доступа к схеме %s", // ru
+    "нет доступа к таблице %s", // ru
+    "нет доступа к табличному пространству %s", // ru
+    "нет доступа к типу %s", // ru
+    "нет доступа к функции %s", // ru
+    "нет доступа к языку %s", // ru
+    "нужно быть владельцем базы %s", // ru
+    "нужно быть владельцем отношения %s", // ru
+    "нужно быть владельцем последовательности %s", // ru
+    "нужно быть владельцем представления %s", // ru
+    "нужно быть владельцем схемы %s", // ru
+    "нужно быть владельцем таблицы %s", // ru
+    "нужно быть владельцем типа %s", // ru
+    "нужно быть владельцем функции %s", // ru
+    "треба бути власником бази даних %s", // uk
+    "треба бути власником відношення %s", // uk
+    "треба бути власником подання %s", // uk
+    "треба бути власником послідовності %s", // uk
+    "треба бути власником схеми %s", // uk
+    "треба бути власником таблиці %s", // uk
+    "треба бути власником типу %s", // uk
+    "треба бути власником функції %s", // uk
+    "უნდა ბრძანდებოდეთ ბაზის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ მიმდევრობის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ სქემის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ ტიპის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ ურთიერთობის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ ფუნქციის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ ცხრილის მფლობელი: %s", // ka
+    "უნდა ბრძანდებოდეთ ხედის მფლობელი: %s", // ka
+    "წვდომა აკრძალულია აგრეგატზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ბაზაზე: \"%s\"", // ka
+    "წვდომა აკრძალულია დიდ ობიექტზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ენაზე: \"%s\"", // ka
+    "წვდომა აკრძალულია მიმდევრობაზე: \"%s\"", // ka
+    "წვდომა აკრძალულია სვეტზე: \"%s\"", // ka
+    "წვდომა აკრძალულია სქემაზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ტიპტზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ფუნქციაზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ცხრილების სივრცეზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ცხრილზე: \"%s\"", // ka
+    "წვდომა აკრძალულია ხედზე: \"%s\"", // ka
+    "シーケンス %s の所有者である必要があります", // ja
+    "シーケンス %s へのアクセスが拒否されました", // ja
+    "スキーマ %s の所有者である必要があります", // ja
+    "スキーマ %s へのアクセスが拒否されました", // ja
+    "テーブル %s の所有者である必要があります", // ja
+    "テーブル %s へのアクセスが拒否されました", // ja
+    "テーブル空間 %s へのアクセスが拒否されました", // ja
+    "データベース %s の所有者である必要があります", // ja
+    "データベース %s へのアクセスが拒否されました", // ja
+    "データベース\"%s\"へのアクセスが拒否されました", // ja
+    "ビュー %s の所有者である必要があります", // ja
+    "ビュー %s へのアクセスが拒否されました", // ja
+    "ラージオブジェクト %s へのアクセスが拒否されました", // ja
+    "リレーション %s の所有者である必要があります", // ja
+    "列 %s へのアクセスが拒否されました", // ja
+    "在大对象%s上的权限不够", // zh_CN
+    "型 %s の所有者である必要があります", // ja
+    "型 %s へのアクセスが拒否されました", // ja
+    "对于序列 %s, 权限不够", // zh_CN
+    "对函数 %s 权限不够", // zh_CN
+    "对数据库 %s 权限不够", // zh_CN
+    "对模式 %s 权限不够", // zh_CN
+    "对类型 %s 权限不够", // zh_CN
+    "对表 %s 权限不够", // zh_CN
+    "对表空间 %s 权限不够", // zh_CN
+    "对视图 %s 权限不够", // zh_CN
+    "对语言 %s 权限不够", // zh_CN
+    "必须是关系 %s 的属主", // zh_CN
+    "必须是函数 %s 的属主", // zh_CN
+    "必须是序列 %s 的属主", // zh_CN
+    "必须是数据库 %s 的属主", // zh_CN
+    "必须是模式 %s 的属主", // zh_CN
+    "必须是类型 %s 的属主", // zh_CN
+    "必须是表 %s 的属主", // zh_CN
+    "必须是视图 %s 的属主", // zh_CN
+    "言語 %s へのアクセスが拒否されました", // ja
+    "访问列 %s 的权限不够", // zh_CN
+    "访问数据库\"%s\"的权限不够", // zh_CN
+    "関数 %s の所有者である必要があります", // ja
+    "関数 %s へのアクセスが拒否されました", // ja
+  ]],
+  ['resources', [
+    "\"%s\" 파일을 확장할 수 없음: %s", // ko
+    "Speicher aufgebraucht", // de
+    "die verbleibenden Verbindungen sind für Superuser auf Nicht-Replikationsverbindungen reserviert", // de
+    "désolé, trop de clients sont déjà connectés", // fr
+    "i rimanenti slot di connessione sono riservati a connessioni di superutenti non di replica", // it
+    "konnte Datei »%s« nicht erweitern: %s", // de
+    "kunde inte utöka fil \"%s\": %s", // sv
+    "las conexiones restantes están reservadas a superusuarios y no de replicación", // es
+    "ledsen, för många klienter", // sv
+    "lo siento, ya tenemos demasiados clientes", // es
+    "memoria agotada", // es
+    "memoria esaurita", // it
+    "mémoire épuisée", // fr
+    "n'a pas pu étendre le fichier « %s » : %s", // fr
+    "no se pudo extender el archivo «%s»: %s", // es
+    "non è stato possibile estendere il file \"%s\": %s", // it
+    "resterande anslutningsslottar är reserverade för superuser-anslutningar utan replikering", // sv
+    "slut på minne", // sv
+    "spiacente, troppi client già connessi", // it
+    "tut mir leid, schon zu viele Verbindungen", // de
+    "вибачте, вже забагато клієнтів", // uk
+    "извините, уже слишком много клиентов", // ru
+    "не вдалося розширити файл \"%s\": %s", // uk
+    "не удалось увеличить файл \"%s\": %s", // ru
+    "недостатньо пам'яті", // uk
+    "нехватка памяти", // ru
+    "оставшиеся слоты подключений зарезервированы для подключений суперпользователя (не для репликации)", // ru
+    "слоти підключень, які залишились, зарезервовані для підключень суперкористувача (не для реплікації)", // uk
+    "არასაკმარისი მეხსიერება", // ka
+    "უკაცრავად, უკვე მეტისმეტად ბევრი კლიენტია", // ka
+    "ფაილის გაფართოების შეცდომა \"%s\": %s", // ka
+    "ファイル\"%s\"を拡張できませんでした: %s", // ja
+    "对不起, 已经有太多的客户", // zh_CN
+    "已保留的连接位置为执行非复制请求的超级用户预留", // zh_CN
+    "无法扩展文件 \"%s\": %s", // zh_CN
+    "残りの接続スロットはレプリケーションユーザーではないスーパーユーザー用に予約されています", // ja
+    "現在クライアント数が多すぎます", // ja
+    "남은 연결 슬롯은 non-replication 슈퍼유저 연결용으로 남겨 놓았음", // ko
+    "최대 동시 접속자 수를 초과했습니다.", // ko
+  ]],
+  ['syntax', [
+    "\"%s\"またはその近辺で二重引用符で囲まれた識別子の長さがゼロです", // ja
+    "\"%s\"またはその近辺で文字列の引用符が閉じていません", // ja
+    "\"%s\"またはその近辺で構文エラー", // ja
+    "\"%s\"またはその近辺で識別子の引用符が閉じていません", // ja
+    "Bezeichner in Anführungszeichen hat Länge null am Ende der Eingabe", // de
+    "Bezeichner in Anführungszeichen hat Länge null bei »%s«", // de
+    "Bezeichner in Anführungszeichen nicht abgeschlossen am Ende der Eingabe", // de
+    "Bezeichner in Anführungszeichen nicht abgeschlossen bei »%s«", // de
+    "Syntaxfehler am Ende der Eingabe", // de
+    "Syntaxfehler bei »%s«", // de
+    "Zeichenkette in Anführungszeichen nicht abgeschlossen am Ende der Eingabe", // de
+    "Zeichenkette in Anführungszeichen nicht abgeschlossen bei »%s«", // de
+    "chaîne entre guillemets non terminée sur ou près de « %s »", // fr
+    "chaîne entre guillemets non terminée à la fin de l'entrée", // fr
+    "erreur de syntaxe sur ou près de « %s »", // fr
+    "erreur de syntaxe à la fin de l'entrée", // fr
+    "error de sintaxis al final de la entrada", // es
+    "error de sintaxis en o cerca de «%s»", // es
+    "errore di sintassi a o presso \"%s\"", // it
+    "errore di sintassi alla fine dell'input", // it
+    "icke terminerad citerad identifierare vid eller nära \"%s\"", // sv
+    "icke terminerad citerad identifierare vid slutet av indatan", // sv
+    "icketerminerad citerad sträng vid eller nära \"%s\"", // sv
+    "icketerminerad citerad sträng vid slutet av indatan", // sv
+    "identifiant délimité de longueur nulle sur ou près de « %s »", // fr
+    "identifiant délimité de longueur nulle à la fin de l'entrée", // fr
+    "identifiant entre guillemets non terminé sur ou près de « %s »", // fr
+    "identifiant entre guillemets non terminé à la fin de l'entrée", // fr
+    "identificativo delimitato di lunghezza zero a o presso \"%s\"", // it
+    "identificativo delimitato di lunghezza zero alla fine dell'input", // it
+    "identificativo tra virgolette non terminato a o presso \"%s\"", // it
+    "identificativo tra virgolette non terminato alla fine dell'input", // it
+    "noll-längds avdelad identifierare vid eller nära \"%s\"", // sv
+    "noll-längds avdelad identifierare vid slutet av indatan", // sv
+    "stringa tra virgolette non terminata a o presso \"%s\"", // it
+    "stringa tra virgolette non terminata alla fine dell'input", // it
+    "syntaxfel vid eller nära \"%s\"", // sv
+    "syntaxfel vid slutet av indatan", // sv
+    "un identificador delimitado tiene largo cero al final de la entrada", // es
+    "un identificador delimitado tiene largo cero en o cerca de «%s»", // es
+    "un identificador entre comillas está inconcluso al final de la entrada", // es
+    "un identificador entre comillas está inconcluso en o cerca de «%s»", // es
+    "una cadena de caracteres entre comillas está inconclusa al final de la entrada", // es
+    "una cadena de caracteres entre comillas está inconclusa en o cerca de «%s»", // es
+    "незавершений рядок в лапках в або поблизу \"%s\"", // uk
+    "незавершений рядок в лапках в кінці введення", // uk
+    "незавершений ідентифікатор в лапках в або поблизу \"%s\"", // uk
+    "незавершений ідентифікатор в лапках в кінці введення", // uk
+    "незавершённая строка в кавычках (примерное положение: \"%s\")", // ru
+    "незавершённая строка в кавычках в конце", // ru
+    "незавершённый идентификатор в кавычках (примерное положение: \"%s\")", // ru
+    "незавершённый идентификатор в кавычках в конце", // ru
+    "ошибка синтаксиса (примерное положение: \"%s\")", // ru
+    "ошибка синтаксиса в конце", // ru
+    "пустий ідентифікатор із роздільниками в або поблизу \"%s\"", // uk
+    "пустий ідентифікатор із роздільниками в кінці введення", // uk
+    "пустой идентификатор в кавычках (примерное положение: \"%s\")", // ru
+    "пустой идентификатор в кавычках в конце", // ru
+    "синтаксична помилка в або поблизу \"%s\"", // uk
+    "синтаксична помилка в кінці введення", // uk
+    "ბრჭყალებში ჩასმული ციტატის დაუსრულებელი სტრიქონი \"%s\"-სთან ან ახლოს", // ka
+    "ბრჭყალებში ჩასმული ციტატის დაუსრულებელი სტრიქონი შეყვანის ბოლოს", // ka
+    "გამყოფის ნულოვანი სიგრძის იდენტიფიკატორი \"%s\"-სთან ან ახლოს", // ka
+    "გამყოფის ნულოვანი სიგრძის იდენტიფიკატორი შეყვანის ბოლოს", // ka
+    "დაუსრულებელი იდენტიფიკატორი ბრჭყალებში \"%s\"-სთან ან ახლოს", // ka
+    "დაუსრულებელი იდენტიფიკატორი ბრჭყალებში შეყვანის ბოლოს", // ka
+    "სინტაქსური შეცდომა \"%s\"-სთან ან ახლოს", // ka
+    "სინტაქსური შეცდომა შეყვანის ბოლოს", // ka
+    "入力の最後で 二重引用符で囲まれた識別子の長さがゼロです", // ja
+    "入力の最後で 文字列の引用符が閉じていません", // ja
+    "入力の最後で 構文エラー", // ja
+    "入力の最後で 識別子の引用符が閉じていません", // ja
+    "未结束的引用字符串 在 \"%s\" 或附近的", // zh_CN
+    "未结束的引用字符串 在输入的末尾", // zh_CN
+    "未结束的引用标识符 在 \"%s\" 或附近的", // zh_CN
+    "未结束的引用标识符 在输入的末尾", // zh_CN
+    "语法错误 在 \"%s\" 或附近的", // zh_CN
+    "语法错误 在输入的末尾", // zh_CN
+    "长度为0的分隔标示符 在 \"%s\" 或附近的", // zh_CN
+    "长度为0的分隔标示符 在输入的末尾", // zh_CN
+    "구문 오류, \"%s\" 부근", // ko
+    "구문 오류, 입력 끝부분", // ko
+    "길이가 0인 구분 식별자, \"%s\" 부근", // ko
+    "길이가 0인 구분 식별자, 입력 끝부분", // ko
+    "마무리 안된 따옴표 안의 문자열, \"%s\" 부근", // ko
+    "마무리 안된 따옴표 안의 문자열, 입력 끝부분", // ko
+    "마무리 안된 따옴표 안의 식별자, \"%s\" 부근", // ko
+    "마무리 안된 따옴표 안의 식별자, 입력 끝부분", // ko
+  ]],
+  ['terminated', [
+    "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators", // de
+    "Verbindung wird abgebrochen aufgrund von Befehl für sofortiges Herunterfahren", // de
+    "Verbindung wird abgebrochen wegen Konflikt mit der Wiederherstellung", // de
+    "Verbindung wird abgebrochen wegen unerwartetem Ende des Postmasters", // de
+    "Verbindung wird abgebrochen wegen unerwartetem SIGQUIT-Signal", // de
+    "Verbindung zum Client wurde verloren", // de
+    "anslutning till klient har brutits", // sv
+    "arrêt de la connexion à cause d'un conflit avec la restauration", // fr
+    "arrêt des connexions suite à la commande d'arrêt immédiat", // fr
+    "arrêt des connexions suite à la demande de l'administrateur", // fr
+    "arrêt des connexions suite à un arrêt inattendu du postmaster", // fr
+    "arrêt des connexions suite à un signal SIGQUIT inattendu", // fr
+    "avslutar anslutning på grund av att postmaster stängde oväntat ner", // sv
+    "avslutar anslutning på grund av ett administratörskommando", // sv
+    "avslutar anslutning på grund av konflikt med återställning", // sv
+    "connessione al client persa", // it
+    "connexion au client perdue", // fr
+    "immediate 종료 명령으로 연결을 끝냅니다", // ko
+    "interruzione della connessione a causa di conflitto con il ripristino", // it
+    "interruzione della connessione su comando dell'amministratore", // it
+    "la connessione è stata terminata a causa di un'uscita inattesa di postmaster", // it
+    "postmaster의 예상치 못한 종료로 연결을 종료합니다", // ko
+    "se ha perdido la conexión al cliente", // es
+    "stänger anslutning på grund av kommando för omedelbar nedstängning", // sv
+    "stänger anslutning på grund av oväntad SIGQUIT-signal", // sv
+    "terminando la conexión debido a un conflicto con la recuperación", // es
+    "terminando la conexión debido a una orden de apagado inmediato", // es
+    "terminando la conexión debido a una orden del administrador", // es
+    "terminando la conexión debido a una señal SIGQUIT inesperada", // es
+    "terminando la conexión debido al término inesperado de postmaster", // es
+    "terminazione della connessione a causa di un comando di spegnimento immediato", // it
+    "terminazione della connessione a causa di un segnale SIGQUIT imprevisto", // it
+    "завершення підключення по команді адміністратора", // uk
+    "завершення підключення через команду негайного завершення роботи", // uk
+    "завершення підключення через конфлікт з процесом відновлення", // uk
+    "завершення підключення через неочікуване закриття головного процесу", // uk
+    "завершення підключення через неочікуваний сигнал SIGQUIT", // uk
+    "закрытие подключения вследствие получения команды для немедленного отключения", // ru
+    "закрытие подключения из-за конфликта с процессом восстановления", // ru
+    "закрытие подключения из-за неожиданного завершения главного процесса", // ru
+    "закрытие подключения из-за неожиданного сигнала SIGQUIT", // ru
+    "закрытие подключения по команде администратора", // ru
+    "подключение к клиенту потеряно", // ru
+    "підключення до клієнта втрачено", // uk
+    "კლიენტთან შეერთების შეცდომა", // ka
+    "მიერთების შეწყვეტა postmaster-ის მოულოდნელი გასვლის გამო", // ka
+    "მიერთების შეწყვეტა ადმინისტრატორის ბრძანების გამო", // ka
+    "მიერთების შეწყვეტა აღდგენასთან კონფლიქტის გამო", // ka
+    "მიერთების შეწყვეტა დაუყოვნებლივი გამორთვის ბრძანების გამო", // ka
+    "クライアントへの接続が切れました。", // ja
+    "リカバリで競合が発生したため、接続を終了しています", // ja
+    "丢失了到客户端的连接", // zh_CN
+    "予期しないSIGQUITシグナルによりコネクションを終了します", // ja
+    "予期しないpostmasterの終了のため、コネクションを終了します", // ja
+    "即時シャットダウンコマンドによりコネクションを終了します", // ja
+    "由于与恢复操作相冲突而中断连接", // zh_CN
+    "由于意外的 postmaster 退出而终止连接", // zh_CN
+    "由于管理员命令中断联接", // zh_CN
+    "管理者コマンドにより接続を終了しています", // ja
+    "관리자 요청에 의해서 연결을 끝냅니다", // ko
+    "복구 작업 중 충돌로 연결을 끝냅니다", // ko
+    "서버로부터 연결이 끊어졌습니다.", // ko
+    "예상치 못한 SIGQUIT 신호로 연결을 끝냅니다", // ko
+  ]],
+  ['timeout', [
+    "Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Sitzung", // de
+    "Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Transaktion", // de
+    "annulation de la requête à cause d'un conflit avec la restauration", // fr
+    "annulation de la requête à cause du délai écoulé pour l'exécution de l'instruction", // fr
+    "annulation de la requête à la demande de l'utilisateur", // fr
+    "annulation de la tâche d'autovacuum", // fr
+    "annullamento del task di autovacuum", // it
+    "annullamento dell'istruzione a causa di timeout", // it
+    "annullamento dell'istruzione a causa di un conflitto con il ripristino", // it
+    "annullamento dell'istruzione su richiesta dell'utente", // it
+    "arrêt des connexions suite à l'expiration du délai d'inactivité de la session", // fr
+    "arrêt des connexions suite à l'expiration du délai d'inactivité en transaction", // fr
+    "avbryter autovacuum-uppgift", // sv
+    "avbryter sats på användares begäran", // sv
+    "avbryter sats på grund av konflikt med återställning", // sv
+    "avbryter sats på grund av sats-timeout", // sv
+    "cancelando la sentencia debido a que se agotó el tiempo de espera de sentencias", // es
+    "cancelando la sentencia debido a un conflicto con la recuperación", // es
+    "cancelando la sentencia debido a una petición del usuario", // es
+    "cancelando tarea de autovacuum", // es
+    "idle-in-transaction 시간 초과로 연결을 끝냅니다", // ko
+    "idle-session 시간 초과로 연결을 끝냅니다", // ko
+    "la connessione è stata terminata a causa di timeout di inattività durante una transazione", // it
+    "storniere Anfrage wegen Benutzeraufforderung", // de
+    "storniere Anfrage wegen Konflikt mit der Wiederherstellung", // de
+    "storniere Anfrage wegen Zeitüberschreitung der Anfrage", // de
+    "storniere Autovacuum-Aufgabe", // de
+    "stänger anslutning på grund av idle-session-timeout", // sv
+    "terminando la conexión debido a que se agotó el tiempo de espera para sesiones abiertas inactivas", // es
+    "terminando la conexión debido a que se agotó el tiempo de espera para transacciones abiertas inactivas", // es
+    "terminazione della connessione a causa del timeout della sessione inattiva", // it
+    "terminerar anslutning på grund av idle-in-transaction-timeout", // sv
+    "виконання оператора скасовано по запиту користувача", // uk
+    "виконання оператора скасовано через конфлікт з процесом відновлення", // uk
+    "виконання оператора скасовано через тайм-аут", // uk
+    "выполнение оператора отменено из-за конфликта с процессом восстановления", // ru
+    "выполнение оператора отменено из-за тайм-аута", // ru
+    "выполнение оператора отменено по запросу пользователя", // ru
+    "завершення підключення через тайм-аут бездіяльності в транзакції", // uk
+    "завершення підключення через тайм-аут неактивного сеансу", // uk
+    "закрытие подключения из-за тайм-аута простоя в транзакции", // ru
+    "закрытие подключения из-за тайм-аута простоя сеанса", // ru
+    "отмена задачи автоочистки", // ru
+    "скасування завдання автоочистки", // uk
+    "ავტომომტვერსასრუტების ამოცანის გაუქმება", // ka
+    "გამოსახულების გაუქმება აღდგენასთან კონფლიქტის გამო", // ka
+    "アイドルセッションタイムアウトにより接続を終了します", // ja
+    "ステートメントのタイムアウトのためステートメントをキャンセルしています", // ja
+    "トランザクション中アイドルタイムアウトのため接続を終了します", // ja
+    "ユーザーからの要求により文をキャンセルしています", // ja
+    "リカバリで競合が発生したためステートメントをキャンセルしています", // ja
+    "正在取消自动清理任务", // zh_CN
+    "由于与恢复操作冲突，正在取消语句命令", // zh_CN
+    "由于用户请求而正在取消查询", // zh_CN
+    "由于空载事务超时而终止连接", // zh_CN
+    "由于语句执行超时，正在取消查询命令", // zh_CN
+    "自動VACUUM処理をキャンセルしています", // ja
+    "명령실행시간 초과로 작업을 취소합니다.", // ko
+    "복구 작업 중 충돌이 발생해 작업을 중지합니다.", // ko
+    "사용자 요청에 의해 작업을 취소합니다.", // ko
+    "자동 청소 작업을 취소하는 중", // ko
+  ]],
+];

@@ -58,7 +58,31 @@ describe('kindOf', () => {
       ['sorry, too many clients already', 'out of memory, disk or connections'],
       ['the database system is in recovery mode', 'server restart or crash'],
       ['terminating connection because of crash of another server process', 'server restart or crash'],
+      ['operator does not exist: integer = text', 'missing object'],
+      ['the database system is not accepting connections', 'server restart or crash'],
       ['something nobody wrote a pattern for', 'other'],
+    ];
+    for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
+  });
+
+  test('a translated message gets the kind of its English original; a message only like one does not', () => {
+    // As PostgreSQL 15 writes them with lc_messages ru, ja, es (the templates' text from its catalogs).
+    const cases: Array<[string, string]> = [
+      ['роль "deployer" не существует', 'authentication'],
+      ['重複したキー値は一意性制約"users_email_key"違反となります', 'constraint violation'],
+      ['llave duplicada viola restricción de unicidad «users_email_key»', 'constraint violation'],
+      // A value holding the text that follows it in the template.
+      ['llave duplicada viola restricción de unicidad «a» viola restricción de unicidad «b»', 'constraint violation'],
+      ['обнаружена взаимоблокировка', 'deadlock or lock timeout'],
+      ['NULL-Wert in Spalte »balance« von Relation »accounts« verletzt Not-Null-Constraint', 'constraint violation'],
+      ['el operador no existe: integer = text', 'missing object'],
+      // The template's text, but not the whole message, or not at its ends.
+      ['se ha detectado un deadlock en la tabla', 'other'],
+      ['nota: обнаружена взаимоблокировка', 'other'],
+      ['llave duplicada viola restricción', 'other'],
+      // Its ends, without the text between its values.
+      ['NULL-Wert in Spalte »balance« verletzt Not-Null-Constraint', 'other'],
+      ['x: y', 'other'],
     ];
     for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
   });

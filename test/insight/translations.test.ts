@@ -30,6 +30,15 @@ const WORDS = {
 };
 
 describe('logs in German and French (lc_messages), made by a real server', () => {
+  for (const name of Object.keys(WORDS)) {
+    test(`${name}: without SQLSTATE, the same kinds as the English run of the workload`, async () => {
+      const kinds = async (n: string) => (await digestFiles([fixtureFile(n)])).kinds;
+      const english = await kinds('stderr-debian-prefix.log');
+      assert.ok(english.length >= 8, 'the English run has kinds to compare');
+      assert.deepEqual(await kinds(name), english);
+    });
+  }
+
   for (const [name, words] of Object.entries(WORDS)) {
     test(`${name}: severities and fields read as grep finds them`, async () => {
       const d = await digestFiles([fixtureFile(name)]);
