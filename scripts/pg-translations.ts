@@ -52,8 +52,13 @@ const SCANNER_WHERE = ['%s at or near "%s"', '%s at end of input'];
 
 // A printf conversion as PostgreSQL's messages use them (%s, %d, %u, %ld, %m, %.*s, %1$s, ...).
 const CONVERSION = /%(?:\d+\$)?[-+ #0']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfgGcspm]/g;
-/** Least literal text a template keeps: one that is mostly values (`%s: %s`) would match anything. */
+/**
+ * Least literal text a template with values keeps: one that is mostly values (`%s: %s`) would match anything.
+ * Counted by weight() (a Chinese, Japanese or Korean character says as much as a word); a template without
+ * values matches only itself, whatever its length.
+ */
 const MIN_LITERAL = 8;
+const weight = (s: string): number => [...s].reduce((n, c) => n + (c.codePointAt(0)! >= 0x800 ? 2 : 1), 0);
 
 /** msgid -> msgstr of one .mo file (GNU gettext binary catalog). */
 function readMo(path: string): Map<string, string> {
@@ -118,17 +123,25 @@ for (const lang of readdirSync(dir).sort()) {
   if (mo === undefined) continue;
   catalogs.push(`${lang}/${mo}`);
   const m = readMo(join(lc, mo));
-  // elog.c: " at character %d" (with the English text, that makes "relation ... does not exist at character 15").
+  // elog.c: " at character %d" (with the English text, that makes "relation ... does not exist at character 15");
+  // some languages put text after the number too (ru " (символ %d)", ja "(%d文字目)").
   const at = m.get(' at character %d');
-  if (at !== undefined && at.endsWith(' %d') && at !== ' at character %d') atCharacter.add(at.slice(0, -3));
+  if (at !== undefined && at !== ' at character %d') {
+    if (at.split('%d').length !== 2 || at.replace('%d', '').includes('%')) throw new Error(`${lang}: ${JSON.stringify(at)} is not one %d`);
+    atCharacter.add(at);
+  }
   for (const [msgid, msgstr] of kindMessages(m)) {
-    if (msgstr === '' || msgstr === msgid || msgid.includes('%%') || msgstr.includes('%%')) continue;
+    // Plural forms (`\0` between them) and literal percent signs: none among these messages; left out if ever.
+    if (msgstr === '' || msgstr === msgid || /%%|\0/.test(msgid + msgstr)) continue;
     // The English message with values in it, as kinds.ts would see it (a number where one is printed).
     const kind = kindByWording(msgid.replace(CONVERSION, (c) => (/[diu]$/.test(c) ? '1' : 'x')));
     if (kind === undefined) throw new Error(`kinds.ts gives no kind to the English ${JSON.stringify(msgid)}: change KIND_MSGIDS or kinds.ts`);
     kindsOfMsgids.add(msgid);
     const template = msgstr.replace(CONVERSION, '%s');
-    if (template.replaceAll('%s', '').length < MIN_LITERAL || template.includes('\n')) continue;
+    const literal = template.replaceAll('%s', '');
+    if (literal.includes('%')) throw new Error(`${lang}: a conversion CONVERSION does not know in ${JSON.stringify(msgstr)}`);
+    // A line break stays: the reader joins a message's lines with \n, as the server wrote it.
+    if (template.includes('%s') && weight(literal) < MIN_LITERAL) continue;
     const t = templates.get(template) ?? templates.set(template, { kind, langs: new Set() }).get(template)!;
     if (t.kind !== kind) throw new Error(`${JSON.stringify(template)} is two kinds: ${t.kind}, ${kind}`);
     t.langs.add(lang);
@@ -175,8 +188,8 @@ export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
 ${lines.join('\n')}
 ];
 
-/** What follows an error's message when the server adds where in the statement it failed (English: \` at character N\`). */
-export const AT_CHARACTER_WORDS: readonly string[] = ${JSON.stringify([...atCharacter].sort())};
+/** What follows an error's message when the server adds where in the statement it failed (English: \` at character %d\`). */
+export const AT_CHARACTER_FORMS: readonly string[] = ${JSON.stringify([...atCharacter].sort())};
 
 /**
  * The common failures' messages as translated, \`%s\` where a value goes, by the kind kinds.ts gives their English

@@ -7,7 +7,7 @@ import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { readBatches, readEntryBatches } from './read.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog, kindOf } from './kinds.ts';
-import { AT_CHARACTER_WORDS } from './translations.ts';
+import { AT_CHARACTER_FORMS } from './translations.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -157,8 +157,11 @@ function isErrorSeverity(s: Severity): s is ErrorSeverity {
   return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
 }
 
-/** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ...). */
-const AT_CHARACTER = new RegExp(`(?:${[' at character', ...AT_CHARACTER_WORDS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}) \\d+$`);
+/** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ` (символ N)`, ...). */
+const AT_CHARACTER = new RegExp(`(?:${[' at character %d', ...AT_CHARACTER_FORMS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%d', '\\d+')).join('|')})$`);
+
+/** The message without stderr's ` at character N` (the error position; csvlog and jsonlog keep it apart). */
+export const withoutPosition = (message: string): string => message.replace(AT_CHARACTER, '');
 // "identifiers" (German »x«, French « x » too), 'literals' and numbers, left to right.
 const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
 const SPACES = /\s+/g;
@@ -194,7 +197,7 @@ export function foldMark(value: string): string {
  * error position, a separate field in csvlog/jsonlog) is dropped so all formats agree.
  */
 function foldMessage(message: string): Folded {
-  const text = message.replace(AT_CHARACTER, '');
+  const text = withoutPosition(message);
   const s = text.length > KEY_LEN ? text.slice(0, KEY_LEN) : text;
   const pieces: string[] = [];
   const values: string[] = [];
@@ -389,7 +392,7 @@ export class DigestBuilder implements EntrySink {
     }
     if (this.groups.size >= this.maxGroups) {
       this.overflow++;
-      const kind = kindOf(e.message.replace(AT_CHARACTER, ''), e.sqlstate);
+      const kind = kindOf(withoutPosition(e.message), e.sqlstate);
       this.overflowKinds.set(kind, (this.overflowKinds.get(kind) ?? 0) + 1);
       return;
     }
@@ -414,7 +417,7 @@ export class DigestBuilder implements EntrySink {
       if (sqlstate !== undefined && sqlstate !== '00000') k.sqlstates.add(sqlstate);
     };
     for (const g of messages) {
-      g.kind = kindOf(g.example.message.replace(AT_CHARACTER, ''), g.sqlstate);
+      g.kind = kindOf(withoutPosition(g.example.message), g.sqlstate);
       add(g.kind, g.count, g.sqlstate);
     }
     for (const [kind, n] of this.overflowKinds) add(kind, n);

@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, withoutPosition, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
 import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
@@ -99,11 +99,11 @@ export function formatTime(t: Date | undefined, ms = false): string {
 
 /**
  * The text a message group is shown with: its own message when all occurrences are alike (without
- * stderr's ` at character N`, which means nothing without the statement); else the message with the
+ * stderr's ` at character N`, in any language, which means nothing without the statement); else the message with the
  * values all occurrences share written out and only the ones that vary folded.
  */
 export function groupText(g: MessageGroup): string {
-  if (g.uniform) return g.example.message.replace(/ at character \d+$/, '');
+  if (g.uniform) return withoutPosition(g.example.message);
   let s = g.pieces[0] ?? '';
   g.values.forEach((v, i) => { s += (v.same ? v.first : foldMark(v.first)) + (g.pieces[i + 1] ?? ''); });
   return s;

@@ -117,8 +117,8 @@ export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
   ["힌트", 'HINT'], // ko
 ];
 
-/** What follows an error's message when the server adds where in the statement it failed (English: ` at character N`). */
-export const AT_CHARACTER_WORDS: readonly string[] = [" al carattere"," au caractère"," bei Zeichen"," en carácter"," vid tecken"," символ"," სიმბოლოსთან"];
+/** What follows an error's message when the server adds where in the statement it failed (English: ` at character %d`). */
+export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"," (символ %d)"," al carattere %d"," au caractère %d"," bei Zeichen %d"," en carácter %d"," vid tecken %d"," символ %d"," სიმბოლოსთან %d"," 第 %d 个字符处","(%d文字目)"];
 
 /**
  * The common failures' messages as translated, `%s` where a value goes, by the kind kinds.ts gives their English
@@ -135,6 +135,8 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "Rolle »%s« hat keine Berechtigung zum Einloggen", // de
     "al rol «%s» no se le permite conectarse", // es
     "al ruolo \"%s\" non è consentito effettuare il login", // it
+    "aucune entrée dans pg_hba.conf pour l'hôte « %s », utilisateur « %s »,\nbase de données « %s », %s", // fr
+    "aucune entrée dans pg_hba.conf pour la connexion de la réplication à partir de\nl'hôte « %s », utilisateur « %s », %s", // fr
     "autenticazione con password fallita per l'utente \"%s\"", // it
     "authentification par mot de passe échouée pour l'utilisateur  « %s »", // fr
     "il ruolo \"%s\" non esiste", // it
@@ -218,6 +220,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "null-värde i kolumn \"%s\" i relation \"%s\" bryter mot not-null-villkoret", // sv
     "ny rad för relation \"%s\" bryter mot check-villkor \"%s\"", // sv
     "un valore chiave duplicato viola il vincolo univoco \"%s\"", // it
+    "une instruction insert ou update sur la table « %s » viole la contrainte de clé\nétrangère « %s »", // fr
     "une valeur NULL viole la contrainte NOT NULL de la colonne « %s » dans la relation « %s »", // fr
     "update eller delete på tabell \"%s\" bryter mot främmande nyckel-villkoret \"%s\" för tabell \"%s\"", // sv
     "update o delete en «%s» viola la llave foránea «%s» en la tabla «%s»", // es
@@ -385,7 +388,9 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "値は型character(%s)としては長すぎます", // ja
     "对于可变字符类型来说，值太长了(%s)", // zh_CN
     "对于字符类型来说这个值太长了(%s)", // zh_CN
+    "整数超出范围", // zh_CN
     "无效的类型 %s 输入语法: \"%s\"", // zh_CN
+    "除以零", // zh_CN
     "정수 범위를 벗어남", // ko
   ]],
   ['lock', [
@@ -414,6 +419,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "n'a pas pu obtenir un verrou sur la relation « %s »", // fr
     "n'a pas pu sérialiser un accès à cause d'une mise à jour en parallèle", // fr
     "n'a pas pu sérialiser un accès à cause d'une suppression en parallèle", // fr
+    "n'a pas pu sérialiser un accès à cause des dépendances de lecture/écriture\nparmi les transactions", // fr
     "no se pudo bloquear un candado en la fila de la relación «%s»", // es
     "no se pudo bloquear un candado en la relación «%s»", // es
     "no se pudo serializar el acceso debido a dependencias read/write entre transacciones", // es
@@ -453,6 +459,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "无法在关系 \"%s\" 上获得锁", // zh_CN
     "无法在关系 \"%s\"中的记录上获得锁", // zh_CN
     "更新が同時に行われたためアクセスの直列化ができませんでした", // ja
+    "检测到死锁", // zh_CN
     "由于同步删除，无法序列化访问", // zh_CN
     "由于同步更新而无法串行访问", // zh_CN
     "由于多个事务间的读/写依赖而无法串行访问", // zh_CN
@@ -476,6 +483,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "\"%s\" 칼럼은 \"%s\" 릴레이션(relation)에 없음", // ko
     "\"%s\" 테이블 없음", // ko
     "%s 이름의 함수가 없음", // ko
+    "%s.%s 칼럼 없음", // ko
     "Constraint »%s« von Relation »%s« existiert nicht", // de
     "Datenbank »%s« existiert nicht", // de
     "Erweiterung »%s« existiert nicht", // de
@@ -608,6 +616,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "关系 \"%s\" 不存在", // zh_CN
     "关系 \"%s\" 的 \"%s\" 字段不存在", // zh_CN
     "关系 \"%s\" 的 约束\"%s\" 不存在", // zh_CN
+    "函数 %s 不存在", // zh_CN
     "列\"%s\"は存在しません", // ja
     "列%s.%sは存在しません", // ja
     "型\"%s\"は存在しません", // ja
@@ -859,6 +868,7 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "kunde inte utöka fil \"%s\": %s", // sv
     "las conexiones restantes están reservadas a superusuarios y no de replicación", // es
     "ledsen, för många klienter", // sv
+    "les emplacements de connexions restants sont réservés pour les connexions\nsuperutilisateur non relatif à la réplication", // fr
     "lo siento, ya tenemos demasiados clientes", // es
     "memoria agotada", // es
     "memoria esaurita", // it
@@ -882,12 +892,15 @@ export const TRANSLATED_KINDS: ReadonlyArray<readonly [KindId, readonly string[]
     "უკაცრავად, უკვე მეტისმეტად ბევრი კლიენტია", // ka
     "ფაილის გაფართოების შეცდომა \"%s\": %s", // ka
     "ファイル\"%s\"を拡張できませんでした: %s", // ja
+    "メモリ不足です", // ja
+    "内存用尽", // zh_CN
     "对不起, 已经有太多的客户", // zh_CN
     "已保留的连接位置为执行非复制请求的超级用户预留", // zh_CN
     "无法扩展文件 \"%s\": %s", // zh_CN
     "残りの接続スロットはレプリケーションユーザーではないスーパーユーザー用に予約されています", // ja
     "現在クライアント数が多すぎます", // ja
     "남은 연결 슬롯은 non-replication 슈퍼유저 연결용으로 남겨 놓았음", // ko
+    "메모리 부족", // ko
     "최대 동시 접속자 수를 초과했습니다.", // ko
   ]],
   ['syntax', [

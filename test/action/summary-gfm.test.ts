@@ -25,6 +25,8 @@ const textOf = (node: Node): string => [...walk(node)].map(([n]) => (n.type === 
 // (html-pipeline's MentionFilter and issue-reference filters; written wider here: any @ or # that starts a name).
 const MENTION = /(?:^|[^\w`])@[a-z0-9]/i;
 const ISSUE_REF = /(?:^|[^\w&])#\d|\bGH-\d/i;
+// user@SHA: GitHub links it to that commit (seven hex digits or more).
+const COMMIT_REF = /[a-z0-9]@[0-9a-f]{7}/i;
 
 // Each payload is something log text may contain; none may become markup.
 const PAYLOADS = [
@@ -99,11 +101,12 @@ test('log text, fields and file names render as literal text: no element, link, 
     for (const [n] of blocks) assert.doesNotMatch(textOf(n), /listed|numbered|heading|plus/, `a ${n.type} from log text`);
     assert.equal((rendered.match(/<details>/g) ?? []).length, (rendered.match(/<\/details>/g) ?? []).length, '<details> balanced');
 
-    // Mentions and issue links: GitHub adds them to text outside code and links.
+    // Mentions, issue and commit links: GitHub adds them to text outside code and links.
     for (const [n, ancestors] of walk(tree)) {
       if (n.type !== 'text' || ancestors.some((a) => a.type === 'link')) continue;
       assert.doesNotMatch(n.value ?? '', MENTION, `a mention in text: ${n.value}`);
       assert.doesNotMatch(n.value ?? '', ISSUE_REF, `an issue link in text: ${n.value}`);
+      assert.doesNotMatch(n.value ?? '', COMMIT_REF, `a commit link in text: ${n.value}`);
     }
     // Workflow commands are a log matter, but the summary must not carry one at a line start either.
     assert.doesNotMatch(r.summary, /^::/m);

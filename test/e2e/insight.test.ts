@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
-import { FIXTURES, fixture, grep } from '../support/pg-fixtures.ts';
+import { FIXTURES, PRODUCTION_FIXTURE, fixture } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
@@ -16,9 +16,12 @@ async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
 const WORDS: Record<string, string> = { ERROR: 'ERROR|FEHLER|ERREUR', FATAL: 'FATAL', PANIC: 'PANIC|PANIK' };
 
 /** What grep says: lines of stderr logs with the severity right after the prefix. */
-function grepCount(files: Array<{ name: string }>, severity: string): number {
-  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grep(fixture(f.name), new RegExp(`\\b(${WORDS[severity]}):  `)).length, 0);
+function grepCount(files: Array<{ name: string; data: Buffer }>, severity: string): number {
+  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grepData(f.data, new RegExp(`\\b(${WORDS[severity]}):  `)).length, 0);
 }
+
+/** grep over a file's bytes (the fixtures are served under other names too). */
+const grepData = (data: Buffer, re: RegExp): string[] => data.toString('utf8').split('\n').filter((l) => re.test(l));
 
 const ENGLISH: Record<string, string> = { FEHLER: 'ERROR', ERREUR: 'ERROR', PANIK: 'PANIC' };
 
@@ -26,11 +29,14 @@ const ENGLISH: Record<string, string> = { FEHLER: 'ERROR', ERREUR: 'ERROR', PANI
  * The last error as grep finds it: the error line with the latest time at its start (an ISO time in UTC, or
  * epoch seconds), the later line of a file on a tie; as the output writes it, `SEVERITY: message`.
  */
-function grepLastError(files: Array<{ name: string }>): string {
-  let last: { t: number; file: string; text: string } | undefined;
+function grepLastError(files: Array<{ name: string; data: Buffer }>): { file: string; line: number; text: string } {
+  let last: { t: number; file: string; line: number; text: string } | undefined;
   const filesAtLast = new Set<string>();
   for (const f of files) {
-    for (const line of grep(fixture(f.name), /\b(ERROR|FEHLER|ERREUR|FATAL|PANIC|PANIK):  /)) {
+    const lines = f.data.toString('utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (!/\b(ERROR|FEHLER|ERREUR|FATAL|PANIC|PANIK):  /.test(line)) continue;
       const m = /^(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) UTC|(\d{10}\.\d{3}) )/.exec(line);
       assert.ok(m, `an error line starts with its time: ${line}`);
       const t = m[1] !== undefined ? Date.parse(`${m[1].replace(' ', 'T')}Z`) : Number(m[2]) * 1000;
@@ -38,16 +44,21 @@ function grepLastError(files: Array<{ name: string }>): string {
       if (last !== undefined && t < last.t) continue;
       if (last === undefined || t > last.t) filesAtLast.clear();
       filesAtLast.add(f.name);
-      last = { t, file: f.name, text: `${ENGLISH[word!] ?? word}: ${message}` };
+      last = { t, file: f.name, line: i + 1, text: `${ENGLISH[word!] ?? word}: ${message}` };
     }
   }
   // Which of two files is later at the same instant is the reader's rule, not grep's: the fixtures have no such tie.
   assert.equal(filesAtLast.size, 1, `the latest error is in one file: ${[...filesAtLast].join(', ')}`);
-  return last!.text;
+  return last!;
 }
 
 test('the summary explains the real logs; annotations and counts match grep', async () => {
-  const files = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
+  // The production log holds the latest error. Another file, larger and named after it, holds older ones: it
+  // is read last (by name or by when it arrives), so the last error read is not the latest.
+  const fixtures = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
+  const older = fixtures.find((f) => f.name === 'stderr-rds-prefix.log')!;
+  const files = [...fixtures, { name: 'zz-stderr-rds-prefix-repeated.log', data: Buffer.concat(Array(150).fill(older.data)) }];
+  assert.ok(files.at(-1)!.data.length > fixtures.find((f) => f.name === PRODUCTION_FIXTURE)!.data.length * 2);
   assert.ok(files.length >= 2, 'stderr fixtures exist');
   const rig = await startRig({ files });
   try {
@@ -57,8 +68,12 @@ test('the summary explains the real logs; annotations and counts match grep', as
       assert.equal(r.outputs[`${sev.toLowerCase()}-count`], String(grepCount(files, sev)), `${sev} count equals grep`);
     }
     assert.match(r.outputs['first-error'] ?? '', /^(ERROR|FATAL|PANIC): /);
-    // The last error: the latest of all files.
-    assert.equal(r.outputs['last-error'], grepLastError(files));
+    // The last error: the latest of all files, not the last one read.
+    const last = grepLastError(files);
+    assert.equal(last.file, PRODUCTION_FIXTURE);
+    assert.equal(r.outputs['last-error'], last.text);
+    // Other files end with the same words: the summary says which line it is.
+    assert.ok(r.summary.includes(`(${last.file.replaceAll('_', '\\_')}:${last.line})`), r.summary.split('\n').find((l) => l.startsWith('Last error')));
     assert.notEqual(r.outputs['last-error'], r.outputs['first-error']);
 
     // The digest is in the summary, with the provoked errors and their statements

@@ -2,7 +2,8 @@
 // the English fixture; the digest must read them the same (issue 11 part 3).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { digestFiles, type Digest } from '../../src/insight/digest.ts';
+import { digestBytes, digestFiles, type Digest } from '../../src/insight/digest.ts';
+import { groupText } from '../../src/insight/render.ts';
 import { fixture, fixtureFile, grep } from '../support/pg-fixtures.ts';
 
 /**
@@ -38,6 +39,27 @@ describe('logs in German and French (lc_messages), made by a real server', () =>
       assert.deepEqual(await kinds(name), english);
     });
   }
+
+  test('kinds in other languages: the position after the message in any form, a message over two lines, a short one', async () => {
+    // As PostgreSQL 15 writes them (message texts from its catalogs). ru and zh put text after the position's
+    // number, ja no space before it; the French message breaks its line where the catalog does.
+    const line = (word: string, message: string): string => `2026-11-28 15:33:04.000 UTC [4759] app@app ${word}:  ${message}\n`;
+    const log = line('ОШИБКА', 'отношение "orders" не существует (символ 15)')
+      + line('ОШИБКА', 'ошибка синтаксиса (примерное положение: "FROM") (символ 8)')
+      + line('ERROR', 'リレーション"orders"は存在しません(15文字目)')
+      + line('错误', '关系 "orders" 不存在 第 15 个字符处')
+      + line('错误', '检测到死锁')
+      + line('ERREUR', 'une instruction insert ou update sur la table « orders » viole la contrainte de clé') + '\tétrangère « orders_user_id_fkey »\n';
+    const d = await digestBytes([Buffer.from(log)], 'postgresql.log');
+    assert.equal(d.bySeverity.ERROR, 6);
+    assert.deepEqual(new Map(d.kinds.map((k) => [k.kind, k.count])), new Map([
+      ['missing object', 3], ['syntax error', 1], ['deadlock or lock timeout', 1], ['constraint violation', 1],
+    ]));
+    // The summary shows the message without the position, as it does an English one; the entry keeps it.
+    const ru = d.messages.find((g) => g.example.message.startsWith('отношение'))!;
+    assert.equal(ru.example.message, 'отношение "orders" не существует (символ 15)');
+    assert.equal(groupText(ru), 'отношение "orders" не существует');
+  });
 
   for (const [name, words] of Object.entries(WORDS)) {
     test(`${name}: severities and fields read as grep finds them`, async () => {
