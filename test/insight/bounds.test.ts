@@ -26,15 +26,17 @@ console.log(JSON.stringify({ errors: (d.bySeverity.ERROR ?? 0) + (d.bySeverity.F
 }
 
 describe('the reader holds a bounded amount, whatever the file', () => {
-  test('48 MiB of newlines, a 100 MiB line and 16 MiB of random bytes beside a real log: flat memory, the log still counted', () => {
+  test('48 MiB of newlines, of CRLF line ends, a 100 MiB line and 16 MiB of random bytes beside a real log: flat memory, the log still counted', () => {
     const newlines = tmpFile('newlines.log', Buffer.alloc(48 << 20, 10));
+    // Each line empty once its \r is gone: before the format is known these were held one by one.
+    const crlf = tmpFile('crlf.log', Buffer.alloc(48 << 20, '\r\n'));
     const oneLine = tmpFile('one-line.log', Buffer.alloc(100 << 20, 0x61));
     const garbage = tmpFile('garbage.log', randomFillSync(Buffer.alloc(16 << 20)));
-    const r = digestInSmallHeap([newlines, oneLine, garbage, fixture(REAL)], 32);
+    const r = digestInSmallHeap([newlines, crlf, oneLine, garbage, fixture(REAL)], 32);
     assert.equal(r.status, 0, r.err);
     const d = JSON.parse(r.out) as { errors: number; files: Array<[string, number, string | null]> };
     assert.equal(d.errors, realErrors);
-    assert.deepEqual(d.files.slice(0, 2), [['newlines.log', 48 << 20, null], ['one-line.log', 1, null]]);
+    assert.deepEqual(d.files.slice(0, 3), [['newlines.log', 48 << 20, null], ['crlf.log', 24 << 20, null], ['one-line.log', 1, null]]);
   });
 });
 

@@ -244,6 +244,19 @@ describe('grouping, unparsed and odd lines', () => {
     assert.deepEqual(entries.map((e) => [e.message, e.hint]), [['a', 'h'], ['last', undefined]]);
   });
 
+  test('runs of empty lines, \\n and \\r\\n, across read pieces: every line counted, line numbers kept', async () => {
+    const e = (n: number): string => `2024-05-01 10:00:0${n} UTC [1] ERROR:  e${n}`;
+    // Runs longer than a read piece (64 KiB), odd lengths, \r\n and \n mixed, before and after the format is known.
+    const text = '\r\n'.repeat(40_001) + `${e(1)}\r\n` + '\n'.repeat(70_003) + '\r\n'.repeat(3) + `${e(2)}\n` + '\r\n\n'.repeat(30_000) + `${e(3)}\r\n\r\n`;
+    const path = tmpFile('blank-runs.log', text);
+    const { entries, stats } = await readAll(path);
+    const lines = text.split('\n');
+    const lineOf = (msg: string): number => lines.findIndex((l) => l.endsWith(`ERROR:  ${msg}\r`) || l.endsWith(`ERROR:  ${msg}`)) + 1;
+    assert.deepEqual(entries.map((x) => [x.message, x.line]), [['e1', lineOf('e1')], ['e2', lineOf('e2')], ['e3', lineOf('e3')]]);
+    assert.equal(stats.lines, lines.length - 1);
+    assert.equal(stats.unparsedLines, lines.length - 1 - 3);
+  });
+
   test('a very long line is cut at maxLineLength and counted; the next line is read normally', async () => {
     const long = 'x'.repeat(300_000);
     const path = tmpFile('long.log', `2024-05-01 10:00:00 UTC [1] ERROR:  ${long}\n2024-05-01 10:00:01 UTC [1] LOG:  after\n`);
