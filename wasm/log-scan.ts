@@ -121,7 +121,7 @@ function daysFromCivil(y: i32, m: i32): i32 {
  * the `zoneLen` bytes at ZONE, worth `zoneMs`; a numeric zone (`zoneNumeric`) must not go on with `:`.
  */
 export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32,
-  ghostFrom: i32, ghostTo: i32): i32 {
+  ghostFrom: i32, ghostTo: i32, orphan: i32): i32 {
   let lines: i32 = 0;
   let unparsed: i32 = 0;
   let counted: i32 = 0;
@@ -163,6 +163,17 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       if (e < len) stopNl = e;
       if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
       lines++;
+      p = e + 1;
+      continue;
+    }
+    // A tab line with no entry before it (`orphan`: JavaScript has none, and none was counted since) is no log
+    // line: counted as unparsed, as lineAt does, once JavaScript keeps no more samples (`unparsedToo`).
+    if (at(p) == 9 && orphan != 0 && unparsedToo != 0) {
+      const e = nl >= 0 ? nl : lineEnd(c >= 0 ? c : q, len);
+      if (e < len) stopNl = e;
+      if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
+      lines++;
+      unparsed++;
       p = e + 1;
       continue;
     }

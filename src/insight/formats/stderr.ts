@@ -266,7 +266,7 @@ export class StderrParser extends BaseParser {
       }
     }
     const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
-      this.stats.unparsedSamples.length >= SAMPLES && !this.checksForeign(), gFrom, gTo);
+      this.stats.unparsedSamples.length >= SAMPLES && !this.checksForeign(), gFrom, gTo, this.cur === undefined);
     const r = sc.run;
     this.stopNl = r.stopNl;
     if (next === from) return from;
