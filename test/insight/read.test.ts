@@ -381,12 +381,16 @@ describe('the fast path: only kept severities become entries, the rest is counte
     '2024-05-02 10:00:09.200 UTC [111] HINT:  belongs to g',
   ].join('\n') + '\n';
 
+  // Lines of a few bytes: not log lines, empty, tab lines, \r, one with a `:  ` after no severity, and log lines with no prefix.
+  const shortLines = Array.from({ length: 1200 }, (_, i) => ['x', 'ab', '\t', '\tq', '', 'a:  b', '\r', 'z\r', '12', '\t\t', 'FATAL:  f', 'LOG:  l'][i % 12]).join('\n') + '\n';
   const inputs: Array<[string, Buffer]> = [
     ...[...STDERR_FIXTURES, PRODUCTION_FIXTURE, 'stderr-de.log', 'stderr-fr.log'].map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
     ['tricky', Buffer.from(tricky)],
     // Tab lines with no entry before them (no log line yet): not log lines. Past the samples and the foreign-format
-    // checks (1000 lines) the scanner counts them too; one is longer than maxLineLength, some end in \r.
-    ['tricky, after orphan tab lines', Buffer.from(Array.from({ length: 1500 }, (_, i) => (i === 1207 ? `\t${'t'.repeat(400)}` : i % 3 ? `\ttab line ${i}\r` : '\t')).join('\n') + '\n' + tricky)],
+    // checks (1000 lines) the scanner counts them too; one is longer than maxLineLength, some end in \r. Then
+    // short lines (the scanner counts those a block at a time), with no entry before them and after the log.
+    ['tricky, after orphan tab lines', Buffer.from(Array.from({ length: 1500 }, (_, i) => (i === 1207 ? `\t${'t'.repeat(400)}` : i % 3 ? `\ttab line ${i}\r` : '\t')).join('\n') + '\n'
+      + shortLines + tricky + shortLines)],
   ];
   for (const [name, bytes] of inputs) {
     test(`${name}: same entries, counts, times and stats as reading every entry`, async () => {
