@@ -3,6 +3,7 @@
 // Environment: BENCH_RUNS (default 3).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actionInputs, realPostgresLog, startRdsEmulator, type EmulatorFile, type RdsEmulator, type RdsEmulatorOptions } from '../emulator/rds.ts';
@@ -131,22 +132,34 @@ async function benchMulti(): Promise<void> {
   await versusCurl(`multi: 8 × 128 MiB real logs, 100 MiB/s per connection, action (${PARALLEL} connections) vs a curl loop`, files, CAP, 3, 'the loop');
 }
 
+/** The median time of the digest of `buf` (a file of that name), in ms, and each run's. */
+async function digestTimes(buf: Buffer): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await digestBytes([buf], 'postgresql-bench.log', {});
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+/** `size` bytes of `unit` repeated. */
+function repeated(unit: Buffer, size: number): Buffer {
+  const buf = Buffer.alloc(size);
+  for (let o = 0; o < size; o += unit.length) unit.copy(buf, o, 0, Math.min(unit.length, size - o));
+  return buf;
+}
+
 /** The reader's digest on a Buffer of real log, in this thread: how fast the logs are read, without any I/O. */
 async function benchDigest(): Promise<void> {
   // The production-like log is the target; the error-dense fixture (one line in eight an ERROR, most
   // with DETAIL and STATEMENT) shows the worst case a user may meet.
+  const size = 256 * MiB;
+  let production = NaN;
   for (const [fixture, what] of [[PRODUCTION, 'production-like'], ['stderr-rds-prefix.log', 'error-dense']] as const) {
-    const log = realPostgresLog(fixture);
-    const size = 256 * MiB;
-    const buf = Buffer.alloc(size);
-    for (let o = 0; o < size; o += log.length) log.copy(buf, o, 0, Math.min(log.length, size - o));
-    const ms: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      await digestBytes([buf], 'postgresql-bench.log', {});
-      ms.push(performance.now() - t0);
-    }
+    const ms = await digestTimes(repeated(realPostgresLog(fixture), size));
     const rate = size / MiB / (median(ms) / 1000);
+    if (fixture === PRODUCTION) production = rate;
     figures.push({
       measurement: `digest throughput: 256 MiB of real stderr log (${what}) from memory, one thread`,
       figure: `${rate.toFixed(0)} MiB/s`,
@@ -156,6 +169,29 @@ async function benchDigest(): Promise<void> {
       detail: `runs: ${ms.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
     });
   }
+  // Bytes that are not a log, as a link may serve them or a crash may leave them: each must read at least as
+  // fast as the production-like log (the figure is the slowest).
+  const page = Buffer.from('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The proxy could not reach the upstream server.</p></body></html>\n');
+  const kinds: Array<[string, () => Buffer]> = [
+    ['random bytes', () => randomFillSync(Buffer.alloc(size))],
+    ['NUL bytes', () => Buffer.alloc(size)],
+    ['empty lines', () => Buffer.alloc(size, '\n')],
+    ['empty CRLF lines', () => Buffer.alloc(size, '\r\n')],
+    ['tab lines, no entry', () => Buffer.alloc(size, '\tcontinues nothing\n')],
+    ['one-character lines', () => Buffer.alloc(size, 'x\n')],
+    ['an HTML error page', () => repeated(page, size)],
+  ];
+  const rates: Array<[string, number]> = [];
+  for (const [what, make] of kinds) rates.push([what, size / MiB / (median(await digestTimes(make())) / 1000)]);
+  const [slowest, rate] = rates.reduce((a, b) => (b[1] < a[1] ? b : a));
+  figures.push({
+    measurement: 'digest throughput: 256 MiB of bytes that are not a log, the slowest of seven kinds, from memory, one thread',
+    figure: `${rate.toFixed(0)} MiB/s (${slowest})`,
+    value: rate,
+    target: `≥ the production-like log (${production.toFixed(0)} MiB/s)`,
+    met: rate >= production,
+    detail: rates.map(([w, r]) => `${w} ${r.toFixed(0)}`).join(', ') + ' MiB/s',
+  });
 }
 
 async function benchMemory(): Promise<void> {

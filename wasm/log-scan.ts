@@ -65,35 +65,56 @@ function lineEnd(from: i32, len: i32): i32 {
   return len;
 }
 
-// How many lines shortLines() counted.
-let shortCount: i32 = 0;
+// How many lines otherLines() counted.
+let otherCount: i32 = 0;
 
 /**
- * The lines that end in the 16 bytes at `p`, a block at a time, when each of them is one scan() counts as not a
- * log line: no `:  ` in it, not empty (JavaScript counts runs of those), and no tab first unless such tab lines
- * are not log lines either (`tabsToo`). Returns where the first line it left starts; `shortCount` says how many
- * it counted. A file of one-character lines then costs a few instructions a block, not a turn a line.
+ * The lines from `p` on that scan() counts as not log lines, read 16 bytes at a time: it stops at the start of
+ * the first line with a `:  ` in it, an empty one (JavaScript counts runs of those), one longer than `maxLen`,
+ * one starting with a tab unless such tab lines are not log lines either (`tabsToo`), or one not ended before
+ * `len`. Returns where it stopped; `otherCount` says how many lines it counted. A file of lines that are not a
+ * log then costs a few instructions a block, not a turn a line.
  */
-function shortLines(p: i32, len: i32, tabsToo: bool): i32 {
+function otherLines(p: i32, len: i32, maxLen: i32, tabsToo: bool): i32 {
   let n: i32 = 0;
-  while (p + 16 <= len) {
-    const a = v128.load(PIECE + <u32>p);
+  // The line being read starts at `start`; [start, q) has no line end, and a `:  ` when `colonBefore`.
+  let start = p;
+  let colonBefore = false;
+  let q = p;
+  while (q + 16 <= len) {
+    const a = v128.load(PIECE + <u32>q);
     const newline = i8x16.bitmask(i8x16.eq(a, NEWLINE));
-    if (newline == 0) break;
-    const last = 31 - clz(newline);
-    const upto = (2 << last) - 1;
     const colon = i8x16.bitmask(v128.and(i8x16.eq(a, COLON),
-      v128.and(i8x16.eq(v128.load(PIECE + <u32>p + 1), SPACE), i8x16.eq(v128.load(PIECE + <u32>p + 2), SPACE))));
-    if ((colon & upto) != 0) break;
-    // Where its lines start: at p, and after each line end before the last.
-    const starts = ((newline << 1) | 1) & upto;
-    if ((newline & starts) != 0) break;
-    if (!tabsToo && (i8x16.bitmask(i8x16.eq(a, TAB)) & starts) != 0) break;
-    n += popcnt(newline);
-    p += last + 1;
+      v128.and(i8x16.eq(v128.load(PIECE + <u32>q + 1), SPACE), i8x16.eq(v128.load(PIECE + <u32>q + 2), SPACE))));
+    if (newline == 0) {
+      // The line goes on past the block.
+      if (colon != 0) colonBefore = true;
+      q += 16;
+      if (q - start > maxLen) break;
+      continue;
+    }
+    if (start == q) {
+      // Every line that ends in the block at once, when none may be a log line.
+      const last = 31 - clz(newline);
+      const upto = (2 << last) - 1;
+      const starts = ((newline << 1) | 1) & upto;
+      if ((colon & upto) == 0 && (newline & starts) == 0 && (tabsToo || (i8x16.bitmask(i8x16.eq(a, TAB)) & starts) == 0)) {
+        n += popcnt(newline);
+        start = q = q + last + 1;
+        continue;
+      }
+    }
+    // The line ends at the block's first line end.
+    const i = ctz(newline);
+    const e = q + i;
+    if (colonBefore || (colon & ((1 << i) - 1)) != 0) break;
+    if (e == start || (at(start) == 9 && !tabsToo) || (at(e - 1) == 13 ? e - 1 : e) - start > maxLen) break;
+    n++;
+    start = q = e + 1;
+    colonBefore = false;
   }
-  shortCount = n;
-  return p;
+  otherCount = n;
+  return start;
 }
 
 /** Does the message at `m` (ending at `end`) start with one of the texts at HINTS? */
@@ -204,9 +225,9 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       const e = nl >= 0 ? nl : lineEnd(c >= 0 ? c : q, len);
       if (e < len) stopNl = e;
       if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
-      p = shortLines(e + 1, len, true);
-      lines += 1 + shortCount;
-      unparsed += 1 + shortCount;
+      p = otherLines(e + 1, len, maxLen, true);
+      lines += 1 + otherCount;
+      unparsed += 1 + otherCount;
       continue;
     }
     if (c < 0 || c - p > MAX_COLON) {
@@ -216,9 +237,9 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       const e = nl >= 0 ? nl : lineEnd(q, len);
       if (e < len) stopNl = e;
       if (e >= len || e == p || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
-      p = shortLines(e + 1, len, ghost == 0 && orphan != 0);
-      lines += 1 + shortCount;
-      unparsed += 1 + shortCount;
+      p = otherLines(e + 1, len, maxLen, ghost == 0 && orphan != 0);
+      lines += 1 + otherCount;
+      unparsed += 1 + otherCount;
       continue;
     }
     if (c + 3 > len) break;

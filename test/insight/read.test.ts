@@ -381,14 +381,22 @@ describe('the fast path: only kept severities become entries, the rest is counte
     '2024-05-02 10:00:09.200 UTC [111] HINT:  belongs to g',
   ].join('\n') + '\n';
 
-  // Lines of a few bytes: not log lines, empty, tab lines, \r, one with a `:  ` after no severity, and log lines with no prefix.
-  const shortLines = Array.from({ length: 1200 }, (_, i) => ['x', 'ab', '\t', '\tq', '', 'a:  b', '\r', 'z\r', '12', '\t\t', 'FATAL:  f', 'LOG:  l'][i % 12]).join('\n') + '\n';
+  // Lines that are not log lines, of a few bytes to more than maxLineLength (300), empty, tab lines, \r, with a
+  // `:  ` after no severity (early, or past 16 bytes), and log lines with no prefix: the scanner reads these
+  // 16 bytes at a time.
+  const otherLines = [
+    'x', 'ab', '\t', '\tq', '', 'a:  b', '\r', 'z\r', '12', '\t\t', 'FATAL:  f', 'LOG:  l', 'y'.repeat(40), 'y'.repeat(400),
+    `${'k'.repeat(30)}:  v`, `\t${'w'.repeat(50)}:  x`, 'z'.repeat(17), `${'q'.repeat(15)}\r`, `${'r'.repeat(299)}\r`, `${'e'.repeat(14)}:  `,
+    // Log lines whose severity comes past the first 16 bytes: kept or counted, never taken for other lines.
+    `${'k'.repeat(30)} ERROR:  v`, `[${'7'.repeat(20)}] LOG:  w`, `${'m'.repeat(12)} FATAL:  x`, `${'k'.repeat(30)} ERROR:  ${'v'.repeat(40)}`,
+  ];
+  const shortLines = Array.from({ length: 1200 }, (_, i) => otherLines[(i * 7) % otherLines.length]).join('\n') + '\n';
   const inputs: Array<[string, Buffer]> = [
     ...[...STDERR_FIXTURES, PRODUCTION_FIXTURE, 'stderr-de.log', 'stderr-fr.log'].map((n): [string, Buffer] => [n, readFileSync(fixture(n))]),
     ['tricky', Buffer.from(tricky)],
     // Tab lines with no entry before them (no log line yet): not log lines. Past the samples and the foreign-format
     // checks (1000 lines) the scanner counts them too; one is longer than maxLineLength, some end in \r. Then
-    // short lines (the scanner counts those a block at a time), with no entry before them and after the log.
+    // other lines that are not log lines, with no entry before them and after the log.
     ['tricky, after orphan tab lines', Buffer.from(Array.from({ length: 1500 }, (_, i) => (i === 1207 ? `\t${'t'.repeat(400)}` : i % 3 ? `\ttab line ${i}\r` : '\t')).join('\n') + '\n'
       + shortLines + tricky + shortLines)],
   ];
