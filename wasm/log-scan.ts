@@ -174,7 +174,7 @@ function daysFromCivil(y: i32, m: i32): i32 {
  * the `zoneLen` bytes at ZONE, worth `zoneMs`; a numeric zone (`zoneNumeric`) must not go on with `:`.
  */
 export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32, zoneMs: f64, zoneNumeric: i32, since: f64, hints: i32, ghost: i32, unparsedToo: i32,
-  ghostFrom: i32, ghostTo: i32, orphan: i32): i32 {
+  ghostFrom: i32, ghostTo: i32, orphan: i32, blanksToo: i32): i32 {
   let lines: i32 = 0;
   let unparsed: i32 = 0;
   let counted: i32 = 0;
@@ -209,6 +209,14 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
         break;
       }
       q += 16;
+    }
+    // An empty line (\n or \r\n): JavaScript counts it as a blank line, never one checked for another format; so
+    // does this, once JavaScript keeps no more samples of them (`blanksToo`).
+    if (blanksToo != 0 && nl >= 0 && nl < len && (nl == p || (nl == p + 1 && at(p) == 13))) {
+      lines++;
+      unparsed++;
+      p = nl + 1;
+      continue;
     }
     // A tab continuation line of an entry that is only counted: only a line.
     if (at(p) == 9 && ghost != 0) {

@@ -51,14 +51,18 @@ const LF_RUN = Buffer.alloc(4096, '\n');
 const CRLF_RUN = Buffer.alloc(4096, '\r\n');
 
 /**
- * Where the run of `run`'s empty lines at buf[from] ends (before `len`): compared 4096, 512, 64 and 8 bytes
- * at a time, then line by line, so a file of them does not cost a step a line. It ends on a whole line.
+ * Where the run of `run`'s empty lines at buf[from] ends (before `len`): past its first lines, compared 4096,
+ * 512, 64 and 8 bytes at a time, so a file of them does not cost a step a line. It ends on a whole line.
  */
 function runEnd(buf: Buffer, from: number, len: number, run: Buffer): number {
+  const crlf = run === CRLF_RUN;
+  const step = crlf ? 2 : 1;
+  const empty = (e: number): boolean => (crlf ? buf[e] === 13 && buf[e + 1] === 10 : buf[e] === 10);
+  // Most runs are a line or two, between log lines: those one by one, blocks only for a long run.
   let e = from;
+  for (let k = 0; k < 8; k++, e += step) if (e + step > len || !empty(e)) return e;
   for (let n = run.length; n >= 8; n >>= 3) while (e + n <= len && buf.compare(run, 0, n, e, e + n) === 0) e += n;
-  const step = run === LF_RUN ? 1 : 2;
-  while (e + step <= len && buf.compare(run, 0, step, e, e + step) === 0) e += step;
+  while (e + step <= len && empty(e)) e += step;
   return e;
 }
 /**
@@ -260,7 +264,9 @@ class LineReader {
       this.carryQuotes += quoteBytes(buf, from, to);
       return;
     }
-    const room = this.maxLen - this.carryLen;
+    // One byte more than a line may have: a line of maxLen bytes then \r (its \n in the next piece) is not cut,
+    // and where one is cut, the byte after the cut says whether it splits a UTF-8 character.
+    const room = this.maxLen + 1 - this.carryLen;
     if (to - from <= room) {
       this.carry.push(Buffer.from(buf.subarray(from, to)));
       this.carryLen += to - from;
@@ -275,10 +281,15 @@ class LineReader {
   flushCarry(): void {
     const buf = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryLen);
     let end = buf.length;
-    if (this.carryCut) end = cutAt(buf, 0, end);
-    else if (buf[end - 1] === 13) end--;
-    const cut = this.carryCut;
-    const quotes = this.carryQuotes;
+    if (!this.carryCut && buf[end - 1] === 13) end--;
+    // Cut as piece() cuts a line longer than maxLen; the quotes cut off count (a csvlog record's).
+    const cut = this.carryCut || end > this.maxLen;
+    let quotes = this.carryQuotes;
+    if (cut) {
+      const at = cutAt(buf, 0, this.maxLen);
+      quotes += quoteBytes(buf, at, end);
+      end = at;
+    }
     this.carry = [];
     this.carryLen = 0;
     this.carryCut = false;
@@ -289,9 +300,12 @@ class LineReader {
 
   /** One line, buf[start, end); `ascii`: its bytes are all ASCII, so `s` (latin1) is its text. */
   line(buf: Buffer, s: string, start: number, end: number, truncated: boolean, droppedQuotes: number, ascii: boolean): void {
+    // A byte order mark before the first line; a line it was all of is a blank line.
+    if (this.lineNo === 0 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) {
+      start += 3;
+      if (start === end && !truncated) return this.blank(1);
+    }
     const lineNo = ++this.lineNo;
-    // A byte order mark before the first line.
-    if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     if (truncated) this.stats.truncatedLines++;
     const p = this.parser;
     if (p !== undefined) {

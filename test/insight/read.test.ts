@@ -267,6 +267,28 @@ describe('grouping, unparsed and odd lines', () => {
     assert.equal(entries[1]!.message, 'after');
   });
 
+  test('a line carried from one read piece to the next is cut as one that is not: at maxLineLength, \\r aside, whole characters', async () => {
+    const line = `2024-05-01 10:00:00 UTC [1] ERROR:  ${'x'.repeat(219)}é${'y'.repeat(50)}`;
+    // A line of exactly maxLineLength bytes then \r\n (the \r may end a piece), and one cut inside the é.
+    const bytes = Buffer.from(`${'a'.repeat(256)}\r\nb\n${line}\n`);
+    const read = (pieces: number[]) => readCounting(bytes, { pieces, maxLineLength: 256 });
+    const whole = await read([1 << 16]);
+    assert.equal(whole.stats.truncatedLines, 1, 'only the long log line is cut');
+    assert.equal(whole.entries.at(-1)!.message, 'x'.repeat(219));
+    for (const pieces of [[7], [100], [257], [258]]) {
+      const r = await read(pieces);
+      assert.deepEqual([r.stats.truncatedLines, r.entries.map((e) => e.message)], [whole.stats.truncatedLines, whole.entries.map((e) => e.message)], `pieces of ${pieces[0]}`);
+    }
+  });
+
+  test('a first line that is only a byte order mark is a blank line, whether the format is found or given', async () => {
+    const bytes = Buffer.from('\ufeff\r\n2024-05-01 10:00:00 UTC [1] LOG:  a\n');
+    const found = await readCounting(bytes, { pieces: [1 << 16] });
+    const given = await readCounting(bytes, { pieces: [1 << 16], format: 'stderr' });
+    assert.deepEqual(strip(given.stats), strip(found.stats));
+    assert.deepEqual([found.stats.lines, found.stats.unparsedLines, found.stats.foreignChecked], [2, 1, 0]);
+  });
+
   test('a statement with endless continuation lines is capped too', async () => {
     const lines = ['2024-05-01 10:00:00 UTC [1] ERROR:  e', '2024-05-01 10:00:00 UTC [1] STATEMENT:  SELECT'];
     for (let i = 0; i < 5000; i++) lines.push(`\t, column_${i}`);

@@ -19,7 +19,7 @@ type Layout = Record<(typeof LAYOUT)[number], number>;
 type Exports = { [K in keyof Layout]: { readonly value: number } } & {
   memory: Memory;
   scan(from: number, len: number, maxLen: number, timeAt: number, zoneLen: number, zoneMs: number, zoneNumeric: number, since: number, hints: number, ghost: number, unparsedToo: number,
-    ghostFrom: number, ghostTo: number, orphan: number): number;
+    ghostFrom: number, ghostTo: number, orphan: number, blanksToo: number): number;
 };
 
 let compiled: object | undefined;
@@ -98,10 +98,10 @@ export class LogScanner {
    * `ghost`: the entry before `from` is only counted (its tab lines are skipped, and so are its DETAIL,
    * HINT, ... lines when its prefix is known: the piece's bytes [ghostFrom, ghostTo), else -1).
    * `unparsedToo`: lines that are not log lines are counted too, not left to JavaScript; so are tab lines when
-   * `orphan` (no entry before them that they would continue).
+   * `orphan` (no entry before them that they would continue). `blanksToo`: so are empty lines.
    */
   scan(from: number, len: number, maxLen: number, timeAt: boolean, before: string, zone: Buffer, zoneMs: number, zoneNumeric: boolean, since: number, ghost: boolean,
-    unparsedToo: boolean, ghostFrom: number, ghostTo: number, orphan: boolean): number {
+    unparsedToo: boolean, ghostFrom: number, ghostTo: number, orphan: boolean, blanksToo: boolean): number {
     if (timeAt && (before.length > L.BEFORE_MAX || zone.length > L.ZONE_MAX)) {
       this.run.stopNl = -1; // no line end found: the reader looks for it itself
       return from;
@@ -117,7 +117,7 @@ export class LogScanner {
     }
     const x = this.#x;
     const next = x.scan(from, len, maxLen, timeAt ? before.length : -1, zone.length, zoneMs, zoneNumeric ? 1 : 0, since, this.#hints ? 1 : 0,
-      ghost ? 1 : 0, unparsedToo ? 1 : 0, ghostFrom, ghostTo, orphan ? 1 : 0);
+      ghost ? 1 : 0, unparsedToo ? 1 : 0, ghostFrom, ghostTo, orphan ? 1 : 0, blanksToo ? 1 : 0);
     const r = this.run;
     const i = this.#i32;
     r.lines = i[0]!;

@@ -265,8 +265,9 @@ export class StderrParser extends BaseParser {
         gTo = o + this.ghostSev;
       }
     }
+    const samplesKept = this.stats.unparsedSamples.length >= SAMPLES;
     const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
-      this.stats.unparsedSamples.length >= SAMPLES && !this.checksForeign(), gFrom, gTo, this.cur === undefined);
+      samplesKept && !this.checksForeign(), gFrom, gTo, this.cur === undefined, samplesKept);
     const r = sc.run;
     this.stopNl = r.stopNl;
     if (next === from) return from;
