@@ -58,7 +58,6 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   target: 'node24',
   mainFields: ['module', 'main'],
   minify: true,
-  charset: 'utf8',
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'linked',

@@ -1,7 +1,7 @@
 // What kind of failure an error is: from its SQLSTATE when the log carries one, else from the wording of the
 // common PostgreSQL messages (lc_messages = C, or their translations from the server's catalogs). One table,
 // so every log format gives the same kinds.
-import { TRANSLATED_KINDS } from './translations.ts';
+import { translatedKinds } from './translations.ts';
 
 export type KindId =
   | 'missing-object' | 'syntax' | 'constraint' | 'invalid-data' | 'authentication' | 'permission' | 'lock'
@@ -104,7 +104,7 @@ function translatedTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
   const t = { byStart: new Map<string, Template[]>(), byEnd: new Map<string, Template[]>(), rest: [] as Template[] };
   const put = (m: Map<string, Template[]>, key: string, x: Template): void => { (m.get(key) ?? m.set(key, []).get(key)!).push(x); };
-  for (const [id, list] of TRANSLATED_KINDS) {
+  for (const [id, list] of translatedKinds()) {
     for (const text of list) {
       const x: Template = { pieces: text.split('%s'), kind: BY_ID.get(id)! };
       const first = x.pieces[0]!;
