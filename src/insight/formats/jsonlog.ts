@@ -25,7 +25,19 @@ function salvageJson(text: string): Record<string, unknown> | undefined {
 }
 
 export class JsonParser extends BaseParser {
+  // PostgreSQL starts each line with `{`. Anything else is no entry, and is not decoded (bytes that are not
+  // UTF-8 decode slowly) nor given to JSON.parse (its thrown error costs microseconds: a file of short lines
+  // that are not JSON read at 1 MiB/s).
+  override lineAt(buf: Buffer, s: string, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
+    if (buf[start] !== 123) this.unparsedAt(buf, start, end, lineNo);
+    else super.lineAt(buf, s, start, end, lineNo, truncated, droppedQuotes);
+  }
+
   line(text: string, lineNo: number, truncated: boolean): void {
+    if (text.charCodeAt(0) !== 123) {
+      this.unparsed(text, lineNo);
+      return;
+    }
     let o: Record<string, unknown> | undefined;
     try {
       const v: unknown = JSON.parse(text);
