@@ -132,7 +132,7 @@ async function benchMulti(): Promise<void> {
   await versusCurl(`multi: 8 × 128 MiB real logs, 100 MiB/s per connection, action (${PARALLEL} connections) vs a curl loop`, files, CAP, 3, 'the loop');
 }
 
-/** The median time of the digest of `buf` (a file of that name), in ms, and each run's. */
+/** Each run's time of the digest of `buf` (as a stderr log), in ms. */
 async function digestTimes(buf: Buffer): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -150,7 +150,7 @@ function repeated(unit: Buffer, size: number): Buffer {
   return buf;
 }
 
-/** The reader's digest on a Buffer of real log, in this thread: how fast the logs are read, without any I/O. */
+/** The reader's digest on a Buffer of real log, and of bytes that are not a log, in this thread: how fast they are read, without any I/O. */
 async function benchDigest(): Promise<void> {
   // The production-like log is the target; the error-dense fixture (one line in eight an ERROR, most
   // with DETAIL and STATEMENT) shows the worst case a user may meet.

@@ -58,6 +58,9 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   target: 'node24',
   mainFields: ['module', 'main'],
   minify: true,
+  // No `charset: 'utf8'`: it would save ~50 kB, but V8 holds a script with one character past U+00FF as a two-byte
+  // string, in every thread that loads it (measured: 4 MiB more peak RSS). Escaped, they stay \uXXXX; check-dist
+  // refuses any that get through (the translated messages are base64 for that, see scripts/pg-translations.ts).
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'linked',

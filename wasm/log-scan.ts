@@ -1,8 +1,10 @@
 // AssemblyScript source of the stderr reader's LOG-line scanner (compiled by scripts/build-wasm.ts into
 // src/insight/formats/log-scan.wasm.ts). Most lines of a PostgreSQL log are LOG lines that are only counted;
-// this reads them as bytes at a few bytes per cycle and stops at the first line that needs the JavaScript
-// reader (any other severity, a tab continuation, a blank or overlong line, a message the digest keeps, a
-// time it cannot read the same way). It mirrors StderrParser.severityAt and timeOf's fast path exactly.
+// this reads them as bytes at a few bytes per cycle, with the lines of the entry last counted, and (once the
+// JavaScript reader needs no more samples or checks of them) empty lines and lines that are not log lines.
+// It stops at the first line that needs the JavaScript reader (any other severity, a line of a kept entry,
+// an overlong line, a message the digest keeps, a time it cannot read the same way). It mirrors
+// StderrParser.lineAt, severityAt and timeOf's fast path exactly; a differential test holds it to them.
 
 /**
  * Memory layout (offsets and room, in bytes). Exported: log-scan.ts on the JavaScript side reads them from the
@@ -70,7 +72,7 @@ let otherCount: i32 = 0;
 
 /**
  * The lines from `p` on that scan() counts as not log lines, read 16 bytes at a time: it stops at the start of
- * the first line with a `:  ` in it, an empty one (JavaScript counts runs of those), one longer than `maxLen`,
+ * the first line with a `:  ` in it, an empty one (scan() counts those), one longer than `maxLen`,
  * one starting with a tab unless such tab lines are not log lines either (`tabsToo`), or one not ended before
  * `len`. Returns where it stopped; `otherCount` says how many lines it counted. A file of lines that are not a
  * log then costs a few instructions a block, not a turn a line.
@@ -168,8 +170,11 @@ function daysFromCivil(y: i32, m: i32): i32 {
 }
 
 /**
- * Counts the LOG lines from `from` on in the piece of `len` bytes and returns where it stopped: the start
- * of the first line it leaves to JavaScript, or of the last, unfinished line. Times: the prefix's time
+ * Counts lines from `from` on in the piece of `len` bytes (see the top of this file for which) and returns
+ * where it stopped: the start of the first line it leaves to JavaScript, or of the last, unfinished line.
+ * `ghost`: the entry before `from` is only counted; `orphan`: JavaScript has no entry a tab line would
+ * continue; `unparsedToo`, `blanksToo`: lines that are not log lines, empty lines, are counted here too.
+ * Times: the prefix's time
  * sits `timeAt` bytes into the line after the same `timeAt` bytes of text (at BEFORE), and is followed by
  * the `zoneLen` bytes at ZONE, worth `zoneMs`; a numeric zone (`zoneNumeric`) must not go on with `:`.
  */
@@ -227,29 +232,20 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       p = e + 1;
       continue;
     }
-    // A tab line with no entry before it (`orphan`: JavaScript has none, and none was counted since) is no log
-    // line: counted as unparsed, as lineAt does, once JavaScript keeps no more samples (`unparsedToo`).
-    if (at(p) == 9 && orphan != 0 && unparsedToo != 0) {
+    // Not a log line: a tab line with no entry before it (`orphan`: JavaScript has none, and none was counted
+    // since), or a line with no `:  ` where a severity could end. lineAt counts it as unparsed; so does this, once
+    // JavaScript keeps no more samples and has made its foreign-format checks (`unparsedToo`), and the lines
+    // after it that are not log lines either.
+    if (unparsedToo != 0 && (at(p) == 9 ? orphan != 0 : c < 0 || c - p > MAX_COLON)) {
       const e = nl >= 0 ? nl : lineEnd(c >= 0 ? c : q, len);
       if (e < len) stopNl = e;
       if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
-      p = otherLines(e + 1, len, maxLen, true);
-      lines += 1 + otherCount;
-      unparsed += 1 + otherCount;
-      continue;
-    }
-    if (c < 0 || c - p > MAX_COLON) {
-      // No `:  ` where a severity could end: not a log line. lineAt counts it as unparsed; so does
-      // this, once JavaScript keeps no more samples of them (`unparsedToo`).
-      if (unparsedToo == 0 || at(p) == 9) break;
-      const e = nl >= 0 ? nl : lineEnd(q, len);
-      if (e < len) stopNl = e;
-      if (e >= len || e == p || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
       p = otherLines(e + 1, len, maxLen, ghost == 0 && orphan != 0);
       lines += 1 + otherCount;
       unparsed += 1 + otherCount;
       continue;
     }
+    if (c < 0 || c - p > MAX_COLON) break;
     if (c + 3 > len) break;
     nl = lineEnd(c + 3, len);
     if (nl >= len) break;

@@ -6,7 +6,8 @@ import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { readBatches, readEntryBatches } from './read.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
-import { CRASH_LABEL, isCrashLog, kindOf } from './kinds.ts';
+import { CRASH_LABEL, isCrashLog } from './kinds.ts';
+import { kindOf } from './kind-of.ts';
 import { AT_CHARACTER_FORMS } from './translations.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 

@@ -1,7 +1,6 @@
-// What kind of failure an error is: from its SQLSTATE when the log carries one, else from the wording of the
-// common PostgreSQL messages (lc_messages = C, or their translations from the server's catalogs). One table,
-// so every log format gives the same kinds.
-import { translatedKinds } from './translations.ts';
+// The kinds of failure an error can be, by SQLSTATE and by the English wording of the common PostgreSQL
+// messages (lc_messages = C): one table, so every log format gives the same kinds. kind-of.ts adds their
+// translations; scripts/pg-translations.ts asks this table (not the translations it writes) what they mean.
 
 export type KindId =
   | 'missing-object' | 'syntax' | 'constraint' | 'invalid-data' | 'authentication' | 'permission' | 'lock'
@@ -90,78 +89,22 @@ export function kindByWording(message: string): KindId | undefined {
   return undefined;
 }
 
-/** A translated message: its literal pieces around the values (`%s`), and its kind. */
-interface Template {
-  pieces: string[];
-  kind: Kind;
-}
-
-// Templates by the first two characters of their text, or of their end when they start with a value; built
-// on first use (an English log never needs them).
-let templates: { byStart: Map<string, Template[]>; byEnd: Map<string, Template[]>; rest: Template[] } | undefined;
-
-function translatedTemplates(): NonNullable<typeof templates> {
-  if (templates) return templates;
-  const t = { byStart: new Map<string, Template[]>(), byEnd: new Map<string, Template[]>(), rest: [] as Template[] };
-  const put = (m: Map<string, Template[]>, key: string, x: Template): void => { (m.get(key) ?? m.set(key, []).get(key)!).push(x); };
-  for (const [id, list] of translatedKinds()) {
-    for (const text of list) {
-      const x: Template = { pieces: text.split('%s'), kind: BY_ID.get(id)! };
-      const first = x.pieces[0]!;
-      const last = x.pieces.at(-1)!;
-      if (first.length >= 2) put(t.byStart, first.slice(0, 2), x);
-      else if (last.length >= 2) put(t.byEnd, last.slice(-2), x);
-      else t.rest.push(x);
-    }
-  }
-  return (templates = t);
-}
-
-/**
- * Whether the message is the template with some text for each value. Each piece is found at the leftmost place
- * after the one before it (which finds a fit whenever there is one: values may hold anything), so it takes time
- * linear in the message, whatever the message holds.
- */
-function fits(message: string, pieces: readonly string[]): boolean {
-  const first = pieces[0]!;
-  if (pieces.length === 1) return message === first;
-  const last = pieces[pieces.length - 1]!;
-  const end = message.length - last.length;
-  if (end < first.length || !message.startsWith(first) || !message.endsWith(last)) return false;
-  let at = first.length;
-  for (let i = 1; i < pieces.length - 1; i++) {
-    const j = message.indexOf(pieces[i]!, at);
-    if (j < 0 || j + pieces[i]!.length > end) return false;
-    at = j + pieces[i]!.length;
-  }
-  return true;
-}
-
-function kindOfTranslation(message: string): Kind | undefined {
-  const t = translatedTemplates();
-  for (const list of [t.byStart.get(message.slice(0, 2)), t.byEnd.get(message.slice(-2)), t.rest]) {
-    for (const x of list ?? []) if (fits(message, x.pieces)) return x.kind;
-  }
-  return undefined;
-}
-
 export const OTHER = 'other';
 
 /**
- * The kind's label: by SQLSTATE when there is one (the full code, then its class; an unlisted class is named
- * `SQLSTATE class 0A (feature not supported)`), else by the message's wording (English, or a translation of
- * one of the common messages), else `other`.
+ * The kind's label by SQLSTATE (the full code, then its class; an unlisted class is named `SQLSTATE class 0A
+ * (feature not supported)`); undefined when there is none to go by.
  */
-export function kindOf(message: string, sqlstate: string | undefined): string {
-  if (sqlstate !== undefined && /^[0-9A-Z]{5}$/.test(sqlstate) && sqlstate !== '00000') {
-    const k = BY_CODE.get(sqlstate) ?? BY_CODE.get(sqlstate.slice(0, 2));
-    if (k) return k.label;
-    const cls = sqlstate.slice(0, 2);
-    return `SQLSTATE class ${cls}${CLASSES[cls] ? ` (${CLASSES[cls]})` : ''}`;
-  }
-  const id = kindByWording(message);
-  return id !== undefined ? BY_ID.get(id)!.label : kindOfTranslation(message)?.label ?? OTHER;
+export function kindBySqlstate(sqlstate: string | undefined): string | undefined {
+  if (sqlstate === undefined || !/^[0-9A-Z]{5}$/.test(sqlstate) || sqlstate === '00000') return undefined;
+  const k = BY_CODE.get(sqlstate) ?? BY_CODE.get(sqlstate.slice(0, 2));
+  if (k) return k.label;
+  const cls = sqlstate.slice(0, 2);
+  return `SQLSTATE class ${cls}${CLASSES[cls] ? ` (${CLASSES[cls]})` : ''}`;
 }
+
+/** The label of a kind. */
+export const labelOf = (id: KindId): string => BY_ID.get(id)!.label;
 
 /** LOG lines that mean the server (or one of its processes) crashed or restarted after one. Cheap: every LOG line passes here. */
 export function isCrashLog(message: string): boolean {

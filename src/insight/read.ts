@@ -51,11 +51,12 @@ const LF_RUN = Buffer.alloc(4096, '\n');
 const CRLF_RUN = Buffer.alloc(4096, '\r\n');
 
 /**
- * Where the run of `run`'s empty lines at buf[from] ends (before `len`): past its first lines, compared 4096,
- * 512, 64 and 8 bytes at a time, so a file of them does not cost a step a line. It ends on a whole line.
+ * Where the run of empty lines (`\n`, or `\r\n` when `crlf`) at buf[from] ends (before `len`): past its first
+ * lines, compared 4096, 512, 64 and 8 bytes at a time, so a file of them does not cost a step a line. It ends
+ * on a whole line.
  */
-function runEnd(buf: Buffer, from: number, len: number, run: Buffer): number {
-  const crlf = run === CRLF_RUN;
+function runEnd(buf: Buffer, from: number, len: number, crlf: boolean): number {
+  const run = crlf ? CRLF_RUN : LF_RUN;
   const step = crlf ? 2 : 1;
   const empty = (e: number): boolean => (crlf ? buf[e] === 13 && buf[e + 1] === 10 : buf[e] === 10);
   // Most runs are a line or two, between log lines: those one by one, blocks only for a long run.
@@ -140,7 +141,7 @@ class LineReader {
   /** Lines held that showed each format, while the first ones disagree with the file's name. */
   votes = new Map<LogFormat, number>();
   lineNo = 0;
-  /** The line that runs over from the last piece: at most maxLen bytes, the rest only counted. */
+  /** The line that runs over from the last piece: at most maxLen + 1 bytes (see hold()), the rest only counted. */
   carry: Buffer[] = [];
   carryLen = 0;
   carryCut = false;
@@ -237,7 +238,7 @@ class LineReader {
    * cost a call a line; returns where the run ends.
    */
   blankRun(buf: Buffer, start: number, len: number, crlf: boolean): number {
-    const e = runEnd(buf, start, len, crlf ? CRLF_RUN : LF_RUN);
+    const e = runEnd(buf, start, len, crlf);
     this.blank(crlf ? (e - start) / 2 : e - start);
     return e;
   }
@@ -327,20 +328,14 @@ class LineReader {
     }
   }
 
-  /** Before the format is known: hold the line (a copy: bounded by DETECT_*) and look at it. */
+  /**
+   * Before the format is known: hold the line (a copy: bounded by DETECT_*) and look at it. Empty lines never
+   * come here (blank() holds them as a count: one held object each would grow with the file).
+   */
   detect(buf: Buffer, start: number, end: number, lineNo: number, truncated: boolean, droppedQuotes: number): void {
-    if (end === start && !truncated) {
-      // Empty once its \r is gone (a CRLF file): held as a count, as blank lines are. One entry each held
-      // 134 million of them for a 256 MiB file of line ends, and ran out of memory.
-      const last = this.held!.at(-1);
-      if (last !== undefined && last.buf === undefined && last.lineNo + last.blanks === lineNo) last.blanks++;
-      else this.held!.push({ buf: undefined, lineNo, blanks: 1, truncated: false, droppedQuotes: 0 });
-      return;
-    }
     const copy = Buffer.from(buf.subarray(start, end));
     this.held!.push({ buf: copy, lineNo, blanks: 0, truncated, droppedQuotes });
     this.heldBytes += copy.length;
-    if (copy.length === 0) return;
     const f = detectLineFormat(copy.toString('utf8'));
     // A line in the format the name says decides at once (the common case). One that says another format may be
     // a stray line (one JSON line at the top of a stderr log would leave every later line unread): the lines

@@ -28,7 +28,7 @@ console.log(JSON.stringify({ errors: (d.bySeverity.ERROR ?? 0) + (d.bySeverity.F
 describe('the reader holds a bounded amount, whatever the file', () => {
   test('48 MiB of newlines, of CRLF line ends, a 100 MiB line and 16 MiB of random bytes beside a real log: flat memory, the log still counted', () => {
     const newlines = tmpFile('newlines.log', Buffer.alloc(48 << 20, 10));
-    // Each line empty once its \r is gone: before the format is known these were held one by one.
+    // Each line empty once its \r is gone: counted as empty lines are, not held one by one.
     const crlf = tmpFile('crlf.log', Buffer.alloc(48 << 20, '\r\n'));
     const oneLine = tmpFile('one-line.log', Buffer.alloc(100 << 20, 0x61));
     const garbage = tmpFile('garbage.log', randomFillSync(Buffer.alloc(16 << 20)));

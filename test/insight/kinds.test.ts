@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
-import { isCrashLog, kindOf } from '../../src/insight/kinds.ts';
+import { isCrashLog } from '../../src/insight/kinds.ts';
+import { kindOf } from '../../src/insight/kind-of.ts';
 import { fixture, fixtureFile, grep } from '../support/pg-fixtures.ts';
 
 const kindsOf = async (name: string): Promise<Map<string, number>> =>

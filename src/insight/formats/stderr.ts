@@ -245,10 +245,12 @@ export class StderrParser extends BaseParser {
   }
 
   /**
-   * Counts the LOG lines from `from` on in the piece (`len` bytes, loaded by loadPiece) as lineAt
-   * would, in WebAssembly, up to the first line lineAt must read; returns where that is and sets
-   * `scanned`. Does what lineAt does for those lines: ends the current entry, and the last one
-   * counted is the one later DETAIL lines may belong to.
+   * Counts lines from `from` on in the piece (`len` bytes, loaded by loadPiece) as lineAt would, in WebAssembly,
+   * up to the first line lineAt must read; returns where that is and sets `scanned`. The lines: LOG lines only
+   * counted, and the DETAIL and tab lines of the entry last counted; once the samples are kept, empty lines;
+   * once the foreign-format checks are done too, lines that are not log lines and tab lines that continue no
+   * entry. Does what lineAt does for those lines: a LOG line ends the current entry, and the last one counted
+   * is the one later DETAIL lines may belong to.
    */
   override scanLines(buf: Buffer, from: number, len: number): number {
     this.scanned = 0;
@@ -265,15 +267,15 @@ export class StderrParser extends BaseParser {
         gTo = o + this.ghostSev;
       }
     }
-    const samplesKept = this.stats.unparsedSamples.length >= SAMPLES;
+    const samplesFull = this.stats.unparsedSamples.length >= SAMPLES;
     const next = sc.scan(from, len, this.maxLen, timed, this.beforeTime, this.zone, this.zoneMs, this.zoneNumeric, this.since, this.ghost,
-      samplesKept && !this.checksForeign(), gFrom, gTo, this.cur === undefined, samplesKept);
+      samplesFull && !this.checksForeign(), gFrom, gTo, this.cur === undefined, samplesFull);
     const r = sc.run;
     this.stopNl = r.stopNl;
     if (next === from) return from;
     this.scanned = r.lines;
     this.stats.unparsedLines += r.unparsed;
-    if (r.n === 0) return next; // only lines that are not log lines, or tab lines of the counted entry
+    if (r.n === 0) return next; // no LOG line: the current entry (or the one counted) goes on
     if (this.cur !== undefined) {
       this.emit(this.cur);
       this.cur = undefined;

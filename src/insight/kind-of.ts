@@ -1,0 +1,70 @@
+// What kind of failure an error is: from its SQLSTATE when the log carries one, else from the wording of the
+// common PostgreSQL messages, in English (kinds.ts) or as the server's catalogs translate them.
+import { kindBySqlstate, kindByWording, labelOf, OTHER, type KindId } from './kinds.ts';
+import { translatedKinds } from './translations.ts';
+
+/** A translated message: its literal pieces around the values (`%s`), and its kind. */
+interface Template {
+  pieces: string[];
+  kind: KindId;
+}
+
+// Templates by the first two characters of their text, or of their end when they start with a value; built
+// on first use (an English log never needs them).
+let templates: { byStart: Map<string, Template[]>; byEnd: Map<string, Template[]>; rest: Template[] } | undefined;
+
+function translatedTemplates(): NonNullable<typeof templates> {
+  if (templates) return templates;
+  const t = { byStart: new Map<string, Template[]>(), byEnd: new Map<string, Template[]>(), rest: [] as Template[] };
+  const put = (m: Map<string, Template[]>, key: string, x: Template): void => { (m.get(key) ?? m.set(key, []).get(key)!).push(x); };
+  for (const [id, list] of translatedKinds()) {
+    for (const text of list) {
+      const x: Template = { pieces: text.split('%s'), kind: id };
+      const first = x.pieces[0]!;
+      const last = x.pieces.at(-1)!;
+      if (first.length >= 2) put(t.byStart, first.slice(0, 2), x);
+      else if (last.length >= 2) put(t.byEnd, last.slice(-2), x);
+      else t.rest.push(x);
+    }
+  }
+  return (templates = t);
+}
+
+/**
+ * Whether the message is the template with some text for each value. Each piece is found at the leftmost place
+ * after the one before it (which finds a fit whenever there is one: values may hold anything), so it takes time
+ * linear in the message, whatever the message holds.
+ */
+function fits(message: string, pieces: readonly string[]): boolean {
+  const first = pieces[0]!;
+  if (pieces.length === 1) return message === first;
+  const last = pieces[pieces.length - 1]!;
+  const end = message.length - last.length;
+  if (end < first.length || !message.startsWith(first) || !message.endsWith(last)) return false;
+  let at = first.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const j = message.indexOf(pieces[i]!, at);
+    if (j < 0 || j + pieces[i]!.length > end) return false;
+    at = j + pieces[i]!.length;
+  }
+  return true;
+}
+
+function kindOfTranslation(message: string): KindId | undefined {
+  const t = translatedTemplates();
+  for (const list of [t.byStart.get(message.slice(0, 2)), t.byEnd.get(message.slice(-2)), t.rest]) {
+    for (const x of list ?? []) if (fits(message, x.pieces)) return x.kind;
+  }
+  return undefined;
+}
+
+/**
+ * The kind's label: by SQLSTATE when there is one (see kindBySqlstate), else by the message's wording (English,
+ * or a translation of one of the common messages), else `other`.
+ */
+export function kindOf(message: string, sqlstate: string | undefined): string {
+  const bySqlstate = kindBySqlstate(sqlstate);
+  if (bySqlstate !== undefined) return bySqlstate;
+  const id = kindByWording(message) ?? kindOfTranslation(message);
+  return id !== undefined ? labelOf(id) : OTHER;
+}
