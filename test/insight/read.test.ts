@@ -506,6 +506,16 @@ describe('csvlog and jsonlog', () => {
     assert.equal(stats.unparsedLines, 1);
   });
 
+  test('jsonlog: lines that are not JSON objects, bytes that are not UTF-8 among them, are counted and sampled as written', async () => {
+    const entry = (i: number): string => JSON.stringify({ timestamp: `2024-05-01 10:00:0${i}.000 UTC`, error_severity: 'ERROR', message: `e${i}` });
+    const junk = Buffer.concat([Buffer.from('not json at all\n'), Buffer.from([0xff, 0xfe, 0x41, 0x0a]), Buffer.from('[1,2]\n"a string"\n')]);
+    const bytes = Buffer.concat([Buffer.from(`${entry(1)}\n`), junk, Buffer.from(`${entry(2)}\n`)]);
+    const { entries, stats } = await readAll(tmpFile('junk.json', bytes));
+    assert.deepEqual(entries.map((e) => e.message), ['e1', 'e2']);
+    assert.equal(stats.unparsedLines, 4);
+    assert.deepEqual(stats.unparsedSamples.map((u) => u.text), ['not json at all', '\ufffd\ufffdA', '[1,2]', '"a string"']);
+  });
+
   test('format detection looks at the content; the name is only a hint', async () => {
     assert.equal(detectLineFormat('2024-05-01 10:00:00 UTC [1] LOG:  x'), 'stderr');
     assert.equal(detectLineFormat('{"timestamp":"2024-05-01 10:00:00.000 UTC","error_severity":"LOG","message":"x"}'), 'jsonlog');
