@@ -40,6 +40,11 @@ describe('by kind, on the real fixtures', () => {
 });
 
 describe('kindOf', () => {
+  /** Each [message, kind]: the kind kindOf gives the message, without SQLSTATE. */
+  const expectKinds = (cases: Array<[string, string]>): void => {
+    for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
+  };
+
   test('SQLSTATE first: full code, then class, then the class name', () => {
     assert.equal(kindOf('anything', '42P01'), 'missing object');
     assert.equal(kindOf('anything', '23503'), 'constraint violation');
@@ -48,7 +53,7 @@ describe('kindOf', () => {
   });
 
   test('the wording of the common errors', () => {
-    const cases: Array<[string, string]> = [
+    expectKinds([
       ['role "deployer" does not exist', 'authentication'],
       ['no pg_hba.conf entry for host "10.0.0.1", user "app", database "app", no encryption', 'authentication'],
       ['permission denied for table users', 'permission denied'],
@@ -62,13 +67,12 @@ describe('kindOf', () => {
       ['operator does not exist: integer = text', 'missing object'],
       ['the database system is not accepting connections', 'server restart or crash'],
       ['something nobody wrote a pattern for', 'other'],
-    ];
-    for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
+    ]);
   });
 
   test('a translated message gets the kind of its English original; a message only like one does not', () => {
     // As PostgreSQL 15 writes them with lc_messages ru, ja, es (the templates' text from its catalogs).
-    const cases: Array<[string, string]> = [
+    expectKinds([
       ['роль "deployer" не существует', 'authentication'],
       ['重複したキー値は一意性制約"users_email_key"違反となります', 'constraint violation'],
       ['llave duplicada viola restricción de unicidad «users_email_key»', 'constraint violation'],
@@ -84,8 +88,7 @@ describe('kindOf', () => {
       // Its ends, without the text between its values.
       ['NULL-Wert in Spalte »balance« verletzt Not-Null-Constraint', 'other'],
       ['x: y', 'other'],
-    ];
-    for (const [message, kind] of cases) assert.equal(kindOf(message, undefined), kind, message);
+    ]);
   });
 
   test('LOG lines of a crash count as server restart or crash; ordinary LOG lines do not', () => {
