@@ -1,7 +1,7 @@
 // Fails when dist/ is not what src/ builds (the action runs dist/, so a stale bundle ships old code), when it
 // outgrows its budget (every job that uses the action downloads all of it), or when a script in it holds a
 // character past U+00FF.
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { bundle } from './build.ts';
 
@@ -21,19 +21,18 @@ try {
   await bundle(fresh);
   const [want, have] = await Promise.all([list(fresh), list('dist').catch((): string[] => [])]);
   const problems: string[] = [];
-  for (const f of want) {
-    if (!have.includes(f)) problems.push(`missing in dist/: ${f}`);
-    else if (!(await readFile(join(fresh, f))).equals(await readFile(join('dist', f)))) problems.push(`differs: dist/${f}`);
-  }
-  for (const f of have) if (!want.includes(f)) problems.push(`not built from src/ any more: dist/${f}`);
   let size = 0;
-  for (const f of want) size += (await stat(join(fresh, f))).size;
-  if (size > BUDGET) problems.push(`dist/ is ${size} bytes, over its budget of ${BUDGET} (${BUDGET / 1024 / 1024} MiB)`);
-  // V8 holds a script with one character past U+00FF as a two-byte string, in every thread that loads it.
-  for (const f of want.filter((n) => n.endsWith('.js'))) {
-    const wide = /[^\u0000-\u00ff]/.exec(await readFile(join(fresh, f), 'utf8'));
+  for (const f of want) {
+    const built = await readFile(join(fresh, f));
+    size += built.length;
+    if (!have.includes(f)) problems.push(`missing in dist/: ${f}`);
+    else if (!built.equals(await readFile(join('dist', f)))) problems.push(`differs: dist/${f}`);
+    // V8 holds a script with one character past U+00FF as a two-byte string, in every thread that loads it.
+    const wide = f.endsWith('.js') ? /[^\u0000-\u00ff]/.exec(built.toString('utf8')) : null;
     if (wide) problems.push(`dist/${f} holds ${JSON.stringify(wide[0])} (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase()}): the bundle is to stay within Latin-1 (see scripts/build.ts)`);
   }
+  for (const f of have) if (!want.includes(f)) problems.push(`not built from src/ any more: dist/${f}`);
+  if (size > BUDGET) problems.push(`dist/ is ${size} bytes, over its budget of ${BUDGET} (${BUDGET / 1024 / 1024} MiB)`);
   if (problems.length > 0) {
     console.error(`dist/ is out of date or too large (run ./dev build and commit dist/):\n  ${problems.join('\n  ')}`);
     process.exit(1);

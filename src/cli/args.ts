@@ -104,9 +104,10 @@ async function fromValues(
 ): Promise<Parsed> {
   const values: Record<string, string> = {};
   const given = (n: string): string | undefined => (typeof v[n] === 'string' && v[n].trim() !== '' ? v[n].trim() : undefined);
-  const cloudName = given('os-cloud') ?? env['OS_CLOUD'];
+  const cloudFlag = given('os-cloud');
+  const cloudName = cloudFlag ?? env['OS_CLOUD'];
   if (cloudName) {
-    if (given('os-cloud') === undefined) sources['os-cloud'] = 'OS_CLOUD';
+    if (cloudFlag === undefined) sources['os-cloud'] = 'OS_CLOUD';
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
@@ -123,14 +124,10 @@ async function fromValues(
   // The project by ID and by name, as openrc files and clouds.yaml often give both: the ID is used (as
   // keystoneauth does), unless a flag names the project the other way; then the environment's is set aside.
   // An empty flag ("$UNSET") names nothing, and sets nothing aside.
-  const projectFlag = (['project-id', 'project-name'] as const).find((n) => given(n) !== undefined);
-  if (projectFlag) {
-    for (const n of ['project-id', 'project-name']) {
-      if (n !== projectFlag) delete values[n];
-    }
-  } else if (values['project-id']) {
-    delete values['project-name'];
-  }
+  const setAside = given('project-id') !== undefined ? 'project-name'
+    : given('project-name') !== undefined ? 'project-id'
+    : values['project-id'] ? 'project-name' : undefined;
+  if (setAside) delete values[setAside];
   for (const input of FLAG_INPUTS) {
     // An empty flag (`--region "$UNSET"`) sets nothing: what the environment or the cloud says stands.
     const value = Array.isArray(v[input]) ? v[input].join('\n') : given(input);
@@ -151,7 +148,8 @@ async function fromValues(
     credentials: cloudName ? { oidc: false } : { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
-  const summaryFile = given('summary') !== undefined ? resolve(cwd, given('summary')!) : undefined;
+  const summaryFlag = given('summary');
+  const summaryFile = summaryFlag !== undefined ? resolve(cwd, summaryFlag) : undefined;
   if (summaryFile !== undefined) await checkWritable(summaryFile);
   return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
 }

@@ -102,17 +102,12 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('username', auth, ['username'], 'auth.');
   take('password', auth, ['password'], 'auth.');
   take('domain', auth, ['user_domain_name', 'domain_name'], 'auth.');
-  // The project as openstacksdk reads it (_fix_backwards_project): the spellings in this order, the last one
-  // given winning, and for each the cloud's top level over auth.
+  // The project as openstacksdk reads it (_fix_backwards_project): of the spellings in this order the last one
+  // given wins, and for each the cloud's top level over auth; so, from the last, the first found.
   const project = (input: string, keys: string[]): void => {
-    for (const key of keys) {
-      for (const [where, prefix] of [[cloud, ''], [auth, 'auth.']] as const) {
-        const v = where[key];
-        if (typeof v !== 'string' && typeof v !== 'number') continue;
-        values[input] = String(v).trim();
-        sources[input] = `${prefix}${key} of cloud '${name}' in ${found.path}`;
-        break;
-      }
+    for (const key of [...keys].reverse()) {
+      take(input, cloud, [key], '');
+      take(input, auth, [key], 'auth.');
     }
   };
   project('project-id', ['tenant_id', 'tenant-id', 'project_id', 'project-id']);

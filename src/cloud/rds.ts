@@ -1,5 +1,6 @@
 // The RDS API calls the action makes, with the answers checked against the spec before anyone relies on them.
 import { ApiError, ResponseError } from '../core/errors.ts';
+import { plural } from '../core/plural.ts';
 import { header, readText, retryAfterMs, type HttpResponse, type HttpTransport } from './http.ts';
 import { apiUrl } from './urls.ts';
 
@@ -149,6 +150,15 @@ export async function callJson(o: JsonCall): Promise<{ json: unknown; res: HttpR
 
 export function requestIdOf(res: HttpResponse): string | undefined {
   return header(res, 'x-request-id') ?? header(res, 'x-openstack-request-id');
+}
+
+/**
+ * A token from an answer, refused when it is shorter than any token is (an IAM token or a JWT is hundreds of
+ * characters): a few characters would be masked in every later line of the job ('e' everywhere).
+ */
+export function checkedToken(token: string, what: string, field: string, res: HttpResponse): string {
+  if (token.length >= 16) return token;
+  throw new ResponseError(`${what}: HTTP ${res.status} with ${field} of ${plural(token.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
 }
 
 /** The body as JSON for a 2xx answer; an ApiError naming status, error_code, error_msg and request id otherwise. */

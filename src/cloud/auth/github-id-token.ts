@@ -2,10 +2,9 @@
 // action's own transport and retry policy: bounded by 'request-timeout' and 'timeout', retried as every other call
 // is, through the proxy the others use. (@actions/core's getIDToken has no timeout and retries ten times, silently.)
 import { ResponseError } from '../../core/errors.ts';
-import { plural } from '../../core/plural.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
-import type { HttpResponse, HttpTransport } from '../http.ts';
-import { callJson, requestIdOf } from '../rds.ts';
+import type { HttpTransport } from '../http.ts';
+import { callJson, checkedToken, requestIdOf } from '../rds.ts';
 
 /** What the runner gives a job that may ask for an ID token (`permissions: id-token: write`). */
 export interface IdTokenEndpoint {
@@ -21,15 +20,6 @@ export interface IdTokenClient {
   retry: RetryOptions;
   now: () => number;
   redact?: ((text: string) => string) | undefined;
-}
-
-/**
- * A token from an answer, refused when it is shorter than any token is (an IAM token or a JWT is hundreds of
- * characters): a few characters would be masked in every later line of the job ('e' everywhere).
- */
-export function checkedToken(token: string, what: string, field: string, res: HttpResponse): string {
-  if (token.length >= 16) return token;
-  throw new ResponseError(`${what}: HTTP ${res.status} with ${field} of ${plural(token.length, 'character')}, not a token`, { requestId: requestIdOf(res) });
 }
 
 export function requestIdToken(c: IdTokenClient, audience: string): Promise<string> {
@@ -52,7 +42,6 @@ export function requestIdToken(c: IdTokenClient, audience: string): Promise<stri
     });
     const value = json !== null && typeof json === 'object' ? (json as { value?: unknown }).value : undefined;
     if (typeof value !== 'string' || value === '') throw new ResponseError(`${what}: HTTP ${res.status} without a token in 'value'`, { requestId: requestIdOf(res) });
-    checkedToken(value, what, "a 'value'", res);
-    return value;
+    return checkedToken(value, what, "a 'value'", res);
   }, c.retry);
 }

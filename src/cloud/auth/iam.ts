@@ -3,8 +3,7 @@
 import { ApiError, PreconditionError, ResponseError } from '../../core/errors.ts';
 import { header, type HttpTransport } from '../http.ts';
 import { apiUrl, cloudId } from '../urls.ts';
-import { checkedToken } from './github-id-token.ts';
-import { callJson, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
+import { callJson, checkedToken, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
 import { withRetry, type RetryOptions } from '../../core/retry.ts';
 
 export interface IamClient {
