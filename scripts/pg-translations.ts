@@ -204,7 +204,7 @@ ${listing}
 const TRANSLATED_KINDS_BASE64 =
 ${(data.match(/.{1,112}/g) ?? []).map((l) => `  '${l}'`).join(' +\n')};
 
-/** The templates above, by kind: decoded when first asked for (an English log never asks). */
+/** The templates above, by kind: decoded when first asked for (an error without SQLSTATE that no English pattern knows). */
 export function translatedKinds(): Array<[KindId, string[]]> {
   return JSON.parse(Buffer.from(TRANSLATED_KINDS_BASE64, 'base64').toString('utf8')) as Array<[KindId, string[]]>;
 }

@@ -56,6 +56,11 @@ let secondMs: f64 = 0;
   return <i32>(at(i) - 48) * 10 + <i32>(at(i + 1) - 48);
 }
 
+/** The length of the line [p, e) without the `\r` before its `\n`. */
+@inline function lineLen(p: i32, e: i32): i32 {
+  return (at(e - 1) == 13 ? e - 1 : e) - p;
+}
+
 /** Where the line that goes on at `from` ends (its `\n`), `len` when not in the piece. */
 function lineEnd(from: i32, len: i32): i32 {
   let e = from;
@@ -110,7 +115,7 @@ function otherLines(p: i32, len: i32, maxLen: i32, tabsToo: bool): i32 {
     const i = ctz(newline);
     const e = q + i;
     if (colonBefore || (colon & ((1 << i) - 1)) != 0) break;
-    if (e == start || (at(start) == 9 && !tabsToo) || (at(e - 1) == 13 ? e - 1 : e) - start > maxLen) break;
+    if (e == start || (at(start) == 9 && !tabsToo) || lineLen(start, e) > maxLen) break;
     n++;
     start = q = e + 1;
     colonBefore = false;
@@ -227,7 +232,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (at(p) == 9 && ghost != 0) {
       const e = lineEnd(c >= 0 ? c : nl >= 0 ? nl : q, len);
       if (e < len) stopNl = e;
-      if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
+      if (e >= len || lineLen(p, e) > maxLen) break;
       lines++;
       p = e + 1;
       continue;
@@ -239,7 +244,7 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     if (unparsedToo != 0 && (at(p) == 9 ? orphan != 0 : c < 0 || c - p > MAX_COLON)) {
       const e = nl >= 0 ? nl : lineEnd(c >= 0 ? c : q, len);
       if (e < len) stopNl = e;
-      if (e >= len || (at(e - 1) == 13 ? e - 1 : e) - p > maxLen) break;
+      if (e >= len || lineLen(p, e) > maxLen) break;
       p = otherLines(e + 1, len, maxLen, ghost == 0 && orphan != 0);
       lines += 1 + otherCount;
       unparsed += 1 + otherCount;

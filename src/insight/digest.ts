@@ -613,13 +613,13 @@ export async function readFilesInto(
   { maxLineLength, budgetMs }: { maxLineLength?: number | undefined; budgetMs?: number | undefined },
   sourceOf?: (file: { name: string; path: string }, index: number) => ByteSource,
 ): Promise<FileDigest[]> {
-  const ro = { ...b.readOptions(), until: budgetMs === undefined ? undefined : Date.now() + budgetMs };
+  const ro = { ...b.readOptions(), maxLineLength, until: budgetMs === undefined ? undefined : Date.now() + budgetMs };
   const out: FileDigest[] = [];
   for (const [i, f] of files.entries()) {
     const stats = newStats(f.path, f.name);
     const batches = sourceOf
-      ? readBatches(sourceOf(f, i), { ...ro, name: f.name, stats, maxLineLength })
-      : readEntryBatches(f.path, { ...ro, name: f.name, stats, maxLineLength });
+      ? readBatches(sourceOf(f, i), { ...ro, name: f.name, stats })
+      : readEntryBatches(f.path, { ...ro, name: f.name, stats });
     out.push(await readInto(b, batches, stats, f.size));
   }
   return out;

@@ -345,17 +345,15 @@ export abstract class BaseParser implements LineParser {
 
   checkForeign(text: string): void {
     const st = this.stats;
-    if (st.foreignChecked >= FOREIGN_CHECKS) return;
+    if (!this.checksForeign()) return;
     st.foreignChecked++;
     if (this.foreign(text)) st.foreignLines++;
   }
 
   /** An unparsed line given as bytes: decoded only when it becomes a sample, or is looked at for its format. */
   unparsedAt(buf: Buffer, start: number, end: number, lineNo: number): void {
-    const st = this.stats;
-    if (st.unparsedSamples.length < SAMPLES) return this.unparsed(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)), lineNo);
-    st.unparsedLines++;
-    if (this.checksForeign()) this.checkForeign(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)));
+    if (this.stats.unparsedSamples.length < SAMPLES || this.checksForeign()) this.unparsed(utf8(buf, start, Math.min(end, start + 4 * SAMPLE_LEN)), lineNo);
+    else this.stats.unparsedLines++;
   }
 
   /** `n` empty lines that are not log lines. */

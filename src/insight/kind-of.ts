@@ -10,7 +10,7 @@ interface Template {
 }
 
 // Templates by the first two characters of their text, or of their end when they start with a value; built
-// on first use (an English log never needs them).
+// the first time an error without SQLSTATE matches no English pattern.
 let templates: { byStart: Map<string, Template[]>; byEnd: Map<string, Template[]>; rest: Template[] } | undefined;
 
 function translatedTemplates(): NonNullable<typeof templates> {

@@ -134,10 +134,7 @@ class LineReader {
   heldNonEmpty = 0;
   heldBytes = 0;
   /** The format the file's name suggests. */
-  get named(): LogFormat {
-    return (this.#named ??= formatFromName(this.name));
-  }
-  #named: LogFormat | undefined;
+  readonly named: LogFormat;
   /** Lines held that showed each format, while the first ones disagree with the file's name. */
   votes = new Map<LogFormat, number>();
   lineNo = 0;
@@ -154,6 +151,7 @@ class LineReader {
 
   constructor(name: string, stats: ReaderStats, maxLen: number, opts: ParserOptions, format: LogFormat | undefined) {
     this.name = name;
+    this.named = formatFromName(name);
     this.stats = stats;
     this.maxLen = maxLen;
     this.opts = opts;

@@ -1826,7 +1826,7 @@ const TRANSLATED_KINDS_BASE64 =
   'nOyDne2VtCDsnpHsl4XsnYQg7KSR7KeA7ZWp64uI64ukLiIsIuyCrOyaqeyekCDsmpTssq3sl5Ag7J2Y7ZW0IOyekeyXheydhCDst6jshoztlanr' +
   'i4jri6QuIiwi7J6Q64+ZIOyyreyGjCDsnpHsl4XsnYQg7Leo7IaM7ZWY64qUIOykkSJdXV0=';
 
-/** The templates above, by kind: decoded when first asked for (an English log never asks). */
+/** The templates above, by kind: decoded when first asked for (an error without SQLSTATE that no English pattern knows). */
 export function translatedKinds(): Array<[KindId, string[]]> {
   return JSON.parse(Buffer.from(TRANSLATED_KINDS_BASE64, 'base64').toString('utf8')) as Array<[KindId, string[]]>;
 }

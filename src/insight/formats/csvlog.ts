@@ -118,12 +118,7 @@ export class CsvParser extends BaseParser {
     this.noteSwallowed();
     // Fewer than C_MESSAGE commas: fewer fields than a record has, whatever the quotes, so no entry; not split
     // into fields (a file of short lines that are not csvlog read at a quarter of a real one's speed).
-    if (!hasCommas(this.rec, C_MESSAGE)) {
-      this.unparsed(this.rec, this.recLine, this.recLines);
-      this.rec = '';
-      return;
-    }
-    const f = parseCsvRecord(this.rec);
+    const f = hasCommas(this.rec, C_MESSAGE) ? parseCsvRecord(this.rec) : [];
     const sev = f[C_SEVERITY];
     const severity = f.length > C_MESSAGE && sev !== undefined ? SEVERITIES.get(sev) : undefined;
     if (severity === undefined) {

@@ -34,10 +34,6 @@ export class JsonParser extends BaseParser {
   }
 
   line(text: string, lineNo: number, truncated: boolean): void {
-    if (text.charCodeAt(0) !== 123) {
-      this.unparsed(text, lineNo);
-      return;
-    }
     let o: Record<string, unknown> | undefined;
     try {
       const v: unknown = JSON.parse(text);
