@@ -401,7 +401,7 @@ test("link signatures: masked for the links it fetches only, and only values tha
     assert.ok(!masks.some((m) => m.startsWith('AAAA')), 'no mask for links that are not fetched');
     // The real file was fetched and read; the one whose link was tampered with failed, by the emulator's check.
     assert.equal(r.outputs['error-count'], '40', r.log.slice(-2000));
-    assert.match(r.log, /short\.log/);
+    assert.match(r.log, /short\.log: the download link for 'short\.log' was refused with HTTP 403/);
   });
 });
 

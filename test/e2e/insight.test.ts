@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
-import { FIXTURES, PRODUCTION_FIXTURE, fixture } from '../support/pg-fixtures.ts';
+import { FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
@@ -17,11 +17,8 @@ const WORDS: Record<string, string> = { ERROR: 'ERROR|FEHLER|ERREUR', FATAL: 'FA
 
 /** What grep says: lines of stderr logs with the severity right after the prefix. */
 function grepCount(files: Array<{ name: string; data: Buffer }>, severity: string): number {
-  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grepData(f.data, new RegExp(`\\b(${WORDS[severity]}):  `)).length, 0);
+  return files.filter((f) => f.name.endsWith('.log')).reduce((n, f) => n + grepText(f.data.toString('utf8'), new RegExp(`\\b(${WORDS[severity]}):  `)).length, 0);
 }
-
-/** grep over a file's bytes (the fixtures are served under other names too). */
-const grepData = (data: Buffer, re: RegExp): string[] => data.toString('utf8').split('\n').filter((l) => re.test(l));
 
 const ENGLISH: Record<string, string> = { FEHLER: 'ERROR', ERREUR: 'ERROR', PANIK: 'PANIC' };
 
@@ -33,7 +30,7 @@ function grepLastError(files: Array<{ name: string; data: Buffer }>): { file: st
   let last: { t: number; file: string; line: number; text: string } | undefined;
   const filesAtLast = new Set<string>();
   for (const f of files) {
-    const lines = f.data.toString('utf8').split('\n');
+    const lines = textLines(f.data.toString('utf8'));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (!/\b(ERROR|FEHLER|ERREUR|FATAL|PANIC|PANIK):  /.test(line)) continue;

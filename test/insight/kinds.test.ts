@@ -81,10 +81,14 @@ describe('kindOf', () => {
       ['обнаружена взаимоблокировка', 'deadlock or lock timeout'],
       ['NULL-Wert in Spalte »balance« von Relation »accounts« verletzt Not-Null-Constraint', 'constraint violation'],
       ['el operador no existe: integer = text', 'missing object'],
+      // Templates that start with a value, found by their end.
+      ['"FROM"またはその近辺で構文エラー', 'syntax error'],
+      ['"integer"型の入力構文が不正です: "abc"', 'invalid data'],
       // The template's text, but not the whole message, or not at its ends.
       ['se ha detectado un deadlock en la tabla', 'other'],
       ['nota: обнаружена взаимоблокировка', 'other'],
       ['llave duplicada viola restricción', 'other'],
+      ['llave duplicada viola restricción de unicidad «users_email_key» y más', 'other'],
       // Its ends, without the text between its values.
       ['NULL-Wert in Spalte »balance« verletzt Not-Null-Constraint', 'other'],
       ['x: y', 'other'],

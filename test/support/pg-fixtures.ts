@@ -17,14 +17,19 @@ export function fixtureFile(name: string): { name: string; path: string; size: n
   return { name: basename(path), path, size: statSync(path).size };
 }
 
-/** The file's lines as `grep` sees them (no empty last line after the final newline). */
-export function fileLines(path: string): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
+/** A text's lines as `grep` sees them (no empty last line after the final newline). */
+export function textLines(text: string): string[] {
+  const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
 
+/** The file's lines as `grep` sees them. */
+export const fileLines = (path: string): string[] => textLines(readFileSync(path, 'utf8'));
+
 export const grep = (path: string, re: RegExp): string[] => fileLines(path).filter((l) => re.test(l));
+/** grep over a text rather than a file. */
+export const grepText = (text: string, re: RegExp): string[] => textLines(text).filter((l) => re.test(l));
 
 /** A writer of files into one temporary folder, created on first use and removed when the process exits. */
 export function tmpFiles(prefix: string): (name: string, content: string | Buffer) => string {

@@ -41,6 +41,15 @@ test('the project lookup takes the project of that name, not the first one liste
   await assert.rejects(findProjectId(client, 'eu-de_test', async () => ({}), { userToken: false }), /IAM lists no project named 'eu-de_test'/);
 });
 
+test('two projects of the name asked for: neither is taken, and the message says to set project-id', async (t) => {
+  const { client } = await hostileIam(t, (_req, res) => json(res, 200, { projects: [
+    { id: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', name: 'eu-de_prod' },
+    { id: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', name: 'eu-de_prod' },
+  ] }));
+  await assert.rejects(findProjectId(client, 'eu-de_prod', async () => ({}), { userToken: false }),
+    (e: unknown) => e instanceof ResponseError && /IAM lists 2 projects named 'eu-de_prod'; set 'project-id'/.test(e.message));
+});
+
 test('an id from IAM that is not an id (a dot segment, a slash) is refused before it reaches a path', async (t) => {
   for (const bad of ['..', 'a/b', '%2e%2e', '']) {
     const { client } = await hostileIam(t, (req, res) => {
@@ -49,14 +58,18 @@ test('an id from IAM that is not an id (a dot segment, a slash) is refused befor
     });
     const signedIn = passwordSignIn(client, { username: 'u', password: 'p', domain: 'd' }, { name: 'eu-de' });
     const lookedUp = findProjectId(client, 'eu-de', async () => ({}), { userToken: false });
+    // With a user's token, IAM lists the token's own projects: the same check.
+    const ownLookedUp = findProjectId(client, 'eu-de', async () => ({}), { userToken: true });
     if (bad === '') {
       // No id at all: the project is then looked up (sign-in) or missing (lookup), as before.
       assert.equal((await signedIn).projectId, undefined);
       await assert.rejects(lookedUp, /IAM lists no project named 'eu-de'/);
+      await assert.rejects(ownLookedUp, /IAM lists no project named 'eu-de'/);
       continue;
     }
     await assert.rejects(signedIn, (e: unknown) => e instanceof ResponseError && /the token's project id: ".*" is not an id/.test(e.message));
     await assert.rejects(lookedUp, (e: unknown) => e instanceof ResponseError && /the id of project 'eu-de': ".*" is not an id/.test(e.message));
+    await assert.rejects(ownLookedUp, (e: unknown) => e instanceof ResponseError && /own projects\): the id of project 'eu-de': ".*" is not an id/.test(e.message));
   }
 });
 
