@@ -24,19 +24,49 @@ const STUBS: Record<string, string> = {
 // @actions/http-client imports undici at its top for one use: a ProxyAgent for fetch(), which neither this
 // project nor @actions/core calls (their requests go through http/https and tunnel). Evaluating undici costs
 // the action's process ~20 MiB at start-up, so for http-client it is evaluated on the first ProxyAgent instead.
+// @actions/github (which the artifact client imports, for findBy) imports undici's fetch at its top for the same
+// kind of use: it is evaluated on the first call.
 const lazyUndici: Plugin = {
   name: 'lazy-undici',
   setup(b) {
     // The module's path is relative to the project: it goes into the chunks' hashes, which must not depend on
     // where the project was cloned (check-dist compares a fresh build with the committed one).
-    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/]http-client[\\/]/.test(a.importer)
+    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/](http-client|github)[\\/]/.test(a.importer)
       ? { path: relative(process.cwd(), a.importer), namespace: 'lazy-undici', pluginData: { resolveDir: dirname(a.importer) } }
       : undefined));
     b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (a) => ({
-      contents: "export class ProxyAgent{constructor(...a){return new(require('undici').ProxyAgent)(...a)}}",
+      contents: "export class ProxyAgent{constructor(...a){return new(require('undici').ProxyAgent)(...a)}}export function fetch(...a){return require('undici').fetch(...a)}",
       loader: 'js',
       resolveDir: (a.pluginData as { resolveDir: string }).resolveDir,
     }));
+  },
+};
+
+// An ESM `import ... from 'http'` builds a namespace of every export of Node's http module, reading each one; three
+// of them (WebSocket, CloseEvent, MessageEvent) are getters that load Node's own undici, ~100 more built-in
+// modules (http2, tls, web streams, ...): measured, 12 MiB more peak RSS in each thread that imports http, and the
+// action never uses them. Through require() the exports are read when used.
+const httpByRequire: Plugin = {
+  name: 'http-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (a) => (a.namespace === 'file' ? { path: 'http', namespace: 'http-by-require' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'http-by-require' }, () => ({ contents: "module.exports=require('node:http')", loader: 'js' }));
+  },
+};
+
+// The Azure SDK under the artifact client asks on every request whether its body is a FormData, through the global
+// FormData; in Node that global is a getter that loads Node's undici (as for http above) in the upload thread. Its
+// bodies are streams here, never a FormData, so the question is answered without asking the global.
+const FORM_DATA_PROBE = { file: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/, text: 'typeof FormData !== "undefined" && body instanceof FormData' };
+const noFormDataProbe: Plugin = {
+  name: 'no-form-data-probe',
+  setup(b) {
+    b.onLoad({ filter: FORM_DATA_PROBE.file }, async (a) => {
+      const js = await readFile(a.path, 'utf8');
+      // A new version of the SDK that asks otherwise must be looked at again, not bundled as it is.
+      if (!js.includes(FORM_DATA_PROBE.text)) throw new Error(`${a.path} no longer reads '${FORM_DATA_PROBE.text}': see noFormDataProbe`);
+      return { contents: js.replace(FORM_DATA_PROBE.text, 'false'), loader: 'js' };
+    });
   },
 };
 
@@ -65,7 +95,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   sourcesContent: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [stubs, lazyUndici],
+  plugins: [stubs, lazyUndici, httpByRequire, noFormDataProbe],
   // Some bundled CommonJS code calls require() on Node built-ins; ESM output needs one to exist.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',

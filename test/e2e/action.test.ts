@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { leaked, shownText, withRig } from '../support/harness.ts';
 import { readZip } from '../support/zip.ts';
 
@@ -417,4 +419,28 @@ test('two files of one name whose links expired: the fresh links fetch each its 
     assert.deepEqual(contents.map((c) => /FATAL: {2}(\w+)/.exec(c)?.[1]).sort(), ['alpha', 'bravo']);
     assert.equal(r.outputs['fatal-count'], '2');
   });
+});
+
+test("no thread of the action loads Node's fetch stack (undici, http2, web streams): it costs memory and is never used", async () => {
+  // An ESM import of 'http' reads every export of the module, and three of them load Node's undici (see
+  // scripts/build.ts): 6 MiB more peak RSS in the action's main thread alone.
+  const dir = await mkdtemp(join(tmpdir(), 'loaded-'));
+  try {
+    await withRig({ files }, async (rig) => {
+      const preload = fileURLToPath(new URL('../support/loaded-modules.mjs', import.meta.url));
+      const r = await rig.run({ env: { NODE_OPTIONS: `--import=${preload}`, LOADED_MODULES_DIR: dir } });
+      assert.equal(r.code, 0, r.log);
+      assert.ok(rig.artifacts.artifacts().length === 1, 'the upload thread ran too');
+    });
+    const threads = (await readdir(dir)).sort();
+    assert.ok(threads.length >= 3, `the main thread, the digest's and the upload's each wrote their list: ${threads.join(', ')}`);
+    for (const t of threads) {
+      const loaded = (await readFile(join(dir, t), 'utf8')).split('\n');
+      assert.ok(loaded.includes('NativeModule fs'), `${t} is a list of loaded modules`);
+      const unused = loaded.filter((m) => /^NativeModule (internal\/deps\/undici\/|http2$|internal\/webstreams\/)/.test(m));
+      assert.deepEqual(unused, [], `thread ${t} loaded them`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
