@@ -8,16 +8,20 @@ import { serve } from '../core/workers.ts';
 import { Collector } from '../core/memory.ts';
 
 /**
- * The files read as they arrive, a collection after every 64 MiB of them: the reader's chunks that lived
- * through a young collection (this thread's is small) pile up in the old one otherwise (see memory.ts).
+ * The files read as they arrive, collected as they pass (see memory.ts): the young generation after every 2 MiB
+ * read, as a log of mostly LOG lines makes few objects and the read chunks would otherwise wait dead for the next
+ * young collection (64 MiB runs peaked 98-119 MiB, now 98-103; 2 GiB 106 -> 103 MiB, for 3 % more CPU; every
+ * 1 MiB: 1 MiB less for 5 %); all of it after every 64 MiB, for the chunks that lived through a young collection.
  */
 class CollectingArrivals extends SyncArrivals {
   readonly #read = new Collector(64 * 1024 * 1024, 'major');
+  readonly #young = new Collector(2 * 1024 * 1024, 'minor');
 
   override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
     for await (const chunk of super.follow(i, file)) {
       yield chunk;
       this.#read.passed(chunk.length);
+      this.#young.passed(chunk.length);
     }
   }
 }
