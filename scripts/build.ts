@@ -3,48 +3,31 @@
 // - packages' ESM builds are preferred (mainFields), which tree-shake better than their CommonJS ones;
 // - apache-arrow is left out: @azure/storage-blob imports it lazily for listing blobs in Arrow format, which an
 //   artifact upload never does;
-// - undici is bundled, not stubbed: @actions/http-client and the artifact client build a ProxyAgent from it as
-//   soon as https_proxy is set (test/e2e/proxy.test.ts uploads through a proxy); it costs ~0.4 MiB, and is
-//   evaluated only when first used (lazyUndici);
 // - only the entries (index.js, and cli.js for the command line), which hold this project's code, keep a source
 //   map; the vendor chunks' maps would add ~2 MiB that map into minified third-party code.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 
 // Modules left out of the bundle, each replaced by one that throws if ever called.
-// - @octokit/plugin-rest-endpoint-methods (83 kB, the table of every GitHub REST endpoint): the artifact client
-//   builds an Octokit only for its `findBy` options (another run's artifacts, through the public API), which
-//   this project never passes; its own calls go to the artifact service.
+// - @actions/github (Octokit, the table of every GitHub REST endpoint, and undici's fetch): the artifact client
+//   calls the GitHub REST API only for its `findBy` options (another run's artifacts), which this project never
+//   passes; its own calls go to the artifact service. Bundled, its utils built a proxy dispatcher from undici at
+//   load time whenever https_proxy was set, which loads Node's http2 and web streams in the upload thread.
+// - undici (0.4 MiB): @actions/http-client imports it for one use, a ProxyAgent for fetch(), which neither this
+//   project nor @actions/core calls (their requests go through http/https and tunnel). test/e2e/proxy.test.ts
+//   signs in, downloads and uploads through a real proxy with it left out.
+const NO_REST_API = "throw new Error('the GitHub REST API is not bundled: the artifact client\\'s findBy is not supported')";
 const STUBS: Record<string, string> = {
   'apache-arrow': "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
-  '@octokit/plugin-rest-endpoint-methods': "const no=()=>{throw new Error('the GitHub REST API is not bundled: the artifact client\\'s findBy is not supported')};export{no as restEndpointMethods,no as legacyRestEndpointMethods}",
-};
-
-// @actions/http-client imports undici at its top for one use: a ProxyAgent for fetch(), which neither this
-// project nor @actions/core calls (their requests go through http/https and tunnel). Evaluating undici costs
-// the action's process ~20 MiB at start-up, so for http-client it is evaluated on the first ProxyAgent instead.
-// @actions/github (which the artifact client imports, for findBy) imports undici's fetch at its top for the same
-// kind of use: it is evaluated on the first call.
-const lazyUndici: Plugin = {
-  name: 'lazy-undici',
-  setup(b) {
-    // The module's path is relative to the project: it goes into the chunks' hashes, which must not depend on
-    // where the project was cloned (check-dist compares a fresh build with the committed one).
-    b.onResolve({ filter: /^undici$/ }, (a) => (a.namespace === 'file' && /[\\/]@actions[\\/](http-client|github)[\\/]/.test(a.importer)
-      ? { path: relative(process.cwd(), a.importer), namespace: 'lazy-undici', pluginData: { resolveDir: dirname(a.importer) } }
-      : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (a) => ({
-      contents: "export class ProxyAgent{constructor(...a){return new(require('undici').ProxyAgent)(...a)}}export function fetch(...a){return require('undici').fetch(...a)}",
-      loader: 'js',
-      resolveDir: (a.pluginData as { resolveDir: string }).resolveDir,
-    }));
-  },
+  '@actions/github': `export function getOctokit(){${NO_REST_API}}`,
+  '@actions/github/lib/utils': 'export const defaults={}',
+  undici: "export class ProxyAgent{constructor(){throw new Error('undici is not bundled: fetch() through a proxy is not supported')}}",
 };
 
 // An ESM `import ... from 'http'` builds a namespace of every export of Node's http module, reading each one; three
 // of them (WebSocket, CloseEvent, MessageEvent) are getters that load Node's own undici, ~100 more built-in
-// modules (http2, tls, web streams, ...): measured, 12 MiB more peak RSS in each thread that imports http, and the
+// modules (http2, tls, web streams, ...): 6 MiB more peak RSS for the action (measured), and the
 // action never uses them. Through require() the exports are read when used.
 const httpByRequire: Plugin = {
   name: 'http-by-require',
@@ -61,11 +44,18 @@ const FORM_DATA_PROBE = { file: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/
 const noFormDataProbe: Plugin = {
   name: 'no-form-data-probe',
   setup(b) {
+    // A new version of the SDK that asks otherwise, or elsewhere, must be looked at again, not bundled as it is:
+    // the build stops unless the question was answered exactly once.
+    let answered = 0;
+    b.onStart(() => { answered = 0; });
     b.onLoad({ filter: FORM_DATA_PROBE.file }, async (a) => {
-      const js = await readFile(a.path, 'utf8');
-      // A new version of the SDK that asks otherwise must be looked at again, not bundled as it is.
-      if (!js.includes(FORM_DATA_PROBE.text)) throw new Error(`${a.path} no longer reads '${FORM_DATA_PROBE.text}': see noFormDataProbe`);
-      return { contents: js.replace(FORM_DATA_PROBE.text, 'false'), loader: 'js' };
+      const pieces = (await readFile(a.path, 'utf8')).split(FORM_DATA_PROBE.text);
+      if (pieces.length !== 2) throw new Error(`${a.path} reads '${FORM_DATA_PROBE.text}' ${pieces.length - 1} times, not once: see noFormDataProbe`);
+      answered++;
+      return { contents: pieces.join('false'), loader: 'js' };
+    });
+    b.onEnd((r) => {
+      if (r.errors.length === 0 && answered !== 1) throw new Error(`the Azure SDK's FormData question was answered ${answered} times, not once: see noFormDataProbe`);
     });
   },
 };
@@ -95,7 +85,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   sourcesContent: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [stubs, lazyUndici, httpByRequire, noFormDataProbe],
+  plugins: [stubs, httpByRequire, noFormDataProbe],
   // Some bundled CommonJS code calls require() on Node built-ins; ESM output needs one to exist.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',

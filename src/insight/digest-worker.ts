@@ -10,7 +10,7 @@ import { Collector } from '../core/memory.ts';
 /**
  * The files read as they arrive, collected as they pass (see memory.ts): the young generation after every 2 MiB
  * read, as a log of mostly LOG lines makes few objects and the read chunks would otherwise wait dead for the next
- * young collection (64 MiB runs peaked 98-119 MiB, now 98-103; 2 GiB 106 -> 103 MiB, for 3 % more CPU; every
+ * young collection (64 MiB runs peaked 98-122 MiB, now 98-103; 2 GiB 106 -> 103 MiB, for 3 % more CPU; every
  * 1 MiB: 1 MiB less for 5 %); all of it after every 64 MiB, for the chunks that lived through a young collection.
  */
 class CollectingArrivals extends SyncArrivals {

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCOUNT, IDP, iamFixture, leaked, startRig, type Rig } from '../support/harness.ts';
 import { addressOf, startForwardProxy, startTlsFront } from '../support/proxy.ts';
+import { fetchStackLoaded, loadedModules } from '../support/loaded-modules.ts';
+import type { ActionRun } from '../../emulator/runner.ts';
 
 const RDS = 'rds.eu-de.otc.t-systems.com';
 const OBS = 'obs.eu-de.otc.t-systems.com';
@@ -60,8 +62,13 @@ async function proxiedRig(): Promise<{ rig: Rig; env: Record<string, string>; in
 test('behind https_proxy every connection goes through the proxy, each a CONNECT tunnel (credentials only inside TLS)', async () => {
   const p = await proxiedRig();
   try {
-    const r = await p.rig.run({ inputs: p.inputs, env: p.env });
+    let r!: ActionRun;
+    // Each thread's built-in modules too: with https_proxy set, nothing may build a proxy dispatcher for fetch()
+    // (undici is not bundled), nor load Node's own fetch stack (see test/e2e/action.test.ts).
+    const lists = await loadedModules(async (env) => { r = await p.rig.run({ inputs: p.inputs, env: { ...p.env, ...env } }); });
     assert.equal(r.code, 0, r.log.slice(-3000));
+    assert.ok(lists.size >= 3, `the main thread, the digest's and the upload's each wrote their list: ${[...lists.keys()].join(', ')}`);
+    assert.deepEqual(fetchStackLoaded(lists), {});
     assert.equal(r.outputs['file-count'], '2');
     assert.match(r.outputs['artifact-id'] ?? '', /^\d+$/, 'the artifact was uploaded through the proxy');
 
