@@ -223,6 +223,19 @@ describe('grouping, unparsed and odd lines', () => {
     assert.equal(stats.unparsedLines, 3);
   });
 
+  test('a severity word with a letter or digit right before it is no severity; after a sign it is one', async () => {
+    const path = tmpFile('glued.log', [
+      '2024-05-01 10:00:00 UTC [1] xERROR:  a word goes on before it',
+      '2024-05-01 10:00:00 UTC [1] 7FATAL:  a digit',
+      '2024-05-01 10:00:00 UTC [1] FEHLERX:  a word goes on after it',
+      '2024-05-01 10:00:00 UTC [1] _WARNING:  after a sign',
+      '2024-05-01 10:00:00 UTC [1]:FEHLER:  a translated one, after a colon',
+    ].join('\n'));
+    const { entries, stats } = await readAll(path);
+    assert.deepEqual(entries.map((e) => [e.severity, e.message]), [['WARNING', 'after a sign'], ['ERROR', 'a translated one, after a colon']]);
+    assert.deepEqual(stats.unparsedSamples.map((s) => s.line), [1, 2, 3]);
+  });
+
   test('an orphaned DETAIL (its entry is in the previous file) becomes an entry of its own', async () => {
     const path = tmpFile('orphan.log', '2024-05-01 10:00:00 UTC [7] DETAIL:  Key (id)=(1) already exists.\n2024-05-01 10:00:00 UTC [8] LOG:  x\n');
     const { entries } = await readAll(path);

@@ -1,6 +1,6 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
-import { BaseParser, MessageStarts, SAMPLES, BYTE_WORDS, TEXT_WORDS, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
+import { BaseParser, MessageStarts, SAMPLES, BYTE_WORDS, TEXT_WORDS, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 import { LogScanner } from './log-scan.ts';
@@ -104,6 +104,39 @@ function nextColon(s: string, from: number): number {
 
 /** Can this byte be part of a severity word, or stand right before one? Then `LOG` is not the whole word. */
 const isWordByte = (c: number): boolean => BYTE_WORDS.chars[c] === 1 || isAlnum(c);
+
+/**
+ * The severity words written in ASCII letters (PostgreSQL's own, and the translations' that are), by their last
+ * byte: the bytes before a colon are compared with these first, as with LOG, before a lookup by string.
+ */
+const ASCII_WORDS: Array<Array<[Uint8Array, Severity]> | undefined> = [];
+for (const [word, sev] of SEVERITIES) {
+  if (!/^[A-Z0-9]+$/.test(word)) continue;
+  (ASCII_WORDS[word.charCodeAt(word.length - 1)] ??= []).push([Buffer.from(word, 'latin1'), sev]);
+}
+/** Set by asciiWordBefore: the severity of the word it found. */
+let asciiSeverity: Severity = 'LOG';
+
+/**
+ * Where the ASCII severity word that ends right at `colon` starts, when no word byte stands before it (-1: none):
+ * what wordBefore would find there, without making a string.
+ */
+function asciiWordBefore(buf: Buffer, start: number, colon: number): number {
+  const list = ASCII_WORDS[buf[colon - 1]!];
+  if (list === undefined) return -1;
+  for (let i = 0; i < list.length; i++) {
+    const [word, sev] = list[i]!;
+    const at = colon - word.length;
+    if (at < start) continue;
+    let k = 0;
+    while (k < word.length && buf[at + k] === word[k]) k++;
+    if (k === word.length && (at === start || !isWordByte(buf[at - 1]!))) {
+      asciiSeverity = sev;
+      return at;
+    }
+  }
+  return -1;
+}
 
 /** Longest prefix (before the severity) we look through. */
 const MAX_PREFIX = 1024;
@@ -313,6 +346,12 @@ export class StderrParser extends BaseParser {
         this.sevAt = l;
         this.colonOf = colon;
         return 'LOG';
+      }
+      const a = asciiWordBefore(buf, start, colon);
+      if (a !== -1) {
+        this.sevAt = a;
+        this.colonOf = colon;
+        return asciiSeverity;
       }
       const w = wordBefore(BYTE_WORDS, s, start, colon);
       if (w !== -1) {
