@@ -3,7 +3,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { readSync } from 'node:fs';
 import { digestFiles, type Digest, type DigestOptions } from './digest.ts';
-import { READ_SIZE } from './read.ts';
+import { READ_SIZE, owned } from './read.ts';
 
 /** What the downloads tell the digest: file i has `bytes` from its start on disk; is complete; or give up. */
 export type ArrivalNote = { i: number; bytes: number } | { i: number; size: number } | { abandon: true };
@@ -93,7 +93,7 @@ export class Arrivals {
         const end = this.#bytes[i]!;
         if (pos >= end) return;
         const n = Math.min(end - pos, this.readSize);
-        // A fresh buffer each time: the reader may keep a piece of it (a line that runs over).
+        // A fresh buffer each time, the reader's alone: it frees it once read (digestArriving marks it owned()).
         const buf = Buffer.allocUnsafe(n);
         const bytesRead = await this.read(fh, buf, n, pos);
         if (bytesRead === 0) throw new Error(`'${file.name}' is shorter on disk than its download said`);
@@ -127,7 +127,8 @@ export class SyncArrivals extends Arrivals {
 export async function digestArriving(files: ArrivingFile[], options: DigestOptions, arrivals: Arrivals): Promise<Digest | undefined> {
   let d: Digest;
   try {
-    d = await digestFiles(files.map((f) => ({ name: f.name, path: f.path, size: 0 })), options, (_, i) => arrivals.follow(i, files[i]!));
+    // follow() reads into fresh buffers, the reader's alone: it frees each once read.
+    d = await digestFiles(files.map((f) => ({ name: f.name, path: f.path, size: 0 })), options, (_, i) => owned(arrivals.follow(i, files[i]!)));
   } catch (e) {
     if (arrivals.abandoned) return undefined;
     throw e;

@@ -20,6 +20,28 @@ import { JsonParser, looksLikeJsonlog } from './formats/jsonlog.ts';
 /** Where the bytes come from: a file's stream, a Buffer in an array, chunks as they arrive. */
 export type ByteSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
+/** Sources marked by owned(). */
+const OWNED = new WeakSet<object>();
+
+/**
+ * Marks a source whose chunks are fresh buffers nobody else holds: the reader frees each one's memory once it has
+ * read it (and made its own copy of anything it keeps), instead of leaving it to wait, dead, for the collector.
+ * Not for compressed files (their chunks go through gunzip at its own pace; they are not freed).
+ */
+export function owned<T extends ByteSource>(source: T): T {
+  OWNED.add(source);
+  return source;
+}
+
+/**
+ * Frees a chunk's memory when the chunk is the whole of it (a view of a larger buffer is left alone): transferring
+ * an ArrayBuffer detaches it, which frees its memory at once. (Node before 22 has no transfer(): left to the collector.)
+ */
+function free(b: Buffer): void {
+  const ab = b.buffer;
+  if (ab instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === ab.byteLength && typeof ab.transfer === 'function') ab.transfer(0);
+}
+
 export interface ReadOptions extends ParserOptions {
   /** Force a format instead of detecting it from the content (the file name is only a hint). */
   format?: LogFormat | undefined;
@@ -395,22 +417,27 @@ function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> {
   };
 }
 
-/** The rest of the source after `first`, counted into stats.bytes. */
-async function* rest(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats): AsyncGenerator<Buffer> {
+/**
+ * The rest of the source after `first`, counted into stats.bytes. `release`: called with each chunk once the
+ * reader has asked for the next, i.e. is done with it.
+ */
+async function* rest(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats, release?: (b: Buffer) => void): AsyncGenerator<Buffer> {
   yield first;
+  release?.(first);
   for (;;) {
     const r = await it.next();
     if (r.done === true) return;
     const b = asBuffer(r.value);
     stats.bytes += b.length;
     yield b;
+    release?.(b);
   }
 }
 
 /** The pieces to read: the source's bytes, gunzipped when they start with gzip's magic bytes. */
-async function* pieces(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats): AsyncGenerator<Buffer> {
+async function* pieces(first: Buffer, it: AsyncIterator<Uint8Array>, stats: ReaderStats, release?: (b: Buffer) => void): AsyncGenerator<Buffer> {
   if (!stats.compressed) {
-    for await (const b of rest(first, it, stats)) {
+    for await (const b of rest(first, it, stats, release)) {
       if (b.length <= CHUNK) yield b;
       else {
         // Cut after a line end where there is one: no line then runs over into the next piece
@@ -465,7 +492,9 @@ export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): 
       stats.bytes += b0.length;
       stats.compressed = b0.length >= 2 && b0[0] === 0x1f && b0[1] === 0x8b;
       const until = opts.until;
-      for await (const buf of pieces(b0, it, stats)) {
+      // A chunk of an owned source is freed once read, after the parser has copied what it keeps of it.
+      const release = OWNED.has(source) ? (b: Buffer): void => { r.parser?.ownPieces(); free(b); } : undefined;
+      for await (const buf of pieces(b0, it, stats, release)) {
         if (until !== undefined && Date.now() >= until) {
           stats.stopped = OUT_OF_TIME;
           break;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { newStats } from '../../src/insight/entry.ts';
 import type { LogEntry, ReaderStats } from '../../src/insight/entry.ts';
-import { readEntries, detectLineFormat } from '../../src/insight/read.ts';
+import { readEntries, readBatches, owned, detectLineFormat } from '../../src/insight/read.ts';
 import type { Severity } from '../../src/insight/entry.ts';
 import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
@@ -355,6 +355,20 @@ describe('grouping, unparsed and odd lines', () => {
     await assert.rejects(async () => { for await (const e of readEntries(path)) seen.push(e); }, { name: 'Error', code: 'Z_BUF_ERROR', message: /unexpected end of file/ });
   });
 
+  test('a gzip-compressed file from an owned source is read whole: its chunks are not freed while gunzip reads them', async () => {
+    const text = readFileSync(fixture('stderr-rds-prefix.log'));
+    const gz = gzipSync(text);
+    // Fresh buffers of 100 bytes: gunzip takes several before it gives text back.
+    const chunks = Array.from({ length: Math.ceil(gz.length / 100) }, (_, i) => Buffer.from(new Uint8Array(gz.subarray(i * 100, i * 100 + 100)).buffer));
+    const stats = newStats('x.log.gz', 'x.log.gz');
+    const entries: LogEntry[] = [];
+    for await (const b of readBatches(owned(chunks), { stats })) entries.push(...b);
+    assert.equal(stats.compressed, true);
+    assert.equal(stats.lines, fileLines(fixture('stderr-rds-prefix.log')).length);
+    assert.equal(count(entries, 'ERROR', 'FATAL'), grep(fixture('stderr-rds-prefix.log'), /\b(ERROR|FATAL):  /).length);
+    assert.ok(chunks.every((c) => c.length > 0), 'the compressed chunks were left alone');
+  });
+
   test('gzip-compressed files are read', async () => {
     const text = readFileSync(fixture('stderr-rds-prefix.log'));
     const path = tmpFile('postgresql.log.gz', gzipSync(text));
@@ -455,8 +469,10 @@ describe('the fast path: only kept severities become entries, the rest is counte
             // lines); the format found from the first lines, or given (then the fast path starts at once).
             for (const [keepWhen, format] of [[[], undefined], [['database system was', 'server process'], undefined], [[], 'stderr']] as const) {
               const kept = keptBy(keep, keepWhen);
-              const fast = await readCounting(bytes, { pieces: [piece], keep, since, keepWhen, maxLineLength: maxLen, format });
-              const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}`;
+              // Pieces of 257 and 4099 bytes come from an owned source (read.ts owned()): each freed once read.
+              const owned = piece === 257 || piece === 4099;
+              const fast = await readCounting(bytes, { pieces: [piece], keep, since, keepWhen, maxLineLength: maxLen, format, owned });
+              const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}, owned ${owned}`;
               assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, ${how}`);
               assert.deepEqual(sorted(fast.counted), sorted(tally(full.entries.filter((e) => !kept(e)), since)), `counted entries, ${how}`);
               assert.deepEqual(strip(fast.stats), strip(full.stats), `stats, ${how}`);

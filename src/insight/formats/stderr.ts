@@ -184,6 +184,8 @@ export class StderrParser extends BaseParser {
   ghostBuf: Buffer = EMPTY;
   ghostStart = 0;
   ghostSev = 0;
+  /** ghostBuf is a copy of the counted entry's prefix (ownPieces), not a view of a piece. */
+  ghostOwned = false;
   ghostPidKnown = false;
   ghostPidValue: number | undefined;
   /** The next `:  ` in colonBuf at or after the current line (-1: none left). */
@@ -260,6 +262,7 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
+    this.ghostOwned = false;
     this.ghostStart = start;
     this.ghostSev = this.sevAt;
     this.ghostPidKnown = false;
@@ -315,11 +318,23 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
+    this.ghostOwned = false;
     this.ghostStart = r.lastStart;
     this.ghostSev = r.lastSev;
     this.ghostPidKnown = false;
     this.countRun('LOG', r.n, r.before, r.minMs, r.maxMs);
     return next;
+  }
+
+  /** The counted entry's prefix, the one view of a piece kept from one piece to the next, becomes a copy. */
+  override ownPieces(): void {
+    if (!this.ghost) this.ghostBuf = EMPTY;
+    else if (!this.ghostOwned) {
+      this.ghostBuf = Buffer.from(this.ghostBuf.subarray(this.ghostStart, this.ghostSev));
+      this.ghostSev -= this.ghostStart;
+      this.ghostStart = 0;
+      this.ghostOwned = true;
+    }
   }
 
   /** Does the message buf[from, end) start with one of keepWhen? */
