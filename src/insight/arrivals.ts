@@ -93,8 +93,9 @@ export class Arrivals {
         const end = this.#bytes[i]!;
         if (pos >= end) return;
         const n = Math.min(end - pos, this.readSize);
-        // A fresh buffer each time, the reader's alone: it frees it once read (digestArriving marks it owned()).
-        const buf = Buffer.allocUnsafe(n);
+        // A fresh buffer each time, the reader's alone: it frees it once read (digestArriving marks it owned()). Not
+        // from Buffer's shared pool (reads under 32 KiB would be), whose slices cannot be freed one by one.
+        const buf = Buffer.allocUnsafeSlow(n);
         const bytesRead = await this.read(fh, buf, n, pos);
         if (bytesRead === 0) throw new Error(`'${file.name}' is shorter on disk than its download said`);
         pos += bytesRead;

@@ -11,11 +11,23 @@ import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Arrivals that keep a reference to each chunk they hand out, to see what became of it. */
+class Watched extends Arrivals {
+  readonly chunks: Buffer[] = [];
+
+  override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
+    for await (const c of super.follow(i, file)) {
+      this.chunks.push(c);
+      yield c;
+    }
+  }
+}
+
 test('files read while they arrive, in uneven pieces, give the same digest as the finished files', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const files: ArrivingFile[] = STDERR_FIXTURES.slice(0, 2).map((name, i) => ({ name, path: join(dir, name), partPath: join(dir, `.part-${i}`) }));
-  const arrivals = new Arrivals(files.length);
+  const arrivals = new Watched(files.length);
   const reading = digestArriving(files, { recent: 5 }, arrivals);
   for (const [i, f] of files.entries()) {
     const bytes = await readFile(fixture(f.name));
@@ -43,7 +55,9 @@ test('files read while they arrive, in uneven pieces, give the same digest as th
   after.files.forEach((f, i) => { f.size = live.files[i]!.size; });
   assert.deepEqual(live, after);
   assert.ok(live.entries > 0 && (live.bySeverity.ERROR ?? 0) > 0);
-  assert.deepEqual(live.files.map((f) => f.size), await Promise.all(files.map(async (f) => (await readFile(f.path)).length)));
+  assert.deepEqual(live.files.map((f) => f.size), await Promise.all(files.map(async (f) => (await readFile(f.path)).length)));  // Each chunk read, small ones too, was freed once read: none waited, dead, for the collector (read.ts owned()).
+  assert.ok(arrivals.chunks.length > 10, `${arrivals.chunks.length} chunks`);
+  assert.deepEqual(arrivals.chunks.filter((c) => c.length > 0).map((c) => c.length), [], 'chunks not freed');
 });
 
 test('a download that starts over, or one that fails, makes the live digest give up', async (t) => {

@@ -463,14 +463,15 @@ describe('the fast path: only kept severities become entries, the rest is counte
       for (const since of [NaN, middle]) {
         for (const keep of [new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']), new Set<Severity>()]) {
           // Pieces of 7 bytes split nearly every line, of 257 bytes some; a large log is cut into 4099-byte
-          // pieces (still one split a piece).
-          for (const piece of bytes.length > 100_000 ? [1 << 16, 4099] : [1 << 16, 257, 7]) {
+          // pieces (still one split a piece), and into 256 KiB ones.
+          for (const piece of bytes.length > 100_000 ? [1 << 16, 4099, 1 << 18] : [1 << 16, 257, 7]) {
             // Without and with message starts that keep an entry of another severity (as the digest's crash
             // lines); the format found from the first lines, or given (then the fast path starts at once).
             for (const [keepWhen, format] of [[[], undefined], [['database system was', 'server process'], undefined], [[], 'stderr']] as const) {
               const kept = keptBy(keep, keepWhen);
-              // Pieces of 257 and 4099 bytes come from an owned source (read.ts owned()): each freed once read.
-              const owned = piece === 257 || piece === 4099;
+              // Pieces of 257, 4099 and 256 KiB (cut in 64 KiB by the reader, as the digest thread's reads are) come
+              // from an owned source (read.ts owned()): each freed once read.
+              const owned = piece === 257 || piece === 4099 || piece === 1 << 18;
               const fast = await readCounting(bytes, { pieces: [piece], keep, since, keepWhen, maxLineLength: maxLen, format, owned });
               const how = `pieces of ${piece}, keepWhen ${keepWhen.length}, format ${format}, since ${since}, owned ${owned}`;
               assert.deepEqual(fast.entries, full.entries.filter(kept), `kept entries, ${how}`);
