@@ -17,10 +17,9 @@ import { join } from 'node:path';
 // - undici (0.4 MiB): @actions/http-client imports it for one use, a ProxyAgent for fetch(), which neither this
 //   project nor @actions/core calls (their requests go through http/https and tunnel). test/e2e/proxy.test.ts
 //   signs in, downloads and uploads through a real proxy with it left out.
-const NO_REST_API = "throw new Error('the GitHub REST API is not bundled: the artifact client\\'s findBy is not supported')";
 const STUBS: Record<string, string> = {
   'apache-arrow': "export function tableFromIPC(){throw new Error('apache-arrow is not bundled: Arrow blob listings are not supported')}",
-  '@actions/github': `export function getOctokit(){${NO_REST_API}}`,
+  '@actions/github': "export function getOctokit(){throw new Error('the GitHub REST API is not bundled: the artifact client\\'s findBy is not supported')}",
   '@actions/github/lib/utils': 'export const defaults={}',
   undici: "export class ProxyAgent{constructor(){throw new Error('undici is not bundled: fetch() through a proxy is not supported')}}",
 };

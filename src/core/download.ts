@@ -121,7 +121,7 @@ const WRITE_BUFFER = 256 * 1024;
  */
 const written = new Collector(1024 * 1024, 'minor');
 /** What lived through those young collections (requests, ranges, their promises) waits in the old generation: 2 GiB peaked 3 MiB lower. */
-const writtenOld = new Collector(256 * 1024 * 1024, 'major');
+const writtenMajor = new Collector(256 * 1024 * 1024, 'major');
 const SPLIT_ABOVE = 32 * 1024 * 1024;
 /**
  * Ranges are handed out in order, a few connections at a time, so the start of the file is complete early and
@@ -506,7 +506,7 @@ class FileSink extends Writable {
     }
     this.pos += n;
     written.passed(n);
-    writtenOld.passed(n);
+    writtenMajor.passed(n);
     this.#on.onWrite(this.pos);
   }
 

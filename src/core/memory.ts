@@ -1,5 +1,5 @@
 // Keeps the action's memory flat while gigabytes stream through it: V8 settings for this process, and the
-// collection of buffers that have passed through (downloaded chunks, chunks read from disk).
+// collection of what passes through (downloaded chunks; what the digest thread's reading leaves).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

@@ -3,7 +3,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { readSync } from 'node:fs';
 import { digestFiles, type Digest, type DigestOptions } from './digest.ts';
-import { READ_SIZE, owned } from './read.ts';
+import { READ_SIZE, freeOnceRead } from './read.ts';
 
 /** What the downloads tell the digest: file i has `bytes` from its start on disk; is complete; or give up. */
 export type ArrivalNote = { i: number; bytes: number } | { i: number; size: number } | { abandon: true };
@@ -93,8 +93,9 @@ export class Arrivals {
         const end = this.#bytes[i]!;
         if (pos >= end) return;
         const n = Math.min(end - pos, this.readSize);
-        // A fresh buffer each time, the reader's alone: it frees it once read (digestArriving marks it owned()). Not
-        // from Buffer's shared pool (reads under 32 KiB would be), whose slices cannot be freed one by one.
+        // A fresh buffer each time, the reader's alone: it frees it once read (digestArriving marks the source
+        // freeOnceRead()). Not from Buffer's shared pool (reads under 32 KiB would be), whose slices cannot be freed one
+        // by one. (A short read's view of it is not freed: left to the collector.)
         const buf = Buffer.allocUnsafeSlow(n);
         const bytesRead = await this.read(fh, buf, n, pos);
         if (bytesRead === 0) throw new Error(`'${file.name}' is shorter on disk than its download said`);
@@ -129,7 +130,7 @@ export async function digestArriving(files: ArrivingFile[], options: DigestOptio
   let d: Digest;
   try {
     // follow() reads into fresh buffers, the reader's alone: it frees each once read.
-    d = await digestFiles(files.map((f) => ({ name: f.name, path: f.path, size: 0 })), options, (_, i) => owned(arrivals.follow(i, files[i]!)));
+    d = await digestFiles(files.map((f) => ({ name: f.name, path: f.path, size: 0 })), options, (_, i) => freeOnceRead(arrivals.follow(i, files[i]!)));
   } catch (e) {
     if (arrivals.abandoned) return undefined;
     throw e;

@@ -8,18 +8,17 @@ import { serve } from '../core/workers.ts';
 import { Collector } from '../core/memory.ts';
 
 /**
- * The files read as they arrive, all of this thread's heap collected after every 64 MiB of them (see memory.ts).
- * The chunks themselves are freed by the reader once read (read.ts owned()): before that they waited, dead, for a
- * young collection, which a log of LOG lines (few objects) triggers rarely; 64 MiB runs peaked anywhere from 98
- * to 122 MiB. A young collection every 2 MiB read held that to 98-103 for 3 % more CPU; freeing holds it to
- * 92-96 with none (2 GiB: 101-102 MiB -> 98-99).
+ * The files read as they arrive, all of this thread's heap collected after every 64 MiB of them (see memory.ts):
+ * what lives through young collections meanwhile (the chunks' objects, the reader's) waits in the old generation
+ * otherwise (2 GiB: 1-2 MiB lower peak with it). The chunks' memory itself the reader frees once read (digestArriving
+ * marks the source freeOnceRead()).
  */
 class CollectingArrivals extends SyncArrivals {
   readonly #read = new Collector(64 * 1024 * 1024, 'major');
 
   override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
     for await (const chunk of super.follow(i, file)) {
-      const n = chunk.length; // the reader frees the chunk once read (read.ts owned())
+      const n = chunk.length; // read before the yield: the reader frees the chunk once read
       yield chunk;
       this.#read.passed(n);
     }

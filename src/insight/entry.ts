@@ -314,8 +314,8 @@ export abstract class BaseParser implements LineParser {
 
   loadPiece(_buf: Buffer): void {}
 
-  /** Copies whatever it still holds of the pieces read so far: their buffers are about to be freed (read.ts owned()). */
-  ownPieces(): void {}
+  /** Copies whatever it still holds of the pieces read so far: their buffers are about to be freed (read.ts freeOnceRead()). */
+  copyOutOfPieces(): void {}
 
   /** Counts lines from `from` on in the loaded piece; returns where it stopped (`from`: none). */
   scanLines(_buf: Buffer, from: number, _len: number): number {

@@ -20,22 +20,23 @@ import { JsonParser, looksLikeJsonlog } from './formats/jsonlog.ts';
 /** Where the bytes come from: a file's stream, a Buffer in an array, chunks as they arrive. */
 export type ByteSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** Sources marked by owned(). */
-const OWNED = new WeakSet<object>();
+/** Sources marked by freeOnceRead(): the marked object itself, so mark what is passed to readBatches. */
+const FREE_ONCE_READ = new WeakSet<object>();
 
 /**
  * Marks a source whose chunks are fresh buffers nobody else holds: the reader frees each one's memory once it has
  * read it (and made its own copy of anything it keeps), instead of leaving it to wait, dead, for the collector.
- * Not for compressed files (their chunks go through gunzip at its own pace; they are not freed).
+ * Not for compressed files (their chunks go through gunzip at its own pace; they are not freed). The mark is on
+ * this object: a wrapper around it (Readable.from, a mapping generator) reads it unmarked, freeing nothing.
  */
-export function owned<T extends ByteSource>(source: T): T {
-  OWNED.add(source);
+export function freeOnceRead<T extends ByteSource>(source: T): T {
+  FREE_ONCE_READ.add(source);
   return source;
 }
 
 /**
  * Frees a chunk's memory when the chunk is the whole of it (a view of a larger buffer is left alone): transferring
- * an ArrayBuffer detaches it, which frees its memory at once. (Node before 22 has no transfer(): left to the collector.)
+ * an ArrayBuffer detaches it, which frees its memory at once. (Without transfer(), before Node 22, where the command line might run: left to the collector.)
  */
 function free(b: Buffer): void {
   const ab = b.buffer;
@@ -492,8 +493,8 @@ export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): 
       stats.bytes += b0.length;
       stats.compressed = b0.length >= 2 && b0[0] === 0x1f && b0[1] === 0x8b;
       const until = opts.until;
-      // A chunk of an owned source is freed once read, after the parser has copied what it keeps of it.
-      const release = OWNED.has(source) ? (b: Buffer): void => { r.parser?.ownPieces(); free(b); } : undefined;
+      // A chunk of a marked source is freed once read, after the parser has copied what it keeps of it.
+      const release = FREE_ONCE_READ.has(source) ? (b: Buffer): void => { r.parser?.copyOutOfPieces(); free(b); } : undefined;
       for await (const buf of pieces(b0, it, stats, release)) {
         if (until !== undefined && Date.now() >= until) {
           stats.stopped = OUT_OF_TIME;

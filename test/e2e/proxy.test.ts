@@ -67,7 +67,6 @@ test('behind https_proxy every connection goes through the proxy, each a CONNECT
     // (undici is not bundled), nor load Node's own fetch stack (see test/e2e/action.test.ts).
     const lists = await loadedModules(async (env) => { r = await p.rig.run({ inputs: p.inputs, env: { ...p.env, ...env } }); });
     assert.equal(r.code, 0, r.log.slice(-3000));
-    assert.ok(lists.size >= 3, `the main thread, the digest's and the upload's each wrote their list: ${[...lists.keys()].join(', ')}`);
     assert.deepEqual(fetchStackLoaded(lists), {});
     assert.equal(r.outputs['file-count'], '2');
     assert.match(r.outputs['artifact-id'] ?? '', /^\d+$/, 'the artifact was uploaded through the proxy');

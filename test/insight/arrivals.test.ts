@@ -23,7 +23,7 @@ class Watched extends Arrivals {
   }
 }
 
-test('files read while they arrive, in uneven pieces, give the same digest as the finished files', async (t) => {
+test('files read while they arrive, in uneven pieces, give the same digest as the finished files, each piece freed once read', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const files: ArrivingFile[] = STDERR_FIXTURES.slice(0, 2).map((name, i) => ({ name, path: join(dir, name), partPath: join(dir, `.part-${i}`) }));
@@ -55,7 +55,8 @@ test('files read while they arrive, in uneven pieces, give the same digest as th
   after.files.forEach((f, i) => { f.size = live.files[i]!.size; });
   assert.deepEqual(live, after);
   assert.ok(live.entries > 0 && (live.bySeverity.ERROR ?? 0) > 0);
-  assert.deepEqual(live.files.map((f) => f.size), await Promise.all(files.map(async (f) => (await readFile(f.path)).length)));  // Each chunk read, small ones too, was freed once read: none waited, dead, for the collector (read.ts owned()).
+  assert.deepEqual(live.files.map((f) => f.size), await Promise.all(files.map(async (f) => (await readFile(f.path)).length)));
+  // Each chunk read, small ones too, was freed once read: none waited, dead, for the collector (read.ts freeOnceRead()).
   assert.ok(arrivals.chunks.length > 10, `${arrivals.chunks.length} chunks`);
   assert.deepEqual(arrivals.chunks.filter((c) => c.length > 0).map((c) => c.length), [], 'chunks not freed');
 });

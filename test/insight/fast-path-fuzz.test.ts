@@ -105,10 +105,10 @@ test('random stderr logs: the fast path keeps, counts and times what reading eve
     const since = rnd() < 0.5 ? NaN : timed[Math.floor(rnd() * timed.length)]?.time?.getTime() ?? NaN;
     const pieceSizes = Array.from({ length: 3 }, () => (rnd() < 0.3 ? 1 << 16 : 1 + Math.floor(rnd() * 3000)));
     const format = rnd() < 0.5 ? 'stderr' : undefined;
-    // Every other log from an owned source (read.ts owned()): each piece freed once read, as the digest thread's.
-    const ownedChunks = i % 2 === 1;
-    const fast = await readCounting(bytes, { pieces: pieceSizes, keep: KEEP, since, keepWhen: KEEP_WHEN, maxLineLength: MAX_LINE, format, owned: ownedChunks });
-    const how = `log ${i} (pieces ${pieceSizes.join('/')}, since ${since}, format ${format}, owned ${ownedChunks})`;
+    // Every other log from a source marked freeOnceRead(): each piece freed once read, as the digest thread's.
+    const freedChunks = i % 2 === 1;
+    const fast = await readCounting(bytes, { pieces: pieceSizes, keep: KEEP, since, keepWhen: KEEP_WHEN, maxLineLength: MAX_LINE, format, freed: freedChunks });
+    const how = `log ${i} (pieces ${pieceSizes.join('/')}, since ${since}, format ${format}, freed ${freedChunks})`;
     // A DETAIL/HINT/... line of another process right after a kept entry is kept as an entry of its own (an
     // orphan) by the fast path, and counted otherwise: the digest sees one entry either way.
     assert.deepEqual(fast.entries.filter(kept), full.entries.filter(kept), `kept entries, ${how}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { newStats } from '../../src/insight/entry.ts';
 import type { LogEntry, ReaderStats, Severity } from '../../src/insight/entry.ts';
-import { owned, readBatches } from '../../src/insight/read.ts';
+import { freeOnceRead, readBatches } from '../../src/insight/read.ts';
 import { StderrParser } from '../../src/insight/formats/stderr.ts';
 
 export interface CountingOptions {
@@ -14,8 +14,8 @@ export interface CountingOptions {
   keepWhen?: readonly string[] | undefined;
   maxLineLength?: number | undefined;
   format?: 'stderr' | undefined;
-  /** Each piece a fresh buffer of its own, the source marked owned(): the reader frees each piece once read. */
-  owned?: boolean | undefined;
+  /** Each piece a fresh buffer of its own, the source marked freeOnceRead(): the reader frees each piece once read. */
+  freed?: boolean | undefined;
 }
 
 /** Where a time falls against `since` (NaN: no window, so "in"); untimed when there is none. */
@@ -54,11 +54,11 @@ export async function readCounting(bytes: Buffer, o: CountingOptions): Promise<{
     },
   });
   try {
-    const source = o.owned === true ? owned(pieces.map(ownCopy)) : pieces;
+    const source = o.freed === true ? freeOnceRead(pieces.map(ownCopy)) : pieces;
     for await (const b of readBatches(source, opts)) entries.push(...b);
     // Every piece was freed once read; had the reader kept a view of one and read it later, what it read above
     // would differ from reading the same bytes unfreed.
-    if (o.owned === true) assert.ok(source.every((p) => p.length === 0), 'each piece is freed once read');
+    if (o.freed === true) assert.ok(source.every((p) => p.length === 0), 'each piece is freed once read');
   } finally {
     Object.defineProperty(StderrParser.prototype, 'scanLines', scanLines);
   }
@@ -66,7 +66,7 @@ export async function readCounting(bytes: Buffer, o: CountingOptions): Promise<{
 }
 
 /** A copy of `b` in a buffer of its own (Buffer.from would take small ones from the shared pool). */
-function ownCopy(b: Buffer): Buffer {
+export function ownCopy(b: Buffer): Buffer {
   const c = Buffer.from(new ArrayBuffer(b.length));
   b.copy(c);
   return c;

@@ -106,7 +106,7 @@ function nextColon(s: string, from: number): number {
 const isWordByte = (c: number): boolean => BYTE_WORDS.chars[c] === 1 || isAlnum(c);
 
 /**
- * The severity words written in ASCII letters (PostgreSQL's own, and the translations' that are), by their last
+ * The severity words written in ASCII capitals and digits (PostgreSQL's own, and the translations' that are), by their last
  * byte: the bytes before a colon are compared with these first, as with LOG, before a lookup by string.
  */
 const ASCII_WORDS: Array<Array<[Uint8Array, Severity]> | undefined> = [];
@@ -184,8 +184,8 @@ export class StderrParser extends BaseParser {
   ghostBuf: Buffer = EMPTY;
   ghostStart = 0;
   ghostSev = 0;
-  /** ghostBuf is a copy of the counted entry's prefix (ownPieces), not a view of a piece. */
-  ghostOwned = false;
+  /** ghostBuf is a copy of the counted entry's prefix (copyOutOfPieces), not a view of a piece. */
+  ghostCopied = false;
   ghostPidKnown = false;
   ghostPidValue: number | undefined;
   /** The next `:  ` in colonBuf at or after the current line (-1: none left). */
@@ -262,7 +262,7 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
-    this.ghostOwned = false;
+    this.ghostCopied = false;
     this.ghostStart = start;
     this.ghostSev = this.sevAt;
     this.ghostPidKnown = false;
@@ -318,7 +318,7 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
-    this.ghostOwned = false;
+    this.ghostCopied = false;
     this.ghostStart = r.lastStart;
     this.ghostSev = r.lastSev;
     this.ghostPidKnown = false;
@@ -327,13 +327,13 @@ export class StderrParser extends BaseParser {
   }
 
   /** The counted entry's prefix, the one view of a piece kept from one piece to the next, becomes a copy. */
-  override ownPieces(): void {
+  override copyOutOfPieces(): void {
     if (!this.ghost) this.ghostBuf = EMPTY;
-    else if (!this.ghostOwned) {
+    else if (!this.ghostCopied) {
       this.ghostBuf = Buffer.from(this.ghostBuf.subarray(this.ghostStart, this.ghostSev));
       this.ghostSev -= this.ghostStart;
       this.ghostStart = 0;
-      this.ghostOwned = true;
+      this.ghostCopied = true;
     }
   }
 
