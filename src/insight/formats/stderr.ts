@@ -102,15 +102,16 @@ function nextColon(s: string, from: number): number {
   return -1;
 }
 
-/** Can this byte be part of a severity word, or stand right before one? Then `LOG` is not the whole word. */
+/** Can this byte be part of a severity word, or stand right before one? Then the word after it is not the whole word. */
 const isWordByte = (c: number): boolean => BYTE_WORDS.chars[c] === 1 || isAlnum(c);
 
 /**
- * The severity words written in ASCII capitals and digits (PostgreSQL's own, and the translations' that are), by their last
- * byte: the bytes before a colon are compared with these first, as with LOG, before a lookup by string.
+ * The severity words written in ASCII capitals and digits (PostgreSQL's own, and the translations' that are), by their
+ * last byte: the bytes before a colon are compared with these first, before a lookup by string. LOG, most lines,
+ * comes first in its list.
  */
 const ASCII_WORDS: Array<Array<[Uint8Array, Severity]> | undefined> = [];
-for (const [word, sev] of SEVERITIES) {
+for (const [word, sev] of [['LOG', 'LOG'] as const, ...[...SEVERITIES].filter(([w]) => w !== 'LOG')]) {
   if (!/^[A-Z0-9]+$/.test(word)) continue;
   (ASCII_WORDS[word.charCodeAt(word.length - 1)] ??= []).push([Buffer.from(word, 'latin1'), sev]);
 }
@@ -184,8 +185,6 @@ export class StderrParser extends BaseParser {
   ghostBuf: Buffer = EMPTY;
   ghostStart = 0;
   ghostSev = 0;
-  /** ghostBuf is a copy of the counted entry's prefix (copyOutOfPieces), not a view of a piece. */
-  ghostCopied = false;
   ghostPidKnown = false;
   ghostPidValue: number | undefined;
   /** The next `:  ` in colonBuf at or after the current line (-1: none left). */
@@ -262,7 +261,6 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
-    this.ghostCopied = false;
     this.ghostStart = start;
     this.ghostSev = this.sevAt;
     this.ghostPidKnown = false;
@@ -318,7 +316,6 @@ export class StderrParser extends BaseParser {
     }
     this.ghost = true;
     this.ghostBuf = buf;
-    this.ghostCopied = false;
     this.ghostStart = r.lastStart;
     this.ghostSev = r.lastSev;
     this.ghostPidKnown = false;
@@ -328,12 +325,12 @@ export class StderrParser extends BaseParser {
 
   /** The counted entry's prefix, the one view of a piece kept from one piece to the next, becomes a copy. */
   override copyOutOfPieces(): void {
+    // Once a chunk (up to 1 MiB) is read: copying a prefix again that is already a copy costs nothing to speak of.
     if (!this.ghost) this.ghostBuf = EMPTY;
-    else if (!this.ghostCopied) {
+    else {
       this.ghostBuf = Buffer.from(this.ghostBuf.subarray(this.ghostStart, this.ghostSev));
       this.ghostSev -= this.ghostStart;
       this.ghostStart = 0;
-      this.ghostCopied = true;
     }
   }
 
@@ -355,13 +352,6 @@ export class StderrParser extends BaseParser {
       this.colonAt = colon;
     }
     for (let tries = 0; colon !== -1 && colon < end && colon - start <= MAX_PREFIX + 9 && tries < 4; tries++) {
-      // LOG, most lines, without a lookup.
-      const l = colon - 3;
-      if (l >= start && buf[l] === 76 && buf[l + 1] === 79 && buf[l + 2] === 71 && (l === start || !isWordByte(buf[l - 1]!))) {
-        this.sevAt = l;
-        this.colonOf = colon;
-        return 'LOG';
-      }
       const a = asciiWordBefore(buf, start, colon);
       if (a !== -1) {
         this.sevAt = a;
