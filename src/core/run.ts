@@ -153,9 +153,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }, type);
   };
   const masked = new Set<string>();
-  // Each listed link as protectLinks resolved it, so the download does not parse and check it again.
-  const links = new WeakMap<ErrorlogItem, URL>();
-  const linkOf = (item: ErrorlogItem): URL => links.get(item) ?? resolveLink(item.fileLink ?? '', config.endpoint);
   /** Waits until RDS has the files of these types ready; their answers in the same order. */
   const ask = async (wantedTypes: LogType[]): Promise<ErrorlogAnswer[]> => {
     const polled = await pollAllUntilReady(
@@ -165,7 +162,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     for (const p of polled) {
       report.polls += p.polls;
       report.status = p.answer.status;
-      protectLinks(p.answer.items, deps, masked, config.endpoint, links);
+      protectLinks(p.answer.items, deps, masked, config.endpoint);
     }
     report.waitedMs += Math.max(...polled.map((p) => p.waitedMs));
     return polled.map((p) => p.answer);
@@ -244,7 +241,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(linkOf(p.item), p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index)));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index)));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -407,22 +404,26 @@ function protectSecret(deps: Deps, secret: string): void {
  * (16 or more visible ASCII characters): the API must not choose words (ERROR, or 'e') that the runner then hides
  * in every later line of the job. They are not added to the run's redactor, which the API could then load with
  * thousands of look-alike values that make every redaction slow; a link's values can only come back in what its
- * own download host answers, which download.ts redacts against that link. Each link resolved goes into `links`,
- * for its download.
+ * own download host answers, which download.ts redacts against that link.
  */
-function protectLinks(items: ErrorlogItem[], deps: Deps, masked: Set<string>, endpoint: URL, links: WeakMap<ErrorlogItem, URL>): void {
+function protectLinks(items: ErrorlogItem[], deps: Deps, masked: Set<string>, endpoint: URL): void {
   for (const item of items) {
-    if (item.status === 'FAILED') continue;
-    try {
-      links.set(item, resolveLink(item.fileLink ?? '', endpoint));
-    } catch {
-      continue; // refused before any request: fetchOne reports it
-    }
+    if (item.status === 'FAILED' || !fetchable(item.fileLink ?? '', endpoint)) continue;
     for (const { value } of linkSecrets(item.fileLink ?? '')) {
       if (!looksSigned(value) || masked.has(value)) continue;
       masked.add(value);
       deps.logger.mask(value);
     }
+  }
+}
+
+/** A link the downloads would fetch (resolveLink refuses the others before any request). */
+function fetchable(link: string, endpoint: URL): boolean {
+  try {
+    resolveLink(link, endpoint);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -441,7 +442,8 @@ function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}-${process.pid}`);
 }
 
-async function fetchOne(url: URL, item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined): Promise<FileResult> {
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined): Promise<FileResult> {
+  const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
   const started = deps.clock.now();
   let lastReport = started;
