@@ -23,28 +23,35 @@ export function tuneMemory(): void {
 }
 
 /**
- * Counts the bytes of buffers that this thread has finished with, and collects after every `every` of them.
+ * Counts the bytes of buffers that this thread has finished with, and collects the young generation after every
+ * `minorEvery` of them, all of the heap after every `majorEvery`.
  * Node frees a buffer's memory only when V8 collects its JS object, and V8 collects for such outside memory
  * only after 64 MiB of it: gigabytes passing in 64 KiB chunks would hold tens of MiB of dead buffers, and the
  * allocator keeps their pages. Nothing happens unless tuneMemory() exposed gc() (the action); elsewhere (tests,
  * the command line) V8 decides alone.
  */
 export class Collector {
-  readonly #every: number;
-  readonly #type: 'minor' | 'major';
-  #bytes = 0;
+  readonly #minorEvery: number;
+  readonly #majorEvery: number;
+  #young = 0;
+  #all = 0;
 
-  /** `minor`: the young generation, where chunks that lived a moment die; `major`: all, for those promoted. */
-  constructor(every: number, type: 'minor' | 'major') {
-    this.#every = every;
-    this.#type = type;
+  /** Young: where chunks that lived a moment die; all: for what was promoted meanwhile. Either may be left out. */
+  constructor({ minorEvery = Infinity, majorEvery = Infinity }: { minorEvery?: number; majorEvery?: number }) {
+    this.#minorEvery = minorEvery;
+    this.#majorEvery = majorEvery;
   }
 
   passed(bytes: number): void {
-    this.#bytes += bytes;
-    if (this.#bytes < this.#every) return;
-    this.#bytes = 0;
+    this.#young += bytes;
+    this.#all += bytes;
+    let type: 'minor' | 'major';
+    if (this.#all >= this.#majorEvery) type = 'major'; // the young generation with the rest
+    else if (this.#young >= this.#minorEvery) type = 'minor';
+    else return;
+    this.#young = 0;
+    if (type === 'major') this.#all = 0;
     // A worker thread started after tuneMemory() has gc() on its global.
-    (gc ?? (globalThis as { gc?: Gc }).gc)?.({ type: this.#type });
+    (gc ?? (globalThis as { gc?: Gc }).gc)?.({ type });
   }
 }

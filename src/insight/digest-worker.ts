@@ -14,7 +14,7 @@ import { Collector } from '../core/memory.ts';
  * marks the source freeOnceRead()).
  */
 class CollectingArrivals extends SyncArrivals {
-  readonly #read = new Collector(64 * 1024 * 1024, 'major');
+  readonly #read = new Collector({ majorEvery: 64 * 1024 * 1024 });
 
   override async *follow(i: number, file: ArrivingFile): AsyncGenerator<Buffer> {
     for await (const chunk of super.follow(i, file)) {

@@ -22,7 +22,7 @@ const MiB = 1024 * 1024;
 // its heap): the bound below is far under that, and far above what collecting every MiB leaves.
 test('chunks that passed a collector are freed every few MiB, not after 64 MiB of them', () => {
   tuneMemory();
-  const most = stream(256, new Collector(MiB, 'minor'));
+  const most = stream(256, new Collector({ minorEvery: MiB }));
   assert.ok(most < 16 * MiB, `${Math.round(most / MiB)} MiB of buffers were held at once`);
 });
 
@@ -32,7 +32,7 @@ test('a worker thread started after tuneMemory() collects the same way', async (
   const code = `
     const { parentPort } = require('node:worker_threads');
     import(${JSON.stringify(url)}).then(({ Collector }) => {
-      const c = new Collector(${4 * MiB}, 'major');
+      const c = new Collector({ majorEvery: ${4 * MiB} });
       let most = 0;
       for (let i = 0; i < 2048; i++) {
         const chunk = Buffer.alloc(${CHUNK}, i);
