@@ -9,7 +9,8 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-// Modules left out of the bundle, each replaced by one that throws if ever called.
+// Modules left out of the bundle, each replaced by one that throws if ever called (@actions/github/lib/utils by its
+// options object, empty: the artifact client imports it by name and reads it only on the way to the REST API).
 // - @actions/github (Octokit, the table of every GitHub REST endpoint, and undici's fetch): the artifact client
 //   calls the GitHub REST API only for its `findBy` options (another run's artifacts), which this project never
 //   passes; its own calls go to the artifact service. Bundled, its utils built a proxy dispatcher from undici at
