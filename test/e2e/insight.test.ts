@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
-import { FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, textLines } from '../support/pg-fixtures.ts';
+import { FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
@@ -21,6 +21,8 @@ function grepCount(files: Array<{ name: string; data: Buffer }>, severity: strin
 }
 
 const ENGLISH: Record<string, string> = { FEHLER: 'ERROR', ERREUR: 'ERROR', PANIK: 'PANIC' };
+/** An error line of any of them: its severity word and message. */
+const ANY_ERROR = new RegExp(`\\b(${Object.values(WORDS).join('|')}):  (.*)$`);
 
 /**
  * The last error as grep finds it: the error line with the latest time at its start (an ISO time in UTC, or
@@ -33,11 +35,11 @@ function grepLastError(files: Array<{ name: string; data: Buffer }>): { file: st
     const lines = textLines(f.data.toString('utf8'));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      if (!/\b(ERROR|FEHLER|ERREUR|FATAL|PANIC|PANIK):  /.test(line)) continue;
-      const m = /^(?:(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) UTC|(\d{10}\.\d{3}) )/.exec(line);
-      assert.ok(m, `an error line starts with its time: ${line}`);
-      const t = m[1] !== undefined ? Date.parse(`${m[1].replace(' ', 'T')}Z`) : Number(m[2]) * 1000;
-      const [, word, message] = /\b(ERROR|FEHLER|ERREUR|FATAL|PANIC|PANIK):  (.*)$/.exec(line)!;
+      const error = ANY_ERROR.exec(line);
+      if (error === null) continue;
+      const [, word, message] = error;
+      const t = lineTime(line);
+      assert.ok(t !== undefined, `an error line starts with its time: ${line}`);
       if (last !== undefined && t < last.t) continue;
       if (last === undefined || t > last.t) filesAtLast.clear();
       filesAtLast.add(f.name);

@@ -7,15 +7,7 @@ import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/
 import type { LogEntry } from '../../src/insight/entry.ts';
 
 import { readFileSync, statSync } from 'node:fs';
-import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, fixtureFile as file, grep, tmpFiles } from '../support/pg-fixtures.ts';
-
-/** The time at the start of a fixture line, read without the reader: `%m`/`%t` or `%n`. */
-function lineTime(line: string): number | undefined {
-  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC/.exec(line);
-  if (m) return Date.parse(`${m[1]}T${m[2]}Z`);
-  const n = /^(\d+)\.(\d{3}) /.exec(line);
-  return n ? Number(n[1]) * 1000 + Number(n[2]) : undefined;
-}
+import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, fixtureFile as file, grep, lineTime, tmpFiles } from '../support/pg-fixtures.ts';
 
 const tmpFile = tmpFiles('insight-digest-');
 

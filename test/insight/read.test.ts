@@ -9,7 +9,7 @@ import type { Severity } from '../../src/insight/entry.ts';
 import { parsePrefix } from '../../src/insight/formats/stderr.ts';
 import { parseCsvRecord } from '../../src/insight/formats/csvlog.ts';
 
-import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, grep, lineTime, tmpFiles } from '../support/pg-fixtures.ts';
 import { keptBy, ownCopy, readCounting, sorted, strip, tally } from '../support/read-two-ways.ts';
 
 async function readAll(path: string, opts: Parameters<typeof readEntries>[1] = {}): Promise<{ entries: LogEntry[]; stats: ReaderStats }> {
@@ -132,9 +132,8 @@ describe('real fixtures: the provoked errors are there with their details', () =
         assert.ok(line.includes(`${e.severity}:  `), `${name}:${e.line}`);
         assert.ok(line.includes(`[${e.pid}]`), `${name}:${e.line} pid`);
         // The time, read independently of the reader: the line's first token(s).
-        const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC/.exec(line) ?? /^(\d+)\.(\d{3}) /.exec(line);
-        assert.ok(m, `${name}:${e.line} has a time`);
-        const expected = m[0].includes('UTC') ? Date.parse(`${m[1]}T${m[2]}Z`) : Number(m[1]) * 1000 + Number(m[2]);
+        const expected = lineTime(line);
+        assert.ok(expected !== undefined, `${name}:${e.line} has a time`);
         assert.equal(e.time?.getTime(), expected, `${name}:${e.line} time`);
       }
     }

@@ -27,6 +27,14 @@ export function textLines(text: string): string[] {
 /** The file's lines as `grep` sees them. */
 export const fileLines = (path: string): string[] => textLines(readFileSync(path, 'utf8'));
 
+/** The time at the start of a fixture line, read without the reader: `%m`/`%t` (in UTC) or `%n`; undefined when none. */
+export function lineTime(line: string): number | undefined {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC/.exec(line);
+  if (m) return Date.parse(`${m[1]}T${m[2]}Z`);
+  const n = /^(\d+)\.(\d{3}) /.exec(line);
+  return n ? Number(n[1]) * 1000 + Number(n[2]) : undefined;
+}
+
 export const grep = (path: string, re: RegExp): string[] => fileLines(path).filter((l) => re.test(l));
 /** grep over a text rather than a file. */
 export const grepText = (text: string, re: RegExp): string[] => textLines(text).filter((l) => re.test(l));
