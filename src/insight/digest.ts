@@ -7,8 +7,7 @@ import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { readBatches, readEntryBatches } from './read.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
-import { kindOf } from './kind-of.ts';
-import { AT_CHARACTER_FORMS } from './translations.ts';
+import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -158,11 +157,6 @@ function isErrorSeverity(s: Severity): s is ErrorSeverity {
   return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
 }
 
-/** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ` (символ N)`, ...). */
-const AT_CHARACTER = new RegExp(`(?:${[' at character %d', ...AT_CHARACTER_FORMS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%d', '\\d+')).join('|')})$`);
-
-/** The message without stderr's ` at character N` (the error position; csvlog and jsonlog keep it apart). */
-export const withoutPosition = (message: string): string => message.replace(AT_CHARACTER, '');
 // "identifiers" (German »x«, French « x » too), 'literals' and numbers, left to right.
 const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
 const SPACES = /\s+/g;
@@ -393,7 +387,7 @@ export class DigestBuilder implements EntrySink {
     }
     if (this.groups.size >= this.maxGroups) {
       this.overflow++;
-      const kind = kindOf(withoutPosition(e.message), e.sqlstate);
+      const kind = kindOf(e.message, e.sqlstate);
       this.overflowKinds.set(kind, (this.overflowKinds.get(kind) ?? 0) + 1);
       return;
     }
@@ -418,7 +412,7 @@ export class DigestBuilder implements EntrySink {
       if (sqlstate !== undefined && sqlstate !== '00000') k.sqlstates.add(sqlstate);
     };
     for (const g of messages) {
-      g.kind = kindOf(withoutPosition(g.example.message), g.sqlstate);
+      g.kind = kindOf(g.example.message, g.sqlstate);
       add(g.kind, g.count, g.sqlstate);
     }
     for (const [kind, n] of this.overflowKinds) add(kind, n);

@@ -1,7 +1,13 @@
 // What kind of failure an error is: from its SQLSTATE when the log carries one, else from the wording of the
 // common PostgreSQL messages, in English (kinds.ts) or as the server's catalogs translate them.
 import { kindBySqlstate, kindByWording, labelOf, OTHER, type KindId } from './kinds.ts';
-import { translatedKinds } from './translations.ts';
+import { AT_CHARACTER_FORMS, translatedKinds } from './translations.ts';
+
+/** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ` (символ N)`, ...). */
+const AT_CHARACTER = new RegExp(`(?:${[' at character %d', ...AT_CHARACTER_FORMS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%d', '\\d+')).join('|')})$`);
+
+/** The message without stderr's ` at character N` (the error position; csvlog and jsonlog keep it apart). */
+export const withoutPosition = (message: string): string => message.replace(AT_CHARACTER, '');
 
 /** A translated message: its literal pieces around the values (`%s`), and its kind. */
 interface Template {
@@ -59,12 +65,13 @@ function kindOfTranslation(message: string): KindId | undefined {
 }
 
 /**
- * The kind's label: by SQLSTATE when there is one (see kindBySqlstate), else by the message's wording (English,
- * or a translation of one of the common messages), else `other`.
+ * The kind's label: by SQLSTATE when there is one (see kindBySqlstate), else by the message's wording, its error
+ * position aside (English, or a translation of one of the common messages), else `other`.
  */
 export function kindOf(message: string, sqlstate: string | undefined): string {
   const bySqlstate = kindBySqlstate(sqlstate);
   if (bySqlstate !== undefined) return bySqlstate;
-  const id = kindByWording(message) ?? kindOfTranslation(message);
+  const text = withoutPosition(message);
+  const id = kindByWording(text) ?? kindOfTranslation(text);
   return id !== undefined ? labelOf(id) : OTHER;
 }

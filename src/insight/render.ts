@@ -2,7 +2,8 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, withoutPosition, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
 import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
