@@ -103,7 +103,7 @@ const DEFAULT_REGION = 'eu-de';
 /** The one validation both doors use: inputs by their action names in, a checked Config out. */
 export function readConfig(get: InputGetter, around: Surroundings, now: Date = new Date()): Config {
   const projectIdRaw = get('project-id');
-  const projectId = projectIdRaw ? id('project-id', projectIdRaw) : undefined;
+  const projectId = projectIdRaw ? cloudName('project-id', projectIdRaw) : undefined;
   const instances = readInstances(get);
   const instance = instances[0]!;
   const label = instancesLabel(instances);
@@ -232,7 +232,7 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
     case 'oidc': {
       const identityProvider = single('identity-provider', 'identity provider id');
       // It goes into IAM's URL path: the characters IAM allows in a provider's name, nothing that would change the path.
-      if (!CLOUD_ID.test(identityProvider)) throw new InputError('identity-provider', `'${identityProvider}' is not an identity provider name: 1 to 64 letters, digits, '-' and '_'`);
+      cloudName('identity-provider', identityProvider, 'an identity provider name');
       if (oidcUnavailable) throw new InputError('identity-provider', oidcUnavailable);
       const audience = given['audience'] ? single('audience', 'audience') : iamEndpoint?.hostname ?? '';
       return { kind: 'oidc', identityProvider, audience };
@@ -247,7 +247,7 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
 function readProjectName(raw: string, projectId: string | undefined, region: string): string {
   if (raw === '') return region;
   if (projectId !== undefined) throw new InputError(['project-id', 'project-name'], 'are both set; set the ID, or the name to look the ID up by');
-  if (!CLOUD_ID.test(raw)) throw new InputError('project-name', `'${raw}' is not a project name: 1 to 64 letters, digits, '-' and '_'`);
+  cloudName('project-name', raw, 'a project name');
   if (raw !== region && !raw.startsWith(`${region}_`)) {
     throw new InputError('project-name', (n) => `'${raw}' is not a project of region '${region}': its projects are named '${region}' or '${region}_<name>'; set ${n('region')} to the project's region`);
   }
@@ -272,7 +272,7 @@ function listOf(raw: string): string[] {
 
 function readInstances(get: InputGetter): InstanceRef[] {
   const refs: InstanceRef[] = [
-    ...listOf(get('instance-id')).map((v): InstanceRef => ({ by: 'id', id: id('instance-id', v) })),
+    ...listOf(get('instance-id')).map((v): InstanceRef => ({ by: 'id', id: cloudName('instance-id', v) })),
     ...listOf(get('instance-name')).map((v): InstanceRef => ({ by: 'name', name: instanceName(v) })),
   ];
   if (refs.length === 0) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
@@ -313,11 +313,9 @@ function safeLabel(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-function id(name: string, v: string): string {
-  // Project and instance ids, and identity provider names, go into a URL path: only what OTC ids are made of.
-  if (!CLOUD_ID.test(v)) {
-    throw new InputError(name, `'${v}' is not an id: use letters, digits, '-' and '_' only (1 to 64 characters)`);
-  }
+/** An id or name the user gave that goes into a URL path or IAM's query: only what OTC ids are made of. */
+function cloudName(name: string, v: string, what = 'an id'): string {
+  if (!CLOUD_ID.test(v)) throw new InputError(name, `'${v}' is not ${what}: 1 to 64 letters, digits, '-' and '_'`);
   return v;
 }
 
