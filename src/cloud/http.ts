@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { HttpClient } from '@actions/http-client';
 import { redactUrl } from '../core/redact.ts';
-import { CancelledError, TimeoutError } from '../core/errors.ts';
+import { CancelledError, NetworkError, TimeoutError } from '../core/errors.ts';
 
 export interface HttpResponse {
   status: number;
@@ -19,16 +19,6 @@ export interface HttpResponse {
 export interface HttpTransport {
   request(method: string, url: URL, headers: Record<string, string>, body?: string): Promise<HttpResponse>;
   close(): void;
-}
-
-/** A failure below HTTP: connection refused or reset, DNS, socket timeout. Its message never holds a query string. */
-export class NetworkError extends Error {
-  readonly code: string;
-  constructor(code: string, url: URL, detail?: string) {
-    super(`${detail ?? code} (${redactUrl(url)})`);
-    this.name = 'NetworkError';
-    this.code = code;
-  }
 }
 
 export interface TransportOptions {

@@ -5,8 +5,8 @@ import { access, link, open, stat, unlink, type FileHandle } from 'node:fs/promi
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, CancelledError, DiskFullError, InputError, ResponseError, TimeoutError } from './errors.ts';
-import { header, NetworkError, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
+import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, ResponseError, TimeoutError } from './errors.ts';
+import { header, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
 import { hostKind } from '../cloud/urls.ts';
 import { linkSecrets, Redactor, redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';

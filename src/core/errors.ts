@@ -1,4 +1,5 @@
 // Every failure the action reports is one of these, so the top level can say what went wrong and why.
+import { redactUrl } from './redact.ts';
 
 /** How a door names an input: `'since'` in the action, `--since` or `OS_AUTH_TOKEN` on the command line. */
 export type NameInput = (input: string) => string;
@@ -67,6 +68,16 @@ export class ApiError extends Error {
     this.errorMsg = f.errorMsg;
     this.requestId = f.requestId;
     this.retryAfterMs = f.retryAfterMs;
+  }
+}
+
+/** A failure below HTTP: connection refused or reset, DNS, socket timeout. Its message never holds a query string. */
+export class NetworkError extends Error {
+  readonly code: string;
+  constructor(code: string, url: URL, detail?: string) {
+    super(`${detail ?? code} (${redactUrl(url)})`);
+    this.name = 'NetworkError';
+    this.code = code;
   }
 }
 

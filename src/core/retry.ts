@@ -1,6 +1,5 @@
 // One retry policy for every request the action makes: what is worth another try, and how long to wait.
-import { ApiError, CancelledError, ResponseError, TimeoutError, errorMessage } from './errors.ts';
-import { NetworkError } from '../cloud/http.ts';
+import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError, errorMessage } from './errors.ts';
 import { wait, type Clock } from './clock.ts';
 import { formatDuration } from './duration.ts';
 

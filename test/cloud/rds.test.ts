@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
-import { createHttpTransport, NetworkError, type HttpTransport } from '../../src/cloud/http.ts';
+import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { listInstances, requestErrorlogDownload, type RdsClientOptions } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
-import { ApiError, ResponseError } from '../../src/core/errors.ts';
+import { ApiError, NetworkError, ResponseError } from '../../src/core/errors.ts';
 import { classify } from '../../src/core/retry.ts';
 
 async function setup(t: TestContext, options: RdsEmulatorOptions = {}, socketTimeoutMs = 10_000): Promise<{ emu: RdsEmulator; transport: HttpTransport; client: (extra?: Partial<RdsClientOptions>) => RdsClientOptions }> {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffMs, classify, withRetry, type RetryOptions } from '../../src/core/retry.ts';
-import { ApiError, CancelledError, ResponseError, TimeoutError } from '../../src/core/errors.ts';
-import { NetworkError, retryAfterMs } from '../../src/cloud/http.ts';
+import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError } from '../../src/core/errors.ts';
+import { retryAfterMs } from '../../src/cloud/http.ts';
 import { fakeClock, type FakeClock } from '../support/fake-clock.ts';
 
 
