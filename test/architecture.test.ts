@@ -9,12 +9,14 @@ import { buildOptions } from '../scripts/build.ts';
 
 /** Every runtime import in the bundle's sources: importer -> its imports (src/ paths, or package names). */
 async function importGraph(): Promise<Map<string, string[]>> {
-  const r = await build({
-    entryPoints: buildOptions('unused').entryPoints, absWorkingDir: fileURLToPath(new URL('..', import.meta.url)), bundle: true, write: false, metafile: true, platform: 'node', format: 'esm',
+  const { entryPoints } = buildOptions('unused');
+  assert.ok(entryPoints);
+  const { metafile } = await build({
+    entryPoints, absWorkingDir: fileURLToPath(new URL('..', import.meta.url)), bundle: true, write: false, metafile: true, platform: 'node', format: 'esm',
     packages: 'external', splitting: true, outdir: 'unused', logLevel: 'silent',
   });
   const graph = new Map<string, string[]>();
-  for (const [file, input] of Object.entries(r.metafile.inputs)) {
+  for (const [file, input] of Object.entries(metafile.inputs)) {
     graph.set(file, input.imports.filter((i) => !i.path.startsWith('node:')).map((i) => i.path));
   }
   return graph;
