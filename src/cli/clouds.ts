@@ -1,6 +1,7 @@
 // clouds.yaml, found where openstacksdk finds it (its config loader): $OS_CLIENT_CONFIG_FILE, then clouds.yaml,
-// .yml or .json in ./, ~/.config/openstack and /etc/openstack; the first file found wins, and a secure.yaml
-// beside the same search order adds its secrets. One cloud's entry is mapped onto the action's input names.
+// .yml or .json in ./, $XDG_CONFIG_HOME/openstack, ~/.config/openstack, /etc/xdg/openstack and /etc/openstack;
+// the first file found wins, and a secure.yaml found the same way ($OS_CLIENT_SECURE_FILE, then the same folders)
+// adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,9 @@ const CREDENTIAL_INPUTS = new Set(['token', 'username', 'password', 'domain', 'a
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 
 function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
-  const dirs = [cwd, join(env['HOME'] || homedir(), '.config', 'openstack'), '/etc/openstack'];
+  const home = join(env['HOME'] || homedir(), '.config', 'openstack');
+  const xdg = env['XDG_CONFIG_HOME'] ? join(env['XDG_CONFIG_HOME'], 'openstack') : home;
+  const dirs = [...new Set([cwd, xdg, home, '/etc/xdg/openstack', '/etc/openstack'])];
   const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
   return [...(override ? [override] : []), ...dirs.flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
 }
@@ -41,14 +44,26 @@ async function parse(file: { path: string; text: string }): Promise<Record<strin
   // Loaded only when a cloud is named: the YAML parser stays out of every other run's start-up.
   const yaml: typeof import('yaml') & { default?: typeof import('yaml') } = await import('yaml');
   // The package's Node build is CommonJS: bundled, its exports may sit under `default`.
-  const parseYaml = yaml.default?.parse ?? yaml.parse;
-  let doc: unknown;
-  try {
-    doc = parseYaml(file.text);
-  } catch (e) {
-    throw new InputError('os-cloud', `${file.path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  const parseDocument = yaml.default?.parseDocument ?? yaml.parseDocument;
+  // The file holds passwords: a problem is named by its place and kind, never by quoting the file (the parser's
+  // messages and warnings do, and its warnings would go to stderr by themselves: a password starting with '!'
+  // reads as a tag).
+  const bad = (what: string): never => {
+    throw new InputError('os-cloud', `${file.path} is not valid YAML: ${what}; a value that starts with ! * & or another YAML indicator must be quoted`);
+  };
+  const doc = parseDocument(file.text, { logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const at = problem.linePos?.[0];
+    bad(`${problem.code.toLowerCase().replace(/_/g, ' ')}${at ? ` at line ${at.line}, column ${at.col}` : ''}`);
   }
-  return isObject(doc) ? doc : {};
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch {
+    bad('an alias (*name) that no anchor (&name) sets');
+  }
+  return isObject(value) ? value : {};
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -66,6 +81,8 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
  * The cloud's credentials and settings by the action's input names. Keys as openstacksdk reads them
  * (auth.token, auth.username, auth.password, auth.user_domain_name or auth.domain_name, auth.project_id,
  * auth.auth_url, region_name) and as python-otcextensions adds them for access keys (ak, sk, security_token).
+ * Its sample cloud sets both a password in auth and ak/sk at the top level, for object storage: there the
+ * top-level keys are set aside, and they sign the requests only in a cloud without a token or user in auth.
  */
 export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CloudValues> {
   const paths = searchPath(env, cwd, 'clouds');
@@ -112,11 +129,13 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   };
   project('project-id', ['tenant_id', 'tenant-id', 'project_id', 'project-id']);
   take('region', cloud, ['region_name'], '');
-  take('access-key', cloud, ['ak'], '');
+  const signsIn = values['token'] !== undefined || values['username'] !== undefined;
+  const top = signsIn ? {} : cloud;
+  take('access-key', top, ['ak'], '');
   take('access-key', auth, ['ak', 'access_key'], 'auth.');
-  take('secret-key', cloud, ['sk'], '');
+  take('secret-key', top, ['sk'], '');
   take('secret-key', auth, ['sk', 'secret_key'], 'auth.');
-  take('security-token', cloud, ['security_token'], '');
+  take('security-token', top, ['security_token'], '');
   take('security-token', auth, ['security_token'], 'auth.');
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
   // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.

@@ -73,3 +73,63 @@ test('the project as openstacksdk reads it: of tenant_id, tenant-id, project_id,
     assert.deepEqual((await got('names')).slice(0, 2), [undefined, 'eu-de_new']);
   });
 });
+
+test("python-otcextensions' sample cloud (a password in auth, ak and sk at the top for object storage) signs in with the password", async () => {
+  await withDirs(async (cwd, home) => {
+    await writeFile(join(cwd, 'clouds.yaml'), [
+      'clouds:',
+      '  otc:',
+      '    profile: otc',
+      '    auth:',
+      "      username: 'bot'",
+      "      password: 'pw'",
+      "      project_name: 'eu-de_shop'",
+      "      user_domain_name: 'OTC00000000001000000001'",
+      "    interface: 'public'",
+      '    identity_api_version: 3',
+      "    ak: 'AK123'",
+      "    sk: 'SK456'",
+      '',
+    ].join('\n'));
+    const c = await loadCloud('otc', { HOME: home }, cwd);
+    assert.deepEqual(c.values, { username: 'bot', password: 'pw', domain: 'OTC00000000001000000001', 'project-name': 'eu-de_shop' });
+  });
+});
+
+test('a password YAML cannot read is never quoted: not in the error, not in a warning on stderr', async () => {
+  await withDirs(async (cwd, home) => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      for (const [password, kind] of [['!Xk9#pQ2w', /tag resolve failed at line 5, column 17/], ['*Xk9pQ2w', /an alias \(\*name\) that no anchor/]] as const) {
+        await writeFile(join(cwd, 'clouds.yaml'), `clouds:\n  otc:\n    auth:\n      username: bob\n      password: ${password}\n`);
+        await assert.rejects(loadCloud('otc', { HOME: home }, cwd), (e: unknown) => {
+          assert.ok(e instanceof InputError && e.input === 'os-cloud', String(e));
+          assert.match(e.message, kind);
+          assert.match(e.message, /must be quoted/);
+          assert.ok(!e.message.includes(password.slice(1)), e.message);
+          return true;
+        });
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
+test('as openstacksdk: $XDG_CONFIG_HOME/openstack before ~/.config/openstack; a secure.yaml of OS_CLIENT_SECURE_FILE', async () => {
+  await withDirs(async (cwd, home) => {
+    const xdg = join(home, 'xdg');
+    await mkdir(join(xdg, 'openstack'), { recursive: true });
+    await writeFile(join(home, '.config', 'openstack', 'clouds.yaml'), 'clouds:\n  otc: {auth: {token: from-home}}\n');
+    await writeFile(join(xdg, 'openstack', 'clouds.yaml'), 'clouds:\n  otc: {auth: {username: from-xdg}}\n');
+    const secure = join(home, 'vault.yaml');
+    await writeFile(secure, 'clouds:\n  otc: {auth: {password: s3cret}}\n');
+    const c = await loadCloud('otc', { HOME: home, XDG_CONFIG_HOME: xdg, OS_CLIENT_SECURE_FILE: secure }, cwd);
+    assert.equal(c.file, join(xdg, 'openstack', 'clouds.yaml'));
+    assert.deepEqual(c.values, { username: 'from-xdg', password: 's3cret' });
+  });
+});
