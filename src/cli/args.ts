@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
-import { loadCloud } from './clouds.ts';
+import { iamRoot, loadCloud } from './clouds.ts';
 
 /** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
 export const FLAG_INPUTS = [
@@ -16,7 +16,7 @@ export const FLAG_INPUTS = [
 
 /** Where each credential input comes from in the environment: the names OpenStack and OTC tools use. */
 const ENV_INPUTS: Record<string, readonly string[]> = {
-  token: ['OS_AUTH_TOKEN'],
+  token: ['OS_AUTH_TOKEN', 'OS_TOKEN'],
   'access-key': ['OS_ACCESS_KEY'],
   'secret-key': ['OS_SECRET_KEY'],
   'security-token': ['OS_SECURITY_TOKEN'],
@@ -26,6 +26,7 @@ const ENV_INPUTS: Record<string, readonly string[]> = {
   'project-id': ['OS_PROJECT_ID'],
   'project-name': ['OS_PROJECT_NAME', 'OS_TENANT_NAME'],
   region: ['OS_REGION_NAME'],
+  'iam-endpoint': ['OS_AUTH_URL'],
 };
 
 /** Wrong use of the command line itself (unknown flag, stray argument): exit code 2 with a pointer to --help. */
@@ -116,7 +117,8 @@ async function fromValues(
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
       if (set) {
-        values[input] = (env[set] ?? '').trim();
+        const value = (env[set] ?? '').trim();
+        values[input] = input === 'iam-endpoint' ? iamRoot(value) : value;
         sources[input] = set;
       }
     }
@@ -188,7 +190,7 @@ Instance
                             a cloud's project_name, else the region's)
   --region NAME             default: OS_REGION_NAME, else eu-de
   --endpoint URL            the RDS API (default: the region's)
-  --iam-endpoint URL        IAM (default: the region's)
+  --iam-endpoint URL        IAM (default: OS_AUTH_URL without its /v3, else the region's)
   --os-cloud NAME           a cloud from clouds.yaml (default: OS_CLOUD)
 
 What and how
@@ -208,7 +210,7 @@ Output
   -V, --version             the version
 
 Credentials (from the environment or clouds.yaml, never flags), one mode of:
-  OS_AUTH_TOKEN
+  OS_AUTH_TOKEN (or OS_TOKEN)
   OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN for a temporary key)
   OS_USERNAME + OS_PASSWORD + OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME)
 

@@ -66,6 +66,11 @@ async function parse(file: { path: string; text: string }): Promise<Record<strin
   return isObject(value) ? value : {};
 }
 
+/** IAM's address for an OpenStack auth URL: that names the Identity v3 root, and this tool adds /v3 itself. */
+export function iamRoot(authUrl: string): string {
+  return authUrl.replace(/\/v3\/?$/, '');
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -138,8 +143,7 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   take('security-token', top, ['security_token'], '');
   take('security-token', auth, ['security_token'], 'auth.');
   take('iam-endpoint', auth, ['auth_url'], 'auth.');
-  // openstacksdk's auth_url names the Identity v3 root; this tool adds /v3 itself.
-  if (values['iam-endpoint']) values['iam-endpoint'] = values['iam-endpoint'].replace(/\/v3\/?$/, '');
+  if (values['iam-endpoint']) values['iam-endpoint'] = iamRoot(values['iam-endpoint']);
   project('project-name', ['tenant_name', 'tenant-name', 'project_name', 'project-name']);
   return { file: found.path, values, sources };
 }

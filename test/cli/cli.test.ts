@@ -213,7 +213,8 @@ test('a sub-project by name: clouds.yaml\'s auth.project_name, OS_PROJECT_NAME, 
       assert.match(cloud.stderr, new RegExp(`Project ${SUB.id}, from the token`));
       assert.deepEqual(scopes(), [SUB.name]);
 
-      const env = await cli([...fast(rig), ...iam, '--output-dir', 'b'], { ...password, OS_PROJECT_NAME: SUB.name }, { cwd });
+      // IAM where an openrc file says it is (OS_AUTH_URL, the Identity v3 root).
+      const env = await cli([...fast(rig), '--output-dir', 'b'], { ...password, OS_AUTH_URL: `${rig.iam!.url}/v3`, OS_PROJECT_NAME: SUB.name }, { cwd });
       assert.equal(env.code, 0, env.stderr);
       assert.deepEqual(scopes(), [SUB.name, SUB.name]);
 
@@ -266,6 +267,7 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [[...fast(rig), '--since', 'yesterday'], { OS_AUTH_TOKEN: 't' }, /--since: 'yesterday' is neither an ISO-8601 time/],
       [[...fast(rig), '--poll-interval', '5m', '--timeout', '1m'], { OS_AUTH_TOKEN: 't' }, /--poll-interval: must not be longer than --timeout \(1m\)/],
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_ACCESS_KEY: 'AK1', OS_SECRET_KEY: 's' }, /OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_SECRET_KEY: belong to 2 auth modes/],
+      [fast(rig), { OS_TOKEN: 't', OS_ACCESS_KEY: 'AK1', OS_SECRET_KEY: 's' }, /OS_TOKEN, OS_ACCESS_KEY and OS_SECRET_KEY: belong to 2 auth modes/],
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],
       [[...fast(rig), '--token', 'x'], {}, /--token: secrets are never taken on the command line/],
       [[...fast(rig), '--upload'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--upload'/],
@@ -274,7 +276,7 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_PROJECT_NAME: 'eu-nl_reporting' }, /OS_PROJECT_NAME: 'eu-nl_reporting' is not a project of region 'eu-de': .*; set --region to the project's region/],
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_TENANT_NAME: 'eu-nl_reporting', OS_REGION_NAME: 'eu-de' }, /OS_TENANT_NAME: 'eu-nl_reporting' is not a project of region 'eu-de': .*; set OS_REGION_NAME to the project's region/],
       [[...fast(rig), '--project-id', 'p1', '--project-name', 'eu-de_x'], { OS_AUTH_TOKEN: 't' }, /--project-id and --project-name: are both set/],
-      [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
+      [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN or OS_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN or OS_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
     ];
     for (const [args, env, pattern] of cases) {
       const r = await cli(args, env);
