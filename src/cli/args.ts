@@ -214,5 +214,6 @@ Credentials (from the environment or clouds.yaml, never flags), one mode of:
   OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN for a temporary key)
   OS_USERNAME + OS_PASSWORD + OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME)
 
-Exit codes: 0 done, 1 failed, 2 bad usage or input, 130 interrupted (partial files removed).
+Exit codes: 0 done, 1 failed, 2 bad usage or input; interrupted: 130 (Ctrl-C), 143 (SIGTERM),
+129 (SIGHUP), partial files removed.
 `;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The `otc-rds-logs` command: the action's engine at a terminal or in another CI system. The one place where
-// errors become exit codes: 0 done, 1 failed, 2 bad usage or input, 130 interrupted.
+// errors become exit codes: 0 done, 1 failed, 2 bad usage or input, 128 + the signal's number when interrupted
+// (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
-import { cancelOnSignals } from '../core/cancel.ts';
+import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
 import { CancelledError, InputError, errorMessage } from '../core/errors.ts';
 import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
 import { stepOutputs } from '../core/outputs.ts';
@@ -84,11 +85,11 @@ async function main(): Promise<number> {
   files.close();
   const cancelled = signal.aborted || error instanceof CancelledError;
   if (cancelled) await removePartFiles(many);
-  if (error instanceof InputError) {
-    stderr(`otc-rds-logs: ${redactor.redact(error.format(name))}\n`);
-    return 2;
-  }
-  const message = error === undefined ? undefined : redactor.redact(cancelled ? 'interrupted; the files complete by then are kept' : errorMessage(error));
+  // An input found wrong during the run (the output folder, say) is still a bad input (exit 2), and --json still
+  // prints its report, with the message naming the flag.
+  const badInput = !cancelled && error instanceof InputError;
+  const message = error === undefined ? undefined
+    : redactor.redact(cancelled ? 'interrupted; the files complete by then are kept' : error instanceof InputError ? error.format(name) : errorMessage(error));
 
   if (parsed.summaryFile) {
     const markdown = renderStepSummary({
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
     })));
   }
   if (message !== undefined) stderr(`otc-rds-logs: ${oneLine(message, 4000)}\n`);
-  return cancelled ? 130 : error === undefined ? 0 : 1;
+  return cancelled ? signalExitCode(signal) : badInput ? 2 : error === undefined ? 0 : 1;
 }
 
 /** An interrupted download leaves its `.part-*` file if its request could not be aborted in time: not kept. */
@@ -139,4 +140,4 @@ try {
   process.exitCode = 1;
 }
 // A request that cannot be aborted may still hold the event loop after an interruption: the report is out.
-if (process.exitCode === 130) process.exit(130);
+if (Number(process.exitCode) > 128) process.exit(process.exitCode);

@@ -1,7 +1,7 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
 import { constants, writeSync, writevSync } from 'node:fs';
-import { access, link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,10 @@ export async function checkOutputDir(dir: string): Promise<void> {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR') throw new InputError('output-dir', `'${dir}' lies under a file, not a folder`);
       if (code !== 'ENOENT' || dirname(at) === at) throw new InputError('output-dir', `'${dir}' cannot be used (${code ?? String(e)})`);
+      // A link to nothing is there, and mkdir cannot make the folder it names.
+      if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) {
+        throw new InputError('output-dir', at === resolve(dir) ? `'${dir}' is a link to nothing` : `'${dir}' lies under ${at}, a link to nothing`);
+      }
       at = dirname(at); // not there yet: it will be created in the nearest folder that is
       continue;
     }

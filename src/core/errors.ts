@@ -134,9 +134,12 @@ export class DiskFullError extends Error {
 }
 
 export class CancelledError extends Error {
-  constructor(message = 'cancelled') {
+  /** The signal that cancelled the run, when one did. */
+  readonly signal: NodeJS.Signals | undefined;
+  constructor(message = 'cancelled', signal?: NodeJS.Signals) {
     super(message);
     this.name = 'CancelledError';
+    this.signal = signal;
   }
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -288,7 +288,30 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
   });
 });
 
-test('Ctrl-C: exits 130 and leaves no partial file', async () => {
+test('an output folder found unusable (a link to nothing): exit 2 naming --output-dir, the --json report still printed, no request', async () => {
+  await withRig({ files }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    try {
+      await symlink(join(cwd, 'nowhere'), join(cwd, 'logs'));
+      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--output-dir', 'logs', '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token }, { cwd });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^otc-rds-logs: --output-dir: '.*logs' is a link to nothing$/m);
+      const report = JSON.parse(r.stdout) as { error: string };
+      assert.match(report.error, /--output-dir: '.*logs' is a link to nothing/);
+      assert.equal(rig.rds.apiRequests.length, 0, 'no request reached RDS');
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('Ctrl-C, SIGTERM (GitLab, Jenkins, timeout), SIGHUP (a closed terminal): exit 128 + the signal, no partial file left', async () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    await interrupted(sig, code);
+  }
+});
+
+async function interrupted(sig: NodeJS.Signals, code: number): Promise<void> {
   await withRig({ files }, async (rig) => {
     rig.rds.failFile(files[1]!.name, { kind: 'stall-after', bytes: 64 * 1024 });
     let sent = false;
@@ -298,7 +321,7 @@ test('Ctrl-C: exits 130 and leaves no partial file', async () => {
           // Once the stalled file has started, interrupt.
           if (!sent && err().includes(`↓ ${files[1]!.name}`)) {
             sent = true;
-            child.kill('SIGINT');
+            child.kill(sig);
             clearInterval(timer);
           }
         }, 20);
@@ -307,15 +330,16 @@ test('Ctrl-C: exits 130 and leaves no partial file', async () => {
     });
     try {
       assert.ok(sent, r.stderr);
-      assert.equal(r.code, 130, r.stderr);
+      assert.equal(r.code, code, `${sig}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`Received ${sig}: cancelling`));
       const left = await readdir(join(r.cwd, `rds-logs-${rig.rds.instanceId}`));
-      assert.deepEqual(left.filter((n) => n.startsWith('.part-')), [], 'no part file left');
-      assert.ok(!left.includes(files[1]!.name), 'the interrupted file is not there');
+      assert.deepEqual(left.filter((n) => n.startsWith('.part-')), [], `${sig}: no part file left`);
+      assert.ok(!left.includes(files[1]!.name), `${sig}: the interrupted file is not there`);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }
   });
-});
+}
 
 test('colour: on when forced, off when NO_COLOR is set', async () => {
   await withRig({ files: [files[0]!] }, async (rig) => {

@@ -94,13 +94,17 @@ describe('fault suite', { concurrency: 4 }, () => {
     });
   });
 
-  test('permanent: output-dir is a file, under a file, or read-only: refused before any request, naming the input', async () => {
+  test('permanent: output-dir is a file, under a file, a link to nothing, or read-only: refused before any request, naming the input', async () => {
     await withRigAndDir('outdir-', async (rig, dir) => {
       const file = join(dir, 'a-file');
       await writeFile(file, 'x');
+      const dangling = join(dir, 'dangling');
+      await symlink(join(dir, 'nowhere'), dangling);
       const cases: Array<[string, RegExp, string[] | undefined]> = [
         [file, /Input 'output-dir': '.*a-file' is a file, not a folder/, undefined],
         [join(file, 'logs'), /Input 'output-dir': '.*a-file[\\/]logs' lies under/, undefined],
+        [dangling, /Input 'output-dir': '.*dangling' is a link to nothing/, undefined],
+        [join(dangling, 'logs'), /Input 'output-dir': '.*dangling[\\/]logs' lies under .*dangling, a link to nothing/, undefined],
       ];
       if (namespaces) cases.push([join(dir, 'ro', 'logs'), /Input 'output-dir': '.*ro\/logs' cannot be written: .*ro is not writable \(EROFS\)/, onDisk(join(dir, 'ro'), 'ro')]);
       await mkdir(join(dir, 'ro'));
