@@ -455,6 +455,13 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     }
 
     const size = sizeOf(file);
+    // As object storage: a precondition on another version (the client's If-Match with another ETag) is 412.
+    const etag = `"${createHmac('md5', linkSecret).update(file.name).digest('hex')}"`;
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== '*' && !ifMatch.split(',').map((t) => t.trim()).includes(etag)) {
+      res.writeHead(412, { 'Content-Type': 'application/xml' });
+      return void res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+    }
     let start = 0;
     let end = size - 1;
     let status = 200;
@@ -472,7 +479,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       'Content-Type': 'text/plain',
       'Content-Length': end - start + 1,
       'Accept-Ranges': 'bytes',
-      ETag: `"${createHmac('md5', linkSecret).update(file.name).digest('hex')}"`,
+      ETag: etag,
     };
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(status, headers);

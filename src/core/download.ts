@@ -1,7 +1,7 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
 import { constants, writeSync, writevSync } from 'node:fs';
-import { access, link, lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, open, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { hostKind } from '../cloud/urls.ts';
 import { linkSecrets, Redactor, redactUrl } from './redact.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { ConnectionBudget } from './pool.ts';
+import { formatBytes } from './duration.ts';
 import { Collector } from './memory.ts';
 
 /** The link has expired (or its signature is refused): only fresh links from the API help. */
@@ -136,6 +137,28 @@ const SPLIT_ABOVE = 32 * 1024 * 1024;
  */
 const RANGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * What a download leaves free on its disk: the runner, later steps and the artifact's upload need room too.
+ * 256 MiB, or a twentieth of a small disk. A size announced past the free space less this is refused before a
+ * byte is written; a disk that fills anyway (several files at once, a size not announced) ends in ENOSPC, and
+ * the part files are removed.
+ */
+const KEEP_FREE = 256 * 1024 * 1024;
+/**
+ * RDS's file_size is bytes by its documentation and KiB by Terraform's: a size announced past 1024 times it
+ * (and 1 MiB) is no version of that file.
+ */
+const LISTED_SLACK = 1024;
+
+/** What a download has learnt of the file so far: how much of it is on disk, and which version of it. */
+interface FileState {
+  written: number;
+  /** The size the host announced, once it did: a resume answered with another size is another file. */
+  total?: number | undefined;
+  /** What names the first answer's version, sent with each range: another version answers 412. */
+  validator?: Validator | undefined;
+}
+
 /** The server answered a range request with another range or with the whole file: ranges cannot be trusted. */
 class RangeIgnoredError extends Error {
   constructor(answer: string) {
@@ -209,21 +232,51 @@ class Transfer {
 
   /** Fetches the whole file; `release` gives back the connection it was started with. Returns the size. */
   async run(release: () => void): Promise<number> {
-    const state = { written: 0 };
+    const state: FileState = { written: 0 };
     const large = await this.#stream(state, true);
     if (!large) return state.written;
-    const resumeAt = await this.#ranges(large.res, large.total, release);
+    const resumeAt = await this.#ranges(large.res, large.total, state.validator, release);
     if (resumeAt === undefined) return large.total;
     // The server stopped honouring ranges: what is on disk from the start stays, the rest comes in one stream.
     this.#o.retry.log(`download ${this.#name}: the server ignored a byte range; fetching the rest in one stream`);
     state.written = resumeAt;
     await this.#stream(state, false);
+    // Ranges past where the stream ended (a file that shrank comes again from zero, but be sure) are not the file.
+    await this.#fh.truncate(state.written);
     return state.written;
   }
 
+  /** Forgets what is on disk and which version it was: the next request asks for the whole file. */
+  async #restart(state: FileState): Promise<void> {
+    state.written = 0;
+    state.total = undefined;
+    state.validator = undefined;
+    await this.#fh.truncate(0);
+    this.#o.onContiguous?.(0);
+  }
+
+  /** Refuses a size no version of the listed file has, or one the disk cannot take. */
+  async #admit(total: number, written: number): Promise<void> {
+    const listed = this.#o.listedSize;
+    if (listed !== undefined && total > listed * LISTED_SLACK + 1024 * 1024) {
+      throw new ResponseError(`the download host announced ${total} bytes for '${this.#name}', which RDS listed at ${listed}: no version of that file, refused`);
+    }
+    const fs = await statfs(this.#dir).catch(() => undefined);
+    if (!fs) return;
+    const free = fs.bavail * fs.bsize;
+    const keep = Math.min(KEEP_FREE, Math.floor((fs.blocks * fs.bsize) / 20));
+    if (total - written > free - keep) {
+      throw new DiskFullError(this.#dir, `'${this.#name}' is ${formatBytes(total)}, ${formatBytes(Math.max(0, free))} is free and ${formatBytes(keep)} of that stays free`);
+    }
+  }
+
   /** One stream from `state.written` to the end, resumed after interruptions; or the answer of a large file to split. */
-  async #stream(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
-    return this.#retrying(`download ${this.#name}`, this.#o.signal, () => this.#streamOnce(state, maySplit));
+  async #stream(state: FileState, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
+    for (;;) {
+      const got = await this.#retrying(`download ${this.#name}`, this.#o.signal, () => this.#streamOnce(state, maySplit));
+      if (got !== 'more') return got;
+      maySplit = false;
+    }
   }
 
   /** withRetry, counting each attempt after the first in `retries` (the file's total over all its ranges). */
@@ -235,28 +288,35 @@ class Transfer {
     }, { ...this.#o.retry, signal });
   }
 
-  async #streamOnce(state: { written: number }, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | undefined> {
+  /** One request and its answer to the file; 'more' when the host answered a range short of the end, as it may. */
+  async #streamOnce(state: FileState, maySplit: boolean): Promise<{ res: HttpResponse; total: number } | 'more' | undefined> {
     const o = this.#o;
     if (o.signal?.aborted) throw new CancelledError();
-    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     const ranged = state.written > 0;
-    if (ranged) headers['Range'] = `bytes=${state.written}-`;
-    const res = await o.transport.request('GET', this.#url, headers);
+    const res = await o.transport.request('GET', this.#url, ranged ? rangeHeaders(`bytes=${state.written}-`, state.validator) : rangeHeaders());
 
     let start: number;
     let total: number | undefined;
+    // Where this answer ends: a 206 may announce less than the rest of the file (then the rest is asked for next).
+    let end: number | undefined;
+    if (res.status === 412) {
+      // Not the version the bytes on disk are of: all of it again.
+      res.body.destroy();
+      await this.#restart(state);
+      throw new NetworkError('EPREMATURE', this.#url, 'the file changed on the host (HTTP 412); restarting from zero');
+    }
     if (res.status === 206) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
-      if (!m || Number(m[1]) !== state.written) {
-        // A range we did not ask for: start over rather than stitch bytes in the wrong place.
+      total = m?.[3] === '*' ? undefined : Number(m?.[3]);
+      end = m ? Number(m[2]) + 1 : undefined;
+      // A range we did not ask for, or of another version of the file (another size, or a range that ends past
+      // it): start over rather than stitch bytes in the wrong place.
+      if (!m || Number(m[1]) !== state.written || end! <= state.written || (total !== undefined && (end! > total || (state.total !== undefined && total !== state.total)))) {
         res.body.destroy();
-        state.written = 0;
-        await this.#fh.truncate(0);
-        o.onContiguous?.(0);
+        await this.#restart(state);
         throw new NetworkError('EPREMATURE', this.#url, `the server answered a different range (${header(res, 'content-range') ?? 'none'}); restarting from zero`);
       }
       start = state.written;
-      total = m[3] === '*' ? undefined : Number(m[3]);
     } else if (res.status === 200) {
       // The server ignored Range (or this is the first try): the body is the whole file.
       start = 0;
@@ -267,15 +327,23 @@ class Transfer {
       state.written = 0;
       const len = header(res, 'content-length');
       total = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;
-      if (maySplit && !ranged && total !== undefined && total > (o.splitAbove ?? SPLIT_ABOVE) && this.#budget.size > 1 && header(res, 'accept-ranges') !== 'none') {
-        return { res, total };
-      }
+      state.validator = validatorOf(res);
     } else {
       return refuse(res, this.#name, this.#url);
     }
+    if (total !== undefined && total !== state.total) {
+      await this.#admit(total, state.written).catch((e: unknown) => {
+        res.body.destroy();
+        throw e;
+      });
+      state.total = total;
+    }
+    if (res.status === 200 && maySplit && !ranged && total !== undefined && total > (o.splitAbove ?? SPLIT_ABOVE) && this.#budget.size > 1 && header(res, 'accept-ranges') !== 'none') {
+      return { res, total };
+    }
     // Never more than announced (Content-Length, Content-Range) or, without an announcement, than RDS listed; a
     // download bounded by neither is refused rather than allowed to fill the disk.
-    const limit = total ?? o.listedSize;
+    const limit = end !== undefined && total !== undefined ? end : total ?? o.listedSize;
     if (limit === undefined) {
       res.body.destroy();
       throw new ResponseError(`the download host announced no size for '${this.#name}' (no Content-Length) and RDS listed none: refused, as it could fill the disk`);
@@ -283,7 +351,10 @@ class Transfer {
     const over = total === undefined
       ? () => new ResponseError(`the download host sent more than ${limit} bytes for '${this.#name}' (the size RDS listed): stopped`)
       : undefined;
-    state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => { o.onProgress?.(pos, total); o.onContiguous?.(pos); }, false, over);
+    // A range that ends before the file does is cut where it says it ends, whatever more the host sends.
+    const short = end !== undefined && total !== undefined && end < total;
+    state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => { o.onProgress?.(pos, total); o.onContiguous?.(pos); }, short, over);
+    if (short && state.written === end) return 'more';
     if (total !== undefined && state.written !== total) {
       throw new NetworkError('EPREMATURE', this.#url, `transfer ended after ${state.written} of ${total} bytes`);
     }
@@ -295,7 +366,7 @@ class Transfer {
    * file; `head` (the first answer, the whole file) serves the first range. Returns undefined when complete,
    * or, when the server ignored a range, where the complete start of the file ends.
    */
-  async #ranges(head: HttpResponse, total: number, release: () => void): Promise<number | undefined> {
+  async #ranges(head: HttpResponse, total: number, validator: Validator | undefined, release: () => void): Promise<number | undefined> {
     const o = this.#o;
     const size = Math.max(1, o.rangeBytes ?? RANGE_BYTES);
     const pieces: Piece[] = [];
@@ -328,7 +399,7 @@ class Transfer {
           const piece = pieces[next];
           if (!piece) return;
           next++;
-          await this.#piece(piece, total, first, stop.signal, progress);
+          await this.#piece(piece, total, validator, first, stop.signal, progress);
           first = undefined;
           lease();
           lease = undefined;
@@ -355,18 +426,18 @@ class Transfer {
   }
 
   /** One range, resumed from where it got to after an interruption. */
-  async #piece(p: Piece, total: number, first: HttpResponse | undefined, signal: AbortSignal, progress: (p: Piece, pos: number) => void): Promise<void> {
+  async #piece(p: Piece, total: number, validator: Validator | undefined, first: HttpResponse | undefined, signal: AbortSignal, progress: (p: Piece, pos: number) => void): Promise<void> {
     await this.#retrying(`download ${this.#name} (bytes ${p.start}-${p.end - 1})`, signal, async () => {
       let res = first;
       const whole = first !== undefined;
       first = undefined;
       if (!res) {
         if (signal.aborted) throw new CancelledError();
-        res = await this.#o.transport.request('GET', this.#url, { 'Accept-Encoding': 'identity', Range: `bytes=${p.pos}-${p.end - 1}` });
+        res = await this.#o.transport.request('GET', this.#url, rangeHeaders(`bytes=${p.pos}-${p.end - 1}`, validator));
         const range = header(res, 'content-range');
-        if (res.status === 200 || (res.status === 206 && range !== `bytes ${p.pos}-${p.end - 1}/${total}`)) {
+        if (res.status === 200 || res.status === 412 || (res.status === 206 && range !== `bytes ${p.pos}-${p.end - 1}/${total}`)) {
           res.body.destroy();
-          throw new RangeIgnoredError(res.status === 200 ? 'HTTP 200, the whole file' : `Content-Range ${range ?? 'missing'}`);
+          throw new RangeIgnoredError(res.status === 200 ? 'HTTP 200, the whole file' : res.status === 412 ? 'HTTP 412, the file changed' : `Content-Range ${range ?? 'missing'}`);
         }
         if (res.status !== 206) return refuse(res, this.#name, this.#url);
       }
@@ -416,6 +487,28 @@ class Transfer {
     }
     return sink.pos;
   }
+}
+
+/** A precondition header naming one version of the file. */
+type Validator = readonly ['If-Match' | 'If-Unmodified-Since', string];
+
+/** A request's headers: the bytes as stored; for a range, only of the version `validator` names. */
+function rangeHeaders(range?: string, validator?: Validator): Record<string, string> {
+  const h: Record<string, string> = { 'Accept-Encoding': 'identity' };
+  if (range !== undefined) h['Range'] = range;
+  if (range !== undefined && validator !== undefined) h[validator[0]] = validator[1];
+  return h;
+}
+
+/**
+ * The version of the file an answer is: its strong ETag (a weak one never matches), else its Last-Modified.
+ * If-Match and If-Unmodified-Since, not If-Range: object stores (S3, OBS) honour those and ignore If-Range.
+ */
+function validatorOf(res: HttpResponse): Validator | undefined {
+  const etag = header(res, 'etag');
+  if (etag !== undefined && /^"[\x21\x23-\x7e]*"$/.test(etag)) return ['If-Match', etag];
+  const modified = Date.parse(header(res, 'last-modified') ?? '');
+  return Number.isNaN(modified) ? undefined : ['If-Unmodified-Since', new Date(modified).toUTCString()];
 }
 
 /** An answer that is neither the file nor a range of it: the link is refused, or the storage failed. */

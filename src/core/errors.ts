@@ -127,8 +127,10 @@ export class AuthError extends Error {
 
 /** The disk under output-dir is full (ENOSPC) or over quota (EDQUOT): no retry or other file can help. */
 export class DiskFullError extends Error {
-  constructor(dir: string, code: string) {
-    super(`the disk holding 'output-dir' (${dir}) is ${code === 'EDQUOT' ? 'over its quota' : 'full'} (${code}): free space there or set 'output-dir' to another disk`);
+  /** `why`: an errno (ENOSPC, EDQUOT), or what does not fit. */
+  constructor(dir: string, why: string) {
+    const what = why === 'EDQUOT' ? 'over its quota (EDQUOT)' : why === 'ENOSPC' ? 'full (ENOSPC)' : `too small for it: ${why}`;
+    super(`the disk holding 'output-dir' (${dir}) is ${what}: free space there or set 'output-dir' to another disk`);
     this.name = 'DiskFullError';
   }
 }

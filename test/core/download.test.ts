@@ -9,7 +9,7 @@ import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
-import { ApiError, CancelledError, ResponseError } from '../../src/core/errors.ts';
+import { ApiError, CancelledError, DiskFullError, ResponseError } from '../../src/core/errors.ts';
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -364,6 +364,12 @@ test('a large file comes as byte ranges on several connections at once; a stalle
   assert.ok((k === 1 || k === 2) && resumed[0]![0] <= k * RANGE + 100_000 && resumed[0]![1] === ends[k - 1], `resumed as ${JSON.stringify(resumed[0])}`);
   assert.deepEqual(asked.filter(([a]) => a % RANGE === 0).map(([a, b]) => [a / RANGE, b]).sort((x, y) => x[0]! - y[0]!), [1, 2, 3, 4, 5].map((k, i) => [k, ends[i]]));
   assert.match(o.lines.join('\n'), /no data for 2s/);
+  // Each range is asked for of the version the first answer was (its ETag), as object storage checks it.
+  const etag = s.emu.fileRequests[0]?.headers['if-match'];
+  assert.equal(etag, undefined, 'the first request has no precondition');
+  const tags = new Set(s.emu.fileRequests.slice(1).map((q) => q.headers['if-match']));
+  assert.equal(tags.size, 1);
+  assert.match(String([...tags][0]), /^"[0-9a-f]{32}"$/);
   await assertNoPartFiles(s.dir);
 });
 
@@ -449,4 +455,121 @@ test('resolveLink: other schemes and non-URLs are refused', () => {
   assert.throws(() => resolveLink('ftp://obs.example/b/k', CLOUD), ResponseError);
   assert.throws(() => resolveLink('file:///etc/passwd', CLOUD), ResponseError);
   assert.throws(() => resolveLink('http://', CLOUD), ResponseError);
+});
+
+/** A download host of the test's own on loopback: `handle` answers each GET; returns the link to `/f`. */
+async function ownHost(t: TestContext, handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<URL> {
+  const host = createServer(handle);
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { host.closeAllConnections(); host.close(() => r()); }));
+  return new URL(`http://127.0.0.1:${(host.address() as AddressInfo).port}/f`);
+}
+
+test('a size past the free disk space (Content-Length of a petabyte) is refused before a byte is written, at once', async (t) => {
+  const s = await setup(t);
+  const url = await ownHost(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(10 ** 15), 'Accept-Ranges': 'bytes' });
+    res.write('2026-11-28 10:00:00 UTC [1] LOG:  x\n');
+  });
+  const used = process.memoryUsage().rss;
+  await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options(ranged(4))), (e: unknown) => {
+    assert.ok(e instanceof DiskFullError, String(e));
+    assert.match(e.message, /is too small for it: 'postgresql-2026-11-28_100000\.log' is 909 TiB, [\d.]+ [KMGT]iB is free and 256 MiB of that stays free/);
+    return true;
+  });
+  assert.ok(process.memoryUsage().rss - used < 64 * 1024 * 1024, 'no list of ranges for the announced size');
+  assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
+});
+
+test('a size far past what RDS listed (1 GiB for 100 bytes) is refused as no version of that file', async (t) => {
+  const s = await setup(t);
+  let sent = 0;
+  const url = await ownHost(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(2 ** 30) });
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const more = (): void => { while (sent < 2 ** 30 && res.write(chunk)) sent += chunk.length; };
+    res.on('drain', more);
+    more();
+  });
+  await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options({ listedSize: 100 })), (e: unknown) => {
+    assert.ok(e instanceof ResponseError, String(e));
+    assert.match(e.message, /announced 1073741824 bytes for 'postgresql-2026-11-28_100000\.log', which RDS listed at 100: no version of that file, refused/);
+    return true;
+  });
+  await assertNoPartFiles(s.dir);
+  // A file RDS listed in KiB (as Terraform's docs have it) is not refused: 100 KiB listed as 100.
+  const fine = await ownHost(t, (_req, res) => res.end(Buffer.alloc(100 * 1024, 0x42)));
+  const r = await downloadFile(BIG, fine, s.part, s.final, s.options({ listedSize: 100 }));
+  assert.equal(r.bytes, 100 * 1024);
+});
+
+/**
+ * A host whose file is replaced by another version (other bytes, another size) after `after` requests; with
+ * `etag`, each version has its own and If-Match is honoured (412), as S3 and OBS do.
+ */
+function changingFile(versions: [Buffer, Buffer], after: number, etag: boolean): { handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void; conditions: string[] } {
+  let requests = 0;
+  const conditions: string[] = [];
+  const handle = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
+    const v = requests++ < after ? 0 : 1;
+    const body = versions[v]!;
+    const tag = `"v${v}"`;
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch) conditions.push(String(ifMatch));
+    if (etag && ifMatch !== undefined && ifMatch !== tag) return void res.writeHead(412).end();
+    const head: Record<string, string> = etag ? { ETag: tag } : {};
+    const m = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (!m) return void res.writeHead(200, { ...head, 'Content-Length': String(body.length) }).end(body);
+    const start = Number(m[1]);
+    const end = m[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+    if (start >= body.length) return void res.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
+    res.writeHead(206, { ...head, 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) });
+    res.end(body.subarray(start, end + 1));
+  };
+  return { handle, conditions };
+}
+
+test('a file replaced while its ranges arrive (with an ETag, or only another size) comes whole as the new version, never spliced', async (t) => {
+  for (const etag of [true, false]) {
+    const s = await setup(t);
+    const old = Buffer.alloc(5 * RANGE, 0x41);
+    const now = Buffer.alloc(3 * RANGE + 12_345, 0x42);
+    const host = changingFile([old, now], 2, etag);
+    const url = await ownHost(t, host.handle);
+    const o = s.options(ranged(2));
+    const r = await downloadFile(BIG, url, s.part, s.final, o);
+    const got = await readFile(s.final);
+    assert.equal(got.length, now.length, `etag ${etag}: the new version's size`);
+    assert.ok(got.equals(now), `etag ${etag}: the new version's bytes only`);
+    assert.equal(r.bytes, now.length);
+    if (etag) assert.ok(host.conditions.length > 0 && host.conditions.every((c) => c === '"v0"'), `If-Match sent with the ranges: ${host.conditions.join(', ')}`);
+    await assertNoPartFiles(s.dir);
+  }
+});
+
+test('a range answer is cut where its Content-Range says it ends, and the rest is asked for: bytes past it are not written', async (t) => {
+  const s = await setup(t);
+  const body = Buffer.from('2026-11-28 10:00:00 UTC [1] LOG:  checkpoint complete\n'.repeat(40));
+  let requests = 0;
+  const url = await ownHost(t, (req, res) => {
+    requests++;
+    const m = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ''));
+    if (!m) {
+      // The whole file announced, 500 bytes of it sent, then the connection drops.
+      res.writeHead(200, { 'Content-Length': String(body.length) });
+      res.write(body.subarray(0, 500));
+      return void setTimeout(() => res.socket?.destroy(), 20);
+    }
+    // 11 bytes announced; those, then garbage.
+    const start = Number(m[1]);
+    const end = Math.min(start + 10, body.length - 1);
+    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}` });
+    res.end(Buffer.concat([body.subarray(start, end + 1), Buffer.from('GARBAGE'.repeat(50))]));
+  });
+  const r = await downloadFile(BIG, url, s.part, s.final, s.options());
+  assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
+  assert.equal(r.bytes, body.length);
+  assert.ok(requests > 2, `the rest asked for in ranges (${requests} requests)`);
+  await assertNoPartFiles(s.dir);
 });

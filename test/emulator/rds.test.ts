@@ -151,6 +151,15 @@ test('repeat: a real log served at any size, seekable: a range is the same bytes
   assert.equal(part.status, 206);
   assert.equal(part.headers.get('content-range'), `bytes ${from}-${from + 999_999}/${size}`);
   assert.ok(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(from, from + 1_000_000)));
+  // As object storage: a range of this version (If-Match with its ETag) is served, of another one is 412.
+  const etag = (await fetch(link, { method: 'HEAD' })).headers.get('etag') ?? '';
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const same = await fetch(link, { headers: { Range: 'bytes=0-9', 'If-Match': etag } });
+  assert.equal(same.status, 206);
+  await same.arrayBuffer();
+  const other = await fetch(link, { headers: { Range: 'bytes=0-9', 'If-Match': '"0123456789abcdef0123456789abcdef"' } });
+  assert.equal(other.status, 412);
+  assert.match(await other.text(), /<Code>PreconditionFailed<\/Code>/);
 });
 
 test('slowlog-download: a slow-query log given by size is generated and served like an error log', async (t) => {
