@@ -9,14 +9,14 @@ import { Redactor } from '../core/redact.ts';
 import { collectMany, newManyReport, runLabel, type ManyReport } from '../core/many.ts';
 import { stepOutputs } from '../core/outputs.ts';
 import { ArtifactError } from './artifact.ts';
-import { actionsLogger } from './logger.ts';
+import { redactingLogger } from './logger.ts';
 import { defuse, printed } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
 import { renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
-import type { ArtifactUploader, UploadedArtifact } from '../core/ports.ts';
+import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
@@ -64,6 +64,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     ...partial,
   };
   const redactor = new Redactor();
+  const logger = redactingLogger((t) => redactor.redact(t));
   // The step's one failure line: redacted, then defused like every other message.
   const fail = (message: string): void => core.setFailed(defuse(redactor.redact(message)));
   // Secrets first, before anything can print them.
@@ -90,7 +91,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     files: transports.files,
     idTokenEndpoint: idTokenEndpoint(deps.env),
     clock: deps.clock,
-    logger: actionsLogger,
+    logger,
     redactor,
     uploader: workerUploader,
     digest: digestInWorker(import.meta.url),
@@ -110,7 +111,7 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
   const cancelled = deps.signal?.aborted === true || error instanceof CancelledError;
   const message = error === undefined ? undefined : redactor.redact(cancelled ? 'The run was cancelled; the files complete by then are kept' : errorMessage(error));
   try {
-    await finish(config, report, deps.env, redactor, message, cancelled);
+    await finish(config, report, deps.env, redactor, logger, message, cancelled);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
     fail(message ?? `could not write the step's outputs: ${errorMessage(e)}`);
@@ -135,14 +136,14 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 }
 
 /** Outputs and summary, written whether the run succeeded or not: a failed run still says what it got. */
-async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, error: string | undefined, cancelled: boolean): Promise<void> {
+async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, logger: Logger, error: string | undefined, cancelled: boolean): Promise<void> {
   const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
   const outputs = stepOutputs(many, url, redactor);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (outputs['files-truncated'] === 'true') {
     const all = many.runs.reduce((n, r) => n + r.report.files.length, 0);
     const listed = (JSON.parse(outputs['files'] ?? '[]') as unknown[]).length;
-    actionsLogger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
+    logger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
   // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and what the step
@@ -150,7 +151,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   const several = many.runs.length > 1;
   const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run) : undefined, digest: run.report.digest }] : []));
   const used = { error: printed.error + (error !== undefined ? 1 : 0), warning: printed.warning };
-  for (const a of stepAnnotations(digests, config.maxAnnotations, used)) actionsLogger[a.level](redactor.redact(a.message), { title: redactor.redact(a.title) });
+  for (const a of stepAnnotations(digests, config.maxAnnotations, used)) logger[a.level](a.message, { title: a.title });
 
   const markdown = renderStepSummary({
     many,
@@ -165,7 +166,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     try {
       await core.summary.addRaw(redactor.redact(markdown), true).write();
     } catch (e) {
-      actionsLogger.warning(`could not write the job summary: ${errorMessage(e)}`);
+      logger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
 }

@@ -58,10 +58,14 @@ async function main(): Promise<number> {
 
   const signal = cancelOnSignals();
   const log = new TerminalLog({
-    // No log masker reads a terminal: every line is redacted here, warnings quoting an API's error_msg too.
+    // No log masker reads a terminal: every message is redacted before it is cut to a line, and every line again
+    // as it is written, warnings quoting an API's error_msg too.
+    redact: (s) => redactor.redact(s),
     write: (s) => stderr(redactor.redact(s)),
-    tty: process.stderr.isTTY === true,
-    columns: process.stderr.columns ?? 100,
+    // A terminal that cannot move the cursor (TERM=dumb: Emacs shells, some CI consoles) gets plain lines.
+    tty: process.stderr.isTTY === true && process.env['TERM'] !== 'dumb',
+    // 0 columns: a pseudo-terminal nobody sized (docker -t, some CI agents).
+    columns: process.stderr.columns || 100,
     color: wantsColor(process.stderr, process.env),
   });
   const { api, files } = runTransports(config, { userAgent: USER_AGENT, debug: () => undefined, signal });

@@ -11,6 +11,8 @@ export interface Terminal {
   tty: boolean;
   columns: number;
   color: boolean;
+  /** Takes secrets out of a message before it is put on one line and cut: a cut could leave half of one. */
+  redact?: (text: string) => string;
 }
 
 interface Transfer {
@@ -48,14 +50,19 @@ export class TerminalLog implements Logger, Progress {
     this.#draw();
   }
 
+  /** A message on one line, secrets out first. */
+  #text(m: string, max: number): string {
+    return oneLine(this.#t.redact ? this.#t.redact(m) : m, max);
+  }
+
   info(m: string): void {
-    this.#line(oneLine(m, 2000));
+    this.#line(this.#text(m, 2000));
   }
   warning(m: string): void {
-    this.#line(`${this.#style('warning:', 'yellow')} ${oneLine(m, 2000)}`);
+    this.#line(`${this.#style('warning:', 'yellow')} ${this.#text(m, 2000)}`);
   }
   error(m: string): void {
-    this.#line(`${this.#style('error:', 'red')} ${oneLine(m, 2000)}`);
+    this.#line(`${this.#style('error:', 'red')} ${this.#text(m, 2000)}`);
   }
   debug(): void {
     // Nothing: the action's debug lines are for the runner's debug logging.
@@ -64,7 +71,7 @@ export class TerminalLog implements Logger, Progress {
     // A terminal has no masking of its own: src/cli/index.ts redacts every line this writes.
   }
   async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.#line(this.#style(oneLine(name, 2000), 'bold'));
+    this.#line(this.#style(this.#text(name, 2000), 'bold'));
     return fn();
   }
 
@@ -100,12 +107,17 @@ export class TerminalLog implements Logger, Progress {
     this.#draw();
   }
 
-  #progressLine(file: string, t: Transfer, now: number): string {
+  /** `↓ name: figures`; within `width` characters by shortening the name, so the figures stay whole. */
+  #progressLine(file: string, t: Transfer, now: number, width = Infinity): string {
     const seconds = Math.max((now - t.started) / 1000, 0.001);
     const rate = t.bytes / seconds;
     const of = t.total ? ` of ${formatBytes(t.total)} (${Math.floor((t.bytes / t.total) * 100)}%)` : '';
     const eta = t.total && rate > 0 && t.bytes > 0 ? `, ETA ${formatDuration(Math.ceil((t.total - t.bytes) / rate) * 1000)}` : '';
-    return `↓ ${oneLine(file, 500)}: ${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}`;
+    const figures = `: ${formatBytes(t.bytes)}${of}, ${formatBytes(Math.round(rate))}/s${eta}`;
+    const name = [...this.#text(file, 500)];
+    const room = width - 2 - figures.length;
+    const shown = name.length <= room ? name.join('') : room >= 8 ? `${name.slice(0, room - 1).join('')}…` : name.join('');
+    return `↓ ${shown}${figures}`;
   }
 
   #clear(): void {
@@ -122,7 +134,7 @@ export class TerminalLog implements Logger, Progress {
     let out = '';
     for (const [file, t] of this.#active) {
       if (t.printed === undefined) continue;
-      const line = this.#progressLine(file, t, now);
+      const line = this.#progressLine(file, t, now, width);
       out += `${[...line].slice(0, width).join('')}\n`;
     }
     if (out) this.#t.write(out);

@@ -69,19 +69,22 @@ export async function listInstances(
   const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
   const hint: HintFor = (status, code) => (status === 403 ? denied : (o.hint ?? hintFor)(status, code));
   const { json, res } = await callJson({ ...o, method: 'GET', url, what: 'RDS instance lookup', hint });
-  return parseInstances(json, requestIdOf(res));
+  return parseInstances(json, requestIdOf(res), o.redact);
 }
 
 /**
  * A text field of the instance listing, cut at 64 characters: RDS names are 4 to 64, so a longer one (a hostile
- * answer) cannot fill the outputs, titles and folder names it appears in; status and engine alike.
+ * answer) cannot fill the outputs, titles and folder names it appears in; status and engine alike. Secrets are
+ * taken out first: a name that echoes the token, cut, would leave a prefix no redaction finds.
  */
-function listedText(v: unknown): string {
+function listedText(v: unknown, redact: (text: string) => string): string {
   const max = 64;
-  return typeof v !== 'string' ? '' : v.length <= max ? v : `${[...v].slice(0, max - 1).join('')}…`;
+  if (typeof v !== 'string') return '';
+  const s = redact(v);
+  return s.length <= max ? s : `${[...s].slice(0, max - 1).join('')}…`;
 }
 
-function parseInstances(json: unknown, requestId: string | undefined): InstanceInfo[] {
+function parseInstances(json: unknown, requestId: string | undefined, redact: (text: string) => string = (t) => t): InstanceInfo[] {
   const fail = (what: string): never => {
     throw new ResponseError(`RDS instance lookup: unexpected answer: ${what}`, { requestId });
   };
@@ -94,10 +97,10 @@ function parseInstances(json: unknown, requestId: string | undefined): InstanceI
     const datastore = (typeof it['datastore'] === 'object' && it['datastore'] !== null ? it['datastore'] : {}) as Record<string, unknown>;
     return {
       id: it['id'],
-      name: listedText(it['name']),
-      status: listedText(it['status']),
-      datastoreType: listedText(datastore['type']),
-      datastoreVersion: listedText(datastore['version']),
+      name: listedText(it['name'], redact),
+      status: listedText(it['status'], redact),
+      datastoreType: listedText(datastore['type'], redact),
+      datastoreVersion: listedText(datastore['version'], redact),
     };
   });
 }
@@ -165,16 +168,17 @@ export function checkedToken(token: string, what: string, field: string, res: Ht
 async function readJson(res: HttpResponse, what: string, now: () => number, hint: HintFor = hintFor, redact: (text: string) => string = (t) => t): Promise<unknown> {
   const requestId = requestIdOf(res);
   const { text, truncated } = await readText(res, MAX_ANSWER_BYTES);
-  // Secrets out first, then cut: cut first, and a secret across the cut would leave its prefix for anyone.
-  const shown = (max: number): string => printable(redact(text.trim())).slice(0, max);
+  // Secrets out first, then cut: cut first, and a secret across the cut would leave its prefix for anyone. No
+  // control characters either (terminal escapes, line breaks), from a JSON error's fields or any other body.
+  const clean = (s: string, max: number): string => printable(redact(s.trim())).slice(0, max);
   if (res.status < 200 || res.status >= 300) {
     const err = parseErrorBody(text);
     // Keystone's {"error":{"code":401}} repeats the status: no error code to name then.
     const code = err.code === String(res.status) ? undefined : err.code;
     throw new ApiError(what, {
       status: res.status,
-      errorCode: code,
-      errorMsg: err.msg ?? (code ? undefined : shown(200) || undefined),
+      errorCode: code === undefined ? undefined : clean(code, 100),
+      errorMsg: err.msg !== undefined ? clean(err.msg, 1000) : code ? undefined : clean(text, 200) || undefined,
       requestId,
       retryAfterMs: retryAfterMs(header(res, 'retry-after'), now()),
       hint: hint(res.status, code),
@@ -182,14 +186,36 @@ async function readJson(res: HttpResponse, what: string, now: () => number, hint
   }
   if (truncated) throw new ResponseError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes, which no RDS answer is`, { requestId });
   if (text.trim() === '') throw new ResponseError(`${what}: HTTP ${res.status} with an empty body where JSON was expected`, { requestId, transient: true });
+  if (!shallowJson(text)) throw new ResponseError(`${what}: HTTP ${res.status} with JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no RDS answer is`, { requestId });
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ResponseError(`${what}: HTTP ${res.status} with a body that is not JSON (${shown(80)}…)`, { requestId, transient: true });
+    throw new ResponseError(`${what}: HTTP ${res.status} with a body that is not JSON (${clean(text, 80)}…)`, { requestId, transient: true });
   }
 }
 
+// RDS and IAM answers nest a few levels; a hostile one of 4 MiB of `[` would cost JSON.parse hundreds of MiB.
+const MAX_JSON_DEPTH = 32;
+
+/** `text` nests arrays and objects no deeper than MAX_JSON_DEPTH (brackets inside strings aside). */
+function shallowJson(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash: the next character is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_JSON_DEPTH) return false;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return true;
+}
+
 function parseErrorBody(text: string): { code: string | undefined; msg: string | undefined } {
+  if (!shallowJson(text)) return { code: undefined, msg: undefined };
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
     // RDS: {error_code, error_msg}; IAM and the gateway: {error: {code, message}} or {error_code, error_msg}.

@@ -49,8 +49,9 @@ export class Redactor {
   add(secret: string | undefined): void {
     // Very short values would redact ordinary words; they are not credentials anyway.
     if (!secret || secret.length < MIN_LENGTH) return;
-    // As it may also appear in a URL or a header: percent-encoded, and base64.
-    for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
+    // As it may also appear in a URL or a header: percent-encoded, and base64. Escapes are matched in either case
+    // (see redact): stored in upper case.
+    for (const form of [upperEscapes(secret), encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
       if (this.#secrets.has(form)) continue;
       this.#secrets.add(form);
       const key = form.slice(0, PREFIX);
@@ -65,10 +66,13 @@ export class Redactor {
     if (this.#secrets.size === 0) return text;
     for (const key of this.#unsorted) this.#byPrefix.get(key)!.sort((a, b) => b.length - a.length);
     this.#unsorted.clear();
+    // Matched on the text with its escapes in upper case (`%2b` as `%2B`, as a host may echo them), which has
+    // the same length: what is found there is cut from the text itself.
+    const seen = upperEscapes(text);
     let out = '';
     let last = 0;
     for (let i = 0; i + MIN_LENGTH <= text.length;) {
-      const found = this.#byPrefix.get(text.slice(i, i + PREFIX))?.find((s) => text.startsWith(s, i));
+      const found = this.#byPrefix.get(seen.slice(i, i + PREFIX))?.find((s) => seen.startsWith(s, i));
       if (found === undefined) {
         i++;
         continue;
@@ -83,6 +87,11 @@ export class Redactor {
 
 const MIN_LENGTH = 6;
 const PREFIX = 4;
+
+/** `s` with its percent-escapes' hex digits in upper case (the same length). */
+function upperEscapes(s: string): string {
+  return s.includes('%') ? s.replace(/%[0-9a-f]{2}/gi, (e) => e.toUpperCase()) : s;
+}
 
 /**
  * `value` with every string in it redacted (objects and arrays walked, Dates and other values kept). For what the

@@ -22,11 +22,13 @@ export interface SummaryInput {
   cancelled: boolean;
   /** The log types fetched (default: the error log). */
   types?: readonly LogType[] | undefined;
+  redact: (s: string) => string;
 }
 
-// Text from the API, the inputs or an error: escaped by the same rules as the log text in the digest, and never
-// put inside a `code span`, where markdown would show the escapes themselves.
-const text = (s: string, max = 1000): string => escapeInline(s, max);
+// Text from the API, the inputs or an error: secrets out first (escaping writes `_` as `\_`, and cutting may
+// halve a secret: either hides it from a redaction of the finished summary), then escaped by the same rules as
+// the log text in the digest, and never put inside a `code span`, where markdown would show the escapes.
+const inline = (redact: (s: string) => string) => (s: string, max = 1000): string => escapeInline(redact(s), max);
 
 interface SummaryParts {
   head: string[];
@@ -38,6 +40,7 @@ interface SummaryParts {
 
 function summaryParts(s: SummaryInput): SummaryParts {
   const { report } = s;
+  const text = inline(s.redact);
   const total = totalBytes(report);
   // What happened first, where the files are last: both always shown; the sections between are budgeted.
   const types = s.types ?? ['error'];
@@ -70,7 +73,7 @@ function summaryParts(s: SummaryInput): SummaryParts {
     // One table: what was downloaded, with what the digest read in each file when there is a digest.
     const read = new Map([...(report.digest?.files ?? []), ...(report.slow?.files ?? [])].map((f) => [f.name, f]));
     const typed = types.length > 1;
-    sections.push(['### Files', '', renderFiles(report.files.map((f) => ({ name: f.name, type: typed ? f.type : undefined, size: f.size, digest: read.get(f.name) })))].join('\n'));
+    sections.push(['### Files', '', renderFiles(report.files.map((f) => ({ name: s.redact(f.name), type: typed ? f.type : undefined, size: f.size, digest: read.get(f.name) })))].join('\n'));
   }
   if (report.missing.length > 0) {
     const rows = report.missing.map((m) => `| ${text(types.length > 1 ? `${m.type}/${m.apiName}` : m.apiName)} | ${text(m.reason)} |`);
@@ -170,6 +173,7 @@ export interface StepSummaryInput {
 /** One instance: its summary as before. Several: one row each (how it went), then a section each. */
 export function renderStepSummary(s: StepSummaryInput): string {
   const { many } = s;
+  const text = inline(s.redact);
   const section = (run: InstanceRun, error: string | undefined): SummaryParts => summaryParts({
     instance: run.report.instance ? `${run.report.instance.name} (${run.report.instance.id})` : instanceLabel(run.ref),
     report: run.report,
@@ -178,6 +182,7 @@ export function renderStepSummary(s: StepSummaryInput): string {
     error,
     cancelled: s.cancelled,
     types: s.types,
+    redact: s.redact,
   });
   if (many.runs.length === 1) {
     const p = section(many.runs[0]!, s.error);
@@ -191,11 +196,11 @@ export function renderStepSummary(s: StepSummaryInput): string {
   for (const run of many.runs) {
     const r = run.report;
     const d = r.digest;
-    const status = run.error !== undefined ? `failed: ${text(s.redact(errorMessage(run.error)), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
+    const status = run.error !== undefined ? `failed: ${text(errorMessage(run.error), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
     // As the step's outputs: a count of logs not all read is not the logs' count.
     const bound = d !== undefined && incompleteRead(d) !== undefined ? '≥ ' : '';
     const count = (n: number | undefined): string => (d ? `${bound}${n ?? 0}` : '');
-    const first = d?.firstError ? text(s.redact(`${d.firstError.severity}: ${d.firstError.message}`), 200) : '';
+    const first = d?.firstError ? text(`${d.firstError.severity}: ${d.firstError.message}`, 200) : '';
     out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
   }
   out.push('');

@@ -38,8 +38,9 @@ const ALWAYS: ReadonlySet<Severity> = new Set<Severity>(['PANIC', 'FATAL', 'ERRO
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const HTML_SPECIAL = /[&<>]/g;
 const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-// Markdown punctuation that could start emphasis, code, links, strikethrough or split a table cell.
-const MD_SPECIAL = /[\\`*_[\]~|]/g;
+// Markdown punctuation that could start emphasis, code, links, strikethrough or split a table cell, and `$`,
+// which starts math in GitHub's Markdown ($x$, $$x$$: a log line could set huge or coloured text).
+const MD_SPECIAL = /[\\`*_[\]~|$]/g;
 
 /** `s` cut to at most `max` characters (not splitting a surrogate pair), with … when cut. */
 export function cut(s: string, max: number): string {

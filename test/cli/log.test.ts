@@ -43,3 +43,25 @@ test('text from the logs cannot reach the terminal as an escape sequence', () =>
   log.info('file \x1b]0;title\x07 \u202eevil');
   assert.equal(out.join(''), 'file \ufffd]0;title\ufffd \ufffdevil\n');
 });
+
+test('a narrow terminal shortens the file name, never the figures (size, percent, rate, ETA)', () => {
+  const out: string[] = [];
+  let now = 0;
+  const log = new TerminalLog({ write: (s) => void out.push(s), tty: true, columns: 60, color: false }, () => now);
+  const name = 'postgresql-2026-11-28_090000-with-a-very-long-name.log';
+  log.start(name);
+  now = 1000;
+  log.update(name, 310_000, 4 * 1024 * 1024);
+  const line = out.at(-1)!.replace(/\n$/, '');
+  assert.ok([...line].length <= 59, line);
+  assert.match(line, /^↓ postgresql…: 303 KiB of 4\.00 MiB \(7%\), 303 KiB\/s, ETA 13s$/);
+});
+
+test('a message is redacted before it is cut to a line: a secret across the cut leaves no prefix', () => {
+  const out: string[] = [];
+  const secret = 'TOKSECRET_abcdefghijklmnop1234567890';
+  const log = new TerminalLog({ write: (s) => void out.push(s), tty: false, columns: 80, color: false, redact: (s) => s.replaceAll(secret, '***') });
+  log.error(`${'x'.repeat(1990)} token ${secret}`);
+  assert.doesNotMatch(out.join(''), /TOKSEC/);
+  assert.match(out.join(''), /token \*\*\*|x…$/m);
+});

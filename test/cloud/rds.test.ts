@@ -250,3 +250,29 @@ test('instances: listed by id or by name; a malformed answer is a ResponseError 
   emu.failApi({ kind: 'raw', status: 200, body: '{"total_count":0}' }, 1, 'instances');
   await assert.rejects(list({ id: 'i-1' }), (e: unknown) => e instanceof ResponseError && /field 'instances' is missing/.test(e.message));
 });
+
+test('a JSON error with terminal escapes and a megabyte error_msg: the message has no control character and is cut', async (t) => {
+  const { emu, client } = await setup(t);
+  const evil = '\u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007 \u001b[2J';
+  emu.failApi({ kind: 'status', status: 400, body: { error_code: `DBS.\u001b[31m1`, error_msg: `${evil} ${'y'.repeat(2_000_000)}` } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f]/);
+    assert.match(e.message, /^errorlog-download failed: HTTP 400 DBS\. \[31m1: +\]8;;http:\/\/evil\.example click \]8;; +\[2J y+ \(request id [0-9a-f]+\)$/);
+    assert.ok(e.message.length < 1200, `${e.message.length} characters`);
+    return true;
+  });
+});
+
+test('JSON nested thousands deep (as a hostile answer could be) is refused before it is parsed', async (t) => {
+  const { emu, client } = await setup(t);
+  const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+  emu.failApi({ kind: 'raw', status: 200, body: deep, headers: { 'Content-Type': 'application/json' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ResponseError && /HTTP 200 with JSON nested deeper than 32 levels/.test(e.message));
+  // As an error body: read as text, not parsed.
+  emu.failApi({ kind: 'raw', status: 500, body: `{"error_code":"X","pad":${deep}}`, headers: { 'Content-Type': 'application/json' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ApiError && e.status === 500 && e.errorCode === undefined);
+  // Brackets inside strings do not count.
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'CREATING', list: [], note: '['.repeat(100) }), headers: { 'Content-Type': 'application/json' } });
+  assert.equal((await requestErrorlogDownload(client())).status, 'CREATING');
+});

@@ -13,6 +13,17 @@ test('a secret is redacted raw, percent-encoded and base64-encoded; the longest 
   assert.equal(r.redact('nothing here'), 'nothing here');
 });
 
+test('percent-escapes in lower case, as a host may echo them, are redacted too; the text around is kept as written', () => {
+  const r = new Redactor();
+  const token = 'MIIabc+def/ghi=jkl';
+  const signature = 'Sig4%2BLOJ9frAXy%3D'; // a link's raw value, written with upper-case escapes
+  r.add(token);
+  r.add(signature);
+  assert.equal(r.redact('echo MIIabc%2bdef%2fghi%3djkl end %2f'), 'echo *** end %2f');
+  assert.equal(r.redact('Code Sig4%2bLOJ9frAXy%3d.'), 'Code ***.');
+  assert.equal(r.redact('no secret: %2b%3d'), 'no secret: %2b%3d');
+});
+
 test('redactDeep: every string of a digest-like value, in objects and arrays; Dates, numbers and undefined kept', () => {
   const r = new Redactor();
   r.add('s3cret_value_1');

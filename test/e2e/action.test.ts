@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leaked, shownText, withRig } from '../support/harness.ts';
+import { DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
 import { readZip } from '../support/zip.ts';
 import { fetchStackLoaded, loadedModules } from '../support/loaded-modules.ts';
 
@@ -351,10 +352,30 @@ test('a secret in the logs is redacted before the summary escapes it and before 
     // No piece of it that could be told apart: 8 characters, raw or as the summary escapes them.
     for (let i = 0; i + 8 <= token.length; i++) {
       const piece = token.slice(i, i + 8);
-      assert.ok(!everything.includes(piece), `'${piece}' printed`);
+      assert.ok(!everything.includes(piece), `'${piece}' printed: ${everything.slice(Math.max(0, everything.indexOf(piece) - 300), everything.indexOf(piece) + 50)}`);
       assert.ok(!everything.includes(piece.replace(/[_*]/g, (c) => `\\${c}`)), `'${piece}' printed, escaped`);
     }
     assert.ok(r.summary.includes('login with \\*\\*\\* refused'), 'the redacted secret, escaped');
+  });
+});
+
+test('an API that echoes the token (as the instance name, in the names of files it could not prepare) gets it redacted before a cut or an escape', async () => {
+  const token = `MIIT_${'ab_cd*ef'.repeat(12)}`;
+  const files = [
+    { name: 'postgresql-2026-11-28_080000.log', data: Buffer.from('2026-11-28 08:00:01 UTC [7] ERROR:  boom\n') },
+    { name: `echo ${token} end`, itemStatus: 'FAILED' as const },
+    { name: `${'x'.repeat(985)} ${token}`, itemStatus: 'FAILED' as const },
+  ];
+  const instances = [{ id: DEFAULT_INSTANCE_ID, name: token, status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } }];
+  await withRig({ files, instances, tokens: [token] }, async (rig) => {
+    const r = await rig.run({ inputs: { token } });
+    const everything = shownText(r);
+    assert.ok(r.summary.includes('| echo \\*\\*\\* end |'), r.summary);
+    for (let i = 0; i + 8 <= token.length; i++) {
+      const piece = token.slice(i, i + 8);
+      assert.ok(!everything.includes(piece), `'${piece}' printed: ${everything.slice(Math.max(0, everything.indexOf(piece) - 300), everything.indexOf(piece) + 50)}`);
+      assert.ok(!everything.includes(piece.replace(/[_*]/g, (c) => `\\${c}`)), `'${piece}' printed, escaped`);
+    }
   });
 });
 

@@ -60,6 +60,8 @@ describe('renderDigestMarkdown: log text cannot inject markup', () => {
     assert.ok(!md.includes('\u202e'));
     assert.ok(!md.includes('\u0007'));
     assert.equal(escapeInline('one\ntwo'), 'one ↵ two');
+    // GitHub renders $...$ and $$...$$ as math: a log line must not.
+    assert.equal(escapeInline('cost $$\\Huge{x}$$ and $y$'), 'cost \\$\\$\\\\Huge{x}\\$\\$ and \\$y\\$');
   });
 
   test('user@database copies as typed where GitHub would link nothing; a joiner only where it would', () => {
