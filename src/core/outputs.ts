@@ -1,7 +1,7 @@
 // The step's outputs as name → text, for both doors: the action sets them, the CLI prints them with --json.
 import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
-import { listedNothing, totalBytes } from './run.ts';
+import { countsKnown, totalBytes } from './run.ts';
 import { cut } from '../insight/render.ts';
 import { incompleteRead } from '../insight/digest.ts';
 
@@ -25,11 +25,7 @@ function files(run: InstanceRun): FileEntry[] {
 function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
   const d = report.digest;
-  // Counts only from a digest of every file read to its end, or when RDS listed no file at all: otherwise they
-  // are unknown, so empty, not 0 (nor the lower bound that was read).
-  const none = listedNothing(report);
-  const complete = d !== undefined && incompleteRead(d) === undefined;
-  const count = (n: number | undefined): string => (complete ? String(n ?? 0) : none ? '0' : '');
+  const count = (n: number | undefined): string => (countsKnown(report) ? String(n ?? 0) : '');
   return {
     status: report.status ?? '',
     'file-count': String(report.files.length),

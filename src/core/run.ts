@@ -102,9 +102,19 @@ const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query l
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
 const NOT_PREPARED = 'RDS reported status FAILED';
 
-/** RDS answered and listed no file at all: the one case where counts of 0 are known (of no log). */
+/** RDS answered and listed no file at all: nothing was read, so what the database logged is unknown. */
 export function listedNothing(report: Report): boolean {
   return report.status !== undefined && report.files.length === 0 && report.missing.length === 0;
+}
+
+/**
+ * The error-log counts stand for every error log RDS listed: each was downloaded and read to its end. Else they
+ * are unknown (empty, never 0 and never the lower bound that was read): a file that did not arrive may hold the
+ * very errors a gate on 'error-count' looks for.
+ */
+export function countsKnown(report: Report): boolean {
+  const d = report.digest;
+  return d !== undefined && incompleteRead(d) === undefined && !report.missing.some((m) => m.type === 'error');
 }
 
 export function totalBytes(report: Report): number {

@@ -1,9 +1,8 @@
 // The run's report as Markdown: the job summary the action writes and the CLI's --summary file. Pure: the text
 // comes from the report alone.
-import { listedNothing, totalBytes, type Report } from './run.ts';
+import { countsKnown, listedNothing, totalBytes, type Report } from './run.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { escapeInline, renderFiles } from '../insight/render.ts';
-import { incompleteRead } from '../insight/digest.ts';
 import { instanceLabel } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
@@ -57,10 +56,9 @@ function summaryParts(s: SummaryInput): SummaryParts {
   if (report.status) {
     const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
     out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
-    // Counts of 0 from no log at all must not read as a healthy database (a run that failed or was cancelled
-    // says so above, and its counts are not 0).
+    // No log at all must not read as a healthy database (a run that failed or was cancelled says so above).
     if (listedNothing(report) && !s.error && !s.cancelled) {
-      out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: the counts of 0 say that no log was kept, not that the database logged nothing.', '');
+      out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: how many errors the database logged is unknown, and the counts are left empty.', '');
     }
   }
   if (report.digestError !== undefined) {
@@ -197,8 +195,8 @@ export function renderStepSummary(s: StepSummaryInput): string {
     const r = run.report;
     const d = r.digest;
     const status = run.error !== undefined ? `failed: ${text(errorMessage(run.error), 300)}` : !run.settled ? 'cancelled' : r.status ?? '—';
-    // As the step's outputs: a count of logs not all read is not the logs' count.
-    const bound = d !== undefined && incompleteRead(d) !== undefined ? '≥ ' : '';
+    // As the step's outputs: a count of logs not all downloaded and read is not the logs' count.
+    const bound = d !== undefined && !countsKnown(r) ? '≥ ' : '';
     const count = (n: number | undefined): string => (d ? `${bound}${n ?? 0}` : '');
     const first = d?.firstError ? text(`${d.firstError.severity}: ${d.firstError.message}`, 200) : '';
     out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
