@@ -21,6 +21,12 @@ export interface PollResult {
   waitedMs: number;
 }
 
+/** A target that could not be had (refused, FAILED, or not ready in time) while another one could. */
+export interface PollFailure {
+  error: unknown;
+  polls: number;
+}
+
 /** One log type to wait for. */
 export interface PollTarget {
   call: () => Promise<ErrorlogAnswer>;
@@ -34,7 +40,8 @@ const ERROR_LOG: Omit<PollTarget, 'call'> = { what: LOG_CALL.error, label: 'erro
 
 export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: PollOptions): Promise<PollResult> {
   const [result] = await pollAllUntilReady([{ ...ERROR_LOG, call }], o);
-  return result!;
+  if (!result || 'error' in result) throw result?.error; // cannot happen: with one target its failure is thrown
+  return result;
 }
 
 /** FINISH, and no file still EXPORTING (the slow-query log lists a file before its link is ready). */
@@ -42,55 +49,72 @@ function ready(a: ErrorlogAnswer): boolean {
   return a.status === 'FINISH' && !a.items.some((i) => i.status === 'EXPORTING');
 }
 
-/** Polls every target until each is ready, one call per interval in all; the answers in the targets' order. */
-export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): Promise<PollResult[]> {
+/**
+ * Polls every target until each is ready, one call per interval in all; the outcomes in the targets' order. A
+ * target that fails (refused, FAILED, not ready in time) is given up alone: the others still come, and the
+ * caller decides. When every one fails, the first failure is thrown; a cancellation always is.
+ */
+export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): Promise<Array<PollResult | PollFailure>> {
   const started = o.clock.now();
-  const results: Array<PollResult | undefined> = targets.map(() => undefined);
+  const results: Array<PollResult | PollFailure | undefined> = targets.map(() => undefined);
   const polls = targets.map(() => 0);
   const last = targets.map(() => '');
   let first = true;
+  const done = (): boolean => results.every((r) => r !== undefined);
   for (;;) {
     for (let i = 0; i < targets.length; i++) {
       if (results[i] !== undefined) continue;
       const t = targets[i]!;
-      if (!first) {
-        // The user's timeout is the time waited: when the next interval would pass it, the last call comes at the
-        // deadline itself instead of giving up an interval early.
-        const left = o.deadline - o.clock.now();
-        if (left <= 0) {
-          throw new TimeoutError(
-            `Timed out waiting for RDS to prepare the ${t.label}s: still ${last[i]} after ${formatDuration(o.clock.now() - started)} and ${plural(polls[i] ?? 0, 'call')} ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
+      try {
+        if (!first) {
+          // The user's timeout is the time waited: when the next interval would pass it, the last call comes at
+          // the deadline itself instead of giving up an interval early.
+          const left = o.deadline - o.clock.now();
+          if (left <= 0) {
+            throw new TimeoutError(
+              `Timed out waiting for RDS to prepare the ${t.label}s: still ${last[i]} after ${formatDuration(o.clock.now() - started)} and ${plural(polls[i] ?? 0, 'call')} ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
+            );
+          }
+          if (o.signal?.aborted) throw new CancelledError();
+          await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
+        }
+        first = false;
+        const answer = await withRetry(t.what, t.call, o);
+        const n = ++polls[i]!;
+        const waitedMs = o.clock.now() - started;
+        if (ready(answer)) {
+          results[i] = { answer, polls: n, waitedMs };
+          continue;
+        }
+        if (answer.status === 'FAILED') {
+          throw new PreparationFailedError(
+            `RDS could not prepare the ${t.label}s (status FAILED after ${n} call${n > 1 ? 's' : ''}${answer.requestId ? `, request id ${answer.requestId}` : ''}). The instance must be ACTIVE; try again later`,
           );
         }
-        if (o.signal?.aborted) throw new CancelledError();
-        await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
-      }
-      first = false;
-      const answer = await withRetry(t.what, t.call, o);
-      const n = ++polls[i]!;
-      const waitedMs = o.clock.now() - started;
-      if (ready(answer)) {
-        results[i] = { answer, polls: n, waitedMs };
-        continue;
-      }
-      if (answer.status === 'FAILED') {
-        throw new PreparationFailedError(
-          `RDS could not prepare the ${t.label}s (status FAILED after ${n} call${n > 1 ? 's' : ''}${answer.requestId ? `, request id ${answer.requestId}` : ''}). The instance must be ACTIVE; try again later`,
-        );
-      }
-      // FINISH with files still EXPORTING: listed, but without their links yet.
-      const status = answer.status === 'FINISH' ? 'FINISH with files EXPORTING' : answer.status;
-      if (status !== last[i]) {
-        o.log(status === 'CREATING'
-          ? `RDS is preparing the ${t.label} files (CREATING)`
-          : answer.status === 'FINISH'
-            ? `RDS lists the ${t.label} files but is still exporting them (EXPORTING)`
-            : `RDS answered status ${status}, which the API does not document (${t.label}s); waiting for FINISH`);
-        last[i] = status;
-      } else {
-        o.log(`${t.label}s: still ${status} after ${formatDuration(waitedMs)} (${n} calls)`);
+        report(answer, i, n, waitedMs);
+      } catch (e) {
+        if (e instanceof CancelledError || o.signal?.aborted) throw e;
+        results[i] = { error: e, polls: polls[i]! };
+        if (done() && results.every((r) => r !== undefined && 'error' in r)) throw (results[0] as PollFailure).error;
       }
     }
-    if (results.every((r) => r !== undefined)) return results as PollResult[];
+    if (done()) return results as Array<PollResult | PollFailure>;
+  }
+
+  /** Says what a call that was not ready answered, once per change. */
+  function report(answer: ErrorlogAnswer, i: number, n: number, waitedMs: number): void {
+    const t = targets[i]!;
+    // FINISH with files still EXPORTING: listed, but without their links yet.
+    const status = answer.status === 'FINISH' ? 'FINISH with files EXPORTING' : answer.status;
+    if (status !== last[i]) {
+      o.log(status === 'CREATING'
+        ? `RDS is preparing the ${t.label} files (CREATING)`
+        : answer.status === 'FINISH'
+          ? `RDS lists the ${t.label} files but is still exporting them (EXPORTING)`
+          : `RDS answered status ${status}, which the API does not document (${t.label}s); waiting for FINISH`);
+      last[i] = status;
+    } else {
+      o.log(`${t.label}s: still ${status} after ${formatDuration(waitedMs)} (${n} calls)`);
+    }
   }
 }

@@ -125,6 +125,14 @@ export function newReport(outputDir: string): Report {
   return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined, slow: undefined };
 }
 
+/** The error a run ends with when RDS would not give one log type while it gave the other (whose files are kept). */
+class LostLogsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LostLogsError';
+  }
+}
+
 /** The error a run ends with when some files could not be fetched (the others are still kept). */
 class IncompleteError extends Error {
   constructor(missing: MissingFile[], total: number) {
@@ -163,34 +171,52 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }, type);
   };
   const masked = new Set<string>();
-  /** Waits until RDS has the files of these types ready; their answers in the same order. */
-  const ask = async (wantedTypes: LogType[]): Promise<ErrorlogAnswer[]> => {
+  /**
+   * Waits until RDS has the files of these types ready; their answers in the same order, undefined for a type
+   * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`.
+   */
+  const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>): Promise<Array<ErrorlogAnswer | undefined>> => {
     const polled = await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
       { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs },
     );
-    for (const p of polled) {
+    let waited = 0;
+    const answers = polled.map((p, i) => {
       report.polls += p.polls;
+      if ('error' in p) {
+        lost.push({ type: wantedTypes[i]!, error: p.error });
+        return undefined;
+      }
       report.status = p.answer.status;
+      waited = Math.max(waited, p.waitedMs);
       protectLinks(p.answer.items, deps, masked, config.endpoint);
-    }
-    report.waitedMs += Math.max(...polled.map((p) => p.waitedMs));
-    return polled.map((p) => p.answer);
+      return p.answer;
+    });
+    report.waitedMs += waited;
+    return answers;
   };
 
+  // A log type RDS would not give does not cost the other one: its files are still fetched, read and kept, and
+  // the run fails at its end, naming what was lost.
+  const lost: Array<{ type: LogType; error: unknown }> = [];
   const labels = types.map((t) => `${LABEL[t]}s`).join(' and ');
   const answers = await logger.group(`Waiting for RDS to prepare the ${labels}`, async () => {
-    const a = await ask(types);
-    const listed = a.reduce((n, x) => n + x.items.length, 0);
+    const a = await ask(types, lost);
+    for (const l of lost) logger.warning(`the ${LABEL[l.type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${types.filter((t) => t !== l.type).map((t) => `${LABEL[t]}s`).join(' and ')} are still fetched`, { title: `No ${LABEL[l.type]}s` });
+    const listed = a.reduce((n, x) => n + (x?.items.length ?? 0), 0);
     logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}: ${plural(listed, 'file')} listed`);
     return a;
   });
+  const lostError = (): Error | undefined => (lost.length === 0 ? undefined
+    : new LostLogsError(lost.map((l) => `the ${LABEL[l.type]}s could not be fetched: ${errorMessage(l.error)}`).join('; ')));
 
   // `same`: how many items of this type and name the listing had before this one, to find it in a fresh
   // listing when two files share a name.
   const wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }> = [];
   types.forEach((type, t) => {
-    const items = answers[t]!.items;
+    const answer = answers[t];
+    if (!answer) return;
+    const items = answer.items;
     const seen = new Map<string, number>();
     for (const item of items) {
       const same = seen.get(item.fileName) ?? 0;
@@ -207,6 +233,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }
   });
   if (wanted.length === 0) {
+    const error = lostError();
+    if (error) throw error;
     logger.warning(`RDS returned no ${types.map((t) => LABEL[t]).join(' or ')} files for this instance; nothing to download or upload`, { title: `No ${labels}` });
     return report;
   }
@@ -278,11 +306,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       refreshed = true;
       logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
       const again = types.filter((t) => expired.some((p) => p.type === t));
-      const fresh = await ask(again);
+      const refusal: Array<{ type: LogType; error: unknown }> = [];
+      const fresh = await ask(again, refusal);
       pending = expired.flatMap((p) => {
-        const item = fresh[again.indexOf(p.type)]!.items.filter((it) => it.fileName === p.item.fileName)[p.same];
+        const answer = fresh[again.indexOf(p.type)];
+        const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
         if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
-        report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'its link expired and the fresh answer no longer lists it' });
+        const why = answer ? 'its link expired and the fresh answer no longer lists it' : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
+        report.missing.push({ apiName: p.item.fileName, type: p.type, reason: deps.redactor.redact(why) });
         return [];
       });
     }
@@ -352,7 +383,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   }
 
   const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
-  if (failed.length > 0) throw new IncompleteError(failed, planned.length);
+  const incomplete = failed.length > 0 ? new IncompleteError(failed, planned.length) : undefined;
+  const gone = lostError();
+  if (gone && incomplete) throw new LostLogsError(`${gone.message}; ${incomplete.message}`);
+  if (gone ?? incomplete) throw gone ?? incomplete;
   return report;
 }
 

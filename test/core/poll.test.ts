@@ -268,6 +268,26 @@ test('two log types share the rate: one call per interval in all, in turn, until
   assert.deepEqual(at, [['error', 0], ['slow', 5_000], ['error', 10_000], ['slow', 15_000], ['slow', 20_000], ['slow', 25_000]]);
   assert.equal(error!.polls, 2);
   assert.equal(slow!.polls, 4);
-  assert.equal(slow!.answer.items[0]!.status, 'SUCCESS', 'files still EXPORTING are waited through');
+  assert.ok(slow && 'answer' in slow);
+  assert.equal(slow.answer.items[0]!.status, 'SUCCESS', 'files still EXPORTING are waited through');
   assert.match(o.lines.join('\n'), /still exporting them \(EXPORTING\)/);
+});
+
+test('one of several types failing (refused, FAILED, not ready in time) is given up alone; the others still come', async () => {
+  const clock = fakeClock();
+  const o = options(clock);
+  const refused = (): Promise<ErrorlogAnswer> => Promise.reject(new ApiError('slowlog-download', { status: 403, errorCode: 'DBS.200010' }));
+  const [error, slow] = await pollAllUntilReady([
+    { what: 'errorlog-download', label: 'error log', call: scripted([creating(), creating(), finish()]).call },
+    { what: 'slowlog-download', label: 'slow-query log', call: refused },
+  ], o);
+  assert.ok(error && 'answer' in error && error.polls === 3);
+  assert.ok(slow && 'error' in slow && slow.error instanceof ApiError && slow.error.status === 403);
+  // FAILED for one, and the other not ready before the deadline: each with its own error.
+  const failed: ErrorlogAnswer = { ...creating(), status: 'FAILED' };
+  const late = await pollAllUntilReady([
+    { what: 'errorlog-download', label: 'error log', call: scripted([failed]).call },
+    { what: 'slowlog-download', label: 'slow-query log', call: scripted(Array.from({ length: 500 }, creating)).call },
+  ], o).then(() => undefined, (e: unknown) => e);
+  assert.ok(late instanceof PreparationFailedError, `all failed: the first failure is thrown (${String(late)})`);
 });

@@ -77,6 +77,25 @@ test('log-type all: both fetched, files in error/ and slow/ (output-dir and arti
   });
 });
 
+test('log-type all: the slow-query log refused (slow logging off) does not cost the error logs: fetched, read, uploaded; the step fails naming it', async () => {
+  const errors = await readFile(fixture(ERRORS));
+  await withRig({ files: [{ name: 'postgresql.log', data: errors }] }, async (rig) => {
+    rig.rds.failApi({ kind: 'status', status: 400, body: { error_code: 'DBS.280011', error_msg: 'Slow query log is not enabled.' } }, 10, 'slowlog-download');
+    const r = await rig.run({ inputs: { 'log-type': 'all' } });
+    assert.equal(r.code, 1, r.log);
+    const files = JSON.parse(r.outputs['files'] ?? '') as FileOut[];
+    assert.deepEqual(files.map((f) => [f.name, f.type]), [['error/postgresql.log', 'error']]);
+    assert.deepEqual(await readFile(files[0]!.path), errors);
+    assert.equal(r.outputs['error-count'], String(grep(fixture(ERRORS), /:ERROR: {2}/).length));
+    assert.equal(r.outputs['slow-query-count'], '');
+    const [artifact] = rig.artifacts.artifacts();
+    assert.deepEqual((await readZip(artifact!.zip)).map((e) => e.name), ['error/postgresql.log']);
+    assert.match(r.log, /::warning title=No slow-query logs::the slow-query logs could not be had: slowlog-download failed: HTTP 400 DBS\.280011: Slow query log is not enabled\./);
+    assert.match(r.log, /^::error::the slow-query logs could not be fetched: slowlog-download failed: HTTP 400 DBS\.280011/m);
+    assert.match(r.summary, /### What the PostgreSQL logs say/);
+  });
+});
+
 test('log-type: a bad value fails before any request, naming the input and what is allowed', async () => {
   await withRig({}, async (rig) => {
     const r = await rig.run({ inputs: { 'log-type': 'slowlog' } });
