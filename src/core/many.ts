@@ -68,12 +68,21 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
 
   const upload = new SharedUpload(deps.uploader, many.runs.length, config.outputDir);
   const folders = new NameAllocator([]);
+  // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
+  const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));
+  const claim = (id: string, ref: InstanceRef): InstanceRef | undefined => {
+    const other = claimed.get(id);
+    if (other !== undefined && other !== ref) return other;
+    claimed.set(id, ref);
+    return undefined;
+  };
   await Promise.all(many.runs.map(async (run, i) => {
     const prefix = `[${instanceLabel(run.ref)}]`;
     try {
       await collect({ ...config, instance: run.ref }, {
         ...deps,
         limiter,
+        claim,
         logger: prefixed(deps.logger, prefix),
         uploader: upload.for(i),
         folderFor: (info) => join(config.outputDir, folders.allocate(safeFileName(info?.name ?? instanceLabel(run.ref)))),

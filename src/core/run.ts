@@ -4,7 +4,7 @@ import { formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
@@ -48,6 +48,11 @@ export interface Deps {
   limiter?: RateLimit | undefined;
   /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
   folderFor?: ((instance: InstanceInfo | undefined) => string) | undefined;
+  /**
+   * Several instances: claims the instance the inputs named, once its id is known; returns how another input
+   * named it if one already did (an instance by id and by name is one instance, fetched once).
+   */
+  claim?: ((id: string, ref: InstanceRef) => InstanceRef | undefined) | undefined;
   /** Told of each download's progress as it goes (the CLI draws it); default: a log line every 10 s. */
   progress?: Progress | undefined;
 }
@@ -430,6 +435,11 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   const hint: HintFor = (status, code) => (status === 401 ? creds.refused : hintFor(status, code));
   const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now(), redact: (t: string) => deps.redactor.redact(t) };
   const instance = await findInstance(config.instance, rds);
+  const other = deps.claim?.(instance.id, config.instance);
+  if (other) {
+    const inputs = [...new Set([config.instance, other].map((r) => (r.by === 'id' ? 'instance-id' : 'instance-name')))];
+    throw new InputError(inputs, `'${instanceLabel(other)}' and '${instanceLabel(config.instance)}' are one instance (id ${instance.id}): it is fetched once, for '${instanceLabel(other)}'`);
+  }
   report.instance = instance.info;
   if (instance.info) logger.info(`Instance ${describeInstance(instance.info)}`);
   return { projectId, instanceId: instance.id, authorize, hint };

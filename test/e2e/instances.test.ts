@@ -78,6 +78,18 @@ test("one instance failing keeps the other's files in the artifact; the step fai
   });
 });
 
+test('one instance given by id and by name is fetched once; the step fails naming both inputs', async () => {
+  await withRig({ files, instances: instances('ACTIVE') }, async (rig) => {
+    const r = await rig.run({ inputs: { 'instance-id': DEFAULT_INSTANCE_ID, 'instance-name': 'shop-db' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: shop-db: Inputs 'instance-name' and 'instance-id': '${DEFAULT_INSTANCE_ID}' and 'shop-db' are one instance \\(id ${DEFAULT_INSTANCE_ID}\\): it is fetched once, for '${DEFAULT_INSTANCE_ID}'`));
+    assert.equal(rig.rds.errorlogRequests().filter((q) => q.path.includes(DEFAULT_INSTANCE_ID)).length > 0, true);
+    const [artifact] = rig.artifacts.artifacts();
+    assert.deepEqual((await readZip(artifact!.zip)).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort(), 'each file once');
+    assert.equal(r.outputs['file-count'], '2');
+  });
+});
+
 test('a single instance keeps its files directly in output-dir, as before', async () => {
   await withRig({ files }, async (rig) => {
     const r = await rig.run();
