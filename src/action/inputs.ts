@@ -19,7 +19,21 @@ function runnerSurroundings(env: NodeJS.ProcessEnv): Surroundings {
       ? undefined
       : 'OIDC sign-in needs the job\'s GitHub ID token, but ACTIONS_ID_TOKEN_REQUEST_URL is not set: add `permissions: id-token: write` ' +
         'to the workflow or the job (pull requests from forks never get an ID token)',
+    uploadUnavailable: enterpriseServer(env)
+      ? `is true, but ${env['GITHUB_SERVER_URL']} is GitHub Enterprise Server, which has no artifact service for this action's client (the one of actions/upload-artifact@v4): set 'upload' to false and keep 'output-dir' with actions/upload-artifact@v3`
+      : undefined,
   };
+}
+
+/** GitHub Enterprise Server, as @actions/artifact tells it (it refuses to upload there): not github.com, GHE.com or a local test host. */
+function enterpriseServer(env: NodeJS.ProcessEnv): boolean {
+  let host: string;
+  try {
+    host = new URL(env['GITHUB_SERVER_URL'] || 'https://github.com').hostname.toLowerCase();
+  } catch {
+    return false; // the artifact client judges a URL it cannot read
+  }
+  return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
 }
 
 /**

@@ -90,6 +90,8 @@ export interface Surroundings {
   defaultArtifactName: (label: string) => string;
   /** Why OIDC sign-in cannot work here; undefined when it can. */
   oidcUnavailable: string | undefined;
+  /** Why the artifact upload cannot work here (GitHub Enterprise Server); undefined when it can. */
+  uploadUnavailable?: string | undefined;
   /**
    * For the message when no credentials are given: whether this door has OIDC sign-in at all (the command line
    * has not), and what else it can take (the command line: a cloud from clouds.yaml).
@@ -155,7 +157,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
     requestTimeoutMs,
     outputDir,
     artifactName,
-    upload: boolean(get, 'upload', true),
+    upload: upload(get, around.uploadUnavailable),
     retentionDays,
     compressionLevel: integer('compression-level', get('compression-level') || '6', 0, 9),
     overwrite: boolean(get, 'overwrite', false),
@@ -165,6 +167,13 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
     maxAnnotations: integer('max-annotations', get('max-annotations') || '10', 0, 50),
     logTypes: logTypes(get('log-type')),
   };
+}
+
+/** 'upload', refused before any request where it cannot work: not after the downloads. */
+function upload(get: InputGetter, unavailable: string | undefined): boolean {
+  const on = boolean(get, 'upload', true);
+  if (on && unavailable) throw new InputError('upload', unavailable);
+  return on;
 }
 
 /** The auth modes and their inputs: a mode's `required` inputs are set together, its `optional` ones may join them. */

@@ -397,3 +397,11 @@ test('credentials sent in a header are visible ASCII, named when not; the provid
   rejects('since', { since: '2026-11-28T16:00:00Z' }, /is in the future \(now is 2026-11-28T15:00:00.000Z\)/);
   assert.equal(read({ since: '2026-11-28T15:00:30Z' }).since?.toISOString(), '2026-11-28T15:00:30.000Z', 'a minute of clock skew is allowed');
 });
+
+test("on GitHub Enterprise Server 'upload' is refused before any request (the artifact client cannot upload there); upload: false runs", () => {
+  const ghes = { GITHUB_SERVER_URL: 'https://github.bank.example' };
+  rejects('upload', {}, /github\.bank\.example is GitHub Enterprise Server, .*set 'upload' to false and keep 'output-dir' with actions\/upload-artifact@v3/, ghes);
+  assert.equal(read({ upload: 'false' }, ghes).upload, false);
+  // github.com and GHE.com (data residency) have the service.
+  for (const url of ['https://github.com', 'https://octo.ghe.com', '']) assert.equal(read({}, { GITHUB_SERVER_URL: url }).upload, true, url);
+});
