@@ -47,6 +47,7 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? temp,
     RUNNER_TEMP: temp,
+    GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_REPOSITORY: 'acme/shop',

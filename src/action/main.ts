@@ -36,8 +36,8 @@ const CANCEL_GRACE_MS = 1_000;
 const UPLOAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
 const workerUploader: ArtifactUploader = {
-  upload: (name, files, rootDir, options) =>
-    runWorker<UploadedArtifact>(workerUrl(import.meta.url, 'upload'), { name, files, rootDir, options } satisfies UploadJob, UPLOAD_LIMITS)
+  upload: (name, files, rootDir, options, signal) =>
+    runWorker<UploadedArtifact>(workerUrl(import.meta.url, 'upload'), { name, files, rootDir, options } satisfies UploadJob, UPLOAD_LIMITS, undefined, signal)
       .catch((e: unknown) => {
         // Errors cross the thread as name and message; keep the artifact's own kind.
         throw e instanceof Error && e.name === 'ArtifactError' ? new ArtifactError(e.message) : e;
@@ -139,7 +139,11 @@ function artifactUrl(env: NodeJS.ProcessEnv, id: number): string | undefined {
 async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, redactor: Redactor, logger: Logger, error: string | undefined, cancelled: boolean): Promise<void> {
   const url = many.artifact ? artifactUrl(env, many.artifact.id) : undefined;
   const outputs = stepOutputs(many, url, redactor);
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  // Without GITHUB_OUTPUT @actions/core falls back to the retired `::set-output`, which the command gate stops:
+  // every output would be lost without a word. The summary is still written; then the step fails, saying so.
+  // (GitHub's local-action has its own @actions/core, and no runner.)
+  const noOutputFile = env['GITHUB_ACTIONS'] === 'true' && !env['GITHUB_OUTPUT'];
+  if (!noOutputFile) for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (outputs['files-truncated'] === 'true') {
     const all = many.runs.reduce((n, r) => n + r.report.files.length, 0);
     const listed = (JSON.parse(outputs['files'] ?? '[]') as unknown[]).length;
@@ -169,4 +173,5 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
       logger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
+  if (noOutputFile) throw new Error('GITHUB_OUTPUT is not set: the runner is older than 2.297 (October 2022); update it');
 }

@@ -112,7 +112,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
 class SharedUpload {
   readonly #files: string[] = [];
   readonly #arrived = new Set<number>();
-  #request: { name: string; options: UploadOptions } | undefined;
+  #request: { name: string; options: UploadOptions; signal: AbortSignal | undefined } | undefined;
   #result: Promise<UploadedArtifact> | undefined;
   readonly #ready = Promise.withResolvers<void>();
 
@@ -129,13 +129,13 @@ class SharedUpload {
   /** Instance `i`'s uploader. */
   for(i: number): ArtifactUploader {
     return {
-      upload: (name, files, _rootDir, options) => {
+      upload: (name, files, _rootDir, options, signal) => {
         this.#files.push(...files);
-        this.#request = { name, options };
+        this.#request = { name, options, signal };
         this.arrive(i);
         return this.#ready.promise.then(() => {
-          const { name: n, options: o } = this.#request!;
-          this.#result ??= this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o);
+          const { name: n, options: o, signal: s } = this.#request!;
+          this.#result ??= this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o, s);
           return this.#result;
         });
       },

@@ -28,5 +28,6 @@ export interface UploadedArtifact {
 }
 
 export interface ArtifactUploader {
-  upload(name: string, files: string[], rootDir: string, o: UploadOptions): Promise<UploadedArtifact>;
+  /** `signal`: the upload is given up when it aborts (its reason is the error). */
+  upload(name: string, files: string[], rootDir: string, o: UploadOptions, signal?: AbortSignal): Promise<UploadedArtifact>;
 }

@@ -8,7 +8,7 @@ import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
-import { CancelledError, DiskFullError, InputError, errorMessage } from './errors.ts';
+import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
@@ -348,12 +348,21 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   try {
     if (config.upload && report.files.length > 0) {
       await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
+        // 'timeout' is for getting and reading the files; the upload gets as long again from its start, and at
+        // least four 'request-timeout's (it is a few requests, each of which may wait that long): an artifact
+        // service that never answers would hold the step for the artifact client's retries (~16 min).
+        const uploadMs = Math.max(config.timeoutMs, 4 * config.requestTimeoutMs);
+        const bound = new AbortController();
+        const timer = setTimeout(() => bound.abort(new TimeoutError(`the artifact upload did not finish within ${formatDuration(uploadMs)} (as long as 'timeout', and at least four 'request-timeout's); the files are kept in ${config.outputDir}`)), uploadMs);
+        timer.unref();
+        const signal = deps.signal ? AbortSignal.any([deps.signal, bound.signal]) : bound.signal;
         const uploaded = await deps.uploader.upload(
           config.artifactName,
           report.files.map((f) => f.path),
           config.outputDir,
           { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
-        );
+          signal,
+        ).finally(() => clearTimeout(timer));
         report.artifact = { ...uploaded, name: config.artifactName };
         logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
       });

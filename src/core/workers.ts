@@ -20,7 +20,8 @@ export function workerUrl(base: string, name: keyof typeof WORKER_SOURCES): URL 
   return new URL(base).pathname.endsWith('.ts') ? new URL(WORKER_SOURCES[name], import.meta.url) : new URL(`./${name}-worker.js`, base);
 }
 
-export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits, transferList?: Transferable[]): Promise<T> {
+/** Runs a worker to its answer; `signal` stops it (the thread is terminated) and rejects with the signal's reason. */
+export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits, transferList?: Transferable[], signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // The worker's output is piped here and the answer given only once it has all arrived: lines the worker
     // printed (the artifact client's) must not land after the log group that holds them has closed.
@@ -32,6 +33,13 @@ export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits, tr
     let failure: Error | undefined;
     worker.once('message', (m: WorkerReply<T>) => { reply = m; });
     worker.once('error', (e) => { failure = e; });
+    const stop = (): void => {
+      reject(signal?.reason);
+      void worker.terminate();
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    worker.once('exit', () => signal?.removeEventListener('abort', stop));
     worker.once('exit', (code) => {
       void drained.then(() => {
         if (reply?.ok) resolve(reply.value);

@@ -459,3 +459,13 @@ test("no thread of the action loads Node's fetch stack (undici, http2, web strea
   assert.ok(lists.get('0')?.includes('NativeModule http'), "thread 0's list is the action's main thread's (it downloads over http)");
   assert.deepEqual(fetchStackLoaded(lists), {});
 });
+
+test("a runner without GITHUB_OUTPUT (older than 2.297) fails the step saying so, instead of losing every output", async () => {
+  await withRig({ files }, async (rig) => {
+    const r = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_OUTPUT: '' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /^::error::could not write the step's outputs: GITHUB_OUTPUT is not set: the runner is older than 2\.297/m);
+    assert.doesNotMatch(r.log, /set-output/);
+    assert.match(r.summary, /## RDS error logs/, 'the summary is still written');
+  });
+});
