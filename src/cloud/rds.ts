@@ -241,6 +241,8 @@ function printable(s: string): string {
 export function hintFor(status: number, code: string | undefined): string | undefined {
   if (status === 401) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
   if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
+  // The gateway's own 404: the path is no API at all (an 'endpoint' that is not RDS's, or has a path too many).
+  if (status === 404 && code === 'APIG.0101') return "The API gateway has no such API: check 'endpoint' (the RDS API's base URL) and 'region'";
   if (status === 404) return "Check 'project-id', 'instance-id' and 'region': the instance was not found there";
   if (code === 'DBS.200086' || code === 'DBS.201014') return 'The instance is not in a state that allows this (it must be ACTIVE)';
   return undefined;

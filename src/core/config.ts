@@ -345,6 +345,10 @@ function parseEndpoint(name: string, raw: string): URL {
   // A bare '?' or '#' leaves search and hash empty but stays in href, where it would swallow the API path.
   if (url.search || url.hash || /[?#]/.test(url.href)) throw new InputError(name, 'must not have a query or fragment');
   url.pathname = url.pathname.replace(/\/+$/, '');
+  // The calls add their version themselves: a base ending in one would ask for /v3/v3/..., which the gateway
+  // answers with a 404 that reads like a wrong instance.
+  const version = /\/(v\d+(\.\d+)?)$/i.exec(url.pathname)?.[1];
+  if (version) throw new InputError(name, `'${raw}' ends in /${version}: give the base URL without it (each call adds its own version), like ${url.origin}`);
   return url;
 }
 

@@ -276,3 +276,12 @@ test('JSON nested thousands deep (as a hostile answer could be) is refused befor
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'CREATING', list: [], note: '['.repeat(100) }), headers: { 'Content-Type': 'application/json' } });
   assert.equal((await requestErrorlogDownload(client())).status, 'CREATING');
 });
+
+test("the gateway's 404 for a path that is no API (an endpoint with a path too many) points at 'endpoint', not at the instance", async (t) => {
+  const { emu, client } = await setup(t);
+  await assert.rejects(requestErrorlogDownload(client({ endpoint: new URL(`${emu.url}/rds`) })), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.match(e.message, /HTTP 404 APIG\.0101: .*The API gateway has no such API: check 'endpoint' \(the RDS API's base URL\) and 'region'$/);
+    return true;
+  });
+});
