@@ -29,6 +29,11 @@ export interface SummaryInput {
 // the log text in the digest, and never put inside a `code span`, where markdown would show the escapes.
 const inline = (redact: (s: string) => string) => (s: string, max = 1000): string => escapeInline(redact(s), max);
 
+/** What the step fetched, for headings. */
+function logsFetched(types: readonly LogType[]): string {
+  return types.length > 1 ? 'error and slow-query logs' : types[0] === 'slow' ? 'slow-query logs' : 'error logs';
+}
+
 interface SummaryParts {
   head: string[];
   sections: string[];
@@ -43,8 +48,7 @@ function summaryParts(s: SummaryInput): SummaryParts {
   const total = totalBytes(report);
   // What happened first, where the files are last: both always shown; the sections between are budgeted.
   const types = s.types ?? ['error'];
-  const what = types.length > 1 ? 'error and slow-query logs' : types[0] === 'slow' ? 'slow-query logs' : 'error logs';
-  const out: string[] = [`## RDS ${what}: instance ${text(s.instance)}`, ''];
+  const out: string[] = [`## RDS ${logsFetched(types)}: instance ${text(s.instance)}`, ''];
   const sections: string[] = [];
   const tail: string[] = [];
 
@@ -187,10 +191,10 @@ export function renderStepSummary(s: StepSummaryInput): string {
     return fitSummary(p.head, p.sections, p.tail, p.where);
   }
 
-  const out: string[] = [`## RDS error logs: ${many.runs.length} instances`, ''];
+  const out: string[] = [`## RDS ${logsFetched(s.types ?? ['error'])}: ${many.runs.length} instances`, ''];
   if (s.cancelled) out.push('> [!WARNING]\n> Cancelled. The files complete by then are kept.', '');
   else if (s.error) out.push(`> [!CAUTION]\n> ${text(s.error, 4000)}`, '');
-  out.push('| Instance | Status | Files | Size | ERROR | FATAL | First error |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  out.push('| Instance | Status | Files | Size | ERROR | FATAL | PANIC | First error |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const run of many.runs) {
     const r = run.report;
     const d = r.digest;
@@ -199,7 +203,7 @@ export function renderStepSummary(s: StepSummaryInput): string {
     const bound = d !== undefined && !countsKnown(r) ? '≥ ' : '';
     const count = (n: number | undefined): string => (d ? `${bound}${n ?? 0}` : '');
     const first = d?.firstError ? text(`${d.firstError.severity}: ${d.firstError.message}`, 200) : '';
-    out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${first} |`);
+    out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${count(d?.bySeverity.PANIC)} | ${first} |`);
   }
   out.push('');
   // Each instance's section is one part of the budget: the step's table above stays whole.

@@ -50,7 +50,8 @@ test('two instances, by id and by name: one artifact with a folder each, a row a
     ]);
 
     assert.match(r.summary, /^## RDS error logs: 2 instances$/m);
-    assert.match(r.summary, /^\| shop-db \| FINISH \| 2 \| [^|]+ \| 1 \| 100 \| ERROR: relation "orders" does not exist \|$/m);
+    assert.match(r.summary, /^\| Instance \| Status \| Files \| Size \| ERROR \| FATAL \| PANIC \| First error \|$/m);
+    assert.match(r.summary, /^\| shop-db \| FINISH \| 2 \| [^|]+ \| 1 \| 100 \| 0 \| ERROR: relation "orders" does not exist \|$/m);
     assert.match(r.summary, /^\| reporting-db \| FINISH \| 2 \|/m);
     assert.match(r.summary, /^## RDS error logs: instance shop-db \(/m);
     assert.match(r.summary, /^## RDS error logs: instance reporting-db \(/m);
