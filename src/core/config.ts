@@ -1,4 +1,5 @@
 // The run's configuration and the checks both doors apply to it: every problem names the input and what is allowed.
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration.ts';
 import { InputError, type NameInput } from './errors.ts';
@@ -130,7 +131,9 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const requestTimeoutMs = duration(get, 'request-timeout', '30s', 1_000, 10 * 60_000);
 
   const outputDirRaw = get('output-dir');
-  const outputDir = outputDirRaw ? resolve(around.workDir, outputDirRaw) : around.defaultOutputDir(safeLabel(label));
+  // No shell reads a workflow's `with:`: `~/logs` would be a folder named `~` (actions/upload-artifact expands it too).
+  const outputDirGiven = /^~(?=$|[\\/])/.test(outputDirRaw) ? homedir() + outputDirRaw.slice(1) : outputDirRaw;
+  const outputDir = outputDirGiven ? resolve(around.workDir, outputDirGiven) : around.defaultOutputDir(safeLabel(label));
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
   const artifactName = get('artifact-name') || around.defaultArtifactName(label);
@@ -324,8 +327,10 @@ function safeLabel(s: string): string {
 
 /** An id or name the user gave that goes into a URL path or IAM's query: only what OTC ids are made of. */
 function cloudName(name: string, v: string, what = 'an id'): string {
-  if (!CLOUD_ID.test(v)) throw new InputError(name, `'${v}' is not ${what}: 1 to 64 letters, digits, '-' and '_'`);
-  return v;
+  if (CLOUD_ID.test(v)) return v;
+  // A YAML folded block (>) joins lines with spaces: the ids were meant to be several.
+  const several = name === 'instance-id' && /\s/.test(v) ? '; give several one per line (a | block) or comma-separated' : '';
+  throw new InputError(name, `'${v}' is not ${what}: 1 to 64 letters, digits, '-' and '_'${several}`);
 }
 
 function parseEndpoint(name: string, raw: string): URL {

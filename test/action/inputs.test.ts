@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import * as core from '@actions/core';
 import { readInputs } from '../../src/action/inputs.ts';
 import type { Config, InputGetter } from '../../src/core/config.ts';
@@ -408,4 +409,14 @@ test("on GitHub Enterprise Server 'upload' is refused before any request (the ar
   assert.equal(read({ upload: 'false' }, ghes).upload, false);
   // github.com and GHE.com (data residency) have the service.
   for (const url of ['https://github.com', 'https://octo.ghe.com', '']) assert.equal(read({}, { GITHUB_SERVER_URL: url }).upload, true, url);
+});
+
+test("'output-dir' with a leading ~/ is in the home folder (no shell reads `with:`); '~x' is a folder of that name", () => {
+  assert.equal(read({ 'output-dir': '~/logs' }, { GITHUB_WORKSPACE: '/work/space' }).outputDir, join(homedir(), 'logs'));
+  assert.equal(read({ 'output-dir': '~' }, { GITHUB_WORKSPACE: '/work/space' }).outputDir, homedir());
+  assert.equal(read({ 'output-dir': '~x/logs' }, { GITHUB_WORKSPACE: '/work/space' }).outputDir, resolve('/work/space', '~x/logs'));
+});
+
+test("'instance-id' folded by YAML's > into one line of ids: the error says how several are given", () => {
+  rejects('instance-id', { 'instance-id': '3d39c18788b54a919bab633874c159dfin03 a1b2c3d4e5f60718293a4b5c6d7e8f90in03' }, /is not an id: 1 to 64 letters, digits, '-' and '_'; give several one per line \(a \| block\) or comma-separated$/);
 });
