@@ -5,7 +5,7 @@ import { access, link, lstat, open, stat, statfs, unlink, type FileHandle } from
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, ResponseError, TimeoutError } from './errors.ts';
+import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, NoRoomError, ResponseError, TimeoutError } from './errors.ts';
 import { header, readText, type HttpResponse, type HttpTransport } from '../cloud/http.ts';
 import { hostKind } from '../cloud/urls.ts';
 import { linkSecrets, Redactor, redactUrl } from './redact.ts';
@@ -266,7 +266,7 @@ class Transfer {
     const free = fs.bavail * fs.bsize;
     const keep = Math.min(KEEP_FREE, Math.floor((fs.blocks * fs.bsize) / 20));
     if (total - written > free - keep) {
-      throw new DiskFullError(this.#dir, `'${this.#name}' is ${formatBytes(total)}, ${formatBytes(Math.max(0, free))} is free and ${formatBytes(keep)} of that stays free`);
+      throw new NoRoomError(this.#dir, `'${this.#name}' is ${formatBytes(total)}, ${formatBytes(Math.max(0, free))} is free and ${formatBytes(keep)} of that stays free`);
     }
   }
 

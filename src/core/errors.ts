@@ -127,11 +127,20 @@ export class AuthError extends Error {
 
 /** The disk under output-dir is full (ENOSPC) or over quota (EDQUOT): no retry or other file can help. */
 export class DiskFullError extends Error {
-  /** `why`: an errno (ENOSPC, EDQUOT), or what does not fit. */
-  constructor(dir: string, why: string) {
-    const what = why === 'EDQUOT' ? 'over its quota (EDQUOT)' : why === 'ENOSPC' ? 'full (ENOSPC)' : `too small for it: ${why}`;
-    super(`the disk holding 'output-dir' (${dir}) is ${what}: free space there or set 'output-dir' to another disk`);
+  constructor(dir: string, code: 'ENOSPC' | 'EDQUOT') {
+    super(`the disk holding 'output-dir' (${dir}) is ${code === 'EDQUOT' ? 'over its quota (EDQUOT)' : 'full (ENOSPC)'}: free space there or set 'output-dir' to another disk`);
     this.name = 'DiskFullError';
+  }
+}
+
+/**
+ * One file is larger than the room left on the disk of 'output-dir': refused before a byte of it is written.
+ * Not a full disk: the other files still come.
+ */
+export class NoRoomError extends Error {
+  constructor(dir: string, why: string) {
+    super(`the disk holding 'output-dir' (${dir}) is too small for it: ${why}: free space there or set 'output-dir' to another disk`);
+    this.name = 'NoRoomError';
   }
 }
 

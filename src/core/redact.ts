@@ -49,9 +49,9 @@ export class Redactor {
   add(secret: string | undefined): void {
     // Very short values would redact ordinary words; they are not credentials anyway.
     if (!secret || secret.length < MIN_LENGTH) return;
-    // As it may also appear in a URL or a header: percent-encoded, and base64. Escapes are matched in either case
-    // (see redact): stored in upper case.
-    for (const form of [upperEscapes(secret), encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
+    // As it may also appear in a URL or a header: percent-encoded, and base64; and with its escapes in upper case,
+    // to match a text whose escapes are (see redact).
+    for (const form of [secret, upperEscapes(secret), encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
       if (this.#secrets.has(form)) continue;
       this.#secrets.add(form);
       const key = form.slice(0, PREFIX);
@@ -66,13 +66,15 @@ export class Redactor {
     if (this.#secrets.size === 0) return text;
     for (const key of this.#unsorted) this.#byPrefix.get(key)!.sort((a, b) => b.length - a.length);
     this.#unsorted.clear();
-    // Matched on the text with its escapes in upper case (`%2b` as `%2B`, as a host may echo them), which has
-    // the same length: what is found there is cut from the text itself.
+    // Matched on the text as it is, and on the text with its escapes in upper case (`%2b` as `%2B`, as a host may
+    // echo them; the same length, so what is found there is cut from the text itself). Both: a bare `%` before
+    // a secret (`LIKE '%deadbeef...'`) reads as an escape in the second.
     const seen = upperEscapes(text);
+    const at = (t: string, i: number): string | undefined => this.#byPrefix.get(t.slice(i, i + PREFIX))?.find((s) => t.startsWith(s, i));
     let out = '';
     let last = 0;
     for (let i = 0; i + MIN_LENGTH <= text.length;) {
-      const found = this.#byPrefix.get(seen.slice(i, i + PREFIX))?.find((s) => seen.startsWith(s, i));
+      const found = at(text, i) ?? (seen === text ? undefined : at(seen, i));
       if (found === undefined) {
         i++;
         continue;

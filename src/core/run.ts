@@ -312,7 +312,12 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
       const again = types.filter((t) => expired.some((p) => p.type === t));
       const refusal: Array<{ type: LogType; error: unknown }> = [];
-      const fresh = await ask(again, refusal);
+      // Asked for alone, a type RDS refuses is thrown rather than returned: either way its files are missing.
+      const fresh = await ask(again, refusal).catch((e: unknown) => {
+        if (e instanceof CancelledError || deps.signal?.aborted) throw e;
+        for (const type of again) refusal.push({ type, error: e });
+        return again.map(() => undefined);
+      });
       pending = expired.flatMap((p) => {
         const answer = fresh[again.indexOf(p.type)];
         const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];

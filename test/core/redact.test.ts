@@ -22,6 +22,9 @@ test('percent-escapes in lower case, as a host may echo them, are redacted too; 
   assert.equal(r.redact('echo MIIabc%2bdef%2fghi%3djkl end %2f'), 'echo *** end %2f');
   assert.equal(r.redact('Code Sig4%2bLOJ9frAXy%3d.'), 'Code ***.');
   assert.equal(r.redact('no secret: %2b%3d'), 'no secret: %2b%3d');
+  // A bare % before a secret (SQL's LIKE) is no escape of it.
+  r.add('deadbeefSecret123');
+  assert.equal(r.redact("WHERE k LIKE '%deadbeefSecret123%' or '%1deadbeefSecret123'"), "WHERE k LIKE '%***%' or '%1***'");
 });
 
 test('redactDeep: every string of a digest-like value, in objects and arrays; Dates, numbers and undefined kept', () => {

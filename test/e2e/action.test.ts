@@ -432,6 +432,23 @@ test("link signatures: masked for the links it fetches only, and only values tha
   });
 });
 
+test('a link expired and RDS refuses a fresh one: that file is missing, named with why; the others are kept and uploaded', async () => {
+  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
+  await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
+    // The step's first call gets the listing; the one asking for a fresh link is refused.
+    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+    rig.rds.failApi({ kind: 'status', status: 200, body: await res.json() }, 1);
+    rig.rds.failApi({ kind: 'status', status: 403, body: { error_code: 'DBS.200010', error_msg: 'The user is not authorized.' } }, 1);
+    rig.rds.failFile('b.log', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
+    const r = await rig.run();
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /^::error::1 of 2 error log files could not be downloaded: b\.log \(its link expired and RDS gave no fresh one \(errorlog-download failed: HTTP 403 DBS\.200010/m);
+    const [artifact] = rig.artifacts.artifacts();
+    assert.deepEqual((await readZip(artifact!.zip)).map((e) => e.name), ['a.log'], 'the file that came is uploaded');
+    assert.match(r.summary, /Not downloaded[\s\S]*b\.log/);
+  });
+});
+
 test('two files of one name whose links expired: the fresh links fetch each its own file', async () => {
   const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
   await withRig({ files: [{ name: 'dup.log', data: line('alpha') }, { name: 'dup.log', data: line('bravo') }] }, async (rig) => {
