@@ -5,7 +5,7 @@ import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { errorlogLimit } from './limiter.ts';
 import { NameAllocator, safeFileName } from './names.ts';
-import { collect, newReport, type Deps, type Report } from './run.ts';
+import { collect, newReport, uploadBound, type Deps, type Report } from './run.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from './ports.ts';
 
 /** One instance's part of the step. */
@@ -66,7 +66,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
     return many;
   }
 
-  const upload = new SharedUpload(deps.uploader, many.runs.length, config.outputDir);
+  const upload = new SharedUpload(deps.uploader, many.runs.length, config.outputDir, () => uploadBound(config, deps.signal));
   const folders = new NameAllocator([]);
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
   const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));
@@ -112,30 +112,36 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
 class SharedUpload {
   readonly #files: string[] = [];
   readonly #arrived = new Set<number>();
-  #request: { name: string; options: UploadOptions; signal: AbortSignal | undefined } | undefined;
+  #request: { name: string; options: UploadOptions } | undefined;
   #result: Promise<UploadedArtifact> | undefined;
   readonly #ready = Promise.withResolvers<void>();
 
   readonly #inner: ArtifactUploader;
   readonly #count: number;
   readonly #rootDir: string;
+  /** The upload's bound, begun when it starts (not when an instance asked: it may wait long for the others). */
+  readonly #bound: () => { signal: AbortSignal; done: () => void };
 
-  constructor(inner: ArtifactUploader, count: number, rootDir: string) {
+  constructor(inner: ArtifactUploader, count: number, rootDir: string, bound: () => { signal: AbortSignal; done: () => void }) {
     this.#inner = inner;
     this.#count = count;
     this.#rootDir = rootDir;
+    this.#bound = bound;
   }
 
   /** Instance `i`'s uploader. */
   for(i: number): ArtifactUploader {
     return {
-      upload: (name, files, _rootDir, options, signal) => {
+      upload: (name, files, _rootDir, options) => {
         this.#files.push(...files);
-        this.#request = { name, options, signal };
+        this.#request = { name, options };
         this.arrive(i);
         return this.#ready.promise.then(() => {
-          const { name: n, options: o, signal: s } = this.#request!;
-          this.#result ??= this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o, s);
+          const { name: n, options: o } = this.#request!;
+          if (!this.#result) {
+            const bound = this.#bound();
+            this.#result = this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o, bound.signal).finally(bound.done);
+          }
           return this.#result;
         });
       },

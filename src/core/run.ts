@@ -130,6 +130,19 @@ export function newReport(outputDir: string): Report {
   return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined, slow: undefined };
 }
 
+/**
+ * The bound of an artifact upload, from its start. 'timeout' is for getting and reading the files; the upload
+ * gets as long again, and at least four 'request-timeout's (it is a few requests, each of which may wait that
+ * long): an artifact service that never answers would hold the step for the artifact client's retries (~16 min).
+ */
+export function uploadBound(config: Config, cancel: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+  const uploadMs = Math.max(config.timeoutMs, 4 * config.requestTimeoutMs);
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(new TimeoutError(`the artifact upload did not finish within ${formatDuration(uploadMs)} (as long as 'timeout', and at least four 'request-timeout's); the files are kept in ${config.outputDir}`)), uploadMs);
+  timer.unref();
+  return { signal: cancel ? AbortSignal.any([cancel, bound.signal]) : bound.signal, done: () => clearTimeout(timer) };
+}
+
 /** The error a run ends with when RDS would not give one log type while it gave the other (whose files are kept). */
 class LostLogsError extends Error {
   constructor(message: string) {
@@ -353,21 +366,15 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   try {
     if (config.upload && report.files.length > 0) {
       await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
-        // 'timeout' is for getting and reading the files; the upload gets as long again from its start, and at
-        // least four 'request-timeout's (it is a few requests, each of which may wait that long): an artifact
-        // service that never answers would hold the step for the artifact client's retries (~16 min).
-        const uploadMs = Math.max(config.timeoutMs, 4 * config.requestTimeoutMs);
-        const bound = new AbortController();
-        const timer = setTimeout(() => bound.abort(new TimeoutError(`the artifact upload did not finish within ${formatDuration(uploadMs)} (as long as 'timeout', and at least four 'request-timeout's); the files are kept in ${config.outputDir}`)), uploadMs);
-        timer.unref();
-        const signal = deps.signal ? AbortSignal.any([deps.signal, bound.signal]) : bound.signal;
+        // (Several instances share one upload, which starts when the last of them gets here: it bounds itself.)
+        const bound = uploadBound(config, deps.signal);
         const uploaded = await deps.uploader.upload(
           config.artifactName,
           report.files.map((f) => f.path),
           config.outputDir,
           { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
-          signal,
-        ).finally(() => clearTimeout(timer));
+          bound.signal,
+        ).finally(bound.done);
         report.artifact = { ...uploaded, name: config.artifactName };
         logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
       });

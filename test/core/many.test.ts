@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startRdsEmulator, DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
 import { readConfig } from '../../src/core/config.ts';
 import { collectMany, newManyReport } from '../../src/core/many.ts';
-import { createHttpTransport } from '../../src/cloud/http.ts';
+import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { Redactor } from '../../src/core/redact.ts';
 import type { Logger } from '../../src/core/ports.ts';
 import { fakeClock } from '../support/fake-clock.ts';
@@ -54,6 +55,44 @@ test('instances polling together share one limit: every errorlog-download call w
     for (let i = 60; i < at.length; i++) {
       assert.ok(at[i]! - at[i - 60]! >= 60_000, `calls ${i - 60} and ${i} came ${at[i]! - at[i - 60]!} ms apart: 61 calls within a minute`);
     }
+  } finally {
+    api.close();
+    files.close();
+    await rds.close();
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('one upload for several instances is bounded from when it starts, not from when the first instance asked for it', async () => {
+  const pg = { type: 'PostgreSQL', version: '16' };
+  const rds = await startRdsEmulator({ creatingCalls: 0, instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: pg }] });
+  const out = await mkdtemp(join(tmpdir(), 'many-'));
+  // The upload's bound is 4 s here (four request-timeouts); the second instance takes 5 s to fail.
+  const values: Record<string, string> = {
+    'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER}`, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
+    'poll-interval': '1s', timeout: '3s', 'request-timeout': '1s', 'output-dir': out, upload: 'true',
+  };
+  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
+  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
+  const inner = createHttpTransport({ ...t, followRedirects: false });
+  const api: HttpTransport = {
+    request: async (m, u, h, b) => {
+      if (u.href.includes(OTHER)) await new Promise((r) => setTimeout(r, 5_000));
+      return inner.request(m, u, h, b);
+    },
+    close: () => inner.close(),
+  };
+  const files = createHttpTransport({ ...t, followRedirects: true });
+  const signals: Array<boolean | undefined> = [];
+  try {
+    const many = newManyReport(config);
+    const failed = await collectMany(config, {
+      api, files, clock: systemClock, logger: quiet, redactor: new Redactor(),
+      uploader: { upload: async (_n, f, _r, _o, signal) => { signals.push(signal?.aborted); return { id: 7, size: f.length, digest: undefined }; } },
+    }, many).then(() => undefined, (e: unknown) => e);
+    assert.deepEqual(signals, [false], 'one upload, its bound not spent before it began');
+    assert.equal(many.artifact?.id, 7);
+    assert.match(String(failed), /1 of 2 instances failed: b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5in03:/);
   } finally {
     api.close();
     files.close();
