@@ -22,7 +22,14 @@ export function cancelOnSignals(graceMs = 2_500): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) return;
-    process.stderr.write(`Received ${sig}: cancelling\n`);
+    // A hangup is the terminal going away: writing to it then fails (EIO), which must not end the process before
+    // it has removed its part files.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+    try {
+      process.stderr.write(`Received ${sig}: cancelling\n`);
+    } catch {
+      // the terminal is gone
+    }
     controller.abort(new CancelledError('cancelled', sig));
     setTimeout(() => process.exit(signalExitCode(controller.signal)), graceMs).unref();
   };

@@ -2,7 +2,7 @@
 // variables, against the RDS and IAM emulators over real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -485,6 +485,28 @@ test('clouds.yaml project spellings openstacksdk takes, and empty flags that set
       assert.equal(empty.code, 0, empty.stderr);
       assert.equal([...rig.iam!.state.tokens.values()].at(-1)?.project.id, SUB.id);
       assert.ok(rig.rds.apiRequests.every((q) => q.path.startsWith(`/v3/${SUB.id}/`)));
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test('a terminal that closes (a real hangup: writing to it fails with EIO) still gets its part files removed', { skip: !hasScript && 'needs script(1) for a pseudo-terminal' }, async () => {
+  await withRig({ files: [{ name: 'slow.log', size: 8 * 1024 * 1024 }], bytesPerSecondPerConnection: 200_000 }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-hup-'));
+    try {
+      const command = [process.execPath, CLI, ...fast(rig), '--project-id', rig.rds.projectId, '--output-dir', 'out'].map((a) => `'${a}'`).join(' ');
+      // script(1) runs the command on a pseudo-terminal; killing script closes it, and the kernel hangs the command up.
+      const terminal = spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: cwd, OS_AUTH_TOKEN: rig.rds.token }, stdio: 'ignore' });
+      const out = join(cwd, 'out');
+      const parts = async (): Promise<string[]> => (await readdir(out).catch((): string[] => [])).filter((n) => n.startsWith('.part-'));
+      for (let i = 0; i < 200 && (await parts()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok((await parts()).length > 0, 'the download had started');
+      terminal.kill('SIGKILL');
+      for (let i = 0; i < 100 && (await parts()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await parts(), [], 'no part file left');
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
