@@ -114,6 +114,8 @@ export async function run(partial: Partial<RunDeps> = {}): Promise<ManyReport | 
     await finish(config, report, deps.env, redactor, logger, message, cancelled);
   } catch (e) {
     // Outputs could not be written (GITHUB_OUTPUT missing or unwritable): a step that reports nothing has failed.
+    // When the run failed too, its error is the step's, and this one still said.
+    if (message !== undefined) logger.warning(`could not write the step's outputs: ${errorMessage(e)}`);
     fail(message ?? `could not write the step's outputs: ${errorMessage(e)}`);
     return report;
   }

@@ -61,7 +61,7 @@ async function parse(file: { path: string; text: string }): Promise<Record<strin
   try {
     value = doc.toJS();
   } catch {
-    bad('an alias (*name) that no anchor (&name) sets');
+    bad('an alias (*name) that no anchor (&name) sets, or too many aliases');
   }
   return isObject(value) ? value : {};
 }

@@ -353,7 +353,7 @@ function parseEndpoint(name: string, raw: string): URL {
   // The calls add their version themselves: a base ending in one would ask for /v3/v3/..., which the gateway
   // answers with a 404 that reads like a wrong instance.
   const version = /\/(v\d+(\.\d+)?)$/i.exec(url.pathname)?.[1];
-  if (version) throw new InputError(name, `'${raw}' ends in /${version}: give the base URL without it (each call adds its own version), like ${url.origin}`);
+  if (version) throw new InputError(name, `'${raw}' ends in /${version}: give the base URL without it (each call adds its own version), ${url.origin}${url.pathname.slice(0, -version.length - 1)}`);
   return url;
 }
 

@@ -150,6 +150,9 @@ const KEEP_FREE = 256 * 1024 * 1024;
  */
 const LISTED_SLACK = 1024;
 
+/** The least a short range answer must bring to be followed at once by a request for the rest. */
+const MIN_RANGE_ANSWER = 1024 * 1024;
+
 /** What a download has learnt of the file so far: how much of it is on disk, and which version of it. */
 interface FileState {
   written: number;
@@ -162,7 +165,7 @@ interface FileState {
 /** The server answered a range request with another range or with the whole file: ranges cannot be trusted. */
 class RangeIgnoredError extends Error {
   constructor(answer: string) {
-    super(`the server ignored a byte range (${answer})`);
+    super(`byte ranges cannot be used (${answer})`);
     this.name = 'RangeIgnoredError';
   }
 }
@@ -235,11 +238,12 @@ class Transfer {
     const state: FileState = { written: 0 };
     const large = await this.#stream(state, true);
     if (!large) return state.written;
-    const resumeAt = await this.#ranges(large.res, large.total, state.validator, release);
-    if (resumeAt === undefined) return large.total;
-    // The server stopped honouring ranges: what is on disk from the start stays, the rest comes in one stream.
-    this.#o.retry.log(`download ${this.#name}: the server ignored a byte range; fetching the rest in one stream`);
-    state.written = resumeAt;
+    const stopped = await this.#ranges(large.res, large.total, state.validator, release);
+    if (stopped === undefined) return large.total;
+    // Ranges cannot be used (ignored, or the file changed): what is on disk from the start stays, the rest comes
+    // in one stream (which starts over if the file changed).
+    this.#o.retry.log(`download ${this.#name}: ${stopped.why}; fetching the rest in one stream`);
+    state.written = stopped.at;
     await this.#stream(state, false);
     // Ranges past where the stream ended (a file that shrank comes again from zero, but be sure) are not the file.
     await this.#fh.truncate(state.written);
@@ -351,10 +355,12 @@ class Transfer {
     const over = total === undefined
       ? () => new ResponseError(`the download host sent more than ${limit} bytes for '${this.#name}' (the size RDS listed): stopped`)
       : undefined;
-    // A range that ends before the file does is cut where it says it ends, whatever more the host sends.
+    // A range that ends before the file does is cut where it says it ends, whatever more the host sends. The
+    // rest is asked for at once when the answer brought a fair share; a host that answers in crumbs is retried
+    // with backoff like a transfer cut short, not hammered with a request per crumb.
     const short = end !== undefined && total !== undefined && end < total;
     state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => { o.onProgress?.(pos, total); o.onContiguous?.(pos); }, short, over);
-    if (short && state.written === end) return 'more';
+    if (short && state.written === end && end - start >= MIN_RANGE_ANSWER) return 'more';
     if (total !== undefined && state.written !== total) {
       throw new NetworkError('EPREMATURE', this.#url, `transfer ended after ${state.written} of ${total} bytes`);
     }
@@ -364,15 +370,16 @@ class Transfer {
   /**
    * The file in ranges of RANGE_BYTES, handed out in order to as many connections as the budget gives this
    * file; `head` (the first answer, the whole file) serves the first range. Returns undefined when complete,
-   * or, when the server ignored a range, where the complete start of the file ends.
+   * or, when ranges could not be used (ignored, or the file changed), where the complete start of the file ends
+   * and why.
    */
-  async #ranges(head: HttpResponse, total: number, validator: Validator | undefined, release: () => void): Promise<number | undefined> {
+  async #ranges(head: HttpResponse, total: number, validator: Validator | undefined, release: () => void): Promise<{ at: number; why: string } | undefined> {
     const o = this.#o;
     const size = Math.max(1, o.rangeBytes ?? RANGE_BYTES);
     const pieces: Piece[] = [];
     for (let s = 0; s < total; s += size) pieces.push({ start: s, end: Math.min(s + size, total), pos: s });
     let next = 0;
-    let ignored = false;
+    let ignored: RangeIgnoredError | undefined;
     let failure: unknown;
     // Stops every range: on the run's cancellation, on a failure of one range, or when ranges are ignored.
     const stop = new AbortController();
@@ -405,7 +412,7 @@ class Transfer {
           lease = undefined;
         }
       } catch (e) {
-        if (e instanceof RangeIgnoredError) ignored = true;
+        if (e instanceof RangeIgnoredError) ignored = e;
         else if (!stop.signal.aborted) failure = e;
         stop.abort();
       } finally {
@@ -422,7 +429,7 @@ class Transfer {
     const incomplete = pieces.find((p) => p.pos < p.end);
     if (!incomplete) return undefined;
     if (!ignored) throw new Error(`download ${this.#name}: a byte range was left incomplete`); // cannot happen
-    return incomplete.pos;
+    return { at: incomplete.pos, why: ignored.message };
   }
 
   /** One range, resumed from where it got to after an interruption. */

@@ -154,7 +154,8 @@ test('endpoint: credentials, a query, a fragment or a non-URL are refused', () =
   rejects('endpoint', { endpoint: 'https://rds.example.com#top' }, /fragment/);
   rejects('endpoint', { endpoint: 'rds.example.com' }, /not a URL/);
   // The calls add the version: a base with one would ask for /v3/v3/... (a 404 that reads like a wrong instance).
-  rejects('endpoint', { endpoint: 'https://rds.example.com/v3/' }, /'https:\/\/rds\.example\.com\/v3\/' ends in \/v3: give the base URL without it \(each call adds its own version\), like https:\/\/rds\.example\.com$/);
+  rejects('endpoint', { endpoint: 'https://rds.example.com/v3/' }, /'https:\/\/rds\.example\.com\/v3\/' ends in \/v3: give the base URL without it \(each call adds its own version\), https:\/\/rds\.example\.com$/);
+  rejects('endpoint', { endpoint: 'https://gateway.example.com/otc-rds/v3' }, /give the base URL without it \(each call adds its own version\), https:\/\/gateway\.example\.com\/otc-rds$/);
   rejects('iam-endpoint', { 'iam-endpoint': 'https://iam.example.com/v3', 'project-id': '', 'project-name': 'eu-de' }, /ends in \/v3/);
   assert.equal(read({ endpoint: 'https://gateway.example.com/otc/rds' }).endpoint.href, 'https://gateway.example.com/otc/rds', 'a path of a gateway stays');
   rejects('endpoint', { endpoint: 'ftp://rds.example.com' }, /https/);

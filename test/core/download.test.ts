@@ -386,7 +386,7 @@ test('ranges: a reset in one range, then a server that ignores Range: byte-exact
   assert.ok(got.equals(s.emu.bytesOf(LARGE)));
   assert.equal(r.bytes, LARGE_SIZE);
   assert.match(o.lines.join('\n'), /attempt 1 failed/);
-  assert.match(o.lines.join('\n'), /ignored a byte range; fetching the rest in one stream/);
+  assert.match(o.lines.join('\n'), /byte ranges cannot be used \(HTTP 200, the whole file\); fetching the rest in one stream/);
   // The last request is that one stream: from where the complete start of the file ended, to the end.
   assert.match(rangeOf(s.emu, s.emu.fileRequests.length - 1) ?? '', /^bytes=\d+-$/);
   await assertNoPartFiles(s.dir);
@@ -548,28 +548,47 @@ test('a file replaced while its ranges arrive (with an ETag, or only another siz
   }
 });
 
-test('a range answer is cut where its Content-Range says it ends, and the rest is asked for: bytes past it are not written', async (t) => {
-  const s = await setup(t);
-  const body = Buffer.from('2026-11-28 10:00:00 UTC [1] LOG:  checkpoint complete\n'.repeat(40));
+/**
+ * A host that, after the whole file announced and cut short, answers each Range with only `per` bytes (as its
+ * Content-Range says), then garbage; returns the link and the count of requests.
+ */
+async function crumbs(t: TestContext, body: Buffer, per: number): Promise<{ url: URL; requests: () => number }> {
   let requests = 0;
   const url = await ownHost(t, (req, res) => {
     requests++;
     const m = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ''));
     if (!m) {
-      // The whole file announced, 500 bytes of it sent, then the connection drops.
       res.writeHead(200, { 'Content-Length': String(body.length) });
       res.write(body.subarray(0, 500));
       return void setTimeout(() => res.socket?.destroy(), 20);
     }
-    // 11 bytes announced; those, then garbage.
     const start = Number(m[1]);
-    const end = Math.min(start + 10, body.length - 1);
+    const end = Math.min(start + per - 1, body.length - 1);
     res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}` });
     res.end(Buffer.concat([body.subarray(start, end + 1), Buffer.from('GARBAGE'.repeat(50))]));
   });
-  const r = await downloadFile(BIG, url, s.part, s.final, s.options());
+  return { url, requests: () => requests };
+}
+
+test('a range answer is cut where its Content-Range says it ends, and the rest is asked for: bytes past it are not written', async (t) => {
+  const s = await setup(t);
+  const body = Buffer.from('2026-11-28 10:00:00 UTC [1] LOG:  checkpoint complete\n'.repeat(50_000));
+  const host = await crumbs(t, body, 1024 * 1024);
+  const r = await downloadFile(BIG, host.url, s.part, s.final, s.options());
   assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
   assert.equal(r.bytes, body.length);
-  assert.ok(requests > 2, `the rest asked for in ranges (${requests} requests)`);
+  assert.equal(host.requests(), 4, 'the whole file cut short, then three ranges of 1 MiB asked for at once');
+  assert.equal(r.retries, 1, 'only the cut counts as a retry');
   await assertNoPartFiles(s.dir);
+});
+
+test('a host that answers ranges in crumbs (11 bytes each) is retried with backoff, not asked a request per crumb at once', async (t) => {
+  const s = await setup(t);
+  const body = Buffer.from('2026-11-28 10:00:00 UTC [1] LOG:  checkpoint complete\n'.repeat(12));
+  const host = await crumbs(t, body, 11);
+  const o = s.options();
+  const r = await downloadFile(BIG, host.url, s.part, s.final, o);
+  assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
+  assert.equal(r.retries, host.requests() - 1, 'each crumb counts as a retry');
+  assert.ok(o.lines.filter((l) => /retrying in/.test(l)).length >= host.requests() - 2, 'with a wait before each');
 });
