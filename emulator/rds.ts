@@ -270,7 +270,8 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     if (typeof token === 'string' && token !== '') {
       if (tokens.has(token)) return project === projectId ? undefined : { status: 403, code: 'DBS.200010', msg: 'The project does not match the token.' };
       const issued = o.iam ? validateToken(o.iam, token) : undefined;
-      if (!issued) return { status: 401, code: 'DBS.280056', msg: 'The token is invalid or has expired.' };
+      // As the API documents it: an invalid token is a 403 with DBS.280056 (the gateway's own 401 is APIG.0301).
+      if (!issued) return { status: 403, code: 'DBS.280056', msg: 'The token is invalid or has expired.' };
       return issued.projectId === project ? undefined : { status: 403, code: 'DBS.200010', msg: 'The project does not match the token.' };
     }
     if (req.headers.authorization !== undefined && o.iam) {

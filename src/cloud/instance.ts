@@ -3,7 +3,7 @@
 import { ApiError, PreconditionError, errorMessage } from '../core/errors.ts';
 import type { InstanceRef } from '../core/config.ts';
 import type { Logger } from '../core/ports.ts';
-import { listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
+import { credentialsRefused, listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
 import { cloudId } from './urls.ts';
 import { withRetry, type RetryOptions } from '../core/retry.ts';
 
@@ -25,7 +25,8 @@ export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<
   try {
     found = await withRetry('RDS instance lookup', () => listInstances({ ...o, filter: ref.by === 'id' ? { id: ref.id } : { name: ref.name } }), o.retry);
   } catch (e) {
-    if (ref.by === 'id' && e instanceof ApiError && e.status === 403) {
+    // A 403 may be a missing list permission (then the logs may still come), or RDS refusing the token itself.
+    if (ref.by === 'id' && e instanceof ApiError && e.status === 403 && !credentialsRefused(e.status, e.errorCode)) {
       o.logger.warning(
         `Could not check the instance before fetching its logs: ${errorMessage(e)}. Going on to the errorlog-download call`,
         { title: 'Instance not checked' },

@@ -67,7 +67,7 @@ export async function listInstances(
   if ('id' in o.filter) url.searchParams.set('id', o.filter.id);
   else url.searchParams.set('name', o.filter.name);
   const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
-  const hint: HintFor = (status, code) => (status === 403 ? denied : (o.hint ?? hintFor)(status, code));
+  const hint: HintFor = (status, code) => (status === 403 && !credentialsRefused(status, code) ? denied : (o.hint ?? hintFor)(status, code));
   const { json, res } = await callJson({ ...o, method: 'GET', url, what: 'RDS instance lookup', hint });
   return parseInstances(json, requestIdOf(res), o.redact);
 }
@@ -238,8 +238,17 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }
 
+/**
+ * The credentials themselves were refused: 401 from the gateway or IAM, or RDS's "invalid token" (DBS.280056),
+ * which RDS answers with 403. Never retried, and never read as a missing permission: an AK/SK key is locked
+ * after five refusals.
+ */
+export function credentialsRefused(status: number, code: string | undefined): boolean {
+  return status === 401 || code === 'DBS.280056' || code === 'APIG.0301';
+}
+
 export function hintFor(status: number, code: string | undefined): string | undefined {
-  if (status === 401) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
+  if (credentialsRefused(status, code)) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
   if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
   // The gateway's own 404: the path is no API at all (an 'endpoint' that is not RDS's, or has a path too many).
   if (status === 404 && code === 'APIG.0101') return "The API gateway has no such API: check 'endpoint' (the RDS API's base URL) and 'region'";

@@ -10,7 +10,7 @@ import type { HttpTransport } from '../cloud/http.ts';
 import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
 import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
-import { hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
+import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
 import { describeInstance, findInstance } from '../cloud/instance.ts';
@@ -453,7 +453,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   }
 
   const authorize = creds.authorizer(projectId);
-  const hint: HintFor = (status, code) => (status === 401 ? creds.refused : hintFor(status, code));
+  const hint: HintFor = (status, code) => (credentialsRefused(status, code) ? creds.refused : hintFor(status, code));
   const rds = { transport: deps.api, endpoint: config.endpoint, projectId, authorize, hint, region: config.region, retry, logger, now: () => clock.now(), redact: (t: string) => deps.redactor.redact(t) };
   const instance = await findInstance(config.instance, rds);
   const other = deps.claim?.(instance.id, config.instance);

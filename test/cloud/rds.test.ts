@@ -86,15 +86,15 @@ test('lower-case statuses from the API are read as upper case', async (t) => {
   assert.equal(a.items[0]?.status, 'SUCCESS');
 });
 
-test('401: ApiError with status, error_code, error_msg and the request id in the message', async (t) => {
+test('an invalid token (403 DBS.280056): ApiError with status, error_code, error_msg and the request id in the message', async (t) => {
   const { client } = await setup(t);
   await assert.rejects(requestErrorlogDownload(client({ authorize: tokenAuthorizer('expired-token') })), (e: unknown) => {
     assert.ok(e instanceof ApiError, String(e));
-    assert.equal(e.status, 401);
+    assert.equal(e.status, 403);
     assert.equal(e.errorCode, 'DBS.280056');
     assert.equal(e.errorMsg, 'The token is invalid or has expired.');
     assert.match(e.requestId ?? '', /^[0-9a-f]{32}$/);
-    assert.ok(e.message.includes('HTTP 401'), e.message);
+    assert.ok(e.message.includes('HTTP 403'), e.message);
     assert.ok(e.message.includes('DBS.280056'), e.message);
     assert.ok(e.message.includes('The token is invalid or has expired.'), e.message);
     assert.ok(e.message.includes(`request id ${e.requestId}`), e.message);

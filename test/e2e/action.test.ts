@@ -193,12 +193,13 @@ for (const [status, code, pattern] of [
   });
 }
 
-test('a wrong token is refused by the API and reported, never retried', async () => {
+test('a wrong token is refused by the API (403 DBS.280056, as documented) and reported as refused credentials, never retried, nothing else tried', async () => {
   await withRig({}, async (rig) => {
     const r = await rig.run({ inputs: { token: 'not-the-right-token' } });
     assert.equal(r.code, 1);
-    assert.match(r.log, /HTTP 401 DBS\.280056/);
-    assert.equal(rig.rds.apiRequests.length, 1);
+    assert.match(r.log, /^::error::RDS instance lookup failed: HTTP 403 DBS\.280056: The token is invalid or has expired\. \(request id [0-9a-f]+\)\. The credentials were refused: is the token expired/m);
+    assert.doesNotMatch(r.log, /Instance not checked|lack permission/, 'not read as a missing permission');
+    assert.equal(rig.rds.apiRequests.length, 1, 'the lookup only: no errorlog-download call after it');
   });
 });
 

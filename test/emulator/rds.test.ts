@@ -100,7 +100,7 @@ test('tokens: static ones for the emulator\'s project, IAM-issued ones for their
   const foreign = await call(emu, 'POST', errorlog(emu, OTHER_PROJECT), { token: 'issued-token-0001' });
   assert.deepEqual([foreign.status, foreign.json.error_code], [403, 'DBS.200010']);
   const unknown = await call(emu, 'POST', errorlog(emu), { token: 'never-issued' });
-  assert.deepEqual([unknown.status, unknown.json.error_code], [401, 'DBS.280056']);
+  assert.deepEqual([unknown.status, unknown.json.error_code], [403, 'DBS.280056']);
   const none = await call(emu, 'POST', errorlog(emu));
   assert.deepEqual([none.status, none.json.error_code], [401, 'APIG.0301']);
 });
