@@ -2,7 +2,8 @@
 // for their errorlog-download calls, one folder each, and one artifact with every instance's folder.
 import { join } from 'node:path';
 import { instanceLabel, type Config, type InstanceRef } from './config.ts';
-import { errorMessage } from './errors.ts';
+import { ApiError, PreconditionError, errorMessage } from './errors.ts';
+import { credentialsRefused } from '../cloud/rds.ts';
 import { errorlogLimit } from './limiter.ts';
 import { NameAllocator, safeFileName } from './names.ts';
 import { collect, newReport, uploadBound, type Deps, type Report } from './run.ts';
@@ -70,6 +71,17 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
   const folders = new NameAllocator([]);
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
   const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));
+  // The first instance signs in alone; the others once its credentials were accepted (see Deps.credentialsGate).
+  const accepted = Promise.withResolvers<void>();
+  accepted.promise.catch(() => undefined);
+  const gate = (i: number): NonNullable<Deps['credentialsGate']> => (i === 0
+    ? {
+      wait: () => Promise.resolve(),
+      settle: (e) => (e instanceof ApiError && credentialsRefused(e.status, e.errorCode)
+        ? accepted.reject(new PreconditionError(`not tried: the same credentials were refused for ${instanceLabel(many.runs[0]!.ref)} (each refusal counts towards locking an AK/SK key)`))
+        : accepted.resolve()),
+    }
+    : { wait: () => accepted.promise, settle: () => undefined });
   const claim = (id: string, ref: InstanceRef): InstanceRef | undefined => {
     const other = claimed.get(id);
     if (other !== undefined && other !== ref) return other;
@@ -83,6 +95,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
         ...deps,
         limiter,
         claim,
+        credentialsGate: gate(i),
         logger: prefixed(deps.logger, prefix),
         uploader: upload.for(i),
         folderFor: (info) => join(config.outputDir, folders.allocate(safeFileName(info?.name ?? instanceLabel(run.ref)))),

@@ -53,6 +53,11 @@ export interface Deps {
    * named it if one already did (an instance by id and by name is one instance, fetched once).
    */
   claim?: ((id: string, ref: InstanceRef) => InstanceRef | undefined) | undefined;
+  /**
+   * Several instances: the others sign in only once the first one's credentials were accepted. Refused, they
+   * are not sent again (an AK/SK key is locked after five refusals; a password too may be).
+   */
+  credentialsGate?: { wait(): Promise<void>; settle(failure: unknown): void } | undefined;
   /** Told of each download's progress as it goes (the CLI draws it); default: a log line every 10 s. */
   progress?: Progress | undefined;
 }
@@ -173,7 +178,13 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   };
   // The folder is checked before any request: a run that cannot keep what it fetches should not fetch.
   await checkOutputDir(config.outputDir);
-  const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report));
+  const target = await logger.group('Signing in and checking the instance', async () => {
+    await deps.credentialsGate?.wait();
+    return connect(config, deps, retry, report).then(
+      (t) => { deps.credentialsGate?.settle(undefined); return t; },
+      (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
+    );
+  });
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType) => async (): Promise<ErrorlogAnswer> => {

@@ -91,6 +91,16 @@ test('one instance given by id and by name is fetched once; the step fails namin
   });
 });
 
+test('credentials refused for the first instance are not sent again for the others (five refusals lock an AK/SK key)', async () => {
+  const third = 'c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5d6in03';
+  await withRig({ files, instances: [...instances('ACTIVE'), { id: third, name: 'audit-db', status: 'ACTIVE', datastore: pg }] }, async (rig) => {
+    const r = await rig.run({ inputs: { token: 'not-the-right-token', 'instance-id': `${DEFAULT_INSTANCE_ID},${REPORTING_ID},${third}` } });
+    assert.equal(r.code, 1, r.log);
+    assert.equal(rig.rds.apiRequests.length, 1, 'one refused request in all');
+    assert.match(r.log, new RegExp(`::error::3 of 3 instances failed: ${DEFAULT_INSTANCE_ID}: RDS instance lookup failed: HTTP 403 DBS\\.280056.*; ${REPORTING_ID}: not tried: the same credentials were refused for ${DEFAULT_INSTANCE_ID}`));
+  });
+});
+
 test('a single instance keeps its files directly in output-dir, as before', async () => {
   await withRig({ files }, async (rig) => {
     const r = await rig.run();
