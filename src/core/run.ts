@@ -124,7 +124,11 @@ export function listedNothing(report: Report): boolean {
  */
 export function countsKnown(report: Report): boolean {
   const d = report.digest;
-  return d !== undefined && incompleteRead(d) === undefined && !report.missing.some((m) => m.type === 'error');
+  if (d === undefined || incompleteRead(d) !== undefined || report.missing.some((m) => m.type === 'error')) return false;
+  // With 'since', errors whose time could not be read (a zone abbreviation no table can place, as CST) may be
+  // inside the window or not.
+  const untimedErrors = (['ERROR', 'FATAL', 'PANIC'] as const).some((s) => (d.untimedBySeverity[s] ?? 0) > 0);
+  return !(d.since !== undefined && untimedErrors);
 }
 
 export function totalBytes(report: Report): number {

@@ -79,6 +79,16 @@ const CLASSES: Record<string, string> = {
   'P0': 'PL/pgSQL error', 'XX': 'internal error',
 };
 
+/**
+ * `code` is a SQLSTATE of a class PostgreSQL has: what tells a verbose log's "42P01: relation ..." from a
+ * message that only starts like one ("ERROR: payment failed", "USER1: not allowed" from a RAISE).
+ */
+export function isSqlstate(code: string): boolean {
+  if (!/^[0-9A-Z]{5}$/.test(code)) return false;
+  const cls = code.slice(0, 2);
+  return cls === '00' || Object.hasOwn(CLASSES, cls);
+}
+
 const BY_CODE = new Map<string, Kind>();
 for (const k of KINDS) for (const s of k.sqlstates) BY_CODE.set(s, k);
 const BY_ID = new Map<KindId, Kind>(KINDS.map((k) => [k.id, k]));

@@ -77,10 +77,14 @@ export function parseDateAt(s: string, i: number, end: number = s.length): numbe
     }
     h = d(s, n) * 10 + d(s, n + 1);
     n += 2;
-    if (n < end && s.charCodeAt(n) === 58) n++;
-    if (n + 1 < end && isDigit(s.charCodeAt(n)) && isDigit(s.charCodeAt(n + 1))) {
-      m = d(s, n) * 10 + d(s, n + 1);
-      n += 2;
+    // Minutes: `+0530`, `+05:30`. But a zone of hours only (`-03`, `+04`) may be followed by the prefix's own
+    // colon and the client's address (RDS's `%t:%r`: `-03:10.0.0.5(5432)`): two digits are minutes only when
+    // under 60 and followed by neither a digit nor a dot.
+    const p = n < end && s.charCodeAt(n) === 58 ? n + 1 : n;
+    if (p + 2 <= end && isDigit(s.charCodeAt(p)) && isDigit(s.charCodeAt(p + 1)) && d(s, p) < 6 &&
+      !(p + 2 < end && (isDigit(s.charCodeAt(p + 2)) || s.charCodeAt(p + 2) === 46))) {
+      m = d(s, p) * 10 + d(s, p + 1);
+      n = p + 2;
     }
     offset = (c === 45 ? -1 : 1) * (h * 60 + m);
     j = n;

@@ -118,6 +118,22 @@ test('since: the digest speaks of the window only; the files are still uploaded 
   }
 });
 
+test('since, and errors whose zone no table can place (CST): the counts are unknown (empty), not 0', async () => {
+  const log = '2024-01-15 10:00:00 CST:10.0.0.1(5432):app@shop:[1]:ERROR:  relation "x" does not exist\n' +
+    '2024-01-15 10:00:05 CST:10.0.0.1(5432):app@shop:[2]:FATAL:  password authentication failed for user "app"\n';
+  const rig = await startRig({ files: [{ name: 'postgresql-cst.log', data: Buffer.from(log) }] });
+  try {
+    const r = await rig.run({ inputs: { since: '1m', upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    for (const name of ['error-count', 'fatal-count', 'panic-count']) assert.equal(r.outputs[name], '', name);
+    // Without 'since' every entry counts, timed or not.
+    const all = await rig.run({ inputs: { upload: 'false' } });
+    assert.deepEqual([all.outputs['error-count'], all.outputs['fatal-count']], ['1', '1']);
+  } finally {
+    await rig.close();
+  }
+});
+
 test('a digest that fails (its thread cannot start): the counts are empty, not 0, and the summary says why', async () => {
   const files = (await fixtureFiles()).filter((f) => f.name.endsWith('.log'));
   assert.ok(grepCount(files, 'ERROR') > 0, 'the logs do hold errors');

@@ -359,3 +359,33 @@ test('background records cut and swallowed are caught even when their messages s
   }
   assert.equal(incompleteRead(await digestBytes([Buffer.from('{"timestamp":"2026-11-28 10:00:00.123 UTC","user":"a')], 'postgresql-2026-11-28_100000.json')), undefined);
 });
+
+test("a zone of hours only before RDS's ':' and the client's address: the address is not read as the zone's minutes", async () => {
+  const log = [
+    '2024-05-01 10:00:00 -03:10.0.0.5(5432):app@app:[123]:ERROR:  boom',
+    '2024-05-01 10:00:01 -03:[local]:app@app:[124]:ERROR:  boom2',
+    '2024-05-01 10:00:02 +04:192.168.0.1(5432):app@app:[125]:LOG:  x',
+    '2024-05-01 10:00:03 +05:30:10.0.0.5(5432):app@app:[126]:ERROR:  half an hour east',
+  ].join('\n') + '\n';
+  const d = await digestBytes([Buffer.from(log)], 'zones.log', { recent: 10 });
+  const times = d.recent.map((e) => [e.message, e.time?.toISOString()]);
+  assert.deepEqual(times, [
+    ['boom', '2024-05-01T13:00:00.000Z'],
+    ['boom2', '2024-05-01T13:00:01.000Z'],
+    ['half an hour east', '2024-05-01T04:30:03.000Z'],
+  ]);
+  // The LOG line (10:00:02 +04 is 06:00:02Z) sits between the +05:30 line and the -03 ones.
+  assert.deepEqual([d.files[0]?.firstTime?.toISOString(), d.files[0]?.lastTime?.toISOString()], ['2024-05-01T04:30:03.000Z', '2024-05-01T13:00:01.000Z']);
+  assert.equal(d.entries, 4);
+});
+
+test('a message that starts with five capitals and a colon is no SQLSTATE unless its class is one (ERROR:, USER1: are words)', async () => {
+  const t = '2024-05-01 10:00:00 UTC [1] app@shop ';
+  const log = [`${t}ERROR:  ERROR: payment 42 failed`, `${t}ERROR:  USER1: not allowed`, `${t}ERROR:  42P01: relation "x" does not exist`].join('\n') + '\n';
+  const d = await digestBytes([Buffer.from(log)], 'words.log', { recent: 10 });
+  assert.deepEqual(d.recent.map((e) => [e.message, e.sqlstate]), [
+    ['ERROR: payment 42 failed', undefined],
+    ['USER1: not allowed', undefined],
+    ['relation "x" does not exist', '42P01'],
+  ]);
+});

@@ -1,6 +1,7 @@
 // The stderr format: `<log_line_prefix><SEVERITY>:  <message>` with any common prefix, plus
 // tab-indented continuation lines.
 import { BaseParser, MessageStarts, SAMPLES, BYTE_WORDS, TEXT_WORDS, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
+import { isSqlstate } from '../kinds.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
 import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
 import { LogScanner } from './log-scan.ts';
@@ -338,7 +339,7 @@ export class StderrParser extends BaseParser {
   hinted(buf: Buffer, from: number, end: number): boolean {
     // log_error_verbosity = verbose: the message starts after its SQLSTATE ("00000: database system was ...").
     if (end - from > 7 && buf[from + 5] === 58 && buf[from + 6] === 32 && isUpperOrDigit(buf[from]!) && isUpperOrDigit(buf[from + 1]!) &&
-      isUpperOrDigit(buf[from + 2]!) && isUpperOrDigit(buf[from + 3]!) && isUpperOrDigit(buf[from + 4]!)) from += 7;
+      isUpperOrDigit(buf[from + 2]!) && isUpperOrDigit(buf[from + 3]!) && isUpperOrDigit(buf[from + 4]!) && isSqlstate(latin1(buf, from, from + 5))) from += 7;
     return this.starts.at(buf, from, end);
   }
 
@@ -552,7 +553,7 @@ export class StderrParser extends BaseParser {
     let sqlstate: string | undefined;
     if (!isContinuation(sev) && message.length > 7 && message.charCodeAt(5) === 58 && message.charCodeAt(6) === 32 &&
       isUpperOrDigit(message.charCodeAt(0)) && isUpperOrDigit(message.charCodeAt(1)) && isUpperOrDigit(message.charCodeAt(2)) &&
-      isUpperOrDigit(message.charCodeAt(3)) && isUpperOrDigit(message.charCodeAt(4))) {
+      isUpperOrDigit(message.charCodeAt(3)) && isUpperOrDigit(message.charCodeAt(4)) && isSqlstate(message.slice(0, 5))) {
       // log_error_verbosity = verbose: "ERROR:  42P01: relation ..."
       sqlstate = message.slice(0, 5);
       message = message.slice(7);
