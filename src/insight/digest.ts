@@ -54,7 +54,7 @@ export interface MessageGroup {
   count: number;
   firstSeen?: Date | undefined;
   lastSeen?: Date | undefined;
-  /** SQLSTATE of the first occurrence that has one (csvlog, jsonlog, verbose stderr, %e in the prefix). */
+  /** SQLSTATE of the first occurrence that has one (csvlog, jsonlog, verbose stderr; not yet %e in a stderr prefix). */
   sqlstate?: string | undefined;
   /** Every occurrence had exactly the example's message text, ` at character N` aside (so the example can stand for all). */
   uniform: boolean;
