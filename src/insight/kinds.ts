@@ -20,7 +20,7 @@ interface Kind {
 const KINDS: readonly Kind[] = [
   {
     id: 'authentication', label: 'authentication', sqlstates: ['28'],
-    patterns: [/authentication failed for user/, /^no pg_hba\.conf entry/, /^role "(?:[^"]|"")*" (?:does not exist|is not permitted to log in)$/],
+    patterns: [/authentication failed for user/, /^no pg_hba\.conf entry/, /^pg_hba\.conf rejects connection /, /^role "(?:[^"]|"")*" (?:does not exist|is not permitted to log in)$/],
   },
   {
     id: 'missing-object', label: 'missing object',
@@ -55,7 +55,10 @@ const KINDS: readonly Kind[] = [
   },
   {
     id: 'resources', label: 'out of memory, disk or connections', sqlstates: ['53'],
-    patterns: [/^out of memory$/, /No space left on device/, /^could not extend file /, /too many clients already$/, /^remaining connection slots are reserved/],
+    patterns: [
+      /^out of memory$/, /No space left on device/, /^could not extend file /, /too many clients already$/, /^remaining connection slots are reserved/,
+      /^too many connections for (?:role|database) /, /^temporary file size exceeds temp_file_limit /,
+    ],
   },
   { id: 'invalid-data', label: 'invalid data', sqlstates: ['22'], patterns: [/^invalid input syntax for /, / out of range/, /^division by zero$/, /^value too long for /] },
   { id: 'raised', label: 'raised by the application (RAISE)', sqlstates: ['P0001'], patterns: [] },
