@@ -36,6 +36,11 @@ function regionEndpoints(region: string): RegionEndpoints {
   );
 }
 
+/** Whether the public docs confirm the region's hosts (eu-ch2's RDS host and Huawei Cloud's are guesses). */
+export function regionConfirmed(region: string): boolean {
+  return findRegion(region)?.verified ?? false;
+}
+
 export function rdsEndpointForRegion(region: string): URL {
   return new URL(`https://${regionEndpoints(region).rds}`);
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration.ts';
 import { InputError, type NameInput } from './errors.ts';
-import { iamEndpointForRegion, rdsEndpointForRegion } from '../cloud/endpoints.ts';
+import { iamEndpointForRegion, rdsEndpointForRegion, regionConfirmed } from '../cloud/endpoints.ts';
 import { CLOUD_ID, isLoopbackHost } from '../cloud/urls.ts';
 import type { LogType } from '../cloud/rds.ts';
 
@@ -53,6 +53,8 @@ export interface Config {
   region: string;
   /** Base URL of the RDS API, no trailing slash. */
   endpoint: URL;
+  /** The endpoint is the region's by a guess the public docs do not confirm (no 'endpoint' given). */
+  endpointGuessed: boolean;
   /** Base URL of IAM; undefined when the region is unknown and 'iam-endpoint' is not set (then IAM is not needed). */
   iamEndpoint: URL | undefined;
   pollIntervalMs: number;
@@ -115,6 +117,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const projectName = readProjectName(get('project-name'), projectId, region);
   // An explicit endpoint makes the region a label only, so any region name is fine then.
   const endpoint = get('endpoint') ? parseEndpoint('endpoint', get('endpoint')) : rdsEndpointForRegion(region);
+  const endpointGuessed = !get('endpoint') && !regionConfirmed(region);
   const iamEndpoint = get('iam-endpoint') ? parseEndpoint('iam-endpoint', get('iam-endpoint')) : iamEndpointForRegion(region);
   const auth = readAuth(get, around, iamEndpoint);
   const iamUse = whyIam(auth, projectId);
@@ -154,6 +157,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
     auth,
     region,
     endpoint,
+    endpointGuessed,
     iamEndpoint,
     pollIntervalMs,
     timeoutMs,

@@ -456,6 +456,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
     now: () => clock.now(),
   });
   logger.info(creds.checked ? `Signed in with ${creds.label}` : `Using ${creds.label}; RDS checks it with the first request`);
+  if (config.endpointGuessed) logger.info(`The RDS API of region ${config.region} is taken to be ${config.endpoint.host}, which the public docs do not confirm; if it cannot be reached, set 'endpoint'`);
 
   let projectId = config.projectId ?? creds.projectId;
   if (projectId !== undefined) {

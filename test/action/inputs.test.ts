@@ -421,3 +421,10 @@ test("'output-dir' with a leading ~/ is in the home folder (no shell reads `with
 test("'instance-id' folded by YAML's > into one line of ids: the error says how several are given", () => {
   rejects('instance-id', { 'instance-id': '3d39c18788b54a919bab633874c159dfin03 a1b2c3d4e5f60718293a4b5c6d7e8f90in03' }, /is not an id: 1 to 64 letters, digits, '-' and '_'; give several one per line \(a \| block\) or comma-separated$/);
 });
+
+test("a region whose RDS host the public docs do not confirm (eu-ch2, Huawei Cloud) is marked a guess, unless 'endpoint' is set", () => {
+  assert.equal(read({ region: 'eu-de' }).endpointGuessed, false);
+  assert.equal(read({ region: 'eu-ch2' }).endpointGuessed, true);
+  assert.equal(read({ region: 'ap-southeast-1' }).endpointGuessed, true);
+  assert.equal(read({ region: 'eu-ch2', endpoint: 'https://rds.example.com' }).endpointGuessed, false);
+});
