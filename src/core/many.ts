@@ -110,6 +110,8 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
     } finally {
       run.settled = true;
       upload.arrive(i);
+      // However the first run ended (before signing in, too: its folder refused), the others are not held.
+      if (i === 0) accepted.resolve();
     }
   }));
   many.artifact = many.runs.find((r) => r.report.artifact)?.report.artifact;
