@@ -44,6 +44,13 @@ let secondMs: f64 = 0;
   return <u32>load<u8>(PIECE + <u32>i);
 }
 
+/** As time.ts zoneMinutesAt: two digits under 60 at `p`, followed by a space, a colon or the line's end `l`. */
+@inline function zoneMinutesAt(p: i32, l: i32): bool {
+  if (p + 2 > l || !isDigit(at(p)) || !isDigit(at(p + 1)) || at(p) > 53) return false;
+  const next = p + 2 < l ? at(p + 2) : 32;
+  return next == 32 || next == 58;
+}
+
 @inline function isDigit(c: u32): bool {
   return c - 48 < 10;
 }
@@ -327,7 +334,8 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     while (z < zoneLen && j + z < len && <u32>load<u8>(ZONE + <u32>z) == at(j + z)) z++;
     if (z < zoneLen) break;
     const after = j + z < l ? at(j + z) : 32;
-    if (load<u8>(ALNUM + after) != 0 || (after == 58 && zoneNumeric != 0)) break;
+    // A numeric zone, a colon and what could be its minutes: left to JavaScript (time.ts zoneMinutesAt).
+    if (load<u8>(ALNUM + after) != 0 || (after == 58 && zoneNumeric != 0 && zoneMinutesAt(j + z + 1, l))) break;
     const ms = secondMs + <f64>frac - zoneMs;
     lines++;
     counted++;

@@ -22,9 +22,6 @@ export function cancelOnSignals(graceMs = 2_500): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) return;
-    // A hangup is the terminal going away: writing to it then fails (EIO), which must not end the process before
-    // it has removed its part files.
-    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
     try {
       process.stderr.write(`Received ${sig}: cancelling\n`);
     } catch {
@@ -34,5 +31,12 @@ export function cancelOnSignals(graceMs = 2_500): AbortSignal {
     setTimeout(() => process.exit(signalExitCode(controller.signal)), graceMs).unref();
   };
   for (const sig of CANCEL_SIGNALS) process.once(sig, onSignal);
+  // A terminal that goes away makes writes to it fail (EIO), before SIGHUP reaches this process or instead of
+  // it: that is the hangup, and an uncaught write error must not end the process before its part files are
+  // removed. Other write errors (a closed pipe: `| head -1`) leave the output, not the run.
+  const onWriteError = (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EIO') onSignal('SIGHUP');
+  };
+  for (const s of [process.stdout, process.stderr]) s.on('error', onWriteError);
   return controller.signal;
 }

@@ -150,8 +150,11 @@ const KEEP_FREE = 256 * 1024 * 1024;
  */
 const LISTED_SLACK = 1024;
 
-/** The least a short range answer must bring to be followed at once by a request for the rest. */
-const MIN_RANGE_ANSWER = 1024 * 1024;
+/**
+ * The least a short range answer must bring to be followed at once by a request for the rest: a host may serve
+ * a file in pieces of a few hundred KiB; one that answers in crumbs is backed off.
+ */
+const MIN_RANGE_ANSWER = 64 * 1024;
 
 /** What a download has learnt of the file so far: how much of it is on disk, and which version of it. */
 interface FileState {
@@ -356,8 +359,8 @@ class Transfer {
       ? () => new ResponseError(`the download host sent more than ${limit} bytes for '${this.#name}' (the size RDS listed): stopped`)
       : undefined;
     // A range that ends before the file does is cut where it says it ends, whatever more the host sends. The
-    // rest is asked for at once when the answer brought a fair share; a host that answers in crumbs is retried
-    // with backoff like a transfer cut short, not hammered with a request per crumb.
+    // rest is asked for at once when the answer brought at least MIN_RANGE_ANSWER; a host that answers in crumbs
+    // is retried with backoff like a transfer cut short, not hammered with a request per crumb.
     const short = end !== undefined && total !== undefined && end < total;
     state.written = await this.#pump(res, start, limit, (pos) => { state.written = pos; }, o.signal, (pos) => { o.onProgress?.(pos, total); o.onContiguous?.(pos); }, short, over);
     if (short && state.written === end && end - start >= MIN_RANGE_ANSWER) return 'more';

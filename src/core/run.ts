@@ -444,6 +444,8 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   const protect = (secret: string): void => protectSecret(deps, secret);
   if (deps.idTokenEndpoint) protect(deps.idTokenEndpoint.token);
   const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) };
+  // Before the first request: a wrong guess ends in a DNS error that names no input.
+  if (config.endpointGuessed) logger.info(`The APIs of region ${config.region} are taken to be at ${config.endpoint.host}${iam ? ` and ${iam.endpoint.host}` : ''}, which the public docs do not confirm; if they cannot be reached, set 'endpoint'${iam ? " and 'iam-endpoint'" : ''}`);
   const creds = await signIn(config.auth, {
     iam,
     projectId: config.projectId,
@@ -456,7 +458,6 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
     now: () => clock.now(),
   });
   logger.info(creds.checked ? `Signed in with ${creds.label}` : `Using ${creds.label}; RDS checks it with the first request`);
-  if (config.endpointGuessed) logger.info(`The RDS API of region ${config.region} is taken to be ${config.endpoint.host}, which the public docs do not confirm; if it cannot be reached, set 'endpoint'`);
 
   let projectId = config.projectId ?? creds.projectId;
   if (projectId !== undefined) {

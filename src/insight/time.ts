@@ -78,11 +78,9 @@ export function parseDateAt(s: string, i: number, end: number = s.length): numbe
     h = d(s, n) * 10 + d(s, n + 1);
     n += 2;
     // Minutes: `+0530`, `+05:30`. But a zone of hours only (`-03`, `+04`) may be followed by the prefix's own
-    // colon and the client's address (RDS's `%t:%r`: `-03:10.0.0.5(5432)`): two digits are minutes only when
-    // under 60 and followed by neither a digit nor a dot.
+    // colon and the client's address or host (RDS's `%t:%r`: `-03:10.0.0.5(5432)`): see zoneMinutesAt.
     const p = n < end && s.charCodeAt(n) === 58 ? n + 1 : n;
-    if (p + 2 <= end && isDigit(s.charCodeAt(p)) && isDigit(s.charCodeAt(p + 1)) && d(s, p) < 6 &&
-      !(p + 2 < end && (isDigit(s.charCodeAt(p + 2)) || s.charCodeAt(p + 2) === 46))) {
+    if (zoneMinutesAt((i) => s.charCodeAt(i), p, end)) {
       m = d(s, p) * 10 + d(s, p + 1);
       n = p + 2;
     }
@@ -112,6 +110,17 @@ export function parseDateAt(s: string, i: number, end: number = s.length): numbe
   }
   timeEnd = j;
   return base + ms - offset * 60_000;
+}
+
+/**
+ * Whether the characters at `p` are a numeric zone's minutes: two digits under 60 that end the zone (a space,
+ * a colon or the end follow). `-03:10.0.0.5`, `-03:10-244-1-5.pod`, `-03:45app@db` are hours and a host. The
+ * fast paths (stderr.ts, wasm/log-scan.ts) leave a line to parseDateAt by the same test.
+ */
+export function zoneMinutesAt(code: (i: number) => number, p: number, end: number): boolean {
+  if (p + 2 > end || !isDigit(code(p)) || !isDigit(code(p + 1)) || code(p) > 53) return false;
+  const next = p + 2 < end ? code(p + 2) : 32;
+  return next === 32 || next === 58;
 }
 
 /** `%n`: seconds since the epoch with milliseconds, e.g. `1714557600.123`. */

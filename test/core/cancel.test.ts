@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cancelOnSignals } from '../../src/core/cancel.ts';
+import { cancelOnSignals, signalExitCode } from '../../src/core/cancel.ts';
 
 // The runner's cancel on Windows is Ctrl+C then Ctrl+Break (actions/runner ProcessInvoker: SendCtrlSignal
 // CTRL_C, then CTRL_BREAK), which Node reports as SIGINT and SIGBREAK. Neither can be sent to a process on
@@ -22,6 +22,18 @@ for (const sig of SIGNALS) {
     for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)?.includes(l)) process.removeListener(s, l as () => void);
   });
 }
+
+test('a write that fails with EIO (the terminal gone, before its SIGHUP arrives) cancels as a hangup, not as a crash', (t) => {
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  const errorsBefore = process.stderr.listeners('error');
+  const signal = cancelOnSignals(2_000_000_000);
+  t.mock.method(process.stderr, 'write', () => true);
+  process.stderr.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
+  assert.equal(signal.aborted, true);
+  assert.equal(signalExitCode(signal), 129);
+  for (const s of [...SIGNALS, 'SIGHUP'] as const) for (const l of process.listeners(s)) if (!before.get(s as never)?.includes(l)) process.removeListener(s, l as () => void);
+  for (const l of process.stderr.listeners('error')) if (!errorsBefore.includes(l)) process.stderr.removeListener('error', l as () => void);
+});
 
 test('a wind-down that hangs on something that cannot be aborted still ends the process, with 130', async () => {
   // A real process: cancelOnSignals with a short grace, then a handle that never closes (a request that ignores

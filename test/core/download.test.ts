@@ -573,11 +573,12 @@ async function crumbs(t: TestContext, body: Buffer, per: number): Promise<{ url:
 test('a range answer is cut where its Content-Range says it ends, and the rest is asked for: bytes past it are not written', async (t) => {
   const s = await setup(t);
   const body = Buffer.from('2026-11-28 10:00:00 UTC [1] LOG:  checkpoint complete\n'.repeat(50_000));
-  const host = await crumbs(t, body, 1024 * 1024);
+  // Pieces of 512 KiB, as some hosts serve: each followed at once by a request for the rest.
+  const host = await crumbs(t, body, 512 * 1024);
   const r = await downloadFile(BIG, host.url, s.part, s.final, s.options());
   assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
   assert.equal(r.bytes, body.length);
-  assert.equal(host.requests(), 4, 'the whole file cut short, then three ranges of 1 MiB asked for at once');
+  assert.equal(host.requests(), 7, 'the whole file cut short, then six pieces of 512 KiB asked for at once');
   assert.equal(r.retries, 1, 'only the cut counts as a retry');
   await assertNoPartFiles(s.dir);
 });

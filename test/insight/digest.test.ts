@@ -366,6 +366,8 @@ test("a zone of hours only before RDS's ':' and the client's address: the addres
     '2024-05-01 10:00:01 -03:[local]:app@app:[124]:ERROR:  boom2',
     '2024-05-01 10:00:02 +04:192.168.0.1(5432):app@app:[125]:LOG:  x',
     '2024-05-01 10:00:03 +05:30:10.0.0.5(5432):app@app:[126]:ERROR:  half an hour east',
+    '2024-05-01 10:00:04 -03:10-244-1-5.ns.pod.cluster.local(5432):app@app:[127]:ERROR:  a host name',
+    '2024-05-01 10:00:05 -03:45app@db:[128]:ERROR:  a user name',
   ].join('\n') + '\n';
   const d = await digestBytes([Buffer.from(log)], 'zones.log', { recent: 10 });
   const times = d.recent.map((e) => [e.message, e.time?.toISOString()]);
@@ -373,10 +375,12 @@ test("a zone of hours only before RDS's ':' and the client's address: the addres
     ['boom', '2024-05-01T13:00:00.000Z'],
     ['boom2', '2024-05-01T13:00:01.000Z'],
     ['half an hour east', '2024-05-01T04:30:03.000Z'],
+    ['a host name', '2024-05-01T13:00:04.000Z'],
+    ['a user name', '2024-05-01T13:00:05.000Z'],
   ]);
   // The LOG line (10:00:02 +04 is 06:00:02Z) sits between the +05:30 line and the -03 ones.
-  assert.deepEqual([d.files[0]?.firstTime?.toISOString(), d.files[0]?.lastTime?.toISOString()], ['2024-05-01T04:30:03.000Z', '2024-05-01T13:00:01.000Z']);
-  assert.equal(d.entries, 4);
+  assert.deepEqual([d.files[0]?.firstTime?.toISOString(), d.files[0]?.lastTime?.toISOString()], ['2024-05-01T04:30:03.000Z', '2024-05-01T13:00:05.000Z']);
+  assert.equal(d.entries, 6);
 });
 
 test('a message that starts with five capitals and a colon is no SQLSTATE unless its class is one (ERROR:, USER1: are words)', async () => {

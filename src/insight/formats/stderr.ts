@@ -3,7 +3,7 @@
 import { BaseParser, MessageStarts, SAMPLES, BYTE_WORDS, TEXT_WORDS, SEVERITIES, newEntry, isContinuation, d, isDigit, isUpperOrDigit, isAlnum, latin1, wordBefore, wordSeverity } from '../entry.ts';
 import { isSqlstate } from '../kinds.ts';
 import type { LogEntry, Severity, ContinuationSeverity } from '../entry.ts';
-import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone } from '../time.ts';
+import { DATE_DIGITS, parseDateAt, parseEpochAt, timeEnd, timeBadZone, zoneMinutesAt } from '../time.ts';
 import { LogScanner } from './log-scan.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +407,8 @@ export class StderrParser extends BaseParser {
           let k = 0;
           while (k < z.length && buf[j + k] === z[k]) k++;
           const after = j + k < sevAt ? buf[j + k]! : 32;
-          if (k === z.length && !isAlnum(after) && !(after === 58 && this.zoneNumeric)) return this.secondMs + frac - this.zoneMs;
+          // A numeric zone, a colon and what could be its minutes: parseDateAt decides (see zoneMinutesAt).
+          if (k === z.length && !isAlnum(after) && !(after === 58 && this.zoneNumeric && zoneMinutesAt((i) => buf[i]!, j + k + 1, sevAt))) return this.secondMs + frac - this.zoneMs;
         }
       }
     }
