@@ -34,15 +34,11 @@ async function main(): Promise<number> {
   try {
     parsed = await parseCommandLine(process.argv.slice(2), process.env, process.cwd());
   } catch (e) {
-    if (e instanceof UsageError) {
-      stderr(`otc-rds-logs: ${e.message}\nTry 'otc-rds-logs --help'.\n`);
-      return 2;
-    }
-    if (e instanceof BadInput) {
-      stderr(`otc-rds-logs: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    if (!(e instanceof UsageError) && !(e instanceof BadInput)) throw e;
+    stderr(`otc-rds-logs: ${e.message}\n${e instanceof UsageError ? "Try 'otc-rds-logs --help'.\n" : ''}`);
+    // A script reading --json gets an object with the error, not an empty stdout (secrets are never flags).
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: e.message })}\n`);
+    return 2;
   }
   if (parsed.kind === 'help') {
     process.stdout.write(HELP);
