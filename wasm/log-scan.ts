@@ -244,6 +244,14 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
       p = e + 1;
       continue;
     }
+    // NUL bytes before a line (what a crash or a power loss leaves in a log file): JavaScript reads past them
+    // to the line. A line of NUL bytes only is no log line, and is counted as any other here.
+    if (at(p) == 0) {
+      let k = p;
+      while (k + 16 <= len && !v128.any_true(v128.load(PIECE + <u32>k))) k += 16;
+      while (k < len && at(k) == 0) k++;
+      if (k < len && at(k) != 10 && at(k) != 13) break;
+    }
     // Not a log line: a tab line with no entry before it (`orphan`: JavaScript has none, and none was counted
     // since), or a line with no `:  ` where a severity could end. lineAt counts it as unparsed; so does this, once
     // JavaScript keeps no more samples and has made its foreign-format checks (`unparsedToo`), and the lines

@@ -393,3 +393,20 @@ test('a message that starts with five capitals and a colon is no SQLSTATE unless
     ['relation "x" does not exist', '42P01'],
   ]);
 });
+
+test('a log line after a run of NUL bytes (what a crash or a power loss leaves) is read, in one piece or several', async () => {
+  const t = '2024-05-01 10:00:00 UTC [1] ';
+  const log = Buffer.concat([
+    Buffer.from(`${t}LOG:  checkpoint starting: time\n`.repeat(3)),
+    Buffer.alloc(5000, 0),
+    Buffer.from(`${t}LOG:  database system was interrupted; last known up at 2024-05-01 09:59:00 UTC\n`),
+    Buffer.alloc(60_000, 0), // up to the longest line read (64 KiB); a longer run is a cut line
+    Buffer.from(`${t}FATAL:  the database system is in recovery mode\n${t}LOG:  checkpoint complete\n`),
+  ]);
+  for (const pieces of [[log], [log.subarray(0, 4000), log.subarray(4000, 40_000), log.subarray(40_000)]]) {
+    const d = await digestBytes(pieces, 'crash.log', { recent: 10 });
+    assert.equal(d.bySeverity.FATAL, 1);
+    assert.equal(d.bySeverity.LOG, 5);
+    assert.deepEqual(d.recent.map((e) => e.message), ['the database system is in recovery mode']);
+  }
+});

@@ -219,6 +219,12 @@ export class StderrParser extends BaseParser {
   colonOf = 0;
 
   override lineAt(buf: Buffer, s: string, start: number, end: number, lineNo: number): void {
+    // NUL bytes before a line (what a crash or a power loss leaves in a log file): the line after them is read.
+    if (buf[start] === 0) {
+      let i = start;
+      while (i < end && buf[i] === 0) i++;
+      if (i < end) start = i;
+    }
     if (buf[start] === 9) {
       if (this.ghost) return; // continues an entry that is only counted
       if (this.cur !== undefined) this.append(this.text(buf, s, start + 1, end));
