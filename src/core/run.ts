@@ -172,6 +172,8 @@ class IncompleteError extends Error {
 
 export async function collect(config: Config, deps: Deps, report: Report): Promise<Report> {
   const { logger, clock } = deps;
+  // Several instances: the others wait for the first one's sign-in before their 'timeout' starts.
+  await deps.credentialsGate?.wait();
   const deadline = clock.now() + config.timeoutMs;
   const retry: RetryOptions = {
     clock,
@@ -183,7 +185,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // The folder is checked before any request: a run that cannot keep what it fetches should not fetch.
   await checkOutputDir(config.outputDir);
   const target = await logger.group('Signing in and checking the instance', async () => {
-    await deps.credentialsGate?.wait();
     return connect(config, deps, retry, report).then(
       (t) => { deps.credentialsGate?.settle(undefined); return t; },
       (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
