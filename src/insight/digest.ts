@@ -387,7 +387,7 @@ export class DigestBuilder implements EntrySink {
     }
     if (this.groups.size >= this.maxGroups) {
       this.overflow++;
-      const kind = kindOf(e.message, e.sqlstate);
+      const kind = kindOf(e.message, e.sqlstate, e.severity);
       this.overflowKinds.set(kind, (this.overflowKinds.get(kind) ?? 0) + 1);
       return;
     }
@@ -412,7 +412,7 @@ export class DigestBuilder implements EntrySink {
       if (sqlstate !== undefined && sqlstate !== '00000') k.sqlstates.add(sqlstate);
     };
     for (const g of messages) {
-      g.kind = kindOf(g.example.message, g.sqlstate);
+      g.kind = kindOf(g.example.message, g.sqlstate, g.example.severity);
       add(g.kind, g.count, g.sqlstate);
     }
     for (const [kind, n] of this.overflowKinds) add(kind, n);

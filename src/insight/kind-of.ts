@@ -68,10 +68,13 @@ function kindOfTranslation(message: string): KindId | undefined {
  * The kind's label: by SQLSTATE when there is one (see kindBySqlstate), else by the message's wording, its error
  * position aside (English, or a translation of one of the common messages), else `other`.
  */
-export function kindOf(message: string, sqlstate: string | undefined): string {
+export function kindOf(message: string, sqlstate: string | undefined, severity?: string): string {
   const bySqlstate = kindBySqlstate(sqlstate);
   if (bySqlstate !== undefined) return bySqlstate;
   const text = withoutPosition(message);
-  const id = kindByWording(text) ?? kindOfTranslation(text);
+  let id = kindByWording(text) ?? kindOfTranslation(text);
+  // A failed sign-in is FATAL: an ERROR worded like one (`role "x" does not exist` from GRANT or SET ROLE,
+  // 42704 where a SQLSTATE is logged) names an object that is missing.
+  if (id === 'authentication' && severity !== undefined && severity !== 'FATAL' && severity !== 'PANIC') id = 'missing-object';
   return id !== undefined ? labelOf(id) : OTHER;
 }

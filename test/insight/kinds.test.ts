@@ -74,6 +74,14 @@ describe('kindOf', () => {
     ]);
   });
 
+  test('a failed sign-in is FATAL: role "x" does not exist as an ERROR (GRANT, SET ROLE) is a missing object, as its 42704 says', () => {
+    assert.equal(kindOf('role "deployer" does not exist', undefined, 'FATAL'), 'authentication');
+    assert.equal(kindOf('role "deployer" does not exist', undefined, 'ERROR'), 'missing object');
+    assert.equal(kindOf('role "deployer" does not exist', '42704', 'ERROR'), 'missing object');
+    assert.equal(kindOf('Rolle »deployer« existiert nicht', undefined, 'ERROR'), 'missing object');
+    assert.equal(kindOf('password authentication failed for user "app"', undefined, 'FATAL'), 'authentication');
+  });
+
   test('a translated message gets the kind of its English original; a message only like one does not', () => {
     // As PostgreSQL 15 writes them with lc_messages ru, ja, es (the templates' text from its catalogs).
     expectKinds([
