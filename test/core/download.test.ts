@@ -552,11 +552,13 @@ test('a file replaced while its ranges arrive (with an ETag, or only another siz
  * A host that, after the whole file announced and cut short, answers each Range with only `per` bytes (as its
  * Content-Range says), then garbage; returns the link and the count of requests.
  */
-async function crumbs(t: TestContext, body: Buffer, per: number): Promise<{ url: URL; requests: () => number }> {
+async function crumbs(t: TestContext, body: Buffer, per: number): Promise<{ url: URL; requests: () => number; ranged: () => number }> {
   let requests = 0;
+  let ranged = 0;
   const url = await ownHost(t, (req, res) => {
     requests++;
     const m = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ''));
+    if (m) ranged++;
     if (!m) {
       res.writeHead(200, { 'Content-Length': String(body.length) });
       res.write(body.subarray(0, 500));
@@ -567,7 +569,7 @@ async function crumbs(t: TestContext, body: Buffer, per: number): Promise<{ url:
     res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}` });
     res.end(Buffer.concat([body.subarray(start, end + 1), Buffer.from('GARBAGE'.repeat(50))]));
   });
-  return { url, requests: () => requests };
+  return { url, requests: () => requests, ranged: () => ranged };
 }
 
 test('a range answer is cut where its Content-Range says it ends, and the rest is asked for: bytes past it are not written', async (t) => {
@@ -578,8 +580,9 @@ test('a range answer is cut where its Content-Range says it ends, and the rest i
   const r = await downloadFile(BIG, host.url, s.part, s.final, s.options());
   assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
   assert.equal(r.bytes, body.length);
-  assert.equal(host.requests(), 7, 'the whole file cut short, then six pieces of 512 KiB asked for at once');
-  assert.equal(r.retries, 1, 'only the cut counts as a retry');
+  // (The cut of the first answer may cost it a second try on a busy machine: a reset can drop bytes in flight.)
+  assert.equal(host.ranged(), 6, 'after the cut, six pieces of 512 KiB, each asked for once');
+  assert.equal(r.retries, host.requests() - 6, 'only the cut counts as a retry, not the pieces');
   await assertNoPartFiles(s.dir);
 });
 
