@@ -164,8 +164,14 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   // Counts of logs not read to their end are a lower bound: said first, and "No errors" is not said at all.
   const partial = incompleteRead(digest);
   if (partial !== undefined) out.push(`**Not all of the logs could be read**: ${escapeInline(partial, 500)}. The counts below are of what was read; the step's count outputs are empty.`, '');
-  if (digest.entries === 0) out.push(`No log entries${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}.`);
-  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)}).`);
+  // With a window, errors whose time could not be read may lie in it: "no errors" must not be said without them.
+  const u = digest.untimedBySeverity;
+  const untimedErrors = digest.since !== undefined
+    ? severityCounts({ PANIC: u.PANIC ?? 0, FATAL: u.FATAL ?? 0, ERROR: u.ERROR ?? 0 })
+    : '';
+  const unplaced = untimedErrors !== '' ? `; **${untimedErrors}** could not be placed in the window: their time could not be read (below)` : '';
+  if (digest.entries === 0) out.push(`No log entries${untimedErrors !== '' ? ' with a readable time' : ''}${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}${unplaced}.`);
+  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${untimedErrors !== '' ? ' with a readable time' : ''}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);
   else {
     const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);

@@ -126,6 +126,8 @@ test('since, and errors whose zone no table can place (CST): the counts are unkn
     const r = await rig.run({ inputs: { since: '1m', upload: 'false' } });
     assert.equal(r.code, 0, r.log);
     for (const name of ['error-count', 'fatal-count', 'panic-count']) assert.equal(r.outputs[name], '', name);
+    // The summary does not say "no errors" without them.
+    assert.match(r.summary, /No log entries with a readable time since .* in 1 file; \*\*1 FATAL, 1 ERROR\*\* could not be placed in the window: their time could not be read \(below\)\./);
     // Without 'since' every entry counts, timed or not.
     const all = await rig.run({ inputs: { upload: 'false' } });
     assert.deepEqual([all.outputs['error-count'], all.outputs['fatal-count']], ['1', '1']);
