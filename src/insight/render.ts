@@ -128,6 +128,15 @@ function groupLine(g: MessageGroup): string {
   return ex === '' ? groupText(g) : `${groupText(g)} (e.g. ${ex})`;
 }
 
+/**
+ * With a window (`since`), the errors whose time could not be read, as `1 FATAL, 1 ERROR`: they may lie in it, so
+ * a headline must not say "no errors" without them. Empty when there are none, or no window.
+ */
+export function unplacedErrors(digest: Digest): string {
+  const u = digest.untimedBySeverity;
+  return digest.since !== undefined ? severityCounts({ PANIC: u.PANIC ?? 0, FATAL: u.FATAL ?? 0, ERROR: u.ERROR ?? 0 }) : '';
+}
+
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
   return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${formatCount(counts[s]!)} ${s}`).join(', ');
 }
@@ -164,11 +173,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   // Counts of logs not read to their end are a lower bound: said first, and "No errors" is not said at all.
   const partial = incompleteRead(digest);
   if (partial !== undefined) out.push(`**Not all of the logs could be read**: ${escapeInline(partial, 500)}. The counts below are of what was read; the step's count outputs are empty.`, '');
-  // With a window, errors whose time could not be read may lie in it: "no errors" must not be said without them.
-  const u = digest.untimedBySeverity;
-  const untimedErrors = digest.since !== undefined
-    ? severityCounts({ PANIC: u.PANIC ?? 0, FATAL: u.FATAL ?? 0, ERROR: u.ERROR ?? 0 })
-    : '';
+  const untimedErrors = unplacedErrors(digest);
   const unplaced = untimedErrors !== '' ? `; **${untimedErrors}** could not be placed in the window: their time could not be read (below)` : '';
   if (digest.entries === 0) out.push(`No log entries${untimedErrors !== '' ? ' with a readable time' : ''}${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}${unplaced}.`);
   else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${untimedErrors !== '' ? ' with a readable time' : ''}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);

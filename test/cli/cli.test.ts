@@ -520,3 +520,14 @@ test('a terminal that closes (a real hangup: writing to it fails with EIO) still
     }
   });
 });
+
+test('with --since, errors whose time could not be read (a zone no table places) are named, never "No errors"', async () => {
+  const log = '2024-01-15 10:00:00 CST:10.0.0.1(5432):app@shop:[1]:ERROR:  relation "x" does not exist\n';
+  await withRig({ files: [{ name: 'postgresql-cst.log', data: Buffer.from(log) }] }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--since', '1m'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    await rm(r.cwd, { recursive: true, force: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /No log entries with a readable time since .* in 1 file; 1 ERROR could not be placed in the window: their time could not be read\./);
+    assert.doesNotMatch(r.stdout, /No errors/);
+  });
+});
