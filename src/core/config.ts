@@ -288,7 +288,8 @@ function listOf(raw: string): string[] {
 
 function readInstances(get: InputGetter): InstanceRef[] {
   const refs: InstanceRef[] = [
-    ...listOf(get('instance-id')).map((v): InstanceRef => ({ by: 'id', id: cloudName('instance-id', v) })),
+    // A YAML folded block (>) joins lines with spaces: the ids were meant to be several.
+    ...listOf(get('instance-id')).map((v): InstanceRef => ({ by: 'id', id: cloudName('instance-id', v, 'an id', /\s/.test(v) ? '; give several one per line (a | block) or comma-separated' : '') })),
     ...listOf(get('instance-name')).map((v): InstanceRef => ({ by: 'name', name: instanceName(v) })),
   ];
   if (refs.length === 0) throw new InputError(['instance-id', 'instance-name'], 'one of them is required');
@@ -330,11 +331,9 @@ function safeLabel(s: string): string {
 }
 
 /** An id or name the user gave that goes into a URL path or IAM's query: only what OTC ids are made of. */
-function cloudName(name: string, v: string, what = 'an id'): string {
+function cloudName(name: string, v: string, what = 'an id', hint = ''): string {
   if (CLOUD_ID.test(v)) return v;
-  // A YAML folded block (>) joins lines with spaces: the ids were meant to be several.
-  const several = name === 'instance-id' && /\s/.test(v) ? '; give several one per line (a | block) or comma-separated' : '';
-  throw new InputError(name, `'${v}' is not ${what}: 1 to 64 letters, digits, '-' and '_'${several}`);
+  throw new InputError(name, `'${v}' is not ${what}: 1 to 64 letters, digits, '-' and '_'${hint}`);
 }
 
 function parseEndpoint(name: string, raw: string): URL {

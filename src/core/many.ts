@@ -6,7 +6,7 @@ import { ApiError, PreconditionError, errorMessage } from './errors.ts';
 import { credentialsRefused } from '../cloud/rds.ts';
 import { errorlogLimit } from './limiter.ts';
 import { NameAllocator, safeFileName } from './names.ts';
-import { collect, newReport, uploadBound, type Deps, type Report } from './run.ts';
+import { boundedUploader, collect, newReport, type Deps, type Report } from './run.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from './ports.ts';
 
 /** One instance's part of the step. */
@@ -56,7 +56,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
   if (many.runs.length === 1) {
     const run = many.runs[0]!;
     try {
-      await collect({ ...config, instance: run.ref }, { ...deps, limiter }, run.report);
+      await collect({ ...config, instance: run.ref }, { ...deps, limiter, uploader: boundedUploader(deps.uploader, config, deps.signal) }, run.report);
     } catch (e) {
       run.error = e;
       throw e;
@@ -67,7 +67,8 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
     return many;
   }
 
-  const upload = new SharedUpload(deps.uploader, many.runs.length, config.outputDir, () => uploadBound(config, deps.signal));
+  // One upload for all, bounded from when it starts (when the last instance gets there), not from each asking.
+  const upload = new SharedUpload(boundedUploader(deps.uploader, config, deps.signal), many.runs.length, config.outputDir);
   const folders = new NameAllocator([]);
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
   const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));
@@ -134,14 +135,11 @@ class SharedUpload {
   readonly #inner: ArtifactUploader;
   readonly #count: number;
   readonly #rootDir: string;
-  /** The upload's bound, begun when it starts (not when an instance asked: it may wait long for the others). */
-  readonly #bound: () => { signal: AbortSignal; done: () => void };
 
-  constructor(inner: ArtifactUploader, count: number, rootDir: string, bound: () => { signal: AbortSignal; done: () => void }) {
+  constructor(inner: ArtifactUploader, count: number, rootDir: string) {
     this.#inner = inner;
     this.#count = count;
     this.#rootDir = rootDir;
-    this.#bound = bound;
   }
 
   /** Instance `i`'s uploader. */
@@ -153,10 +151,7 @@ class SharedUpload {
         this.arrive(i);
         return this.#ready.promise.then(() => {
           const { name: n, options: o } = this.#request!;
-          if (!this.#result) {
-            const bound = this.#bound();
-            this.#result = this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o, bound.signal).finally(bound.done);
-          }
+          this.#result ??= this.#inner.upload(n, [...this.#files].sort(), this.#rootDir, o);
           return this.#result;
         });
       },

@@ -25,7 +25,8 @@ function files(run: InstanceRun): FileEntry[] {
 function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
   const d = report.digest;
-  const count = (n: number | undefined): string => (countsKnown(report) ? String(n ?? 0) : '');
+  const known = countsKnown(report);
+  const count = (n: number | undefined): string => (known ? String(n ?? 0) : '');
   return {
     status: report.status ?? '',
     'file-count': String(report.files.length),

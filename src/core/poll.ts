@@ -95,7 +95,7 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
       } catch (e) {
         if (e instanceof CancelledError || o.signal?.aborted) throw e;
         results[i] = { error: e, polls: polls[i]! };
-        if (done() && results.every((r) => r !== undefined && 'error' in r)) throw (results[0] as PollFailure).error;
+        if (results.every((r) => r !== undefined && 'error' in r)) throw (results[0] as PollFailure).error;
       }
     }
     if (done()) return results as Array<PollResult | PollFailure>;

@@ -140,16 +140,21 @@ export function newReport(outputDir: string): Report {
 }
 
 /**
- * The bound of an artifact upload, from its start. 'timeout' is for getting and reading the files; the upload
- * gets as long again, and at least four 'request-timeout's (it is a few requests, each of which may wait that
- * long): an artifact service that never answers would hold the step for the artifact client's retries (~16 min).
+ * `inner`, each upload bounded from its start. 'timeout' is for getting and reading the files; the upload gets
+ * as long again, and at least four 'request-timeout's (it is a few requests, each of which may wait that long):
+ * an artifact service that never answers would hold the step for the artifact client's retries (~16 min).
  */
-export function uploadBound(config: Config, cancel: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+export function boundedUploader(inner: ArtifactUploader, config: Config, cancel: AbortSignal | undefined): ArtifactUploader {
   const uploadMs = Math.max(config.timeoutMs, 4 * config.requestTimeoutMs);
-  const bound = new AbortController();
-  const timer = setTimeout(() => bound.abort(new TimeoutError(`the artifact upload did not finish within ${formatDuration(uploadMs)} (as long as 'timeout', and at least four 'request-timeout's); the files are kept in ${config.outputDir}`)), uploadMs);
-  timer.unref();
-  return { signal: cancel ? AbortSignal.any([cancel, bound.signal]) : bound.signal, done: () => clearTimeout(timer) };
+  return {
+    upload: (name, files, rootDir, options) => {
+      const bound = new AbortController();
+      const timer = setTimeout(() => bound.abort(new TimeoutError(`the artifact upload did not finish within ${formatDuration(uploadMs)} (as long as 'timeout', and at least four 'request-timeout's); the files are kept in ${config.outputDir}`)), uploadMs);
+      timer.unref();
+      const signal = cancel ? AbortSignal.any([cancel, bound.signal]) : bound.signal;
+      return inner.upload(name, files, rootDir, options, signal).finally(() => clearTimeout(timer));
+    },
+  };
 }
 
 /** The error a run ends with when RDS would not give one log type while it gave the other (whose files are kept). */
@@ -184,12 +189,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   };
   // The folder is checked before any request: a run that cannot keep what it fetches should not fetch.
   await checkOutputDir(config.outputDir);
-  const target = await logger.group('Signing in and checking the instance', async () => {
-    return connect(config, deps, retry, report).then(
-      (t) => { deps.credentialsGate?.settle(undefined); return t; },
-      (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
-    );
-  });
+  const target = await logger.group('Signing in and checking the instance', () => connect(config, deps, retry, report).then(
+    (t) => { deps.credentialsGate?.settle(undefined); return t; },
+    (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
+  ));
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType) => async (): Promise<ErrorlogAnswer> => {
@@ -382,15 +385,12 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   try {
     if (config.upload && report.files.length > 0) {
       await logger.group(`Uploading artifact ${config.artifactName}`, async () => {
-        // (Several instances share one upload, which starts when the last of them gets here: it bounds itself.)
-        const bound = uploadBound(config, deps.signal);
         const uploaded = await deps.uploader.upload(
           config.artifactName,
           report.files.map((f) => f.path),
           config.outputDir,
           { retentionDays: config.retentionDays, compressionLevel: config.compressionLevel, overwrite: config.overwrite },
-          bound.signal,
-        ).finally(bound.done);
+        );
         report.artifact = { ...uploaded, name: config.artifactName };
         logger.info(`artifact ${config.artifactName} (id ${uploaded.id}, ${formatBytes(uploaded.size)} zipped)`);
       });

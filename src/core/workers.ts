@@ -39,8 +39,8 @@ export function runWorker<T>(url: URL, data: unknown, limits: ResourceLimits, tr
     };
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
-    worker.once('exit', () => signal?.removeEventListener('abort', stop));
     worker.once('exit', (code) => {
+      signal?.removeEventListener('abort', stop);
       void drained.then(() => {
         if (reply?.ok) resolve(reply.value);
         else if (reply) reject(Object.assign(new Error(reply.message), { name: reply.name }));
