@@ -2,6 +2,7 @@
 // common PostgreSQL messages, in English (kinds.ts) or as the server's catalogs translate them.
 import { kindBySqlstate, kindByWording, labelOf, OTHER, type KindId } from './kinds.ts';
 import { AT_CHARACTER_FORMS, translatedKinds } from './translations.ts';
+import type { Severity } from './entry.ts';
 
 /** ` at character N` after a message, in English and in PostgreSQL's other languages (` bei Zeichen N`, ` (символ N)`, ...). */
 const AT_CHARACTER = new RegExp(`(?:${[' at character %d', ...AT_CHARACTER_FORMS].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%d', '\\d+')).join('|')})$`);
@@ -68,7 +69,7 @@ function kindOfTranslation(message: string): KindId | undefined {
  * The kind's label: by SQLSTATE when there is one (see kindBySqlstate), else by the message's wording, its error
  * position aside (English, or a translation of one of the common messages), else `other`.
  */
-export function kindOf(message: string, sqlstate: string | undefined, severity?: string): string {
+export function kindOf(message: string, sqlstate: string | undefined, severity?: Severity): string {
   const bySqlstate = kindBySqlstate(sqlstate);
   if (bySqlstate !== undefined) return bySqlstate;
   const text = withoutPosition(message);

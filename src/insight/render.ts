@@ -174,9 +174,10 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   const partial = incompleteRead(digest);
   if (partial !== undefined) out.push(`**Not all of the logs could be read**: ${escapeInline(partial, 500)}. The counts below are of what was read; the step's count outputs are empty.`, '');
   const untimedErrors = unplacedErrors(digest);
+  const timed = untimedErrors !== '' ? ' with a readable time' : '';
   const unplaced = untimedErrors !== '' ? `; **${untimedErrors}** could not be placed in the window: their time could not be read (below)` : '';
-  if (digest.entries === 0) out.push(`No log entries${untimedErrors !== '' ? ' with a readable time' : ''}${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}${unplaced}.`);
-  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${untimedErrors !== '' ? ' with a readable time' : ''}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);
+  if (digest.entries === 0) out.push(`No log entries${timed}${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}${unplaced}.`);
+  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${timed}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);
   else {
     const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);

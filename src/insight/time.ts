@@ -80,7 +80,7 @@ export function parseDateAt(s: string, i: number, end: number = s.length): numbe
     // Minutes: `+0530`, `+05:30`. But a zone of hours only (`-03`, `+04`) may be followed by the prefix's own
     // colon and the client's address or host (RDS's `%t:%r`: `-03:10.0.0.5(5432)`): see zoneMinutesAt.
     const p = n < end && s.charCodeAt(n) === 58 ? n + 1 : n;
-    if (zoneMinutesAt((i) => s.charCodeAt(i), p, end)) {
+    if (zoneMinutesAt(s, p, end)) {
       m = d(s, p) * 10 + d(s, p + 1);
       n = p + 2;
     }
@@ -117,9 +117,9 @@ export function parseDateAt(s: string, i: number, end: number = s.length): numbe
  * a colon or the end follow). `-03:10.0.0.5`, `-03:10-244-1-5.pod`, `-03:45app@db` are hours and a host. The
  * fast paths (stderr.ts, wasm/log-scan.ts) leave a line to parseDateAt by the same test.
  */
-export function zoneMinutesAt(code: (i: number) => number, p: number, end: number): boolean {
-  if (p + 2 > end || !isDigit(code(p)) || !isDigit(code(p + 1)) || code(p) > 53) return false;
-  const next = p + 2 < end ? code(p + 2) : 32;
+export function zoneMinutesAt(s: string, p: number, end: number): boolean {
+  if (p + 2 > end || !isDigit(s.charCodeAt(p)) || !isDigit(s.charCodeAt(p + 1)) || s.charCodeAt(p) > 53) return false;
+  const next = p + 2 < end ? s.charCodeAt(p + 2) : 32;
   return next === 32 || next === 58;
 }
 

@@ -414,7 +414,7 @@ export class StderrParser extends BaseParser {
           while (k < z.length && buf[j + k] === z[k]) k++;
           const after = j + k < sevAt ? buf[j + k]! : 32;
           // A numeric zone, a colon and what could be its minutes: parseDateAt decides (see zoneMinutesAt).
-          if (k === z.length && !isAlnum(after) && !(after === 58 && this.zoneNumeric && zoneMinutesAt((i) => buf[i]!, j + k + 1, sevAt))) return this.secondMs + frac - this.zoneMs;
+          if (k === z.length && !isAlnum(after) && !(after === 58 && this.zoneNumeric && zoneMinutesAt(s, j + k + 1, sevAt))) return this.secondMs + frac - this.zoneMs;
         }
       }
     }
@@ -558,9 +558,7 @@ export class StderrParser extends BaseParser {
     }
     if (cur !== undefined) this.emit(cur);
     let sqlstate: string | undefined;
-    if (!isContinuation(sev) && message.length > 7 && message.charCodeAt(5) === 58 && message.charCodeAt(6) === 32 &&
-      isUpperOrDigit(message.charCodeAt(0)) && isUpperOrDigit(message.charCodeAt(1)) && isUpperOrDigit(message.charCodeAt(2)) &&
-      isUpperOrDigit(message.charCodeAt(3)) && isUpperOrDigit(message.charCodeAt(4)) && isSqlstate(message.slice(0, 5))) {
+    if (!isContinuation(sev) && message.length > 7 && message.charCodeAt(5) === 58 && message.charCodeAt(6) === 32 && isSqlstate(message.slice(0, 5))) {
       // log_error_verbosity = verbose: "ERROR:  42P01: relation ..."
       sqlstate = message.slice(0, 5);
       message = message.slice(7);
