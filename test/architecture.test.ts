@@ -45,7 +45,7 @@ function reach(graph: Map<string, string[]>, from: string): Set<string> {
 }
 
 /** What in `graph` breaks the rules, one line each. */
-export function importRuleBreaks(graph: Map<string, string[]>): string[] {
+function importRuleBreaks(graph: Map<string, string[]>): string[] {
   const breaks: string[] = [];
   for (const [file, imports] of graph) {
     const from = layer(file);

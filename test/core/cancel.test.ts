@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,30 +9,37 @@ import { cancelOnSignals, signalExitCode } from '../../src/core/cancel.ts';
 // Linux, so the events are emitted here the way Node's signal handling emits them.
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
 
+/** After the test (passed or not), the process as it was: only the listeners cancelOnSignals added go. */
+function keepListeners(t: TestContext): void {
+  const signals = [...SIGNALS, 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  const streams = [process.stdout, process.stderr];
+  const errorsBefore = streams.map((s) => s.listeners('error'));
+  t.after(() => {
+    for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l as () => void);
+    streams.forEach((s, i) => { for (const l of s.listeners('error')) if (!errorsBefore[i]!.includes(l)) s.removeListener('error', l as () => void); });
+  });
+}
+
 for (const sig of SIGNALS) {
   test(`${sig} cancels the run`, (t) => {
-    const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+    keepListeners(t);
     // A grace far beyond the test: the exit timer must not end the test process.
     const signal = cancelOnSignals(2_000_000_000);
     const write = t.mock.method(process.stderr, 'write', () => true);
     process.emit(sig, sig);
     assert.equal(signal.aborted, true);
     assert.deepEqual(write.mock.calls.map((c) => c.arguments[0]), [`Received ${sig}: cancelling\n`]);
-    // Leave the process as it was: the handlers still waiting for the other signals go.
-    for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)?.includes(l)) process.removeListener(s, l as () => void);
   });
 }
 
 test('a write that fails with EIO (the terminal gone, before its SIGHUP arrives) cancels as a hangup, not as a crash', (t) => {
-  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
-  const errorsBefore = process.stderr.listeners('error');
+  keepListeners(t);
   const signal = cancelOnSignals(2_000_000_000);
   t.mock.method(process.stderr, 'write', () => true);
   process.stderr.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
   assert.equal(signal.aborted, true);
   assert.equal(signalExitCode(signal), 129);
-  for (const s of [...SIGNALS, 'SIGHUP'] as const) for (const l of process.listeners(s)) if (!before.get(s as never)?.includes(l)) process.removeListener(s, l as () => void);
-  for (const l of process.stderr.listeners('error')) if (!errorsBefore.includes(l)) process.stderr.removeListener('error', l as () => void);
 });
 
 test('a wind-down that hangs on something that cannot be aborted still ends the process, with 130', async () => {

@@ -13,7 +13,7 @@ import { ApiError, CancelledError, NoRoomError, ResponseError } from '../../src/
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const BIG = 'postgresql-2026-11-28_100000.log';
@@ -221,7 +221,7 @@ test('a redirect to a link signed anew, or a signature written in lower-case esc
   const s = await setup(t);
   const NEW = 'N3wSignatureAfterTheRedirect0123456789';
   const LOWER = 'ab%2fcd%2bef%3dLowerCaseEscapes0123';
-  const host = createServer((req, res) => {
+  const { origin: base } = await ownHost(t, (req, res) => {
     if (req.url!.startsWith('/first')) {
       res.writeHead(302, { Location: `/second?X-Amz-Signature=${NEW}` });
       return void res.end();
@@ -231,9 +231,6 @@ test('a redirect to a link signed anew, or a signature written in lower-case esc
     res.writeHead(400, { 'x-request-id': `rid-${sent}` });
     res.end(`<Error><Code>Echo${sent}</Code></Error>`);
   });
-  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
-  t.after(() => host.close());
-  const base = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
   for (const [link, secret] of [[`${base}/first?X-Amz-Signature=OldSignatureBeforeTheRedirect01234`, NEW], [`${base}/lower?X-Amz-Signature=${LOWER}`, LOWER]] as const) {
     await assert.rejects(downloadFile(BIG, new URL(link), s.part, s.final, s.options()), (e: unknown) => {
       assert.ok(e instanceof ApiError, String(e));
@@ -458,7 +455,7 @@ test('resolveLink: other schemes and non-URLs are refused', () => {
 });
 
 /** A download host of the test's own on loopback: `handle` answers each GET; returns the link to `/f`. */
-async function ownHost(t: TestContext, handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<URL> {
+async function ownHost(t: TestContext, handle: RequestListener): Promise<URL> {
   const host = createServer(handle);
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => { host.closeAllConnections(); host.close(() => r()); }));
@@ -508,10 +505,10 @@ test('a size far past what RDS listed (1 GiB for 100 bytes) is refused as no ver
  * A host whose file is replaced by another version (other bytes, another size) after `after` requests; with
  * `etag`, each version has its own and If-Match is honoured (412), as S3 and OBS do.
  */
-function changingFile(versions: [Buffer, Buffer], after: number, etag: boolean): { handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void; conditions: string[] } {
+function changingFile(versions: [Buffer, Buffer], after: number, etag: boolean): { handle: RequestListener; conditions: string[] } {
   let requests = 0;
   const conditions: string[] = [];
-  const handle = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
+  const handle: RequestListener = (req, res) => {
     const v = requests++ < after ? 0 : 1;
     const body = versions[v]!;
     const tag = `"v${v}"`;
