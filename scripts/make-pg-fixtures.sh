@@ -4,7 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
-#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d e)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -20,12 +20,13 @@
 #       started in that locale): it writes its severities and messages in German / French (locales
 #       made with localedef when missing)
 #   D  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_min_duration_statement = 50 (ms): the slow-query log
+#   E  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_statement = 'ddl': the ways a password gets into the log
 # Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
-RUNS=" ${RUNS:-a b c de fr prod d} "
+RUNS=" ${RUNS:-a b c de fr prod d e} "
 wants() { [[ "$RUNS" == *" $1 "* ]]; }
 # Run prod: seconds of pgbench, its transactions a second, failed deployments played meanwhile.
 PROD_SECONDS=${PROD_SECONDS:-40}
@@ -213,6 +214,29 @@ EOF
   sleep 0.3
 }
 
+# How passwords reach a PostgreSQL log: a failing statement is logged with its STATEMENT (log_min_error_statement),
+# DDL with its text (log_statement = 'ddl'), a unique violation with its key, a connection string with its
+# password. Every secret here starts with S3cr3t, so a test can look for it.
+provoke_credentials() {
+  fresh_app_db
+  "${PSQL_ADMIN[@]}" -c "CREATE EXTENSION IF NOT EXISTS dblink" -d app >/dev/null
+  app_psql -U app -d app -c "CREATE TABLE api_keys (id int PRIMARY KEY, api_token text UNIQUE)"
+  app_psql -U app -d app -c "INSERT INTO api_keys VALUES (1, 'S3cr3t-token-1')"
+  # Logged as DDL (LOG:  statement: ...) and, failing, as ERROR with its STATEMENT.
+  "${PSQL_ADMIN[@]}" -c "ALTER ROLE app PASSWORD '$APP_PASSWORD'" >/dev/null
+  app_psql -U app -d app -c "CREATE ROLE app PASSWORD 'S3cr3t-create'"
+  app_psql -U app -d app -c "ALTER ROLE nosuch WITH ENCRYPTED PASSWORD E'S3cr3t\\'escaped'"
+  app_psql -U app -d app -c "CREATE USER deployer PASSWORD \$\$S3cr3t-dollar\$\$"
+  app_psql -U app -d app -c "CREATE USER MAPPING FOR app SERVER nosuch OPTIONS (user 'app', password 'S3cr3t-mapping')"
+  # Connection strings: key/value and URI, as dblink, postgres_fdw or a subscription takes them.
+  app_psql -U app -d app -c "SELECT dblink_connect('host=127.0.0.1 port=1 dbname=app user=app password=S3cr3t-conninfo')"
+  app_psql -U app -d app -c "SELECT dblink_connect('host=127.0.0.1 port=1 password=''S3cr3t quoted'' user=app')"
+  app_psql -U app -d app -c "SELECT dblink_connect('postgresql://app:S3cr3t-uri@127.0.0.1:1/app')"
+  # Table data: a secret column in a unique violation's DETAIL, and in a failing statement.
+  app_psql -U app -d app -c "INSERT INTO api_keys (id, api_token) VALUES (2, 'S3cr3t-token-1')"
+  app_psql -U app -d app -c "SELECT * FROM api_keys WHERE api_token = 'S3cr3t-token-2' AND 1/0 = 1"
+}
+
 # The slow statements of a reporting job, over the simple and the extended protocol (what the slow-query log holds).
 provoke_slow() {
   fresh_app_db
@@ -316,6 +340,12 @@ EOF
   stop_server
 fi
 
+if wants e; then
+  start_server e "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_statement = 'ddl'"
+  provoke_credentials
+  stop_server
+fi
+
 if wants d; then
   start_server d "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_min_duration_statement = 50"
   provoke_slow
@@ -336,6 +366,7 @@ if wants de; then cp "$TMP/logs-de/postgresql.log" "$OUT/stderr-de.log"; fi
 if wants fr; then cp "$TMP/logs-fr/postgresql.log" "$OUT/stderr-fr.log"; fi
 if wants prod; then cp "$TMP/logs-prod/postgresql.log" "$OUT/stderr-rds-production.log"; fi
 if wants d; then cp "$TMP/logs-d/postgresql.log" "$OUT/slowlog-rds-prefix.log"; fi
+if wants e; then cp "$TMP/logs-e/postgresql.log" "$OUT/stderr-credentials.log"; fi
 find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
@@ -369,6 +400,7 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`stderr-fr.log\` | fr | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
 | \`stderr-rds-production.log\` | prod | \`%t:%r:%u@%d:[%p]:\` | as B, plus \`log_disconnections = on\`, \`log_checkpoints = on\`, \`checkpoint_timeout = '30s'\`, \`log_autovacuum_min_duration = 0\` (see below) |
 | \`slowlog-rds-prefix.log\` | D | \`%t:%r:%u@%d:[%p]:\` | \`log_min_duration_statement = 50\` (ms); for the role \`tracer\`: 0 |
+| \`stderr-credentials.log\` | E | \`%t:%r:%u@%d:[%p]:\` | \`log_statement = 'ddl'\` (see below) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
@@ -393,6 +425,12 @@ different literals, a commented multi-line report that sleeps 1.3 s, \`pgbench\`
 \`-M prepared\` (\`execute P_n:\` with \`DETAIL:  parameters:\`) and \`-M extended\` (\`execute <unnamed>:\`), and
 the slowest of all, a prepared statement that sleeps 3 s (with its parameters); the role \`tracer\` logs every
 statement, so its \`parse\` and \`bind\` steps are there too.
+
+Run E is how passwords get into a log (see \`provoke_credentials\`): failing \`CREATE ROLE\`, \`ALTER ROLE\` and
+\`CREATE USER\` with \`PASSWORD '…'\`, \`E'…'\` and \`\$\$…\$\$\`, a user mapping's \`OPTIONS (password '…')\`,
+\`dblink_connect\` with key/value and URI connection strings, a unique violation on a column \`api_token\` and a
+failing query that names one; \`log_statement = 'ddl'\` logs a successful \`ALTER ROLE … PASSWORD\` too. Every secret
+in it starts with \`S3cr3t\` (and the role's own password is \`app-secret-123\`).
 EOF
 
 echo "make-pg-fixtures: wrote $(ls "$OUT" | wc -l) files to $OUT ($VERSION)" >&2

@@ -9,6 +9,7 @@ import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
+import { hideCredentials, namesSecret } from './credentials.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 
@@ -230,6 +231,25 @@ function keep(e: LogEntry): LogEntry {
     statement: o(e.statement), context: o(e.context), query: o(e.query), location: o(e.location),
     file: e.file, line: e.line,
   };
+}
+
+/** An entry as it may be shown: its text without the passwords it names (see credentials.ts). */
+function hideInEntry(e: LogEntry): LogEntry {
+  return {
+    ...e, message: hideCredentials(e.message), detail: hideCredentials(e.detail), hint: hideCredentials(e.hint),
+    statement: hideCredentials(e.statement), context: hideCredentials(e.context), query: hideCredentials(e.query),
+  };
+}
+
+/** A group as it may be shown: a value folded out after a secret's name (`password '?'`) is hidden whole. */
+function hideInGroup(g: MessageGroup): void {
+  g.example = hideInEntry(g.example);
+  g.key = hideCredentials(g.key);
+  g.values = g.values.map((v, i) => {
+    const hide = namesSecret(g.pieces[i]!) ? (x: string): string => foldMark(x).replace('?', '***') : hideCredentials;
+    return { ...v, first: hide(v.first), examples: [...new Set(v.examples.map(hide))] };
+  });
+  g.pieces = g.pieces.map((p) => hideCredentials(p));
 }
 
 /** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */
@@ -473,6 +493,9 @@ export class DigestBuilder implements EntrySink {
         (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
     const recent = this.ring.length < this.recentSize ? this.ring.slice() : [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)];
+    // Kinds from the words as logged; then what is shown loses its passwords (credentials.ts).
+    const kinds = this.kinds(messages);
+    for (const g of messages) hideInGroup(g);
     return {
       since: this.sinceDate,
       files,
@@ -483,11 +506,11 @@ export class DigestBuilder implements EntrySink {
       beforeWindow: this.beforeWindow,
       messages,
       overflowMessages: this.overflow,
-      kinds: this.kinds(messages),
+      kinds,
       timeline: this.timeline.finish(),
-      recent,
-      firstError: this.firstError,
-      lastError: this.lastError,
+      recent: recent.map(hideInEntry),
+      firstError: this.firstError && hideInEntry(this.firstError),
+      lastError: this.lastError && hideInEntry(this.lastError),
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

@@ -2,6 +2,7 @@
 // format (formats/*.ts) extends. No @actions/* here: this runs outside Actions too.
 import { basename } from 'node:path';
 import { TRANSLATED_WORDS } from './translations.ts';
+import { hideCredentials } from './credentials.ts';
 
 export type MainSeverity =
   | 'DEBUG5' | 'DEBUG4' | 'DEBUG3' | 'DEBUG2' | 'DEBUG1'
@@ -337,7 +338,7 @@ export abstract class BaseParser implements LineParser {
     this.stats.unparsedLines += count;
     this.checkForeign(text);
     if (this.stats.unparsedSamples.length < SAMPLES) {
-      this.stats.unparsedSamples.push({ line: lineNo, text: detach(text.slice(0, SAMPLE_LEN)) });
+      this.stats.unparsedSamples.push({ line: lineNo, text: detach(hideCredentials(text).slice(0, SAMPLE_LEN)) });
     }
   }
 

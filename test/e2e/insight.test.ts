@@ -5,10 +5,12 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
+import { readZip } from '../support/zip.ts';
 import { FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
-  const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md').sort();
+  // The passwords' log (run E) has a test of its own below; made last, it would hold the latest error.
+  const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md' && n !== 'stderr-credentials.log').sort();
   return Promise.all(names.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
 }
 
@@ -195,5 +197,32 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
     } finally {
       await rig.close();
     }
+  }
+});
+
+// Passwords in real PostgreSQL output (run E of scripts/make-pg-fixtures.sh: failing CREATE/ALTER ROLE, a user
+// mapping, dblink connection strings, a token column's unique violation; every secret starts with S3cr3t).
+const SECRETS = /S3cr3t|app-secret-123/;
+
+test('passwords the logs hold are *** in the summary, annotations and outputs; the artifact keeps the files as they are', async () => {
+  const data = await readFile(fixture('stderr-credentials.log'));
+  assert.ok(grepText(data.toString('utf8'), SECRETS).length >= 10, 'the fixture holds the secrets');
+  const rig = await startRig({ files: [{ name: 'postgresql-2026-11-30_155055.log', data }] });
+  try {
+    const r = await rig.run({ inputs: { 'recent-entries': '200' } });
+    assert.equal(r.code, 0, r.log);
+    assert.doesNotMatch(r.summary, SECRETS);
+    assert.doesNotMatch(r.log, SECRETS);
+    for (const [name, value] of Object.entries(r.outputs)) assert.doesNotMatch(value, SECRETS, name);
+    // What was hidden is still shown, each value as ***, so the entry can still be read.
+    for (const shown of ["CREATE ROLE app PASSWORD '\\*\\*\\*'", "OPTIONS \\(user 'app', password '\\*\\*\\*'\\)", 'password=\\*\\*\\*', 'postgresql://app:\\*\\*\\*@', 'Key \\(api_token\\)=\\(\\*\\*\\*\\)', "WHERE api_token = '\\*\\*\\*'"]) {
+      assert.match(r.summary, new RegExp(shown), shown);
+    }
+    assert.equal(r.outputs['error-count'], String(grepText(data.toString('utf8'), /:ERROR: {2}/).length));
+    const [artifact] = rig.artifacts.artifacts();
+    const [entry] = await readZip(artifact!.zip);
+    assert.ok(entry!.data.equals(data), 'the artifact holds the log byte for byte');
+  } finally {
+    await rig.close();
   }
 });
