@@ -3,7 +3,8 @@
 // subscription with its connection string, a unique violation on a token column with its key. The files stay as
 // they are (the artifact); what the engine shows of them (summary, annotations, outputs, the command line's
 // report) has such values replaced by ***, as pganalyze's filter_log_secret 'credential' does. Only what names
-// itself is found: a password given by position (INSERT … VALUES, a bind parameter) is not.
+// itself is found: a password given by position (INSERT … VALUES without columns, a bind parameter of a statement
+// that does not name it) is not.
 //
 // Log text is hostile and fields run to 64 KiB: every pattern here is linear (words are found one by one, and
 // each value pattern's alternatives start with different characters), never a backtracking search of a word.
@@ -125,6 +126,34 @@ export function hideCredentials(text: string | undefined): string | undefined;
 export function hideCredentials(text: string | undefined): string | undefined {
   if (text === undefined || !MAYBE.test(text)) return text;
   return hideKeys(hideInserts(hideNamed(text)).replace(URI, (_m, before: string) => `${before}${MASK}@`));
+}
+
+/** `$n` bound to a secret's name in a statement: `token = $1`, `password_hash=$2`. */
+const BOUND = /\b[A-Za-z0-9_]+\s*=\s*\$(\d+)/g;
+/** One value of a `parameters: $1 = '…', $2 = NULL` DETAIL (the extended protocol's bind values). */
+const PARAMETER = /\$(\d+) = ('(?:[^']|'')*(?:'|$)|NULL)/g;
+
+/**
+ * A DETAIL's `parameters: …` with the values hidden that `statement` binds to a secret's name (`WHERE token = $1`),
+ * or every value when it inserts into a secret column.
+ */
+export function hideParameters(statement: string | undefined, detail: string | undefined): string | undefined {
+  if (statement === undefined || detail === undefined || !detail.startsWith('parameters: ') || !MAYBE.test(statement)) return detail;
+  const secret = new Set<string>();
+  BOUND.lastIndex = 0;
+  for (let m = BOUND.exec(statement); m !== null; m = BOUND.exec(statement)) {
+    if (SECRET_WORD.test(m[0].slice(0, m[0].indexOf('=')))) secret.add(m[1]!);
+  }
+  const all = insertsSecret(statement);
+  if (secret.size === 0 && !all) return detail;
+  return detail.replace(PARAMETER, (m, n: string, value: string) => (value !== 'NULL' && (all || secret.has(n)) ? `$${n} = '${MASK}'` : m));
+}
+
+/** An INSERT whose column list names a secret column (its values may all be parameters, which hideInserts keeps). */
+function insertsSecret(statement: string): boolean {
+  INSERT.lastIndex = 0;
+  for (let m = INSERT.exec(statement); m !== null; m = INSERT.exec(statement)) if (SECRET_WORD.test(m[1]!)) return true;
+  return false;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
-import { hideCredentials, namesSecret } from './credentials.ts';
+import { hideCredentials, hideParameters, namesSecret } from './credentials.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 
@@ -236,7 +236,7 @@ function keep(e: LogEntry): LogEntry {
 /** An entry as it may be shown: its text without the passwords it names (see credentials.ts). */
 function hideInEntry(e: LogEntry): LogEntry {
   return {
-    ...e, message: hideCredentials(e.message), detail: hideCredentials(e.detail), hint: hideCredentials(e.hint),
+    ...e, message: hideCredentials(e.message), detail: hideCredentials(hideParameters(e.statement ?? e.message, e.detail)), hint: hideCredentials(e.hint),
     statement: hideCredentials(e.statement), context: hideCredentials(e.context), query: hideCredentials(e.query),
   };
 }

@@ -6,7 +6,7 @@ import { detach } from './entry.ts';
 import type { LogEntry, ReaderStats, Severity } from './entry.ts';
 import type { ReadOptions } from './read.ts';
 import { fileDigestOf, readFilesInto, type EntrySink, type FileDigest } from './digest.ts';
-import { hideCredentials } from './credentials.ts';
+import { hideCredentials, hideParameters } from './credentials.ts';
 
 export interface SlowOptions {
   /** Entries before this instant are not counted; with it, entries without a readable time are not counted either. */
@@ -292,7 +292,7 @@ export class SlowDigestBuilder implements EntrySink {
 
 /** An execution as it may be shown: its statement and parameters without the passwords they name (credentials.ts). */
 function hideInExecution(x: SlowExecution): SlowExecution {
-  return { ...x, statement: hideCredentials(x.statement), detail: hideCredentials(x.detail) };
+  return { ...x, statement: hideCredentials(x.statement), detail: hideCredentials(hideParameters(x.statement, x.detail)) };
 }
 
 /** Reads the slow-query log files (oldest first) into a slow-statement digest. */

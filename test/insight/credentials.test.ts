@@ -71,18 +71,30 @@ test("a value folded out of a message after a secret's name is hidden in the mes
   assert.equal(d.messages.find((m) => m.key.startsWith('relation'))?.values[0]?.first, '"orders"');
 });
 
-test('the slow-query log: the slowest statements and their parameters without passwords; unparsed lines too', async () => {
+test('the slow-query log: the slowest statements and the bind parameters they name as secret hidden; unparsed lines too', async () => {
   const p = '2026-11-30 10:00:00 UTC:10.0.0.5(40000):admin@app:[7]:';
   const slow = tmpFile('postgresql-slow.log', [
     `${p}LOG:  duration: 812.500 ms  statement: ALTER ROLE app PASSWORD 'S3cr3t-slow'`,
     `${p}LOG:  duration: 90.000 ms  execute P_1: SELECT * FROM sessions WHERE token = $1`,
-    `${p}DETAIL:  parameters: $1 = 'x'`,
+    `${p}DETAIL:  parameters: $1 = 'S3cr3t-bound'`,
+    `${p}LOG:  duration: 80.000 ms  execute P_2: INSERT INTO users (email, password_hash) VALUES ($1, $2)`,
+    `${p}DETAIL:  parameters: $1 = 'alice@example.com', $2 = 'S3cr3t-hash'`,
+    `${p}LOG:  duration: 70.000 ms  execute P_3: SELECT * FROM users WHERE id = $1 AND api_key=$2`,
+    `${p}DETAIL:  parameters: $1 = '7', $2 = 'S3cr3t-key'`,
+    `${p}LOG:  duration: 60.000 ms  execute P_4: SELECT * FROM orders WHERE id = $1`,
+    `${p}DETAIL:  parameters: $1 = '42'`,
     "psql: connecting with password=S3cr3t-junk",
     '',
   ].join('\n'));
   const d = await digestSlowFiles([{ name: 'postgresql-slow.log', path: slow, size: statSync(slow).size }]);
-  assert.equal(d.count, 2);
+  assert.equal(d.count, 5);
   assert.doesNotMatch(JSON.stringify(d), SECRETS);
   assert.equal(d.slowest?.statement, "ALTER ROLE app PASSWORD '***'");
+  // Bind parameters: those the statement binds to a secret's name, all of an INSERT into a secret column.
+  const detail = (name: string): string | undefined => d.statements.find((s) => s.slowest.name === name)?.slowest.detail;
+  assert.equal(detail('P_1'), "parameters: $1 = '***'");
+  assert.equal(detail('P_2'), "parameters: $1 = '***', $2 = '***'");
+  assert.equal(detail('P_3'), "parameters: $1 = '7', $2 = '***'");
+  assert.equal(detail('P_4'), "parameters: $1 = '42'");
   assert.deepEqual(d.files[0]!.unparsedSamples.map((s) => s.text), ['psql: connecting with password=***']);
 });
