@@ -1,6 +1,6 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
-import { constants, writeSync, writevSync } from 'node:fs';
+import { constants, createReadStream, writeSync, writevSync } from 'node:fs';
 import { access, link, lstat, open, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -190,7 +190,7 @@ export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_E
 
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
- * interruption, then links it to `finalPath` only once complete. On any failure the part file is removed.
+ * interruption, then gives it the name `finalPath` only once complete (settle). On any failure the part file is removed.
  * A large file is fetched as byte ranges on as many connections as the budget gives it, each range resumed on
  * its own; if the server stops honouring ranges, the rest comes in one stream.
  */
@@ -204,9 +204,10 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
     const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
-    await link(partPath, finalPath); // fails if the name exists, unlike rename
-    await unlink(partPath);
+    await settle(partPath, finalPath);
     done = true;
+    // The file is complete under its name; a part file that cannot be removed (a scanner holding it) is left.
+    await unlink(partPath).catch(() => {});
     return { bytes, retries: transfer.retries };
   } finally {
     release();
@@ -214,6 +215,32 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
       await fh.close().catch(() => {});
       await unlink(partPath).catch(() => {});
     }
+  }
+}
+
+/** What a file system without hard links answers (FAT and exFAT, older ReFS, many SMB, NAS and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EISDIR']);
+
+/**
+ * Gives the complete part file its final name, never over an existing entry: a hard link (fails if the name
+ * exists, unlike rename), or where the file system has none, a copy into a file created exclusively (the same
+ * promise; libuv's copyfile is no help there: it sets the mode, which FAT by FUSE answers with ENOSYS).
+ */
+async function settle(partPath: string, finalPath: string): Promise<void> {
+  try {
+    await link(partPath, finalPath);
+    return;
+  } catch (e) {
+    if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  }
+  const out = await open(finalPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
+  try {
+    await pipeline(createReadStream(partPath), out.createWriteStream());
+  } catch (c) {
+    // A copy cut short (the disk filled) is not the file.
+    await out.close().catch(() => {});
+    await unlink(finalPath).catch(() => {});
+    throw c;
   }
 }
 

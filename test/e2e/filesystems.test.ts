@@ -1,0 +1,62 @@
+// output-dir on a file system without hard links: FAT, as exFAT, older ReFS and many SMB, NAS and FUSE mounts
+// are (a self-hosted runner's work folder may be one). A real FAT image (mkfs.vfat), mounted with fusefat (FUSE,
+// no root mount needed); .ci/run installs both. Each file gets its final name by a hard link where it can.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRig } from '../support/harness.ts';
+
+/** Where a command is: on PATH, or in the sbin folders a user's PATH may lack (mkfs.vfat is in /usr/sbin). */
+function which(cmd: string): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/sbin'];
+  return dirs.filter((d) => d !== '').map((d) => join(d, cmd)).find((p) => existsSync(p));
+}
+const [fusefat, mkfs] = [which('fusefat'), which('mkfs.vfat')];
+const missing = !existsSync('/dev/fuse') ? 'no /dev/fuse' : fusefat === undefined || mkfs === undefined ? 'fusefat or mkfs.vfat not installed (apt-get install fusefat dosfstools)' : undefined;
+// In CI they must be there (.ci/run installs them): a check that quietly skips there checks nothing.
+const skip = missing !== undefined && process.env['CI'] !== 'true' ? missing : false;
+
+/** A FAT file system of 64 MiB, mounted read-write at the returned folder until `unmount`. */
+async function fatMount(): Promise<{ dir: string; unmount(): Promise<void> }> {
+  if (missing !== undefined) throw new Error(`FAT by FUSE: ${missing}`);
+  const base = await mkdtemp(join(tmpdir(), 'fat-'));
+  const image = join(base, 'fat.img');
+  const dir = join(base, 'mnt');
+  await mkdir(dir);
+  execFileSync('truncate', ['-s', '64M', image]);
+  execFileSync(mkfs!, [image], { stdio: 'ignore' });
+  execFileSync(fusefat!, ['-o', 'rw+', image, dir], { stdio: 'ignore' });
+  return {
+    dir,
+    async unmount() {
+      spawnSync(which('fusermount') ?? 'fusermount', ['-u', dir]);
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+test('output-dir on FAT (no hard links): every file arrives under its name, byte for byte, no part file left', { skip }, async () => {
+  const files = [
+    { name: 'postgresql-2026-11-28_080000.log', data: Buffer.from('2026-11-28 08:00:01 UTC [101] ERROR:  relation "orders" does not exist\n') },
+    { name: 'postgresql-2026-11-28_090000.log', size: 3 * 1024 * 1024 + 5 },
+  ];
+  const fat = await fatMount();
+  const rig = await startRig({ files });
+  try {
+    const out = join(fat.dir, 'logs');
+    const r = await rig.run({ inputs: { 'output-dir': out } });
+    assert.equal(r.code, 0, r.log.slice(-3000));
+    assert.equal(r.outputs['file-count'], '2');
+    assert.equal(r.outputs['error-count'], '1');
+    assert.deepEqual((await readdir(out)).sort(), files.map((f) => f.name).sort());
+    for (const f of files) assert.ok((await readFile(join(out, f.name))).equals(rig.rds.bytesOf(f.name)), f.name);
+    assert.equal(rig.artifacts.artifacts().length, 1);
+  } finally {
+    await rig.close();
+    await fat.unmount();
+  }
+});
