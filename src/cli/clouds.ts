@@ -20,9 +20,16 @@ const CREDENTIAL_INPUTS = new Set(['token', 'username', 'password', 'domain', 'a
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 
 function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
-  const home = join(env['HOME'] || homedir(), '.config', 'openstack');
+  // A container's user may have no home folder (os.homedir() throws): then only the other places are searched.
+  let homeDir = env['HOME'];
+  try {
+    homeDir ||= homedir();
+  } catch {
+    homeDir = undefined;
+  }
+  const home = homeDir ? join(homeDir, '.config', 'openstack') : undefined;
   const xdg = env['XDG_CONFIG_HOME'] ? join(env['XDG_CONFIG_HOME'], 'openstack') : home;
-  const dirs = [...new Set([cwd, xdg, home, '/etc/xdg/openstack', '/etc/openstack'])];
+  const dirs = [...new Set([cwd, xdg, home, '/etc/xdg/openstack', '/etc/openstack'].filter((d): d is string => d !== undefined))];
   const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
   return [...(override ? [override] : []), ...dirs.flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
 }

@@ -135,7 +135,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
 
   const outputDirRaw = get('output-dir');
   // No shell reads a workflow's `with:`: `~/logs` would be a folder named `~` (actions/upload-artifact expands it too).
-  const outputDirGiven = /^~(?=$|[\\/])/.test(outputDirRaw) ? homedir() + outputDirRaw.slice(1) : outputDirRaw;
+  const outputDirGiven = /^~(?=$|[\\/])/.test(outputDirRaw) ? homeFolder() + outputDirRaw.slice(1) : outputDirRaw;
   const outputDir = outputDirGiven ? resolve(around.workDir, outputDirGiven) : around.defaultOutputDir(safeLabel(label));
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
@@ -424,4 +424,16 @@ function parseSince(raw: string, now: Date): Date | undefined {
     if (!Number.isNaN(d.getTime()) && new Date(Date.UTC(y, m - 1, day)).getUTCDate() === day) return d;
   }
   throw new InputError('since', `'${raw}' is neither an ISO-8601 time (2026-11-28T14:05:00Z) nor a duration ago (45m, 2h)`);
+}
+
+/** The home folder for `~/`; a container's user may have none (no HOME, no passwd entry: os.homedir() throws). */
+function homeFolder(): string {
+  let home = '';
+  try {
+    home = homedir(); // HOME as set, even empty: '~/logs' would then be '/logs'
+  } catch {
+    // none
+  }
+  if (home === '') throw new InputError('output-dir', "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
+  return home;
 }

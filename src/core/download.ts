@@ -1,8 +1,9 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
 import { constants, createReadStream, writeSync, writevSync } from 'node:fs';
-import { access, link, lstat, open, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { link, lstat, open, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, NoRoomError, ResponseError, TimeoutError } from './errors.ts';
@@ -55,7 +56,7 @@ export function checkLinkHost(url: URL, endpoint: URL): void {
 
 /**
  * Finds what would stop the files landing in `dir` before any request is made: the folder is a file, lies under
- * a file, or cannot be written (read-only disk, no permission). Creates nothing.
+ * a file, or cannot be written (read-only disk, no permission): an empty file is created there and removed.
  */
 export async function checkOutputDir(dir: string): Promise<void> {
   let at = resolve(dir);
@@ -75,11 +76,14 @@ export async function checkOutputDir(dir: string): Promise<void> {
       continue;
     }
     if (!info.isDirectory()) throw new InputError('output-dir', at === resolve(dir) ? `'${dir}' is a file, not a folder` : `'${dir}' lies under ${at}, which is a file`);
+    // Tried, not asked: access() on Windows reads neither ACLs nor a folder's read-only flag.
+    const probe = join(at, `.otc-rds-logs-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
-      await access(at, constants.W_OK | constants.X_OK);
+      await (await open(probe, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o600)).close();
     } catch (e) {
       throw new InputError('output-dir', `'${dir}' cannot be written: ${at} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
+    await unlink(probe).catch(() => {});
     return;
   }
 }

@@ -20,7 +20,8 @@ export function safeFileName(raw: string): string {
   if (WINDOWS_DEVICE.test(name.split('.')[0]!.trimEnd())) name = `_${name}`;
   if (Buffer.byteLength(name) > MAX_BYTES) {
     const ext = extname(name).slice(0, 16);
-    name = truncateBytes(name.slice(0, name.length - ext.length), MAX_BYTES - Buffer.byteLength(ext)) + ext;
+    // The cut may end on a space or dot, which Windows would drop.
+    name = truncateBytes(name.slice(0, name.length - ext.length), MAX_BYTES - Buffer.byteLength(ext)).replace(/[.\s]+$/, '') + ext;
   }
   return name;
 }

@@ -418,6 +418,15 @@ test("'output-dir' with a leading ~/ is in the home folder (no shell reads `with
   assert.equal(read({ 'output-dir': '~x/logs' }, { GITHUB_WORKSPACE: '/work/space' }).outputDir, resolve('/work/space', '~x/logs'));
 });
 
+test("'output-dir: ~/logs' for a user with no home folder (a container's: HOME empty) is refused, not made /logs", (t) => {
+  // os.homedir() reads this process's HOME: '' is what a container without one may hand down.
+  const before = process.env['HOME'];
+  t.after(() => { process.env['HOME'] = before; });
+  process.env['HOME'] = '';
+  rejects('output-dir', { 'output-dir': '~/logs' }, /starts with '~', but this user has no home folder/);
+  assert.equal(read({ 'output-dir': '/abs/logs' }).outputDir, '/abs/logs');
+});
+
 test("'instance-id' folded by YAML's > into one line of ids: the error says how several are given", () => {
   rejects('instance-id', { 'instance-id': '3d39c18788b54a919bab633874c159dfin03 a1b2c3d4e5f60718293a4b5c6d7e8f90in03' }, /is not an id: 1 to 64 letters, digits, '-' and '_'; give several one per line \(a \| block\) or comma-separated$/);
 });

@@ -133,3 +133,16 @@ test('as openstacksdk: $XDG_CONFIG_HOME/openstack before ~/.config/openstack; a 
     assert.deepEqual(c.values, { username: 'from-xdg', password: 's3cret' });
   });
 });
+
+test("no home folder (a container's user: HOME empty): ./clouds.yaml is still found, no relative '.config' is searched", async (t) => {
+  const before = process.env['HOME'];
+  t.after(() => { process.env['HOME'] = before; });
+  process.env['HOME'] = '';
+  await withDirs(async (cwd) => {
+    await writeFile(join(cwd, 'clouds.yaml'), 'clouds:\n  otc: {auth: {token: from-cwd}}\n');
+    const c = await loadCloud('otc', { HOME: '' }, cwd);
+    assert.equal(c.file, join(cwd, 'clouds.yaml'));
+    await rm(join(cwd, 'clouds.yaml'));
+    await assert.rejects(loadCloud('otc', { HOME: '' }, cwd), (e: unknown) => e instanceof InputError && /no clouds\.yaml was found/.test(e.message) && !/[(, ]\.config\//.test(e.message));
+  });
+});

@@ -8,7 +8,7 @@ import { realPostgresLog, startRdsEmulator, type EmulatorFile, type RdsEmulator,
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
-import { CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
+import { checkOutputDir, CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
 import { ApiError, CancelledError, NoRoomError, ResponseError } from '../../src/core/errors.ts';
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
@@ -592,4 +592,12 @@ test('a host that answers ranges in crumbs (11 bytes each) is retried with backo
   assert.ok((await readFile(s.final)).equals(body), 'byte-exact');
   assert.equal(r.retries, host.requests() - 1, 'each crumb counts as a retry');
   assert.ok(o.lines.filter((l) => /retrying in/.test(l)).length >= host.requests() - 2, 'with a wait before each');
+});
+
+test('checking output-dir before any request tries a write and leaves nothing behind, in the folder or the one it will be made in', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outdir-check-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await checkOutputDir(dir);
+  await checkOutputDir(join(dir, 'not', 'there', 'yet'));
+  assert.deepEqual(await readdir(dir), []);
 });
