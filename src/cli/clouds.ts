@@ -1,10 +1,13 @@
-// clouds.yaml, found where openstacksdk finds it (its config loader): $OS_CLIENT_CONFIG_FILE, then clouds.yaml,
-// .yml or .json in ./, $XDG_CONFIG_HOME/openstack, ~/.config/openstack, /etc/xdg/openstack and /etc/openstack;
-// the first file found wins, and a secure.yaml found the same way ($OS_CLIENT_SECURE_FILE, then the same folders)
+// clouds.yaml, found where openstacksdk finds it (its config loader, with platformdirs' folders): $OS_CLIENT_CONFIG_FILE,
+// then clouds.yaml, .yml or .json in ./, the user's config folder (Linux: $XDG_CONFIG_HOME/openstack or
+// ~/.config/openstack; macOS: ~/Library/Application Support/openstack; Windows: %LOCALAPPDATA%\OpenStack\openstack),
+// ~/.config/openstack, the system's (Linux: each of $XDG_CONFIG_DIRS, /etc/xdg by default, + /openstack; macOS:
+// /Library/Application Support/openstack; Windows: %PROGRAMDATA%\OpenStack\openstack) and /etc/openstack; the
+// first file found wins, and a secure.yaml found the same way ($OS_CLIENT_SECURE_FILE, then the same folders)
 // adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { posix, win32 } from 'node:path';
 import { InputError } from '../core/errors.ts';
 
 /** What a cloud entry gives: input name → value, and where each came from (for messages). */
@@ -19,25 +22,51 @@ const CREDENTIAL_INPUTS = new Set(['token', 'username', 'password', 'domain', 'a
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
 
-function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
-  // A container's user may have no home folder (os.homedir() throws): then only the other places are searched.
-  let homeDir = env['HOME'];
+/** The home folder as Python's expanduser finds it (Windows: USERPROFILE, not HOME), or none (a container's user). */
+function homeOf(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  const given = platform === 'win32' ? env['USERPROFILE'] || (env['HOMEDRIVE'] && env['HOMEPATH'] ? env['HOMEDRIVE'] + env['HOMEPATH'] : '') : env['HOME'];
+  if (given) return given;
   try {
-    homeDir ||= homedir();
+    return homedir() || undefined; // throws for a user with no passwd entry
   } catch {
-    homeDir = undefined;
+    return undefined;
   }
-  const home = homeDir ? join(homeDir, '.config', 'openstack') : undefined;
-  const xdg = env['XDG_CONFIG_HOME'] ? join(env['XDG_CONFIG_HOME'], 'openstack') : home;
-  const dirs = [...new Set([cwd, xdg, home, '/etc/xdg/openstack', '/etc/openstack'].filter((d): d is string => d !== undefined))];
+}
+
+/** The folders openstacksdk looks in, in its order, on `platform`. */
+export function searchFolders(env: NodeJS.ProcessEnv, cwd: string, platform: NodeJS.Platform = process.platform): string[] {
+  const path = platform === 'win32' ? win32 : posix;
+  const home = homeOf(env, platform);
+  const under = (base: string | undefined, ...parts: string[]): string | undefined => (base ? path.join(base, ...parts) : undefined);
+  // platformdirs' user and site config folders for the app 'openstack' of 'OpenStack'.
+  const [user, site] = platform === 'win32'
+    ? [[under(env['LOCALAPPDATA'] || under(home, 'AppData', 'Local'), 'OpenStack', 'openstack')], [under(env['PROGRAMDATA'] || env['ALLUSERSPROFILE'] || 'C:\\ProgramData', 'OpenStack', 'openstack')]]
+    : platform === 'darwin'
+      ? [[under(home, 'Library', 'Application Support', 'openstack')], ['/Library/Application Support/openstack']]
+      : [[env['XDG_CONFIG_HOME'] ? under(env['XDG_CONFIG_HOME'], 'openstack') : under(home, '.config', 'openstack')],
+        (env['XDG_CONFIG_DIRS'] || '/etc/xdg').split(':').filter((d) => d !== '').map((d) => under(d, 'openstack'))];
+  // ~/.config/openstack on every platform too (a snap's HOME is not the real one: SNAP_REAL_HOME is).
+  const unixHome = under(env['SNAP_REAL_HOME'] || home, '.config', 'openstack');
+  return [...new Set([cwd, ...user, unixHome, ...site, '/etc/openstack'].filter((d): d is string => d !== undefined))];
+}
+
+function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
   const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
-  return [...(override ? [override] : []), ...dirs.flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
+  const join = process.platform === 'win32' ? win32.join : posix.join;
+  return [...(override ? [override] : []), ...searchFolders(env, cwd).flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
+}
+
+/** A file's text: UTF-8 (a BOM dropped), or UTF-16 with its BOM, as Windows PowerShell 5.1's `>` writes it. */
+function decode(buf: Buffer): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(buf.subarray(2, buf.length - (buf.length & 1))).swap16().toString('utf16le');
+  return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
 async function firstFile(paths: string[]): Promise<{ path: string; text: string } | undefined> {
   for (const path of paths) {
     try {
-      return { path, text: await readFile(path, 'utf8') };
+      return { path, text: decode(await readFile(path)) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') {
         throw new InputError('os-cloud', `could not read ${path}: ${(e as Error).message}`);

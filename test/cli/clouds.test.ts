@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCloud } from '../../src/cli/clouds.ts';
+import { loadCloud, searchFolders } from '../../src/cli/clouds.ts';
 import { InputError } from '../../src/core/errors.ts';
 
 async function withDirs(fn: (cwd: string, home: string) => Promise<void>): Promise<void> {
@@ -144,5 +144,29 @@ test("no home folder (a container's user: HOME empty): ./clouds.yaml is still fo
     assert.equal(c.file, join(cwd, 'clouds.yaml'));
     await rm(join(cwd, 'clouds.yaml'));
     await assert.rejects(loadCloud('otc', { HOME: '' }, cwd), (e: unknown) => e instanceof InputError && /no clouds\.yaml was found/.test(e.message) && !/[(, ]\.config\//.test(e.message));
+  });
+});
+
+test("as openstacksdk on each platform: platformdirs' user and site folders, then ~/.config/openstack and /etc/openstack", () => {
+  assert.deepEqual(searchFolders({ USERPROFILE: 'C:\\Users\\ci', HOME: '/c/Users/ci', LOCALAPPDATA: 'C:\\Users\\ci\\AppData\\Local', PROGRAMDATA: 'C:\\ProgramData' }, 'D:\\work', 'win32'), [
+    'D:\\work', 'C:\\Users\\ci\\AppData\\Local\\OpenStack\\openstack', 'C:\\Users\\ci\\.config\\openstack', 'C:\\ProgramData\\OpenStack\\openstack', '/etc/openstack',
+  ]);
+  assert.deepEqual(searchFolders({ HOME: '/Users/ci' }, '/w', 'darwin'), [
+    '/w', '/Users/ci/Library/Application Support/openstack', '/Users/ci/.config/openstack', '/Library/Application Support/openstack', '/etc/openstack',
+  ]);
+  assert.deepEqual(searchFolders({ HOME: '/home/ci', XDG_CONFIG_DIRS: '/opt/xdg:/etc/xdg' }, '/w', 'linux'), [
+    '/w', '/home/ci/.config/openstack', '/opt/xdg/openstack', '/etc/xdg/openstack', '/etc/openstack',
+  ]);
+  // A snap's HOME is its own folder; the real home's ~/.config/openstack is searched.
+  assert.ok(searchFolders({ HOME: '/home/ci/snap/openstackclients/12', SNAP_REAL_HOME: '/home/ci' }, '/w', 'linux').includes('/home/ci/.config/openstack'));
+});
+
+test('a clouds.yaml saved as UTF-16 (Windows PowerShell 5.1) or with a UTF-8 BOM and CRLF reads as the same cloud', async () => {
+  await withDirs(async (cwd, home) => {
+    const text = 'clouds:\r\n  otc:\r\n    auth: {token: from-utf16}\r\n';
+    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]), Buffer.from(`\uFEFF${text}`)]) {
+      await writeFile(join(cwd, 'clouds.yaml'), bytes);
+      assert.deepEqual((await loadCloud('otc', { HOME: home }, cwd)).values, { token: 'from-utf16' });
+    }
   });
 });
