@@ -125,6 +125,11 @@ function toNetworkError(e: unknown, url: URL): Error {
   if (typeof err?.message === 'string' && err.message.startsWith('Redirect from HTTPS to HTTP')) {
     return new NetworkError('EREDIRECT', url, 'refused a redirect from https to plain http');
   }
+  // tunnel, http-client's agent through https_proxy, ends a CONNECT the proxy refused as ECONNRESET (retried), the
+  // proxy's status only in its text. A 407 is the proxy's credentials, which no retry mends: it fails at once.
+  if (typeof err?.message === 'string' && err.message === 'tunneling socket could not be established, statusCode=407') {
+    return new NetworkError('EPROXYAUTH', url, 'the proxy refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy (special characters percent-encoded)');
+  }
   return new NetworkError(err?.code ?? 'ENETWORK', url, err?.code ? `${err.code}${err.message && !err.message.includes('?') ? `: ${err.message}` : ''}` : 'network error');
 }
 

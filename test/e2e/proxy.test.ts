@@ -26,6 +26,10 @@ const files = [
   { name: 'postgresql-2026-11-28_090000.log', size: 300_000 },
 ];
 
+// The proxy user of the tests with Basic authentication. The password has what must be percent-encoded in a URL
+// ('@', ':', '/', '%', ' '): a client that forgot to decode it would send the wrong one.
+const PROXY_USER = { name: 'ci-proxy', password: 'Pr0xy p@ss:w/rd%' };
+
 const skip = skipWithoutSquid();
 
 interface Proxied {
@@ -39,8 +43,8 @@ interface Proxied {
   close(): Promise<void>;
 }
 
-/** The rig behind Squid. */
-async function proxiedRig(): Promise<Proxied> {
+/** The rig behind Squid; with `user`, Squid requires Basic authentication and https_proxy carries `proxyAuth`. */
+async function proxiedRig(o: { user?: typeof PROXY_USER; proxyAuth?: typeof PROXY_USER } = {}): Promise<Proxied> {
   // The fronts start first, as the artifact service hands out upload URLs that name its front's port; each learns
   // its emulator's address once the rig runs.
   let started: Rig | undefined;
@@ -73,15 +77,21 @@ async function proxiedRig(): Promise<Proxied> {
   const squid = await startSquid({
     hosts: Object.fromEntries(Object.entries(at).map(([name, a]) => [name, a.host])),
     ports: [...new Set(Object.values(at).map((a) => a.port))],
+    ...(o.user ? { user: o.user } : {}),
   }).catch(async (e: unknown) => {
     await Promise.all([...fronts.map((f) => f.close()), rig.close()]);
     throw e;
   });
+  const proxyUrl = new URL(squid.url);
+  if (o.proxyAuth) {
+    proxyUrl.username = encodeURIComponent(o.proxyAuth.name);
+    proxyUrl.password = encodeURIComponent(o.proxyAuth.password);
+  }
   const tokenUrl = new URL(rig.oidc!.env['ACTIONS_ID_TOKEN_REQUEST_URL']!);
   return {
     rig,
     env: {
-      https_proxy: squid.url,
+      https_proxy: proxyUrl.href,
       ACTIONS_RESULTS_URL: `https://${targets[RESULTS]}/`,
       ACTIONS_ID_TOKEN_REQUEST_URL: `https://${targets[TOKENS]}${tokenUrl.pathname}${tokenUrl.search}`,
     },
@@ -96,7 +106,7 @@ async function proxiedRig(): Promise<Proxied> {
 }
 
 /** What a successful run through the proxy must have done: reached each service, each only through a tunnel. */
-function assertAllTunnelled(p: Proxied, r: ActionRun, entries: AccessEntry[]): void {
+function assertAllTunnelled(p: Proxied, r: ActionRun, entries: AccessEntry[], user: string): void {
   assert.equal(r.code, 0, r.log.slice(-3000));
   assert.equal(r.outputs['file-count'], '2');
   assert.match(r.outputs['artifact-id'] ?? '', /^\d+$/, 'the artifact was uploaded through the proxy');
@@ -111,7 +121,7 @@ function assertAllTunnelled(p: Proxied, r: ActionRun, entries: AccessEntry[]): v
 
   // Squid's record: tunnels only (a plain-http request would show its method and whole URL), each one opened.
   assert.deepEqual(entries.filter((e) => e.method !== 'CONNECT'), [], 'nothing crossed the proxy in clear');
-  assert.deepEqual(entries.filter((e) => e.status !== 200 || e.result !== 'TCP_TUNNEL'), [], 'every tunnel opened');
+  assert.deepEqual(entries.filter((e) => e.status !== 200 || e.result !== 'TCP_TUNNEL' || e.user !== user), [], `every tunnel opened, as ${user}`);
   assert.deepEqual([...new Set(entries.map((e) => e.target))].sort(), Object.values(p.targets).sort(), 'each service through the proxy');
 }
 
@@ -124,7 +134,7 @@ test('behind https_proxy (Squid) every connection goes through the proxy, each a
     const lists = await loadedModules(async (env) => { r = await p.rig.run({ inputs: p.inputs, env: { ...p.env, ...env } }); });
     assert.equal(r.code, 0, r.log.slice(-3000));
     assert.deepEqual(fetchStackLoaded(lists), {});
-    assertAllTunnelled(p, r, await p.stop());
+    assertAllTunnelled(p, r, await p.stop(), '-');
     assert.equal(leaked(p.rig, r), undefined, 'no secret in the log, summary or outputs');
   } finally {
     await p.close();
@@ -143,6 +153,39 @@ test('a host in no_proxy is connected to directly, never through the proxy', { s
     assert.deepEqual(entries.filter((e) => e.target.includes(direct)), []);
     // The others still went through it.
     assert.ok(entries.some((e) => e.method === 'CONNECT' && e.target === p.targets[IAM]), JSON.stringify(entries));
+  } finally {
+    await p.close();
+  }
+});
+
+test('behind a proxy with Basic authentication (credentials in https_proxy, percent-encoded) every connection goes through it; its password is never shown', { skip }, async () => {
+  const p = await proxiedRig({ user: PROXY_USER, proxyAuth: PROXY_USER });
+  try {
+    const r = await p.rig.run({ inputs: p.inputs, env: p.env });
+    assertAllTunnelled(p, r, await p.stop(), PROXY_USER.name);
+    const basic = Buffer.from(`${PROXY_USER.name}:${PROXY_USER.password}`).toString('base64');
+    assert.equal(leaked(p.rig, r, [
+      ['the proxy password', PROXY_USER.password],
+      ['the proxy password, percent-encoded', encodeURIComponent(PROXY_USER.password)],
+      ['the proxy credentials, as sent', basic],
+    ]), undefined, 'no secret in the log, summary or outputs');
+  } finally {
+    await p.close();
+  }
+});
+
+test('a wrong proxy password fails the step at once, saying the proxy refused it (407)', { skip }, async () => {
+  const wrong = { name: PROXY_USER.name, password: 'not-the-Pr0xy-password' };
+  const p = await proxiedRig({ user: PROXY_USER, proxyAuth: wrong });
+  try {
+    // 'timeout' as by default: a refusal retried as a network fault would hold the step that long.
+    const r = await p.rig.run({ inputs: { ...p.inputs, timeout: '10m' }, env: p.env, timeoutMs: 30_000 });
+    assert.equal(r.code, 1, r.log.slice(-3000));
+    assert.match(r.log, /::error::could not get the job's GitHub OIDC ID token for audience 'iam\.eu-de\.otc\.t-systems\.com': the proxy refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy/);
+    assert.doesNotMatch(r.log, /retrying/, 'no retry');
+    // The first connection, to GitHub's token endpoint, was refused by Squid itself, once; nothing else was tried.
+    assert.deepEqual(await p.stop(), [{ method: 'CONNECT', target: p.targets[TOKENS], status: 407, user: PROXY_USER.name, result: 'TCP_DENIED' }]);
+    assert.equal(leaked(p.rig, r, [['the proxy password', wrong.password], ['the proxy password', PROXY_USER.password]]), undefined);
   } finally {
     await p.close();
   }
