@@ -190,3 +190,19 @@ test('a wrong proxy password fails the step at once, saying the proxy refused it
     await p.close();
   }
 });
+
+test('a host the proxy does not let through fails the step at once, saying the proxy refused it (403)', { skip }, async () => {
+  const p = await proxiedRig();
+  try {
+    // A name Squid's configuration does not allow, as a corporate allow-list would not.
+    const refused = 'rds.emulator.invalid';
+    const r = await p.rig.run({ inputs: { ...p.inputs, endpoint: `https://${refused}`, timeout: '10m' }, env: p.env, timeoutMs: 30_000 });
+    assert.equal(r.code, 1, r.log.slice(-3000));
+    assert.match(r.log, /::error::the proxy refused the connection: HTTP 403, it does not let this host through \(https:\/\/rds\.emulator\.invalid\//);
+    assert.doesNotMatch(r.log, /retrying/, 'no retry');
+    const entries = await p.stop();
+    assert.deepEqual(entries.filter((e) => e.status !== 200), [{ method: 'CONNECT', target: `${refused}:443`, status: 403, user: '-', result: 'TCP_DENIED' }]);
+  } finally {
+    await p.close();
+  }
+});
