@@ -98,8 +98,11 @@ export interface RdsEmulatorOptions {
   linkTtlMs?: number;
   /** Links without a scheme (host:port/path?...), as in the spec's example; the file server then speaks TLS. */
   schemeless?: boolean;
-  /** The host (and port) the links name instead of the file server's own address, e.g. behind a test proxy. */
-  linkHost?: string;
+  /**
+   * The host name the links give instead of the file server's address, e.g. a public name only a test proxy
+   * resolves; the port stays the file server's.
+   */
+  linkHostname?: string;
   /** Status strings in lower case, as in the spec's example ("finish", "success"). */
   lowerCase?: boolean;
   /** Final top-level status instead of FINISH (e.g. FAILED). */
@@ -358,7 +361,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       return void res.end(JSON.stringify({ list: [progress], status: cased('CREATING'), count: 1 }));
     }
     const expires = Math.floor((now() + (o.linkTtlMs ?? 300_000)) / 1000);
-    const host = o.linkHost ?? new URL(filesOrigin).host;
+    const host = o.linkHostname ? `${o.linkHostname}:${new URL(filesOrigin).port}` : new URL(filesOrigin).host;
     const list = listOf(kind).map((f, i) => {
       const failed = f.itemStatus === 'FAILED';
       const key = objectKey(kind, i);

@@ -125,6 +125,16 @@ function toNetworkError(e: unknown, url: URL): Error {
   if (typeof err?.message === 'string' && err.message.startsWith('Redirect from HTTPS to HTTP')) {
     return new NetworkError('EREDIRECT', url, 'refused a redirect from https to plain http');
   }
+  // tunnel, http-client's agent through https_proxy, ends a CONNECT the proxy refused as ECONNRESET (retried), the
+  // proxy's status only in its text. A 4xx is the proxy's decision (its credentials, a host it does not let
+  // through), which no retry mends: it fails at once. A 5xx (the proxy could not reach the host) is retried.
+  const refused = typeof err?.message === 'string' ? /^tunneling socket could not be established, statusCode=(4\d\d)$/.exec(err.message)?.[1] : undefined;
+  if (refused === '407') {
+    return new NetworkError('EPROXYAUTH', url, 'the proxy refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy (special characters percent-encoded)');
+  }
+  if (refused !== undefined) {
+    return new NetworkError('EPROXY', url, `the proxy refused the connection: HTTP ${refused}${refused === '403' ? ', it does not let this host through' : ''}`);
+  }
   return new NetworkError(err?.code ?? 'ENETWORK', url, err?.code ? `${err.code}${err.message && !err.message.includes('?') ? `: ${err.message}` : ''}` : 'network error');
 }
 

@@ -10,7 +10,7 @@
 // retried (401/403 never are, see ../retry.ts): repeated AK/SK failures lock the key for 5 minutes.
 import type { AkSkAuth, AuthConfig, OidcAuth, PasswordAuth, TokenAuth } from '../../core/config.ts';
 import type { Authorizer } from '../rds.ts';
-import { AuthError, errorMessage } from '../../core/errors.ts';
+import { AuthError, NetworkError, errorMessage } from '../../core/errors.ts';
 import { oidcSignIn, passwordSignIn, type IamClient, type ProjectScope } from './iam.ts';
 import { signRequest } from './signer.ts';
 
@@ -106,7 +106,9 @@ async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Cred
   try {
     idToken = await ctx.getIdToken(auth.audience);
   } catch (e) {
-    throw new AuthError(`could not get the job's GitHub OIDC ID token for audience '${auth.audience}' (does the job have \`permissions: id-token: write\`?): ${errorMessage(e)}`);
+    // A request that never reached the token endpoint (e.g. the proxy refused it) says nothing of the job's permissions.
+    const hint = e instanceof NetworkError ? '' : ' (does the job have `permissions: id-token: write`?)';
+    throw new AuthError(`could not get the job's GitHub OIDC ID token for audience '${auth.audience}'${hint}: ${errorMessage(e)}`);
   }
   ctx.protect(idToken);
   const issued = await oidcSignIn(iam, { identityProvider: auth.identityProvider, idToken, audience: auth.audience }, scope(ctx));
