@@ -37,28 +37,39 @@ const httpByRequire: Plugin = {
   },
 };
 
+/**
+ * A plugin that replaces `text` by `by` in the one dependency file matching `file`. A new version of the dependency
+ * that reads otherwise must be looked at again, not bundled as it is: the build stops unless `text` was found
+ * exactly once, in exactly one file.
+ */
+function replaceOnce(name: string, file: RegExp, text: string, by: string): Plugin {
+  return {
+    name,
+    setup(b) {
+      let replaced = 0;
+      b.onStart(() => { replaced = 0; });
+      b.onLoad({ filter: file }, async (a) => {
+        const pieces = (await readFile(a.path, 'utf8')).split(text);
+        if (pieces.length !== 2) throw new Error(`${a.path} reads '${text}' ${pieces.length - 1} times, not once: see ${name} in scripts/build.ts`);
+        replaced++;
+        return { contents: pieces.join(by), loader: 'js' };
+      });
+      b.onEnd((r) => {
+        if (r.errors.length === 0 && replaced !== 1) throw new Error(`'${text}' was replaced in ${replaced} files, not one: see ${name} in scripts/build.ts`);
+      });
+    },
+  };
+}
+
 // The Azure SDK under the artifact client asks on every request whether its body is a FormData, through the global
 // FormData; in Node that global is a getter that loads Node's undici (as for http above) in the upload thread. Its
 // bodies are streams here, never a FormData, so the question is answered without asking the global.
-const FORM_DATA_PROBE = { file: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/, text: 'typeof FormData !== "undefined" && body instanceof FormData' };
-const noFormDataProbe: Plugin = {
-  name: 'no-form-data-probe',
-  setup(b) {
-    // A new version of the SDK that asks otherwise, or elsewhere, must be looked at again, not bundled as it is:
-    // the build stops unless the question was answered exactly once.
-    let answered = 0;
-    b.onStart(() => { answered = 0; });
-    b.onLoad({ filter: FORM_DATA_PROBE.file }, async (a) => {
-      const pieces = (await readFile(a.path, 'utf8')).split(FORM_DATA_PROBE.text);
-      if (pieces.length !== 2) throw new Error(`${a.path} reads '${FORM_DATA_PROBE.text}' ${pieces.length - 1} times, not once: see noFormDataProbe`);
-      answered++;
-      return { contents: pieces.join('false'), loader: 'js' };
-    });
-    b.onEnd((r) => {
-      if (r.errors.length === 0 && answered !== 1) throw new Error(`the Azure SDK's FormData question was answered ${answered} times, not once: see noFormDataProbe`);
-    });
-  },
-};
+const noFormDataProbe = replaceOnce('noFormDataProbe', /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/,
+  'typeof FormData !== "undefined" && body instanceof FormData', 'false');
+// tunnel (http-client's agent through https_proxy) builds a proxy's Basic credentials with the deprecated Buffer
+// constructor: every run through a proxy with a password printed a DEP0005 warning into the step's log.
+const noBufferConstructor = replaceOnce('noBufferConstructor', /[\\/]tunnel[\\/]lib[\\/]tunnel\.js$/,
+  'new Buffer(connectOptions.proxyAuth)', 'Buffer.from(connectOptions.proxyAuth)');
 
 const stubs: Plugin = {
   name: 'stubs',
@@ -85,7 +96,7 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   sourcesContent: false,
   legalComments: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [stubs, httpByRequire, noFormDataProbe],
+  plugins: [stubs, httpByRequire, noFormDataProbe, noBufferConstructor],
   // Some bundled CommonJS code calls require() on Node built-ins; ESM output needs one to exist.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: 'warning',

@@ -169,6 +169,8 @@ test('behind a proxy with Basic authentication (credentials in https_proxy, perc
       ['the proxy password, percent-encoded', encodeURIComponent(PROXY_USER.password)],
       ['the proxy credentials, as sent', basic],
     ]), undefined, 'no secret in the log, summary or outputs');
+    // tunnel's Basic credentials were built with the deprecated Buffer(), a DEP0005 warning in the step's log.
+    assert.doesNotMatch(r.log, /DeprecationWarning|DEP0005/);
   } finally {
     await p.close();
   }
