@@ -28,7 +28,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
   const known = countsKnown(report);
   const count = (n: number | undefined): string => (known ? String(n ?? 0) : '');
   return {
-    status: report.status ?? '',
+    status: report.lastStatus ?? '',
     'file-count': String(report.files.length),
     'total-bytes': String(totalBytes(report)),
     files: JSON.stringify(files(run)),

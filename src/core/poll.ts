@@ -12,6 +12,8 @@ export interface PollOptions extends RetryOptions {
   intervalMs: number;
   /** Only for the message: the user's 'timeout' as written. */
   timeoutMs: number;
+  /** Told each status a target's call answered (FINISH, CREATING, FAILED, ...), as it comes. */
+  onStatus?: ((target: number, status: string) => void) | undefined;
 }
 
 export interface PollResult {
@@ -80,6 +82,7 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         }
         first = false;
         const answer = await withRetry(t.what, t.call, o);
+        o.onStatus?.(i, answer.status);
         const n = ++polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {

@@ -91,7 +91,13 @@ export interface MissingFile {
 export interface Report {
   /** The instance as the check found it; undefined before the check, or when it was refused (403). */
   instance: InstanceInfo | undefined;
+  /** FINISH once the logs were ready; undefined before. */
   status: string | undefined;
+  /**
+   * What RDS last answered (the `status` output): FINISH when every log type was ready, else the status of one that
+   * was not (FAILED, CREATING when 'timeout' came first); undefined when no call was answered.
+   */
+  lastStatus: string | undefined;
   polls: number;
   waitedMs: number;
   files: FileResult[];
@@ -136,7 +142,7 @@ export function totalBytes(report: Report): number {
 }
 
 export function newReport(outputDir: string): Report {
-  return { instance: undefined, status: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined, slow: undefined };
+  return { instance: undefined, status: undefined, lastStatus: undefined, polls: 0, waitedMs: 0, files: [], missing: [], artifact: undefined, outputDir, digest: undefined, digestError: undefined, slow: undefined };
 }
 
 /**
@@ -213,9 +219,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
    * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`.
    */
   const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>): Promise<Array<ErrorlogAnswer | undefined>> => {
+    const statusOf = new Map<LogType, string>();
+    const onStatus = (i: number, status: string): void => {
+      statusOf.set(wantedTypes[i]!, status);
+      report.lastStatus = [...statusOf.values()].find((s) => s !== 'FINISH') ?? status;
+    };
     const polled = await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
-      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs },
+      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus },
     );
     let waited = 0;
     const answers = polled.map((p, i) => {

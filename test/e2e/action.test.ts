@@ -156,11 +156,12 @@ test("the artifact service finishes the upload but its answer is lost: the artif
   });
 });
 
-test('top-level status FAILED fails the step with the cause', async () => {
+test("top-level status FAILED fails the step with the cause; the 'status' output says FAILED", async () => {
   await withRig({ finalStatus: 'FAILED' }, async (rig) => {
     const r = await rig.run();
     assert.equal(r.code, 1);
     assert.match(r.log, /::error::RDS could not prepare the error logs \(status FAILED/);
+    assert.equal(r.outputs['status'], 'FAILED');
     assert.equal(rig.artifacts.requests.length, 0);
   });
 });
@@ -170,6 +171,7 @@ test('timeout: fails saying it timed out waiting, without overrunning', async ()
     const r = await rig.run({ inputs: { timeout: '3s', 'poll-interval': '1s' } });
     assert.equal(r.code, 1);
     assert.match(r.log, /::error::Timed out waiting for RDS to prepare the error logs: still CREATING/);
+    assert.equal(r.outputs['status'], 'CREATING', 'what RDS last answered');
     const calls = rig.rds.errorlogRequests().length;
     assert.ok(calls >= 3 && calls <= 4, `${calls} calls`);
   });
