@@ -21,7 +21,7 @@ What and how
   --log-type TYPE           error (the error log, default), slow (the slow-query log) or all (both)
   --since WHEN              only entries since an ISO-8601 time or a duration ago (45m, 2h)
   --output-dir DIR          where the files go (default: ./rds-logs-<instance>)
-  --timeout D               give up after this long (default 10m; 1s to 6h)
+  --timeout D               give up after this long (default 10m; at least --poll-interval, at most 6h)
   --poll-interval D         between calls while RDS prepares the logs (default 5s; 1s to 10m)
   --request-timeout D       abort a request that gets nothing for this long (default 30s; 1s to 10m)
   --parallel-downloads N    files downloaded at once (default 4)
