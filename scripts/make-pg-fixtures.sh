@@ -20,7 +20,8 @@
 #       started in that locale): it writes its severities and messages in German / French (locales
 #       made with localedef when missing)
 #   D  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_min_duration_statement = 50 (ms): the slow-query log
-#   E  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_statement = 'ddl': the ways a password gets into the log
+#   E  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_statement = 'ddl', log_parameter_max_length_on_error = -1:
+#      the ways a password gets into the log
 # Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
@@ -235,6 +236,18 @@ provoke_credentials() {
   # Table data: a secret column in a unique violation's DETAIL, and in a failing statement.
   app_psql -U app -d app -c "INSERT INTO api_keys (id, api_token) VALUES (2, 'S3cr3t-token-1')"
   app_psql -U app -d app -c "SELECT * FROM api_keys WHERE api_token = 'S3cr3t-token-2' AND 1/0 = 1"
+  # A password without quotes (a syntax error that names it), one set from a DO block (CONTEXT: SQL statement
+  # "..."), one through a function call, one in JSON in a RAISE.
+  app_psql -U app -d app -c "ALTER ROLE app PASSWORD S3cr3t-bare"
+  app_psql -U app -d app -c "DO \$\$ BEGIN EXECUTE 'ALTER ROLE nosuch PASSWORD ''S3cr3t-do'''; END \$\$"
+  app_psql -U app -d app -c "UPDATE api_keys SET api_token = crypt('S3cr3t-crypt', gen_salt('bf'))"
+  app_psql -U app -d app -c "DO \$\$ BEGIN RAISE EXCEPTION 'login rejected: {\"user\": \"alice\", \"password\": \"S3cr3t-json\"}'; END \$\$"
+  # The extended protocol (pgbench -M extended: a :variable is a bind parameter): with
+  # log_parameter_max_length_on_error the failing statement's CONTEXT lists the values.
+  printf '%s\n' 'INSERT INTO api_keys (id, api_token) VALUES (3, :token)' >"$TMP/bind.sql"
+  chmod 644 "$TMP/bind.sql"
+  PGPASSWORD=$APP_PASSWORD as_pg pgbench -n -M extended -t 1 -D token=S3cr3t-token-1 -f "$TMP/bind.sql" \
+    -h 127.0.0.1 -p "$PORT" -U app app >/dev/null 2>&1 || true
 }
 
 # The slow statements of a reporting job, over the simple and the extended protocol (what the slow-query log holds).
@@ -341,7 +354,8 @@ EOF
 fi
 
 if wants e; then
-  start_server e "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_statement = 'ddl'"
+  start_server e "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_statement = 'ddl'" \
+    "log_parameter_max_length_on_error = -1"
   provoke_credentials
   stop_server
 fi
@@ -400,7 +414,7 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`stderr-fr.log\` | fr | \`%m [%p] %q%u@%d \` | \`log_destination = 'stderr'\`, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
 | \`stderr-rds-production.log\` | prod | \`%t:%r:%u@%d:[%p]:\` | as B, plus \`log_disconnections = on\`, \`log_checkpoints = on\`, \`checkpoint_timeout = '30s'\`, \`log_autovacuum_min_duration = 0\` (see below) |
 | \`slowlog-rds-prefix.log\` | D | \`%t:%r:%u@%d:[%p]:\` | \`log_min_duration_statement = 50\` (ms); for the role \`tracer\`: 0 |
-| \`stderr-credentials.log\` | E | \`%t:%r:%u@%d:[%p]:\` | \`log_statement = 'ddl'\` (see below) |
+| \`stderr-credentials.log\` | E | \`%t:%r:%u@%d:[%p]:\` | \`log_statement = 'ddl'\`, \`log_parameter_max_length_on_error = -1\` (see below) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
@@ -429,7 +443,9 @@ statement, so its \`parse\` and \`bind\` steps are there too.
 Run E is how passwords get into a log (see \`provoke_credentials\`): failing \`CREATE ROLE\`, \`ALTER ROLE\` and
 \`CREATE USER\` with \`PASSWORD '…'\`, \`E'…'\` and \`\$\$…\$\$\`, a user mapping's \`OPTIONS (password '…')\`,
 \`dblink_connect\` with key/value and URI connection strings, a unique violation on a column \`api_token\` and a
-failing query that names one; \`log_statement = 'ddl'\` logs a successful \`ALTER ROLE … PASSWORD\` too. Every secret
+failing query that names one, a password without quotes (a syntax error), one set in a \`DO\` block with \`EXECUTE\`, one
+through \`crypt(…)\`, one in JSON in a \`RAISE\`, and a bind parameter (pgbench \`-M extended\`) listed in the failing
+statement's \`CONTEXT\`; \`log_statement = 'ddl'\` logs a successful \`ALTER ROLE … PASSWORD\` too. Every secret
 in it starts with \`S3cr3t\` (and the role's own password is \`app-secret-123\`).
 EOF
 

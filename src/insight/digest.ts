@@ -9,7 +9,8 @@ import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
-import { hideCredentials, hideParameters, namesSecret } from './credentials.ts';
+import { hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
+import { namesSecret } from './secrets/names.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 
@@ -233,23 +234,43 @@ function keep(e: LogEntry): LogEntry {
   };
 }
 
-/** An entry as it may be shown: its text without the passwords it names (see credentials.ts). */
-function hideInEntry(e: LogEntry): LogEntry {
-  return {
-    ...e, message: hideCredentials(e.message), detail: hideCredentials(hideParameters(e.statement ?? e.message, e.detail)), hint: hideCredentials(e.hint),
-    statement: hideCredentials(e.statement), context: hideCredentials(e.context), query: hideCredentials(e.query),
-  };
+/** An entry as it may be shown: its text without the secrets it holds (see secrets/entry.ts). */
+function hideInEntry(e: LogEntry, budget: HideBudget): LogEntry {
+  return hideEntry(e, budget).entry;
 }
 
-/** A group as it may be shown: a value folded out after a secret's name (`password '?'`) is hidden whole. */
-function hideInGroup(g: MessageGroup): void {
-  g.example = hideInEntry(g.example);
-  g.key = hideCredentials(g.key);
-  g.values = g.values.map((v, i) => {
-    const hide = namesSecret(g.pieces[i]!) ? (x: string): string => foldMark(x).replace('?', '***') : hideCredentials;
-    return { ...v, first: hide(v.first), examples: [...new Set(v.examples.map(hide))] };
+/** A folded value without quotes: what an entry's hidden values are compared with. */
+function unquote(v: string): string {
+  const q = v[0];
+  return (q === '"' || q === "'") && v.length > 1 && v.endsWith(q) ? v.slice(1, -1) : v;
+}
+
+/** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
+function shownValue(v: string, before: string, secrets: readonly string[], budget: HideBudget): string {
+  return namesSecret(before) || secrets.includes(unquote(v)) ? foldMark(v).replace('?', '***') : hideCredentials(v, budget);
+}
+
+/**
+ * A group as it may be shown: its example without secrets, and each folded value hidden whole when it follows a
+ * secret's name (`password '?'`, JSON's `"password": "?"`, where the name was folded too) or is one its example hid.
+ */
+function hideInGroup(g: MessageGroup, budget: HideBudget): void {
+  const { entry, values: secrets } = hideEntry(g.example, budget);
+  g.example = entry;
+  g.key = hideCredentials(g.key, budget);
+  const raw = g.values;
+  g.values = raw.map((v, i) => {
+    const before = (i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!;
+    const show = (x: string): string => shownValue(x, before, secrets, budget);
+    return { ...v, first: show(v.first), examples: [...new Set(v.examples.map(show))] };
   });
-  g.pieces = g.pieces.map((p) => hideCredentials(p));
+  g.pieces = g.pieces.map((p) => hideCredentials(p, budget));
+}
+
+/** An example value of another occurrence than the group's example: hidden when that entry hid it. */
+function exampleValue(e: LogEntry, v: string, budget: HideBudget): string {
+  const { values } = hideEntry(e, budget);
+  return values.includes(unquote(v)) ? foldMark(v).replace('?', '***') : v;
 }
 
 /** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */
@@ -294,6 +315,8 @@ export class DigestBuilder implements EntrySink {
   overflowKinds = new Map<string, number>();
   /** LOG lines telling of a crash or a restart after one. */
   crashLogs = 0;
+  /** What the secrets check may still read (examples while reading, then what finish() shows). */
+  hideBudget: HideBudget = { left: HIDE_BUDGET };
   timeline = new TimelineBuilder();
 
   constructor(opts: DigestOptions = {}) {
@@ -400,7 +423,7 @@ export class DigestBuilder implements EntrySink {
         if (v === slot.first) continue;
         slot.same = false;
         if (slot.more || slot.examples.includes(v)) continue;
-        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(v);
+        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(e, v, this.hideBudget));
         else slot.more = true;
       }
       return;
@@ -493,9 +516,14 @@ export class DigestBuilder implements EntrySink {
         (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
     const recent = this.ring.length < this.recentSize ? this.ring.slice() : [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)];
-    // Kinds from the words as logged; then what is shown loses its passwords (credentials.ts).
+    // Kinds from the words as logged; then what is shown loses its secrets (secrets/entry.ts).
     const kinds = this.kinds(messages);
-    for (const g of messages) hideInGroup(g);
+    // The entries the headline, outputs and annotations name first, while the budget is whole; then the groups.
+    const budget = this.hideBudget;
+    const firstError = this.firstError && hideInEntry(this.firstError, budget);
+    const lastError = this.lastError && hideInEntry(this.lastError, budget);
+    const shownRecent = recent.map((e) => hideInEntry(e, budget));
+    for (const g of messages) hideInGroup(g, budget);
     return {
       since: this.sinceDate,
       files,
@@ -508,9 +536,9 @@ export class DigestBuilder implements EntrySink {
       overflowMessages: this.overflow,
       kinds,
       timeline: this.timeline.finish(),
-      recent: recent.map(hideInEntry),
-      firstError: this.firstError && hideInEntry(this.firstError),
-      lastError: this.lastError && hideInEntry(this.lastError),
+      recent: shownRecent,
+      firstError,
+      lastError,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

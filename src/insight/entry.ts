@@ -2,7 +2,7 @@
 // format (formats/*.ts) extends. No @actions/* here: this runs outside Actions too.
 import { basename } from 'node:path';
 import { TRANSLATED_WORDS } from './translations.ts';
-import { hideCredentials } from './credentials.ts';
+import { hideCredentials } from './secrets/entry.ts';
 
 export type MainSeverity =
   | 'DEBUG5' | 'DEBUG4' | 'DEBUG3' | 'DEBUG2' | 'DEBUG1'

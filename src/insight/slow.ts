@@ -6,7 +6,7 @@ import { detach } from './entry.ts';
 import type { LogEntry, ReaderStats, Severity } from './entry.ts';
 import type { ReadOptions } from './read.ts';
 import { fileDigestOf, readFilesInto, type EntrySink, type FileDigest } from './digest.ts';
-import { hideCredentials, hideParameters } from './credentials.ts';
+import { hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
 
 export interface SlowOptions {
   /** Entries before this instant are not counted; with it, entries without a readable time are not counted either. */
@@ -280,19 +280,22 @@ export class SlowDigestBuilder implements EntrySink {
   finish(files: FileDigest[]): SlowDigest {
     // Sums of 3-decimal durations, without the float noise of adding them up (6026.6359999999995).
     const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+    const budget: HideBudget = { left: HIDE_BUDGET };
+    const slowest = this.slowest && hideInExecution(this.slowest, budget);
     const statements = [...this.groups.values()]
-      .map(({ firstMs: _f, lastMs: _l, ...g }): SlowStatement => ({ ...g, key: hideCredentials(g.key), slowest: hideInExecution(g.slowest), totalMs: round(g.totalMs) }))
+      .map(({ firstMs: _f, lastMs: _l, ...g }): SlowStatement => ({ ...g, key: hideCredentials(g.key, budget), slowest: hideInExecution(g.slowest, budget), totalMs: round(g.totalMs) }))
       .sort((a, b) => b.totalMs - a.totalMs || b.calls - a.calls || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return {
       since: this.sinceDate, files, count: this.count, totalMs: round(this.totalMs), statements, overflow: this.overflow,
-      withoutText: this.withoutText, slowest: this.slowest && hideInExecution(this.slowest), beforeWindow: this.beforeWindow, untimed: this.untimed,
+      withoutText: this.withoutText, slowest, beforeWindow: this.beforeWindow, untimed: this.untimed,
     };
   }
 }
 
-/** An execution as it may be shown: its statement and parameters without the passwords they name (credentials.ts). */
-function hideInExecution(x: SlowExecution): SlowExecution {
-  return { ...x, statement: hideCredentials(x.statement), detail: hideCredentials(hideParameters(x.statement, x.detail)) };
+/** An execution as it may be shown: its statement and parameters without the secrets they hold (secrets/entry.ts). */
+function hideInExecution(x: SlowExecution, budget: HideBudget): SlowExecution {
+  const { entry } = hideEntry({ message: '', statement: x.statement, detail: x.detail, hint: undefined, context: undefined, query: undefined }, budget);
+  return { ...x, statement: entry.statement ?? '', detail: entry.detail };
 }
 
 /** Reads the slow-query log files (oldest first) into a slow-statement digest. */

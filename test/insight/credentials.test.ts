@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { hideCredentials } from '../../src/insight/credentials.ts';
+import { hideCredentials, hideEntry, WITHHELD } from '../../src/insight/secrets/entry.ts';
 import { digestBytes, digestFiles } from '../../src/insight/digest.ts';
+import type { LogEntry } from '../../src/insight/entry.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { fixture, fixtureFile, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
@@ -18,13 +19,40 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["ALTER USER app PASSWORD 'it''s S3cr3t' VALID UNTIL 'infinity'", "ALTER USER app PASSWORD '***' VALID UNTIL 'infinity'"],
     ['CREATE USER app PASSWORD $pw$S3cr3t$pw$', 'CREATE USER app PASSWORD $$***$$'],
     ["OPTIONS (user 'app', password 'S3cr3t')", "OPTIONS (user 'app', password '***')"],
+    ["CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'S3cr3t')", "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '***')"],
     ["dblink_connect('host=db password=S3cr3t user=app')", "dblink_connect('host=db password=*** user=app')"],
     ["dblink_connect('password=''S3cr3t x'' user=app')", "dblink_connect('password=''***'' user=app')"],
     ["CONNECTION 'postgresql://app:S3cr3t@db:5432/app'", "CONNECTION 'postgresql://app:***@db:5432/app'"],
     ["SELECT 1 FROM users WHERE api_token = 'S3cr3t' AND id = 2", "SELECT 1 FROM users WHERE api_token = '***' AND id = 2"],
     ['{"user": "app", "password": "S3\\"cr3t"}', '{"user": "app", "password": "***"}'],
     ['Key (lower(api_token::text))=(S3cr3t(1)) already exists.', 'Key (lower(api_token::text))=(***) already exists.'],
-    ["INSERT INTO users (email, password_hash) VALUES ('a@x', 'S3cr3t'), ('b;c', $$S3cr3t$$); SELECT 'kept'", "INSERT INTO users (email, password_hash) VALUES ('***', '***'), ('***', $$***$$); SELECT 'kept'"],
+    // By position: the secret column's values only.
+    ["INSERT INTO users (email, password_hash) VALUES ('a@x', 'S3cr3t'), ('b;c', $$S3cr3t$$); SELECT 'kept'", "INSERT INTO users (email, password_hash) VALUES ('a@x', '***'), ('b;c', $$***$$); SELECT 'kept'"],
+    ["INSERT INTO public.users AS u (email, \"password_hash\") VALUES ('a@x', lower('S3cr3t'))", "INSERT INTO public.users AS u (email, \"password_hash\") VALUES ('a@x', lower('***'))"],
+    ["INSERT INTO \"user accounts\" (password_hash) SELECT 'S3cr3t'", "INSERT INTO \"user accounts\" (password_hash) SELECT '***'"],
+    ["UPDATE users SET (email, password_hash) = ('a@x', 'S3cr3t') WHERE id = 1", "UPDATE users SET (email, password_hash) = ('a@x', '***') WHERE id = 1"],
+    // Whatever follows PASSWORD in CREATE/ALTER ROLE: a syntax error's unquoted or double-quoted value, a quote inside.
+    ['ALTER ROLE app PASSWORD S3cr3t', 'ALTER ROLE app PASSWORD ***'],
+    ['ALTER ROLE app WITH PASSWORD "S3cr3t" VALID UNTIL \'2027-01-01\'', "ALTER ROLE app WITH PASSWORD *** VALID UNTIL '2027-01-01'"],
+    ["CREATE ROLE app LOGIN PASSWORD 'it's-S3cr3t'", 'CREATE ROLE app LOGIN PASSWORD ***'],
+    ["ALTER ROLE app PASSWORD /* new */ 'S3cr3t'", "ALTER ROLE app PASSWORD /* new */ '***'"],
+    // Statements inside strings: DO blocks, EXECUTE, and a password concatenated in.
+    ["DO $$ BEGIN EXECUTE 'ALTER ROLE x PASSWORD ''S3cr3t'''; END $$", "DO $$ BEGIN EXECUTE 'ALTER ROLE x PASSWORD ''***'''; END $$"],
+    ["DO 'BEGIN CREATE ROLE r PASSWORD ''S3cr3t''; END'", "DO 'BEGIN CREATE ROLE r PASSWORD ''***''; END'"],
+    ["EXECUTE 'ALTER ROLE x PASSWORD ' || quote_literal('S3cr3t')", "EXECUTE 'ALTER ROLE x PASSWORD ' || quote_literal('***')"],
+    // PL/pgSQL's CONTEXT quotes the statement a function ran (the STATEMENT is only `SELECT rotate()`).
+    ["SQL statement \"ALTER ROLE x PASSWORD 'S3cr3t'\"\nPL/pgSQL function rotate() line 3 at EXECUTE", "SQL statement \"ALTER ROLE x PASSWORD '***'\"\nPL/pgSQL function rotate() line 3 at EXECUTE"],
+    // A call's and a list's values; names quoted and qualified as ORMs write them; settings.
+    ["UPDATE users SET password_hash = crypt('S3cr3t', gen_salt('bf'))", "UPDATE users SET password_hash = crypt('***', gen_salt('***'))"],
+    ["SELECT 1 FROM sessions WHERE token IN ('S3cr3t-1', 'S3cr3t-2')", "SELECT 1 FROM sessions WHERE token IN ('***', '***')"],
+    ["SELECT set_config('app.jwt_secret', 'S3cr3t', false)", "SELECT set_config('app.jwt_secret', '***', false)"],
+    ["SET app.jwt_secret TO 'S3cr3t'", "SET app.jwt_secret TO '***'"],
+    ['ERROR: login rejected: {"user": "alice", "password": "S3cr3t"}', 'ERROR: login rejected: {"user": "alice", "password": "***"}'],
+    ['{\\"password\\": \\"S3cr3t\\"}', '{\\"password\\": \\"***\\"}'],
+    ['"{""password"": ""S3cr3t""}"', '"{""password"": ""***""}"'],
+    ['migration failed: password: S3cr3t', 'migration failed: password: ***'],
+    ['Schlüssel »(api_token)=(S3cr3t)« existiert bereits.', 'Schlüssel »(api_token)=(***)« existiert bereits.'],
+    ['La clé « (api_token)=(S3cr3t) » existe déjà.', 'La clé « (api_token)=(***) » existe déjà.'],
     // Cut by the line limit in the middle of the value: hidden to the end.
     ["CREATE ROLE app PASSWORD 'S3cr3t-and-the-line-was-cu", "CREATE ROLE app PASSWORD '***'"],
   ];
@@ -41,6 +69,16 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     "INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice')",
     'unrecognized configuration parameter "password_encryption"',
     'could not connect to server: https://example.com/path',
+    // Words inside strings are not names; settings and columns about a secret are not secrets.
+    "SELECT * FROM notes WHERE note = 'reset password' AND id = 'abc'",
+    "SELECT 'x' || 'password' AS c, 1",
+    "SET password_encryption = 'md5x'",
+    'invalid value for parameter "password_encryption": "md5x"',
+    'Key (token_id)=(5) is not present in table "tokens".',
+    "SELECT * FROM staff WHERE secretary = 'Ann'",
+    'SELECT * FROM sessions WHERE token = $1',
+    'column "api_token" is of type integer but expression is of type text',
+    'Key (lower(email::text))=(alice@example.com) already exists.',
   ]) assert.equal(hideCredentials(text), text);
 });
 
@@ -54,6 +92,25 @@ test('the digest of a real server log shows every entry, with no password in it'
   assert.ok(d.recent.some((e) => e.statement === "CREATE ROLE app PASSWORD '***'"));
   assert.ok(d.recent.some((e) => e.message === "statement: ALTER ROLE app PASSWORD '***'"), 'the LOG line of log_statement = ddl');
   assert.equal(d.messages.find((g) => g.key.startsWith('duplicate key'))?.example.detail, 'Key (api_token)=(***) already exists.');
+  // What the statement hid is hidden in the entry's other lines: a syntax error's `at or near`, a DO block's
+  // CONTEXT, the bind parameters a failing statement's CONTEXT lists.
+  const entry = (statement: RegExp): LogEntry => d.recent.find((e) => statement.test(e.statement ?? ''))!;
+  assert.deepEqual([entry(/^ALTER ROLE app PASSWORD/).message, entry(/^ALTER ROLE app PASSWORD/).statement], ['syntax error at or near "***" at character 25', 'ALTER ROLE app PASSWORD ***']);
+  assert.equal(entry(/^DO .* EXECUTE/).context, `SQL statement "ALTER ROLE nosuch PASSWORD '***'"\nPL/pgSQL function inline_code_block line 1 at EXECUTE`);
+  assert.equal(entry(/^DO .* EXECUTE/).statement, "DO $$ BEGIN EXECUTE 'ALTER ROLE nosuch PASSWORD ''***'''; END $$");
+  assert.equal(entry(/VALUES \(3, \$1\)/).context, "unnamed portal with parameters: $1 = '***'");
+  assert.equal(entry(/crypt/).statement, "UPDATE api_keys SET api_token = crypt('***', gen_salt('***'))");
+});
+
+test("another occurrence's value is hidden when its own entry hid it: the messages table's examples", async () => {
+  const p = '2026-11-30 10:00:0';
+  const log = [1, 2, 3].map((i) => `${p}${i} UTC [${i}] ERROR:  syntax error at or near "S3cr3t${i}" at character 25\n${p}${i} UTC [${i}] STATEMENT:  ALTER ROLE app PASSWORD S3cr3t${i}\n`).join('') +
+    `${p}4 UTC [4] ERROR:  syntax error at or near "FROM" at character 8\n${p}4 UTC [4] STATEMENT:  SELECT FROM FROM t\n`;
+  const d = await digestBytes([Buffer.from(log)], 'postgresql.log');
+  assert.doesNotMatch(JSON.stringify(d), SECRETS);
+  const g = d.messages.find((m) => m.key.startsWith('syntax error'))!;
+  assert.equal(g.count, 4);
+  assert.deepEqual([g.values[0]!.first, g.values[0]!.examples, g.values[0]!.more], ['"***"', ['"***"'], true]);
 });
 
 test("a value folded out of a message after a secret's name is hidden in the messages table, not only in the example", async () => {
@@ -93,8 +150,19 @@ test('the slow-query log: the slowest statements and the bind parameters they na
   // Bind parameters: those the statement binds to a secret's name, all of an INSERT into a secret column.
   const detail = (name: string): string | undefined => d.statements.find((s) => s.slowest.name === name)?.slowest.detail;
   assert.equal(detail('P_1'), "parameters: $1 = '***'");
-  assert.equal(detail('P_2'), "parameters: $1 = '***', $2 = '***'");
+  assert.equal(detail('P_2'), "parameters: $1 = 'alice@example.com', $2 = '***'");
   assert.equal(detail('P_3'), "parameters: $1 = '7', $2 = '***'");
   assert.equal(detail('P_4'), "parameters: $1 = '42'");
   assert.deepEqual(d.files[0]!.unparsedSamples.map((s) => s.text), ['psql: connecting with password=***']);
+});
+
+test('past the budget of text the check reads, a field that may hold a secret is withheld, never shown unread', () => {
+  const budget = { left: 100 };
+  const first = hideEntry({ message: 'role "x" does not exist', statement: "ALTER ROLE x PASSWORD 'S3cr3t-1'", detail: undefined, hint: undefined, context: undefined, query: undefined }, budget);
+  assert.equal(first.entry.statement, "ALTER ROLE x PASSWORD '***'");
+  const long = `ALTER ROLE y PASSWORD 'S3cr3t-2' ${'-- padding '.repeat(20)}`;
+  const second = hideEntry({ message: 'role "y" does not exist', statement: long, detail: undefined, hint: undefined, context: undefined, query: undefined }, budget);
+  assert.equal(second.entry.statement, WITHHELD);
+  // Text with nothing that looks like a secret costs nothing and is shown.
+  assert.equal(second.entry.message, 'role "y" does not exist');
 });

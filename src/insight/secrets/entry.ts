@@ -1,0 +1,80 @@
+// What the engine shows of an entry, without the secrets it holds. The statement (and QUERY, CONTEXT, and the
+// statement a LOG line or a slow-query duration carries) is read as SQL (sql.ts), every line as text (text.ts);
+// what either found hidden is hidden in the entry's other lines too (a syntax error's `at or near "x"`, a failing
+// row, the bind parameters' values), and the parameters the statement binds to secrets are hidden in its
+// `parameters:` list. The log files themselves are kept as they are.
+import type { LogEntry } from '../entry.ts';
+import { MAYBE_SECRET } from './names.ts';
+import { hideSql, keep, MASK } from './sql.ts';
+import { hideParameters, hideText } from './text.ts';
+
+/** The text fields of an entry that may show a secret. */
+const FIELDS = ['message', 'detail', 'hint', 'statement', 'context', 'query'] as const;
+type Field = (typeof FIELDS)[number];
+/** A hidden value shorter than this is not looked for elsewhere: it would take ordinary words with it. */
+const MIN_ECHO = 4;
+/** Values looked for elsewhere, at most (each is one pass over the entry's text). */
+const MAX_ECHOES = 64;
+
+/**
+ * Characters of log text one digest reads for secrets, at most: a hostile log can put 64 KiB of text that looks
+ * like it holds some into every field of every entry shown (a thousand message groups), and reading it costs
+ * about a quarter of a microsecond a character. Past it, such a field is withheld, not shown unread.
+ */
+export const HIDE_BUDGET = 16 << 20;
+export const WITHHELD = '(not shown: more log text than the secrets check reads in one run)';
+
+/** What is left of a digest's HIDE_BUDGET. */
+export interface HideBudget {
+  left: number;
+}
+
+/** An entry's text with its secrets hidden, and the values hidden (to hide them in what was folded from it too). */
+export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBudget = { left: HIDE_BUDGET }): { entry: E; values: string[] } {
+  if (!FIELDS.some((f) => e[f] !== undefined && MAYBE_SECRET.test(e[f]))) return { entry: e, values: [] };
+  const out: E = { ...e };
+  const values: string[] = [];
+  const params = new Set<string>();
+  for (const f of FIELDS) {
+    const text = out[f];
+    if (text === undefined || !MAYBE_SECRET.test(text)) continue;
+    if (text.length > budget.left) {
+      out[f] = WITHHELD;
+      continue;
+    }
+    budget.left -= text.length;
+    const sql = hideSql(text);
+    keep(values, sql.values);
+    for (const p of sql.params) params.add(p);
+    out[f] = sql.text;
+  }
+  for (const f of FIELDS) {
+    const text = out[f];
+    if (text === undefined) continue;
+    // A statement's strings were read as text by hideSql; the rest of it is SQL (`token = other_column`).
+    if (f === 'statement' || f === 'query') continue;
+    const hidden = hideText(hideParameters(text, params, values));
+    keep(values, hidden.values);
+    out[f] = hidden.text;
+  }
+  const echoes = [...new Set(values)].filter((v) => v.length >= MIN_ECHO && v !== MASK).sort((a, b) => b.length - a.length).slice(0, MAX_ECHOES);
+  if (echoes.length > 0) {
+    for (const f of FIELDS) {
+      let text = out[f];
+      if (text === undefined) continue;
+      for (const v of echoes) if (text.includes(v)) text = text.replaceAll(v, MASK);
+      out[f] = text;
+    }
+  }
+  return { entry: out, values: echoes };
+}
+
+/** Free text (a line the reader could not place, a piece of a folded message) without the secrets it names. */
+export function hideCredentials(text: string, budget?: HideBudget): string;
+export function hideCredentials(text: string | undefined, budget?: HideBudget): string | undefined;
+export function hideCredentials(text: string | undefined, budget: HideBudget = { left: HIDE_BUDGET }): string | undefined {
+  if (text === undefined || !MAYBE_SECRET.test(text)) return text;
+  if (text.length > budget.left) return WITHHELD;
+  budget.left -= text.length;
+  return hideText(hideSql(text).text).text;
+}

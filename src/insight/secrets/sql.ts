@@ -1,0 +1,226 @@
+// Secrets in a statement, found by what the statement says of its values (on src/insight/secrets/lexer.ts' tokens):
+//  - a secret's name followed by its value: PASSWORD 'x', OPTIONS (password 'x'), api_token = 'x', token LIKE $1,
+//    password_hash = crypt('x', …) (every literal and parameter of the call), SET app.jwt_secret TO 'x',
+//    set_config('app.jwt_secret', 'x', …);
+//  - in CREATE/ALTER ROLE, USER or GROUP, whatever follows PASSWORD (a syntax error's PASSWORD x, PASSWORD "x");
+//  - the values an INSERT, or an UPDATE's SET (a, b) = (…), gives a secret column, by position;
+//  - strings hold statements too (DO blocks, EXECUTE): their text is read the same way, and 'ALTER ROLE x
+//    PASSWORD ' || quote_literal('x') hides the string that follows.
+// A value is replaced by *** in its own quotes; what was hidden (the values, the $n parameters bound to secrets) is
+// returned, so the entry's other lines can hide the same values (a syntax error's `at or near "x"`, a failing row,
+// the parameters' list).
+import { contentOf, lex, quoteLike, type Token } from './lexer.ts';
+import { isSecretName, MAYBE_SECRET } from './names.ts';
+import { hideText } from './text.ts';
+
+export const MASK = '***';
+
+export interface Hidden {
+  text: string;
+  /** The secret values taken out (their text, unquoted). */
+  values: string[];
+  /** `$n` parameters bound to secrets. */
+  params: Set<string>;
+}
+
+/** Operators between a name and its value. */
+const ASSIGN = new Set(['=', ':=', '=>', '<>', '!=']);
+const COMPARE_WORDS = new Set(['like', 'ilike', 'in']);
+/** CREATE/ALTER ROLE's options: where a PASSWORD's value ends. */
+const ROLE_OPTIONS = new Set(['valid', 'in', 'connection', 'superuser', 'nosuperuser', 'createdb', 'nocreatedb', 'createrole',
+  'nocreaterole', 'inherit', 'noinherit', 'login', 'nologin', 'replication', 'noreplication', 'bypassrls', 'nobypassrls',
+  'role', 'admin', 'user', 'sysid', 'with', 'encrypted']);
+/** How deep strings holding statements (holding strings…) are read. */
+const MAX_DEPTH = 3;
+/** How far after a string ending in PASSWORD its value may come (`' || quote_literal(`). */
+const VALUE_REACH = 6;
+
+/** Hidden values kept, at most (to hide elsewhere in the entry; a hostile statement may hide thousands). */
+const MAX_VALUES = 1000;
+
+/** Adds `more` to `values`, up to MAX_VALUES (no spread: a long list would overflow the stack). */
+export function keep(values: string[], more: readonly string[]): void {
+  for (const v of more) {
+    if (values.length >= MAX_VALUES) return;
+    values.push(v);
+  }
+}
+
+const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
+
+export function hideSql(sql: string, depth = 0): Hidden {
+  if (!MAYBE_SECRET.test(sql)) return { text: sql, values: [], params: new Set() };
+  const tokens = lex(sql);
+  const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+
+  const replace = new Map<Token, string>();
+  const values: string[] = [];
+  const params = new Set<string>();
+  const word = (t: Token | undefined): string => (t !== undefined && t.kind === 'word' ? sql.slice(t.start, t.end).toLowerCase() : '');
+  const nameOf = (t: Token | undefined): string | undefined => (t === undefined ? undefined : t.kind === 'word' ? sql.slice(t.start, t.end) : t.kind === 'qident' ? contentOf(sql, t) : undefined);
+
+  /** Hides one value token: a literal (in its quotes), a parameter (its value is in the parameters' list), a bare word. */
+  const secret = (t: Token | undefined): void => {
+    if (t === undefined) return;
+    if (t.kind === 'param') params.add(sql.slice(t.start + 1, t.end));
+    else if (isValue(t)) {
+      keep(values, [contentOf(sql, t)]);
+      replace.set(t, t.kind === 'dollar' ? `$$${MASK}$$` : `'${MASK}'`);
+    } else if (t.kind === 'word' || t.kind === 'qident' || t.kind === 'number') {
+      keep(values, [nameOf(t) ?? sql.slice(t.start, t.end)]);
+      replace.set(t, t.kind === 'qident' ? `"${MASK}"` : MASK);
+    }
+  };
+  /**
+   * Hides every literal and parameter of sig[from, to). A range that starts inside the last one is looked at only
+   * past it (`password = (` repeated and never closed would otherwise cost the square of its length).
+   */
+  let lastFrom = -1;
+  let lastTo = -1;
+  const secretsIn = (from: number, to: number): void => {
+    const inside = from >= lastFrom && from <= lastTo;
+    for (let k = inside ? Math.max(from, lastTo) : from; k < to; k++) if (isValue(sig[k]!) || sig[k]!.kind === 'param') secret(sig[k]);
+    if (inside) lastTo = Math.max(lastTo, to);
+    else [lastFrom, lastTo] = [from, to];
+  };
+  const isOp = (t: Token | undefined, op: string): boolean => t !== undefined && t.kind === 'op' && t.end - t.start === op.length && sql.startsWith(op, t.start);
+  // Each `(`'s closing `)`, found once (sig.length when it never closes): asked for again and again below.
+  const closer = new Map<number, number>();
+  const open: number[] = [];
+  for (let k = 0; k < sig.length; k++) {
+    if (isOp(sig[k], '(')) open.push(k);
+    else if (isOp(sig[k], ')') && open.length > 0) closer.set(open.pop()!, k);
+  }
+  const closing = (at: number): number => closer.get(at) ?? sig.length;
+  /** The value expression at sig[k]: a literal or parameter, a call's or a list's literals and parameters. */
+  const valueAt = (k: number): void => {
+    const t = sig[k];
+    if (t === undefined) return;
+    if (isValue(t) || t.kind === 'param' || t.kind === 'number') secret(t);
+    else if (isOp(t, '(')) secretsIn(k, closing(k));
+    else if (t.kind === 'word' && isOp(sig[k + 1], '(')) secretsIn(k + 1, closing(k + 1));
+  };
+  /** Positional values of a column list at sig[open] (`(a, b)`) given by the tuple(s) after it. */
+  const byPosition = (open: number): void => {
+    const close = closing(open);
+    const secretCols: number[] = [];
+    let col = 0;
+    for (let k = open + 1; k < close; k++) {
+      if (isOp(sig[k], ',')) col++;
+      else if (isSecretName(nameOf(sig[k]) ?? '')) secretCols.push(col);
+    }
+    if (secretCols.length === 0) return;
+    let k = close + 1;
+    if (isOp(sig[k], '=')) k++;
+    const w = word(sig[k]);
+    if (w === 'values' || w === 'row' || isOp(sig[k], '(')) {
+      // Each tuple: the expressions at the secret columns' places.
+      for (k += w === '' ? 0 : 1; isOp(sig[k], '('); k++) {
+        const end = closing(k);
+        let place = 0;
+        let from = k + 1;
+        let d = 0;
+        for (let j = k + 1; j <= end; j++) {
+          if (j < end && isOp(sig[j], '(')) d++;
+          else if (j < end && isOp(sig[j], ')')) d--;
+          else if (j === end || (d === 0 && isOp(sig[j], ','))) {
+            if (secretCols.includes(place)) secretsIn(from, j);
+            place++;
+            from = j + 1;
+          }
+        }
+        k = end + 1;
+        if (!isOp(sig[k], ',')) break;
+      }
+    } else {
+      // INSERT … SELECT, UPDATE … SET (…) = (SELECT …): every literal up to the statement's end.
+      let end = k;
+      while (end < sig.length && !isOp(sig[end], ';')) end++;
+      secretsIn(k, end);
+    }
+  };
+  /**
+   * In CREATE/ALTER ROLE, what follows PASSWORD up to the next option or the statement's end, whatever it is: a
+   * syntax error's PASSWORD x, PASSWORD "x", or a password with a quote in it ('it's-x') lexed into pieces.
+   */
+  const passwordSpan = (from: number): number => {
+    let to = from;
+    while (to < sig.length && !isOp(sig[to], ';') && !ROLE_OPTIONS.has(word(sig[to]))) to++;
+    if (to === from) return to;
+    if (to === from + 1 && isValue(sig[from]!)) {
+      secret(sig[from]); // PASSWORD 'x': in its quotes
+      return to;
+    }
+    keep(values, [sql.slice(sig[from]!.start, sig[to - 1]!.end)]);
+    for (let k = from; k < to; k++) {
+      const t = sig[k]!;
+      if (isValue(t)) keep(values, [contentOf(sql, t)]);
+      else if (t.kind === 'word' || t.kind === 'qident') keep(values, [nameOf(t)!]);
+    }
+    // The whole span reads as one hidden value.
+    for (let i = tokens.indexOf(sig[from]!); i < tokens.length && tokens[i]!.end <= sig[to - 1]!.end; i++) replace.set(tokens[i]!, '');
+    replace.set(sig[from]!, MASK);
+    return to;
+  };
+
+  const first = word(sig[0]);
+  // CREATE/ALTER ROLE, USER or GROUP (not USER MAPPING: its OPTIONS (password '…') is a name and its value).
+  const roleStatement = (first === 'create' || first === 'alter') && ['role', 'user', 'group'].includes(word(sig[1])) && word(sig[2]) !== 'mapping';
+  for (let k = 0; k < sig.length; k++) {
+    const t = sig[k]!;
+    const w = word(t);
+    const name = nameOf(t);
+    if (name !== undefined && isSecretName(name)) {
+      const next = sig[k + 1];
+      if (roleStatement && w === 'password' && next !== undefined && word(next) !== 'null') {
+        k = passwordSpan(k + 1) - 1; // nothing inside the span is looked at again
+        continue;
+      }
+      else if (next !== undefined && isValue(next)) secret(next); // OPTIONS (password 'x'), secret_key 'x'
+      else if (next !== undefined && ((next.kind === 'op' && ASSIGN.has(sql.slice(next.start, next.end))) || COMPARE_WORDS.has(word(next)) || (word(next) === 'to' && word(sig[k - 1]) !== 'rename'))) valueAt(k + 2);
+      // $1 = token, 'x' = password
+      const before = sig[k - 1];
+      if (before !== undefined && before.kind === 'op' && ASSIGN.has(sql.slice(before.start, before.end)) && (sig[k - 2]?.kind === 'param' || (sig[k - 2] !== undefined && isValue(sig[k - 2]!)))) secret(sig[k - 2]);
+    }
+    if (w === 'set_config' && isOp(sig[k + 1], '(') && sig[k + 2] !== undefined && isValue(sig[k + 2]!) && isSecretName(contentOf(sql, sig[k + 2]!)) && isOp(sig[k + 3], ',')) valueAt(k + 4);
+    if (w === 'insert' && word(sig[k + 1]) === 'into') {
+      // INSERT INTO name [AS alias] (columns) …
+      let j = k + 2;
+      while (j < sig.length && !isOp(sig[j], '(') && word(sig[j]) !== 'values' && word(sig[j]) !== 'select' && j - k < 12) j++;
+      if (isOp(sig[j], '(')) byPosition(j);
+    }
+    if (w === 'set' && isOp(sig[k + 1], '(')) byPosition(k + 1); // UPDATE … SET (a, b) = (…)
+    // Strings: their text is read as a statement (DO blocks, EXECUTE), and for connection strings and JSON.
+    if (isValue(t) && !replace.has(t)) {
+      const content = contentOf(sql, t);
+      const tail = content.trimEnd().slice(-9).toLowerCase();
+      if (depth < MAX_DEPTH && tail.endsWith('password') && !/[a-z0-9_]/.test(tail[0] ?? ' ') && /\b(?:role|user|group)\b/i.test(content)) {
+        for (let j = k + 1; j < sig.length && j <= k + VALUE_REACH; j++) if (isValue(sig[j]!) || sig[j]!.kind === 'param') { secret(sig[j]); break; }
+      }
+      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>() };
+      const hidden = hideText(inner.text);
+      keep(values, inner.values);
+      keep(values, hidden.values);
+      if (hidden.text !== content) replace.set(t, quoteLike(sql, t, hidden.text));
+    }
+    // A quoted name holding a statement: PL/pgSQL's CONTEXT  SQL statement "ALTER ROLE x PASSWORD '…'".
+    if (t.kind === 'qident' && depth < MAX_DEPTH && /\s/.test(contentOf(sql, t))) {
+      const content = contentOf(sql, t);
+      const inner = hideSql(content, depth + 1);
+      if (inner.text !== content) {
+        keep(values, inner.values);
+        replace.set(t, quoteLike(sql, t, inner.text));
+      }
+    }
+  }
+  if (replace.size === 0) return { text: sql, values, params };
+  let text = '';
+  let copied = 0;
+  for (const t of tokens) {
+    const r = replace.get(t);
+    if (r === undefined) continue;
+    text += sql.slice(copied, t.start) + r;
+    copied = t.end;
+  }
+  return { text: text + sql.slice(copied), values, params };
+}

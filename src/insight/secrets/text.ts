@@ -1,0 +1,107 @@
+// Secrets in text that is not a statement (a message, a DETAIL, a connection string, JSON, a line the reader could
+// not place): the value after a secret's name and `=` or `:` (password=x, "token": "x", \"token\": \"x\",
+// ""token"": ""x"" as csvlog doubles it), a URI's password, and a key's values when one of its columns is secret
+// (Key (api_token)=(x), German »(api_token)=(x)«, French « (api_token)=(x) »). Linear in the text's length:
+// words are found one by one, each value pattern starts where its name ends.
+import { isSecretName, MAYBE_SECRET } from './names.ts';
+
+const MASK = '***';
+const WORD = /[A-Za-z0-9_]+/g;
+// After a name: its closing quote as JSON writes it (", \", ""), `=` or `:`, then the value: quoted as the name
+// was, in single quotes (doubled, as a connection string inside an SQL literal has them), or a bare word (not a
+// $n placeholder: its value is in the parameters' list; not a function's name: crypt('x') is SQL's to read).
+const VALUE = /(?:""|\\"|")?[ \t]*(?:=|:(?!:))[ \t]*(?:(""(?:[^"]|"(?!"))*(?:""|$))|(\\"(?:[^"\\]|\\[^"])*(?:\\"|$))|("(?:[^"\\]|\\[\s\S])*(?:"|$))|(''(?:[^']|'(?!'))*(?:''|$))|('(?:[^'\\]|\\[\s\S])*(?:'|$))|((?!\$\d)(?=([^\s'",;()}\]]+))\7(?!\()))/y;
+/** A URI's password: scheme://user:password@host (each part bounded, so a long run costs one look). */
+const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024})@/gi;
+/** How far before a key's `)=(` its columns may start. */
+const KEY_COLUMNS = 1000;
+
+export interface HiddenText {
+  text: string;
+  values: string[];
+}
+
+/** How a hidden value reads: in the quotes it had. */
+function masked(value: string): string {
+  for (const q of ['""', '\\"', '"', "''", "'"]) if (value.startsWith(q)) return q + MASK + q;
+  return MASK;
+}
+
+function unquoted(value: string): string {
+  for (const q of ['""', '\\"', '"', "''", "'"]) {
+    if (value.startsWith(q)) return value.slice(q.length, value.length >= 2 * q.length && value.endsWith(q) ? -q.length : undefined);
+  }
+  return value;
+}
+
+function hideNamed(text: string, values: string[]): string {
+  let out = '';
+  let copied = 0;
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    if (!isSecretName(m[0])) continue;
+    VALUE.lastIndex = m.index + m[0].length;
+    const v = VALUE.exec(text);
+    if (v === null) continue;
+    const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5] ?? v[6]!;
+    const at = VALUE.lastIndex - value.length;
+    values.push(unquoted(value));
+    out += text.slice(copied, at) + masked(value);
+    copied = VALUE.lastIndex;
+    WORD.lastIndex = copied;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** A key's values `(cols)=(values)` hidden when one of its columns is secret. */
+function hideKeys(text: string, values: string[]): string {
+  let out = '';
+  let copied = 0;
+  let after = 0;
+  for (let eq = text.indexOf(')=('); eq !== -1; after = eq + 3, eq = text.indexOf(')=(', Math.max(copied, after))) {
+    // The columns: back to the `(` that opens them, not past the last key (so each character is looked at once).
+    let depth = 0;
+    let open = eq - 1;
+    const stop = Math.max(copied, after, eq - KEY_COLUMNS);
+    for (; open >= stop; open--) {
+      const c = text.charCodeAt(open);
+      if (c === 41) depth++;
+      else if (c === 40 && depth-- === 0) break;
+    }
+    if (open < stop) continue;
+    const names = text.slice(open + 1, eq).match(/[A-Za-z0-9_]+/g) ?? [];
+    if (!names.some(isSecretName)) continue;
+    // The values: to the `)` that closes `=(` (an expression key's values may hold parentheses), or the end.
+    let end = eq + 3;
+    for (depth = 0; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 40) depth++;
+      else if (c === 41 && depth-- === 0) break;
+    }
+    values.push(text.slice(eq + 3, end));
+    out += text.slice(copied, eq + 3) + MASK;
+    copied = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+export function hideText(text: string): HiddenText {
+  const values: string[] = [];
+  if (!MAYBE_SECRET.test(text)) return { text, values };
+  const named = hideNamed(text, values);
+  const uri = named.replace(URI, (_m, before: string, password: string) => {
+    values.push(password);
+    return `${before}${MASK}@`;
+  });
+  return { text: hideKeys(uri, values), values };
+}
+
+/** The values of `$n` in a `parameters: $1 = '…', $2 = NULL` list (a DETAIL, or a CONTEXT's `portal with parameters:`) hidden. */
+export function hideParameters(text: string, params: ReadonlySet<string>, values: string[]): string {
+  if (params.size === 0 || !text.includes('parameters: ')) return text;
+  return text.replace(/\$(\d+) = ('(?:[^']|'')*(?:'|$))/g, (m, n: string, value: string) => {
+    if (!params.has(n)) return m;
+    values.push(value.slice(1, value.endsWith("'") && value.length > 1 ? -1 : undefined).replaceAll("''", "'"));
+    return `$${n} = '${MASK}'`;
+  });
+}
