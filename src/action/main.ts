@@ -18,6 +18,7 @@ import { renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
+import { PUBLIC_NOTE, repositoryIsPublic } from './visibility.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
 export interface RunDeps {
@@ -170,7 +171,8 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {
-      await core.summary.addRaw(redactor.redact(markdown), true).write();
+      const note = (await repositoryIsPublic(env)) ? `\n${PUBLIC_NOTE}\n` : '';
+      await core.summary.addRaw(redactor.redact(markdown + note), true).write();
     } catch (e) {
       logger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leaked, shownText, withRig } from '../support/harness.ts';
 import { DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
@@ -488,4 +489,28 @@ test("a runner without GITHUB_OUTPUT (older than 2.297) fails the step saying so
     assert.doesNotMatch(r.log, /set-output/);
     assert.match(r.summary, /## RDS error logs/, 'the summary is still written');
   });
+});
+
+test("in a public repository (the runner's event says so) the summary ends with a note on who can see it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'event-'));
+  try {
+    const event = async (repository: Record<string, unknown>): Promise<string> => {
+      const path = join(dir, `event-${Object.values(repository).join('-')}.json`);
+      await writeFile(path, JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/shop', ...repository } }));
+      return path;
+    };
+    await withRig({ files: [{ name: 'postgresql.log', size: 1000 }], creatingCalls: 0 }, async (rig) => {
+      const open = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: await event({ private: false, visibility: 'public' }) } });
+      assert.equal(open.code, 0, open.log);
+      assert.match(open.summary, /> \[!NOTE\]\n> This repository is public: anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact/);
+      for (const repository of [{ private: true, visibility: 'private' }, { private: true, visibility: 'internal' }]) {
+        const closed = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: await event(repository) } });
+        assert.doesNotMatch(closed.summary, /This repository is public/, JSON.stringify(repository));
+      }
+      // No event file (the command line, another CI): nothing is said.
+      assert.doesNotMatch((await rig.run({ inputs: { upload: 'false' } })).summary, /This repository is public/);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
