@@ -239,15 +239,21 @@ function hideInEntry(e: LogEntry, budget: HideBudget): LogEntry {
   return hideEntry(e, budget).entry;
 }
 
-/** A folded value without quotes: what an entry's hidden values are compared with. */
+/** A folded value without its quotes ("x", 'x', German »x«, French « x »): what an entry's hidden values are compared with. */
 function unquote(v: string): string {
-  const q = v[0];
-  return (q === '"' || q === "'") && v.length > 1 && v.endsWith(q) ? v.slice(1, -1) : v;
+  const m = /^(?:"|'|»|« ?)([\s\S]*?)(?:"|'|«| ?»)?$/.exec(v);
+  return m ? m[1]! : v;
+}
+
+/** Whether a folded value is one of an entry's hidden values (or the start of one, when the fold cut it). */
+function isHidden(v: string, secrets: readonly string[]): boolean {
+  const u = unquote(v);
+  return u !== '' && secrets.some((s) => s === u || (v.length >= MAX_VALUE && s.startsWith(u)));
 }
 
 /** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
 function shownValue(v: string, before: string, secrets: readonly string[], budget: HideBudget): string {
-  return namesSecret(before) || secrets.includes(unquote(v)) ? foldMark(v).replace('?', '***') : hideCredentials(v, budget);
+  return namesSecret(before) || isHidden(v, secrets) ? foldMark(v).replace('?', '***') : hideCredentials(v, budget);
 }
 
 /**
@@ -268,9 +274,11 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
 }
 
 /** An example value of another occurrence than the group's example: hidden when that entry hid it. */
-function exampleValue(e: LogEntry, v: string, budget: HideBudget): string {
-  const { values } = hideEntry(e, budget);
-  return values.includes(unquote(v)) ? foldMark(v).replace('?', '***') : v;
+function exampleValue(e: LogEntry, v: string, budget: HideBudget, seen: WeakMap<LogEntry, string[]>): string {
+  // One entry may give several values (a message folding many): it is read once.
+  let values = seen.get(e);
+  if (values === undefined) seen.set(e, (values = hideEntry(e, budget).values));
+  return budget.left <= 0 ? foldMark(v).replace('?', '***') : isHidden(v, values) ? foldMark(v).replace('?', '***') : v;
 }
 
 /** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */
@@ -317,6 +325,8 @@ export class DigestBuilder implements EntrySink {
   crashLogs = 0;
   /** What the secrets check may still read (examples while reading, then what finish() shows). */
   hideBudget: HideBudget = { left: HIDE_BUDGET };
+  /** What entries' secrets check found, for the other values of the same entry. */
+  hiddenOf = new WeakMap<LogEntry, string[]>();
   timeline = new TimelineBuilder();
 
   constructor(opts: DigestOptions = {}) {
@@ -423,7 +433,7 @@ export class DigestBuilder implements EntrySink {
         if (v === slot.first) continue;
         slot.same = false;
         if (slot.more || slot.examples.includes(v)) continue;
-        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(e, v, this.hideBudget));
+        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(e, v, this.hideBudget, this.hiddenOf));
         else slot.more = true;
       }
       return;

@@ -33,7 +33,21 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["UPDATE users SET (email, password_hash) = ('a@x', 'S3cr3t') WHERE id = 1", "UPDATE users SET (email, password_hash) = ('a@x', '***') WHERE id = 1"],
     // Whatever follows PASSWORD in CREATE/ALTER ROLE: a syntax error's unquoted or double-quoted value, a quote inside.
     ['ALTER ROLE app PASSWORD S3cr3t', 'ALTER ROLE app PASSWORD ***'],
-    ['ALTER ROLE app WITH PASSWORD "S3cr3t" VALID UNTIL \'2027-01-01\'', "ALTER ROLE app WITH PASSWORD *** VALID UNTIL '2027-01-01'"],
+    ['ALTER ROLE app WITH PASSWORD "S3cr3t" VALID UNTIL \'2027-01-01\'', "ALTER ROLE app WITH PASSWORD \"***\" VALID UNTIL '2027-01-01'"],
+    // Not only as the first statement: after a `;`, inside a DO block.
+    ['BEGIN; ALTER ROLE app PASSWORD S3cr3t; COMMIT;', 'BEGIN; ALTER ROLE app PASSWORD ***; COMMIT;'],
+    ['DO $$ BEGIN ALTER ROLE app PASSWORD S3cr3t; END $$', 'DO $$ BEGIN ALTER ROLE app PASSWORD ***; END $$'],
+    // Operators and forms beside `=`.
+    ["SELECT 1 FROM t WHERE lower(token) = 'S3cr3t' AND token::text ~ 'S3cr3t' AND api_key NOT IN ('S3cr3t')", "SELECT 1 FROM t WHERE lower(token) = '***' AND token::text ~ '***' AND api_key NOT IN ('***')"],
+    ["SELECT 1 FROM t WHERE token IS NOT DISTINCT FROM 'S3cr3t' OR token BETWEEN 'S3cr3t' AND 'z'", "SELECT 1 FROM t WHERE token IS NOT DISTINCT FROM '***' OR token BETWEEN '***' AND 'z'"],
+    ["UPDATE t SET password = 'pre' || 'S3cr3t' || $1", "UPDATE t SET password = '***' || '***' || $1"],
+    ["SELECT jsonb_build_object('user', 'app', 'password', 'S3cr3t')", "SELECT jsonb_build_object('user', 'app', 'password', '***')"],
+    ["INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], 'S3cr3t')", "INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], '***')"],
+    ["MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, 'S3cr3t')", "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, '***')"],
+    ["SELECT 1 FROM t WHERE tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE tokens = ARRAY['***']"],
+    // An E'' string keeps its other escapes.
+    ["SELECT dblink_connect(E'host=db\\npassword=S3cr3t')", "SELECT dblink_connect(E'host=db\\npassword=***')"],
+    ['CREATE USER app PASSWORD $ä$S3cr3t$ä$', 'CREATE USER app PASSWORD $$***$$'],
     ["CREATE ROLE app LOGIN PASSWORD 'it's-S3cr3t'", 'CREATE ROLE app LOGIN PASSWORD ***'],
     ["ALTER ROLE app PASSWORD /* new */ 'S3cr3t'", "ALTER ROLE app PASSWORD /* new */ '***'"],
     // Statements inside strings: DO blocks, EXECUTE, and a password concatenated in.
@@ -79,6 +93,9 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     'SELECT * FROM sessions WHERE token = $1',
     'column "api_token" is of type integer but expression is of type text',
     'Key (lower(email::text))=(alice@example.com) already exists.',
+    "SELECT 1 FROM t WHERE token IN (SELECT token FROM expired WHERE reason = 'timeout')",
+    'SQL statement "UPDATE t SET token = NULL WHERE token = old_token"',
+    "UPDATE users SET (email, password_hash) = ('a@x', crypt_hash) WHERE id = 1",
   ]) assert.equal(hideCredentials(text), text);
 });
 
@@ -156,13 +173,15 @@ test('the slow-query log: the slowest statements and the bind parameters they na
   assert.deepEqual(d.files[0]!.unparsedSamples.map((s) => s.text), ['psql: connecting with password=***']);
 });
 
-test('past the budget of text the check reads, a field that may hold a secret is withheld, never shown unread', () => {
+test('past the budget of text the check reads, nothing more is shown, not even text that names no secret', () => {
   const budget = { left: 100 };
-  const first = hideEntry({ message: 'role "x" does not exist', statement: "ALTER ROLE x PASSWORD 'S3cr3t-1'", detail: undefined, hint: undefined, context: undefined, query: undefined }, budget);
-  assert.equal(first.entry.statement, "ALTER ROLE x PASSWORD '***'");
-  const long = `ALTER ROLE y PASSWORD 'S3cr3t-2' ${'-- padding '.repeat(20)}`;
-  const second = hideEntry({ message: 'role "y" does not exist', statement: long, detail: undefined, hint: undefined, context: undefined, query: undefined }, budget);
-  assert.equal(second.entry.statement, WITHHELD);
-  // Text with nothing that looks like a secret costs nothing and is shown.
-  assert.equal(second.entry.message, 'role "y" does not exist');
+  const entry = (message: string, statement: string): Parameters<typeof hideEntry>[0] => ({ message, statement, detail: undefined, hint: undefined, context: undefined, query: undefined });
+  // Text with nothing that looks like a secret costs nothing.
+  assert.equal(hideEntry(entry('division by zero', 'SELECT 1/0'), budget).entry.statement, 'SELECT 1/0');
+  assert.equal(budget.left, 100);
+  assert.equal(hideEntry(entry('role "x" does not exist', "ALTER ROLE x PASSWORD 'S3cr3t-1'"), budget).entry.statement, "ALTER ROLE x PASSWORD '***'");
+  // A syntax error's message names no secret, but echoes the statement's: with the statement unread, it is withheld too.
+  const second = hideEntry(entry('syntax error at or near "S3cr3t2"', `ALTER ROLE y PASSWORD S3cr3t2 ${'-- padding '.repeat(20)}`), budget);
+  assert.deepEqual([second.entry.message, second.entry.statement], [WITHHELD, WITHHELD]);
+  assert.equal(hideEntry(entry('division by zero', 'SELECT 1/0'), budget).entry.message, WITHHELD);
 });

@@ -23,6 +23,7 @@ const MAX_ECHOES = 64;
  */
 export const HIDE_BUDGET = 16 << 20;
 export const WITHHELD = '(not shown: more log text than the secrets check reads in one run)';
+// Past the budget everything is withheld, text that names no secret too.
 
 /** What is left of a digest's HIDE_BUDGET. */
 export interface HideBudget {
@@ -31,18 +32,25 @@ export interface HideBudget {
 
 /** An entry's text with its secrets hidden, and the values hidden (to hide them in what was folded from it too). */
 export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBudget = { left: HIDE_BUDGET }): { entry: E; values: string[] } {
-  if (!FIELDS.some((f) => e[f] !== undefined && MAYBE_SECRET.test(e[f]))) return { entry: e, values: [] };
+  // Once the budget is spent, nothing more is shown: a message that names no secret may still echo one its
+  // statement held (a syntax error's `at or near "x"`).
+  const withheld = (): { entry: E; values: string[] } => {
+    budget.left = 0;
+    const out: E = { ...e };
+    for (const f of FIELDS) if (out[f] !== undefined) out[f] = WITHHELD;
+    return { entry: out, values: [] };
+  };
+  if (budget.left <= 0) return withheld();
+  const suspect = FIELDS.filter((f) => e[f] !== undefined && MAYBE_SECRET.test(e[f]));
+  if (suspect.length === 0) return { entry: e, values: [] };
+  const cost = suspect.reduce((n, f) => n + e[f]!.length, 0);
+  if (cost > budget.left) return withheld();
+  budget.left -= cost;
   const out: E = { ...e };
   const values: string[] = [];
   const params = new Set<string>();
-  for (const f of FIELDS) {
-    const text = out[f];
-    if (text === undefined || !MAYBE_SECRET.test(text)) continue;
-    if (text.length > budget.left) {
-      out[f] = WITHHELD;
-      continue;
-    }
-    budget.left -= text.length;
+  for (const f of suspect) {
+    const text = out[f]!;
     const sql = hideSql(text);
     keep(values, sql.values);
     for (const p of sql.params) params.add(p);
@@ -73,8 +81,11 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
 export function hideCredentials(text: string, budget?: HideBudget): string;
 export function hideCredentials(text: string | undefined, budget?: HideBudget): string | undefined;
 export function hideCredentials(text: string | undefined, budget: HideBudget = { left: HIDE_BUDGET }): string | undefined {
-  if (text === undefined || !MAYBE_SECRET.test(text)) return text;
-  if (text.length > budget.left) return WITHHELD;
+  if (text === undefined || (budget.left > 0 && !MAYBE_SECRET.test(text))) return text;
+  if (text.length > budget.left) {
+    budget.left = 0;
+    return WITHHELD;
+  }
   budget.left -= text.length;
   return hideText(hideSql(text).text).text;
 }

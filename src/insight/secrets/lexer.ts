@@ -14,7 +14,7 @@ const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
 const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 36;
-const DOLLAR_TAG = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
 const TWO_CHAR_OPS = new Set([':=', '=>', '<>', '!=', '<=', '>=', '||', '::']);
 
 /** Where a quoted run that opened at `open` ends (past its closing quote; the text's end when cut). */
@@ -95,25 +95,26 @@ export function lex(s: string): Token[] {
 export function contentOf(s: string, t: Token): string {
   const raw = s.slice(t.start, t.end);
   if (t.kind === 'dollar') {
-    const tag = /^\$[A-Za-z0-9_]*\$/.exec(raw)![0];
+    const tag = /^\$[A-Za-z0-9_\u0080-\uffff]*\$/.exec(raw)![0];
     return raw.slice(tag.length, raw.endsWith(tag) && raw.length >= 2 * tag.length ? raw.length - tag.length : raw.length);
   }
   if (t.kind === 'qident') return raw.slice(1, raw.length > 1 && raw.endsWith('"') ? -1 : undefined).replaceAll('""', '"');
   const open = raw.indexOf("'");
   const body = raw.slice(open + 1, raw.length > open + 1 && raw.endsWith("'") ? -1 : undefined);
   const escapes = open === 1 && (raw[0] === 'E' || raw[0] === 'e');
-  return escapes ? body.replace(/\\(.)/gs, '$1').replaceAll("''", "'") : body.replaceAll("''", "'");
+  // An E'' string's other escapes (\n, \\) are kept as written: only the quote's are undone, and redone by quoteLike.
+  return escapes ? body.replaceAll("\\'", "'").replaceAll("''", "'") : body.replaceAll("''", "'");
 }
 
 /** A string literal holding `content`, quoted as `t` was (a dollar-quoted one keeps its tag). */
 export function quoteLike(s: string, t: Token, content: string): string {
   const raw = s.slice(t.start, t.end);
   if (t.kind === 'dollar') {
-    const tag = /^\$[A-Za-z0-9_]*\$/.exec(raw)![0];
+    const tag = /^\$[A-Za-z0-9_\u0080-\uffff]*\$/.exec(raw)![0];
     return tag + content + tag;
   }
   if (t.kind === 'qident') return `"${content.replaceAll('"', '""')}"`;
   const open = raw.indexOf("'");
   const escapes = open === 1 && (raw[0] === 'E' || raw[0] === 'e');
-  return `${raw.slice(0, open)}'${escapes ? content.replace(/[\\']/g, '\\$&') : content.replaceAll("'", "''")}'`;
+  return `${raw.slice(0, open)}'${escapes ? content.replaceAll("'", "\\'") : content.replaceAll("'", "''")}'`;
 }

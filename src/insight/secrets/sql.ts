@@ -25,7 +25,13 @@ export interface Hidden {
 
 /** Operators between a name and its value. */
 const ASSIGN = new Set(['=', ':=', '=>', '<>', '!=']);
-const COMPARE_WORDS = new Set(['like', 'ilike', 'in']);
+/** Operator characters as the lexer cuts them (`!~*` is three, `@>` two). */
+const OPERATORS = new Set([...ASSIGN, '<=', '>=', '<', '>', '~', '!', '*', '-', '@']);
+const OPERATOR_WORDS = new Set(['like', 'ilike', 'in', 'not', 'between', 'similar', 'is', 'distinct', 'any', 'all']);
+/** Words a column list follows: a name closed by `)` there is not a call's argument. */
+const COLUMN_LISTS = new Set(['set', 'into', 'insert', 'row', 'values', 'as', 'key', 'unique', 'on']);
+/** Words after which a new statement starts (PL/pgSQL blocks). */
+const STATEMENT_STARTS = new Set(['begin', 'then', 'else', 'loop', 'declare']);
 /** CREATE/ALTER ROLE's options: where a PASSWORD's value ends. */
 const ROLE_OPTIONS = new Set(['valid', 'in', 'connection', 'superuser', 'nosuperuser', 'createdb', 'nocreatedb', 'createrole',
   'nocreaterole', 'inherit', 'noinherit', 'login', 'nologin', 'replication', 'noreplication', 'bypassrls', 'nobypassrls',
@@ -92,24 +98,46 @@ export function hideSql(sql: string, depth = 0): Hidden {
     else if (isOp(sig[k], ')') && open.length > 0) closer.set(open.pop()!, k);
   }
   const closing = (at: number): number => closer.get(at) ?? sig.length;
-  /** The value expression at sig[k]: a literal or parameter, a call's or a list's literals and parameters. */
+  // Where the statement holding sig[k] ends (its `;`, or the end), found once from the back.
+  const ends = new Int32Array(sig.length + 1).fill(sig.length);
+  for (let k = sig.length - 1; k >= 0; k--) ends[k] = isOp(sig[k], ';') ? k : ends[k + 1]!;
+  const statementEnd = (k: number): number => ends[Math.min(k, sig.length)]!;
+  let tokenIndex: Map<Token, number> | undefined; // made when a PASSWORD span needs it
+  /**
+   * The value expression at sig[k]: a literal or parameter, a call's, a list's or an ARRAY[…]'s literals and
+   * parameters (not a subquery's: `token IN (SELECT … WHERE reason = 'x')`), and each operand `||` joins to it.
+   */
   const valueAt = (k: number): void => {
-    const t = sig[k];
-    if (t === undefined) return;
-    if (isValue(t) || t.kind === 'param' || t.kind === 'number') secret(t);
-    else if (isOp(t, '(')) secretsIn(k, closing(k));
-    else if (t.kind === 'word' && isOp(sig[k + 1], '(')) secretsIn(k + 1, closing(k + 1));
+    for (let guard = 0; guard < 64 && k < sig.length; guard++) {
+      const t = sig[k]!;
+      let end = k + 1;
+      if (isValue(t) || t.kind === 'param' || t.kind === 'number') secret(t);
+      else if (isOp(t, '(')) {
+        if (word(sig[k + 1]) !== 'select') secretsIn(k, closing(k));
+        end = closing(k) + 1;
+      } else if (t.kind === 'word' && isOp(sig[k + 1], '(')) {
+        secretsIn(k + 1, closing(k + 1));
+        end = closing(k + 1) + 1;
+      } else if (word(t) === 'array' && isOp(sig[k + 1], '[')) {
+        let j = k + 2;
+        while (j < sig.length && !isOp(sig[j], ']')) j++;
+        secretsIn(k + 2, j);
+        end = j + 1;
+      } else return;
+      if (!isOp(sig[end], '||')) return;
+      k = end + 1;
+    }
   };
   /** Positional values of a column list at sig[open] (`(a, b)`) given by the tuple(s) after it. */
   const byPosition = (open: number): void => {
     const close = closing(open);
-    const secretCols: number[] = [];
+    const secretCols = new Set<number>();
     let col = 0;
     for (let k = open + 1; k < close; k++) {
       if (isOp(sig[k], ',')) col++;
-      else if (isSecretName(nameOf(sig[k]) ?? '')) secretCols.push(col);
+      else if (isSecretName(nameOf(sig[k]) ?? '')) secretCols.add(col);
     }
-    if (secretCols.length === 0) return;
+    if (secretCols.size === 0) return;
     let k = close + 1;
     if (isOp(sig[k], '=')) k++;
     const w = word(sig[k]);
@@ -121,10 +149,10 @@ export function hideSql(sql: string, depth = 0): Hidden {
         let from = k + 1;
         let d = 0;
         for (let j = k + 1; j <= end; j++) {
-          if (j < end && isOp(sig[j], '(')) d++;
-          else if (j < end && isOp(sig[j], ')')) d--;
+          if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
+          else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
           else if (j === end || (d === 0 && isOp(sig[j], ','))) {
-            if (secretCols.includes(place)) secretsIn(from, j);
+            if (secretCols.has(place)) secretsIn(from, j);
             place++;
             from = j + 1;
           }
@@ -134,9 +162,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       }
     } else {
       // INSERT … SELECT, UPDATE … SET (…) = (SELECT …): every literal up to the statement's end.
-      let end = k;
-      while (end < sig.length && !isOp(sig[end], ';')) end++;
-      secretsIn(k, end);
+      secretsIn(k, statementEnd(k));
     }
   };
   /**
@@ -147,8 +173,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     let to = from;
     while (to < sig.length && !isOp(sig[to], ';') && !ROLE_OPTIONS.has(word(sig[to]))) to++;
     if (to === from) return to;
-    if (to === from + 1 && isValue(sig[from]!)) {
-      secret(sig[from]); // PASSWORD 'x': in its quotes
+    if (to === from + 1 && (isValue(sig[from]!) || sig[from]!.kind === 'qident')) {
+      secret(sig[from]); // PASSWORD 'x', PASSWORD "x": in its quotes
       return to;
     }
     keep(values, [sql.slice(sig[from]!.start, sig[to - 1]!.end)]);
@@ -158,31 +184,69 @@ export function hideSql(sql: string, depth = 0): Hidden {
       else if (t.kind === 'word' || t.kind === 'qident') keep(values, [nameOf(t)!]);
     }
     // The whole span reads as one hidden value.
-    for (let i = tokens.indexOf(sig[from]!); i < tokens.length && tokens[i]!.end <= sig[to - 1]!.end; i++) replace.set(tokens[i]!, '');
+    tokenIndex ??= new Map(tokens.map((t, i) => [t, i]));
+    for (let i = tokenIndex.get(sig[from]!)!; i < tokens.length && tokens[i]!.end <= sig[to - 1]!.end; i++) replace.set(tokens[i]!, '');
     replace.set(sig[from]!, MASK);
     return to;
   };
 
-  const first = word(sig[0]);
-  // CREATE/ALTER ROLE, USER or GROUP (not USER MAPPING: its OPTIONS (password '…') is a name and its value).
-  const roleStatement = (first === 'create' || first === 'alter') && ['role', 'user', 'group'].includes(word(sig[1])) && word(sig[2]) !== 'mapping';
+  /**
+   * Where the value compared with or given to a name starts, when an operator follows it: `= 'x'`, `:= 'x'`,
+   * `LIKE 'x'`, `IN (…)`, `NOT IN (…)`, `BETWEEN 'x'`, `~ 'x'`, `SIMILAR TO 'x'`, `IS NOT DISTINCT FROM 'x'`,
+   * `TO 'x'` (SET), also after a cast or a call's end (`token::text = 'x'`, `lower(token) = 'x'`).
+   */
+  const operandAfter = (k: number): number | undefined => {
+    let j = k;
+    // A cast, and the end of a call the name is the argument of: lower(token) (not a column list's end).
+    const inCall = isOp(sig[k - 2], '(') && sig[k - 3]?.kind === 'word' && !COLUMN_LISTS.has(word(sig[k - 3]));
+    for (let n = 0; n < 3 && j < sig.length; n++) {
+      if (isOp(sig[j], '::') && sig[j + 1]?.kind === 'word') j += 2;
+      else if (inCall && isOp(sig[j], ')')) j++;
+      else break;
+    }
+    let operator = false;
+    for (let n = 0; n < 6 && j < sig.length; n++, j++) {
+      const t = sig[j]!;
+      const w = word(t);
+      const isOperator = (t.kind === 'op' && OPERATORS.has(sql.slice(t.start, t.end))) || OPERATOR_WORDS.has(w) ||
+        (w === 'from' && word(sig[j - 1]) === 'distinct') || (w === 'to' && !['rename', 'column'].includes(word(sig[k - 2])));
+      if (!isOperator) return operator ? j : undefined; // the value: valueAt tells what it is
+      operator = true;
+    }
+    return undefined;
+  };
+
+  // Where the statement being read started: after a `;`, or a PL/pgSQL block's BEGIN, THEN, ELSE, LOOP.
+  let start = 0;
+  /** CREATE/ALTER ROLE, USER or GROUP (not USER MAPPING: its OPTIONS (password '…') is a name and its value). */
+  const inRoleStatement = (): boolean => {
+    const first = word(sig[start]);
+    return (first === 'create' || first === 'alter') && ['role', 'user', 'group'].includes(word(sig[start + 1])) && word(sig[start + 2]) !== 'mapping';
+  };
   for (let k = 0; k < sig.length; k++) {
     const t = sig[k]!;
     const w = word(t);
+    if (isOp(t, ';') || STATEMENT_STARTS.has(w)) start = k + 1;
     const name = nameOf(t);
     if (name !== undefined && isSecretName(name)) {
       const next = sig[k + 1];
-      if (roleStatement && w === 'password' && next !== undefined && word(next) !== 'null') {
+      if (w === 'password' && next !== undefined && word(next) !== 'null' && inRoleStatement()) {
         k = passwordSpan(k + 1) - 1; // nothing inside the span is looked at again
         continue;
       }
       else if (next !== undefined && isValue(next)) secret(next); // OPTIONS (password 'x'), secret_key 'x'
-      else if (next !== undefined && ((next.kind === 'op' && ASSIGN.has(sql.slice(next.start, next.end))) || COMPARE_WORDS.has(word(next)) || (word(next) === 'to' && word(sig[k - 1]) !== 'rename'))) valueAt(k + 2);
+      else {
+        const at = operandAfter(k + 1);
+        if (at !== undefined) valueAt(at);
+      }
       // $1 = token, 'x' = password
       const before = sig[k - 1];
       if (before !== undefined && before.kind === 'op' && ASSIGN.has(sql.slice(before.start, before.end)) && (sig[k - 2]?.kind === 'param' || (sig[k - 2] !== undefined && isValue(sig[k - 2]!)))) secret(sig[k - 2]);
     }
-    if (w === 'set_config' && isOp(sig[k + 1], '(') && sig[k + 2] !== undefined && isValue(sig[k + 2]!) && isSecretName(contentOf(sql, sig[k + 2]!)) && isOp(sig[k + 3], ',')) valueAt(k + 4);
+    // A string naming a secret, then its value: set_config('app.jwt_secret', 'x'), jsonb_build_object('password', 'x'),
+    // VALUES ('api_token', 'x') of a key/value table.
+    if (isValue(t) && (isOp(sig[k + 1], ',') || isOp(sig[k + 1], ':') || isOp(sig[k + 1], '=>')) && isSecretName(contentOf(sql, t))) valueAt(k + 2);
+    if (w === 'insert' && isOp(sig[k + 1], '(')) byPosition(k + 1); // MERGE … WHEN NOT MATCHED THEN INSERT (…) VALUES (…)
     if (w === 'insert' && word(sig[k + 1]) === 'into') {
       // INSERT INTO name [AS alias] (columns) …
       let j = k + 2;

@@ -10,7 +10,7 @@ const WORD = /[A-Za-z0-9_]+/g;
 // After a name: its closing quote as JSON writes it (", \", ""), `=` or `:`, then the value: quoted as the name
 // was, in single quotes (doubled, as a connection string inside an SQL literal has them), or a bare word (not a
 // $n placeholder: its value is in the parameters' list; not a function's name: crypt('x') is SQL's to read).
-const VALUE = /(?:""|\\"|")?[ \t]*(?:=|:(?!:))[ \t]*(?:(""(?:[^"]|"(?!"))*(?:""|$))|(\\"(?:[^"\\]|\\[^"])*(?:\\"|$))|("(?:[^"\\]|\\[\s\S])*(?:"|$))|(''(?:[^']|'(?!'))*(?:''|$))|('(?:[^'\\]|\\[\s\S])*(?:'|$))|((?!\$\d)(?=([^\s'",;()}\]]+))\7(?!\()))/y;
+const VALUE = /(?:""|\\"|")?[ \t]*(?:=|:(?!:))[ \t]*(?:(""(?:[^"]|"(?!"))*(?:""|$))|(\\"(?:[^"\\]|\\[^"])*(?:\\"|$))|("(?:[^"\\]|\\[\s\S])*(?:"|$))|(''(?:[^']|'(?!'))*(?:''|$))|('(?:[^'\\]|\\[\s\S])*(?:'|$))|((?!\$\d)(?=([^\s'",;()}\[\]]+))\7(?![(\[])))/y;
 /** A URI's password: scheme://user:password@host (each part bounded, so a long run costs one look). */
 const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024})@/gi;
 /** How far before a key's `)=(` its columns may start. */
@@ -44,6 +44,9 @@ function hideNamed(text: string, values: string[]): string {
     const v = VALUE.exec(text);
     if (v === null) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5] ?? v[6]!;
+    // A bare value only as a connection string or a message writes it (password=x, password: x): in SQL's
+    // `token = old_token` it is a column.
+    if (v[6] !== undefined && /\s[=:]|=\s/.test(v[0])) continue;
     const at = VALUE.lastIndex - value.length;
     values.push(unquoted(value));
     out += text.slice(copied, at) + masked(value);
@@ -96,9 +99,10 @@ export function hideText(text: string): HiddenText {
   return { text: hideKeys(uri, values), values };
 }
 
-/** The values of `$n` in a `parameters: $1 = '…', $2 = NULL` list (a DETAIL, or a CONTEXT's `portal with parameters:`) hidden. */
+/** The values of `$n` in a `parameters: $1 = '…', $2 = NULL` list (a DETAIL, or a CONTEXT's `portal with parameters:`, in any language) hidden. */
 export function hideParameters(text: string, params: ReadonlySet<string>, values: string[]): string {
-  if (params.size === 0 || !text.includes('parameters: ')) return text;
+  // Any language: `$n = '…'` is the list's form (German `Parametern: $1 = '…'`, French `paramètres : « $1 = '…' »`).
+  if (params.size === 0 || !text.includes('$')) return text;
   return text.replace(/\$(\d+) = ('(?:[^']|'')*(?:'|$))/g, (m, n: string, value: string) => {
     if (!params.has(n)) return m;
     values.push(value.slice(1, value.endsWith("'") && value.length > 1 ? -1 : undefined).replaceAll("''", "'"));
