@@ -1,7 +1,7 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
-import { constants, createReadStream, writeSync, writevSync } from 'node:fs';
-import { link, lstat, open, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, writeSync, writevSync } from 'node:fs';
+import { link, lstat, open, rename, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -208,7 +208,7 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
     const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
-    await settle(partPath, finalPath);
+    await settle(partPath, finalPath, bytes);
     done = true;
     // The file is complete under its name; a part file that cannot be removed (a scanner holding it) is left.
     await unlink(partPath).catch(() => {});
@@ -227,24 +227,28 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
 
 /**
  * Gives the complete part file its final name, never over an existing entry: a hard link (fails if the name
- * exists, unlike rename), or where the file system has none, a copy into a file created exclusively (the same
- * promise; libuv's copyfile is no help there: it sets the mode, which FAT by FUSE answers with ENOSYS).
+ * exists, unlike rename), or where the file system has none, a rename over an empty file created exclusively
+ * under that name first (it reserves the name; rename replaces that entry, never following it). No copy: a copy
+ * needs the disk twice, and a copy read back short on FAT by FUSE was once taken for the file. Either way the
+ * file under its name must have the size downloaded.
  */
-async function settle(partPath: string, finalPath: string): Promise<void> {
+async function settle(partPath: string, finalPath: string, bytes: number): Promise<void> {
   try {
     await link(partPath, finalPath);
-    return;
   } catch (e) {
     if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    await (await open(finalPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644)).close();
+    try {
+      await rename(partPath, finalPath);
+    } catch (r) {
+      await unlink(finalPath).catch(() => {});
+      throw r;
+    }
   }
-  const out = await open(finalPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
-  try {
-    await pipeline(createReadStream(partPath), out.createWriteStream());
-  } catch (c) {
-    // A copy cut short (the disk filled) is not the file.
-    await out.close().catch(() => {});
+  const size = (await stat(finalPath)).size;
+  if (size !== bytes) {
     await unlink(finalPath).catch(() => {});
-    throw c;
+    throw new Error(`'${finalPath}' holds ${size} bytes after it was named, not the ${bytes} downloaded`);
   }
 }
 
