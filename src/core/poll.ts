@@ -12,7 +12,10 @@ export interface PollOptions extends RetryOptions {
   intervalMs: number;
   /** Only for the message: the user's 'timeout' as written. */
   timeoutMs: number;
-  /** Told each status a target's call answered (FINISH, CREATING, FAILED, ...), as it comes. */
+  /**
+   * Told each status a target's call answered, as it comes: FINISH when ready, EXPORTING when FINISH listed files
+   * still exporting, else as answered (CREATING, FAILED, ...).
+   */
   onStatus?: ((target: number, status: string) => void) | undefined;
 }
 
@@ -82,7 +85,7 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         }
         first = false;
         const answer = await withRetry(t.what, t.call, o);
-        o.onStatus?.(i, answer.status);
+        o.onStatus?.(i, ready(answer) ? 'FINISH' : answer.status === 'FINISH' ? 'EXPORTING' : answer.status);
         const n = ++polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {

@@ -95,7 +95,8 @@ export interface Report {
   status: string | undefined;
   /**
    * What RDS last answered (the `status` output): FINISH when every log type was ready, else the status of one that
-   * was not (FAILED, CREATING when 'timeout' came first); undefined when no call was answered.
+   * was not (FAILED, CREATING or EXPORTING when 'timeout' came first, '' when one was never answered); undefined
+   * when no call was answered.
    */
   lastStatus: string | undefined;
   polls: number;
@@ -214,15 +215,17 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }, type);
   };
   const masked = new Set<string>();
+  /** What each log type's call last answered, over the run (a refreshed link's polls too). */
+  const statusOf = new Map<LogType, string>();
   /**
    * Waits until RDS has the files of these types ready; their answers in the same order, undefined for a type
    * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`.
    */
   const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>): Promise<Array<ErrorlogAnswer | undefined>> => {
-    const statusOf = new Map<LogType, string>();
     const onStatus = (i: number, status: string): void => {
       statusOf.set(wantedTypes[i]!, status);
-      report.lastStatus = [...statusOf.values()].find((s) => s !== 'FINISH') ?? status;
+      // FINISH only when every type is ready; else the first that is not ('' for one never answered).
+      report.lastStatus = types.map((t) => statusOf.get(t) ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
     };
     const polled = await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),

@@ -50,6 +50,7 @@ test('log-type all: both fetched, files in error/ and slow/ (output-dir and arti
   await withRig({ files: [{ name: 'postgresql.log', data: errors }], slowFiles: [{ name: 'postgresql.log', data: slow }] }, async (rig) => {
     const r = await rig.run({ inputs: { 'log-type': 'all' } });
     assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['status'], 'FINISH');
     const files = JSON.parse(r.outputs['files'] ?? '') as FileOut[];
     assert.deepEqual(files.map((f) => [f.name, f.type]), [['error/postgresql.log', 'error'], ['slow/postgresql.log', 'slow']]);
     assert.deepEqual(await readFile(files[0]!.path), errors);
@@ -83,6 +84,7 @@ test('log-type all: the slow-query log refused (slow logging off) does not cost 
     rig.rds.failApi({ kind: 'status', status: 400, body: { error_code: 'DBS.280011', error_msg: 'Slow query log is not enabled.' } }, 10, 'slowlog-download');
     const r = await rig.run({ inputs: { 'log-type': 'all' } });
     assert.equal(r.code, 1, r.log);
+    assert.equal(r.outputs['status'], '', 'not FINISH: the slow-query log was never answered');
     const files = JSON.parse(r.outputs['files'] ?? '') as FileOut[];
     assert.deepEqual(files.map((f) => [f.name, f.type]), [['error/postgresql.log', 'error']]);
     assert.deepEqual(await readFile(files[0]!.path), errors);
@@ -102,5 +104,14 @@ test('log-type: a bad value fails before any request, naming the input and what 
     assert.notEqual(r.code, 0);
     assert.match(r.log, /::error::Input 'log-type': 'slowlog' is not a log type; use error \(the error log\), slow \(the slow-query log\) or all \(both\)/);
     assert.equal(rig.rds.apiRequests.length, 0);
+  });
+});
+
+test("files still EXPORTING when 'timeout' comes: the step fails, and 'status' says EXPORTING, not FINISH", async () => {
+  await withRig({ files: [], slowFiles: [{ name: 'postgresql-slow.log', size: 1000 }], creatingCalls: 0, exportingCalls: 1000 }, async (rig) => {
+    const r = await rig.run({ inputs: { 'log-type': 'slow', timeout: '2s', 'poll-interval': '1s' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /::error::Timed out waiting for RDS to prepare the slow-query logs: still FINISH with files EXPORTING/);
+    assert.equal(r.outputs['status'], 'EXPORTING');
   });
 });
