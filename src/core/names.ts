@@ -19,9 +19,12 @@ export function safeFileName(raw: string): string {
   if (name === '') name = 'errorlog';
   if (WINDOWS_DEVICE.test(name.split('.')[0]!.trimEnd())) name = `_${name}`;
   if (Buffer.byteLength(name) > MAX_BYTES) {
-    const ext = extname(name).slice(0, 16);
-    // The cut may end on a space or dot, which Windows would drop.
-    name = truncateBytes(name.slice(0, name.length - ext.length), MAX_BYTES - Buffer.byteLength(ext)).replace(/[.\s]+$/, '') + ext;
+    const full = extname(name);
+    // Cut by code points (never half a surrogate pair); the extension may be cut too.
+    const ext = [...full].slice(0, 16).join('');
+    const stem = truncateBytes(name.slice(0, name.length - full.length), MAX_BYTES - Buffer.byteLength(ext)).replace(/[.\s]+$/, '');
+    // Either cut may end on a space or dot, which Windows would drop.
+    name = `${stem}${ext}`.replace(/[.\s]+$/, '') || 'errorlog';
   }
   return name;
 }

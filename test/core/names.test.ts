@@ -14,6 +14,7 @@ function assertPlain(name: string, raw: string): void {
   assert.ok(Buffer.byteLength(name) <= 200, `${Buffer.byteLength(name)} bytes`);
   // Windows drops a trailing dot or space: the file would not be the one written (nor removable by most tools).
   assert.doesNotMatch(name, /[.\s]$/, `${JSON.stringify(raw)} → ${JSON.stringify(name)} ends in a dot or space`);
+  assert.ok(name.isWellFormed(), `${JSON.stringify(raw)} → ${JSON.stringify(name)} holds half a surrogate pair`);
 }
 
 test('path traversal names stay inside the output folder', () => {
@@ -61,7 +62,7 @@ test('trailing dots and spaces (which Windows drops, making two names one) are r
 });
 
 test('a name stays within what NTFS allows for one name (255 UTF-16 units), whatever its script', () => {
-  for (const raw of ['ж'.repeat(300), '日志'.repeat(200), '😀'.repeat(100), 'x'.repeat(1000), `${'x'.repeat(199)} ${'y'.repeat(50)}`, `${'x'.repeat(198)}. .${'y'.repeat(50)}`]) {
+  for (const raw of ['ж'.repeat(300), '日志'.repeat(200), '😀'.repeat(100), 'x'.repeat(1000), `${'x'.repeat(199)} ${'y'.repeat(50)}`, `${'x'.repeat(198)}. .${'y'.repeat(50)}`, `${'x'.repeat(300)}.abcdefghijklmn xyz`, `${'x'.repeat(300)}.abcdefghijklmn😀`]) {
     const name = safeFileName(raw);
     assert.ok(name.length <= 255, `${name.length} UTF-16 units`);
     assertPlain(name, raw);
