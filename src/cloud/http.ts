@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { HttpClient } from '@actions/http-client';
+import { HttpClient, getProxyUrl } from '@actions/http-client';
 import { redactUrl } from '../core/redact.ts';
 import { CancelledError, NetworkError, TimeoutError } from '../core/errors.ts';
 
@@ -44,6 +44,16 @@ type RequestHandler = NonNullable<ConstructorParameters<typeof HttpClient>[1]>[n
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
+
+/** The proxy a request to `url` goes through, host and port only (never its credentials), if any. */
+function proxyHost(url: URL): string | undefined {
+  try {
+    const proxy = getProxyUrl(url.href);
+    return proxy ? new URL(proxy).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The error a request ends with when the run's signal aborts: the deadline's own, or a cancellation. */
 function endedBy(signal: AbortSignal, method: string, url: URL): Error {
@@ -127,13 +137,16 @@ function toNetworkError(e: unknown, url: URL): Error {
   }
   // tunnel, http-client's agent through https_proxy, ends a CONNECT the proxy refused as ECONNRESET (retried), the
   // proxy's status only in its text. A 4xx is the proxy's decision (its credentials, a host it does not let
-  // through), which no retry mends: it fails at once. A 5xx (the proxy could not reach the host) is retried.
-  const refused = typeof err?.message === 'string' ? /^tunneling socket could not be established, statusCode=(4\d\d)$/.exec(err.message)?.[1] : undefined;
-  if (refused === '407') {
-    return new NetworkError('EPROXYAUTH', url, 'the proxy refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy (special characters percent-encoded)');
-  }
+  // through), which no retry mends: it fails at once; but 408 and 429 (a proxy timing out or throttling) and a 5xx
+  // (the proxy could not reach the host) are retried.
+  const refused = typeof err?.message === 'string' ? /^tunneling socket could not be established, statusCode=(4(?!08|29)\d\d)$/.exec(err.message)?.[1] : undefined;
   if (refused !== undefined) {
-    return new NetworkError('EPROXY', url, `the proxy refused the connection: HTTP ${refused}${refused === '403' ? ', it does not let this host through' : ''}`);
+    const proxy = proxyHost(url);
+    const which = proxy ? `the proxy ${proxy}` : 'the proxy';
+    if (refused === '407') {
+      return new NetworkError('EPROXYAUTH', url, `${which} refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy (special characters percent-encoded)`);
+    }
+    return new NetworkError('EPROXY', url, `${which} refused the connection: HTTP ${refused}${refused === '403' ? ', it does not let this host through' : ''}`);
   }
   return new NetworkError(err?.code ?? 'ENETWORK', url, err?.code ? `${err.code}${err.message && !err.message.includes('?') ? `: ${err.message}` : ''}` : 'network error');
 }

@@ -183,7 +183,7 @@ test('a wrong proxy password fails the step at once, saying the proxy refused it
     // 'timeout' as by default: a refusal retried as a network fault would hold the step that long.
     const r = await p.rig.run({ inputs: { ...p.inputs, timeout: '10m' }, env: p.env, timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.log.slice(-3000));
-    assert.match(r.log, /::error::could not get the job's GitHub OIDC ID token for audience 'iam\.eu-de\.otc\.t-systems\.com': the proxy refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy/);
+    assert.match(r.log, /::error::could not get the job's GitHub OIDC ID token for audience 'iam\.eu-de\.otc\.t-systems\.com': the proxy 127\.0\.0\.1:\d+ refused the connection: HTTP 407 Proxy Authentication Required; check the user and password in https_proxy/);
     assert.doesNotMatch(r.log, /retrying/, 'no retry');
     // The first connection, to GitHub's token endpoint, was refused by Squid itself, once; nothing else was tried.
     assert.deepEqual(await p.stop(), [{ method: 'CONNECT', target: p.targets[TOKENS], status: 407, user: PROXY_USER.name, result: 'TCP_DENIED' }]);
@@ -200,7 +200,7 @@ test('a host the proxy does not let through fails the step at once, saying the p
     const refused = 'rds.emulator.invalid';
     const r = await p.rig.run({ inputs: { ...p.inputs, endpoint: `https://${refused}`, timeout: '10m' }, env: p.env, timeoutMs: 30_000 });
     assert.equal(r.code, 1, r.log.slice(-3000));
-    assert.match(r.log, /::error::the proxy refused the connection: HTTP 403, it does not let this host through \(https:\/\/rds\.emulator\.invalid\//);
+    assert.match(r.log, /::error::the proxy 127\.0\.0\.1:\d+ refused the connection: HTTP 403, it does not let this host through \(https:\/\/rds\.emulator\.invalid\//);
     assert.doesNotMatch(r.log, /retrying/, 'no retry');
     const entries = await p.stop();
     assert.deepEqual(entries.filter((e) => e.status !== 200), [{ method: 'CONNECT', target: `${refused}:443`, status: 403, user: '-', result: 'TCP_DENIED' }]);
