@@ -18,7 +18,7 @@ import { renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
-import { PUBLIC_NOTE, repositoryIsPublic } from './visibility.ts';
+import { publicNote, repositoryIsPublic } from './visibility.ts';
 import type { IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 
 export interface RunDeps {
@@ -171,7 +171,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   });
   if (env['GITHUB_STEP_SUMMARY']) {
     try {
-      const note = (await repositoryIsPublic(env)) ? `\n${PUBLIC_NOTE}\n` : '';
+      const note = (await repositoryIsPublic(env)) ? `\n${publicNote(many.artifact !== undefined)}\n` : '';
       await core.summary.addRaw(redactor.redact(markdown + note), true).write();
     } catch (e) {
       logger.warning(`could not write the job summary: ${errorMessage(e)}`);

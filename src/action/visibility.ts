@@ -22,5 +22,10 @@ export async function repositoryIsPublic(env: NodeJS.ProcessEnv): Promise<boolea
   }
 }
 
-/** Said at the end of the summary in a public repository. */
-export const PUBLIC_NOTE = "> [!NOTE]\n> This repository is public: anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact while it is kept (`retention-days`). Both hold the database's log text as logged, passwords aside (the action's docs/SECURITY.md, \"What the logs hold\").";
+/** Said at the end of the summary in a public repository; the artifact is named only when one was uploaded. */
+export function publicNote(artifact: boolean): string {
+  const who = artifact
+    ? 'anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact while it is kept (`retention-days`). Both hold'
+    : 'anyone can read this summary and the annotations. They hold';
+  return `> [!NOTE]\n> This repository is public: ${who} the database's log text as logged, passwords aside (the action's docs/SECURITY.md, "What the logs hold").`;
+}

@@ -1,7 +1,7 @@
 // The command line and the environment → Config: flags are the action's input names, credentials come from
 // OS_* variables or clouds.yaml (never from argv, which `ps` and shell history show), checked by core/config.ts.
-import { constants } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
+import { cannotCreateIn, cannotWrite } from '../core/writable.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
@@ -172,9 +172,8 @@ async function checkWritable(file: string): Promise<void> {
     found = await stat(dir).catch(() => undefined);
   }
   if (found && !found.isDirectory()) throw new InputError('summary', `'${file}' cannot be written: ${dir} is a file, not a folder`);
-  await access(existing ? file : dir, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
-    throw new InputError('summary', `'${file}' cannot be written: ${existing ? 'it' : dir} is not writable (${e.code ?? e.message})`);
-  });
+  const why = existing ? await cannotWrite(file) : await cannotCreateIn(dir);
+  if (why !== undefined) throw new InputError('summary', `'${file}' cannot be written: ${existing ? 'it' : dir} is not writable (${why})`);
 }
 
 export const HELP = `Usage: otc-rds-logs --instance-id ID [options]

@@ -2,8 +2,8 @@
 // a short file reported as complete.
 import { constants, writeSync, writevSync } from 'node:fs';
 import { link, lstat, open, rename, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { cannotCreateIn } from './writable.ts';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, NoRoomError, ResponseError, TimeoutError } from './errors.ts';
@@ -76,14 +76,8 @@ export async function checkOutputDir(dir: string): Promise<void> {
       continue;
     }
     if (!info.isDirectory()) throw new InputError('output-dir', at === resolve(dir) ? `'${dir}' is a file, not a folder` : `'${dir}' lies under ${at}, which is a file`);
-    // Tried, not asked: access() on Windows reads neither ACLs nor a folder's read-only flag.
-    const probe = join(at, `.otc-rds-logs-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      await (await open(probe, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o600)).close();
-    } catch (e) {
-      throw new InputError('output-dir', `'${dir}' cannot be written: ${at} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    await unlink(probe).catch(() => {});
+    const why = await cannotCreateIn(at);
+    if (why !== undefined) throw new InputError('output-dir', `'${dir}' cannot be written: ${at} is not writable (${why})`);
     return;
   }
 }

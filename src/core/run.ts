@@ -1,5 +1,6 @@
 // The action's work, free of @actions/*: sign in, check the instance, wait for the links, download every file,
 // upload them as one artifact.
+import { randomBytes } from 'node:crypto';
 import { formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -544,9 +545,15 @@ function looksSigned(value: string): boolean {
   return [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(value)).length >= 2;
 }
 
-/** Where a file downloads to until it is complete. */
+/**
+ * Part files' names carry the process and this: the process id is the same run after run where it is 1 (a CLI in
+ * a container), and a part file left by a killed run must not make the next one fail on its name.
+ */
+const RUN_TAG = randomBytes(3).toString('hex');
+
+/** Where a file downloads to until it is complete (the same path for the download and the live digest). */
 function partPathFor(outputDir: string, index: number): string {
-  return join(outputDir, `.part-${index}-${process.pid}`);
+  return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
 }
 
 async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined): Promise<FileResult> {

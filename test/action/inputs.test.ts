@@ -421,7 +421,7 @@ test("'output-dir' with a leading ~/ is in the home folder (no shell reads `with
 test("'output-dir: ~/logs' for a user with no home folder (a container's: HOME empty) is refused, not made /logs", (t) => {
   // os.homedir() reads this process's HOME: '' is what a container without one may hand down.
   const before = process.env['HOME'];
-  t.after(() => { process.env['HOME'] = before; });
+  t.after(() => { if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before; });
   process.env['HOME'] = '';
   rejects('output-dir', { 'output-dir': '~/logs' }, /starts with '~', but this user has no home folder/);
   assert.equal(read({ 'output-dir': '/abs/logs' }).outputDir, '/abs/logs');

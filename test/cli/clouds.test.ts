@@ -136,7 +136,7 @@ test('as openstacksdk: $XDG_CONFIG_HOME/openstack before ~/.config/openstack; a 
 
 test("no home folder (a container's user: HOME empty): ./clouds.yaml is still found, no relative '.config' is searched", async (t) => {
   const before = process.env['HOME'];
-  t.after(() => { process.env['HOME'] = before; });
+  t.after(() => { if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before; });
   process.env['HOME'] = '';
   await withDirs(async (cwd) => {
     await writeFile(join(cwd, 'clouds.yaml'), 'clouds:\n  otc: {auth: {token: from-cwd}}\n');

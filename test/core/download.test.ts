@@ -594,7 +594,7 @@ test('a host that answers ranges in crumbs (11 bytes each) is retried with backo
   assert.ok(o.lines.filter((l) => /retrying in/.test(l)).length >= host.requests() - 2, 'with a wait before each');
 });
 
-test('checking output-dir before any request tries a write and leaves nothing behind, in the folder or the one it will be made in', async (t) => {
+test('checking output-dir before any request leaves nothing behind, in the folder or the one it will be made in', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'outdir-check-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await checkOutputDir(dir);

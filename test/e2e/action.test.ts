@@ -500,9 +500,13 @@ test("in a public repository (the runner's event says so) the summary ends with 
       return path;
     };
     await withRig({ files: [{ name: 'postgresql.log', size: 1000 }], creatingCalls: 0 }, async (rig) => {
-      const open = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: await event({ private: false, visibility: 'public' }) } });
+      const publicEvent = await event({ private: false, visibility: 'public' });
+      const open = await rig.run({ env: { GITHUB_EVENT_PATH: publicEvent } });
       assert.equal(open.code, 0, open.log);
       assert.match(open.summary, /> \[!NOTE\]\n> This repository is public: anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact/);
+      // No artifact, none promised.
+      const kept = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: publicEvent } });
+      assert.match(kept.summary, /> This repository is public: anyone can read this summary and the annotations\. They hold the database's log text/);
       for (const repository of [{ private: true, visibility: 'private' }, { private: true, visibility: 'internal' }]) {
         const closed = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: await event(repository) } });
         assert.doesNotMatch(closed.summary, /This repository is public/, JSON.stringify(repository));

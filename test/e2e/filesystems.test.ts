@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRig } from '../support/harness.ts';
+import { inCi } from '../support/ci.ts';
 
 /** Where a command is: on PATH, or in the sbin folders a user's PATH may lack (mkfs.vfat is in /usr/sbin). */
 function which(cmd: string): string | undefined {
@@ -18,8 +19,7 @@ function which(cmd: string): string | undefined {
 const [fusefat, mkfs] = [which('fusefat'), which('mkfs.vfat')];
 const missing = process.platform !== 'linux' ? 'FUSE and mkfs.vfat as on Linux' : !existsSync('/dev/fuse') ? 'no /dev/fuse' : fusefat === undefined || mkfs === undefined ? 'fusefat or mkfs.vfat not installed (apt-get install fusefat dosfstools)' : undefined;
 // In CI on Linux they must be there (.ci/run installs them): a check that quietly skips there checks nothing.
-const inCi = (process.env['CI'] ?? '') !== '' && process.env['CI'] !== 'false';
-const skip = missing !== undefined && (!inCi || process.platform !== 'linux') ? missing : false;
+const skip = missing !== undefined && (!inCi() || process.platform !== 'linux') ? missing : false;
 
 /** A FAT file system of `size`, mounted read-write at the returned folder until `unmount`. */
 async function fatMount(size: string): Promise<{ dir: string; unmount(): Promise<void> }> {

@@ -1,6 +1,7 @@
 // A real forward proxy for the tests: Squid, as corporate networks run it, started in the foreground on loopback
 // with a configuration of the test's own. It alone knows the public names the tests use (its hosts_file maps
 // them to loopback); what crossed it is read from its own access.log, not from a mirror of ours.
+import { inCi } from './ci.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ export function squidMissing(): string | undefined {
  */
 export function skipWithoutSquid(): string | false {
   const missing = squidMissing();
-  if (missing === undefined || process.env['CI']) return false;
+  if (missing === undefined || inCi()) return false;
   return `${missing}; the proxy tests run behind a real proxy`;
 }
 
@@ -93,7 +94,7 @@ function account(name: string): { uid: number; gid: number } {
 /** Starts Squid on a free loopback port and resolves once it accepts connections. */
 export async function startSquid(o: SquidOptions): Promise<Squid> {
   const missing = squidMissing();
-  if (missing !== undefined) throw new Error(process.env['CI'] ? `${missing}; with CI set the proxy tests fail rather than skip` : missing);
+  if (missing !== undefined) throw new Error(inCi() ? `${missing}; with CI set the proxy tests fail rather than skip` : missing);
   // The free port may be taken between the probe and Squid's bind: try again on another.
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,0 +1,31 @@
+// Whether a folder or a file can be written, tried rather than asked: access() on Windows reads neither ACLs nor
+// a folder's read-only flag, so a folder the runner may not write passed, and the run failed only after waiting
+// for RDS. Nothing is left behind: the probe file is removed, the existing file opened without a change.
+import { constants } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Why nothing can be created in `dir` (an errno code), or undefined when something can. */
+export async function cannotCreateIn(dir: string): Promise<string | undefined> {
+  const probe = join(dir, `.otc-rds-logs-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const fh = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    await fh.close().catch(() => {});
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? String(e);
+  }
+  // A scanner holding the new file may refuse this once (Windows): a second try, then it is left (it is empty).
+  await unlink(probe).catch(() => unlink(probe)).catch(() => {});
+  return undefined;
+}
+
+/** Why the existing `file` cannot be written (an errno code), or undefined when it can; it is not changed. */
+export async function cannotWrite(file: string): Promise<string | undefined> {
+  try {
+    await (await open(file, 'r+')).close();
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? String(e);
+  }
+}
