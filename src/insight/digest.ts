@@ -245,10 +245,13 @@ function unquote(v: string): string {
   return m ? m[1]! : v;
 }
 
-/** Whether a folded value is one of an entry's hidden values (or the start of one, when the fold cut it). */
+/**
+ * Whether a folded value shows one of an entry's hidden values: holds it (`"'x"` at or near an unterminated
+ * string), or is part of it (the fold cut it at MAX_VALUE characters).
+ */
 function isHidden(v: string, secrets: readonly string[]): boolean {
   const u = unquote(v);
-  return u !== '' && secrets.some((s) => s === u || (v.length >= MAX_VALUE && s.startsWith(u)));
+  return u !== '' && secrets.some((s) => u.includes(s) || (u.length >= 4 && s.includes(u)));
 }
 
 /** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
@@ -263,14 +266,16 @@ function shownValue(v: string, before: string, secrets: readonly string[], budge
 function hideInGroup(g: MessageGroup, budget: HideBudget): void {
   const { entry, values: secrets } = hideEntry(g.example, budget);
   g.example = entry;
-  g.key = hideCredentials(g.key, budget);
+  // The key and its pieces: what the example hid is hidden there too (a value the fold left in the text).
+  const echo = (t: string): string => secrets.reduce((x, s) => (x.includes(s) ? x.replaceAll(s, '***') : x), hideCredentials(t, budget));
+  g.key = echo(g.key);
   const raw = g.values;
   g.values = raw.map((v, i) => {
     const before = (i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!;
     const show = (x: string): string => shownValue(x, before, secrets, budget);
     return { ...v, first: show(v.first), examples: [...new Set(v.examples.map(show))] };
   });
-  g.pieces = g.pieces.map((p) => hideCredentials(p, budget));
+  g.pieces = g.pieces.map(echo);
 }
 
 /** An example value of another occurrence than the group's example: hidden when that entry hid it. */
@@ -323,7 +328,10 @@ export class DigestBuilder implements EntrySink {
   overflowKinds = new Map<string, number>();
   /** LOG lines telling of a crash or a restart after one. */
   crashLogs = 0;
-  /** What the secrets check may still read (examples while reading, then what finish() shows). */
+  /**
+   * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
+   * own, so the headline and outputs are never what a hostile log's examples used up.
+   */
   hideBudget: HideBudget = { left: HIDE_BUDGET };
   /** What entries' secrets check found, for the other values of the same entry. */
   hiddenOf = new WeakMap<LogEntry, string[]>();
@@ -529,7 +537,7 @@ export class DigestBuilder implements EntrySink {
     // Kinds from the words as logged; then what is shown loses its secrets (secrets/entry.ts).
     const kinds = this.kinds(messages);
     // The entries the headline, outputs and annotations name first, while the budget is whole; then the groups.
-    const budget = this.hideBudget;
+    const budget: HideBudget = { left: HIDE_BUDGET };
     const firstError = this.firstError && hideInEntry(this.firstError, budget);
     const lastError = this.lastError && hideInEntry(this.lastError, budget);
     const shownRecent = recent.map((e) => hideInEntry(e, budget));

@@ -48,6 +48,13 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     // An E'' string keeps its other escapes.
     ["SELECT dblink_connect(E'host=db\\npassword=S3cr3t')", "SELECT dblink_connect(E'host=db\\npassword=***')"],
     ['CREATE USER app PASSWORD $ä$S3cr3t$ä$', 'CREATE USER app PASSWORD $$***$$'],
+    // A tuple whose count is not the columns' (the typo that made it fail): all of it.
+    ["INSERT INTO users (id, email, password_hash) VALUES (11, 'x@y' 'S3cr3t')", "INSERT INTO users (id, email, password_hash) VALUES (11, '***' '***')"],
+    // pgcrypto's keys by their place; a key/value table's value; keys and passcodes by name.
+    ["SELECT pgp_sym_decrypt(data, 'S3cr3t'), encrypt('data'::bytea, 'S3cr3t'::bytea, 'aes')", "SELECT pgp_sym_decrypt(data, '***'), encrypt('data'::bytea, '***'::bytea, 'aes')"],
+    ["UPDATE app_settings SET value = 'sk_live_S3cr3t' WHERE key = 'stripe_secret_key'", "UPDATE app_settings SET value = '***' WHERE key = 'stripe_secret_key'"],
+    ["UPDATE keys SET private_key = 'S3cr3t', ssh_key = 'S3cr3t', passcode = '1234', db_pass = 'S3cr3t'", "UPDATE keys SET private_key = '***', ssh_key = '***', passcode = '***', db_pass = '***'"],
+    ['invalid api key: S3cr3t', 'invalid api key: ***'],
     ["CREATE ROLE app LOGIN PASSWORD 'it's-S3cr3t'", 'CREATE ROLE app LOGIN PASSWORD ***'],
     ["ALTER ROLE app PASSWORD /* new */ 'S3cr3t'", "ALTER ROLE app PASSWORD /* new */ '***'"],
     // Statements inside strings: DO blocks, EXECUTE, and a password concatenated in.
@@ -96,6 +103,9 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     "SELECT 1 FROM t WHERE token IN (SELECT token FROM expired WHERE reason = 'timeout')",
     'SQL statement "UPDATE t SET token = NULL WHERE token = old_token"',
     "UPDATE users SET (email, password_hash) = ('a@x', crypt_hash) WHERE id = 1",
+    // Names about a secret, or counting tokens, are not secrets.
+    "UPDATE users SET last_password_change = '2026-13-01', password_expiry_date = '2027-01-01', failed_password_attempts = 3",
+    "UPDATE plans SET max_tokens = 2000, token_balance = 5 WHERE prompt_tokens = 4096 AND created_at > '2000-01-01'",
   ]) assert.equal(hideCredentials(text), text);
 });
 
@@ -184,4 +194,15 @@ test('past the budget of text the check reads, nothing more is shown, not even t
   const second = hideEntry(entry('syntax error at or near "S3cr3t2"', `ALTER ROLE y PASSWORD S3cr3t2 ${'-- padding '.repeat(20)}`), budget);
   assert.deepEqual([second.entry.message, second.entry.statement], [WITHHELD, WITHHELD]);
   assert.equal(hideEntry(entry('division by zero', 'SELECT 1/0'), budget).entry.message, WITHHELD);
+});
+
+test("what a statement writing a secret column gives is hidden in its failing row and its COPY line", () => {
+  const none = { hint: undefined, query: undefined };
+  const copy = hideEntry({ ...none, message: 'extra data after last expected column', statement: 'COPY users (id, email, password_hash) FROM STDIN', context: 'COPY users, line 1: "7 x@y S3cr3t extra"', detail: undefined });
+  assert.equal(copy.entry.context, 'COPY users, line 1: "***"');
+  const row = hideEntry({ ...none, message: 'null value in column "email" of relation "users" violates not-null constraint', statement: 'INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)', detail: 'Failing row contains (8, null, S3cr3t).', context: undefined });
+  assert.equal(row.entry.detail, 'Failing row contains (***).');
+  // A syntax error in a VALUES row: the message's `at or near` shows what the statement hid.
+  const typo = hideEntry({ ...none, message: `syntax error at or near "'S3cr3t-typo'"`, statement: "INSERT INTO users (id, email, password_hash) VALUES (11, 'x@y' 'S3cr3t-typo')", detail: undefined, context: undefined });
+  assert.equal(typo.entry.message, `syntax error at or near "'***'"`);
 });

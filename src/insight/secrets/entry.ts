@@ -49,11 +49,13 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
   const out: E = { ...e };
   const values: string[] = [];
   const params = new Set<string>();
+  let rowsSecret = false;
   for (const f of suspect) {
     const text = out[f]!;
     const sql = hideSql(text);
     keep(values, sql.values);
     for (const p of sql.params) params.add(p);
+    rowsSecret ||= sql.rowsSecret;
     out[f] = sql.text;
   }
   for (const f of FIELDS) {
@@ -61,11 +63,12 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
     if (text === undefined) continue;
     // A statement's strings were read as text by hideSql; the rest of it is SQL (`token = other_column`).
     if (f === 'statement' || f === 'query') continue;
-    const hidden = hideText(hideParameters(text, params, values));
+    const hidden = hideText(hideParameters(rowsSecret ? hideRows(text) : text, params, values));
     keep(values, hidden.values);
     out[f] = hidden.text;
   }
-  const echoes = [...new Set(values)].filter((v) => v.length >= MIN_ECHO && v !== MASK).sort((a, b) => b.length - a.length).slice(0, MAX_ECHOES);
+  // Echoed elsewhere in the entry; not a number alone (a hidden `2000` would take every 2000 with it).
+  const echoes = [...new Set(values)].filter((v) => v.length >= MIN_ECHO && v !== MASK && !/^[\d.:-]+$/.test(v)).sort((a, b) => b.length - a.length).slice(0, MAX_ECHOES);
   if (echoes.length > 0) {
     for (const f of FIELDS) {
       let text = out[f];
@@ -75,6 +78,16 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
     }
   }
   return { entry: out, values: echoes };
+}
+
+/**
+ * The row data of a statement that writes a secret column: a failing row (`Failing row contains (…).`, in any
+ * language: the line's last parenthesis) and a COPY line (`COPY t, line 1: "…"`, `…, column c: "…"`).
+ */
+function hideRows(text: string): string {
+  return text.split('\n').map((line) => line
+    .replace(/\(([^()]|\([^()]*\))*\)(\.?)$/, `(${MASK})$2`)
+    .replace(/^(COPY [^,]{1,200}, [^:"]{1,200}: )".*"?$/, `$1"${MASK}"`)).join('\n');
 }
 
 /** Free text (a line the reader could not place, a piece of a folded message) without the secrets it names. */

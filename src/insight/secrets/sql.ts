@@ -21,6 +21,8 @@ export interface Hidden {
   values: string[];
   /** `$n` parameters bound to secrets. */
   params: Set<string>;
+  /** It writes rows with a secret column (INSERT, COPY): a failing row or a COPY line holds a secret. */
+  rowsSecret: boolean;
 }
 
 /** Operators between a name and its value. */
@@ -32,6 +34,13 @@ const OPERATOR_WORDS = new Set(['like', 'ilike', 'in', 'not', 'between', 'simila
 const COLUMN_LISTS = new Set(['set', 'into', 'insert', 'row', 'values', 'as', 'key', 'unique', 'on']);
 /** Words after which a new statement starts (PL/pgSQL blocks). */
 const STATEMENT_STARTS = new Set(['begin', 'then', 'else', 'loop', 'declare']);
+/** pgcrypto's calls and the places of their keys (0-based). */
+const KEYED_ARGS = new Map<string, number[]>([
+  ['pgp_sym_encrypt', [1]], ['pgp_sym_encrypt_bytea', [1]], ['pgp_sym_decrypt', [1]], ['pgp_sym_decrypt_bytea', [1]],
+  ['pgp_pub_decrypt', [1, 2]], ['pgp_pub_decrypt_bytea', [1, 2]], ['encrypt', [1]], ['decrypt', [1]],
+  ['encrypt_iv', [1, 2]], ['decrypt_iv', [1, 2]], ['hmac', [1]],
+]);
+const KEYED_CALL = /pgp_|crypt|hmac/i;
 /** CREATE/ALTER ROLE's options: where a PASSWORD's value ends. */
 const ROLE_OPTIONS = new Set(['valid', 'in', 'connection', 'superuser', 'nosuperuser', 'createdb', 'nocreatedb', 'createrole',
   'nocreaterole', 'inherit', 'noinherit', 'login', 'nologin', 'replication', 'noreplication', 'bypassrls', 'nobypassrls',
@@ -55,13 +64,15 @@ export function keep(values: string[], more: readonly string[]): void {
 const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
 
 export function hideSql(sql: string, depth = 0): Hidden {
-  if (!MAYBE_SECRET.test(sql)) return { text: sql, values: [], params: new Set() };
+  if (!MAYBE_SECRET.test(sql) && !KEYED_CALL.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false };
   const tokens = lex(sql);
   const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
 
   const replace = new Map<Token, string>();
   const values: string[] = [];
   const params = new Set<string>();
+  /** The statement writes rows with a secret column (INSERT, COPY): a failing row or COPY line shows them too. */
+  let rowsSecret = false;
   const word = (t: Token | undefined): string => (t !== undefined && t.kind === 'word' ? sql.slice(t.start, t.end).toLowerCase() : '');
   const nameOf = (t: Token | undefined): string | undefined => (t === undefined ? undefined : t.kind === 'word' ? sql.slice(t.start, t.end) : t.kind === 'qident' ? contentOf(sql, t) : undefined);
 
@@ -89,19 +100,30 @@ export function hideSql(sql: string, depth = 0): Hidden {
     if (inside) lastTo = Math.max(lastTo, to);
     else [lastFrom, lastTo] = [from, to];
   };
+  /** A string that is a secret's name ('app.jwt_secret', 'api_token'), not a phrase ('reset password'). */
+  const namesInString = (t: Token): boolean => {
+    const c = contentOf(sql, t);
+    return c.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(c) && isSecretName(c);
+  };
   const isOp = (t: Token | undefined, op: string): boolean => t !== undefined && t.kind === 'op' && t.end - t.start === op.length && sql.startsWith(op, t.start);
   // Each `(`'s closing `)`, found once (sig.length when it never closes): asked for again and again below.
   const closer = new Map<number, number>();
   const open: number[] = [];
+  const openBracket: number[] = [];
   for (let k = 0; k < sig.length; k++) {
     if (isOp(sig[k], '(')) open.push(k);
     else if (isOp(sig[k], ')') && open.length > 0) closer.set(open.pop()!, k);
+    else if (isOp(sig[k], '[')) openBracket.push(k);
+    else if (isOp(sig[k], ']') && openBracket.length > 0) closer.set(openBracket.pop()!, k);
   }
   const closing = (at: number): number => closer.get(at) ?? sig.length;
   // Where the statement holding sig[k] ends (its `;`, or the end), found once from the back.
   const ends = new Int32Array(sig.length + 1).fill(sig.length);
   for (let k = sig.length - 1; k >= 0; k--) ends[k] = isOp(sig[k], ';') ? k : ends[k + 1]!;
   const statementEnd = (k: number): number => ends[Math.min(k, sig.length)]!;
+  const starts = new Int32Array(sig.length + 1);
+  for (let k = 1; k <= sig.length; k++) starts[k] = isOp(sig[k - 1], ';') ? k : starts[k - 1]!;
+  const statementStart = (k: number): number => starts[Math.min(k, sig.length)]!;
   let tokenIndex: Map<Token, number> | undefined; // made when a PASSWORD span needs it
   /**
    * The value expression at sig[k]: a literal or parameter, a call's, a list's or an ARRAY[…]'s literals and
@@ -119,51 +141,85 @@ export function hideSql(sql: string, depth = 0): Hidden {
         secretsIn(k + 1, closing(k + 1));
         end = closing(k + 1) + 1;
       } else if (word(t) === 'array' && isOp(sig[k + 1], '[')) {
-        let j = k + 2;
-        while (j < sig.length && !isOp(sig[j], ']')) j++;
-        secretsIn(k + 2, j);
-        end = j + 1;
+        secretsIn(k + 2, closing(k + 1));
+        end = closing(k + 1) + 1;
       } else return;
       if (!isOp(sig[end], '||')) return;
       k = end + 1;
     }
   };
+  /**
+   * The places of a column list at sig[open] (`(a, "b", t.c)`), or undefined when it is not one (anything but
+   * names, dots and commas in it): a list of names only, so a hostile `set (set (set (` costs a token each.
+   */
+  const columnList = (open: number): { count: number; secret: Set<number> } | undefined => {
+    const secret = new Set<number>();
+    let col = 0;
+    for (let k = open + 1; k < sig.length; k++) {
+      const t = sig[k]!;
+      if (isOp(t, ')')) return { count: col + 1, secret };
+      if (isOp(t, ',')) col++;
+      else if (isOp(t, '.')) continue;
+      else if (t.kind === 'word' || t.kind === 'qident') { if (isSecretName(nameOf(t)!)) secret.add(col); }
+      else return undefined;
+    }
+    return undefined;
+  };
+  /** Tuples already read by byPosition end here: one nested in another is not read again. */
+  let tuplesTo = -1;
   /** Positional values of a column list at sig[open] (`(a, b)`) given by the tuple(s) after it. */
   const byPosition = (open: number): void => {
-    const close = closing(open);
-    const secretCols = new Set<number>();
-    let col = 0;
-    for (let k = open + 1; k < close; k++) {
-      if (isOp(sig[k], ',')) col++;
-      else if (isSecretName(nameOf(sig[k]) ?? '')) secretCols.add(col);
-    }
-    if (secretCols.size === 0) return;
-    let k = close + 1;
+    const cols = columnList(open);
+    if (cols === undefined || cols.secret.size === 0 || open < tuplesTo) return;
+    rowsSecret = true;
+    let k = closing(open) + 1;
     if (isOp(sig[k], '=')) k++;
     const w = word(sig[k]);
     if (w === 'values' || w === 'row' || isOp(sig[k], '(')) {
-      // Each tuple: the expressions at the secret columns' places.
+      // Each tuple: the expressions at the secret columns' places; all of a tuple whose count is not the
+      // columns' (a missing comma, a missing value: the typo that made the statement fail).
       for (k += w === '' ? 0 : 1; isOp(sig[k], '('); k++) {
         const end = closing(k);
-        let place = 0;
+        tuplesTo = Math.max(tuplesTo, end);
+        const places: Array<[number, number]> = [];
         let from = k + 1;
         let d = 0;
-        for (let j = k + 1; j <= end; j++) {
+        for (let j = k + 1; j <= end && j < sig.length + 1; j++) {
           if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
           else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
           else if (j === end || (d === 0 && isOp(sig[j], ','))) {
-            if (secretCols.has(place)) secretsIn(from, j);
-            place++;
+            places.push([from, j]);
             from = j + 1;
           }
         }
+        if (places.length !== cols.count) secretsIn(k, end);
+        else places.forEach(([a, z], i) => { if (cols.secret.has(i)) secretsIn(a, z); });
         k = end + 1;
         if (!isOp(sig[k], ',')) break;
       }
     } else {
-      // INSERT … SELECT, UPDATE … SET (…) = (SELECT …): every literal up to the statement's end.
+      // INSERT … SELECT, UPDATE … SET (…) = (SELECT …), COPY … FROM: every literal up to the statement's end.
       secretsIn(k, statementEnd(k));
     }
+  };
+  /** The arguments of a call whose `(` is at sig[open], as ranges of sig (each read once: calls nest). */
+  let argsTo = -1;
+  const argsOf = (open: number): Array<[number, number]> => {
+    const end = closing(open);
+    if (open < argsTo) return [];
+    argsTo = end;
+    const args: Array<[number, number]> = [];
+    let from = open + 1;
+    let d = 0;
+    for (let j = open + 1; j <= end && j <= sig.length; j++) {
+      if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
+      else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
+      else if (j === end || (d === 0 && isOp(sig[j], ','))) {
+        args.push([from, j]);
+        from = j + 1;
+      }
+    }
+    return args;
   };
   /**
    * In CREATE/ALTER ROLE, what follows PASSWORD up to the next option or the statement's end, whatever it is: a
@@ -216,6 +272,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     return undefined;
   };
 
+  /** The key/value rule has hidden a statement's literals up to here. */
+  let keyValueTo = -1;
   // Where the statement being read started: after a `;`, or a PL/pgSQL block's BEGIN, THEN, ELSE, LOOP.
   let start = 0;
   /** CREATE/ALTER ROLE, USER or GROUP (not USER MAPPING: its OPTIONS (password '…') is a name and its value). */
@@ -245,8 +303,22 @@ export function hideSql(sql: string, depth = 0): Hidden {
     }
     // A string naming a secret, then its value: set_config('app.jwt_secret', 'x'), jsonb_build_object('password', 'x'),
     // VALUES ('api_token', 'x') of a key/value table.
-    if (isValue(t) && (isOp(sig[k + 1], ',') || isOp(sig[k + 1], ':') || isOp(sig[k + 1], '=>')) && isSecretName(contentOf(sql, t))) valueAt(k + 2);
+    if (isValue(t) && (isOp(sig[k + 1], ',') || isOp(sig[k + 1], ':') || isOp(sig[k + 1], '=>')) && namesInString(t)) valueAt(k + 2);
     if (w === 'insert' && isOp(sig[k + 1], '(')) byPosition(k + 1); // MERGE … WHEN NOT MATCHED THEN INSERT (…) VALUES (…)
+    // pgcrypto's keys, by their place: pgp_sym_encrypt(data, key), encrypt(data, key, type), hmac(data, key, type), …
+    const keyed = KEYED_ARGS.get(w);
+    if (keyed !== undefined && isOp(sig[k + 1], '(')) argsOf(k + 1).forEach(([a, z], i) => { if (keyed.includes(i)) secretsIn(a, z); });
+    // COPY t (…, password_hash) FROM …: its rows (a CONTEXT's `COPY t, line 1: "…"`) hold secrets.
+    if (w === 'copy' && sig[k + 1] !== undefined && (sig[k + 1]!.kind === 'word' || sig[k + 1]!.kind === 'qident')) {
+      let j = k + 2;
+      while (isOp(sig[j], '.') && sig[j + 1] !== undefined) j += 2;
+      if (isOp(sig[j], '(') && columnList(j)?.secret.size) rowsSecret = true;
+    }
+    // A key/value table: WHERE key = 'stripe_secret_key' makes the statement's other literals its value.
+    if (k >= keyValueTo && isValue(t) && namesInString(t) && sig[k - 1] !== undefined && sig[k - 1]!.kind === 'op' && ASSIGN.has(sql.slice(sig[k - 1]!.start, sig[k - 1]!.end))) {
+      keyValueTo = statementEnd(k); // once a statement
+      for (let j = statementStart(k); j < keyValueTo; j++) if (j !== k && (isValue(sig[j]!) || sig[j]!.kind === 'param')) secret(sig[j]);
+    }
     if (w === 'insert' && word(sig[k + 1]) === 'into') {
       // INSERT INTO name [AS alias] (columns) …
       let j = k + 2;
@@ -261,7 +333,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
       if (depth < MAX_DEPTH && tail.endsWith('password') && !/[a-z0-9_]/.test(tail[0] ?? ' ') && /\b(?:role|user|group)\b/i.test(content)) {
         for (let j = k + 1; j < sig.length && j <= k + VALUE_REACH; j++) if (isValue(sig[j]!) || sig[j]!.kind === 'param') { secret(sig[j]); break; }
       }
-      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>() };
+      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>(), rowsSecret: false };
+      rowsSecret ||= inner.rowsSecret;
       const hidden = hideText(inner.text);
       keep(values, inner.values);
       keep(values, hidden.values);
@@ -277,7 +350,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       }
     }
   }
-  if (replace.size === 0) return { text: sql, values, params };
+  if (replace.size === 0) return { text: sql, values, params, rowsSecret };
   let text = '';
   let copied = 0;
   for (const t of tokens) {
@@ -286,5 +359,5 @@ export function hideSql(sql: string, depth = 0): Hidden {
     text += sql.slice(copied, t.start) + r;
     copied = t.end;
   }
-  return { text: text + sql.slice(copied), values, params };
+  return { text: text + sql.slice(copied), values, params, rowsSecret };
 }

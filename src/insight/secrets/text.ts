@@ -38,8 +38,12 @@ function hideNamed(text: string, values: string[]): string {
   let out = '';
   let copied = 0;
   WORD.lastIndex = 0;
+  let previous = '';
   for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
-    if (!isSecretName(m[0])) continue;
+    // Two words as a message writes them: `api key: x`, `private key: x`.
+    const pair = /^keys?$/i.test(m[0]) && text[m.index - 1] === ' ' ? `${previous}_${m[0]}` : '';
+    previous = m[0];
+    if (!isSecretName(m[0]) && (pair === '' || !isSecretName(pair))) continue;
     VALUE.lastIndex = m.index + m[0].length;
     const v = VALUE.exec(text);
     if (v === null) continue;
