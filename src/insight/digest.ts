@@ -251,7 +251,7 @@ function unquote(v: string): string {
  */
 function isHidden(v: string, secrets: readonly string[]): boolean {
   const u = unquote(v);
-  return u !== '' && secrets.some((s) => u.includes(s) || (u.length >= 4 && s.includes(u)));
+  return u !== '' && secrets.some((s) => s === u || (!/^[\d.:-]+$/.test(s) && (u.includes(s) || (u.length >= 4 && s.includes(u)))));
 }
 
 /** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
@@ -267,7 +267,7 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
   const { entry, values: secrets } = hideEntry(g.example, budget);
   g.example = entry;
   // The key and its pieces: what the example hid is hidden there too (a value the fold left in the text).
-  const echo = (t: string): string => secrets.reduce((x, s) => (x.includes(s) ? x.replaceAll(s, '***') : x), hideCredentials(t, budget));
+  const echo = (t: string): string => secrets.reduce((x, s) => (x.includes(s) && !/^[\d.:-]+$/.test(s) ? x.replaceAll(s, '***') : x), hideCredentials(t, budget));
   g.key = echo(g.key);
   const raw = g.values;
   g.values = raw.map((v, i) => {

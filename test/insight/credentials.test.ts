@@ -44,12 +44,16 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["SELECT jsonb_build_object('user', 'app', 'password', 'S3cr3t')", "SELECT jsonb_build_object('user', 'app', 'password', '***')"],
     ["INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], 'S3cr3t')", "INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], '***')"],
     ["MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, 'S3cr3t')", "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, '***')"],
-    ["SELECT 1 FROM t WHERE tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE tokens = ARRAY['***']"],
+    ["SELECT 1 FROM t WHERE refresh_tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE refresh_tokens = ARRAY['***']"],
     // An E'' string keeps its other escapes.
     ["SELECT dblink_connect(E'host=db\\npassword=S3cr3t')", "SELECT dblink_connect(E'host=db\\npassword=***')"],
     ['CREATE USER app PASSWORD $ä$S3cr3t$ä$', 'CREATE USER app PASSWORD $$***$$'],
     // A tuple whose count is not the columns' (the typo that made it fail): all of it.
-    ["INSERT INTO users (id, email, password_hash) VALUES (11, 'x@y' 'S3cr3t')", "INSERT INTO users (id, email, password_hash) VALUES (11, '***' '***')"],
+    ["INSERT INTO users (id, email, password_hash) VALUES (11, 'x@y' 'S3cr3t')", "INSERT INTO users (id, email, password_hash) VALUES (***, '***' '***')"],
+    ['INSERT INTO pins (id, pin_password) VALUES (1, 987654)', 'INSERT INTO pins (id, pin_password) VALUES (1, ***)'],
+    // Calls inside calls (a key rotation), crypt's password.
+    ["UPDATE p SET ssn = pgp_sym_encrypt(pgp_sym_decrypt(ssn, 'S3cr3t-old'), 'S3cr3t-new')", "UPDATE p SET ssn = pgp_sym_encrypt(pgp_sym_decrypt(ssn, '***'), '***')"],
+    ["SELECT 1 FROM users WHERE crypt('S3cr3t', password_digest) = password_digest", "SELECT 1 FROM users WHERE crypt('***', password_digest) = password_digest"],
     // pgcrypto's keys by their place; a key/value table's value; keys and passcodes by name.
     ["SELECT pgp_sym_decrypt(data, 'S3cr3t'), encrypt('data'::bytea, 'S3cr3t'::bytea, 'aes')", "SELECT pgp_sym_decrypt(data, '***'), encrypt('data'::bytea, '***'::bytea, 'aes')"],
     ["UPDATE app_settings SET value = 'sk_live_S3cr3t' WHERE key = 'stripe_secret_key'", "UPDATE app_settings SET value = '***' WHERE key = 'stripe_secret_key'"],
@@ -106,6 +110,12 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     // Names about a secret, or counting tokens, are not secrets.
     "UPDATE users SET last_password_change = '2026-13-01', password_expiry_date = '2027-01-01', failed_password_attempts = 3",
     "UPDATE plans SET max_tokens = 2000, token_balance = 5 WHERE prompt_tokens = 4096 AND created_at > '2000-01-01'",
+    // Strings that merely read like a secret's name.
+    "SELECT * FROM identities WHERE provider = 'password' AND user_id = 'not-a-number'",
+    "INSERT INTO tickets (name, fare, flight) VALUES ('Jane Passenger', 'pass', 'LH400')",
+    "SELECT * FROM settings WHERE key = 'api_token' AND created_at > '2024-01-01'",
+    "INSERT INTO notes (kind, body) VALUES ('secret', 'deploy notes')",
+    'UPDATE users SET has_password = true, token_revoked = false, boarding_pass = 1',
   ]) assert.equal(hideCredentials(text), text);
 });
 
@@ -205,4 +215,17 @@ test("what a statement writing a secret column gives is hidden in its failing ro
   // A syntax error in a VALUES row: the message's `at or near` shows what the statement hid.
   const typo = hideEntry({ ...none, message: `syntax error at or near "'S3cr3t-typo'"`, statement: "INSERT INTO users (id, email, password_hash) VALUES (11, 'x@y' 'S3cr3t-typo')", detail: undefined, context: undefined });
   assert.equal(typo.entry.message, `syntax error at or near "'***'"`);
+});
+
+test('what a statement hid is hidden elsewhere in its entry as a whole word or number, never inside another', () => {
+  const none = { hint: undefined, query: undefined, detail: undefined, context: undefined };
+  // A number after PASSWORD, echoed by the syntax error.
+  const pin = hideEntry({ ...none, message: 'syntax error at or near "20240917" at character 28', statement: 'ALTER ROLE app2 PASSWORD 20240917' });
+  assert.deepEqual([pin.entry.message, pin.entry.statement], ['syntax error at or near "***" at character 28', 'ALTER ROLE app2 PASSWORD ***']);
+  // A row hidden whole (its count is not the columns'): its words do not take the table's name with them.
+  const members = hideEntry({ ...none, message: 'INSERT has more expressions than target columns', statement: "INSERT INTO members (email, role, encrypted_password) VALUES ('ann@example.com', 'member', 'x', now())" });
+  assert.match(members.entry.statement ?? '', /^INSERT INTO members \(email, role, encrypted_password\) VALUES \('\*\*\*', '\*\*\*', '\*\*\*', now\(\)\)$/);
+  // Only a DETAIL's failing row is a row: a message's parenthesis stays.
+  const long = hideEntry({ ...none, message: 'value too long for type character varying(20)', statement: "INSERT INTO accounts (username, password_digest) VALUES ('a_really_long_username_here', 'x')" });
+  assert.equal(long.entry.message, 'value too long for type character varying(20)');
 });

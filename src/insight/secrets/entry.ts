@@ -63,17 +63,17 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
     if (text === undefined) continue;
     // A statement's strings were read as text by hideSql; the rest of it is SQL (`token = other_column`).
     if (f === 'statement' || f === 'query') continue;
-    const hidden = hideText(hideParameters(rowsSecret ? hideRows(text) : text, params, values));
+    const rows = !rowsSecret ? text : f === 'detail' ? hideFailingRow(text) : f === 'context' ? hideCopyLine(text) : text;
+    const hidden = hideText(hideParameters(rows, params, values));
     keep(values, hidden.values);
     out[f] = hidden.text;
   }
-  // Echoed elsewhere in the entry; not a number alone (a hidden `2000` would take every 2000 with it).
-  const echoes = [...new Set(values)].filter((v) => v.length >= MIN_ECHO && v !== MASK && !/^[\d.:-]+$/.test(v)).sort((a, b) => b.length - a.length).slice(0, MAX_ECHOES);
+  const echoes = [...new Set(values)].filter((v) => v.length >= MIN_ECHO && v !== MASK).sort((a, b) => b.length - a.length).slice(0, MAX_ECHOES);
   if (echoes.length > 0) {
     for (const f of FIELDS) {
       let text = out[f];
       if (text === undefined) continue;
-      for (const v of echoes) if (text.includes(v)) text = text.replaceAll(v, MASK);
+      for (const v of echoes) text = echo(text, v);
       out[f] = text;
     }
   }
@@ -81,13 +81,31 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
 }
 
 /**
- * The row data of a statement that writes a secret column: a failing row (`Failing row contains (…).`, in any
- * language: the line's last parenthesis) and a COPY line (`COPY t, line 1: "…"`, `…, column c: "…"`).
+ * `value` hidden where it stands whole in `text`: not inside a longer word (a hidden 'user' must not make `users`
+ * read `***s`); a number only where it stands alone (a hidden 2000 is not the year of '2000-01-01').
  */
-function hideRows(text: string): string {
-  return text.split('\n').map((line) => line
-    .replace(/\(([^()]|\([^()]*\))*\)(\.?)$/, `(${MASK})$2`)
-    .replace(/^(COPY [^,]{1,200}, [^:"]{1,200}: )".*"?$/, `$1"${MASK}"`)).join('\n');
+function echo(text: string, value: string): string {
+  if (!text.includes(value)) return text;
+  const numeric = /^[\d.:-]+$/.test(value);
+  const free = (c: string | undefined): boolean => c === undefined || (numeric ? /[\s"'(),=»«]/.test(c) : !/[A-Za-z0-9_]/.test(c));
+  let out = '';
+  let copied = 0;
+  for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + value.length)) {
+    if (!free(text[at - 1]) || !free(text[at + value.length])) continue;
+    out += text.slice(copied, at) + MASK;
+    copied = at + value.length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** A failing row's values (`Failing row contains (…).`, in any language: a DETAIL line's last parenthesis). */
+function hideFailingRow(detail: string): string {
+  return detail.split('\n').map((line) => line.replace(/\(([^()]|\([^()]*\))*\)(\.?)$/, `(${MASK})$2`)).join('\n');
+}
+
+/** A COPY line's data (a CONTEXT's `COPY t, line 1: "…"`, `…, column c: "…"`). */
+function hideCopyLine(context: string): string {
+  return context.split('\n').map((line) => line.replace(/^(COPY [^,]{1,200}, [^:"]{1,200}: )".*"?$/, `$1"${MASK}"`)).join('\n');
 }
 
 /** Free text (a line the reader could not place, a piece of a folded message) without the secrets it names. */

@@ -38,9 +38,17 @@ const STATEMENT_STARTS = new Set(['begin', 'then', 'else', 'loop', 'declare']);
 const KEYED_ARGS = new Map<string, number[]>([
   ['pgp_sym_encrypt', [1]], ['pgp_sym_encrypt_bytea', [1]], ['pgp_sym_decrypt', [1]], ['pgp_sym_decrypt_bytea', [1]],
   ['pgp_pub_decrypt', [1, 2]], ['pgp_pub_decrypt_bytea', [1, 2]], ['encrypt', [1]], ['decrypt', [1]],
-  ['encrypt_iv', [1, 2]], ['decrypt_iv', [1, 2]], ['hmac', [1]],
+  ['encrypt_iv', [1, 2]], ['decrypt_iv', [1, 2]], ['hmac', [1]], ['crypt', [0]],
 ]);
 const KEYED_CALL = /pgp_|crypt|hmac/i;
+/** A call's arguments are read by place up to this many tokens. */
+const MAX_ARGS_TOKENS = 512;
+/** Calls whose arguments go in name, value pairs. */
+const PAIR_CALLS = new Set(['set_config', 'json_build_object', 'jsonb_build_object', 'json_object', 'jsonb_object', 'hstore']);
+/** Columns of a key/value table that hold the value. */
+const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'data', 'content', 'secret_value']);
+/** Columns of a key/value table that hold the key. */
+const KEY_COLUMNS = new Set(['key', 'name', 'setting', 'param', 'parameter', 'option', 'variable', 'config_key', 'setting_key', 'var']);
 /** CREATE/ALTER ROLE's options: where a PASSWORD's value ends. */
 const ROLE_OPTIONS = new Set(['valid', 'in', 'connection', 'superuser', 'nosuperuser', 'createdb', 'nocreatedb', 'createrole',
   'nocreaterole', 'inherit', 'noinherit', 'login', 'nologin', 'replication', 'noreplication', 'bypassrls', 'nobypassrls',
@@ -96,7 +104,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
   let lastTo = -1;
   const secretsIn = (from: number, to: number): void => {
     const inside = from >= lastFrom && from <= lastTo;
-    for (let k = inside ? Math.max(from, lastTo) : from; k < to; k++) if (isValue(sig[k]!) || sig[k]!.kind === 'param') secret(sig[k]);
+    for (let k = inside ? Math.max(from, lastTo) : from; k < to; k++) if (isValue(sig[k]!) || sig[k]!.kind === 'param' || sig[k]!.kind === 'number') secret(sig[k]);
     if (inside) lastTo = Math.max(lastTo, to);
     else [lastFrom, lastTo] = [from, to];
   };
@@ -202,12 +210,13 @@ export function hideSql(sql: string, depth = 0): Hidden {
       secretsIn(k, statementEnd(k));
     }
   };
-  /** The arguments of a call whose `(` is at sig[open], as ranges of sig (each read once: calls nest). */
-  let argsTo = -1;
-  const argsOf = (open: number): Array<[number, number]> => {
+  /**
+   * The arguments of a call whose `(` is at sig[open], as ranges of sig; undefined for a call longer than
+   * MAX_ARGS_TOKENS (calls nest: each is read to its end, so a long one would be read again for each inside it).
+   */
+  const argsOf = (open: number): Array<[number, number]> | undefined => {
     const end = closing(open);
-    if (open < argsTo) return [];
-    argsTo = end;
+    if (end - open > MAX_ARGS_TOKENS) return undefined;
     const args: Array<[number, number]> = [];
     let from = open + 1;
     let d = 0;
@@ -272,6 +281,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     return undefined;
   };
 
+  /** The calls the token being read is inside, innermost last (their names; '' for a bare parenthesis). */
+  const calls: string[] = [];
   /** The key/value rule has hidden a statement's literals up to here. */
   let keyValueTo = -1;
   // Where the statement being read started: after a `;`, or a PL/pgSQL block's BEGIN, THEN, ELSE, LOOP.
@@ -285,6 +296,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     const t = sig[k]!;
     const w = word(t);
     if (isOp(t, ';') || STATEMENT_STARTS.has(w)) start = k + 1;
+    if (isOp(t, '(')) calls.push(word(sig[k - 1]));
+    else if (isOp(t, ')')) calls.pop();
     const name = nameOf(t);
     if (name !== undefined && isSecretName(name)) {
       const next = sig[k + 1];
@@ -301,23 +314,30 @@ export function hideSql(sql: string, depth = 0): Hidden {
       const before = sig[k - 1];
       if (before !== undefined && before.kind === 'op' && ASSIGN.has(sql.slice(before.start, before.end)) && (sig[k - 2]?.kind === 'param' || (sig[k - 2] !== undefined && isValue(sig[k - 2]!)))) secret(sig[k - 2]);
     }
-    // A string naming a secret, then its value: set_config('app.jwt_secret', 'x'), jsonb_build_object('password', 'x'),
-    // VALUES ('api_token', 'x') of a key/value table.
-    if (isValue(t) && (isOp(sig[k + 1], ',') || isOp(sig[k + 1], ':') || isOp(sig[k + 1], '=>')) && namesInString(t)) valueAt(k + 2);
+    // In a call of name, value pairs, a string naming a secret, then its value: set_config('app.jwt_secret', 'x'),
+    // jsonb_build_object('password', 'x').
+    if (isValue(t) && PAIR_CALLS.has(calls.at(-1) ?? '') && isOp(sig[k + 1], ',') && namesInString(t)) valueAt(k + 2);
     if (w === 'insert' && isOp(sig[k + 1], '(')) byPosition(k + 1); // MERGE … WHEN NOT MATCHED THEN INSERT (…) VALUES (…)
     // pgcrypto's keys, by their place: pgp_sym_encrypt(data, key), encrypt(data, key, type), hmac(data, key, type), …
     const keyed = KEYED_ARGS.get(w);
-    if (keyed !== undefined && isOp(sig[k + 1], '(')) argsOf(k + 1).forEach(([a, z], i) => { if (keyed.includes(i)) secretsIn(a, z); });
+    if (keyed !== undefined && isOp(sig[k + 1], '(')) {
+      const args = argsOf(k + 1);
+      if (args === undefined) secretsIn(k + 1, closing(k + 1)); // too long to read by place: all of it
+      else args.forEach(([a, z], i) => { if (keyed.includes(i)) secretsIn(a, z); });
+    }
     // COPY t (…, password_hash) FROM …: its rows (a CONTEXT's `COPY t, line 1: "…"`) hold secrets.
     if (w === 'copy' && sig[k + 1] !== undefined && (sig[k + 1]!.kind === 'word' || sig[k + 1]!.kind === 'qident')) {
       let j = k + 2;
       while (isOp(sig[j], '.') && sig[j + 1] !== undefined) j += 2;
       if (isOp(sig[j], '(') && columnList(j)?.secret.size) rowsSecret = true;
     }
-    // A key/value table: WHERE key = 'stripe_secret_key' makes the statement's other literals its value.
-    if (k >= keyValueTo && isValue(t) && namesInString(t) && sig[k - 1] !== undefined && sig[k - 1]!.kind === 'op' && ASSIGN.has(sql.slice(sig[k - 1]!.start, sig[k - 1]!.end))) {
+    // A key/value table: WHERE key = 'stripe_secret_key' (a key column compared with a secret's name) makes what
+    // the statement gives its value column the secret (SET value = 'x').
+    if (k >= keyValueTo && isValue(t) && namesInString(t) && isOp(sig[k - 1], '=') && KEY_COLUMNS.has((nameOf(sig[k - 2]) ?? '').toLowerCase())) {
       keyValueTo = statementEnd(k); // once a statement
-      for (let j = statementStart(k); j < keyValueTo; j++) if (j !== k && (isValue(sig[j]!) || sig[j]!.kind === 'param')) secret(sig[j]);
+      for (let j = statementStart(k) + 2; j < keyValueTo; j++) {
+        if ((isValue(sig[j]!) || sig[j]!.kind === 'param') && isOp(sig[j - 1], '=') && VALUE_COLUMNS.has((nameOf(sig[j - 2]) ?? '').toLowerCase())) secret(sig[j]);
+      }
     }
     if (w === 'insert' && word(sig[k + 1]) === 'into') {
       // INSERT INTO name [AS alias] (columns) …
