@@ -9,7 +9,7 @@ import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
-import { hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
+import { echo, hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
 import { namesSecret } from './secrets/names.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -251,7 +251,8 @@ function unquote(v: string): string {
  */
 function isHidden(v: string, secrets: readonly string[]): boolean {
   const u = unquote(v);
-  return u !== '' && secrets.some((s) => s === u || (!/^[\d.:-]+$/.test(s) && (u.includes(s) || (u.length >= 4 && s.includes(u)))));
+  // As a whole word, as in the entry: a hidden 'active' is not what "is_active" shows.
+  return u !== '' && secrets.some((s) => s === u || echo(u, s) !== u || (u.length >= 4 && echo(s, u) !== s));
 }
 
 /** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
@@ -267,15 +268,15 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
   const { entry, values: secrets } = hideEntry(g.example, budget);
   g.example = entry;
   // The key and its pieces: what the example hid is hidden there too (a value the fold left in the text).
-  const echo = (t: string): string => secrets.reduce((x, s) => (x.includes(s) && !/^[\d.:-]+$/.test(s) ? x.replaceAll(s, '***') : x), hideCredentials(t, budget));
-  g.key = echo(g.key);
+  const echoed = (t: string): string => secrets.reduce((x, s) => echo(x, s), hideCredentials(t, budget));
+  g.key = echoed(g.key);
   const raw = g.values;
   g.values = raw.map((v, i) => {
     const before = (i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!;
     const show = (x: string): string => shownValue(x, before, secrets, budget);
     return { ...v, first: show(v.first), examples: [...new Set(v.examples.map(show))] };
   });
-  g.pieces = g.pieces.map(echo);
+  g.pieces = g.pieces.map(echoed);
 }
 
 /** An example value of another occurrence than the group's example: hidden when that entry hid it. */

@@ -1,4 +1,4 @@
-// Passwords in log text: what the engine shows of the logs hides them (src/insight/credentials.ts). The real
+// Passwords in log text: what the engine shows of the logs hides them (src/insight/secrets/). The real
 // server's output is test/fixtures/pg/stderr-credentials.log (run E of scripts/make-pg-fixtures.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +59,12 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["UPDATE app_settings SET value = 'sk_live_S3cr3t' WHERE key = 'stripe_secret_key'", "UPDATE app_settings SET value = '***' WHERE key = 'stripe_secret_key'"],
     ["UPDATE keys SET private_key = 'S3cr3t', ssh_key = 'S3cr3t', passcode = '1234', db_pass = 'S3cr3t'", "UPDATE keys SET private_key = '***', ssh_key = '***', passcode = '***', db_pass = '***'"],
     ['invalid api key: S3cr3t', 'invalid api key: ***'],
+    // A key/value table filled by INSERT, its upsert too; a connection string with spaces; a comment.
+    ["INSERT INTO settings (key, value) VALUES ('stripe_secret_key', 'sk_S3cr3t') ON CONFLICT (key) DO UPDATE SET value = 'sk_S3cr3t'", "INSERT INTO settings (key, value) VALUES ('stripe_secret_key', '***') ON CONFLICT (key) DO UPDATE SET value = '***'"],
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=db password = S3cr3t' PUBLICATION p", "CREATE SUBSCRIPTION s CONNECTION 'host=db password = ***' PUBLICATION p"],
+    ['/* token=S3cr3t */ SELECT 1', '/* token=*** */ SELECT 1'],
+    // Values that say what they are, wherever they stand (a failing row of a statement naming no secret column).
+    ['Failing row contains (1, no-at-sign, $2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW, sk_live_9f8e7d6c5b4a).', 'Failing row contains (1, no-at-sign, ***, ***).'],
     ["CREATE ROLE app LOGIN PASSWORD 'it's-S3cr3t'", 'CREATE ROLE app LOGIN PASSWORD ***'],
     ["ALTER ROLE app PASSWORD /* new */ 'S3cr3t'", "ALTER ROLE app PASSWORD /* new */ '***'"],
     // Statements inside strings: DO blocks, EXECUTE, and a password concatenated in.
@@ -116,6 +122,10 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     "SELECT * FROM settings WHERE key = 'api_token' AND created_at > '2024-01-01'",
     "INSERT INTO notes (kind, body) VALUES ('secret', 'deploy notes')",
     'UPDATE users SET has_password = true, token_revoked = false, boarding_pass = 1',
+    "UPDATE translations SET value = 'Forgot your password?' WHERE key = 'auth.forgot_password'",
+    "COMMENT ON COLUMN users.password IS 'bcrypt, cost 12'",
+    'ALTER TABLE users ADD CONSTRAINT c CHECK (char_length(password_hash) >= 60)',
+    'SELECT Kv9-SmtpPass-1',
   ]) assert.equal(hideCredentials(text), text);
 });
 

@@ -84,7 +84,7 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
  * `value` hidden where it stands whole in `text`: not inside a longer word (a hidden 'user' must not make `users`
  * read `***s`); a number only where it stands alone (a hidden 2000 is not the year of '2000-01-01').
  */
-function echo(text: string, value: string): string {
+export function echo(text: string, value: string): string {
   if (!text.includes(value)) return text;
   const numeric = /^[\d.:-]+$/.test(value);
   const free = (c: string | undefined): boolean => c === undefined || (numeric ? /[\s"'(),=»«]/.test(c) : !/[A-Za-z0-9_]/.test(c));

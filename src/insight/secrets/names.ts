@@ -47,7 +47,7 @@ export function isSecretName(name: string): boolean {
 }
 
 /** Cheap first look: text without any of these has no secret-named value in it. */
-export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac/i;
+export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ/i;
 
 /**
  * Whether the text before a value (folded out of a message, see digest.ts) ends with a secret's name:

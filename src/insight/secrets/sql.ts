@@ -28,8 +28,8 @@ export interface Hidden {
 /** Operators between a name and its value. */
 const ASSIGN = new Set(['=', ':=', '=>', '<>', '!=']);
 /** Operator characters as the lexer cuts them (`!~*` is three, `@>` two). */
-const OPERATORS = new Set([...ASSIGN, '<=', '>=', '<', '>', '~', '!', '*', '-', '@']);
-const OPERATOR_WORDS = new Set(['like', 'ilike', 'in', 'not', 'between', 'similar', 'is', 'distinct', 'any', 'all']);
+const OPERATORS = new Set([...ASSIGN, '<=', '>=', '<', '>', '~', '!', '*', '@']);
+const OPERATOR_WORDS = new Set(['like', 'ilike', 'in', 'not', 'between', 'similar', 'distinct', 'any', 'all']);
 /** Words a column list follows: a name closed by `)` there is not a call's argument. */
 const COLUMN_LISTS = new Set(['set', 'into', 'insert', 'row', 'values', 'as', 'key', 'unique', 'on']);
 /** Words after which a new statement starts (PL/pgSQL blocks). */
@@ -45,6 +45,8 @@ const KEYED_CALL = /pgp_|crypt|hmac/i;
 const MAX_ARGS_TOKENS = 512;
 /** Calls whose arguments go in name, value pairs. */
 const PAIR_CALLS = new Set(['set_config', 'json_build_object', 'jsonb_build_object', 'json_object', 'jsonb_object', 'hstore']);
+/** Keys of user-interface text (translations), not of settings: auth.forgot_password, passwords.reset.label. */
+const UI_TEXT = /forgot|reset|confirm|label|title|placeholder|prompt|message|error|help|hint|text|button|link|mail|notice|flash/i;
 /** Columns of a key/value table that hold the value. */
 const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'data', 'content', 'secret_value']);
 /** Columns of a key/value table that hold the key. */
@@ -108,6 +110,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     if (inside) lastTo = Math.max(lastTo, to);
     else [lastFrom, lastTo] = [from, to];
   };
+  /** A key/value table's key naming a secret ('stripe_secret_key'), not a translation's ('auth.forgot_password'). */
+  const namesKey = (t: Token): boolean => namesInString(t) && !UI_TEXT.test(contentOf(sql, t));
   /** A string that is a secret's name ('app.jwt_secret', 'api_token'), not a phrase ('reset password'). */
   const namesInString = (t: Token): boolean => {
     const c = contentOf(sql, t);
@@ -160,16 +164,22 @@ export function hideSql(sql: string, depth = 0): Hidden {
    * The places of a column list at sig[open] (`(a, "b", t.c)`), or undefined when it is not one (anything but
    * names, dots and commas in it): a list of names only, so a hostile `set (set (set (` costs a token each.
    */
-  const columnList = (open: number): { count: number; secret: Set<number> } | undefined => {
+  const columnList = (open: number): { count: number; secret: Set<number>; key: number | undefined; value: number | undefined } | undefined => {
     const secret = new Set<number>();
+    let key: number | undefined;
+    let value: number | undefined;
     let col = 0;
     for (let k = open + 1; k < sig.length; k++) {
       const t = sig[k]!;
-      if (isOp(t, ')')) return { count: col + 1, secret };
+      if (isOp(t, ')')) return { count: col + 1, secret, key, value };
       if (isOp(t, ',')) col++;
       else if (isOp(t, '.')) continue;
-      else if (t.kind === 'word' || t.kind === 'qident') { if (isSecretName(nameOf(t)!)) secret.add(col); }
-      else return undefined;
+      else if (t.kind === 'word' || t.kind === 'qident') {
+        const n = nameOf(t)!;
+        if (isSecretName(n)) secret.add(col);
+        if (KEY_COLUMNS.has(n.toLowerCase())) key = col;
+        if (VALUE_COLUMNS.has(n.toLowerCase())) value = col;
+      } else return undefined;
     }
     return undefined;
   };
@@ -178,8 +188,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
   /** Positional values of a column list at sig[open] (`(a, b)`) given by the tuple(s) after it. */
   const byPosition = (open: number): void => {
     const cols = columnList(open);
-    if (cols === undefined || cols.secret.size === 0 || open < tuplesTo) return;
-    rowsSecret = true;
+    if (cols === undefined || (cols.secret.size === 0 && (cols.key === undefined || cols.value === undefined)) || open < tuplesTo) return;
+    rowsSecret ||= cols.secret.size > 0;
     let k = closing(open) + 1;
     if (isOp(sig[k], '=')) k++;
     const w = word(sig[k]);
@@ -201,7 +211,15 @@ export function hideSql(sql: string, depth = 0): Hidden {
           }
         }
         if (places.length !== cols.count) secretsIn(k, end);
-        else places.forEach(([a, z], i) => { if (cols.secret.has(i)) secretsIn(a, z); });
+        else {
+          places.forEach(([a, z], i) => { if (cols.secret.has(i)) secretsIn(a, z); });
+          // A key/value table: the row's value when its key names a secret ('stripe_secret_key', 'sk_live_…').
+          const [ka, kz] = cols.key !== undefined ? places[cols.key]! : [0, 0];
+          if (cols.key !== undefined && cols.value !== undefined && kz === ka + 1 && isValue(sig[ka]!) && namesKey(sig[ka]!)) {
+            secretsIn(places[cols.value]![0], places[cols.value]![1]);
+            keyValueRow = true;
+          }
+        }
         k = end + 1;
         if (!isOp(sig[k], ',')) break;
       }
@@ -273,9 +291,13 @@ export function hideSql(sql: string, depth = 0): Hidden {
     for (let n = 0; n < 6 && j < sig.length; n++, j++) {
       const t = sig[j]!;
       const w = word(t);
+      // IS only as IS [NOT] DISTINCT FROM: COMMENT ON COLUMN users.password IS '…' gives no password.
       const isOperator = (t.kind === 'op' && OPERATORS.has(sql.slice(t.start, t.end))) || OPERATOR_WORDS.has(w) ||
+        (w === 'is' && ['not', 'distinct'].includes(word(sig[j + 1]))) ||
         (w === 'from' && word(sig[j - 1]) === 'distinct') || (w === 'to' && !['rename', 'column'].includes(word(sig[k - 2])));
-      if (!isOperator) return operator ? j : undefined; // the value: valueAt tells what it is
+      // The value: valueAt tells what it is. A number compared with a call on the name is not the secret
+      // (char_length(password_hash) >= 60).
+      if (!isOperator) return operator && !(inCall && t.kind === 'number') ? j : undefined;
       operator = true;
     }
     return undefined;
@@ -285,6 +307,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
   const calls: string[] = [];
   /** The key/value rule has hidden a statement's literals up to here. */
   let keyValueTo = -1;
+  /** An INSERT's row gave a secret key a value: its ON CONFLICT … SET value = … is hidden too. */
+  let keyValueRow = false;
   // Where the statement being read started: after a `;`, or a PL/pgSQL block's BEGIN, THEN, ELSE, LOOP.
   let start = 0;
   /** CREATE/ALTER ROLE, USER or GROUP (not USER MAPPING: its OPTIONS (password '…') is a name and its value). */
@@ -333,7 +357,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     }
     // A key/value table: WHERE key = 'stripe_secret_key' (a key column compared with a secret's name) makes what
     // the statement gives its value column the secret (SET value = 'x').
-    if (k >= keyValueTo && isValue(t) && namesInString(t) && isOp(sig[k - 1], '=') && KEY_COLUMNS.has((nameOf(sig[k - 2]) ?? '').toLowerCase())) {
+    if (k >= keyValueTo && ((isValue(t) && namesKey(t) && isOp(sig[k - 1], '=') && KEY_COLUMNS.has((nameOf(sig[k - 2]) ?? '').toLowerCase())) || keyValueRow)) {
+      keyValueRow = false;
       keyValueTo = statementEnd(k); // once a statement
       for (let j = statementStart(k) + 2; j < keyValueTo; j++) {
         if ((isValue(sig[j]!) || sig[j]!.kind === 'param') && isOp(sig[j - 1], '=') && VALUE_COLUMNS.has((nameOf(sig[j - 2]) ?? '').toLowerCase())) secret(sig[j]);
@@ -355,7 +380,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       }
       const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>(), rowsSecret: false };
       rowsSecret ||= inner.rowsSecret;
-      const hidden = hideText(inner.text);
+      const hidden = hideText(inner.text, { inString: true });
       keep(values, inner.values);
       keep(values, hidden.values);
       if (hidden.text !== content) replace.set(t, quoteLike(sql, t, hidden.text));
@@ -368,6 +393,16 @@ export function hideSql(sql: string, depth = 0): Hidden {
         keep(values, inner.values);
         replace.set(t, quoteLike(sql, t, inner.text));
       }
+    }
+  }
+  // Comments are text: /* token=x */ in a statement.
+  for (const t of tokens) {
+    if (t.kind !== 'comment') continue;
+    const raw = sql.slice(t.start, t.end);
+    const hidden = hideText(raw, { inString: true });
+    if (hidden.text !== raw) {
+      keep(values, hidden.values);
+      replace.set(t, hidden.text);
     }
   }
   if (replace.size === 0) return { text: sql, values, params, rowsSecret };

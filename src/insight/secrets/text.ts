@@ -13,6 +13,22 @@ const WORD = /[A-Za-z0-9_]+/g;
 const VALUE = /(?:""|\\"|")?[ \t]*(?:=|:(?!:))[ \t]*(?:(""(?:[^"]|"(?!"))*(?:""|$))|(\\"(?:[^"\\]|\\[^"])*(?:\\"|$))|("(?:[^"\\]|\\[\s\S])*(?:"|$))|(''(?:[^']|'(?!'))*(?:''|$))|('(?:[^'\\]|\\[\s\S])*(?:'|$))|((?!\$\d)(?=([^\s'",;()}\[\]]+))\7(?![(\[])))/y;
 /** A URI's password: scheme://user:password@host (each part bounded, so a long run costs one look). */
 const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024})@/gi;
+/**
+ * Values that say what they are wherever they stand (a failing row of a table whose statement named no secret
+ * column): password hashes (bcrypt, argon2, SCRAM, PBKDF2, PostgreSQL's md5), Stripe, GitHub and Slack tokens,
+ * JSON web tokens. Each form starts with its own prefix and is bounded.
+ */
+const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s,)'"]{1,512}|SCRAM-SHA-256\$[^\s,)'"]{1,512}|pbkdf2_sha\d{3}\$[^\s,)'"]{1,512}|\bmd5[0-9a-f]{32}\b|\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,256}|\bgh[pousr]_[A-Za-z0-9]{20,255}|\bgithub_pat_[A-Za-z0-9_]{20,255}|\bxox[abprs]-[A-Za-z0-9-]{10,255}|\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,4096}/g;
+const SELF_EVIDENT_HINT = /\$2|\$argon2|SCRAM-SHA|pbkdf2_|md5|_live_|_test_|gh[pousr]_|github_pat_|xox|eyJ/;
+
+function hideHashes(text: string, values: string[]): string {
+  if (!SELF_EVIDENT_HINT.test(text)) return text;
+  return text.replace(SELF_EVIDENT, (m) => {
+    values.push(m);
+    return MASK;
+  });
+}
+
 /** How far before a key's `)=(` its columns may start. */
 const KEY_COLUMNS = 1000;
 
@@ -34,7 +50,7 @@ function unquoted(value: string): string {
   return value;
 }
 
-function hideNamed(text: string, values: string[]): string {
+function hideNamed(text: string, values: string[], inString: boolean): string {
   let out = '';
   let copied = 0;
   WORD.lastIndex = 0;
@@ -49,8 +65,8 @@ function hideNamed(text: string, values: string[]): string {
     if (v === null) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5] ?? v[6]!;
     // A bare value only as a connection string or a message writes it (password=x, password: x): in SQL's
-    // `token = old_token` it is a column.
-    if (v[6] !== undefined && /\s[=:]|=\s/.test(v[0])) continue;
+    // `token = old_token` it is a column. Inside a string it is a connection string's, spaces or not.
+    if (v[6] !== undefined && !inString && /\s[=:]|=\s/.test(v[0])) continue;
     const at = VALUE.lastIndex - value.length;
     values.push(unquoted(value));
     out += text.slice(copied, at) + masked(value);
@@ -92,10 +108,15 @@ function hideKeys(text: string, values: string[]): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-export function hideText(text: string): HiddenText {
+/**
+ * Secrets in text; `inString`: the text is a string literal's or a comment's (a connection string may put spaces
+ * around `=` there, where in SQL `token = col` names a column).
+ */
+export function hideText(text: string, o: { inString?: boolean } = {}): HiddenText {
   const values: string[] = [];
-  if (!MAYBE_SECRET.test(text)) return { text, values };
-  const named = hideNamed(text, values);
+  const hashed = hideHashes(text, values);
+  if (!MAYBE_SECRET.test(hashed)) return { text: hashed, values };
+  const named = hideNamed(hashed, values, o.inString === true);
   const uri = named.replace(URI, (_m, before: string, password: string) => {
     values.push(password);
     return `${before}${MASK}@`;
