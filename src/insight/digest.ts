@@ -10,6 +10,7 @@ import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 import { echo, hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
+import { MASK } from './secrets/sql.ts';
 import { namesSecret } from './secrets/names.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -255,9 +256,14 @@ function isHidden(v: string, secrets: readonly string[]): boolean {
   return u !== '' && secrets.some((s) => s === u || echo(u, s) !== u || (u.length >= 4 && echo(s, u) !== s));
 }
 
+/** A folded value hidden whole, in its quotes: `"***"`, `'***'`, `***`. */
+function hiddenFold(v: string): string {
+  return foldMark(v).replace('?', MASK);
+}
+
 /** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
 function shownValue(v: string, before: string, secrets: readonly string[], budget: HideBudget): string {
-  return namesSecret(before) || isHidden(v, secrets) ? foldMark(v).replace('?', '***') : hideCredentials(v, budget);
+  return namesSecret(before) || isHidden(v, secrets) ? hiddenFold(v) : hideCredentials(v, budget);
 }
 
 /**
@@ -284,7 +290,7 @@ function exampleValue(e: LogEntry, v: string, budget: HideBudget, seen: WeakMap<
   // One entry may give several values (a message folding many): it is read once.
   let values = seen.get(e);
   if (values === undefined) seen.set(e, (values = hideEntry(e, budget).values));
-  return budget.left <= 0 ? foldMark(v).replace('?', '***') : isHidden(v, values) ? foldMark(v).replace('?', '***') : v;
+  return budget.left <= 0 || isHidden(v, values) ? hiddenFold(v) : v;
 }
 
 /** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */

@@ -235,6 +235,9 @@ test('what a statement hid is hidden elsewhere in its entry as a whole word or n
   // A row hidden whole (its count is not the columns'): its words do not take the table's name with them.
   const members = hideEntry({ ...none, message: 'INSERT has more expressions than target columns', statement: "INSERT INTO members (email, role, encrypted_password) VALUES ('ann@example.com', 'member', 'x', now())" });
   assert.match(members.entry.statement ?? '', /^INSERT INTO members \(email, role, encrypted_password\) VALUES \('\*\*\*', '\*\*\*', '\*\*\*', now\(\)\)$/);
+  // A function's INSERT, quoted by PL/pgSQL's CONTEXT: its failing row is hidden though the STATEMENT names nothing.
+  const fn = hideEntry({ ...none, message: 'null value in column "email" of relation "api_keys" violates not-null constraint', statement: "SELECT add_key(NULL, 'tok_abc123xyz')", detail: 'Failing row contains (1, null, tok_abc123xyz).', context: 'SQL statement "INSERT INTO api_keys (id, email, api_token) VALUES (1, p_email, p_tok)"\nPL/pgSQL function add_key(text,text) line 3 at SQL statement' });
+  assert.equal(fn.entry.detail, 'Failing row contains (***).');
   // Only a DETAIL's failing row is a row: a message's parenthesis stays.
   const long = hideEntry({ ...none, message: 'value too long for type character varying(20)', statement: "INSERT INTO accounts (username, password_digest) VALUES ('a_really_long_username_here', 'x')" });
   assert.equal(long.entry.message, 'value too long for type character varying(20)');

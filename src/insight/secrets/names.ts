@@ -6,7 +6,7 @@
 /** A part of a name that is a secret's: ends with one of the words (accesstoken, passwordhash), plural or not. */
 const SECRET_PART = /(?:password|passwd|pwd|passphrase|passcode|secret|token|credential|apikey|privatekey)s?(?:hash|hashed|digest)?$/;
 /** After a secret's part, a last part that is still its value: password_hash, secret_key, token_value. */
-const VALUE_OF = new Set(['hash', 'hashed', 'digest', 'key', 'keys', 'value', 'values', 'enc', 'encrypted', 'ciphertext',
+const VALUE_OF = new Set(['hash', 'hashed', 'digest', 'value', 'values', 'enc', 'encrypted', 'ciphertext',
   'salt', 'plain', 'plaintext', 'text', 'bytes', 'data', 'string', 'str', 'b64', 'base64', 'hex', 'raw', 'json']);
 /** A `key` part is a secret's after these: private_key, encryption_key, api_keys, ssh_key. */
 const KEY_OF = new Set(['api', 'private', 'encryption', 'signing', 'ssh', 'secret', 'access', 'client', 'master', 'session', 'aes', 'hmac']);

@@ -40,7 +40,6 @@ const KEYED_ARGS = new Map<string, number[]>([
   ['pgp_pub_decrypt', [1, 2]], ['pgp_pub_decrypt_bytea', [1, 2]], ['encrypt', [1]], ['decrypt', [1]],
   ['encrypt_iv', [1, 2]], ['decrypt_iv', [1, 2]], ['hmac', [1]], ['crypt', [0]],
 ]);
-const KEYED_CALL = /pgp_|crypt|hmac/i;
 /** A call's arguments are read by place up to this many tokens. */
 const MAX_ARGS_TOKENS = 512;
 /** Calls whose arguments go in name, value pairs. */
@@ -74,7 +73,7 @@ export function keep(values: string[], more: readonly string[]): void {
 const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
 
 export function hideSql(sql: string, depth = 0): Hidden {
-  if (!MAYBE_SECRET.test(sql) && !KEYED_CALL.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false };
+  if (!MAYBE_SECRET.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false };
   const tokens = lex(sql);
   const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
 
@@ -386,9 +385,12 @@ export function hideSql(sql: string, depth = 0): Hidden {
       if (hidden.text !== content) replace.set(t, quoteLike(sql, t, hidden.text));
     }
     // A quoted name holding a statement: PL/pgSQL's CONTEXT  SQL statement "ALTER ROLE x PASSWORD '…'".
-    if (t.kind === 'qident' && depth < MAX_DEPTH && /\s/.test(contentOf(sql, t))) {
-      const content = contentOf(sql, t);
+    const quoted = t.kind === 'qident' && depth < MAX_DEPTH ? contentOf(sql, t) : '';
+    if (/\s/.test(quoted)) {
+      const content = quoted;
       const inner = hideSql(content, depth + 1);
+      // A function's INSERT into a secret column: its failing row (the entry's DETAIL) holds the secret too.
+      rowsSecret ||= inner.rowsSecret;
       if (inner.text !== content) {
         keep(values, inner.values);
         replace.set(t, quoteLike(sql, t, inner.text));
@@ -397,7 +399,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
   }
   // Comments are text: /* token=x */ in a statement.
   for (const t of tokens) {
-    if (t.kind !== 'comment') continue;
+    if (t.kind !== 'comment' || replace.has(t)) continue; // a comment inside a hidden PASSWORD span stays hidden
     const raw = sql.slice(t.start, t.end);
     const hidden = hideText(raw, { inString: true });
     if (hidden.text !== raw) {

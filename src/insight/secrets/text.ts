@@ -30,7 +30,7 @@ function hideHashes(text: string, values: string[]): string {
 }
 
 /** How far before a key's `)=(` its columns may start. */
-const KEY_COLUMNS = 1000;
+const KEY_COLUMNS_REACH = 1000;
 
 export interface HiddenText {
   text: string;
@@ -85,7 +85,7 @@ function hideKeys(text: string, values: string[]): string {
     // The columns: back to the `(` that opens them, not past the last key (so each character is looked at once).
     let depth = 0;
     let open = eq - 1;
-    const stop = Math.max(copied, after, eq - KEY_COLUMNS);
+    const stop = Math.max(copied, after, eq - KEY_COLUMNS_REACH);
     for (; open >= stop; open--) {
       const c = text.charCodeAt(open);
       if (c === 41) depth++;
