@@ -177,5 +177,5 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
       logger.warning(`could not write the job summary: ${errorMessage(e)}`);
     }
   }
-  if (noOutputFile) throw new Error('GITHUB_OUTPUT is not set: the runner is older than 2.297 (October 2022); update it');
+  if (noOutputFile) throw new Error('GITHUB_OUTPUT is not set: the step was not started by a GitHub runner that writes outputs');
 }

@@ -25,7 +25,7 @@ export async function repositoryIsPublic(env: NodeJS.ProcessEnv): Promise<boolea
 /** Said at the end of the summary in a public repository; the artifact is named only when one was uploaded. */
 export function publicNote(artifact: boolean): string {
   const who = artifact
-    ? 'anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact while it is kept (`retention-days`). Both hold'
-    : 'anyone can read this summary and the annotations. They hold';
-  return `> [!NOTE]\n> This repository is public: ${who} the database's log text as logged, passwords aside (the action's docs/SECURITY.md, "What the logs hold").`;
+    ? 'anyone can read this summary, the annotations and the step\'s log, and any signed-in GitHub user can download the artifact while it is kept (`retention-days`). The summary and annotations show the database\'s log text with passwords as `***`; the artifact holds the files as logged, passwords included'
+    : 'anyone can read this summary, the annotations and the step\'s log. They show the database\'s log text with passwords as `***`';
+  return `> [!NOTE]\n> This repository is public: ${who} (the action's docs/SECURITY.md, "What the logs hold").`;
 }

@@ -485,7 +485,7 @@ test("a runner without GITHUB_OUTPUT (older than 2.297) fails the step saying so
   await withRig({ files }, async (rig) => {
     const r = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_OUTPUT: '' } });
     assert.equal(r.code, 1, r.log);
-    assert.match(r.log, /^::error::could not write the step's outputs: GITHUB_OUTPUT is not set: the runner is older than 2\.297/m);
+    assert.match(r.log, /^::error::could not write the step's outputs: GITHUB_OUTPUT is not set: the step was not started by a GitHub runner that writes outputs/m);
     assert.doesNotMatch(r.log, /set-output/);
     assert.match(r.summary, /## RDS error logs/, 'the summary is still written');
   });
@@ -503,10 +503,10 @@ test("in a public repository (the runner's event says so) the summary ends with 
       const publicEvent = await event({ private: false, visibility: 'public' });
       const open = await rig.run({ env: { GITHUB_EVENT_PATH: publicEvent } });
       assert.equal(open.code, 0, open.log);
-      assert.match(open.summary, /> \[!NOTE\]\n> This repository is public: anyone can read this summary and the annotations, and any signed-in GitHub user can download the artifact/);
+      assert.match(open.summary, /> \[!NOTE\]\n> This repository is public: anyone can read this summary, the annotations and the step's log, and any signed-in GitHub user can download the artifact .* the artifact holds the files as logged, passwords included/);
       // No artifact, none promised.
       const kept = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: publicEvent } });
-      assert.match(kept.summary, /> This repository is public: anyone can read this summary and the annotations\. They hold the database's log text/);
+      assert.match(kept.summary, /> This repository is public: anyone can read this summary, the annotations and the step's log\. They show the database's log text with passwords as `\*\*\*`/);
       for (const repository of [{ private: true, visibility: 'private' }, { private: true, visibility: 'internal' }]) {
         const closed = await rig.run({ inputs: { upload: 'false' }, env: { GITHUB_EVENT_PATH: await event(repository) } });
         assert.doesNotMatch(closed.summary, /This repository is public/, JSON.stringify(repository));

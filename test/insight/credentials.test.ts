@@ -59,6 +59,14 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["UPDATE app_settings SET value = 'sk_live_S3cr3t' WHERE key = 'stripe_secret_key'", "UPDATE app_settings SET value = '***' WHERE key = 'stripe_secret_key'"],
     ["UPDATE keys SET private_key = 'S3cr3t', ssh_key = 'S3cr3t', passcode = '1234', db_pass = 'S3cr3t'", "UPDATE keys SET private_key = '***', ssh_key = '***', passcode = '***', db_pass = '***'"],
     ['invalid api key: S3cr3t', 'invalid api key: ***'],
+    // A settings table's key that merely contains a UI word (mail, link); a misspelt PASSWORD option.
+    ["INSERT INTO settings (var, value, created_at) VALUES ('mailgun_api_key', 'key-3ax6S3cr3t', now())", "INSERT INTO settings (var, value, created_at) VALUES ('mailgun_api_key', '***', now())"],
+    ["ALTER ROLE app_rw WITH PASWORD 'S3cr3t'", "ALTER ROLE app_rw WITH PASWORD '***'"],
+    // A table of tokens: its plain key column (Django REST framework's authtoken_token).
+    ['INSERT INTO "authtoken_token" ("key", "created", "user_id") VALUES (\'S3cr3t\', now(), 1)', 'INSERT INTO "authtoken_token" ("key", "created", "user_id") VALUES (\'***\', now(), 1)'],
+    ['SELECT 1 FROM "authtoken_token" WHERE "authtoken_token"."key" = \'S3cr3t\'', 'SELECT 1 FROM "authtoken_token" WHERE "authtoken_token"."key" = \'***\''],
+    // INSERT … SELECT into a secret column: its strings, not the numbers that explain a slow statement.
+    ["INSERT INTO users (email, password_hash) SELECT 'u' || g, crypt('S3cr3t' || g, gen_salt('bf', 8)) FROM generate_series(1, 5000) g", "INSERT INTO users (email, password_hash) SELECT '***' || g, crypt('***' || g, gen_salt('***', 8)) FROM generate_series(1, 5000) g"],
     // A key/value table filled by INSERT, its upsert too; a connection string with spaces; a comment.
     ["INSERT INTO settings (key, value) VALUES ('stripe_secret_key', 'sk_S3cr3t') ON CONFLICT (key) DO UPDATE SET value = 'sk_S3cr3t'", "INSERT INTO settings (key, value) VALUES ('stripe_secret_key', '***') ON CONFLICT (key) DO UPDATE SET value = '***'"],
     ["CREATE SUBSCRIPTION s CONNECTION 'host=db password = S3cr3t' PUBLICATION p", "CREATE SUBSCRIPTION s CONNECTION 'host=db password = ***' PUBLICATION p"],
@@ -126,6 +134,8 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     "COMMENT ON COLUMN users.password IS 'bcrypt, cost 12'",
     'ALTER TABLE users ADD CONSTRAINT c CHECK (char_length(password_hash) >= 60)',
     'SELECT Kv9-SmtpPass-1',
+    "ALTER ROLE app VALID UNTIL '2027-01-01'",
+    "ALTER ROLE app SET search_path = 'app'",
   ]) assert.equal(hideCredentials(text), text);
 });
 
@@ -241,4 +251,17 @@ test('what a statement hid is hidden elsewhere in its entry as a whole word or n
   // Only a DETAIL's failing row is a row: a message's parenthesis stays.
   const long = hideEntry({ ...none, message: 'value too long for type character varying(20)', statement: "INSERT INTO accounts (username, password_digest) VALUES ('a_really_long_username_here', 'x')" });
   assert.equal(long.entry.message, 'value too long for type character varying(20)');
+});
+
+test("a key/value table's bound value is hidden when its bound key names a secret; a key hash's bound key too", () => {
+  const none = { hint: undefined, query: undefined, message: 'duplicate key value violates unique constraint "settings_var_key"' };
+  const insert = hideEntry({ ...none, statement: 'INSERT INTO "settings" ("var", "value") VALUES ($1, $2)', detail: 'Key (var)=(mailgun_api_key) already exists.', context: "unnamed portal with parameters: $1 = 'mailgun_api_key', $2 = 'key-S3cr3t'" });
+  assert.equal(insert.entry.context, "unnamed portal with parameters: $1 = 'mailgun_api_key', $2 = '***'");
+  const update = hideEntry({ ...none, statement: 'UPDATE settings SET value = $2 WHERE var = $1', detail: "parameters: $1 = 'sendgrid_api_key', $2 = 'SG.S3cr3t'", context: undefined });
+  assert.equal(update.entry.detail, "parameters: $1 = 'sendgrid_api_key', $2 = '***'");
+  // Not a secret's key: the value stays.
+  const title = hideEntry({ ...none, statement: 'UPDATE settings SET value = $2 WHERE var = $1', detail: "parameters: $1 = 'site_title', $2 = 'Acme'", context: undefined });
+  assert.equal(title.entry.detail, "parameters: $1 = 'site_title', $2 = 'Acme'");
+  const hash = hideEntry({ ...none, statement: "SELECT * FROM api_keys k WHERE k.key_hash = encode(digest($1, 'sha256'), 'hex')", detail: "parameters: $1 = 'ak_live_S3cr3t'", context: undefined });
+  assert.equal(hash.entry.detail, "parameters: $1 = '***'");
 });

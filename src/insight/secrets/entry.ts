@@ -4,8 +4,8 @@
 // row, the bind parameters' values), and the parameters the statement binds to secrets are hidden in its
 // `parameters:` list. The log files themselves are kept as they are.
 import type { LogEntry } from '../entry.ts';
-import { MAYBE_SECRET } from './names.ts';
-import { hideSql, keep, MASK } from './sql.ts';
+import { isSecretName, MAYBE_SECRET } from './names.ts';
+import { hideSql, keep, MASK, UI_WORDS } from './sql.ts';
 import { hideParameters, hideText } from './text.ts';
 
 /** The text fields of an entry that may show a secret. */
@@ -41,7 +41,7 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
     return { entry: out, values: [] };
   };
   if (budget.left <= 0) return withheld();
-  const suspect = FIELDS.filter((f) => e[f] !== undefined && MAYBE_SECRET.test(e[f]));
+  const suspect = FIELDS.filter((f) => e[f] !== undefined && (MAYBE_SECRET.test(e[f]) || (f === 'statement' && KEY_VALUE_TABLE.test(e[f]))));
   if (suspect.length === 0) return { entry: e, values: [] };
   const cost = suspect.reduce((n, f) => n + e[f]!.length, 0);
   if (cost > budget.left) return withheld();
@@ -50,13 +50,20 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
   const values: string[] = [];
   const params = new Set<string>();
   let rowsSecret = false;
+  const keyValueParams: Array<[string, string]> = [];
   for (const f of suspect) {
     const text = out[f]!;
     const sql = hideSql(text);
     keep(values, sql.values);
     for (const p of sql.params) params.add(p);
     rowsSecret ||= sql.rowsSecret;
+    keyValueParams.push(...sql.keyValueParams.slice(0, 64));
     out[f] = sql.text;
+  }
+  // A key/value table's bound value is a secret when its bound key names one (the parameters' list says which).
+  if (keyValueParams.length > 0) {
+    const bound = boundValues(`${e.detail ?? ''}\n${e.context ?? ''}`);
+    for (const [key, value] of keyValueParams) if (namesSecretKey(bound.get(key))) params.add(value);
   }
   for (const f of FIELDS) {
     const text = out[f];
@@ -78,6 +85,25 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
     }
   }
   return { entry: out, values: echoes };
+}
+
+/** A key/value table's statement, worth reading for bound keys though it names no secret. */
+const KEY_VALUE_TABLE = /\b(?:value|val|setting_value|config_value)\b/i;
+
+/** The values a `$n = '…'` parameters' list binds, by n (at most 256). */
+function boundValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/\$(\d+) = '((?:[^']|'')*)'/g)) {
+    if (out.size >= 256) break;
+    out.set(m[1]!, m[2]!.replaceAll("''", "'"));
+  }
+  return out;
+}
+
+/** A bound key that names a secret ('mailgun_api_key'), not a translation's ('auth.forgot_password'). */
+function namesSecretKey(key: string | undefined): boolean {
+  return key !== undefined && key.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(key) && isSecretName(key) &&
+    !key.toLowerCase().split(/[^a-z0-9]+/).some((p) => UI_WORDS.has(p));
 }
 
 /**

@@ -43,11 +43,13 @@ export function isSecretName(name: string): boolean {
   if (last === 'pass') return parts.length === 1 || PASS_OF.has(before);
   if (last === 'key' || last === 'keys') return KEY_OF.has(before) || SECRET_PART.test(before);
   if (SECRET_PART.test(last)) return true;
+  // key_hash = encode(digest($1, …)): the raw key is what is bound to it.
+  if ((last === 'hash' || last === 'digest') && parts.includes('key')) return true;
   return VALUE_OF.has(last) && parts.slice(0, -1).some((p) => SECRET_PART.test(p));
 }
 
 /** Cheap first look: text without any of these has no secret-named value in it. */
-export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ/i;
+export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ|(?:create|alter)\s+(?:role|user|group)\b/i;
 
 /**
  * Whether the text before a value (folded out of a message, see digest.ts) ends with a secret's name:

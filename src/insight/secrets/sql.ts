@@ -23,6 +23,11 @@ export interface Hidden {
   params: Set<string>;
   /** It writes rows with a secret column (INSERT, COPY): a failing row or a COPY line holds a secret. */
   rowsSecret: boolean;
+  /**
+   * Key/value parameter pairs (`$1` the key, `$2` its value) of a key/value table: the value is a secret when the
+   * key's bound value names one (the parameters' list says).
+   */
+  keyValueParams: Array<[string, string]>;
 }
 
 /** Operators between a name and its value. */
@@ -45,7 +50,12 @@ const MAX_ARGS_TOKENS = 512;
 /** Calls whose arguments go in name, value pairs. */
 const PAIR_CALLS = new Set(['set_config', 'json_build_object', 'jsonb_build_object', 'json_object', 'jsonb_object', 'hstore']);
 /** Keys of user-interface text (translations), not of settings: auth.forgot_password, passwords.reset.label. */
-const UI_TEXT = /forgot|reset|confirm|label|title|placeholder|prompt|message|error|help|hint|text|button|link|mail|notice|flash/i;
+export const UI_WORDS = new Set(['forgot', 'reset', 'confirm', 'confirmation', 'label', 'title', 'placeholder', 'prompt', 'message',
+  'error', 'help', 'hint', 'text', 'button', 'link', 'notice', 'flash']);
+/** Columns of a table named for tokens or keys (authtoken_token, api_keys) that hold one. */
+const TOKEN_TABLE_COLUMNS = new Set(['key', 'token', 'value', 'digest']);
+/** A key/value table's columns, for statements that name no secret but may bind one. */
+const KEY_VALUE_HINT = /\b(?:value|val|setting_value|config_value)\b/i;
 /** Columns of a key/value table that hold the value. */
 const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'data', 'content', 'secret_value']);
 /** Columns of a key/value table that hold the key. */
@@ -73,7 +83,7 @@ export function keep(values: string[], more: readonly string[]): void {
 const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
 
 export function hideSql(sql: string, depth = 0): Hidden {
-  if (!MAYBE_SECRET.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false };
+  if (!MAYBE_SECRET.test(sql) && !KEY_VALUE_HINT.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false, keyValueParams: [] };
   const tokens = lex(sql);
   const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
 
@@ -82,6 +92,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
   const params = new Set<string>();
   /** The statement writes rows with a secret column (INSERT, COPY): a failing row or COPY line shows them too. */
   let rowsSecret = false;
+  const keyValueParams: Array<[string, string]> = [];
+  const paramOf = (t: Token | undefined): string | undefined => (t?.kind === 'param' ? sql.slice(t.start + 1, t.end) : undefined);
   const word = (t: Token | undefined): string => (t !== undefined && t.kind === 'word' ? sql.slice(t.start, t.end).toLowerCase() : '');
   const nameOf = (t: Token | undefined): string | undefined => (t === undefined ? undefined : t.kind === 'word' ? sql.slice(t.start, t.end) : t.kind === 'qident' ? contentOf(sql, t) : undefined);
 
@@ -103,14 +115,14 @@ export function hideSql(sql: string, depth = 0): Hidden {
    */
   let lastFrom = -1;
   let lastTo = -1;
-  const secretsIn = (from: number, to: number): void => {
+  const secretsIn = (from: number, to: number, numbers = true): void => {
     const inside = from >= lastFrom && from <= lastTo;
-    for (let k = inside ? Math.max(from, lastTo) : from; k < to; k++) if (isValue(sig[k]!) || sig[k]!.kind === 'param' || sig[k]!.kind === 'number') secret(sig[k]);
+    for (let k = inside ? Math.max(from, lastTo) : from; k < to; k++) if (isValue(sig[k]!) || sig[k]!.kind === 'param' || (numbers && sig[k]!.kind === 'number')) secret(sig[k]);
     if (inside) lastTo = Math.max(lastTo, to);
     else [lastFrom, lastTo] = [from, to];
   };
   /** A key/value table's key naming a secret ('stripe_secret_key'), not a translation's ('auth.forgot_password'). */
-  const namesKey = (t: Token): boolean => namesInString(t) && !UI_TEXT.test(contentOf(sql, t));
+  const namesKey = (t: Token): boolean => namesInString(t) && !contentOf(sql, t).toLowerCase().split(/[^a-z0-9]+/).some((p) => UI_WORDS.has(p));
   /** A string that is a secret's name ('app.jwt_secret', 'api_token'), not a phrase ('reset password'). */
   const namesInString = (t: Token): boolean => {
     const c = contentOf(sql, t);
@@ -163,7 +175,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
    * The places of a column list at sig[open] (`(a, "b", t.c)`), or undefined when it is not one (anything but
    * names, dots and commas in it): a list of names only, so a hostile `set (set (set (` costs a token each.
    */
-  const columnList = (open: number): { count: number; secret: Set<number>; key: number | undefined; value: number | undefined } | undefined => {
+  const columnList = (open: number, secretTable = false): { count: number; secret: Set<number>; key: number | undefined; value: number | undefined } | undefined => {
     const secret = new Set<number>();
     let key: number | undefined;
     let value: number | undefined;
@@ -175,7 +187,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
       else if (isOp(t, '.')) continue;
       else if (t.kind === 'word' || t.kind === 'qident') {
         const n = nameOf(t)!;
-        if (isSecretName(n)) secret.add(col);
+        // In a table of tokens (authtoken_token), its plain `key` column holds one.
+        if (isSecretName(n) || (secretTable && TOKEN_TABLE_COLUMNS.has(n.toLowerCase()))) secret.add(col);
         if (KEY_COLUMNS.has(n.toLowerCase())) key = col;
         if (VALUE_COLUMNS.has(n.toLowerCase())) value = col;
       } else return undefined;
@@ -185,8 +198,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
   /** Tuples already read by byPosition end here: one nested in another is not read again. */
   let tuplesTo = -1;
   /** Positional values of a column list at sig[open] (`(a, b)`) given by the tuple(s) after it. */
-  const byPosition = (open: number): void => {
-    const cols = columnList(open);
+  const byPosition = (open: number, secretTable = false): void => {
+    const cols = columnList(open, secretTable);
     if (cols === undefined || (cols.secret.size === 0 && (cols.key === undefined || cols.value === undefined)) || open < tuplesTo) return;
     rowsSecret ||= cols.secret.size > 0;
     let k = closing(open) + 1;
@@ -218,13 +231,19 @@ export function hideSql(sql: string, depth = 0): Hidden {
             secretsIn(places[cols.value]![0], places[cols.value]![1]);
             keyValueRow = true;
           }
+          // Bound: VALUES ($1, $2) — which key it is, only the parameters' list says.
+          const [va, vz] = cols.value !== undefined ? places[cols.value]! : [0, 0];
+          const keyParam = kz === ka + 1 ? paramOf(sig[ka]) : undefined;
+          const valueParam = vz === va + 1 ? paramOf(sig[va]) : undefined;
+          if (keyParam !== undefined && valueParam !== undefined) keyValueParams.push([keyParam, valueParam]);
         }
         k = end + 1;
         if (!isOp(sig[k], ',')) break;
       }
     } else {
       // INSERT … SELECT, UPDATE … SET (…) = (SELECT …), COPY … FROM: every literal up to the statement's end.
-      secretsIn(k, statementEnd(k));
+      // Not its numbers: a row count or a bcrypt cost explains a slow statement and is never the secret.
+      secretsIn(k, statementEnd(k), false);
     }
   };
   /**
@@ -322,7 +341,9 @@ export function hideSql(sql: string, depth = 0): Hidden {
     if (isOp(t, '(')) calls.push(word(sig[k - 1]));
     else if (isOp(t, ')')) calls.pop();
     const name = nameOf(t);
-    if (name !== undefined && isSecretName(name)) {
+    // "authtoken_token"."key": a plain key column of a table of tokens.
+    const tokenTableColumn = name !== undefined && TOKEN_TABLE_COLUMNS.has(name.toLowerCase()) && isOp(sig[k - 1], '.') && isSecretName(nameOf(sig[k - 2]) ?? '');
+    if (name !== undefined && (isSecretName(name) || tokenTableColumn)) {
       const next = sig[k + 1];
       if (w === 'password' && next !== undefined && word(next) !== 'null' && inRoleStatement()) {
         k = passwordSpan(k + 1) - 1; // nothing inside the span is looked at again
@@ -337,6 +358,9 @@ export function hideSql(sql: string, depth = 0): Hidden {
       const before = sig[k - 1];
       if (before !== undefined && before.kind === 'op' && ASSIGN.has(sql.slice(before.start, before.end)) && (sig[k - 2]?.kind === 'param' || (sig[k - 2] !== undefined && isValue(sig[k - 2]!)))) secret(sig[k - 2]);
     }
+    // In CREATE/ALTER ROLE a string is a password but after VALID UNTIL or SET … = (a misspelt PASSWORD too:
+    // `unrecognized role option "pasword"` is exactly why such a script failed).
+    if (isValue(t) && !replace.has(t) && inRoleStatement() && !['until', 'to'].includes(word(sig[k - 1])) && !isOp(sig[k - 1], '=')) secret(t);
     // In a call of name, value pairs, a string naming a secret, then its value: set_config('app.jwt_secret', 'x'),
     // jsonb_build_object('password', 'x').
     if (isValue(t) && PAIR_CALLS.has(calls.at(-1) ?? '') && isOp(sig[k + 1], ',') && namesInString(t)) valueAt(k + 2);
@@ -363,11 +387,22 @@ export function hideSql(sql: string, depth = 0): Hidden {
         if ((isValue(sig[j]!) || sig[j]!.kind === 'param') && isOp(sig[j - 1], '=') && VALUE_COLUMNS.has((nameOf(sig[j - 2]) ?? '').toLowerCase())) secret(sig[j]);
       }
     }
+    // UPDATE settings SET value = $2 WHERE var = $1: a key column bound, a value column bound.
+    if (t.kind === 'param' && isOp(sig[k - 1], '=') && KEY_COLUMNS.has((nameOf(sig[k - 2]) ?? '').toLowerCase())) {
+      for (let j = statementStart(k) + 2; j < statementEnd(k); j++) {
+        const v = paramOf(sig[j]);
+        if (v !== undefined && isOp(sig[j - 1], '=') && VALUE_COLUMNS.has((nameOf(sig[j - 2]) ?? '').toLowerCase())) keyValueParams.push([paramOf(t)!, v]);
+      }
+    }
     if (w === 'insert' && word(sig[k + 1]) === 'into') {
       // INSERT INTO name [AS alias] (columns) …
       let j = k + 2;
-      while (j < sig.length && !isOp(sig[j], '(') && word(sig[j]) !== 'values' && word(sig[j]) !== 'select' && j - k < 12) j++;
-      if (isOp(sig[j], '(')) byPosition(j);
+      let table = false;
+      while (j < sig.length && !isOp(sig[j], '(') && word(sig[j]) !== 'values' && word(sig[j]) !== 'select' && j - k < 12) {
+        if (word(sig[j]) !== 'as' && isSecretName(nameOf(sig[j]) ?? '')) table = true;
+        j++;
+      }
+      if (isOp(sig[j], '(')) byPosition(j, table);
     }
     if (w === 'set' && isOp(sig[k + 1], '(')) byPosition(k + 1); // UPDATE … SET (a, b) = (…)
     // Strings: their text is read as a statement (DO blocks, EXECUTE), and for connection strings and JSON.
@@ -377,7 +412,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       if (depth < MAX_DEPTH && tail.endsWith('password') && !/[a-z0-9_]/.test(tail[0] ?? ' ') && /\b(?:role|user|group)\b/i.test(content)) {
         for (let j = k + 1; j < sig.length && j <= k + VALUE_REACH; j++) if (isValue(sig[j]!) || sig[j]!.kind === 'param') { secret(sig[j]); break; }
       }
-      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>(), rowsSecret: false };
+      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>(), rowsSecret: false, keyValueParams: [] };
       rowsSecret ||= inner.rowsSecret;
       const hidden = hideText(inner.text, { inString: true });
       keep(values, inner.values);
@@ -407,7 +442,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       replace.set(t, hidden.text);
     }
   }
-  if (replace.size === 0) return { text: sql, values, params, rowsSecret };
+  if (replace.size === 0) return { text: sql, values, params, rowsSecret, keyValueParams };
   let text = '';
   let copied = 0;
   for (const t of tokens) {
@@ -416,5 +451,5 @@ export function hideSql(sql: string, depth = 0): Hidden {
     text += sql.slice(copied, t.start) + r;
     copied = t.end;
   }
-  return { text: text + sql.slice(copied), values, params, rowsSecret };
+  return { text: text + sql.slice(copied), values, params, rowsSecret, keyValueParams };
 }
