@@ -10,7 +10,7 @@ import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 import { echo, hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
-import { MASK } from './secrets/sql.ts';
+import { MASK } from './secrets/names.ts';
 import { namesSecret } from './secrets/names.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -261,9 +261,9 @@ function hiddenFold(v: string): string {
   return foldMark(v).replace('?', MASK);
 }
 
-/** A folded value as it may be shown: hidden whole when `secrets` holds it or the text before it names a secret. */
-function shownValue(v: string, before: string, secrets: readonly string[], budget: HideBudget): string {
-  return namesSecret(before) || isHidden(v, secrets) ? hiddenFold(v) : hideCredentials(v, budget);
+/** A folded value as it may be shown: hidden whole when it follows a secret's name or `secrets` holds it. */
+function shownValue(v: string, afterSecretName: boolean, secrets: readonly string[], budget: HideBudget): string {
+  return afterSecretName || isHidden(v, secrets) ? hiddenFold(v) : hideCredentials(v, budget);
 }
 
 /**
@@ -278,19 +278,16 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
   g.key = echoed(g.key);
   const raw = g.values;
   g.values = raw.map((v, i) => {
-    const before = (i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!;
-    const show = (x: string): string => shownValue(x, before, secrets, budget);
+    const afterSecretName = namesSecret((i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!);
+    const show = (x: string): string => shownValue(x, afterSecretName, secrets, budget);
     return { ...v, first: show(v.first), examples: [...new Set(v.examples.map(show))] };
   });
   g.pieces = g.pieces.map(echoed);
 }
 
-/** An example value of another occurrence than the group's example: hidden when that entry hid it. */
-function exampleValue(e: LogEntry, v: string, budget: HideBudget, seen: WeakMap<LogEntry, string[]>): string {
-  // One entry may give several values (a message folding many): it is read once.
-  let values = seen.get(e);
-  if (values === undefined) seen.set(e, (values = hideEntry(e, budget).values));
-  return budget.left <= 0 || isHidden(v, values) ? hiddenFold(v) : v;
+/** An example value of another occurrence than the group's example: hidden when that entry hid it (`hidden`). */
+function exampleValue(v: string, hidden: readonly string[], budget: HideBudget): string {
+  return budget.left <= 0 || isHidden(v, hidden) ? hiddenFold(v) : v;
 }
 
 /** A folded message that keeps no large read buffer alive (it outlives the batch in the cache and the groups). */
@@ -340,8 +337,6 @@ export class DigestBuilder implements EntrySink {
    * own, so the headline and outputs are never what a hostile log's examples used up.
    */
   hideBudget: HideBudget = { left: HIDE_BUDGET };
-  /** What entries' secrets check found, for the other values of the same entry. */
-  hiddenOf = new WeakMap<LogEntry, string[]>();
   timeline = new TimelineBuilder();
 
   constructor(opts: DigestOptions = {}) {
@@ -442,13 +437,15 @@ export class DigestBuilder implements EntrySink {
       // stderr without %e, then a csvlog: the code from whichever occurrence has one.
       if (g.group.sqlstate === undefined && e.sqlstate !== undefined) g.group.sqlstate = detach(e.sqlstate);
       const vs = g.group.values;
+      // What this entry hides, read once however many of its values are kept as examples (a message folding many).
+      let hidden: string[] | undefined;
       for (let i = 0; i < vs.length; i++) {
         const v = folded.values[i]!;
         const slot = vs[i]!;
         if (v === slot.first) continue;
         slot.same = false;
         if (slot.more || slot.examples.includes(v)) continue;
-        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(e, v, this.hideBudget, this.hiddenOf));
+        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(v, (hidden ??= hideEntry(e, this.hideBudget).values), this.hideBudget));
         else slot.more = true;
       }
       return;

@@ -4,8 +4,8 @@
 // row, the bind parameters' values), and the parameters the statement binds to secrets are hidden in its
 // `parameters:` list. The log files themselves are kept as they are.
 import type { LogEntry } from '../entry.ts';
-import { isSecretName, MAYBE_SECRET } from './names.ts';
-import { hideSql, keep, MASK, UI_WORDS } from './sql.ts';
+import { KEY_VALUE_TABLE, MASK, MAYBE_SECRET, namesSecretKey } from './names.ts';
+import { hideSql, keep } from './sql.ts';
 import { hideParameters, hideText } from './text.ts';
 
 /** The text fields of an entry that may show a secret. */
@@ -87,8 +87,6 @@ export function hideEntry<E extends Pick<LogEntry, Field>>(e: E, budget: HideBud
   return { entry: out, values: echoes };
 }
 
-/** A key/value table's statement, worth reading for bound keys though it names no secret. */
-const KEY_VALUE_TABLE = /\b(?:value|val|setting_value|config_value)\b/i;
 
 /** The values a `$n = '…'` parameters' list binds, by n (at most 256). */
 function boundValues(text: string): Map<string, string> {
@@ -100,11 +98,6 @@ function boundValues(text: string): Map<string, string> {
   return out;
 }
 
-/** A bound key that names a secret ('mailgun_api_key'), not a translation's ('auth.forgot_password'). */
-function namesSecretKey(key: string | undefined): boolean {
-  return key !== undefined && key.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(key) && isSecretName(key) &&
-    !key.toLowerCase().split(/[^a-z0-9]+/).some((p) => UI_WORDS.has(p));
-}
 
 /**
  * `value` hidden where it stands whole in `text`: not inside a longer word (a hidden 'user' must not make `users`
@@ -135,10 +128,8 @@ function hideCopyLine(context: string): string {
 }
 
 /** Free text (a line the reader could not place, a piece of a folded message) without the secrets it names. */
-export function hideCredentials(text: string, budget?: HideBudget): string;
-export function hideCredentials(text: string | undefined, budget?: HideBudget): string | undefined;
-export function hideCredentials(text: string | undefined, budget: HideBudget = { left: HIDE_BUDGET }): string | undefined {
-  if (text === undefined || (budget.left > 0 && !MAYBE_SECRET.test(text))) return text;
+export function hideCredentials(text: string, budget: HideBudget = { left: HIDE_BUDGET }): string {
+  if (budget.left > 0 && !MAYBE_SECRET.test(text)) return text;
   if (text.length > budget.left) {
     budget.left = 0;
     return WITHHELD;

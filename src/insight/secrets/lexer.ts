@@ -2,7 +2,7 @@
 // it ('reset password' is a string, PASSWORD 'x' a keyword and its value). One pass, each character looked at a
 // bounded number of times, so 64 KiB of hostile text costs what its length does.
 
-export type TokenKind = 'space' | 'comment' | 'string' | 'dollar' | 'qident' | 'word' | 'param' | 'number' | 'op';
+type TokenKind = 'space' | 'comment' | 'string' | 'dollar' | 'qident' | 'word' | 'param' | 'number' | 'op';
 
 export interface Token {
   kind: TokenKind;
@@ -91,11 +91,18 @@ export function lex(s: string): Token[] {
   return out;
 }
 
+/** The `$tag$` a dollar-quoted token the lexer made starts with. */
+function tagOf(raw: string): string {
+  DOLLAR_TAG.lastIndex = 0;
+  DOLLAR_TAG.test(raw);
+  return raw.slice(0, DOLLAR_TAG.lastIndex);
+}
+
 /** What a string, dollar-quoted string or quoted name holds, its quoting undone. */
 export function contentOf(s: string, t: Token): string {
   const raw = s.slice(t.start, t.end);
   if (t.kind === 'dollar') {
-    const tag = /^\$[A-Za-z0-9_\u0080-\uffff]*\$/.exec(raw)![0];
+    const tag = tagOf(raw);
     return raw.slice(tag.length, raw.endsWith(tag) && raw.length >= 2 * tag.length ? raw.length - tag.length : raw.length);
   }
   if (t.kind === 'qident') return raw.slice(1, raw.length > 1 && raw.endsWith('"') ? -1 : undefined).replaceAll('""', '"');
@@ -110,7 +117,7 @@ export function contentOf(s: string, t: Token): string {
 export function quoteLike(s: string, t: Token, content: string): string {
   const raw = s.slice(t.start, t.end);
   if (t.kind === 'dollar') {
-    const tag = /^\$[A-Za-z0-9_\u0080-\uffff]*\$/.exec(raw)![0];
+    const tag = tagOf(raw);
     return tag + content + tag;
   }
   if (t.kind === 'qident') return `"${content.replaceAll('"', '""')}"`;

@@ -3,6 +3,9 @@
 // (password_hash, api_token, client_secret, accessToken), but not those that only speak of one (token_id,
 // password_encryption, last_password_change, max_tokens, secretary).
 
+/** What a hidden value is shown as. */
+export const MASK = '***';
+
 /** A part of a name that is a secret's: ends with one of the words (accesstoken, passwordhash), plural or not. */
 const SECRET_PART = /(?:password|passwd|pwd|passphrase|passcode|secret|token|credential|apikey|privatekey)s?(?:hash|hashed|digest)?$/;
 /** After a secret's part, a last part that is still its value: password_hash, secret_key, token_value. */
@@ -50,6 +53,23 @@ export function isSecretName(name: string): boolean {
 
 /** Cheap first look: text without any of these has no secret-named value in it. */
 export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ|(?:create|alter)\s+(?:role|user|group)\b/i;
+
+/** Keys of user-interface text (translations), not of settings: auth.forgot_password, passwords.reset.label. */
+const UI_WORDS = new Set(['forgot', 'reset', 'confirm', 'confirmation', 'label', 'title', 'placeholder', 'prompt', 'message',
+  'error', 'help', 'hint', 'text', 'button', 'link', 'notice', 'flash']);
+
+/** A string that is a secret's name ('app.jwt_secret', 'api_token'), not a phrase ('reset password'). */
+export function namesSecretString(s: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(s) && isSecretName(s);
+}
+
+/** A key/value table's key naming a secret ('stripe_secret_key', 'mailgun_api_key'), not a translation's ('auth.forgot_password'). */
+export function namesSecretKey(key: string | undefined): boolean {
+  return key !== undefined && namesSecretString(key) && !key.toLowerCase().split(/[^a-z0-9]+/).some((p) => UI_WORDS.has(p));
+}
+
+/** A key/value table's value columns: a statement naming them may bind a secret though it names none. */
+export const KEY_VALUE_TABLE = /\b(?:value|val|setting_value|config_value)\b/i;
 
 /**
  * Whether the text before a value (folded out of a message, see digest.ts) ends with a secret's name:

@@ -10,12 +10,11 @@
 // returned, so the entry's other lines can hide the same values (a syntax error's `at or near "x"`, a failing row,
 // the parameters' list).
 import { contentOf, lex, quoteLike, type Token } from './lexer.ts';
-import { isSecretName, MAYBE_SECRET } from './names.ts';
+import { isSecretName, KEY_VALUE_TABLE, MASK, MAYBE_SECRET, namesSecretKey, namesSecretString } from './names.ts';
 import { hideText } from './text.ts';
 
-export const MASK = '***';
 
-export interface Hidden {
+interface Hidden {
   text: string;
   /** The secret values taken out (their text, unquoted). */
   values: string[];
@@ -49,13 +48,8 @@ const KEYED_ARGS = new Map<string, number[]>([
 const MAX_ARGS_TOKENS = 512;
 /** Calls whose arguments go in name, value pairs. */
 const PAIR_CALLS = new Set(['set_config', 'json_build_object', 'jsonb_build_object', 'json_object', 'jsonb_object', 'hstore']);
-/** Keys of user-interface text (translations), not of settings: auth.forgot_password, passwords.reset.label. */
-export const UI_WORDS = new Set(['forgot', 'reset', 'confirm', 'confirmation', 'label', 'title', 'placeholder', 'prompt', 'message',
-  'error', 'help', 'hint', 'text', 'button', 'link', 'notice', 'flash']);
 /** Columns of a table named for tokens or keys (authtoken_token, api_keys) that hold one. */
 const TOKEN_TABLE_COLUMNS = new Set(['key', 'token', 'value', 'digest']);
-/** A key/value table's columns, for statements that name no secret but may bind one. */
-const KEY_VALUE_HINT = /\b(?:value|val|setting_value|config_value)\b/i;
 /** Columns of a key/value table that hold the value. */
 const VALUE_COLUMNS = new Set(['value', 'val', 'setting_value', 'config_value', 'data', 'content', 'secret_value']);
 /** Columns of a key/value table that hold the key. */
@@ -83,7 +77,7 @@ export function keep(values: string[], more: readonly string[]): void {
 const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
 
 export function hideSql(sql: string, depth = 0): Hidden {
-  if (!MAYBE_SECRET.test(sql) && !KEY_VALUE_HINT.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false, keyValueParams: [] };
+  if (!MAYBE_SECRET.test(sql) && !KEY_VALUE_TABLE.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false, keyValueParams: [] };
   const tokens = lex(sql);
   const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
 
@@ -121,13 +115,8 @@ export function hideSql(sql: string, depth = 0): Hidden {
     if (inside) lastTo = Math.max(lastTo, to);
     else [lastFrom, lastTo] = [from, to];
   };
-  /** A key/value table's key naming a secret ('stripe_secret_key'), not a translation's ('auth.forgot_password'). */
-  const namesKey = (t: Token): boolean => namesInString(t) && !contentOf(sql, t).toLowerCase().split(/[^a-z0-9]+/).some((p) => UI_WORDS.has(p));
-  /** A string that is a secret's name ('app.jwt_secret', 'api_token'), not a phrase ('reset password'). */
-  const namesInString = (t: Token): boolean => {
-    const c = contentOf(sql, t);
-    return c.length <= 200 && /^[A-Za-z0-9_.-]+$/.test(c) && isSecretName(c);
-  };
+  const namesKey = (t: Token): boolean => namesSecretKey(contentOf(sql, t));
+  const namesInString = (t: Token): boolean => namesSecretString(contentOf(sql, t));
   const isOp = (t: Token | undefined, op: string): boolean => t !== undefined && t.kind === 'op' && t.end - t.start === op.length && sql.startsWith(op, t.start);
   // Each `(`'s closing `)`, found once (sig.length when it never closes): asked for again and again below.
   const closer = new Map<number, number>();
@@ -171,6 +160,22 @@ export function hideSql(sql: string, depth = 0): Hidden {
       k = end + 1;
     }
   };
+  /** What the parenthesis at sig[open] holds, cut at its own commas (not those of calls or arrays inside): ranges of sig. */
+  const splitAt = (open: number): Array<[number, number]> => {
+    const end = closing(open);
+    const parts: Array<[number, number]> = [];
+    let from = open + 1;
+    let d = 0;
+    for (let j = open + 1; j <= end; j++) {
+      if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
+      else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
+      else if (j === end || (d === 0 && isOp(sig[j], ','))) {
+        parts.push([from, j]);
+        from = j + 1;
+      }
+    }
+    return parts;
+  };
   /**
    * The places of a column list at sig[open] (`(a, "b", t.c)`), or undefined when it is not one (anything but
    * names, dots and commas in it): a list of names only, so a hostile `set (set (set (` costs a token each.
@@ -211,17 +216,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       for (k += w === '' ? 0 : 1; isOp(sig[k], '('); k++) {
         const end = closing(k);
         tuplesTo = Math.max(tuplesTo, end);
-        const places: Array<[number, number]> = [];
-        let from = k + 1;
-        let d = 0;
-        for (let j = k + 1; j <= end && j < sig.length + 1; j++) {
-          if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
-          else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
-          else if (j === end || (d === 0 && isOp(sig[j], ','))) {
-            places.push([from, j]);
-            from = j + 1;
-          }
-        }
+        const places = splitAt(k);
         if (places.length !== cols.count) secretsIn(k, end);
         else {
           places.forEach(([a, z], i) => { if (cols.secret.has(i)) secretsIn(a, z); });
@@ -250,22 +245,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
    * The arguments of a call whose `(` is at sig[open], as ranges of sig; undefined for a call longer than
    * MAX_ARGS_TOKENS (calls nest: each is read to its end, so a long one would be read again for each inside it).
    */
-  const argsOf = (open: number): Array<[number, number]> | undefined => {
-    const end = closing(open);
-    if (end - open > MAX_ARGS_TOKENS) return undefined;
-    const args: Array<[number, number]> = [];
-    let from = open + 1;
-    let d = 0;
-    for (let j = open + 1; j <= end && j <= sig.length; j++) {
-      if (j < end && (isOp(sig[j], '(') || isOp(sig[j], '['))) d++;
-      else if (j < end && (isOp(sig[j], ')') || isOp(sig[j], ']'))) d--;
-      else if (j === end || (d === 0 && isOp(sig[j], ','))) {
-        args.push([from, j]);
-        from = j + 1;
-      }
-    }
-    return args;
-  };
+  const argsOf = (open: number): Array<[number, number]> | undefined => (closing(open) - open > MAX_ARGS_TOKENS ? undefined : splitAt(open));
   /**
    * In CREATE/ALTER ROLE, what follows PASSWORD up to the next option or the statement's end, whatever it is: a
    * syntax error's PASSWORD x, PASSWORD "x", or a password with a quote in it ('it's-x') lexed into pieces.

@@ -3,9 +3,8 @@
 // ""token"": ""x"" as csvlog doubles it), a URI's password, and a key's values when one of its columns is secret
 // (Key (api_token)=(x), German »(api_token)=(x)«, French « (api_token)=(x) »). Linear in the text's length:
 // words are found one by one, each value pattern starts where its name ends.
-import { isSecretName, MAYBE_SECRET } from './names.ts';
+import { isSecretName, MASK, MAYBE_SECRET } from './names.ts';
 
-const MASK = '***';
 const WORD = /[A-Za-z0-9_]+/g;
 // After a name: its closing quote as JSON writes it (", \", ""), `=` or `:`, then the value: quoted as the name
 // was, in single quotes (doubled, as a connection string inside an SQL literal has them), or a bare word (not a
@@ -19,10 +18,8 @@ const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024}
  * JSON web tokens. Each form starts with its own prefix and is bounded.
  */
 const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s,)'"]{1,512}|SCRAM-SHA-256\$[^\s,)'"]{1,512}|pbkdf2_sha\d{3}\$[^\s,)'"]{1,512}|\bmd5[0-9a-f]{32}\b|\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,256}|\bgh[pousr]_[A-Za-z0-9]{20,255}|\bgithub_pat_[A-Za-z0-9_]{20,255}|\bxox[abprs]-[A-Za-z0-9-]{10,255}|\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,4096}/g;
-const SELF_EVIDENT_HINT = /\$2|\$argon2|SCRAM-SHA|pbkdf2_|md5|_live_|_test_|gh[pousr]_|github_pat_|xox|eyJ/;
 
 function hideHashes(text: string, values: string[]): string {
-  if (!SELF_EVIDENT_HINT.test(text)) return text;
   return text.replace(SELF_EVIDENT, (m) => {
     values.push(m);
     return MASK;
@@ -32,22 +29,23 @@ function hideHashes(text: string, values: string[]): string {
 /** How far before a key's `)=(` its columns may start. */
 const KEY_COLUMNS_REACH = 1000;
 
-export interface HiddenText {
+interface HiddenText {
   text: string;
   values: string[];
 }
 
+/** The quotes a value after a name has, longest first ('' before ', "" before "), or ''. */
+const quoteOf = (value: string): string => ['""', '\\"', '"', "''", "'"].find((q) => value.startsWith(q)) ?? '';
+
 /** How a hidden value reads: in the quotes it had. */
 function masked(value: string): string {
-  for (const q of ['""', '\\"', '"', "''", "'"]) if (value.startsWith(q)) return q + MASK + q;
-  return MASK;
+  const q = quoteOf(value);
+  return q + MASK + q;
 }
 
 function unquoted(value: string): string {
-  for (const q of ['""', '\\"', '"', "''", "'"]) {
-    if (value.startsWith(q)) return value.slice(q.length, value.length >= 2 * q.length && value.endsWith(q) ? -q.length : undefined);
-  }
-  return value;
+  const q = quoteOf(value);
+  return q === '' ? value : value.slice(q.length, value.length >= 2 * q.length && value.endsWith(q) ? -q.length : undefined);
 }
 
 function hideNamed(text: string, values: string[], inString: boolean): string {
@@ -114,8 +112,9 @@ function hideKeys(text: string, values: string[]): string {
  */
 export function hideText(text: string, o: { inString?: boolean } = {}): HiddenText {
   const values: string[] = [];
+  // MAYBE_SECRET knows the self-evident forms' prefixes too: one look decides for all the rules.
+  if (!MAYBE_SECRET.test(text)) return { text, values };
   const hashed = hideHashes(text, values);
-  if (!MAYBE_SECRET.test(hashed)) return { text: hashed, values };
   const named = hideNamed(hashed, values, o.inString === true);
   const uri = named.replace(URI, (_m, before: string, password: string) => {
     values.push(password);
