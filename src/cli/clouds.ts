@@ -6,9 +6,9 @@
 // first file found wins, and a secure.yaml found the same way ($OS_CLIENT_SECURE_FILE, then the same folders)
 // adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { posix, win32 } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import { InputError } from '../core/errors.ts';
+import { homeOf } from '../core/home.ts';
 
 /** What a cloud entry gives: input name → value, and where each came from (for messages). */
 export interface CloudValues {
@@ -21,17 +21,6 @@ export interface CloudValues {
 const CREDENTIAL_INPUTS = new Set(['token', 'username', 'password', 'domain', 'access-key', 'secret-key']);
 
 const SUFFIXES = ['.yaml', '.yml', '.json'];
-
-/** The home folder as Python's expanduser finds it (Windows: USERPROFILE, not HOME), or none (a container's user). */
-function homeOf(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
-  const given = platform === 'win32' ? env['USERPROFILE'] || (env['HOMEDRIVE'] && env['HOMEPATH'] ? env['HOMEDRIVE'] + env['HOMEPATH'] : '') : env['HOME'];
-  if (given) return given;
-  try {
-    return homedir() || undefined; // throws for a user with no passwd entry
-  } catch {
-    return undefined;
-  }
-}
 
 /** The folders openstacksdk looks in, in its order, on `platform`. */
 export function searchFolders(env: NodeJS.ProcessEnv, cwd: string, platform: NodeJS.Platform = process.platform): string[] {
@@ -52,7 +41,6 @@ export function searchFolders(env: NodeJS.ProcessEnv, cwd: string, platform: Nod
 
 function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
   const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
-  const join = process.platform === 'win32' ? win32.join : posix.join;
   return [...(override ? [override] : []), ...searchFolders(env, cwd).flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
 }
 

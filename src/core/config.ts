@@ -1,5 +1,5 @@
 // The run's configuration and the checks both doors apply to it: every problem names the input and what is allowed.
-import { homedir } from 'node:os';
+import { homeOf } from './home.ts';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration.ts';
 import { InputError, type NameInput } from './errors.ts';
@@ -426,14 +426,9 @@ function parseSince(raw: string, now: Date): Date | undefined {
   throw new InputError('since', `'${raw}' is neither an ISO-8601 time (2026-11-28T14:05:00Z) nor a duration ago (45m, 2h)`);
 }
 
-/** The home folder for `~/`; a container's user may have none (no HOME, no passwd entry: os.homedir() throws). */
+/** The home folder for `~/` (core/home.ts); a container's user may have none. */
 function homeFolder(): string {
-  let home = '';
-  try {
-    home = homedir(); // HOME as set, even empty: '~/logs' would then be '/logs'
-  } catch {
-    // none
-  }
-  if (home === '') throw new InputError('output-dir', "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
+  const home = homeOf();
+  if (home === undefined) throw new InputError('output-dir', "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
   return home;
 }

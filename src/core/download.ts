@@ -1,9 +1,9 @@
 // Streams one pre-signed link to disk, a large file as byte ranges at once: never the whole file in memory, never
 // a short file reported as complete.
-import { constants, writeSync, writevSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import { link, lstat, open, rename, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { cannotCreateIn } from './writable.ts';
+import { cannotCreateIn, NEW_NO_FOLLOW } from './writable.ts';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, NoRoomError, ResponseError, TimeoutError } from './errors.ts';
@@ -178,13 +178,10 @@ interface Piece {
   pos: number;
 }
 
-/**
- * Creates a new file, never opening what is there: O_CREAT with O_EXCL fails with EEXIST on any existing entry,
- * a symlink included, and does not follow it (POSIX says so; Windows maps it to CREATE_NEW, which fails the
- * same way). That is what keeps the no-symlink promise; O_NOFOLLOW, which Windows lacks, is only added where
- * it exists. The finished file then gets its name by link(), which also fails on any existing entry.
- */
-export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+// New files (the part file, the name reserved without hard links) are created by NEW_NO_FOLLOW (core/writable.ts):
+// O_CREAT with O_EXCL fails with EEXIST on any existing entry, a symlink included, and does not follow it (POSIX
+// says so; Windows maps it to CREATE_NEW, which fails the same way); O_NOFOLLOW is added where it exists.
+export { CREATE_NEW } from './writable.ts';
 
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
@@ -198,7 +195,7 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
   let fh: FileHandle | undefined;
   let done = false;
   try {
-    fh = await open(partPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644);
+    fh = await open(partPath, NEW_NO_FOLLOW, 0o644);
     const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
@@ -231,7 +228,7 @@ async function settle(partPath: string, finalPath: string, bytes: number): Promi
     await link(partPath, finalPath);
   } catch (e) {
     if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    await (await open(finalPath, CREATE_NEW | (constants.O_NOFOLLOW ?? 0), 0o644)).close();
+    await (await open(finalPath, NEW_NO_FOLLOW, 0o644)).close();
     try {
       await rename(partPath, finalPath);
     } catch (r) {

@@ -53,10 +53,12 @@ class InstancesFailedError extends Error {
  */
 export async function collectMany(config: Config, deps: Deps, many: ManyReport): Promise<ManyReport> {
   const limiter = deps.limiter ?? errorlogLimit(deps.clock);
+  // The upload is bounded once, from when it starts: with several instances, when the shared one does.
+  const uploader = boundedUploader(deps.uploader, config, deps.signal);
   if (many.runs.length === 1) {
     const run = many.runs[0]!;
     try {
-      await collect({ ...config, instance: run.ref }, { ...deps, limiter, uploader: boundedUploader(deps.uploader, config, deps.signal) }, run.report);
+      await collect({ ...config, instance: run.ref }, { ...deps, limiter, uploader }, run.report);
     } catch (e) {
       run.error = e;
       throw e;
@@ -68,7 +70,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
   }
 
   // One upload for all, bounded from when it starts (when the last instance gets there), not from each asking.
-  const upload = new SharedUpload(boundedUploader(deps.uploader, config, deps.signal), many.runs.length, config.outputDir);
+  const upload = new SharedUpload(uploader, many.runs.length, config.outputDir);
   const folders = new NameAllocator([]);
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
   const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));

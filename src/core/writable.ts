@@ -6,11 +6,16 @@ import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/** Open flags of a file created only if no entry has its name (a symlink included, on Windows as CREATE_NEW). */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+/** The same, never through a symlink where the system can say so (not Windows: CREATE_NEW alone suffices there). */
+export const NEW_NO_FOLLOW = CREATE_NEW | (constants.O_NOFOLLOW ?? 0);
+
 /** Why nothing can be created in `dir` (an errno code), or undefined when something can. */
 export async function cannotCreateIn(dir: string): Promise<string | undefined> {
   const probe = join(dir, `.otc-rds-logs-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const fh = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    const fh = await open(probe, NEW_NO_FOLLOW, 0o600);
     await fh.close().catch(() => {});
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? String(e);
