@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -464,7 +464,9 @@ async function ownHost(t: TestContext, handle: RequestListener): Promise<URL> {
 
 test('a size past the free disk space (Content-Length of a petabyte) is refused before a byte is written, at once', async (t) => {
   const s = await setup(t);
+  let asked = 0;
   const url = await ownHost(t, (_req, res) => {
+    asked++;
     res.writeHead(200, { 'Content-Length': String(10 ** 15), 'Accept-Ranges': 'bytes' });
     res.write('2026-11-28 10:00:00 UTC [1] LOG:  x\n');
   });
@@ -475,6 +477,7 @@ test('a size past the free disk space (Content-Length of a petabyte) is refused 
     return true;
   });
   assert.ok(process.memoryUsage().rss - used < 64 * 1024 * 1024, 'no list of ranges for the announced size');
+  assert.equal(asked, 1, 'at once: not asked again');
   assert.equal(existsSync(s.final), false);
   await assertNoPartFiles(s.dir);
 });
@@ -594,10 +597,13 @@ test('a host that answers ranges in crumbs (11 bytes each) is retried with backo
   assert.ok(o.lines.filter((l) => /retrying in/.test(l)).length >= host.requests() - 2, 'with a wait before each');
 });
 
-test('checking output-dir before any request leaves nothing behind, in the folder or the one it will be made in', async (t) => {
+test('checking output-dir before any request tries a write there and leaves nothing behind, in the folder or the one it will be made in', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'outdir-check-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  await utimes(dir, 0, 0);
   await checkOutputDir(dir);
   await checkOutputDir(join(dir, 'not', 'there', 'yet'));
   assert.deepEqual(await readdir(dir), []);
+  // A file was made and removed there (the folder changed), rather than the folder's mode asked.
+  assert.ok((await stat(dir)).mtimeMs > 0, 'a probe file was written');
 });

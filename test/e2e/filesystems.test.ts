@@ -10,13 +10,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRig } from '../support/harness.ts';
-import { inCi } from '../support/ci.ts';
+import { skipUnlessCi } from '../support/ci.ts';
+import { which } from '../support/tools.ts';
 
-/** Where a command is: on PATH, or in the sbin folders a user's PATH may lack (mkfs.exfat is in /usr/sbin). */
-function which(cmd: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/sbin'];
-  return dirs.filter((d) => d !== '').map((d) => join(d, cmd)).find((p) => existsSync(p));
-}
 const tools = { mkfs: which('mkfs.exfat'), mount: which('mount.exfat-fuse'), losetup: which('losetup') };
 const missing = process.platform !== 'linux' ? 'exFAT by FUSE on a loop device, as on Linux'
   : !existsSync('/dev/fuse') ? 'no /dev/fuse'
@@ -24,7 +20,7 @@ const missing = process.platform !== 'linux' ? 'exFAT by FUSE on a loop device, 
 // In CI on Linux the packages must be there (.ci/run installs them): a check that quietly skips there checks
 // nothing. A loop device needs root, which a hosted runner's user is not: that is a skip everywhere, said so.
 const notRoot = process.getuid?.() !== 0 ? 'a loop device needs root' : undefined;
-const skip = missing !== undefined && (!inCi() || process.platform !== 'linux') ? missing : notRoot ?? false;
+const skip = (process.platform === 'linux' ? skipUnlessCi(missing) : missing ?? false) || (notRoot ?? false);
 
 /** An exFAT file system of `size`, mounted read-write at the returned folder until `unmount`. */
 async function exfatMount(size: string): Promise<{ dir: string; unmount(): Promise<void> }> {

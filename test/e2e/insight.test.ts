@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
 import { readZip } from '../support/zip.ts';
-import { FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
+import { CREDENTIAL_SECRETS, FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   // The passwords' log (run E) has a test of its own below; made last, it would hold the latest error.
@@ -202,7 +202,7 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
 
 // Passwords in real PostgreSQL output (run E of scripts/make-pg-fixtures.sh: failing CREATE/ALTER ROLE, a user
 // mapping, dblink connection strings, a token column's unique violation; every secret starts with S3cr3t).
-const SECRETS = /S3cr3t|app-secret-123/;
+const SECRETS = CREDENTIAL_SECRETS;
 
 test('passwords the logs hold are *** in the summary, annotations and outputs; the artifact keeps the files as they are', async () => {
   const data = await readFile(fixture('stderr-credentials.log'));

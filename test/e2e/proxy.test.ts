@@ -14,6 +14,8 @@ import { skipWithoutSquid, startSquid, type AccessEntry } from '../support/squid
 import { fetchStackLoaded, loadedModules } from '../support/loaded-modules.ts';
 import type { ActionRun } from '../../emulator/runner.ts';
 
+/** A name that resolves nowhere (RFC 6761 .invalid) and that Squid's configuration does not allow. */
+const NOWHERE = 'rds.emulator.invalid';
 const RDS = 'rds.eu-de.otc.t-systems.com';
 const OBS = 'obs.eu-de.otc.t-systems.com';
 const IAM = 'iam.eu-de.otc.t-systems.com';
@@ -156,7 +158,7 @@ test('a host in no_proxy is connected to directly, never through the proxy', { s
   const p = await proxiedRig();
   try {
     // A name that resolves nowhere (RFC 6761 .invalid): a direct attempt fails on DNS, naming the host.
-    const direct = 'rds.emulator.invalid';
+    const direct = NOWHERE;
     const r = await p.rig.run({ inputs: { ...p.inputs, endpoint: `https://${direct}`, timeout: '2s', 'poll-interval': '1s' }, env: { ...p.env, no_proxy: 'emulator.invalid' } });
     assert.equal(r.code, 1, r.log.slice(-3000));
     assert.match(r.log, /::error::.*(ENOTFOUND|EAI_AGAIN).*rds\.emulator\.invalid/);
@@ -205,7 +207,7 @@ test('a host the proxy does not let through fails the step at once, saying the p
   const p = await proxiedRig();
   try {
     // A name Squid's configuration does not allow, as a corporate allow-list would not.
-    const refused = 'rds.emulator.invalid';
+    const refused = NOWHERE;
     const r = await failsAtOnce(p, { endpoint: `https://${refused}` });
     assert.match(r.log, /::error::the proxy 127\.0\.0\.1:\d+ refused the connection: HTTP 403, it does not let this host through \(https:\/\/rds\.emulator\.invalid\//);
     const entries = await p.stop();

@@ -10,6 +10,8 @@ export const STDERR_FIXTURES = ['stderr-debian-prefix.log', 'stderr-rds-prefix.l
 export const PRODUCTION_FIXTURE = 'stderr-rds-production.log';
 
 export const fixture = (name: string): string => join(FIXTURES, name);
+/** The secrets in stderr-credentials.log (run E of scripts/make-pg-fixtures.sh): each starts with S3cr3t, and the role's own password. */
+export const CREDENTIAL_SECRETS = /S3cr3t|app-secret-123/;
 
 /** A fixture (or any file, given a path) as digestFiles takes it. */
 export function fixtureFile(name: string): { name: string; path: string; size: number } {

@@ -1,35 +1,24 @@
 // A real forward proxy for the tests: Squid, as corporate networks run it, started in the foreground on loopback
 // with a configuration of the test's own. It alone knows the public names the tests use (its hosts_file maps
 // them to loopback); what crossed it is read from its own access.log, not from a mirror of ours.
-import { inCi } from './ci.ts';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { inCi, skipUnlessCi } from './ci.ts';
+import { executable, which } from './tools.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SQUID = ['/usr/sbin/squid', '/usr/local/sbin/squid'];
 /** Debian's path of the helper that checks Basic credentials against an htpasswd-style file. */
 const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
 const INSTALL = 'on Debian or Ubuntu: apt-get install squid';
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function squidBinary(): string | undefined {
-  return SQUID.find(executable) ?? (spawnSync('squid', ['-v']).status === 0 ? 'squid' : undefined);
-}
+const squidBinary = (): string | undefined => which('squid');
 
 /** What is missing to run Squid with Basic authentication, if anything. */
-export function squidMissing(): string | undefined {
+function squidMissing(): string | undefined {
   if (squidBinary() === undefined) return `squid is not installed (${INSTALL})`;
   if (!executable(NCSA_AUTH)) return `${NCSA_AUTH} is missing (${INSTALL})`;
   return undefined;
@@ -42,8 +31,7 @@ export function squidMissing(): string | undefined {
  */
 export function skipWithoutSquid(): string | false {
   const missing = squidMissing();
-  if (missing === undefined || inCi()) return false;
-  return `${missing}; the proxy tests run behind a real proxy`;
+  return skipUnlessCi(missing === undefined ? undefined : `${missing}; the proxy tests run behind a real proxy`);
 }
 
 export interface SquidOptions {

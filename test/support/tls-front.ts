@@ -23,12 +23,12 @@ function splice(a: Duplex, b: Duplex): void {
 const tlsDir = fileURLToPath(new URL('../../emulator/tls/', import.meta.url));
 
 /**
- * An https front for a plain-http server on loopback. `plain` may be a function, asked at each connection: the
- * front can then start first, when the server must be told the front's port (e.g. in URLs it hands out).
+ * An https front for a plain-http server on loopback. `plain` is asked at each connection: the front can start
+ * first, when the server must be told the front's port (e.g. in URLs it hands out).
  */
-export async function startTlsFront(plain: Address | (() => Address)): Promise<Address & { close(): Promise<void> }> {
+export async function startTlsFront(plain: () => Address): Promise<Address & { close(): Promise<void> }> {
   const server: TcpServer = createTlsServer({ key: readFileSync(`${tlsDir}key.pem`), cert: readFileSync(`${tlsDir}cert.pem`) }, (clear) => {
-    const to = typeof plain === 'function' ? plain() : plain;
+    const to = plain();
     const upstream = connect(to.port, to.host);
     sockets.add(upstream);
     splice(clear, upstream);
