@@ -140,7 +140,7 @@ const DEFAULT_RECENT_SEVERITIES: readonly Severity[] = ['WARNING', 'ERROR', 'FAT
 const DEFAULT_MAX_GROUPS = 1000;
 /** Characters of a message looked at when normalising. */
 const KEY_LEN = 500;
-/** Longest folded value kept, and how many distinct ones a group keeps as examples. */
+/** Longest folded value kept, and how many distinct ones a group shows as examples (it collects one more). */
 const MAX_VALUE = 200;
 const MAX_EXAMPLES = 3;
 /**
@@ -280,7 +280,9 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
   g.values = raw.map((v, i) => {
     const afterSecretName = namesSecret((i > 0 ? raw[i - 1]!.first : '') + g.pieces[i]!);
     const show = (x: string): string => shownValue(x, afterSecretName, secrets, budget);
-    return { ...v, first: show(v.first), examples: [...new Set(v.examples.map(show))] };
+    // Collected with one spare (the first is kept as logged until here, so it may equal a hidden one): cut now.
+    const examples = [...new Set(v.examples.map(show))];
+    return { ...v, first: show(v.first), examples: examples.slice(0, MAX_EXAMPLES), more: v.more || examples.length > MAX_EXAMPLES };
   });
   g.pieces = g.pieces.map(echoed);
 }
@@ -445,7 +447,10 @@ export class DigestBuilder implements EntrySink {
         if (v === slot.first) continue;
         slot.same = false;
         if (slot.more || slot.examples.includes(v)) continue;
-        if (slot.examples.length < MAX_EXAMPLES) slot.examples.push(exampleValue(v, (hidden ??= hideEntry(e, this.hideBudget).values), this.hideBudget));
+        // Compared as kept: a hidden value repeated is one example, not a new one each time.
+        const x = exampleValue(v, (hidden ??= hideEntry(e, this.hideBudget).values), this.hideBudget);
+        if (slot.examples.includes(x)) continue;
+        if (slot.examples.length <= MAX_EXAMPLES) slot.examples.push(x);
         else slot.more = true;
       }
       return;

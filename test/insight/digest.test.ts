@@ -239,6 +239,11 @@ describe('groups show what their occurrences share', () => {
     assert.equal(groupExamples(g), '"c", "d", "e", …; 0, 1');
   });
 
+  test('three values, each seen many times, are all shown, with no … after them', () => {
+    const g = groupOf(['a', 'b', 'c', 'a', 'b', 'c', 'c'].map((t) => `relation "${t}" does not exist`));
+    assert.equal(groupExamples(g), '"a", "b", "c"');
+  });
+
   test('the three stderr fixtures: relation "?" with the tables grep finds', async () => {
     const d = await digestFiles(STDERR_FIXTURES.map(file), {});
     const g = d.messages.find((m) => m.key === 'relation "?" does not exist')!;
