@@ -4,7 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
-#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d e)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d e f)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -22,12 +22,14 @@
 #   D  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_min_duration_statement = 50 (ms): the slow-query log
 #   E  log_line_prefix '%t:%r:%u@%d:[%p]:'  stderr, log_statement = 'ddl', log_parameter_max_length_on_error = -1:
 #      the ways a password gets into the log
+#   F  as B: two crashes. A backfill's backend killed by signal 9 (what the OOM killer does): the server ends every
+#      connection and recovers; then the whole server killed and started again (recovery without a death line)
 # Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
-RUNS=" ${RUNS:-a b c de fr prod d e} "
+RUNS=" ${RUNS:-a b c de fr prod d e f} "
 wants() { [[ "$RUNS" == *" $1 "* ]]; }
 # Run prod: seconds of pgbench, its transactions a second, failed deployments played meanwhile.
 PROD_SECONDS=${PROD_SECONDS:-40}
@@ -250,6 +252,37 @@ provoke_credentials() {
     -h 127.0.0.1 -p "$PORT" -U app app >/dev/null 2>&1 || true
 }
 
+# A deployment's backfill killed by the OOM killer (signal 9), connections tried during the recovery, then the
+# whole server killed (its machine lost) and started again.
+provoke_crashes() {
+  fresh_app_db
+  app_psql -U app -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text)"
+  app_psql -U app -d app -c "INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(1, 200000000) g" &
+  local pid=''
+  for _ in $(seq 1 100); do
+    pid=$("${PSQL_ADMIN[@]}" -At -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO orders%'" 2>/dev/null || true)
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$pid" ] || { echo "make-pg-fixtures: the backfill did not start" >&2; exit 1; }
+  sleep 1
+  kill -9 "$pid"
+  for _ in 1 2 3; do app_psql -U app -d app -c "SELECT 1"; done
+  wait || true
+  for _ in $(seq 1 100); do as_pg pg_isready -q -h "$SOCK" -p "$PORT" && break; sleep 0.1; done
+  app_psql -U app -d app -c "SELECT count(*) FROM orders"
+  # The whole server at once, as when its machine is lost: the postmaster, then its children (killed first, their
+  # deaths would be logged by it).
+  local pm kids
+  pm=$(head -n 1 "$DATA/postmaster.pid")
+  kids=$(pgrep -P "$pm" || true)
+  kill -9 "$pm"
+  [ -z "$kids" ] || kill -9 $kids 2>/dev/null || true
+  for p in $pm $kids; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
 # The slow statements of a reporting job, over the simple and the extended protocol (what the slow-query log holds).
 provoke_slow() {
   fresh_app_db
@@ -360,6 +393,14 @@ if wants e; then
   stop_server
 fi
 
+if wants f; then
+  start_server f "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+  provoke_crashes
+  start_server f "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+  app_psql -U app -d app -c "SELECT count(*) FROM orders"
+  stop_server
+fi
+
 if wants d; then
   start_server d "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_min_duration_statement = 50"
   provoke_slow
@@ -381,6 +422,7 @@ if wants fr; then cp "$TMP/logs-fr/postgresql.log" "$OUT/stderr-fr.log"; fi
 if wants prod; then cp "$TMP/logs-prod/postgresql.log" "$OUT/stderr-rds-production.log"; fi
 if wants d; then cp "$TMP/logs-d/postgresql.log" "$OUT/slowlog-rds-prefix.log"; fi
 if wants e; then cp "$TMP/logs-e/postgresql.log" "$OUT/stderr-credentials.log"; fi
+if wants f; then cp "$TMP/logs-f/postgresql.log" "$OUT/stderr-crashes.log"; fi
 find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
@@ -415,6 +457,7 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`stderr-rds-production.log\` | prod | \`%t:%r:%u@%d:[%p]:\` | as B, plus \`log_disconnections = on\`, \`log_checkpoints = on\`, \`checkpoint_timeout = '30s'\`, \`log_autovacuum_min_duration = 0\` (see below) |
 | \`slowlog-rds-prefix.log\` | D | \`%t:%r:%u@%d:[%p]:\` | \`log_min_duration_statement = 50\` (ms); for the role \`tracer\`: 0 |
 | \`stderr-credentials.log\` | E | \`%t:%r:%u@%d:[%p]:\` | \`log_statement = 'ddl'\`, \`log_parameter_max_length_on_error = -1\` (see below) |
+| \`stderr-crashes.log\` | F | \`%t:%r:%u@%d:[%p]:\` | as B; two crashes (see below) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
@@ -447,6 +490,11 @@ failing query that names one, a password without quotes (a syntax error), one se
 through \`crypt(…)\`, one in JSON in a \`RAISE\`, and a bind parameter (pgbench \`-M extended\`) listed in the failing
 statement's \`CONTEXT\`; \`log_statement = 'ddl'\` logs a successful \`ALTER ROLE … PASSWORD\` too. Every secret
 in it starts with \`S3cr3t\` (and the role's own password is \`app-secret-123\`).
+
+Run F is two crashes (see \`provoke_crashes\`): a backfill's backend killed with signal 9, as the OOM killer kills
+one (the postmaster logs the death with the statement it was running, ends every connection, and recovers;
+connections tried meanwhile are refused), then the whole server killed with its children and started again, whose
+recovery is logged without a death line.
 EOF
 
 echo "make-pg-fixtures: wrote $(ls "$OUT" | wc -l) files to $OUT ($VERSION)" >&2

@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import { incompleteRead, otherLastError, type Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { cut, formatTime, groupText, slowText, unplacedErrors } from '../insight/render.ts';
+import { crashLines, cut, formatTime, groupText, slowText, unplacedErrors } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -58,6 +58,10 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   else out.push(`${errors.map((s) => p(`${formatCount(c[s]!)} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${formatCount(d.entries)} entries).`);
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;
+  for (const [what, e] of crashLines(d)) {
+    out.push(`${p(what, 'red')}: ${entry(e)}`);
+    if (e.detail !== undefined && e.detail !== '') out.push(`  DETAIL: ${oneLine(e.detail, width)}`);
+  }
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
   const last = otherLastError(d);
   if (last) out.push(`Last error:  ${entry(last)}`);

@@ -41,6 +41,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'error-count': count(d?.bySeverity.ERROR),
     'fatal-count': count(d?.bySeverity.FATAL),
     'panic-count': count(d?.bySeverity.PANIC),
+    'crash-count': count(d?.crashes),
     // Redacted, then cut (never inside a character of two UTF-16 units).
     'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
     'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
@@ -50,7 +51,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
   };
 }
 
-const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'panic-count', 'slow-query-count'] as const;
+const COUNTS = ['file-count', 'total-bytes', 'error-count', 'fatal-count', 'panic-count', 'crash-count', 'slow-query-count'] as const;
 
 /**
  * The step's outputs: one instance's own, or for several the sums (a count unknown for any instance is

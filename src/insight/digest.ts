@@ -114,7 +114,7 @@ export interface Digest {
   messages: MessageGroup[];
   /** ERROR+ entries whose message did not fit in the maxGroups distinct messages tracked. */
   overflowMessages: number;
-  /** Counted ERROR/FATAL/PANIC entries by kind of failure, and LOG lines telling of a crash; most first. */
+  /** Counted ERROR/FATAL/PANIC entries by kind of failure, and the crashes; most first. */
   kinds: KindCount[];
   /** WARNING/ERROR/FATAL/PANIC entries over time (counted entries with a time); undefined when there are none. */
   timeline?: Timeline | undefined;
@@ -124,6 +124,15 @@ export interface Digest {
   firstError?: LogEntry | undefined;
   /** The latest one (by time, the later read on a tie; by position when no times): what a failed deployment left. */
   lastError?: LogEntry | undefined;
+  /**
+   * Crashes: a process of the server died (`terminated by signal 9: Killed`, what the OOM killer does), or the
+   * server came back from an unclean stop, each counted once however many LOG lines it wrote (see DigestBuilder.crash).
+   */
+  crashes: number;
+  /** The earliest crash's LOG line (by time), with its DETAIL (`Failed process was running: …`). */
+  firstCrash?: LogEntry | undefined;
+  /** The latest one. */
+  lastCrash?: LogEntry | undefined;
   unparsedLines: number;
   truncatedLines: number;
 }
@@ -332,8 +341,14 @@ export class DigestBuilder implements EntrySink {
   keyCache = new Map<string, Folded>();
   /** Kinds of the errors that did not fit in maxGroups (the groups carry their own). */
   overflowKinds = new Map<string, number>();
-  /** LOG lines telling of a crash or a restart after one. */
-  crashLogs = 0;
+  /** Crashes (see crash()), and the first and latest by time. */
+  crashes = 0;
+  firstCrash: LogEntry | undefined;
+  firstCrashMs = NaN;
+  lastCrash: LogEntry | undefined;
+  lastCrashMs = NaN;
+  /** The last crash line read began a crash whose recovery lines may follow. */
+  inCrash = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -365,7 +380,7 @@ export class DigestBuilder implements EntrySink {
     this.fileInWindow++;
     this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
     if (isErrorSeverity(sev)) this.error(e, sev);
-    else if (sev === 'LOG' && isCrashLog(e.message)) this.crashLogs++;
+    else if (sev === 'LOG' && isCrashLog(e.message)) this.crash(e);
     if (t !== undefined && TIMELINE.has(sev)) this.timeline.add(t.getTime(), sev);
     if (this.recentSize > 0 && this.recentSet.has(sev)) {
       // Kept as is for now; settle() detaches what is still in the ring when the batch ends.
@@ -473,6 +488,30 @@ export class DigestBuilder implements EntrySink {
     (folded.groups ??= {})[sev] = slot;
   }
 
+  /**
+   * A LOG line of a crash. One crash writes several: the postmaster's `server process (PID n) was terminated by
+   * signal 9`, then the startup process's `database system was interrupted; …` and `… was not properly shut down;
+   * automatic recovery in progress`. A death always counts; a recovery line counts only when no death came before
+   * it (the server itself was killed, or its machine), and `not properly shut down` is the crash's last line.
+   */
+  crash(e: LogEntry): void {
+    const m = e.message;
+    if (!m.startsWith('database system was') || !this.inCrash) {
+      this.crashes++;
+      const ms = e.time !== undefined ? e.time.getTime() : NaN;
+      let kept: LogEntry | undefined;
+      if (this.firstCrash === undefined || ms < this.firstCrashMs) {
+        this.firstCrash = kept = keep(e);
+        this.firstCrashMs = ms;
+      }
+      if (this.lastCrash === undefined || !(ms < this.lastCrashMs)) {
+        this.lastCrash = kept ?? keep(e);
+        this.lastCrashMs = ms;
+      }
+    }
+    this.inCrash = !m.startsWith('database system was not properly shut down');
+  }
+
   kinds(messages: MessageGroup[]): KindCount[] {
     const by = new Map<string, { count: number; sqlstates: Set<string> }>();
     const add = (kind: string, n: number, sqlstate?: string): void => {
@@ -486,7 +525,7 @@ export class DigestBuilder implements EntrySink {
       add(g.kind, g.count, g.sqlstate);
     }
     for (const [kind, n] of this.overflowKinds) add(kind, n);
-    if (this.crashLogs > 0) add(CRASH_LABEL, this.crashLogs);
+    if (this.crashes > 0) add(CRASH_LABEL, this.crashes);
     return [...by].map(([kind, k]) => ({ kind, count: k.count, sqlstates: [...k.sqlstates].sort() }))
       .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
@@ -550,6 +589,8 @@ export class DigestBuilder implements EntrySink {
     const firstError = this.firstError && hideInEntry(this.firstError, budget);
     const lastError = this.lastError && hideInEntry(this.lastError, budget);
     const shownRecent = recent.map((e) => hideInEntry(e, budget));
+    const firstCrash = this.firstCrash && hideInEntry(this.firstCrash, budget);
+    const lastCrash = this.lastCrash && (this.lastCrash === this.firstCrash ? firstCrash : hideInEntry(this.lastCrash, budget));
     for (const g of messages) hideInGroup(g, budget);
     return {
       since: this.sinceDate,
@@ -566,6 +607,9 @@ export class DigestBuilder implements EntrySink {
       recent: shownRecent,
       firstError,
       lastError,
+      crashes: this.crashes,
+      firstCrash,
+      lastCrash,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

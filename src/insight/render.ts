@@ -137,6 +137,17 @@ export function unplacedErrors(digest: Digest): string {
   return digest.since !== undefined ? severityCounts({ PANIC: u.PANIC ?? 0, FATAL: u.FATAL ?? 0, ERROR: u.ERROR ?? 0 }) : '';
 }
 
+/**
+ * The crashes as a report names them: one labelled with how many there were, and the latest too when it is
+ * another entry.
+ */
+export function crashLines(d: Digest): Array<[string, LogEntry]> {
+  const { crashes: n, firstCrash: first, lastCrash: last } = d;
+  if (n === 0 || first === undefined) return [];
+  if (n === 1 || last === undefined || (last.file === first.file && last.line === first.line)) return [[`Server crash${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
+  return [[`First of ${formatCount(n)} server crashes`, first], ['Last server crash', last]];
+}
+
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
   return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${formatCount(counts[s]!)} ${s}`).join(', ');
 }
@@ -186,6 +197,11 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   const errorLine = (what: string, e: LogEntry): string => `${what}: ${formatTime(e.time, true)} **${e.severity}** ${escapeInline(e.message, maxMessage)} (${escapeInline(`${e.file}:${e.line}`, 200)})`;
   const fe = digest.firstError;
   const le = otherLastError(digest);
+  // A crash first: it ends every connection (the errors after it are often its echo), and its DETAIL says what the
+  // process that died was running.
+  for (const [what, e] of crashLines(digest)) {
+    out.push('', `${errorLine(what, e)}${e.detail !== undefined && e.detail !== '' ? `; DETAIL: ${escapeInline(e.detail, maxMessage)}` : ''}`);
+  }
   if (fe !== undefined) out.push('', errorLine('First error', fe));
   if (le !== undefined) out.push('', errorLine('Last error', le));
 
@@ -387,6 +403,16 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   return { level, title, message: lines.join('\n') };
 }
 
+/** A digest's crashes as one error annotation: how many, and the latest with what it was running. */
+function crashAnnotation(d: Digest): Annotation | undefined {
+  const e = d.lastCrash;
+  if (d.crashes === 0 || e === undefined) return undefined;
+  const lines = [plain(e.message, 500)];
+  if (e.detail !== undefined) lines.push(`DETAIL: ${plain(e.detail, 500)}`);
+  lines.push(`${d.crashes > 1 ? `The latest of ${formatCount(d.crashes)}, at` : 'At'} ${formatTime(e.time)}; in ${plain(`${e.file}:${e.line}`, 200)}. A crash ends every connection to the server.`);
+  return { level: 'error', title: plain(`PostgreSQL server crash${d.crashes > 1 ? ` ×${formatCount(d.crashes)}` : ''}: ${e.message}`, 200), message: lines.join('\n') };
+}
+
 /** GitHub shows at most this many annotations of each level (error, warning) per step. */
 const ANNOTATIONS_PER_LEVEL = 10;
 
@@ -397,7 +423,7 @@ export interface AnnotatedDigest {
 }
 
 /**
- * The step's annotations: one error per distinct FATAL/PANIC message, one warning per distinct ERROR message,
+ * The step's annotations: one error for a digest's crashes, one per distinct FATAL/PANIC message, one warning per distinct ERROR message,
  * errors first (PANIC before FATAL, then by count; each level in the digests' order), at most `cap` in all and
  * at most 10 of each level a step shows less the `used` ones (the step's other warnings, its failure line).
  * When a level shows fewer than there are, its last annotation says how many more the job summary lists.
@@ -413,10 +439,12 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
     let dropped = 0;
     const shown: Annotation[] = [];
     digests.forEach((d, i) => {
+      // A crash first: it ends every connection, and the errors after it are often its consequences.
+      const crash = level === 'error' && n > 0 ? crashAnnotation(d.digest) : undefined;
       const groups = ordered[i]!.filter((g) => (g.severity === 'ERROR') === (level === 'warning'));
+      if (crash !== undefined) n--;
       const take = Math.min(groups.length, n);
-      for (const g of groups.slice(0, take)) {
-        const a = annotation(g, level);
+      for (const a of [...(crash ? [crash] : []), ...groups.slice(0, take).map((g) => annotation(g, level))]) {
         // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
         shown.push(d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
       }

@@ -69,7 +69,9 @@ const hostileFiles = [
     name: 'postgresql-2026-11-28_160000.log',
     // Also each payload as a message of its own, short enough to be shown whole (a message is cut at 300).
     data: Buffer.from(`2026-11-28 16:00:01 UTC [101] ERROR:  stderr ${LINE}\n2026-11-28 16:00:01 UTC [101] STATEMENT:  SELECT '${LINE}'\nnot a log line: ${LINE}\n`
-      + PAYLOADS.map((p, i) => `2026-11-28 16:00:02 UTC [${200 + i}] ERROR:  ${p}\n`).join('')),
+      + PAYLOADS.map((p, i) => `2026-11-28 16:00:02 UTC [${200 + i}] ERROR:  ${p}\n`).join('')
+      // A crash, shown above the errors with what the process that died was running.
+      + `2026-11-28 16:00:03 UTC [1] LOG:  server process (PID 7) was terminated by signal 9: ${LINE}\n2026-11-28 16:00:03 UTC [1] DETAIL:  Failed process was running: ${LINE}\n`),
   },
   { name: 'postgresql-see_www.evil.example.log', data: Buffer.from('2026-11-28 17:00:01 UTC [102] ERROR:  named\n') },
 ];
@@ -84,6 +86,8 @@ test('log text, fields and file names render as literal text: no element, link, 
     // The summary did render what the logs say (so the checks below look at something).
     assert.ok(textOf(tree).includes('relation a | pipe | split'), 'the message is on the page, pipes and all');
     assert.ok(textOf(tree).includes('<script>alert(1)</script>'), 'the tag is shown as text');
+    assert.ok(textOf(tree).includes('was terminated by signal 9: a | pipe | split'), 'the crash is on the page');
+    assert.ok(textOf(tree).includes('DETAIL: Failed process was running: a | pipe | split'), 'with what it was running');
     // Every payload reaches the page somewhere, so each is checked below, not cut off before it.
     const shown = textOf(tree).replaceAll('\u2060', '');
     for (const p of PAYLOADS) assert.ok(shown.includes(p), `on the page: ${p}`);

@@ -81,6 +81,32 @@ test('OS_AUTH_TOKEN: downloads byte-exact files to ./rds-logs-<instance>, shows 
   });
 });
 
+test('a crash is named above the errors, with what the killed process ran; --json counts crashes, not their lines', async () => {
+  const data = await readFile(fixture('stderr-crashes.log'));
+  await withRig({ files: [{ name: 'postgresql-2026-11-30_180717.log', data }] }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      const crash = lines.findIndex((l) => /^First of 2 server crashes: .* LOG server process \(PID \d+\) was terminated by signal 9: Killed /.test(l));
+      assert.ok(crash >= 0 && crash < lines.findIndex((l) => l.startsWith('First error: ')), r.stdout);
+      assert.match(lines[crash + 1] ?? '', /^ {2}DETAIL: Failed process was running: INSERT INTO orders SELECT g/);
+      assert.match(r.stdout, /^Last server crash: .* LOG database system was interrupted; /m);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+    const json = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(json.code, 0, json.stderr);
+      const report = JSON.parse(json.stdout) as Record<string, unknown> & { digest: { crashes: number; firstCrash: { detail: string } } };
+      assert.deepEqual([report['crash-count'], report.digest.crashes], ['2', 2]);
+      assert.match(report.digest.firstCrash.detail, /^Failed process was running: INSERT INTO orders/);
+    } finally {
+      await rm(json.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 test('the recent entries shown are as many as --recent-entries keeps (20 by default), the newest', async () => {
   const log = Array.from({ length: 8 }, (_, i) => `2026-11-28 08:00:0${i} UTC [10${i}] ERROR:  step ${i} failed\n`).join('');
   await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {
@@ -176,6 +202,7 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
       assert.equal(report['status'], 'FINISH');
       assert.equal(report['file-count'], '2');
       assert.equal(report['error-count'], '2');
+      assert.equal(report['crash-count'], '0');
       assert.equal(report.digest.bySeverity['ERROR'], 2);
       assert.deepEqual(report.files.map((f) => f.instance), ['shop-db', 'shop-db']);
       assert.equal(report['error'], null);

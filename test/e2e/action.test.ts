@@ -90,7 +90,7 @@ test('an item with status FAILED is a warning naming the file; the others still 
     assert.equal(r.outputs['file-count'], '1');
     assert.match(r.summary, /Not downloaded[\s\S]*postgresql-broken\.log/);
     // The file RDS could not prepare may hold the errors a gate on the counts looks for.
-    for (const name of ['error-count', 'fatal-count', 'panic-count']) assert.equal(r.outputs[name], '', name);
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'crash-count']) assert.equal(r.outputs[name], '', name);
   });
 });
 

@@ -9,8 +9,9 @@ import { readZip } from '../support/zip.ts';
 import { CREDENTIAL_SECRETS, FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
-  // The passwords' log (run E) has a test of its own below; made last, it would hold the latest error.
-  const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md' && n !== 'stderr-credentials.log').sort();
+  // The passwords' log (run E) and the crashes' (run F) have tests of their own below; made last, they would hold
+  // the latest error.
+  const names = (await readdir(FIXTURES)).filter((n) => n !== 'README.md' && n !== 'stderr-credentials.log' && n !== 'stderr-crashes.log').sort();
   return Promise.all(names.map(async (name) => ({ name, data: await readFile(fixture(name)) })));
 }
 
@@ -70,6 +71,8 @@ test('the summary explains the real logs; annotations and counts match grep', as
       assert.equal(r.outputs[`${sev.toLowerCase()}-count`], String(grepCount(files, sev)), `${sev} count equals grep`);
     }
     assert.match(r.outputs['first-error'] ?? '', /^(ERROR|FATAL|PANIC): /);
+    // Known, and none: the servers were started and stopped cleanly.
+    assert.equal(r.outputs['crash-count'], '0');
     // The last error: the latest of all files, not the last one read.
     const last = grepLastError(files);
     assert.equal(last.file, PRODUCTION_FIXTURE);
@@ -127,7 +130,7 @@ test('since, and errors whose zone no table can place (CST): the counts are unkn
   try {
     const r = await rig.run({ inputs: { since: '1m', upload: 'false' } });
     assert.equal(r.code, 0, r.log);
-    for (const name of ['error-count', 'fatal-count', 'panic-count']) assert.equal(r.outputs[name], '', name);
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'crash-count']) assert.equal(r.outputs[name], '', name);
     // The summary does not say "no errors" without them.
     assert.match(r.summary, /No log entries with a readable time since .* in 1 file; \*\*1 FATAL, 1 ERROR\*\* could not be placed in the window: their time could not be read \(below\)\./);
     // Without 'since' every entry counts, timed or not.
@@ -150,7 +153,7 @@ test('a digest that fails (its thread cannot start): the counts are empty, not 0
     const r = await rig.run({ entry: join(copy, 'index.js') });
     assert.equal(r.code, 0, `the files are still fetched and uploaded:\n${r.log.slice(-2000)}`);
     assert.equal(r.outputs['file-count'], String(files.length));
-    for (const name of ['error-count', 'fatal-count', 'panic-count', 'first-error', 'last-error']) assert.equal(r.outputs[name], '', name);
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'crash-count', 'first-error', 'last-error']) assert.equal(r.outputs[name], '', name);
     assert.match(r.summary, /The logs could not be digested \(.*digest-worker\.js.*\): how many errors they hold is unknown, so the counts are left empty\. The files are complete in the artifact\./);
     assert.match(r.log, /::warning title=Logs not digested::could not read the logs for the summary/);
     assert.equal(rig.artifacts.artifacts().length, 1);
@@ -203,6 +206,25 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
 // Passwords in real PostgreSQL output (run E of scripts/make-pg-fixtures.sh: failing CREATE/ALTER ROLE, a user
 // mapping, dblink connection strings, a token column's unique violation; every secret starts with S3cr3t).
 const SECRETS = CREDENTIAL_SECRETS;
+
+test('a server that crashed: crash-count counts crashes, not their lines; the summary and the first annotation say what was killed', async () => {
+  const data = await readFile(fixture('stderr-crashes.log'));
+  const text = data.toString('utf8');
+  // Five LOG lines of two crashes (run F): one death and its recovery, then a recovery alone.
+  assert.equal(grepText(text, /:LOG: {2}(server process .* terminated by signal|database system was (interrupted|not properly shut down))/).length, 5);
+  const rig = await startRig({ files: [{ name: 'postgresql-2026-11-30_180717.log', data }] });
+  try {
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['crash-count'], '2');
+    assert.equal(r.outputs['fatal-count'], String(grepText(text, /:FATAL: {2}/).length));
+    assert.match(r.summary, /^First of 2 server crashes: .* server process \(PID \d+\) was terminated by signal 9: Killed .*; DETAIL: Failed process was running: INSERT INTO orders /m);
+    const annotations = r.log.split('\n').filter((l) => /^::(error|warning) /.test(l));
+    assert.match(annotations[0] ?? '', /^::error title=PostgreSQL server crash ×2%3A database system was interrupted; last known up at /);
+  } finally {
+    await rig.close();
+  }
+});
 
 test('passwords the logs hold are *** in the summary, annotations and outputs; the artifact keeps the files as they are', async () => {
   const data = await readFile(fixture('stderr-credentials.log'));

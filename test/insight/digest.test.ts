@@ -278,7 +278,28 @@ describe('digestBytes: a log from memory', () => {
       `${t}LOG:  database system was interrupted; last known up at 2024-05-01 09:59:00 UTC`, `${t}LOG:  checkpoint complete`].join('\n');
     const d = await digestBytes([Buffer.from(log)], 'crash.log', { recent: 0 });
     assert.equal(d.bySeverity.LOG, 4);
-    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
+    // One crash: the death, then the recovery it caused.
+    assert.deepEqual([d.crashes, d.firstCrash?.message], [1, 'server process (PID 4242) was terminated by signal 9: Killed']);
+    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 1, sqlstates: [] }]);
+  });
+
+  test("a real server's two crashes count as two, however many lines each wrote; what the killed process ran is kept", async () => {
+    const name = 'stderr-crashes.log';
+    // Run F of make-pg-fixtures.sh: a backend killed with signal 9 (a death, then its recovery's two lines), then the
+    // whole server killed and started again (the recovery's two lines, no death): five lines a line count would count.
+    const deaths = grep(fixture(name), /:LOG: {2}server process \(PID \d+\) was terminated by signal 9: Killed$/);
+    const recoveries = grep(fixture(name), /:LOG: {2}database system was (interrupted;|not properly shut down;)/);
+    assert.deepEqual([deaths.length, recoveries.length], [1, 4]);
+    const refused = grep(fixture(name), /:FATAL: {2}the database system is (in recovery mode|not yet accepting connections)$/).length;
+    assert.ok(refused > 0, 'connections were refused during the recovery');
+    const d = await digestFiles([file(name)], {});
+    assert.equal(d.crashes, 2);
+    assert.equal(d.firstCrash?.message, deaths[0]!.slice(deaths[0]!.indexOf('LOG:  ') + 6));
+    assert.match(d.firstCrash?.detail ?? '', /^Failed process was running: INSERT INTO orders SELECT g, repeat\('x', 200\) FROM generate_series/);
+    assert.match(d.lastCrash?.message ?? '', /^database system was interrupted; last known up at /);
+    assert.ok(d.lastCrash!.line > d.firstCrash!.line);
+    // The kinds table: the crashes and the connections refused meanwhile.
+    assert.deepEqual(d.kinds.find((k) => k.kind === 'server restart or crash')?.count, 2 + refused);
   });
 });
 

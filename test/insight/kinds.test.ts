@@ -114,7 +114,12 @@ describe('kindOf', () => {
     log('database system was interrupted; last known up at 2026-11-28 15:00:00 UTC');
     log('checkpoint starting: time');
     log('server process (PID 4243) exited with exit code 0');
+    log('database system was not properly shut down; automatic recovery in progress');
+    // The server itself killed: its recovery, with no death before it, is a crash of its own.
+    log('database system was interrupted; last known up at 2026-11-28 15:01:00 UTC');
+    log('database system was not properly shut down; automatic recovery in progress');
     const d = b.finish([]);
+    assert.equal(d.crashes, 2);
     assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
     assert.equal(isCrashLog('database system is ready to accept connections'), false);
   });

@@ -8,7 +8,7 @@ import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '
 const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
-import { fixtureFile as fixture } from '../support/pg-fixtures.ts';
+import { fileLines, fixtureFile as fixture } from '../support/pg-fixtures.ts';
 
 let n = 0;
 function entry(severity: Severity, message: string, extra: Partial<LogEntry> = {}): LogEntry {
@@ -185,6 +185,30 @@ describe('first and last error', () => {
     const one = renderDigestMarkdown(digestOf([entry('ERROR', 'only this')]));
     assert.match(one, /^First error: /m);
     assert.doesNotMatch(one, /^Last error: /m);
+  });
+});
+
+describe('crashes', () => {
+  test('a real log of two crashes: both named before the errors they caused, with what the killed process ran; the annotation leads', async () => {
+    const name = 'stderr-crashes.log';
+    const lines = fileLines(fixture(name).path);
+    const at = (re: RegExp): number => lines.findIndex((l) => re.test(l)) + 1;
+    const death = at(/LOG: {2}server process \(PID \d+\) was terminated by signal 9/);
+    // The whole server killed: the last crash is the start of its recovery.
+    const restart = lines.findLastIndex((l) => /LOG: {2}database system was interrupted;/.test(l)) + 1;
+    const d = await digestFiles([fixture(name)], {});
+    const md = renderDigestMarkdown(d);
+    const first = md.split('\n').findIndex((l) => l.startsWith('First of 2 server crashes: '));
+    assert.ok(first > 0 && first < md.split('\n').findIndex((l) => l.startsWith('First error: ')), md);
+    assert.match(md, new RegExp(`^First of 2 server crashes: .* \\*\\*LOG\\*\\* server process \\(PID \\d+\\) was terminated by signal 9: Killed \\(stderr-crashes\\.log:${death}\\); DETAIL: Failed process was running: INSERT INTO orders SELECT g`, 'm'));
+    assert.match(md, new RegExp(`^Last server crash: .* \\*\\*LOG\\*\\* database system was interrupted; last known up at .* \\(stderr-crashes\\.log:${restart}\\)$`, 'm'));
+    const [a] = stepAnnotations([{ digest: d }]);
+    assert.equal(a?.level, 'error');
+    assert.match(a?.title ?? '', /^PostgreSQL server crash ×2: database system was interrupted; last known up at /);
+    // One crash: named once, with no count.
+    const one = renderDigestMarkdown(digestOf([{ severity: 'LOG', message: 'server process (PID 7) was terminated by signal 11: Segmentation fault', detail: 'Failed process was running: SELECT 1', file: 'f', line: 3 }]));
+    assert.match(one, /^Server crash: .* \*\*LOG\*\* server process \(PID 7\) was terminated by signal 11: Segmentation fault \(f:3\); DETAIL: Failed process was running: SELECT 1$/m);
+    assert.doesNotMatch(renderDigestMarkdown(digestOf([entry('ERROR', 'x')])), /crash/i);
   });
 });
 
