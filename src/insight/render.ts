@@ -63,8 +63,9 @@ export function escapeInline(s: string, max = 300): string {
     .replace(CONTROL, '\ufffd')
     .replace(HTML_SPECIAL, (c) => HTML_ENTITY[c]!)
     .replace(MD_SPECIAL, '\\$&')
-    // A list item (`- `, `+ `, `1. `) where the text starts a quoted line; `#` and `>` are handled below and above.
-    .replace(/^([-+])(?=\s|$)|^(\d{1,9})([.)])(?=\s|$)/, (_, bullet: string | undefined, n: string, dot: string) => (bullet ? `\\${bullet}` : `${n}\\${dot}`)));
+    // A list item (`- `, `+ `, `1. `), a rule (`---`, `- - -`) or a heading's underline (`===`) where the text starts
+    // a quoted line (after up to three spaces, as GFM allows); `#` and `>` are handled below and above.
+    .replace(/^(\s*)(?:([-+=])|(\d{1,9})([.)])(?=\s|$))/, (_, lead: string, mark: string | undefined, n: string, dot: string) => (mark ? `${lead}\\${mark}` : `${lead}${n}\\${dot}`)));
 }
 
 // GitHub links some text by itself, on the text as rendered (escapes resolved): GFM autolinks `scheme://`,

@@ -47,6 +47,9 @@ const PAYLOADS = [
   'mail admin@evil.example or app@my_db.example; commit app@deadbeefcafe',
   '*em* _em_ ~~del~~ **bold**',
   '&lt;b&gt;entity&lt;/b&gt; &#64;octocat',
+  // A rule where the message starts a quoted line.
+  '---',
+  '- - -',
 ];
 const LINE = PAYLOADS.join(' ');
 
@@ -103,6 +106,8 @@ test('log text, fields and file names render as literal text: no element, link, 
     // Blocks only as the summary writes them: no heading, list or rule opened by log text.
     const blocks = [...walk(tree)].filter(([n]) => n.type === 'list' || n.type === 'heading');
     for (const [n] of blocks) assert.doesNotMatch(textOf(n), /listed|numbered|heading|plus/, `a ${n.type} from log text`);
+    // The summary's rules separate the recent entries; none inside a quote, where a message stands.
+    for (const [n, ancestors] of walk(tree)) assert.ok(n.type !== 'thematicBreak' || !ancestors.some((a) => a.type === 'blockquote'), 'a rule from log text');
     assert.equal((rendered.match(/<details>/g) ?? []).length, (rendered.match(/<\/details>/g) ?? []).length, '<details> balanced');
 
     // Mentions, issue and commit links: GitHub adds them to text outside code and links.
