@@ -491,7 +491,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   const instance = await findInstance(config.instance, rds);
   const other = deps.claim?.(instance.id, config.instance);
   if (other) {
-    const inputs = [...new Set([config.instance, other].map((r) => (r.by === 'id' ? 'instance-id' : 'instance-name')))];
+    const inputs = [...new Set([other, config.instance].map((r) => (r.by === 'id' ? 'instance-id' : 'instance-name')))];
     throw new InputError(inputs, `'${instanceLabel(other)}' and '${instanceLabel(config.instance)}' are one instance (id ${instance.id}): it is fetched once, for '${instanceLabel(other)}'`);
   }
   report.instance = instance.info;

@@ -83,7 +83,7 @@ test('one instance given by id and by name is fetched once; the step fails namin
   await withRig({ files, instances: instances('ACTIVE') }, async (rig) => {
     const r = await rig.run({ inputs: { 'instance-id': DEFAULT_INSTANCE_ID, 'instance-name': 'shop-db' } });
     assert.equal(r.code, 1, r.log);
-    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: shop-db: Inputs 'instance-name' and 'instance-id': '${DEFAULT_INSTANCE_ID}' and 'shop-db' are one instance \\(id ${DEFAULT_INSTANCE_ID}\\): it is fetched once, for '${DEFAULT_INSTANCE_ID}'`));
+    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: shop-db: Inputs 'instance-id' and 'instance-name': '${DEFAULT_INSTANCE_ID}' and 'shop-db' are one instance \\(id ${DEFAULT_INSTANCE_ID}\\): it is fetched once, for '${DEFAULT_INSTANCE_ID}'`));
     const [artifact] = rig.artifacts.artifacts();
     assert.deepEqual((await readZip(artifact!.zip)).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort(), 'each file once');
     assert.equal(r.outputs['file-count'], '2');
