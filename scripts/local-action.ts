@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { actionInputs, startRdsEmulator } from '../emulator/rds.ts';
 import { startArtifactService } from '../emulator/artifact-service.ts';
+import { parseOutputs } from '../emulator/runner.ts';
 import { readActionMetadata } from './action-metadata.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -60,6 +61,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const envFile = join(temp, 'emulator.env');
       await writeFile(envFile, await emulatorEnv(actionInputs(rds), artifacts.env, temp));
       process.exitCode = (await runLocalAction(envFile, entry, process.stdout)).code ?? 1;
+      // The bundle's own @actions/core writes the outputs to GITHUB_OUTPUT, where local-action's table does not look.
+      if (entry === ENTRIES.dist) {
+        const outputs = Object.entries(parseOutputs(await readFile(join(temp, 'github-output'), 'utf8')));
+        console.log(`\nOutputs (from github-output):\n${outputs.map(([k, v]) => `  ${k}: ${v.length > 200 ? `${v.slice(0, 199)}…` : v}`).join('\n')}`);
+      }
       console.log(`\nThe downloaded files, the outputs (github-output) and the job summary (step-summary.md) are in ${temp}`);
     } finally {
       await Promise.all([rds.close(), artifacts.close()]);

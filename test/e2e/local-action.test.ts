@@ -4,6 +4,7 @@
 // worker files, imported by local-action, which calls the exported run()).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,5 +54,19 @@ for (const [kind, entry] of Object.entries(ENTRIES)) test(`local-action runs ${e
   } finally {
     await Promise.all([rds.close(), artifacts.close()]);
     await rm(temp, { recursive: true, force: true });
+  }
+});
+
+test('npm run local-action -- --dist prints the outputs, as the README says, though the bundle writes them to GITHUB_OUTPUT', async () => {
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../scripts/local-action.ts'), '--dist'], { encoding: 'utf8', timeout: 120_000 });
+  const temp = /are in (\S+)\s*$/.exec(r.stdout)?.[1];
+  try {
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const printed = r.stdout.slice(r.stdout.indexOf('\nOutputs (from github-output):'));
+    assert.match(printed, /^ {2}status: FINISH$/m);
+    assert.match(printed, /^ {2}file-count: [1-9]\d*$/m);
+    assert.match(printed, /^ {2}crash-count: \d+$/m);
+  } finally {
+    if (temp !== undefined) await rm(temp, { recursive: true, force: true });
   }
 });
