@@ -111,7 +111,7 @@ export function fitSummary(head: string[], sections: string[], tail: string[], w
   if (bytes(whole) <= budget) return whole;
   const notice = (cut: string): string =>
     `> [!NOTE]\n> This summary was cut to fit GitHub's 1 MiB limit: ${cut} left out. Every file is complete ${where}.`;
-  const fixed = bytes([...head, ...tail].join('\n')) + bytes(notice('x'.repeat(600))) + 16;
+  const fixed = bytes([...head, ...tail].join('\n')) + bytes(notice('x'.repeat(NOTICE_ROOM))) + 16;
   let left = Math.max(0, budget - fixed);
   const kept: string[] = [...sections];
   const order = sections.map((s, i) => ({ i, size: bytes(s) + 1 })).sort((a, b) => a.size - b.size);
@@ -128,7 +128,23 @@ export function fitSummary(head: string[], sections: string[], tail: string[], w
     left -= bytes(r.text) + 1;
     dropped.push(`${plural(r.droppedLines, 'line')} of ${titleOf(sections[i]!)}`);
   });
-  return [...head, ...kept.filter((s) => s !== ''), notice(dropped.join(', ')), '', ...tail].join('\n');
+  return [...head, ...kept.filter((s) => s !== ''), notice(listed(dropped)), '', ...tail].join('\n');
+}
+
+/** Bytes the notice's list of what was left out may take: the room fitSummary keeps for it. */
+const NOTICE_ROOM = 600;
+
+/** What was left out, as many as fit in NOTICE_ROOM, then how many more (twenty instances cut would not fit). */
+function listed(dropped: string[]): string {
+  let out = '';
+  for (let k = 0; k < dropped.length; k++) {
+    const next = out === '' ? dropped[k]! : `${out}, ${dropped[k]}`;
+    const rest = dropped.length - k - 1;
+    // Room left for the ", and N more sections" that may have to follow.
+    if (bytes(next) + (rest > 0 ? 40 : 0) > NOTICE_ROOM) return `${out === '' ? '' : `${out}, and `}${plural(dropped.length - k, 'more section')}`;
+    out = next;
+  }
+  return out;
 }
 
 function titleOf(section: string): string {

@@ -27,3 +27,15 @@ test('over the budget: head and tail kept, small sections whole, the big one cut
   assert.match(before, /<\/details>\n\n/, 'a blank line ends the HTML block');
   assert.ok(Number(notice[1]!.replaceAll(',', '')) > 1000);
 });
+
+test('thirty sections cut: the notice names what fits and counts the rest, and the summary stays in its budget', () => {
+  const section = (i: number): string => [`### Instance ${'ü'.repeat(50)} ${i}`, '', ...Array.from({ length: 400 }, (_, k) => `line ${k} ${'x'.repeat(100)}`)].join('\n');
+  const sections = Array.from({ length: 30 }, (_, i) => section(i));
+  const budget = 256 * 1024;
+  const s = fitSummary(['# head', ''], sections, ['tail'], 'in the artifact', budget);
+  assert.ok(bytes(s) <= budget, `${bytes(s)} bytes of ${budget}`);
+  const notice = /> This summary was cut to fit GitHub's 1 MiB limit: (.*) left out\./.exec(s);
+  assert.ok(notice, s.slice(-800));
+  assert.match(notice[1]!, /^[\d,]+ lines of "Instance ü+ ?\d*", .*, and \d+ more sections$/);
+  assert.ok(bytes(notice[1]!) <= 600);
+});
