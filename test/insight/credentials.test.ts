@@ -90,6 +90,8 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ['{\\"password\\": \\"S3cr3t\\"}', '{\\"password\\": \\"***\\"}'],
     ['"{""password"": ""S3cr3t""}"', '"{""password"": ""***""}"'],
     ['migration failed: password: S3cr3t', 'migration failed: password: ***'],
+    // A connection string in a message, spaces around its `=` (libpq takes them).
+    ['could not connect: host=db user=app password = S3cr3t dbname=app', 'could not connect: host=db user=app password = *** dbname=app'],
     ['Schlüssel »(api_token)=(S3cr3t)« existiert bereits.', 'Schlüssel »(api_token)=(***)« existiert bereits.'],
     ['La clé « (api_token)=(S3cr3t) » existe déjà.', 'La clé « (api_token)=(***) » existe déjà.'],
     // Cut by the line limit in the middle of the value: hidden to the end.

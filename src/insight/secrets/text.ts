@@ -10,6 +10,8 @@ const WORD = /[A-Za-z0-9_]+/g;
 // was, in single quotes (doubled, as a connection string inside an SQL literal has them), or a bare word (not a
 // $n placeholder: its value is in the parameters' list; not a function's name: crypt('x') is SQL's to read).
 const VALUE = /(?:""|\\"|")?[ \t]*(?:=|:(?!:))[ \t]*(?:(""(?:[^"]|"(?!"))*(?:""|$))|(\\"(?:[^"\\]|\\[^"])*(?:\\"|$))|("(?:[^"\\]|\\[\s\S])*(?:"|$))|(''(?:[^']|'(?!'))*(?:''|$))|('(?:[^'\\]|\\[\s\S])*(?:'|$))|((?!\$\d)(?=([^\s'",;()}\[\]]+))\7(?![(\[])))/y;
+/** A connection string's other keywords, as libpq writes them (`host=db`, `dbname=app`): what says the text holds one. */
+const CONNINFO = /(?<![\w.])(?:host|hostaddr|port|dbname|user|sslmode|connect_timeout|application_name|options|target_session_attrs)=[^\s=]/;
 /** A URI's password: scheme://user:password@host (each part bounded, so a long run costs one look). */
 const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024})@/gi;
 /**
@@ -53,6 +55,7 @@ function hideNamed(text: string, values: string[], inString: boolean): string {
   let copied = 0;
   WORD.lastIndex = 0;
   let previous = '';
+  let conninfo: boolean | undefined;
   for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
     // Two words as a message writes them: `api key: x`, `private key: x`.
     const pair = /^keys?$/i.test(m[0]) && text[m.index - 1] === ' ' ? `${previous}_${m[0]}` : '';
@@ -63,8 +66,9 @@ function hideNamed(text: string, values: string[], inString: boolean): string {
     if (v === null) continue;
     const value = v[1] ?? v[2] ?? v[3] ?? v[4] ?? v[5] ?? v[6]!;
     // A bare value only as a connection string or a message writes it (password=x, password: x): in SQL's
-    // `token = old_token` it is a column. Inside a string it is a connection string's, spaces or not.
-    if (v[6] !== undefined && !inString && /\s[=:]|=\s/.test(v[0])) continue;
+    // `token = old_token` it is a column. Inside a string it is a connection string's, spaces or not; so it is
+    // in text that holds one (libpq takes `password = x` beside `host=db`).
+    if (v[6] !== undefined && !inString && /\s[=:]|=\s/.test(v[0]) && !(conninfo ??= CONNINFO.test(text))) continue;
     const at = VALUE.lastIndex - value.length;
     values.push(unquoted(value));
     out += text.slice(copied, at) + masked(value);
