@@ -71,7 +71,18 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
 
   // One upload for all, bounded from when it starts (when the last instance gets there), not from each asking.
   const upload = new SharedUpload(uploader, many.runs.length, config.outputDir);
-  const folders = new NameAllocator([]);
+  // Each instance's folder, in the order the inputs named them whichever is ready first: two instances of one name
+  // are `shop-db` and `shop-db-2` in that order. Told when each is found, or has ended without.
+  const found = many.runs.map(() => Promise.withResolvers<void>());
+  const identified = new Set<number>();
+  const folderOf = async (i: number): Promise<string> => {
+    await Promise.all(found.slice(0, i).map((f) => f.promise));
+    // The same names in the same order each time, so each instance's folder is the one the others count on.
+    const folders = new NameAllocator([]);
+    let folder = '';
+    for (let j = 0; j <= i; j++) if (identified.has(j)) folder = folders.allocate(safeFileName(runLabel(many.runs[j]!)));
+    return folder;
+  };
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).
   const claimed = new Map<string, InstanceRef>(many.runs.flatMap((r): Array<[string, InstanceRef]> => (r.ref.by === 'id' ? [[r.ref.id, r.ref]] : [])));
   // The first instance signs in alone; the others once its credentials were accepted (see Deps.credentialsGate).
@@ -101,7 +112,11 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
         credentialsGate: gate(i),
         logger: prefixed(deps.logger, prefix),
         uploader: upload.for(i),
-        folderFor: (info) => join(config.outputDir, folders.allocate(safeFileName(info?.name ?? instanceLabel(run.ref)))),
+        folderFor: async () => join(config.outputDir, await folderOf(i)),
+        identified: () => {
+          identified.add(i);
+          found[i]!.resolve();
+        },
         progress: deps.progress && {
           start: (file) => deps.progress!.start(`${prefix} ${file}`),
           update: (file, bytes, total) => deps.progress!.update(`${prefix} ${file}`, bytes, total),
@@ -112,6 +127,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
       run.error = e;
     } finally {
       run.settled = true;
+      found[i]!.resolve();
       upload.arrive(i);
       // However the first run ended (before signing in, too: its folder refused), the others are not held.
       if (i === 0) accepted.resolve();

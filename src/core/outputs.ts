@@ -10,6 +10,8 @@ export type Outputs = Record<string, string>;
 export interface FileEntry {
   /** The instance's name (its id when the name is unknown). */
   instance: string;
+  /** Its id: two instances may share a name. */
+  'instance-id': string;
   name: string;
   /** `error` or `slow`: which log it is. */
   type: string;
@@ -18,7 +20,11 @@ export interface FileEntry {
 }
 
 function files(run: InstanceRun): FileEntry[] {
-  return run.report.files.map((f) => ({ instance: runLabel(run), name: f.name, type: f.type, path: f.path, size: f.size }));
+  return run.report.files.map((f) => ({ instance: runLabel(run), 'instance-id': instanceId(run), name: f.name, type: f.type, path: f.path, size: f.size }));
+}
+
+function instanceId(run: InstanceRun): string {
+  return run.report.instance?.id ?? (run.ref.by === 'id' ? run.ref.id : '');
 }
 
 /** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */
@@ -91,7 +97,7 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
   const each = many.runs.map((run) => ({ run, outputs: instanceOutputs(run, many, artifactUrl, redactor) }));
   const instances = JSON.stringify(each.map(({ run, outputs }) => ({
     instance: runLabel(run),
-    'instance-id': run.report.instance?.id ?? (run.ref.by === 'id' ? run.ref.id : ''),
+    'instance-id': instanceId(run),
     ...outputs,
     files: files(run),
   })));

@@ -48,7 +48,9 @@ export interface Deps {
   /** Holds each errorlog-download call until it fits the API's rate limit (core/many.ts shares one between instances). */
   limiter?: RateLimit | undefined;
   /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
-  folderFor?: ((instance: InstanceInfo | undefined) => string) | undefined;
+  folderFor?: ((instance: InstanceInfo | undefined) => Promise<string>) | undefined;
+  /** Told once the instance is found (report.instance set), before anything is downloaded (core/many.ts orders folders by it). */
+  identified?: (() => void) | undefined;
   /**
    * Several instances: claims the instance the inputs named, once its id is known; returns how another input
    * named it if one already did (an instance by id and by name is one instance, fetched once).
@@ -291,7 +293,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     return report;
   }
 
-  const outputDir = deps.folderFor?.(report.instance) ?? config.outputDir;
+  const outputDir = (await deps.folderFor?.(report.instance)) ?? config.outputDir;
   report.outputDir = outputDir;
   // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
   const folder = (type: LogType): string => (types.length > 1 ? type : '');
@@ -495,6 +497,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
     throw new InputError(inputs, `'${instanceLabel(other)}' and '${instanceLabel(config.instance)}' are one instance (id ${instance.id}): it is fetched once, for '${instanceLabel(other)}'`);
   }
   report.instance = instance.info;
+  deps.identified?.();
   if (instance.info) logger.info(`Instance ${describeInstance(instance.info)}`);
   return { projectId, instanceId: instance.id, authorize, hint };
 }

@@ -64,7 +64,7 @@ test("'files-truncated' says whether 'files' lists them all, even when only 'ins
     return { runs: [r], artifact: undefined, outputDir: '/tmp/out' };
   };
   // The first count of files at which 'instances' (the files and each instance's outputs) no longer fits.
-  let n = 2450;
+  let n = 2000;
   let out = stepOutputs(many(n), undefined, new Redactor());
   const dropped = (o: typeof out): boolean => (JSON.parse(o['instances']!) as Array<{ files: unknown[] }>)[0]!.files.length === 0;
   assert.ok(!dropped(out), `the search starts where 'instances' still fits (n=${n})`);

@@ -160,3 +160,20 @@ test("several instances share RDS's 60 calls a minute: when no turn comes before
     assert.ok(rig.rds.errorlogRequests().length <= 60, `${rig.rds.errorlogRequests().length} calls`);
   });
 });
+
+test('two instances of one name: shop-db/ and shop-db-2/ in the order the inputs name them, whichever is ready first; files name each id', async () => {
+  const twins: EmulatorInstance[] = [
+    { id: DEFAULT_INSTANCE_ID, name: 'shop-db', status: 'ACTIVE', datastore: pg },
+    { id: REPORTING_ID, name: 'shop-db', status: 'ACTIVE', datastore: pg },
+  ];
+  for (const order of [[DEFAULT_INSTANCE_ID, REPORTING_ID], [REPORTING_ID, DEFAULT_INSTANCE_ID]]) {
+    await withRig({ files, instances: twins }, async (rig) => {
+      const r = await rig.run({ inputs: { 'instance-id': order.join(','), upload: 'false' } });
+      assert.equal(r.code, 0, r.log);
+      const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ instance: string; 'instance-id': string; path: string }>;
+      const folder = (id: string): string[] => [...new Set(listed.filter((f) => f['instance-id'] === id).map((f) => f.path.split(/[\\/]/).at(-2)!))];
+      assert.deepEqual([folder(order[0]!), folder(order[1]!)], [['shop-db'], ['shop-db-2']], `inputs ${order.join(', ')}`);
+      assert.ok(listed.every((f) => f.instance === 'shop-db'));
+    });
+  }
+});
