@@ -394,7 +394,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const redact = (t: string): string => deps.redactor.redact(t);
   // The error logs were read while they arrived; if that was given up, they are read now.
   const digesting = errorFiles.length > 0
-    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(d, redact); })
+    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
     : live.result.then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
     ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
@@ -553,6 +553,17 @@ function looksSigned(value: string): boolean {
  * a container), and a part file left by a killed run must not make the next one fail on its name.
  */
 const RUN_TAG = randomBytes(3).toString('hex');
+
+/**
+ * The digest's files that are not among those downloaded: read while they arrived, until the step's timeout ended
+ * both the reading and their downloads at once (a download failing earlier gives the live digest up, and the files
+ * kept are read afresh).
+ */
+function notKept(d: Digest, kept: readonly FileResult[]): Digest {
+  const names = new Set(kept.map((f) => f.name));
+  for (const f of d.files) if (!names.has(f.name)) f.notKept = true;
+  return d;
+}
 
 /** Where a file downloads to until it is complete (the same path for the download and the live digest). */
 function partPathFor(outputDir: string, index: number): string {

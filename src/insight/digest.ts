@@ -93,6 +93,11 @@ export interface FileDigest {
   stopped?: string | undefined;
   /** Set when the file could not be read as a log (see misreadOf); what was read is counted. */
   misread?: string | undefined;
+  /**
+   * Its download did not complete (read while it arrived, until the step's timeout): what arrived is counted, and
+   * the file is in neither output-dir nor the artifact.
+   */
+  notKept?: true | undefined;
 }
 
 export interface Digest {

@@ -219,8 +219,9 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   const zones = [...new Set(digest.files.flatMap((f) => f.unknownZones))];
   if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
   const failed = digest.files.filter((f) => f.error !== undefined);
-  for (const f of failed) notes.push(`${escapeInline(f.name, 200)} could not be read to the end: ${escapeInline(f.error ?? '', 300)}`);
-  for (const f of digest.files) if (f.stopped !== undefined) notes.push(`${escapeInline(f.name, 200)} was not read to the end (${escapeInline(f.stopped, 300)}); the file is kept as downloaded.`);
+  const kept = (f: FileDigest): string => (f.notKept ? 'its download did not complete either: what arrived is counted, and the file is not kept' : 'the file is kept as downloaded');
+  for (const f of failed) notes.push(`${escapeInline(f.name, 200)} could not be read to the end: ${escapeInline(f.error ?? '', 300)}${f.notKept ? `; ${kept(f)}.` : ''}`);
+  for (const f of digest.files) if (f.stopped !== undefined) notes.push(`${escapeInline(f.name, 200)} was not read to the end (${escapeInline(f.stopped, 300)}); ${kept(f)}.`);
   if (digest.overflowMessages > 0) notes.push(`${plural(digest.overflowMessages, 'error')} with yet more distinct messages are counted but not listed.`);
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
 
@@ -369,9 +370,12 @@ export function renderFiles(rows: readonly FileRow[], maxBlock = 2000): string {
   const n = formatCount;
   for (const r of rows) {
     const f = r.digest;
+    // A file not read to its end: its counts are of what was read, at least that many; nothing read is unknown.
+    const partial = f !== undefined && (f.stopped !== undefined || f.error !== undefined);
+    const count = (x: number): string => (!partial ? n(x) : f.lines === 0 ? '—' : `≥ ${n(x)}`);
     const facts = f === undefined
       ? '— | — | — | — | — | —'
-      : `${f.format}${f.compressed ? ' (gzip)' : ''} | ${n(f.entries)} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${n(f.unparsedLines)} | ${n(f.truncatedLines)}`;
+      : `${f.format}${f.compressed ? ' (gzip)' : ''} | ${count(f.entries)} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${count(f.unparsedLines)} | ${count(f.truncatedLines)}`;
     out.push(`| ${escapeInline(r.name, 200)}${f?.error !== undefined ? ' (read error)' : ''} |${typed ? ` ${r.type ?? '—'} |` : ''} ${formatBytes(r.size)} | ${facts} |`);
   }
   // Only from files that are logs (at least one entry read): a file that is none (an error page, whatever a link

@@ -5,6 +5,7 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
+import { realPostgresLog } from '../../emulator/rds.ts';
 import { readZip } from '../support/zip.ts';
 import { CREDENTIAL_SECRETS, FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
@@ -200,6 +201,29 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
     } finally {
       await rig.close();
     }
+  }
+});
+
+test("'timeout' during a download: what arrived was read and says the file is not kept; a file not read shows no count", async () => {
+  // The reader follows big.log (first by name) as it arrives at 2 MB/s; 'timeout' ends the reading, then, a
+  // 'request-timeout' later, the download. small.log arrived at once and is kept, not read.
+  const small = await readFile(fixture('stderr-rds-prefix.log'));
+  const rig = await startRig({
+    files: [{ name: 'big.log', size: 40_000_000, repeat: realPostgresLog(PRODUCTION_FIXTURE) }, { name: 'small.log', data: small }],
+    bytesPerSecondPerConnection: 2_000_000,
+  });
+  try {
+    const r = await rig.run({ inputs: { timeout: '3s', 'request-timeout': '2s', 'poll-interval': '1s', upload: 'false' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.summary, /could not be downloaded: big\.log/);
+    assert.deepEqual(await readdir(r.outputs['output-dir'] ?? ''), ['small.log']);
+    assert.match(r.summary, /^> big\.log was not read to the end \(the step's 'timeout' came first\); its download did not complete either: what arrived is counted, and the file is not kept\. {2}$/m);
+    assert.doesNotMatch(r.summary, /big\.log[^\n]*the file is kept as downloaded/);
+    // Nothing of small.log was read: its entries are unknown, not 0.
+    assert.match(r.summary, /^\| small\.log \| 17\.8 KiB \| stderr \| — \|/m);
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'crash-count']) assert.equal(r.outputs[name], '', name);
+  } finally {
+    await rig.close();
   }
 });
 
