@@ -109,19 +109,32 @@ async function main(): Promise<number> {
       error ??= e;
     }
   }
-  if (parsed.json) {
-    const report = jsonReport(stepOutputs(many, undefined, redactor), many, message);
-    process.stdout.write(redactor.redact(JSON.stringify(report)) + '\n');
-  } else {
-    process.stdout.write(redactor.redact(renderText({
+  const report = parsed.json
+    ? redactor.redact(JSON.stringify(jsonReport(stepOutputs(many, undefined, redactor), many, message))) + '\n'
+    : redactor.redact(renderText({
       many,
       color: wantsColor(process.stdout, process.env),
       width: Math.max(60, (process.stdout.columns ?? 120) - 40),
       redact: (t) => redactor.redact(t),
-    })));
-  }
+    }));
+  // A report cut short (a full disk, a reader gone) is no report: a script must not read half a JSON object as done.
+  const written = await writeOut(report);
   if (message !== undefined) stderr(`otc-rds-logs: ${oneLine(message, 4000)}\n`);
-  return cancelled ? signalExitCode(signal) : badInput ? 2 : error === undefined ? 0 : 1;
+  if (written !== undefined) stderr(`otc-rds-logs: could not write the report to stdout: ${errorMessage(written)}\n`);
+  return cancelled ? signalExitCode(signal) : badInput ? 2 : error === undefined && written === undefined ? 0 : 1;
+}
+
+/** Writes `text` to stdout; resolves once it is written, with the error that stopped it if one did. */
+function writeOut(text: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    // The error also comes as an event: handled here, or Node would end the process with it.
+    const onError = (e: unknown): void => resolve(e);
+    process.stdout.once('error', onError);
+    process.stdout.write(text, (e) => {
+      process.stdout.off('error', onError);
+      resolve(e ?? undefined);
+    });
+  });
 }
 
 /** An interrupted download leaves its `.part-*` file if its request could not be aborted in time: not kept. */

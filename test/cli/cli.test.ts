@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,28 @@ test('a crash is named above the errors, with what the killed process ran; --jso
       assert.match(report.digest.firstCrash.detail, /^Failed process was running: INSERT INTO orders/);
     } finally {
       await rm(json.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+test('a report that cannot be written (stdout on a full disk) is a failure, named, not exit 0 with half a JSON object', async () => {
+  await withRig({ files }, async (rig) => {
+    for (const extra of [['--json'], []]) {
+      const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+      const full = openSync('/dev/full', 'w');
+      try {
+        const child = spawn(process.execPath, [CLI, ...fast(rig), '--project-id', rig.rds.projectId, ...extra], {
+          cwd, env: { PATH: process.env['PATH'] ?? '', HOME: cwd, ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token }, stdio: ['ignore', full, 'pipe'],
+        });
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        assert.equal(code, 1, stderr);
+        assert.match(stderr, /^otc-rds-logs: could not write the report to stdout: .*ENOSPC/m, extra.join(' '));
+      } finally {
+        closeSync(full);
+        await rm(cwd, { recursive: true, force: true });
+      }
     }
   });
 });
