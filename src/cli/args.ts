@@ -194,9 +194,11 @@ Instance
 
 What and how
   --log-type TYPE           error (the error log, default), slow (the slow-query log) or all (both)
-  --since WHEN              only entries since an ISO-8601 time or a duration ago (45m, 2h)
+  --since WHEN              only entries since an ISO-8601 time (without a zone: UTC, not local time) or a
+                            duration ago (45m, 2h)
   --output-dir DIR          where the files go (default: ./rds-logs-<instance>)
-  --timeout D               give up after this long (default 10m; at least --poll-interval, at most 6h)
+  --timeout D               how long the run may take: polling, downloads, reading (default 10m; at least
+                            --poll-interval, at most 6h); a request still running gets one --request-timeout more
   --poll-interval D         between calls while RDS prepares the logs (default 5s; 1s to 10m)
   --request-timeout D       abort a request that gets nothing for this long (default 30s; 1s to 10m)
   --parallel-downloads N    files downloaded at once (default 4)

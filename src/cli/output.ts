@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import { incompleteRead, otherLastError, type Digest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { crashLines, cut, formatTime, groupText, slowText, unplacedErrors } from '../insight/render.ts';
+import { crashLines, cut, formatTime, groupText, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -65,8 +65,11 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
   const last = otherLastError(d);
   if (last) out.push(`Last error:  ${entry(last)}`);
-  if (d.untimed > 0) out.push(p(`${d.untimed} entries have no readable time${d.since ? ' and are not counted' : ''}.`, 'dim'));
-  if (d.unparsedLines > 0) out.push(p(`${d.unparsedLines} lines could not be read as PostgreSQL log lines.`, 'dim'));
+  // Every file not read to its end, by name: "no errors in what was read" must not pass for the files unread.
+  for (const note of unreadNotes(d, oneLine)) out.push(p(note, 'yellow'));
+  const one = d.untimed === 1;
+  if (d.untimed > 0) out.push(p(`${plural(d.untimed, 'entry', 'entries')} ${one ? 'has' : 'have'} no readable time${d.since ? ` and ${one ? 'is' : 'are'} not counted` : ''}.`, 'dim'));
+  if (d.unparsedLines > 0) out.push(p(`${plural(d.unparsedLines, 'line')} could not be read as PostgreSQL log lines.`, 'dim'));
 
   if (d.messages.length > 0) {
     const shown = d.messages.slice(0, top);

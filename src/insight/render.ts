@@ -139,6 +139,18 @@ export function unplacedErrors(digest: Digest): string {
 }
 
 /**
+ * What a report says of each file not read to its end, its name and reason passed through `show` (escaped for
+ * markdown, one line for a terminal): could not be read, or stopped (the step's timeout); kept or not.
+ */
+export function unreadNotes(d: Digest, show: (text: string, max: number) => string): string[] {
+  const kept = (f: FileDigest): string => (f.notKept ? 'its download did not complete either: what arrived is counted, and the file is not kept' : 'the file is kept as downloaded');
+  return [
+    ...d.files.filter((f) => f.error !== undefined).map((f) => `${show(f.name, 200)} could not be read to the end: ${show(f.error ?? '', 300)}${f.notKept ? `; ${kept(f)}.` : ''}`),
+    ...d.files.filter((f) => f.stopped !== undefined).map((f) => `${show(f.name, 200)} was not read to the end (${show(f.stopped ?? '', 300)}); ${kept(f)}.`),
+  ];
+}
+
+/**
  * The crashes as a report names them: one labelled with how many there were, and the latest too when it is
  * another entry.
  */
@@ -218,10 +230,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.truncatedLines > 0) notes.push(`${plural(digest.truncatedLines, 'line')} or fields were too long and were cut.`);
   const zones = [...new Set(digest.files.flatMap((f) => f.unknownZones))];
   if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
-  const failed = digest.files.filter((f) => f.error !== undefined);
-  const kept = (f: FileDigest): string => (f.notKept ? 'its download did not complete either: what arrived is counted, and the file is not kept' : 'the file is kept as downloaded');
-  for (const f of failed) notes.push(`${escapeInline(f.name, 200)} could not be read to the end: ${escapeInline(f.error ?? '', 300)}${f.notKept ? `; ${kept(f)}.` : ''}`);
-  for (const f of digest.files) if (f.stopped !== undefined) notes.push(`${escapeInline(f.name, 200)} was not read to the end (${escapeInline(f.stopped, 300)}); ${kept(f)}.`);
+  for (const n of unreadNotes(digest, (t, max) => escapeInline(t, max))) notes.push(n);
   if (digest.overflowMessages > 0) notes.push(`${plural(digest.overflowMessages, 'error')} with yet more distinct messages are counted but not listed.`);
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, CI_USER, iamFixture, ROOT, SUB_PROJECT, subProjectIam, withRig, type Rig } from '../support/harness.ts';
+import { realPostgresLog } from '../../emulator/rds.ts';
 import { FLAG_INPUTS } from '../../src/cli/args.ts';
 import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
@@ -126,6 +127,21 @@ test('a report that cannot be written (stdout on a full disk) is a failure, name
         closeSync(full);
         await rm(cwd, { recursive: true, force: true });
       }
+    }
+  });
+});
+
+test("'--timeout' during a download: every file not read is named on stdout, the one not kept too", async () => {
+  const small = await readFile(fixture('stderr-rds-prefix.log'));
+  await withRig({ files: [{ name: 'big.log', size: 40_000_000, repeat: realPostgresLog('stderr-rds-production.log') }, { name: 'small.log', data: small }], bytesPerSecondPerConnection: 2_000_000 }, async (rig) => {
+    const r = await cli(['--instance-id', rig.rds.instanceId, '--endpoint', rig.rds.url, '--poll-interval', '1s', '--timeout', '3s', '--request-timeout', '2s', '--project-id', rig.rds.projectId],
+      { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /^big\.log was not read to the end \(the step's 'timeout' came first\); its download did not complete either: what arrived is counted, and the file is not kept\.$/m);
+      assert.match(r.stdout, /^small\.log was not read to the end \(the step's 'timeout' came first\); the file is kept as downloaded\.$/m);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
     }
   });
 });
