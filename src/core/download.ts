@@ -84,6 +84,11 @@ export async function checkOutputDir(dir: string): Promise<void> {
 
 export interface DownloadOptions {
   transport: HttpTransport;
+  /**
+   * Another path for the file when its name was taken while it downloaded (another run into the same folder);
+   * without it, a taken name fails the file.
+   */
+  otherPath?: (() => string) | undefined;
   retry: RetryOptions;
   /** Abort a transfer that receives nothing for this long; it is then resumed. */
   stallMs: number;
@@ -108,6 +113,8 @@ export interface DownloadOptions {
 
 export interface Downloaded {
   bytes: number;
+  /** Where the file is: finalPath, or another (otherPath) when that name was taken meanwhile. */
+  path: string;
   /** Retries of this file (after stalls, resets, short transfers), over all its ranges. */
   retries: number;
 }
@@ -199,16 +206,31 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
     const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
-    await settle(partPath, finalPath, bytes);
+    const path = await settleFree(partPath, finalPath, bytes, o.otherPath);
     done = true;
     // The file is complete under its name; a part file that cannot be removed (a scanner holding it) is left.
     await unlink(partPath).catch(() => {});
-    return { bytes, retries: transfer.retries };
+    return { bytes, retries: transfer.retries, path };
   } finally {
     release();
     if (!done && fh) {
       await fh.close().catch(() => {});
       await unlink(partPath).catch(() => {});
+    }
+  }
+}
+
+/** Names tried, at most, when others keep taking them first. */
+const NAME_TRIES = 100;
+
+/** settle() under finalPath, or under the next path `otherPath` gives while the one tried is taken. */
+async function settleFree(partPath: string, finalPath: string, bytes: number, otherPath: (() => string) | undefined): Promise<string> {
+  for (let path = finalPath, tries = 1; ; path = otherPath!(), tries++) {
+    try {
+      await settle(partPath, path, bytes);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || otherPath === undefined || tries >= NAME_TRIES) throw e;
     }
   }
 }

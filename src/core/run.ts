@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Clock } from './clock.ts';
 import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
@@ -297,14 +297,21 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   report.outputDir = outputDir;
   // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
   const folder = (type: LogType): string => (types.length > 1 ? type : '');
-  // Each type's names, allocated for its whole listing at once, are handed out in the listing's order.
+  // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
+  // allocator gives another where a name is taken meanwhile (another run into the same folder).
   const allocated = new Map<LogType, Iterator<string>>();
+  const allocators = new Map<LogType, NameAllocator>();
   for (const type of types) {
     const dir = join(outputDir, folder(type));
     await mkdir(dir, { recursive: true });
     const names = new NameAllocator(await readdir(dir));
+    allocators.set(type, names);
     allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
   }
+  const otherName = (type: LogType, apiName: string): string => {
+    const base = allocators.get(type)!.allocate(apiName);
+    return folder(type) ? `${folder(type)}/${base}` : base;
+  };
   const planned = wanted.map(({ type, item, same }, i) => {
     const base = allocated.get(type)!.next().value!;
     return { item, type, same, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
@@ -333,7 +340,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     let pending = planned;
     let refreshed = false;
     for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index)));
+      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
       const expired: typeof pending = [];
       results.forEach((r, i) => {
         const p = pending[i]!;
@@ -570,7 +577,8 @@ function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
 }
 
-async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined): Promise<FileResult> {
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined,
+  otherName: () => string): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
   const started = deps.clock.now();
@@ -580,6 +588,7 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
   try {
     result = await downloadFile(item.fileName, url, partPathFor(outputDir, index), path, {
       transport: deps.files,
+      otherPath: () => join(outputDir, otherName()),
       retry,
       budget,
       order,
@@ -598,6 +607,13 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
   } catch (e) {
     if (liveAt !== undefined) live.note({ abandon: true });
     throw e;
+  }
+  if (result.path !== path) {
+    // Its name was taken meanwhile: it is under another, which the live digest does not know (it reads them afresh).
+    if (liveAt !== undefined) live.note({ abandon: true });
+    const other = relative(outputDir, result.path).split(sep).join('/');
+    deps.logger.info(`${name} was taken meanwhile (another run into the same folder?); the file is ${other}`);
+    return { name: other, type, apiName: item.fileName, path: result.path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
   }
   if (liveAt !== undefined) live.note({ i: liveAt, size: result.bytes });
   return { name, type, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };

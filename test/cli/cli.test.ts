@@ -146,6 +146,26 @@ test("'--timeout' during a download: every file not read is named on stdout, the
   });
 });
 
+test('three runs at once into one folder: each keeps every file, beside the others\' (-2, -3), none lost to a taken name', async () => {
+  await withRig({ files }, async (rig) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    try {
+      const runs = await Promise.all([0, 1, 2].map(() => cli([...fast(rig), '--project-id', rig.rds.projectId, '--output-dir', 'logs', '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token }, { cwd })));
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      const listed = runs.flatMap((r) => (JSON.parse(r.stdout) as { files: Array<{ path: string }> }).files);
+      const names = (await readdir(join(cwd, 'logs'))).sort();
+      assert.equal(names.length, 3 * files.length, names.join(', '));
+      assert.deepEqual(listed.map((f) => f.path.split(/[\\/]/).at(-1)).sort(), names, 'each run reports the files it kept');
+      for (const n of names) {
+        const served = files.find((f) => n.startsWith(f.name.replace(/\.log$/, '')))!.name;
+        assert.ok((await readFile(join(cwd, 'logs', n))).equals(rig.rds.bytesOf(served)), `${n} is ${served} byte for byte`);
+      }
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 test('the recent entries shown are as many as --recent-entries keeps (20 by default), the newest', async () => {
   const log = Array.from({ length: 8 }, (_, i) => `2026-11-28 08:00:0${i} UTC [10${i}] ERROR:  step ${i} failed\n`).join('');
   await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {

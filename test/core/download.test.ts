@@ -252,6 +252,23 @@ test('a symlink planted at the part path is not followed; its target is untouche
   assert.equal(existsSync(s.final), false);
 });
 
+test('a name taken while the file downloaded (another run into the folder): the file goes under the next one, the other is untouched', async (t) => {
+  const s = await setup(t);
+  await writeFile(s.final, 'another run\'s file');
+  const taken = join(s.dir, 'postgresql-2.log');
+  await writeFile(taken, 'and another');
+  const others = [taken, join(s.dir, 'postgresql-3.log')];
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, s.options({ otherPath: () => others.shift()! }));
+  assert.equal(r.path, join(s.dir, 'postgresql-3.log'));
+  assert.ok((await readFile(r.path)).equals(s.emu.bytesOf(BIG)));
+  assert.deepEqual([await readFile(s.final, 'utf8'), await readFile(taken, 'utf8')], ['another run\'s file', 'and another']);
+  await assertNoPartFiles(s.dir);
+  // Without another path to go to, the file fails, naming why; nothing is overwritten.
+  await assert.rejects(downloadFile(BIG, await s.link(), s.part, s.final, s.options()), { code: 'EEXIST' });
+  assert.equal(await readFile(s.final, 'utf8'), 'another run\'s file');
+  await assertNoPartFiles(s.dir);
+});
+
 test('a dangling symlink at the part path does not create its target', async (t) => {
   const s = await setup(t);
   const target = join(s.dir, 'created-through-link.txt');
