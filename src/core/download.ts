@@ -202,7 +202,9 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
   let fh: FileHandle | undefined;
   let done = false;
   try {
-    fh = await open(partPath, NEW_NO_FOLLOW, 0o644);
+    // Owner only: a log may hold what the database was told (passwords in a failing CREATE ROLE); a shared host's
+    // other users must not read it. (The umask may narrow it further, never widen it.)
+    fh = await open(partPath, NEW_NO_FOLLOW, FILE_MODE);
     const transfer = new Transfer(fileName, url, fh, o, budget, dirname(partPath));
     const bytes = await transfer.run(release);
     await fh.close();
@@ -219,6 +221,9 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
     }
   }
 }
+
+/** The logs' mode: read and written by their owner only. */
+export const FILE_MODE = 0o600;
 
 /** Names tried, at most, when others keep taking them first. */
 const NAME_TRIES = 100;
@@ -250,7 +255,7 @@ async function settle(partPath: string, finalPath: string, bytes: number): Promi
     await link(partPath, finalPath);
   } catch (e) {
     if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    await (await open(finalPath, NEW_NO_FOLLOW, 0o644)).close();
+    await (await open(finalPath, NEW_NO_FOLLOW, FILE_MODE)).close();
     try {
       await rename(partPath, finalPath);
     } catch (r) {

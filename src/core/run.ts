@@ -303,7 +303,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const allocators = new Map<LogType, NameAllocator>();
   for (const type of types) {
     const dir = join(outputDir, folder(type));
-    await mkdir(dir, { recursive: true });
+    // Folders it makes are its owner's only, as the logs are (see FILE_MODE); an existing one is left as it is.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const names = new NameAllocator(await readdir(dir));
     allocators.set(type, names);
     allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -59,6 +59,11 @@ test('OS_AUTH_TOKEN: downloads byte-exact files to ./rds-logs-<instance>, shows 
       assert.equal(r.code, 0, r.stderr);
       const dir = join(r.cwd, `rds-logs-${rig.rds.instanceId}`);
       await assertByteExact(rig, dir);
+      // The logs may hold passwords: on a shared host, other users cannot read them (nor list the folder it made).
+      if (process.platform !== 'win32') {
+        assert.equal((await stat(dir)).mode & 0o777, 0o700);
+        for (const f of files) assert.equal((await stat(join(dir, f.name))).mode & 0o777, 0o600, f.name);
+      }
       // Progress: not a TTY, so plain lines, one at least per file, with bytes, rate and (size known) ETA.
       for (const f of files) assert.match(r.stderr, new RegExp(`↓ ${f.name}: [\\d.]+ (B|KiB|MiB) of [\\d.]+ (B|KiB|MiB) \\(\\d+%\\), [\\d.]+ (B|KiB|MiB)/s`));
       assert.match(r.stderr, /ETA \d/);
