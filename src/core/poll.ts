@@ -17,6 +17,8 @@ export interface PollOptions extends RetryOptions {
    * still exporting, else as answered (CREATING, FAILED, ...).
    */
   onStatus?: ((target: number, status: string) => void) | undefined;
+  /** Told each target's outcome as soon as it has one (ready, or given up), while the others are still asked for. */
+  onSettled?: ((target: number, result: PollResult | PollFailure) => void) | undefined;
 }
 
 export interface PollResult {
@@ -89,7 +91,8 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         const n = ++polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {
-          results[i] = { answer, polls: n, waitedMs };
+          const r = (results[i] = { answer, polls: n, waitedMs });
+          o.onSettled?.(i, r);
           continue;
         }
         if (answer.status === 'FAILED') {
@@ -100,8 +103,9 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         report(answer, i, n, waitedMs);
       } catch (e) {
         if (e instanceof CancelledError || o.signal?.aborted) throw e;
-        results[i] = { error: e, polls: polls[i]! };
-        if (results.every((r) => r !== undefined && 'error' in r)) throw (results[0] as PollFailure).error;
+        const r = (results[i] = { error: e, polls: polls[i]! });
+        if (results.every((x) => x !== undefined && 'error' in x)) throw (results[0] as PollFailure).error;
+        o.onSettled?.(i, r);
       }
     }
     if (done()) return results as Array<PollResult | PollFailure>;

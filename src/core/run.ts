@@ -15,7 +15,7 @@ import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authori
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
 import { describeInstance, findInstance } from '../cloud/instance.ts';
-import { pollAllUntilReady } from './poll.ts';
+import { pollAllUntilReady, type PollFailure, type PollResult } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { compareNames, NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
@@ -222,175 +222,231 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const statusOf = new Map<LogType, string>();
   /**
    * Waits until RDS has the files of these types ready; their answers in the same order, undefined for a type
-   * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`.
+   * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`. Each
+   * type's answer is told to `onSettled` as soon as it has one, while the others are still asked for.
    */
-  const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>): Promise<Array<ErrorlogAnswer | undefined>> => {
+  const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>, onSettled?: (type: LogType, answer: ErrorlogAnswer | undefined) => void): Promise<Array<ErrorlogAnswer | undefined>> => {
     const onStatus = (i: number, status: string): void => {
       statusOf.set(wantedTypes[i]!, status);
       // FINISH only when every type is ready; else the first that is not ('' for one never answered).
       report.lastStatus = types.map((t) => statusOf.get(t) ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
     };
-    const polled = await pollAllUntilReady(
-      wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
-      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus },
-    );
-    let waited = 0;
-    const answers = polled.map((p, i) => {
+    const answers: Array<ErrorlogAnswer | undefined> = wantedTypes.map(() => undefined);
+    const take = (i: number, p: PollResult | PollFailure): void => {
       report.polls += p.polls;
-      if ('error' in p) {
-        lost.push({ type: wantedTypes[i]!, error: p.error });
-        return undefined;
+      if ('error' in p) lost.push({ type: wantedTypes[i]!, error: p.error });
+      else {
+        report.status = p.answer.status;
+        report.waitedMs = Math.max(report.waitedMs, waitedBefore + p.waitedMs);
+        protectLinks(p.answer.items, deps, masked, config.endpoint);
+        answers[i] = p.answer;
       }
-      report.status = p.answer.status;
-      waited = Math.max(waited, p.waitedMs);
-      protectLinks(p.answer.items, deps, masked, config.endpoint);
-      return p.answer;
-    });
-    report.waitedMs += waited;
+      onSettled?.(wantedTypes[i]!, answers[i]);
+    };
+    const waitedBefore = report.waitedMs;
+    await pollAllUntilReady(
+      wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
+      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take },
+    );
     return answers;
   };
 
   // A log type RDS would not give does not cost the other one: its files are still fetched, read and kept, and
-  // the run fails at its end, naming what was lost.
+  // the run fails at its end, naming what was lost. A type ready first is downloaded (and its logs read) while
+  // the other is still asked for: a slow-query log still exporting must not use up the error log's time.
   const lost: Array<{ type: LogType; error: unknown }> = [];
   const labels = types.map((t) => `${LABEL[t]}s`).join(' and ');
-  const answers = await logger.group(`Waiting for RDS to prepare the ${labels}`, async () => {
-    const a = await ask(types, lost);
-    for (const l of lost) logger.warning(`the ${LABEL[l.type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${types.filter((t) => t !== l.type).map((t) => `${LABEL[t]}s`).join(' and ')} are still fetched`, { title: `No ${LABEL[l.type]}s` });
-    const listed = a.reduce((n, x) => n + (x?.items.length ?? 0), 0);
-    logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}: ${plural(listed, 'file')} listed`);
-    return a;
+  const settledTypes = new Map<LogType, ErrorlogAnswer | undefined>();
+  let wake = (): void => undefined;
+  const polling = ask(types, lost, (type, answer) => {
+    settledTypes.set(type, answer);
+    wake();
   });
+  polling.catch(() => undefined); // awaited below; a failure before then is not unhandled
+  /** Until another type has its answer, or the polling ends (with its error, when every type failed). */
+  const nextSettled = (): Promise<void> => Promise.race([new Promise<void>((r) => { wake = r; }), polling.then(() => undefined)]);
   const lostError = (): Error | undefined => (lost.length === 0 ? undefined
     : new LostLogsError(lost.map((l) => `the ${LABEL[l.type]}s could not be fetched: ${errorMessage(l.error)}`).join('; ')));
 
-  // `same`: how many items of this type and name the listing had before this one, to find it in a fresh
-  // listing when two files share a name.
-  const wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }> = [];
-  types.forEach((type, t) => {
-    const answer = answers[t];
-    if (!answer) return;
-    const items = answer.items;
-    const seen = new Map<string, number>();
-    for (const item of items) {
-      const same = seen.get(item.fileName) ?? 0;
-      seen.set(item.fileName, same + 1);
-      if (item.status === 'FAILED') {
-        logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${LABEL[type][0]!.toUpperCase()}${LABEL[type].slice(1)} file not prepared` });
-        report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
-      } else {
-        wanted.push({ type, item, same });
-      }
+  // The types whose answers are in and handled; the folder, the connections and the live digest they share.
+  const handled = new Set<LogType>();
+  let anyWanted = false;
+  let outputDir: string | undefined;
+  // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
+  // to fetch another byte range of it if it is large, else to the next file.
+  const budget = new ConnectionBudget(config.parallelDownloads);
+  // Reading the logs is bounded by the step's 'timeout' too (a gzip log may hold gigabytes of text): what is
+  // left at each start is the reading's budget.
+  const budgetMs = (): number => Math.max(0, deadline - clock.now());
+  const digestOptions = { since: config.since, recent: config.recentEntries, budgetMs: budgetMs() };
+  let live: LiveDigest | undefined;
+  /** Each planned file's own number, over the batches: its part file's name. */
+  let planIndex = 0;
+  const plannedOf = new Map<LogType, number>();
+  const waiting = (pending: LogType[]): string => `Waiting for RDS to prepare the ${pending.map((t) => `${LABEL[t]}s`).join(' and ')}`;
+  let group = waiting(types);
+  while (handled.size < types.length) {
+    const batch = types.filter((t) => settledTypes.has(t) && !handled.has(t));
+    if (batch.length === 0) {
+      await logger.group(group, nextSettled);
+      group = waiting(types.filter((t) => !settledTypes.has(t)));
+      continue;
     }
-    if (types.length > 1 && !items.some((i) => i.status !== 'FAILED')) {
-      logger.warning(`RDS returned no ${LABEL[type]} files for this instance`, { title: `No ${LABEL[type]}s` });
+    for (const t of batch) handled.add(t);
+    for (const type of batch) {
+      if (settledTypes.get(type) !== undefined) continue;
+      const l = lost.find((x) => x.type === type)!;
+      const others = types.filter((t) => t !== type).map((t) => `${LABEL[t]}s`).join(' and ');
+      logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others} are still fetched`, { title: `No ${LABEL[type]}s` });
     }
-  });
-  if (wanted.length === 0) {
+    const answers = batch.map((t) => settledTypes.get(t));
+    const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);
+    if (answers.some((a) => a !== undefined)) {
+      const what = batch.length < types.length ? ` (${batch.map((t) => `${LABEL[t]}s`).join(' and ')})` : '';
+      logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
+    }
+    const wanted = wantedFiles(batch, answers);
+    if (wanted.length === 0) continue;
+    anyWanted = true;
+    outputDir ??= (await deps.folderFor?.(report.instance)) ?? config.outputDir;
+    report.outputDir = outputDir;
+    live = await downloadBatch(batch, wanted, outputDir) ?? live;
+  }
+  // Every type is in: the polling's end, and its error when every type failed.
+  await polling;
+  if (!anyWanted) {
     const error = lostError();
     if (error) throw error;
     logger.warning(`RDS returned no ${types.map((t) => LABEL[t]).join(' or ')} files for this instance; nothing to download or upload`, { title: `No ${labels}` });
     return report;
   }
-
-  const outputDir = (await deps.folderFor?.(report.instance)) ?? config.outputDir;
-  report.outputDir = outputDir;
-  // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
-  const folder = (type: LogType): string => (types.length > 1 ? type : '');
-  // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
-  // allocator gives another where a name is taken meanwhile (another run into the same folder).
-  const allocated = new Map<LogType, Iterator<string>>();
-  const allocators = new Map<LogType, NameAllocator>();
-  for (const type of types) {
-    const dir = join(outputDir, folder(type));
-    // Folders it makes are its owner's only, as the logs are (see FILE_MODE); an existing one is left as it is.
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const names = new NameAllocator(await readdir(dir));
-    allocators.set(type, names);
-    allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
-  }
-  const otherName = (type: LogType, apiName: string): string => {
-    const base = allocators.get(type)!.allocate(apiName);
-    return folder(type) ? `${folder(type)}/${base}` : base;
-  };
-  const planned = wanted.map(({ type, item, same }, i) => {
-    const base = allocated.get(type)!.next().value!;
-    return { item, type, same, index: i, name: folder(type) ? `${folder(type)}/${base}` : base };
-  });
-  // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
-  // to fetch another byte range of it if it is large, else to the next file.
-  const budget = new ConnectionBudget(config.parallelDownloads);
-  const byName = [...planned].sort((a, b) => compareNames(a.name, b.name));
-  const order = new Map(byName.map((p, i) => [p.index, i]));
-  // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
-  // downloads, as before) if any download fails or starts over.
-  // Reading the logs is bounded by the step's 'timeout' too (a gzip log may hold gigabytes of text): what is
-  // left at each start is the reading's budget.
-  const budgetMs = (): number => Math.max(0, deadline - clock.now());
-  const digestOptions = { since: config.since, recent: config.recentEntries, budgetMs: budgetMs() };
-  const liveFiles = byName.filter((p) => p.type === 'error');
-  const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
-  const live = (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), digestOptions);
-  // Its failure (a thread that cannot start) may come before anyone awaits it: handled below, never unhandled.
-  live.result.catch(() => undefined);
-
-  // Whatever ends the downloads early (cancellation) must end the live digest too: it waits for bytes otherwise.
-  const giveUp = (): void => live.note({ abandon: true });
-  deps.signal?.addEventListener('abort', giveUp, { once: true });
-  await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${outputDir}`, async () => {
-    let pending = planned;
-    let refreshed = false;
-    for (;;) {
-      const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
-      const expired: typeof pending = [];
-      results.forEach((r, i) => {
-        const p = pending[i]!;
-        if (r.status === 'fulfilled') {
-          report.files.push(r.value);
-          logger.info(`✓ ${r.value.name}: ${formatBytes(r.value.size)} in ${formatDuration(r.value.seconds * 1000)} (${formatBytes(Math.round(r.value.size / Math.max(r.value.seconds, 0.001)))}/s)`);
-        } else if (r.reason instanceof CancelledError || deps.signal?.aborted) {
-          report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'cancelled' });
-        } else if (r.reason instanceof LinkExpiredError && !refreshed) {
-          expired.push(p);
-        } else {
-          const reason = deps.redactor.redact(errorMessage(r.reason));
-          // A line, not an annotation: the step's one error (IncompleteError) names every missing file.
-          logger.info(`✗ ${p.item.fileName}: ${reason}`);
-          report.missing.push({ apiName: p.item.fileName, type: p.type, reason });
-        }
-      });
-      if (deps.signal?.aborted) throw new CancelledError();
-      // A full disk ends the run at once, named: every other file would fail the same way.
-      const full = results.find((r) => r.status === 'rejected' && r.reason instanceof DiskFullError);
-      if (full) throw (full as PromiseRejectedResult).reason;
-      if (expired.length === 0) break;
-      // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
-      refreshed = true;
-      logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
-      const again = types.filter((t) => expired.some((p) => p.type === t));
-      const refusal: Array<{ type: LogType; error: unknown }> = [];
-      // Asked for alone, a type RDS refuses is thrown rather than returned: either way its files are missing.
-      const fresh = await ask(again, refusal).catch((e: unknown) => {
-        if (e instanceof CancelledError || deps.signal?.aborted) throw e;
-        for (const type of again) refusal.push({ type, error: e });
-        return again.map(() => undefined);
-      });
-      pending = expired.flatMap((p) => {
-        const answer = fresh[again.indexOf(p.type)];
-        const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
-        if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
-        const why = answer ? 'its link expired and the fresh answer no longer lists it' : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
-        report.missing.push({ apiName: p.item.fileName, type: p.type, reason: deps.redactor.redact(why) });
-        return [];
-      });
-    }
-  }).catch((e: unknown) => {
-    giveUp();
-    void live.result.catch(() => undefined);
-    throw e;
-  }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
   report.files.sort((a, b) => compareNames(a.name, b.name));
-  if (report.files.filter((f) => f.type === 'error').length !== liveFiles.length) giveUp();
+
+  /**
+   * The files of these types' answers to download. `same`: how many items of this type and name the listing had
+   * before this one, to find it in a fresh listing when two files share a name.
+   */
+  function wantedFiles(batch: LogType[], answers: Array<ErrorlogAnswer | undefined>): Array<{ type: LogType; item: ErrorlogItem; same: number }> {
+    const wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }> = [];
+    batch.forEach((type, t) => {
+      const answer = answers[t];
+      if (!answer) return;
+      const items = answer.items;
+      const seen = new Map<string, number>();
+      for (const item of items) {
+        const same = seen.get(item.fileName) ?? 0;
+        seen.set(item.fileName, same + 1);
+        if (item.status === 'FAILED') {
+          logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${LABEL[type][0]!.toUpperCase()}${LABEL[type].slice(1)} file not prepared` });
+          report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
+        } else {
+          wanted.push({ type, item, same });
+        }
+      }
+      if (types.length > 1 && !items.some((i) => i.status !== 'FAILED')) {
+        logger.warning(`RDS returned no ${LABEL[type]} files for this instance`, { title: `No ${LABEL[type]}s` });
+      }
+    });
+    return wanted;
+  }
+
+  /** Downloads one batch's files (their link refreshed once if it expired); the live digest of its error logs, if it has any. */
+  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, outputDir: string): Promise<LiveDigest | undefined> {
+    // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
+    const folder = (type: LogType): string => (types.length > 1 ? type : '');
+    // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
+    // allocator gives another where a name is taken meanwhile (another run into the same folder).
+    const allocated = new Map<LogType, Iterator<string>>();
+    const allocators = new Map<LogType, NameAllocator>();
+    for (const type of batch) {
+      const dir = join(outputDir, folder(type));
+      // Folders it makes are its owner's only, as the logs are (see FILE_MODE); an existing one is left as it is.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const names = new NameAllocator(await readdir(dir));
+      allocators.set(type, names);
+      allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
+    }
+    const otherName = (type: LogType, apiName: string): string => {
+      const base = allocators.get(type)!.allocate(apiName);
+      return folder(type) ? `${folder(type)}/${base}` : base;
+    };
+    const planned = wanted.map(({ type, item, same }, i) => {
+      const base = allocated.get(type)!.next().value!;
+      return { item, type, same, index: planIndex + i, name: folder(type) ? `${folder(type)}/${base}` : base };
+    });
+    planIndex += planned.length;
+    for (const p of planned) plannedOf.set(p.type, (plannedOf.get(p.type) ?? 0) + 1);
+    const byName = [...planned].sort((a, b) => compareNames(a.name, b.name));
+    const order = new Map(byName.map((p, i) => [p.index, i]));
+    // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
+    // downloads, as before) if any download fails or starts over.
+    const liveFiles = byName.filter((p) => p.type === 'error');
+    const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
+    const live = liveFiles.length === 0 ? undefined
+      : (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), { ...digestOptions, budgetMs: budgetMs() });
+    // Its failure (a thread that cannot start) may come before anyone awaits it: handled below, never unhandled.
+    live?.result.catch(() => undefined);
+    const noLive: LiveDigest = { note: () => undefined, result: Promise.resolve(undefined) };
+
+    // Whatever ends the downloads early (cancellation) must end the live digest too: it waits for bytes otherwise.
+    const giveUp = (): void => live?.note({ abandon: true });
+    deps.signal?.addEventListener('abort', giveUp, { once: true });
+    const before = report.files.length;
+    await logger.group(`Downloading ${planned.length} file${planned.length > 1 ? 's' : ''} to ${outputDir}`, async () => {
+      let pending = planned;
+      let refreshed = false;
+      for (;;) {
+        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live ?? noLive, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
+        const expired: typeof pending = [];
+        results.forEach((r, i) => {
+          const p = pending[i]!;
+          if (r.status === 'fulfilled') {
+            report.files.push(r.value);
+            logger.info(`✓ ${r.value.name}: ${formatBytes(r.value.size)} in ${formatDuration(r.value.seconds * 1000)} (${formatBytes(Math.round(r.value.size / Math.max(r.value.seconds, 0.001)))}/s)`);
+          } else if (r.reason instanceof CancelledError || deps.signal?.aborted) {
+            report.missing.push({ apiName: p.item.fileName, type: p.type, reason: 'cancelled' });
+          } else if (r.reason instanceof LinkExpiredError && !refreshed) {
+            expired.push(p);
+          } else {
+            const reason = deps.redactor.redact(errorMessage(r.reason));
+            // A line, not an annotation: the step's one error (IncompleteError) names every missing file.
+            logger.info(`✗ ${p.item.fileName}: ${reason}`);
+            report.missing.push({ apiName: p.item.fileName, type: p.type, reason });
+          }
+        });
+        if (deps.signal?.aborted) throw new CancelledError();
+        // A full disk ends the run at once, named: every other file would fail the same way.
+        const full = results.find((r) => r.status === 'rejected' && r.reason instanceof DiskFullError);
+        if (full) throw (full as PromiseRejectedResult).reason;
+        if (expired.length === 0) break;
+        // Links are valid for minutes only; a slow run may outlive them. Ask once for fresh ones.
+        refreshed = true;
+        logger.info(`${expired.length} download link${expired.length > 1 ? 's' : ''} expired; asking RDS for fresh links`);
+        const again = batch.filter((t) => expired.some((p) => p.type === t));
+        const refusal: Array<{ type: LogType; error: unknown }> = [];
+        // Asked for alone, a type RDS refuses is thrown rather than returned: either way its files are missing.
+        const fresh = await ask(again, refusal).catch((e: unknown) => {
+          if (e instanceof CancelledError || deps.signal?.aborted) throw e;
+          for (const type of again) refusal.push({ type, error: e });
+          return again.map(() => undefined);
+        });
+        pending = expired.flatMap((p) => {
+          const answer = fresh[again.indexOf(p.type)];
+          const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
+          if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
+          const why = answer ? 'its link expired and the fresh answer no longer lists it' : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
+          report.missing.push({ apiName: p.item.fileName, type: p.type, reason: deps.redactor.redact(why) });
+          return [];
+        });
+      }
+    }).catch((e: unknown) => {
+      giveUp();
+      void live?.result.catch(() => undefined);
+      throw e;
+    }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
+    if (report.files.slice(before).filter((f) => f.type === 'error').length !== liveFiles.length) giveUp();
+    return live;
+  }
 
   // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
   // same time (the digest in its own thread when main.ts provides one), so the digest adds no wall time.
@@ -402,8 +458,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const redact = (t: string): string => deps.redactor.redact(t);
   // The error logs were read while they arrived; if that was given up, they are read now.
   const digesting = errorFiles.length > 0
-    ? settled(live.result.then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
-    : live.result.then(() => undefined, () => undefined);
+    ? settled((live?.result ?? Promise.resolve(undefined)).then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
+    : (live?.result ?? Promise.resolve()).then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
     ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
     : Promise.resolve(undefined);
@@ -450,7 +506,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   }
 
   const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
-  const incomplete = failed.length > 0 ? new IncompleteError(failed, planned.length) : undefined;
+  // Of how many: the files of the types that lost some ('1 of 7 error log files', not of the 8 of both types).
+  const total = [...new Set(failed.map((m) => m.type))].reduce((n, t) => n + (plannedOf.get(t) ?? 0), 0);
+  const incomplete = failed.length > 0 ? new IncompleteError(failed, total) : undefined;
   const gone = lostError();
   if (gone && incomplete) throw new LostLogsError(`${gone.message}; ${incomplete.message}`);
   if (gone ?? incomplete) throw gone ?? incomplete;

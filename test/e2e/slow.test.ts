@@ -98,6 +98,35 @@ test('log-type all: the slow-query log refused (slow logging off) does not cost 
   });
 });
 
+test("log-type all: a slow-query log still exporting at 'timeout' does not cost the error logs their time: downloaded and read as soon as ready", async () => {
+  const errors = await readFile(fixture(ERRORS));
+  await withRig({ files: [{ name: 'postgresql.log', data: errors }], slowFiles: [{ name: 'postgresql-slow.log', size: 1000 }], exportingCalls: 1000 }, async (rig) => {
+    const r = await rig.run({ inputs: { 'log-type': 'all', timeout: '4s', 'poll-interval': '1s' } });
+    assert.equal(r.code, 1, r.log);
+    // The error log was fetched while the slow-query log was still asked for, and read to its end.
+    const fetched = r.log.indexOf('✓ error/postgresql.log');
+    const given = r.log.indexOf('::warning title=No slow-query logs::');
+    assert.ok(fetched > 0 && given > fetched, r.log);
+    assert.match(r.log.slice(fetched, given), /slow-query logs: still FINISH with files EXPORTING/);
+    assert.equal(r.outputs['error-count'], String(grep(fixture(ERRORS), /:ERROR: {2}/).length));
+    assert.doesNotMatch(r.summary, /not read to the end/);
+    const [artifact] = rig.artifacts.artifacts();
+    assert.deepEqual((await readZip(artifact!.zip)).map((e) => e.name), ['error/postgresql.log']);
+    assert.match(r.log, /^::error::the slow-query logs could not be fetched: Timed out waiting for RDS to prepare the slow-query logs: still FINISH with files EXPORTING/m);
+  });
+});
+
+test('log-type all: a lost error log file is counted among the error log files, not among both types\'', async () => {
+  const errors = await readFile(fixture(ERRORS));
+  const slow = await readFile(fixture(SLOW));
+  await withRig({ files: [{ name: 'postgresql-a.log', data: errors }, { name: 'postgresql-b.log', data: errors }], slowFiles: [{ name: 'postgresql-slow.log', data: slow }] }, async (rig) => {
+    rig.rds.failFile('postgresql-b.log', { kind: 'status', status: 404 }, 10);
+    const r = await rig.run({ inputs: { 'log-type': 'all', upload: 'false' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /^::error::1 of 2 error log files could not be downloaded: postgresql-b\.log /m);
+  });
+});
+
 test('log-type: a bad value fails before any request, naming the input and what is allowed', async () => {
   await withRig({}, async (rig) => {
     const r = await rig.run({ inputs: { 'log-type': 'slowlog' } });
