@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     if (!(e instanceof UsageError) && !(e instanceof BadInput)) throw e;
     stderr(`otc-rds-logs: ${e.message}\n${e instanceof UsageError ? "Try 'otc-rds-logs --help'.\n" : ''}`);
     // A script reading --json gets an object with the error, not an empty stdout (secrets are never flags).
-    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: e.message })}\n`);
+    if (process.argv.some((a) => a === '--json' || a.startsWith('--json='))) process.stdout.write(`${JSON.stringify({ error: e.message })}\n`);
     return 2;
   }
   if (parsed.kind === 'help') {

@@ -128,6 +128,8 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const pollIntervalMs = duration(get, 'poll-interval', '5s', 1_000, 10 * 60_000);
   const timeoutMs = duration(get, 'timeout', '10m', 1_000, 6 * 3_600_000);
   if (pollIntervalMs > timeoutMs) {
+    // Named after the one that was set: a short timeout alone meets the default interval.
+    if (get('poll-interval') === '') throw new InputError('timeout', (n) => `'${get('timeout')}' is shorter than ${n('poll-interval')} (5s when not set): set it to at least that, or set ${n('poll-interval')} lower`);
     throw new InputError('poll-interval', (n) => `must not be longer than ${n('timeout')} (${get('timeout') || '10m'})`);
   }
 

@@ -539,7 +539,9 @@ class Transfer {
       if (e instanceof NetworkError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new DiskFullError(this.#dir, err.code);
-      throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${err.code ?? err.message})`);
+      // Node says ECONNRESET 'aborted' for a connection closed (cleanly or not) before the length the answer gave.
+      const why = err.code === 'ECONNRESET' && err.message === 'aborted' ? 'the connection closed before the answer\'s end' : err.code ?? err.message;
+      throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${why})`);
     } finally {
       sink.stop();
       signal?.removeEventListener('abort', onAbort);

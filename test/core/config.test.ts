@@ -24,6 +24,11 @@ test('an input error names every input the way the door calls it, including inpu
   assert.equal(e.format(flag), '--poll-interval: must not be longer than --timeout (2m)');
 });
 
+test('a timeout shorter than the default poll interval names the timeout, the one that was set', () => {
+  const e = failure({ timeout: '2s' });
+  assert.equal(e.format(flag), "--timeout: '2s' is shorter than --poll-interval (5s when not set): set it to at least that, or set --poll-interval lower");
+});
+
 test('the one-mode rule names the clashing inputs in each door', () => {
   const e = failure({ 'access-key': 'AK1', 'secret-key': 'sk' });
   assert.deepEqual(e.inputs, ['token', 'access-key', 'secret-key']);

@@ -134,12 +134,15 @@ test('a server that ignores Range after a reset: started again from zero; the by
 test('a body that ends early but cleanly (full Content-Length announced) is detected and resumed', async (t) => {
   const s = await setup(t);
   s.emu.failFile(BIG, { kind: 'short', bytes: 400_000 });
-  const r = await downloadFile(BIG, await s.link(), s.part, s.final, s.options());
+  const o = s.options();
+  const r = await downloadFile(BIG, await s.link(), s.part, s.final, o);
   assert.equal(r.bytes, SIZE);
   assert.equal(r.retries, 1);
   assert.ok((await readFile(s.final)).equals(s.emu.bytesOf(BIG)));
   assert.equal(s.emu.fileRequests.length, 2);
   assert.match(rangeOf(s.emu, 1) ?? '', /^bytes=[1-9]\d*-$/);
+  // The retry line says what happened (the connection closed early), not a reset that did not.
+  assert.match(o.lines.join('\n'), /transfer interrupted after 400000 bytes \(the connection closed before the answer's end\)/);
 });
 
 test('a transfer that stalls is aborted after stallMs and resumed', async (t) => {
