@@ -6,7 +6,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
 import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
-import { CancelledError, InputError, errorMessage } from '../core/errors.ts';
+import { CancelledError, InputError, errorMessage, nameInputsAs } from '../core/errors.ts';
 import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
 import { stepOutputs } from '../core/outputs.ts';
 import { Redactor } from '../core/redact.ts';
@@ -49,6 +49,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const { config, name } = parsed;
+  // Every message the engine builds from now on names inputs as this command line takes them (--since, OS_PASSWORD).
+  nameInputsAs(name);
   const redactor = new Redactor();
   for (const s of parsed.secrets) redactor.add(s);
 

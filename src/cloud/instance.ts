@@ -1,6 +1,6 @@
 // Which instance, and whether its error logs can be fetched: found by name (exactly one match), checked to be
 // ACTIVE and PostgreSQL before the errorlog-download call, so a wrong instance fails plainly, not with a DBS code.
-import { ApiError, PreconditionError, errorMessage } from '../core/errors.ts';
+import { ApiError, PreconditionError, errorMessage, inputName } from '../core/errors.ts';
 import type { InstanceRef } from '../core/config.ts';
 import type { Logger } from '../core/ports.ts';
 import { credentialsRefused, listInstances, type InstanceInfo, type RdsClientOptions } from './rds.ts';
@@ -41,19 +41,19 @@ export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<
     if (exact.length !== 1) {
       const listed = (exact.length > 1 ? exact : found).map(describeInstance).join('; ');
       throw new PreconditionError(exact.length === 0
-        ? `No RDS instance is named '${ref.name}' ${where}${found.length > 0 ? `; the lookup found only: ${listed}` : ''}. Check 'instance-name', 'region' and 'project-id'`
-        : `${exact.length} RDS instances are named '${ref.name}' ${where}: ${listed}. Set 'instance-id' to pick one`);
+        ? `No RDS instance is named '${ref.name}' ${where}${found.length > 0 ? `; the lookup found only: ${listed}` : ''}. Check ${inputName('instance-name')}, ${inputName('region')} and ${inputName('project-id')}`
+        : `${exact.length} RDS instances are named '${ref.name}' ${where}: ${listed}. Set ${inputName('instance-id')} to pick one`);
     }
     instance = exact[0]!;
     // The id goes into the errorlog-download path: only what ids are made of.
     cloudId(instance.id, `RDS instance lookup: the id of '${ref.name}'`);
   } else {
     const match = found.find((i) => i.id === ref.id);
-    if (!match) throw new PreconditionError(`No RDS instance has the id '${ref.id}' ${where}. Check 'instance-id', 'region' and 'project-id'`);
+    if (!match) throw new PreconditionError(`No RDS instance has the id '${ref.id}' ${where}. Check ${inputName('instance-id')}, ${inputName('region')} and ${inputName('project-id')}`);
     instance = match;
   }
   if (instance.datastoreType.toLowerCase() !== 'postgresql') {
-    throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.datastoreType || 'of an unknown engine'}, this action reads PostgreSQL error logs`);
+    throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.datastoreType || 'of an unknown engine'}: only PostgreSQL error logs are read`);
   }
   if (instance.status.toUpperCase() !== 'ACTIVE') {
     throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.status || 'of unknown status'}, not ACTIVE; error logs can be fetched only from an ACTIVE instance`);

@@ -1,5 +1,5 @@
 // The RDS API calls the action makes, with the answers checked against the spec before anyone relies on them.
-import { ApiError, ResponseError } from '../core/errors.ts';
+import { ApiError, ResponseError, inputName } from '../core/errors.ts';
 import { plural } from '../core/plural.ts';
 import { header, readText, retryAfterMs, type HttpResponse, type HttpTransport } from './http.ts';
 import { apiUrl } from './urls.ts';
@@ -66,7 +66,7 @@ export async function listInstances(
   const url = apiUrl(o.endpoint, `/v3/${encodeURIComponent(o.projectId)}/instances`);
   if ('id' in o.filter) url.searchParams.set('id', o.filter.id);
   else url.searchParams.set('name', o.filter.name);
-  const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? ": grant it, or give 'instance-id' instead of 'instance-name'" : ''}`;
+  const denied = `The credentials may not list RDS instances (rds:instance:list in this project)${'name' in o.filter ? `: grant it, or give ${inputName('instance-id')} instead of ${inputName('instance-name')}` : ''}`;
   const hint: HintFor = (status, code) => (status === 403 && !credentialsRefused(status, code) ? denied : (o.hint ?? hintFor)(status, code));
   const { json, res } = await callJson({ ...o, method: 'GET', url, what: 'RDS instance lookup', hint });
   return parseInstances(json, requestIdOf(res), o.redact);
@@ -251,8 +251,8 @@ export function hintFor(status: number, code: string | undefined): string | unde
   if (credentialsRefused(status, code)) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
   if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
   // The gateway's own 404: the path is no API at all (an 'endpoint' that is not RDS's, or has a path too many).
-  if (status === 404 && code === 'APIG.0101') return "The API gateway has no such API: check 'endpoint' (the RDS API's base URL) and 'region'";
-  if (status === 404) return "Check 'project-id', 'instance-id' and 'region': the instance was not found there";
+  if (status === 404 && code === 'APIG.0101') return `The API gateway has no such API: check ${inputName('endpoint')} (the RDS API's base URL) and ${inputName('region')}`;
+  if (status === 404) return `Check ${inputName('project-id')}, ${inputName('instance-id')} and ${inputName('region')}: the instance was not found there`;
   if (code === 'DBS.200086' || code === 'DBS.201014') return 'The instance is not in a state that allows this (it must be ACTIVE)';
   return undefined;
 }

@@ -122,7 +122,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   const auth = readAuth(get, around, iamEndpoint);
   const iamUse = whyIam(auth, projectId);
   if (iamUse && !iamEndpoint) {
-    throw new InputError('iam-endpoint', (n) => `is required for ${iamUse(n)}: region '${region}' is not one this action knows, so its IAM endpoint is unknown`);
+    throw new InputError('iam-endpoint', (n) => `is required for ${iamUse(n)}: region '${region}' is not one known here, so its IAM endpoint is unknown`);
   }
 
   const pollIntervalMs = duration(get, 'poll-interval', '5s', 1_000, 10 * 60_000);

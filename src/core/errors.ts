@@ -7,6 +7,19 @@ export type NameInput = (input: string) => string;
 /** The action's way: "Input 'x'". */
 export const actionInputName: NameInput = (input) => `'${input}'`;
 
+/** How the door that runs names inputs in the messages the engine builds: the action's, unless a door says otherwise. */
+let door: { name: NameInput; nouns?: readonly [string, string] | undefined } = { name: actionInputName, nouns: ['Input', 'Inputs'] };
+
+/** A door names inputs its own way from now on (the command line: its flags, OS_* variables, clouds.yaml keys). */
+export function nameInputsAs(name: NameInput, nouns?: readonly [string, string]): void {
+  door = { name, nouns };
+}
+
+/** An input as the running door names it in a message: `'since'` in the action, `--since` on the command line. */
+export function inputName(input: string): string {
+  return door.name(input);
+}
+
 /**
  * A bad or missing input, found before any request is sent. Names one input, or the inputs that clash, by their
  * action names; each door formats it with its own names (`format`). `message` is the action's wording.
@@ -20,7 +33,7 @@ export class InputError extends Error {
   constructor(input: string | readonly string[], detail: string | ((name: NameInput) => string)) {
     const inputs = typeof input === 'string' ? [input] : input;
     const text = typeof detail === 'string' ? () => detail : detail;
-    super(formatInputError(inputs, text, actionInputName, ['Input', 'Inputs']));
+    super(formatInputError(inputs, text, door.name, door.nouns));
     this.name = 'InputError';
     this.input = inputs[0] ?? '';
     this.inputs = inputs;
@@ -128,7 +141,7 @@ export class AuthError extends Error {
 /** The disk under output-dir is full (ENOSPC) or over quota (EDQUOT): no retry or other file can help. */
 export class DiskFullError extends Error {
   constructor(dir: string, code: 'ENOSPC' | 'EDQUOT') {
-    super(`the disk holding 'output-dir' (${dir}) is ${code === 'EDQUOT' ? 'over its quota (EDQUOT)' : 'full (ENOSPC)'}: free space there or set 'output-dir' to another disk`);
+    super(`the disk holding ${inputName('output-dir')} (${dir}) is ${code === 'EDQUOT' ? 'over its quota (EDQUOT)' : 'full (ENOSPC)'}: free space there or set ${inputName('output-dir')} to another disk`);
     this.name = 'DiskFullError';
   }
 }
@@ -139,7 +152,7 @@ export class DiskFullError extends Error {
  */
 export class NoRoomError extends Error {
   constructor(dir: string, why: string) {
-    super(`the disk holding 'output-dir' (${dir}) is too small for it: ${why}: free space there or set 'output-dir' to another disk`);
+    super(`the disk holding ${inputName('output-dir')} (${dir}) is too small for it: ${why}: free space there or set ${inputName('output-dir')} to another disk`);
     this.name = 'NoRoomError';
   }
 }

@@ -1,7 +1,7 @@
 // At most N calls in any window of W ms, shared by every instance of a run: RDS allows 60 errorlog-download
 // calls a minute per project, however many instances ask.
 import type { Clock } from './clock.ts';
-import { CancelledError, TimeoutError } from './errors.ts';
+import { CancelledError, TimeoutError, inputName } from './errors.ts';
 
 export interface RateLimit {
   /**
@@ -34,7 +34,7 @@ export function slidingWindow(clock: Clock, max: number, windowMs: number): Rate
       }
       const turn = starts[0]! + windowMs;
       if (deadline !== undefined && turn > deadline) {
-        throw new TimeoutError(`'timeout' runs out before the next errorlog-download call may be made: RDS allows ${max} a minute per project, and this step's calls have used them (a longer 'poll-interval' spends fewer)`);
+        throw new TimeoutError(`${inputName('timeout')} runs out before the next errorlog-download call may be made: RDS allows ${max} a minute per project, and this step's calls have used them (a longer ${inputName('poll-interval')} spends fewer)`);
       }
       await clock.sleep(turn - now, signal);
     }

@@ -2,7 +2,7 @@
 // types (error and slow-query logs) are asked for in turn, one call per interval between them: they share the
 // API's rate limit instead of doubling the calls.
 import { plural } from './plural.ts';
-import { CancelledError, PreparationFailedError, TimeoutError } from './errors.ts';
+import { CancelledError, PreparationFailedError, TimeoutError, inputName } from './errors.ts';
 import { formatDuration } from './duration.ts';
 import { wait } from './clock.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
@@ -79,7 +79,7 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
           const left = o.deadline - o.clock.now();
           if (left <= 0) {
             throw new TimeoutError(
-              `Timed out waiting for RDS to prepare the ${t.label}s: still ${last[i]} after ${formatDuration(o.clock.now() - started)} and ${plural(polls[i] ?? 0, 'call')} ('timeout' is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
+              `Timed out waiting for RDS to prepare the ${t.label}s: still ${last[i]} after ${formatDuration(o.clock.now() - started)} and ${plural(polls[i] ?? 0, 'call')} (${inputName('timeout')} is ${formatDuration(o.timeoutMs)}; raise it if the logs are large)`,
             );
           }
           if (o.signal?.aborted) throw new CancelledError();

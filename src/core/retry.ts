@@ -1,5 +1,5 @@
 // One retry policy for every request the action makes: what is worth another try, and how long to wait.
-import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError, errorMessage } from './errors.ts';
+import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError, errorMessage, inputName } from './errors.ts';
 import { wait, type Clock } from './clock.ts';
 import { formatDuration } from './duration.ts';
 
@@ -62,7 +62,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryO
       if (!v.retry) throw e;
       const delayMs = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
       if (o.clock.now() + delayMs > o.deadline) {
-        throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, 'timeout' leaves no time for another; last error: ${errorMessage(e)}`);
+        throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, ${inputName('timeout')} leaves no time for another; last error: ${errorMessage(e)}`);
       }
       o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(delayMs)}`);
       await wait(o.clock, delayMs, o.signal);

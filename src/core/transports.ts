@@ -5,7 +5,7 @@ import { createHttpTransport, type HttpTransport } from '../cloud/http.ts';
 import type { Config } from './config.ts';
 import { checkLinkHost } from './download.ts';
 import { formatDuration } from './duration.ts';
-import { TimeoutError } from './errors.ts';
+import { TimeoutError, inputName } from './errors.ts';
 
 export interface RunTransports {
   api: HttpTransport;
@@ -16,7 +16,7 @@ export function runTransports(config: Config, o: { userAgent: string; debug: (me
   // An idle timer alone lets a byte a second go on forever (the last poll comes at the deadline itself).
   const deadline = new AbortController();
   const limit = config.timeoutMs + config.requestTimeoutMs;
-  setTimeout(() => deadline.abort(new TimeoutError(`'timeout' (${formatDuration(config.timeoutMs)}) and one 'request-timeout' (${formatDuration(config.requestTimeoutMs)}) ran out`)), limit).unref();
+  setTimeout(() => deadline.abort(new TimeoutError(`${inputName('timeout')} (${formatDuration(config.timeoutMs)}) and one ${inputName('request-timeout')} (${formatDuration(config.requestTimeoutMs)}) ran out`)), limit).unref();
   const signal = o.signal ? AbortSignal.any([deadline.signal, o.signal]) : deadline.signal;
   const common = { userAgent: o.userAgent, socketTimeoutMs: config.requestTimeoutMs, debug: o.debug, signal };
   return {

@@ -390,7 +390,7 @@ test('IAM endpoint: from the region, or iam-endpoint (https unless loopback); re
   const lab = { region: 'my-lab', endpoint: 'https://rds.lab.example' };
   assert.equal(read(lab).iamEndpoint, undefined);
   rejects('iam-endpoint', { ...lab, 'project-id': '' }, /is required for looking up the project id/);
-  rejects('iam-endpoint', { ...lab, ...PASSWORD }, /is required for password sign-in: region 'my-lab' is not one this action knows/);
+  rejects('iam-endpoint', { ...lab, ...PASSWORD }, /is required for password sign-in: region 'my-lab' is not one known here/);
   assert.equal(read({ ...lab, ...PASSWORD, 'iam-endpoint': 'https://iam.lab.example' }).iamEndpoint?.host, 'iam.lab.example');
 });
 

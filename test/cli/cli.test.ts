@@ -523,13 +523,36 @@ test("a download redirected to the cloud's metadata address is refused, as in th
   }
 });
 
+test('messages from the run name what the command line takes (--instance-name, OS_ACCESS_KEY), not the action\'s inputs', async () => {
+  await withRig({ files }, async (rig) => {
+    const r = await cli(['--instance-name', 'shop-dbb', '--endpoint', rig.rds.url, '--project-id', rig.rds.projectId, '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+    try {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /No RDS instance is named 'shop-dbb' .*\. Check --instance-name, --region and --project-id/);
+      assert.match((JSON.parse(r.stdout) as { error: string }).error, /Check --instance-name, --region and --project-id/);
+      assert.doesNotMatch(r.stdout + r.stderr, /'instance-name'/);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+  await withRig({ files, iam: iamFixture() }, async (rig) => {
+    const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--iam-endpoint', rig.iam!.url], { ...caEnv(rig), OS_ACCESS_KEY: CI_USER.accessKey, OS_SECRET_KEY: 'not-the-secret-key-of-this-access-key' });
+    try {
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /The AK\/SK signature was refused: check OS_ACCESS_KEY and OS_SECRET_KEY/);
+    } finally {
+      await rm(r.cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 test("an API trickling its answer cannot hold the command past 'timeout' and one 'request-timeout'", async () => {
   await withRig({ files }, async (rig) => {
     rig.rds.failApi({ kind: 'trickle', part: 'body' }, 10);
     const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '1s', '--request-timeout', '4s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
     try {
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /'timeout' \(1s\) and one 'request-timeout' \(4s\) ran out during POST/);
+      assert.match(r.stderr, /--timeout \(1s\) and one --request-timeout \(4s\) ran out during POST/);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }

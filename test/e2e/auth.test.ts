@@ -271,7 +271,7 @@ describe('auth mode OIDC', { concurrency: 4 }, () => {
   test('an audience the identity provider does not expect is refused by IAM, and the error says what to check', async () => {
     await withRig({ iam: iamFixture() }, async (rig) => {
       const r = await rig.run({ inputs: { ...OIDC, audience: 'sts.example' } });
-      assertFailed(rig, r, /IAM OIDC sign-in failed: HTTP 401 IAM\.0001.*client ID 'sts\.example' \(the 'audience' input\)/);
+      assertFailed(rig, r, /IAM OIDC sign-in failed: HTTP 401 IAM\.0001.*client ID 'sts\.example' \(from 'audience'\)/);
       assert.deepEqual(rig.oidc!.requests.map((q) => q.audience), ['sts.example']);
       assert.equal(rig.iam!.state.requests.length, 1);
       assert.equal(rig.rds.apiRequests.length, 0);

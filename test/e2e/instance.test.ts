@@ -104,10 +104,10 @@ describe('instance check', { concurrency: 4 }, () => {
     });
   });
 
-  test('MySQL: fails saying this action reads PostgreSQL error logs', async () => {
+  test('MySQL: fails saying only PostgreSQL error logs are read', async () => {
     await withRig({ instances: [{ ...SHOP, datastore: { type: 'MySQL', version: '8.0' } }] }, async (rig) => {
       const r = await rig.run();
-      assertRefusedBeforeLogs(rig, r, /Instance 'shop-db' \(id [0-9a-z]+\) is MySQL, this action reads PostgreSQL error logs/);
+      assertRefusedBeforeLogs(rig, r, /Instance 'shop-db' \(id [0-9a-z]+\) is MySQL: only PostgreSQL error logs are read/);
     });
   });
 

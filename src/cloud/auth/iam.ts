@@ -1,6 +1,6 @@
 // The IAM calls: sign-in with a password or a GitHub OIDC ID token (each gives a project-scoped token in the
 // X-Subject-Token header), and the project id by name. See ../shared/notes/otc-rds-api.md, section 4.
-import { ApiError, PreconditionError, ResponseError } from '../../core/errors.ts';
+import { ApiError, PreconditionError, ResponseError, inputName } from '../../core/errors.ts';
 import { header, type HttpTransport } from '../http.ts';
 import { apiUrl, cloudId } from '../urls.ts';
 import { callJson, checkedToken, requestIdOf, type Authorizer, type HintFor } from '../rds.ts';
@@ -60,7 +60,7 @@ export function passwordSignIn(c: IamClient, user: { username: string; password:
     },
   };
   return signIn(c, 'IAM password sign-in', '/v3/auth/tokens?nocatalog=true', body, {}, (status) => {
-    if (status === 401) return "IAM refused the sign-in: check 'username', 'password' and 'domain' (the account name), and that the project exists in that account";
+    if (status === 401) return `IAM refused the sign-in: check ${inputName('username')}, ${inputName('password')} and ${inputName('domain')} (the account name), and that the project exists in that account`;
     if (status === 403) return 'IAM refused the sign-in: the user may lack programmatic (API) access';
     return undefined;
   });
@@ -70,10 +70,10 @@ export function oidcSignIn(c: IamClient, o: { identityProvider: string; idToken:
   const body = { auth: { id_token: { id: o.idToken }, scope: { project: scope } } };
   return signIn(c, 'IAM OIDC sign-in', '/v3.0/OS-AUTH/id-token/tokens', body, { 'X-Idp-Id': o.identityProvider }, (status) => {
     if (status === 401) {
-      return `IAM refused the GitHub ID token: the identity provider's issuer must be https://token.actions.githubusercontent.com, its client ID '${o.audience}' (the 'audience' input), and its mapping rules must match this repository`;
+      return `IAM refused the GitHub ID token: the identity provider's issuer must be https://token.actions.githubusercontent.com, its client ID '${o.audience}' (from ${inputName('audience')}), and its mapping rules must match this repository`;
     }
     if (status === 403) return "IAM refused the federated user: the mapping rules must put it in a user group with RDS permissions in this project";
-    if (status === 404) return `IAM knows no identity provider '${o.identityProvider}': check 'identity-provider' (the provider's name in IAM)`;
+    if (status === 404) return `IAM knows no identity provider '${o.identityProvider}': check ${inputName('identity-provider')} (the provider's name in IAM)`;
     return undefined;
   });
 }
@@ -131,7 +131,7 @@ async function listedProjectId(c: IamClient, name: string, authorize: Authorizer
     redact: c.redact,
     hint: (status) => {
       if (status === 401) return 'IAM refused the credentials';
-      if (status === 403) return "The credentials may not list projects: set 'project-id' (console: My Credentials, Projects) to skip the lookup";
+      if (status === 403) return `The credentials may not list projects: set ${inputName('project-id')} (console: My Credentials, Projects) to skip the lookup`;
       return undefined;
     },
   }), c.retry);
@@ -139,10 +139,10 @@ async function listedProjectId(c: IamClient, name: string, authorize: Authorizer
   if (!Array.isArray(projects)) throw new ResponseError(`${what}: unexpected answer: field 'projects' is missing or not an array`, { requestId: requestIdOf(res) });
   // The one named so: an answer that lists others too (a filter not applied) must not hand over another project.
   const named = projects.filter((p) => dig(p, 'name') === name);
-  if (named.length > 1) throw new ResponseError(`${what}: IAM lists ${named.length} projects named '${name}'; set 'project-id'`, { requestId: requestIdOf(res) });
+  if (named.length > 1) throw new ResponseError(`${what}: IAM lists ${named.length} projects named '${name}'; set ${inputName('project-id')}`, { requestId: requestIdOf(res) });
   const id = dig(named[0], 'id');
   if (typeof id !== 'string' || id === '') {
-    throw new PreconditionError(`${what}: IAM lists no project named '${name}' for these credentials; check 'project-name' (when not set: the region's name), or set 'project-id' (console: My Credentials, Projects)`);
+    throw new PreconditionError(`${what}: IAM lists no project named '${name}' for these credentials; check ${inputName('project-name')} (when not set: the region's name), or set ${inputName('project-id')} (console: My Credentials, Projects)`);
   }
   return cloudId(id, `${what}: the id of project '${name}'`, requestIdOf(res));
 }

@@ -10,7 +10,7 @@
 // retried (401/403 never are, see ../retry.ts): repeated AK/SK failures lock the key for 5 minutes.
 import type { AkSkAuth, AuthConfig, OidcAuth, PasswordAuth, TokenAuth } from '../../core/config.ts';
 import type { Authorizer } from '../rds.ts';
-import { AuthError, NetworkError, errorMessage } from '../../core/errors.ts';
+import { AuthError, NetworkError, errorMessage, inputName } from '../../core/errors.ts';
 import { oidcSignIn, passwordSignIn, type IamClient, type ProjectScope } from './iam.ts';
 import { signRequest } from './signer.ts';
 
@@ -70,8 +70,8 @@ function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
     projectId: undefined,
     authorizer: (projectId) => akskAuthorizer(auth, projectId, now),
     refused:
-      "The AK/SK signature was refused: check 'access-key' and 'secret-key'" +
-      (auth.securityToken ? " and 'security-token' (temporary keys expire)" : '') +
+      `The AK/SK signature was refused: check ${inputName('access-key')} and ${inputName('secret-key')}` +
+      (auth.securityToken ? ` and ${inputName('security-token')} (temporary keys expire)` : '') +
       ", and the runner's clock (X-Sdk-Date must be within 15 minutes of the server's). Five failures lock the key for 5 minutes, so nothing was retried",
   };
 }
@@ -82,11 +82,11 @@ function scope(ctx: SignInContext): ProjectScope {
 
 function needIam(ctx: SignInContext): IamClient {
   // inputs.ts refuses a password or OIDC mode without an IAM endpoint; this is the type system's assurance.
-  if (!ctx.iam) throw new AuthError("no IAM endpoint: set 'iam-endpoint'");
+  if (!ctx.iam) throw new AuthError(`no IAM endpoint: set ${inputName('iam-endpoint')}`);
   return ctx.iam;
 }
 
-const ISSUED_REFUSED = "The token IAM has just issued was refused: are 'endpoint' and 'iam-endpoint' (or 'region') of the same region?";
+const issuedRefused = (): string => `The token IAM has just issued was refused: are ${inputName('endpoint')} and ${inputName('iam-endpoint')} (or ${inputName('region')}) of the same region?`;
 
 async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Promise<Credentials> {
   const issued = await passwordSignIn(needIam(ctx), auth, scope(ctx));
@@ -95,7 +95,7 @@ async function passwordCredentials(auth: PasswordAuth, ctx: SignInContext): Prom
     checked: true,
     projectId: issued.projectId,
     authorizer: () => tokenAuthorizer(issued.token),
-    refused: ISSUED_REFUSED,
+    refused: issuedRefused(),
   };
 }
 
@@ -117,7 +117,7 @@ async function oidcCredentials(auth: OidcAuth, ctx: SignInContext): Promise<Cred
     checked: true,
     projectId: issued.projectId,
     authorizer: () => tokenAuthorizer(issued.token),
-    refused: ISSUED_REFUSED,
+    refused: issuedRefused(),
   };
 }
 
