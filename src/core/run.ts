@@ -225,7 +225,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
    * RDS would not give (refused, FAILED, not ready in time) while another came: its error is in `lost`. Each
    * type's answer is told to `onSettled` as soon as it has one, while the others are still asked for.
    */
-  const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>, onSettled?: (type: LogType, answer: ErrorlogAnswer | undefined) => void): Promise<Array<ErrorlogAnswer | undefined>> => {
+  const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>, onSettled?: (type: LogType, answer: ErrorlogAnswer | undefined) => void, signal = retry.signal): Promise<Array<ErrorlogAnswer | undefined>> => {
     const onStatus = (i: number, status: string): void => {
       statusOf.set(wantedTypes[i]!, status);
       // FINISH only when every type is ready; else the first that is not ('' for one never answered).
@@ -246,7 +246,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const waitedBefore = report.waitedMs;
     await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
-      { ...retry, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take },
+      { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take },
     );
     return answers;
   };
@@ -258,10 +258,13 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const labels = types.map((t) => `${LABEL[t]}s`).join(' and ');
   const settledTypes = new Map<LogType, ErrorlogAnswer | undefined>();
   let wake = (): void => undefined;
+  // The polling goes on while a batch downloads; a run that ends early (a full disk) stops it, or its calls and
+  // timers would hold the step until 'timeout'.
+  const stopPolling = new AbortController();
   const polling = ask(types, lost, (type, answer) => {
     settledTypes.set(type, answer);
     wake();
-  });
+  }, deps.signal ? AbortSignal.any([deps.signal, stopPolling.signal]) : stopPolling.signal);
   polling.catch(() => undefined); // awaited below; a failure before then is not unhandled
   /** Until another type has its answer, or the polling ends (with its error, when every type failed). */
   const nextSettled = (): Promise<void> => Promise.race([new Promise<void>((r) => { wake = r; }), polling.then(() => undefined)]);
@@ -285,32 +288,37 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const plannedOf = new Map<LogType, number>();
   const waiting = (pending: LogType[]): string => `Waiting for RDS to prepare the ${pending.map((t) => `${LABEL[t]}s`).join(' and ')}`;
   let group = waiting(types);
-  while (handled.size < types.length) {
-    const batch = types.filter((t) => settledTypes.has(t) && !handled.has(t));
-    if (batch.length === 0) {
-      await logger.group(group, nextSettled);
-      group = waiting(types.filter((t) => !settledTypes.has(t)));
-      continue;
+  try {
+    while (handled.size < types.length) {
+      const batch = types.filter((t) => settledTypes.has(t) && !handled.has(t));
+      if (batch.length === 0) {
+        await logger.group(group, nextSettled);
+        group = waiting(types.filter((t) => !settledTypes.has(t)));
+        continue;
+      }
+      for (const t of batch) handled.add(t);
+      for (const type of batch) {
+        if (settledTypes.get(type) !== undefined) continue;
+        const l = lost.find((x) => x.type === type)!;
+        const others = types.filter((t) => t !== type).map((t) => `${LABEL[t]}s`).join(' and ');
+        logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others} are still fetched`, { title: `No ${LABEL[type]}s` });
+      }
+      const answers = batch.map((t) => settledTypes.get(t));
+      const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);
+      if (answers.some((a) => a !== undefined)) {
+        const what = batch.length < types.length ? ` (${batch.map((t) => `${LABEL[t]}s`).join(' and ')})` : '';
+        logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
+      }
+      const wanted = wantedFiles(batch, answers);
+      if (wanted.length === 0) continue;
+      anyWanted = true;
+      outputDir ??= (await deps.folderFor?.(report.instance)) ?? config.outputDir;
+      report.outputDir = outputDir;
+      live = await downloadBatch(batch, wanted, outputDir) ?? live;
     }
-    for (const t of batch) handled.add(t);
-    for (const type of batch) {
-      if (settledTypes.get(type) !== undefined) continue;
-      const l = lost.find((x) => x.type === type)!;
-      const others = types.filter((t) => t !== type).map((t) => `${LABEL[t]}s`).join(' and ');
-      logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others} are still fetched`, { title: `No ${LABEL[type]}s` });
-    }
-    const answers = batch.map((t) => settledTypes.get(t));
-    const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);
-    if (answers.some((a) => a !== undefined)) {
-      const what = batch.length < types.length ? ` (${batch.map((t) => `${LABEL[t]}s`).join(' and ')})` : '';
-      logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
-    }
-    const wanted = wantedFiles(batch, answers);
-    if (wanted.length === 0) continue;
-    anyWanted = true;
-    outputDir ??= (await deps.folderFor?.(report.instance)) ?? config.outputDir;
-    report.outputDir = outputDir;
-    live = await downloadBatch(batch, wanted, outputDir) ?? live;
+  } catch (e) {
+    stopPolling.abort();
+    throw e;
   }
   // Every type is in: the polling's end, and its error when every type failed.
   await polling;

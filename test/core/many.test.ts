@@ -2,7 +2,7 @@
 // polling take milliseconds and the shared rate limit can be seen in the emulator's request times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRdsEmulator, DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
@@ -93,6 +93,34 @@ test('one upload for several instances is bounded from when it starts, not from 
     assert.deepEqual(signals, [false], 'one upload, its bound not spent before it began');
     assert.equal(many.artifact?.id, 7);
     assert.match(String(failed), /1 of 2 instances failed: b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5in03:/);
+  } finally {
+    api.close();
+    files.close();
+    await rds.close();
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('log-type all: a run that fails while the other type is still asked for stops asking (nothing outlives collect)', async () => {
+  // The slow-query log exports for ever; a file where the error logs' folder must go fails the error batch at once.
+  const rds = await startRdsEmulator({ creatingCalls: 0, exportingCalls: 1_000_000, files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }], slowFiles: [{ name: 'slow.log', size: 10 }] });
+  const out = await mkdtemp(join(tmpdir(), 'many-'));
+  await writeFile(join(out, 'error'), 'not a folder');
+  const values: Record<string, string> = {
+    'instance-id': DEFAULT_INSTANCE_ID, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
+    'poll-interval': '1s', timeout: '10m', 'output-dir': out, upload: 'false', 'log-type': 'all',
+  };
+  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
+  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
+  const api = createHttpTransport({ ...t, followRedirects: false });
+  const files = createHttpTransport({ ...t, followRedirects: true });
+  try {
+    await assert.rejects(collectMany(config, { api, files, clock: systemClock, logger: quiet, redactor: new Redactor(), uploader: { upload: () => Promise.reject(new Error('no upload')) } }, newManyReport(config)),
+      { code: 'EEXIST' });
+    // The transports are still open, as a caller's may be: the slow-query log is not asked for again.
+    const calls = rds.slowlogRequests().length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(rds.slowlogRequests().length, calls, 'slow-query log calls after collectMany ended');
   } finally {
     api.close();
     files.close();
