@@ -282,7 +282,11 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // left at each start is the reading's budget.
   const budgetMs = (): number => Math.max(0, deadline - clock.now());
   const digestOptions = { since: config.since, recent: config.recentEntries, budgetMs: budgetMs() };
-  let live: LiveDigest | undefined;
+  /**
+   * The error logs' digest, started as soon as their batch has downloaded: read while they arrived, or if that was
+   * given up, read afresh at once (not after the other type, which may take until 'timeout').
+   */
+  let errorDigest: Promise<Digest | undefined> | undefined;
   /** Each planned file's own number, over the batches: its part file's name. */
   let planIndex = 0;
   const plannedOf = new Map<LogType, number>();
@@ -295,6 +299,13 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         await logger.group(group, nextSettled);
         group = waiting(types.filter((t) => !settledTypes.has(t)));
         continue;
+      }
+      // A type lost is said once another has come: when every type fails, the run fails with the first's error.
+      if (!batch.some((t) => settledTypes.get(t) !== undefined) && !types.some((t) => handled.has(t) && settledTypes.get(t) !== undefined)) {
+        if (settledTypes.size < types.length) {
+          await logger.group(group, nextSettled);
+          continue;
+        }
       }
       for (const t of batch) handled.add(t);
       for (const type of batch) {
@@ -314,7 +325,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       anyWanted = true;
       outputDir ??= (await deps.folderFor?.(report.instance)) ?? config.outputDir;
       report.outputDir = outputDir;
-      live = await downloadBatch(batch, wanted, outputDir) ?? live;
+      errorDigest = (await downloadBatch(batch, wanted, outputDir))?.digest ?? errorDigest;
     }
   } catch (e) {
     stopPolling.abort();
@@ -358,8 +369,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     return wanted;
   }
 
-  /** Downloads one batch's files (their link refreshed once if it expired); the live digest of its error logs, if it has any. */
-  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, outputDir: string): Promise<LiveDigest | undefined> {
+  /** Downloads one batch's files (their link refreshed once if it expired); the digest of its error logs, if it has any. */
+  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, outputDir: string): Promise<{ digest: Promise<Digest | undefined> } | undefined> {
     // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
     const folder = (type: LogType): string => (types.length > 1 ? type : '');
     // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
@@ -452,8 +463,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       void live?.result.catch(() => undefined);
       throw e;
     }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
-    if (report.files.slice(before).filter((f) => f.type === 'error').length !== liveFiles.length) giveUp();
-    return live;
+    const kept = report.files.slice(before).filter((f) => f.type === 'error');
+    if (kept.length !== liveFiles.length) giveUp();
+    if (live === undefined) return undefined;
+    // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
+    kept.sort((a, b) => compareNames(a.name, b.name));
+    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestFiles)(kept, { ...digestOptions, budgetMs: budgetMs() }) : undefined)));
+    digest.catch(() => undefined); // awaited with the upload; a failure before then is not unhandled
+    return { digest };
   }
 
   // The digest and the upload both read the files, one for the summary, one for the artifact: they run at the
@@ -464,10 +481,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
   // What the logs said, redacted before anything renders it (see redactDeep).
   const redact = (t: string): string => deps.redactor.redact(t);
-  // The error logs were read while they arrived; if that was given up, they are read now.
+  // The error logs were read while they arrived, or right after their batch (downloadBatch).
   const digesting = errorFiles.length > 0
-    ? settled((live?.result ?? Promise.resolve(undefined)).then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
-    : (live?.result ?? Promise.resolve()).then(() => undefined, () => undefined);
+    ? settled((errorDigest ?? Promise.resolve(undefined)).then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
+    : (errorDigest ?? Promise.resolve()).then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
     ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
     : Promise.resolve(undefined);

@@ -116,6 +116,29 @@ test("log-type all: a slow-query log still exporting at 'timeout' does not cost 
   });
 });
 
+test('log-type all: an error log read afresh (a file of its batch lost) is read right after its batch, not after the slow-query log gave up', async () => {
+  const errors = await readFile(fixture(ERRORS));
+  await withRig({ files: [{ name: 'postgresql-a.log', data: errors }, { name: 'postgresql-b.log', data: errors }], slowFiles: [{ name: 'postgresql-slow.log', size: 1000 }], exportingCalls: 1000 }, async (rig) => {
+    rig.rds.failFile('postgresql-b.log', { kind: 'status', status: 404 }, 10);
+    const r = await rig.run({ inputs: { 'log-type': 'all', timeout: '4s', 'poll-interval': '1s', upload: 'false' } });
+    assert.equal(r.code, 1, r.log);
+    assert.doesNotMatch(r.summary, /not read to the end/);
+    // Its row has its count: it was read to its end.
+    assert.match(r.summary, /^\| error\/postgresql-a\.log \| error \| 17\.8 KiB \| stderr \| [\d,]+ \|/m);
+  });
+});
+
+test('log-type all: both types refused: the run fails naming the first, with no word that the other is still fetched', async () => {
+  await withRig({ files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }] }, async (rig) => {
+    rig.rds.failApi({ kind: 'status', status: 400, body: { error_code: 'DBS.280011', error_msg: 'Slow query log is not enabled.' } }, 10, 'slowlog-download');
+    rig.rds.failApi({ kind: 'status', status: 400, body: { error_code: 'DBS.201014', error_msg: 'The instance is not active.' } }, 10, 'errorlog-download');
+    const r = await rig.run({ inputs: { 'log-type': 'all' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /^::error::errorlog-download failed: HTTP 400 DBS\.201014/m);
+    assert.doesNotMatch(r.log, /still fetched/);
+  });
+});
+
 test('log-type all: a lost error log file is counted among the error log files, not among both types\'', async () => {
   const errors = await readFile(fixture(ERRORS));
   const slow = await readFile(fixture(SLOW));
