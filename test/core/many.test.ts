@@ -128,3 +128,51 @@ test('log-type all: a run that fails while the other type is still asked for sto
     await rm(out, { recursive: true, force: true });
   }
 });
+
+test('an earlier instance slow to be found holds a later one\'s files for one request-timeout at most, and no two share a folder', async () => {
+  const pg = { type: 'PostgreSQL', version: '16' };
+  const THIRD = 'c0c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5in03';
+  // All three named alike: their folders are shop-db, shop-db-2, shop-db-3 in some order.
+  const rds = await startRdsEmulator({
+    creatingCalls: 0,
+    files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }],
+    instances: [DEFAULT_INSTANCE_ID, OTHER, THIRD].map((id) => ({ id, name: 'shop-db', status: 'ACTIVE', datastore: pg })),
+  });
+  const out = await mkdtemp(join(tmpdir(), 'many-'));
+  const values: Record<string, string> = {
+    'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER},${THIRD}`, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
+    'poll-interval': '1s', timeout: '1m', 'request-timeout': '1s', 'output-dir': out, upload: 'false',
+  };
+  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
+  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
+  const inner = createHttpTransport({ ...t, followRedirects: false });
+  const files = createHttpTransport({ ...t, followRedirects: true });
+  const events: string[] = [];
+  // The second instance's lookup answers 5 s late (an API slow for it alone).
+  const api: HttpTransport = {
+    request: async (method, url, headers, body) => {
+      const res = await inner.request(method, url, headers, body);
+      if (url.pathname.endsWith('/instances') && url.searchParams.get('id') === OTHER) {
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        events.push('second found');
+      }
+      return res;
+    },
+    close: () => inner.close(),
+  };
+  const logger: Logger = { ...quiet, info: (m) => { events.push(m); } };
+  try {
+    const many = newManyReport(config);
+    await collectMany(config, { api, files, clock: systemClock, logger, redactor: new Redactor(), uploader: { upload: () => Promise.reject(new Error('no upload')) } }, many);
+    const fetched = events.findIndex((e) => e.startsWith(`[${THIRD}] ✓`));
+    assert.ok(fetched >= 0 && fetched < events.indexOf('second found'), `the third's files came before the second was found:\n${events.join('\n')}`);
+    const folders = many.runs.map((r) => r.report.outputDir);
+    assert.equal(new Set(folders).size, 3, folders.join(', '));
+    assert.equal(many.runs[0]!.report.outputDir, join(out, 'shop-db'));
+  } finally {
+    api.close();
+    files.close();
+    await rds.close();
+    await rm(out, { recursive: true, force: true });
+  }
+});
