@@ -4,7 +4,8 @@
 // size of the files. No @actions/* here.
 import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
-import { readBatches, readEntryBatches } from './read.ts';
+import { OUT_OF_TIME, readBatches, readEntryBatches } from './read.ts';
+import { inputName } from '../core/errors.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
@@ -630,10 +631,18 @@ export class DigestBuilder implements EntrySink {
 export function incompleteRead(d: { files: readonly FileDigest[] }): string | undefined {
   for (const f of d.files) {
     if (f.error !== undefined) return `'${f.name}' could not be read to the end (${f.error})`;
-    if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${f.stopped})`;
+    if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${stoppedWhy(f.stopped)})`;
     if (f.misread !== undefined) return `'${f.name}' could not be read as a log: ${f.misread}`;
   }
   return undefined;
+}
+
+/**
+ * Why a file was not read to its end, as the running door says it: the reader (in a worker thread, which knows
+ * no door) marks the step's timeout with OUT_OF_TIME; the door names that input its own way.
+ */
+export function stoppedWhy(stopped: string): string {
+  return stopped === OUT_OF_TIME ? `the step's ${inputName('timeout')} came first` : stopped;
 }
 
 /** The last error when it is another entry than the first: what a report shows besides the first. */

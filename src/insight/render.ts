@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -146,7 +146,7 @@ export function unreadNotes(d: Digest, show: (text: string, max: number) => stri
   const kept = (f: FileDigest): string => (f.notKept ? 'its download did not complete either: what arrived is counted, and the file is not kept' : 'the file is kept as downloaded');
   return [
     ...d.files.filter((f) => f.error !== undefined).map((f) => `${show(f.name, 200)} could not be read to the end: ${show(f.error ?? '', 300)}${f.notKept ? `; ${kept(f)}.` : ''}`),
-    ...d.files.filter((f) => f.stopped !== undefined).map((f) => `${show(f.name, 200)} was not read to the end (${show(f.stopped ?? '', 300)}); ${kept(f)}.`),
+    ...d.files.filter((f) => f.stopped !== undefined).map((f) => `${show(f.name, 200)} was not read to the end (${show(stoppedWhy(f.stopped ?? ''), 300)}); ${kept(f)}.`),
   ];
 }
 

@@ -143,8 +143,8 @@ test("'--timeout' during a download: every file not read is named on stdout, the
       { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
     try {
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stdout, /^big\.log was not read to the end \(the step's 'timeout' came first\); its download did not complete either: what arrived is counted, and the file is not kept\.$/m);
-      assert.match(r.stdout, /^small\.log was not read to the end \(the step's 'timeout' came first\); the file is kept as downloaded\.$/m);
+      assert.match(r.stdout, /^big\.log was not read to the end \(the step's --timeout came first\); its download did not complete either: what arrived is counted, and the file is not kept\.$/m);
+      assert.match(r.stdout, /^small\.log was not read to the end \(the step's --timeout came first\); the file is kept as downloaded\.$/m);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }
