@@ -353,8 +353,9 @@ export class DigestBuilder implements EntrySink {
   firstCrashMs = NaN;
   lastCrash: LogEntry | undefined;
   lastCrashMs = NaN;
-  /** The last crash line read began a crash whose recovery lines may follow. */
-  inCrash = false;
+  /** A death was read whose recovery has not begun yet; a recovery was begun whose `not properly shut down` line may follow. */
+  deathPending = false;
+  inRecovery = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -497,12 +498,24 @@ export class DigestBuilder implements EntrySink {
   /**
    * A LOG line of a crash. One crash writes several: the postmaster's `server process (PID n) was terminated by
    * signal 9`, then the startup process's `database system was interrupted; …` and `… was not properly shut down;
-   * automatic recovery in progress`. A death always counts; a recovery line counts only when no death came before
-   * it (the server itself was killed, or its machine), and `not properly shut down` is the crash's last line.
+   * automatic recovery in progress`. A death always counts; a recovery's start counts only when no death is waiting
+   * for it (the server itself was killed, or its machine); its `not properly shut down` line belongs to it (a
+   * standby's recovery writes none, so the next start is a crash of its own).
    */
   crash(e: LogEntry): void {
     const m = e.message;
-    if (!m.startsWith('database system was') || !this.inCrash) {
+    const begins = m.startsWith('database system was interrupted');
+    const ends = m.startsWith('database system was not properly shut down');
+    // A line of the crash already counted: the recovery of a death, or the end of a recovery begun.
+    const known = begins ? this.deathPending : ends ? this.deathPending || this.inRecovery : false;
+    if (begins || ends) {
+      this.inRecovery = begins;
+      this.deathPending = false;
+    } else {
+      this.deathPending = true;
+      this.inRecovery = false;
+    }
+    if (!known) {
       this.crashes++;
       const ms = e.time !== undefined ? e.time.getTime() : NaN;
       let kept: LogEntry | undefined;
@@ -515,7 +528,6 @@ export class DigestBuilder implements EntrySink {
         this.lastCrashMs = ms;
       }
     }
-    this.inCrash = !m.startsWith('database system was not properly shut down');
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {

@@ -118,9 +118,12 @@ describe('kindOf', () => {
     // The server itself killed: its recovery, with no death before it, is a crash of its own.
     log('database system was interrupted; last known up at 2026-11-28 15:01:00 UTC');
     log('database system was not properly shut down; automatic recovery in progress');
+    // A standby's recoveries write no 'not properly shut down' line: each start is a crash of its own.
+    log('database system was interrupted while in recovery at log time 2026-11-28 15:02:00 UTC');
+    log('database system was interrupted while in recovery at log time 2026-11-28 15:03:00 UTC');
     const d = b.finish([]);
-    assert.equal(d.crashes, 2);
-    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 2, sqlstates: [] }]);
+    assert.equal(d.crashes, 4);
+    assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 4, sqlstates: [] }]);
     assert.equal(isCrashLog('database system is ready to accept connections'), false);
   });
 });
