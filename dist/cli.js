@@ -59,6 +59,6 @@ ${c instanceof C?`Try 'otc-rds-logs --help'.
 `),l??=a}}let S=t.json?n.redact(JSON.stringify(je(ye(p,void 0,n),p,d)))+`
 `:n.redact(Me({many:p,color:V(process.stdout,process.env),width:Math.max(60,(process.stdout.columns??120)-40),redact:c=>n.redact(c)})),E=await lt(S);return d!==void 0&&e(`otc-rds-logs: ${y(d,4e3)}
 `),E!==void 0&&e(`otc-rds-logs: could not write the report to stdout: ${N(E)}
-`),w?Se(r):m?2:l===void 0&&E===void 0?0:1}function lt(e){return new Promise(t=>{let o=s=>t(s);process.stdout.once("error",o),process.stdout.write(e,s=>{process.stdout.off("error",o),t(s??void 0)})})}async function ut(e){let t=new Set([e.outputDir,...e.runs.map(o=>o.report.outputDir)]);for(let o of t){let s=await nt(o).catch(()=>[]);await Promise.all(s.filter(n=>n.startsWith(".part-")).map(n=>ot(it(o,n),{force:!0})))}}try{process.exitCode=await dt()}catch(e){process.stderr.write(`otc-rds-logs: ${N(e)}
+`),w?Se(r):m?2:l===void 0&&E===void 0?0:1}function lt(e){return new Promise(t=>{process.stdout.once("error",o=>t(o)),process.stdout.write(e,o=>t(o??void 0))})}async function ut(e){let t=new Set([e.outputDir,...e.runs.map(o=>o.report.outputDir)]);for(let o of t){let s=await nt(o).catch(()=>[]);await Promise.all(s.filter(n=>n.startsWith(".part-")).map(n=>ot(it(o,n),{force:!0})))}}try{process.exitCode=await dt()}catch(e){process.stderr.write(`otc-rds-logs: ${N(e)}
 `),process.exitCode=1}Number(process.exitCode)>128&&process.exit(process.exitCode);
 //# sourceMappingURL=cli.js.map

@@ -129,13 +129,10 @@ async function main(): Promise<number> {
 /** Writes `text` to stdout; resolves once it is written, with the error that stopped it if one did. */
 function writeOut(text: string): Promise<unknown> {
   return new Promise((resolve) => {
-    // The error also comes as an event: handled here, or Node would end the process with it.
-    const onError = (e: unknown): void => resolve(e);
-    process.stdout.once('error', onError);
-    process.stdout.write(text, (e) => {
-      process.stdout.off('error', onError);
-      resolve(e ?? undefined);
-    });
+    // The error also comes as an event, after the callback: handled here (left on: the process ends soon after),
+    // or Node would end the process with it.
+    process.stdout.once('error', (e: unknown) => resolve(e));
+    process.stdout.write(text, (e) => resolve(e ?? undefined));
   });
 }
 
