@@ -205,8 +205,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   ));
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
-  const call = (type: LogType) => async (): Promise<ErrorlogAnswer> => {
-    await deps.limiter?.take(deps.signal, retry.deadline);
+  const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {
+    // The poll's own signal: a call waiting its turn is dropped when its run has ended (see stopPolling).
+    await deps.limiter?.take(signal, retry.deadline);
     return requestLogDownload({
       transport: deps.api,
       endpoint: config.endpoint,
@@ -227,25 +228,30 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
    */
   const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>, onSettled?: (type: LogType, answer: ErrorlogAnswer | undefined) => void, signal = retry.signal): Promise<Array<ErrorlogAnswer | undefined>> => {
     const onStatus = (i: number, status: string): void => {
+      report.polls++;
       statusOf.set(wantedTypes[i]!, status);
       // FINISH only when every type is ready; else the first that is not ('' for one never answered).
       report.lastStatus = types.map((t) => statusOf.get(t) ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
     };
     const answers: Array<ErrorlogAnswer | undefined> = wantedTypes.map(() => undefined);
+    let settled = 0;
     const take = (i: number, p: PollResult | PollFailure): void => {
-      report.polls += p.polls;
+      settled++;
       if ('error' in p) lost.push({ type: wantedTypes[i]!, error: p.error });
       else {
-        report.status = p.answer.status;
         report.waitedMs = Math.max(report.waitedMs, waitedBefore + p.waitedMs);
         protectLinks(p.answer.items, deps, masked, config.endpoint);
         answers[i] = p.answer;
       }
+      // Prepared once every type asked for has its outcome (the summary's 'RDS prepared the logs' reads it): a run
+      // ended while one is still asked for has not had its logs prepared.
+      const ready = answers.find((a) => a !== undefined);
+      if (settled === wantedTypes.length && ready) report.status = ready.status;
       onSettled?.(wantedTypes[i]!, answers[i]);
     };
     const waitedBefore = report.waitedMs;
     await pollAllUntilReady(
-      wantedTypes.map((t) => ({ call: call(t), what: LOG_CALL[t], label: LABEL[t] })),
+      wantedTypes.map((t) => ({ call: call(t, signal), what: LOG_CALL[t], label: LABEL[t] })),
       { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take },
     );
     return answers;
@@ -311,8 +317,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       for (const type of batch) {
         if (settledTypes.get(type) !== undefined) continue;
         const l = lost.find((x) => x.type === type)!;
-        const others = types.filter((t) => t !== type).map((t) => `${LABEL[t]}s`).join(' and ');
-        logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others} are still fetched`, { title: `No ${LABEL[type]}s` });
+        const others = types.filter((t) => t !== type);
+        // Fetched already (their batch came first), or still to come.
+        const done = others.every((t) => handled.has(t) && !batch.includes(t));
+        logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others.map((t) => `${LABEL[t]}s`).join(' and ')} are ${done ? 'kept' : 'still fetched'}`, { title: `No ${LABEL[type]}s` });
       }
       const answers = batch.map((t) => settledTypes.get(t));
       const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRdsEmulator, DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
-import { readConfig } from '../../src/core/config.ts';
+import { startRdsEmulator, DEFAULT_INSTANCE_ID, type RdsEmulator } from '../../emulator/rds.ts';
+import { readConfig, type Config } from '../../src/core/config.ts';
 import { collectMany, newManyReport } from '../../src/core/many.ts';
+import { collect, newReport } from '../../src/core/run.ts';
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Redactor } from '../../src/core/redact.ts';
@@ -101,34 +102,6 @@ test('one upload for several instances is bounded from when it starts, not from 
   }
 });
 
-test('log-type all: a run that fails while the other type is still asked for stops asking (nothing outlives collect)', async () => {
-  // The slow-query log exports for ever; a file where the error logs' folder must go fails the error batch at once.
-  const rds = await startRdsEmulator({ creatingCalls: 0, exportingCalls: 1_000_000, files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }], slowFiles: [{ name: 'slow.log', size: 10 }] });
-  const out = await mkdtemp(join(tmpdir(), 'many-'));
-  await writeFile(join(out, 'error'), 'not a folder');
-  const values: Record<string, string> = {
-    'instance-id': DEFAULT_INSTANCE_ID, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
-    'poll-interval': '1s', timeout: '10m', 'output-dir': out, upload: 'false', 'log-type': 'all',
-  };
-  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
-  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
-  const api = createHttpTransport({ ...t, followRedirects: false });
-  const files = createHttpTransport({ ...t, followRedirects: true });
-  try {
-    await assert.rejects(collectMany(config, { api, files, clock: systemClock, logger: quiet, redactor: new Redactor(), uploader: { upload: () => Promise.reject(new Error('no upload')) } }, newManyReport(config)),
-      { code: 'EEXIST' });
-    // The transports are still open, as a caller's may be: the slow-query log is not asked for again.
-    const calls = rds.slowlogRequests().length;
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    assert.equal(rds.slowlogRequests().length, calls, 'slow-query log calls after collectMany ended');
-  } finally {
-    api.close();
-    files.close();
-    await rds.close();
-    await rm(out, { recursive: true, force: true });
-  }
-});
-
 test('an earlier instance slow to be found holds a later one\'s files for one request-timeout at most, and no two share a folder', async () => {
   const pg = { type: 'PostgreSQL', version: '16' };
   const THIRD = 'c0c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5in03';
@@ -175,4 +148,79 @@ test('an earlier instance slow to be found holds a later one\'s files for one re
     await rds.close();
     await rm(out, { recursive: true, force: true });
   }
+});
+
+/**
+ * log-type all for one instance against an emulator whose error log is ready at once and whose slow-query log
+ * exports for ever; `blocked`: a file stands where the error logs' folder must go, so their batch fails.
+ */
+async function allTypes(blocked: boolean, fn: (o: { config: Config; api: HttpTransport; files: HttpTransport; rds: RdsEmulator; out: string }) => Promise<void>): Promise<void> {
+  const rds = await startRdsEmulator({ creatingCalls: 0, exportingCalls: 1_000_000, files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }], slowFiles: [{ name: 'slow.log', size: 10 }] });
+  const out = await mkdtemp(join(tmpdir(), 'many-'));
+  if (blocked) await writeFile(join(out, 'error'), 'not a folder');
+  const values: Record<string, string> = {
+    'instance-id': DEFAULT_INSTANCE_ID, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
+    'poll-interval': '1s', timeout: '10m', 'output-dir': out, upload: 'false', 'log-type': 'all',
+  };
+  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
+  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
+  const api = createHttpTransport({ ...t, followRedirects: false });
+  const files = createHttpTransport({ ...t, followRedirects: true });
+  try {
+    await fn({ config, api, files, rds, out });
+  } finally {
+    api.close();
+    files.close();
+    await rds.close();
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/** Waits 2.5 s and checks no slow-query log call was made meanwhile (the run has ended). */
+async function noMoreSlowCalls(rds: RdsEmulator): Promise<void> {
+  const calls = rds.slowlogRequests().length;
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.equal(rds.slowlogRequests().length, calls, 'slow-query log calls after the run ended');
+}
+
+const noUpload = { upload: (): Promise<never> => Promise.reject(new Error('no upload')) };
+
+test('log-type all: a run that fails while the other type is still asked for stops asking (nothing outlives collect)', async () => {
+  await allTypes(true, async ({ config, api, files, rds }) => {
+    await assert.rejects(collectMany(config, { api, files, clock: systemClock, logger: quiet, redactor: new Redactor(), uploader: noUpload }, newManyReport(config)), { code: 'EEXIST' });
+    // The transports are still open, as a caller's may be: the slow-query log is not asked for again.
+    await noMoreSlowCalls(rds);
+  });
+});
+
+test('log-type all: a call waiting its turn in a busy shared limit when the run fails does not go out', async () => {
+  await allTypes(true, async ({ config, api, files, rds, out }) => {
+    // Each turn 1.5 s late, as a limit other instances share; the folder comes 1.2 s late (an earlier instance to
+    // be found first), so the slow-query log's next call is waiting its turn when the error batch fails.
+    const limiter: RateLimit = { take: (signal) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, 1_500);
+      signal?.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); }, { once: true });
+    }) };
+    const folderFor = async (): Promise<string> => { await new Promise((r) => setTimeout(r, 1_200)); return out; };
+    await assert.rejects(collect(config, { api, files, clock: systemClock, logger: quiet, redactor: new Redactor(), limiter, folderFor, uploader: noUpload }, newReport(out)), { code: 'EEXIST' });
+    await noMoreSlowCalls(rds);
+  });
+});
+
+test("log-type all: cancelled while the other type is still asked for: not 'prepared', and every call counted", async () => {
+  await allTypes(false, async ({ config, api, files, rds }) => {
+    const cancel = new AbortController();
+    // Cancelled once the error log is in and the slow-query log has been asked for twice more.
+    let afterError = -1;
+    const logger: Logger = { ...quiet, info: (m) => {
+      if (m.startsWith('✓ error/')) afterError = 0;
+      else if (afterError >= 0 && /slow-query logs: still/.test(m) && ++afterError === 2) cancel.abort();
+    } };
+    const many = newManyReport(config);
+    await assert.rejects(collectMany(config, { api, files, clock: systemClock, logger, redactor: new Redactor(), signal: cancel.signal, uploader: noUpload }, many), (e: Error) => e.name === 'CancelledError');
+    const report = many.runs[0]!.report;
+    assert.equal(report.files.length, 1, 'the error log is kept');
+    assert.equal(report.status, undefined, 'the logs were not all prepared');
+    assert.equal(report.polls, rds.errorlogRequests().length + rds.slowlogRequests().length);
+  });
 });
