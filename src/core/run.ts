@@ -267,6 +267,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // The polling goes on while a batch downloads; a run that ends early (a full disk) stops it, or its calls and
   // timers would hold the step until 'timeout'.
   const stopPolling = new AbortController();
+  // What the logs said, redacted before anything renders it (see redactDeep).
+  const redact = (t: string): string => deps.redactor.redact(t);
   const polling = ask(types, lost, (type, answer) => {
     settledTypes.set(type, answer);
     wake();
@@ -337,6 +339,12 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }
   } catch (e) {
     stopPolling.abort();
+    // Cancelled while another type was still asked for: what the error logs already in say is kept for the
+    // summary, if they are read by now (a moment at most: a second cancel ends the step within seconds).
+    if ((e instanceof CancelledError || deps.signal?.aborted) && errorDigest !== undefined) {
+      const d = await Promise.race([errorDigest.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCELLED_DIGEST_MS).unref())]);
+      if (d !== undefined) report.digest = redactDeep(notKept(d, report.files.filter((f) => f.type === 'error')), redact);
+    }
     throw e;
   }
   // Every type is in: the polling's end, and its error when every type failed.
@@ -487,8 +495,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const errorFiles = report.files.filter((f) => f.type === 'error');
   const slowFiles = report.files.filter((f) => f.type === 'slow');
   const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
-  // What the logs said, redacted before anything renders it (see redactDeep).
-  const redact = (t: string): string => deps.redactor.redact(t);
   // The error logs were read while they arrived, or right after their batch (downloadBatch).
   const digesting = errorFiles.length > 0
     ? settled((errorDigest ?? Promise.resolve(undefined)).then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
@@ -663,6 +669,9 @@ function notKept(d: Digest, kept: readonly FileResult[]): Digest {
   for (const f of d.files) if (!names.has(f.name)) f.notKept = true;
   return d;
 }
+
+/** How long a cancelled run waits for the digest of error logs it has (the command line's grace is a second). */
+const CANCELLED_DIGEST_MS = 500;
 
 /** Where a file downloads to until it is complete (the same path for the download and the live digest). */
 function partPathFor(outputDir: string, index: number): string {

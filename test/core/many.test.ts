@@ -207,7 +207,7 @@ test('log-type all: a call waiting its turn in a busy shared limit when the run 
   });
 });
 
-test("log-type all: cancelled while the other type is still asked for: not 'prepared', and every call counted", async () => {
+test("log-type all: cancelled while the other type is still asked for: the first type's digest kept, not 'prepared', every call counted", async () => {
   await allTypes(false, async ({ config, api, files, rds }) => {
     const cancel = new AbortController();
     // Cancelled once the error log is in and the slow-query log has been asked for twice more.
@@ -220,6 +220,8 @@ test("log-type all: cancelled while the other type is still asked for: not 'prep
     await assert.rejects(collectMany(config, { api, files, clock: systemClock, logger, redactor: new Redactor(), signal: cancel.signal, uploader: noUpload }, many), (e: Error) => e.name === 'CancelledError');
     const report = many.runs[0]!.report;
     assert.equal(report.files.length, 1, 'the error log is kept');
+    // And what it says, for the summary of the cancelled run.
+    assert.equal(report.digest?.files.map((f) => f.name).join(), 'error/postgresql.log');
     assert.equal(report.status, undefined, 'the logs were not all prepared');
     assert.equal(report.polls, rds.errorlogRequests().length + rds.slowlogRequests().length);
   });
