@@ -452,16 +452,21 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
     let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
     let dropped = 0;
     const shown: Annotation[] = [];
-    digests.forEach((d, i) => {
-      // A crash first: it ends every connection, and the errors after it are often its consequences.
-      const crash = level === 'error' && n > 0 ? crashAnnotation(d.digest) : undefined;
-      const groups = ordered[i]!.filter((g) => (g.severity === 'ERROR') === (level === 'warning'));
-      if (crash !== undefined) n--;
-      const take = Math.min(groups.length, n);
-      for (const a of [...(crash ? [crash] : []), ...groups.slice(0, take).map((g) => annotation(g, level))]) {
-        // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
-        shown.push(d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
+    // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
+    const labelled = (d: AnnotatedDigest, a: Annotation): Annotation => (d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
+    // Every instance's crashes first: a crash ends every connection, and the errors after it are often its echo.
+    if (level === 'error') {
+      for (const d of digests) {
+        const crash = n > 0 ? crashAnnotation(d.digest) : undefined;
+        if (crash === undefined) continue;
+        shown.push(labelled(d, crash));
+        n--;
       }
+    }
+    digests.forEach((d, i) => {
+      const groups = ordered[i]!.filter((g) => (g.severity === 'ERROR') === (level === 'warning'));
+      const take = Math.min(groups.length, n);
+      for (const g of groups.slice(0, take)) shown.push(labelled(d, annotation(g, level)));
       n -= take;
       dropped += groups.length - take;
     });

@@ -210,6 +210,17 @@ describe('crashes', () => {
     assert.match(one, /^Server crash: .* \*\*LOG\*\* server process \(PID 7\) was terminated by signal 11: Segmentation fault \(f:3\); DETAIL: Failed process was running: SELECT 1$/m);
     assert.doesNotMatch(renderDigestMarkdown(digestOf([entry('ERROR', 'x')])), /crash/i);
   });
+
+  test('several instances: every instance\'s crash is annotated before any instance\'s errors', () => {
+    const crashed = (): Digest => digestOf([
+      entry('LOG', 'server process (PID 7) was terminated by signal 9: Killed'),
+      // Twelve distinct messages (words, not values: values would fold into one).
+      ...Array.from({ length: 12 }, (_, i) => entry('FATAL', `setup step ${'abcdefghijkl'[i]} failed`)),
+    ]);
+    const a = stepAnnotations([{ label: 'db-a', digest: crashed() }, { label: 'db-b', digest: crashed() }]);
+    assert.deepEqual(a.slice(0, 2).map((x) => x.title), ['db-a: PostgreSQL server crash: server process (PID 7) was terminated by signal 9: Killed', 'db-b: PostgreSQL server crash: server process (PID 7) was terminated by signal 9: Killed']);
+    assert.equal(a.filter((x) => x.level === 'error').length, 10);
+  });
 });
 
 describe('large counts', () => {
