@@ -107,6 +107,8 @@ async function main(): Promise<number> {
       await mkdir(dirname(parsed.summaryFile), { recursive: true });
       await writeFile(parsed.summaryFile, redactor.redact(markdown));
     } catch (e) {
+      // A summary cut short (a full disk) is no summary: what was written of it goes.
+      await rm(parsed.summaryFile, { force: true }).catch(() => undefined);
       stderr(`otc-rds-logs: could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}\n`);
       error ??= e;
     }

@@ -2,7 +2,7 @@
 // variables, against the RDS and IAM emulators over real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
@@ -169,6 +169,28 @@ test('three runs at once into one folder: each keeps every file, beside the othe
       await rm(cwd, { recursive: true, force: true });
     }
   });
+});
+
+test('--summary on a full disk: exit 1, named, and no half-written summary left', { skip: process.getuid?.() !== 0 ? 'a tmpfs mount needs root' : false }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cli-full-'));
+  // 8 KiB: too small for the summary of a log of 300 distinct errors shown in full.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', dir]);
+  try {
+    const log = Array.from({ length: 300 }, (_, i) => `2026-11-28 08:00:${String(i % 60).padStart(2, '0')} UTC [${i}] ERROR:  step ${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26) % 26]} failed ${'x'.repeat(100)}\n`).join('');
+    await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {
+      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--recent-entries', '200', '--summary', join(dir, 'summary.md')], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+      try {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /could not write the summary to .*summary\.md: .*ENOSPC/);
+        assert.deepEqual(await readdir(dir), []);
+      } finally {
+        await rm(r.cwd, { recursive: true, force: true });
+      }
+    });
+  } finally {
+    spawnSync('umount', [dir]);
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('the recent entries shown are as many as --recent-entries keeps (20 by default), the newest', async () => {
