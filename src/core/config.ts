@@ -130,7 +130,8 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
   if (pollIntervalMs > timeoutMs) {
     // Named after the one that was set: a short timeout alone meets the default interval.
     if (get('poll-interval') === '') throw new InputError('timeout', (n) => `'${get('timeout')}' is shorter than ${n('poll-interval')} (5s when not set): set it to at least that, or set ${n('poll-interval')} lower`);
-    throw new InputError('poll-interval', (n) => `must not be longer than ${n('timeout')} (${get('timeout') || '10m'})`);
+    // The runner passes every default, so in the action a short timeout alone lands here too: say both values.
+    throw new InputError('poll-interval', (n) => `${get('poll-interval') || '5s'} is longer than ${n('timeout')} (${get('timeout') || '10m'}): raise ${n('timeout')} or lower ${n('poll-interval')} (5s by default)`);
   }
 
   const requestTimeoutMs = duration(get, 'request-timeout', '30s', 1_000, 10 * 60_000);

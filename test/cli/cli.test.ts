@@ -378,7 +378,7 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
   await withRig({ files }, async (rig) => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [[...fast(rig), '--since', 'yesterday'], { OS_AUTH_TOKEN: 't' }, /--since: 'yesterday' is neither an ISO-8601 time/],
-      [[...fast(rig), '--poll-interval', '5m', '--timeout', '1m'], { OS_AUTH_TOKEN: 't' }, /--poll-interval: must not be longer than --timeout \(1m\)/],
+      [[...fast(rig), '--poll-interval', '5m', '--timeout', '1m'], { OS_AUTH_TOKEN: 't' }, /--poll-interval: 5m is longer than --timeout \(1m\): raise --timeout or lower --poll-interval/],
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_ACCESS_KEY: 'AK1', OS_SECRET_KEY: 's' }, /OS_AUTH_TOKEN, OS_ACCESS_KEY and OS_SECRET_KEY: belong to 2 auth modes/],
       [fast(rig), { OS_TOKEN: 't', OS_ACCESS_KEY: 'AK1', OS_SECRET_KEY: 's' }, /OS_TOKEN, OS_ACCESS_KEY and OS_SECRET_KEY: belong to 2 auth modes/],
       [fast(rig), { OS_USERNAME: 'u' }, /OS_PASSWORD and OS_USER_DOMAIN_NAME or OS_DOMAIN_NAME: are required with OS_USERNAME/],

@@ -20,8 +20,8 @@ const flag = (n: string): string => `--${n}`;
 
 test('an input error names every input the way the door calls it, including inputs named inside the message', () => {
   const e = failure({ 'poll-interval': '5m', timeout: '2m' });
-  assert.equal(e.message, "Input 'poll-interval': must not be longer than 'timeout' (2m)");
-  assert.equal(e.format(flag), '--poll-interval: must not be longer than --timeout (2m)');
+  assert.equal(e.message, "Input 'poll-interval': 5m is longer than 'timeout' (2m): raise 'timeout' or lower 'poll-interval' (5s by default)");
+  assert.equal(e.format(flag), '--poll-interval: 5m is longer than --timeout (2m): raise --timeout or lower --poll-interval (5s by default)');
 });
 
 test('a timeout shorter than the default poll interval names the timeout, the one that was set', () => {
