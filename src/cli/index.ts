@@ -37,17 +37,11 @@ async function main(): Promise<number> {
     if (!(e instanceof UsageError) && !(e instanceof BadInput)) throw e;
     stderr(`otc-rds-logs: ${e.message}\n${e instanceof UsageError ? "Try 'otc-rds-logs --help'.\n" : ''}`);
     // A script reading --json gets an object with the error, not an empty stdout (secrets are never flags).
-    if (process.argv.some((a) => a === '--json' || a.startsWith('--json='))) process.stdout.write(`${JSON.stringify({ error: e.message })}\n`);
+    if (process.argv.some((a) => a === '--json' || a.startsWith('--json='))) await out(`${JSON.stringify({ error: e.message })}\n`);
     return 2;
   }
-  if (parsed.kind === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (parsed.kind === 'version') {
-    process.stdout.write(`otc-rds-logs ${VERSION}\n`);
-    return 0;
-  }
+  if (parsed.kind === 'help') return (await out(HELP)) ? 0 : 1;
+  if (parsed.kind === 'version') return (await out(`otc-rds-logs ${VERSION}\n`)) ? 0 : 1;
   const { config, name } = parsed;
   // Every message the engine builds from now on names inputs as this command line takes them (--since, OS_PASSWORD).
   nameInputsAs(name);
@@ -90,7 +84,7 @@ async function main(): Promise<number> {
   // An input found wrong during the run (the output folder, say) is still a bad input (exit 2), and --json still
   // prints its report, with the message naming the flag.
   const badInput = !cancelled && error instanceof InputError;
-  const message = error === undefined ? undefined
+  let message = error === undefined ? undefined
     : redactor.redact(cancelled ? 'interrupted; the files complete by then are kept' : error instanceof InputError ? error.format(name) : errorMessage(error));
 
   if (parsed.summaryFile) {
@@ -104,12 +98,16 @@ async function main(): Promise<number> {
       types: config.logTypes,
     });
     try {
-      await mkdir(dirname(parsed.summaryFile), { recursive: true });
-      await writeFile(parsed.summaryFile, redactor.redact(markdown));
+      // The owner's only, as the logs are: it quotes them.
+      await mkdir(dirname(parsed.summaryFile), { recursive: true, mode: 0o700 });
+      await writeFile(parsed.summaryFile, redactor.redact(markdown), { mode: 0o600 });
     } catch (e) {
       // A summary cut short (a full disk) is no summary: what was written of it goes.
       await rm(parsed.summaryFile, { force: true }).catch(() => undefined);
-      stderr(`otc-rds-logs: could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}\n`);
+      const why = `could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}`;
+      // The run's own failure comes first; else this is the failure the report (--json's error too) names.
+      if (message === undefined) message = redactor.redact(why);
+      else stderr(`otc-rds-logs: ${redactor.redact(why)}\n`);
       error ??= e;
     }
   }
@@ -126,6 +124,13 @@ async function main(): Promise<number> {
   if (message !== undefined) stderr(`otc-rds-logs: ${oneLine(message, 4000)}\n`);
   if (written !== undefined) stderr(`otc-rds-logs: could not write the report to stdout: ${errorMessage(written)}\n`);
   return cancelled ? signalExitCode(signal) : badInput ? 2 : error === undefined && written === undefined ? 0 : 1;
+}
+
+/** Writes `text` to stdout; false (and said on stderr) when it could not be. */
+async function out(text: string): Promise<boolean> {
+  const e = await writeOut(text);
+  if (e !== undefined) process.stderr.write(`otc-rds-logs: could not write to stdout: ${errorMessage(e)}\n`);
+  return e === undefined;
 }
 
 /** Writes `text` to stdout; resolves once it is written, with the error that stopped it if one did. */

@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
-import { incompleteRead, otherLastError, type Digest } from '../insight/digest.ts';
+import { incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
 import { crashLines, cut, formatTime, groupText, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
@@ -157,17 +157,23 @@ export function renderText(r: TextReport): string {
 export function jsonReport(outputs: Outputs, many: ManyReport, error: string | undefined): Record<string, unknown> {
   const instances = (JSON.parse(outputs['instances'] ?? '[]') as Array<Record<string, unknown>>).map((o, i) => ({
     ...o,
-    digest: many.runs[i]?.report.digest ?? null,
-    slow: many.runs[i]?.report.slow ?? null,
+    digest: worded(many.runs[i]?.report.digest),
+    slow: worded(many.runs[i]?.report.slow),
     error: errorOf(many.runs[i]),
   }));
   return {
     ...outputs,
     files: JSON.parse(outputs['files'] ?? '[]') as unknown,
     instances,
-    ...(many.runs.length === 1 ? { digest: many.runs[0]!.report.digest ?? null, slow: many.runs[0]!.report.slow ?? null } : {}),
+    ...(many.runs.length === 1 ? { digest: worded(many.runs[0]!.report.digest), slow: worded(many.runs[0]!.report.slow) } : {}),
     error: error ?? null,
   };
+}
+
+/** A digest as this door words it: why a file was not read names the flag (see stoppedWhy); null when there is none. */
+function worded<D extends { files: FileDigest[] }>(d: D | undefined): D | null {
+  if (d === undefined) return null;
+  return { ...d, files: d.files.map((f) => (f.stopped === undefined ? f : { ...f, stopped: stoppedWhy(f.stopped) })) };
 }
 
 function errorOf(run: InstanceRun | undefined): string | null {

@@ -217,7 +217,7 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
   }
   if (chosen.length > 1) {
     const set = chosen.flatMap((m) => [...m.required, ...m.optional].filter((n) => given[n]));
-    throw new InputError(set, `belong to ${chosen.length} auth modes (${chosen.map((m) => m.label).join(', ')}); set the inputs of one mode only`);
+    throw new InputError(set, `belong to ${chosen.length} auth modes (${chosen.map((m) => m.label).join(', ')}); set those of one mode only`);
   }
   const mode = chosen[0]!;
   const setNames = [...mode.required, ...mode.optional].filter((n) => given[n]);

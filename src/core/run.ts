@@ -9,7 +9,7 @@ import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
-import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage } from './errors.ts';
+import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage, inputName } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
@@ -527,7 +527,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           logger.warning(`could not read the logs for the summary (${report.digestError}); the error counts are unknown`, { title: 'Logs not digested' });
         } else if (d) {
           const partial = incompleteRead(d);
-          if (partial !== undefined) logger.warning(`${partial}; the error counts are unknown (the summary shows what was read)`, { title: 'Logs not fully read' });
+          if (partial !== undefined) logger.warning(`${partial}; the error counts are unknown (what was read is shown)`, { title: 'Logs not fully read' });
           logger.info(`${plural(d.entries, 'entry', 'entries')}: ${formatCount(d.bySeverity.ERROR ?? 0)} ERROR, ${formatCount(d.bySeverity.FATAL ?? 0)} FATAL, ${formatCount(d.bySeverity.PANIC ?? 0)} PANIC; ${plural(d.messages.length, 'distinct error message')}`);
           if (d.untimed > 0) logger.info(`${d.untimed} entries have no readable time${config.since ? ' and are left out of the window' : ''}`);
           if (d.unparsedLines > 0) logger.info(`${d.unparsedLines} lines could not be placed in an entry; they are counted, and kept in the files`);
@@ -568,7 +568,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   if (deps.idTokenEndpoint) protect(deps.idTokenEndpoint.token);
   const iam: IamClient | undefined = config.iamEndpoint && { transport: deps.api, endpoint: config.iamEndpoint, retry, protect, now: () => clock.now(), redact: (t) => deps.redactor.redact(t) };
   // Before the first request: a wrong guess ends in a DNS error that names no input.
-  if (config.endpointGuessed) logger.info(`The APIs of region ${config.region} are taken to be at ${config.endpoint.host}${iam ? ` and ${iam.endpoint.host}` : ''}, which the public docs do not confirm; if they cannot be reached, set 'endpoint'${iam ? " and 'iam-endpoint'" : ''}`);
+  if (config.endpointGuessed) logger.info(`The APIs of region ${config.region} are taken to be at ${config.endpoint.host}${iam ? ` and ${iam.endpoint.host}` : ''}, which the public docs do not confirm; if they cannot be reached, set ${inputName('endpoint')}${iam ? ` and ${inputName('iam-endpoint')}` : ''}`);
   const creds = await signIn(config.auth, {
     iam,
     projectId: config.projectId,

@@ -5,7 +5,7 @@
 import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
 import { OUT_OF_TIME, readBatches, readEntryBatches } from './read.ts';
-import { inputName } from '../core/errors.ts';
+import { actionInputName, inputName } from '../core/errors.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
@@ -654,7 +654,8 @@ export function incompleteRead(d: { files: readonly FileDigest[] }): string | un
  * no door) marks the step's timeout with OUT_OF_TIME; the door names that input its own way.
  */
 export function stoppedWhy(stopped: string): string {
-  return stopped === OUT_OF_TIME ? `the step's ${inputName('timeout')} came first` : stopped;
+  if (stopped !== OUT_OF_TIME || inputName('timeout') === actionInputName('timeout')) return stopped;
+  return `${inputName('timeout')} came first`;
 }
 
 /** The last error when it is another entry than the first: what a report shows besides the first. */

@@ -324,7 +324,7 @@ test('OIDC: the default audience is the host name of the IAM endpoint in use', (
 });
 
 test('two auth modes at once are refused, naming every input set', () => {
-  rejectsInputs(['token', 'access-key', 'secret-key'], { ...AKSK, token: 'MIIxyz-token' }, /belong to 2 auth modes \(token, AK\/SK\); set the inputs of one mode only/);
+  rejectsInputs(['token', 'access-key', 'secret-key'], { ...AKSK, token: 'MIIxyz-token' }, /belong to 2 auth modes \(token, AK\/SK\); set those of one mode only/);
   rejectsInputs(['token', 'password'], { password: 'x' }, /belong to 2 auth modes \(token, IAM password\)/);
   rejectsInputs(['access-key', 'secret-key', 'username', 'password', 'domain', 'identity-provider'], { ...AKSK, ...PASSWORD, ...OIDC }, /3 auth modes \(AK\/SK, IAM password, OIDC\)/, OIDC_ENV);
   rejectsInputs(['security-token', 'audience'], { ...NO_TOKEN, 'security-token': 't', audience: 'a' }, /2 auth modes/);

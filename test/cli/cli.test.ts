@@ -128,6 +128,12 @@ test('a report that cannot be written (stdout on a full disk) is a failure, name
         const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
         assert.equal(code, 1, stderr);
         assert.match(stderr, /^otc-rds-logs: could not write the report to stdout: .*ENOSPC/m, extra.join(' '));
+        // --help and --version too: named, not a stack trace.
+        for (const flag of ['--help', '--version']) {
+          const h = spawnSync(process.execPath, [CLI, flag], { cwd, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+          assert.equal(h.status, 1, h.stderr);
+          assert.match(h.stderr, /^otc-rds-logs: could not write to stdout: .*ENOSPC/m);
+        }
       } finally {
         closeSync(full);
         await rm(cwd, { recursive: true, force: true });
@@ -143,8 +149,8 @@ test("'--timeout' during a download: every file not read is named on stdout, the
       { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
     try {
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stdout, /^big\.log was not read to the end \(the step's --timeout came first\); its download did not complete either: what arrived is counted, and the file is not kept\.$/m);
-      assert.match(r.stdout, /^small\.log was not read to the end \(the step's --timeout came first\); the file is kept as downloaded\.$/m);
+      assert.match(r.stdout, /^big\.log was not read to the end \(--timeout came first\); its download did not complete either: what arrived is counted, and the file is not kept\.$/m);
+      assert.match(r.stdout, /^small\.log was not read to the end \(--timeout came first\); the file is kept as downloaded\.$/m);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
     }
@@ -178,10 +184,12 @@ test('--summary on a full disk: exit 1, named, and no half-written summary left'
   try {
     const log = Array.from({ length: 300 }, (_, i) => `2026-11-28 08:00:${String(i % 60).padStart(2, '0')} UTC [${i}] ERROR:  step ${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26) % 26]} failed ${'x'.repeat(100)}\n`).join('');
     await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }] }, async (rig) => {
-      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--recent-entries', '200', '--summary', join(dir, 'summary.md')], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+      const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--recent-entries', '200', '--summary', join(dir, 'summary.md'), '--json'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
       try {
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, /could not write the summary to .*summary\.md: .*ENOSPC/);
+        // --json says so too: a script reading it must not take the run for a success.
+        assert.match((JSON.parse(r.stdout) as { error: string }).error, /could not write the summary to .*ENOSPC/);
         assert.deepEqual(await readdir(dir), []);
       } finally {
         await rm(r.cwd, { recursive: true, force: true });
@@ -483,6 +491,8 @@ test('--summary FILE writes the Markdown of the job summary; --help and --versio
     try {
       assert.equal(r.code, 0, r.stderr);
       const md = await readFile(join(r.cwd, 'logs', 'summary.md'), 'utf8');
+      // It quotes the logs: the owner's only, as they are.
+      if (process.platform !== 'win32') assert.equal((await stat(join(r.cwd, 'logs', 'summary.md'))).mode & 0o777, 0o600);
       assert.match(md, /^## RDS error logs: instance shop-db \(/);
       assert.match(md, /### What the PostgreSQL logs say/);
       assert.match(md, /relation "orders" does not exist/);

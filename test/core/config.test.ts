@@ -32,7 +32,7 @@ test('a timeout shorter than the default poll interval names the timeout, the on
 test('the one-mode rule names the clashing inputs in each door', () => {
   const e = failure({ 'access-key': 'AK1', 'secret-key': 'sk' });
   assert.deepEqual(e.inputs, ['token', 'access-key', 'secret-key']);
-  assert.equal(e.format(flag), '--token, --access-key and --secret-key: belong to 2 auth modes (token, AK/SK); set the inputs of one mode only');
+  assert.equal(e.format(flag), '--token, --access-key and --secret-key: belong to 2 auth modes (token, AK/SK); set those of one mode only');
   const missing = failure({ token: '', 'access-key': 'AK1' });
   assert.equal(missing.format((n) => (n === 'secret-key' ? 'OS_SECRET_KEY' : n === 'access-key' ? 'OS_ACCESS_KEY' : n)), 'OS_SECRET_KEY: is required with OS_ACCESS_KEY (AK/SK auth)');
 });

@@ -72,7 +72,7 @@ function akskCredentials(auth: AkSkAuth, now: () => number): Credentials {
     refused:
       `The AK/SK signature was refused: check ${inputName('access-key')} and ${inputName('secret-key')}` +
       (auth.securityToken ? ` and ${inputName('security-token')} (temporary keys expire)` : '') +
-      ", and the runner's clock (X-Sdk-Date must be within 15 minutes of the server's). Five failures lock the key for 5 minutes, so nothing was retried",
+      ", and the clock of the machine it runs on (in a workflow, the runner's; X-Sdk-Date must be within 15 minutes of the server's). Five failures lock the key for 5 minutes, so nothing was retried",
   };
 }
 
