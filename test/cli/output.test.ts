@@ -1,0 +1,27 @@
+// The command line's report words what the engine marks: a file the timeout stopped names --timeout, in the text
+// and in --json, while the action's wording stays as it was. (Each test file runs in its own process: the door's
+// naming set here does not reach the others.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { digestBytes } from '../../src/insight/digest.ts';
+import { OUT_OF_TIME } from '../../src/insight/read.ts';
+import { renderDigestMarkdown } from '../../src/insight/render.ts';
+import { nameInputsAs } from '../../src/core/errors.ts';
+import { newReport } from '../../src/core/run.ts';
+import { jsonReport, renderText } from '../../src/cli/output.ts';
+import type { ManyReport } from '../../src/core/many.ts';
+
+test("a file the timeout stopped: the action says 'timeout', the command line --timeout, in its text and its --json", async () => {
+  const d = await digestBytes([Buffer.from('2026-11-28 08:00:01 UTC [1] ERROR:  x\n')], 'postgresql.log');
+  d.files[0]!.stopped = OUT_OF_TIME;
+  const report = { ...newReport('/tmp/out'), digest: d };
+  const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
+  assert.match(renderDigestMarkdown(d), /was not read to the end \(the step's 'timeout' came first\)/);
+
+  nameInputsAs((n) => `--${n}`);
+  assert.match(renderText({ many, color: false, width: 100, redact: (t) => t }), /^postgresql\.log was not read to the end \(--timeout came first\); the file is kept as downloaded\.$/m);
+  const json = JSON.parse(JSON.stringify(jsonReport({}, many, undefined))) as { digest: { files: Array<{ stopped: string }> } };
+  assert.equal(json.digest.files[0]!.stopped, '--timeout came first');
+  // The report's own digest is left as read.
+  assert.equal(d.files[0]!.stopped, OUT_OF_TIME);
+});
