@@ -2,7 +2,7 @@
 // The `otc-rds-logs` command: the action's engine at a terminal or in another CI system. The one place where
 // errors become exit codes: 0 done, 1 failed, 2 bad usage or input, 128 + the signal's number when interrupted
 // (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
 import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
@@ -97,13 +97,16 @@ async function main(): Promise<number> {
       redact: (t) => redactor.redact(t),
       types: config.logTypes,
     });
+    // Only a plain file (or none yet) is this run's to remove when the write fails: not a device, /dev/stdout, or
+    // a link (which a root user may well give).
+    const plain = await lstat(parsed.summaryFile).then((st) => st.isFile(), () => true);
     try {
       // The owner's only, as the logs are: it quotes them.
       await mkdir(dirname(parsed.summaryFile), { recursive: true, mode: 0o700 });
       await writeFile(parsed.summaryFile, redactor.redact(markdown), { mode: 0o600 });
     } catch (e) {
       // A summary cut short (a full disk) is no summary: what was written of it goes.
-      await rm(parsed.summaryFile, { force: true }).catch(() => undefined);
+      if (plain) await rm(parsed.summaryFile, { force: true }).catch(() => undefined);
       const why = `could not write the summary to ${parsed.summaryFile}: ${errorMessage(e)}`;
       // The run's own failure comes first; else this is the failure the report (--json's error too) names.
       if (message === undefined) message = redactor.redact(why);

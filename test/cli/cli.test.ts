@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -193,6 +193,17 @@ test('--summary on a full disk: exit 1, named, and no half-written summary left'
         assert.deepEqual(await readdir(dir), []);
       } finally {
         await rm(r.cwd, { recursive: true, force: true });
+      }
+      // A device given as the summary (a private /dev/full) fails the same, and is not removed: it is not the run's.
+      const device = join(dir, 'full');
+      execFileSync('mknod', [device, 'c', '1', '7']);
+      const d = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--summary', device], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
+      try {
+        assert.equal(d.code, 1, d.stderr);
+        assert.match(d.stderr, /could not write the summary to .*full: .*ENOSPC/);
+        assert.ok((await lstat(device)).isCharacterDevice(), 'the device is still there');
+      } finally {
+        await rm(d.cwd, { recursive: true, force: true });
       }
     });
   } finally {

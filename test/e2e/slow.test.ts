@@ -108,6 +108,8 @@ test("log-type all: a slow-query log still exporting at 'timeout' does not cost 
     const given = r.log.indexOf('::warning title=No slow-query logs::');
     assert.ok(fetched > 0 && given > fetched, r.log);
     assert.match(r.log.slice(fetched, given), /slow-query logs: still FINISH with files EXPORTING/);
+    // By then the error logs are in hand: not 'still fetched'.
+    assert.match(r.log, /::warning title=No slow-query logs::the slow-query logs could not be had: .*; the error logs are kept$/m);
     assert.equal(r.outputs['error-count'], String(grep(fixture(ERRORS), /:ERROR: {2}/).length));
     assert.doesNotMatch(r.summary, /not read to the end/);
     const [artifact] = rig.artifacts.artifacts();
