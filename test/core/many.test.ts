@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRdsEmulator, DEFAULT_INSTANCE_ID, type RdsEmulator } from '../../emulator/rds.ts';
+import { startRdsEmulator, DEFAULT_INSTANCE_ID, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { readConfig, type Config } from '../../src/core/config.ts';
 import { collectMany, newManyReport } from '../../src/core/many.ts';
 import { collect, newReport } from '../../src/core/run.ts';
@@ -18,15 +18,16 @@ import { errorlogLimit, type RateLimit } from '../../src/core/limiter.ts';
 
 const quiet: Logger = { info: () => {}, warning: () => {}, error: () => {}, debug: () => {}, mask: () => {}, group: (_n, fn) => fn() };
 const OTHER = 'b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5in03';
+const PG = { type: 'PostgreSQL', version: '16' };
+const noUpload = { upload: (): Promise<never> => Promise.reject(new Error('no upload')) };
 
 test('instances polling together share one limit: every errorlog-download call waits its turn, 60 in any minute', async () => {
   const clock = fakeClock();
-  const pg = { type: 'PostgreSQL', version: '16' };
   // 150 CREATING answers between them: with 1 s polls each, unlimited, they would make 120 calls a minute.
   const rds = await startRdsEmulator({
     creatingCalls: 150,
     now: clock.now,
-    instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: pg }, { id: OTHER, name: 'b', status: 'ACTIVE', datastore: pg }],
+    instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: PG }, { id: OTHER, name: 'b', status: 'ACTIVE', datastore: PG }],
   });
   const out = await mkdtemp(join(tmpdir(), 'many-'));
   const values: Record<string, string> = {
@@ -47,7 +48,7 @@ test('instances polling together share one limit: every errorlog-download call w
     const many = newManyReport(config);
     await collectMany(config, {
       api, files, clock, logger: quiet, redactor: new Redactor(), limiter,
-      uploader: { upload: () => Promise.reject(new Error('no upload')) },
+      uploader: noUpload,
     }, many);
     assert.deepEqual(many.runs.map((r) => r.report.files.length), [1, 1]);
     assert.equal(taken.length, rds.errorlogRequests().length, 'every errorlog-download call of both instances passed the one limit');
@@ -65,8 +66,7 @@ test('instances polling together share one limit: every errorlog-download call w
 });
 
 test('one upload for several instances is bounded from when it starts, not from when the first instance asked for it', async () => {
-  const pg = { type: 'PostgreSQL', version: '16' };
-  const rds = await startRdsEmulator({ creatingCalls: 0, instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: pg }] });
+  const rds = await startRdsEmulator({ creatingCalls: 0, instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: PG }] });
   const out = await mkdtemp(join(tmpdir(), 'many-'));
   // The upload's bound is 4 s here (four request-timeouts); the second instance takes 5 s to fail.
   const values: Record<string, string> = {
@@ -102,65 +102,17 @@ test('one upload for several instances is bounded from when it starts, not from 
   }
 });
 
-test('an earlier instance slow to be found holds a later one\'s files for one request-timeout at most, and no two share a folder', async () => {
-  const pg = { type: 'PostgreSQL', version: '16' };
-  const THIRD = 'c0c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5in03';
-  // All three named alike: their folders are shop-db, shop-db-2, shop-db-3 in some order.
-  const rds = await startRdsEmulator({
-    creatingCalls: 0,
-    files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }],
-    instances: [DEFAULT_INSTANCE_ID, OTHER, THIRD].map((id) => ({ id, name: 'shop-db', status: 'ACTIVE', datastore: pg })),
-  });
-  const out = await mkdtemp(join(tmpdir(), 'many-'));
-  const values: Record<string, string> = {
-    'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER},${THIRD}`, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
-    'poll-interval': '1s', timeout: '1m', 'request-timeout': '1s', 'output-dir': out, upload: 'false',
-  };
-  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
-  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
-  const inner = createHttpTransport({ ...t, followRedirects: false });
-  const files = createHttpTransport({ ...t, followRedirects: true });
-  const events: string[] = [];
-  // The second instance's lookup answers 5 s late (an API slow for it alone).
-  const api: HttpTransport = {
-    request: async (method, url, headers, body) => {
-      const res = await inner.request(method, url, headers, body);
-      if (url.pathname.endsWith('/instances') && url.searchParams.get('id') === OTHER) {
-        await new Promise((resolve) => setTimeout(resolve, 5_000));
-        events.push('second found');
-      }
-      return res;
-    },
-    close: () => inner.close(),
-  };
-  const logger: Logger = { ...quiet, info: (m) => { events.push(m); } };
-  try {
-    const many = newManyReport(config);
-    await collectMany(config, { api, files, clock: systemClock, logger, redactor: new Redactor(), uploader: { upload: () => Promise.reject(new Error('no upload')) } }, many);
-    const fetched = events.findIndex((e) => e.startsWith(`[${THIRD}] ✓`));
-    assert.ok(fetched >= 0 && fetched < events.indexOf('second found'), `the third's files came before the second was found:\n${events.join('\n')}`);
-    const folders = many.runs.map((r) => r.report.outputDir);
-    assert.equal(new Set(folders).size, 3, folders.join(', '));
-    assert.equal(many.runs[0]!.report.outputDir, join(out, 'shop-db'));
-  } finally {
-    api.close();
-    files.close();
-    await rds.close();
-    await rm(out, { recursive: true, force: true });
-  }
-});
-
 /**
- * log-type all for one instance against an emulator whose error log is ready at once and whose slow-query log
- * exports for ever; `blocked`: a file stands where the error logs' folder must go, so their batch fails.
+ * collect against an emulator started with `emulator`, in a fresh output folder, with `inputs` over a token run
+ * of the default instance (polls of 1 s, no upload); `prepare` may plant something in the folder first.
  */
-async function allTypes(blocked: boolean, fn: (o: { config: Config; api: HttpTransport; files: HttpTransport; rds: RdsEmulator; out: string }) => Promise<void>): Promise<void> {
-  const rds = await startRdsEmulator({ creatingCalls: 0, exportingCalls: 1_000_000, files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }], slowFiles: [{ name: 'slow.log', size: 10 }] });
+async function withCollect(emulator: RdsEmulatorOptions, inputs: Record<string, string>, fn: (o: { config: Config; api: HttpTransport; files: HttpTransport; rds: RdsEmulator; out: string }) => Promise<void>, prepare?: (out: string) => Promise<void>): Promise<void> {
+  const rds = await startRdsEmulator({ creatingCalls: 0, ...emulator });
   const out = await mkdtemp(join(tmpdir(), 'many-'));
-  if (blocked) await writeFile(join(out, 'error'), 'not a folder');
+  await prepare?.(out);
   const values: Record<string, string> = {
     'instance-id': DEFAULT_INSTANCE_ID, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
-    'poll-interval': '1s', timeout: '10m', 'output-dir': out, upload: 'false', 'log-type': 'all',
+    'poll-interval': '1s', timeout: '10m', 'output-dir': out, upload: 'false', ...inputs,
   };
   const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
   const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
@@ -176,14 +128,53 @@ async function allTypes(blocked: boolean, fn: (o: { config: Config; api: HttpTra
   }
 }
 
+test('an earlier instance slow to be found holds a later one\'s files for one request-timeout at most, and no two share a folder', async () => {
+  const THIRD = 'c0c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5in03';
+  // All three named alike: their folders are shop-db, shop-db-2, shop-db-3 in some order.
+  const emulator = {
+    files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }],
+    instances: [DEFAULT_INSTANCE_ID, OTHER, THIRD].map((id) => ({ id, name: 'shop-db', status: 'ACTIVE', datastore: PG })),
+  };
+  await withCollect(emulator, { 'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER},${THIRD}`, timeout: '1m', 'request-timeout': '1s' }, async ({ config, api: inner, files, out }) => {
+    const events: string[] = [];
+    // The second instance's lookup answers 5 s late (an API slow for it alone).
+    const api: HttpTransport = {
+      request: async (method, url, headers, body) => {
+        const res = await inner.request(method, url, headers, body);
+        if (url.pathname.endsWith('/instances') && url.searchParams.get('id') === OTHER) {
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+          events.push('second found');
+        }
+        return res;
+      },
+      close: () => inner.close(),
+    };
+    const logger: Logger = { ...quiet, info: (m) => { events.push(m); } };
+    const many = newManyReport(config);
+    await collectMany(config, { api, files, clock: systemClock, logger, redactor: new Redactor(), uploader: noUpload }, many);
+    const fetched = events.findIndex((e) => e.startsWith(`[${THIRD}] ✓`));
+    assert.ok(fetched >= 0 && fetched < events.indexOf('second found'), `the third's files came before the second was found:\n${events.join('\n')}`);
+    const folders = many.runs.map((r) => r.report.outputDir);
+    assert.equal(new Set(folders).size, 3, folders.join(', '));
+    assert.equal(many.runs[0]!.report.outputDir, join(out, 'shop-db'));
+  });
+});
+
+/**
+ * log-type all for one instance against an emulator whose error log is ready at once and whose slow-query log
+ * exports for ever; `blocked`: a file stands where the error logs' folder must go, so their batch fails.
+ */
+function allTypes(blocked: boolean, fn: Parameters<typeof withCollect>[2]): Promise<void> {
+  return withCollect({ exportingCalls: 1_000_000, files: [{ name: 'postgresql.log', data: Buffer.from('x\n') }], slowFiles: [{ name: 'slow.log', size: 10 }] }, { 'log-type': 'all' }, fn,
+    blocked ? (out) => writeFile(join(out, 'error'), 'not a folder') : undefined);
+}
+
 /** Waits 2.5 s and checks no slow-query log call was made meanwhile (the run has ended). */
 async function noMoreSlowCalls(rds: RdsEmulator): Promise<void> {
   const calls = rds.slowlogRequests().length;
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   assert.equal(rds.slowlogRequests().length, calls, 'slow-query log calls after the run ended');
 }
-
-const noUpload = { upload: (): Promise<never> => Promise.reject(new Error('no upload')) };
 
 test('log-type all: a run that fails while the other type is still asked for stops asking (nothing outlives collect)', async () => {
   await allTypes(true, async ({ config, api, files, rds }) => {
