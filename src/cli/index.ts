@@ -5,6 +5,7 @@
 import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
+import { FILE_MODE } from '../core/writable.ts';
 import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
 import { CancelledError, InputError, errorMessage, nameInputsAs } from '../core/errors.ts';
 import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
     try {
       // The owner's only, as the logs are: it quotes them.
       await mkdir(dirname(parsed.summaryFile), { recursive: true, mode: 0o700 });
-      await writeFile(parsed.summaryFile, redactor.redact(markdown), { mode: 0o600 });
+      await writeFile(parsed.summaryFile, redactor.redact(markdown), { mode: FILE_MODE });
     } catch (e) {
       // A summary cut short (a full disk) is no summary: what was written of it goes.
       if (plain) await rm(parsed.summaryFile, { force: true }).catch(() => undefined);

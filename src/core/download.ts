@@ -3,7 +3,7 @@
 import { writeSync, writevSync } from 'node:fs';
 import { link, lstat, open, rename, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { cannotCreateIn, NEW_NO_FOLLOW } from './writable.ts';
+import { cannotCreateIn, FILE_MODE, NEW_NO_FOLLOW } from './writable.ts';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, CancelledError, DiskFullError, InputError, NetworkError, NoRoomError, ResponseError, TimeoutError } from './errors.ts';
@@ -188,7 +188,6 @@ interface Piece {
 // New files (the part file, the name reserved without hard links) are created by NEW_NO_FOLLOW (core/writable.ts):
 // O_CREAT with O_EXCL fails with EEXIST on any existing entry, a symlink included, and does not follow it (POSIX
 // says so; Windows maps it to CREATE_NEW, which fails the same way); O_NOFOLLOW is added where it exists.
-export { CREATE_NEW } from './writable.ts';
 
 /**
  * Downloads `url` to `partPath` (created exclusively, never through a symlink), resuming with Range after an
@@ -221,9 +220,6 @@ export async function downloadFile(fileName: string, url: URL, partPath: string,
     }
   }
 }
-
-/** The logs' mode: read and written by their owner only. */
-export const FILE_MODE = 0o600;
 
 /** Names tried, at most, when others keep taking them first. */
 const NAME_TRIES = 100;

@@ -10,9 +10,9 @@ export const actionInputName: NameInput = (input) => `'${input}'`;
 /** How the door that runs names inputs in the messages the engine builds: the action's, unless a door says otherwise. */
 let door: { name: NameInput; nouns?: readonly [string, string] | undefined } = { name: actionInputName, nouns: ['Input', 'Inputs'] };
 
-/** A door names inputs its own way from now on (the command line: its flags, OS_* variables, clouds.yaml keys). */
-export function nameInputsAs(name: NameInput, nouns?: readonly [string, string]): void {
-  door = { name, nouns };
+/** A door names inputs its own way from now on (the command line: its flags, OS_* variables, clouds.yaml keys; no noun). */
+export function nameInputsAs(name: NameInput): void {
+  door = { name, nouns: undefined };
 }
 
 /** An input as the running door names it in a message: `'since'` in the action, `--since` on the command line. */

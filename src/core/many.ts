@@ -6,7 +6,7 @@ import { ApiError, PreconditionError, errorMessage } from './errors.ts';
 import { credentialsRefused } from '../cloud/rds.ts';
 import { errorlogLimit } from './limiter.ts';
 import { wait } from './clock.ts';
-import { NameAllocator, safeFileName } from './names.ts';
+import { NameAllocator } from './names.ts';
 import { boundedUploader, collect, newReport, type Deps, type Report } from './run.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact, UploadOptions } from './ports.ts';
 
@@ -76,7 +76,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
   // are `shop-db` and `shop-db-2` in that order. Told when each is found, or has ended without.
   const found = many.runs.map(() => Promise.withResolvers<void>());
   const identified = new Set<number>();
-  const handed = new Map<number, string>();
+  const handed: string[] = [];
   const folderOf = async (i: number): Promise<string> => {
     // For one 'request-timeout' at most: an earlier instance slow to be found must not hold this one's files (its
     // links are ready and its 'timeout' runs). One still unknown then takes a free name when it comes.
@@ -87,10 +87,10 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
     // The same names in the same order each time, so each instance's folder is the one the others count on.
     const folders = new NameAllocator([]);
     let folder = '';
-    for (let j = 0; j <= i; j++) if (identified.has(j)) folder = folders.allocate(safeFileName(runLabel(many.runs[j]!)));
+    for (let j = 0; j <= i; j++) if (identified.has(j)) folder = folders.allocate(runLabel(many.runs[j]!));
     // Unless a later instance, not kept waiting so, holds it already.
-    if ([...handed.values()].some((h) => h.toLowerCase() === folder.toLowerCase())) folder = new NameAllocator(handed.values()).allocate(safeFileName(runLabel(many.runs[i]!)));
-    handed.set(i, folder);
+    if (handed.some((h) => h.toLowerCase() === folder.toLowerCase())) folder = new NameAllocator(handed).allocate(runLabel(many.runs[i]!));
+    handed.push(folder);
     return folder;
   };
   // An instance given by id and by name is one instance: the id's run has it (ids are known before any lookup).

@@ -20,7 +20,8 @@ export interface FileEntry {
 }
 
 function files(run: InstanceRun): FileEntry[] {
-  return run.report.files.map((f) => ({ instance: runLabel(run), 'instance-id': instanceId(run), name: f.name, type: f.type, path: f.path, size: f.size }));
+  const of = { instance: runLabel(run), 'instance-id': instanceId(run) };
+  return run.report.files.map((f) => ({ ...of, name: f.name, type: f.type, path: f.path, size: f.size }));
 }
 
 function instanceId(run: InstanceRun): string {

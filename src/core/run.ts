@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Clock } from './clock.ts';
 import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
@@ -22,7 +22,7 @@ import { ConnectionBudget, mapSettled } from './pool.ts';
 import type { RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 import type { RateLimit } from './limiter.ts';
-import { digestFiles, incompleteRead, type Digest } from '../insight/digest.ts';
+import { digestFiles, incompleteRead, type Digest, type DigestOptions } from '../insight/digest.ts';
 import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
 import { liveDigestInThread, type LiveDigest, type StartLiveDigest } from '../insight/arrivals.ts';
 
@@ -48,7 +48,7 @@ export interface Deps {
   /** Holds each errorlog-download call until it fits the API's rate limit (core/many.ts shares one between instances). */
   limiter?: RateLimit | undefined;
   /** The folder for the instance's files once it is known (core/many.ts: one per instance); default output-dir. */
-  folderFor?: ((instance: InstanceInfo | undefined) => Promise<string>) | undefined;
+  folderFor?: (() => Promise<string>) | undefined;
   /** Told once the instance is found (report.instance set), before anything is downloaded (core/many.ts orders folders by it). */
   identified?: (() => void) | undefined;
   /**
@@ -261,7 +261,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // the run fails at its end, naming what was lost. A type ready first is downloaded (and its logs read) while
   // the other is still asked for: a slow-query log still exporting must not use up the error log's time.
   const lost: Array<{ type: LogType; error: unknown }> = [];
-  const labels = types.map((t) => `${LABEL[t]}s`).join(' and ');
+  const plurals = (ts: readonly LogType[]): string => ts.map((t) => `${LABEL[t]}s`).join(' and ');
+  const labels = plurals(types);
   const settledTypes = new Map<LogType, ErrorlogAnswer | undefined>();
   let wake = (): void => undefined;
   // The polling goes on while a batch downloads; a run that ends early (a full disk) stops it, or its calls and
@@ -289,7 +290,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // Reading the logs is bounded by the step's 'timeout' too (a gzip log may hold gigabytes of text): what is
   // left at each start is the reading's budget.
   const budgetMs = (): number => Math.max(0, deadline - clock.now());
-  const digestOptions = { since: config.since, recent: config.recentEntries, budgetMs: budgetMs() };
+  const digestOptions = (): DigestOptions => ({ since: config.since, recent: config.recentEntries, budgetMs: budgetMs() });
   /**
    * The error logs' digest, started as soon as their batch has downloaded: read while they arrived, or if that was
    * given up, read afresh at once (not after the other type, which may take until 'timeout').
@@ -298,7 +299,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   /** Each planned file's own number, over the batches: its part file's name. */
   let planIndex = 0;
   const plannedOf = new Map<LogType, number>();
-  const waiting = (pending: LogType[]): string => `Waiting for RDS to prepare the ${pending.map((t) => `${LABEL[t]}s`).join(' and ')}`;
+  const waiting = (pending: LogType[]): string => `Waiting for RDS to prepare the ${plurals(pending)}`;
   let group = waiting(types);
   try {
     while (handled.size < types.length) {
@@ -309,11 +310,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         continue;
       }
       // A type lost is said once another has come: when every type fails, the run fails with the first's error.
-      if (!batch.some((t) => settledTypes.get(t) !== undefined) && !types.some((t) => handled.has(t) && settledTypes.get(t) !== undefined)) {
-        if (settledTypes.size < types.length) {
-          await logger.group(group, nextSettled);
-          continue;
-        }
+      if (settledTypes.size < types.length && ![...settledTypes.values()].some((a) => a !== undefined)) {
+        await logger.group(group, nextSettled);
+        continue;
       }
       for (const t of batch) handled.add(t);
       for (const type of batch) {
@@ -322,18 +321,18 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         const others = types.filter((t) => t !== type);
         // Fetched already (their batch came first), or still to come.
         const done = others.every((t) => handled.has(t) && !batch.includes(t));
-        logger.warning(`the ${LABEL[type]}s could not be had: ${deps.redactor.redact(errorMessage(l.error))}; the ${others.map((t) => `${LABEL[t]}s`).join(' and ')} are ${done ? 'kept' : 'still fetched'}`, { title: `No ${LABEL[type]}s` });
+        logger.warning(`the ${LABEL[type]}s could not be had: ${redact(errorMessage(l.error))}; the ${plurals(others)} are ${done ? 'kept' : 'still fetched'}`, { title: `No ${LABEL[type]}s` });
       }
       const answers = batch.map((t) => settledTypes.get(t));
       const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);
       if (answers.some((a) => a !== undefined)) {
-        const what = batch.length < types.length ? ` (${batch.map((t) => `${LABEL[t]}s`).join(' and ')})` : '';
+        const what = batch.length < types.length ? ` (${plurals(batch)})` : '';
         logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
       }
       const wanted = wantedFiles(batch, answers);
       if (wanted.length === 0) continue;
       anyWanted = true;
-      outputDir ??= (await deps.folderFor?.(report.instance)) ?? config.outputDir;
+      outputDir ??= (await deps.folderFor?.()) ?? config.outputDir;
       report.outputDir = outputDir;
       errorDigest = (await downloadBatch(batch, wanted, outputDir))?.digest ?? errorDigest;
     }
@@ -401,14 +400,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       allocators.set(type, names);
       allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());
     }
-    const otherName = (type: LogType, apiName: string): string => {
-      const base = allocators.get(type)!.allocate(apiName);
-      return folder(type) ? `${folder(type)}/${base}` : base;
-    };
-    const planned = wanted.map(({ type, item, same }, i) => {
-      const base = allocated.get(type)!.next().value!;
-      return { item, type, same, index: planIndex + i, name: folder(type) ? `${folder(type)}/${base}` : base };
-    });
+    const inFolder = (type: LogType, base: string): string => (folder(type) ? `${folder(type)}/${base}` : base);
+    const otherName = (type: LogType, apiName: string): string => inFolder(type, allocators.get(type)!.allocate(apiName));
+    const planned = wanted.map(({ type, item, same }, i) => ({ item, type, same, index: planIndex + i, name: inFolder(type, allocated.get(type)!.next().value!) }));
     planIndex += planned.length;
     for (const p of planned) plannedOf.set(p.type, (plannedOf.get(p.type) ?? 0) + 1);
     const byName = [...planned].sort((a, b) => compareNames(a.name, b.name));
@@ -418,10 +412,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const liveFiles = byName.filter((p) => p.type === 'error');
     const liveAt = new Map(liveFiles.map((p, i) => [p.index, i]));
     const live = liveFiles.length === 0 ? undefined
-      : (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), { ...digestOptions, budgetMs: budgetMs() });
+      : (deps.liveDigest ?? liveDigestInThread)(liveFiles.map((p) => ({ name: p.name, path: join(outputDir, p.name), partPath: partPathFor(outputDir, p.index) })), digestOptions());
     // Its failure (a thread that cannot start) may come before anyone awaits it: handled below, never unhandled.
     live?.result.catch(() => undefined);
-    const noLive: LiveDigest = { note: () => undefined, result: Promise.resolve(undefined) };
 
     // Whatever ends the downloads early (cancellation) must end the live digest too: it waits for bytes otherwise.
     const giveUp = (): void => live?.note({ abandon: true });
@@ -431,7 +424,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       let pending = planned;
       let refreshed = false;
       for (;;) {
-        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live ?? noLive, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
+        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
         const expired: typeof pending = [];
         results.forEach((r, i) => {
           const p = pending[i]!;
@@ -476,7 +469,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       }
     }).catch((e: unknown) => {
       giveUp();
-      void live?.result.catch(() => undefined);
       throw e;
     }).finally(() => deps.signal?.removeEventListener('abort', giveUp));
     const kept = report.files.slice(before).filter((f) => f.type === 'error');
@@ -484,7 +476,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     if (live === undefined) return undefined;
     // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
     kept.sort((a, b) => compareNames(a.name, b.name));
-    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestFiles)(kept, { ...digestOptions, budgetMs: budgetMs() }) : undefined)));
+    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestFiles)(kept, digestOptions()) : undefined)));
     digest.catch(() => undefined); // awaited with the upload; a failure before then is not unhandled
     return { digest };
   }
@@ -495,9 +487,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const errorFiles = report.files.filter((f) => f.type === 'error');
   const slowFiles = report.files.filter((f) => f.type === 'slow');
   const settled = <T>(p: Promise<T>, keep: (d: T) => void): Promise<unknown> => p.then((d) => { keep(d); return undefined; }, (e: unknown) => e);
-  // The error logs were read while they arrived, or right after their batch (downloadBatch).
+  // The error logs were read while they arrived, or right after their batch (downloadBatch): a batch that kept
+  // error files always started their digest.
   const digesting = errorFiles.length > 0
-    ? settled((errorDigest ?? Promise.resolve(undefined)).then((d) => d ?? (deps.digest ?? digestFiles)(errorFiles, { ...digestOptions, budgetMs: budgetMs() })), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
+    ? settled(errorDigest!.then((d) => d!), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
     : (errorDigest ?? Promise.resolve()).then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
     ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
@@ -678,7 +671,7 @@ function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
 }
 
-async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest, liveAt: number | undefined,
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest | undefined, liveAt: number | undefined,
   otherName: () => string): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
@@ -686,14 +679,16 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
   let lastReport = started;
   deps.progress?.start(name);
   let result: Awaited<ReturnType<typeof downloadFile>>;
+  // The name the file has in the end: another when its own was taken meanwhile (otherPath).
+  let finalName = name;
   try {
     result = await downloadFile(item.fileName, url, partPathFor(outputDir, index), path, {
       transport: deps.files,
-      otherPath: () => join(outputDir, otherName()),
+      otherPath: () => join(outputDir, (finalName = otherName())),
       retry,
       budget,
       order,
-      onContiguous: liveAt === undefined ? undefined : (bytes) => live.note({ i: liveAt, bytes }),
+      onContiguous: liveAt === undefined ? undefined : (bytes) => live?.note({ i: liveAt, bytes }),
       stallMs: config.requestTimeoutMs,
       listedSize: item.fileSize !== undefined && item.fileSize > 0 ? item.fileSize : undefined,
       signal: deps.signal,
@@ -706,16 +701,13 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
       },
     }).finally(() => deps.progress?.done(name));
   } catch (e) {
-    if (liveAt !== undefined) live.note({ abandon: true });
+    if (liveAt !== undefined) live?.note({ abandon: true });
     throw e;
   }
-  if (result.path !== path) {
+  if (finalName !== name) {
     // Its name was taken meanwhile: it is under another, which the live digest does not know (it reads them afresh).
-    if (liveAt !== undefined) live.note({ abandon: true });
-    const other = relative(outputDir, result.path).split(sep).join('/');
-    deps.logger.info(`${name} was taken meanwhile (another run into the same folder?); the file is ${other}`);
-    return { name: other, type, apiName: item.fileName, path: result.path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
-  }
-  if (liveAt !== undefined) live.note({ i: liveAt, size: result.bytes });
-  return { name, type, apiName: item.fileName, path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
+    if (liveAt !== undefined) live?.note({ abandon: true });
+    deps.logger.info(`${name} was taken meanwhile (another run into the same folder?); the file is ${finalName}`);
+  } else if (liveAt !== undefined) live?.note({ i: liveAt, size: result.bytes });
+  return { name: finalName, type, apiName: item.fileName, path: result.path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
 }

@@ -10,12 +10,14 @@ import { randomBytes } from 'node:crypto';
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 /** The same, never through a symlink where the system can say so (not Windows: CREATE_NEW alone suffices there). */
 export const NEW_NO_FOLLOW = CREATE_NEW | (constants.O_NOFOLLOW ?? 0);
+/** The mode of what the run writes: read and written by its owner only (a log may hold what the database was given). */
+export const FILE_MODE = 0o600;
 
 /** Why nothing can be created in `dir` (an errno code), or undefined when something can. */
 export async function cannotCreateIn(dir: string): Promise<string | undefined> {
   const probe = join(dir, `.otc-rds-logs-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const fh = await open(probe, NEW_NO_FOLLOW, 0o600);
+    const fh = await open(probe, NEW_NO_FOLLOW, FILE_MODE);
     await fh.close().catch(() => {});
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? String(e);

@@ -8,7 +8,8 @@ import { realPostgresLog, startRdsEmulator, type EmulatorFile, type RdsEmulator,
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
-import { checkOutputDir, CREATE_NEW, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
+import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
+import { CREATE_NEW } from '../../src/core/writable.ts';
 import { ApiError, CancelledError, NoRoomError, ResponseError } from '../../src/core/errors.ts';
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
