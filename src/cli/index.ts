@@ -24,12 +24,13 @@ import { jsonReport, oneLine, renderText, wantsColor } from './output.ts';
 const USER_AGENT = `otc-rds-logs/${VERSION}`;
 const CANCEL_GRACE_MS = 1_000;
 
+const stderr = (s: string): void => void process.stderr.write(s);
+
 async function main(): Promise<number> {
   // Nothing this prints (log text included) may act as a workflow command: not only where GITHUB_ACTIONS says
   // so, which `docker run`, `sudo` or `env -i` inside a step drop, nor only in GitHub (see command-guard.ts).
   guardStream(process.stdout, false);
   guardStream(process.stderr, false);
-  const stderr = (s: string): void => void process.stderr.write(s);
 
   let parsed;
   try {
@@ -133,7 +134,7 @@ async function main(): Promise<number> {
 /** Writes `text` to stdout; false (and said on stderr) when it could not be. */
 async function out(text: string): Promise<boolean> {
   const e = await writeOut(text);
-  if (e !== undefined) process.stderr.write(`otc-rds-logs: could not write to stdout: ${errorMessage(e)}\n`);
+  if (e !== undefined) stderr(`otc-rds-logs: could not write to stdout: ${errorMessage(e)}\n`);
   return e === undefined;
 }
 
@@ -159,7 +160,7 @@ async function removePartFiles(many: ManyReport): Promise<void> {
 try {
   process.exitCode = await main();
 } catch (e) {
-  process.stderr.write(`otc-rds-logs: ${errorMessage(e)}\n`);
+  stderr(`otc-rds-logs: ${errorMessage(e)}\n`);
   process.exitCode = 1;
 }
 // A request that cannot be aborted may still hold the event loop after an interruption: the report is out.

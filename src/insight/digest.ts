@@ -11,8 +11,7 @@ import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 import { echo, hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
-import { MASK } from './secrets/names.ts';
-import { namesSecret } from './secrets/names.ts';
+import { MASK, namesSecret } from './secrets/names.ts';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
 
@@ -350,9 +349,7 @@ export class DigestBuilder implements EntrySink {
   /** Crashes (see crash()), and the first and latest by time. */
   crashes = 0;
   firstCrash: LogEntry | undefined;
-  firstCrashMs = NaN;
   lastCrash: LogEntry | undefined;
-  lastCrashMs = NaN;
   /** A death was read whose recovery has not begun yet; a recovery was begun whose `not properly shut down` line may follow. */
   deathPending = false;
   inRecovery = false;
@@ -507,26 +504,16 @@ export class DigestBuilder implements EntrySink {
     const begins = m.startsWith('database system was interrupted');
     const ends = m.startsWith('database system was not properly shut down');
     // A line of the crash already counted: the recovery of a death, or the end of a recovery begun.
-    const known = begins ? this.deathPending : ends ? this.deathPending || this.inRecovery : false;
-    if (begins || ends) {
-      this.inRecovery = begins;
-      this.deathPending = false;
-    } else {
-      this.deathPending = true;
-      this.inRecovery = false;
-    }
+    const known = begins ? this.deathPending : ends && (this.deathPending || this.inRecovery);
+    this.inRecovery = begins;
+    this.deathPending = !begins && !ends;
     if (!known) {
       this.crashes++;
-      const ms = e.time !== undefined ? e.time.getTime() : NaN;
+      const msOf = (x: LogEntry): number => x.time?.getTime() ?? NaN;
+      const ms = msOf(e);
       let kept: LogEntry | undefined;
-      if (this.firstCrash === undefined || ms < this.firstCrashMs) {
-        this.firstCrash = kept = keep(e);
-        this.firstCrashMs = ms;
-      }
-      if (this.lastCrash === undefined || !(ms < this.lastCrashMs)) {
-        this.lastCrash = kept ?? keep(e);
-        this.lastCrashMs = ms;
-      }
+      if (this.firstCrash === undefined || ms < msOf(this.firstCrash)) this.firstCrash = kept = keep(e);
+      if (this.lastCrash === undefined || !(ms < msOf(this.lastCrash))) this.lastCrash = kept ?? keep(e);
     }
   }
 
@@ -661,7 +648,12 @@ export function stoppedWhy(stopped: string): string {
 /** The last error when it is another entry than the first: what a report shows besides the first. */
 export function otherLastError(d: Digest): LogEntry | undefined {
   const { firstError: first, lastError: last } = d;
-  return last !== undefined && first !== undefined && !(last.file === first.file && last.line === first.line) ? last : undefined;
+  return last !== undefined && first !== undefined && !sameEntry(last, first) ? last : undefined;
+}
+
+/** The same entry of the same file (two entries may share their text, never their place). */
+export function sameEntry(a: Pick<LogEntry, 'file' | 'line'>, b: Pick<LogEntry, 'file' | 'line'>): boolean {
+  return a.file === b.file && a.line === b.line;
 }
 
 /**

@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, sameEntry, stoppedWhy, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
 import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -138,15 +138,18 @@ export function unplacedErrors(digest: Digest): string {
   return digest.since !== undefined ? severityCounts({ PANIC: u.PANIC ?? 0, FATAL: u.FATAL ?? 0, ERROR: u.ERROR ?? 0 }) : '';
 }
 
+/** What the notes say of a file not read to its end: kept, or not (its download ended too). */
+const NOT_KEPT = 'its download did not complete either: what arrived is counted, and the file is not kept';
+const KEPT = 'the file is kept as downloaded';
+
 /**
  * What a report says of each file not read to its end, its name and reason passed through `show` (escaped for
  * markdown, one line for a terminal): could not be read, or stopped (the step's timeout); kept or not.
  */
 export function unreadNotes(d: Digest, show: (text: string, max: number) => string): string[] {
-  const kept = (f: FileDigest): string => (f.notKept ? 'its download did not complete either: what arrived is counted, and the file is not kept' : 'the file is kept as downloaded');
   return [
-    ...d.files.filter((f) => f.error !== undefined).map((f) => `${show(f.name, 200)} could not be read to the end: ${show(f.error ?? '', 300)}${f.notKept ? `; ${kept(f)}.` : ''}`),
-    ...d.files.filter((f) => f.stopped !== undefined).map((f) => `${show(f.name, 200)} was not read to the end (${show(stoppedWhy(f.stopped ?? ''), 300)}); ${kept(f)}.`),
+    ...d.files.filter((f) => f.error !== undefined).map((f) => `${show(f.name, 200)} could not be read to the end: ${show(f.error ?? '', 300)}${f.notKept ? `; ${NOT_KEPT}.` : ''}`),
+    ...d.files.filter((f) => f.stopped !== undefined).map((f) => `${show(f.name, 200)} was not read to the end (${show(stoppedWhy(f.stopped ?? ''), 300)}); ${f.notKept ? NOT_KEPT : KEPT}.`),
   ];
 }
 
@@ -156,8 +159,8 @@ export function unreadNotes(d: Digest, show: (text: string, max: number) => stri
  */
 export function crashLines(d: Digest): Array<[string, LogEntry]> {
   const { crashes: n, firstCrash: first, lastCrash: last } = d;
-  if (n === 0 || first === undefined) return [];
-  if (n === 1 || last === undefined || (last.file === first.file && last.line === first.line)) return [[`Server crash${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
+  if (first === undefined) return [];
+  if (n === 1 || last === undefined || sameEntry(last, first)) return [[`Server crash${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
   return [[`First of ${formatCount(n)} server crashes`, first], ['Last server crash', last]];
 }
 
@@ -230,7 +233,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   if (digest.truncatedLines > 0) notes.push(`${plural(digest.truncatedLines, 'line')} or fields were too long and were cut.`);
   const zones = [...new Set(digest.files.flatMap((f) => f.unknownZones))];
   if (zones.length > 0) notes.push(`Unknown time zone${zones.length === 1 ? '' : 's'} ${zones.map((z) => escapeInline(z, 20)).join(', ')}: those entries count as having no time.`);
-  for (const n of unreadNotes(digest, (t, max) => escapeInline(t, max))) notes.push(n);
+  notes.push(...unreadNotes(digest, escapeInline));
   if (digest.overflowMessages > 0) notes.push(`${plural(digest.overflowMessages, 'error')} with yet more distinct messages are counted but not listed.`);
   if (notes.length > 0) out.push('', ...notes.map((n) => `> ${n}  `));
 
@@ -420,7 +423,7 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
 /** A digest's crashes as one error annotation: how many, and the latest with what it was running. */
 function crashAnnotation(d: Digest): Annotation | undefined {
   const e = d.lastCrash;
-  if (d.crashes === 0 || e === undefined) return undefined;
+  if (e === undefined) return undefined;
   const lines = [plain(e.message, 500)];
   if (e.detail !== undefined) lines.push(`DETAIL: ${plain(e.detail, 500)}`);
   lines.push(`${d.crashes > 1 ? `The latest of ${formatCount(d.crashes)}, at` : 'At'} ${formatTime(e.time)}; in ${plain(`${e.file}:${e.line}`, 200)}. A crash ends every connection to the server.`);
@@ -448,16 +451,17 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
   const ordered = digests.map(({ digest }) => [...digest.messages].sort((a, b) => rank(a) - rank(b)));
   const out: Annotation[] = [];
   let left = Math.max(0, cap);
+  // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
+  const labelled = (d: AnnotatedDigest, a: Annotation): Annotation => (d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
   for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
     let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
     let dropped = 0;
     const shown: Annotation[] = [];
-    // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
-    const labelled = (d: AnnotatedDigest, a: Annotation): Annotation => (d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
     // Every instance's crashes first: a crash ends every connection, and the errors after it are often its echo.
     if (level === 'error') {
       for (const d of digests) {
-        const crash = n > 0 ? crashAnnotation(d.digest) : undefined;
+        if (n <= 0) break;
+        const crash = crashAnnotation(d.digest);
         if (crash === undefined) continue;
         shown.push(labelled(d, crash));
         n--;

@@ -76,8 +76,11 @@ export function keep(values: string[], more: readonly string[]): void {
 
 const isValue = (t: Token): boolean => t.kind === 'string' || t.kind === 'dollar';
 
+/** Text that hides nothing, as hideSql answers it. */
+const unchanged = (text: string): Hidden => ({ text, values: [], params: new Set<string>(), rowsSecret: false, keyValueParams: [] });
+
 export function hideSql(sql: string, depth = 0): Hidden {
-  if (!MAYBE_SECRET.test(sql) && !KEY_VALUE_TABLE.test(sql)) return { text: sql, values: [], params: new Set(), rowsSecret: false, keyValueParams: [] };
+  if (!MAYBE_SECRET.test(sql) && !KEY_VALUE_TABLE.test(sql)) return unchanged(sql);
   const tokens = lex(sql);
   const sig = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
 
@@ -392,7 +395,7 @@ export function hideSql(sql: string, depth = 0): Hidden {
       if (depth < MAX_DEPTH && tail.endsWith('password') && !/[a-z0-9_]/.test(tail[0] ?? ' ') && /\b(?:role|user|group)\b/i.test(content)) {
         for (let j = k + 1; j < sig.length && j <= k + VALUE_REACH; j++) if (isValue(sig[j]!) || sig[j]!.kind === 'param') { secret(sig[j]); break; }
       }
-      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : { text: content, values: [], params: new Set<string>(), rowsSecret: false, keyValueParams: [] };
+      const inner = depth < MAX_DEPTH ? hideSql(content, depth + 1) : unchanged(content);
       rowsSecret ||= inner.rowsSecret;
       const hidden = hideText(inner.text, { inString: true });
       keep(values, inner.values);
