@@ -128,18 +128,23 @@ test('a report that cannot be written (stdout on a full disk) is a failure, name
         const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
         assert.equal(code, 1, stderr);
         assert.match(stderr, /^otc-rds-logs: could not write the report to stdout: .*ENOSPC/m, extra.join(' '));
-        // --help and --version too: named, not a stack trace.
-        for (const flag of ['--help', '--version']) {
-          const h = spawnSync(process.execPath, [CLI, flag], { cwd, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
-          assert.equal(h.status, 1, h.stderr);
-          assert.match(h.stderr, /^otc-rds-logs: could not write to stdout: .*ENOSPC/m);
-        }
       } finally {
         closeSync(full);
         await rm(cwd, { recursive: true, force: true });
       }
     }
   });
+  // --help and --version too: named, not a stack trace.
+  const full = openSync('/dev/full', 'w');
+  try {
+    for (const flag of ['--help', '--version']) {
+      const h = spawnSync(process.execPath, [CLI, flag], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      assert.equal(h.status, 1, h.stderr);
+      assert.match(h.stderr, /^otc-rds-logs: could not write to stdout: .*ENOSPC/m);
+    }
+  } finally {
+    closeSync(full);
+  }
 });
 
 test("'--timeout' during a download: every file not read is named on stdout, the one not kept too", async () => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRig } from '../support/harness.ts';
+import { startRig, type Rig } from '../support/harness.ts';
 import { skipUnlessCi } from '../support/ci.ts';
 import { which } from '../support/tools.ts';
 
@@ -57,7 +57,7 @@ test('output-dir on exFAT (no hard links): every file arrives under its name, by
     { name: 'postgresql-2026-11-28_090000.log', size: 6 * 1024 * 1024 + 5 },
   ];
   const fat = await exfatMount('16M');
-  let rig: Awaited<ReturnType<typeof startRig>> | undefined;
+  let rig: Rig | undefined;
   try {
     rig = await startRig({ files });
     const out = join(fat.dir, 'logs');

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { ROOT, startRig } from '../support/harness.ts';
 import { realPostgresLog } from '../../emulator/rds.ts';
 import { readZip } from '../support/zip.ts';
-import { CREDENTIAL_SECRETS, FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
+// SECRETS: the passwords in real PostgreSQL output (run E of scripts/make-pg-fixtures.sh: failing CREATE/ALTER ROLE,
+// a user mapping, dblink connection strings, a token column's unique violation; every secret starts with S3cr3t).
+import { CREDENTIAL_SECRETS as SECRETS, FIXTURES, PRODUCTION_FIXTURE, fixture, grepText, lineTime, textLines } from '../support/pg-fixtures.ts';
 
 async function fixtureFiles(): Promise<Array<{ name: string; data: Buffer }>> {
   // The passwords' log (run E) and the crashes' (run F) have tests of their own below; made last, they would hold
@@ -227,9 +229,6 @@ test("'timeout' during a download: what arrived was read and says the file is no
   }
 });
 
-// Passwords in real PostgreSQL output (run E of scripts/make-pg-fixtures.sh: failing CREATE/ALTER ROLE, a user
-// mapping, dblink connection strings, a token column's unique violation; every secret starts with S3cr3t).
-const SECRETS = CREDENTIAL_SECRETS;
 
 test('a server that crashed: crash-count counts crashes, not their lines; the summary and the first annotation say what was killed', async () => {
   const data = await readFile(fixture('stderr-crashes.log'));

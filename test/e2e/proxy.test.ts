@@ -131,7 +131,7 @@ function assertAllTunnelled(p: Proxied, r: ActionRun, entries: AccessEntry[], us
  * A run the proxy refuses: it fails, and without a retry. 'timeout' as by default, so a refusal retried as a
  * network fault would hold the step that long (the run is killed at 30 s instead).
  */
-async function failsAtOnce(p: Awaited<ReturnType<typeof proxiedRig>>, inputs: Record<string, string> = {}): Promise<ActionRun> {
+async function failsAtOnce(p: Proxied, inputs: Record<string, string> = {}): Promise<ActionRun> {
   const r = await p.rig.run({ inputs: { ...p.inputs, ...inputs, timeout: '10m' }, env: p.env, timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.log.slice(-3000));
   assert.doesNotMatch(r.log, /retrying/, 'no retry');

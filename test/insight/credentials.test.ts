@@ -7,9 +7,8 @@ import { hideCredentials, hideEntry, WITHHELD } from '../../src/insight/secrets/
 import { digestBytes, digestFiles } from '../../src/insight/digest.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
-import { CREDENTIAL_SECRETS, fixture, fixtureFile, grep, tmpFiles } from '../support/pg-fixtures.ts';
+import { CREDENTIAL_SECRETS as SECRETS, fixture, fixtureFile, grep, tmpFiles } from '../support/pg-fixtures.ts';
 
-const SECRETS = CREDENTIAL_SECRETS;
 const tmpFile = tmpFiles('insight-credentials-');
 
 test('each way a password is written in SQL, a connection string or JSON is hidden, quotes kept', () => {
@@ -154,7 +153,8 @@ test('the digest of a real server log counts every ERROR and keeps its statement
   // What the statement hid is hidden in the entry's other lines: a syntax error's `at or near`, a DO block's
   // CONTEXT, the bind parameters a failing statement's CONTEXT lists.
   const entry = (statement: RegExp): LogEntry => d.recent.find((e) => statement.test(e.statement ?? ''))!;
-  assert.deepEqual([entry(/^ALTER ROLE app PASSWORD/).message, entry(/^ALTER ROLE app PASSWORD/).statement], ['syntax error at or near "***" at character 25', 'ALTER ROLE app PASSWORD ***']);
+  const alter = entry(/^ALTER ROLE app PASSWORD/);
+  assert.deepEqual([alter.message, alter.statement], ['syntax error at or near "***" at character 25', 'ALTER ROLE app PASSWORD ***']);
   assert.equal(entry(/^DO .* EXECUTE/).context, `SQL statement "ALTER ROLE nosuch PASSWORD '***'"\nPL/pgSQL function inline_code_block line 1 at EXECUTE`);
   assert.equal(entry(/^DO .* EXECUTE/).statement, "DO $$ BEGIN EXECUTE 'ALTER ROLE nosuch PASSWORD ''***'''; END $$");
   assert.equal(entry(/VALUES \(3, \$1\)/).context, "unnamed portal with parameters: $1 = '***'");

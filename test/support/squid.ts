@@ -34,7 +34,7 @@ export function skipWithoutSquid(): string | false {
   return skipUnlessCi(missing === undefined ? undefined : `${missing}; the proxy tests run behind a real proxy`);
 }
 
-export interface SquidOptions {
+interface SquidOptions {
   /** Public names Squid resolves (its hosts_file), each to a loopback address; no other resolver knows them. */
   hosts: Record<string, string>;
   /** The only ports CONNECT may reach (the emulators' TLS ports). */
@@ -58,7 +58,6 @@ export interface AccessEntry {
 export interface Squid {
   /** http://127.0.0.1:PORT, without credentials. */
   url: string;
-  port: number;
   /** Stops Squid and waits for it to exit; then its access.log, complete: a tunnel is logged when it closes. */
   stop(): Promise<AccessEntry[]>;
 }
@@ -171,7 +170,6 @@ async function startOnce(o: SquidOptions, port: number): Promise<Squid> {
   let stopped: Promise<AccessEntry[]> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
-    port,
     stop: () => (stopped ??= (async () => {
       await stopProcess(child, exited);
       const log = await readFile(file('access.log'), 'utf8').catch(() => '')
