@@ -443,7 +443,7 @@ export interface AnnotatedDigest {
  * The step's annotations: one error for a digest's crashes, one per distinct FATAL/PANIC message, one warning per distinct ERROR message,
  * errors first (PANIC before FATAL, then by count; each level in the digests' order), at most `cap` in all and
  * at most 10 of each level a step shows less the `used` ones (the step's other warnings, its failure line).
- * When a level shows fewer than there are, its last annotation says how many more the job summary lists.
+ * When a level shows fewer than there are (crashes included), its last annotation says how many more the job summary lists.
  */
 export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Record<Annotation['level'], number> = { error: 0, warning: 0 }): Annotation[] {
   const rank = (g: MessageGroup): number => (g.severity === 'PANIC' ? 0 : g.severity === 'FATAL' ? 1 : 2);
@@ -456,15 +456,18 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
   for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
     let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
     let dropped = 0;
+    let droppedCrashes = 0;
     const shown: Annotation[] = [];
     // Every instance's crashes first: a crash ends every connection, and the errors after it are often its echo.
     if (level === 'error') {
       for (const d of digests) {
-        if (n <= 0) break;
         const crash = crashAnnotation(d.digest);
         if (crash === undefined) continue;
-        shown.push(labelled(d, crash));
-        n--;
+        if (n <= 0) droppedCrashes++;
+        else {
+          shown.push(labelled(d, crash));
+          n--;
+        }
       }
     }
     digests.forEach((d, i) => {
@@ -474,7 +477,11 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
       n -= take;
       dropped += groups.length - take;
     });
-    if (dropped > 0 && shown.length > 0) shown.at(-1)!.message += `\n…and ${plural(dropped, `more distinct ${what} message`)} in the job summary.`;
+    const more = [
+      ...(droppedCrashes > 0 ? [plural(droppedCrashes, "more instance's server crashes", "more instances' server crashes")] : []),
+      ...(dropped > 0 ? [plural(dropped, `more distinct ${what} message`)] : []),
+    ];
+    if (more.length > 0 && shown.length > 0) shown.at(-1)!.message += `\n…and ${more.join(' and ')} in the job summary.`;
     left -= shown.length;
     out.push(...shown);
   }

@@ -220,6 +220,15 @@ describe('crashes', () => {
     const a = stepAnnotations([{ label: 'db-a', digest: crashed() }, { label: 'db-b', digest: crashed() }]);
     assert.deepEqual(a.slice(0, 2).map((x) => x.title), ['db-a: PostgreSQL server crash: server process (PID 7) was terminated by signal 9: Killed', 'db-b: PostgreSQL server crash: server process (PID 7) was terminated by signal 9: Killed']);
     assert.equal(a.filter((x) => x.level === 'error').length, 10);
+    assert.match(a.filter((x) => x.level === 'error').at(-1)!.message, /\n…and 16 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    // More crashed instances than a step shows annotations: those left out are counted, not dropped unsaid.
+    const many = stepAnnotations(Array.from({ length: 12 }, (_, i) => ({ label: `db-${i}`, digest: crashed() })));
+    const errors = many.filter((x) => x.level === 'error');
+    assert.equal(errors.length, 10);
+    assert.ok(errors.every((x) => / PostgreSQL server crash: /.test(x.title)));
+    assert.match(errors.at(-1)!.message, /\n…and 2 more instances' server crashes and 144 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    const eleven = stepAnnotations(Array.from({ length: 11 }, (_, i) => ({ label: `db-${i}`, digest: digestOf([entry('LOG', 'server process (PID 7) was terminated by signal 9: Killed')]) })));
+    assert.match(eleven.at(-1)!.message, /\n…and 1 more instance's server crashes in the job summary\.$/);
   });
 });
 
