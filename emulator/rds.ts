@@ -63,6 +63,8 @@ export interface EmulatorInstance {
   /** ACTIVE, BUILD, REBOOTING, ...: errorlog-download answers 400 DBS.201014 unless ACTIVE. */
   status: string;
   datastore: { type: string; version: string };
+  /** A passing state (REBOOTING, BACKING UP): ACTIVE again after this many log calls refused for it. */
+  activeAfterRefusals?: number;
 }
 
 /** The API calls the emulator serves, to aim a fault at one of them. */
@@ -327,7 +329,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
         filter === null || (filter.startsWith('*') ? value.includes(filter.slice(1)) : value === filter);
       const found = instances.filter((i) => matches(i.id, query.get('id')) && matches(i.name, query.get('name')));
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': randomBytes(16).toString('hex') });
-      return void res.end(JSON.stringify({ instances: found.map((i) => ({ ...i, type: 'Single' })), total_count: found.length }));
+      return void res.end(JSON.stringify({ instances: found.map(({ activeAfterRefusals: _, ...i }) => ({ ...i, type: 'Single' })), total_count: found.length }));
     }
 
     if (!m) return apiError(res, 404, 'APIG.0101', 'The API does not exist or has not been published in the environment.');
@@ -336,7 +338,13 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     if (refused) return apiError(res, refused.status, refused.code, refused.msg);
     const instance = instances.find((i) => i.id === m[2]);
     if (!instance) return apiError(res, 404, 'DBS.200002', 'The DB instance does not exist.');
-    if (instance.status !== 'ACTIVE') return apiError(res, 400, 'DBS.201014', 'The DB instance status does not allow this operation.');
+    if (instance.status !== 'ACTIVE') {
+      if (instance.activeAfterRefusals !== undefined && --instance.activeAfterRefusals <= 0) {
+        instance.status = 'ACTIVE';
+        delete instance.activeAfterRefusals;
+      }
+      return apiError(res, 400, 'DBS.201014', 'The DB instance status does not allow this operation.');
+    }
     if (kind === 'slowlog') {
       // The body is a JSON object: {} for PostgreSQL (file_name is for SQL Server only).
       let parsed: unknown;

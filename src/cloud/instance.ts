@@ -1,5 +1,6 @@
 // Which instance, and whether its error logs can be fetched: found by name (exactly one match), checked to be
-// ACTIVE and PostgreSQL before the errorlog-download call, so a wrong instance fails plainly, not with a DBS code.
+// PostgreSQL and ACTIVE (or on its way back) before the errorlog-download call, so a wrong instance fails plainly,
+// not with a DBS code.
 import { ApiError, PreconditionError, errorMessage, inputName } from '../core/errors.ts';
 import type { InstanceRef } from '../core/config.ts';
 import type { Logger } from '../core/ports.ts';
@@ -55,8 +56,26 @@ export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<
   if (instance.datastoreType.toLowerCase() !== 'postgresql') {
     throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.datastoreType || 'of an unknown engine'}: only PostgreSQL error logs are read`);
   }
-  if (instance.status.toUpperCase() !== 'ACTIVE') {
+  if (!mayBecomeActive(instance.status)) {
     throw new PreconditionError(`Instance '${instance.name}' (id ${instance.id}) is ${instance.status || 'of unknown status'}, not ACTIVE; error logs can be fetched only from an ACTIVE instance`);
   }
   return { id: instance.id, info: instance };
+}
+
+/**
+ * States an instance stays in until someone acts (failed, frozen for billing, stopped, being deleted): the logs
+ * cannot come, so the run says so at once. Any other (BACKING UP, REBOOTING, MODIFYING, SWITCHOVER, RESTORING, a
+ * state not known here) passes by itself, often right after the deployment that caused it: the run waits for it.
+ */
+const STUCK = new Set(['FAILED', 'FROZEN', 'SHUTDOWN', 'STOPPED', 'STOPPING', 'DELETED', 'DELETING', 'ABNORMAL', 'CREATEFAIL', 'CREATE FAIL', 'CREATE_FAIL']);
+
+/** Is the instance ACTIVE, or in a state it leaves for ACTIVE by itself? An empty status is not known to be either. */
+function mayBecomeActive(status: string): boolean {
+  const s = status.trim().toUpperCase();
+  return s !== '' && !STUCK.has(s);
+}
+
+/** Is the instance ACTIVE now (not merely on its way, see mayBecomeActive)? */
+export function isActive(info: InstanceInfo | undefined): boolean {
+  return info === undefined || info.status.trim().toUpperCase() === 'ACTIVE';
 }

@@ -218,10 +218,11 @@ function parseErrorBody(text: string): { code: string | undefined; msg: string |
   if (!shallowJson(text)) return { code: undefined, msg: undefined };
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
-    // RDS: {error_code, error_msg}; IAM and the gateway: {error: {code, message}} or {error_code, error_msg}.
+    // RDS: {error_code, error_msg}, or its older {errCode, externalMessage}; IAM and the gateway: {error: {code,
+    // message}} or {error_code, error_msg}.
     const nested = (typeof j['error'] === 'object' && j['error'] !== null ? j['error'] : {}) as Record<string, unknown>;
-    const code = str(j['error_code']) ?? str(j['code']) ?? str(nested['error_code']) ?? str(nested['code']);
-    const msg = str(j['error_msg']) ?? str(j['message']) ?? str(nested['error_msg']) ?? str(nested['message']);
+    const code = str(j['error_code']) ?? str(j['errCode']) ?? str(j['code']) ?? str(nested['error_code']) ?? str(nested['code']);
+    const msg = str(j['error_msg']) ?? str(j['externalMessage']) ?? str(j['message']) ?? str(nested['error_msg']) ?? str(nested['message']);
     return { code, msg };
   } catch {
     return { code: undefined, msg: undefined };

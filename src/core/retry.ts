@@ -3,8 +3,16 @@ import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError, er
 import { wait, type Clock } from './clock.ts';
 import { formatDuration } from './duration.ts';
 
-/** "Another operation is in progress on this instance": documented as worth retrying later. */
-const BUSY_CODES = new Set(['DBS.200011', 'DBS.200019', 'DBS.200047', 'DBS.201202']);
+/**
+ * "Another operation is in progress on this instance" (409): documented as worth retrying later; DBS.201205 is a
+ * backup in progress, which the daily backup window makes common.
+ */
+const BUSY_CODES = new Set(['DBS.200011', 'DBS.200019', 'DBS.200047', 'DBS.201202', 'DBS.201205', 'DBS.212006']);
+/**
+ * "The instance's state does not allow this": retried only while the instance is known to be on its way back to
+ * ACTIVE (RetryOptions.alsoRetry), as a reboot or a resize after a deployment leaves it; else permanent.
+ */
+export const STATE_CODES: ReadonlySet<string> = new Set(['DBS.201014', 'DBS.200086', 'DBS.01280030']);
 /** Gateway throttling. */
 const THROTTLED_CODES = new Set(['APIG.0308']);
 const NETWORK_CODES = new Set([
@@ -14,13 +22,13 @@ const NETWORK_CODES = new Set([
 
 export type Verdict = { retry: false } | { retry: true; reason: string; afterMs?: number };
 
-export function classify(err: unknown): Verdict {
+export function classify(err: unknown, alsoRetry?: ReadonlySet<string>): Verdict {
   if (err instanceof ApiError) {
     const s = err.status;
     const code = err.errorCode ?? '';
     const reason = err.message;
     const after = err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {};
-    if (s === 408 || s === 429 || s >= 500 || BUSY_CODES.has(code) || THROTTLED_CODES.has(code)) {
+    if (s === 408 || s === 429 || s >= 500 || BUSY_CODES.has(code) || THROTTLED_CODES.has(code) || alsoRetry?.has(code) === true) {
       return { retry: true, reason, ...after };
     }
     return { retry: false };
@@ -41,6 +49,8 @@ export interface RetryOptions {
   capMs?: number;
   /** Never sooner than this between two attempts: keeps the action under the API's 60 calls a minute. */
   minDelayMs?: number;
+  /** Error codes retried besides the usual ones (STATE_CODES while the instance is not ACTIVE yet). */
+  alsoRetry?: ReadonlySet<string> | undefined;
 }
 
 /** Exponential backoff with full jitter, capped, never below the minimum spacing. */
@@ -58,7 +68,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryO
       return await fn();
     } catch (e) {
       if (o.signal?.aborted) throw new CancelledError();
-      const v = classify(e);
+      const v = classify(e, o.alsoRetry);
       if (!v.retry) throw e;
       const delayMs = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
       if (o.clock.now() + delayMs > o.deadline) {

@@ -14,12 +14,12 @@ import { formatBytes, formatDuration } from './duration.ts';
 import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
-import { describeInstance, findInstance } from '../cloud/instance.ts';
+import { describeInstance, findInstance, isActive } from '../cloud/instance.ts';
 import { pollAllUntilReady, type PollFailure, type PollResult } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { compareNames, NameAllocator } from './names.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
-import type { RetryOptions } from './retry.ts';
+import { STATE_CODES, type RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 import type { RateLimit } from './limiter.ts';
 import { digestFiles, incompleteRead, type Digest, type DigestOptions } from '../insight/digest.ts';
@@ -203,6 +203,10 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     (t) => { deps.credentialsGate?.settle(undefined); return t; },
     (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
   ));
+  // An instance on its way back to ACTIVE (a reboot, a resize, the daily backup): RDS refuses to prepare its logs
+  // meanwhile, and the calls are repeated until it stops refusing, within 'timeout'.
+  const notActive = !isActive(report.instance);
+  if (notActive) logger.info(`The instance is ${report.instance!.status}, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated (within ${inputName('timeout')}, ${formatDuration(config.timeoutMs)})`);
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {
@@ -252,7 +256,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const waitedBefore = report.waitedMs;
     await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t, signal), what: LOG_CALL[t], label: LABEL[t] })),
-      { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take },
+      { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take, alsoRetry: notActive ? STATE_CODES : undefined },
     );
     return answers;
   };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, classify, withRetry, type RetryOptions } from '../../src/core/retry.ts';
+import { backoffMs, classify, STATE_CODES, withRetry, type RetryOptions } from '../../src/core/retry.ts';
 import { ApiError, CancelledError, NetworkError, ResponseError, TimeoutError } from '../../src/core/errors.ts';
 import { retryAfterMs } from '../../src/cloud/http.ts';
 import { fakeClock, type FakeClock } from '../support/fake-clock.ts';
@@ -26,6 +26,10 @@ test('classify: which failures are worth another try', () => {
     ['409 DBS.200019 operation in progress', api(409, 'DBS.200019'), true],
     ['409 DBS.200047 operation in progress', api(409, 'DBS.200047'), true],
     ['409 DBS.201202 operation in progress', api(409, 'DBS.201202'), true],
+    ['409 DBS.201205 backup in progress', api(409, 'DBS.201205'), true],
+    ['409 DBS.212006 another operation', api(409, 'DBS.212006'), true],
+    // The instance's state: permanent, unless the run knows it is on its way back to ACTIVE (next test).
+    ['400 DBS.201014 instance state', api(400, 'DBS.201014'), false],
     ['409 with another code', api(409, 'DBS.200001'), false],
     ['409 without a code', api(409), false],
     // The gateway's throttling code decides, whatever status it comes with.
@@ -42,6 +46,14 @@ test('classify: which failures are worth another try', () => {
     ['cancelled', new CancelledError(), false],
   ];
   for (const [name, err, retry] of rows) assert.equal(classify(err).retry, retry, name);
+});
+
+test('classify: the state codes are retried only when asked for (an instance known not to be ACTIVE yet)', () => {
+  for (const code of ['DBS.201014', 'DBS.200086', 'DBS.01280030']) {
+    assert.equal(classify(api(400, code)).retry, false, code);
+    assert.equal(classify(api(400, code), STATE_CODES).retry, true, code);
+  }
+  assert.equal(classify(api(400, 'DBS.200001'), STATE_CODES).retry, false, 'a bad parameter stays permanent');
 });
 
 test('classify: the reason is the error message, and Retry-After is passed on', () => {

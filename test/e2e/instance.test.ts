@@ -1,5 +1,5 @@
-// The instance, end to end: found by name (exactly one match), checked to be ACTIVE and PostgreSQL before the
-// errorlog-download call, and a refused check (403) that does not stop a run that named the instance by id.
+// The instance, end to end: found by name (exactly one match), checked to be PostgreSQL and ACTIVE (or on its way
+// back: then waited for) before the errorlog-download call, and a refused check (403) that does not stop a run that named the instance by id.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_INSTANCE_ID, type EmulatorInstance } from '../../emulator/rds.ts';
@@ -96,11 +96,45 @@ describe('instance-name', { concurrency: 4 }, () => {
 });
 
 describe('instance check', { concurrency: 4 }, () => {
-  test('not ACTIVE: fails plainly saying the status, before any errorlog-download call', async () => {
-    await withRig({ instances: [{ ...SHOP, status: 'REBOOTING' }] }, async (rig) => {
+  test('in a state it stays in (FAILED, FROZEN, SHUTDOWN): fails plainly saying the status, before any errorlog-download call', async () => {
+    for (const status of ['FAILED', 'FROZEN', 'SHUTDOWN']) {
+      await withRig({ instances: [{ ...SHOP, status }] }, async (rig) => {
+        const r = await rig.run();
+        assertRefusedBeforeLogs(rig, r, new RegExp(`Instance 'shop-db' \\(id ${SHOP.id}\\) is ${status}, not ACTIVE; error logs can be fetched only from an ACTIVE instance`));
+        assert.equal(rig.rds.apiRequests.length, 1, 'one lookup, not retried');
+      });
+    }
+  });
+
+  test('on its way back to ACTIVE (a reboot after the deployment): the call is repeated until RDS stops refusing, and the logs come', async () => {
+    await withRig({ instances: [{ ...SHOP, status: 'REBOOTING', activeAfterRefusals: 2 }] }, async (rig) => {
       const r = await rig.run();
-      assertRefusedBeforeLogs(rig, r, new RegExp(`Instance 'shop-db' \\(id ${SHOP.id}\\) is REBOOTING, not ACTIVE; error logs can be fetched only from an ACTIVE instance`));
-      assert.equal(rig.rds.apiRequests.length, 1, 'one lookup, not retried');
+      assert.equal(r.code, 0, r.log.slice(-3000));
+      assert.match(r.log, /The instance is REBOOTING, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated \(within 'timeout', \d+s\)/);
+      // Two refused, then the logs.
+      assert.match(r.log, /attempt 2 failed \(.*HTTP 400 DBS\.201014/);
+      assert.doesNotMatch(r.log, /attempt 3 failed/);
+      assert.match(r.log, /FINISH after .*: 1 file listed/);
+      assert.notEqual(r.outputs['error-count'], '');
+      assert.equal(leaked(rig, r), undefined);
+    });
+  });
+
+  test('still not ACTIVE when the timeout comes: fails naming the timeout and the state error', async () => {
+    await withRig({ instances: [{ ...SHOP, status: 'BACKING UP' }] }, async (rig) => {
+      const r = await rig.run({ inputs: { timeout: '3s', 'poll-interval': '1s' } });
+      assert.equal(r.code, 1, r.log.slice(-3000));
+      assert.match(errorLine(r), /gave up after \d+ attempts, 'timeout' leaves no time for another; last error: .*HTTP 400 DBS\.201014.*must be ACTIVE/);
+      assert.ok(rig.rds.errorlogRequests().length >= 2, 'repeated while refused');
+    });
+  });
+
+  test('busy with a backup (409 DBS.201205, in the older errCode body): waited out, not failed', async () => {
+    await withRig({}, async (rig) => {
+      rig.rds.failApi({ kind: 'status', status: 409, body: { errCode: 'DBS.201205', externalMessage: 'Backup is in progress, please wait.' } }, 1);
+      const r = await rig.run();
+      assert.equal(r.code, 0, r.log.slice(-3000));
+      assert.match(r.log, /attempt 1 failed \(.*HTTP 409 DBS\.201205: Backup is in progress, please wait\./);
     });
   });
 

@@ -63,17 +63,17 @@ test('two instances, by id and by name: one artifact with a folder each, a row a
 });
 
 test("one instance failing keeps the other's files in the artifact; the step fails naming the instance and why", async () => {
-  await withRig({ files, instances: instances('REBOOTING') }, async (rig) => {
+  await withRig({ files, instances: instances('FROZEN') }, async (rig) => {
     const r = await rig.run({ inputs: { 'instance-id': `${DEFAULT_INSTANCE_ID},${REPORTING_ID}` } });
     assert.equal(r.code, 1, r.log);
     // Its name is not known (the check refused it), so it is named by id, and the cause by name.
-    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: ${REPORTING_ID}: Instance 'reporting-db' .*REBOOTING, not ACTIVE`));
+    assert.match(r.log, new RegExp(`::error::1 of 2 instances failed: ${REPORTING_ID}: Instance 'reporting-db' .*FROZEN, not ACTIVE`));
 
     const [artifact] = rig.artifacts.artifacts();
     assert.ok(artifact, 'the artifact was still uploaded');
     assert.deepEqual((await readZip(artifact.zip)).map((e) => e.name).sort(), files.map((f) => `shop-db/${f.name}`).sort());
     assert.equal(r.outputs['file-count'], '2');
-    assert.match(r.summary, new RegExp(`^\\| ${REPORTING_ID} \\| failed: .*REBOOTING`, 'm'));
+    assert.match(r.summary, new RegExp(`^\\| ${REPORTING_ID} \\| failed: .*FROZEN`, 'm'));
     const each = JSON.parse(r.outputs['instances'] ?? '[]') as InstanceOutputs[];
     assert.deepEqual(each.map((i) => i['file-count']), ['2', '0']);
   });
