@@ -266,17 +266,31 @@ export function parseErrorlogAnswer(json: unknown, requestId: string | undefined
   const o = json as Record<string, unknown>;
   if (typeof o['status'] !== 'string' || o['status'] === '') return fail("field 'status' is missing or not a string");
   const status = o['status'].toUpperCase();
+  // FAILED: some files could not be prepared (Huawei's SDK: "存在日志文件准备失败"); those it lists as SUCCESS, with a
+  // link, may still be had. Only those are taken, and a list that cannot be read is no list.
+  if (status === 'FAILED') {
+    try {
+      return { status, items: listItems(o, fail, 'FAILED'), requestId };
+    } catch {
+      return { status, items: [], requestId };
+    }
+  }
   // Until FINISH the list is only progress (the spec's first answer: items with a workflow_id and a status, no
   // file yet): nothing in it is relied on, so nothing in it can fail the run.
   if (status !== 'FINISH') return { status, items: [], requestId };
+  return { status, items: listItems(o, fail, 'SUCCESS'), requestId };
+}
+
+/** The answer's files; an item without a status has `assumed` (SUCCESS in a FINISH answer, FAILED in a FAILED one). */
+function listItems(o: Record<string, unknown>, fail: (what: string) => never, assumed: string): ErrorlogItem[] {
   const rawList = o['list'];
   if (rawList !== undefined && rawList !== null && !Array.isArray(rawList)) return fail("field 'list' is not an array");
   if (!Array.isArray(rawList)) return fail("status is FINISH but field 'list' is missing");
-  const items = rawList.map((raw, i): ErrorlogItem => {
+  return rawList.map((raw, i): ErrorlogItem => {
     if (typeof raw !== 'object' || raw === null) return fail(`list[${i}] is not an object`);
     const it = raw as Record<string, unknown>;
     if (typeof it['file_name'] !== 'string' || it['file_name'] === '') return fail(`list[${i}].file_name is missing`);
-    const itemStatus = typeof it['status'] === 'string' ? it['status'].toUpperCase() : 'SUCCESS';
+    const itemStatus = typeof it['status'] === 'string' ? it['status'].toUpperCase() : assumed;
     const link = typeof it['file_link'] === 'string' && it['file_link'] !== '' ? it['file_link'] : undefined;
     if (itemStatus === 'SUCCESS' && !link) return fail(`list[${i}].file_link is missing for '${it['file_name']}'`);
     const size = Number(it['file_size']);
@@ -290,5 +304,4 @@ export function parseErrorlogAnswer(json: unknown, requestId: string | undefined
       createdAt: typeof it['create_at'] === 'number' ? it['create_at'] : undefined,
     };
   });
-  return { status, items, requestId };
 }

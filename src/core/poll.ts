@@ -14,7 +14,7 @@ export interface PollOptions extends RetryOptions {
   timeoutMs: number;
   /**
    * Told each status a target's call answered, as it comes: FINISH when ready, EXPORTING when FINISH listed files
-   * still exporting, else as answered (CREATING, FAILED, ...).
+   * still exporting, else as answered (CREATING, FAILED with or without files prepared, ...).
    */
   onStatus?: ((target: number, status: string) => void) | undefined;
   /** Told each target's outcome as soon as it has one (ready, or given up), while the others are still asked for. */
@@ -51,8 +51,12 @@ export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: Pol
   return result;
 }
 
-/** FINISH, and no file still EXPORTING (the slow-query log lists a file before its link is ready). */
+/**
+ * FINISH, and no file still EXPORTING (the slow-query log lists a file before its link is ready); or FAILED with
+ * files it did prepare (SUCCESS): those are had, and the ones it could not prepare are named.
+ */
 function ready(a: ErrorlogAnswer): boolean {
+  if (a.status === 'FAILED') return a.items.some((i) => i.status === 'SUCCESS');
   return a.status === 'FINISH' && !a.items.some((i) => i.status === 'EXPORTING');
 }
 
@@ -87,7 +91,7 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         }
         first = false;
         const answer = await withRetry(t.what, t.call, o);
-        o.onStatus?.(i, ready(answer) ? 'FINISH' : answer.status === 'FINISH' ? 'EXPORTING' : answer.status);
+        o.onStatus?.(i, ready(answer) ? (answer.status === 'FAILED' ? 'FAILED' : 'FINISH') : answer.status === 'FINISH' ? 'EXPORTING' : answer.status);
         const n = ++polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {

@@ -121,6 +121,9 @@ const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query l
 
 /** Why an item RDS itself could not prepare is missing: a warning, not a failure of the run. */
 const NOT_PREPARED = 'RDS reported status FAILED';
+/** The 'Not downloaded' row of the files a FAILED answer may have left out of its list. */
+const UNLISTED = '(any file RDS did not list)';
+const capital = (s: string): string => `${s[0]!.toUpperCase()}${s.slice(1)}`;
 
 /** RDS answered and listed no file at all: nothing was read, so what the database logged is unknown. */
 export function listedNothing(report: Report): boolean {
@@ -249,7 +252,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       }
       // Prepared once every type asked for has its outcome (the summary's 'RDS prepared the logs' reads it): a run
       // ended while one is still asked for has not had its logs prepared.
-      const ready = answers.find((a) => a !== undefined);
+      // FAILED when any said so (only some of its files prepared).
+      const ready = answers.find((a) => a?.status === 'FAILED') ?? answers.find((a) => a !== undefined);
       if (settled === wantedTypes.length && ready) report.status = ready.status;
       onSettled?.(wantedTypes[i]!, answers[i]);
     };
@@ -331,7 +335,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       const listed = answers.reduce((n, x) => n + (x?.items.length ?? 0), 0);
       if (answers.some((a) => a !== undefined)) {
         const what = batch.length < types.length ? ` (${plurals(batch)})` : '';
-        logger.info(`FINISH after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
+        const status = answers.some((a) => a?.status === 'FAILED') ? 'FAILED' : 'FINISH';
+        logger.info(`${status} after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
       }
       const wanted = wantedFiles(batch, answers);
       if (wanted.length === 0) continue;
@@ -370,12 +375,18 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       const answer = answers[t];
       if (!answer) return;
       const items = answer.items;
+      if (answer.status === 'FAILED') {
+        const prepared = items.filter((i) => i.status === 'SUCCESS').length;
+        logger.warning(`RDS answered status FAILED for the ${LABEL[type]}s${answer.requestId ? ` (request id ${answer.requestId})` : ''}: it could not prepare every file; the ${plural(prepared, 'file')} it lists as prepared ${prepared === 1 ? 'is' : 'are'} downloaded`, { title: `${capital(LABEL[type])}s not all prepared` });
+        // What it could not prepare may not be listed at all: the counts cannot be known, and the summary says why.
+        if (!items.some((i) => i.status === 'FAILED')) report.missing.push({ apiName: UNLISTED, type, reason: NOT_PREPARED });
+      }
       const seen = new Map<string, number>();
       for (const item of items) {
         const same = seen.get(item.fileName) ?? 0;
         seen.set(item.fileName, same + 1);
         if (item.status === 'FAILED') {
-          logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${LABEL[type][0]!.toUpperCase()}${LABEL[type].slice(1)} file not prepared` });
+          logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${capital(LABEL[type])} file not prepared` });
           report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
         } else {
           wanted.push({ type, item, same });

@@ -59,7 +59,8 @@ function summaryParts(s: SummaryInput): SummaryParts {
 
   if (report.status) {
     const got = `${plural(report.files.length, 'file')}, ${formatBytes(total)}`;
-    out.push(`RDS prepared the logs in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
+    const prepared = report.status === 'FAILED' ? 'only some of the logs (status FAILED)' : 'the logs';
+    out.push(`RDS prepared ${prepared} in ${formatDuration(report.waitedMs)} (${plural(report.polls, 'call')}); downloaded ${got}.`, '');
     // No log at all must not read as a healthy database (a run that failed or was cancelled says so above).
     if (listedNothing(report) && !s.error && !s.cancelled) {
       out.push('> [!NOTE]\n> RDS listed no log files for this instance, so there was nothing to read: how many errors the database logged is unknown, and the counts are left empty.', '');

@@ -159,6 +159,23 @@ test("a FINISH answer without 'list' is a ResponseError naming the field, not re
   });
 });
 
+test('FAILED: the files it lists as prepared (SUCCESS, with a link) are read; an item without a status is taken as not prepared; an unreadable list is none', async (t) => {
+  const { emu, client } = await setup(t);
+  const link = 'https://obs.example/a.log?Expires=1&Signature=x';
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'failed', list: [
+    { file_name: 'a.log', status: 'success', file_size: '10', file_link: link },
+    { file_name: 'b.log', status: 'FAILED', file_size: '0', file_link: '' },
+    { file_name: 'c.log', file_size: '3', file_link: link },
+  ] }) });
+  const a = await requestErrorlogDownload(client());
+  assert.equal(a.status, 'FAILED');
+  assert.deepEqual(a.items.map((i) => [i.fileName, i.status, i.fileLink]), [['a.log', 'SUCCESS', link], ['b.log', 'FAILED', undefined], ['c.log', 'FAILED', link]]);
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FAILED', list: [{ status: 'SUCCESS' }] }) });
+  assert.deepEqual((await requestErrorlogDownload(client())).items, []);
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FAILED' }) });
+  assert.deepEqual((await requestErrorlogDownload(client())).items, []);
+});
+
 test('a FINISH item without a link is a ResponseError naming the item', async (t) => {
   const { emu, client } = await setup(t);
   const body = { status: 'FINISH', count: 1, list: [{ file_name: 'postgresql.log', status: 'SUCCESS', file_size: '10', file_link: '' }] };

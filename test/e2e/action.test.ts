@@ -157,13 +157,37 @@ test("the artifact service finishes the upload but its answer is lost: the artif
   });
 });
 
-test("top-level status FAILED fails the step with the cause; the 'status' output says FAILED", async () => {
-  await withRig({ finalStatus: 'FAILED' }, async (rig) => {
+test("top-level status FAILED with no file prepared fails the step with the cause; the 'status' output says FAILED", async () => {
+  await withRig({ finalStatus: 'FAILED', files: files.map((f) => ({ ...f, itemStatus: 'FAILED' as const })) }, async (rig) => {
     const r = await rig.run();
     assert.equal(r.code, 1);
     assert.match(r.log, /::error::RDS could not prepare the error logs \(status FAILED/);
     assert.equal(r.outputs['status'], 'FAILED');
     assert.equal(rig.artifacts.requests.length, 0);
+  });
+});
+
+test('top-level status FAILED with some files prepared: those are downloaded, kept and read; the others named; the counts unknown', async () => {
+  const some = [files[0]!, { ...files[1]!, itemStatus: 'FAILED' as const }];
+  await withRig({ finalStatus: 'FAILED', files: some }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log.slice(-3000));
+    assert.match(r.log, /::warning title=Error logs not all prepared::RDS answered status FAILED for the error logs \(request id [0-9a-f]+\): it could not prepare every file; the 1 file it lists as prepared is downloaded/);
+    assert.match(r.log, new RegExp(`::warning title=Error log file not prepared::.*${files[1]!.name.replace(/\./g, '\\.')}`));
+    assert.equal(r.outputs['status'], 'FAILED');
+    assert.equal(r.outputs['file-count'], '1');
+    assert.equal(rig.artifacts.artifacts().length, 1, 'what came is uploaded');
+    for (const name of ['error-count', 'fatal-count', 'panic-count', 'crash-count']) assert.equal(r.outputs[name], '', name);
+    assert.match(r.summary, /^RDS prepared only some of the logs \(status FAILED\) in /m);
+    assert.match(r.summary, /Not downloaded[\s\S]*\| RDS reported status FAILED \|/);
+  });
+  // FAILED, yet every file listed as prepared: all are had, and the summary says files may be missing from the list.
+  await withRig({ finalStatus: 'FAILED', files }, async (rig) => {
+    const r = await rig.run();
+    assert.equal(r.code, 0, r.log.slice(-3000));
+    assert.equal(r.outputs['file-count'], String(files.length));
+    assert.equal(r.outputs['error-count'], '');
+    assert.match(r.summary, /^\| \(any file RDS did not list\) \| RDS reported status FAILED \|$/m);
   });
 });
 

@@ -96,7 +96,7 @@ export const scenarios: Scenario[] = [
   { fault: "API's FINISH answer lacks 'list'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","count":1}' }), error: /status is FINISH but field 'list' is missing/ },
   { fault: "API's item lacks 'file_name'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","list":[{"status":"SUCCESS","file_link":"x"}]}' }), error: /list\[0\]\.file_name is missing/ },
   { fault: 'API keeps answering non-JSON', kind: 'permanent', retried: true, inputs: { timeout: '4s' }, setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '<html>maintenance</html>' }, 100), error: /gave up after \d+ attempts.*not JSON/ },
-  { fault: 'API reports top-level FAILED', kind: 'permanent', emulator: { finalStatus: 'FAILED' }, error: /RDS could not prepare the error logs \(status FAILED/ },
+  { fault: 'API reports top-level FAILED', kind: 'permanent', emulator: { finalStatus: 'FAILED', files: FILES.map((f) => ({ ...f, itemStatus: 'FAILED' as const })) }, error: /RDS could not prepare the error logs \(status FAILED/ },
   { fault: 'a file is gone (404 NoSuchKey): the others are still kept', kind: 'permanent', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 404 }, 10), error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(.*HTTP 404 NoSuchKey/,
     check: async (rig, r) => {
       assert.equal(r.outputs['file-count'], '1');
