@@ -93,6 +93,8 @@ export interface IamConfig {
   now?: () => Date;
   /** GET /v3/projects answers 403 IAM.0002 (credentials without the permission to list projects). */
   listProjectsDenied?: boolean;
+  /** OIDC token bodies carry no `project`, as OTC's own example of that answer shows. */
+  oidcBodyWithoutProject?: boolean;
 }
 
 export interface IssuedToken {
@@ -127,6 +129,7 @@ export interface IamState {
   tokenTtlMs: number;
   now: () => Date;
   listProjectsDenied: boolean;
+  oidcBodyWithoutProject: boolean;
   /** Issued tokens by X-Subject-Token value. */
   tokens: Map<string, IssuedToken>;
   /** Every request received, in arrival order. */
@@ -141,6 +144,7 @@ export function createIamState(config: IamConfig = {}): IamState {
     catalog: config.catalog ?? [],
     tokenTtlMs: config.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
     listProjectsDenied: config.listProjectsDenied ?? false,
+    oidcBodyWithoutProject: config.oidcBodyWithoutProject ?? false,
     now: config.now ?? (() => new Date()),
     tokens: new Map(),
     requests: [],
@@ -297,6 +301,7 @@ function issueToken(
     project: { id: project.id, name: project.name, domain: { id: domain.id, name: domain.name } },
     roles: [{ id: '0', name: 'te_admin' }],
   };
+  if (state.oidcBodyWithoutProject && issued.methods[0] === 'mapped') delete token['project'];
   // "Any non-empty string for this parameter will be interpreted as true" (IAM API reference).
   if (!url.searchParams.get('nocatalog')) token['catalog'] = catalogFor(state, req, project);
   return { status: 201, headers: { 'X-Subject-Token': issued.token }, body: { token } };

@@ -596,7 +596,7 @@ async function connect(config: Config, deps: Deps, retry: RetryOptions, report: 
   } else {
     // inputs.ts refuses a missing 'project-id' without an IAM endpoint; this is the type system's assurance.
     if (!iam) throw new InputError('iam-endpoint', (n) => `is required to look up the project id when ${n('project-id')} is not set`);
-    projectId = await findProjectId(iam, config.projectName, creds.authorizer(undefined), { userToken: config.auth.kind === 'token' });
+    projectId = await findProjectId(iam, config.projectName, creds.authorizer(undefined), { userToken: config.auth.kind !== 'aksk' });
     logger.info(`Project ${projectId}, found by its name '${config.projectName}'`);
   }
 

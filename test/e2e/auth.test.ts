@@ -249,6 +249,15 @@ describe('a sub-project by name (project-name)', { concurrency: 4 }, () => {
 });
 
 describe('auth mode OIDC', { concurrency: 4 }, () => {
+  test("an answer that names no project (OTC's own example): the project is found among the token's own, with no permission to list the account's", async () => {
+    await withRig({ iam: iamFixture({ oidcBodyWithoutProject: true, listProjectsDenied: true }) }, async (rig) => {
+      const r = await rig.run({ inputs: { ...OIDC, 'project-id': '' } });
+      assertSucceeded(rig, r);
+      assert.deepEqual(rig.iam!.state.requests.map((q) => `${q.method} ${q.path} ${q.status}`), ['POST /v3.0/OS-AUTH/id-token/tokens 201', 'GET /v3/auth/projects 200']);
+      assert.match(r.log, new RegExp(`Project ${rig.rds.projectId}, found by its name 'eu-de'`));
+    });
+  });
+
   test('the job\'s GitHub ID token is exchanged at IAM with X-Idp-Id', async () => {
     await withRig({ iam: iamFixture() }, async (rig) => {
       const r = await rig.run({ inputs: { ...OIDC, 'project-id': '' } });

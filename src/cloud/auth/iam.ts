@@ -79,9 +79,10 @@ export function oidcSignIn(c: IamClient, o: { identityProvider: string; idToken:
 }
 
 /**
- * The id of the project named `name`. With a user token, GET /v3/auth/projects first: it lists the token's own
- * projects and needs no permission. Then (AK/SK, or no match there) GET /v3/projects?name=..., which needs the
- * permission to list projects.
+ * The id of the project named `name`. With a user token (given, or from a password or OIDC sign-in whose answer
+ * named no project), GET /v3/auth/projects first: it lists the token's own projects and needs no permission. Then
+ * (AK/SK, or no match there) GET /v3/projects?name=..., which needs the permission to list the account's projects.
+ * (AK/SK does not try the first: a signature refused there would count towards locking the key.)
  */
 export async function findProjectId(c: IamClient, name: string, authorize: Authorizer, o: { userToken: boolean }): Promise<string> {
   if (o.userToken) {
