@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import { incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { crashLines, cut, formatTime, groupText, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
+import { crashLines, cut, formatTime, groupText, noErrors, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -54,7 +54,10 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
   const timed = untimed !== '' ? ' with a readable time' : '';
   const unplaced = untimed !== '' ? `; ${p(untimed, 'yellow')} could not be placed in the window: their time could not be read` : '';
   if (d.entries === 0) out.push(`No log entries${timed}${window}${partial !== undefined ? ' were read' : ''} in ${files}${unplaced}.`);
-  else if (errors.length === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : untimed !== '' ? 'No errors' : p('No errors', 'green')}${timed}${window}: ${formatCount(d.entries)} entries in ${files}${unplaced}.`);
+  else if (errors.length === 0) {
+    const head = noErrors(d, partial !== undefined, (s) => p(s, 'red'));
+    out.push(`${partial !== undefined || untimed !== '' || d.crashes > 0 ? head : p(head, 'green')}${timed}${window}: ${formatCount(d.entries)} entries in ${files}${unplaced}.`);
+  }
   else out.push(`${errors.map((s) => p(`${formatCount(c[s]!)} ${s}`, SEVERITY_STYLE[s]!)).join(', ')}${window} in ${files} (${formatCount(d.entries)} entries).`);
   // An entry on one line: when, how bad, what, and where in which file.
   const entry = (e: LogEntry): string => `${formatTime(e.time, true)} ${sev(e.severity)} ${oneLine(e.message, width)} ${p(`(${oneLine(`${e.file}:${e.line}`, 120)})`, 'dim')}`;

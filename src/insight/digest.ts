@@ -162,7 +162,7 @@ const MAX_EXAMPLES = 3;
  * it only counts). `... (PID n) was terminated by signal` names the process first; these are the
  * names PostgreSQL's postmaster gives its children.
  */
-const CRASH_HINTS = ['database system was', 'server process', 'startup process', 'background writer process',
+const CRASH_HINTS = ['database system was', 'database system is ready', 'received immediate shutdown', 'server process', 'startup process', 'background writer process',
   'checkpointer process', 'WAL writer process', 'WAL receiver process', 'autovacuum launcher process',
   'autovacuum worker process', 'archiver process', 'system logger process', 'background worker'];
 /** Severities the timeline counts. */
@@ -353,6 +353,10 @@ export class DigestBuilder implements EntrySink {
   /** A death was read whose recovery has not begun yet; a recovery was begun whose `not properly shut down` line may follow. */
   deathPending = false;
   inRecovery = false;
+  /** A crash was counted, and the server has not said it is ready since (its restarts may fail and be retried). */
+  down = false;
+  /** An immediate shutdown was asked for: the recovery at the next start is its own, not a crash's. */
+  stopAsked = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -384,7 +388,7 @@ export class DigestBuilder implements EntrySink {
     this.fileInWindow++;
     this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
     if (isErrorSeverity(sev)) this.error(e, sev);
-    else if (sev === 'LOG' && isCrashLog(e.message)) this.crash(e);
+    else if (sev === 'LOG') this.serverLog(e);
     if (t !== undefined && TIMELINE.has(sev)) this.timeline.add(t.getTime(), sev);
     if (this.recentSize > 0 && this.recentSet.has(sev)) {
       // Kept as is for now; settle() detaches what is still in the ring when the batch ends.
@@ -503,18 +507,31 @@ export class DigestBuilder implements EntrySink {
     const m = e.message;
     const begins = m.startsWith('database system was interrupted');
     const ends = m.startsWith('database system was not properly shut down');
-    // A line of the crash already counted: the recovery of a death, or the end of a recovery begun.
-    const known = begins ? this.deathPending : ends && (this.deathPending || this.inRecovery);
+    // A line of the crash already counted: the recovery of a death, a restart whose recovery was itself cut short
+    // (a disk still full), the end of a recovery begun; or the recovery an immediate shutdown asked for.
+    const known = begins
+      ? this.deathPending || this.stopAsked || (this.down && m.startsWith('database system was interrupted while in recovery'))
+      : ends && (this.deathPending || this.inRecovery);
     this.inRecovery = begins;
     this.deathPending = !begins && !ends;
+    if (begins) this.stopAsked = false;
     if (!known) {
       this.crashes++;
+      this.down = true;
       const msOf = (x: LogEntry): number => x.time?.getTime() ?? NaN;
       const ms = msOf(e);
       let kept: LogEntry | undefined;
       if (this.firstCrash === undefined || ms < msOf(this.firstCrash)) this.firstCrash = kept = keep(e);
       if (this.lastCrash === undefined || !(ms < msOf(this.lastCrash))) this.lastCrash = kept ?? keep(e);
     }
+  }
+
+  /** A LOG line kept (see CRASH_HINTS): a crash's, or the server's own stop and start that crash() reads around. */
+  serverLog(e: LogEntry): void {
+    const m = e.message;
+    if (isCrashLog(m)) this.crash(e);
+    else if (m.startsWith('received immediate shutdown request')) this.stopAsked = true;
+    else if (m.startsWith('database system is ready to accept')) this.down = this.stopAsked = this.deathPending = this.inRecovery = false;
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {

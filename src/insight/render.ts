@@ -154,6 +154,15 @@ export function unreadNotes(d: Digest, show: (text: string, max: number) => stri
 }
 
 /**
+ * The headline of logs without ERROR, FATAL or PANIC: never a bare "No errors" when the server crashed (a backend the
+ * OOM killer took logs no error of its own). `strong` marks the crashes as the report shows emphasis.
+ */
+export function noErrors(d: Digest, partial: boolean, strong: (s: string) => string): string {
+  const none = partial ? 'No errors in what was read' : 'No errors';
+  return d.crashes > 0 ? `No ERROR, FATAL or PANIC${partial ? ' in what was read' : ''}, but ${strong(plural(d.crashes, 'server crash', 'server crashes'))}` : none;
+}
+
+/**
  * The crashes as a report names them: one labelled with how many there were, and the latest too when it is
  * another entry.
  */
@@ -204,7 +213,7 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   const timed = untimedErrors !== '' ? ' with a readable time' : '';
   const unplaced = untimedErrors !== '' ? `; **${untimedErrors}** could not be placed in the window: their time could not be read (below)` : '';
   if (digest.entries === 0) out.push(`No log entries${timed}${window}${partial !== undefined ? ' were read' : ''} in ${fileWord}${unplaced}.`);
-  else if (errors === 0) out.push(`${partial !== undefined ? 'No errors in what was read' : 'No errors'}${timed}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);
+  else if (errors === 0) out.push(`${noErrors(digest, partial !== undefined, (n) => `**${n}**`)}${timed}${window}: ${plural(digest.entries, 'entry', 'entries')} in ${fileWord} (${severityCounts(c)})${unplaced}.`);
   else {
     const counts = (['PANIC', 'FATAL', 'ERROR'] as const).filter((s) => (c[s] ?? 0) > 0).map((s) => `**${formatCount(c[s]!)} ${s}**`).join(', ');
     out.push(`${counts}${window} in ${fileWord} (${plural(digest.entries, 'entry', 'entries')}).`);

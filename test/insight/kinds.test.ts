@@ -118,9 +118,19 @@ describe('kindOf', () => {
     // The server itself killed: its recovery, with no death before it, is a crash of its own.
     log('database system was interrupted; last known up at 2026-11-28 15:01:00 UTC');
     log('database system was not properly shut down; automatic recovery in progress');
-    // A standby's recoveries write no 'not properly shut down' line: each start is a crash of its own.
+    log('database system is ready to accept connections');
+    // A standby's recoveries write no 'not properly shut down' line: each start after it was up is a crash of its own.
     log('database system was interrupted while in recovery at log time 2026-11-28 15:02:00 UTC');
+    log('database system is ready to accept read-only connections');
     log('database system was interrupted while in recovery at log time 2026-11-28 15:03:00 UTC');
+    // A start whose recovery failed (a disk still full), then another: restarts of that crash, not crashes of their own.
+    log('database system was interrupted while in recovery at 2026-11-28 15:03:00 UTC');
+    log('database system was interrupted while in recovery at 2026-11-28 15:03:10 UTC');
+    log('database system is ready to accept connections');
+    // An immediate shutdown asked for: the recovery at the next start is the stop's.
+    log('received immediate shutdown request');
+    log('database system was interrupted; last known up at 2026-11-28 15:04:00 UTC');
+    log('database system was not properly shut down; automatic recovery in progress');
     const d = b.finish([]);
     assert.equal(d.crashes, 4);
     assert.deepEqual(d.kinds, [{ kind: 'server restart or crash', count: 4, sqlstates: [] }]);

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
 import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
@@ -8,7 +9,7 @@ import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '
 const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
-import { fileLines, fixtureFile as fixture } from '../support/pg-fixtures.ts';
+import { FIXTURES, fileLines, fixtureFile as fixture } from '../support/pg-fixtures.ts';
 
 let n = 0;
 function entry(severity: Severity, message: string, extra: Partial<LogEntry> = {}): LogEntry {
@@ -209,6 +210,28 @@ describe('crashes', () => {
     const one = renderDigestMarkdown(digestOf([{ severity: 'LOG', message: 'server process (PID 7) was terminated by signal 11: Segmentation fault', detail: 'Failed process was running: SELECT 1', file: 'f', line: 3 }]));
     assert.match(one, /^Server crash: .* \*\*LOG\*\* server process \(PID 7\) was terminated by signal 11: Segmentation fault \(f:3\); DETAIL: Failed process was running: SELECT 1$/m);
     assert.doesNotMatch(renderDigestMarkdown(digestOf([entry('ERROR', 'x')])), /crash/i);
+  });
+
+  test('real incidents: a restart cut short by a full disk is the same crash; an immediate stop is none; a crash without errors leads the headline', async () => {
+    const incident = (name: string): { name: string; path: string; size: number } => fixture(join(FIXTURES, '..', 'pg-incidents', name));
+    // One backend died (signal 6), and the two starts after it whose recovery ran out of disk are its restarts.
+    const full = await digestFiles([incident('stderr-wal-full-restarts.log')], {});
+    assert.equal(full.crashes, 1);
+    assert.equal(full.firstCrash?.message, full.lastCrash?.message);
+    assert.match(full.lastCrash?.message ?? '', /^server process \(PID 5406\) was terminated by signal 6: Aborted$/);
+    const [a] = stepAnnotations([{ digest: full }]);
+    assert.match(a?.title ?? '', /^PostgreSQL server crash: server process \(PID 5406\) was terminated by signal 6/);
+    assert.match(a?.message ?? '', /Failed process was running: INSERT INTO t SELECT .*backfill/);
+    // Asked for: not a crash.
+    const stop = await digestFiles([incident('stderr-immediate-stop.log')], {});
+    assert.equal(stop.crashes, 0);
+    assert.doesNotMatch(renderDigestMarkdown(stop), /crash/i);
+    // The OOM killer's kind of crash, with no error logged: the headline says so first.
+    const oom = await digestFiles([incident('stderr-oom-kill-no-errors.log')], {});
+    assert.equal(oom.crashes, 1);
+    const md = renderDigestMarkdown(oom);
+    assert.match(md, /^No ERROR, FATAL or PANIC, but \*\*1 server crash\*\*: \d+ entries in 1 file/m);
+    assert.doesNotMatch(md, /^No errors/m);
   });
 
   test('several instances: every instance\'s crash is annotated before any instance\'s errors', () => {
