@@ -5,6 +5,7 @@ import { systemClock } from '../core/clock.ts';
 import { actionsLogger } from './logger.ts';
 import type { UploadedArtifact, UploadOptions } from '../core/ports.ts';
 import { serve } from '../core/workers.ts';
+import { alignBlobProxy } from './blob-proxy.ts';
 
 export interface UploadJob {
   name: string;
@@ -12,6 +13,9 @@ export interface UploadJob {
   rootDir: string;
   options: UploadOptions;
 }
+
+// Before the first upload: the SDK reads the variables when it makes its first client.
+alignBlobProxy(process.env);
 
 await serve<UploadJob, UploadedArtifact>((job) =>
   createArtifactUploader(actionsLogger, systemClock).upload(job.name, job.files, job.rootDir, job.options));

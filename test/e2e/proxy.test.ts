@@ -171,6 +171,18 @@ test('a host in no_proxy is connected to directly, never through the proxy', { s
   }
 });
 
+test('the artifact upload follows the variables every other connection follows: https_proxy, not a different HTTPS_PROXY', { skip }, async () => {
+  const p = await proxiedRig();
+  try {
+    // Port 9 (discard) refuses: a blob upload that took HTTPS_PROXY, as the Azure SDK inside the artifact client
+    // does by itself, would fail after its retries.
+    const r = await p.rig.run({ inputs: p.inputs, env: { ...p.env, HTTPS_PROXY: 'http://127.0.0.1:9' } });
+    assertAllTunnelled(p, r, await p.stop(), '-');
+  } finally {
+    await p.close();
+  }
+});
+
 test('behind a proxy with Basic authentication (credentials in https_proxy, percent-encoded) every connection goes through it; its password is never shown', { skip }, async () => {
   const p = await proxiedRig({ user: PROXY_USER, proxyAuth: PROXY_USER });
   try {

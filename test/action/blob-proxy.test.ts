@@ -1,0 +1,62 @@
+// The artifact blob's proxy: the Azure SDK's rules made to give @actions/http-client's answer. Checked against
+// both libraries themselves: http-client's getProxyUrl on the original variables, and the SDK's proxy policy (as
+// @actions/artifact builds it) on the rewritten ones, for the same https URLs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getProxyUrl } from '@actions/http-client';
+import { alignBlobProxy } from '../../src/action/blob-proxy.ts';
+
+const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
+const URLS = ['https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
+
+/** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
+async function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
+  // The SDK keeps its NO_PROXY list once loaded: a fresh copy of the module for each set of variables.
+  const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
+  try {
+    for (const n of NAMES) delete process.env[n];
+    Object.assign(process.env, env);
+    const m = (await import(`../../node_modules/@typespec/ts-http-runtime/dist/esm/policies/proxyPolicy.js?${Math.random()}`)) as {
+      proxyPolicy: () => { sendRequest: (req: { url: string; agent?: unknown; proxySettings?: unknown }, next: (r: unknown) => Promise<unknown>) => Promise<unknown> };
+    };
+    const req: { url: string; agent?: { proxy?: URL } } = { url };
+    await m.proxyPolicy().sendRequest(req, async () => ({}));
+    return req.agent?.proxy?.href;
+  } finally {
+    for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
+  }
+}
+
+function httpClientProxy(env: NodeJS.ProcessEnv, url: string): string | undefined {
+  const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
+  try {
+    for (const n of NAMES) delete process.env[n];
+    Object.assign(process.env, env);
+    return getProxyUrl(url) || undefined;
+  } finally {
+    for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
+  }
+}
+
+const P = 'http://proxy.example:3128/';
+const CASES: Array<Record<string, string>> = [
+  { https_proxy: P },
+  { http_proxy: P },
+  { ALL_PROXY: P },
+  { https_proxy: P, HTTPS_PROXY: 'http://127.0.0.1:9/' },
+  { https_proxy: P, no_proxy: 'actions.githubusercontent.com' },
+  { https_proxy: P, no_proxy: '.blob.core.windows.net' },
+  { https_proxy: P, NO_PROXY: 'githubusercontent.com:443, other.example:8443' },
+  { https_proxy: P, no_proxy: '*' },
+  { HTTPS_PROXY: P, NO_PROXY: 'OTHER.EXAMPLE' },
+];
+
+test('the blob upload goes through the proxy exactly when every other https connection would', async () => {
+  for (const env of CASES) {
+    const aligned: NodeJS.ProcessEnv = { ...env };
+    alignBlobProxy(aligned);
+    for (const url of URLS) {
+      assert.equal(await sdkProxy(aligned, url), httpClientProxy(env, url), `${JSON.stringify(env)} ${url}`);
+    }
+  }
+});
