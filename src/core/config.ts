@@ -230,7 +230,12 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
     if (/\s/.test(v)) throw new InputError(name, `contains white space or a line break; paste the ${what} alone`);
     // Sent in a header (or a URL): only visible ASCII can be, and no token or key has anything else.
     const bad = /[^\x21-\x7e]/.exec(v);
-    if (bad) throw new InputError(name, `contains '${bad[0]}' (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}): a ${what} is ASCII letters, digits and punctuation only`);
+    // Where, not what: a letter may be a secret's own, mistyped (ö for o). An invisible one (a no-break space, NEL)
+    // is pasting's, and its code point is what finds it.
+    if (bad) {
+      const invisible = /[\p{C}\p{Z}]/u.test(bad[0]) ? ` (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, invisible)` : '';
+      throw new InputError(name, `has a character other than visible ASCII at position ${bad.index + 1} of ${v.length}${invisible}: ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} is ASCII letters, digits and punctuation only`);
+    }
     return v;
   };
   const text = (name: string): string => {

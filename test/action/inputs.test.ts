@@ -395,11 +395,14 @@ test('IAM endpoint: from the region, or iam-endpoint (https unless loopback); re
 });
 
 test('credentials sent in a header are visible ASCII, named when not; the provider fits in a URL path; since is not in the future', () => {
-  rejects('token', { token: 'MIIt\u00f6ken' }, /contains 'ö' \(U\+00F6\): a token is ASCII letters, digits and punctuation only/);
-  rejects('token', { token: 'MIItok\u0085en' }, /U\+0085/);
-  rejects('security-token', { ...AKSK, 'security-token': 'temp\u20actoken' }, /U\+20AC/);
+  // Where the character is, never the character itself: it is part of a secret.
+  rejects('token', { token: 'MIIt\u00f6ken' }, /^(?!.*ö).*has a character other than visible ASCII at position 5 of 8: a token is ASCII letters, digits and punctuation only/);
+  rejects('access-key', { token: '', 'access-key': 'AK\u00dfEY', 'secret-key': 'sk' }, /^(?!.*ß).*at position 3 of 5: an access key is/);
+  // An invisible one is pasting's, not the secret's: its code point finds it.
+  rejects('token', { token: 'MIItok\u0085en' }, /at position 7 of 9 \(U\+0085, invisible\)/);
+  rejects('security-token', { ...AKSK, 'security-token': 'temp\u20actoken' }, /^(?!.*(€|U\+20AC)).*at position 5 of 10: a security token/);
   rejects('identity-provider', { ...OIDC, 'identity-provider': 'github/../x' }, /not an identity provider name: 1 to 64 letters, digits, '-' and '_'/, OIDC_ENV);
-  rejects('audience', { ...OIDC, audience: 'cl\u00efent' }, /U\+00EF/, OIDC_ENV);
+  rejects('audience', { ...OIDC, audience: 'cl\u00efent' }, /at position 3 of 6: an audience/, OIDC_ENV);
   rejects('since', { since: '2026-11-28T16:00:00Z' }, /is in the future \(now is 2026-11-28T15:00:00.000Z\)/);
   assert.equal(read({ since: '2026-11-28T15:00:30Z' }).since?.toISOString(), '2026-11-28T15:00:30.000Z', 'a minute of clock skew is allowed');
 });
