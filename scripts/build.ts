@@ -3,8 +3,10 @@
 // - packages' ESM builds are preferred (mainFields), which tree-shake better than their CommonJS ones;
 // - apache-arrow is left out: @azure/storage-blob imports it lazily for listing blobs in Arrow format, which an
 //   artifact upload never does;
-// - only the entries (index.js, and cli.js for the command line), which hold this project's code, keep a source
-//   map; the vendor chunks' maps would add ~2 MiB that map into minified third-party code.
+// - only the entries (index.js, cli.js and the workers) keep a source map; the chunks' maps would add ~2 MiB that
+//   map mostly into minified third-party code, and with them go the maps of this project's code that splitting
+//   put into shared chunks (most of src/: a stack trace there names a chunk, not a source line);
+// - licenses.txt lists every bundled package with its licence text (see writeLicenses).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,9 +104,36 @@ export const buildOptions = (outdir: string): BuildOptions => ({
   logLevel: 'warning',
 });
 
+/** The folder of the package a bundled file comes from (`node_modules/@scope/name`), or undefined for the project's own. */
+function packageDir(input: string): string | undefined {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return m?.[1];
+}
+
+/**
+ * dist/licenses.txt: every package whose code is in the bundle, with the licence it states and its licence file,
+ * as the licences of most of them (MIT, ISC, Apache-2.0, BSD) ask of a copy that is given on. Esbuild's own
+ * LEGAL.txt keeps only the comments marked @license, which few packages have.
+ */
+async function writeLicenses(outdir: string, inputs: string[]): Promise<void> {
+  const dirs = [...new Set(inputs.map(packageDir).filter((d): d is string => d !== undefined))];
+  const entries: string[] = [];
+  for (const dir of dirs) {
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; license?: string };
+    const files = (await readdir(dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
+    const texts = await Promise.all(files.map(async (f) => (await readFile(join(dir, f), 'utf8')).trim()));
+    const stated = pkg.license ?? 'no licence stated in its package.json';
+    entries.push([`${pkg.name}@${pkg.version}`, `License: ${stated}`, ...(texts.length > 0 ? texts : ['(the package ships no licence file)'])].join('\n\n'));
+  }
+  entries.sort();
+  const head = 'Third-party code bundled in dist/ (by scripts/build.ts), with its licence as each package states it.\n';
+  await writeFile(join(outdir, 'licenses.txt'), [head, ...entries].join(`\n${'-'.repeat(78)}\n\n`) + '\n');
+}
+
 export async function bundle(outdir: string): Promise<void> {
   await rm(outdir, { recursive: true, force: true });
-  await build(buildOptions(outdir));
+  const result = await build({ ...buildOptions(outdir), metafile: true });
+  await writeLicenses(outdir, Object.keys(result.metafile.inputs));
   const chunks = join(outdir, 'chunks');
   for (const name of await readdir(chunks)) {
     if (name.endsWith('.js.map')) await rm(join(chunks, name));
