@@ -30,11 +30,16 @@ const KINDS: readonly Kind[] = [
   { id: 'syntax', label: 'syntax error', sqlstates: ['42601'], patterns: [/^syntax error /, /^unterminated /, /^zero-length delimited identifier/] },
   {
     id: 'constraint', label: 'constraint violation', sqlstates: ['23'],
-    patterns: [/^duplicate key value violates /, / violates (?:unique|foreign key|not-null|check|exclusion) constraint(?: |$)/],
+    patterns: [
+      /^duplicate key value violates /, / violates (?:unique|foreign key|not-null|check|exclusion) constraint(?: |$)/,
+      // A migration adding a constraint to rows that break it (CREATE UNIQUE INDEX, SET NOT NULL, ADD CHECK).
+      /^could not create unique index /, /^column "(?:[^"]|"")*" of relation "(?:[^"]|"")*" contains null values$/,
+      /^check constraint "(?:[^"]|"")*" of relation "(?:[^"]|"")*" is violated by some row$/,
+    ],
   },
   { id: 'permission', label: 'permission denied', sqlstates: ['42501'], patterns: [/^permission denied /, /^must be (?:owner|superuser|a member) /] },
   {
-    id: 'lock', label: 'deadlock or lock timeout', sqlstates: ['40P01', '40001', '55P03'],
+    id: 'lock', label: 'deadlock, lock timeout or serialization failure', sqlstates: ['40P01', '40001', '55P03'],
     patterns: [/^deadlock detected$/, /^could not obtain lock /, /^canceling statement due to lock timeout$/, /^could not serialize access /],
   },
   {
@@ -56,7 +61,8 @@ const KINDS: readonly Kind[] = [
   {
     id: 'resources', label: 'out of memory, disk or connections', sqlstates: ['53'],
     patterns: [
-      /^out of memory$/, /No space left on device/, /^could not extend file /, /too many clients already$/, /^remaining connection slots are reserved/,
+      /^out of memory$/, /^out of shared memory$/, /^could not map anonymous shared memory/, /No space left on device/, /^could not extend file /,
+      /too many clients already$/, /^remaining connection slots are reserved/,
       /^too many connections for (?:role|database) /, /^temporary file size exceeds temp_file_limit /,
     ],
   },

@@ -121,7 +121,7 @@ export const TRANSLATED_WORDS: ReadonlyArray<readonly [string, Severity]> = [
 export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"," (символ %d)"," al carattere %d"," au caractère %d"," bei Zeichen %d"," en carácter %d"," vid tecken %d"," символ %d"," სიმბოლოსთან %d"," 第 %d 个字符处","(%d文字目)"];
 
 // The common failures' messages as translated, `%s` where a value goes, by the kind kinds.ts gives their English
-// text (92 msgids, picked by KIND_MSGIDS in the script): a log in another language gets the
+// text (97 msgids, picked by KIND_MSGIDS in the script): a log in another language gets the
 // same kinds where it has no SQLSTATE. As listed here (with their languages), and as data below.
 //   authentication:
 //     "\"%s\" 롤(role) 없음" (ko)
@@ -183,15 +183,23 @@ export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"
 //     "호스트 \"%s\", 사용자 \"%s\", 데이터베이스 \"%s\", %s 연결에 대한 설정이 pg_hba.conf 파일에 없습니다." (ko)
 //   constraint:
 //     "\"%s\" exclusion 제약 조건에 따라 키 값 충돌이 발생했습니다." (ko)
+//     "\"%s\" 고유 인덱스를 만들 수 없음" (ko)
+//     "\"%s\" 열(해당 릴레이션 \"%s\")의 자료 가운데 null 값이 있습니다" (ko)
+//     "\"%s\" 체크 제약 조건(해당 릴레이션 \"%s\")을 위반하는 몇몇 자료가 있습니다" (ko)
 //     "\"%s\" 칼럼(해당 릴레이션 \"%s\")의 null 값이 not null 제약조건을 위반했습니다." (ko)
 //     "\"%s\" 테이블에서 자료 추가, 갱신 작업이 \"%s\" 참조키(foreign key) 제약 조건을 위배했습니다" (ko)
 //     "\"%s\" 테이블의 자료 갱신, 삭제 작업이 \"%s\" 참조키(foreign key) 제약 조건 - \"%s\" 테이블 - 을 위반했습니다" (ko)
 //     "Aktualisieren oder Löschen in Tabelle »%s« verletzt Fremdschlüssel-Constraint »%s« von Tabelle »%s«" (de)
+//     "Check-Constraint »%s« von Relation »%s« wird von irgendeiner Zeile verletzt" (de)
 //     "Einfügen oder Aktualisieren in Tabelle »%s« verletzt Fremdschlüssel-Constraint »%s«" (de)
 //     "INSERT или UPDATE в таблице \"%s\" нарушает ограничение внешнего ключа \"%s\"" (ru)
 //     "NULL-Wert in Spalte »%s« von Relation »%s« verletzt Not-Null-Constraint" (de)
+//     "Spalte »%s« von Relation »%s« enthält NULL-Werte" (de)
 //     "UPDATE ou DELETE sur la table « %s » viole la contrainte de clé étrangère « %s » de la table « %s »" (fr)
 //     "UPDATE или DELETE в таблице \"%s\" нарушает ограничение внешнего ключа \"%s\" таблицы \"%s\"" (ru)
+//     "check-villkor \"%s\" i relation \"%s\" bryts av någon rad" (sv)
+//     "controlla il vincolo \"%s\" della relazione \"%s\" è violato da qualche riga" (it)
+//     "creazione dell'indice univoco \"%s\" fallita" (it)
 //     "doppelter Schlüsselwert verletzt Unique-Constraint »%s«" (de)
 //     "duplicerat nyckelvärde bryter mot unik-villkor \"%s\"" (sv)
 //     "el nuevo registro para la relación «%s» viola la restricción «check» «%s»" (es)
@@ -201,17 +209,27 @@ export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"
 //     "insert eller update på tabell \"%s\" bryter mot främmande nyckel-villkoret \"%s\"" (sv)
 //     "insert або update в таблиці \"%s\" порушує обмеження зовнішнього ключа \"%s\"" (uk)
 //     "kollidierender Schlüsselwert verletzt Exclusion-Constraint »%s«" (de)
+//     "kolumn \"%s\" i relation \"%s\" innehåller null-värden" (sv)
 //     "konfliktande nyckelvärde bryter mot uteslutningsvillkor \"%s\"" (sv)
+//     "konnte Unique Index »%s« nicht erstellen" (de)
+//     "kunde inte skapa unikt index \"%s\"" (sv)
 //     "l'istruzione UPDATE o DELETE sulla tabella \"%s\" viola il vincolo di chiave esterna \"%s\" sulla tabella \"%s\"" (it)
 //     "la INSERT o l'UPDATE sulla tabella \"%s\" viola il vincolo di chiave esterna \"%s\"" (it)
+//     "la colonna \"%s\" della relazione \"%s\" contiene valori null" (it)
+//     "la colonne « %s » de la table « %s » contient des valeurs NULL" (fr)
+//     "la columna «%s» de la relación «%s» contiene valores null" (es)
+//     "la contrainte de vérification « %s » de la relation « %s » est violée par une ligne" (fr)
 //     "la nouvelle ligne de la relation « %s » viole la contrainte de vérification « %s »" (fr)
 //     "la nuova riga per la relazione \"%s\" viola il vincolo di controllo \"%s\"" (it)
+//     "la restricción check «%s» de la relación «%s» es violada por alguna fila" (es)
 //     "la valeur d'une clé dupliquée rompt la contrainte unique « %s »" (fr)
 //     "la valeur d'une clé en conflit rompt la contrainte d'exclusion « %s »" (fr)
 //     "le chiavi in conflitto violano il vincolo di esclusione \"%s\"" (it)
 //     "llave duplicada viola restricción de unicidad «%s»" (es)
 //     "llave en conflicto viola la restricción de exclusión «%s»" (es)
+//     "n'a pas pu créer l'index unique « %s »" (fr)
 //     "neue Zeile für Relation »%s« verletzt Check-Constraint »%s«" (de)
+//     "no se pudo crear el índice único «%s»" (es)
 //     "null значення в стовпці \"%s\" відношення \"%s\" порушує not-null обмеження" (uk)
 //     "null-värde i kolumn \"%s\" i relation \"%s\" bryter mot not-null-villkoret" (sv)
 //     "ny rad för relation \"%s\" bryter mot check-villkor \"%s\"" (sv)
@@ -224,22 +242,35 @@ export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"
 //     "значение NULL в столбце \"%s\" отношения \"%s\" нарушает ограничение NOT NULL" (ru)
 //     "конфликтующее значение ключа нарушает ограничение-исключение \"%s\"" (ru)
 //     "конфліктуюче значення ключа порушує обмеження-виключення \"%s\"" (uk)
+//     "не вдалося створити унікальний індекс \"%s\"" (uk)
 //     "новая строка в отношении \"%s\" нарушает ограничение-проверку \"%s\"" (ru)
 //     "новий рядок для відношення \"%s\" порушує перевірне обмеження перевірку \"%s\"" (uk)
+//     "ограничение-проверку \"%s\" отношения \"%s\" нарушает некоторая строка" (ru)
+//     "перевірка обмеження \"%s\" відношення \"%s\" порушується деяким рядком" (uk)
 //     "повторювані значення ключа порушують обмеження унікальності \"%s\"" (uk)
 //     "повторяющееся значение ключа нарушает ограничение уникальности \"%s\"" (ru)
+//     "создать уникальный индекс \"%s\" не удалось" (ru)
+//     "стовпець \"%s\" відношення \"%s\" містить null значення" (uk)
+//     "столбец \"%s\" отношения \"%s\" содержит значения NULL" (ru)
 //     "ახალი მწკრივი ურთიერთობისთვის \"%s\" არღვევს შემოწმების შეზღუდვას \"%s\"" (ka)
 //     "დუბლირებული გასაღების მნიშვნელობა არღვევს უნიკალურ შეზღუდვას \"%s\"" (ka)
 //     "კონფლიქტის მქონე გასაღების მნიშვნელობა არღვევს უნიკალურ შეზღუდვას \"%s\"" (ka)
 //     "ნულოვანი მნიშვნელობა სვეტში \"%s\" ურთიერთობისთვის \"%s\" არანულოვან შეზღუდვას არღვევს" (ka)
+//     "უნიკალური ინდექსის შექმნა შეუძლებელია: \"%s\"" (ka)
+//     "ურთიერთობის %s სვეტი %s ნულოვან მნიშვნელობებს შეიცავს" (ka)
+//     "ურთიერთობის (\"%s\") შემოწმების შეზღუდვა \"%s\" რომელიღაც მწკრივის მიერ ირღვევა" (ka)
 //     "テーブル\"%s\"の更新または削除は、テーブル\"%s\"の外部キー制約\"%s\"に違反します" (ja)
 //     "テーブル\"%s\"への挿入、更新は外部キー制約\"%s\"に違反しています" (ja)
+//     "リレーション\"%s\"の列\"%s\"にNULL値があります" (ja)
 //     "リレーション\"%s\"の列\"%s\"のNULL値が非NULL制約に違反しています" (ja)
 //     "リレーション\"%s\"の新しい行は検査制約\"%s\"に違反しています" (ja)
+//     "一意インデックス\"%s\"を作成できませんでした" (ja)
+//     "一部の行がリレーション\"%s\"の検査制約\"%s\"に違反してます" (ja)
 //     "互相冲突的键值违反排他约束\"%s\"" (zh_CN)
 //     "关系 \"%s\" 的新列违反了检查约束 \"%s\"" (zh_CN)
 //     "在 \"%s\" 上的更新或删除操作违反了在 \"%s\" 上的外键约束 \"%s\"" (zh_CN)
 //     "插入或更新表 \"%s\" 违反外键约束 \"%s\"" (zh_CN)
+//     "无法创建唯一索引\"%s\"" (zh_CN)
 //     "重复键违反唯一约束\"%s\"" (zh_CN)
 //     "重複したキー値は一意性制約\"%s\"違反となります" (ja)
 //     "重複キーの値が排除制約\"%s\"に違反しています" (ja)
@@ -850,45 +881,67 @@ export const AT_CHARACTER_FORMS: readonly string[] = [" %d 번째 문자 부근"
 //     "関数 %s へのアクセスが拒否されました" (ja)
 //   resources:
 //     "\"%s\" 파일을 확장할 수 없음: %s" (ko)
+//     "Shared Memory aufgebraucht" (de)
 //     "Speicher aufgebraucht" (de)
 //     "die verbleibenden Verbindungen sind für Superuser auf Nicht-Replikationsverbindungen reserviert" (de)
 //     "désolé, trop de clients sont déjà connectés" (fr)
 //     "i rimanenti slot di connessione sono riservati a connessioni di superutenti non di replica" (it)
 //     "konnte Datei »%s« nicht erweitern: %s" (de)
+//     "konnte anonymes Shared Memory nicht mappen: %s" (de)
+//     "kunde inte mappa anonymt delat minne: %s" (sv)
 //     "kunde inte utöka fil \"%s\": %s" (sv)
 //     "las conexiones restantes están reservadas a superusuarios y no de replicación" (es)
 //     "ledsen, för många klienter" (sv)
 //     "les emplacements de connexions restants sont réservés pour les connexions\nsuperutilisateur non relatif à la réplication" (fr)
 //     "lo siento, ya tenemos demasiados clientes" (es)
+//     "mappatura della memoria condivisa anonima fallita: %s" (it)
 //     "memoria agotada" (es)
+//     "memoria compartida agotada" (es)
+//     "memoria condivisa esaurita" (it)
 //     "memoria esaurita" (it)
+//     "mémoire partagée épuisée" (fr)
 //     "mémoire épuisée" (fr)
+//     "n'a pas pu créer le segment de mémoire partagée anonyme : %s" (fr)
 //     "n'a pas pu étendre le fichier « %s » : %s" (fr)
 //     "no se pudo extender el archivo «%s»: %s" (es)
+//     "no se pudo mapear memoria compartida anónima: %s" (es)
 //     "non è stato possibile estendere il file \"%s\": %s" (it)
 //     "resterande anslutningsslottar är reserverade för superuser-anslutningar utan replikering" (sv)
+//     "slut på delat minne" (sv)
 //     "slut på minne" (sv)
 //     "spiacente, troppi client già connessi" (it)
 //     "tut mir leid, schon zu viele Verbindungen" (de)
 //     "вибачте, вже забагато клієнтів" (uk)
 //     "извините, уже слишком много клиентов" (ru)
+//     "не вдалося показати анонімну спільну пам'ять: %s" (uk)
 //     "не вдалося розширити файл \"%s\": %s" (uk)
+//     "не удалось получить анонимную разделяемую память: %s" (ru)
 //     "не удалось увеличить файл \"%s\": %s" (ru)
 //     "недостатньо пам'яті" (uk)
+//     "нестача спільної пам'яті" (uk)
 //     "нехватка памяти" (ru)
+//     "нехватка разделяемой памяти" (ru)
 //     "оставшиеся слоты подключений зарезервированы для подключений суперпользователя (не для репликации)" (ru)
 //     "слоти підключень, які залишились, зарезервовані для підключень суперкористувача (не для реплікації)" (uk)
+//     "ანონიმური გაზიარებული მეხსიერების მიბმა შეუძლებელია: %s" (ka)
+//     "არასაკმარისი გაზიარებული მეხსიერება" (ka)
 //     "არასაკმარისი მეხსიერება" (ka)
 //     "უკაცრავად, უკვე მეტისმეტად ბევრი კლიენტია" (ka)
 //     "ფაილის გაფართოების შეცდომა \"%s\": %s" (ka)
 //     "ファイル\"%s\"を拡張できませんでした: %s" (ja)
 //     "メモリ不足です" (ja)
+//     "共享内存用尽" (zh_CN)
+//     "共有メモリが足りません" (ja)
 //     "内存用尽" (zh_CN)
+//     "匿名共有メモリをマップできませんでした: %s" (ja)
 //     "对不起, 已经有太多的客户" (zh_CN)
 //     "已保留的连接位置为执行非复制请求的超级用户预留" (zh_CN)
 //     "无法扩展文件 \"%s\": %s" (zh_CN)
+//     "无法映射匿名共享内存: %s" (zh_CN)
 //     "残りの接続スロットはレプリケーションユーザーではないスーパーユーザー用に予約されています" (ja)
 //     "現在クライアント数が多すぎます" (ja)
+//     "가용 공유 메모리 확보 실패: %s" (ko)
+//     "공유 메모리 부족" (ko)
 //     "남은 연결 슬롯은 non-replication 슈퍼유저 연결용으로 남겨 놓았음" (ko)
 //     "메모리 부족" (ko)
 //     "최대 동시 접속자 수를 초과했습니다." (ko)
@@ -1165,666 +1218,709 @@ const TRANSLATED_KINDS_BASE64 =
   'gCDslYrsirXri4jri6QiLCLtmLjsiqTtirggXCIlc1wiLCDsgqzsmqnsnpAgXCIlc1wiLCDrjbDsnbTthLDrsqDsnbTsiqQgXCIlc1wiLCAlcyDs' +
   'l7DqsrDsl5Ag64yA7ZWcIOyEpOygleydtCBwZ19oYmEuY29uZiDtjIzsnbzsl5Ag7JeG7Iq164uI64ukLiJdXSxbImNvbnN0cmFpbnQiLFsiXCIl' +
   'c1wiIGV4Y2x1c2lvbiDsoJzslb0g7KGw6rG07JeQIOuUsOudvCDtgqQg6rCSIOy2qeuPjOydtCDrsJzsg53tlojsirXri4jri6QuIiwiXCIlc1wi' +
-  'IOy5vOufvCjtlbTri7kg66a066CI7J207IWYIFwiJXNcIinsnZggbnVsbCDqsJLsnbQgbm90IG51bGwg7KCc7JW97KGw6rG07J2EIOychOuwmO2W' +
-  'iOyKteuLiOuLpC4iLCJcIiVzXCIg7YWM7J2067iU7JeQ7IScIOyekOujjCDstpTqsIAsIOqwseyLoCDsnpHsl4XsnbQgXCIlc1wiIOywuOyhsO2C' +
-  'pChmb3JlaWduIGtleSkg7KCc7JW9IOyhsOqxtOydhCDsnITrsLDtlojsirXri4jri6QiLCJcIiVzXCIg7YWM7J2067iU7J2YIOyekOujjCDqsLHs' +
-  'i6AsIOyCreygnCDsnpHsl4XsnbQgXCIlc1wiIOywuOyhsO2CpChmb3JlaWduIGtleSkg7KCc7JW9IOyhsOqxtCAtIFwiJXNcIiDthYzsnbTruJQg' +
-  'LSDsnYQg7JyE67CY7ZaI7Iq164uI64ukIiwiQWt0dWFsaXNpZXJlbiBvZGVyIEzDtnNjaGVuIGluIFRhYmVsbGUgwrslc8KrIHZlcmxldHp0IEZy' +
-  'ZW1kc2NobMO8c3NlbC1Db25zdHJhaW50IMK7JXPCqyB2b24gVGFiZWxsZSDCuyVzwqsiLCJFaW5mw7xnZW4gb2RlciBBa3R1YWxpc2llcmVuIGlu' +
-  'IFRhYmVsbGUgwrslc8KrIHZlcmxldHp0IEZyZW1kc2NobMO8c3NlbC1Db25zdHJhaW50IMK7JXPCqyIsIklOU0VSVCDQuNC70LggVVBEQVRFINCy' +
-  'INGC0LDQsdC70LjRhtC1IFwiJXNcIiDQvdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUg0LLQvdC10YjQvdC10LPQviDQutC7' +
-  '0Y7Rh9CwIFwiJXNcIiIsIk5VTEwtV2VydCBpbiBTcGFsdGUgwrslc8KrIHZvbiBSZWxhdGlvbiDCuyVzwqsgdmVybGV0enQgTm90LU51bGwtQ29u' +
-  'c3RyYWludCIsIlVQREFURSBvdSBERUxFVEUgc3VyIGxhIHRhYmxlIMKrICVzIMK7IHZpb2xlIGxhIGNvbnRyYWludGUgZGUgY2zDqSDDqXRyYW5n' +
-  'w6hyZSDCqyAlcyDCuyBkZSBsYSB0YWJsZSDCqyAlcyDCuyIsIlVQREFURSDQuNC70LggREVMRVRFINCyINGC0LDQsdC70LjRhtC1IFwiJXNcIiDQ' +
-  'vdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUg0LLQvdC10YjQvdC10LPQviDQutC70Y7Rh9CwIFwiJXNcIiDRgtCw0LHQu9C4' +
-  '0YbRiyBcIiVzXCIiLCJkb3BwZWx0ZXIgU2NobMO8c3NlbHdlcnQgdmVybGV0enQgVW5pcXVlLUNvbnN0cmFpbnQgwrslc8KrIiwiZHVwbGljZXJh' +
-  'dCBueWNrZWx2w6RyZGUgYnJ5dGVyIG1vdCB1bmlrLXZpbGxrb3IgXCIlc1wiIiwiZWwgbnVldm8gcmVnaXN0cm8gcGFyYSBsYSByZWxhY2nDs24g' +
-  'wqslc8K7IHZpb2xhIGxhIHJlc3RyaWNjacOzbiDCq2NoZWNrwrsgwqslc8K7IiwiZWwgdmFsb3IgbnVsbyBlbiBsYSBjb2x1bW5hIMKrJXPCuyBk' +
-  'ZSBsYSByZWxhY2nDs24gwqslc8K7IHZpb2xhIGxhIHJlc3RyaWNjacOzbiBkZSBubyBudWxvIiwiaWwgdmFsb3JlIG51bGxvIG5lbGxhIGNvbG9u' +
-  'bmEgXCIlc1wiIGRlbGxhIHJlbGF6aW9uZSBcIiVzXCIgdmlvbGEgaWwgdmluY29sbyBub24gbnVsbG8iLCJpbnNlcmNpw7NuIG8gYWN0dWFsaXph' +
-  'Y2nDs24gZW4gbGEgdGFibGEgwqslc8K7IHZpb2xhIGxhIGxsYXZlIGZvcsOhbmVhIMKrJXPCuyIsImluc2VydCBlbGxlciB1cGRhdGUgcMOlIHRh' +
-  'YmVsbCBcIiVzXCIgYnJ5dGVyIG1vdCBmcsOkbW1hbmRlIG55Y2tlbC12aWxsa29yZXQgXCIlc1wiIiwiaW5zZXJ0INCw0LHQviB1cGRhdGUg0LIg' +
-  '0YLQsNCx0LvQuNGG0ZYgXCIlc1wiINC/0L7RgNGD0YjRg9GUINC+0LHQvNC10LbQtdC90L3RjyDQt9C+0LLQvdGW0YjQvdGM0L7Qs9C+INC60LvR' +
-  'jtGH0LAgXCIlc1wiIiwia29sbGlkaWVyZW5kZXIgU2NobMO8c3NlbHdlcnQgdmVybGV0enQgRXhjbHVzaW9uLUNvbnN0cmFpbnQgwrslc8KrIiwi' +
-  'a29uZmxpa3RhbmRlIG55Y2tlbHbDpHJkZSBicnl0ZXIgbW90IHV0ZXNsdXRuaW5nc3ZpbGxrb3IgXCIlc1wiIiwibCdpc3RydXppb25lIFVQREFU' +
-  'RSBvIERFTEVURSBzdWxsYSB0YWJlbGxhIFwiJXNcIiB2aW9sYSBpbCB2aW5jb2xvIGRpIGNoaWF2ZSBlc3Rlcm5hIFwiJXNcIiBzdWxsYSB0YWJl' +
-  'bGxhIFwiJXNcIiIsImxhIElOU0VSVCBvIGwnVVBEQVRFIHN1bGxhIHRhYmVsbGEgXCIlc1wiIHZpb2xhIGlsIHZpbmNvbG8gZGkgY2hpYXZlIGVz' +
-  'dGVybmEgXCIlc1wiIiwibGEgbm91dmVsbGUgbGlnbmUgZGUgbGEgcmVsYXRpb24gwqsgJXMgwrsgdmlvbGUgbGEgY29udHJhaW50ZSBkZSB2w6ly' +
-  'aWZpY2F0aW9uIMKrICVzIMK7IiwibGEgbnVvdmEgcmlnYSBwZXIgbGEgcmVsYXppb25lIFwiJXNcIiB2aW9sYSBpbCB2aW5jb2xvIGRpIGNvbnRy' +
-  'b2xsbyBcIiVzXCIiLCJsYSB2YWxldXIgZCd1bmUgY2zDqSBkdXBsaXF1w6llIHJvbXB0IGxhIGNvbnRyYWludGUgdW5pcXVlIMKrICVzIMK7Iiwi' +
-  'bGEgdmFsZXVyIGQndW5lIGNsw6kgZW4gY29uZmxpdCByb21wdCBsYSBjb250cmFpbnRlIGQnZXhjbHVzaW9uIMKrICVzIMK7IiwibGUgY2hpYXZp' +
-  'IGluIGNvbmZsaXR0byB2aW9sYW5vIGlsIHZpbmNvbG8gZGkgZXNjbHVzaW9uZSBcIiVzXCIiLCJsbGF2ZSBkdXBsaWNhZGEgdmlvbGEgcmVzdHJp' +
-  'Y2Npw7NuIGRlIHVuaWNpZGFkIMKrJXPCuyIsImxsYXZlIGVuIGNvbmZsaWN0byB2aW9sYSBsYSByZXN0cmljY2nDs24gZGUgZXhjbHVzacOzbiDC' +
-  'qyVzwrsiLCJuZXVlIFplaWxlIGbDvHIgUmVsYXRpb24gwrslc8KrIHZlcmxldHp0IENoZWNrLUNvbnN0cmFpbnQgwrslc8KrIiwibnVsbCDQt9C9' +
-  '0LDRh9C10L3QvdGPINCyINGB0YLQvtCy0L/RhtGWIFwiJXNcIiDQstGW0LTQvdC+0YjQtdC90L3RjyBcIiVzXCIg0L/QvtGA0YPRiNGD0ZQgbm90' +
-  'LW51bGwg0L7QsdC80LXQttC10L3QvdGPIiwibnVsbC12w6RyZGUgaSBrb2x1bW4gXCIlc1wiIGkgcmVsYXRpb24gXCIlc1wiIGJyeXRlciBtb3Qg' +
-  'bm90LW51bGwtdmlsbGtvcmV0IiwibnkgcmFkIGbDtnIgcmVsYXRpb24gXCIlc1wiIGJyeXRlciBtb3QgY2hlY2stdmlsbGtvciBcIiVzXCIiLCJ1' +
-  'biB2YWxvcmUgY2hpYXZlIGR1cGxpY2F0byB2aW9sYSBpbCB2aW5jb2xvIHVuaXZvY28gXCIlc1wiIiwidW5lIGluc3RydWN0aW9uIGluc2VydCBv' +
-  'dSB1cGRhdGUgc3VyIGxhIHRhYmxlIMKrICVzIMK7IHZpb2xlIGxhIGNvbnRyYWludGUgZGUgY2zDqVxuw6l0cmFuZ8OocmUgwqsgJXMgwrsiLCJ1' +
-  'bmUgdmFsZXVyIE5VTEwgdmlvbGUgbGEgY29udHJhaW50ZSBOT1QgTlVMTCBkZSBsYSBjb2xvbm5lIMKrICVzIMK7IGRhbnMgbGEgcmVsYXRpb24g' +
-  'wqsgJXMgwrsiLCJ1cGRhdGUgZWxsZXIgZGVsZXRlIHDDpSB0YWJlbGwgXCIlc1wiIGJyeXRlciBtb3QgZnLDpG1tYW5kZSBueWNrZWwtdmlsbGtv' +
-  'cmV0IFwiJXNcIiBmw7ZyIHRhYmVsbCBcIiVzXCIiLCJ1cGRhdGUgbyBkZWxldGUgZW4gwqslc8K7IHZpb2xhIGxhIGxsYXZlIGZvcsOhbmVhIMKr' +
-  'JXPCuyBlbiBsYSB0YWJsYSDCqyVzwrsiLCJ1cGRhdGUg0LDQsdC+IGRlbGV0ZSDQsiDRgtCw0LHQu9C40YbRliBcIiVzXCIg0L/QvtGA0YPRiNGD' +
-  '0ZQg0L7QsdC80LXQttC10L3QvdGPINC30L7QstC90ZbRiNC90YzQvtCz0L4g0LrQu9GO0YfQsCBcIiVzXCIg0YLQsNCx0LvQuNGG0ZYgXCIlc1wi' +
-  'Iiwi0LfQvdCw0YfQtdC90LjQtSBOVUxMINCyINGB0YLQvtC70LHRhtC1IFwiJXNcIiDQvtGC0L3QvtGI0LXQvdC40Y8gXCIlc1wiINC90LDRgNGD' +
-  '0YjQsNC10YIg0L7Qs9GA0LDQvdC40YfQtdC90LjQtSBOT1QgTlVMTCIsItC60L7QvdGE0LvQuNC60YLRg9GO0YnQtdC1INC30L3QsNGH0LXQvdC4' +
-  '0LUg0LrQu9GO0YfQsCDQvdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUt0LjRgdC60LvRjtGH0LXQvdC40LUgXCIlc1wiIiwi' +
-  '0LrQvtC90YTQu9GW0LrRgtGD0Y7Rh9C1INC30L3QsNGH0LXQvdC90Y8g0LrQu9GO0YfQsCDQv9C+0YDRg9GI0YPRlCDQvtCx0LzQtdC20LXQvdC9' +
-  '0Y8t0LLQuNC60LvRjtGH0LXQvdC90Y8gXCIlc1wiIiwi0L3QvtCy0LDRjyDRgdGC0YDQvtC60LAg0LIg0L7RgtC90L7RiNC10L3QuNC4IFwiJXNc' +
-  'IiDQvdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUt0L/RgNC+0LLQtdGA0LrRgyBcIiVzXCIiLCLQvdC+0LLQuNC5INGA0Y/Q' +
-  'tNC+0Log0LTQu9GPINCy0ZbQtNC90L7RiNC10L3QvdGPIFwiJXNcIiDQv9C+0YDRg9GI0YPRlCDQv9C10YDQtdCy0ZbRgNC90LUg0L7QsdC80LXQ' +
-  'ttC10L3QvdGPINC/0LXRgNC10LLRltGA0LrRgyBcIiVzXCIiLCLQv9C+0LLRgtC+0YDRjtCy0LDQvdGWINC30L3QsNGH0LXQvdC90Y8g0LrQu9GO' +
-  '0YfQsCDQv9C+0YDRg9GI0YPRjtGC0Ywg0L7QsdC80LXQttC10L3QvdGPINGD0L3RltC60LDQu9GM0L3QvtGB0YLRliBcIiVzXCIiLCLQv9C+0LLR' +
-  'gtC+0YDRj9GO0YnQtdC10YHRjyDQt9C90LDRh9C10L3QuNC1INC60LvRjtGH0LAg0L3QsNGA0YPRiNCw0LXRgiDQvtCz0YDQsNC90LjRh9C10L3Q' +
-  'uNC1INGD0L3QuNC60LDQu9GM0L3QvtGB0YLQuCBcIiVzXCIiLCLhg5Dhg67hg5Dhg5rhg5gg4YOb4YOs4YOZ4YOg4YOY4YOV4YOYIOGDo+GDoOGD' +
-  'l+GDmOGDlOGDoOGDl+GDneGDkeGDmOGDoeGDl+GDleGDmOGDoSBcIiVzXCIg4YOQ4YOg4YOm4YOV4YOU4YOV4YOhIOGDqOGDlOGDm+GDneGDrOGD' +
-  'm+GDlOGDkeGDmOGDoSDhg6jhg5Thg5bhg6bhg6Phg5Phg5Xhg5Dhg6EgXCIlc1wiIiwi4YOT4YOj4YOR4YOa4YOY4YOg4YOU4YOR4YOj4YOa4YOY' +
-  'IOGDkuGDkOGDoeGDkOGDpuGDlOGDkeGDmOGDoSDhg5vhg5zhg5jhg6jhg5Xhg5zhg5Thg5rhg53hg5Hhg5Ag4YOQ4YOg4YOm4YOV4YOU4YOV4YOh' +
-  'IOGDo+GDnOGDmOGDmeGDkOGDmuGDo+GDoCDhg6jhg5Thg5bhg6bhg6Phg5Phg5Xhg5Dhg6EgXCIlc1wiIiwi4YOZ4YOd4YOc4YOk4YOa4YOY4YOl' +
-  '4YOi4YOY4YOhIOGDm+GDpeGDneGDnOGDlCDhg5Lhg5Dhg6Hhg5Dhg6bhg5Thg5Hhg5jhg6Eg4YOb4YOc4YOY4YOo4YOV4YOc4YOU4YOa4YOd4YOR' +
-  '4YOQIOGDkOGDoOGDpuGDleGDlOGDleGDoSDhg6Phg5zhg5jhg5nhg5Dhg5rhg6Phg6Ag4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQ4YOhIFwiJXNc' +
-  'IiIsIuGDnOGDo+GDmuGDneGDleGDkOGDnOGDmCDhg5vhg5zhg5jhg6jhg5Xhg5zhg5Thg5rhg53hg5Hhg5Ag4YOh4YOV4YOU4YOi4YOo4YOYIFwi' +
-  'JXNcIiDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5jhg6Hhg5fhg5Xhg5jhg6EgXCIlc1wiIOGDkOGDoOGDkOGDnOGDo+GDmuGDneGDleGD' +
-  'kOGDnCDhg6jhg5Thg5bhg6bhg6Phg5Phg5Xhg5Dhg6Eg4YOQ4YOg4YOm4YOV4YOU4YOV4YOhIiwi44OG44O844OW44OrXCIlc1wi44Gu5pu05paw' +
-  '44G+44Gf44Gv5YmK6Zmk44Gv44CB44OG44O844OW44OrXCIlc1wi44Gu5aSW6YOo44Kt44O85Yi257SEXCIlc1wi44Gr6YGV5Y+N44GX44G+44GZ' +
-  'Iiwi44OG44O844OW44OrXCIlc1wi44G444Gu5oy/5YWl44CB5pu05paw44Gv5aSW6YOo44Kt44O85Yi257SEXCIlc1wi44Gr6YGV5Y+N44GX44Gm' +
-  '44GE44G+44GZIiwi44Oq44Os44O844K344On44OzXCIlc1wi44Gu5YiXXCIlc1wi44GuTlVMTOWApOOBjOmdnk5VTEzliLbntITjgavpgZXlj43j' +
+  'IOqzoOycoCDsnbjrjbHsiqTrpbwg66eM65OkIOyImCDsl4bsnYwiLCJcIiVzXCIg7Je0KO2VtOuLuSDrprTroIjsnbTshZggXCIlc1wiKeydmCDs' +
+  'npDro4wg6rCA7Jq0642wIG51bGwg6rCS7J20IOyeiOyKteuLiOuLpCIsIlwiJXNcIiDssrTtgawg7KCc7JW9IOyhsOqxtCjtlbTri7kg66a066CI' +
+  '7J207IWYIFwiJXNcIinsnYQg7JyE67CY7ZWY64qUIOuqh+uqhyDsnpDro4zqsIAg7J6I7Iq164uI64ukIiwiXCIlc1wiIOy5vOufvCjtlbTri7kg' +
+  '66a066CI7J207IWYIFwiJXNcIinsnZggbnVsbCDqsJLsnbQgbm90IG51bGwg7KCc7JW97KGw6rG07J2EIOychOuwmO2WiOyKteuLiOuLpC4iLCJc' +
+  'IiVzXCIg7YWM7J2067iU7JeQ7IScIOyekOujjCDstpTqsIAsIOqwseyLoCDsnpHsl4XsnbQgXCIlc1wiIOywuOyhsO2CpChmb3JlaWduIGtleSkg' +
+  '7KCc7JW9IOyhsOqxtOydhCDsnITrsLDtlojsirXri4jri6QiLCJcIiVzXCIg7YWM7J2067iU7J2YIOyekOujjCDqsLHsi6AsIOyCreygnCDsnpHs' +
+  'l4XsnbQgXCIlc1wiIOywuOyhsO2CpChmb3JlaWduIGtleSkg7KCc7JW9IOyhsOqxtCAtIFwiJXNcIiDthYzsnbTruJQgLSDsnYQg7JyE67CY7ZaI' +
+  '7Iq164uI64ukIiwiQWt0dWFsaXNpZXJlbiBvZGVyIEzDtnNjaGVuIGluIFRhYmVsbGUgwrslc8KrIHZlcmxldHp0IEZyZW1kc2NobMO8c3NlbC1D' +
+  'b25zdHJhaW50IMK7JXPCqyB2b24gVGFiZWxsZSDCuyVzwqsiLCJDaGVjay1Db25zdHJhaW50IMK7JXPCqyB2b24gUmVsYXRpb24gwrslc8KrIHdp' +
+  'cmQgdm9uIGlyZ2VuZGVpbmVyIFplaWxlIHZlcmxldHp0IiwiRWluZsO8Z2VuIG9kZXIgQWt0dWFsaXNpZXJlbiBpbiBUYWJlbGxlIMK7JXPCqyB2' +
+  'ZXJsZXR6dCBGcmVtZHNjaGzDvHNzZWwtQ29uc3RyYWludCDCuyVzwqsiLCJJTlNFUlQg0LjQu9C4IFVQREFURSDQsiDRgtCw0LHQu9C40YbQtSBc' +
+  'IiVzXCIg0L3QsNGA0YPRiNCw0LXRgiDQvtCz0YDQsNC90LjRh9C10L3QuNC1INCy0L3QtdGI0L3QtdCz0L4g0LrQu9GO0YfQsCBcIiVzXCIiLCJO' +
+  'VUxMLVdlcnQgaW4gU3BhbHRlIMK7JXPCqyB2b24gUmVsYXRpb24gwrslc8KrIHZlcmxldHp0IE5vdC1OdWxsLUNvbnN0cmFpbnQiLCJTcGFsdGUg' +
+  'wrslc8KrIHZvbiBSZWxhdGlvbiDCuyVzwqsgZW50aMOkbHQgTlVMTC1XZXJ0ZSIsIlVQREFURSBvdSBERUxFVEUgc3VyIGxhIHRhYmxlIMKrICVz' +
+  'IMK7IHZpb2xlIGxhIGNvbnRyYWludGUgZGUgY2zDqSDDqXRyYW5nw6hyZSDCqyAlcyDCuyBkZSBsYSB0YWJsZSDCqyAlcyDCuyIsIlVQREFURSDQ' +
+  'uNC70LggREVMRVRFINCyINGC0LDQsdC70LjRhtC1IFwiJXNcIiDQvdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUg0LLQvdC1' +
+  '0YjQvdC10LPQviDQutC70Y7Rh9CwIFwiJXNcIiDRgtCw0LHQu9C40YbRiyBcIiVzXCIiLCJjaGVjay12aWxsa29yIFwiJXNcIiBpIHJlbGF0aW9u' +
+  'IFwiJXNcIiBicnl0cyBhdiBuw6Vnb24gcmFkIiwiY29udHJvbGxhIGlsIHZpbmNvbG8gXCIlc1wiIGRlbGxhIHJlbGF6aW9uZSBcIiVzXCIgw6gg' +
+  'dmlvbGF0byBkYSBxdWFsY2hlIHJpZ2EiLCJjcmVhemlvbmUgZGVsbCdpbmRpY2UgdW5pdm9jbyBcIiVzXCIgZmFsbGl0YSIsImRvcHBlbHRlciBT' +
+  'Y2hsw7xzc2Vsd2VydCB2ZXJsZXR6dCBVbmlxdWUtQ29uc3RyYWludCDCuyVzwqsiLCJkdXBsaWNlcmF0IG55Y2tlbHbDpHJkZSBicnl0ZXIgbW90' +
+  'IHVuaWstdmlsbGtvciBcIiVzXCIiLCJlbCBudWV2byByZWdpc3RybyBwYXJhIGxhIHJlbGFjacOzbiDCqyVzwrsgdmlvbGEgbGEgcmVzdHJpY2Np' +
+  'w7NuIMKrY2hlY2vCuyDCqyVzwrsiLCJlbCB2YWxvciBudWxvIGVuIGxhIGNvbHVtbmEgwqslc8K7IGRlIGxhIHJlbGFjacOzbiDCqyVzwrsgdmlv' +
+  'bGEgbGEgcmVzdHJpY2Npw7NuIGRlIG5vIG51bG8iLCJpbCB2YWxvcmUgbnVsbG8gbmVsbGEgY29sb25uYSBcIiVzXCIgZGVsbGEgcmVsYXppb25l' +
+  'IFwiJXNcIiB2aW9sYSBpbCB2aW5jb2xvIG5vbiBudWxsbyIsImluc2VyY2nDs24gbyBhY3R1YWxpemFjacOzbiBlbiBsYSB0YWJsYSDCqyVzwrsg' +
+  'dmlvbGEgbGEgbGxhdmUgZm9yw6FuZWEgwqslc8K7IiwiaW5zZXJ0IGVsbGVyIHVwZGF0ZSBww6UgdGFiZWxsIFwiJXNcIiBicnl0ZXIgbW90IGZy' +
+  'w6RtbWFuZGUgbnlja2VsLXZpbGxrb3JldCBcIiVzXCIiLCJpbnNlcnQg0LDQsdC+IHVwZGF0ZSDQsiDRgtCw0LHQu9C40YbRliBcIiVzXCIg0L/Q' +
+  'vtGA0YPRiNGD0ZQg0L7QsdC80LXQttC10L3QvdGPINC30L7QstC90ZbRiNC90YzQvtCz0L4g0LrQu9GO0YfQsCBcIiVzXCIiLCJrb2xsaWRpZXJl' +
+  'bmRlciBTY2hsw7xzc2Vsd2VydCB2ZXJsZXR6dCBFeGNsdXNpb24tQ29uc3RyYWludCDCuyVzwqsiLCJrb2x1bW4gXCIlc1wiIGkgcmVsYXRpb24g' +
+  'XCIlc1wiIGlubmVow6VsbGVyIG51bGwtdsOkcmRlbiIsImtvbmZsaWt0YW5kZSBueWNrZWx2w6RyZGUgYnJ5dGVyIG1vdCB1dGVzbHV0bmluZ3N2' +
+  'aWxsa29yIFwiJXNcIiIsImtvbm50ZSBVbmlxdWUgSW5kZXggwrslc8KrIG5pY2h0IGVyc3RlbGxlbiIsImt1bmRlIGludGUgc2thcGEgdW5pa3Qg' +
+  'aW5kZXggXCIlc1wiIiwibCdpc3RydXppb25lIFVQREFURSBvIERFTEVURSBzdWxsYSB0YWJlbGxhIFwiJXNcIiB2aW9sYSBpbCB2aW5jb2xvIGRp' +
+  'IGNoaWF2ZSBlc3Rlcm5hIFwiJXNcIiBzdWxsYSB0YWJlbGxhIFwiJXNcIiIsImxhIElOU0VSVCBvIGwnVVBEQVRFIHN1bGxhIHRhYmVsbGEgXCIl' +
+  'c1wiIHZpb2xhIGlsIHZpbmNvbG8gZGkgY2hpYXZlIGVzdGVybmEgXCIlc1wiIiwibGEgY29sb25uYSBcIiVzXCIgZGVsbGEgcmVsYXppb25lIFwi' +
+  'JXNcIiBjb250aWVuZSB2YWxvcmkgbnVsbCIsImxhIGNvbG9ubmUgwqsgJXMgwrsgZGUgbGEgdGFibGUgwqsgJXMgwrsgY29udGllbnQgZGVzIHZh' +
+  'bGV1cnMgTlVMTCIsImxhIGNvbHVtbmEgwqslc8K7IGRlIGxhIHJlbGFjacOzbiDCqyVzwrsgY29udGllbmUgdmFsb3JlcyBudWxsIiwibGEgY29u' +
+  'dHJhaW50ZSBkZSB2w6lyaWZpY2F0aW9uIMKrICVzIMK7IGRlIGxhIHJlbGF0aW9uIMKrICVzIMK7IGVzdCB2aW9sw6llIHBhciB1bmUgbGlnbmUi' +
+  'LCJsYSBub3V2ZWxsZSBsaWduZSBkZSBsYSByZWxhdGlvbiDCqyAlcyDCuyB2aW9sZSBsYSBjb250cmFpbnRlIGRlIHbDqXJpZmljYXRpb24gwqsg' +
+  'JXMgwrsiLCJsYSBudW92YSByaWdhIHBlciBsYSByZWxhemlvbmUgXCIlc1wiIHZpb2xhIGlsIHZpbmNvbG8gZGkgY29udHJvbGxvIFwiJXNcIiIs' +
+  'ImxhIHJlc3RyaWNjacOzbiBjaGVjayDCqyVzwrsgZGUgbGEgcmVsYWNpw7NuIMKrJXPCuyBlcyB2aW9sYWRhIHBvciBhbGd1bmEgZmlsYSIsImxh' +
+  'IHZhbGV1ciBkJ3VuZSBjbMOpIGR1cGxpcXXDqWUgcm9tcHQgbGEgY29udHJhaW50ZSB1bmlxdWUgwqsgJXMgwrsiLCJsYSB2YWxldXIgZCd1bmUg' +
+  'Y2zDqSBlbiBjb25mbGl0IHJvbXB0IGxhIGNvbnRyYWludGUgZCdleGNsdXNpb24gwqsgJXMgwrsiLCJsZSBjaGlhdmkgaW4gY29uZmxpdHRvIHZp' +
+  'b2xhbm8gaWwgdmluY29sbyBkaSBlc2NsdXNpb25lIFwiJXNcIiIsImxsYXZlIGR1cGxpY2FkYSB2aW9sYSByZXN0cmljY2nDs24gZGUgdW5pY2lk' +
+  'YWQgwqslc8K7IiwibGxhdmUgZW4gY29uZmxpY3RvIHZpb2xhIGxhIHJlc3RyaWNjacOzbiBkZSBleGNsdXNpw7NuIMKrJXPCuyIsIm4nYSBwYXMg' +
+  'cHUgY3LDqWVyIGwnaW5kZXggdW5pcXVlIMKrICVzIMK7IiwibmV1ZSBaZWlsZSBmw7xyIFJlbGF0aW9uIMK7JXPCqyB2ZXJsZXR6dCBDaGVjay1D' +
+  'b25zdHJhaW50IMK7JXPCqyIsIm5vIHNlIHB1ZG8gY3JlYXIgZWwgw61uZGljZSDDum5pY28gwqslc8K7IiwibnVsbCDQt9C90LDRh9C10L3QvdGP' +
+  'INCyINGB0YLQvtCy0L/RhtGWIFwiJXNcIiDQstGW0LTQvdC+0YjQtdC90L3RjyBcIiVzXCIg0L/QvtGA0YPRiNGD0ZQgbm90LW51bGwg0L7QsdC8' +
+  '0LXQttC10L3QvdGPIiwibnVsbC12w6RyZGUgaSBrb2x1bW4gXCIlc1wiIGkgcmVsYXRpb24gXCIlc1wiIGJyeXRlciBtb3Qgbm90LW51bGwtdmls' +
+  'bGtvcmV0IiwibnkgcmFkIGbDtnIgcmVsYXRpb24gXCIlc1wiIGJyeXRlciBtb3QgY2hlY2stdmlsbGtvciBcIiVzXCIiLCJ1biB2YWxvcmUgY2hp' +
+  'YXZlIGR1cGxpY2F0byB2aW9sYSBpbCB2aW5jb2xvIHVuaXZvY28gXCIlc1wiIiwidW5lIGluc3RydWN0aW9uIGluc2VydCBvdSB1cGRhdGUgc3Vy' +
+  'IGxhIHRhYmxlIMKrICVzIMK7IHZpb2xlIGxhIGNvbnRyYWludGUgZGUgY2zDqVxuw6l0cmFuZ8OocmUgwqsgJXMgwrsiLCJ1bmUgdmFsZXVyIE5V' +
+  'TEwgdmlvbGUgbGEgY29udHJhaW50ZSBOT1QgTlVMTCBkZSBsYSBjb2xvbm5lIMKrICVzIMK7IGRhbnMgbGEgcmVsYXRpb24gwqsgJXMgwrsiLCJ1' +
+  'cGRhdGUgZWxsZXIgZGVsZXRlIHDDpSB0YWJlbGwgXCIlc1wiIGJyeXRlciBtb3QgZnLDpG1tYW5kZSBueWNrZWwtdmlsbGtvcmV0IFwiJXNcIiBm' +
+  'w7ZyIHRhYmVsbCBcIiVzXCIiLCJ1cGRhdGUgbyBkZWxldGUgZW4gwqslc8K7IHZpb2xhIGxhIGxsYXZlIGZvcsOhbmVhIMKrJXPCuyBlbiBsYSB0' +
+  'YWJsYSDCqyVzwrsiLCJ1cGRhdGUg0LDQsdC+IGRlbGV0ZSDQsiDRgtCw0LHQu9C40YbRliBcIiVzXCIg0L/QvtGA0YPRiNGD0ZQg0L7QsdC80LXQ' +
+  'ttC10L3QvdGPINC30L7QstC90ZbRiNC90YzQvtCz0L4g0LrQu9GO0YfQsCBcIiVzXCIg0YLQsNCx0LvQuNGG0ZYgXCIlc1wiIiwi0LfQvdCw0YfQ' +
+  'tdC90LjQtSBOVUxMINCyINGB0YLQvtC70LHRhtC1IFwiJXNcIiDQvtGC0L3QvtGI0LXQvdC40Y8gXCIlc1wiINC90LDRgNGD0YjQsNC10YIg0L7Q' +
+  's9GA0LDQvdC40YfQtdC90LjQtSBOT1QgTlVMTCIsItC60L7QvdGE0LvQuNC60YLRg9GO0YnQtdC1INC30L3QsNGH0LXQvdC40LUg0LrQu9GO0YfQ' +
+  'sCDQvdCw0YDRg9GI0LDQtdGCINC+0LPRgNCw0L3QuNGH0LXQvdC40LUt0LjRgdC60LvRjtGH0LXQvdC40LUgXCIlc1wiIiwi0LrQvtC90YTQu9GW' +
+  '0LrRgtGD0Y7Rh9C1INC30L3QsNGH0LXQvdC90Y8g0LrQu9GO0YfQsCDQv9C+0YDRg9GI0YPRlCDQvtCx0LzQtdC20LXQvdC90Y8t0LLQuNC60LvR' +
+  'jtGH0LXQvdC90Y8gXCIlc1wiIiwi0L3QtSDQstC00LDQu9C+0YHRjyDRgdGC0LLQvtGA0LjRgtC4INGD0L3RltC60LDQu9GM0L3QuNC5INGW0L3Q' +
+  'tNC10LrRgSBcIiVzXCIiLCLQvdC+0LLQsNGPINGB0YLRgNC+0LrQsCDQsiDQvtGC0L3QvtGI0LXQvdC40LggXCIlc1wiINC90LDRgNGD0YjQsNC1' +
+  '0YIg0L7Qs9GA0LDQvdC40YfQtdC90LjQtS3Qv9GA0L7QstC10YDQutGDIFwiJXNcIiIsItC90L7QstC40Lkg0YDRj9C00L7QuiDQtNC70Y8g0LLR' +
+  'ltC00L3QvtGI0LXQvdC90Y8gXCIlc1wiINC/0L7RgNGD0YjRg9GUINC/0LXRgNC10LLRltGA0L3QtSDQvtCx0LzQtdC20LXQvdC90Y8g0L/QtdGA' +
+  '0LXQstGW0YDQutGDIFwiJXNcIiIsItC+0LPRgNCw0L3QuNGH0LXQvdC40LUt0L/RgNC+0LLQtdGA0LrRgyBcIiVzXCIg0L7RgtC90L7RiNC10L3Q' +
+  'uNGPIFwiJXNcIiDQvdCw0YDRg9GI0LDQtdGCINC90LXQutC+0YLQvtGA0LDRjyDRgdGC0YDQvtC60LAiLCLQv9C10YDQtdCy0ZbRgNC60LAg0L7Q' +
+  'sdC80LXQttC10L3QvdGPIFwiJXNcIiDQstGW0LTQvdC+0YjQtdC90L3RjyBcIiVzXCIg0L/QvtGA0YPRiNGD0ZTRgtGM0YHRjyDQtNC10Y/QutC4' +
+  '0Lwg0YDRj9C00LrQvtC8Iiwi0L/QvtCy0YLQvtGA0Y7QstCw0L3RliDQt9C90LDRh9C10L3QvdGPINC60LvRjtGH0LAg0L/QvtGA0YPRiNGD0Y7R' +
+  'gtGMINC+0LHQvNC10LbQtdC90L3RjyDRg9C90ZbQutCw0LvRjNC90L7RgdGC0ZYgXCIlc1wiIiwi0L/QvtCy0YLQvtGA0Y/RjtGJ0LXQtdGB0Y8g' +
+  '0LfQvdCw0YfQtdC90LjQtSDQutC70Y7Rh9CwINC90LDRgNGD0YjQsNC10YIg0L7Qs9GA0LDQvdC40YfQtdC90LjQtSDRg9C90LjQutCw0LvRjNC9' +
+  '0L7RgdGC0LggXCIlc1wiIiwi0YHQvtC30LTQsNGC0Ywg0YPQvdC40LrQsNC70YzQvdGL0Lkg0LjQvdC00LXQutGBIFwiJXNcIiDQvdC1INGD0LTQ' +
+  'sNC70L7RgdGMIiwi0YHRgtC+0LLQv9C10YbRjCBcIiVzXCIg0LLRltC00L3QvtGI0LXQvdC90Y8gXCIlc1wiINC80ZbRgdGC0LjRgtGMIG51bGwg' +
+  '0LfQvdCw0YfQtdC90L3RjyIsItGB0YLQvtC70LHQtdGGIFwiJXNcIiDQvtGC0L3QvtGI0LXQvdC40Y8gXCIlc1wiINGB0L7QtNC10YDQttC40YIg' +
+  '0LfQvdCw0YfQtdC90LjRjyBOVUxMIiwi4YOQ4YOu4YOQ4YOa4YOYIOGDm+GDrOGDmeGDoOGDmOGDleGDmCDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fh' +
+  'g53hg5Hhg5jhg6Hhg5fhg5Xhg5jhg6EgXCIlc1wiIOGDkOGDoOGDpuGDleGDlOGDleGDoSDhg6jhg5Thg5vhg53hg6zhg5vhg5Thg5Hhg5jhg6Eg' +
+  '4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQ4YOhIFwiJXNcIiIsIuGDk+GDo+GDkeGDmuGDmOGDoOGDlOGDkeGDo+GDmuGDmCDhg5Lhg5Dhg6Hhg5Dh' +
+  'g6bhg5Thg5Hhg5jhg6Eg4YOb4YOc4YOY4YOo4YOV4YOc4YOU4YOa4YOd4YOR4YOQIOGDkOGDoOGDpuGDleGDlOGDleGDoSDhg6Phg5zhg5jhg5nh' +
+  'g5Dhg5rhg6Phg6Ag4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQ4YOhIFwiJXNcIiIsIuGDmeGDneGDnOGDpOGDmuGDmOGDpeGDouGDmOGDoSDhg5vh' +
+  'g6Xhg53hg5zhg5Qg4YOS4YOQ4YOh4YOQ4YOm4YOU4YOR4YOY4YOhIOGDm+GDnOGDmOGDqOGDleGDnOGDlOGDmuGDneGDkeGDkCDhg5Dhg6Dhg6bh' +
+  'g5Xhg5Thg5Xhg6Eg4YOj4YOc4YOY4YOZ4YOQ4YOa4YOj4YOgIOGDqOGDlOGDluGDpuGDo+GDk+GDleGDkOGDoSBcIiVzXCIiLCLhg5zhg6Phg5rh' +
+  'g53hg5Xhg5Dhg5zhg5gg4YOb4YOc4YOY4YOo4YOV4YOc4YOU4YOa4YOd4YOR4YOQIOGDoeGDleGDlOGDouGDqOGDmCBcIiVzXCIg4YOj4YOg4YOX' +
+  '4YOY4YOU4YOg4YOX4YOd4YOR4YOY4YOh4YOX4YOV4YOY4YOhIFwiJXNcIiDhg5Dhg6Dhg5Dhg5zhg6Phg5rhg53hg5Xhg5Dhg5wg4YOo4YOU4YOW' +
+  '4YOm4YOj4YOT4YOV4YOQ4YOhIOGDkOGDoOGDpuGDleGDlOGDleGDoSIsIuGDo+GDnOGDmOGDmeGDkOGDmuGDo+GDoOGDmCDhg5jhg5zhg5Phg5Th' +
+  'g6Xhg6Hhg5jhg6Eg4YOo4YOU4YOl4YOb4YOc4YOQIOGDqOGDlOGDo+GDq+GDmuGDlOGDkeGDlOGDmuGDmOGDkDogXCIlc1wiIiwi4YOj4YOg4YOX' +
+  '4YOY4YOU4YOg4YOX4YOd4YOR4YOY4YOhICVzIOGDoeGDleGDlOGDouGDmCAlcyDhg5zhg6Phg5rhg53hg5Xhg5Dhg5wg4YOb4YOc4YOY4YOo4YOV' +
+  '4YOc4YOU4YOa4YOd4YOR4YOU4YOR4YOhIOGDqOGDlOGDmOGDquGDkOGDleGDoSIsIuGDo+GDoOGDl+GDmOGDlOGDoOGDl+GDneGDkeGDmOGDoSAo' +
+  'XCIlc1wiKSDhg6jhg5Thg5vhg53hg6zhg5vhg5Thg5Hhg5jhg6Eg4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQIFwiJXNcIiDhg6Dhg53hg5vhg5Th' +
+  'g5rhg5jhg6bhg5Dhg6og4YOb4YOs4YOZ4YOg4YOY4YOV4YOY4YOhIOGDm+GDmOGDlOGDoCDhg5jhg6Dhg6bhg5Xhg5Thg5Xhg5AiLCLjg4bjg7zj' +
+  'g5bjg6tcIiVzXCLjga7mm7TmlrDjgb7jgZ/jga/liYrpmaTjga/jgIHjg4bjg7zjg5bjg6tcIiVzXCLjga7lpJbpg6jjgq3jg7zliLbntIRcIiVz' +
+  'XCLjgavpgZXlj43jgZfjgb7jgZkiLCLjg4bjg7zjg5bjg6tcIiVzXCLjgbjjga7mjL/lhaXjgIHmm7TmlrDjga/lpJbpg6jjgq3jg7zliLbntIRc' +
+  'IiVzXCLjgavpgZXlj43jgZfjgabjgYTjgb7jgZkiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7liJdcIiVzXCLjgatOVUxM5YCk44GM44GC' +
+  '44KK44G+44GZIiwi44Oq44Os44O844K344On44OzXCIlc1wi44Gu5YiXXCIlc1wi44GuTlVMTOWApOOBjOmdnk5VTEzliLbntITjgavpgZXlj43j' +
   'gZfjgabjgYTjgb7jgZkiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7mlrDjgZfjgYTooYzjga/mpJzmn7vliLbntIRcIiVzXCLjgavpgZXl' +
-  'j43jgZfjgabjgYTjgb7jgZkiLCLkupLnm7jlhrLnqoHnmoTplK7lgLzov53lj43mjpLku5bnuqbmnZ9cIiVzXCIiLCLlhbPns7sgXCIlc1wiIOea' +
-  'hOaWsOWIl+i/neWPjeS6huajgOafpee6puadnyBcIiVzXCIiLCLlnKggXCIlc1wiIOS4iueahOabtOaWsOaIluWIoOmZpOaTjeS9nOi/neWPjeS6' +
-  'huWcqCBcIiVzXCIg5LiK55qE5aSW6ZSu57qm5p2fIFwiJXNcIiIsIuaPkuWFpeaIluabtOaWsOihqCBcIiVzXCIg6L+d5Y+N5aSW6ZSu57qm5p2f' +
-  'IFwiJXNcIiIsIumHjeWkjemUrui/neWPjeWUr+S4gOe6puadn1wiJXNcIiIsIumHjeikh+OBl+OBn+OCreODvOWApOOBr+S4gOaEj+aAp+WItue0' +
-  'hFwiJXNcIumBleWPjeOBqOOBquOCiuOBvuOBmSIsIumHjeikh+OCreODvOOBruWApOOBjOaOkumZpOWItue0hFwiJXNcIuOBq+mBleWPjeOBl+OB' +
-  'puOBhOOBvuOBmSIsIuyDiCDsnpDro4zqsIAgXCIlc1wiIOumtOugiOydtOyFmOydmCBcIiVzXCIg7LK07YGsIOygnOyVvSDsobDqsbTsnYQg7JyE' +
-  '67CY7ZaI7Iq164uI64ukIiwi7KSR67O165CcIO2CpCDqsJLsnbQgXCIlc1wiIOqzoOycoCDsoJzslb0g7KGw6rG07J2EIOychOuwmO2VqCJdXSxb' +
-  'ImNyYXNoIixbIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiB3ZWdlbiBBYnN0dXJ6IGVpbmVzIGFuZGVyZW4gU2VydmVycHJvemVzc2VzIiwi' +
-  'YXJyw6p0IGRlIGxhIGNvbm5leGlvbiDDoCBjYXVzZSBkZSBsJ2FycsOqdCBicnV0YWwgZCd1biBhdXRyZSBwcm9jZXNzdXMgc2VydmV1ciIsImF2' +
-  'YnJ5dGVyIGFuc2x1dG5pbmcgcMOlIGdydW5kIGF2IGVuIGtyYXNoIGkgZW4gYW5uYW4gc2VydmVycHJvY2VzcyIsImRhcyBEYXRlbmJhbmtzeXN0' +
-  'ZW0gZsOkaHJ0IGhlcnVudGVyIiwiZGFzIERhdGVuYmFua3N5c3RlbSBpc3QgaW0gV2llZGVyaGVyc3RlbGx1bmdzbW9kdXMiLCJkYXMgRGF0ZW5i' +
-  'YW5rc3lzdGVtIG5pbW10IGtlaW5lIFZlcmJpbmR1bmdlbiBhbiIsImRhcyBEYXRlbmJhbmtzeXN0ZW0gbmltbXQgbm9jaCBrZWluZSBWZXJiaW5k' +
-  'dW5nZW4gYW4iLCJkYXMgRGF0ZW5iYW5rc3lzdGVtIHN0YXJ0ZXQiLCJkYXRhYmFzc3lzdGVtZXQgc3RhcnRhciB1cHAiLCJkYXRhYmFzc3lzdGVt' +
-  'ZXQgc3TDpG5nZXIgbmVyIiwiZGF0YWJhc3N5c3RlbWV0IHRhciBpbnRlIGVtb3QgYW5zbHV0bmluZ2FyIiwiZGF0YWJhc3N5c3RlbWV0IHRhciDD' +
-  'pG5udSBpbnRlIGVtb3QgYW5zbHV0bmluZ2FyIiwiZGF0YWJhc3N5c3RlbWV0IMOkciDDpXRlcnN0w6RsbG5pbmdzbMOkZ2UiLCJlbCBzaXN0ZW1h' +
-  'IGRlIGJhc2UgZGUgZGF0b3MgZXN0w6EgYXBhZ8OhbmRvc2UiLCJlbCBzaXN0ZW1hIGRlIGJhc2UgZGUgZGF0b3MgZXN0w6EgZW4gbW9kbyBkZSBy' +
-  'ZWN1cGVyYWNpw7NuIiwiZWwgc2lzdGVtYSBkZSBiYXNlIGRlIGRhdG9zIGVzdMOhIGluaWNpw6FuZG9zZSIsImVsIHNpc3RlbWEgZGUgYmFzZXMg' +
-  'ZGUgZGF0b3MgYcO6biBubyBlc3TDoSBhY2VwdGFuZG8gY29uZXhpb25lcyIsImVsIHNpc3RlbWEgZGUgYmFzZXMgZGUgZGF0b3Mgbm8gZXN0w6Eg' +
-  'YWNlcHRhbmRvIGNvbmV4aW9uZXMiLCJpbCBkYXRhYmFzZSBzaSBzdGEgYXZ2aWFuZG8iLCJpbCBkYXRhYmFzZSBzaSBzdGEgc3BlZ25lbmRvIiwi' +
-  'aWwgZGF0YWJhc2Ugw6ggaW4gbW9kYWxpdMOgIGRpIHJpcHJpc3Rpbm8iLCJpbCBzaXN0ZW1hIGRpIGRhdGFiYXNlIG5vbiBhY2NldHRhIGFuY29y' +
-  'YSBjb25uZXNzaW9uaSIsImlsIHNpc3RlbWEgZGkgZGF0YWJhc2Ugbm9uIGFjY2V0dGEgY29ubmVzc2lvbmkiLCJsYSBjb25uZXNzaW9uZSDDqCBz' +
-  'dGF0YSB0ZXJtaW5hdGEgYSBjYXVzYSBkZWwgY3Jhc2ggZGkgdW4gYWx0cm8gcHJvY2Vzc28gZGVsIHNlcnZlciIsImxlIHN5c3TDqG1lIGRlIGJh' +
-  'c2UgZGUgZG9ubsOpZXMgcydhcnLDqnRlIiwibGUgc3lzdMOobWUgZGUgYmFzZXMgZGUgZG9ubsOpZXMgZXN0IGVuIGNvdXJzIGRlIHJlc3RhdXJh' +
-  'dGlvbiIsImxlIHN5c3TDqG1lIGRlIGJhc2VzIGRlIGRvbm7DqWVzIG4nYWNjZXB0ZSBwYXMgZGUgY29ubmV4aW9ucyIsImxlIHN5c3TDqG1lIGRl' +
-  'IGJhc2VzIGRlIGRvbm7DqWVzIG4nYWNjZXB0ZSBwYXMgZW5jb3JlIGRlIGNvbm5leGlvbnMiLCJsZSBzeXN0w6htZSBkZSBiYXNlcyBkZSBkb25u' +
-  'w6llcyBzZSBsYW5jZSIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBmYWxsYSBlbiBvdHJvIHByb2Nlc28gc2Vydmlkb3Ii' +
-  'LCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW0LTQutC70Y7Rh9C10L3QvdGPINGH0LXRgNC10Lcg0LDQstCw0YDRltC50L3QtSDQt9Cw0LLQtdGA' +
-  '0YjQtdC90L3RjyDRgNC+0LHQvtGC0Lgg0ZbQvdGI0L7Qs9C+INGB0LXRgNCy0LXRgNC90L7Qs9C+INC/0YDQvtGG0LXRgdGDIiwi0LfQsNC60YDR' +
-  'i9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC40Lct0LfQsCDQutGA0LDRhdCwINC00YDRg9Cz0L7Qs9C+INGB0LXRgNCy0LXRgNC90L7Q' +
-  's9C+INC/0YDQvtGG0LXRgdGB0LAiLCLRgdC40YHRgtC10LzQsCDQkdCUINC10YnRkSDQvdC1INC/0YDQuNC90LjQvNCw0LXRgiDQv9C+0LTQutC7' +
-  '0Y7Rh9C10L3QuNGPIiwi0YHQuNGB0YLQtdC80LAg0JHQlCDQvdC1INC/0YDQuNC90LjQvNCw0LXRgiDQv9C+0LTQutC70Y7Rh9C10L3QuNGPIiwi' +
-  '0YHQuNGB0YLQtdC80LAg0LHQsNC3INC00LDQvdC90YvRhSDQsiDRgNC10LbQuNC80LUg0LLQvtGB0YHRgtCw0L3QvtCy0LvQtdC90LjRjyIsItGB' +
-  '0LjRgdGC0LXQvNCwINCx0LDQtyDQtNCw0L3QvdGL0YUg0LfQsNC/0YPRgdC60LDQtdGC0YHRjyIsItGB0LjRgdGC0LXQvNCwINCx0LDQtyDQtNCw' +
-  '0L3QvdGL0YUg0L7RgdGC0LDQvdCw0LLQu9C40LLQsNC10YLRgdGPIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg0LTQsNC90LjRhSDQt9Cw0LLQ' +
-  'tdGA0YjRg9GUINGA0L7QsdC+0YLRgyIsItGB0LjRgdGC0LXQvNCwINCx0LDQt9C4INC00LDQvdC40YUg0LfQsNC/0YPRgdC60LDRlNGC0YzRgdGP' +
-  'Iiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg0LTQsNC90LjRhSDQvdC1INC/0YDQuNC50LzQsNGUINC/0ZbQtNC60LvRjtGH0LXQvdC90Y8iLCLR' +
-  'gdC40YHRgtC10LzQsCDQsdCw0LfQuCDQtNCw0L3QuNGFINGDINGA0LXQttC40LzRliDQstGW0LTQvdC+0LLQu9C10L3QvdGPIiwi0YHQuNGB0YLQ' +
-  'tdC80LAg0LHQsNC30Lgg0LTQsNC90LjRhSDRidC1INC90LUg0L/RgNC40LnQvNCw0ZQg0L/RltC00LrQu9GO0YfQtdC90L3RjyIsIuGDm+GDmOGD' +
-  'm+GDk+GDmOGDnOGDkOGDoOGDlOGDneGDkeGDoSDhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOY4YOhIOGDoeGDmOGDoeGD' +
-  'ouGDlOGDm+GDmOGDoSDhg5Lhg5Dhg6jhg5Xhg5Thg5Hhg5AiLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOY4YOhIOGD' +
-  'oeGDmOGDoeGDouGDlOGDm+GDkCDhg5Dhg6bhg5Phg5Lhg5Thg5zhg5jhg6Eg4YOg4YOU4YOf4YOY4YOb4YOo4YOY4YOQIiwi4YOb4YOd4YOc4YOQ' +
-  '4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jhg6Hhg6Lhg5Thg5vhg5Ag4YOY4YOX4YOY4YOo4YOU4YOR4YOQIiwi4YOb4YOd' +
-  '4YOc4YOQ4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jhg6Hhg6Lhg5Thg5vhg5Ag4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOU' +
-  '4YOR4YOhIOGDkOGDoCDhg5jhg6bhg5Thg5Hhg6EiLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOY4YOhIOGDoeGDmOGD' +
-  'oeGDouGDlOGDm+GDkCDhg6/hg5Thg6Ag4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOU4YOR4YOhIOGDkOGDoCDhg5jhg6bhg5Thg5Hhg6EiLCLjg4fj' +
-  'g7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jgb7jgaDmjqXntprjgpLlj5fjgZHku5jjgZHjgabjgYTjgb7jgZvjgpMiLCLjg4fjg7zjgr/j' +
-  'g5njg7zjgrnjgrfjgrnjg4bjg6Djga/jgrfjg6Pjg4Pjg4jjg4Djgqbjg7PjgZfjgabjgYTjgb7jgZkiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfj' +
-  'grnjg4bjg6Djga/jg6rjgqvjg5Djg6rjg6Ljg7zjg4njgafjgZkiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/mjqXntprjgpLl' +
-  'j5fjgZHku5jjgZHjgabjgYTjgb7jgZvjgpMiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/otbfli5Xlh6bnkIbkuK3jgafjgZki' +
-  'LCLkuK3mlq3ogZTmjqUsIOWboOS4uuWFtuWug+acjeWKoeWZqOi/m+eoi+W0qea6gyIsIuS7luOBruOCteODvOODkOODvOODl+ODreOCu+OCueOB' +
-  'jOOCr+ODqeODg+OCt+ODpeOBl+OBn+OBn+OCgeaOpee2muOCkue1guS6huOBl+OBvuOBmSIsIuaVsOaNruW6k+ezu+e7n+WBnOatouS4rSIsIuaV' +
-  'sOaNruW6k+ezu+e7n+WQr+WKqOS4rSIsIuaVsOaNruW6k+ezu+e7n+WcqOaBouWkjeaooeW8j+S4rSIsIuuLpOuluCDshJzrsoQg7ZSE66Gc7IS4' +
-  '7Iqk6rCAIOyGkOyDgeydhCDsnoXslrQg7ZiE7J6sIOyXsOqysOydhCDspJHsp4Dtlanri4jri6QiLCLrjbDsnbTthLDrsqDsnbTsiqQg7Iuc7Iqk' +
-  '7YWc7J20IOyDiOuhnCDqsIDrj5kg7KSR7J6F64uI64ukLiIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZzsnbQg7J6Q64+ZIOuzteq1rCDs' +
-  'npHsl4Ug7KSR7J6F64uI64ukLiIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZzsnbQg7KSR7KeAIOykkeyeheuLiOuLpCIsIu2VtOuLuSDr' +
-  'jbDsnbTthLDrsqDsnbTsiqQg7Iuc7Iqk7YWc7J2AIOyVhOyngSDsoJHsho3snYQg7ZeI7Jqp7ZWY7KeAIOyViuyKteuLiOuLpC4iLCLtlbTri7kg' +
-  '642w7J207YSw67Kg7J207IqkIOyLnOyKpO2FnOydgCDsoJHsho3snYQg7ZeI7Jqp7ZWY7KeAIOyViuyKteuLiOuLpC4iXV0sWyJpbnZhbGlkLWRh' +
-  'dGEiLFsiXCIlc1wi5Z6L44Gu5YWl5Yqb5qeL5paH44GM5LiN5q2j44Gn44GZOiBcIiVzXCIiLCIlcyDsnpDro4ztmJUg64yA7ZWcIOyemOuqu+uQ' +
-  'nCDsnoXroKU6IFwiJXNcIiIsIjAg44Gr44KI44KL6Zmk566X44GM6KGM44KP44KM44G+44GX44GfIiwiMOycvOuhnOuKlCDrgpjriIzsiJgg7JeG' +
-  '7Iq164uI64ukLiIsIkRpdmlzaW9uIGR1cmNoIE51bGwiLCJXZXJ0IHp1IGxhbmcgZsO8ciBUeXAgY2hhcmFjdGVyIHZhcnlpbmcoJXMpIiwiV2Vy' +
-  'dCB6dSBsYW5nIGbDvHIgVHlwIGNoYXJhY3RlciglcykiLCJiaWdpbnQgZW4gZGVob3JzIGRlcyBsaW1pdGVzIiwiYmlnaW50IGZ1ZXJhIGRlIHJh' +
-  'bmdvIiwiYmlnaW50IGZ1b3JpIGRhbGwnaW50ZXJ2YWxsbyBjb25zZW50aXRvIiwiYmlnaW50IGlzdCBhdcOfZXJoYWxiIGRlcyBnw7xsdGlnZW4g' +
-  'QmVyZWljaHMiLCJiaWdpbnQgdXRhbmbDtnIgc2l0dCBpbnRlcnZhbGwiLCJiaWdpbnQg0LLQvdC1INC00LjQsNC/0LDQt9C+0L3QsCIsImJpZ2lu' +
-  'dCDQv9C+0LfQsCDQtNGW0LDQv9Cw0LfQvtC90L7QvCIsImJpZ2ludCDhg5Phg5jhg5Dhg57hg5Dhg5bhg53hg5zhg6Eg4YOS4YOQ4YOg4YOU4YOX' +
-  '4YOQ4YOQIiwiYmlnaW50IOi2heWHuuiMg+WbtCIsImJpZ2ludOOBruevhOWbsuWkluOBp+OBmSIsImJpZ2ludOydmCDrspTsnITrpbwg67KX7Ja0' +
-  '64Ks7Iq164uI64ukLiIsImNoYXJhY3RlciB2YXJ5aW5nKCVzKSDsnpDro4ztmJXsl5Ag64SI66y0IOq4tCDsnpDro4zrpbwg64u07Jy866Ck6rOg' +
-  'IO2VqeuLiOuLpC4iLCJjaGFyYWN0ZXIoJXMpIOyekOujjO2YleyXkCDrhIjrrLQg6ri0IOyekOujjOulvCDri7TsnLzroKTqs6Ag7ZWp64uI64uk' +
-  'LiIsImRpdmlzaW9uIG1lZCBub2xsIiwiZGl2aXNpb24gcGFyIHrDqXJvIiwiZGl2aXNpb25lIHBlciB6ZXJvIiwiZGl2aXNpw7NuIHBvciBjZXJv' +
-  'IiwiZWwgdmFsb3IgZXMgZGVtYXNpYWRvIGxhcmdvIHBhcmEgZWwgdGlwbyBjaGFyYWN0ZXIgdmFyeWluZyglcykiLCJlbCB2YWxvciBlcyBkZW1h' +
-  'c2lhZG8gbGFyZ28gcGFyYSBlbCB0aXBvIGNoYXJhY3RlciglcykiLCJlbnRlcm8gZnVlcmEgZGUgcmFuZ28iLCJlbnRpZXIgZW4gZGVob3JzIGRl' +
-  'cyBsaW1pdGVzIiwiaGVsdGFsIHV0YW5mw7ZyIGdpbHRpZ3QgaW50ZXJ2YWxsIiwiaWwgdmFsb3JlIMOoIGZ1b3JpIGRhbGwnaW50ZXJ2YWxsbyBj' +
-  'b25zZW50aXRvIHBlciBpbCB0aXBvIHNtYWxsaW50IiwiaWwgdmFsb3JlIMOoIHRyb3BwbyBsdW5nbyBwZXIgaWwgdGlwbyBjaGFyYWN0ZXIgdmFy' +
-  'eWluZyglcykiLCJpbCB2YWxvcmUgw6ggdHJvcHBvIGx1bmdvIHBlciBpbCB0aXBvIGNoYXJhY3RlciglcykiLCJpbnRlZ2VyIGlzdCBhdcOfZXJo' +
-  'YWxiIGRlcyBnw7xsdGlnZW4gQmVyZWljaHMiLCJpbnRlZ2Vy44Gu56+E5Zuy5aSW44Gn44GZIiwiaW50ZXJvIGZ1b3JpIGRhbGwnaW50ZXJ2YWxs' +
-  'byIsImxhIHNpbnRheGlzIGRlIGVudHJhZGEgbm8gZXMgdsOhbGlkYSBwYXJhIHRpcG8gJXM6IMKrJXPCuyIsIm9naWx0aWcgaW5kYXRhc3ludGF4' +
-  'IGbDtnIgdHlwZSAlczogXCIlc1wiIiwic2ludGFzc2kgZGkgaW5wdXQgbm9uIHZhbGlkYSBwZXIgaWwgdGlwbyAlczogXCIlc1wiIiwic21hbGxp' +
-  'bnQgZW4gZGVob3JzIGRlcyBsaW1pdGVzIiwic21hbGxpbnQgZnVlcmEgZGUgcmFuZ28iLCJzbWFsbGludCBpc3QgYXXDn2VyaGFsYiBkZXMgZ8O8' +
-  'bHRpZ2VuIEJlcmVpY2hzIiwic21hbGxpbnQgdXRhbmbDtnIgc2l0dCBpbnRlcnZhbGwiLCJzbWFsbGludCDQstC90LUg0LTQuNCw0L/QsNC30L7Q' +
-  'vdCwIiwic21hbGxpbnQg4YOT4YOY4YOQ4YOe4YOQ4YOW4YOd4YOc4YOhIOGDkuGDkOGDoOGDlOGDl+GDkOGDkCIsInNtYWxsaW50IOi2heWHuuiM' +
-  'g+WbtCIsInNtYWxsaW5044Gu56+E5Zuy5aSW44Gn44GZIiwic21hbGxpbnTsnZgg67KU7JyE66W8IOuyl+yWtOuCrOyKteuLiOuLpC4iLCJzeW50' +
-  'YXhlIGVuIGVudHLDqWUgaW52YWxpZGUgcG91ciBsZSB0eXBlICVzIDogwqsgJXMgwrsiLCJ1bmfDvGx0aWdlIEVpbmdhYmVzeW50YXggZsO8ciBU' +
-  'eXAgJXM6IMK7JXPCqyIsInZhbGV1ciB0cm9wIGxvbmd1ZSBwb3VyIGxlIHR5cGUgY2hhcmFjdGVyIHZhcnlpbmcoJXMpIiwidmFsZXVyIHRyb3Ag' +
-  'bG9uZ3VlIHBvdXIgbGUgdHlwZSBjaGFyYWN0ZXIoJXMpIiwidsOkcmRldCBmw7ZyIGzDpW5ndCBmw7ZyIHR5cGVuIGNoYXJhY3RlciAoJXMpIiwi' +
-  'dsOkcmRldCBmw7ZyIGzDpW5ndCBmw7ZyIHR5cGVuIGNoYXJhY3RlciB2YXJ5aW5nKCVzKSIsItC00LLQvtCx0LDQudGC0L7QstC1INGG0ZbQu9C1' +
-  'INC/0L7Qt9CwINC00ZbQsNC/0LDQt9C+0L3QvtC8Iiwi0LTQtdC70LXQvdC40LUg0L3QsCDQvdC+0LvRjCIsItC00ZbQu9C10L3QvdGPINC90LAg' +
-  '0L3Rg9C70YwiLCLQt9C90LDRh9C10L3QuNC1INC90LUg0YPQvNC10YnQsNC10YLRgdGPINCyINGC0LjQvyBjaGFyYWN0ZXIgdmFyeWluZyglcyki' +
-  'LCLQt9C90LDRh9C10L3QuNC1INC90LUg0YPQvNC10YnQsNC10YLRgdGPINCyINGC0LjQvyBjaGFyYWN0ZXIoJXMpIiwi0LfQvdCw0YfQtdC90L3R' +
-  'jyDQt9Cw0L3QsNC00YLQviDQtNC+0LLQs9C1INC00LvRjyDRgtC40L/RgyBjaGFyYWN0ZXIgdmFyeWluZyglcykiLCLQt9C90LDRh9C10L3QvdGP' +
-  'INC30LDQvdCw0LTRgtC+INC00L7QstCz0LUg0LTQu9GPINGC0LjQv9GDIGNoYXJhY3RlciglcykiLCLQvdC10LLQtdGA0L3Ri9C5INGB0LjQvdGC' +
-  '0LDQutGB0LjRgSDQtNC70Y8g0YLQuNC/0LAgJXM6IFwiJXNcIiIsItC90LXQv9GA0LjQv9GD0YHRgtC40LzQuNC5INGB0LjQvdGC0LDQutGB0LjR' +
-  'gSDQtNC70Y8g0YLQuNC/0YMgJXM6IFwiJXNcIiIsItGG0LXQu9C+0LUg0LLQvdC1INC00LjQsNC/0LDQt9C+0L3QsCIsItGG0ZbQu9C1INGH0LjR' +
-  'gdC70L4g0L/QvtC30LAg0LTRltCw0L/QsNC30L7QvdC+0LwiLCLhg5Dhg6Dhg5Dhg6Hhg6zhg53hg6Dhg5gg4YOo4YOU4YOn4YOV4YOQ4YOc4YOY' +
-  '4YOhIOGDoeGDmOGDnOGDouGDkOGDpeGDoeGDmCDhg6Lhg5jhg57hg5jhg6Hhg5fhg5Xhg5jhg6EgJXM6IFwiJXNcIiIsIuGDm+GDl+GDlOGDmuGD' +
-  'mCDhg5vhg5zhg5jhg6jhg5Xhg5zhg5Thg5rhg53hg5Hhg5Ag4YOT4YOY4YOQ4YOe4YOQ4YOW4YOd4YOc4YOhIOGDkuGDkOGDoOGDlOGDl+GDkOGD' +
-  'kCIsIuGDm+GDnOGDmOGDqOGDleGDnOGDlOGDmuGDneGDkeGDkCDhg6Hhg5jhg5vhg5Hhg53hg5rhg53hg6Eg4YOi4YOY4YOe4YOY4YOh4YOX4YOV' +
-  '4YOY4YOhIOGDq+GDkOGDmuGDmOGDkOGDnCDhg5Lhg6Dhg6vhg5Thg5rhg5jhg5AgKCVzKSIsIuGDnOGDo+GDmuGDluGDlCDhg5Lhg5Dhg6fhg53h' +
-  'g6Thg5AiLCLlgKTjga/lnotjaGFyYWN0ZXIgdmFyeWluZyglcynjgajjgZfjgabjga/plbfjgZnjgY7jgb7jgZkiLCLlgKTjga/lnotjaGFyYWN0' +
-  'ZXIoJXMp44Go44GX44Gm44Gv6ZW344GZ44GO44G+44GZIiwi5a+55LqO5Y+v5Y+Y5a2X56ym57G75Z6L5p2l6K+077yM5YC85aSq6ZW/5LqGKCVz' +
-  'KSIsIuWvueS6juWtl+espuexu+Wei+adpeivtOi/meS4quWAvOWkqumVv+S6higlcykiLCLmlbTmlbDotoXlh7rojIPlm7QiLCLml6DmlYjnmoTn' +
-  'sbvlnosgJXMg6L6T5YWl6K+t5rOVOiBcIiVzXCIiLCLpmaTku6Xpm7YiLCLsoJXsiJgg67KU7JyE66W8IOuyl+yWtOuCqCJdXSxbImxvY2siLFsi' +
-  'XCIlc1wiIOumtOugiOydtOyFmOydmCDsnqDquIgg7KCV67O066W8IOq1rO2VoCDsiJgg7JeG7J2MIiwiVmVya2xlbW11bmcgKERlYWRsb2NrKSBl' +
-  'bnRkZWNrdCIsImFubnVsYXRpb24gZGUgbGEgcmVxdcOqdGUgw6AgY2F1c2UgZHUgZMOpbGFpIMOpY291bMOpIHBvdXIgbCdvYnRlbnRpb24gZGVz' +
-  'IHZlcnJvdXMiLCJhbm51bGxhbWVudG8gZGVsbCdpc3RydXppb25lIGEgY2F1c2EgZGkgdGltZW91dCBkaSBsb2NrIiwiYXZicnl0ZXIgc2F0cyBw' +
-  'w6UgZ3J1bmQgYXYgbMOlcy10aW1lb3V0IiwiY2FuY2VsYW5kbyBsYSBzZW50ZW5jaWEgZGViaWRvIGEgcXVlIHNlIGFnb3TDsyBlbCB0aWVtcG8g' +
-  'ZGUgZXNwZXJhIGRlIGNhbmRhZG9zIChsb2NrcykiLCJkZWFkbG9jayB1cHB0w6Rja3QiLCJkZWFkbG9jayDrsJzsg53tlojsnYwiLCJpbXBvc3Np' +
-  'YmlsZSBzZXJpYWxpenphcmUgbCdhY2Nlc3NvIGEgY2F1c2EgZGVsbCdlbGltaW5hemlvbmUgc2ltdWx0YW5lYSIsImludGVyYmxvY2FnZSAoZGVh' +
-  'ZGxvY2spIGTDqXRlY3TDqSIsImtvbm50ZSBTcGVycmUgZsO8ciBSZWxhdGlvbiDCuyVzwqsgbmljaHQgc2V0emVuIiwia29ubnRlIFNwZXJyZSBm' +
-  'w7xyIFplaWxlIGluIFJlbGF0aW9uIMK7JXPCqyBuaWNodCBzZXR6ZW4iLCJrb25udGUgWnVncmlmZiBuaWNodCBzZXJpYWxpc2llcmVuIHdlZ2Vu' +
-  'IExlc2UtL1NjaHJlaWItQWJow6RuZ2lna2VpdGVuIHp3aXNjaGVuIFRyYW5zYWt0aW9uZW4iLCJrb25udGUgWnVncmlmZiBuaWNodCBzZXJpYWxp' +
-  'c2llcmVuIHdlZ2VuIGdsZWljaHplaXRpZ2VtIEzDtnNjaGVuIiwia29ubnRlIFp1Z3JpZmYgbmljaHQgc2VyaWFsaXNpZXJlbiB3ZWdlbiBnbGVp' +
-  'Y2h6ZWl0aWdlciBBa3R1YWxpc2llcnVuZyIsImt1bmRlIGludGUgbMOlc2EgcmFkIGkgcmVsYXRpb25lbiBcIiVzXCIiLCJrdW5kZSBpbnRlIHNl' +
-  'cmlhbGlzZXJhIMOldGtvbXN0IHDDpSBncnVuZCBhdiBsw6RzL3Nrcml2LWJlcm9lbmRlbiBibGFuZCB0cmFuc2FrdGlvbmVybmEiLCJrdW5kZSBp' +
-  'bnRlIHNlcmlhbGlzZXJhIMOldGtvbXN0IHDDpSBncnVuZCBhdiBzYW10aWRpZyBib3J0dGFnbmluZyIsImt1bmRlIGludGUgc2VyaWFsaXNlcmEg' +
-  'w6V0a29tc3QgcMOlIGdydW5kIGF2IHNhbXRpZGlnIHVwcGRhdGVyaW5nIiwia3VuZGUgaW50ZSB0YSBsw6VzIHDDpSByZWxhdGlvbmVuIFwiJXNc' +
-  'IiIsImxvY2sgZGVsbGEgcmVsYXppb25lIFwiJXNcIiBmYWxsaXRvIiwibG9jayBkaSByaWdhIG5lbGxhIHJlbGF6aW9uZSBcIiVzXCIgZmFsbGl0' +
-  'byIsIm4nYSBwYXMgcHUgb2J0ZW5pciB1biB2ZXJyb3Ugc3VyIGxhIHJlbGF0aW9uIMKrICVzIMK7IiwibidhIHBhcyBwdSBzw6lyaWFsaXNlciB1' +
-  'biBhY2PDqHMgw6AgY2F1c2UgZCd1bmUgbWlzZSDDoCBqb3VyIGVuIHBhcmFsbMOobGUiLCJuJ2EgcGFzIHB1IHPDqXJpYWxpc2VyIHVuIGFjY8Oo' +
-  'cyDDoCBjYXVzZSBkJ3VuZSBzdXBwcmVzc2lvbiBlbiBwYXJhbGzDqGxlIiwibidhIHBhcyBwdSBzw6lyaWFsaXNlciB1biBhY2PDqHMgw6AgY2F1' +
-  'c2UgZGVzIGTDqXBlbmRhbmNlcyBkZSBsZWN0dXJlL8OpY3JpdHVyZVxucGFybWkgbGVzIHRyYW5zYWN0aW9ucyIsIm5vIHNlIHB1ZG8gYmxvcXVl' +
-  'YXIgdW4gY2FuZGFkbyBlbiBsYSBmaWxhIGRlIGxhIHJlbGFjacOzbiDCqyVzwrsiLCJubyBzZSBwdWRvIGJsb3F1ZWFyIHVuIGNhbmRhZG8gZW4g' +
-  'bGEgcmVsYWNpw7NuIMKrJXPCuyIsIm5vIHNlIHB1ZG8gc2VyaWFsaXphciBlbCBhY2Nlc28gZGViaWRvIGEgZGVwZW5kZW5jaWFzIHJlYWQvd3Jp' +
-  'dGUgZW50cmUgdHJhbnNhY2Npb25lcyIsIm5vIHNlIHB1ZG8gc2VyaWFsaXphciBlbCBhY2Nlc28gZGViaWRvIGEgdW4gZGVsZXRlIGNvbmN1cnJl' +
-  'bnRlIiwibm8gc2UgcHVkbyBzZXJpYWxpemFyIGVsIGFjY2VzbyBkZWJpZG8gYSB1biB1cGRhdGUgY29uY3VycmVudGUiLCJyaWxldmF0byBkZWFk' +
-  'bG9jayIsInNlIGhhIGRldGVjdGFkbyB1biBkZWFkbG9jayIsInNlcmlhbGl6emF6aW9uZSBkZWxsJ2FjY2Vzc28gZmFsbGl0YSBhIGNhdXNhIGRp' +
-  'IGRpcGVuZGVuemUgZGkgbGV0dHVyYS9zY3JpdHR1cmEgdHJhIGxlIHRyYW5zYXppb25pIiwic2VyaWFsaXp6YXppb25lIGRlbGwnYWNjZXNzbyBm' +
-  'YWxsaXRhIGEgY2F1c2EgZGkgbW9kaWZpY2hlIGNvbmNvcnJlbnRpIiwic3Rvcm5pZXJlIEFuZnJhZ2Ugd2VnZW4gWmVpdMO8YmVyc2NocmVpdHVu' +
-  'ZyBlaW5lciBTcGVycmUiLCLQstC40LrQvtC90LDQvdC90Y8g0L7Qv9C10YDQsNGC0L7RgNCwINGB0LrQsNGB0L7QstCw0L3QviDRh9C10YDQtdC3' +
-  'INGC0LDQudC8LdCw0YPRgiDQsdC70L7QutGD0LLQsNC90L3RjyIsItCy0LjRj9Cy0LvQtdC90L4g0LLQt9Cw0ZTQvNC90LUg0LHQu9C+0LrRg9Cy' +
-  '0LDQvdC90Y8iLCLQstGL0L/QvtC70L3QtdC90LjQtSDQvtC/0LXRgNCw0YLQvtGA0LAg0L7RgtC80LXQvdC10L3QviDQuNC3LdC30LAg0YLQsNC5' +
-  '0Lwt0LDRg9GC0LAg0LHQu9C+0LrQuNGA0L7QstC60LgiLCLQvdC1INCy0LTQsNC70L7RgdGPINC+0YLRgNC40LzQsNGC0Lgg0LHQu9C+0LrRg9Cy' +
-  '0LDQvdC90Y8g0LfQsifRj9C30LrRgyBcIiVzXCIiLCLQvdC1INCy0LTQsNC70L7RgdGPINC+0YLRgNC40LzQsNGC0Lgg0LHQu9C+0LrRg9Cy0LDQ' +
-  'vdC90Y8g0YMg0YDRj9C00LrRgyDRgdGC0L7RgdC+0LLQvdC+IFwiJXNcIiIsItC90LUg0LLQtNCw0LvQvtGB0Y8g0YHQtdGA0ZbQsNC70ZbQt9GD' +
-  '0LLQsNGC0Lgg0LTQvtGB0YLRg9C/INGH0LXRgNC10Lcg0LfQsNC70LXQttC90ZbRgdGC0Ywg0YfQuNGC0LDQvdC90Y8v0LfQsNC/0LjRgdGDINGB' +
-  '0LXRgNC10LQg0YLRgNCw0L3Qt9Cw0LrRhtGW0LkiLCLQvdC1INCy0LTQsNC70L7RgdGPINGB0LXRgNGW0LDQu9GW0LfRg9Cy0LDRgtC4INC00L7R' +
-  'gdGC0YPQvyDRh9C10YDQtdC3INC/0LDRgNCw0LvQtdC70YzQvdC1INCy0LjQtNCw0LvQtdC90L3RjyIsItC90LUg0LLQtNCw0LvQvtGB0Y8g0YHQ' +
-  'tdGA0ZbQsNC70ZbQt9GD0LLQsNGC0Lgg0LTQvtGB0YLRg9C/INGH0LXRgNC10Lcg0L/QsNGA0LDQu9C10LvRjNC90LUg0L7QvdC+0LLQu9C10L3Q' +
-  'vdGPIiwi0L3QtSDRg9C00LDQu9C+0YHRjCDQv9C+0LvRg9GH0LjRgtGMINCx0LvQvtC60LjRgNC+0LLQutGDINGB0YLRgNC+0LrQuCDQsiDRgtCw' +
-  '0LHQu9C40YbQtSBcIiVzXCIiLCLQvdC1INGD0LTQsNC70L7RgdGMINC/0L7Qu9GD0YfQuNGC0Ywg0LHQu9C+0LrQuNGA0L7QstC60YMg0YLQsNCx' +
-  '0LvQuNGG0YsgXCIlc1wiIiwi0L3QtSDRg9C00LDQu9C+0YHRjCDRgdC10YDQuNCw0LvQuNC30L7QstCw0YLRjCDQtNC+0YHRgtGD0L8g0LjQty3Q' +
-  't9CwINC30LDQstC40YHQuNC80L7RgdGC0LXQuSDRh9GC0LXQvdC40Y8v0LfQsNC/0LjRgdC4INC80LXQttC00YMg0YLRgNCw0L3Qt9Cw0LrRhtC4' +
-  '0Y/QvNC4Iiwi0L3QtSDRg9C00LDQu9C+0YHRjCDRgdC10YDQuNCw0LvQuNC30L7QstCw0YLRjCDQtNC+0YHRgtGD0L8g0LjQty3Qt9CwINC/0LDR' +
-  'gNCw0LvQu9C10LvRjNC90L7Qs9C+INC40LfQvNC10L3QtdC90LjRjyIsItC90LUg0YPQtNCw0LvQvtGB0Ywg0YHQtdGA0LjQsNC70LjQt9C+0LLQ' +
-  'sNGC0Ywg0LTQvtGB0YLRg9C/INC40Lct0LfQsCDQv9Cw0YDQsNC70LvQtdC70YzQvdC+0LPQviDRg9C00LDQu9C10L3QuNGPIiwi0L7QsdC90LDR' +
-  'gNGD0LbQtdC90LAg0LLQt9Cw0LjQvNC+0LHQu9C+0LrQuNGA0L7QstC60LAiLCLhg5Hhg5rhg53hg5nhg5jhg6Eg4YOb4YOY4YOm4YOU4YOR4YOY' +
-  '4YOhIOGDqOGDlOGDquGDk+GDneGDm+GDkCDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5Dhg5bhg5QgJXNcIiIsIuGDkuGDkOGDm+GDneGD' +
-  'oeGDkOGDruGDo+GDmuGDlOGDkeGDkCDhg5Lhg5Dhg6Phg6Xhg5vhg5Phg5Thg5Hhg5Ag4YOR4YOa4YOd4YOZ4YOY4YOhIOGDm+GDneGDmuGDneGD' +
-  'k+GDmOGDnOGDmOGDoSDhg5Xhg5Dhg5Phg5jhg6Eg4YOQ4YOb4YOd4YOs4YOj4YOg4YOV4YOY4YOhIOGDkuGDkOGDm+GDnSIsIuGDlOGDoOGDl+GD' +
-  'k+GDoOGDneGDo+GDmuGDmCDhg5Lhg5Dhg5zhg5Dhg67hg5rhg5Thg5Hhg5jhg6Eg4YOS4YOQ4YOb4YOdIOGDrOGDleGDk+GDneGDm+GDmOGDoSDh' +
-  'g6Hhg5Thg6Dhg5jhg5Dhg5rhg5jhg5bhg5Dhg6rhg5jhg5Ag4YOo4YOU4YOj4YOr4YOa4YOU4YOR4YOU4YOa4YOY4YOQIiwi4YOU4YOg4YOX4YOT' +
-  '4YOg4YOd4YOj4YOa4YOYIOGDrOGDkOGDqOGDmuGDmOGDoSDhg5Lhg5Dhg5vhg50g4YOs4YOV4YOT4YOd4YOb4YOY4YOhIOGDoeGDlOGDoOGDmOGD' +
-  'kOGDmuGDmOGDluGDkOGDquGDmOGDkCDhg6jhg5Thg6Phg6vhg5rhg5Thg5Hhg5Thg5rhg5jhg5AiLCLhg5zhg5Dhg57hg53hg5Xhg5zhg5jhg5Ag' +
-  '4YOj4YOg4YOX4YOY4YOU4YOg4YOX4YOR4YOa4YOd4YOZ4YOY4YOg4YOU4YOR4YOQIiwi4YOj4YOg4YOX4YOY4YOU4YOg4YOX4YOd4YOR4YOQ4YOo' +
-  '4YOYIFwiJXNcIiDhg5vhg6zhg5nhg6Dhg5jhg5Xhg5jhg6Eg4YOT4YOQ4YOR4YOa4YOd4YOZ4YOV4YOY4YOhIOGDqOGDlOGDquGDk+GDneGDm+GD' +
-  'kCIsIuODh+ODg+ODieODreODg+OCr+OCkuaknOWHuuOBl+OBvuOBl+OBnyIsIuODiOODqeODs+OCtuOCr+OCt+ODp+ODs+mWk+OBpyByZWFkL3dy' +
-  'aXRlIOOBruS+neWtmOaAp+OBjOOBguOBo+OBn+OBn+OCgeOAgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOBjOOBp+OBjeOBvuOBm+OCk+OBp+OB' +
-  'l+OBnyIsIuODquODrOODvOOCt+ODp+ODs1wiJXNcIuOBruODreODg+OCr+OCkuWPluW+l+OBp+OBjeOBvuOBm+OCk+OBp+OBl+OBnyIsIuODquOD' +
-  'rOODvOOCt+ODp+ODs1wiJXNcIuOBruihjOODreODg+OCr+OCkuWPluW+l+OBp+OBjeOBvuOBm+OCk+OBp+OBl+OBnyIsIuODreODg+OCr+OBruOC' +
-  'v+OCpOODoOOCouOCpuODiOOBruOBn+OCgeOCueODhuODvOODiOODoeODs+ODiOOCkuOCreODo+ODs+OCu+ODq+OBl+OBpuOBhOOBvuOBmSIsIuWJ' +
-  'iumZpOOBjOWQjOaZguOBq+ihjOOCj+OCjOOBn+OBn+OCgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOBjOOBp+OBjeOBvuOBm+OCk+OBp+OBl+OB' +
-  'nyIsIuaXoOazleWcqOWFs+ezuyBcIiVzXCIg5LiK6I635b6X6ZSBIiwi5peg5rOV5Zyo5YWz57O7IFwiJXNcIuS4reeahOiusOW9leS4iuiOt+W+' +
-  'l+mUgSIsIuabtOaWsOOBjOWQjOaZguOBq+ihjOOCj+OCjOOBn+OBn+OCgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOBjOOBp+OBjeOBvuOBm+OC' +
-  'k+OBp+OBl+OBnyIsIuajgOa1i+WIsOatu+mUgSIsIueUseS6juWQjOatpeWIoOmZpO+8jOaXoOazleW6j+WIl+WMluiuv+mXriIsIueUseS6juWQ' +
-  'jOatpeabtOaWsOiAjOaXoOazleS4suihjOiuv+mXriIsIueUseS6juWkmuS4quS6i+WKoemXtOeahOivuy/lhpnkvp3otZbogIzml6Dms5XkuLLo' +
-  'oYzorr/pl64iLCLnlLHkuo7plIHotoXml7bvvIzlj5bmtojor63lj6Xmk43kvZwiLCLrj5nsi5wg7IKt7KCcIOyekeyXhSDrlYzrrLjsl5Ag7Iic' +
-  '7LCo7KCBIOyVoeyEuOyKpOqwgCDrtojqsIDriqXtlanri4jri6QiLCLrj5nsi5wg7JeF642w7J207Yq4IOuVjOusuOyXkCDsiJzssKjsoIEg7JWh' +
-  '7IS47Iqk6rCAIOu2iOqwgOuKpe2VqeuLiOuLpCIsIuyeoOq4iCDrjIDquLAg7Iuc6rCEIOy0iOqzvOuhnCDsnpHsl4XsnYQg7Leo7IaM7ZWp64uI' +
-  '64ukLiIsIu2KuOuenOyereyFmOqwhCDsnb3quLAv7JOw6riwIOydmOyhtOyEsSDrlYzrrLjsl5Agc2VyaWFsaXplIOygkeq3vOydhCDtlaAg7IiY' +
-  'IOyXhuydjCJdXSxbIm1pc3Npbmctb2JqZWN0IixbIlwiJXNcIiDrjbDsnbTthLDrsqDsnbTsiqQg7JeG7J2MIiwiXCIlc1wiIOu3sCh2aWV3KSDs' +
-  'l4bsnYwiLCJcIiVzXCIg7Iqk7YKk66eIKHNjaGVtYSkg7JeG7J2MIiwiXCIlc1wiIOyLnO2AgOyKpCDsl4bsnYwiLCJcIiVzXCIg7J2066aE7J2Y' +
-  'IOumtOugiOydtOyFmChyZWxhdGlvbinsnbQg7JeG7Iq164uI64ukIiwiXCIlc1wiIOydtOumhOydmCDsubzrn7zsnYAg7JeG7Iq164uI64ukIiwi' +
-  'XCIlc1wiIOydtOumhOydmCDtmZXsnqUg66qo65OI7J20IOyXhuyKteuLiOuLpCIsIlwiJXNcIiDsnbjrjbHsiqQg7JeG7J2MIiwiXCIlc1wiIOye' +
-  'kOujjO2YlSDsl4bsnYwiLCJcIiVzXCIg7KCc7JW9IOyhsOqxtOydtCBcIiVzXCIg66a066CI7J207IWY7JeQIOyXhuyKteuLiOuLpC4iLCJcIiVz' +
-  'XCIg7Lm865+87J2AIFwiJXNcIiDrprTroIjsnbTshZgocmVsYXRpb24p7JeQIOyXhuydjCIsIlwiJXNcIiDthYzsnbTruJQg7JeG7J2MIiwiJXMg' +
-  '7J2066aE7J2YIO2VqOyImOqwgCDsl4bsnYwiLCIlcy4lcyDsubzrn7wg7JeG7J2MIiwiQ29uc3RyYWludCDCuyVzwqsgdm9uIFJlbGF0aW9uIMK7' +
-  'JXPCqyBleGlzdGllcnQgbmljaHQiLCJEYXRlbmJhbmsgwrslc8KrIGV4aXN0aWVydCBuaWNodCIsIkVyd2VpdGVydW5nIMK7JXPCqyBleGlzdGll' +
-  'cnQgbmljaHQiLCJGdW5rdGlvbiAlcyBleGlzdGllcnQgbmljaHQiLCJJbmRleCDCuyVzwqsgZXhpc3RpZXJ0IG5pY2h0IiwiT3BlcmF0b3IgZXhp' +
-  'c3RpZXJ0IG5pY2h0OiAlcyIsIlJlbGF0aW9uIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTY2hlbWEgwrslc8KrIGV4aXN0aWVydCBuaWNodCIs' +
-  'IlNlcXVlbnogwrslc8KrIGV4aXN0aWVydCBuaWNodCIsIlNpY2h0IMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTcGFsdGUgJXMuJXMgZXhpc3Rp' +
-  'ZXJ0IG5pY2h0IiwiU3BhbHRlIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTcGFsdGUgwrslc8KrIHZvbiBSZWxhdGlvbiDCuyVzwqsgZXhpc3Rp' +
-  'ZXJ0IG5pY2h0IiwiVGFiZWxsZSDCuyVzwqsgZXhpc3RpZXJ0IG5pY2h0IiwiVHlwIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJkYXRhYmFzZW4g' +
-  'XCIlc1wiIGV4aXN0ZXJhciBpbnRlIiwiZWwgb3BlcmFkb3Igbm8gZXhpc3RlOiAlcyIsImZ1bmt0aW9uZW4gJXMgZmlubnMgaW50ZSIsImlsIGRh' +
-  'dGFiYXNlIFwiJXNcIiBub24gZXNpc3RlIiwiaWwgdGlwbyBcIiVzXCIgbm9uIGVzaXN0ZSIsImlsIHZpbmNvbG8gXCIlc1wiIGRlbGxhIHJlbGF6' +
-  'aW9uZSBcIiVzXCIgbm9uIGVzaXN0ZSIsImluZGV4IFwiJXNcIiBmaW5ucyBpbnRlIiwia29sdW1uIFwiJXNcIiBpIHJlbGF0aW9uIFwiJXNcIiBl' +
-  'eGlzdGVyYXIgaW50ZSIsImtvbHVtbmVuIFwiJXNcIiBleGlzdGVyYXIgaW50ZSIsImtvbHVtbmVuICVzLiVzIGZpbm5zIGludGUiLCJsJ2VzdGVu' +
-  'c2lvbmUgXCIlc1wiIG5vbiBlc2lzdGUiLCJsJ2V4dGVuc2lvbiDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsJ2luZGV4IMKrICVzIMK7IG4nZXhp' +
-  'c3RlIHBhcyIsImwnaW5kaWNlIFwiJXNcIiBub24gZXNpc3RlIiwibCdvcGVyYXRvcmUgbm9uIGVzaXN0ZTogJXMiLCJsJ29ww6lyYXRldXIgbidl' +
-  'eGlzdGUgcGFzIDogJXMiLCJsYSBiYXNlIGRlIGRvbm7DqWVzIMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImxhIGNvbG9ubmEgXCIlc1wiIGRlbGxh' +
-  'IHJlbGF6aW9uZSBcIiVzXCIgbm9uIGVzaXN0ZSIsImxhIGNvbG9ubmEgXCIlc1wiIG5vbiBlc2lzdGUiLCJsYSBjb2xvbm5hICVzLiVzIG5vbiBl' +
-  'c2lzdGUiLCJsYSBjb2xvbm5lICVzLiVzIG4nZXhpc3RlIHBhcyIsImxhIGNvbG9ubmUgwqsgJXMgwrsgZGUgbGEgcmVsYXRpb24gwqsgJXMgwrsg' +
-  'bidleGlzdGUgcGFzIiwibGEgY29sb25uZSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSBjb250cmFpbnRlIMKrICVzIMK7IGRlIGxhIHJlbGF0' +
-  'aW9uIMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImxhIGZvbmN0aW9uICVzIG4nZXhpc3RlIHBhcyIsImxhIGZ1bnppb25lICVzIG5vbiBlc2lzdGUi' +
-  'LCJsYSByZWxhdGlvbiDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSByZWxhemlvbmUgXCIlc1wiIG5vbiBlc2lzdGUiLCJsYSBzZXF1ZW56YSBc' +
-  'IiVzXCIgbm9uIGVzaXN0ZSIsImxhIHPDqXF1ZW5jZSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSB0YWJlbGxhIFwiJXNcIiBub24gZXNpc3Rl' +
-  'IiwibGEgdGFibGUgwqsgJXMgwrsgbidleGlzdGUgcGFzIiwibGEgdmlzdGEgXCIlc1wiIG5vbiBlc2lzdGUiLCJsYSB2dWUgwqsgJXMgwrsgbidl' +
-  'eGlzdGUgcGFzIiwibGUgc2Now6ltYSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsZSB0eXBlIMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImxvIHNj' +
-  'aGVtYSBcIiVzXCIgbm9uIGVzaXN0ZSIsIm5vIGV4aXN0ZSBlbCBlc3F1ZW1hIMKrJXPCuyIsIm5vIGV4aXN0ZSBlbCB0aXBvIMKrJXPCuyIsIm5v' +
-  'IGV4aXN0ZSBlbCDDrW5kaWNlIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSBiYXNlIGRlIGRhdG9zIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSBjb2x1bW5h' +
-  'ICVzLiVzIiwibm8gZXhpc3RlIGxhIGNvbHVtbmEgwqslc8K7Iiwibm8gZXhpc3RlIGxhIGNvbHVtbmEgwqslc8K7IGVuIGxhIHJlbGFjacOzbiDC' +
-  'qyVzwrsiLCJubyBleGlzdGUgbGEgZXh0ZW5zacOzbiDCqyVzwrsiLCJubyBleGlzdGUgbGEgZnVuY2nDs24gJXMiLCJubyBleGlzdGUgbGEgcmVs' +
-  'YWNpw7NuIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSByZXN0cmljY2nDs24gwqslc8K7IGVuIGxhIHJlbGFjacOzbiDCqyVzwrsiLCJubyBleGlzdGUg' +
-  'bGEgc2VjdWVuY2lhIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSB0YWJsYSDCqyVzwrsiLCJubyBleGlzdGUgbGEgdmlzdGEgwqslc8K7Iiwib3BlcmF0' +
-  'b3IgZXhpc3RlcmFyIGludGU6ICVzIiwicmVsYXRpb25lbiBcIiVzXCIgZXhpc3RlcmFyIGludGUiLCJzY2hlbWEgXCIlc1wiIGV4aXN0ZXJhciBp' +
-  'bnRlIiwic2VrdmVucyBcIiVzXCIgZmlubnMgaW50ZSIsInRhYmVsbCBcIiVzXCIgZmlubnMgaW50ZSIsInR5cGVuIFwiJXNcIiBleGlzdGVyYXIg' +
-  'aW50ZSIsInV0w7ZrbmluZyBcIiVzXCIgZmlubnMgaW50ZSIsInZpbGxrb3IgXCIlc1wiIGkgcmVsYXRpb24gXCIlc1wiIGZpbm5zIGludGUiLCJ2' +
-  'eSBcIiVzXCIgZmlubnMgaW50ZSIsItCx0LDQt9CwINC00LDQvdC90YvRhSBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItCx0LDQ' +
-  't9C4INC00LDQvdC40YUgXCIlc1wiINC90LUg0ZbRgdC90YPRlCIsItCy0ZbQtNC90L7RiNC10L3QvdGPIFwiJXNcIiDQvdC1INGW0YHQvdGD0ZQi' +
-  'LCLQuNC90LTQtdC60YEgXCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLQvtCx0LzQtdC20LXQvdC90Y8gXCIlc1wiINCy0ZbQtNC9' +
-  '0L7RiNC10L3QvdGPIFwiJXNcIiDQvdC1INGW0YHQvdGD0ZQiLCLQvtCz0YDQsNC90LjRh9C10L3QuNC1IFwiJXNcIiDQsiDRgtCw0LHQu9C40YbQ' +
-  'tSBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItC+0L/QtdGA0LDRgtC+0YAg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgjogJXMi' +
-  'LCLQvtC/0LXRgNCw0YLQvtGAINC90LUg0ZbRgdC90YPRlDogJXMiLCLQvtGC0L3QvtGI0LXQvdC40LUgXCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC' +
-  '0LLRg9C10YIiLCLQv9C+0LTQsNC90L3RjyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0L/QvtGB0LvQtdC00L7QstCw0YLQtdC70YzQvdC+0YHR' +
-  'gtGMIFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0L/QvtGB0LvRltC00L7QstC90ZbRgdGC0YwgXCIlc1wiINC90LUg0ZbRgdC9' +
-  '0YPRlCIsItC/0YDQtdC00YHRgtCw0LLQu9C10L3QuNC1IFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YDQsNGB0YjQuNGA0LXQ' +
-  'vdC40LUgXCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLRgNC+0LfRiNC40YDQtdC90L3RjyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GU' +
-  'Iiwi0YHRgtC+0LLQv9C10YbRjCBcIiVzXCIg0LfQsifRj9C30LrRgyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YHRgtC+0LLQv9C10YbRjCAl' +
-  'cy4lcyDQvdC1INGW0YHQvdGD0ZQiLCLRgdGC0L7QstC/0YbRjyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YHRgtC+0LvQsdC10YYgXCIlc1wi' +
-  'INCyINGC0LDQsdC70LjRhtC1IFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YHRgtC+0LvQsdC10YYgXCIlc1wiINC90LUg0YHR' +
-  'g9GJ0LXRgdGC0LLRg9C10YIiLCLRgdGC0L7Qu9Cx0LXRhiAlcy4lcyDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YHRhdC10LzQsCBcIiVz' +
-  'XCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGB0YXQtdC80LAgXCIlc1wiINC90LUg0ZbRgdC90YPRlCIsItGC0LDQsdC70LjRhtCwIFwi' +
-  'JXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YLQsNCx0LvQuNGG0Y8gXCIlc1wiINC90LUg0ZbRgdC90YPRlCIsItGC0LjQvyBcIiVz' +
-  'XCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGC0LjQvyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YTRg9C90LrRhtC40Y8gJXMg0L3Q' +
-  'tSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGE0YPQvdC60YbRltGXICVzINC90LUg0ZbRgdC90YPRlCIsItGW0L3QtNC10LrRgSBcIiVzXCIg0L3Q' +
-  'tSDRltGB0L3Rg9GUIiwi4YOS4YOQ4YOk4YOQ4YOg4YOX4YOd4YOU4YOR4YOQICVzIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLh' +
-  'g5jhg5zhg5Phg5Thg6Xhg6Hhg5ggXCIlc1wiIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLhg5vhg5jhg5vhg5Phg5Thg5Xhg6Dh' +
-  'g53hg5Hhg5AgXCIlc1wiIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ' +
-  '4YOW4YOQIFwiJXNcIiDhg5Dhg6Ag4YOQ4YOg4YOh4YOU4YOR4YOd4YOR4YOhIiwi4YOd4YOe4YOU4YOg4YOQ4YOi4YOd4YOg4YOYIOGDkOGDoCDh' +
-  'g5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6E6ICVzIiwi4YOh4YOV4YOU4YOi4YOYIFwiJXNcIiDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5Dh' +
-  'g6jhg5ggJXMg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoSIsIuGDoeGDleGDlOGDouGDmCAlcy4lcyDhg5Dhg6Ag4YOQ4YOg4YOh4YOU' +
-  '4YOR4YOd4YOR4YOhIiwi4YOh4YOV4YOU4YOi4YOYIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6E6IFwiJXNcIiIsIuGDoeGDpeGDlOGD' +
-  'm+GDkCBcIiVzXCIg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoSIsIuGDouGDmOGDnuGDmCBcIiVzXCIg4YOQ4YOgIOGDkOGDoOGDoeGD' +
-  'lOGDkeGDneGDkeGDoSIsIuGDo+GDoOGDl+GDmOGDlOGDoOGDl+GDneGDkeGDkCBcIiVzXCIg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGD' +
-  'oSIsIuGDo+GDoOGDl+GDmOGDlOGDoOGDl+GDneGDkeGDmOGDoSBcIiVzXCIg4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQIFwiJXNcIiDhg5Dhg6Ag' +
-  '4YOQ4YOg4YOh4YOU4YOR4YOd4YOR4YOhIiwi4YOk4YOj4YOc4YOl4YOq4YOY4YOQICVzIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6Ei' +
-  'LCLhg6rhg67hg6Dhg5jhg5rhg5gg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoTogJXMiLCLhg67hg5Thg5Phg5ggXCIlc1wiIOGDkOGD' +
-  'oCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLjgqTjg7Pjg4fjg4Pjgq/jgrlcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjgrfjg7zj' +
-  'grHjg7PjgrlcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjgrnjgq3jg7zjg55cIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg4bj' +
-  'g7zjg5bjg6tcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg4fjg7zjgr/jg5njg7zjgrlcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMi' +
-  'LCLjg5Pjg6Xjg7xcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7liJdcIiVzXCLjga/lrZjl' +
-  'nKjjgZfjgb7jgZvjgpMiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7liLbntIRcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg6rj' +
-  'g6zjg7zjgrfjg6fjg7NcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLlhbPns7sgXCIlc1wiIOS4jeWtmOWcqCIsIuWFs+ezuyBcIiVzXCIg' +
-  '55qEIFwiJXNcIiDlrZfmrrXkuI3lrZjlnKgiLCLlhbPns7sgXCIlc1wiIOeahCDnuqbmnZ9cIiVzXCIg5LiN5a2Y5ZyoIiwi5Ye95pWwICVzIOS4' +
-  'jeWtmOWcqCIsIuWIl1wiJXNcIuOBr+WtmOWcqOOBl+OBvuOBm+OCkyIsIuWIlyVzLiVz44Gv5a2Y5Zyo44GX44G+44Gb44KTIiwi5Z6LXCIlc1wi' +
-  '44Gv5a2Y5Zyo44GX44G+44Gb44KTIiwi5a2X5q61IFwiJXNcIiDkuI3lrZjlnKgiLCLlrZfmrrUgJXMuJXMg5LiN5a2Y5ZyoIiwi5bqP5YiXIFwi' +
-  'JXNcIiDkuI3lrZjlnKgiLCLmianlsZUgXCIlc1wiIOS4jeWtmOWcqCIsIuaTjeS9nOespuS4jeWtmOWcqDogJXMiLCLmlbDmja7lupMgXCIlc1wi' +
-  'IOS4jeWtmOWcqCIsIuaooeW8jyBcIiVzXCIg5LiN5a2Y5ZyoIiwi5qmf6IO95ouh5by1XCIlc1wi44Gv5a2Y5Zyo44GX44G+44Gb44KTIiwi5ryU' +
-  '566X5a2Q44GM5a2Y5Zyo44GX44G+44Gb44KTOiAlcyIsIuexu+WeiyBcIiVzXCIg5LiN5a2Y5ZyoIiwi57Si5byVIFwiJXNcIiDkuI3lrZjlnKgi' +
-  'LCLooaggXCIlc1wiIOS4jeWtmOWcqCIsIuinhuWbviBcIiVzXCIg5LiN5a2Y5ZyoIiwi6Zai5pWwJXPjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLs' +
-  'l7DsgrDsnpAg7JeG7J2MOiAlcyJdXSxbInBlcm1pc3Npb24iLFsiXCIlc1wiIOuNsOydtO2EsOuyoOydtOyKpCDslaHshLjsiqQg6raM7ZWcIOyX' +
-  'huydjCIsIiVzIOuMgO2YlSDqsJzssrQg7KCR6re8IOq2jO2VnCDsl4bsnYwiLCIlcyDrjbDsnbTthLDrsqDsnbTsiqQg7KCR6re8IOq2jO2VnCDs' +
-  'l4bsnYwiLCIlcyDrjbDsnbTthLDrsqDsnbTsiqTsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOumtOugiOydtOyFmChyZWxh' +
-  'dGlvbinsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOu3sOyXkCDrjIDtlZwg7KCR6re8IOq2jO2VnCDsl4bsnYwiLCIlcyDr' +
-  't7DsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOyKpO2CpOuniChzY2hlbWEpIOygkeq3vCDqtoztlZwg7JeG7J2MIiwiJXMg' +
-  '7Iqk7YKk66eIKHNjaGVtYSnsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOyLnO2AgOyKpCDsoJHqt7wg6raM7ZWcIOyXhuyd' +
-  'jCIsIiVzIOyLnO2AgOyKpOydmCDshozsnKDso7zsl6zslbzrp4wg7ZWp64uI64ukIiwiJXMg7J6Q66OM7ZiVIOygkeq3vCDqtoztlZwg7JeG7J2M' +
-  'IiwiJXMg7J6Q66OM7ZiV7J2YIOyGjOycoOyjvOyXrOyVvOunjCDtlanri4jri6QiLCIlcyDsubzrn7zsl5Ag64yA7ZWcIOygkeq3vCDqtoztlZwg' +
-  '7JeG7J2MIiwiJXMg7YWM7J2067iU7Iqk7Y6Y7J207IqkIOygkeq3vCDqtoztlZwg7JeG7J2MIiwiJXMg7YWM7J2067iU7JeQIOuMgO2VnCDsoJHq' +
-  't7wg6raM7ZWcIOyXhuydjCIsIiVzIO2FjOydtOu4lOydmCDshozsnKDso7zsl6zslbzrp4wg7ZWp64uI64ukIiwiJXMg7ZSE66Gc7Iuc7KO87Ja8' +
-  'IOyWuOyWtCDsoJHqt7wg6raM7ZWcIOyXhuydjCIsIiVzIO2VqOyImCDsoJHqt7wg6raM7ZWcIOyXhuydjCIsIiVzIO2VqOyImOydmCDshozsnKDs' +
-  'o7zsl6zslbzrp4wg7ZWp64uI64ukIiwiQmVyZWNodGlndW5nIG51ciBmw7xyIEVpZ2VudMO8bWVyIGRlciBEYXRlbmJhbmsgJXMiLCJCZXJlY2h0' +
-  'aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVyIEZ1bmt0aW9uICVzIiwiQmVyZWNodGlndW5nIG51ciBmw7xyIEVpZ2VudMO8bWVyIGRlciBS' +
-  'ZWxhdGlvbiAlcyIsIkJlcmVjaHRpZ3VuZyBudXIgZsO8ciBFaWdlbnTDvG1lciBkZXIgU2VxdWVueiAlcyIsIkJlcmVjaHRpZ3VuZyBudXIgZsO8' +
-  'ciBFaWdlbnTDvG1lciBkZXIgU2ljaHQgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVyIFRhYmVsbGUgJXMiLCJCZXJl' +
-  'Y2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVzIFNjaGVtYXMgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVz' +
-  'IFR5cHMgJXMiLCJiaXNvZ25hIGVzc2VyZSBwcm9wcmlldGFyaSBkZWwgZGF0YWJhc2UgJXMiLCJiaXNvZ25hIGVzc2VyZSBwcm9wcmlldGFyaSBk' +
-  'ZWwgdGlwbyAlcyIsImJpc29nbmEgZXNzZXJlIHByb3ByaWV0YXJpIGRlbGxhIGZ1bnppb25lICVzIiwiYmlzb2duYSBlc3NlcmUgcHJvcHJpZXRh' +
-  'cmkgZGVsbGEgcmVsYXppb25lICVzIiwiYmlzb2duYSBlc3NlcmUgcHJvcHJpZXRhcmkgZGVsbGEgc2VxdWVuemEgJXMiLCJiaXNvZ25hIGVzc2Vy' +
-  'ZSBwcm9wcmlldGFyaSBkZWxsYSB0YWJlbGxhICVzIiwiYmlzb2duYSBlc3NlcmUgcHJvcHJpZXRhcmkgZGVsbGEgdmlzdGEgJXMiLCJiaXNvZ25h' +
-  'IGVzc2VyZSBwcm9wcmlldGFyaSBkZWxsbyBzY2hlbWEgJXMiLCJkZWJlIHNlciBkdWXDsW8gZGUgbGEgYmFzZSBkZSBkYXRvcyAlcyIsImRlYmUg' +
-  'c2VyIGR1ZcOxbyBkZSBsYSBmdW5jacOzbiAlcyIsImRlYmUgc2VyIGR1ZcOxbyBkZSBsYSByZWxhY2nDs24gJXMiLCJkZWJlIHNlciBkdWXDsW8g' +
-  'ZGUgbGEgc2VjdWVuY2lhICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlIGxhIHRhYmxhICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlIGxhIHZpc3RhICVz' +
-  'IiwiZGViZSBzZXIgZHVlw7FvIGRlbCBlc3F1ZW1hICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlbCB0aXBvICVzIiwiZG9pdCDDqnRyZSBsZSBwcm9w' +
-  'cmnDqXRhaXJlIGRlIGxhIGJhc2UgZGUgZG9ubsOpZXMgJXMiLCJkb2l0IMOqdHJlIGxlIHByb3ByacOpdGFpcmUgZGUgbGEgZm9uY3Rpb24gJXMi' +
-  'LCJkb2l0IMOqdHJlIGxlIHByb3ByacOpdGFpcmUgZGUgbGEgcmVsYXRpb24gJXMiLCJkb2l0IMOqdHJlIGxlIHByb3ByacOpdGFpcmUgZGUgbGEg' +
-  'c8OpcXVlbmNlICVzIiwiZG9pdCDDqnRyZSBsZSBwcm9wcmnDqXRhaXJlIGRlIGxhIHRhYmxlICVzIiwiZG9pdCDDqnRyZSBsZSBwcm9wcmnDqXRh' +
-  'aXJlIGRlIGxhIHZ1ZSAlcyIsImRvaXQgw6p0cmUgbGUgcHJvcHJpw6l0YWlyZSBkdSBzY2jDqW1hICVzIiwiZG9pdCDDqnRyZSBsZSBwcm9wcmnD' +
-  'qXRhaXJlIGR1IHR5cGUgJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGEgYmFzZSBkZSBkb25uw6llcyAlcyIsImRyb2l0IHJlZnVzw6kgcG91ciBs' +
-  'YSBiYXNlIGRlIGRvbm7DqWVzIMKrICVzIMK7IiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxhIGNvbG9ubmUgJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIg' +
-  'bGEgZm9uY3Rpb24gJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGEgc8OpcXVlbmNlICVzIiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxhIHRhYmxlICVz' +
-  'IiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxhIHZ1ZSAlcyIsImRyb2l0IHJlZnVzw6kgcG91ciBsZSBMYXJnZSBPYmplY3QgJXMiLCJkcm9pdCByZWZ1' +
-  'c8OpIHBvdXIgbGUgbGFuZ2FnZSAlcyIsImRyb2l0IHJlZnVzw6kgcG91ciBsZSBzY2jDqW1hICVzIiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxlIHRh' +
-  'Ymxlc3BhY2UgJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGUgdHlwZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIERhdGVuYmFuayAlcyIs' +
-  'ImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIERhdGVuYmFuayDCuyVzwqsiLCJrZWluZSBCZXJlY2h0aWd1bmcgZsO8ciBGdW5rdGlvbiAlcyIsImtl' +
-  'aW5lIEJlcmVjaHRpZ3VuZyBmw7xyIExhcmdlIE9iamVjdCAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFNjaGVtYSAlcyIsImtlaW5lIEJl' +
-  'cmVjaHRpZ3VuZyBmw7xyIFNlcXVlbnogJXMiLCJrZWluZSBCZXJlY2h0aWd1bmcgZsO8ciBTaWNodCAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBm' +
-  'w7xyIFNwYWx0ZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFNwcmFjaGUgJXMiLCJrZWluZSBCZXJlY2h0aWd1bmcgZsO8ciBUYWJlbGxl' +
-  'ICVzIiwia2VpbmUgQmVyZWNodGlndW5nIGbDvHIgVGFibGVzcGFjZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFR5cCAlcyIsIm3DpXN0' +
-  'ZSB2YXJhIMOkZ2FyZW4gdGlsbCBkYXRhYmFzZW4gJXMiLCJtw6VzdGUgdmFyYSDDpGdhcmVuIHRpbGwgZnVua3Rpb25lbiAlcyIsIm3DpXN0ZSB2' +
-  'YXJhIMOkZ2FyZW4gdGlsbCByZWxhdGlvbmVuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHNjaGVtYXQgJXMiLCJtw6VzdGUgdmFyYSDD' +
-  'pGdhcmVuIHRpbGwgc2VrdmVuc2VuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHRhYmVsbGVuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJl' +
-  'biB0aWxsIHR5cGVuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHZ5biAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgZGF0YWJhc2Ug' +
-  'XCIlc1wiIiwicGVybWVzc28gbmVnYXRvIHBlciBpbCBkYXRhYmFzZSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgbGluZ3VhZ2dpbyAlcyIs' +
-  'InBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgdGFibGVzcGFjZSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgdGlwbyAlcyIsInBlcm1lc3NvIG5l' +
-  'Z2F0byBwZXIgbGEgY29sb25uYSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgbGEgZnVuemlvbmUgJXMiLCJwZXJtZXNzbyBuZWdhdG8gcGVyIGxh' +
-  'IHNlcXVlbnphICVzIiwicGVybWVzc28gbmVnYXRvIHBlciBsYSB0YWJlbGxhICVzIiwicGVybWVzc28gbmVnYXRvIHBlciBsYSB2aXN0YSAlcyIs' +
-  'InBlcm1lc3NvIG5lZ2F0byBwZXIgbGFyZ2Ugb2JqZWN0ICVzIiwicGVybWVzc28gbmVnYXRvIHBlciBsbyBzY2hlbWEgJXMiLCJwZXJtaXNvIGRl' +
-  'bmVnYWRvIGEgbGEgYmFzZSBkZSBkYXRvcyAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSBiYXNlIGRlIGRhdG9zIMKrJXPCuyIsInBlcm1pc28g' +
-  'ZGVuZWdhZG8gYSBsYSBjb2x1bW5hICVzIiwicGVybWlzbyBkZW5lZ2FkbyBhIGxhIGZ1bmNpw7NuICVzIiwicGVybWlzbyBkZW5lZ2FkbyBhIGxh' +
-  'IHNlY3VlbmNpYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSB0YWJsYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSB2aXN0YSAlcyIsInBl' +
-  'cm1pc28gZGVuZWdhZG8gYWwgZXNxdWVtYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYWwgbGVuZ3VhamUgJXMiLCJwZXJtaXNvIGRlbmVnYWRvIGFs' +
-  'IG9iamV0byBncmFuZGUgJXMiLCJwZXJtaXNvIGRlbmVnYWRvIGFsIHRhYmxlc3BhY2UgJXMiLCJwZXJtaXNvIGRlbmVnYWRvIGFsIHRpcG8gJXMi' +
-  'LCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIGRhdGFiYXMgXCIlc1wiIiwicsOkdHRpZ2hldCBzYWtuYXMgZsO2ciBkYXRhYmFzICVzIiwicsOkdHRp' +
-  'Z2hldCBzYWtuYXMgZsO2ciBmdW5rdGlvbiAlcyIsInLDpHR0aWdoZXQgc2FrbmFzIGbDtnIga29sdW1uICVzIiwicsOkdHRpZ2hldCBzYWtuYXMg' +
-  'ZsO2ciBzY2hlbWEgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHNla3ZlbnMgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHNwcsOlayAl' +
-  'cyIsInLDpHR0aWdoZXQgc2FrbmFzIGbDtnIgc3RvcnQgb2JqZWt0ICVzIiwicsOkdHRpZ2hldCBzYWtuYXMgZsO2ciB0YWJlbGwgJXMiLCJyw6R0' +
-  'dGlnaGV0IHNha25hcyBmw7ZyIHRhYmVsbHV0cnltbWUgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHR5cCAlcyIsInLDpHR0aWdoZXQgc2Fr' +
-  'bmFzIGbDtnIgdnkgJXMiLCLQtNC+0YHRgtGD0L8g0LTQviDQsdCw0LfQuCDQtNCw0L3QuNGFIFwiJXNcIiDQstGW0LTRhdC40LvQtdC90LjQuSIs' +
-  'ItC00L7RgdGC0YPQvyDQuiDQsdCw0LfQtSBcIiVzXCIg0LfQsNC/0YDQtdGJ0ZHQvSIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GP' +
-  'INCy0LXQu9C40LrQvtCz0L4g0L7QsSfRlNC60YLRgyAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GPINC80L7QstC4ICVzIiwi' +
-  '0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0L/QvtC00LDQvdC90Y8gJXMiLCLQvdC10LzQsNGUINC00L7Qt9Cy0L7Qu9GDINC00LvR' +
-  'jyDQv9C+0YHQu9GW0LTQvtCy0L3QvtGB0YLRliAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GPINGB0YLQvtCy0L/RhtGPICVz' +
-  'Iiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0YHRhdC10LzQuCAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GP' +
-  'INGC0LDQsdC70LjRhtGWICVzIiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0YLQsNCx0LvQuNGH0L3QvtCz0L4g0L/RgNC+0YHR' +
-  'gtC+0YDRgyAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GPINGC0LjQv9GDICVzIiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvR' +
-  'gyDQtNC70Y8g0YTRg9C90LrRhtGW0ZcgJXMiLCLQvdC10LzQsNGUINC00L7RgdGC0YPQv9GDINC00LvRjyDQsdCw0LfQuCDQtNCw0L3QuNGFICVz' +
-  'Iiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INCx0LDQt9C1INC00LDQvdC90YvRhSAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDQsdC+' +
-  '0LvRjNGI0L7QvNGDINC+0LHRitC10LrRgtGDICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INC/0L7RgdC70LXQtNC+0LLQsNGC0LXQu9GM' +
-  '0L3QvtGB0YLQuCAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDQv9GA0LXQtNGB0YLQsNCy0LvQtdC90LjRjiAlcyIsItC90LXRgiDQtNC+' +
-  '0YHRgtGD0L/QsCDQuiDRgdGC0L7Qu9Cx0YbRgyAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRgdGF0LXQvNC1ICVzIiwi0L3QtdGCINC0' +
-  '0L7RgdGC0YPQv9CwINC6INGC0LDQsdC70LjRhtC1ICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INGC0LDQsdC70LjRh9C90L7QvNGDINC/' +
-  '0YDQvtGB0YLRgNCw0L3RgdGC0LLRgyAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRgtC40L/RgyAlcyIsItC90LXRgiDQtNC+0YHRgtGD' +
-  '0L/QsCDQuiDRhNGD0L3QutGG0LjQuCAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRj9C30YvQutGDICVzIiwi0L3Rg9C20L3QviDQsdGL' +
-  '0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDQsdCw0LfRiyAlcyIsItC90YPQttC90L4g0LHRi9GC0Ywg0LLQu9Cw0LTQtdC70YzRhtC10Lwg0L7R' +
-  'gtC90L7RiNC10L3QuNGPICVzIiwi0L3Rg9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDQv9C+0YHQu9C10LTQvtCy0LDRgtC1' +
-  '0LvRjNC90L7RgdGC0LggJXMiLCLQvdGD0LbQvdC+INCx0YvRgtGMINCy0LvQsNC00LXQu9GM0YbQtdC8INC/0YDQtdC00YHRgtCw0LLQu9C10L3Q' +
-  'uNGPICVzIiwi0L3Rg9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDRgdGF0LXQvNGLICVzIiwi0L3Rg9C20L3QviDQsdGL0YLR' +
-  'jCDQstC70LDQtNC10LvRjNGG0LXQvCDRgtCw0LHQu9C40YbRiyAlcyIsItC90YPQttC90L4g0LHRi9GC0Ywg0LLQu9Cw0LTQtdC70YzRhtC10Lwg' +
-  '0YLQuNC/0LAgJXMiLCLQvdGD0LbQvdC+INCx0YvRgtGMINCy0LvQsNC00LXQu9GM0YbQtdC8INGE0YPQvdC60YbQuNC4ICVzIiwi0YLRgNC10LHQ' +
-  'sCDQsdGD0YLQuCDQstC70LDRgdC90LjQutC+0Lwg0LHQsNC30Lgg0LTQsNC90LjRhSAlcyIsItGC0YDQtdCx0LAg0LHRg9GC0Lgg0LLQu9Cw0YHQ' +
-  'vdC40LrQvtC8INCy0ZbQtNC90L7RiNC10L3QvdGPICVzIiwi0YLRgNC10LHQsCDQsdGD0YLQuCDQstC70LDRgdC90LjQutC+0Lwg0L/QvtC00LDQ' +
-  'vdC90Y8gJXMiLCLRgtGA0LXQsdCwINCx0YPRgtC4INCy0LvQsNGB0L3QuNC60L7QvCDQv9C+0YHQu9GW0LTQvtCy0L3QvtGB0YLRliAlcyIsItGC' +
-  '0YDQtdCx0LAg0LHRg9GC0Lgg0LLQu9Cw0YHQvdC40LrQvtC8INGB0YXQtdC80LggJXMiLCLRgtGA0LXQsdCwINCx0YPRgtC4INCy0LvQsNGB0L3Q' +
-  'uNC60L7QvCDRgtCw0LHQu9C40YbRliAlcyIsItGC0YDQtdCx0LAg0LHRg9GC0Lgg0LLQu9Cw0YHQvdC40LrQvtC8INGC0LjQv9GDICVzIiwi0YLR' +
-  'gNC10LHQsCDQsdGD0YLQuCDQstC70LDRgdC90LjQutC+0Lwg0YTRg9C90LrRhtGW0ZcgJXMiLCLhg6Phg5zhg5Phg5Ag4YOR4YOg4YOr4YOQ4YOc' +
-  '4YOT4YOU4YOR4YOd4YOT4YOU4YOXIOGDkeGDkOGDluGDmOGDoSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi4YOj4YOc4YOT4YOQIOGD' +
-  'keGDoOGDq+GDkOGDnOGDk+GDlOGDkeGDneGDk+GDlOGDlyDhg5vhg5jhg5vhg5Phg5Thg5Xhg6Dhg53hg5Hhg5jhg6Eg4YOb4YOk4YOa4YOd4YOR' +
-  '4YOU4YOa4YOYOiAlcyIsIuGDo+GDnOGDk+GDkCDhg5Hhg6Dhg6vhg5Dhg5zhg5Phg5Thg5Hhg53hg5Phg5Thg5cg4YOh4YOl4YOU4YOb4YOY4YOh' +
-  'IOGDm+GDpOGDmuGDneGDkeGDlOGDmuGDmDogJXMiLCLhg6Phg5zhg5Phg5Ag4YOR4YOg4YOr4YOQ4YOc4YOT4YOU4YOR4YOd4YOT4YOU4YOXIOGD' +
-  'ouGDmOGDnuGDmOGDoSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi4YOj4YOc4YOT4YOQIOGDkeGDoOGDq+GDkOGDnOGDk+GDlOGDkeGD' +
-  'neGDk+GDlOGDlyDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5jhg6Eg4YOb4YOk4YOa4YOd4YOR4YOU4YOa4YOYOiAlcyIsIuGDo+GDnOGD' +
-  'k+GDkCDhg5Hhg6Dhg6vhg5Dhg5zhg5Phg5Thg5Hhg53hg5Phg5Thg5cg4YOk4YOj4YOc4YOl4YOq4YOY4YOY4YOhIOGDm+GDpOGDmuGDneGDkeGD' +
-  'lOGDmuGDmDogJXMiLCLhg6Phg5zhg5Phg5Ag4YOR4YOg4YOr4YOQ4YOc4YOT4YOU4YOR4YOd4YOT4YOU4YOXIOGDquGDruGDoOGDmOGDmuGDmOGD' +
-  'oSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi4YOj4YOc4YOT4YOQIOGDkeGDoOGDq+GDkOGDnOGDk+GDlOGDkeGDneGDk+GDlOGDlyDh' +
-  'g67hg5Thg5Phg5jhg6Eg4YOb4YOk4YOa4YOd4YOR4YOU4YOa4YOYOiAlcyIsIuGDrOGDleGDk+GDneGDm+GDkCDhg5Dhg5nhg6Dhg6vhg5Dhg5rh' +
-  'g6Phg5rhg5jhg5Ag4YOQ4YOS4YOg4YOU4YOS4YOQ4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg4YOr4YOQ' +
-  '4YOa4YOj4YOa4YOY4YOQIOGDkeGDkOGDluGDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb4YOQIOGDkOGDmeGDoOGDq+GDkOGDmuGD' +
-  'o+GDmuGDmOGDkCDhg5Phg5jhg5Mg4YOd4YOR4YOY4YOU4YOl4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg' +
-  '4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDlOGDnOGDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb4YOQIOGDkOGDmeGDoOGDq+GDkOGD' +
-  'muGDo+GDmuGDmOGDkCDhg5vhg5jhg5vhg5Phg5Thg5Xhg6Dhg53hg5Hhg5Dhg5bhg5Q6IFwiJXNcIiIsIuGDrOGDleGDk+GDneGDm+GDkCDhg5Dh' +
-  'g5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOh4YOV4YOU4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg' +
-  '4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDoeGDpeGDlOGDm+GDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb4YOQIOGDkOGDmeGDoOGD' +
-  'q+GDkOGDmuGDo+GDmuGDmOGDkCDhg6Lhg5jhg57hg6Lhg5bhg5Q6IFwiJXNcIiIsIuGDrOGDleGDk+GDneGDm+GDkCDhg5Dhg5nhg6Dhg6vhg5Dh' +
-  'g5rhg6Phg5rhg5jhg5Ag4YOk4YOj4YOc4YOl4YOq4YOY4YOQ4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg4YOr' +
-  '4YOQ4YOa4YOj4YOa4YOY4YOQIOGDquGDruGDoOGDmOGDmuGDlOGDkeGDmOGDoSDhg6Hhg5jhg5Xhg6Dhg6rhg5Thg5bhg5Q6IFwiJXNcIiIsIuGD' +
-  'rOGDleGDk+GDneGDm+GDkCDhg5Dhg5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOq4YOu4YOg4YOY4YOa4YOW4YOUOiBcIiVzXCIiLCLhg6zh' +
-  'g5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDruGDlOGDk+GDluGDlDogXCIlc1wiIiwi44K344O844Kx44Oz' +
-  '44K5ICVzIOOBruaJgOacieiAheOBp+OBguOCi+W/heimgeOBjOOBguOCiuOBvuOBmSIsIuOCt+ODvOOCseODs+OCuSAlcyDjgbjjga7jgqLjgq/j' +
-  'grvjgrnjgYzmi5LlkKbjgZXjgozjgb7jgZfjgZ8iLCLjgrnjgq3jg7zjg54gJXMg44Gu5omA5pyJ6ICF44Gn44GC44KL5b+F6KaB44GM44GC44KK' +
-  '44G+44GZIiwi44K544Kt44O844OeICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyIsIuODhuODvOODluODqyAl' +
-  'cyDjga7miYDmnInogIXjgafjgYLjgovlv4XopoHjgYzjgYLjgorjgb7jgZkiLCLjg4bjg7zjg5bjg6sgJXMg44G444Gu44Ki44Kv44K744K544GM' +
-  '5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OG44O844OW44Or56m66ZaTICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOB' +
-  'l+OBnyIsIuODh+ODvOOCv+ODmeODvOOCuSAlcyDjga7miYDmnInogIXjgafjgYLjgovlv4XopoHjgYzjgYLjgorjgb7jgZkiLCLjg4fjg7zjgr/j' +
-  'g5njg7zjgrkgJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OH44O844K/44OZ44O844K5XCIlc1wi44G4' +
-  '44Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OT44Ol44O8ICVzIOOBruaJgOacieiAheOBp+OBguOCi+W/heimgeOB' +
-  'jOOBguOCiuOBvuOBmSIsIuODk+ODpeODvCAlcyDjgbjjga7jgqLjgq/jgrvjgrnjgYzmi5LlkKbjgZXjgozjgb7jgZfjgZ8iLCLjg6njg7zjgrjj' +
-  'gqrjg5bjgrjjgqfjgq/jg4ggJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44Oq44Os44O844K344On44Oz' +
-  'ICVzIOOBruaJgOacieiAheOBp+OBguOCi+W/heimgeOBjOOBguOCiuOBvuOBmSIsIuWIlyAlcyDjgbjjga7jgqLjgq/jgrvjgrnjgYzmi5LlkKbj' +
-  'gZXjgozjgb7jgZfjgZ8iLCLlnKjlpKflr7nosaElc+S4iueahOadg+mZkOS4jeWknyIsIuWeiyAlcyDjga7miYDmnInogIXjgafjgYLjgovlv4Xo' +
-  'poHjgYzjgYLjgorjgb7jgZkiLCLlnosgJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi5a+55LqO5bqP5YiX' +
-  'ICVzLCDmnYPpmZDkuI3lpJ8iLCLlr7nlh73mlbAgJXMg5p2D6ZmQ5LiN5aSfIiwi5a+55pWw5o2u5bqTICVzIOadg+mZkOS4jeWknyIsIuWvueao' +
-  'oeW8jyAlcyDmnYPpmZDkuI3lpJ8iLCLlr7nnsbvlnosgJXMg5p2D6ZmQ5LiN5aSfIiwi5a+56KGoICVzIOadg+mZkOS4jeWknyIsIuWvueihqOep' +
-  'uumXtCAlcyDmnYPpmZDkuI3lpJ8iLCLlr7nop4blm74gJXMg5p2D6ZmQ5LiN5aSfIiwi5a+56K+t6KiAICVzIOadg+mZkOS4jeWknyIsIuW/hemh' +
-  'u+aYr+WFs+ezuyAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/lh73mlbAgJXMg55qE5bGe5Li7Iiwi5b+F6aG75piv5bqP5YiXICVzIOeahOWxnuS4' +
-  'uyIsIuW/hemhu+aYr+aVsOaNruW6kyAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/mqKHlvI8gJXMg55qE5bGe5Li7Iiwi5b+F6aG75piv57G75Z6L' +
-  'ICVzIOeahOWxnuS4uyIsIuW/hemhu+aYr+ihqCAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/op4blm74gJXMg55qE5bGe5Li7Iiwi6KiA6KqeICVz' +
-  'IOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyIsIuiuv+mXruWIlyAlcyDnmoTmnYPpmZDkuI3lpJ8iLCLorr/pl67m' +
-  'lbDmja7lupNcIiVzXCLnmoTmnYPpmZDkuI3lpJ8iLCLplqLmlbAgJXMg44Gu5omA5pyJ6ICF44Gn44GC44KL5b+F6KaB44GM44GC44KK44G+44GZ' +
-  'Iiwi6Zai5pWwICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyJdXSxbInJlc291cmNlcyIsWyJcIiVzXCIg7YyM' +
-  '7J287J2EIO2Zleyepe2VoCDsiJgg7JeG7J2MOiAlcyIsIlNwZWljaGVyIGF1ZmdlYnJhdWNodCIsImRpZSB2ZXJibGVpYmVuZGVuIFZlcmJpbmR1' +
-  'bmdlbiBzaW5kIGbDvHIgU3VwZXJ1c2VyIGF1ZiBOaWNodC1SZXBsaWthdGlvbnN2ZXJiaW5kdW5nZW4gcmVzZXJ2aWVydCIsImTDqXNvbMOpLCB0' +
-  'cm9wIGRlIGNsaWVudHMgc29udCBkw6lqw6AgY29ubmVjdMOpcyIsImkgcmltYW5lbnRpIHNsb3QgZGkgY29ubmVzc2lvbmUgc29ubyByaXNlcnZh' +
-  'dGkgYSBjb25uZXNzaW9uaSBkaSBzdXBlcnV0ZW50aSBub24gZGkgcmVwbGljYSIsImtvbm50ZSBEYXRlaSDCuyVzwqsgbmljaHQgZXJ3ZWl0ZXJu' +
-  'OiAlcyIsImt1bmRlIGludGUgdXTDtmthIGZpbCBcIiVzXCI6ICVzIiwibGFzIGNvbmV4aW9uZXMgcmVzdGFudGVzIGVzdMOhbiByZXNlcnZhZGFz' +
-  'IGEgc3VwZXJ1c3VhcmlvcyB5IG5vIGRlIHJlcGxpY2FjacOzbiIsImxlZHNlbiwgZsO2ciBtw6VuZ2Ega2xpZW50ZXIiLCJsZXMgZW1wbGFjZW1l' +
-  'bnRzIGRlIGNvbm5leGlvbnMgcmVzdGFudHMgc29udCByw6lzZXJ2w6lzIHBvdXIgbGVzIGNvbm5leGlvbnNcbnN1cGVydXRpbGlzYXRldXIgbm9u' +
-  'IHJlbGF0aWYgw6AgbGEgcsOpcGxpY2F0aW9uIiwibG8gc2llbnRvLCB5YSB0ZW5lbW9zIGRlbWFzaWFkb3MgY2xpZW50ZXMiLCJtZW1vcmlhIGFn' +
-  'b3RhZGEiLCJtZW1vcmlhIGVzYXVyaXRhIiwibcOpbW9pcmUgw6lwdWlzw6llIiwibidhIHBhcyBwdSDDqXRlbmRyZSBsZSBmaWNoaWVyIMKrICVz' +
-  'IMK7IDogJXMiLCJubyBzZSBwdWRvIGV4dGVuZGVyIGVsIGFyY2hpdm8gwqslc8K7OiAlcyIsIm5vbiDDqCBzdGF0byBwb3NzaWJpbGUgZXN0ZW5k' +
-  'ZXJlIGlsIGZpbGUgXCIlc1wiOiAlcyIsInJlc3RlcmFuZGUgYW5zbHV0bmluZ3NzbG90dGFyIMOkciByZXNlcnZlcmFkZSBmw7ZyIHN1cGVydXNl' +
-  'ci1hbnNsdXRuaW5nYXIgdXRhbiByZXBsaWtlcmluZyIsInNsdXQgcMOlIG1pbm5lIiwic3BpYWNlbnRlLCB0cm9wcGkgY2xpZW50IGdpw6AgY29u' +
-  'bmVzc2kiLCJ0dXQgbWlyIGxlaWQsIHNjaG9uIHp1IHZpZWxlIFZlcmJpbmR1bmdlbiIsItCy0LjQsdCw0YfRgtC1LCDQstC20LUg0LfQsNCx0LDQ' +
-  's9Cw0YLQviDQutC70ZbRlNC90YLRltCyIiwi0LjQt9Cy0LjQvdC40YLQtSwg0YPQttC1INGB0LvQuNGI0LrQvtC8INC80L3QvtCz0L4g0LrQu9C4' +
-  '0LXQvdGC0L7QsiIsItC90LUg0LLQtNCw0LvQvtGB0Y8g0YDQvtC30YjQuNGA0LjRgtC4INGE0LDQudC7IFwiJXNcIjogJXMiLCLQvdC1INGD0LTQ' +
-  'sNC70L7RgdGMINGD0LLQtdC70LjRh9C40YLRjCDRhNCw0LnQuyBcIiVzXCI6ICVzIiwi0L3QtdC00L7RgdGC0LDRgtC90YzQviDQv9Cw0Lwn0Y/R' +
-  'gtGWIiwi0L3QtdGF0LLQsNGC0LrQsCDQv9Cw0LzRj9GC0LgiLCLQvtGB0YLQsNCy0YjQuNC10YHRjyDRgdC70L7RgtGLINC/0L7QtNC60LvRjtGH' +
-  '0LXQvdC40Lkg0LfQsNGA0LXQt9C10YDQstC40YDQvtCy0LDQvdGLINC00LvRjyDQv9C+0LTQutC70Y7Rh9C10L3QuNC5INGB0YPQv9C10YDQv9C+' +
-  '0LvRjNC30L7QstCw0YLQtdC70Y8gKNC90LUg0LTQu9GPINGA0LXQv9C70LjQutCw0YbQuNC4KSIsItGB0LvQvtGC0Lgg0L/RltC00LrQu9GO0YfQ' +
-  'tdC90YwsINGP0LrRliDQt9Cw0LvQuNGI0LjQu9C40YHRjCwg0LfQsNGA0LXQt9C10YDQstC+0LLQsNC90ZYg0LTQu9GPINC/0ZbQtNC60LvRjtGH' +
-  '0LXQvdGMINGB0YPQv9C10YDQutC+0YDQuNGB0YLRg9Cy0LDRh9CwICjQvdC1INC00LvRjyDRgNC10L/Qu9GW0LrQsNGG0ZbRlykiLCLhg5Dhg6Dh' +
-  'g5Dhg6Hhg5Dhg5nhg5vhg5Dhg6Dhg5jhg6Hhg5gg4YOb4YOU4YOu4YOh4YOY4YOU4YOg4YOU4YOR4YOQIiwi4YOj4YOZ4YOQ4YOq4YOg4YOQ4YOV' +
-  '4YOQ4YOTLCDhg6Phg5nhg5Xhg5Qg4YOb4YOU4YOi4YOY4YOh4YOb4YOU4YOi4YOQ4YOTIOGDkeGDlOGDleGDoOGDmCDhg5nhg5rhg5jhg5Thg5zh' +
-  'g6Lhg5jhg5AiLCLhg6Thg5Dhg5jhg5rhg5jhg6Eg4YOS4YOQ4YOk4YOQ4YOg4YOX4YOd4YOU4YOR4YOY4YOhIOGDqOGDlOGDquGDk+GDneGDm+GD' +
-  'kCBcIiVzXCI6ICVzIiwi44OV44Kh44Kk44OrXCIlc1wi44KS5ouh5by144Gn44GN44G+44Gb44KT44Gn44GX44GfOiAlcyIsIuODoeODouODquS4' +
-  'jei2s+OBp+OBmSIsIuWGheWtmOeUqOWwvSIsIuWvueS4jei1tywg5bey57uP5pyJ5aSq5aSa55qE5a6i5oi3Iiwi5bey5L+d55WZ55qE6L+e5o6l' +
-  '5L2N572u5Li65omn6KGM6Z2e5aSN5Yi26K+35rGC55qE6LaF57qn55So5oi36aKE55WZIiwi5peg5rOV5omp5bGV5paH5Lu2IFwiJXNcIjogJXMi' +
-  'LCLmrovjgorjga7mjqXntprjgrnjg63jg4Pjg4jjga/jg6zjg5fjg6rjgrHjg7zjgrfjg6fjg7Pjg6bjg7zjgrbjg7zjgafjga/jgarjgYTjgrnj' +
-  'g7zjg5Hjg7zjg6bjg7zjgrbjg7znlKjjgavkuojntITjgZXjgozjgabjgYTjgb7jgZkiLCLnj77lnKjjgq/jg6njgqTjgqLjg7Pjg4jmlbDjgYzl' +
-  'pJrjgZnjgY7jgb7jgZkiLCLrgqjsnYAg7Jew6rKwIOyKrOuhr+ydgCBub24tcmVwbGljYXRpb24g7IqI7Y287Jyg7KCAIOyXsOqysOyaqeycvOuh' +
-  'nCDrgqjqsqgg64aT7JWY7J2MIiwi66mU66qo66asIOu2gOyhsSIsIuy1nOuMgCDrj5nsi5wg7KCR7IaN7J6QIOyImOulvCDstIjqs7ztlojsirXr' +
-  'i4jri6QuIl1dLFsic3ludGF4IixbIlwiJXNcIuOBvuOBn+OBr+OBneOBrui/kei+uuOBp+S6jOmHjeW8leeUqOespuOBp+WbsuOBvuOCjOOBn+it' +
-  'mOWIpeWtkOOBrumVt+OBleOBjOOCvOODreOBp+OBmSIsIlwiJXNcIuOBvuOBn+OBr+OBneOBrui/kei+uuOBp+aWh+Wtl+WIl+OBruW8leeUqOes' +
-  'puOBjOmWieOBmOOBpuOBhOOBvuOBm+OCkyIsIlwiJXNcIuOBvuOBn+OBr+OBneOBrui/kei+uuOBp+ani+aWh+OCqOODqeODvCIsIlwiJXNcIuOB' +
-  'vuOBn+OBr+OBneOBrui/kei+uuOBp+itmOWIpeWtkOOBruW8leeUqOespuOBjOmWieOBmOOBpuOBhOOBvuOBm+OCkyIsIkJlemVpY2huZXIgaW4g' +
-  'QW5mw7xocnVuZ3N6ZWljaGVuIGhhdCBMw6RuZ2UgbnVsbCBhbSBFbmRlIGRlciBFaW5nYWJlIiwiQmV6ZWljaG5lciBpbiBBbmbDvGhydW5nc3pl' +
-  'aWNoZW4gaGF0IEzDpG5nZSBudWxsIGJlaSDCuyVzwqsiLCJCZXplaWNobmVyIGluIEFuZsO8aHJ1bmdzemVpY2hlbiBuaWNodCBhYmdlc2NobG9z' +
-  'c2VuIGFtIEVuZGUgZGVyIEVpbmdhYmUiLCJCZXplaWNobmVyIGluIEFuZsO8aHJ1bmdzemVpY2hlbiBuaWNodCBhYmdlc2NobG9zc2VuIGJlaSDC' +
-  'uyVzwqsiLCJTeW50YXhmZWhsZXIgYW0gRW5kZSBkZXIgRWluZ2FiZSIsIlN5bnRheGZlaGxlciBiZWkgwrslc8KrIiwiWmVpY2hlbmtldHRlIGlu' +
-  'IEFuZsO8aHJ1bmdzemVpY2hlbiBuaWNodCBhYmdlc2NobG9zc2VuIGFtIEVuZGUgZGVyIEVpbmdhYmUiLCJaZWljaGVua2V0dGUgaW4gQW5mw7xo' +
-  'cnVuZ3N6ZWljaGVuIG5pY2h0IGFiZ2VzY2hsb3NzZW4gYmVpIMK7JXPCqyIsImNoYcOubmUgZW50cmUgZ3VpbGxlbWV0cyBub24gdGVybWluw6ll' +
-  'IHN1ciBvdSBwcsOocyBkZSDCqyAlcyDCuyIsImNoYcOubmUgZW50cmUgZ3VpbGxlbWV0cyBub24gdGVybWluw6llIMOgIGxhIGZpbiBkZSBsJ2Vu' +
-  'dHLDqWUiLCJlcnJldXIgZGUgc3ludGF4ZSBzdXIgb3UgcHLDqHMgZGUgwqsgJXMgwrsiLCJlcnJldXIgZGUgc3ludGF4ZSDDoCBsYSBmaW4gZGUg' +
-  'bCdlbnRyw6llIiwiZXJyb3IgZGUgc2ludGF4aXMgYWwgZmluYWwgZGUgbGEgZW50cmFkYSIsImVycm9yIGRlIHNpbnRheGlzIGVuIG8gY2VyY2Eg' +
-  'ZGUgwqslc8K7IiwiZXJyb3JlIGRpIHNpbnRhc3NpIGEgbyBwcmVzc28gXCIlc1wiIiwiZXJyb3JlIGRpIHNpbnRhc3NpIGFsbGEgZmluZSBkZWxs' +
-  'J2lucHV0IiwiaWNrZSB0ZXJtaW5lcmFkIGNpdGVyYWQgaWRlbnRpZmllcmFyZSB2aWQgZWxsZXIgbsOkcmEgXCIlc1wiIiwiaWNrZSB0ZXJtaW5l' +
-  'cmFkIGNpdGVyYWQgaWRlbnRpZmllcmFyZSB2aWQgc2x1dGV0IGF2IGluZGF0YW4iLCJpY2tldGVybWluZXJhZCBjaXRlcmFkIHN0csOkbmcgdmlk' +
-  'IGVsbGVyIG7DpHJhIFwiJXNcIiIsImlja2V0ZXJtaW5lcmFkIGNpdGVyYWQgc3Ryw6RuZyB2aWQgc2x1dGV0IGF2IGluZGF0YW4iLCJpZGVudGlm' +
-  'aWFudCBkw6lsaW1pdMOpIGRlIGxvbmd1ZXVyIG51bGxlIHN1ciBvdSBwcsOocyBkZSDCqyAlcyDCuyIsImlkZW50aWZpYW50IGTDqWxpbWl0w6kg' +
-  'ZGUgbG9uZ3VldXIgbnVsbGUgw6AgbGEgZmluIGRlIGwnZW50csOpZSIsImlkZW50aWZpYW50IGVudHJlIGd1aWxsZW1ldHMgbm9uIHRlcm1pbsOp' +
-  'IHN1ciBvdSBwcsOocyBkZSDCqyAlcyDCuyIsImlkZW50aWZpYW50IGVudHJlIGd1aWxsZW1ldHMgbm9uIHRlcm1pbsOpIMOgIGxhIGZpbiBkZSBs' +
-  'J2VudHLDqWUiLCJpZGVudGlmaWNhdGl2byBkZWxpbWl0YXRvIGRpIGx1bmdoZXp6YSB6ZXJvIGEgbyBwcmVzc28gXCIlc1wiIiwiaWRlbnRpZmlj' +
-  'YXRpdm8gZGVsaW1pdGF0byBkaSBsdW5naGV6emEgemVybyBhbGxhIGZpbmUgZGVsbCdpbnB1dCIsImlkZW50aWZpY2F0aXZvIHRyYSB2aXJnb2xl' +
-  'dHRlIG5vbiB0ZXJtaW5hdG8gYSBvIHByZXNzbyBcIiVzXCIiLCJpZGVudGlmaWNhdGl2byB0cmEgdmlyZ29sZXR0ZSBub24gdGVybWluYXRvIGFs' +
-  'bGEgZmluZSBkZWxsJ2lucHV0Iiwibm9sbC1sw6RuZ2RzIGF2ZGVsYWQgaWRlbnRpZmllcmFyZSB2aWQgZWxsZXIgbsOkcmEgXCIlc1wiIiwibm9s' +
-  'bC1sw6RuZ2RzIGF2ZGVsYWQgaWRlbnRpZmllcmFyZSB2aWQgc2x1dGV0IGF2IGluZGF0YW4iLCJzdHJpbmdhIHRyYSB2aXJnb2xldHRlIG5vbiB0' +
-  'ZXJtaW5hdGEgYSBvIHByZXNzbyBcIiVzXCIiLCJzdHJpbmdhIHRyYSB2aXJnb2xldHRlIG5vbiB0ZXJtaW5hdGEgYWxsYSBmaW5lIGRlbGwnaW5w' +
-  'dXQiLCJzeW50YXhmZWwgdmlkIGVsbGVyIG7DpHJhIFwiJXNcIiIsInN5bnRheGZlbCB2aWQgc2x1dGV0IGF2IGluZGF0YW4iLCJ1biBpZGVudGlm' +
-  'aWNhZG9yIGRlbGltaXRhZG8gdGllbmUgbGFyZ28gY2VybyBhbCBmaW5hbCBkZSBsYSBlbnRyYWRhIiwidW4gaWRlbnRpZmljYWRvciBkZWxpbWl0' +
-  'YWRvIHRpZW5lIGxhcmdvIGNlcm8gZW4gbyBjZXJjYSBkZSDCqyVzwrsiLCJ1biBpZGVudGlmaWNhZG9yIGVudHJlIGNvbWlsbGFzIGVzdMOhIGlu' +
-  'Y29uY2x1c28gYWwgZmluYWwgZGUgbGEgZW50cmFkYSIsInVuIGlkZW50aWZpY2Fkb3IgZW50cmUgY29taWxsYXMgZXN0w6EgaW5jb25jbHVzbyBl' +
-  'biBvIGNlcmNhIGRlIMKrJXPCuyIsInVuYSBjYWRlbmEgZGUgY2FyYWN0ZXJlcyBlbnRyZSBjb21pbGxhcyBlc3TDoSBpbmNvbmNsdXNhIGFsIGZp' +
-  'bmFsIGRlIGxhIGVudHJhZGEiLCJ1bmEgY2FkZW5hIGRlIGNhcmFjdGVyZXMgZW50cmUgY29taWxsYXMgZXN0w6EgaW5jb25jbHVzYSBlbiBvIGNl' +
-  'cmNhIGRlIMKrJXPCuyIsItC90LXQt9Cw0LLQtdGA0YjQtdC90LjQuSDRgNGP0LTQvtC6INCyINC70LDQv9C60LDRhSDQsiDQsNCx0L4g0L/QvtCx' +
-  '0LvQuNC30YMgXCIlc1wiIiwi0L3QtdC30LDQstC10YDRiNC10L3QuNC5INGA0Y/QtNC+0Log0LIg0LvQsNC/0LrQsNGFINCyINC60ZbQvdGG0ZYg' +
-  '0LLQstC10LTQtdC90L3RjyIsItC90LXQt9Cw0LLQtdGA0YjQtdC90LjQuSDRltC00LXQvdGC0LjRhNGW0LrQsNGC0L7RgCDQsiDQu9Cw0L/QutCw' +
-  '0YUg0LIg0LDQsdC+INC/0L7QsdC70LjQt9GDIFwiJXNcIiIsItC90LXQt9Cw0LLQtdGA0YjQtdC90LjQuSDRltC00LXQvdGC0LjRhNGW0LrQsNGC' +
-  '0L7RgCDQsiDQu9Cw0L/QutCw0YUg0LIg0LrRltC90YbRliDQstCy0LXQtNC10L3QvdGPIiwi0L3QtdC30LDQstC10YDRiNGR0L3QvdCw0Y8g0YHR' +
-  'gtGA0L7QutCwINCyINC60LDQstGL0YfQutCw0YUgKNC/0YDQuNC80LXRgNC90L7QtSDQv9C+0LvQvtC20LXQvdC40LU6IFwiJXNcIikiLCLQvdC1' +
-  '0LfQsNCy0LXRgNGI0ZHQvdC90LDRjyDRgdGC0YDQvtC60LAg0LIg0LrQsNCy0YvRh9C60LDRhSDQsiDQutC+0L3RhtC1Iiwi0L3QtdC30LDQstC1' +
-  '0YDRiNGR0L3QvdGL0Lkg0LjQtNC10L3RgtC40YTQuNC60LDRgtC+0YAg0LIg0LrQsNCy0YvRh9C60LDRhSAo0L/RgNC40LzQtdGA0L3QvtC1INC/' +
-  '0L7Qu9C+0LbQtdC90LjQtTogXCIlc1wiKSIsItC90LXQt9Cw0LLQtdGA0YjRkdC90L3Ri9C5INC40LTQtdC90YLQuNGE0LjQutCw0YLQvtGAINCy' +
-  'INC60LDQstGL0YfQutCw0YUg0LIg0LrQvtC90YbQtSIsItC+0YjQuNCx0LrQsCDRgdC40L3RgtCw0LrRgdC40YHQsCAo0L/RgNC40LzQtdGA0L3Q' +
-  'vtC1INC/0L7Qu9C+0LbQtdC90LjQtTogXCIlc1wiKSIsItC+0YjQuNCx0LrQsCDRgdC40L3RgtCw0LrRgdC40YHQsCDQsiDQutC+0L3RhtC1Iiwi' +
-  '0L/Rg9GB0YLQuNC5INGW0LTQtdC90YLQuNGE0ZbQutCw0YLQvtGAINGW0Lcg0YDQvtC30LTRltC70YzQvdC40LrQsNC80Lgg0LIg0LDQsdC+INC/' +
-  '0L7QsdC70LjQt9GDIFwiJXNcIiIsItC/0YPRgdGC0LjQuSDRltC00LXQvdGC0LjRhNGW0LrQsNGC0L7RgCDRltC3INGA0L7Qt9C00ZbQu9GM0L3Q' +
-  'uNC60LDQvNC4INCyINC60ZbQvdGG0ZYg0LLQstC10LTQtdC90L3RjyIsItC/0YPRgdGC0L7QuSDQuNC00LXQvdGC0LjRhNC40LrQsNGC0L7RgCDQ' +
-  'siDQutCw0LLRi9GH0LrQsNGFICjQv9GA0LjQvNC10YDQvdC+0LUg0L/QvtC70L7QttC10L3QuNC1OiBcIiVzXCIpIiwi0L/Rg9GB0YLQvtC5INC4' +
-  '0LTQtdC90YLQuNGE0LjQutCw0YLQvtGAINCyINC60LDQstGL0YfQutCw0YUg0LIg0LrQvtC90YbQtSIsItGB0LjQvdGC0LDQutGB0LjRh9C90LAg' +
-  '0L/QvtC80LjQu9C60LAg0LIg0LDQsdC+INC/0L7QsdC70LjQt9GDIFwiJXNcIiIsItGB0LjQvdGC0LDQutGB0LjRh9C90LAg0L/QvtC80LjQu9C6' +
-  '0LAg0LIg0LrRltC90YbRliDQstCy0LXQtNC10L3QvdGPIiwi4YOR4YOg4YOt4YOn4YOQ4YOa4YOU4YOR4YOo4YOYIOGDqeGDkOGDoeGDm+GDo+GD' +
-  'muGDmCDhg6rhg5jhg6Lhg5Dhg6Lhg5jhg6Eg4YOT4YOQ4YOj4YOh4YOg4YOj4YOa4YOU4YOR4YOU4YOa4YOYIOGDoeGDouGDoOGDmOGDpeGDneGD' +
-  'nOGDmCBcIiVzXCIt4YOh4YOX4YOQ4YOcIOGDkOGDnCDhg5Dhg67hg5rhg53hg6EiLCLhg5Hhg6Dhg63hg6fhg5Dhg5rhg5Thg5Hhg6jhg5gg4YOp' +
-  '4YOQ4YOh4YOb4YOj4YOa4YOYIOGDquGDmOGDouGDkOGDouGDmOGDoSDhg5Phg5Dhg6Phg6Hhg6Dhg6Phg5rhg5Thg5Hhg5Thg5rhg5gg4YOh4YOi' +
-  '4YOg4YOY4YOl4YOd4YOc4YOYIOGDqOGDlOGDp+GDleGDkOGDnOGDmOGDoSDhg5Hhg53hg5rhg53hg6EiLCLhg5Lhg5Dhg5vhg6fhg53hg6Thg5jh' +
-  'g6Eg4YOc4YOj4YOa4YOd4YOV4YOQ4YOc4YOYIOGDoeGDmOGDkuGDoOGDq+GDmOGDoSDhg5jhg5Phg5Thg5zhg6Lhg5jhg6Thg5jhg5nhg5Dhg6Lh' +
-  'g53hg6Dhg5ggXCIlc1wiLeGDoeGDl+GDkOGDnCDhg5Dhg5wg4YOQ4YOu4YOa4YOd4YOhIiwi4YOS4YOQ4YOb4YOn4YOd4YOk4YOY4YOhIOGDnOGD' +
-  'o+GDmuGDneGDleGDkOGDnOGDmCDhg6Hhg5jhg5Lhg6Dhg6vhg5jhg6Eg4YOY4YOT4YOU4YOc4YOi4YOY4YOk4YOY4YOZ4YOQ4YOi4YOd4YOg4YOY' +
-  'IOGDqOGDlOGDp+GDleGDkOGDnOGDmOGDoSDhg5Hhg53hg5rhg53hg6EiLCLhg5Phg5Dhg6Phg6Hhg6Dhg6Phg5rhg5Thg5Hhg5Thg5rhg5gg4YOY' +
-  '4YOT4YOU4YOc4YOi4YOY4YOk4YOY4YOZ4YOQ4YOi4YOd4YOg4YOYIOGDkeGDoOGDreGDp+GDkOGDmuGDlOGDkeGDqOGDmCBcIiVzXCIt4YOh4YOX' +
-  '4YOQ4YOcIOGDkOGDnCDhg5Dhg67hg5rhg53hg6EiLCLhg5Phg5Dhg6Phg6Hhg6Dhg6Phg5rhg5Thg5Hhg5Thg5rhg5gg4YOY4YOT4YOU4YOc4YOi' +
-  '4YOY4YOk4YOY4YOZ4YOQ4YOi4YOd4YOg4YOYIOGDkeGDoOGDreGDp+GDkOGDmuGDlOGDkeGDqOGDmCDhg6jhg5Thg6fhg5Xhg5Dhg5zhg5jhg6Eg' +
-  '4YOR4YOd4YOa4YOd4YOhIiwi4YOh4YOY4YOc4YOi4YOQ4YOl4YOh4YOj4YOg4YOYIOGDqOGDlOGDquGDk+GDneGDm+GDkCBcIiVzXCIt4YOh4YOX' +
-  '4YOQ4YOcIOGDkOGDnCDhg5Dhg67hg5rhg53hg6EiLCLhg6Hhg5jhg5zhg6Lhg5Dhg6Xhg6Hhg6Phg6Dhg5gg4YOo4YOU4YOq4YOT4YOd4YOb4YOQ' +
-  'IOGDqOGDlOGDp+GDleGDkOGDnOGDmOGDoSDhg5Hhg53hg5rhg53hg6EiLCLlhaXlipvjga7mnIDlvozjgacg5LqM6YeN5byV55So56ym44Gn5Zuy' +
-  '44G+44KM44Gf6K2Y5Yil5a2Q44Gu6ZW344GV44GM44K844Ot44Gn44GZIiwi5YWl5Yqb44Gu5pyA5b6M44GnIOaWh+Wtl+WIl+OBruW8leeUqOes' +
-  'puOBjOmWieOBmOOBpuOBhOOBvuOBm+OCkyIsIuWFpeWKm+OBruacgOW+jOOBpyDmp4vmlofjgqjjg6njg7wiLCLlhaXlipvjga7mnIDlvozjgacg' +
-  '6K2Y5Yil5a2Q44Gu5byV55So56ym44GM6ZaJ44GY44Gm44GE44G+44Gb44KTIiwi5pyq57uT5p2f55qE5byV55So5a2X56ym5LiyIOWcqCBcIiVz' +
-  'XCIg5oiW6ZmE6L+R55qEIiwi5pyq57uT5p2f55qE5byV55So5a2X56ym5LiyIOWcqOi+k+WFpeeahOacq+WwviIsIuacque7k+adn+eahOW8leeU' +
-  'qOagh+ivhuespiDlnKggXCIlc1wiIOaIlumZhOi/keeahCIsIuacque7k+adn+eahOW8leeUqOagh+ivhuespiDlnKjovpPlhaXnmoTmnKvlsL4i' +
-  'LCLor63ms5XplJnor68g5ZyoIFwiJXNcIiDmiJbpmYTov5HnmoQiLCLor63ms5XplJnor68g5Zyo6L6T5YWl55qE5pyr5bC+Iiwi6ZW/5bqm5Li6' +
-  'MOeahOWIhumalOagh+ekuuespiDlnKggXCIlc1wiIOaIlumZhOi/keeahCIsIumVv+W6puS4ujDnmoTliIbpmpTmoIfnpLrnrKYg5Zyo6L6T5YWl' +
-  '55qE5pyr5bC+Iiwi6rWs66y4IOyYpOulmCwgXCIlc1wiIOu2gOq3vCIsIuq1rOusuCDsmKTrpZgsIOyeheugpSDrgZ3rtoDrtoQiLCLquLjsnbTq' +
-  'sIAgMOyduCDqtazrtoQg7Iud67OE7J6QLCBcIiVzXCIg67aA6re8Iiwi6ri47J206rCAIDDsnbgg6rWs67aEIOyLneuzhOyekCwg7J6F66ClIOuB' +
-  'neu2gOu2hCIsIuuniOustOumrCDslYjrkJwg65Sw7Ji07ZGcIOyViOydmCDrrLjsnpDsl7QsIFwiJXNcIiDrtoDqt7wiLCLrp4jrrLTrpqwg7JWI' +
-  '65CcIOuUsOyYtO2RnCDslYjsnZgg66y47J6Q7Je0LCDsnoXroKUg64Gd67aA67aEIiwi66eI66y066asIOyViOuQnCDrlLDsmLTtkZwg7JWI7J2Y' +
-  'IOyLneuzhOyekCwgXCIlc1wiIOu2gOq3vCIsIuuniOustOumrCDslYjrkJwg65Sw7Ji07ZGcIOyViOydmCDsi53rs4TsnpAsIOyeheugpSDrgZ3r' +
-  'toDrtoQiXV0sWyJ0ZXJtaW5hdGVkIixbIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiBhdWZncnVuZCB2b24gQW53ZWlzdW5nIGRlcyBBZG1p' +
-  'bmlzdHJhdG9ycyIsIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiBhdWZncnVuZCB2b24gQmVmZWhsIGbDvHIgc29mb3J0aWdlcyBIZXJ1bnRl' +
-  'cmZhaHJlbiIsIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiB3ZWdlbiBLb25mbGlrdCBtaXQgZGVyIFdpZWRlcmhlcnN0ZWxsdW5nIiwiVmVy' +
-  'YmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIHdlZ2VuIHVuZXJ3YXJ0ZXRlbSBFbmRlIGRlcyBQb3N0bWFzdGVycyIsIlZlcmJpbmR1bmcgd2lyZCBh' +
-  'YmdlYnJvY2hlbiB3ZWdlbiB1bmVyd2FydGV0ZW0gU0lHUVVJVC1TaWduYWwiLCJWZXJiaW5kdW5nIHp1bSBDbGllbnQgd3VyZGUgdmVybG9yZW4i' +
-  'LCJhbnNsdXRuaW5nIHRpbGwga2xpZW50IGhhciBicnV0aXRzIiwiYXJyw6p0IGRlIGxhIGNvbm5leGlvbiDDoCBjYXVzZSBkJ3VuIGNvbmZsaXQg' +
-  'YXZlYyBsYSByZXN0YXVyYXRpb24iLCJhcnLDqnQgZGVzIGNvbm5leGlvbnMgc3VpdGUgw6AgbGEgY29tbWFuZGUgZCdhcnLDqnQgaW1tw6lkaWF0' +
-  'IiwiYXJyw6p0IGRlcyBjb25uZXhpb25zIHN1aXRlIMOgIGxhIGRlbWFuZGUgZGUgbCdhZG1pbmlzdHJhdGV1ciIsImFycsOqdCBkZXMgY29ubmV4' +
-  'aW9ucyBzdWl0ZSDDoCB1biBhcnLDqnQgaW5hdHRlbmR1IGR1IHBvc3RtYXN0ZXIiLCJhcnLDqnQgZGVzIGNvbm5leGlvbnMgc3VpdGUgw6AgdW4g' +
-  'c2lnbmFsIFNJR1FVSVQgaW5hdHRlbmR1IiwiYXZzbHV0YXIgYW5zbHV0bmluZyBww6UgZ3J1bmQgYXYgYXR0IHBvc3RtYXN0ZXIgc3TDpG5nZGUg' +
-  'b3bDpG50YXQgbmVyIiwiYXZzbHV0YXIgYW5zbHV0bmluZyBww6UgZ3J1bmQgYXYgZXR0IGFkbWluaXN0cmF0w7Zyc2tvbW1hbmRvIiwiYXZzbHV0' +
-  'YXIgYW5zbHV0bmluZyBww6UgZ3J1bmQgYXYga29uZmxpa3QgbWVkIMOldGVyc3TDpGxsbmluZyIsImNvbm5lc3Npb25lIGFsIGNsaWVudCBwZXJz' +
-  'YSIsImNvbm5leGlvbiBhdSBjbGllbnQgcGVyZHVlIiwiaW1tZWRpYXRlIOyiheujjCDrqoXroLnsnLzroZwg7Jew6rKw7J2EIOuBneuDheuLiOuL' +
-  'pCIsImludGVycnV6aW9uZSBkZWxsYSBjb25uZXNzaW9uZSBhIGNhdXNhIGRpIGNvbmZsaXR0byBjb24gaWwgcmlwcmlzdGlubyIsImludGVycnV6' +
-  'aW9uZSBkZWxsYSBjb25uZXNzaW9uZSBzdSBjb21hbmRvIGRlbGwnYW1taW5pc3RyYXRvcmUiLCJsYSBjb25uZXNzaW9uZSDDqCBzdGF0YSB0ZXJt' +
-  'aW5hdGEgYSBjYXVzYSBkaSB1bid1c2NpdGEgaW5hdHRlc2EgZGkgcG9zdG1hc3RlciIsInBvc3RtYXN0ZXLsnZgg7JiI7IOB7LmYIOuqu+2VnCDs' +
-  'ooXro4zroZwg7Jew6rKw7J2EIOyiheujjO2VqeuLiOuLpCIsInNlIGhhIHBlcmRpZG8gbGEgY29uZXhpw7NuIGFsIGNsaWVudGUiLCJzdMOkbmdl' +
-  'ciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBrb21tYW5kbyBmw7ZyIG9tZWRlbGJhciBuZWRzdMOkbmduaW5nIiwic3TDpG5nZXIgYW5zbHV0bmlu' +
-  'ZyBww6UgZ3J1bmQgYXYgb3bDpG50YWQgU0lHUVVJVC1zaWduYWwiLCJ0ZXJtaW5hbmRvIGxhIGNvbmV4acOzbiBkZWJpZG8gYSB1biBjb25mbGlj' +
-  'dG8gY29uIGxhIHJlY3VwZXJhY2nDs24iLCJ0ZXJtaW5hbmRvIGxhIGNvbmV4acOzbiBkZWJpZG8gYSB1bmEgb3JkZW4gZGUgYXBhZ2FkbyBpbm1l' +
-  'ZGlhdG8iLCJ0ZXJtaW5hbmRvIGxhIGNvbmV4acOzbiBkZWJpZG8gYSB1bmEgb3JkZW4gZGVsIGFkbWluaXN0cmFkb3IiLCJ0ZXJtaW5hbmRvIGxh' +
-  'IGNvbmV4acOzbiBkZWJpZG8gYSB1bmEgc2XDsWFsIFNJR1FVSVQgaW5lc3BlcmFkYSIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBh' +
-  'bCB0w6lybWlubyBpbmVzcGVyYWRvIGRlIHBvc3RtYXN0ZXIiLCJ0ZXJtaW5hemlvbmUgZGVsbGEgY29ubmVzc2lvbmUgYSBjYXVzYSBkaSB1biBj' +
-  'b21hbmRvIGRpIHNwZWduaW1lbnRvIGltbWVkaWF0byIsInRlcm1pbmF6aW9uZSBkZWxsYSBjb25uZXNzaW9uZSBhIGNhdXNhIGRpIHVuIHNlZ25h' +
-  'bGUgU0lHUVVJVCBpbXByZXZpc3RvIiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyDQv9C+INC60L7QvNCw0L3Q' +
-  'tNGWINCw0LTQvNGW0L3RltGB0YLRgNCw0YLQvtGA0LAiLCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW0LTQutC70Y7Rh9C10L3QvdGPINGH0LXR' +
-  'gNC10Lcg0LrQvtC80LDQvdC00YMg0L3QtdCz0LDQudC90L7Qs9C+INC30LDQstC10YDRiNC10L3QvdGPINGA0L7QsdC+0YLQuCIsItC30LDQstC1' +
-  '0YDRiNC10L3QvdGPINC/0ZbQtNC60LvRjtGH0LXQvdC90Y8g0YfQtdGA0LXQtyDQutC+0L3RhNC70ZbQutGCINC3INC/0YDQvtGG0LXRgdC+0Lwg' +
-  '0LLRltC00L3QvtCy0LvQtdC90L3RjyIsItC30LDQstC10YDRiNC10L3QvdGPINC/0ZbQtNC60LvRjtGH0LXQvdC90Y8g0YfQtdGA0LXQtyDQvdC1' +
-  '0L7Rh9GW0LrRg9Cy0LDQvdC1INC30LDQutGA0LjRgtGC0Y8g0LPQvtC70L7QstC90L7Qs9C+INC/0YDQvtGG0LXRgdGDIiwi0LfQsNCy0LXRgNGI' +
-  '0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyDRh9C10YDQtdC3INC90LXQvtGH0ZbQutGD0LLQsNC90LjQuSDRgdC40LPQvdCw0LsgU0lH' +
-  'UVVJVCIsItC30LDQutGA0YvRgtC40LUg0L/QvtC00LrQu9GO0YfQtdC90LjRjyDQstGB0LvQtdC00YHRgtCy0LjQtSDQv9C+0LvRg9GH0LXQvdC4' +
-  '0Y8g0LrQvtC80LDQvdC00Ysg0LTQu9GPINC90LXQvNC10LTQu9C10L3QvdC+0LPQviDQvtGC0LrQu9GO0YfQtdC90LjRjyIsItC30LDQutGA0YvR' +
-  'gtC40LUg0L/QvtC00LrQu9GO0YfQtdC90LjRjyDQuNC3LdC30LAg0LrQvtC90YTQu9C40LrRgtCwINGBINC/0YDQvtGG0LXRgdGB0L7QvCDQstC+' +
-  '0YHRgdGC0LDQvdC+0LLQu9C10L3QuNGPIiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC40Lct0LfQsCDQvdC10L7Q' +
-  'ttC40LTQsNC90L3QvtCz0L4g0LfQsNCy0LXRgNGI0LXQvdC40Y8g0LPQu9Cw0LLQvdC+0LPQviDQv9GA0L7RhtC10YHRgdCwIiwi0LfQsNC60YDR' +
-  'i9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC40Lct0LfQsCDQvdC10L7QttC40LTQsNC90L3QvtCz0L4g0YHQuNCz0L3QsNC70LAgU0lH' +
-  'UVVJVCIsItC30LDQutGA0YvRgtC40LUg0L/QvtC00LrQu9GO0YfQtdC90LjRjyDQv9C+INC60L7QvNCw0L3QtNC1INCw0LTQvNC40L3QuNGB0YLR' +
-  'gNCw0YLQvtGA0LAiLCLQv9C+0LTQutC70Y7Rh9C10L3QuNC1INC6INC60LvQuNC10L3RgtGDINC/0L7RgtC10YDRj9C90L4iLCLQv9GW0LTQutC7' +
-  '0Y7Rh9C10L3QvdGPINC00L4g0LrQu9GW0ZTQvdGC0LAg0LLRgtGA0LDRh9C10L3QviIsIuGDmeGDmuGDmOGDlOGDnOGDouGDl+GDkOGDnCDhg6jh' +
-  'g5Thg5Thg6Dhg5fhg5Thg5Hhg5jhg6Eg4YOo4YOU4YOq4YOT4YOd4YOb4YOQIiwi4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOY4YOhIOGDqOGDlOGD' +
-  'rOGDp+GDleGDlOGDouGDkCBwb3N0bWFzdGVyLeGDmOGDoSDhg5vhg53hg6Phg5rhg53hg5Phg5zhg5Thg5rhg5gg4YOS4YOQ4YOh4YOV4YOa4YOY' +
-  '4YOhIOGDkuGDkOGDm+GDnSIsIuGDm+GDmOGDlOGDoOGDl+GDlOGDkeGDmOGDoSDhg6jhg5Thg6zhg6fhg5Xhg5Thg6Lhg5Ag4YOQ4YOT4YOb4YOY' +
-  '4YOc4YOY4YOh4YOi4YOg4YOQ4YOi4YOd4YOg4YOY4YOhIOGDkeGDoOGDq+GDkOGDnOGDlOGDkeGDmOGDoSDhg5Lhg5Dhg5vhg50iLCLhg5vhg5jh' +
-  'g5Thg6Dhg5fhg5Thg5Hhg5jhg6Eg4YOo4YOU4YOs4YOn4YOV4YOU4YOi4YOQIOGDkOGDpuGDk+GDkuGDlOGDnOGDkOGDoeGDl+GDkOGDnCDhg5nh' +
-  'g53hg5zhg6Thg5rhg5jhg6Xhg6Lhg5jhg6Eg4YOS4YOQ4YOb4YOdIiwi4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOY4YOhIOGDqOGDlOGDrOGDp+GD' +
-  'leGDlOGDouGDkCDhg5Phg5Dhg6Phg6fhg53hg5Xhg5zhg5Thg5Hhg5rhg5jhg5Xhg5gg4YOS4YOQ4YOb4YOd4YOg4YOX4YOV4YOY4YOhIOGDkeGD' +
-  'oOGDq+GDkOGDnOGDlOGDkeGDmOGDoSDhg5Lhg5Dhg5vhg50iLCLjgq/jg6njgqTjgqLjg7Pjg4jjgbjjga7mjqXntprjgYzliIfjgozjgb7jgZfj' +
-  'gZ/jgIIiLCLjg6rjgqvjg5Djg6rjgafnq7blkIjjgYznmbrnlJ/jgZfjgZ/jgZ/jgoHjgIHmjqXntprjgpLntYLkuobjgZfjgabjgYTjgb7jgZki' +
-  'LCLkuKLlpLHkuobliLDlrqLmiLfnq6/nmoTov57mjqUiLCLkuojmnJ/jgZfjgarjgYRTSUdRVUlU44K344Kw44OK44Or44Gr44KI44KK44Kz44ON' +
-  '44Kv44K344On44Oz44KS57WC5LqG44GX44G+44GZIiwi5LqI5pyf44GX44Gq44GEcG9zdG1hc3RlcuOBrue1guS6huOBruOBn+OCgeOAgeOCs+OD' +
-  'jeOCr+OCt+ODp+ODs+OCkue1guS6huOBl+OBvuOBmSIsIuWNs+aZguOCt+ODo+ODg+ODiOODgOOCpuODs+OCs+ODnuODs+ODieOBq+OCiOOCiuOC' +
-  's+ODjeOCr+OCt+ODp+ODs+OCkue1guS6huOBl+OBvuOBmSIsIueUseS6juS4juaBouWkjeaTjeS9nOebuOWGsueqgeiAjOS4reaWrei/nuaOpSIs' +
-  'IueUseS6juaEj+WklueahCBwb3N0bWFzdGVyIOmAgOWHuuiAjOe7iOatoui/nuaOpSIsIueUseS6jueuoeeQhuWRmOWRveS7pOS4reaWreiBlOaO' +
-  'pSIsIueuoeeQhuiAheOCs+ODnuODs+ODieOBq+OCiOOCiuaOpee2muOCkue1guS6huOBl+OBpuOBhOOBvuOBmSIsIuq0gOumrOyekCDsmpTssq3s' +
-  'l5Ag7J2Y7ZW07IScIOyXsOqysOydhCDrgZ3rg4Xri4jri6QiLCLrs7Xqtawg7J6R7JeFIOykkSDstqnrj4zroZwg7Jew6rKw7J2EIOuBneuDheuL' +
-  'iOuLpCIsIuyEnOuyhOuhnOu2gO2EsCDsl7DqsrDsnbQg64GK7Ja07KGM7Iq164uI64ukLiIsIuyYiOyDgey5mCDrqrvtlZwgU0lHUVVJVCDsi6Dt' +
-  'mLjroZwg7Jew6rKw7J2EIOuBneuDheuLiOuLpCJdXSxbInRpbWVvdXQiLFsiVmVyYmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIHdlZ2VuIFplaXTD' +
-  'vGJlcnNjaHJlaXR1bmcgaW4gaW5ha3RpdmVyIFNpdHp1bmciLCJWZXJiaW5kdW5nIHdpcmQgYWJnZWJyb2NoZW4gd2VnZW4gWmVpdMO8YmVyc2No' +
-  'cmVpdHVuZyBpbiBpbmFrdGl2ZXIgVHJhbnNha3Rpb24iLCJhbm51bGF0aW9uIGRlIGxhIHJlcXXDqnRlIMOgIGNhdXNlIGQndW4gY29uZmxpdCBh' +
-  'dmVjIGxhIHJlc3RhdXJhdGlvbiIsImFubnVsYXRpb24gZGUgbGEgcmVxdcOqdGUgw6AgY2F1c2UgZHUgZMOpbGFpIMOpY291bMOpIHBvdXIgbCdl' +
-  'eMOpY3V0aW9uIGRlIGwnaW5zdHJ1Y3Rpb24iLCJhbm51bGF0aW9uIGRlIGxhIHJlcXXDqnRlIMOgIGxhIGRlbWFuZGUgZGUgbCd1dGlsaXNhdGV1' +
-  'ciIsImFubnVsYXRpb24gZGUgbGEgdMOiY2hlIGQnYXV0b3ZhY3V1bSIsImFubnVsbGFtZW50byBkZWwgdGFzayBkaSBhdXRvdmFjdXVtIiwiYW5u' +
-  'dWxsYW1lbnRvIGRlbGwnaXN0cnV6aW9uZSBhIGNhdXNhIGRpIHRpbWVvdXQiLCJhbm51bGxhbWVudG8gZGVsbCdpc3RydXppb25lIGEgY2F1c2Eg' +
-  'ZGkgdW4gY29uZmxpdHRvIGNvbiBpbCByaXByaXN0aW5vIiwiYW5udWxsYW1lbnRvIGRlbGwnaXN0cnV6aW9uZSBzdSByaWNoaWVzdGEgZGVsbCd1' +
-  'dGVudGUiLCJhcnLDqnQgZGVzIGNvbm5leGlvbnMgc3VpdGUgw6AgbCdleHBpcmF0aW9uIGR1IGTDqWxhaSBkJ2luYWN0aXZpdMOpIGRlIGxhIHNl' +
-  'c3Npb24iLCJhcnLDqnQgZGVzIGNvbm5leGlvbnMgc3VpdGUgw6AgbCdleHBpcmF0aW9uIGR1IGTDqWxhaSBkJ2luYWN0aXZpdMOpIGVuIHRyYW5z' +
-  'YWN0aW9uIiwiYXZicnl0ZXIgYXV0b3ZhY3V1bS11cHBnaWZ0IiwiYXZicnl0ZXIgc2F0cyBww6UgYW52w6RuZGFyZXMgYmVnw6RyYW4iLCJhdmJy' +
-  'eXRlciBzYXRzIHDDpSBncnVuZCBhdiBrb25mbGlrdCBtZWQgw6V0ZXJzdMOkbGxuaW5nIiwiYXZicnl0ZXIgc2F0cyBww6UgZ3J1bmQgYXYgc2F0' +
-  'cy10aW1lb3V0IiwiY2FuY2VsYW5kbyBsYSBzZW50ZW5jaWEgZGViaWRvIGEgcXVlIHNlIGFnb3TDsyBlbCB0aWVtcG8gZGUgZXNwZXJhIGRlIHNl' +
-  'bnRlbmNpYXMiLCJjYW5jZWxhbmRvIGxhIHNlbnRlbmNpYSBkZWJpZG8gYSB1biBjb25mbGljdG8gY29uIGxhIHJlY3VwZXJhY2nDs24iLCJjYW5j' +
-  'ZWxhbmRvIGxhIHNlbnRlbmNpYSBkZWJpZG8gYSB1bmEgcGV0aWNpw7NuIGRlbCB1c3VhcmlvIiwiY2FuY2VsYW5kbyB0YXJlYSBkZSBhdXRvdmFj' +
-  'dXVtIiwiaWRsZS1pbi10cmFuc2FjdGlvbiDsi5zqsIQg7LSI6rO866GcIOyXsOqysOydhCDrgZ3rg4Xri4jri6QiLCJpZGxlLXNlc3Npb24g7Iuc' +
-  '6rCEIOy0iOqzvOuhnCDsl7DqsrDsnYQg64Gd64OF64uI64ukIiwibGEgY29ubmVzc2lvbmUgw6ggc3RhdGEgdGVybWluYXRhIGEgY2F1c2EgZGkg' +
-  'dGltZW91dCBkaSBpbmF0dGl2aXTDoCBkdXJhbnRlIHVuYSB0cmFuc2F6aW9uZSIsInN0b3JuaWVyZSBBbmZyYWdlIHdlZ2VuIEJlbnV0emVyYXVm' +
-  'Zm9yZGVydW5nIiwic3Rvcm5pZXJlIEFuZnJhZ2Ugd2VnZW4gS29uZmxpa3QgbWl0IGRlciBXaWVkZXJoZXJzdGVsbHVuZyIsInN0b3JuaWVyZSBB' +
-  'bmZyYWdlIHdlZ2VuIFplaXTDvGJlcnNjaHJlaXR1bmcgZGVyIEFuZnJhZ2UiLCJzdG9ybmllcmUgQXV0b3ZhY3V1bS1BdWZnYWJlIiwic3TDpG5n' +
-  'ZXIgYW5zbHV0bmluZyBww6UgZ3J1bmQgYXYgaWRsZS1zZXNzaW9uLXRpbWVvdXQiLCJ0ZXJtaW5hbmRvIGxhIGNvbmV4acOzbiBkZWJpZG8gYSBx' +
-  'dWUgc2UgYWdvdMOzIGVsIHRpZW1wbyBkZSBlc3BlcmEgcGFyYSBzZXNpb25lcyBhYmllcnRhcyBpbmFjdGl2YXMiLCJ0ZXJtaW5hbmRvIGxhIGNv' +
-  'bmV4acOzbiBkZWJpZG8gYSBxdWUgc2UgYWdvdMOzIGVsIHRpZW1wbyBkZSBlc3BlcmEgcGFyYSB0cmFuc2FjY2lvbmVzIGFiaWVydGFzIGluYWN0' +
-  'aXZhcyIsInRlcm1pbmF6aW9uZSBkZWxsYSBjb25uZXNzaW9uZSBhIGNhdXNhIGRlbCB0aW1lb3V0IGRlbGxhIHNlc3Npb25lIGluYXR0aXZhIiwi' +
-  'dGVybWluZXJhciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBpZGxlLWluLXRyYW5zYWN0aW9uLXRpbWVvdXQiLCLQstC40LrQvtC90LDQvdC90Y8g' +
-  '0L7Qv9C10YDQsNGC0L7RgNCwINGB0LrQsNGB0L7QstCw0L3QviDQv9C+INC30LDQv9C40YLRgyDQutC+0YDQuNGB0YLRg9Cy0LDRh9CwIiwi0LLQ' +
-  'uNC60L7QvdCw0L3QvdGPINC+0L/QtdGA0LDRgtC+0YDQsCDRgdC60LDRgdC+0LLQsNC90L4g0YfQtdGA0LXQtyDQutC+0L3RhNC70ZbQutGCINC3' +
-  'INC/0YDQvtGG0LXRgdC+0Lwg0LLRltC00L3QvtCy0LvQtdC90L3RjyIsItCy0LjQutC+0L3QsNC90L3RjyDQvtC/0LXRgNCw0YLQvtGA0LAg0YHQ' +
-  'utCw0YHQvtCy0LDQvdC+INGH0LXRgNC10Lcg0YLQsNC50Lwt0LDRg9GCIiwi0LLRi9C/0L7Qu9C90LXQvdC40LUg0L7Qv9C10YDQsNGC0L7RgNCw' +
-  'INC+0YLQvNC10L3QtdC90L4g0LjQty3Qt9CwINC60L7QvdGE0LvQuNC60YLQsCDRgSDQv9GA0L7RhtC10YHRgdC+0Lwg0LLQvtGB0YHRgtCw0L3Q' +
-  'vtCy0LvQtdC90LjRjyIsItCy0YvQv9C+0LvQvdC10L3QuNC1INC+0L/QtdGA0LDRgtC+0YDQsCDQvtGC0LzQtdC90LXQvdC+INC40Lct0LfQsCDR' +
-  'gtCw0LnQvC3QsNGD0YLQsCIsItCy0YvQv9C+0LvQvdC10L3QuNC1INC+0L/QtdGA0LDRgtC+0YDQsCDQvtGC0LzQtdC90LXQvdC+INC/0L4g0LfQ' +
-  'sNC/0YDQvtGB0YMg0L/QvtC70YzQt9C+0LLQsNGC0LXQu9GPIiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyDR' +
-  'h9C10YDQtdC3INGC0LDQudC8LdCw0YPRgiDQsdC10LfQtNGW0Y/Qu9GM0L3QvtGB0YLRliDQsiDRgtGA0LDQvdC30LDQutGG0ZbRlyIsItC30LDQ' +
-  'stC10YDRiNC10L3QvdGPINC/0ZbQtNC60LvRjtGH0LXQvdC90Y8g0YfQtdGA0LXQtyDRgtCw0LnQvC3QsNGD0YIg0L3QtdCw0LrRgtC40LLQvdC+' +
-  '0LPQviDRgdC10LDQvdGB0YMiLCLQt9Cw0LrRgNGL0YLQuNC1INC/0L7QtNC60LvRjtGH0LXQvdC40Y8g0LjQty3Qt9CwINGC0LDQudC8LdCw0YPR' +
-  'gtCwINC/0YDQvtGB0YLQvtGPINCyINGC0YDQsNC90LfQsNC60YbQuNC4Iiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGP' +
-  'INC40Lct0LfQsCDRgtCw0LnQvC3QsNGD0YLQsCDQv9GA0L7RgdGC0L7RjyDRgdC10LDQvdGB0LAiLCLQvtGC0LzQtdC90LAg0LfQsNC00LDRh9C4' +
-  'INCw0LLRgtC+0L7Rh9C40YHRgtC60LgiLCLRgdC60LDRgdGD0LLQsNC90L3RjyDQt9Cw0LLQtNCw0L3QvdGPINCw0LLRgtC+0L7Rh9C40YHRgtC6' +
-  '0LgiLCLhg5Dhg5Xhg6Lhg53hg5vhg53hg5vhg6Lhg5Xhg5Thg6Dhg6Hhg5Dhg6Hhg6Dhg6Phg6Lhg5Thg5Hhg5jhg6Eg4YOQ4YOb4YOd4YOq4YOQ' +
-  '4YOc4YOY4YOhIOGDkuGDkOGDo+GDpeGDm+GDlOGDkeGDkCIsIuGDkuGDkOGDm+GDneGDoeGDkOGDruGDo+GDmuGDlOGDkeGDmOGDoSDhg5Lhg5Dh' +
-  'g6Phg6Xhg5vhg5Thg5Hhg5Ag4YOQ4YOm4YOT4YOS4YOU4YOc4YOQ4YOh4YOX4YOQ4YOcIOGDmeGDneGDnOGDpOGDmuGDmOGDpeGDouGDmOGDoSDh' +
-  'g5Lhg5Dhg5vhg50iLCLjgqLjgqTjg4njg6vjgrvjg4Pjgrfjg6fjg7Pjgr/jgqTjg6DjgqLjgqbjg4jjgavjgojjgormjqXntprjgpLntYLkuobj' +
-  'gZfjgb7jgZkiLCLjgrnjg4bjg7zjg4jjg6Hjg7Pjg4jjga7jgr/jgqTjg6DjgqLjgqbjg4jjga7jgZ/jgoHjgrnjg4bjg7zjg4jjg6Hjg7Pjg4jj' +
-  'gpLjgq3jg6Pjg7Pjgrvjg6vjgZfjgabjgYTjgb7jgZkiLCLjg4jjg6njg7Pjgrbjgq/jgrfjg6fjg7PkuK3jgqLjgqTjg4njg6vjgr/jgqTjg6Dj' +
-  'gqLjgqbjg4jjga7jgZ/jgoHmjqXntprjgpLntYLkuobjgZfjgb7jgZkiLCLjg6bjg7zjgrbjg7zjgYvjgonjga7opoHmsYLjgavjgojjgormlofj' +
-  'gpLjgq3jg6Pjg7Pjgrvjg6vjgZfjgabjgYTjgb7jgZkiLCLjg6rjgqvjg5Djg6rjgafnq7blkIjjgYznmbrnlJ/jgZfjgZ/jgZ/jgoHjgrnjg4bj' +
-  'g7zjg4jjg6Hjg7Pjg4jjgpLjgq3jg6Pjg7Pjgrvjg6vjgZfjgabjgYTjgb7jgZkiLCLmraPlnKjlj5bmtojoh6rliqjmuIXnkIbku7vliqEiLCLn' +
-  'lLHkuo7kuI7mgaLlpI3mk43kvZzlhrLnqoHvvIzmraPlnKjlj5bmtojor63lj6Xlkb3ku6QiLCLnlLHkuo7nlKjmiLfor7fmsYLogIzmraPlnKjl' +
-  'j5bmtojmn6Xor6IiLCLnlLHkuo7nqbrovb3kuovliqHotoXml7bogIznu4jmraLov57mjqUiLCLnlLHkuo7or63lj6XmiafooYzotoXml7bvvIzm' +
-  'raPlnKjlj5bmtojmn6Xor6Llkb3ku6QiLCLoh6rli5VWQUNVVU3lh6bnkIbjgpLjgq3jg6Pjg7Pjgrvjg6vjgZfjgabjgYTjgb7jgZkiLCLrqoXr' +
-  'oLnsi6Ttlonsi5zqsIQg7LSI6rO866GcIOyekeyXheydhCDst6jshoztlanri4jri6QuIiwi67O16rWsIOyekeyXhSDspJEg7Lap64+M7J20IOuw' +
-  'nOyDne2VtCDsnpHsl4XsnYQg7KSR7KeA7ZWp64uI64ukLiIsIuyCrOyaqeyekCDsmpTssq3sl5Ag7J2Y7ZW0IOyekeyXheydhCDst6jshoztlanr' +
-  'i4jri6QuIiwi7J6Q64+ZIOyyreyGjCDsnpHsl4XsnYQg7Leo7IaM7ZWY64qUIOykkSJdXV0=';
+  'j43jgZfjgabjgYTjgb7jgZkiLCLkuIDmhI/jgqTjg7Pjg4fjg4Pjgq/jgrlcIiVzXCLjgpLkvZzmiJDjgafjgY3jgb7jgZvjgpPjgafjgZfjgZ8i' +
+  'LCLkuIDpg6jjga7ooYzjgYzjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7mpJzmn7vliLbntIRcIiVzXCLjgavpgZXlj43jgZfjgabjgb7jgZki' +
+  'LCLkupLnm7jlhrLnqoHnmoTplK7lgLzov53lj43mjpLku5bnuqbmnZ9cIiVzXCIiLCLlhbPns7sgXCIlc1wiIOeahOaWsOWIl+i/neWPjeS6huaj' +
+  'gOafpee6puadnyBcIiVzXCIiLCLlnKggXCIlc1wiIOS4iueahOabtOaWsOaIluWIoOmZpOaTjeS9nOi/neWPjeS6huWcqCBcIiVzXCIg5LiK55qE' +
+  '5aSW6ZSu57qm5p2fIFwiJXNcIiIsIuaPkuWFpeaIluabtOaWsOihqCBcIiVzXCIg6L+d5Y+N5aSW6ZSu57qm5p2fIFwiJXNcIiIsIuaXoOazleWI' +
+  'm+W7uuWUr+S4gOe0ouW8lVwiJXNcIiIsIumHjeWkjemUrui/neWPjeWUr+S4gOe6puadn1wiJXNcIiIsIumHjeikh+OBl+OBn+OCreODvOWApOOB' +
+  'r+S4gOaEj+aAp+WItue0hFwiJXNcIumBleWPjeOBqOOBquOCiuOBvuOBmSIsIumHjeikh+OCreODvOOBruWApOOBjOaOkumZpOWItue0hFwiJXNc' +
+  'IuOBq+mBleWPjeOBl+OBpuOBhOOBvuOBmSIsIuyDiCDsnpDro4zqsIAgXCIlc1wiIOumtOugiOydtOyFmOydmCBcIiVzXCIg7LK07YGsIOygnOyV' +
+  'vSDsobDqsbTsnYQg7JyE67CY7ZaI7Iq164uI64ukIiwi7KSR67O165CcIO2CpCDqsJLsnbQgXCIlc1wiIOqzoOycoCDsoJzslb0g7KGw6rG07J2E' +
+  'IOychOuwmO2VqCJdXSxbImNyYXNoIixbIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiB3ZWdlbiBBYnN0dXJ6IGVpbmVzIGFuZGVyZW4gU2Vy' +
+  'dmVycHJvemVzc2VzIiwiYXJyw6p0IGRlIGxhIGNvbm5leGlvbiDDoCBjYXVzZSBkZSBsJ2FycsOqdCBicnV0YWwgZCd1biBhdXRyZSBwcm9jZXNz' +
+  'dXMgc2VydmV1ciIsImF2YnJ5dGVyIGFuc2x1dG5pbmcgcMOlIGdydW5kIGF2IGVuIGtyYXNoIGkgZW4gYW5uYW4gc2VydmVycHJvY2VzcyIsImRh' +
+  'cyBEYXRlbmJhbmtzeXN0ZW0gZsOkaHJ0IGhlcnVudGVyIiwiZGFzIERhdGVuYmFua3N5c3RlbSBpc3QgaW0gV2llZGVyaGVyc3RlbGx1bmdzbW9k' +
+  'dXMiLCJkYXMgRGF0ZW5iYW5rc3lzdGVtIG5pbW10IGtlaW5lIFZlcmJpbmR1bmdlbiBhbiIsImRhcyBEYXRlbmJhbmtzeXN0ZW0gbmltbXQgbm9j' +
+  'aCBrZWluZSBWZXJiaW5kdW5nZW4gYW4iLCJkYXMgRGF0ZW5iYW5rc3lzdGVtIHN0YXJ0ZXQiLCJkYXRhYmFzc3lzdGVtZXQgc3RhcnRhciB1cHAi' +
+  'LCJkYXRhYmFzc3lzdGVtZXQgc3TDpG5nZXIgbmVyIiwiZGF0YWJhc3N5c3RlbWV0IHRhciBpbnRlIGVtb3QgYW5zbHV0bmluZ2FyIiwiZGF0YWJh' +
+  'c3N5c3RlbWV0IHRhciDDpG5udSBpbnRlIGVtb3QgYW5zbHV0bmluZ2FyIiwiZGF0YWJhc3N5c3RlbWV0IMOkciDDpXRlcnN0w6RsbG5pbmdzbMOk' +
+  'Z2UiLCJlbCBzaXN0ZW1hIGRlIGJhc2UgZGUgZGF0b3MgZXN0w6EgYXBhZ8OhbmRvc2UiLCJlbCBzaXN0ZW1hIGRlIGJhc2UgZGUgZGF0b3MgZXN0' +
+  'w6EgZW4gbW9kbyBkZSByZWN1cGVyYWNpw7NuIiwiZWwgc2lzdGVtYSBkZSBiYXNlIGRlIGRhdG9zIGVzdMOhIGluaWNpw6FuZG9zZSIsImVsIHNp' +
+  'c3RlbWEgZGUgYmFzZXMgZGUgZGF0b3MgYcO6biBubyBlc3TDoSBhY2VwdGFuZG8gY29uZXhpb25lcyIsImVsIHNpc3RlbWEgZGUgYmFzZXMgZGUg' +
+  'ZGF0b3Mgbm8gZXN0w6EgYWNlcHRhbmRvIGNvbmV4aW9uZXMiLCJpbCBkYXRhYmFzZSBzaSBzdGEgYXZ2aWFuZG8iLCJpbCBkYXRhYmFzZSBzaSBz' +
+  'dGEgc3BlZ25lbmRvIiwiaWwgZGF0YWJhc2Ugw6ggaW4gbW9kYWxpdMOgIGRpIHJpcHJpc3Rpbm8iLCJpbCBzaXN0ZW1hIGRpIGRhdGFiYXNlIG5v' +
+  'biBhY2NldHRhIGFuY29yYSBjb25uZXNzaW9uaSIsImlsIHNpc3RlbWEgZGkgZGF0YWJhc2Ugbm9uIGFjY2V0dGEgY29ubmVzc2lvbmkiLCJsYSBj' +
+  'b25uZXNzaW9uZSDDqCBzdGF0YSB0ZXJtaW5hdGEgYSBjYXVzYSBkZWwgY3Jhc2ggZGkgdW4gYWx0cm8gcHJvY2Vzc28gZGVsIHNlcnZlciIsImxl' +
+  'IHN5c3TDqG1lIGRlIGJhc2UgZGUgZG9ubsOpZXMgcydhcnLDqnRlIiwibGUgc3lzdMOobWUgZGUgYmFzZXMgZGUgZG9ubsOpZXMgZXN0IGVuIGNv' +
+  'dXJzIGRlIHJlc3RhdXJhdGlvbiIsImxlIHN5c3TDqG1lIGRlIGJhc2VzIGRlIGRvbm7DqWVzIG4nYWNjZXB0ZSBwYXMgZGUgY29ubmV4aW9ucyIs' +
+  'ImxlIHN5c3TDqG1lIGRlIGJhc2VzIGRlIGRvbm7DqWVzIG4nYWNjZXB0ZSBwYXMgZW5jb3JlIGRlIGNvbm5leGlvbnMiLCJsZSBzeXN0w6htZSBk' +
+  'ZSBiYXNlcyBkZSBkb25uw6llcyBzZSBsYW5jZSIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBmYWxsYSBlbiBvdHJvIHBy' +
+  'b2Nlc28gc2Vydmlkb3IiLCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW0LTQutC70Y7Rh9C10L3QvdGPINGH0LXRgNC10Lcg0LDQstCw0YDRltC5' +
+  '0L3QtSDQt9Cw0LLQtdGA0YjQtdC90L3RjyDRgNC+0LHQvtGC0Lgg0ZbQvdGI0L7Qs9C+INGB0LXRgNCy0LXRgNC90L7Qs9C+INC/0YDQvtGG0LXR' +
+  'gdGDIiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC40Lct0LfQsCDQutGA0LDRhdCwINC00YDRg9Cz0L7Qs9C+INGB' +
+  '0LXRgNCy0LXRgNC90L7Qs9C+INC/0YDQvtGG0LXRgdGB0LAiLCLRgdC40YHRgtC10LzQsCDQkdCUINC10YnRkSDQvdC1INC/0YDQuNC90LjQvNCw' +
+  '0LXRgiDQv9C+0LTQutC70Y7Rh9C10L3QuNGPIiwi0YHQuNGB0YLQtdC80LAg0JHQlCDQvdC1INC/0YDQuNC90LjQvNCw0LXRgiDQv9C+0LTQutC7' +
+  '0Y7Rh9C10L3QuNGPIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC3INC00LDQvdC90YvRhSDQsiDRgNC10LbQuNC80LUg0LLQvtGB0YHRgtCw0L3QvtCy' +
+  '0LvQtdC90LjRjyIsItGB0LjRgdGC0LXQvNCwINCx0LDQtyDQtNCw0L3QvdGL0YUg0LfQsNC/0YPRgdC60LDQtdGC0YHRjyIsItGB0LjRgdGC0LXQ' +
+  'vNCwINCx0LDQtyDQtNCw0L3QvdGL0YUg0L7RgdGC0LDQvdCw0LLQu9C40LLQsNC10YLRgdGPIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg0LTQ' +
+  'sNC90LjRhSDQt9Cw0LLQtdGA0YjRg9GUINGA0L7QsdC+0YLRgyIsItGB0LjRgdGC0LXQvNCwINCx0LDQt9C4INC00LDQvdC40YUg0LfQsNC/0YPR' +
+  'gdC60LDRlNGC0YzRgdGPIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg0LTQsNC90LjRhSDQvdC1INC/0YDQuNC50LzQsNGUINC/0ZbQtNC60LvR' +
+  'jtGH0LXQvdC90Y8iLCLRgdC40YHRgtC10LzQsCDQsdCw0LfQuCDQtNCw0L3QuNGFINGDINGA0LXQttC40LzRliDQstGW0LTQvdC+0LLQu9C10L3Q' +
+  'vdGPIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg0LTQsNC90LjRhSDRidC1INC90LUg0L/RgNC40LnQvNCw0ZQg0L/RltC00LrQu9GO0YfQtdC9' +
+  '0L3RjyIsIuGDm+GDmOGDm+GDk+GDmOGDnOGDkOGDoOGDlOGDneGDkeGDoSDhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOY' +
+  '4YOhIOGDoeGDmOGDoeGDouGDlOGDm+GDmOGDoSDhg5Lhg5Dhg6jhg5Xhg5Thg5Hhg5AiLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR' +
+  '4YOQ4YOW4YOY4YOhIOGDoeGDmOGDoeGDouGDlOGDm+GDkCDhg5Dhg6bhg5Phg5Lhg5Thg5zhg5jhg6Eg4YOg4YOU4YOf4YOY4YOb4YOo4YOY4YOQ' +
+  'Iiwi4YOb4YOd4YOc4YOQ4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jhg6Hhg6Lhg5Thg5vhg5Ag4YOY4YOX4YOY4YOo4YOU' +
+  '4YOR4YOQIiwi4YOb4YOd4YOc4YOQ4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jhg6Hhg6Lhg5Thg5vhg5Ag4YOb4YOY4YOU' +
+  '4YOg4YOX4YOU4YOR4YOU4YOR4YOhIOGDkOGDoCDhg5jhg6bhg5Thg5Hhg6EiLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW' +
+  '4YOY4YOhIOGDoeGDmOGDoeGDouGDlOGDm+GDkCDhg6/hg5Thg6Ag4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOU4YOR4YOhIOGDkOGDoCDhg5jhg6bh' +
+  'g5Thg5Hhg6EiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jgb7jgaDmjqXntprjgpLlj5fjgZHku5jjgZHjgabjgYTjgb7jgZvj' +
+  'gpMiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jgrfjg6Pjg4Pjg4jjg4Djgqbjg7PjgZfjgabjgYTjgb7jgZkiLCLjg4fjg7zj' +
+  'gr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jg6rjgqvjg5Djg6rjg6Ljg7zjg4njgafjgZkiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bj' +
+  'g6Djga/mjqXntprjgpLlj5fjgZHku5jjgZHjgabjgYTjgb7jgZvjgpMiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/otbfli5Xl' +
+  'h6bnkIbkuK3jgafjgZkiLCLkuK3mlq3ogZTmjqUsIOWboOS4uuWFtuWug+acjeWKoeWZqOi/m+eoi+W0qea6gyIsIuS7luOBruOCteODvOODkOOD' +
+  'vOODl+ODreOCu+OCueOBjOOCr+ODqeODg+OCt+ODpeOBl+OBn+OBn+OCgeaOpee2muOCkue1guS6huOBl+OBvuOBmSIsIuaVsOaNruW6k+ezu+e7' +
+  'n+WBnOatouS4rSIsIuaVsOaNruW6k+ezu+e7n+WQr+WKqOS4rSIsIuaVsOaNruW6k+ezu+e7n+WcqOaBouWkjeaooeW8j+S4rSIsIuuLpOuluCDs' +
+  'hJzrsoQg7ZSE66Gc7IS47Iqk6rCAIOyGkOyDgeydhCDsnoXslrQg7ZiE7J6sIOyXsOqysOydhCDspJHsp4Dtlanri4jri6QiLCLrjbDsnbTthLDr' +
+  'sqDsnbTsiqQg7Iuc7Iqk7YWc7J20IOyDiOuhnCDqsIDrj5kg7KSR7J6F64uI64ukLiIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZzsnbQg' +
+  '7J6Q64+ZIOuzteq1rCDsnpHsl4Ug7KSR7J6F64uI64ukLiIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZzsnbQg7KSR7KeAIOykkeyeheuL' +
+  'iOuLpCIsIu2VtOuLuSDrjbDsnbTthLDrsqDsnbTsiqQg7Iuc7Iqk7YWc7J2AIOyVhOyngSDsoJHsho3snYQg7ZeI7Jqp7ZWY7KeAIOyViuyKteuL' +
+  'iOuLpC4iLCLtlbTri7kg642w7J207YSw67Kg7J207IqkIOyLnOyKpO2FnOydgCDsoJHsho3snYQg7ZeI7Jqp7ZWY7KeAIOyViuyKteuLiOuLpC4i' +
+  'XV0sWyJpbnZhbGlkLWRhdGEiLFsiXCIlc1wi5Z6L44Gu5YWl5Yqb5qeL5paH44GM5LiN5q2j44Gn44GZOiBcIiVzXCIiLCIlcyDsnpDro4ztmJUg' +
+  '64yA7ZWcIOyemOuqu+uQnCDsnoXroKU6IFwiJXNcIiIsIjAg44Gr44KI44KL6Zmk566X44GM6KGM44KP44KM44G+44GX44GfIiwiMOycvOuhnOuK' +
+  'lCDrgpjriIzsiJgg7JeG7Iq164uI64ukLiIsIkRpdmlzaW9uIGR1cmNoIE51bGwiLCJXZXJ0IHp1IGxhbmcgZsO8ciBUeXAgY2hhcmFjdGVyIHZh' +
+  'cnlpbmcoJXMpIiwiV2VydCB6dSBsYW5nIGbDvHIgVHlwIGNoYXJhY3RlciglcykiLCJiaWdpbnQgZW4gZGVob3JzIGRlcyBsaW1pdGVzIiwiYmln' +
+  'aW50IGZ1ZXJhIGRlIHJhbmdvIiwiYmlnaW50IGZ1b3JpIGRhbGwnaW50ZXJ2YWxsbyBjb25zZW50aXRvIiwiYmlnaW50IGlzdCBhdcOfZXJoYWxi' +
+  'IGRlcyBnw7xsdGlnZW4gQmVyZWljaHMiLCJiaWdpbnQgdXRhbmbDtnIgc2l0dCBpbnRlcnZhbGwiLCJiaWdpbnQg0LLQvdC1INC00LjQsNC/0LDQ' +
+  't9C+0L3QsCIsImJpZ2ludCDQv9C+0LfQsCDQtNGW0LDQv9Cw0LfQvtC90L7QvCIsImJpZ2ludCDhg5Phg5jhg5Dhg57hg5Dhg5bhg53hg5zhg6Eg' +
+  '4YOS4YOQ4YOg4YOU4YOX4YOQ4YOQIiwiYmlnaW50IOi2heWHuuiMg+WbtCIsImJpZ2ludOOBruevhOWbsuWkluOBp+OBmSIsImJpZ2ludOydmCDr' +
+  'spTsnITrpbwg67KX7Ja064Ks7Iq164uI64ukLiIsImNoYXJhY3RlciB2YXJ5aW5nKCVzKSDsnpDro4ztmJXsl5Ag64SI66y0IOq4tCDsnpDro4zr' +
+  'pbwg64u07Jy866Ck6rOgIO2VqeuLiOuLpC4iLCJjaGFyYWN0ZXIoJXMpIOyekOujjO2YleyXkCDrhIjrrLQg6ri0IOyekOujjOulvCDri7TsnLzr' +
+  'oKTqs6Ag7ZWp64uI64ukLiIsImRpdmlzaW9uIG1lZCBub2xsIiwiZGl2aXNpb24gcGFyIHrDqXJvIiwiZGl2aXNpb25lIHBlciB6ZXJvIiwiZGl2' +
+  'aXNpw7NuIHBvciBjZXJvIiwiZWwgdmFsb3IgZXMgZGVtYXNpYWRvIGxhcmdvIHBhcmEgZWwgdGlwbyBjaGFyYWN0ZXIgdmFyeWluZyglcykiLCJl' +
+  'bCB2YWxvciBlcyBkZW1hc2lhZG8gbGFyZ28gcGFyYSBlbCB0aXBvIGNoYXJhY3RlciglcykiLCJlbnRlcm8gZnVlcmEgZGUgcmFuZ28iLCJlbnRp' +
+  'ZXIgZW4gZGVob3JzIGRlcyBsaW1pdGVzIiwiaGVsdGFsIHV0YW5mw7ZyIGdpbHRpZ3QgaW50ZXJ2YWxsIiwiaWwgdmFsb3JlIMOoIGZ1b3JpIGRh' +
+  'bGwnaW50ZXJ2YWxsbyBjb25zZW50aXRvIHBlciBpbCB0aXBvIHNtYWxsaW50IiwiaWwgdmFsb3JlIMOoIHRyb3BwbyBsdW5nbyBwZXIgaWwgdGlw' +
+  'byBjaGFyYWN0ZXIgdmFyeWluZyglcykiLCJpbCB2YWxvcmUgw6ggdHJvcHBvIGx1bmdvIHBlciBpbCB0aXBvIGNoYXJhY3RlciglcykiLCJpbnRl' +
+  'Z2VyIGlzdCBhdcOfZXJoYWxiIGRlcyBnw7xsdGlnZW4gQmVyZWljaHMiLCJpbnRlZ2Vy44Gu56+E5Zuy5aSW44Gn44GZIiwiaW50ZXJvIGZ1b3Jp' +
+  'IGRhbGwnaW50ZXJ2YWxsbyIsImxhIHNpbnRheGlzIGRlIGVudHJhZGEgbm8gZXMgdsOhbGlkYSBwYXJhIHRpcG8gJXM6IMKrJXPCuyIsIm9naWx0' +
+  'aWcgaW5kYXRhc3ludGF4IGbDtnIgdHlwZSAlczogXCIlc1wiIiwic2ludGFzc2kgZGkgaW5wdXQgbm9uIHZhbGlkYSBwZXIgaWwgdGlwbyAlczog' +
+  'XCIlc1wiIiwic21hbGxpbnQgZW4gZGVob3JzIGRlcyBsaW1pdGVzIiwic21hbGxpbnQgZnVlcmEgZGUgcmFuZ28iLCJzbWFsbGludCBpc3QgYXXD' +
+  'n2VyaGFsYiBkZXMgZ8O8bHRpZ2VuIEJlcmVpY2hzIiwic21hbGxpbnQgdXRhbmbDtnIgc2l0dCBpbnRlcnZhbGwiLCJzbWFsbGludCDQstC90LUg' +
+  '0LTQuNCw0L/QsNC30L7QvdCwIiwic21hbGxpbnQg4YOT4YOY4YOQ4YOe4YOQ4YOW4YOd4YOc4YOhIOGDkuGDkOGDoOGDlOGDl+GDkOGDkCIsInNt' +
+  'YWxsaW50IOi2heWHuuiMg+WbtCIsInNtYWxsaW5044Gu56+E5Zuy5aSW44Gn44GZIiwic21hbGxpbnTsnZgg67KU7JyE66W8IOuyl+yWtOuCrOyK' +
+  'teuLiOuLpC4iLCJzeW50YXhlIGVuIGVudHLDqWUgaW52YWxpZGUgcG91ciBsZSB0eXBlICVzIDogwqsgJXMgwrsiLCJ1bmfDvGx0aWdlIEVpbmdh' +
+  'YmVzeW50YXggZsO8ciBUeXAgJXM6IMK7JXPCqyIsInZhbGV1ciB0cm9wIGxvbmd1ZSBwb3VyIGxlIHR5cGUgY2hhcmFjdGVyIHZhcnlpbmcoJXMp' +
+  'IiwidmFsZXVyIHRyb3AgbG9uZ3VlIHBvdXIgbGUgdHlwZSBjaGFyYWN0ZXIoJXMpIiwidsOkcmRldCBmw7ZyIGzDpW5ndCBmw7ZyIHR5cGVuIGNo' +
+  'YXJhY3RlciAoJXMpIiwidsOkcmRldCBmw7ZyIGzDpW5ndCBmw7ZyIHR5cGVuIGNoYXJhY3RlciB2YXJ5aW5nKCVzKSIsItC00LLQvtCx0LDQudGC' +
+  '0L7QstC1INGG0ZbQu9C1INC/0L7Qt9CwINC00ZbQsNC/0LDQt9C+0L3QvtC8Iiwi0LTQtdC70LXQvdC40LUg0L3QsCDQvdC+0LvRjCIsItC00ZbQ' +
+  'u9C10L3QvdGPINC90LAg0L3Rg9C70YwiLCLQt9C90LDRh9C10L3QuNC1INC90LUg0YPQvNC10YnQsNC10YLRgdGPINCyINGC0LjQvyBjaGFyYWN0' +
+  'ZXIgdmFyeWluZyglcykiLCLQt9C90LDRh9C10L3QuNC1INC90LUg0YPQvNC10YnQsNC10YLRgdGPINCyINGC0LjQvyBjaGFyYWN0ZXIoJXMpIiwi' +
+  '0LfQvdCw0YfQtdC90L3RjyDQt9Cw0L3QsNC00YLQviDQtNC+0LLQs9C1INC00LvRjyDRgtC40L/RgyBjaGFyYWN0ZXIgdmFyeWluZyglcykiLCLQ' +
+  't9C90LDRh9C10L3QvdGPINC30LDQvdCw0LTRgtC+INC00L7QstCz0LUg0LTQu9GPINGC0LjQv9GDIGNoYXJhY3RlciglcykiLCLQvdC10LLQtdGA' +
+  '0L3Ri9C5INGB0LjQvdGC0LDQutGB0LjRgSDQtNC70Y8g0YLQuNC/0LAgJXM6IFwiJXNcIiIsItC90LXQv9GA0LjQv9GD0YHRgtC40LzQuNC5INGB' +
+  '0LjQvdGC0LDQutGB0LjRgSDQtNC70Y8g0YLQuNC/0YMgJXM6IFwiJXNcIiIsItGG0LXQu9C+0LUg0LLQvdC1INC00LjQsNC/0LDQt9C+0L3QsCIs' +
+  'ItGG0ZbQu9C1INGH0LjRgdC70L4g0L/QvtC30LAg0LTRltCw0L/QsNC30L7QvdC+0LwiLCLhg5Dhg6Dhg5Dhg6Hhg6zhg53hg6Dhg5gg4YOo4YOU' +
+  '4YOn4YOV4YOQ4YOc4YOY4YOhIOGDoeGDmOGDnOGDouGDkOGDpeGDoeGDmCDhg6Lhg5jhg57hg5jhg6Hhg5fhg5Xhg5jhg6EgJXM6IFwiJXNcIiIs' +
+  'IuGDm+GDl+GDlOGDmuGDmCDhg5vhg5zhg5jhg6jhg5Xhg5zhg5Thg5rhg53hg5Hhg5Ag4YOT4YOY4YOQ4YOe4YOQ4YOW4YOd4YOc4YOhIOGDkuGD' +
+  'kOGDoOGDlOGDl+GDkOGDkCIsIuGDm+GDnOGDmOGDqOGDleGDnOGDlOGDmuGDneGDkeGDkCDhg6Hhg5jhg5vhg5Hhg53hg5rhg53hg6Eg4YOi4YOY' +
+  '4YOe4YOY4YOh4YOX4YOV4YOY4YOhIOGDq+GDkOGDmuGDmOGDkOGDnCDhg5Lhg6Dhg6vhg5Thg5rhg5jhg5AgKCVzKSIsIuGDnOGDo+GDmuGDluGD' +
+  'lCDhg5Lhg5Dhg6fhg53hg6Thg5AiLCLlgKTjga/lnotjaGFyYWN0ZXIgdmFyeWluZyglcynjgajjgZfjgabjga/plbfjgZnjgY7jgb7jgZkiLCLl' +
+  'gKTjga/lnotjaGFyYWN0ZXIoJXMp44Go44GX44Gm44Gv6ZW344GZ44GO44G+44GZIiwi5a+55LqO5Y+v5Y+Y5a2X56ym57G75Z6L5p2l6K+077yM' +
+  '5YC85aSq6ZW/5LqGKCVzKSIsIuWvueS6juWtl+espuexu+Wei+adpeivtOi/meS4quWAvOWkqumVv+S6higlcykiLCLmlbTmlbDotoXlh7rojIPl' +
+  'm7QiLCLml6DmlYjnmoTnsbvlnosgJXMg6L6T5YWl6K+t5rOVOiBcIiVzXCIiLCLpmaTku6Xpm7YiLCLsoJXsiJgg67KU7JyE66W8IOuyl+yWtOuC' +
+  'qCJdXSxbImxvY2siLFsiXCIlc1wiIOumtOugiOydtOyFmOydmCDsnqDquIgg7KCV67O066W8IOq1rO2VoCDsiJgg7JeG7J2MIiwiVmVya2xlbW11' +
+  'bmcgKERlYWRsb2NrKSBlbnRkZWNrdCIsImFubnVsYXRpb24gZGUgbGEgcmVxdcOqdGUgw6AgY2F1c2UgZHUgZMOpbGFpIMOpY291bMOpIHBvdXIg' +
+  'bCdvYnRlbnRpb24gZGVzIHZlcnJvdXMiLCJhbm51bGxhbWVudG8gZGVsbCdpc3RydXppb25lIGEgY2F1c2EgZGkgdGltZW91dCBkaSBsb2NrIiwi' +
+  'YXZicnl0ZXIgc2F0cyBww6UgZ3J1bmQgYXYgbMOlcy10aW1lb3V0IiwiY2FuY2VsYW5kbyBsYSBzZW50ZW5jaWEgZGViaWRvIGEgcXVlIHNlIGFn' +
+  'b3TDsyBlbCB0aWVtcG8gZGUgZXNwZXJhIGRlIGNhbmRhZG9zIChsb2NrcykiLCJkZWFkbG9jayB1cHB0w6Rja3QiLCJkZWFkbG9jayDrsJzsg53t' +
+  'lojsnYwiLCJpbXBvc3NpYmlsZSBzZXJpYWxpenphcmUgbCdhY2Nlc3NvIGEgY2F1c2EgZGVsbCdlbGltaW5hemlvbmUgc2ltdWx0YW5lYSIsImlu' +
+  'dGVyYmxvY2FnZSAoZGVhZGxvY2spIGTDqXRlY3TDqSIsImtvbm50ZSBTcGVycmUgZsO8ciBSZWxhdGlvbiDCuyVzwqsgbmljaHQgc2V0emVuIiwi' +
+  'a29ubnRlIFNwZXJyZSBmw7xyIFplaWxlIGluIFJlbGF0aW9uIMK7JXPCqyBuaWNodCBzZXR6ZW4iLCJrb25udGUgWnVncmlmZiBuaWNodCBzZXJp' +
+  'YWxpc2llcmVuIHdlZ2VuIExlc2UtL1NjaHJlaWItQWJow6RuZ2lna2VpdGVuIHp3aXNjaGVuIFRyYW5zYWt0aW9uZW4iLCJrb25udGUgWnVncmlm' +
+  'ZiBuaWNodCBzZXJpYWxpc2llcmVuIHdlZ2VuIGdsZWljaHplaXRpZ2VtIEzDtnNjaGVuIiwia29ubnRlIFp1Z3JpZmYgbmljaHQgc2VyaWFsaXNp' +
+  'ZXJlbiB3ZWdlbiBnbGVpY2h6ZWl0aWdlciBBa3R1YWxpc2llcnVuZyIsImt1bmRlIGludGUgbMOlc2EgcmFkIGkgcmVsYXRpb25lbiBcIiVzXCIi' +
+  'LCJrdW5kZSBpbnRlIHNlcmlhbGlzZXJhIMOldGtvbXN0IHDDpSBncnVuZCBhdiBsw6RzL3Nrcml2LWJlcm9lbmRlbiBibGFuZCB0cmFuc2FrdGlv' +
+  'bmVybmEiLCJrdW5kZSBpbnRlIHNlcmlhbGlzZXJhIMOldGtvbXN0IHDDpSBncnVuZCBhdiBzYW10aWRpZyBib3J0dGFnbmluZyIsImt1bmRlIGlu' +
+  'dGUgc2VyaWFsaXNlcmEgw6V0a29tc3QgcMOlIGdydW5kIGF2IHNhbXRpZGlnIHVwcGRhdGVyaW5nIiwia3VuZGUgaW50ZSB0YSBsw6VzIHDDpSBy' +
+  'ZWxhdGlvbmVuIFwiJXNcIiIsImxvY2sgZGVsbGEgcmVsYXppb25lIFwiJXNcIiBmYWxsaXRvIiwibG9jayBkaSByaWdhIG5lbGxhIHJlbGF6aW9u' +
+  'ZSBcIiVzXCIgZmFsbGl0byIsIm4nYSBwYXMgcHUgb2J0ZW5pciB1biB2ZXJyb3Ugc3VyIGxhIHJlbGF0aW9uIMKrICVzIMK7IiwibidhIHBhcyBw' +
+  'dSBzw6lyaWFsaXNlciB1biBhY2PDqHMgw6AgY2F1c2UgZCd1bmUgbWlzZSDDoCBqb3VyIGVuIHBhcmFsbMOobGUiLCJuJ2EgcGFzIHB1IHPDqXJp' +
+  'YWxpc2VyIHVuIGFjY8OocyDDoCBjYXVzZSBkJ3VuZSBzdXBwcmVzc2lvbiBlbiBwYXJhbGzDqGxlIiwibidhIHBhcyBwdSBzw6lyaWFsaXNlciB1' +
+  'biBhY2PDqHMgw6AgY2F1c2UgZGVzIGTDqXBlbmRhbmNlcyBkZSBsZWN0dXJlL8OpY3JpdHVyZVxucGFybWkgbGVzIHRyYW5zYWN0aW9ucyIsIm5v' +
+  'IHNlIHB1ZG8gYmxvcXVlYXIgdW4gY2FuZGFkbyBlbiBsYSBmaWxhIGRlIGxhIHJlbGFjacOzbiDCqyVzwrsiLCJubyBzZSBwdWRvIGJsb3F1ZWFy' +
+  'IHVuIGNhbmRhZG8gZW4gbGEgcmVsYWNpw7NuIMKrJXPCuyIsIm5vIHNlIHB1ZG8gc2VyaWFsaXphciBlbCBhY2Nlc28gZGViaWRvIGEgZGVwZW5k' +
+  'ZW5jaWFzIHJlYWQvd3JpdGUgZW50cmUgdHJhbnNhY2Npb25lcyIsIm5vIHNlIHB1ZG8gc2VyaWFsaXphciBlbCBhY2Nlc28gZGViaWRvIGEgdW4g' +
+  'ZGVsZXRlIGNvbmN1cnJlbnRlIiwibm8gc2UgcHVkbyBzZXJpYWxpemFyIGVsIGFjY2VzbyBkZWJpZG8gYSB1biB1cGRhdGUgY29uY3VycmVudGUi' +
+  'LCJyaWxldmF0byBkZWFkbG9jayIsInNlIGhhIGRldGVjdGFkbyB1biBkZWFkbG9jayIsInNlcmlhbGl6emF6aW9uZSBkZWxsJ2FjY2Vzc28gZmFs' +
+  'bGl0YSBhIGNhdXNhIGRpIGRpcGVuZGVuemUgZGkgbGV0dHVyYS9zY3JpdHR1cmEgdHJhIGxlIHRyYW5zYXppb25pIiwic2VyaWFsaXp6YXppb25l' +
+  'IGRlbGwnYWNjZXNzbyBmYWxsaXRhIGEgY2F1c2EgZGkgbW9kaWZpY2hlIGNvbmNvcnJlbnRpIiwic3Rvcm5pZXJlIEFuZnJhZ2Ugd2VnZW4gWmVp' +
+  'dMO8YmVyc2NocmVpdHVuZyBlaW5lciBTcGVycmUiLCLQstC40LrQvtC90LDQvdC90Y8g0L7Qv9C10YDQsNGC0L7RgNCwINGB0LrQsNGB0L7QstCw' +
+  '0L3QviDRh9C10YDQtdC3INGC0LDQudC8LdCw0YPRgiDQsdC70L7QutGD0LLQsNC90L3RjyIsItCy0LjRj9Cy0LvQtdC90L4g0LLQt9Cw0ZTQvNC9' +
+  '0LUg0LHQu9C+0LrRg9Cy0LDQvdC90Y8iLCLQstGL0L/QvtC70L3QtdC90LjQtSDQvtC/0LXRgNCw0YLQvtGA0LAg0L7RgtC80LXQvdC10L3QviDQ' +
+  'uNC3LdC30LAg0YLQsNC50Lwt0LDRg9GC0LAg0LHQu9C+0LrQuNGA0L7QstC60LgiLCLQvdC1INCy0LTQsNC70L7RgdGPINC+0YLRgNC40LzQsNGC' +
+  '0Lgg0LHQu9C+0LrRg9Cy0LDQvdC90Y8g0LfQsifRj9C30LrRgyBcIiVzXCIiLCLQvdC1INCy0LTQsNC70L7RgdGPINC+0YLRgNC40LzQsNGC0Lgg' +
+  '0LHQu9C+0LrRg9Cy0LDQvdC90Y8g0YMg0YDRj9C00LrRgyDRgdGC0L7RgdC+0LLQvdC+IFwiJXNcIiIsItC90LUg0LLQtNCw0LvQvtGB0Y8g0YHQ' +
+  'tdGA0ZbQsNC70ZbQt9GD0LLQsNGC0Lgg0LTQvtGB0YLRg9C/INGH0LXRgNC10Lcg0LfQsNC70LXQttC90ZbRgdGC0Ywg0YfQuNGC0LDQvdC90Y8v' +
+  '0LfQsNC/0LjRgdGDINGB0LXRgNC10LQg0YLRgNCw0L3Qt9Cw0LrRhtGW0LkiLCLQvdC1INCy0LTQsNC70L7RgdGPINGB0LXRgNGW0LDQu9GW0LfR' +
+  'g9Cy0LDRgtC4INC00L7RgdGC0YPQvyDRh9C10YDQtdC3INC/0LDRgNCw0LvQtdC70YzQvdC1INCy0LjQtNCw0LvQtdC90L3RjyIsItC90LUg0LLQ' +
+  'tNCw0LvQvtGB0Y8g0YHQtdGA0ZbQsNC70ZbQt9GD0LLQsNGC0Lgg0LTQvtGB0YLRg9C/INGH0LXRgNC10Lcg0L/QsNGA0LDQu9C10LvRjNC90LUg' +
+  '0L7QvdC+0LLQu9C10L3QvdGPIiwi0L3QtSDRg9C00LDQu9C+0YHRjCDQv9C+0LvRg9GH0LjRgtGMINCx0LvQvtC60LjRgNC+0LLQutGDINGB0YLR' +
+  'gNC+0LrQuCDQsiDRgtCw0LHQu9C40YbQtSBcIiVzXCIiLCLQvdC1INGD0LTQsNC70L7RgdGMINC/0L7Qu9GD0YfQuNGC0Ywg0LHQu9C+0LrQuNGA' +
+  '0L7QstC60YMg0YLQsNCx0LvQuNGG0YsgXCIlc1wiIiwi0L3QtSDRg9C00LDQu9C+0YHRjCDRgdC10YDQuNCw0LvQuNC30L7QstCw0YLRjCDQtNC+' +
+  '0YHRgtGD0L8g0LjQty3Qt9CwINC30LDQstC40YHQuNC80L7RgdGC0LXQuSDRh9GC0LXQvdC40Y8v0LfQsNC/0LjRgdC4INC80LXQttC00YMg0YLR' +
+  'gNCw0L3Qt9Cw0LrRhtC40Y/QvNC4Iiwi0L3QtSDRg9C00LDQu9C+0YHRjCDRgdC10YDQuNCw0LvQuNC30L7QstCw0YLRjCDQtNC+0YHRgtGD0L8g' +
+  '0LjQty3Qt9CwINC/0LDRgNCw0LvQu9C10LvRjNC90L7Qs9C+INC40LfQvNC10L3QtdC90LjRjyIsItC90LUg0YPQtNCw0LvQvtGB0Ywg0YHQtdGA' +
+  '0LjQsNC70LjQt9C+0LLQsNGC0Ywg0LTQvtGB0YLRg9C/INC40Lct0LfQsCDQv9Cw0YDQsNC70LvQtdC70YzQvdC+0LPQviDRg9C00LDQu9C10L3Q' +
+  'uNGPIiwi0L7QsdC90LDRgNGD0LbQtdC90LAg0LLQt9Cw0LjQvNC+0LHQu9C+0LrQuNGA0L7QstC60LAiLCLhg5Hhg5rhg53hg5nhg5jhg6Eg4YOb' +
+  '4YOY4YOm4YOU4YOR4YOY4YOhIOGDqOGDlOGDquGDk+GDneGDm+GDkCDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5Dhg5bhg5QgJXNcIiIs' +
+  'IuGDkuGDkOGDm+GDneGDoeGDkOGDruGDo+GDmuGDlOGDkeGDkCDhg5Lhg5Dhg6Phg6Xhg5vhg5Phg5Thg5Hhg5Ag4YOR4YOa4YOd4YOZ4YOY4YOh' +
+  'IOGDm+GDneGDmuGDneGDk+GDmOGDnOGDmOGDoSDhg5Xhg5Dhg5Phg5jhg6Eg4YOQ4YOb4YOd4YOs4YOj4YOg4YOV4YOY4YOhIOGDkuGDkOGDm+GD' +
+  'nSIsIuGDlOGDoOGDl+GDk+GDoOGDneGDo+GDmuGDmCDhg5Lhg5Dhg5zhg5Dhg67hg5rhg5Thg5Hhg5jhg6Eg4YOS4YOQ4YOb4YOdIOGDrOGDleGD' +
+  'k+GDneGDm+GDmOGDoSDhg6Hhg5Thg6Dhg5jhg5Dhg5rhg5jhg5bhg5Dhg6rhg5jhg5Ag4YOo4YOU4YOj4YOr4YOa4YOU4YOR4YOU4YOa4YOY4YOQ' +
+  'Iiwi4YOU4YOg4YOX4YOT4YOg4YOd4YOj4YOa4YOYIOGDrOGDkOGDqOGDmuGDmOGDoSDhg5Lhg5Dhg5vhg50g4YOs4YOV4YOT4YOd4YOb4YOY4YOh' +
+  'IOGDoeGDlOGDoOGDmOGDkOGDmuGDmOGDluGDkOGDquGDmOGDkCDhg6jhg5Thg6Phg6vhg5rhg5Thg5Hhg5Thg5rhg5jhg5AiLCLhg5zhg5Dhg57h' +
+  'g53hg5Xhg5zhg5jhg5Ag4YOj4YOg4YOX4YOY4YOU4YOg4YOX4YOR4YOa4YOd4YOZ4YOY4YOg4YOU4YOR4YOQIiwi4YOj4YOg4YOX4YOY4YOU4YOg' +
+  '4YOX4YOd4YOR4YOQ4YOo4YOYIFwiJXNcIiDhg5vhg6zhg5nhg6Dhg5jhg5Xhg5jhg6Eg4YOT4YOQ4YOR4YOa4YOd4YOZ4YOV4YOY4YOhIOGDqOGD' +
+  'lOGDquGDk+GDneGDm+GDkCIsIuODh+ODg+ODieODreODg+OCr+OCkuaknOWHuuOBl+OBvuOBl+OBnyIsIuODiOODqeODs+OCtuOCr+OCt+ODp+OD' +
+  's+mWk+OBpyByZWFkL3dyaXRlIOOBruS+neWtmOaAp+OBjOOBguOBo+OBn+OBn+OCgeOAgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOBjOOBp+OB' +
+  'jeOBvuOBm+OCk+OBp+OBl+OBnyIsIuODquODrOODvOOCt+ODp+ODs1wiJXNcIuOBruODreODg+OCr+OCkuWPluW+l+OBp+OBjeOBvuOBm+OCk+OB' +
+  'p+OBl+OBnyIsIuODquODrOODvOOCt+ODp+ODs1wiJXNcIuOBruihjOODreODg+OCr+OCkuWPluW+l+OBp+OBjeOBvuOBm+OCk+OBp+OBl+OBnyIs' +
+  'IuODreODg+OCr+OBruOCv+OCpOODoOOCouOCpuODiOOBruOBn+OCgeOCueODhuODvOODiOODoeODs+ODiOOCkuOCreODo+ODs+OCu+ODq+OBl+OB' +
+  'puOBhOOBvuOBmSIsIuWJiumZpOOBjOWQjOaZguOBq+ihjOOCj+OCjOOBn+OBn+OCgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOBjOOBp+OBjeOB' +
+  'vuOBm+OCk+OBp+OBl+OBnyIsIuaXoOazleWcqOWFs+ezuyBcIiVzXCIg5LiK6I635b6X6ZSBIiwi5peg5rOV5Zyo5YWz57O7IFwiJXNcIuS4reea' +
+  'hOiusOW9leS4iuiOt+W+l+mUgSIsIuabtOaWsOOBjOWQjOaZguOBq+ihjOOCj+OCjOOBn+OBn+OCgeOCouOCr+OCu+OCueOBruebtOWIl+WMluOB' +
+  'jOOBp+OBjeOBvuOBm+OCk+OBp+OBl+OBnyIsIuajgOa1i+WIsOatu+mUgSIsIueUseS6juWQjOatpeWIoOmZpO+8jOaXoOazleW6j+WIl+WMluiu' +
+  'v+mXriIsIueUseS6juWQjOatpeabtOaWsOiAjOaXoOazleS4suihjOiuv+mXriIsIueUseS6juWkmuS4quS6i+WKoemXtOeahOivuy/lhpnkvp3o' +
+  'tZbogIzml6Dms5XkuLLooYzorr/pl64iLCLnlLHkuo7plIHotoXml7bvvIzlj5bmtojor63lj6Xmk43kvZwiLCLrj5nsi5wg7IKt7KCcIOyekeyX' +
+  'hSDrlYzrrLjsl5Ag7Iic7LCo7KCBIOyVoeyEuOyKpOqwgCDrtojqsIDriqXtlanri4jri6QiLCLrj5nsi5wg7JeF642w7J207Yq4IOuVjOusuOyX' +
+  'kCDsiJzssKjsoIEg7JWh7IS47Iqk6rCAIOu2iOqwgOuKpe2VqeuLiOuLpCIsIuyeoOq4iCDrjIDquLAg7Iuc6rCEIOy0iOqzvOuhnCDsnpHsl4Xs' +
+  'nYQg7Leo7IaM7ZWp64uI64ukLiIsIu2KuOuenOyereyFmOqwhCDsnb3quLAv7JOw6riwIOydmOyhtOyEsSDrlYzrrLjsl5Agc2VyaWFsaXplIOyg' +
+  'keq3vOydhCDtlaAg7IiYIOyXhuydjCJdXSxbIm1pc3Npbmctb2JqZWN0IixbIlwiJXNcIiDrjbDsnbTthLDrsqDsnbTsiqQg7JeG7J2MIiwiXCIl' +
+  'c1wiIOu3sCh2aWV3KSDsl4bsnYwiLCJcIiVzXCIg7Iqk7YKk66eIKHNjaGVtYSkg7JeG7J2MIiwiXCIlc1wiIOyLnO2AgOyKpCDsl4bsnYwiLCJc' +
+  'IiVzXCIg7J2066aE7J2YIOumtOugiOydtOyFmChyZWxhdGlvbinsnbQg7JeG7Iq164uI64ukIiwiXCIlc1wiIOydtOumhOydmCDsubzrn7zsnYAg' +
+  '7JeG7Iq164uI64ukIiwiXCIlc1wiIOydtOumhOydmCDtmZXsnqUg66qo65OI7J20IOyXhuyKteuLiOuLpCIsIlwiJXNcIiDsnbjrjbHsiqQg7JeG' +
+  '7J2MIiwiXCIlc1wiIOyekOujjO2YlSDsl4bsnYwiLCJcIiVzXCIg7KCc7JW9IOyhsOqxtOydtCBcIiVzXCIg66a066CI7J207IWY7JeQIOyXhuyK' +
+  'teuLiOuLpC4iLCJcIiVzXCIg7Lm865+87J2AIFwiJXNcIiDrprTroIjsnbTshZgocmVsYXRpb24p7JeQIOyXhuydjCIsIlwiJXNcIiDthYzsnbTr' +
+  'uJQg7JeG7J2MIiwiJXMg7J2066aE7J2YIO2VqOyImOqwgCDsl4bsnYwiLCIlcy4lcyDsubzrn7wg7JeG7J2MIiwiQ29uc3RyYWludCDCuyVzwqsg' +
+  'dm9uIFJlbGF0aW9uIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJEYXRlbmJhbmsgwrslc8KrIGV4aXN0aWVydCBuaWNodCIsIkVyd2VpdGVydW5n' +
+  'IMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJGdW5rdGlvbiAlcyBleGlzdGllcnQgbmljaHQiLCJJbmRleCDCuyVzwqsgZXhpc3RpZXJ0IG5pY2h0' +
+  'IiwiT3BlcmF0b3IgZXhpc3RpZXJ0IG5pY2h0OiAlcyIsIlJlbGF0aW9uIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTY2hlbWEgwrslc8KrIGV4' +
+  'aXN0aWVydCBuaWNodCIsIlNlcXVlbnogwrslc8KrIGV4aXN0aWVydCBuaWNodCIsIlNpY2h0IMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTcGFs' +
+  'dGUgJXMuJXMgZXhpc3RpZXJ0IG5pY2h0IiwiU3BhbHRlIMK7JXPCqyBleGlzdGllcnQgbmljaHQiLCJTcGFsdGUgwrslc8KrIHZvbiBSZWxhdGlv' +
+  'biDCuyVzwqsgZXhpc3RpZXJ0IG5pY2h0IiwiVGFiZWxsZSDCuyVzwqsgZXhpc3RpZXJ0IG5pY2h0IiwiVHlwIMK7JXPCqyBleGlzdGllcnQgbmlj' +
+  'aHQiLCJkYXRhYmFzZW4gXCIlc1wiIGV4aXN0ZXJhciBpbnRlIiwiZWwgb3BlcmFkb3Igbm8gZXhpc3RlOiAlcyIsImZ1bmt0aW9uZW4gJXMgZmlu' +
+  'bnMgaW50ZSIsImlsIGRhdGFiYXNlIFwiJXNcIiBub24gZXNpc3RlIiwiaWwgdGlwbyBcIiVzXCIgbm9uIGVzaXN0ZSIsImlsIHZpbmNvbG8gXCIl' +
+  'c1wiIGRlbGxhIHJlbGF6aW9uZSBcIiVzXCIgbm9uIGVzaXN0ZSIsImluZGV4IFwiJXNcIiBmaW5ucyBpbnRlIiwia29sdW1uIFwiJXNcIiBpIHJl' +
+  'bGF0aW9uIFwiJXNcIiBleGlzdGVyYXIgaW50ZSIsImtvbHVtbmVuIFwiJXNcIiBleGlzdGVyYXIgaW50ZSIsImtvbHVtbmVuICVzLiVzIGZpbm5z' +
+  'IGludGUiLCJsJ2VzdGVuc2lvbmUgXCIlc1wiIG5vbiBlc2lzdGUiLCJsJ2V4dGVuc2lvbiDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsJ2luZGV4' +
+  'IMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImwnaW5kaWNlIFwiJXNcIiBub24gZXNpc3RlIiwibCdvcGVyYXRvcmUgbm9uIGVzaXN0ZTogJXMiLCJs' +
+  'J29ww6lyYXRldXIgbidleGlzdGUgcGFzIDogJXMiLCJsYSBiYXNlIGRlIGRvbm7DqWVzIMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImxhIGNvbG9u' +
+  'bmEgXCIlc1wiIGRlbGxhIHJlbGF6aW9uZSBcIiVzXCIgbm9uIGVzaXN0ZSIsImxhIGNvbG9ubmEgXCIlc1wiIG5vbiBlc2lzdGUiLCJsYSBjb2xv' +
+  'bm5hICVzLiVzIG5vbiBlc2lzdGUiLCJsYSBjb2xvbm5lICVzLiVzIG4nZXhpc3RlIHBhcyIsImxhIGNvbG9ubmUgwqsgJXMgwrsgZGUgbGEgcmVs' +
+  'YXRpb24gwqsgJXMgwrsgbidleGlzdGUgcGFzIiwibGEgY29sb25uZSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSBjb250cmFpbnRlIMKrICVz' +
+  'IMK7IGRlIGxhIHJlbGF0aW9uIMKrICVzIMK7IG4nZXhpc3RlIHBhcyIsImxhIGZvbmN0aW9uICVzIG4nZXhpc3RlIHBhcyIsImxhIGZ1bnppb25l' +
+  'ICVzIG5vbiBlc2lzdGUiLCJsYSByZWxhdGlvbiDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSByZWxhemlvbmUgXCIlc1wiIG5vbiBlc2lzdGUi' +
+  'LCJsYSBzZXF1ZW56YSBcIiVzXCIgbm9uIGVzaXN0ZSIsImxhIHPDqXF1ZW5jZSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsYSB0YWJlbGxhIFwi' +
+  'JXNcIiBub24gZXNpc3RlIiwibGEgdGFibGUgwqsgJXMgwrsgbidleGlzdGUgcGFzIiwibGEgdmlzdGEgXCIlc1wiIG5vbiBlc2lzdGUiLCJsYSB2' +
+  'dWUgwqsgJXMgwrsgbidleGlzdGUgcGFzIiwibGUgc2Now6ltYSDCqyAlcyDCuyBuJ2V4aXN0ZSBwYXMiLCJsZSB0eXBlIMKrICVzIMK7IG4nZXhp' +
+  'c3RlIHBhcyIsImxvIHNjaGVtYSBcIiVzXCIgbm9uIGVzaXN0ZSIsIm5vIGV4aXN0ZSBlbCBlc3F1ZW1hIMKrJXPCuyIsIm5vIGV4aXN0ZSBlbCB0' +
+  'aXBvIMKrJXPCuyIsIm5vIGV4aXN0ZSBlbCDDrW5kaWNlIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSBiYXNlIGRlIGRhdG9zIMKrJXPCuyIsIm5vIGV4' +
+  'aXN0ZSBsYSBjb2x1bW5hICVzLiVzIiwibm8gZXhpc3RlIGxhIGNvbHVtbmEgwqslc8K7Iiwibm8gZXhpc3RlIGxhIGNvbHVtbmEgwqslc8K7IGVu' +
+  'IGxhIHJlbGFjacOzbiDCqyVzwrsiLCJubyBleGlzdGUgbGEgZXh0ZW5zacOzbiDCqyVzwrsiLCJubyBleGlzdGUgbGEgZnVuY2nDs24gJXMiLCJu' +
+  'byBleGlzdGUgbGEgcmVsYWNpw7NuIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSByZXN0cmljY2nDs24gwqslc8K7IGVuIGxhIHJlbGFjacOzbiDCqyVz' +
+  'wrsiLCJubyBleGlzdGUgbGEgc2VjdWVuY2lhIMKrJXPCuyIsIm5vIGV4aXN0ZSBsYSB0YWJsYSDCqyVzwrsiLCJubyBleGlzdGUgbGEgdmlzdGEg' +
+  'wqslc8K7Iiwib3BlcmF0b3IgZXhpc3RlcmFyIGludGU6ICVzIiwicmVsYXRpb25lbiBcIiVzXCIgZXhpc3RlcmFyIGludGUiLCJzY2hlbWEgXCIl' +
+  'c1wiIGV4aXN0ZXJhciBpbnRlIiwic2VrdmVucyBcIiVzXCIgZmlubnMgaW50ZSIsInRhYmVsbCBcIiVzXCIgZmlubnMgaW50ZSIsInR5cGVuIFwi' +
+  'JXNcIiBleGlzdGVyYXIgaW50ZSIsInV0w7ZrbmluZyBcIiVzXCIgZmlubnMgaW50ZSIsInZpbGxrb3IgXCIlc1wiIGkgcmVsYXRpb24gXCIlc1wi' +
+  'IGZpbm5zIGludGUiLCJ2eSBcIiVzXCIgZmlubnMgaW50ZSIsItCx0LDQt9CwINC00LDQvdC90YvRhSBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQ' +
+  'stGD0LXRgiIsItCx0LDQt9C4INC00LDQvdC40YUgXCIlc1wiINC90LUg0ZbRgdC90YPRlCIsItCy0ZbQtNC90L7RiNC10L3QvdGPIFwiJXNcIiDQ' +
+  'vdC1INGW0YHQvdGD0ZQiLCLQuNC90LTQtdC60YEgXCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLQvtCx0LzQtdC20LXQvdC90Y8g' +
+  'XCIlc1wiINCy0ZbQtNC90L7RiNC10L3QvdGPIFwiJXNcIiDQvdC1INGW0YHQvdGD0ZQiLCLQvtCz0YDQsNC90LjRh9C10L3QuNC1IFwiJXNcIiDQ' +
+  'siDRgtCw0LHQu9C40YbQtSBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItC+0L/QtdGA0LDRgtC+0YAg0L3QtSDRgdGD0YnQtdGB' +
+  '0YLQstGD0LXRgjogJXMiLCLQvtC/0LXRgNCw0YLQvtGAINC90LUg0ZbRgdC90YPRlDogJXMiLCLQvtGC0L3QvtGI0LXQvdC40LUgXCIlc1wiINC9' +
+  '0LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLQv9C+0LTQsNC90L3RjyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0L/QvtGB0LvQtdC00L7QstCw' +
+  '0YLQtdC70YzQvdC+0YHRgtGMIFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0L/QvtGB0LvRltC00L7QstC90ZbRgdGC0YwgXCIl' +
+  'c1wiINC90LUg0ZbRgdC90YPRlCIsItC/0YDQtdC00YHRgtCw0LLQu9C10L3QuNC1IFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi' +
+  '0YDQsNGB0YjQuNGA0LXQvdC40LUgXCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLRgNC+0LfRiNC40YDQtdC90L3RjyBcIiVzXCIg' +
+  '0L3QtSDRltGB0L3Rg9GUIiwi0YHRgtC+0LLQv9C10YbRjCBcIiVzXCIg0LfQsifRj9C30LrRgyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YHR' +
+  'gtC+0LLQv9C10YbRjCAlcy4lcyDQvdC1INGW0YHQvdGD0ZQiLCLRgdGC0L7QstC/0YbRjyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YHRgtC+' +
+  '0LvQsdC10YYgXCIlc1wiINCyINGC0LDQsdC70LjRhtC1IFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YHRgtC+0LvQsdC10YYg' +
+  'XCIlc1wiINC90LUg0YHRg9GJ0LXRgdGC0LLRg9C10YIiLCLRgdGC0L7Qu9Cx0LXRhiAlcy4lcyDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi' +
+  '0YHRhdC10LzQsCBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGB0YXQtdC80LAgXCIlc1wiINC90LUg0ZbRgdC90YPRlCIsItGC' +
+  '0LDQsdC70LjRhtCwIFwiJXNcIiDQvdC1INGB0YPRidC10YHRgtCy0YPQtdGCIiwi0YLQsNCx0LvQuNGG0Y8gXCIlc1wiINC90LUg0ZbRgdC90YPR' +
+  'lCIsItGC0LjQvyBcIiVzXCIg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGC0LjQvyBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi0YTRg9C9' +
+  '0LrRhtC40Y8gJXMg0L3QtSDRgdGD0YnQtdGB0YLQstGD0LXRgiIsItGE0YPQvdC60YbRltGXICVzINC90LUg0ZbRgdC90YPRlCIsItGW0L3QtNC1' +
+  '0LrRgSBcIiVzXCIg0L3QtSDRltGB0L3Rg9GUIiwi4YOS4YOQ4YOk4YOQ4YOg4YOX4YOd4YOU4YOR4YOQICVzIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Th' +
+  'g5Hhg53hg5Hhg6EiLCLhg5jhg5zhg5Phg5Thg6Xhg6Hhg5ggXCIlc1wiIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLhg5vhg5jh' +
+  'g5vhg5Phg5Thg5Xhg6Dhg53hg5Hhg5AgXCIlc1wiIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLhg5vhg53hg5zhg5Dhg6rhg5Th' +
+  'g5vhg5fhg5Ag4YOR4YOQ4YOW4YOQIFwiJXNcIiDhg5Dhg6Ag4YOQ4YOg4YOh4YOU4YOR4YOd4YOR4YOhIiwi4YOd4YOe4YOU4YOg4YOQ4YOi4YOd' +
+  '4YOg4YOYIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6E6ICVzIiwi4YOh4YOV4YOU4YOi4YOYIFwiJXNcIiDhg6Phg6Dhg5fhg5jhg5Th' +
+  'g6Dhg5fhg53hg5Hhg5Dhg6jhg5ggJXMg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoSIsIuGDoeGDleGDlOGDouGDmCAlcy4lcyDhg5Dh' +
+  'g6Ag4YOQ4YOg4YOh4YOU4YOR4YOd4YOR4YOhIiwi4YOh4YOV4YOU4YOi4YOYIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6E6IFwiJXNc' +
+  'IiIsIuGDoeGDpeGDlOGDm+GDkCBcIiVzXCIg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoSIsIuGDouGDmOGDnuGDmCBcIiVzXCIg4YOQ' +
+  '4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoSIsIuGDo+GDoOGDl+GDmOGDlOGDoOGDl+GDneGDkeGDkCBcIiVzXCIg4YOQ4YOgIOGDkOGDoOGD' +
+  'oeGDlOGDkeGDneGDkeGDoSIsIuGDo+GDoOGDl+GDmOGDlOGDoOGDl+GDneGDkeGDmOGDoSBcIiVzXCIg4YOo4YOU4YOW4YOm4YOj4YOT4YOV4YOQ' +
+  'IFwiJXNcIiDhg5Dhg6Ag4YOQ4YOg4YOh4YOU4YOR4YOd4YOR4YOhIiwi4YOk4YOj4YOc4YOl4YOq4YOY4YOQICVzIOGDkOGDoCDhg5Dhg6Dhg6Hh' +
+  'g5Thg5Hhg53hg5Hhg6EiLCLhg6rhg67hg6Dhg5jhg5rhg5gg4YOQ4YOgIOGDkOGDoOGDoeGDlOGDkeGDneGDkeGDoTogJXMiLCLhg67hg5Thg5Ph' +
+  'g5ggXCIlc1wiIOGDkOGDoCDhg5Dhg6Dhg6Hhg5Thg5Hhg53hg5Hhg6EiLCLjgqTjg7Pjg4fjg4Pjgq/jgrlcIiVzXCLjga/lrZjlnKjjgZfjgb7j' +
+  'gZvjgpMiLCLjgrfjg7zjgrHjg7PjgrlcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjgrnjgq3jg7zjg55cIiVzXCLjga/lrZjlnKjjgZfj' +
+  'gb7jgZvjgpMiLCLjg4bjg7zjg5bjg6tcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg4fjg7zjgr/jg5njg7zjgrlcIiVzXCLjga/lrZjl' +
+  'nKjjgZfjgb7jgZvjgpMiLCLjg5Pjg6Xjg7xcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7l' +
+  'iJdcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga7liLbntIRcIiVzXCLjga/lrZjlnKjjgZfj' +
+  'gb7jgZvjgpMiLCLjg6rjg6zjg7zjgrfjg6fjg7NcIiVzXCLjga/lrZjlnKjjgZfjgb7jgZvjgpMiLCLlhbPns7sgXCIlc1wiIOS4jeWtmOWcqCIs' +
+  'IuWFs+ezuyBcIiVzXCIg55qEIFwiJXNcIiDlrZfmrrXkuI3lrZjlnKgiLCLlhbPns7sgXCIlc1wiIOeahCDnuqbmnZ9cIiVzXCIg5LiN5a2Y5Zyo' +
+  'Iiwi5Ye95pWwICVzIOS4jeWtmOWcqCIsIuWIl1wiJXNcIuOBr+WtmOWcqOOBl+OBvuOBm+OCkyIsIuWIlyVzLiVz44Gv5a2Y5Zyo44GX44G+44Gb' +
+  '44KTIiwi5Z6LXCIlc1wi44Gv5a2Y5Zyo44GX44G+44Gb44KTIiwi5a2X5q61IFwiJXNcIiDkuI3lrZjlnKgiLCLlrZfmrrUgJXMuJXMg5LiN5a2Y' +
+  '5ZyoIiwi5bqP5YiXIFwiJXNcIiDkuI3lrZjlnKgiLCLmianlsZUgXCIlc1wiIOS4jeWtmOWcqCIsIuaTjeS9nOespuS4jeWtmOWcqDogJXMiLCLm' +
+  'lbDmja7lupMgXCIlc1wiIOS4jeWtmOWcqCIsIuaooeW8jyBcIiVzXCIg5LiN5a2Y5ZyoIiwi5qmf6IO95ouh5by1XCIlc1wi44Gv5a2Y5Zyo44GX' +
+  '44G+44Gb44KTIiwi5ryU566X5a2Q44GM5a2Y5Zyo44GX44G+44Gb44KTOiAlcyIsIuexu+WeiyBcIiVzXCIg5LiN5a2Y5ZyoIiwi57Si5byVIFwi' +
+  'JXNcIiDkuI3lrZjlnKgiLCLooaggXCIlc1wiIOS4jeWtmOWcqCIsIuinhuWbviBcIiVzXCIg5LiN5a2Y5ZyoIiwi6Zai5pWwJXPjga/lrZjlnKjj' +
+  'gZfjgb7jgZvjgpMiLCLsl7DsgrDsnpAg7JeG7J2MOiAlcyJdXSxbInBlcm1pc3Npb24iLFsiXCIlc1wiIOuNsOydtO2EsOuyoOydtOyKpCDslaHs' +
+  'hLjsiqQg6raM7ZWcIOyXhuydjCIsIiVzIOuMgO2YlSDqsJzssrQg7KCR6re8IOq2jO2VnCDsl4bsnYwiLCIlcyDrjbDsnbTthLDrsqDsnbTsiqQg' +
+  '7KCR6re8IOq2jO2VnCDsl4bsnYwiLCIlcyDrjbDsnbTthLDrsqDsnbTsiqTsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOum' +
+  'tOugiOydtOyFmChyZWxhdGlvbinsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOu3sOyXkCDrjIDtlZwg7KCR6re8IOq2jO2V' +
+  'nCDsl4bsnYwiLCIlcyDrt7DsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOyKpO2CpOuniChzY2hlbWEpIOygkeq3vCDqtozt' +
+  'lZwg7JeG7J2MIiwiJXMg7Iqk7YKk66eIKHNjaGVtYSnsnZgg7IaM7Jyg7KO87Jes7JW866eMIO2VqeuLiOuLpCIsIiVzIOyLnO2AgOyKpCDsoJHq' +
+  't7wg6raM7ZWcIOyXhuydjCIsIiVzIOyLnO2AgOyKpOydmCDshozsnKDso7zsl6zslbzrp4wg7ZWp64uI64ukIiwiJXMg7J6Q66OM7ZiVIOygkeq3' +
+  'vCDqtoztlZwg7JeG7J2MIiwiJXMg7J6Q66OM7ZiV7J2YIOyGjOycoOyjvOyXrOyVvOunjCDtlanri4jri6QiLCIlcyDsubzrn7zsl5Ag64yA7ZWc' +
+  'IOygkeq3vCDqtoztlZwg7JeG7J2MIiwiJXMg7YWM7J2067iU7Iqk7Y6Y7J207IqkIOygkeq3vCDqtoztlZwg7JeG7J2MIiwiJXMg7YWM7J2067iU' +
+  '7JeQIOuMgO2VnCDsoJHqt7wg6raM7ZWcIOyXhuydjCIsIiVzIO2FjOydtOu4lOydmCDshozsnKDso7zsl6zslbzrp4wg7ZWp64uI64ukIiwiJXMg' +
+  '7ZSE66Gc7Iuc7KO87Ja8IOyWuOyWtCDsoJHqt7wg6raM7ZWcIOyXhuydjCIsIiVzIO2VqOyImCDsoJHqt7wg6raM7ZWcIOyXhuydjCIsIiVzIO2V' +
+  'qOyImOydmCDshozsnKDso7zsl6zslbzrp4wg7ZWp64uI64ukIiwiQmVyZWNodGlndW5nIG51ciBmw7xyIEVpZ2VudMO8bWVyIGRlciBEYXRlbmJh' +
+  'bmsgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVyIEZ1bmt0aW9uICVzIiwiQmVyZWNodGlndW5nIG51ciBmw7xyIEVp' +
+  'Z2VudMO8bWVyIGRlciBSZWxhdGlvbiAlcyIsIkJlcmVjaHRpZ3VuZyBudXIgZsO8ciBFaWdlbnTDvG1lciBkZXIgU2VxdWVueiAlcyIsIkJlcmVj' +
+  'aHRpZ3VuZyBudXIgZsO8ciBFaWdlbnTDvG1lciBkZXIgU2ljaHQgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVyIFRh' +
+  'YmVsbGUgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIgRWlnZW50w7xtZXIgZGVzIFNjaGVtYXMgJXMiLCJCZXJlY2h0aWd1bmcgbnVyIGbDvHIg' +
+  'RWlnZW50w7xtZXIgZGVzIFR5cHMgJXMiLCJiaXNvZ25hIGVzc2VyZSBwcm9wcmlldGFyaSBkZWwgZGF0YWJhc2UgJXMiLCJiaXNvZ25hIGVzc2Vy' +
+  'ZSBwcm9wcmlldGFyaSBkZWwgdGlwbyAlcyIsImJpc29nbmEgZXNzZXJlIHByb3ByaWV0YXJpIGRlbGxhIGZ1bnppb25lICVzIiwiYmlzb2duYSBl' +
+  'c3NlcmUgcHJvcHJpZXRhcmkgZGVsbGEgcmVsYXppb25lICVzIiwiYmlzb2duYSBlc3NlcmUgcHJvcHJpZXRhcmkgZGVsbGEgc2VxdWVuemEgJXMi' +
+  'LCJiaXNvZ25hIGVzc2VyZSBwcm9wcmlldGFyaSBkZWxsYSB0YWJlbGxhICVzIiwiYmlzb2duYSBlc3NlcmUgcHJvcHJpZXRhcmkgZGVsbGEgdmlz' +
+  'dGEgJXMiLCJiaXNvZ25hIGVzc2VyZSBwcm9wcmlldGFyaSBkZWxsbyBzY2hlbWEgJXMiLCJkZWJlIHNlciBkdWXDsW8gZGUgbGEgYmFzZSBkZSBk' +
+  'YXRvcyAlcyIsImRlYmUgc2VyIGR1ZcOxbyBkZSBsYSBmdW5jacOzbiAlcyIsImRlYmUgc2VyIGR1ZcOxbyBkZSBsYSByZWxhY2nDs24gJXMiLCJk' +
+  'ZWJlIHNlciBkdWXDsW8gZGUgbGEgc2VjdWVuY2lhICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlIGxhIHRhYmxhICVzIiwiZGViZSBzZXIgZHVlw7Fv' +
+  'IGRlIGxhIHZpc3RhICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlbCBlc3F1ZW1hICVzIiwiZGViZSBzZXIgZHVlw7FvIGRlbCB0aXBvICVzIiwiZG9p' +
+  'dCDDqnRyZSBsZSBwcm9wcmnDqXRhaXJlIGRlIGxhIGJhc2UgZGUgZG9ubsOpZXMgJXMiLCJkb2l0IMOqdHJlIGxlIHByb3ByacOpdGFpcmUgZGUg' +
+  'bGEgZm9uY3Rpb24gJXMiLCJkb2l0IMOqdHJlIGxlIHByb3ByacOpdGFpcmUgZGUgbGEgcmVsYXRpb24gJXMiLCJkb2l0IMOqdHJlIGxlIHByb3By' +
+  'acOpdGFpcmUgZGUgbGEgc8OpcXVlbmNlICVzIiwiZG9pdCDDqnRyZSBsZSBwcm9wcmnDqXRhaXJlIGRlIGxhIHRhYmxlICVzIiwiZG9pdCDDqnRy' +
+  'ZSBsZSBwcm9wcmnDqXRhaXJlIGRlIGxhIHZ1ZSAlcyIsImRvaXQgw6p0cmUgbGUgcHJvcHJpw6l0YWlyZSBkdSBzY2jDqW1hICVzIiwiZG9pdCDD' +
+  'qnRyZSBsZSBwcm9wcmnDqXRhaXJlIGR1IHR5cGUgJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGEgYmFzZSBkZSBkb25uw6llcyAlcyIsImRyb2l0' +
+  'IHJlZnVzw6kgcG91ciBsYSBiYXNlIGRlIGRvbm7DqWVzIMKrICVzIMK7IiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxhIGNvbG9ubmUgJXMiLCJkcm9p' +
+  'dCByZWZ1c8OpIHBvdXIgbGEgZm9uY3Rpb24gJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGEgc8OpcXVlbmNlICVzIiwiZHJvaXQgcmVmdXPDqSBw' +
+  'b3VyIGxhIHRhYmxlICVzIiwiZHJvaXQgcmVmdXPDqSBwb3VyIGxhIHZ1ZSAlcyIsImRyb2l0IHJlZnVzw6kgcG91ciBsZSBMYXJnZSBPYmplY3Qg' +
+  'JXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGUgbGFuZ2FnZSAlcyIsImRyb2l0IHJlZnVzw6kgcG91ciBsZSBzY2jDqW1hICVzIiwiZHJvaXQgcmVm' +
+  'dXPDqSBwb3VyIGxlIHRhYmxlc3BhY2UgJXMiLCJkcm9pdCByZWZ1c8OpIHBvdXIgbGUgdHlwZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xy' +
+  'IERhdGVuYmFuayAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIERhdGVuYmFuayDCuyVzwqsiLCJrZWluZSBCZXJlY2h0aWd1bmcgZsO8ciBG' +
+  'dW5rdGlvbiAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIExhcmdlIE9iamVjdCAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFNjaGVt' +
+  'YSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFNlcXVlbnogJXMiLCJrZWluZSBCZXJlY2h0aWd1bmcgZsO8ciBTaWNodCAlcyIsImtlaW5l' +
+  'IEJlcmVjaHRpZ3VuZyBmw7xyIFNwYWx0ZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xyIFNwcmFjaGUgJXMiLCJrZWluZSBCZXJlY2h0aWd1' +
+  'bmcgZsO8ciBUYWJlbGxlICVzIiwia2VpbmUgQmVyZWNodGlndW5nIGbDvHIgVGFibGVzcGFjZSAlcyIsImtlaW5lIEJlcmVjaHRpZ3VuZyBmw7xy' +
+  'IFR5cCAlcyIsIm3DpXN0ZSB2YXJhIMOkZ2FyZW4gdGlsbCBkYXRhYmFzZW4gJXMiLCJtw6VzdGUgdmFyYSDDpGdhcmVuIHRpbGwgZnVua3Rpb25l' +
+  'biAlcyIsIm3DpXN0ZSB2YXJhIMOkZ2FyZW4gdGlsbCByZWxhdGlvbmVuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHNjaGVtYXQgJXMi' +
+  'LCJtw6VzdGUgdmFyYSDDpGdhcmVuIHRpbGwgc2VrdmVuc2VuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHRhYmVsbGVuICVzIiwibcOl' +
+  'c3RlIHZhcmEgw6RnYXJlbiB0aWxsIHR5cGVuICVzIiwibcOlc3RlIHZhcmEgw6RnYXJlbiB0aWxsIHZ5biAlcyIsInBlcm1lc3NvIG5lZ2F0byBw' +
+  'ZXIgaWwgZGF0YWJhc2UgXCIlc1wiIiwicGVybWVzc28gbmVnYXRvIHBlciBpbCBkYXRhYmFzZSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwg' +
+  'bGluZ3VhZ2dpbyAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgdGFibGVzcGFjZSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgaWwgdGlwbyAl' +
+  'cyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgbGEgY29sb25uYSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgbGEgZnVuemlvbmUgJXMiLCJwZXJtZXNz' +
+  'byBuZWdhdG8gcGVyIGxhIHNlcXVlbnphICVzIiwicGVybWVzc28gbmVnYXRvIHBlciBsYSB0YWJlbGxhICVzIiwicGVybWVzc28gbmVnYXRvIHBl' +
+  'ciBsYSB2aXN0YSAlcyIsInBlcm1lc3NvIG5lZ2F0byBwZXIgbGFyZ2Ugb2JqZWN0ICVzIiwicGVybWVzc28gbmVnYXRvIHBlciBsbyBzY2hlbWEg' +
+  'JXMiLCJwZXJtaXNvIGRlbmVnYWRvIGEgbGEgYmFzZSBkZSBkYXRvcyAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSBiYXNlIGRlIGRhdG9zIMKr' +
+  'JXPCuyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSBjb2x1bW5hICVzIiwicGVybWlzbyBkZW5lZ2FkbyBhIGxhIGZ1bmNpw7NuICVzIiwicGVybWlz' +
+  'byBkZW5lZ2FkbyBhIGxhIHNlY3VlbmNpYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBsYSB0YWJsYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYSBs' +
+  'YSB2aXN0YSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYWwgZXNxdWVtYSAlcyIsInBlcm1pc28gZGVuZWdhZG8gYWwgbGVuZ3VhamUgJXMiLCJwZXJt' +
+  'aXNvIGRlbmVnYWRvIGFsIG9iamV0byBncmFuZGUgJXMiLCJwZXJtaXNvIGRlbmVnYWRvIGFsIHRhYmxlc3BhY2UgJXMiLCJwZXJtaXNvIGRlbmVn' +
+  'YWRvIGFsIHRpcG8gJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIGRhdGFiYXMgXCIlc1wiIiwicsOkdHRpZ2hldCBzYWtuYXMgZsO2ciBkYXRh' +
+  'YmFzICVzIiwicsOkdHRpZ2hldCBzYWtuYXMgZsO2ciBmdW5rdGlvbiAlcyIsInLDpHR0aWdoZXQgc2FrbmFzIGbDtnIga29sdW1uICVzIiwicsOk' +
+  'dHRpZ2hldCBzYWtuYXMgZsO2ciBzY2hlbWEgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHNla3ZlbnMgJXMiLCJyw6R0dGlnaGV0IHNha25h' +
+  'cyBmw7ZyIHNwcsOlayAlcyIsInLDpHR0aWdoZXQgc2FrbmFzIGbDtnIgc3RvcnQgb2JqZWt0ICVzIiwicsOkdHRpZ2hldCBzYWtuYXMgZsO2ciB0' +
+  'YWJlbGwgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHRhYmVsbHV0cnltbWUgJXMiLCJyw6R0dGlnaGV0IHNha25hcyBmw7ZyIHR5cCAlcyIs' +
+  'InLDpHR0aWdoZXQgc2FrbmFzIGbDtnIgdnkgJXMiLCLQtNC+0YHRgtGD0L8g0LTQviDQsdCw0LfQuCDQtNCw0L3QuNGFIFwiJXNcIiDQstGW0LTR' +
+  'hdC40LvQtdC90LjQuSIsItC00L7RgdGC0YPQvyDQuiDQsdCw0LfQtSBcIiVzXCIg0LfQsNC/0YDQtdGJ0ZHQvSIsItC90LXQvNCw0ZQg0LTQvtC3' +
+  '0LLQvtC70YMg0LTQu9GPINCy0LXQu9C40LrQvtCz0L4g0L7QsSfRlNC60YLRgyAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GP' +
+  'INC80L7QstC4ICVzIiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0L/QvtC00LDQvdC90Y8gJXMiLCLQvdC10LzQsNGUINC00L7Q' +
+  't9Cy0L7Qu9GDINC00LvRjyDQv9C+0YHQu9GW0LTQvtCy0L3QvtGB0YLRliAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GPINGB' +
+  '0YLQvtCy0L/RhtGPICVzIiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0YHRhdC10LzQuCAlcyIsItC90LXQvNCw0ZQg0LTQvtC3' +
+  '0LLQvtC70YMg0LTQu9GPINGC0LDQsdC70LjRhtGWICVzIiwi0L3QtdC80LDRlCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0YLQsNCx0LvQuNGH0L3Q' +
+  'vtCz0L4g0L/RgNC+0YHRgtC+0YDRgyAlcyIsItC90LXQvNCw0ZQg0LTQvtC30LLQvtC70YMg0LTQu9GPINGC0LjQv9GDICVzIiwi0L3QtdC80LDR' +
+  'lCDQtNC+0LfQstC+0LvRgyDQtNC70Y8g0YTRg9C90LrRhtGW0ZcgJXMiLCLQvdC10LzQsNGUINC00L7RgdGC0YPQv9GDINC00LvRjyDQsdCw0LfQ' +
+  'uCDQtNCw0L3QuNGFICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INCx0LDQt9C1INC00LDQvdC90YvRhSAlcyIsItC90LXRgiDQtNC+0YHR' +
+  'gtGD0L/QsCDQuiDQsdC+0LvRjNGI0L7QvNGDINC+0LHRitC10LrRgtGDICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INC/0L7RgdC70LXQ' +
+  'tNC+0LLQsNGC0LXQu9GM0L3QvtGB0YLQuCAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDQv9GA0LXQtNGB0YLQsNCy0LvQtdC90LjRjiAl' +
+  'cyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRgdGC0L7Qu9Cx0YbRgyAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRgdGF0LXQvNC1' +
+  'ICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INGC0LDQsdC70LjRhtC1ICVzIiwi0L3QtdGCINC00L7RgdGC0YPQv9CwINC6INGC0LDQsdC7' +
+  '0LjRh9C90L7QvNGDINC/0YDQvtGB0YLRgNCw0L3RgdGC0LLRgyAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRgtC40L/RgyAlcyIsItC9' +
+  '0LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRhNGD0L3QutGG0LjQuCAlcyIsItC90LXRgiDQtNC+0YHRgtGD0L/QsCDQuiDRj9C30YvQutGDICVzIiwi' +
+  '0L3Rg9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDQsdCw0LfRiyAlcyIsItC90YPQttC90L4g0LHRi9GC0Ywg0LLQu9Cw0LTQ' +
+  'tdC70YzRhtC10Lwg0L7RgtC90L7RiNC10L3QuNGPICVzIiwi0L3Rg9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDQv9C+0YHQ' +
+  'u9C10LTQvtCy0LDRgtC10LvRjNC90L7RgdGC0LggJXMiLCLQvdGD0LbQvdC+INCx0YvRgtGMINCy0LvQsNC00LXQu9GM0YbQtdC8INC/0YDQtdC0' +
+  '0YHRgtCw0LLQu9C10L3QuNGPICVzIiwi0L3Rg9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDRgdGF0LXQvNGLICVzIiwi0L3R' +
+  'g9C20L3QviDQsdGL0YLRjCDQstC70LDQtNC10LvRjNGG0LXQvCDRgtCw0LHQu9C40YbRiyAlcyIsItC90YPQttC90L4g0LHRi9GC0Ywg0LLQu9Cw' +
+  '0LTQtdC70YzRhtC10Lwg0YLQuNC/0LAgJXMiLCLQvdGD0LbQvdC+INCx0YvRgtGMINCy0LvQsNC00LXQu9GM0YbQtdC8INGE0YPQvdC60YbQuNC4' +
+  'ICVzIiwi0YLRgNC10LHQsCDQsdGD0YLQuCDQstC70LDRgdC90LjQutC+0Lwg0LHQsNC30Lgg0LTQsNC90LjRhSAlcyIsItGC0YDQtdCx0LAg0LHR' +
+  'g9GC0Lgg0LLQu9Cw0YHQvdC40LrQvtC8INCy0ZbQtNC90L7RiNC10L3QvdGPICVzIiwi0YLRgNC10LHQsCDQsdGD0YLQuCDQstC70LDRgdC90LjQ' +
+  'utC+0Lwg0L/QvtC00LDQvdC90Y8gJXMiLCLRgtGA0LXQsdCwINCx0YPRgtC4INCy0LvQsNGB0L3QuNC60L7QvCDQv9C+0YHQu9GW0LTQvtCy0L3Q' +
+  'vtGB0YLRliAlcyIsItGC0YDQtdCx0LAg0LHRg9GC0Lgg0LLQu9Cw0YHQvdC40LrQvtC8INGB0YXQtdC80LggJXMiLCLRgtGA0LXQsdCwINCx0YPR' +
+  'gtC4INCy0LvQsNGB0L3QuNC60L7QvCDRgtCw0LHQu9C40YbRliAlcyIsItGC0YDQtdCx0LAg0LHRg9GC0Lgg0LLQu9Cw0YHQvdC40LrQvtC8INGC' +
+  '0LjQv9GDICVzIiwi0YLRgNC10LHQsCDQsdGD0YLQuCDQstC70LDRgdC90LjQutC+0Lwg0YTRg9C90LrRhtGW0ZcgJXMiLCLhg6Phg5zhg5Phg5Ag' +
+  '4YOR4YOg4YOr4YOQ4YOc4YOT4YOU4YOR4YOd4YOT4YOU4YOXIOGDkeGDkOGDluGDmOGDoSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi' +
+  '4YOj4YOc4YOT4YOQIOGDkeGDoOGDq+GDkOGDnOGDk+GDlOGDkeGDneGDk+GDlOGDlyDhg5vhg5jhg5vhg5Phg5Thg5Xhg6Dhg53hg5Hhg5jhg6Eg' +
+  '4YOb4YOk4YOa4YOd4YOR4YOU4YOa4YOYOiAlcyIsIuGDo+GDnOGDk+GDkCDhg5Hhg6Dhg6vhg5Dhg5zhg5Phg5Thg5Hhg53hg5Phg5Thg5cg4YOh' +
+  '4YOl4YOU4YOb4YOY4YOhIOGDm+GDpOGDmuGDneGDkeGDlOGDmuGDmDogJXMiLCLhg6Phg5zhg5Phg5Ag4YOR4YOg4YOr4YOQ4YOc4YOT4YOU4YOR' +
+  '4YOd4YOT4YOU4YOXIOGDouGDmOGDnuGDmOGDoSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi4YOj4YOc4YOT4YOQIOGDkeGDoOGDq+GD' +
+  'kOGDnOGDk+GDlOGDkeGDneGDk+GDlOGDlyDhg6Phg6Dhg5fhg5jhg5Thg6Dhg5fhg53hg5Hhg5jhg6Eg4YOb4YOk4YOa4YOd4YOR4YOU4YOa4YOY' +
+  'OiAlcyIsIuGDo+GDnOGDk+GDkCDhg5Hhg6Dhg6vhg5Dhg5zhg5Phg5Thg5Hhg53hg5Phg5Thg5cg4YOk4YOj4YOc4YOl4YOq4YOY4YOY4YOhIOGD' +
+  'm+GDpOGDmuGDneGDkeGDlOGDmuGDmDogJXMiLCLhg6Phg5zhg5Phg5Ag4YOR4YOg4YOr4YOQ4YOc4YOT4YOU4YOR4YOd4YOT4YOU4YOXIOGDquGD' +
+  'ruGDoOGDmOGDmuGDmOGDoSDhg5vhg6Thg5rhg53hg5Hhg5Thg5rhg5g6ICVzIiwi4YOj4YOc4YOT4YOQIOGDkeGDoOGDq+GDkOGDnOGDk+GDlOGD' +
+  'keGDneGDk+GDlOGDlyDhg67hg5Thg5Phg5jhg6Eg4YOb4YOk4YOa4YOd4YOR4YOU4YOa4YOYOiAlcyIsIuGDrOGDleGDk+GDneGDm+GDkCDhg5Dh' +
+  'g5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOQ4YOS4YOg4YOU4YOS4YOQ4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag' +
+  '4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDkeGDkOGDluGDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb4YOQIOGDkOGD' +
+  'meGDoOGDq+GDkOGDmuGDo+GDmuGDmOGDkCDhg5Phg5jhg5Mg4YOd4YOR4YOY4YOU4YOl4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53h' +
+  'g5vhg5Ag4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDlOGDnOGDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb4YOQIOGD' +
+  'kOGDmeGDoOGDq+GDkOGDmuGDo+GDmuGDmOGDkCDhg5vhg5jhg5vhg5Phg5Thg5Xhg6Dhg53hg5Hhg5Dhg5bhg5Q6IFwiJXNcIiIsIuGDrOGDleGD' +
+  'k+GDneGDm+GDkCDhg5Dhg5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOh4YOV4YOU4YOi4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53h' +
+  'g5vhg5Ag4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDoeGDpeGDlOGDm+GDkOGDluGDlDogXCIlc1wiIiwi4YOs4YOV4YOT4YOd4YOb' +
+  '4YOQIOGDkOGDmeGDoOGDq+GDkOGDmuGDo+GDmuGDmOGDkCDhg6Lhg5jhg57hg6Lhg5bhg5Q6IFwiJXNcIiIsIuGDrOGDleGDk+GDneGDm+GDkCDh' +
+  'g5Dhg5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOk4YOj4YOc4YOl4YOq4YOY4YOQ4YOW4YOUOiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vh' +
+  'g5Ag4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDquGDruGDoOGDmOGDmuGDlOGDkeGDmOGDoSDhg6Hhg5jhg5Xhg6Dhg6rhg5Thg5bh' +
+  'g5Q6IFwiJXNcIiIsIuGDrOGDleGDk+GDneGDm+GDkCDhg5Dhg5nhg6Dhg6vhg5Dhg5rhg6Phg5rhg5jhg5Ag4YOq4YOu4YOg4YOY4YOa4YOW4YOU' +
+  'OiBcIiVzXCIiLCLhg6zhg5Xhg5Phg53hg5vhg5Ag4YOQ4YOZ4YOg4YOr4YOQ4YOa4YOj4YOa4YOY4YOQIOGDruGDlOGDk+GDluGDlDogXCIlc1wi' +
+  'Iiwi44K344O844Kx44Oz44K5ICVzIOOBruaJgOacieiAheOBp+OBguOCi+W/heimgeOBjOOBguOCiuOBvuOBmSIsIuOCt+ODvOOCseODs+OCuSAl' +
+  'cyDjgbjjga7jgqLjgq/jgrvjgrnjgYzmi5LlkKbjgZXjgozjgb7jgZfjgZ8iLCLjgrnjgq3jg7zjg54gJXMg44Gu5omA5pyJ6ICF44Gn44GC44KL' +
+  '5b+F6KaB44GM44GC44KK44G+44GZIiwi44K544Kt44O844OeICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyIs' +
+  'IuODhuODvOODluODqyAlcyDjga7miYDmnInogIXjgafjgYLjgovlv4XopoHjgYzjgYLjgorjgb7jgZkiLCLjg4bjg7zjg5bjg6sgJXMg44G444Gu' +
+  '44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OG44O844OW44Or56m66ZaTICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaL' +
+  'kuWQpuOBleOCjOOBvuOBl+OBnyIsIuODh+ODvOOCv+ODmeODvOOCuSAlcyDjga7miYDmnInogIXjgafjgYLjgovlv4XopoHjgYzjgYLjgorjgb7j' +
+  'gZkiLCLjg4fjg7zjgr/jg5njg7zjgrkgJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OH44O844K/44OZ' +
+  '44O844K5XCIlc1wi44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44OT44Ol44O8ICVzIOOBruaJgOacieiAheOB' +
+  'p+OBguOCi+W/heimgeOBjOOBguOCiuOBvuOBmSIsIuODk+ODpeODvCAlcyDjgbjjga7jgqLjgq/jgrvjgrnjgYzmi5LlkKbjgZXjgozjgb7jgZfj' +
+  'gZ8iLCLjg6njg7zjgrjjgqrjg5bjgrjjgqfjgq/jg4ggJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44GfIiwi44Oq' +
+  '44Os44O844K344On44OzICVzIOOBruaJgOacieiAheOBp+OBguOCi+W/heimgeOBjOOBguOCiuOBvuOBmSIsIuWIlyAlcyDjgbjjga7jgqLjgq/j' +
+  'grvjgrnjgYzmi5LlkKbjgZXjgozjgb7jgZfjgZ8iLCLlnKjlpKflr7nosaElc+S4iueahOadg+mZkOS4jeWknyIsIuWeiyAlcyDjga7miYDmnIno' +
+  'gIXjgafjgYLjgovlv4XopoHjgYzjgYLjgorjgb7jgZkiLCLlnosgJXMg44G444Gu44Ki44Kv44K744K544GM5ouS5ZCm44GV44KM44G+44GX44Gf' +
+  'Iiwi5a+55LqO5bqP5YiXICVzLCDmnYPpmZDkuI3lpJ8iLCLlr7nlh73mlbAgJXMg5p2D6ZmQ5LiN5aSfIiwi5a+55pWw5o2u5bqTICVzIOadg+mZ' +
+  'kOS4jeWknyIsIuWvueaooeW8jyAlcyDmnYPpmZDkuI3lpJ8iLCLlr7nnsbvlnosgJXMg5p2D6ZmQ5LiN5aSfIiwi5a+56KGoICVzIOadg+mZkOS4' +
+  'jeWknyIsIuWvueihqOepuumXtCAlcyDmnYPpmZDkuI3lpJ8iLCLlr7nop4blm74gJXMg5p2D6ZmQ5LiN5aSfIiwi5a+56K+t6KiAICVzIOadg+mZ' +
+  'kOS4jeWknyIsIuW/hemhu+aYr+WFs+ezuyAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/lh73mlbAgJXMg55qE5bGe5Li7Iiwi5b+F6aG75piv5bqP' +
+  '5YiXICVzIOeahOWxnuS4uyIsIuW/hemhu+aYr+aVsOaNruW6kyAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/mqKHlvI8gJXMg55qE5bGe5Li7Iiwi' +
+  '5b+F6aG75piv57G75Z6LICVzIOeahOWxnuS4uyIsIuW/hemhu+aYr+ihqCAlcyDnmoTlsZ7kuLsiLCLlv4XpobvmmK/op4blm74gJXMg55qE5bGe' +
+  '5Li7Iiwi6KiA6KqeICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyIsIuiuv+mXruWIlyAlcyDnmoTmnYPpmZDk' +
+  'uI3lpJ8iLCLorr/pl67mlbDmja7lupNcIiVzXCLnmoTmnYPpmZDkuI3lpJ8iLCLplqLmlbAgJXMg44Gu5omA5pyJ6ICF44Gn44GC44KL5b+F6KaB' +
+  '44GM44GC44KK44G+44GZIiwi6Zai5pWwICVzIOOBuOOBruOCouOCr+OCu+OCueOBjOaLkuWQpuOBleOCjOOBvuOBl+OBnyJdXSxbInJlc291cmNl' +
+  'cyIsWyJcIiVzXCIg7YyM7J287J2EIO2Zleyepe2VoCDsiJgg7JeG7J2MOiAlcyIsIlNoYXJlZCBNZW1vcnkgYXVmZ2VicmF1Y2h0IiwiU3BlaWNo' +
+  'ZXIgYXVmZ2VicmF1Y2h0IiwiZGllIHZlcmJsZWliZW5kZW4gVmVyYmluZHVuZ2VuIHNpbmQgZsO8ciBTdXBlcnVzZXIgYXVmIE5pY2h0LVJlcGxp' +
+  'a2F0aW9uc3ZlcmJpbmR1bmdlbiByZXNlcnZpZXJ0IiwiZMOpc29sw6ksIHRyb3AgZGUgY2xpZW50cyBzb250IGTDqWrDoCBjb25uZWN0w6lzIiwi' +
+  'aSByaW1hbmVudGkgc2xvdCBkaSBjb25uZXNzaW9uZSBzb25vIHJpc2VydmF0aSBhIGNvbm5lc3Npb25pIGRpIHN1cGVydXRlbnRpIG5vbiBkaSBy' +
+  'ZXBsaWNhIiwia29ubnRlIERhdGVpIMK7JXPCqyBuaWNodCBlcndlaXRlcm46ICVzIiwia29ubnRlIGFub255bWVzIFNoYXJlZCBNZW1vcnkgbmlj' +
+  'aHQgbWFwcGVuOiAlcyIsImt1bmRlIGludGUgbWFwcGEgYW5vbnltdCBkZWxhdCBtaW5uZTogJXMiLCJrdW5kZSBpbnRlIHV0w7ZrYSBmaWwgXCIl' +
+  'c1wiOiAlcyIsImxhcyBjb25leGlvbmVzIHJlc3RhbnRlcyBlc3TDoW4gcmVzZXJ2YWRhcyBhIHN1cGVydXN1YXJpb3MgeSBubyBkZSByZXBsaWNh' +
+  'Y2nDs24iLCJsZWRzZW4sIGbDtnIgbcOlbmdhIGtsaWVudGVyIiwibGVzIGVtcGxhY2VtZW50cyBkZSBjb25uZXhpb25zIHJlc3RhbnRzIHNvbnQg' +
+  'csOpc2VydsOpcyBwb3VyIGxlcyBjb25uZXhpb25zXG5zdXBlcnV0aWxpc2F0ZXVyIG5vbiByZWxhdGlmIMOgIGxhIHLDqXBsaWNhdGlvbiIsImxv' +
+  'IHNpZW50bywgeWEgdGVuZW1vcyBkZW1hc2lhZG9zIGNsaWVudGVzIiwibWFwcGF0dXJhIGRlbGxhIG1lbW9yaWEgY29uZGl2aXNhIGFub25pbWEg' +
+  'ZmFsbGl0YTogJXMiLCJtZW1vcmlhIGFnb3RhZGEiLCJtZW1vcmlhIGNvbXBhcnRpZGEgYWdvdGFkYSIsIm1lbW9yaWEgY29uZGl2aXNhIGVzYXVy' +
+  'aXRhIiwibWVtb3JpYSBlc2F1cml0YSIsIm3DqW1vaXJlIHBhcnRhZ8OpZSDDqXB1aXPDqWUiLCJtw6ltb2lyZSDDqXB1aXPDqWUiLCJuJ2EgcGFz' +
+  'IHB1IGNyw6llciBsZSBzZWdtZW50IGRlIG3DqW1vaXJlIHBhcnRhZ8OpZSBhbm9ueW1lIDogJXMiLCJuJ2EgcGFzIHB1IMOpdGVuZHJlIGxlIGZp' +
+  'Y2hpZXIgwqsgJXMgwrsgOiAlcyIsIm5vIHNlIHB1ZG8gZXh0ZW5kZXIgZWwgYXJjaGl2byDCqyVzwrs6ICVzIiwibm8gc2UgcHVkbyBtYXBlYXIg' +
+  'bWVtb3JpYSBjb21wYXJ0aWRhIGFuw7NuaW1hOiAlcyIsIm5vbiDDqCBzdGF0byBwb3NzaWJpbGUgZXN0ZW5kZXJlIGlsIGZpbGUgXCIlc1wiOiAl' +
+  'cyIsInJlc3RlcmFuZGUgYW5zbHV0bmluZ3NzbG90dGFyIMOkciByZXNlcnZlcmFkZSBmw7ZyIHN1cGVydXNlci1hbnNsdXRuaW5nYXIgdXRhbiBy' +
+  'ZXBsaWtlcmluZyIsInNsdXQgcMOlIGRlbGF0IG1pbm5lIiwic2x1dCBww6UgbWlubmUiLCJzcGlhY2VudGUsIHRyb3BwaSBjbGllbnQgZ2nDoCBj' +
+  'b25uZXNzaSIsInR1dCBtaXIgbGVpZCwgc2Nob24genUgdmllbGUgVmVyYmluZHVuZ2VuIiwi0LLQuNCx0LDRh9GC0LUsINCy0LbQtSDQt9Cw0LHQ' +
+  'sNCz0LDRgtC+INC60LvRltGU0L3RgtGW0LIiLCLQuNC30LLQuNC90LjRgtC1LCDRg9C20LUg0YHQu9C40YjQutC+0Lwg0LzQvdC+0LPQviDQutC7' +
+  '0LjQtdC90YLQvtCyIiwi0L3QtSDQstC00LDQu9C+0YHRjyDQv9C+0LrQsNC30LDRgtC4INCw0L3QvtC90ZbQvNC90YMg0YHQv9GW0LvRjNC90YMg' +
+  '0L/QsNC8J9GP0YLRjDogJXMiLCLQvdC1INCy0LTQsNC70L7RgdGPINGA0L7Qt9GI0LjRgNC40YLQuCDRhNCw0LnQuyBcIiVzXCI6ICVzIiwi0L3Q' +
+  'tSDRg9C00LDQu9C+0YHRjCDQv9C+0LvRg9GH0LjRgtGMINCw0L3QvtC90LjQvNC90YPRjiDRgNCw0LfQtNC10LvRj9C10LzRg9GOINC/0LDQvNGP' +
+  '0YLRjDogJXMiLCLQvdC1INGD0LTQsNC70L7RgdGMINGD0LLQtdC70LjRh9C40YLRjCDRhNCw0LnQuyBcIiVzXCI6ICVzIiwi0L3QtdC00L7RgdGC' +
+  '0LDRgtC90YzQviDQv9Cw0Lwn0Y/RgtGWIiwi0L3QtdGB0YLQsNGH0LAg0YHQv9GW0LvRjNC90L7RlyDQv9Cw0Lwn0Y/RgtGWIiwi0L3QtdGF0LLQ' +
+  'sNGC0LrQsCDQv9Cw0LzRj9GC0LgiLCLQvdC10YXQstCw0YLQutCwINGA0LDQt9C00LXQu9GP0LXQvNC+0Lkg0L/QsNC80Y/RgtC4Iiwi0L7RgdGC' +
+  '0LDQstGI0LjQtdGB0Y8g0YHQu9C+0YLRiyDQv9C+0LTQutC70Y7Rh9C10L3QuNC5INC30LDRgNC10LfQtdGA0LLQuNGA0L7QstCw0L3RiyDQtNC7' +
+  '0Y8g0L/QvtC00LrQu9GO0YfQtdC90LjQuSDRgdGD0L/QtdGA0L/QvtC70YzQt9C+0LLQsNGC0LXQu9GPICjQvdC1INC00LvRjyDRgNC10L/Qu9C4' +
+  '0LrQsNGG0LjQuCkiLCLRgdC70L7RgtC4INC/0ZbQtNC60LvRjtGH0LXQvdGMLCDRj9C60ZYg0LfQsNC70LjRiNC40LvQuNGB0YwsINC30LDRgNC1' +
+  '0LfQtdGA0LLQvtCy0LDQvdGWINC00LvRjyDQv9GW0LTQutC70Y7Rh9C10L3RjCDRgdGD0L/QtdGA0LrQvtGA0LjRgdGC0YPQstCw0YfQsCAo0L3Q' +
+  'tSDQtNC70Y8g0YDQtdC/0LvRltC60LDRhtGW0ZcpIiwi4YOQ4YOc4YOd4YOc4YOY4YOb4YOj4YOg4YOYIOGDkuGDkOGDluGDmOGDkOGDoOGDlOGD' +
+  'keGDo+GDmuGDmCDhg5vhg5Thg67hg6Hhg5jhg5Thg6Dhg5Thg5Hhg5jhg6Eg4YOb4YOY4YOR4YOb4YOQIOGDqOGDlOGDo+GDq+GDmuGDlOGDkeGD' +
+  'lOGDmuGDmOGDkDogJXMiLCLhg5Dhg6Dhg5Dhg6Hhg5Dhg5nhg5vhg5Dhg6Dhg5jhg6Hhg5gg4YOS4YOQ4YOW4YOY4YOQ4YOg4YOU4YOR4YOj4YOa' +
+  '4YOYIOGDm+GDlOGDruGDoeGDmOGDlOGDoOGDlOGDkeGDkCIsIuGDkOGDoOGDkOGDoeGDkOGDmeGDm+GDkOGDoOGDmOGDoeGDmCDhg5vhg5Thg67h' +
+  'g6Hhg5jhg5Thg6Dhg5Thg5Hhg5AiLCLhg6Phg5nhg5Dhg6rhg6Dhg5Dhg5Xhg5Dhg5MsIOGDo+GDmeGDleGDlCDhg5vhg5Thg6Lhg5jhg6Hhg5vh' +
+  'g5Thg6Lhg5Dhg5Mg4YOR4YOU4YOV4YOg4YOYIOGDmeGDmuGDmOGDlOGDnOGDouGDmOGDkCIsIuGDpOGDkOGDmOGDmuGDmOGDoSDhg5Lhg5Dhg6Th' +
+  'g5Dhg6Dhg5fhg53hg5Thg5Hhg5jhg6Eg4YOo4YOU4YOq4YOT4YOd4YOb4YOQIFwiJXNcIjogJXMiLCLjg5XjgqHjgqTjg6tcIiVzXCLjgpLmi6Hl' +
+  'vLXjgafjgY3jgb7jgZvjgpPjgafjgZfjgZ86ICVzIiwi44Oh44Oi44Oq5LiN6Laz44Gn44GZIiwi5YWx5Lqr5YaF5a2Y55So5bC9Iiwi5YWx5pyJ' +
+  '44Oh44Oi44Oq44GM6Laz44KK44G+44Gb44KTIiwi5YaF5a2Y55So5bC9Iiwi5Yy/5ZCN5YWx5pyJ44Oh44Oi44Oq44KS44Oe44OD44OX44Gn44GN' +
+  '44G+44Gb44KT44Gn44GX44GfOiAlcyIsIuWvueS4jei1tywg5bey57uP5pyJ5aSq5aSa55qE5a6i5oi3Iiwi5bey5L+d55WZ55qE6L+e5o6l5L2N' +
+  '572u5Li65omn6KGM6Z2e5aSN5Yi26K+35rGC55qE6LaF57qn55So5oi36aKE55WZIiwi5peg5rOV5omp5bGV5paH5Lu2IFwiJXNcIjogJXMiLCLm' +
+  'l6Dms5XmmKDlsITljL/lkI3lhbHkuqvlhoXlrZg6ICVzIiwi5q6L44KK44Gu5o6l57aa44K544Ot44OD44OI44Gv44Os44OX44Oq44Kx44O844K3' +
+  '44On44Oz44Om44O844K244O844Gn44Gv44Gq44GE44K544O844OR44O844Om44O844K244O855So44Gr5LqI57SE44GV44KM44Gm44GE44G+44GZ' +
+  'Iiwi54++5Zyo44Kv44Op44Kk44Ki44Oz44OI5pWw44GM5aSa44GZ44GO44G+44GZIiwi6rCA7JqpIOqzteycoCDrqZTrqqjrpqwg7ZmV67O0IOyL' +
+  'pO2MqDogJXMiLCLqs7XsnKAg66mU66qo66asIOu2gOyhsSIsIuuCqOydgCDsl7DqsrAg7Iqs66Gv7J2AIG5vbi1yZXBsaWNhdGlvbiDsiojtjbzs' +
+  'nKDsoIAg7Jew6rKw7Jqp7Jy866GcIOuCqOqyqCDrhpPslZjsnYwiLCLrqZTrqqjrpqwg67aA7KGxIiwi7LWc64yAIOuPmeyLnCDsoJHsho3snpAg' +
+  '7IiY66W8IOy0iOqzvO2WiOyKteuLiOuLpC4iXV0sWyJzeW50YXgiLFsiXCIlc1wi44G+44Gf44Gv44Gd44Gu6L+R6L6644Gn5LqM6YeN5byV55So' +
+  '56ym44Gn5Zuy44G+44KM44Gf6K2Y5Yil5a2Q44Gu6ZW344GV44GM44K844Ot44Gn44GZIiwiXCIlc1wi44G+44Gf44Gv44Gd44Gu6L+R6L6644Gn' +
+  '5paH5a2X5YiX44Gu5byV55So56ym44GM6ZaJ44GY44Gm44GE44G+44Gb44KTIiwiXCIlc1wi44G+44Gf44Gv44Gd44Gu6L+R6L6644Gn5qeL5paH' +
+  '44Ko44Op44O8IiwiXCIlc1wi44G+44Gf44Gv44Gd44Gu6L+R6L6644Gn6K2Y5Yil5a2Q44Gu5byV55So56ym44GM6ZaJ44GY44Gm44GE44G+44Gb' +
+  '44KTIiwiQmV6ZWljaG5lciBpbiBBbmbDvGhydW5nc3plaWNoZW4gaGF0IEzDpG5nZSBudWxsIGFtIEVuZGUgZGVyIEVpbmdhYmUiLCJCZXplaWNo' +
+  'bmVyIGluIEFuZsO8aHJ1bmdzemVpY2hlbiBoYXQgTMOkbmdlIG51bGwgYmVpIMK7JXPCqyIsIkJlemVpY2huZXIgaW4gQW5mw7xocnVuZ3N6ZWlj' +
+  'aGVuIG5pY2h0IGFiZ2VzY2hsb3NzZW4gYW0gRW5kZSBkZXIgRWluZ2FiZSIsIkJlemVpY2huZXIgaW4gQW5mw7xocnVuZ3N6ZWljaGVuIG5pY2h0' +
+  'IGFiZ2VzY2hsb3NzZW4gYmVpIMK7JXPCqyIsIlN5bnRheGZlaGxlciBhbSBFbmRlIGRlciBFaW5nYWJlIiwiU3ludGF4ZmVobGVyIGJlaSDCuyVz' +
+  'wqsiLCJaZWljaGVua2V0dGUgaW4gQW5mw7xocnVuZ3N6ZWljaGVuIG5pY2h0IGFiZ2VzY2hsb3NzZW4gYW0gRW5kZSBkZXIgRWluZ2FiZSIsIlpl' +
+  'aWNoZW5rZXR0ZSBpbiBBbmbDvGhydW5nc3plaWNoZW4gbmljaHQgYWJnZXNjaGxvc3NlbiBiZWkgwrslc8KrIiwiY2hhw65uZSBlbnRyZSBndWls' +
+  'bGVtZXRzIG5vbiB0ZXJtaW7DqWUgc3VyIG91IHByw6hzIGRlIMKrICVzIMK7IiwiY2hhw65uZSBlbnRyZSBndWlsbGVtZXRzIG5vbiB0ZXJtaW7D' +
+  'qWUgw6AgbGEgZmluIGRlIGwnZW50csOpZSIsImVycmV1ciBkZSBzeW50YXhlIHN1ciBvdSBwcsOocyBkZSDCqyAlcyDCuyIsImVycmV1ciBkZSBz' +
+  'eW50YXhlIMOgIGxhIGZpbiBkZSBsJ2VudHLDqWUiLCJlcnJvciBkZSBzaW50YXhpcyBhbCBmaW5hbCBkZSBsYSBlbnRyYWRhIiwiZXJyb3IgZGUg' +
+  'c2ludGF4aXMgZW4gbyBjZXJjYSBkZSDCqyVzwrsiLCJlcnJvcmUgZGkgc2ludGFzc2kgYSBvIHByZXNzbyBcIiVzXCIiLCJlcnJvcmUgZGkgc2lu' +
+  'dGFzc2kgYWxsYSBmaW5lIGRlbGwnaW5wdXQiLCJpY2tlIHRlcm1pbmVyYWQgY2l0ZXJhZCBpZGVudGlmaWVyYXJlIHZpZCBlbGxlciBuw6RyYSBc' +
+  'IiVzXCIiLCJpY2tlIHRlcm1pbmVyYWQgY2l0ZXJhZCBpZGVudGlmaWVyYXJlIHZpZCBzbHV0ZXQgYXYgaW5kYXRhbiIsImlja2V0ZXJtaW5lcmFk' +
+  'IGNpdGVyYWQgc3Ryw6RuZyB2aWQgZWxsZXIgbsOkcmEgXCIlc1wiIiwiaWNrZXRlcm1pbmVyYWQgY2l0ZXJhZCBzdHLDpG5nIHZpZCBzbHV0ZXQg' +
+  'YXYgaW5kYXRhbiIsImlkZW50aWZpYW50IGTDqWxpbWl0w6kgZGUgbG9uZ3VldXIgbnVsbGUgc3VyIG91IHByw6hzIGRlIMKrICVzIMK7IiwiaWRl' +
+  'bnRpZmlhbnQgZMOpbGltaXTDqSBkZSBsb25ndWV1ciBudWxsZSDDoCBsYSBmaW4gZGUgbCdlbnRyw6llIiwiaWRlbnRpZmlhbnQgZW50cmUgZ3Vp' +
+  'bGxlbWV0cyBub24gdGVybWluw6kgc3VyIG91IHByw6hzIGRlIMKrICVzIMK7IiwiaWRlbnRpZmlhbnQgZW50cmUgZ3VpbGxlbWV0cyBub24gdGVy' +
+  'bWluw6kgw6AgbGEgZmluIGRlIGwnZW50csOpZSIsImlkZW50aWZpY2F0aXZvIGRlbGltaXRhdG8gZGkgbHVuZ2hlenphIHplcm8gYSBvIHByZXNz' +
+  'byBcIiVzXCIiLCJpZGVudGlmaWNhdGl2byBkZWxpbWl0YXRvIGRpIGx1bmdoZXp6YSB6ZXJvIGFsbGEgZmluZSBkZWxsJ2lucHV0IiwiaWRlbnRp' +
+  'ZmljYXRpdm8gdHJhIHZpcmdvbGV0dGUgbm9uIHRlcm1pbmF0byBhIG8gcHJlc3NvIFwiJXNcIiIsImlkZW50aWZpY2F0aXZvIHRyYSB2aXJnb2xl' +
+  'dHRlIG5vbiB0ZXJtaW5hdG8gYWxsYSBmaW5lIGRlbGwnaW5wdXQiLCJub2xsLWzDpG5nZHMgYXZkZWxhZCBpZGVudGlmaWVyYXJlIHZpZCBlbGxl' +
+  'ciBuw6RyYSBcIiVzXCIiLCJub2xsLWzDpG5nZHMgYXZkZWxhZCBpZGVudGlmaWVyYXJlIHZpZCBzbHV0ZXQgYXYgaW5kYXRhbiIsInN0cmluZ2Eg' +
+  'dHJhIHZpcmdvbGV0dGUgbm9uIHRlcm1pbmF0YSBhIG8gcHJlc3NvIFwiJXNcIiIsInN0cmluZ2EgdHJhIHZpcmdvbGV0dGUgbm9uIHRlcm1pbmF0' +
+  'YSBhbGxhIGZpbmUgZGVsbCdpbnB1dCIsInN5bnRheGZlbCB2aWQgZWxsZXIgbsOkcmEgXCIlc1wiIiwic3ludGF4ZmVsIHZpZCBzbHV0ZXQgYXYg' +
+  'aW5kYXRhbiIsInVuIGlkZW50aWZpY2Fkb3IgZGVsaW1pdGFkbyB0aWVuZSBsYXJnbyBjZXJvIGFsIGZpbmFsIGRlIGxhIGVudHJhZGEiLCJ1biBp' +
+  'ZGVudGlmaWNhZG9yIGRlbGltaXRhZG8gdGllbmUgbGFyZ28gY2VybyBlbiBvIGNlcmNhIGRlIMKrJXPCuyIsInVuIGlkZW50aWZpY2Fkb3IgZW50' +
+  'cmUgY29taWxsYXMgZXN0w6EgaW5jb25jbHVzbyBhbCBmaW5hbCBkZSBsYSBlbnRyYWRhIiwidW4gaWRlbnRpZmljYWRvciBlbnRyZSBjb21pbGxh' +
+  'cyBlc3TDoSBpbmNvbmNsdXNvIGVuIG8gY2VyY2EgZGUgwqslc8K7IiwidW5hIGNhZGVuYSBkZSBjYXJhY3RlcmVzIGVudHJlIGNvbWlsbGFzIGVz' +
+  'dMOhIGluY29uY2x1c2EgYWwgZmluYWwgZGUgbGEgZW50cmFkYSIsInVuYSBjYWRlbmEgZGUgY2FyYWN0ZXJlcyBlbnRyZSBjb21pbGxhcyBlc3TD' +
+  'oSBpbmNvbmNsdXNhIGVuIG8gY2VyY2EgZGUgwqslc8K7Iiwi0L3QtdC30LDQstC10YDRiNC10L3QuNC5INGA0Y/QtNC+0Log0LIg0LvQsNC/0LrQ' +
+  'sNGFINCyINCw0LHQviDQv9C+0LHQu9C40LfRgyBcIiVzXCIiLCLQvdC10LfQsNCy0LXRgNGI0LXQvdC40Lkg0YDRj9C00L7QuiDQsiDQu9Cw0L/Q' +
+  'utCw0YUg0LIg0LrRltC90YbRliDQstCy0LXQtNC10L3QvdGPIiwi0L3QtdC30LDQstC10YDRiNC10L3QuNC5INGW0LTQtdC90YLQuNGE0ZbQutCw' +
+  '0YLQvtGAINCyINC70LDQv9C60LDRhSDQsiDQsNCx0L4g0L/QvtCx0LvQuNC30YMgXCIlc1wiIiwi0L3QtdC30LDQstC10YDRiNC10L3QuNC5INGW' +
+  '0LTQtdC90YLQuNGE0ZbQutCw0YLQvtGAINCyINC70LDQv9C60LDRhSDQsiDQutGW0L3RhtGWINCy0LLQtdC00LXQvdC90Y8iLCLQvdC10LfQsNCy' +
+  '0LXRgNGI0ZHQvdC90LDRjyDRgdGC0YDQvtC60LAg0LIg0LrQsNCy0YvRh9C60LDRhSAo0L/RgNC40LzQtdGA0L3QvtC1INC/0L7Qu9C+0LbQtdC9' +
+  '0LjQtTogXCIlc1wiKSIsItC90LXQt9Cw0LLQtdGA0YjRkdC90L3QsNGPINGB0YLRgNC+0LrQsCDQsiDQutCw0LLRi9GH0LrQsNGFINCyINC60L7Q' +
+  'vdGG0LUiLCLQvdC10LfQsNCy0LXRgNGI0ZHQvdC90YvQuSDQuNC00LXQvdGC0LjRhNC40LrQsNGC0L7RgCDQsiDQutCw0LLRi9GH0LrQsNGFICjQ' +
+  'v9GA0LjQvNC10YDQvdC+0LUg0L/QvtC70L7QttC10L3QuNC1OiBcIiVzXCIpIiwi0L3QtdC30LDQstC10YDRiNGR0L3QvdGL0Lkg0LjQtNC10L3R' +
+  'gtC40YTQuNC60LDRgtC+0YAg0LIg0LrQsNCy0YvRh9C60LDRhSDQsiDQutC+0L3RhtC1Iiwi0L7RiNC40LHQutCwINGB0LjQvdGC0LDQutGB0LjR' +
+  'gdCwICjQv9GA0LjQvNC10YDQvdC+0LUg0L/QvtC70L7QttC10L3QuNC1OiBcIiVzXCIpIiwi0L7RiNC40LHQutCwINGB0LjQvdGC0LDQutGB0LjR' +
+  'gdCwINCyINC60L7QvdGG0LUiLCLQv9GD0YHRgtC40Lkg0ZbQtNC10L3RgtC40YTRltC60LDRgtC+0YAg0ZbQtyDRgNC+0LfQtNGW0LvRjNC90LjQ' +
+  'utCw0LzQuCDQsiDQsNCx0L4g0L/QvtCx0LvQuNC30YMgXCIlc1wiIiwi0L/Rg9GB0YLQuNC5INGW0LTQtdC90YLQuNGE0ZbQutCw0YLQvtGAINGW' +
+  '0Lcg0YDQvtC30LTRltC70YzQvdC40LrQsNC80Lgg0LIg0LrRltC90YbRliDQstCy0LXQtNC10L3QvdGPIiwi0L/Rg9GB0YLQvtC5INC40LTQtdC9' +
+  '0YLQuNGE0LjQutCw0YLQvtGAINCyINC60LDQstGL0YfQutCw0YUgKNC/0YDQuNC80LXRgNC90L7QtSDQv9C+0LvQvtC20LXQvdC40LU6IFwiJXNc' +
+  'IikiLCLQv9GD0YHRgtC+0Lkg0LjQtNC10L3RgtC40YTQuNC60LDRgtC+0YAg0LIg0LrQsNCy0YvRh9C60LDRhSDQsiDQutC+0L3RhtC1Iiwi0YHQ' +
+  'uNC90YLQsNC60YHQuNGH0L3QsCDQv9C+0LzQuNC70LrQsCDQsiDQsNCx0L4g0L/QvtCx0LvQuNC30YMgXCIlc1wiIiwi0YHQuNC90YLQsNC60YHQ' +
+  'uNGH0L3QsCDQv9C+0LzQuNC70LrQsCDQsiDQutGW0L3RhtGWINCy0LLQtdC00LXQvdC90Y8iLCLhg5Hhg6Dhg63hg6fhg5Dhg5rhg5Thg5Hhg6jh' +
+  'g5gg4YOp4YOQ4YOh4YOb4YOj4YOa4YOYIOGDquGDmOGDouGDkOGDouGDmOGDoSDhg5Phg5Dhg6Phg6Hhg6Dhg6Phg5rhg5Thg5Hhg5Thg5rhg5gg' +
+  '4YOh4YOi4YOg4YOY4YOl4YOd4YOc4YOYIFwiJXNcIi3hg6Hhg5fhg5Dhg5wg4YOQ4YOcIOGDkOGDruGDmuGDneGDoSIsIuGDkeGDoOGDreGDp+GD' +
+  'kOGDmuGDlOGDkeGDqOGDmCDhg6nhg5Dhg6Hhg5vhg6Phg5rhg5gg4YOq4YOY4YOi4YOQ4YOi4YOY4YOhIOGDk+GDkOGDo+GDoeGDoOGDo+GDmuGD' +
+  'lOGDkeGDlOGDmuGDmCDhg6Hhg6Lhg6Dhg5jhg6Xhg53hg5zhg5gg4YOo4YOU4YOn4YOV4YOQ4YOc4YOY4YOhIOGDkeGDneGDmuGDneGDoSIsIuGD' +
+  'kuGDkOGDm+GDp+GDneGDpOGDmOGDoSDhg5zhg6Phg5rhg53hg5Xhg5Dhg5zhg5gg4YOh4YOY4YOS4YOg4YOr4YOY4YOhIOGDmOGDk+GDlOGDnOGD' +
+  'ouGDmOGDpOGDmOGDmeGDkOGDouGDneGDoOGDmCBcIiVzXCIt4YOh4YOX4YOQ4YOcIOGDkOGDnCDhg5Dhg67hg5rhg53hg6EiLCLhg5Lhg5Dhg5vh' +
+  'g6fhg53hg6Thg5jhg6Eg4YOc4YOj4YOa4YOd4YOV4YOQ4YOc4YOYIOGDoeGDmOGDkuGDoOGDq+GDmOGDoSDhg5jhg5Phg5Thg5zhg6Lhg5jhg6Th' +
+  'g5jhg5nhg5Dhg6Lhg53hg6Dhg5gg4YOo4YOU4YOn4YOV4YOQ4YOc4YOY4YOhIOGDkeGDneGDmuGDneGDoSIsIuGDk+GDkOGDo+GDoeGDoOGDo+GD' +
+  'muGDlOGDkeGDlOGDmuGDmCDhg5jhg5Phg5Thg5zhg6Lhg5jhg6Thg5jhg5nhg5Dhg6Lhg53hg6Dhg5gg4YOR4YOg4YOt4YOn4YOQ4YOa4YOU4YOR' +
+  '4YOo4YOYIFwiJXNcIi3hg6Hhg5fhg5Dhg5wg4YOQ4YOcIOGDkOGDruGDmuGDneGDoSIsIuGDk+GDkOGDo+GDoeGDoOGDo+GDmuGDlOGDkeGDlOGD' +
+  'muGDmCDhg5jhg5Phg5Thg5zhg6Lhg5jhg6Thg5jhg5nhg5Dhg6Lhg53hg6Dhg5gg4YOR4YOg4YOt4YOn4YOQ4YOa4YOU4YOR4YOo4YOYIOGDqOGD' +
+  'lOGDp+GDleGDkOGDnOGDmOGDoSDhg5Hhg53hg5rhg53hg6EiLCLhg6Hhg5jhg5zhg6Lhg5Dhg6Xhg6Hhg6Phg6Dhg5gg4YOo4YOU4YOq4YOT4YOd' +
+  '4YOb4YOQIFwiJXNcIi3hg6Hhg5fhg5Dhg5wg4YOQ4YOcIOGDkOGDruGDmuGDneGDoSIsIuGDoeGDmOGDnOGDouGDkOGDpeGDoeGDo+GDoOGDmCDh' +
+  'g6jhg5Thg6rhg5Phg53hg5vhg5Ag4YOo4YOU4YOn4YOV4YOQ4YOc4YOY4YOhIOGDkeGDneGDmuGDneGDoSIsIuWFpeWKm+OBruacgOW+jOOBpyDk' +
+  'uozph43lvJXnlKjnrKbjgaflm7Ljgb7jgozjgZ/orZjliKXlrZDjga7plbfjgZXjgYzjgrzjg63jgafjgZkiLCLlhaXlipvjga7mnIDlvozjgacg' +
+  '5paH5a2X5YiX44Gu5byV55So56ym44GM6ZaJ44GY44Gm44GE44G+44Gb44KTIiwi5YWl5Yqb44Gu5pyA5b6M44GnIOani+aWh+OCqOODqeODvCIs' +
+  'IuWFpeWKm+OBruacgOW+jOOBpyDorZjliKXlrZDjga7lvJXnlKjnrKbjgYzplonjgZjjgabjgYTjgb7jgZvjgpMiLCLmnKrnu5PmnZ/nmoTlvJXn' +
+  'lKjlrZfnrKbkuLIg5ZyoIFwiJXNcIiDmiJbpmYTov5HnmoQiLCLmnKrnu5PmnZ/nmoTlvJXnlKjlrZfnrKbkuLIg5Zyo6L6T5YWl55qE5pyr5bC+' +
+  'Iiwi5pyq57uT5p2f55qE5byV55So5qCH6K+G56ymIOWcqCBcIiVzXCIg5oiW6ZmE6L+R55qEIiwi5pyq57uT5p2f55qE5byV55So5qCH6K+G56ym' +
+  'IOWcqOi+k+WFpeeahOacq+WwviIsIuivreazlemUmeivryDlnKggXCIlc1wiIOaIlumZhOi/keeahCIsIuivreazlemUmeivryDlnKjovpPlhaXn' +
+  'moTmnKvlsL4iLCLplb/luqbkuLow55qE5YiG6ZqU5qCH56S656ymIOWcqCBcIiVzXCIg5oiW6ZmE6L+R55qEIiwi6ZW/5bqm5Li6MOeahOWIhuma' +
+  'lOagh+ekuuespiDlnKjovpPlhaXnmoTmnKvlsL4iLCLqtazrrLgg7Jik66WYLCBcIiVzXCIg67aA6re8Iiwi6rWs66y4IOyYpOulmCwg7J6F66Cl' +
+  'IOuBneu2gOu2hCIsIuq4uOydtOqwgCAw7J24IOq1rOu2hCDsi53rs4TsnpAsIFwiJXNcIiDrtoDqt7wiLCLquLjsnbTqsIAgMOyduCDqtazrtoQg' +
+  '7Iud67OE7J6QLCDsnoXroKUg64Gd67aA67aEIiwi66eI66y066asIOyViOuQnCDrlLDsmLTtkZwg7JWI7J2YIOusuOyekOyXtCwgXCIlc1wiIOu2' +
+  'gOq3vCIsIuuniOustOumrCDslYjrkJwg65Sw7Ji07ZGcIOyViOydmCDrrLjsnpDsl7QsIOyeheugpSDrgZ3rtoDrtoQiLCLrp4jrrLTrpqwg7JWI' +
+  '65CcIOuUsOyYtO2RnCDslYjsnZgg7Iud67OE7J6QLCBcIiVzXCIg67aA6re8Iiwi66eI66y066asIOyViOuQnCDrlLDsmLTtkZwg7JWI7J2YIOyL' +
+  'neuzhOyekCwg7J6F66ClIOuBneu2gOu2hCJdXSxbInRlcm1pbmF0ZWQiLFsiVmVyYmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIGF1ZmdydW5kIHZv' +
+  'biBBbndlaXN1bmcgZGVzIEFkbWluaXN0cmF0b3JzIiwiVmVyYmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIGF1ZmdydW5kIHZvbiBCZWZlaGwgZsO8' +
+  'ciBzb2ZvcnRpZ2VzIEhlcnVudGVyZmFocmVuIiwiVmVyYmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIHdlZ2VuIEtvbmZsaWt0IG1pdCBkZXIgV2ll' +
+  'ZGVyaGVyc3RlbGx1bmciLCJWZXJiaW5kdW5nIHdpcmQgYWJnZWJyb2NoZW4gd2VnZW4gdW5lcndhcnRldGVtIEVuZGUgZGVzIFBvc3RtYXN0ZXJz' +
+  'IiwiVmVyYmluZHVuZyB3aXJkIGFiZ2Vicm9jaGVuIHdlZ2VuIHVuZXJ3YXJ0ZXRlbSBTSUdRVUlULVNpZ25hbCIsIlZlcmJpbmR1bmcgenVtIENs' +
+  'aWVudCB3dXJkZSB2ZXJsb3JlbiIsImFuc2x1dG5pbmcgdGlsbCBrbGllbnQgaGFyIGJydXRpdHMiLCJhcnLDqnQgZGUgbGEgY29ubmV4aW9uIMOg' +
+  'IGNhdXNlIGQndW4gY29uZmxpdCBhdmVjIGxhIHJlc3RhdXJhdGlvbiIsImFycsOqdCBkZXMgY29ubmV4aW9ucyBzdWl0ZSDDoCBsYSBjb21tYW5k' +
+  'ZSBkJ2FycsOqdCBpbW3DqWRpYXQiLCJhcnLDqnQgZGVzIGNvbm5leGlvbnMgc3VpdGUgw6AgbGEgZGVtYW5kZSBkZSBsJ2FkbWluaXN0cmF0ZXVy' +
+  'IiwiYXJyw6p0IGRlcyBjb25uZXhpb25zIHN1aXRlIMOgIHVuIGFycsOqdCBpbmF0dGVuZHUgZHUgcG9zdG1hc3RlciIsImFycsOqdCBkZXMgY29u' +
+  'bmV4aW9ucyBzdWl0ZSDDoCB1biBzaWduYWwgU0lHUVVJVCBpbmF0dGVuZHUiLCJhdnNsdXRhciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBhdHQg' +
+  'cG9zdG1hc3RlciBzdMOkbmdkZSBvdsOkbnRhdCBuZXIiLCJhdnNsdXRhciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBldHQgYWRtaW5pc3RyYXTD' +
+  'tnJza29tbWFuZG8iLCJhdnNsdXRhciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBrb25mbGlrdCBtZWQgw6V0ZXJzdMOkbGxuaW5nIiwiY29ubmVz' +
+  'c2lvbmUgYWwgY2xpZW50IHBlcnNhIiwiY29ubmV4aW9uIGF1IGNsaWVudCBwZXJkdWUiLCJpbW1lZGlhdGUg7KKF66OMIOuqheugueycvOuhnCDs' +
+  'l7DqsrDsnYQg64Gd64OF64uI64ukIiwiaW50ZXJydXppb25lIGRlbGxhIGNvbm5lc3Npb25lIGEgY2F1c2EgZGkgY29uZmxpdHRvIGNvbiBpbCBy' +
+  'aXByaXN0aW5vIiwiaW50ZXJydXppb25lIGRlbGxhIGNvbm5lc3Npb25lIHN1IGNvbWFuZG8gZGVsbCdhbW1pbmlzdHJhdG9yZSIsImxhIGNvbm5l' +
+  'c3Npb25lIMOoIHN0YXRhIHRlcm1pbmF0YSBhIGNhdXNhIGRpIHVuJ3VzY2l0YSBpbmF0dGVzYSBkaSBwb3N0bWFzdGVyIiwicG9zdG1hc3Rlcuyd' +
+  'mCDsmIjsg4HsuZgg66q77ZWcIOyiheujjOuhnCDsl7DqsrDsnYQg7KKF66OM7ZWp64uI64ukIiwic2UgaGEgcGVyZGlkbyBsYSBjb25leGnDs24g' +
+  'YWwgY2xpZW50ZSIsInN0w6RuZ2VyIGFuc2x1dG5pbmcgcMOlIGdydW5kIGF2IGtvbW1hbmRvIGbDtnIgb21lZGVsYmFyIG5lZHN0w6RuZ25pbmci' +
+  'LCJzdMOkbmdlciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBvdsOkbnRhZCBTSUdRVUlULXNpZ25hbCIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7Nu' +
+  'IGRlYmlkbyBhIHVuIGNvbmZsaWN0byBjb24gbGEgcmVjdXBlcmFjacOzbiIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBv' +
+  'cmRlbiBkZSBhcGFnYWRvIGlubWVkaWF0byIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBvcmRlbiBkZWwgYWRtaW5pc3Ry' +
+  'YWRvciIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBzZcOxYWwgU0lHUVVJVCBpbmVzcGVyYWRhIiwidGVybWluYW5kbyBs' +
+  'YSBjb25leGnDs24gZGViaWRvIGFsIHTDqXJtaW5vIGluZXNwZXJhZG8gZGUgcG9zdG1hc3RlciIsInRlcm1pbmF6aW9uZSBkZWxsYSBjb25uZXNz' +
+  'aW9uZSBhIGNhdXNhIGRpIHVuIGNvbWFuZG8gZGkgc3BlZ25pbWVudG8gaW1tZWRpYXRvIiwidGVybWluYXppb25lIGRlbGxhIGNvbm5lc3Npb25l' +
+  'IGEgY2F1c2EgZGkgdW4gc2VnbmFsZSBTSUdRVUlUIGltcHJldmlzdG8iLCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW0LTQutC70Y7Rh9C10L3Q' +
+  'vdGPINC/0L4g0LrQvtC80LDQvdC00ZYg0LDQtNC80ZbQvdGW0YHRgtGA0LDRgtC+0YDQsCIsItC30LDQstC10YDRiNC10L3QvdGPINC/0ZbQtNC6' +
+  '0LvRjtGH0LXQvdC90Y8g0YfQtdGA0LXQtyDQutC+0LzQsNC90LTRgyDQvdC10LPQsNC50L3QvtCz0L4g0LfQsNCy0LXRgNGI0LXQvdC90Y8g0YDQ' +
+  'vtCx0L7RgtC4Iiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyDRh9C10YDQtdC3INC60L7QvdGE0LvRltC60YIg' +
+  '0Lcg0L/RgNC+0YbQtdGB0L7QvCDQstGW0LTQvdC+0LLQu9C10L3QvdGPIiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC9' +
+  '0L3RjyDRh9C10YDQtdC3INC90LXQvtGH0ZbQutGD0LLQsNC90LUg0LfQsNC60YDQuNGC0YLRjyDQs9C+0LvQvtCy0L3QvtCz0L4g0L/RgNC+0YbQ' +
+  'tdGB0YMiLCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW0LTQutC70Y7Rh9C10L3QvdGPINGH0LXRgNC10Lcg0L3QtdC+0YfRltC60YPQstCw0L3Q' +
+  'uNC5INGB0LjQs9C90LDQuyBTSUdRVUlUIiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINCy0YHQu9C10LTRgdGC0LLQ' +
+  'uNC1INC/0L7Qu9GD0YfQtdC90LjRjyDQutC+0LzQsNC90LTRiyDQtNC70Y8g0L3QtdC80LXQtNC70LXQvdC90L7Qs9C+INC+0YLQutC70Y7Rh9C1' +
+  '0L3QuNGPIiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC40Lct0LfQsCDQutC+0L3RhNC70LjQutGC0LAg0YEg0L/R' +
+  'gNC+0YbQtdGB0YHQvtC8INCy0L7RgdGB0YLQsNC90L7QstC70LXQvdC40Y8iLCLQt9Cw0LrRgNGL0YLQuNC1INC/0L7QtNC60LvRjtGH0LXQvdC4' +
+  '0Y8g0LjQty3Qt9CwINC90LXQvtC20LjQtNCw0L3QvdC+0LPQviDQt9Cw0LLQtdGA0YjQtdC90LjRjyDQs9C70LDQstC90L7Qs9C+INC/0YDQvtGG' +
+  '0LXRgdGB0LAiLCLQt9Cw0LrRgNGL0YLQuNC1INC/0L7QtNC60LvRjtGH0LXQvdC40Y8g0LjQty3Qt9CwINC90LXQvtC20LjQtNCw0L3QvdC+0LPQ' +
+  'viDRgdC40LPQvdCw0LvQsCBTSUdRVUlUIiwi0LfQsNC60YDRi9GC0LjQtSDQv9C+0LTQutC70Y7Rh9C10L3QuNGPINC/0L4g0LrQvtC80LDQvdC0' +
+  '0LUg0LDQtNC80LjQvdC40YHRgtGA0LDRgtC+0YDQsCIsItC/0L7QtNC60LvRjtGH0LXQvdC40LUg0Log0LrQu9C40LXQvdGC0YMg0L/QvtGC0LXR' +
+  'gNGP0L3QviIsItC/0ZbQtNC60LvRjtGH0LXQvdC90Y8g0LTQviDQutC70ZbRlNC90YLQsCDQstGC0YDQsNGH0LXQvdC+Iiwi4YOZ4YOa4YOY4YOU' +
+  '4YOc4YOi4YOX4YOQ4YOcIOGDqOGDlOGDlOGDoOGDl+GDlOGDkeGDmOGDoSDhg6jhg5Thg6rhg5Phg53hg5vhg5AiLCLhg5vhg5jhg5Thg6Dhg5fh' +
+  'g5Thg5Hhg5jhg6Eg4YOo4YOU4YOs4YOn4YOV4YOU4YOi4YOQIHBvc3RtYXN0ZXIt4YOY4YOhIOGDm+GDneGDo+GDmuGDneGDk+GDnOGDlOGDmuGD' +
+  'mCDhg5Lhg5Dhg6Hhg5Xhg5rhg5jhg6Eg4YOS4YOQ4YOb4YOdIiwi4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOY4YOhIOGDqOGDlOGDrOGDp+GDleGD' +
+  'lOGDouGDkCDhg5Dhg5Phg5vhg5jhg5zhg5jhg6Hhg6Lhg6Dhg5Dhg6Lhg53hg6Dhg5jhg6Eg4YOR4YOg4YOr4YOQ4YOc4YOU4YOR4YOY4YOhIOGD' +
+  'kuGDkOGDm+GDnSIsIuGDm+GDmOGDlOGDoOGDl+GDlOGDkeGDmOGDoSDhg6jhg5Thg6zhg6fhg5Xhg5Thg6Lhg5Ag4YOQ4YOm4YOT4YOS4YOU4YOc' +
+  '4YOQ4YOh4YOX4YOQ4YOcIOGDmeGDneGDnOGDpOGDmuGDmOGDpeGDouGDmOGDoSDhg5Lhg5Dhg5vhg50iLCLhg5vhg5jhg5Thg6Dhg5fhg5Thg5Hh' +
+  'g5jhg6Eg4YOo4YOU4YOs4YOn4YOV4YOU4YOi4YOQIOGDk+GDkOGDo+GDp+GDneGDleGDnOGDlOGDkeGDmuGDmOGDleGDmCDhg5Lhg5Dhg5vhg53h' +
+  'g6Dhg5fhg5Xhg5jhg6Eg4YOR4YOg4YOr4YOQ4YOc4YOU4YOR4YOY4YOhIOGDkuGDkOGDm+GDnSIsIuOCr+ODqeOCpOOCouODs+ODiOOBuOOBruaO' +
+  'pee2muOBjOWIh+OCjOOBvuOBl+OBn+OAgiIsIuODquOCq+ODkOODquOBp+ertuWQiOOBjOeZuueUn+OBl+OBn+OBn+OCgeOAgeaOpee2muOCkue1' +
+  'guS6huOBl+OBpuOBhOOBvuOBmSIsIuS4ouWkseS6huWIsOWuouaIt+err+eahOi/nuaOpSIsIuS6iOacn+OBl+OBquOBhFNJR1FVSVTjgrfjgrDj' +
+  'g4rjg6vjgavjgojjgorjgrPjg43jgq/jgrfjg6fjg7PjgpLntYLkuobjgZfjgb7jgZkiLCLkuojmnJ/jgZfjgarjgYRwb3N0bWFzdGVy44Gu57WC' +
+  '5LqG44Gu44Gf44KB44CB44Kz44ON44Kv44K344On44Oz44KS57WC5LqG44GX44G+44GZIiwi5Y2z5pmC44K344Oj44OD44OI44OA44Km44Oz44Kz' +
+  '44Oe44Oz44OJ44Gr44KI44KK44Kz44ON44Kv44K344On44Oz44KS57WC5LqG44GX44G+44GZIiwi55Sx5LqO5LiO5oGi5aSN5pON5L2c55u45Yay' +
+  '56qB6ICM5Lit5pat6L+e5o6lIiwi55Sx5LqO5oSP5aSW55qEIHBvc3RtYXN0ZXIg6YCA5Ye66ICM57uI5q2i6L+e5o6lIiwi55Sx5LqO566h55CG' +
+  '5ZGY5ZG95Luk5Lit5pat6IGU5o6lIiwi566h55CG6ICF44Kz44Oe44Oz44OJ44Gr44KI44KK5o6l57aa44KS57WC5LqG44GX44Gm44GE44G+44GZ' +
+  'Iiwi6rSA66as7J6QIOyalOyyreyXkCDsnZjtlbTshJwg7Jew6rKw7J2EIOuBneuDheuLiOuLpCIsIuuzteq1rCDsnpHsl4Ug7KSRIOy2qeuPjOuh' +
+  'nCDsl7DqsrDsnYQg64Gd64OF64uI64ukIiwi7ISc67KE66Gc67aA7YSwIOyXsOqysOydtCDrgYrslrTsoYzsirXri4jri6QuIiwi7JiI7IOB7LmY' +
+  'IOuqu+2VnCBTSUdRVUlUIOyLoO2YuOuhnCDsl7DqsrDsnYQg64Gd64OF64uI64ukIl1dLFsidGltZW91dCIsWyJWZXJiaW5kdW5nIHdpcmQgYWJn' +
+  'ZWJyb2NoZW4gd2VnZW4gWmVpdMO8YmVyc2NocmVpdHVuZyBpbiBpbmFrdGl2ZXIgU2l0enVuZyIsIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hl' +
+  'biB3ZWdlbiBaZWl0w7xiZXJzY2hyZWl0dW5nIGluIGluYWt0aXZlciBUcmFuc2FrdGlvbiIsImFubnVsYXRpb24gZGUgbGEgcmVxdcOqdGUgw6Ag' +
+  'Y2F1c2UgZCd1biBjb25mbGl0IGF2ZWMgbGEgcmVzdGF1cmF0aW9uIiwiYW5udWxhdGlvbiBkZSBsYSByZXF1w6p0ZSDDoCBjYXVzZSBkdSBkw6ls' +
+  'YWkgw6ljb3Vsw6kgcG91ciBsJ2V4w6ljdXRpb24gZGUgbCdpbnN0cnVjdGlvbiIsImFubnVsYXRpb24gZGUgbGEgcmVxdcOqdGUgw6AgbGEgZGVt' +
+  'YW5kZSBkZSBsJ3V0aWxpc2F0ZXVyIiwiYW5udWxhdGlvbiBkZSBsYSB0w6JjaGUgZCdhdXRvdmFjdXVtIiwiYW5udWxsYW1lbnRvIGRlbCB0YXNr' +
+  'IGRpIGF1dG92YWN1dW0iLCJhbm51bGxhbWVudG8gZGVsbCdpc3RydXppb25lIGEgY2F1c2EgZGkgdGltZW91dCIsImFubnVsbGFtZW50byBkZWxs' +
+  'J2lzdHJ1emlvbmUgYSBjYXVzYSBkaSB1biBjb25mbGl0dG8gY29uIGlsIHJpcHJpc3Rpbm8iLCJhbm51bGxhbWVudG8gZGVsbCdpc3RydXppb25l' +
+  'IHN1IHJpY2hpZXN0YSBkZWxsJ3V0ZW50ZSIsImFycsOqdCBkZXMgY29ubmV4aW9ucyBzdWl0ZSDDoCBsJ2V4cGlyYXRpb24gZHUgZMOpbGFpIGQn' +
+  'aW5hY3Rpdml0w6kgZGUgbGEgc2Vzc2lvbiIsImFycsOqdCBkZXMgY29ubmV4aW9ucyBzdWl0ZSDDoCBsJ2V4cGlyYXRpb24gZHUgZMOpbGFpIGQn' +
+  'aW5hY3Rpdml0w6kgZW4gdHJhbnNhY3Rpb24iLCJhdmJyeXRlciBhdXRvdmFjdXVtLXVwcGdpZnQiLCJhdmJyeXRlciBzYXRzIHDDpSBhbnbDpG5k' +
+  'YXJlcyBiZWfDpHJhbiIsImF2YnJ5dGVyIHNhdHMgcMOlIGdydW5kIGF2IGtvbmZsaWt0IG1lZCDDpXRlcnN0w6RsbG5pbmciLCJhdmJyeXRlciBz' +
+  'YXRzIHDDpSBncnVuZCBhdiBzYXRzLXRpbWVvdXQiLCJjYW5jZWxhbmRvIGxhIHNlbnRlbmNpYSBkZWJpZG8gYSBxdWUgc2UgYWdvdMOzIGVsIHRp' +
+  'ZW1wbyBkZSBlc3BlcmEgZGUgc2VudGVuY2lhcyIsImNhbmNlbGFuZG8gbGEgc2VudGVuY2lhIGRlYmlkbyBhIHVuIGNvbmZsaWN0byBjb24gbGEg' +
+  'cmVjdXBlcmFjacOzbiIsImNhbmNlbGFuZG8gbGEgc2VudGVuY2lhIGRlYmlkbyBhIHVuYSBwZXRpY2nDs24gZGVsIHVzdWFyaW8iLCJjYW5jZWxh' +
+  'bmRvIHRhcmVhIGRlIGF1dG92YWN1dW0iLCJpZGxlLWluLXRyYW5zYWN0aW9uIOyLnOqwhCDstIjqs7zroZwg7Jew6rKw7J2EIOuBneuDheuLiOuL' +
+  'pCIsImlkbGUtc2Vzc2lvbiDsi5zqsIQg7LSI6rO866GcIOyXsOqysOydhCDrgZ3rg4Xri4jri6QiLCJsYSBjb25uZXNzaW9uZSDDqCBzdGF0YSB0' +
+  'ZXJtaW5hdGEgYSBjYXVzYSBkaSB0aW1lb3V0IGRpIGluYXR0aXZpdMOgIGR1cmFudGUgdW5hIHRyYW5zYXppb25lIiwic3Rvcm5pZXJlIEFuZnJh' +
+  'Z2Ugd2VnZW4gQmVudXR6ZXJhdWZmb3JkZXJ1bmciLCJzdG9ybmllcmUgQW5mcmFnZSB3ZWdlbiBLb25mbGlrdCBtaXQgZGVyIFdpZWRlcmhlcnN0' +
+  'ZWxsdW5nIiwic3Rvcm5pZXJlIEFuZnJhZ2Ugd2VnZW4gWmVpdMO8YmVyc2NocmVpdHVuZyBkZXIgQW5mcmFnZSIsInN0b3JuaWVyZSBBdXRvdmFj' +
+  'dXVtLUF1ZmdhYmUiLCJzdMOkbmdlciBhbnNsdXRuaW5nIHDDpSBncnVuZCBhdiBpZGxlLXNlc3Npb24tdGltZW91dCIsInRlcm1pbmFuZG8gbGEg' +
+  'Y29uZXhpw7NuIGRlYmlkbyBhIHF1ZSBzZSBhZ290w7MgZWwgdGllbXBvIGRlIGVzcGVyYSBwYXJhIHNlc2lvbmVzIGFiaWVydGFzIGluYWN0aXZh' +
+  'cyIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHF1ZSBzZSBhZ290w7MgZWwgdGllbXBvIGRlIGVzcGVyYSBwYXJhIHRyYW5zYWNj' +
+  'aW9uZXMgYWJpZXJ0YXMgaW5hY3RpdmFzIiwidGVybWluYXppb25lIGRlbGxhIGNvbm5lc3Npb25lIGEgY2F1c2EgZGVsIHRpbWVvdXQgZGVsbGEg' +
+  'c2Vzc2lvbmUgaW5hdHRpdmEiLCJ0ZXJtaW5lcmFyIGFuc2x1dG5pbmcgcMOlIGdydW5kIGF2IGlkbGUtaW4tdHJhbnNhY3Rpb24tdGltZW91dCIs' +
+  'ItCy0LjQutC+0L3QsNC90L3RjyDQvtC/0LXRgNCw0YLQvtGA0LAg0YHQutCw0YHQvtCy0LDQvdC+INC/0L4g0LfQsNC/0LjRgtGDINC60L7RgNC4' +
+  '0YHRgtGD0LLQsNGH0LAiLCLQstC40LrQvtC90LDQvdC90Y8g0L7Qv9C10YDQsNGC0L7RgNCwINGB0LrQsNGB0L7QstCw0L3QviDRh9C10YDQtdC3' +
+  'INC60L7QvdGE0LvRltC60YIg0Lcg0L/RgNC+0YbQtdGB0L7QvCDQstGW0LTQvdC+0LLQu9C10L3QvdGPIiwi0LLQuNC60L7QvdCw0L3QvdGPINC+' +
+  '0L/QtdGA0LDRgtC+0YDQsCDRgdC60LDRgdC+0LLQsNC90L4g0YfQtdGA0LXQtyDRgtCw0LnQvC3QsNGD0YIiLCLQstGL0L/QvtC70L3QtdC90LjQ' +
+  'tSDQvtC/0LXRgNCw0YLQvtGA0LAg0L7RgtC80LXQvdC10L3QviDQuNC3LdC30LAg0LrQvtC90YTQu9C40LrRgtCwINGBINC/0YDQvtGG0LXRgdGB' +
+  '0L7QvCDQstC+0YHRgdGC0LDQvdC+0LLQu9C10L3QuNGPIiwi0LLRi9C/0L7Qu9C90LXQvdC40LUg0L7Qv9C10YDQsNGC0L7RgNCwINC+0YLQvNC1' +
+  '0L3QtdC90L4g0LjQty3Qt9CwINGC0LDQudC8LdCw0YPRgtCwIiwi0LLRi9C/0L7Qu9C90LXQvdC40LUg0L7Qv9C10YDQsNGC0L7RgNCwINC+0YLQ' +
+  'vNC10L3QtdC90L4g0L/QviDQt9Cw0L/RgNC+0YHRgyDQv9C+0LvRjNC30L7QstCw0YLQtdC70Y8iLCLQt9Cw0LLQtdGA0YjQtdC90L3RjyDQv9GW' +
+  '0LTQutC70Y7Rh9C10L3QvdGPINGH0LXRgNC10Lcg0YLQsNC50Lwt0LDRg9GCINCx0LXQt9C00ZbRj9C70YzQvdC+0YHRgtGWINCyINGC0YDQsNC9' +
+  '0LfQsNC60YbRltGXIiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyDRh9C10YDQtdC3INGC0LDQudC8LdCw0YPR' +
+  'giDQvdC10LDQutGC0LjQstC90L7Qs9C+INGB0LXQsNC90YHRgyIsItC30LDQutGA0YvRgtC40LUg0L/QvtC00LrQu9GO0YfQtdC90LjRjyDQuNC3' +
+  'LdC30LAg0YLQsNC50Lwt0LDRg9GC0LAg0L/RgNC+0YHRgtC+0Y8g0LIg0YLRgNCw0L3Qt9Cw0LrRhtC40LgiLCLQt9Cw0LrRgNGL0YLQuNC1INC/' +
+  '0L7QtNC60LvRjtGH0LXQvdC40Y8g0LjQty3Qt9CwINGC0LDQudC8LdCw0YPRgtCwINC/0YDQvtGB0YLQvtGPINGB0LXQsNC90YHQsCIsItC+0YLQ' +
+  'vNC10L3QsCDQt9Cw0LTQsNGH0Lgg0LDQstGC0L7QvtGH0LjRgdGC0LrQuCIsItGB0LrQsNGB0YPQstCw0L3QvdGPINC30LDQstC00LDQvdC90Y8g' +
+  '0LDQstGC0L7QvtGH0LjRgdGC0LrQuCIsIuGDkOGDleGDouGDneGDm+GDneGDm+GDouGDleGDlOGDoOGDoeGDkOGDoeGDoOGDo+GDouGDlOGDkeGD' +
+  'mOGDoSDhg5Dhg5vhg53hg6rhg5Dhg5zhg5jhg6Eg4YOS4YOQ4YOj4YOl4YOb4YOU4YOR4YOQIiwi4YOS4YOQ4YOb4YOd4YOh4YOQ4YOu4YOj4YOa' +
+  '4YOU4YOR4YOY4YOhIOGDkuGDkOGDo+GDpeGDm+GDlOGDkeGDkCDhg5Dhg6bhg5Phg5Lhg5Thg5zhg5Dhg6Hhg5fhg5Dhg5wg4YOZ4YOd4YOc4YOk' +
+  '4YOa4YOY4YOl4YOi4YOY4YOhIOGDkuGDkOGDm+GDnSIsIuOCouOCpOODieODq+OCu+ODg+OCt+ODp+ODs+OCv+OCpOODoOOCouOCpuODiOOBq+OC' +
+  'iOOCiuaOpee2muOCkue1guS6huOBl+OBvuOBmSIsIuOCueODhuODvOODiOODoeODs+ODiOOBruOCv+OCpOODoOOCouOCpuODiOOBruOBn+OCgeOC' +
+  'ueODhuODvOODiOODoeODs+ODiOOCkuOCreODo+ODs+OCu+ODq+OBl+OBpuOBhOOBvuOBmSIsIuODiOODqeODs+OCtuOCr+OCt+ODp+ODs+S4reOC' +
+  'ouOCpOODieODq+OCv+OCpOODoOOCouOCpuODiOOBruOBn+OCgeaOpee2muOCkue1guS6huOBl+OBvuOBmSIsIuODpuODvOOCtuODvOOBi+OCieOB' +
+  'ruimgeaxguOBq+OCiOOCiuaWh+OCkuOCreODo+ODs+OCu+ODq+OBl+OBpuOBhOOBvuOBmSIsIuODquOCq+ODkOODquOBp+ertuWQiOOBjOeZuueU' +
+  'n+OBl+OBn+OBn+OCgeOCueODhuODvOODiOODoeODs+ODiOOCkuOCreODo+ODs+OCu+ODq+OBl+OBpuOBhOOBvuOBmSIsIuato+WcqOWPlua2iOiH' +
+  'quWKqOa4heeQhuS7u+WKoSIsIueUseS6juS4juaBouWkjeaTjeS9nOWGsueqge+8jOato+WcqOWPlua2iOivreWPpeWRveS7pCIsIueUseS6jueU' +
+  'qOaIt+ivt+axguiAjOato+WcqOWPlua2iOafpeivoiIsIueUseS6juepuui9veS6i+WKoei2heaXtuiAjOe7iOatoui/nuaOpSIsIueUseS6juiv' +
+  'reWPpeaJp+ihjOi2heaXtu+8jOato+WcqOWPlua2iOafpeivouWRveS7pCIsIuiHquWLlVZBQ1VVTeWHpueQhuOCkuOCreODo+ODs+OCu+ODq+OB' +
+  'l+OBpuOBhOOBvuOBmSIsIuuqheugueyLpO2WieyLnOqwhCDstIjqs7zroZwg7J6R7JeF7J2EIOy3qOyGjO2VqeuLiOuLpC4iLCLrs7Xqtawg7J6R' +
+  '7JeFIOykkSDstqnrj4zsnbQg67Cc7IOd7ZW0IOyekeyXheydhCDspJHsp4Dtlanri4jri6QuIiwi7IKs7Jqp7J6QIOyalOyyreyXkCDsnZjtlbQg' +
+  '7J6R7JeF7J2EIOy3qOyGjO2VqeuLiOuLpC4iLCLsnpDrj5kg7LKt7IaMIOyekeyXheydhCDst6jshoztlZjripQg7KSRIl1dXQ==';
 
 /** The templates above, by kind: decoded when first asked for (an error without SQLSTATE that no English pattern knows). */
 export function translatedKinds(): Array<[KindId, string[]]> {

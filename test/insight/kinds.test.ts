@@ -17,7 +17,7 @@ describe('by kind, on the real fixtures', () => {
     assert.equal(kinds.get('authentication'), g(/:FATAL:  password authentication failed/));
     assert.equal(kinds.get('constraint violation'), g(/:ERROR:  (duplicate key value|null value in column .*) violates /));
     assert.equal(kinds.get('syntax error'), g(/:ERROR:  syntax error /));
-    assert.equal(kinds.get('deadlock or lock timeout'), g(/:ERROR:  deadlock detected$/));
+    assert.equal(kinds.get('deadlock, lock timeout or serialization failure'), g(/:ERROR:  deadlock detected$/));
     assert.equal(kinds.get('statement timeout or cancel'), g(/:ERROR:  canceling statement due to statement timeout$/));
     assert.equal(kinds.get('terminated connection'), g(/:FATAL:  terminating connection /));
     assert.equal(kinds.get('invalid data'), g(/:ERROR:  invalid input syntax for /));
@@ -57,7 +57,7 @@ describe('kindOf', () => {
       ['role "deployer" does not exist', 'authentication'],
       ['no pg_hba.conf entry for host "10.0.0.1", user "app", database "app", no encryption', 'authentication'],
       ['permission denied for table users', 'permission denied'],
-      ['canceling statement due to lock timeout', 'deadlock or lock timeout'],
+      ['canceling statement due to lock timeout', 'deadlock, lock timeout or serialization failure'],
       ['canceling statement due to user request', 'statement timeout or cancel'],
       ['could not extend file "base/16384/16385": No space left on device', 'out of memory, disk or connections'],
       ['out of memory', 'out of memory, disk or connections'],
@@ -70,6 +70,13 @@ describe('kindOf', () => {
       ['terminating connection because of crash of another server process', 'server restart or crash'],
       ['operator does not exist: integer = text', 'missing object'],
       ['the database system is not accepting connections', 'server restart or crash'],
+      // A migration adding a constraint to rows that break it; as a real server wrote them (no SQLSTATE in the prefix).
+      ['could not create unique index "users_email_uq"', 'constraint violation'],
+      ['column "email" of relation "users" contains null values', 'constraint violation'],
+      ['check constraint "orders_total_check" of relation "orders" is violated by some row', 'constraint violation'],
+      ['out of shared memory', 'out of memory, disk or connections'],
+      ['could not map anonymous shared memory: Cannot allocate memory', 'out of memory, disk or connections'],
+      ['could not serialize access due to concurrent update', 'deadlock, lock timeout or serialization failure'],
       ['something nobody wrote a pattern for', 'other'],
     ]);
   });
@@ -90,7 +97,9 @@ describe('kindOf', () => {
       ['llave duplicada viola restricción de unicidad «users_email_key»', 'constraint violation'],
       // A value holding the text that follows it in the template.
       ['llave duplicada viola restricción de unicidad «a» viola restricción de unicidad «b»', 'constraint violation'],
-      ['обнаружена взаимоблокировка', 'deadlock or lock timeout'],
+      ['обнаружена взаимоблокировка', 'deadlock, lock timeout or serialization failure'],
+      ['konnte Unique Index »users_email_uq« nicht erstellen', 'constraint violation'],
+      ['столбец "email" отношения "users" содержит значения NULL', 'constraint violation'],
       ['NULL-Wert in Spalte »balance« von Relation »accounts« verletzt Not-Null-Constraint', 'constraint violation'],
       ['el operador no existe: integer = text', 'missing object'],
       // Templates that start with a value, found by their end.

@@ -53,7 +53,7 @@ describe('logs in German and French (lc_messages), made by a real server', () =>
     const d = await digestBytes([Buffer.from(log)], 'postgresql.log');
     assert.equal(d.bySeverity.ERROR, 6);
     assert.deepEqual(new Map(d.kinds.map((k) => [k.kind, k.count])), new Map([
-      ['missing object', 3], ['syntax error', 1], ['deadlock or lock timeout', 1], ['constraint violation', 1],
+      ['missing object', 3], ['syntax error', 1], ['deadlock, lock timeout or serialization failure', 1], ['constraint violation', 1],
     ]));
     // The summary shows the message without the position, as it does an English one; the entry keeps it.
     const ru = d.messages.find((g) => g.example.message.startsWith('отношение'))!;
