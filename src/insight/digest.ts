@@ -174,8 +174,10 @@ function isErrorSeverity(s: Severity): s is ErrorSeverity {
   return s === 'ERROR' || s === 'FATAL' || s === 'PANIC';
 }
 
-// "identifiers" (German »x«, French « x » too), 'literals' and numbers, left to right.
-const FOLDABLE = /"(?:[^"]|"")*"|'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g;
+// "identifiers" (German »x«, French « x » too), 'literals', UUIDs and numbers, left to right. A quote right after a
+// letter or digit opens no literal: it is an apostrophe (can't, customer's), which would otherwise fold the words
+// between two of them, and merge two unrelated messages that share their ends.
+const FOLDABLE = /"(?:[^"]|"")*"|(?<![\p{L}\p{N}_])'(?:[^']|'')*'|»[^«»]*«|«[^«»]*»|(?<![\w.-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\w.-])|(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/giu;
 const SPACES = /\s+/g;
 
 /** A message split into the text all occurrences of its kind share and the values that may vary. */

@@ -255,6 +255,17 @@ describe('crashes', () => {
   });
 });
 
+describe('grouping, on a real log', () => {
+  test("apostrophes are not quotes (two messages stay two); UUIDs are values (one message with three is one)", async () => {
+    const d = await digestFiles([fixture(join(FIXTURES, '..', 'pg-incidents', 'stderr-raise-apostrophes-uuids.log'))], {});
+    assert.deepEqual(d.messages.map((g) => [g.key, g.count]).sort(), [
+      ["can't refund payment ?: customer's address is missing", 1],
+      ["can't ship order ?: customer's address is missing", 1],
+      ['order ? not found', 3],
+    ]);
+  });
+});
+
 describe('large counts', () => {
   test('read with thousands separators in the headline, the severity table and the annotations', () => {
     const entries: LogEntry[] = [];
