@@ -166,6 +166,10 @@ describe('prefix detection on synthetic lines', () => {
     ['[unknown]@[unknown]', '2024-05-01 10:00:00 UTC [8] [unknown]@[unknown] ', { ms: t('2024-05-01T10:00:00Z'), pid: 8 }],
     ['%c session id is not a pid', '2024-05-01 10:00:00 UTC [6632a8f0.1a2b] ', { ms: t('2024-05-01T10:00:00Z') }],
     ['no time', '[123] ', { pid: 123 }],
+    // As a real server wrote them (a DBA's review): a role with an '@' (a Kerberos principal, an e-mail style name),
+    // and an application name with one after pgBadger's user= and db=.
+    ['%t:%r:%u@%d:[%p]: a role with an @', '2026-11-30 20:20:44 UTC:127.0.0.1(56554):alice@corp.example@app:[7371]:', { ms: t('2026-11-30T20:20:44Z'), pid: 7371, user: 'alice@corp.example', database: 'app' }],
+    ['pgBadger, an application name with an @', '2026-11-30 20:16:06 UTC [2157]: user=app,db=app,app=deploy@v2.3,client=127.0.0.1 ', { ms: t('2026-11-30T20:16:06Z'), pid: 2157, user: 'app', database: 'app' }],
   ];
   for (const [label, prefix, want] of cases) {
     test(label, () => {

@@ -60,19 +60,23 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
       break;
     }
   }
-  // user@database
+  // `user=%u` and `db=%d` (pgBadger's suggestion) when the prefix has them: an application name after them may hold
+  // an '@' (deploy@v2.3). Else `%u@%d`, split at the token's last '@': a role may hold one (alice@corp.example, a
+  // Kerberos principal), a database name hardly ever.
   let user: string | undefined;
   let database: string | undefined;
   const at = text.indexOf('@', afterTime);
-  if (at !== -1 && at < end) {
+  const named = text.indexOf('user=', afterTime);
+  if (at !== -1 && at < end && !(named !== -1 && named < end)) {
     let u = at;
     while (u > afterTime && !USER_STOP.has(text.charCodeAt(u - 1))) u--;
     let v = at + 1;
     while (v < end && !DB_STOP.has(text.charCodeAt(v))) v++;
-    user = cleanName(text.slice(u, at));
-    database = cleanName(text.slice(at + 1, v));
+    const last = text.lastIndexOf('@', v - 1);
+    user = cleanName(text.slice(u, last));
+    database = cleanName(text.slice(last + 1, v));
   } else {
-    const ui = text.indexOf('user=', afterTime);
+    const ui = named;
     if (ui !== -1 && ui < end) {
       let v = ui + 5;
       while (v < end && !DB_STOP.has(text.charCodeAt(v))) v++;
