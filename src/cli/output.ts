@@ -92,7 +92,8 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
     out.push('', p(recent.length === 1 ? 'Last warning or error' : `Last ${formatCount(recent.length)} warnings and errors`, 'bold'));
     for (const e of recent) {
       out.push(`  ${entry(e)}`);
-      for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['STATEMENT', e.statement]] as const) {
+      // In PostgreSQL's order; CONTEXT says where in a function the error came (a RAISE, a failing EXECUTE's QUERY).
+      for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['QUERY', e.query], ['CONTEXT', e.context], ['STATEMENT', e.statement]] as const) {
         if (text) out.push(`    ${p(`${label}:`, 'dim')} ${oneLine(text, width)}`);
       }
     }

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digestBytes } from '../../src/insight/digest.ts';
 import { OUT_OF_TIME } from '../../src/insight/read.ts';
-import { renderDigestMarkdown } from '../../src/insight/render.ts';
+import { renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../support/pg-fixtures.ts';
 import { nameInputsAs } from '../../src/core/errors.ts';
 import { newReport } from '../../src/core/run.ts';
 import { jsonReport, renderText } from '../../src/cli/output.ts';
@@ -24,4 +26,20 @@ test("a file the timeout stopped: the action says 'timeout', the command line --
   assert.equal(json.digest.files[0]!.stopped, '--timeout came first');
   // The report's own digest is left as read.
   assert.equal(d.files[0]!.stopped, OUT_OF_TIME);
+});
+
+test("an error raised inside a function: its QUERY and CONTEXT (where in the function) are shown, in the command line's report and the annotation", async () => {
+  const log = readFileSync(fixture('stderr-rds-prefix.log'));
+  const d = await digestBytes([log], 'stderr-rds-prefix.log', { recent: 50 });
+  const report = { ...newReport('/tmp/out'), digest: d };
+  const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
+  const text = renderText({ many, color: false, width: 200, redact: (t) => t });
+  assert.match(text, /^ {4}QUERY: INSERT INTO audit_log VALUES \(1\)\n {4}CONTEXT: PL\/pgSQL function inline_code_block line 1 at EXECUTE$/m);
+  // That entry alone (its group's example is another occurrence, and the fixture's FATALs take the ten annotations).
+  const lines = log.toString('latin1').split('\n');
+  const at = lines.findIndex((l) => l.endsWith('ERROR:  relation "audit_log" does not exist at character 13'));
+  const one = await digestBytes([Buffer.from(lines.slice(at, at + 4).join('\n') + '\n', 'latin1')], 'stderr-rds-prefix.log');
+  const [a] = stepAnnotations([{ digest: one }]);
+  assert.ok(a, 'its annotation');
+  assert.match(a.message, /\nQUERY: INSERT INTO audit_log VALUES \(1\)\nCONTEXT: /);
 });
