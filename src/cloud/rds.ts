@@ -152,7 +152,8 @@ export async function callJson(o: JsonCall): Promise<{ json: unknown; res: HttpR
 }
 
 export function requestIdOf(res: HttpResponse): string | undefined {
-  return header(res, 'x-request-id') ?? header(res, 'x-openstack-request-id');
+  // RDS and the gateway: X-Request-Id; IAM: X-IAM-Trace-Id (as Huawei's SDKs read it); Keystone-style: the last.
+  return header(res, 'x-request-id') ?? header(res, 'x-iam-trace-id') ?? header(res, 'x-openstack-request-id');
 }
 
 /**
@@ -252,7 +253,7 @@ export function hintFor(status: number, code: string | undefined): string | unde
   if (credentialsRefused(status, code)) return 'The credentials were refused: is the token expired (IAM tokens live 24 hours) or for another region?';
   if (status === 403) return "The credentials lack permission in this project: the error logs need rds:log:download, the instance check rds:instance:list (see the README, section Authentication)";
   // The gateway's own 404: the path is no API at all (an 'endpoint' that is not RDS's, or has a path too many).
-  if (status === 404 && code === 'APIG.0101') return `The API gateway has no such API: check ${inputName('endpoint')} (the RDS API's base URL) and ${inputName('region')}`;
+  if (status === 404 && (code === 'APIG.0101' || code === 'APIGW.0101')) return `The API gateway has no such API: check ${inputName('endpoint')} (the RDS API's base URL) and ${inputName('region')}`;
   if (status === 404) return `Check ${inputName('project-id')}, ${inputName('instance-id')} and ${inputName('region')}: the instance was not found there`;
   if (code === 'DBS.200086' || code === 'DBS.201014') return 'The instance is not in a state that allows this (it must be ACTIVE)';
   return undefined;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
-import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
-import { listInstances, requestErrorlogDownload, type RdsClientOptions } from '../../src/cloud/rds.ts';
+import { createHttpTransport, type HttpResponse, type HttpTransport } from '../../src/cloud/http.ts';
+import { listInstances, requestErrorlogDownload, requestIdOf, type RdsClientOptions } from '../../src/cloud/rds.ts';
+import { Readable } from 'node:stream';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { ApiError, NetworkError, ResponseError } from '../../src/core/errors.ts';
 import { classify } from '../../src/core/retry.ts';
@@ -301,4 +302,17 @@ test("the gateway's 404 for a path that is no API (an endpoint with a path too m
     assert.match(e.message, /HTTP 404 APIG\.0101: .*The API gateway has no such API: check 'endpoint' \(the RDS API's base URL\) and 'region'$/);
     return true;
   });
+});
+
+test("a newer gateway's 404 (APIGW.0101) points at 'endpoint' too; IAM's request id (X-IAM-Trace-Id) is read", async (t) => {
+  const { emu, client } = await setup(t);
+  emu.failApi({ kind: 'raw', status: 404, body: JSON.stringify({ error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment' }), headers: { 'Content-Type': 'application/json' } });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.match(e.message, /HTTP 404 APIGW\.0101: .*The API gateway has no such API: check 'endpoint'/);
+    return true;
+  });
+  const answer = (headers: Record<string, string>): HttpResponse => ({ status: 400, headers, body: Readable.from([]), url: new URL(emu.url) });
+  assert.equal(requestIdOf(answer({ 'x-iam-trace-id': 'trace-7f3a' })), 'trace-7f3a');
+  assert.equal(requestIdOf(answer({ 'x-request-id': 'req-1', 'x-iam-trace-id': 'trace-7f3a' })), 'req-1');
 });
