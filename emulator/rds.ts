@@ -602,7 +602,23 @@ if (import.meta.main) {
   const { parseArgs } = await import('node:util');
   const { readdir, readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const { values } = parseArgs({ options: { port: { type: 'string' }, 'files-dir': { type: 'string' } } });
+  const USAGE = `Usage: node emulator/rds.ts [--port N] [--files-dir DIR]
+
+The RDS API emulator on 127.0.0.1, for trying the action or the command line by hand: it prints its endpoint, a
+token, a project id and an instance id to pass them; --files-dir serves that folder's files (else a built-in
+set); --port 0 (the default) takes a free port. Ctrl-C stops it.
+`;
+  let values: { port?: string | undefined; 'files-dir'?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ options: { port: { type: 'string' }, 'files-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const dir = values['files-dir'];
   const files = dir
     ? await Promise.all((await readdir(dir)).filter((n) => !n.endsWith('.md')).sort().map(async (name) => ({ name, data: await readFile(join(dir, name)) })))

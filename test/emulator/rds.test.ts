@@ -1,4 +1,5 @@
 // The RDS emulator's side of authentication and its instance listing, asked directly over HTTP: what it
+import { spawnSync } from 'node:child_process';
 // accepts (static tokens, tokens the IAM emulator issued, AK/SK signatures checked by emulator/signature.ts)
 // and what it refuses, with the codes the real gateway and RDS use.
 import { test, type TestContext } from 'node:test';
@@ -171,4 +172,14 @@ test('slowlog-download: a slow-query log given by size is generated and served l
   const whole = Buffer.from(await (await fetch(link)).arrayBuffer());
   assert.equal(whole.length, size);
   assert.ok(whole.equals(emu.bytesOf('slow.log')));
+});
+
+test('the emulator as a command: --help says how to use it; an unknown flag is refused with the usage, exit 2', () => {
+  const script = new URL('../../emulator/rds.ts', import.meta.url).pathname;
+  const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: node emulator\/rds\.ts \[--port N\] \[--files-dir DIR\]/);
+  const bad = spawnSync(process.execPath, [script, '--nope'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /Unknown option '--nope'[\s\S]*Usage: /);
 });
