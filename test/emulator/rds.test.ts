@@ -1,7 +1,7 @@
 // The RDS emulator's side of authentication and its instance listing, asked directly over HTTP: what it
-import { spawnSync } from 'node:child_process';
 // accepts (static tokens, tokens the IAM emulator issued, AK/SK signatures checked by emulator/signature.ts)
 // and what it refuses, with the codes the real gateway and RDS use.
+import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIamState, type IamState } from '../../emulator/iam.ts';
