@@ -453,7 +453,8 @@ export interface AnnotatedDigest {
 
 /**
  * The step's annotations: one error for a digest's crashes, one per distinct FATAL/PANIC message, one warning per distinct ERROR message,
- * errors first (PANIC before FATAL, then by count; each level in the digests' order), at most `cap` in all and
+ * errors first (PANIC before FATAL, then by count; each level in the digests' order) with some room kept for
+ * ERROR messages when `cap` is 4 or more (see `reserve`), at most `cap` in all and
  * at most 10 of each level a step shows less the `used` ones (the step's other warnings, its failure line).
  * When a level shows fewer than there are (crashes included), its last annotation says how many more the job summary lists.
  */
@@ -463,10 +464,15 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
   const ordered = digests.map(({ digest }) => [...digest.messages].sort((a, b) => rank(a) - rank(b)));
   const out: Annotation[] = [];
   let left = Math.max(0, cap);
+  // Errors come first, but not all the way: a few slots stay for ERROR messages when there are some, as a
+  // deployment's cause is often an ERROR (its migration's) among FATALs that are only its echo (failed logins,
+  // connections refused while the server restarted). Not with a small cap: crashes and FATALs first then.
+  const errorGroups = ordered.reduce((n, groups) => n + groups.filter((g) => g.severity === 'ERROR').length, 0);
+  const reserve = left >= 4 ? Math.min(errorGroups, Math.ceil(left * 0.3), Math.max(0, ANNOTATIONS_PER_LEVEL - used.warning)) : 0;
   // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
   const labelled = (d: AnnotatedDigest, a: Annotation): Annotation => (d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
   for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
-    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
+    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left - (level === 'error' ? reserve : 0)));
     let dropped = 0;
     let droppedCrashes = 0;
     const shown: Annotation[] = [];

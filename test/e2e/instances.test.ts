@@ -121,12 +121,14 @@ test("annotations are the step's: 'max-annotations' and GitHub's 10 of each leve
     const level = (r: { log: string }, l: string): string[] => r.log.split('\n').filter((line) => line.startsWith(`::${l} title=`));
     const all = await rig.run({ inputs: { 'instance-id': '', 'instance-name': 'shop-db,reporting-db,audit-db', upload: 'false' } });
     assert.equal(all.code, 0, all.log);
-    // FATAL messages of every instance before any ERROR one, the instances in their order.
-    assert.equal(level(all, 'error').length, 10);
-    assert.equal(level(all, 'warning').length, 0, 'the default max-annotations (10) is used up by the errors');
-    assert.deepEqual(level(all, 'error').map((l) => /title=([a-z-]+)%3A/.exec(l)?.[1]), [...Array(8).fill('shop-db'), 'reporting-db', 'reporting-db']);
-    // The last says how many of the step's are left out, all instances together (24 - 10).
-    assert.match(level(all, 'error').at(-1)!, /%0A…and 14 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    // FATAL messages of every instance before any ERROR one, the instances in their order; of the default 10,
+    // three are kept for ERROR messages.
+    assert.equal(level(all, 'error').length, 7);
+    assert.equal(level(all, 'warning').length, 3);
+    assert.deepEqual(level(all, 'error').map((l) => /title=([a-z-]+)%3A/.exec(l)?.[1]), Array(7).fill('shop-db'));
+    // The last of each level says how many of the step's are left out, all instances together (24 - 7, 24 - 3).
+    assert.match(level(all, 'error').at(-1)!, /%0A…and 17 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    assert.match(level(all, 'warning').at(-1)!, /%0A…and 21 more distinct ERROR messages in the job summary\.$/);
     const more = await rig.run({ inputs: { 'instance-id': '', 'instance-name': 'shop-db,reporting-db,audit-db', upload: 'false', 'max-annotations': '50' } });
     assert.equal(more.code, 0, more.log);
     assert.equal(level(more, 'error').length, 10);
