@@ -43,6 +43,11 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["SELECT jsonb_build_object('user', 'app', 'password', 'S3cr3t')", "SELECT jsonb_build_object('user', 'app', 'password', '***')"],
     ["INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], 'S3cr3t')", "INSERT INTO t (tags, token) VALUES (ARRAY['a', 'b'], '***')"],
     ["MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, 'S3cr3t')", "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, password) VALUES (s.id, '***')"],
+    // Credentials their form gives away, no name before them (as a real server logged them: a DBA's review).
+    ["SELECT no_http_get('https://api.example.invalid/v1', 'Authorization: Bearer S3cr3t-bearer')", "SELECT no_http_get('https://api.example.invalid/v1', 'Authorization: Bearer ***')"],
+    ["COPY accounts FROM PROGRAM 'curl -s -u admin:S3cr3t-curl https://example.invalid/export.csv'", "COPY accounts FROM PROGRAM 'curl -s -u admin:*** https://example.invalid/export.csv'"],
+    ['proxy said: Authorization: Basic YWRtaW46UzNjcjN0', 'proxy said: Authorization: Basic ***'],
+    ["SELECT http_get('https://x.invalid', '--user=deploy:S3cr3t')", "SELECT http_get('https://x.invalid', '--user=deploy:***')"],
     ["SELECT 1 FROM t WHERE refresh_tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE refresh_tokens = ARRAY['***']"],
     // An E'' string keeps its other escapes.
     ["SELECT dblink_connect(E'host=db\\npassword=S3cr3t')", "SELECT dblink_connect(E'host=db\\npassword=***')"],
@@ -137,6 +142,10 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     'SELECT Kv9-SmtpPass-1',
     "ALTER ROLE app VALID UNTIL '2027-01-01'",
     "ALTER ROLE app SET search_path = 'app'",
+    // Prose about those forms.
+    'Basic authentication failed for user "app"',
+    'the Bearer token was missing',
+    'cannot use -u with --user',
   ]) assert.equal(hideCredentials(text), text);
 });
 

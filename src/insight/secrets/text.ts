@@ -21,6 +21,26 @@ const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024}
  */
 const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s,)'"]{1,512}|SCRAM-SHA-256\$[^\s,)'"]{1,512}|pbkdf2_sha\d{3}\$[^\s,)'"]{1,512}|\bmd5[0-9a-f]{32}\b|\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,256}|\bgh[pousr]_[A-Za-z0-9]{20,255}|\bgithub_pat_[A-Za-z0-9_]{20,255}|\bxox[abprs]-[A-Za-z0-9-]{10,255}|\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,4096}/g;
 
+/**
+ * Credentials that their form gives away, not a name before them: an HTTP Authorization value (`Bearer x`,
+ * `Basic x`, as a header set from SQL or a connection's options carries it) and curl's `-u user:password`.
+ */
+// A word of letters alone is prose ("Basic authentication failed"), not a credential: one needs a digit or a sign.
+const AUTHORIZATION = /\b(Bearer|Basic)([ \t]+)((?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/-]{8,4096}=*)/gi;
+const CURL_USER = /((?:^|[\s'"])(?:-u|--user)(?:[ \t]+|=)[^\s:'"]{1,256}:)([^\s'"]{1,1024})/g;
+
+function hideForms(text: string, values: string[]): string {
+  return text
+    .replace(AUTHORIZATION, (_m, scheme: string, space: string, credential: string) => {
+      values.push(credential);
+      return `${scheme}${space}${MASK}`;
+    })
+    .replace(CURL_USER, (_m, before: string, password: string) => {
+      values.push(password);
+      return `${before}${MASK}`;
+    });
+}
+
 function hideHashes(text: string, values: string[]): string {
   return text.replace(SELF_EVIDENT, (m) => {
     values.push(m);
@@ -118,7 +138,7 @@ export function hideText(text: string, o: { inString?: boolean } = {}): HiddenTe
   const values: string[] = [];
   // MAYBE_SECRET knows the self-evident forms' prefixes too: one look decides for all the rules.
   if (!MAYBE_SECRET.test(text)) return { text, values };
-  const hashed = hideHashes(text, values);
+  const hashed = hideForms(hideHashes(text, values), values);
   const named = hideNamed(hashed, values, o.inString === true);
   const uri = named.replace(URI, (_m, before: string, password: string) => {
     values.push(password);
