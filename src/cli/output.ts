@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import { incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { crashLines, cut, formatTime, groupText, noErrors, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
+import { crashLines, cut, formatTime, groupText, noErrors, stopLines, upAgain, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -65,6 +65,7 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
     out.push(`${p(what, 'red')}: ${entry(e)}`);
     if (e.detail !== undefined && e.detail !== '') out.push(`  DETAIL: ${oneLine(e.detail, width)}`);
   }
+  for (const [what, s] of stopLines(d)) out.push(`${p(what, 'yellow')}: ${entry(s.entry)}${upAgain(s)}.`);
   if (d.firstError) out.push(`First error: ${entry(d.firstError)}`);
   const last = otherLastError(d);
   if (last) out.push(`Last error:  ${entry(last)}`);

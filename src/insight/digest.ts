@@ -138,8 +138,27 @@ export interface Digest {
   firstCrash?: LogEntry | undefined;
   /** The latest one. */
   lastCrash?: LogEntry | undefined;
+  /**
+   * The server stopped on purpose (`received fast shutdown request`, smart or immediate: a restart for a parameter,
+   * a resize) or gave up starting (`shutting down due to startup process failure`, or `database system is shut
+   * down` with no request before it): what makes its FATALs read like `terminating connection due to
+   * administrator command`, or a start-up's errors.
+   */
+  stops: number;
+  /** The earliest stop's LOG line (by time), and when the server accepted connections again, if these logs say. */
+  firstStop?: ServerStop | undefined;
+  /** The latest one. */
+  lastStop?: ServerStop | undefined;
   unparsedLines: number;
   truncatedLines: number;
+}
+
+/** A stop of the server (see Digest.stops): its LOG line, and when it accepted connections again (unknown: undefined). */
+export interface ServerStop {
+  entry: LogEntry;
+  /** A start given up (`shutting down due to startup process failure`, or shut down again without a start). */
+  gaveUp: boolean;
+  upAgain: Date | undefined;
 }
 
 export interface KindCount {
@@ -162,9 +181,11 @@ const MAX_EXAMPLES = 3;
  * it only counts). `... (PID n) was terminated by signal` names the process first; these are the
  * names PostgreSQL's postmaster gives its children.
  */
-const CRASH_HINTS = ['database system was', 'database system is ready', 'received immediate shutdown', 'server process', 'startup process', 'background writer process',
+const CRASH_HINTS = ['database system was', 'database system is', 'received ', 'shutting down due to', 'server process', 'startup process', 'background writer process',
   'checkpointer process', 'WAL writer process', 'WAL receiver process', 'autovacuum launcher process',
   'autovacuum worker process', 'archiver process', 'system logger process', 'background worker'];
+/** The LOG lines of a stop: a shutdown asked for, or a start given up. */
+const STOP = /^(?:received (?:smart|fast|immediate) shutdown request|shutting down due to startup process failure)/;
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -359,6 +380,13 @@ export class DigestBuilder implements EntrySink {
   down = false;
   /** An immediate shutdown was asked for: the recovery at the next start is its own, not a crash's. */
   stopAsked = false;
+  /** Stops (see Digest.stops), the first and latest by time. */
+  stops = 0;
+  firstStop: ServerStop | undefined;
+  lastStop: ServerStop | undefined;
+  /** A stop's line was read whose `database system is shut down` is still to come; the server is shut down. */
+  shutting = false;
+  shutDown = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -532,8 +560,31 @@ export class DigestBuilder implements EntrySink {
   serverLog(e: LogEntry): void {
     const m = e.message;
     if (isCrashLog(m)) this.crash(e);
-    else if (m.startsWith('received immediate shutdown request')) this.stopAsked = true;
-    else if (m.startsWith('database system is ready to accept')) this.down = this.stopAsked = this.deathPending = this.inRecovery = false;
+    else if (STOP.test(m)) {
+      if (m.startsWith('received immediate')) this.stopAsked = true;
+      this.stop(e, m.startsWith('shutting down'));
+      this.shutting = true;
+    } else if (m.startsWith('database system is ready to accept')) {
+      this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = this.shutDown = false;
+      // Up again after every stop before it that was not yet seen so.
+      for (const s of [this.firstStop, this.lastStop]) {
+        if (s !== undefined && s.upAgain === undefined && !((s.entry.time?.getTime() ?? NaN) > (e.time?.getTime() ?? NaN))) s.upAgain = e.time;
+      }
+    } else if (m.startsWith('database system is shut down')) {
+      // The end of the stop just read; else, shut down again with no start in between or no request before it: a
+      // start given up (a FATAL above it says why: a missing library, shared memory it could not have).
+      if (!this.shutting) this.stop(e, true);
+      this.shutting = false;
+      this.shutDown = true;
+    }
+  }
+
+  stop(e: LogEntry, gaveUp: boolean): void {
+    this.stops++;
+    const s: ServerStop = { entry: keep(e), gaveUp, upAgain: undefined };
+    const msOf = (x: ServerStop): number => x.entry.time?.getTime() ?? NaN;
+    if (this.firstStop === undefined || msOf(s) < msOf(this.firstStop)) this.firstStop = s;
+    if (this.lastStop === undefined || !(msOf(s) < msOf(this.lastStop))) this.lastStop = s;
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {
@@ -634,6 +685,9 @@ export class DigestBuilder implements EntrySink {
       crashes: this.crashes,
       firstCrash,
       lastCrash,
+      stops: this.stops,
+      firstStop: this.firstStop,
+      lastStop: this.lastStop,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

@@ -2,7 +2,7 @@
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, sameEntry, stoppedWhy, type Digest, type FileDigest, type MessageGroup } from './digest.ts';
+import { foldMark, incompleteRead, otherLastError, sameEntry, stoppedWhy, type Digest, type FileDigest, type MessageGroup, type ServerStop } from './digest.ts';
 import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
@@ -167,10 +167,25 @@ export function noErrors(d: Digest, partial: boolean, strong: (s: string) => str
  * another entry.
  */
 export function crashLines(d: Digest): Array<[string, LogEntry]> {
-  const { crashes: n, firstCrash: first, lastCrash: last } = d;
+  return firstAndLast(d.crashes, d.firstCrash, d.lastCrash, sameEntry, 'server crash', 'server crashes');
+}
+
+/** The server's stops (a shutdown asked for, a start given up) as a report names them, as crashLines does. */
+export function stopLines(d: Digest): Array<[string, ServerStop]> {
+  return firstAndLast(d.stops, d.firstStop, d.lastStop, (a, b) => sameEntry(a.entry, b.entry), 'server stop', 'server stops');
+}
+
+/** What follows a stop's line: whether it was a start given up, and when the server took connections again, as far as these logs tell. */
+export function upAgain(s: ServerStop): string {
+  const why = s.gaveUp ? ' (a start given up: the FATAL before it says why)' : '';
+  return `${why}${s.upAgain !== undefined ? `; accepting connections again at ${formatTime(s.upAgain, true)}` : '; not seen accepting connections again in these logs'}`;
+}
+
+/** The first of `n` (labelled with how many), and the last too when it is another. */
+function firstAndLast<T>(n: number, first: T | undefined, last: T | undefined, same: (a: T, b: T) => boolean, one: string, many: string): Array<[string, T]> {
   if (first === undefined) return [];
-  if (n === 1 || last === undefined || sameEntry(last, first)) return [[`Server crash${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
-  return [[`First of ${formatCount(n)} server crashes`, first], ['Last server crash', last]];
+  if (n === 1 || last === undefined || same(last, first)) return [[`${one[0]!.toUpperCase()}${one.slice(1)}${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
+  return [[`First of ${formatCount(n)} ${many}`, first], [`Last ${one}`, last]];
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
@@ -227,6 +242,9 @@ export function renderDigestMarkdown(digest: Digest, opts: RenderOptions = {}): 
   for (const [what, e] of crashLines(digest)) {
     out.push('', `${errorLine(what, e)}${e.detail !== undefined && e.detail !== '' ? `; DETAIL: ${escapeInline(e.detail, maxMessage)}` : ''}`);
   }
+  // A stop on purpose next: its connections end with `terminating connection due to administrator command`, which
+  // reads like someone's pg_terminate_backend without it.
+  for (const [what, s] of stopLines(digest)) out.push('', `${errorLine(what, s.entry)}${upAgain(s)}.`);
   if (fe !== undefined) out.push('', errorLine('First error', fe));
   if (le !== undefined) out.push('', errorLine('Last error', le));
 

@@ -10,6 +10,9 @@ const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotati
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
 import { FIXTURES, fileLines, fixtureFile as fixture } from '../support/pg-fixtures.ts';
+import { renderText } from '../../src/cli/output.ts';
+import { newReport } from '../../src/core/run.ts';
+import type { ManyReport } from '../../src/core/many.ts';
 
 let n = 0;
 function entry(severity: Severity, message: string, extra: Partial<LogEntry> = {}): LogEntry {
@@ -255,6 +258,33 @@ describe('crashes', () => {
     assert.match(errors.at(-1)!.message, /\n…and 2 more instances' server crashes and 144 more distinct FATAL\/PANIC messages in the job summary\.$/);
     const eleven = stepAnnotations(Array.from({ length: 11 }, (_, i) => ({ label: `db-${i}`, digest: digestOf([entry('LOG', 'server process (PID 7) was terminated by signal 9: Killed')]) })));
     assert.match(eleven.at(-1)!.message, /\n…and 1 more instance's server crashes in the job summary\.$/);
+  });
+});
+
+describe('server stops, on real logs', () => {
+  const incident = (name: string): { name: string; path: string; size: number } => fixture(join(FIXTURES, '..', 'pg-incidents', name));
+
+  test("a fast shutdown is named above the FATALs it caused, with when the server was up again", async () => {
+    const d = await digestFiles([incident('stderr-fast-stop.log')], {});
+    assert.equal(d.stops, 2);
+    const md = renderDigestMarkdown(d);
+    const stop = md.split('\n').findIndex((l) => l.startsWith('First of 2 server stops: '));
+    assert.ok(stop > 0 && stop < md.split('\n').findIndex((l) => l.startsWith('First error: ')), md);
+    assert.match(md, /^First of 2 server stops: 2026-11-30 20:22:01 UTC \*\*LOG\*\* received fast shutdown request \(stderr-fast-stop\.log:6\); accepting connections again at 2026-11-30 20:22:01 UTC\.$/m);
+    assert.match(md, /^Last server stop: .* \(stderr-fast-stop\.log:22\); not seen accepting connections again in these logs\.$/m);
+  });
+
+  test('starts given up are stops of their own, once each; a crash loop\'s failed recoveries too, and the server up again after them', async () => {
+    const starts = await digestFiles([incident('stderr-failed-starts.log')], {});
+    assert.equal(starts.stops, 4, 'a fast stop, two starts given up, a fast stop');
+    const wal = await digestFiles([incident('stderr-wal-full-restarts.log')], {});
+    assert.equal(wal.stops, 3, 'two starts given up (each one line and its shut down), the last fast stop');
+    assert.equal(wal.firstStop?.gaveUp, true);
+    assert.equal(wal.firstStop?.upAgain?.toISOString(), '2026-11-30T20:18:53.000Z');
+    assert.match(renderDigestMarkdown(wal), /^First of 3 server stops: .* shutting down due to startup process failure \(stderr-wal-full-restarts\.log:22\) \(a start given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
+    // The command line says the same.
+    const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report: { ...newReport('/tmp/out'), digest: wal }, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
+    assert.match(renderText({ many, color: false, width: 200, redact: (t) => t }), /^First of 3 server stops: .*shutting down due to startup process failure .*\(a start given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
   });
 });
 
