@@ -776,6 +776,7 @@ function justRotated(st: ReaderStats): boolean {
  * of these.
  */
 function misreadOf(st: ReaderStats): string | undefined {
+  if (st.archive !== undefined) return `it is a ${st.archive} archive${st.compressed ? ' (gzipped)' : ''}, not a log: the logs may be inside it, which is kept as downloaded`;
   if (st.entries === 0 && st.unparsedLines > 0 && !justRotated(st)) return 'none of its lines is a PostgreSQL log line';
   if (st.unparsedLines * 2 > st.lines && st.foreignChecked > 0 && st.foreignLines * 4 >= st.foreignChecked) {
     return `${st.unparsedLines} of its ${st.lines} lines were not read, and they are log lines of another format than ${st.format}`;

@@ -61,6 +61,8 @@ export interface ReaderStats {
   unparsedSamples: Array<{ line: number; text: string }>;
   /** Why the reader stopped before the end (a gzip file past its limits), undefined when it did not. */
   stopped?: string | undefined;
+  /** The file is an archive of this kind (zip, tar, ...), not a log: not read past its first bytes. */
+  archive?: string | undefined;
   /** Unparsed lines looked at (the first FOREIGN_CHECKS), and those of them that are log lines of another format. */
   foreignChecked: number;
   foreignLines: number;

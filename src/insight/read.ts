@@ -100,6 +100,19 @@ const GZIP_FLOOR = 64 << 20;
 const GZIP_RATIO = 200;
 const GZIP_MAX = 16 * 2 ** 30;
 
+/**
+ * The kind of archive `b` (a file's first bytes, after gzip) starts as, or undefined: an export that wraps its logs
+ * in one is not a log to read line by line (its bytes would be counted as unplaced lines, to the end of the file).
+ */
+export function archiveKind(b: Buffer): string | undefined {
+  if (b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5 || b[2] === 7) && b[3] === b[2] + 1) return 'zip';
+  if (b.length >= 262 && b.toString('latin1', 257, 262) === 'ustar') return 'tar';
+  if (b.length >= 6 && b[0] === 0xfd && b.toString('latin1', 1, 6) === '7zXZ\x00') return 'xz';
+  if (b.length >= 4 && b.toString('latin1', 0, 3) === 'BZh' && b[3]! >= 0x31 && b[3]! <= 0x39) return 'bzip2';
+  if (b.length >= 4 && b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return undefined;
+}
+
 /** The format a line shows, if it shows one. */
 export function detectLineFormat(text: string): LogFormat | undefined {
   if (looksLikeJsonlog(text)) return 'jsonlog';
@@ -495,10 +508,17 @@ export async function* readBatches(source: ByteSource, opts: ReadOptions = {}): 
       const until = opts.until;
       // A chunk of a marked source is freed once read, after the parser has copied what it keeps of it.
       const release = FREE_ONCE_READ.has(source) ? (b: Buffer): void => { r.parser?.copyOutOfPieces(); free(b); } : undefined;
+      let atStart = true;
       for await (const buf of pieces(b0, it, stats, release)) {
         if (until !== undefined && Date.now() >= until) {
           stats.stopped = OUT_OF_TIME;
           break;
+        }
+        if (atStart) {
+          // The source's first chunk as it came (a piece may be cut shorter, at a line end), or gzip's first text.
+          atStart = false;
+          stats.archive = archiveKind(stats.compressed ? buf : b0);
+          if (stats.archive !== undefined) break;
         }
         r.piece(buf);
         const batch = r.take();
