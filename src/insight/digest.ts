@@ -384,9 +384,8 @@ export class DigestBuilder implements EntrySink {
   stops = 0;
   firstStop: ServerStop | undefined;
   lastStop: ServerStop | undefined;
-  /** A stop's line was read whose `database system is shut down` is still to come; the server is shut down. */
+  /** A stop's line was read whose `database system is shut down` is still to come. */
   shutting = false;
-  shutDown = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -565,7 +564,7 @@ export class DigestBuilder implements EntrySink {
       this.stop(e, m.startsWith('shutting down'));
       this.shutting = true;
     } else if (m.startsWith('database system is ready to accept')) {
-      this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = this.shutDown = false;
+      this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
       // Up again after every stop before it that was not yet seen so.
       for (const s of [this.firstStop, this.lastStop]) {
         if (s !== undefined && s.upAgain === undefined && !((s.entry.time?.getTime() ?? NaN) > (e.time?.getTime() ?? NaN))) s.upAgain = e.time;
@@ -575,7 +574,6 @@ export class DigestBuilder implements EntrySink {
       // start given up (a FATAL above it says why: a missing library, shared memory it could not have).
       if (!this.shutting) this.stop(e, true);
       this.shutting = false;
-      this.shutDown = true;
     }
   }
 
