@@ -267,6 +267,17 @@ export function normalizeMessage(message: string): string {
   return foldMessage(message).key;
 }
 
+/**
+ * The `n` latest of `entries` (given in reading order), oldest first: by time, an entry without one standing where it
+ * was read (after the timed entry before it); the reading order on a tie.
+ */
+function latest(entries: LogEntry[], n: number): LogEntry[] {
+  let key = -Infinity;
+  const keyed = entries.map((e, i) => ({ e, i, key: (key = e.time?.getTime() ?? key) }));
+  keyed.sort((a, b) => a.key - b.key || a.i - b.i);
+  return keyed.slice(Math.max(0, keyed.length - n)).map((x) => x.e);
+}
+
 /** A copy of an entry that keeps no large read buffer alive. */
 function keep(e: LogEntry): LogEntry {
   const o = (s: string | undefined): string | undefined => (s === undefined ? undefined : detach(s));
@@ -356,6 +367,8 @@ export class DigestBuilder implements EntrySink {
   untimedBySeverity = new Map<Severity, number>();
   groups = new Map<string, GroupSlot>();
   ring: LogEntry[] = [];
+  /** The latest `recent` of the files read before this one, by time (files need not come in the order of their times). */
+  earlier: LogEntry[] = [];
   /** ring[i] still shares memory with a read buffer. */
   fresh: boolean[] = [];
   unsettled = false;
@@ -643,6 +656,18 @@ export class DigestBuilder implements EntrySink {
   startFile(): void {
     this.fileInWindow = 0;
     this.fileUntimed = 0;
+    if (this.ring.length > 0) {
+      this.settle();
+      this.earlier = latest([...this.earlier, ...this.ringInOrder()], this.recentSize);
+      this.ring = [];
+      this.fresh = [];
+      this.ringNext = 0;
+    }
+  }
+
+  /** The ring's entries, oldest first. */
+  ringInOrder(): LogEntry[] {
+    return this.ring.length < this.recentSize ? this.ring.slice() : [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)];
   }
 
   fileDigest(stats: ReaderStats, size: number, error?: string): FileDigest {
@@ -660,7 +685,7 @@ export class DigestBuilder implements EntrySink {
         (a.firstSeen?.getTime() ?? Infinity) - (b.firstSeen?.getTime() ?? Infinity) ||
         (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
-    const recent = this.ring.length < this.recentSize ? this.ring.slice() : [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)];
+    const recent = this.earlier.length === 0 ? this.ringInOrder() : latest([...this.earlier, ...this.ringInOrder()], this.recentSize);
     // Kinds from the words as logged; then what is shown loses its secrets (secrets/entry.ts).
     const kinds = this.kinds(messages);
     // The entries the headline, outputs and annotations name first, while the budget is whole; then the groups.
