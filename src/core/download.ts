@@ -585,7 +585,7 @@ async function refuse(res: HttpResponse, fileName: string, url: URL): Promise<ne
   }
   const echo = (t: string | undefined): string | undefined => (t === undefined ? undefined : own.redact(t));
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-  throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: echo(code), requestId: echo(header(res, 'x-obs-request-id') ?? header(res, 'x-request-id')) });
+  throw new ApiError(`download of '${fileName}' from ${redactUrl(url)}`, { status: res.status, errorCode: echo(code), requestId: echo(header(res, 'x-obs-request-id') ?? header(res, 'x-amz-request-id') ?? header(res, 'x-request-id')) });
 }
 
 /**

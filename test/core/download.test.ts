@@ -628,3 +628,19 @@ test('checking output-dir before any request tries a write there and leaves noth
   // A file was made and removed there (the folder changed), rather than the folder's mode asked.
   assert.ok((await stat(dir)).mtimeMs > 0, 'a probe file was written');
 });
+
+test("a download host's refusal names its request id: OBS's x-obs-request-id, or S3's x-amz-request-id (links signed AWS-style)", async (t) => {
+  const s = await setup(t);
+  for (const header of ['x-obs-request-id', 'x-amz-request-id']) {
+    const url = await ownHost(t, (_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'application/xml', [header]: 'A1B2C3D4E5F60708' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+    });
+    await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options()), (e: unknown) => {
+      assert.ok(e instanceof ApiError, String(e));
+      assert.equal(e.requestId, 'A1B2C3D4E5F60708', header);
+      assert.match(e.message, /HTTP 404 NoSuchKey.*request id A1B2C3D4E5F60708/);
+      return true;
+    });
+  }
+});
