@@ -580,7 +580,8 @@ export class DigestBuilder implements EntrySink {
     if (isCrashLog(m)) this.crash(e);
     else if (STOP.test(m)) {
       if (m.startsWith('received immediate')) this.stopAsked = true;
-      this.stop(e, m.startsWith('shutting down'));
+      // A request while one is under way (smart, then fast, then immediate) escalates the same stop.
+      if (!this.shutting) this.stop(e, m.startsWith('shutting down'));
       this.shutting = true;
     } else if (m.startsWith('database system is ready to accept')) {
       this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
@@ -695,6 +696,10 @@ export class DigestBuilder implements EntrySink {
     const shownRecent = recent.map((e) => hideInEntry(e, budget));
     const firstCrash = this.firstCrash && hideInEntry(this.firstCrash, budget);
     const lastCrash = this.lastCrash && (this.lastCrash === this.firstCrash ? firstCrash : hideInEntry(this.lastCrash, budget));
+    // A stop's entry is the server's own line, but its continuation lines, or a RAISE LOG that reads like one, are not.
+    const shownStop = (x: ServerStop | undefined): ServerStop | undefined => x && { ...x, entry: hideInEntry(x.entry, budget) };
+    const firstStop = shownStop(this.firstStop);
+    const lastStop = this.lastStop === this.firstStop ? firstStop : shownStop(this.lastStop);
     for (const g of messages) hideInGroup(g, budget);
     return {
       since: this.sinceDate,
@@ -715,8 +720,8 @@ export class DigestBuilder implements EntrySink {
       firstCrash,
       lastCrash,
       stops: this.stops,
-      firstStop: this.firstStop,
-      lastStop: this.lastStop,
+      firstStop,
+      lastStop,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
       truncatedLines: files.reduce((n, f) => n + f.truncatedLines, 0),
     };

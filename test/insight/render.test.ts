@@ -288,6 +288,30 @@ describe('server stops, on real logs', () => {
   });
 });
 
+describe('server stops, built', () => {
+  const log = (b: DigestBuilder, message: string, more: Partial<LogEntry> = {}): void => b.add({ severity: 'LOG', message, file: 'f', line: 1, time: new Date('2026-11-30T10:00:00Z'), ...more });
+
+  test('a shutdown escalated (smart, then fast, then immediate) is one stop', () => {
+    const b = new DigestBuilder();
+    log(b, 'received smart shutdown request');
+    log(b, 'received fast shutdown request');
+    log(b, 'received immediate shutdown request');
+    log(b, 'database system is shut down');
+    assert.equal(b.finish([]).stops, 1);
+  });
+
+  test("a stop's entry goes through the secrets check, as a crash's does", () => {
+    const b = new DigestBuilder();
+    const detail = 'pg_dumpall --dbname=postgresql://admin:Sup3rS3cret@db/app';
+    log(b, 'received fast shutdown request', { detail });
+    log(b, 'server process (PID 9) was terminated by signal 9: Killed', { detail });
+    const d = b.finish([]);
+    const md = renderDigestMarkdown(d);
+    assert.doesNotMatch(md, /Sup3rS3cret/);
+    assert.equal(d.firstStop?.entry.detail, 'pg_dumpall --dbname=postgresql://admin:***@db/app');
+  });
+});
+
 describe('grouping, on a real log', () => {
   test("apostrophes are not quotes (two messages stay two); UUIDs are values (one message with three is one)", async () => {
     const d = await digestFiles([fixture(join(FIXTURES, '..', 'pg-incidents', 'stderr-raise-apostrophes-uuids.log'))], {});
