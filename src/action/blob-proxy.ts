@@ -1,20 +1,28 @@
 // The artifact's blob goes up through the Azure SDK inside @actions/artifact, which reads the proxy variables its
 // own way: HTTPS_PROXY before https_proxy, ALL_PROXY and even HTTP_PROXY for https, NO_PROXY entries matching one
-// host exactly (`*` not at all). Every other connection of the step follows @actions/http-client's rules, which
-// the README documents. In the upload's own thread (its env is its own copy), the variables are rewritten so the
-// SDK decides as those rules do for an https URL.
+// host exactly (`*` not at all). Every other connection of the step, the artifact service's own calls in this same
+// thread included, follows @actions/http-client's rules, which the README documents. In the upload's own thread
+// (its env is its own copy) the variables are rewritten so that both decide as http-client did on the originals:
+// the lower-case names (which http-client reads first) keep the originals' values, the upper-case ones (which the
+// SDK reads first) say the same in the SDK's terms.
 
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
 
-/** Rewrites `env`'s proxy variables into ones the Azure SDK reads as @actions/http-client reads the originals. */
+/** Rewrites `env`'s proxy variables: http-client's decisions for https kept, the Azure SDK's made the same. */
 export function alignBlobProxy(env: NodeJS.ProcessEnv): void {
   const proxy = env['https_proxy'] || env['HTTPS_PROXY'] || '';
-  const noProxy = (env['no_proxy'] || env['NO_PROXY'] || '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const noProxyText = env['no_proxy'] || env['NO_PROXY'] || '';
+  const noProxy = noProxyText.split(',').map((e) => e.trim()).filter((e) => e !== '');
   for (const name of NAMES) delete env[name];
+  // No proxy, or none for any host (`*`): both connect directly with no variable set.
   if (proxy === '' || noProxy.includes('*')) return;
+  // http-client, first to read the lower-case names: what it read before.
+  env['https_proxy'] = proxy;
+  if (noProxyText !== '') env['no_proxy'] = noProxyText;
+  // The SDK, first to read the upper-case ones: http-client's entries (a host and all its subdomains, a leading dot
+  // or not, a port or not: the blob's is https, 443) as its `.host`, which is that host and its subdomains;
+  // loopback never goes through a proxy.
   env['HTTPS_PROXY'] = proxy;
-  // http-client: an entry is a host and all its subdomains, with or without a leading dot, optionally with a port
-  // (the blob's is https: 443); loopback never goes through a proxy. The SDK's `.host` is that host and its subdomains.
   const hosts = noProxy.flatMap((e) => {
     const [host, port] = e.replace(/^\.+/, '').split(/:(?=\d+$)/);
     return port === undefined || port === '443' ? [`.${host!.toLowerCase()}`] : [];

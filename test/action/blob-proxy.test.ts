@@ -7,7 +7,7 @@ import { getProxyUrl } from '@actions/http-client';
 import { alignBlobProxy } from '../../src/action/blob-proxy.ts';
 
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
-const URLS = ['https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
+const URLS = ['https://results-receiver.actions.githubusercontent.com/twirp/x', 'https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
 
 /** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
 async function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
@@ -49,14 +49,20 @@ const CASES: Array<Record<string, string>> = [
   { https_proxy: P, NO_PROXY: 'githubusercontent.com:443, other.example:8443' },
   { https_proxy: P, no_proxy: '*' },
   { HTTPS_PROXY: P, NO_PROXY: 'OTHER.EXAMPLE' },
+  // An exact host (a GitHub Enterprise host, the artifact service's), with and without its port.
+  { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com' },
+  { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com:443' },
 ];
 
-test('the blob upload goes through the proxy exactly when every other https connection would', async () => {
+test('the blob upload goes through the proxy exactly when every other https connection would; those in its thread still do as before', async () => {
   for (const env of CASES) {
     const aligned: NodeJS.ProcessEnv = { ...env };
     alignBlobProxy(aligned);
     for (const url of URLS) {
-      assert.equal(await sdkProxy(aligned, url), httpClientProxy(env, url), `${JSON.stringify(env)} ${url}`);
+      const want = httpClientProxy(env, url);
+      assert.equal(await sdkProxy(aligned, url), want, `the SDK: ${JSON.stringify(env)} ${url}`);
+      // The artifact service's own calls in the upload thread go through http-client, on the rewritten variables.
+      assert.equal(httpClientProxy(aligned, url), want, `http-client: ${JSON.stringify(env)} ${url}`);
     }
   }
 });
