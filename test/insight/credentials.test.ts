@@ -48,6 +48,9 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["COPY accounts FROM PROGRAM 'curl -s -u admin:S3cr3t-curl https://example.invalid/export.csv'", "COPY accounts FROM PROGRAM 'curl -s -u admin:*** https://example.invalid/export.csv'"],
     ['proxy said: Authorization: Basic YWRtaW46UzNjcjN0', 'proxy said: Authorization: Basic ***'],
     ["SELECT http_get('https://x.invalid', '--user=deploy:S3cr3t')", "SELECT http_get('https://x.invalid', '--user=deploy:***')"],
+    ['COPY t FROM PROGRAM \'curl -u "etl:Tr0ub4dor" https://x.invalid\'', 'COPY t FROM PROGRAM \'curl -u "etl:***" https://x.invalid\''],
+    ["curl -ualice:s3cretpw https://x.invalid", "curl -ualice:*** https://x.invalid"],
+    ['Authorization: Bearer abcdefghIJKLMNOPqrstuv', 'Authorization: Bearer ***'],
     ["SELECT 1 FROM t WHERE refresh_tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE refresh_tokens = ARRAY['***']"],
     // An E'' string keeps its other escapes.
     ["SELECT dblink_connect(E'host=db\\npassword=S3cr3t')", "SELECT dblink_connect(E'host=db\\npassword=***')"],
@@ -144,8 +147,12 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     "ALTER ROLE app SET search_path = 'app'",
     // Prose about those forms.
     'Basic authentication failed for user "app"',
+    'HTTP Basic authentication.',
+    'a basic per-user quota',
+    'Bearer tokens/sessions expired',
     'the Bearer token was missing',
     'cannot use -u with --user',
+    'see authentication-failure docs',
   ]) assert.equal(hideCredentials(text), text);
 });
 

@@ -25,17 +25,21 @@ const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[
  * Credentials that their form gives away, not a name before them: an HTTP Authorization value (`Bearer x`,
  * `Basic x`, as a header set from SQL or a connection's options carries it) and curl's `-u user:password`.
  */
-// A word of letters alone is prose ("Basic authentication failed"), not a credential: one needs a digit or a sign.
-const AUTHORIZATION = /\b(Bearer|Basic)([ \t]+)((?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/-]{8,4096}=*)/gi;
-const CURL_USER = /((?:^|[\s'"])(?:-u|--user)(?:[ \t]+|=)[^\s:'"]{1,256}:)([^\s'"]{1,1024})/g;
+// Words are prose ("Basic authentication.", "a basic per-user quota", "Bearer tokens/sessions"), not credentials:
+// one holds a digit, ends in base64's '=', or mixes upper and lower case over 16 characters or more.
+const AUTHORIZATION = /\b(Bearer|Basic)([ \t]+)([A-Za-z0-9._~+/-]{8,4096}=*)/gi;
+const isCredential = (v: string): boolean => /\d|=$/.test(v) || (v.length >= 16 && /[a-z]/.test(v) && /[A-Z]/.test(v));
+// curl's -u/--user user:password, bare or quoted, with or without a space or '=' (-ualice:x).
+const CURL_USER = /((?:^|[\s'"])(?:-u|--user)(?:[ \t]+|=)?(["']?)[^\s:'"]{1,256}:)([^\s'"]{1,1024})/g;
 
 function hideForms(text: string, values: string[]): string {
   return text
-    .replace(AUTHORIZATION, (_m, scheme: string, space: string, credential: string) => {
+    .replace(AUTHORIZATION, (m, scheme: string, space: string, credential: string) => {
+      if (!isCredential(credential)) return m;
       values.push(credential);
       return `${scheme}${space}${MASK}`;
     })
-    .replace(CURL_USER, (_m, before: string, password: string) => {
+    .replace(CURL_USER, (_m, before: string, _quote: string, password: string) => {
       values.push(password);
       return `${before}${MASK}`;
     });
