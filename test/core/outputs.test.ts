@@ -7,6 +7,10 @@ import { DigestBuilder } from '../../src/insight/digest.ts';
 import type { InstanceRun, ManyReport } from '../../src/core/many.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 import { Redactor } from '../../src/core/redact.ts';
+import { digestSlowFiles } from '../../src/insight/slow.ts';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function run(name: string, entries: LogEntry[]): InstanceRun {
   const report = newReport('/tmp/out');
@@ -77,4 +81,20 @@ test("'files-truncated' says whether 'files' lists them all, even when only 'ins
   const more = stepOutputs(many(8000), undefined, new Redactor());
   assert.equal(more['files-truncated'], 'true');
   assert.ok((JSON.parse(more['files']!) as unknown[]).length < 8000);
+});
+
+test("'slow-query-count' is unknown (empty) when a slow-query log file was not had, as the error counts are for error logs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outputs-slow-'));
+  try {
+    const path = join(dir, 'postgresql-slow.log');
+    writeFileSync(path, '2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT pg_sleep(1.2)\n');
+    const r = run('shop-db', []);
+    r.report.slow = await digestSlowFiles([{ name: 'postgresql-slow.log', path, size: statSync(path).size }], {});
+    const out = (): string | undefined => stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor())['slow-query-count'];
+    assert.equal(out(), '1');
+    r.report.missing.push({ apiName: 'postgresql-slow-2.log', type: 'slow', reason: 'RDS reported status FAILED' });
+    assert.equal(out(), '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
