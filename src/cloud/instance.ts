@@ -64,18 +64,25 @@ export async function findInstance(ref: InstanceRef, o: LookupOptions): Promise<
 
 /**
  * States an instance stays in until someone acts (failed, frozen for billing, stopped, being deleted): the logs
- * cannot come, so the run says so at once. Any other (BACKING UP, REBOOTING, MODIFYING, SWITCHOVER, RESTORING, a
- * state not known here) passes by itself, often right after the deployment that caused it: the run waits for it.
+ * cannot come, so the run says so at once.
  */
-const STUCK = new Set(['FAILED', 'FROZEN', 'SHUTDOWN', 'STOPPED', 'STOPPING', 'DELETED', 'DELETING', 'ABNORMAL', 'CREATEFAIL', 'CREATE FAIL', 'CREATE_FAIL']);
+const STUCK = new Set(['FAILED', 'FROZEN', 'SHUTDOWN', 'STOPPED', 'STOPPING', 'DELETED', 'DELETING', 'ABNORMAL', 'CREATEFAIL', 'CREATE FAIL', 'CREATE_FAIL', 'RESTORE FAILED']);
+/**
+ * States that pass by themselves, often right after the deployment that caused them (a reboot for a parameter, a
+ * resize, the daily backup): the run waits for RDS to stop refusing. Any other state not ACTIVE (STORAGE FULL, which
+ * needs a larger disk, or one not known here) is asked once: RDS may serve the logs in it, or refuse.
+ */
+const PASSING = /^(?:BACKING UP|REBOOTING|RESTARTING|MODIFYING(?: .*)?|SWITCHOVER|RESTORING|MIGRATING|BUILD|UPGRADING(?: .*)?)$/;
 
-/** Is the instance ACTIVE, or in a state it leaves for ACTIVE by itself? An empty status is not known to be either. */
+const stateOf = (status: string): string => status.trim().toUpperCase();
+
 function mayBecomeActive(status: string): boolean {
-  const s = status.trim().toUpperCase();
+  const s = stateOf(status);
   return s !== '' && !STUCK.has(s);
 }
 
-/** Is the instance ACTIVE now (not merely on its way, see mayBecomeActive)? */
-export function isActive(info: InstanceInfo | undefined): boolean {
-  return info === undefined || info.status.trim().toUpperCase() === 'ACTIVE';
+/** ACTIVE now (or not known: not checked); `passing`: on its way back by itself (see PASSING); else another state. */
+export function activity(info: InstanceInfo | undefined): 'active' | 'passing' | 'other' {
+  if (info === undefined || stateOf(info.status) === 'ACTIVE') return 'active';
+  return PASSING.test(stateOf(info.status)) ? 'passing' : 'other';
 }

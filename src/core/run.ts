@@ -14,7 +14,7 @@ import { formatBytes, formatDuration } from './duration.ts';
 import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
 import { findProjectId, type IamClient } from '../cloud/auth/iam.ts';
-import { describeInstance, findInstance, isActive } from '../cloud/instance.ts';
+import { activity, describeInstance, findInstance } from '../cloud/instance.ts';
 import { pollAllUntilReady, type PollFailure, type PollResult } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { compareNames, NameAllocator } from './names.ts';
@@ -207,9 +207,12 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     (e: unknown) => { deps.credentialsGate?.settle(e); throw e; },
   ));
   // An instance on its way back to ACTIVE (a reboot, a resize, the daily backup): RDS refuses to prepare its logs
-  // meanwhile, and the calls are repeated until it stops refusing, within 'timeout'.
-  const notActive = !isActive(report.instance);
+  // meanwhile, and the calls are repeated until it stops refusing, within 'timeout'. In another state (STORAGE FULL)
+  // it is asked once: a refusal for the state is final.
+  const state = activity(report.instance);
+  const notActive = state === 'passing';
   if (notActive) logger.info(`The instance is ${report.instance!.status}, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated (within ${inputName('timeout')}, ${formatDuration(config.timeoutMs)})`);
+  if (state === 'other') logger.info(`The instance is ${report.instance!.status}, not ACTIVE: RDS may refuse to prepare its logs in that state; they are asked for once`);
   const types = config.logTypes;
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {

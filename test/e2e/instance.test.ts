@@ -129,6 +129,16 @@ describe('instance check', { concurrency: 4 }, () => {
     });
   });
 
+  test("in a state that does not pass by itself but may still serve logs (STORAGE FULL): asked once; RDS's refusal is final, not waited on", async () => {
+    await withRig({ instances: [{ ...SHOP, status: 'STORAGE FULL' }] }, async (rig) => {
+      const r = await rig.run();
+      assert.equal(r.code, 1, r.log.slice(-3000));
+      assert.match(r.log, /The instance is STORAGE FULL, not ACTIVE: RDS may refuse to prepare its logs in that state; they are asked for once/);
+      assert.match(errorLine(r), /HTTP 400 DBS\.201014.*must be ACTIVE/);
+      assert.equal(rig.rds.errorlogRequests().length, 1, 'not repeated');
+    });
+  });
+
   test('busy with a backup (409 DBS.201205, in the older errCode body): waited out, not failed', async () => {
     await withRig({}, async (rig) => {
       rig.rds.failApi({ kind: 'status', status: 409, body: { errCode: 'DBS.201205', externalMessage: 'Backup is in progress, please wait.' } }, 1);
