@@ -482,15 +482,15 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
   const ordered = digests.map(({ digest }) => [...digest.messages].sort((a, b) => rank(a) - rank(b)));
   const out: Annotation[] = [];
   let left = Math.max(0, cap);
-  // Errors come first, but not all the way: a few slots stay for ERROR messages when there are some, as a
-  // deployment's cause is often an ERROR (its migration's) among FATALs that are only its echo (failed logins,
-  // connections refused while the server restarted). Not with a small cap: crashes and FATALs first then.
+  // Errors come first, but not all the way: after the crashes, 30% (rounded down) stays for ERROR messages when
+  // there are some, as a deployment's cause is often an ERROR (its migration's) among FATALs that are only its echo
+  // (failed logins, connections refused while the server restarted). Not with a cap under 4.
   const errorGroups = ordered.reduce((n, groups) => n + groups.filter((g) => g.severity === 'ERROR').length, 0);
-  const reserve = left >= 4 ? Math.min(errorGroups, Math.ceil(left * 0.3), Math.max(0, ANNOTATIONS_PER_LEVEL - used.warning)) : 0;
+  const reserve = left >= 4 ? Math.min(errorGroups, Math.floor(left * 0.3), Math.max(0, ANNOTATIONS_PER_LEVEL - used.warning)) : 0;
   // GitHub takes titles of up to 255 characters: the instance's label makes no exception.
   const labelled = (d: AnnotatedDigest, a: Annotation): Annotation => (d.label === undefined ? a : { ...a, title: plain(`${d.label}: ${a.title}`, 250) });
   for (const [level, what] of [['error', 'FATAL/PANIC'], ['warning', 'ERROR']] as const) {
-    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left - (level === 'error' ? reserve : 0)));
+    let n = Math.max(0, Math.min(ANNOTATIONS_PER_LEVEL - used[level], left));
     let dropped = 0;
     let droppedCrashes = 0;
     const shown: Annotation[] = [];
@@ -505,6 +505,7 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
           n--;
         }
       }
+      n = Math.max(0, Math.min(n, left - shown.length - reserve));
     }
     digests.forEach((d, i) => {
       const groups = ordered[i]!.filter((g) => (g.severity === 'ERROR') === (level === 'warning'));

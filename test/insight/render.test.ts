@@ -256,6 +256,14 @@ describe('crashes', () => {
     assert.equal(errors.length, 10);
     assert.ok(errors.every((x) => / PostgreSQL server crash: /.test(x.title)));
     assert.match(errors.at(-1)!.message, /\n…and 2 more instances' server crashes and 144 more distinct FATAL\/PANIC messages in the job summary\.$/);
+    // The room kept for ERROR messages comes after the crashes, never out of them.
+    const withError = (): Digest => digestOf([entry('LOG', 'server process (PID 7) was terminated by signal 9: Killed'), entry('FATAL', 'f'), entry('ERROR', 'x')]);
+    const crashedWithErrors = stepAnnotations(Array.from({ length: 10 }, (_, i) => ({ label: `db-${i}`, digest: withError() })));
+    assert.deepEqual(crashedWithErrors.map((x) => x.level), Array(10).fill('error'));
+    assert.ok(crashedWithErrors.every((x) => / PostgreSQL server crash: /.test(x.title)));
+    // A cap of 4: three crashes, then 30% of 4 rounded down (one) for ERROR messages, none for FATAL.
+    const small = stepAnnotations(Array.from({ length: 3 }, (_, i) => ({ label: `db-${i}`, digest: withError() })), 4);
+    assert.deepEqual(small.map((x) => x.level), ['error', 'error', 'error', 'warning']);
     const eleven = stepAnnotations(Array.from({ length: 11 }, (_, i) => ({ label: `db-${i}`, digest: digestOf([entry('LOG', 'server process (PID 7) was terminated by signal 9: Killed')]) })));
     assert.match(eleven.at(-1)!.message, /\n…and 1 more instance's server crashes in the job summary\.$/);
   });
