@@ -120,10 +120,17 @@ async function writeLicenses(outdir: string, inputs: string[]): Promise<void> {
   const entries: string[] = [];
   for (const dir of dirs) {
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; license?: string };
-    const files = (await readdir(dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
+    const names = await readdir(dir);
+    const files = names.filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
     const texts = await Promise.all(files.map(async (f) => (await readFile(join(dir, f), 'utf8')).trim()));
-    const stated = pkg.license ?? 'no licence stated in its package.json';
-    entries.push([`${pkg.name}@${pkg.version}`, `License: ${stated}`, ...(texts.length > 0 ? texts : ['(the package ships no licence file)'])].join('\n\n'));
+    // No licence file: the README's licence section, where the package states it there (buffers: MIT/X11).
+    if (texts.length === 0) {
+      const readme = names.find((f) => /^readme/i.test(f));
+      const section = readme && /^#{1,6}\s*licen[cs]e\b[^\n]*\n([\s\S]*?)(?=^#{1,6}\s|(?![\s\S]))/im.exec(await readFile(join(dir, readme), 'utf8'));
+      texts.push(section ? `From its ${readme}:\n\n${section[1]!.trim()}` : '(the package ships no licence text)');
+    }
+    const stated = pkg.license ?? 'no licence field in its package.json';
+    entries.push([`${pkg.name}@${pkg.version}`, `License: ${stated}`, ...texts].join('\n\n'));
   }
   entries.sort();
   const head = 'Third-party code bundled in dist/ (by scripts/build.ts), with its licence as each package states it.\n';

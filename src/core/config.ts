@@ -229,7 +229,7 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
     const v = given[name] ?? '';
     if (/\s/.test(v)) throw new InputError(name, `contains white space or a line break; paste the ${what} alone`);
     // Sent in a header (or a URL): only visible ASCII can be, and no token or key has anything else.
-    const bad = /[^\x21-\x7e]/.exec(v);
+    const bad = /[^\x21-\x7e]/u.exec(v);
     // Where, not what: a letter may be a secret's own, mistyped (ö for o). An invisible one (a no-break space, NEL)
     // is pasting's, and its code point is what finds it.
     if (bad) {

@@ -23,7 +23,7 @@ export interface PrefixInfo {
 }
 
 const USER_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 40, 41, 61]); // space : < > , | tab ( ) =
-const DB_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 41]); //            space : < > , | tab )
+const DB_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 41, 47]); //        space : < > , | tab ) / (as %d/%a writes it)
 
 function cleanName(s: string): string | undefined {
   return s === '' || s === '[unknown]' ? undefined : s;
