@@ -111,6 +111,36 @@ function packageDir(input: string): string | undefined {
 }
 
 /**
+ * A README's licence section: under a `# License` heading (any level) or an underlined `License` (`====`, `----`),
+ * to the next heading of its level or above; undefined when it has none.
+ */
+export function licenceSection(readme: string): string | undefined {
+  const lines = readme.split(/\r?\n/);
+  const heading = (i: number): number => {
+    const atx = /^(#{1,6})\s/.exec(lines[i]!);
+    if (atx) return atx[1]!.length;
+    return i + 1 < lines.length && /^\S/.test(lines[i]!) && /^(=+|-+)\s*$/.test(lines[i + 1]!) ? (lines[i + 1]![0] === '=' ? 1 : 2) : 0;
+  };
+  let fenced = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*(```|~~~)/.test(lines[i]!)) fenced = !fenced;
+    const level = fenced ? 0 : heading(i);
+    if (level === 0 || !/^(#{1,6}\s*)?licen[cs]e\b/i.test(lines[i]!)) continue;
+    const body: string[] = [];
+    let inFence = false;
+    for (let j = i + (lines[i]!.startsWith('#') ? 1 : 2); j < lines.length; j++) {
+      if (/^\s*(```|~~~)/.test(lines[j]!)) inFence = !inFence;
+      const l = inFence ? 0 : heading(j);
+      if (l !== 0 && l <= level) break;
+      body.push(lines[j]!);
+    }
+    const text = body.join('\n').trim();
+    return text === '' ? undefined : text;
+  }
+  return undefined;
+}
+
+/**
  * dist/licenses.txt: every package whose code is in the bundle, with the licence it states and its licence file,
  * as the licences of most of them (MIT, ISC, Apache-2.0, BSD) ask of a copy that is given on. Esbuild's own
  * LEGAL.txt keeps only the comments marked @license, which few packages have.
@@ -126,8 +156,8 @@ async function writeLicenses(outdir: string, inputs: string[]): Promise<void> {
     // No licence file: the README's licence section, where the package states it there (buffers: MIT/X11).
     if (texts.length === 0) {
       const readme = names.find((f) => /^readme/i.test(f));
-      const section = readme && /^#{1,6}\s*licen[cs]e\b[^\n]*\n([\s\S]*?)(?=^#{1,6}\s|(?![\s\S]))/im.exec(await readFile(join(dir, readme), 'utf8'));
-      texts.push(section ? `From its ${readme}:\n\n${section[1]!.trim()}` : '(the package ships no licence text)');
+      const section = readme === undefined ? undefined : licenceSection(await readFile(join(dir, readme), 'utf8'));
+      texts.push(section === undefined ? '(the package ships no licence text)' : `From its ${readme}:\n\n${section}`);
     }
     const stated = pkg.license ?? 'no licence field in its package.json';
     entries.push([`${pkg.name}@${pkg.version}`, `License: ${stated}`, ...texts].join('\n\n'));
