@@ -18,14 +18,19 @@ export function alignBlobProxy(env: NodeJS.ProcessEnv): void {
   if (proxy === '' || noProxy.includes('*')) return;
   // http-client, first to read the lower-case names: what it read before.
   env['https_proxy'] = proxy;
-  if (noProxyText !== '') env['no_proxy'] = noProxyText;
-  // The SDK, first to read the upper-case ones: http-client's entries (a host and all its subdomains, a leading dot
-  // or not, a port or not: the blob's is https, 443) as its `.host`, which is that host and its subdomains;
-  // loopback never goes through a proxy.
-  env['HTTPS_PROXY'] = proxy;
+  // (None given: ',' lists no host, where an empty value would send http-client on to the SDK's NO_PROXY below.)
+  env['no_proxy'] = noProxyText !== '' ? noProxyText : ',';
+  // The SDK, first to read the upper-case ones. A proxy without a scheme, which http-client reads as http://, the
+  // SDK refuses as a URL. http-client's entry `host` (with port 443 or none: the blob's is https) is that host and
+  // its subdomains, the SDK's `.host`. Not said the same in its terms, and left as the SDK reads them: an entry with
+  // a leading dot (http-client: the subdomains only; the SDK: the host too), and loopback past 127.0.0.1 (http-client
+  // never proxies 127.*; the SDK proxies what it is not told of). A blob host is neither. And http_proxy, which
+  // http-client would take for an http:// artifact service (never on github.com), is dropped: the SDK would take it
+  // for https.
+  env['HTTPS_PROXY'] = /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
   const hosts = noProxy.flatMap((e) => {
-    const [host, port] = e.replace(/^\.+/, '').split(/:(?=\d+$)/);
-    return port === undefined || port === '443' ? [`.${host!.toLowerCase()}`] : [];
+    const [host, port] = e.split(/:(?=\d+$)/);
+    return port === undefined || port === '443' ? [host!.startsWith('.') ? host!.toLowerCase() : `.${host!.toLowerCase()}`] : [];
   });
-  env['NO_PROXY'] = [...hosts, '.localhost', '127.0.0.1', '[::1]'].join(',');
+  env['NO_PROXY'] = [...hosts, 'localhost', '127.0.0.1', '[::1]'].join(',');
 }

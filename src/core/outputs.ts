@@ -53,8 +53,10 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
     'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
     // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
-    // As the error counts: unknown when a slow-query log file was not had (a FAILED answer left it unprepared).
-    'slow-query-count': report.slow && incompleteRead(report.slow) === undefined && !report.missing.some((m) => m.type === 'slow') ? String(report.slow.count) : '',
+    // As the error counts: unknown when a slow-query log file was not had (a FAILED answer left it unprepared), or
+    // with 'since' some statements' times could not be read (inside the window or not).
+    'slow-query-count': report.slow && incompleteRead(report.slow) === undefined && !report.missing.some((m) => m.type === 'slow') &&
+      !(report.slow.since !== undefined && report.slow.untimed > 0) ? String(report.slow.count) : '',
     'slowest-query-ms': report.slow?.slowest?.duration ?? '',
   };
 }

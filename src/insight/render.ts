@@ -518,7 +518,9 @@ export function stepAnnotations(digests: AnnotatedDigest[], cap = 10, used: Reco
       ...(droppedCrashes > 0 ? [plural(droppedCrashes, "more instance's server crashes", "more instances' server crashes")] : []),
       ...(dropped > 0 ? [plural(dropped, `more distinct ${what} message`)] : []),
     ];
-    if (more.length > 0 && shown.length > 0) shown.at(-1)!.message += `\n…and ${more.join(' and ')} in the job summary.`;
+    // On this level's last annotation; with no room left for this level, on the step's last one of any level.
+    const last = shown.at(-1) ?? out.at(-1);
+    if (more.length > 0 && last !== undefined) last.message += `\n…and ${more.join(' and ')} in the job summary.`;
     left -= shown.length;
     out.push(...shown);
   }

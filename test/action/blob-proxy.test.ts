@@ -7,7 +7,7 @@ import { getProxyUrl } from '@actions/http-client';
 import { alignBlobProxy } from '../../src/action/blob-proxy.ts';
 
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
-const URLS = ['https://results-receiver.actions.githubusercontent.com/twirp/x', 'https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
+const URLS = ['https://foo.localhost/x', 'https://results-receiver.actions.githubusercontent.com/twirp/x', 'https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
 
 /** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
 async function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
@@ -32,7 +32,9 @@ function httpClientProxy(env: NodeJS.ProcessEnv, url: string): string | undefine
   try {
     for (const n of NAMES) delete process.env[n];
     Object.assign(process.env, env);
-    return getProxyUrl(url) || undefined;
+    // As http-client uses it: a proxy without a scheme is http://.
+    const p = getProxyUrl(url);
+    return p ? new URL(p.includes('://') ? p : `http://${p}`).href : undefined;
   } finally {
     for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
   }
@@ -49,6 +51,8 @@ const CASES: Array<Record<string, string>> = [
   { https_proxy: P, NO_PROXY: 'githubusercontent.com:443, other.example:8443' },
   { https_proxy: P, no_proxy: '*' },
   { HTTPS_PROXY: P, NO_PROXY: 'OTHER.EXAMPLE' },
+  // A proxy written without a scheme (http-client reads it as http://).
+  { https_proxy: 'proxy.example:3128' },
   // An exact host (a GitHub Enterprise host, the artifact service's), with and without its port.
   { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com' },
   { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com:443' },

@@ -50,6 +50,12 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["SELECT http_get('https://x.invalid', '--user=deploy:S3cr3t')", "SELECT http_get('https://x.invalid', '--user=deploy:***')"],
     ['COPY t FROM PROGRAM \'curl -u "etl:Tr0ub4dor" https://x.invalid\'', 'COPY t FROM PROGRAM \'curl -u "etl:***" https://x.invalid\''],
     ["curl -ualice:s3cretpw https://x.invalid", "curl -ualice:*** https://x.invalid"],
+    // With nothing else in the line that names a secret (no URL): the forms alone must be enough.
+    ['program "curl -sf -ualice:Tr0ub4dor example.com/export.csv" failed', 'program "curl -sf -ualice:*** example.com/export.csv" failed'],
+    ["curl -su etl:s3cret example.com", "curl -su etl:*** example.com"],
+    ['curl -u "etl:my secret" example.com', 'curl -u "etl:***" example.com'],
+    ['proxy sent Basic dXNlcjpwYXNz', 'proxy sent Basic ***'],
+    ['got Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0 from the vault', 'got Bearer *** from the vault'],
     ['Authorization: Bearer abcdefghIJKLMNOPqrstuv', 'Authorization: Bearer ***'],
     ["SELECT 1 FROM t WHERE refresh_tokens = ARRAY['S3cr3t']", "SELECT 1 FROM t WHERE refresh_tokens = ARRAY['***']"],
     // An E'' string keeps its other escapes.
@@ -153,6 +159,12 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     'the Bearer token was missing',
     'cannot use -u with --user',
     'see authentication-failure docs',
+    'basic IPv4/IPv6 support',
+    'Basic utf-8-encoded',
+    'a basic 12345678 row limit',
+    'the Bearer AuthenticationHandler rejected the request',
+    'basic PostgreSQL-Compatible',
+    'option --username:admin',
   ]) assert.equal(hideCredentials(text), text);
 });
 

@@ -170,6 +170,8 @@ describe('prefix detection on synthetic lines', () => {
     // and an application name with one after pgBadger's user= and db=.
     ['%t:%r:%u@%d:[%p]: a role with an @', '2026-11-30 20:20:44 UTC:127.0.0.1(56554):alice@corp.example@app:[7371]:', { ms: t('2026-11-30T20:20:44Z'), pid: 7371, user: 'alice@corp.example', database: 'app' }],
     ['%m [%p] %u@%d/%a: an application name with an @ after the database', '2026-11-30 20:16:06.000 UTC [42] app@shop/deploy@v2.3 ', { ms: t('2026-11-30T20:16:06Z'), pid: 42, user: 'app', database: 'shop' }],
+    // A '/' in user= or db= is theirs (a Kerberos principal's instance, a tenant's database).
+    ['pgBadger, a principal with a /', '2026-11-30 20:16:06 UTC [2157]: user=alice/admin@CORP.EXAMPLE,db=tenant/eu,app=psql ', { ms: t('2026-11-30T20:16:06Z'), pid: 2157, user: 'alice/admin@CORP.EXAMPLE', database: 'tenant/eu' }],
     ['pgBadger, an application name with an @', '2026-11-30 20:16:06 UTC [2157]: user=app,db=app,app=deploy@v2.3,client=127.0.0.1 ', { ms: t('2026-11-30T20:16:06Z'), pid: 2157, user: 'app', database: 'app' }],
   ];
   for (const [label, prefix, want] of cases) {

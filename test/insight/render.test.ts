@@ -261,6 +261,8 @@ describe('crashes', () => {
     const crashedWithErrors = stepAnnotations(Array.from({ length: 10 }, (_, i) => ({ label: `db-${i}`, digest: withError() })));
     assert.deepEqual(crashedWithErrors.map((x) => x.level), Array(10).fill('error'));
     assert.ok(crashedWithErrors.every((x) => / PostgreSQL server crash: /.test(x.title)));
+    // The ERROR messages that got no room at all are still counted, on the last annotation.
+    assert.match(crashedWithErrors.at(-1)!.message, /\n…and 10 more distinct FATAL\/PANIC messages in the job summary\.\n…and 10 more distinct ERROR messages in the job summary\.$/);
     // A cap of 4: three crashes, then 30% of 4 rounded down (one) for ERROR messages, none for FATAL.
     const small = stepAnnotations(Array.from({ length: 3 }, (_, i) => ({ label: `db-${i}`, digest: withError() })), 4);
     assert.deepEqual(small.map((x) => x.level), ['error', 'error', 'error', 'warning']);

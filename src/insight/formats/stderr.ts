@@ -23,7 +23,7 @@ export interface PrefixInfo {
 }
 
 const USER_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 40, 41, 61]); // space : < > , | tab ( ) =
-const DB_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 41, 47]); //        space : < > , | tab ) / (as %d/%a writes it)
+const DB_STOP = new Set([32, 58, 60, 62, 44, 124, 9, 41]); //            space : < > , | tab )
 
 function cleanName(s: string): string | undefined {
   return s === '' || s === '[unknown]' ? undefined : s;
@@ -70,8 +70,9 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
   if (at !== -1 && at < end && !(named !== -1 && named < end)) {
     let u = at;
     while (u > afterTime && !USER_STOP.has(text.charCodeAt(u - 1))) u--;
+    // `%u@%d/%a` ends the database at the '/' (an application name after it may hold an '@').
     let v = at + 1;
-    while (v < end && !DB_STOP.has(text.charCodeAt(v))) v++;
+    while (v < end && !DB_STOP.has(text.charCodeAt(v)) && text.charCodeAt(v) !== 47) v++;
     const last = text.lastIndexOf('@', v - 1);
     user = cleanName(text.slice(u, last));
     database = cleanName(text.slice(last + 1, v));

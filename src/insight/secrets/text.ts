@@ -22,26 +22,37 @@ const URI = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@'"]{0,256}:)([^\s@'"/]{1,1024}
 const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s,)'"]{1,512}|SCRAM-SHA-256\$[^\s,)'"]{1,512}|pbkdf2_sha\d{3}\$[^\s,)'"]{1,512}|\bmd5[0-9a-f]{32}\b|\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,256}|\bgh[pousr]_[A-Za-z0-9]{20,255}|\bgithub_pat_[A-Za-z0-9_]{20,255}|\bxox[abprs]-[A-Za-z0-9-]{10,255}|\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,4096}/g;
 
 /**
- * Credentials that their form gives away, not a name before them: an HTTP Authorization value (`Bearer x`,
- * `Basic x`, as a header set from SQL or a connection's options carries it) and curl's `-u user:password`.
+ * Credentials that their form gives away, not a name before them: an HTTP Authorization value and curl's `-u
+ * user:password`. After `Authorization:` the value is one whatever it looks like. Without that word, `Basic x` is
+ * one when x is base64 of `user:password` (prose has "basic support", "Basic utf-8-encoded"), and `Bearer x` when
+ * x is 20 or more token characters with a digit among them (not "Bearer AuthenticationHandler").
  */
-// Words are prose ("Basic authentication.", "a basic per-user quota", "Bearer tokens/sessions"), not credentials:
-// one holds a digit, ends in base64's '=', or mixes upper and lower case over 16 characters or more.
-const AUTHORIZATION = /\b(Bearer|Basic)([ \t]+)([A-Za-z0-9._~+/-]{8,4096}=*)/gi;
-const isCredential = (v: string): boolean => /\d|=$/.test(v) || (v.length >= 16 && /[a-z]/.test(v) && /[A-Z]/.test(v));
-// curl's -u/--user user:password, bare or quoted, with or without a space or '=' (-ualice:x).
-const CURL_USER = /((?:^|[\s'"])(?:-u|--user)(?:[ \t]+|=)?(["']?)[^\s:'"]{1,256}:)([^\s'"]{1,1024})/g;
+const AUTH_HEADER = /\b(Authorization:?[ \t]*["']?[ \t]*(?:Bearer|Basic|Token)[ \t]+)([A-Za-z0-9._~+/-]{6,4096}=*)/gi;
+const BASIC = /\b(Basic[ \t]+)([A-Za-z0-9+/]{8,4096}={0,2})(?![A-Za-z0-9+/=])/g;
+const BEARER = /\b(Bearer[ \t]+)((?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{20,4096}=*)/g;
+// curl's -u/--user (alone or among short flags: -su) user:password, bare, quoted (to its closing quote) or joined.
+const CURL_USER = /((?:^|[\s'"])(?:-[A-Za-z]{0,8}u[ \t]*|--user(?:[ \t]+|=)))(?:"([^"\s:]{1,256}:)([^"]{1,1024})"|'([^'\s:]{1,256}:)([^']{1,1024})'|([^\s:'"]{1,256}:)([^\s'"]{1,1024}))/g;
+
+/** Is `v` base64 of `user:password` (printable, with a colon)? */
+function basicCredential(v: string): boolean {
+  if (v.length % 4 !== 0) return false;
+  const text = Buffer.from(v, 'base64').toString('latin1');
+  return text.includes(':') && /^[\x20-\x7e]+$/.test(text);
+}
 
 function hideForms(text: string, values: string[]): string {
+  const hide = (before: string, credential: string): string => {
+    values.push(credential);
+    return `${before}${MASK}`;
+  };
   return text
-    .replace(AUTHORIZATION, (m, scheme: string, space: string, credential: string) => {
-      if (!isCredential(credential)) return m;
-      values.push(credential);
-      return `${scheme}${space}${MASK}`;
-    })
-    .replace(CURL_USER, (_m, before: string, _quote: string, password: string) => {
-      values.push(password);
-      return `${before}${MASK}`;
+    .replace(AUTH_HEADER, (_m, before: string, credential: string) => hide(before, credential))
+    .replace(BASIC, (m, before: string, credential: string) => (basicCredential(credential) ? hide(before, credential) : m))
+    .replace(BEARER, (_m, before: string, credential: string) => hide(before, credential))
+    .replace(CURL_USER, (m, flag: string, dqUser?: string, dqPass?: string, sqUser?: string, sqPass?: string, user?: string, pass?: string) => {
+      if (dqUser !== undefined) return `${flag}"${dqUser}${hide('', dqPass!)}"`;
+      if (sqUser !== undefined) return `${flag}'${sqUser}${hide('', sqPass!)}'`;
+      return user !== undefined ? `${flag}${user}${hide('', pass!)}` : m;
     });
 }
 
