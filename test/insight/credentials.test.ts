@@ -47,7 +47,11 @@ test('each way a password is written in SQL, a connection string or JSON is hidd
     ["SELECT no_http_get('https://api.example.invalid/v1', 'Authorization: Bearer S3cr3t-bearer')", "SELECT no_http_get('https://api.example.invalid/v1', 'Authorization: Bearer ***')"],
     ["COPY accounts FROM PROGRAM 'curl -s -u admin:S3cr3t-curl https://example.invalid/export.csv'", "COPY accounts FROM PROGRAM 'curl -s -u admin:*** https://example.invalid/export.csv'"],
     ['proxy said: Authorization: Basic YWRtaW46UzNjcjN0', 'proxy said: Authorization: Basic ***'],
-    ["SELECT http_get('https://x.invalid', '--user=deploy:S3cr3t')", "SELECT http_get('https://x.invalid', '--user=deploy:***')"],
+    ["COPY t FROM PROGRAM 'curl --user=deploy:S3cr3t https://x.invalid'", "COPY t FROM PROGRAM 'curl --user=deploy:*** https://x.invalid'"],
+    // HTTP's scheme names in any case; a UTF-8 password in Basic.
+    ["SELECT http_header('Authorization: bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0')", "SELECT http_header('Authorization: bearer ***')"],
+    ['proxy sent basic ZXRsOmh1bnRlcjI=', 'proxy sent basic ***'],
+    ['proxy sent Basic ZXRsOnDDpHNzd8O2cmQx', 'proxy sent Basic ***'],
     ['COPY t FROM PROGRAM \'curl -u "etl:Tr0ub4dor" https://x.invalid\'', 'COPY t FROM PROGRAM \'curl -u "etl:***" https://x.invalid\''],
     ["curl -ualice:s3cretpw https://x.invalid", "curl -ualice:*** https://x.invalid"],
     // With nothing else in the line that names a secret (no URL): the forms alone must be enough.
@@ -165,6 +169,11 @@ test('text that only mentions a password, a token or a key keeps its words', () 
     'the Bearer AuthenticationHandler rejected the request',
     'basic PostgreSQL-Compatible',
     'option --username:admin',
+    'missing Authorization: Bearer header',
+    'the Authorization: Basic authentication failed',
+    "restore_command = 'rsync -azu backup:/wal/%f %p'",
+    'docker run -u 1000:1000 app',
+    "COPY t FROM PROGRAM 'date -u +%H:%M:%S'",
   ]) assert.equal(hideCredentials(text), text);
 });
 

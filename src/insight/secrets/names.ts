@@ -52,7 +52,7 @@ export function isSecretName(name: string): boolean {
 }
 
 /** Cheap first look: text without any of these has no secret-named value in it. */
-export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ|bearer|basic|authorization|-[a-z]{0,8}u|--user|(?:create|alter)\s+(?:role|user|group)\b/i;
+export const MAYBE_SECRET = /pass|pwd|secret|token|credential|_?key|:\/\/|\)=\(|\)»|parameters:|pgp_|crypt|hmac|\$2[abxy]?\$|\$argon2|SCRAM-SHA|pbkdf2_|md5[0-9a-f]|_live_|_test_|gh[pousr]_|github_pat_|xox[abprs]-|eyJ|bearer|basic|authorization|curl|(?:create|alter)\s+(?:role|user|group)\b/i;
 
 /** Keys of user-interface text (translations), not of settings: auth.forgot_password, passwords.reset.label. */
 const UI_WORDS = new Set(['forgot', 'reset', 'confirm', 'confirmation', 'label', 'title', 'placeholder', 'prompt', 'message',

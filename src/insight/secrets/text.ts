@@ -23,22 +23,28 @@ const SELF_EVIDENT = /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[
 
 /**
  * Credentials that their form gives away, not a name before them: an HTTP Authorization value and curl's `-u
- * user:password`. After `Authorization:` the value is one whatever it looks like. Without that word, `Basic x` is
- * one when x is base64 of `user:password` (prose has "basic support", "Basic utf-8-encoded"), and `Bearer x` when
- * x is 20 or more token characters with a digit among them (not "Bearer AuthenticationHandler").
+ * user:password`. After `Authorization:` a value that is not a plain word ("missing Authorization: Bearer header").
+ * Without that word, `Basic x` when x is base64 of `user:password` (prose has "basic support"), and `Bearer x` for
+ * 20 or more token characters with a digit among them (not "Bearer AuthenticationHandler"). Scheme names in any
+ * case, as HTTP has them. Each run of spaces is matched once (a quote between two of them made it quadratic).
  */
-const AUTH_HEADER = /\b(Authorization:?[ \t]*["']?[ \t]*(?:Bearer|Basic|Token)[ \t]+)([A-Za-z0-9._~+/-]{6,4096}=*)/gi;
-const BASIC = /\b(Basic[ \t]+)([A-Za-z0-9+/]{8,4096}={0,2})(?![A-Za-z0-9+/=])/g;
-const BEARER = /\b(Bearer[ \t]+)((?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{20,4096}=*)/g;
-// curl's -u/--user (alone or among short flags: -su) user:password, bare, quoted (to its closing quote) or joined.
+const AUTH_HEADER = /\b(Authorization:[ \t]*(?:["'][ \t]*)?(?:Bearer|Basic|Token)[ \t]+)([A-Za-z0-9._~+/-]{6,4096}=*)/gi;
+const BASIC = /\b(Basic[ \t]+)([A-Za-z0-9+/]{8,4096}={0,2})(?![A-Za-z0-9+/=])/gi;
+const BEARER = /\b(Bearer[ \t]+)((?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{20,4096}=*)/gi;
+/** Not a plain word: a digit, a sign, '=' or both cases in it. */
+const tokenLike = (v: string): boolean => /[\d._~+/=-]/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v));
+// curl's -u/--user (alone or among short flags: -su) user:password, bare, quoted (to its closing quote) or joined;
+// only in text that runs curl (`docker run -u 1000:1000`, `rsync -azu host:/path`, `date -u +%H:%M` are not it).
 const CURL_USER = /((?:^|[\s'"])(?:-[A-Za-z]{0,8}u[ \t]*|--user(?:[ \t]+|=)))(?:"([^"\s:]{1,256}:)([^"]{1,1024})"|'([^'\s:]{1,256}:)([^']{1,1024})'|([^\s:'"]{1,256}:)([^\s'"]{1,1024}))/g;
 
-/** Is `v` base64 of `user:password` (printable, with a colon)? */
+/** Is `v` base64 of `user:password` (text with a colon and no control character; UTF-8 passwords too)? */
 function basicCredential(v: string): boolean {
   if (v.length % 4 !== 0) return false;
-  const text = Buffer.from(v, 'base64').toString('latin1');
-  return text.includes(':') && /^[\x20-\x7e]+$/.test(text);
+  const text = Buffer.from(v, 'base64').toString('utf8');
+  return text.includes(':') && !/[\u0000-\u001f\u007f\ufffd]/.test(text);
 }
+
+const NOTHING = /(?!)/g;
 
 function hideForms(text: string, values: string[]): string {
   const hide = (before: string, credential: string): string => {
@@ -46,10 +52,10 @@ function hideForms(text: string, values: string[]): string {
     return `${before}${MASK}`;
   };
   return text
-    .replace(AUTH_HEADER, (_m, before: string, credential: string) => hide(before, credential))
+    .replace(AUTH_HEADER, (m, before: string, credential: string) => (tokenLike(credential) ? hide(before, credential) : m))
     .replace(BASIC, (m, before: string, credential: string) => (basicCredential(credential) ? hide(before, credential) : m))
     .replace(BEARER, (_m, before: string, credential: string) => hide(before, credential))
-    .replace(CURL_USER, (m, flag: string, dqUser?: string, dqPass?: string, sqUser?: string, sqPass?: string, user?: string, pass?: string) => {
+    .replace(/\bcurl\b/i.test(text) ? CURL_USER : NOTHING, (m, flag: string, dqUser?: string, dqPass?: string, sqUser?: string, sqPass?: string, user?: string, pass?: string) => {
       if (dqUser !== undefined) return `${flag}"${dqUser}${hide('', dqPass!)}"`;
       if (sqUser !== undefined) return `${flag}'${sqUser}${hide('', sqPass!)}'`;
       return user !== undefined ? `${flag}${user}${hide('', pass!)}` : m;
