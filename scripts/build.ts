@@ -121,16 +121,20 @@ export function licenceSection(readme: string): string | undefined {
     if (atx) return atx[1]!.length;
     return i + 1 < lines.length && /^\S/.test(lines[i]!) && /^(=+|-+)\s*$/.test(lines[i + 1]!) ? (lines[i + 1]![0] === '=' ? 1 : 2) : 0;
   };
-  let fenced = false;
+  // A fence ends at a line of its own kind (``` or ~~~), not at the other.
+  const fenceOf = (l: string): string | undefined => /^\s*(```|~~~)/.exec(l)?.[1];
+  let fence: string | undefined;
   for (let i = 0; i < lines.length; i++) {
-    if (/^\s*(```|~~~)/.test(lines[i]!)) fenced = !fenced;
-    const level = fenced ? 0 : heading(i);
+    const f = fenceOf(lines[i]!);
+    if (f !== undefined && (fence === undefined || f === fence)) fence = fence === undefined ? f : undefined;
+    const level = fence !== undefined || f !== undefined ? 0 : heading(i);
     if (level === 0 || !/^(#{1,6}\s*)?licen[cs]e\b/i.test(lines[i]!)) continue;
     const body: string[] = [];
-    let inFence = false;
+    let inFence: string | undefined;
     for (let j = i + (lines[i]!.startsWith('#') ? 1 : 2); j < lines.length; j++) {
-      if (/^\s*(```|~~~)/.test(lines[j]!)) inFence = !inFence;
-      const l = inFence ? 0 : heading(j);
+      const g = fenceOf(lines[j]!);
+      if (g !== undefined && (inFence === undefined || g === inFence)) inFence = inFence === undefined ? g : undefined;
+      const l = inFence !== undefined || g !== undefined ? 0 : heading(j);
       if (l !== 0 && l <= level) break;
       body.push(lines[j]!);
     }

@@ -10,6 +10,8 @@ test("a README's licence section is found under a '#' or an underlined heading, 
   assert.equal(licenceSection('# License\n\n### MIT\n\nPermission is hereby granted\n\n# Other\n'), '### MIT\n\nPermission is hereby granted');
   assert.equal(licenceSection('```sh\n# license check\n```\n\nno section here\n'), undefined);
   assert.equal(licenceSection('# readme\n\nnothing\n'), undefined);
+  // A ``` line inside a ~~~ fence does not end it.
+  assert.equal(licenceSection('~~~\n```\n# License\n~~~\n\nnone\n'), undefined);
 });
 
 test('dist/licenses.txt names the licence of every package it lists, and its text where the package gives one', () => {
