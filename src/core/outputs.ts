@@ -28,6 +28,16 @@ function instanceId(run: InstanceRun): string {
   return run.report.instance?.id ?? (run.ref.by === 'id' ? run.ref.id : '');
 }
 
+/**
+ * Whether the slow-query figures are of all the slow-query logs: each fetched and read to its end, and with 'since'
+ * every statement's time read (one whose time could not be may be inside the window or not).
+ */
+function slowKnown(report: InstanceRun['report']): boolean {
+  const slow = report.slow;
+  return slow !== undefined && incompleteRead(slow) === undefined && !report.missing.some((m) => m.type === 'slow') &&
+    !(slow.since !== undefined && slow.untimed > 0);
+}
+
 /** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */
 function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string | undefined, redactor: Redactor): Outputs {
   const { report } = run;
@@ -52,12 +62,10 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     // Redacted, then cut (never inside a character of two UTF-16 units).
     'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
     'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
-    // Unknown (empty) unless the slow-query logs were fetched and read; the slowest as logged, empty when none.
-    // As the error counts: unknown when a slow-query log file was not had (a FAILED answer left it unprepared), or
-    // with 'since' some statements' times could not be read (inside the window or not).
-    'slow-query-count': report.slow && incompleteRead(report.slow) === undefined && !report.missing.some((m) => m.type === 'slow') &&
-      !(report.slow.since !== undefined && report.slow.untimed > 0) ? String(report.slow.count) : '',
-    'slowest-query-ms': report.slow?.slowest?.duration ?? '',
+    // Unknown (empty) unless every slow-query log was fetched and read (see slowKnown), as the error counts.
+    'slow-query-count': slowKnown(report) ? String(report.slow!.count) : '',
+    // The slowest as logged, empty when none; unknown (empty) as the count is.
+    'slowest-query-ms': slowKnown(report) ? report.slow!.slowest?.duration ?? '' : '',
   };
 }
 

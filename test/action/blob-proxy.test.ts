@@ -32,9 +32,12 @@ function httpClientProxy(env: NodeJS.ProcessEnv, url: string): string | undefine
   try {
     for (const n of NAMES) delete process.env[n];
     Object.assign(process.env, env);
-    // As http-client uses it: a proxy without a scheme is http://.
+    // As http-client's agent uses it (a proxy without a host is none; one that is no URL is read with http://).
     const p = getProxyUrl(url);
-    return p ? new URL(p.includes('://') ? p : `http://${p}`).href : undefined;
+    if (!p) return undefined;
+    let u: URL | undefined;
+    try { u = new URL(p); } catch { try { u = new URL(`http://${p}`); } catch { u = undefined; } }
+    return u && u.hostname ? u.href : undefined;
   } finally {
     for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
   }
@@ -51,8 +54,11 @@ const CASES: Array<Record<string, string>> = [
   { https_proxy: P, NO_PROXY: 'githubusercontent.com:443, other.example:8443' },
   { https_proxy: P, no_proxy: '*' },
   { HTTPS_PROXY: P, NO_PROXY: 'OTHER.EXAMPLE' },
-  // A proxy written without a scheme (http-client reads it as http://).
+  // Proxies written without a scheme: no URL at all (http-client reads it as http://), or a URL with no host
+  // ('proxy.example:' taken for a scheme: http-client connects directly).
+  { https_proxy: '10.0.0.1:3128' },
   { https_proxy: 'proxy.example:3128' },
+  { https_proxy: 'user:pw@proxy.example:3128' },
   // An exact host (a GitHub Enterprise host, the artifact service's), with and without its port.
   { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com' },
   { https_proxy: P, no_proxy: 'results-receiver.actions.githubusercontent.com:443' },

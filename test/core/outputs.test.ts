@@ -94,6 +94,7 @@ test("'slow-query-count' is unknown (empty) when a slow-query log file was not h
     assert.equal(out(), '1');
     r.report.missing.push({ apiName: 'postgresql-slow-2.log', type: 'slow', reason: 'RDS reported status FAILED' });
     assert.equal(out(), '');
+    assert.equal(stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor())['slowest-query-ms'], '', 'the slowest is unknown too');
     // With 'since', a statement whose time cannot be read (a zone no table places) may be inside the window or not.
     r.report.missing = [];
     writeFileSync(path, '2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT 1\n2026-11-28 10:00:01 CST [1] LOG:  duration: 8000.0 ms  statement: SELECT 2\n');
