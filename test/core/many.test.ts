@@ -24,21 +24,12 @@ const noUpload = { upload: (): Promise<never> => Promise.reject(new Error('no up
 test('instances polling together share one limit: every errorlog-download call waits its turn, 60 in any minute', async () => {
   const clock = fakeClock();
   // 150 CREATING answers between them: with 1 s polls each, unlimited, they would make 120 calls a minute.
-  const rds = await startRdsEmulator({
+  const emulator = {
     creatingCalls: 150,
     now: clock.now,
     instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: PG }, { id: OTHER, name: 'b', status: 'ACTIVE', datastore: PG }],
-  });
-  const out = await mkdtemp(join(tmpdir(), 'many-'));
-  const values: Record<string, string> = {
-    'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER}`, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
-    'poll-interval': '1s', timeout: '6h', 'output-dir': out, upload: 'false',
   };
-  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
-  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
-  const api = createHttpTransport({ ...t, followRedirects: false });
-  const files = createHttpTransport({ ...t, followRedirects: true });
-  try {
+  await withCollect(emulator, { 'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER}`, timeout: '6h' }, async ({ config, api, files, rds }) => {
     // The limit collectMany makes (the same factory, so a wrong rate fails here), recording when each call was let
     // through. (The emulator's own request times would not do: with one fake clock, one instance's sleep moves
     // the time of the other's request.)
@@ -57,12 +48,7 @@ test('instances polling together share one limit: every errorlog-download call w
     for (let i = 60; i < at.length; i++) {
       assert.ok(at[i]! - at[i - 60]! >= 60_000, `calls ${i - 60} and ${i} came ${at[i]! - at[i - 60]!} ms apart: 61 calls within a minute`);
     }
-  } finally {
-    api.close();
-    files.close();
-    await rds.close();
-    await rm(out, { recursive: true, force: true });
-  }
+  });
 });
 
 test('one upload for several instances is bounded from when it starts, not from when the first instance asked for it', async () => {
