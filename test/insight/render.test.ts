@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
 import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
@@ -9,7 +8,7 @@ import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '
 const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
-import { FIXTURES, fileLines, fixtureFile as fixture } from '../support/pg-fixtures.ts';
+import { fileLines, fixtureFile as fixture, incidentFile } from '../support/pg-fixtures.ts';
 import { renderText } from '../../src/cli/output.ts';
 import { newReport } from '../../src/core/run.ts';
 import type { ManyReport } from '../../src/core/many.ts';
@@ -219,9 +218,8 @@ describe('crashes', () => {
   });
 
   test('real incidents: a restart cut short by a full disk is the same crash; an immediate stop is none; a crash without errors leads the headline', async () => {
-    const incident = (name: string): { name: string; path: string; size: number } => fixture(join(FIXTURES, '..', 'pg-incidents', name));
     // One backend died (signal 6), and the two starts after it whose recovery ran out of disk are its restarts.
-    const full = await digestFiles([incident('stderr-wal-full-restarts.log')], {});
+    const full = await digestFiles([incidentFile('stderr-wal-full-restarts.log')], {});
     assert.equal(full.crashes, 1);
     assert.equal(full.firstCrash?.message, full.lastCrash?.message);
     assert.match(full.lastCrash?.message ?? '', /^server process \(PID 5406\) was terminated by signal 6: Aborted$/);
@@ -229,11 +227,11 @@ describe('crashes', () => {
     assert.match(a?.title ?? '', /^PostgreSQL server crash: server process \(PID 5406\) was terminated by signal 6/);
     assert.match(a?.message ?? '', /Failed process was running: INSERT INTO t SELECT .*backfill/);
     // Asked for: not a crash.
-    const stop = await digestFiles([incident('stderr-immediate-stop.log')], {});
+    const stop = await digestFiles([incidentFile('stderr-immediate-stop.log')], {});
     assert.equal(stop.crashes, 0);
     assert.doesNotMatch(renderDigestMarkdown(stop), /crash/i);
     // The OOM killer's kind of crash, with no error logged: the headline says so first.
-    const oom = await digestFiles([incident('stderr-oom-kill-no-errors.log')], {});
+    const oom = await digestFiles([incidentFile('stderr-oom-kill-no-errors.log')], {});
     assert.equal(oom.crashes, 1);
     const md = renderDigestMarkdown(oom);
     assert.match(md, /^No ERROR, FATAL or PANIC, but \*\*1 server crash\*\*: \d+ entries in 1 file/m);
@@ -272,10 +270,8 @@ describe('crashes', () => {
 });
 
 describe('server stops, on real logs', () => {
-  const incident = (name: string): { name: string; path: string; size: number } => fixture(join(FIXTURES, '..', 'pg-incidents', name));
-
   test("a fast shutdown is named above the FATALs it caused, with when the server was up again", async () => {
-    const d = await digestFiles([incident('stderr-fast-stop.log')], {});
+    const d = await digestFiles([incidentFile('stderr-fast-stop.log')], {});
     assert.equal(d.stops, 2);
     const md = renderDigestMarkdown(d);
     const stop = md.split('\n').findIndex((l) => l.startsWith('First of 2 server stops: '));
@@ -285,9 +281,9 @@ describe('server stops, on real logs', () => {
   });
 
   test('starts given up are stops of their own, once each; a crash loop\'s failed recoveries too, and the server up again after them', async () => {
-    const starts = await digestFiles([incident('stderr-failed-starts.log')], {});
+    const starts = await digestFiles([incidentFile('stderr-failed-starts.log')], {});
     assert.equal(starts.stops, 4, 'a fast stop, two starts given up, a fast stop');
-    const wal = await digestFiles([incident('stderr-wal-full-restarts.log')], {});
+    const wal = await digestFiles([incidentFile('stderr-wal-full-restarts.log')], {});
     assert.equal(wal.stops, 3, 'two starts given up (each one line and its shut down), the last fast stop');
     assert.equal(wal.firstStop?.gaveUp, true);
     assert.equal(wal.firstStop?.upAgain?.toISOString(), '2026-11-30T20:18:53.000Z');
@@ -324,7 +320,7 @@ describe('server stops, built', () => {
 
 describe('grouping, on a real log', () => {
   test("apostrophes are not quotes (two messages stay two); UUIDs are values (one message with three is one)", async () => {
-    const d = await digestFiles([fixture(join(FIXTURES, '..', 'pg-incidents', 'stderr-raise-apostrophes-uuids.log'))], {});
+    const d = await digestFiles([incidentFile('stderr-raise-apostrophes-uuids.log')], {});
     assert.deepEqual(d.messages.map((g) => [g.key, g.count]).sort(), [
       ["can't refund payment ?: customer's address is missing", 1],
       ["can't ship order ?: customer's address is missing", 1],

@@ -13,6 +13,9 @@ export const fixture = (name: string): string => join(FIXTURES, name);
 /** The secrets in stderr-credentials.log (run E of scripts/make-pg-fixtures.sh): each starts with S3cr3t, and the role's own password. */
 export const CREDENTIAL_SECRETS = /S3cr3t|app-secret-123/;
 
+/** The real logs of server incidents made by hand (see test/fixtures/pg-incidents/README.md), as digestFiles takes them. */
+export const incidentFile = (name: string): { name: string; path: string; size: number } => fixtureFile(join(FIXTURES, '..', 'pg-incidents', name));
+
 /** A fixture (or any file, given a path) as digestFiles takes it. */
 export function fixtureFile(name: string): { name: string; path: string; size: number } {
   const path = name.includes('/') ? name : fixture(name);
