@@ -278,6 +278,29 @@ function latest(entries: LogEntry[], n: number): LogEntry[] {
   return keyed.slice(Math.max(0, keyed.length - n)).map((x) => x.e);
 }
 
+/** How many of a thing there were, and the first and latest by time (NaN: none; the later read on a tie). */
+class Span<T> {
+  n = 0;
+  first: T | undefined;
+  last: T | undefined;
+  #firstMs = NaN;
+  #lastMs = NaN;
+
+  /** One more at `ms`; `make` is called once, and only when it is the first or the latest so far. */
+  add(ms: number, make: () => T): void {
+    this.n++;
+    let made: T | undefined;
+    if (this.first === undefined || ms < this.#firstMs) {
+      this.first = made = make();
+      this.#firstMs = ms;
+    }
+    if (this.last === undefined || !(ms < this.#lastMs)) {
+      this.last = made ?? make();
+      this.#lastMs = ms;
+    }
+  }
+}
+
 /** A copy of an entry that keeps no large read buffer alive. */
 function keep(e: LogEntry): LogEntry {
   const o = (s: string | undefined): string | undefined => (s === undefined ? undefined : detach(s));
@@ -388,10 +411,8 @@ export class DigestBuilder implements EntrySink {
   keyCache = new Map<string, Folded>();
   /** Kinds of the errors that did not fit in maxGroups (the groups carry their own). */
   overflowKinds = new Map<string, number>();
-  /** Crashes (see crash()), and the first and latest by time. */
-  crashes = 0;
-  firstCrash: LogEntry | undefined;
-  lastCrash: LogEntry | undefined;
+  /** Crashes (see crash()): how many, and the first and latest by time. */
+  crashes = new Span<LogEntry>();
   /** A death was read whose recovery has not begun yet; a recovery was begun whose `not properly shut down` line may follow. */
   deathPending = false;
   inRecovery = false;
@@ -399,10 +420,8 @@ export class DigestBuilder implements EntrySink {
   down = false;
   /** An immediate shutdown was asked for: the recovery at the next start is its own, not a crash's. */
   stopAsked = false;
-  /** Stops (see Digest.stops), the first and latest by time. */
-  stops = 0;
-  firstStop: ServerStop | undefined;
-  lastStop: ServerStop | undefined;
+  /** Stops (see Digest.stops): how many, and the first and latest by time. */
+  stops = new Span<ServerStop>();
   /** A stop's line was read whose `database system is shut down` is still to come. */
   shutting = false;
   /**
@@ -564,13 +583,8 @@ export class DigestBuilder implements EntrySink {
     this.deathPending = !begins && !ends;
     if (begins) this.stopAsked = false;
     if (!known) {
-      this.crashes++;
       this.down = true;
-      const msOf = (x: LogEntry): number => x.time?.getTime() ?? NaN;
-      const ms = msOf(e);
-      let kept: LogEntry | undefined;
-      if (this.firstCrash === undefined || ms < msOf(this.firstCrash)) this.firstCrash = kept = keep(e);
-      if (this.lastCrash === undefined || !(ms < msOf(this.lastCrash))) this.lastCrash = kept ?? keep(e);
+      this.crashes.add(e.time?.getTime() ?? NaN, () => keep(e));
     }
   }
 
@@ -586,7 +600,7 @@ export class DigestBuilder implements EntrySink {
     } else if (m.startsWith('database system is ready to accept')) {
       this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
       // Up again after every stop before it that was not yet seen so.
-      for (const s of [this.firstStop, this.lastStop]) {
+      for (const s of [this.stops.first, this.stops.last]) {
         if (s !== undefined && s.upAgain === undefined && !((s.entry.time?.getTime() ?? NaN) > (e.time?.getTime() ?? NaN))) s.upAgain = e.time;
       }
     } else if (m.startsWith('database system is shut down')) {
@@ -598,11 +612,7 @@ export class DigestBuilder implements EntrySink {
   }
 
   stop(e: LogEntry, gaveUp: boolean): void {
-    this.stops++;
-    const s: ServerStop = { entry: keep(e), gaveUp, upAgain: undefined };
-    const msOf = (x: ServerStop): number => x.entry.time?.getTime() ?? NaN;
-    if (this.firstStop === undefined || msOf(s) < msOf(this.firstStop)) this.firstStop = s;
-    if (this.lastStop === undefined || !(msOf(s) < msOf(this.lastStop))) this.lastStop = s;
+    this.stops.add(e.time?.getTime() ?? NaN, () => ({ entry: keep(e), gaveUp, upAgain: undefined }));
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {
@@ -618,7 +628,7 @@ export class DigestBuilder implements EntrySink {
       add(g.kind, g.count, g.sqlstate);
     }
     for (const [kind, n] of this.overflowKinds) add(kind, n);
-    if (this.crashes > 0) add(CRASH_LABEL, this.crashes);
+    if (this.crashes.n > 0) add(CRASH_LABEL, this.crashes.n);
     return [...by].map(([kind, k]) => ({ kind, count: k.count, sqlstates: [...k.sqlstates].sort() }))
       .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
@@ -694,12 +704,13 @@ export class DigestBuilder implements EntrySink {
     const firstError = this.firstError && hideInEntry(this.firstError, budget);
     const lastError = this.lastError && hideInEntry(this.lastError, budget);
     const shownRecent = recent.map((e) => hideInEntry(e, budget));
-    const firstCrash = this.firstCrash && hideInEntry(this.firstCrash, budget);
-    const lastCrash = this.lastCrash && (this.lastCrash === this.firstCrash ? firstCrash : hideInEntry(this.lastCrash, budget));
+    const { first: crash0, last: crash1 } = this.crashes;
+    const firstCrash = crash0 && hideInEntry(crash0, budget);
+    const lastCrash = crash1 && (crash1 === crash0 ? firstCrash : hideInEntry(crash1, budget));
     // A stop's entry is the server's own line, but its continuation lines, or a RAISE LOG that reads like one, are not.
     const shownStop = (x: ServerStop | undefined): ServerStop | undefined => x && { ...x, entry: hideInEntry(x.entry, budget) };
-    const firstStop = shownStop(this.firstStop);
-    const lastStop = this.lastStop === this.firstStop ? firstStop : shownStop(this.lastStop);
+    const firstStop = shownStop(this.stops.first);
+    const lastStop = this.stops.last === this.stops.first ? firstStop : shownStop(this.stops.last);
     for (const g of messages) hideInGroup(g, budget);
     return {
       since: this.sinceDate,
@@ -716,10 +727,10 @@ export class DigestBuilder implements EntrySink {
       recent: shownRecent,
       firstError,
       lastError,
-      crashes: this.crashes,
+      crashes: this.crashes.n,
       firstCrash,
       lastCrash,
-      stops: this.stops,
+      stops: this.stops.n,
       firstStop,
       lastStop,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),
