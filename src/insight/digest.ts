@@ -181,7 +181,7 @@ const MAX_EXAMPLES = 3;
  * it only counts). `... (PID n) was terminated by signal` names the process first; these are the
  * names PostgreSQL's postmaster gives its children.
  */
-const CRASH_HINTS = ['database system was', 'database system is', 'received ', 'shutting down due to', 'server process', 'startup process', 'background writer process',
+const CRASH_HINTS = ['database system was', 'database system is', 'received smart shutdown', 'received fast shutdown', 'received immediate shutdown', 'shutting down due to', 'server process', 'startup process', 'background writer process',
   'checkpointer process', 'WAL writer process', 'WAL receiver process', 'autovacuum launcher process',
   'autovacuum worker process', 'archiver process', 'system logger process', 'background worker'];
 /** The LOG lines of a stop: a shutdown asked for, or a start given up. */

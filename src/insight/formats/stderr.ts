@@ -66,8 +66,9 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
   let user: string | undefined;
   let database: string | undefined;
   const at = text.indexOf('@', afterTime);
-  const named = text.indexOf('user=', afterTime);
-  if (at !== -1 && at < end && !(named !== -1 && named < end)) {
+  // Searched back from the prefix's end: `text` may be the whole line, its message after `end`.
+  const named = end > 0 && text.lastIndexOf('user=', end - 1) >= afterTime;
+  if (at !== -1 && at < end && !named) {
     let u = at;
     while (u > afterTime && !USER_STOP.has(text.charCodeAt(u - 1))) u--;
     // `%u@%d/%a` ends the database at the '/' (an application name after it may hold an '@').
@@ -77,7 +78,7 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
     user = cleanName(text.slice(u, last));
     database = cleanName(text.slice(last + 1, v));
   } else {
-    const ui = named;
+    const ui = text.indexOf('user=', afterTime);
     if (ui !== -1 && ui < end) {
       let v = ui + 5;
       while (v < end && !DB_STOP.has(text.charCodeAt(v))) v++;
