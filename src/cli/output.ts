@@ -9,7 +9,7 @@ import { totalBytes } from '../core/run.ts';
 import { incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest } from '../insight/digest.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { crashLines, cut, formatTime, groupText, noErrors, stopLines, upAgain, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
+import { crashLines, cut, entryParts, formatTime, groupText, noErrors, stopLines, upAgain, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';
@@ -93,10 +93,8 @@ function renderDigestText(d: Digest, color: boolean, width = 100, top = 10): str
     out.push('', p(recent.length === 1 ? 'Last warning or error' : `Last ${formatCount(recent.length)} warnings and errors`, 'bold'));
     for (const e of recent) {
       out.push(`  ${entry(e)}`);
-      // In PostgreSQL's order; CONTEXT says where in a function the error came (a RAISE, a failing EXECUTE's QUERY).
-      for (const [label, text] of [['DETAIL', e.detail], ['HINT', e.hint], ['QUERY', e.query], ['CONTEXT', e.context], ['STATEMENT', e.statement]] as const) {
-        if (text) out.push(`    ${p(`${label}:`, 'dim')} ${oneLine(text, width)}`);
-      }
+      // As the summary's: CONTEXT says where in a function the error came (a RAISE, a failing EXECUTE's QUERY).
+      for (const [label, text] of entryParts(e)) out.push(`    ${p(`${label}:`, 'dim')} ${oneLine(text, width)}`);
     }
   }
   return out.join('\n');

@@ -30,3 +30,8 @@ export function formatLogged(logged: string): string | undefined {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/** `s` with its first letter upper case, as a title or a line starts. */
+export function capital(s: string): string {
+  return `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
+}

@@ -1,7 +1,7 @@
 // The action's work, free of @actions/*: sign in, check the instance, wait for the links, download every file,
 // upload them as one artifact.
 import { randomBytes } from 'node:crypto';
-import { formatCount, plural } from './plural.ts';
+import { capital, formatCount, plural } from './plural.ts';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock.ts';
@@ -123,7 +123,6 @@ const LABEL: Record<LogType, string> = { error: 'error log', slow: 'slow-query l
 const NOT_PREPARED = 'RDS reported status FAILED';
 /** The 'Not downloaded' row of the files a FAILED answer may have left out of its list. */
 const UNLISTED = '(any file RDS did not list)';
-const capital = (s: string): string => `${s[0]!.toUpperCase()}${s.slice(1)}`;
 
 /** RDS answered and listed no file at all: nothing was read, so what the database logged is unknown. */
 export function listedNothing(report: Report): boolean {

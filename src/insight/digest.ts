@@ -278,6 +278,9 @@ function latest(entries: LogEntry[], n: number): LogEntry[] {
   return keyed.slice(Math.max(0, keyed.length - n)).map((x) => x.e);
 }
 
+/** An entry's time in ms, NaN when it has none. */
+const msOf = (e: LogEntry): number => e.time?.getTime() ?? NaN;
+
 /** How many of a thing there were, and the first and latest by time (NaN: none; the later read on a tie). */
 class Span<T> {
   n = 0;
@@ -584,7 +587,7 @@ export class DigestBuilder implements EntrySink {
     if (begins) this.stopAsked = false;
     if (!known) {
       this.down = true;
-      this.crashes.add(e.time?.getTime() ?? NaN, () => keep(e));
+      this.crashes.add(msOf(e), () => keep(e));
     }
   }
 
@@ -601,7 +604,7 @@ export class DigestBuilder implements EntrySink {
       this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
       // Up again after every stop before it that was not yet seen so.
       for (const s of [this.stops.first, this.stops.last]) {
-        if (s !== undefined && s.upAgain === undefined && !((s.entry.time?.getTime() ?? NaN) > (e.time?.getTime() ?? NaN))) s.upAgain = e.time;
+        if (s !== undefined && s.upAgain === undefined && !(msOf(s.entry) > msOf(e))) s.upAgain = e.time;
       }
     } else if (m.startsWith('database system is shut down')) {
       // The end of the stop just read; else, shut down again with no start in between or no request before it: a
@@ -612,7 +615,7 @@ export class DigestBuilder implements EntrySink {
   }
 
   stop(e: LogEntry, gaveUp: boolean): void {
-    this.stops.add(e.time?.getTime() ?? NaN, () => ({ entry: keep(e), gaveUp, upAgain: undefined }));
+    this.stops.add(msOf(e), () => ({ entry: keep(e), gaveUp, upAgain: undefined }));
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {

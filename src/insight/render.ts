@@ -1,7 +1,7 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
 // a table or a <details> block, and every shown piece is cut to a bounded length.
-import { formatCount, formatLogged, plural } from '../core/plural.ts';
+import { capital, formatCount, formatLogged, plural } from '../core/plural.ts';
 import { foldMark, incompleteRead, otherLastError, sameEntry, stoppedWhy, type Digest, type FileDigest, type MessageGroup, type ServerStop } from './digest.ts';
 import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
@@ -158,8 +158,8 @@ export function unreadNotes(d: Digest, show: (text: string, max: number) => stri
  * OOM killer took logs no error of its own). `strong` marks the crashes as the report shows emphasis.
  */
 export function noErrors(d: Digest, partial: boolean, strong: (s: string) => string): string {
-  const none = partial ? 'No errors in what was read' : 'No errors';
-  return d.crashes > 0 ? `No ERROR, FATAL or PANIC${partial ? ' in what was read' : ''}, but ${strong(plural(d.crashes, 'server crash', 'server crashes'))}` : none;
+  const where = partial ? ' in what was read' : '';
+  return d.crashes > 0 ? `No ERROR, FATAL or PANIC${where}, but ${strong(plural(d.crashes, 'server crash', 'server crashes'))}` : `No errors${where}`;
 }
 
 /**
@@ -184,12 +184,21 @@ export function upAgain(s: ServerStop): string {
 /** The first of `n` (labelled with how many), and the last too when it is another. */
 function firstAndLast<T>(n: number, first: T | undefined, last: T | undefined, same: (a: T, b: T) => boolean, one: string, many: string): Array<[string, T]> {
   if (first === undefined) return [];
-  if (n === 1 || last === undefined || same(last, first)) return [[`${one[0]!.toUpperCase()}${one.slice(1)}${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
+  if (n === 1 || last === undefined || same(last, first)) return [[`${capital(one)}${n > 1 ? ` (${formatCount(n)} in all)` : ''}`, first]];
   return [[`First of ${formatCount(n)} ${many}`, first], [`Last ${one}`, last]];
 }
 
 function severityCounts(counts: Partial<Record<Severity, number>>): string {
   return SEVERITY_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${formatCount(counts[s]!)} ${s}`).join(', ');
+}
+
+/** An entry's other fields that it has, in PostgreSQL's order, each with the language of its code block. */
+export function entryParts(e: LogEntry): Array<[string, string, 'text' | 'sql']> {
+  const parts: Array<[string, string | undefined, 'text' | 'sql']> = [
+    ['DETAIL', e.detail, 'text'], ['HINT', e.hint, 'text'], ['QUERY', e.query, 'sql'], ['CONTEXT', e.context, 'text'],
+    ['STATEMENT', e.statement, 'sql'],
+  ];
+  return parts.filter((p): p is [string, string, 'text' | 'sql'] => p[1] !== undefined && p[1] !== '');
 }
 
 function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
@@ -198,14 +207,7 @@ function entryBlock(e: LogEntry, maxMessage: number, maxBlock: number): string {
   const state = e.sqlstate !== undefined && e.sqlstate !== '00000' ? ` · SQLSTATE ${escapeInline(e.sqlstate, 10)}` : '';
   const where = escapeInline(`${e.file}:${e.line}`, 200);
   const out = [`**${formatTime(e.time, true)}** · **${e.severity}**${pid}${who}${state} · ${where}`, '', `> ${escapeInline(e.message, maxMessage)}`];
-  const parts: Array<[string, string | undefined, string]> = [
-    ['DETAIL', e.detail, 'text'], ['HINT', e.hint, 'text'], ['QUERY', e.query, 'sql'], ['CONTEXT', e.context, 'text'],
-    ['STATEMENT', e.statement, 'sql'],
-  ];
-  for (const [label, text, lang] of parts) {
-    if (text === undefined || text === '') continue;
-    out.push('', `${label}:`, '', codeBlock(text, lang, maxBlock));
-  }
+  for (const [label, text, lang] of entryParts(e)) out.push('', `${label}:`, '', codeBlock(text, lang, maxBlock));
   return out.join('\n');
 }
 

@@ -44,22 +44,22 @@ function basicCredential(v: string): boolean {
   return text.includes(':') && !/[\u0000-\u001f\u007f\ufffd]/.test(text);
 }
 
-const NOTHING = /(?!)/g;
-
 function hideForms(text: string, values: string[]): string {
   const hide = (before: string, credential: string): string => {
     values.push(credential);
     return `${before}${MASK}`;
   };
-  return text
+  const forms = text
     .replace(AUTH_HEADER, (m, before: string, credential: string) => (tokenLike(credential) ? hide(before, credential) : m))
     .replace(BASIC, (m, before: string, credential: string) => (basicCredential(credential) ? hide(before, credential) : m))
-    .replace(BEARER, (_m, before: string, credential: string) => hide(before, credential))
-    .replace(/\bcurl\b/i.test(text) ? CURL_USER : NOTHING, (m, flag: string, dqUser?: string, dqPass?: string, sqUser?: string, sqPass?: string, user?: string, pass?: string) => {
-      if (dqUser !== undefined) return `${flag}"${dqUser}${hide('', dqPass!)}"`;
-      if (sqUser !== undefined) return `${flag}'${sqUser}${hide('', sqPass!)}'`;
-      return user !== undefined ? `${flag}${user}${hide('', pass!)}` : m;
-    });
+    .replace(BEARER, (_m, before: string, credential: string) => hide(before, credential));
+  if (!/\bcurl\b/i.test(text)) return forms;
+  // One of the three forms (double-quoted, single-quoted, bare) matched: its user and password groups are set.
+  return forms.replace(CURL_USER, (_m, flag: string, dqUser?: string, dqPass?: string, sqUser?: string, sqPass?: string, user?: string, pass?: string) => {
+    if (dqUser !== undefined) return `${flag}"${dqUser}${hide('', dqPass!)}"`;
+    if (sqUser !== undefined) return `${flag}'${sqUser}${hide('', sqPass!)}'`;
+    return `${flag}${user!}${hide('', pass!)}`;
+  });
 }
 
 function hideHashes(text: string, values: string[]): string {
