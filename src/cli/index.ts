@@ -5,7 +5,7 @@
 import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../core/clock.ts';
-import { FILE_MODE } from '../core/writable.ts';
+import { DIR_MODE, FILE_MODE } from '../core/writable.ts';
 import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
 import { CancelledError, InputError, errorMessage, nameInputsAs } from '../core/errors.ts';
 import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     const plain = await lstat(parsed.summaryFile).then((st) => st.isFile(), () => true);
     try {
       // The owner's only, as the logs are: it quotes them.
-      await mkdir(dirname(parsed.summaryFile), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(parsed.summaryFile), { recursive: true, mode: DIR_MODE });
       await writeFile(parsed.summaryFile, redactor.redact(markdown), { mode: FILE_MODE });
     } catch (e) {
       // A summary cut short (a full disk) is no summary: what was written of it goes.

@@ -83,6 +83,6 @@ function mayBecomeActive(status: string): boolean {
 
 /** ACTIVE now (or not known: not checked); `passing`: on its way back by itself (see PASSING); else another state. */
 export function activity(info: InstanceInfo | undefined): 'active' | 'passing' | 'other' {
-  if (info === undefined || stateOf(info.status) === 'ACTIVE') return 'active';
-  return PASSING.test(stateOf(info.status)) ? 'passing' : 'other';
+  const state = info === undefined ? 'ACTIVE' : stateOf(info.status);
+  return state === 'ACTIVE' ? 'active' : PASSING.test(state) ? 'passing' : 'other';
 }

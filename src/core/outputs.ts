@@ -43,6 +43,7 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
   const { report } = run;
   const d = report.digest;
   const known = countsKnown(report);
+  const slowOk = slowKnown(report);
   const count = (n: number | undefined): string => (known ? String(n ?? 0) : '');
   return {
     status: report.lastStatus ?? '',
@@ -63,9 +64,9 @@ function instanceOutputs(run: InstanceRun, many: ManyReport, artifactUrl: string
     'first-error': d?.firstError ? cut(redactor.redact(`${d.firstError.severity}: ${d.firstError.message}`), 1000) : '',
     'last-error': d?.lastError ? cut(redactor.redact(`${d.lastError.severity}: ${d.lastError.message}`), 1000) : '',
     // Unknown (empty) unless every slow-query log was fetched and read (see slowKnown), as the error counts.
-    'slow-query-count': slowKnown(report) ? String(report.slow!.count) : '',
+    'slow-query-count': slowOk ? String(report.slow!.count) : '',
     // The slowest as logged, empty when none; unknown (empty) as the count is.
-    'slowest-query-ms': slowKnown(report) ? report.slow!.slowest?.duration ?? '' : '',
+    'slowest-query-ms': slowOk ? report.slow!.slowest?.duration ?? '' : '',
   };
 }
 

@@ -91,7 +91,8 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
         }
         first = false;
         const answer = await withRetry(t.what, t.call, o);
-        o.onStatus?.(i, ready(answer) ? (answer.status === 'FAILED' ? 'FAILED' : 'FINISH') : answer.status === 'FINISH' ? 'EXPORTING' : answer.status);
+        // Ready is FINISH, or FAILED with files prepared: as answered; FINISH not ready lists files still exporting.
+        o.onStatus?.(i, answer.status === 'FINISH' && !ready(answer) ? 'EXPORTING' : answer.status);
         const n = ++polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {

@@ -18,6 +18,7 @@ import { activity, describeInstance, findInstance } from '../cloud/instance.ts';
 import { pollAllUntilReady, type PollFailure, type PollResult } from './poll.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink } from './download.ts';
 import { compareNames, NameAllocator } from './names.ts';
+import { DIR_MODE } from './writable.ts';
 import { ConnectionBudget, mapSettled } from './pool.ts';
 import { STATE_CODES, type RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
@@ -292,7 +293,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
 
   // The types whose answers are in and handled; the folder, the connections and the live digest they share.
   const handled = new Set<LogType>();
-  let anyWanted = false;
+  // Set when the first batch with files to fetch comes (undefined after the loop: nothing was wanted).
   let outputDir: string | undefined;
   // 'parallel-downloads' connections, shared: a free one goes to the file first by name (the digest's order),
   // to fetch another byte range of it if it is large, else to the next file.
@@ -342,7 +343,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       }
       const wanted = wantedFiles(batch, answers);
       if (wanted.length === 0) continue;
-      anyWanted = true;
       outputDir ??= (await deps.folderFor?.()) ?? config.outputDir;
       report.outputDir = outputDir;
       errorDigest = (await downloadBatch(batch, wanted, outputDir))?.digest ?? errorDigest;
@@ -359,7 +359,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   }
   // Every type is in: the polling's end, and its error when every type failed.
   await polling;
-  if (!anyWanted) {
+  if (outputDir === undefined) {
     const error = lostError();
     if (error) throw error;
     logger.warning(`RDS returned no ${types.map((t) => LABEL[t]).join(' or ')} files for this instance; nothing to download or upload`, { title: `No ${labels}` });
@@ -412,7 +412,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     for (const type of batch) {
       const dir = join(outputDir, folder(type));
       // Folders it makes are its owner's only, as the logs are (see FILE_MODE); an existing one is left as it is.
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true, mode: DIR_MODE });
       const names = new NameAllocator(await readdir(dir));
       allocators.set(type, names);
       allocated.set(type, names.allocateAll(wanted.filter((w) => w.type === type).map((w) => w.item.fileName)).values());

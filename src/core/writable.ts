@@ -12,6 +12,8 @@ export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_E
 export const NEW_NO_FOLLOW = CREATE_NEW | (constants.O_NOFOLLOW ?? 0);
 /** The mode of what the run writes: read and written by its owner only (a log may hold what the database was given). */
 export const FILE_MODE = 0o600;
+/** Folders made for them: their owner's only too (an existing one is left as it is). */
+export const DIR_MODE = 0o700;
 
 /** Why nothing can be created in `dir` (an errno code), or undefined when something can. */
 export async function cannotCreateIn(dir: string): Promise<string | undefined> {
