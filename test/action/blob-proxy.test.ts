@@ -9,38 +9,41 @@ import { alignBlobProxy } from '../../src/action/blob-proxy.ts';
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
 const URLS = ['https://foo.localhost/x', 'https://results-receiver.actions.githubusercontent.com/twirp/x', 'https://artifacts.actions.githubusercontent.com/x', 'https://productionresultssa0.blob.core.windows.net/x', 'https://githubusercontent.com/x', 'https://127.0.0.1:8443/x', 'https://other.example/x'];
 
-/** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
-async function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
-  // The SDK keeps its NO_PROXY list once loaded: a fresh copy of the module for each set of variables.
+/** Runs `fn` with exactly these proxy variables in process.env (the others of NAMES unset), then puts them back. */
+async function withProxyEnv<T>(env: NodeJS.ProcessEnv, fn: () => T | Promise<T>): Promise<T> {
   const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
   try {
     for (const n of NAMES) delete process.env[n];
     Object.assign(process.env, env);
+    return await fn();
+  } finally {
+    for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
+  }
+}
+
+/** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
+function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
+  return withProxyEnv(env, async () => {
+    // The SDK keeps its NO_PROXY list once loaded: a fresh copy of the module for each set of variables.
     const m = (await import(`../../node_modules/@typespec/ts-http-runtime/dist/esm/policies/proxyPolicy.js?${Math.random()}`)) as {
       proxyPolicy: () => { sendRequest: (req: { url: string; agent?: unknown; proxySettings?: unknown }, next: (r: unknown) => Promise<unknown>) => Promise<unknown> };
     };
     const req: { url: string; agent?: { proxy?: URL } } = { url };
     await m.proxyPolicy().sendRequest(req, async () => ({}));
     return req.agent?.proxy?.href;
-  } finally {
-    for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
-  }
+  });
 }
 
-function httpClientProxy(env: NodeJS.ProcessEnv, url: string): string | undefined {
-  const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
-  try {
-    for (const n of NAMES) delete process.env[n];
-    Object.assign(process.env, env);
+/** What @actions/http-client would do for `url` with these variables. */
+function httpClientProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
+  return withProxyEnv(env, () => {
     // As http-client's agent uses it (a proxy without a host is none; one that is no URL is read with http://).
     const p = getProxyUrl(url);
     if (!p) return undefined;
     let u: URL | undefined;
     try { u = new URL(p); } catch { try { u = new URL(`http://${p}`); } catch { u = undefined; } }
     return u && u.hostname ? u.href : undefined;
-  } finally {
-    for (const n of NAMES) if (saved[n] === undefined) delete process.env[n]; else process.env[n] = saved[n];
-  }
+  });
 }
 
 const P = 'http://proxy.example:3128/';
@@ -69,10 +72,10 @@ test('the blob upload goes through the proxy exactly when every other https conn
     const aligned: NodeJS.ProcessEnv = { ...env };
     alignBlobProxy(aligned);
     for (const url of URLS) {
-      const want = httpClientProxy(env, url);
+      const want = await httpClientProxy(env, url);
       assert.equal(await sdkProxy(aligned, url), want, `the SDK: ${JSON.stringify(env)} ${url}`);
       // The artifact service's own calls in the upload thread go through http-client, on the rewritten variables.
-      assert.equal(httpClientProxy(aligned, url), want, `http-client: ${JSON.stringify(env)} ${url}`);
+      assert.equal(await httpClientProxy(aligned, url), want, `http-client: ${JSON.stringify(env)} ${url}`);
     }
   }
 });

@@ -8,9 +8,9 @@ import type { InstanceRun, ManyReport } from '../../src/core/many.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 import { Redactor } from '../../src/core/redact.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fixtureFile, tmpFiles } from '../support/pg-fixtures.ts';
+
+const tmpFile = tmpFiles('outputs-slow-');
 
 function run(name: string, entries: LogEntry[]): InstanceRun {
   const report = newReport('/tmp/out');
@@ -84,23 +84,17 @@ test("'files-truncated' says whether 'files' lists them all, even when only 'ins
 });
 
 test("'slow-query-count' is unknown (empty) when a slow-query log file was not had, as the error counts are for error logs", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'outputs-slow-'));
-  try {
-    const path = join(dir, 'postgresql-slow.log');
-    writeFileSync(path, '2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT pg_sleep(1.2)\n');
-    const r = run('shop-db', []);
-    r.report.slow = await digestSlowFiles([{ name: 'postgresql-slow.log', path, size: statSync(path).size }], {});
-    const out = (): string | undefined => stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor())['slow-query-count'];
-    assert.equal(out(), '1');
-    r.report.missing.push({ apiName: 'postgresql-slow-2.log', type: 'slow', reason: 'RDS reported status FAILED' });
-    assert.equal(out(), '');
-    assert.equal(stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor())['slowest-query-ms'], '', 'the slowest is unknown too');
-    // With 'since', a statement whose time cannot be read (a zone no table places) may be inside the window or not.
-    r.report.missing = [];
-    writeFileSync(path, '2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT 1\n2026-11-28 10:00:01 CST [1] LOG:  duration: 8000.0 ms  statement: SELECT 2\n');
-    r.report.slow = await digestSlowFiles([{ name: 'postgresql-slow.log', path, size: statSync(path).size }], { since: new Date('2026-11-28T09:00:00Z') });
-    assert.equal(out(), '');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const slowLog = (text: string): ReturnType<typeof fixtureFile> => fixtureFile(tmpFile('postgresql-slow.log', text));
+  const r = run('shop-db', []);
+  r.report.slow = await digestSlowFiles([slowLog('2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT pg_sleep(1.2)\n')], {});
+  const outputs = (): Record<string, string> => stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
+  const out = (): string | undefined => outputs()['slow-query-count'];
+  assert.equal(out(), '1');
+  r.report.missing.push({ apiName: 'postgresql-slow-2.log', type: 'slow', reason: 'RDS reported status FAILED' });
+  assert.equal(out(), '');
+  assert.equal(outputs()['slowest-query-ms'], '', 'the slowest is unknown too');
+  // With 'since', a statement whose time cannot be read (a zone no table places) may be inside the window or not.
+  r.report.missing = [];
+  r.report.slow = await digestSlowFiles([slowLog('2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT 1\n2026-11-28 10:00:01 CST [1] LOG:  duration: 8000.0 ms  statement: SELECT 2\n')], { since: new Date('2026-11-28T09:00:00Z') });
+  assert.equal(out(), '');
 });

@@ -6,7 +6,7 @@ import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -459,14 +459,14 @@ test('an archive (zip, tar, tar.gz, xz, bzip2, zstd, made by the real tools) is 
     for (const [kind, name, argv] of made) {
       const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir });
       assert.equal(r.status, 0, String(r.stderr));
-      const d = await digestFiles([{ name, path: join(dir, name), size: statSync(join(dir, name)).size }], {});
+      const d = await digestFiles([file(join(dir, name))], {});
       const f = d.files[0]!;
       assert.match(f.misread ?? '', new RegExp(`^it is a ${kind} archive${name.endsWith('.gz') ? ' \\(gzipped\\)' : ''}, not a log: the logs may be inside it`), name);
       assert.match(incompleteRead(d) ?? '', /could not be read as a log/, name);
       assert.equal(f.lines, 0, `${name}: nothing read as lines`);
     }
     // The log itself is no archive.
-    const plain = await digestFiles([{ name: 'postgresql.log', path: log, size: statSync(log).size }], {});
+    const plain = await digestFiles([file(log)], {});
     assert.equal(plain.files[0]!.misread, undefined);
     assert.ok(plain.entries > 0);
   } finally {
@@ -477,18 +477,11 @@ test('an archive (zip, tar, tar.gz, xz, bzip2, zstd, made by the real tools) is 
 test('the recent entries are the latest by time across files, whatever order their names give them', async () => {
   const late = Buffer.from('2026-11-30 18:00:01 UTC [1] ERROR:  late one\n2026-11-30 18:00:02 UTC [1] ERROR:  late two\n');
   const early = Buffer.from('2026-11-30 01:00:01 UTC [2] ERROR:  early one\n2026-11-30 01:00:02 UTC [2] ERROR:  early two\n2026-11-30 01:00:03 UTC [2] WARNING:  early three\n');
-  const dir = mkdtempSync(join(tmpdir(), 'insight-recent-'));
-  try {
-    // Read in name order: the later log first.
-    writeFileSync(join(dir, 'a.log'), late);
-    writeFileSync(join(dir, 'b.log'), early);
-    const files = ['a.log', 'b.log'].map((name) => ({ name, path: join(dir, name), size: statSync(join(dir, name)).size }));
-    const d = await digestFiles(files, { recent: 3 });
-    assert.deepEqual(d.recent.map((e) => e.message), ['early three', 'late one', 'late two']);
-    // In one file, as read.
-    const one = await digestFiles([files[1]!], { recent: 2 });
-    assert.deepEqual(one.recent.map((e) => e.message), ['early two', 'early three']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Read in name order: the later log first.
+  const files = [file(tmpFile('recent-a.log', late)), file(tmpFile('recent-b.log', early))];
+  const d = await digestFiles(files, { recent: 3 });
+  assert.deepEqual(d.recent.map((e) => e.message), ['early three', 'late one', 'late two']);
+  // In one file, as read.
+  const one = await digestFiles([files[1]!], { recent: 2 });
+  assert.deepEqual(one.recent.map((e) => e.message), ['early two', 'early three']);
 });
