@@ -105,6 +105,12 @@ export interface RdsEmulatorOptions {
    * resolves; the port stays the file server's.
    */
   linkHostname?: string;
+  /**
+   * Files named after the export that made them, as in the spec's example
+   * (`<32 hex>_errorlog_download_<yyyyMMddHHmmssSSS>`), each FINISH answer a new export with new names: what a
+   * client asking again for expired links may get. Faults still name the file by its `name`.
+   */
+  exportNames?: boolean;
   /** Status strings in lower case, as in the spec's example ("finish", "success"). */
   lowerCase?: boolean;
   /** Final top-level status instead of FINISH (e.g. FAILED). */
@@ -238,6 +244,10 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
   const calls: Record<LogKind, number> = { errorlog: 0, slowlog: 0 };
   const firstCallAt: Partial<Record<LogKind, number>> = {};
   let linksValidFrom = 0;
+  // The time of the latest export named (exportNames): each answer's later than the one before.
+  let lastExport = 0;
+  const exportName = (kind: LogKind, ms: number): string =>
+    `${createHmac('sha1', linkSecret).update(kind).digest('hex').slice(0, 32)}_${kind}_download_${new Date(ms).toISOString().replace(/\D/g, '').slice(0, 17)}`;
 
   const sizeOf = (f: EmulatorFile): number => f.data?.length ?? f.size ?? 0;
   const patterns = new Map<EmulatorFile, Buffer>([...files, ...slowFiles].map((f) => [f, f.repeat ? tile(f.repeat) : PATTERN]));
@@ -370,6 +380,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
     }
     const expires = Math.floor((now() + (o.linkTtlMs ?? 300_000)) / 1000);
     const host = o.linkHostname ? `${o.linkHostname}:${new URL(filesOrigin).port}` : new URL(filesOrigin).host;
+    const exported = (lastExport = Math.max(now(), lastExport + listOf(kind).length));
     const list = listOf(kind).map((f, i) => {
       const failed = f.itemStatus === 'FAILED';
       const key = objectKey(kind, i);
@@ -377,7 +388,7 @@ export async function startRdsEmulator(o: RdsEmulatorOptions & RdsEmulatorListen
       const link = `${o.schemeless ? '' : 'http://'}${host}/${BUCKET}/${key}?${query}`;
       return {
         workflow_id: `wf-${kind}-${i}-${n}`,
-        file_name: f.name,
+        file_name: o.exportNames ? exportName(kind, exported + i) : f.name,
         status: cased(failed ? 'FAILED' : exporting ? 'EXPORTING' : 'SUCCESS'),
         file_size: f.reportedSize ?? String(sizeOf(f)),
         file_link: failed || exporting ? '' : link,

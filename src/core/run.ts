@@ -345,7 +345,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       if (wanted.length === 0) continue;
       outputDir ??= (await deps.folderFor?.()) ?? config.outputDir;
       report.outputDir = outputDir;
-      errorDigest = (await downloadBatch(batch, wanted, outputDir))?.digest ?? errorDigest;
+      const listings = new Map(batch.map((t, i) => [t, answers[i]?.items ?? []]));
+      errorDigest = (await downloadBatch(batch, wanted, listings, outputDir))?.digest ?? errorDigest;
     }
   } catch (e) {
     stopPolling.abort();
@@ -401,8 +402,11 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     return wanted;
   }
 
-  /** Downloads one batch's files (their link refreshed once if it expired); the digest of its error logs, if it has any. */
-  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, outputDir: string): Promise<{ digest: Promise<Digest | undefined> } | undefined> {
+  /**
+   * Downloads one batch's files (their link refreshed once if it expired); the digest of its error logs, if it
+   * has any. `listings`: each type's answer whole, to find a file of it again in a fresh answer that renamed it.
+   */
+  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, listings: Map<LogType, ErrorlogItem[]>, outputDir: string): Promise<{ digest: Promise<Digest | undefined> } | undefined> {
     // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
     const folder = (type: LogType): string => (types.length > 1 ? type : '');
     // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
@@ -475,10 +479,28 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           for (const type of again) refusal.push({ type, error: e });
           return again.map(() => undefined);
         });
+        // An export named by its time (as the spec's example is) may come back under a new name: the files it
+        // no longer lists are matched, in order, to the ones it newly lists, when there are as many of each.
+        const renamed = new Map<ErrorlogItem, ErrorlogItem>();
+        for (const type of again) {
+          const current = fresh[again.indexOf(type)]?.items ?? [];
+          const earlier = listings.get(type) ?? [];
+          const [currentNames, earlierNames] = [current, earlier].map((l) => new Set(l.map((it) => it.fileName)));
+          const gone = earlier.filter((it) => !currentNames!.has(it.fileName));
+          const arrived = current.filter((it) => !earlierNames!.has(it.fileName));
+          if (gone.length === arrived.length) gone.forEach((it, i) => renamed.set(it, arrived[i]!));
+        }
         pending = expired.flatMap((p) => {
           const answer = fresh[again.indexOf(p.type)];
           const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
           if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
+          const successor = renamed.get(p.item);
+          if (successor?.fileLink && successor.status !== 'FAILED') {
+            // Another object: it is fetched from its first byte (a failed download leaves no part file to resume).
+            const name = otherName(p.type, successor.fileName);
+            logger.info(`${p.item.fileName} is no longer listed; the fresh answer lists ${successor.fileName} in its place (a new export?): downloading that as ${name}`);
+            return [{ ...p, item: successor, name }];
+          }
           const why = answer ? 'its link expired and the fresh answer no longer lists it' : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
           report.missing.push({ apiName: p.item.fileName, type: p.type, reason: deps.redactor.redact(why) });
           return [];

@@ -491,6 +491,45 @@ test('two files of one name whose links expired: the fresh links fetch each its 
   });
 });
 
+test('a link expired and the fresh answer names the export anew (as the spec names it, by its time): the file is fetched under its new name', async () => {
+  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
+  const exported = /^[0-9a-f]{32}_errorlog_download_\d{17}$/;
+  await withRig({ files: [{ name: 'a', data: line('alpha') }, { name: 'b', data: line('bravo') }], exportNames: true }, async (rig) => {
+    rig.rds.failFile('b', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    const [, before, after] = /(\w+) is no longer listed; the fresh answer lists (\w+) in its place/.exec(r.log) ?? [];
+    assert.match(before ?? '', exported, r.log);
+    assert.match(after ?? '', exported);
+    assert.notEqual(before, after);
+    const listed = JSON.parse(r.outputs['files'] ?? '[]') as Array<{ name: string; path: string }>;
+    assert.equal(listed.length, 2);
+    assert.ok(listed.some((f) => f.name === after), 'the file is kept under the name RDS gives it now');
+    assert.ok(!listed.some((f) => f.name === before));
+    const contents = await Promise.all(listed.map((f) => readFile(f.path, 'utf8')));
+    assert.deepEqual(contents.map((c) => /FATAL: {2}(\w+)/.exec(c)?.[1]).sort(), ['alpha', 'bravo']);
+    assert.deepEqual((await readdir(r.outputs['output-dir'] ?? '')).sort(), listed.map((f) => f.name).sort(), 'no part file left behind');
+    assert.equal(r.outputs['fatal-count'], '2');
+  });
+});
+
+test('a link expired and the fresh answer lists other files than it replaces: nothing is guessed, the file is missing', async () => {
+  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
+  await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
+    // The step's first call gets the listing; the fresh one lists a.log and two files it did not list before.
+    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+    const first = await res.json() as { list: Array<{ file_name: string }> };
+    rig.rds.failApi({ kind: 'status', status: 200, body: first }, 1);
+    const b = first.list[1]!;
+    rig.rds.failApi({ kind: 'status', status: 200, body: { ...first, list: [first.list[0], { ...b, file_name: 'c.log' }, { ...b, file_name: 'd.log' }], count: 3 } }, 1);
+    rig.rds.failFile('b.log', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /^::error::1 of 2 error log files could not be downloaded: b\.log \(its link expired and the fresh answer no longer lists it\)/m);
+    assert.doesNotMatch(r.log, /in its place/);
+  });
+});
+
 test("no thread of the action loads Node's fetch stack (undici, http2, web streams): it costs memory and is never used", async () => {
   // An ESM import of 'http' reads every export of the module, and three of them load Node's undici (see
   // scripts/build.ts): 6 MiB more peak RSS for the action.
