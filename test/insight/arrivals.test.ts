@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Arrivals, digestArriving, SyncArrivals, type ArrivingFile } from '../../src/insight/arrivals.ts';
 import { digestFiles } from '../../src/insight/digest.ts';
+import { liveDigestInWorker } from '../../src/core/workers.ts';
 import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -122,4 +123,39 @@ test('the command line reads an arrived file between turns of its event loop; th
   assert.ok(inThread.turnOf.length >= 8, `${inThread.turnOf.length} reads`);
   for (let k = 1; k < inThread.turnOf.length; k++) assert.ok(inThread.turnOf[k]! > inThread.turnOf[k - 1]!, `reads ${k - 1} and ${k} in one turn: ${inThread.turnOf.join(' ')}`);
   assert.deepEqual(await digestWith(new SyncArrivals(1)), d);
+});
+
+test('the digest thread, told of the bytes every MiB, reads a file written 64 KiB at a time to the same digest; a new start gives up at once', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const name = STDERR_FIXTURES[0]!;
+  const one = await readFile(fixture(name));
+  // 3.5 MiB: the last half MiB is told by the file's end alone.
+  const bytes = Buffer.concat(Array.from({ length: Math.ceil((3.5 * (1 << 20)) / one.length) }, () => one)).subarray(0, 3.5 * (1 << 20));
+  const start = liveDigestInWorker(import.meta.url);
+  const arriving = async (f: ArrivingFile, upTo: number, restartAt?: number): Promise<Awaited<ReturnType<typeof digestFiles>> | undefined> => {
+    const live = start([f], { recent: 5 });
+    const fh = await open(f.partPath, 'wx');
+    for (let pos = 0; pos < upTo;) {
+      const n = Math.min(64 << 10, upTo - pos);
+      await fh.write(bytes, pos, n, pos);
+      pos += n;
+      live.note({ i: 0, bytes: pos });
+      if (restartAt !== undefined && pos >= restartAt) {
+        live.note({ i: 0, bytes: 64 << 10 }); // the server sent the file again from its start
+        break;
+      }
+    }
+    await fh.close();
+    await link(f.partPath, f.path);
+    await unlink(f.partPath);
+    live.note({ i: 0, size: upTo });
+    return live.result;
+  };
+  const whole: ArrivingFile = { name, path: join(dir, name), partPath: join(dir, '.part-0') };
+  const d = await arriving(whole, bytes.length);
+  assert.ok(d && d.entries > 0, 'not given up');
+  assert.deepEqual(d, await digestFiles([{ name, path: whole.path, size: bytes.length }], { recent: 5 }));
+  await rm(whole.path);
+  assert.equal(await arriving(whole, 3 << 20, 2 << 20), undefined, 'a new start is news at once, not held back until the next MiB');
 });
