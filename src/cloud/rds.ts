@@ -23,6 +23,8 @@ export interface ErrorlogItem {
   fileSize: number | undefined;
   fileLink: string | undefined;
   createdAt: number | undefined;
+  /** How RDS listed an item that cannot be fetched though not FAILED ('without a file_name'): it is then missing. */
+  defect?: string;
 }
 
 export interface ErrorlogAnswer {
@@ -286,18 +288,24 @@ export function parseErrorlogAnswer(json: unknown, requestId: string | undefined
 function listItems(o: Record<string, unknown>, fail: (what: string) => never, assumed: string): ErrorlogItem[] {
   const rawList = o['list'];
   if (rawList !== undefined && rawList !== null && !Array.isArray(rawList)) return fail("field 'list' is not an array");
-  if (!Array.isArray(rawList)) return fail("status is FINISH but field 'list' is missing");
+  if (!Array.isArray(rawList)) {
+    // A list left out (or null, as some serialisers write an empty one) with no count, or a count of 0: no files.
+    if (o['count'] === undefined || o['count'] === null || Number(o['count']) === 0) return [];
+    return fail(`status is FINISH but field 'list' is missing (count: ${JSON.stringify(o['count'])})`);
+  }
   return rawList.map((raw, i): ErrorlogItem => {
     if (typeof raw !== 'object' || raw === null) return fail(`list[${i}] is not an object`);
     const it = raw as Record<string, unknown>;
-    if (typeof it['file_name'] !== 'string' || it['file_name'] === '') return fail(`list[${i}].file_name is missing`);
+    // One odd item costs that file, not the others: it is listed as missing, with why.
+    const named = typeof it['file_name'] === 'string' && it['file_name'] !== '';
     const itemStatus = typeof it['status'] === 'string' ? it['status'].toUpperCase() : assumed;
     const link = typeof it['file_link'] === 'string' && it['file_link'] !== '' ? it['file_link'] : undefined;
-    if (itemStatus === 'SUCCESS' && !link) return fail(`list[${i}].file_link is missing for '${it['file_name']}'`);
+    const defect = !named ? 'without a file_name' : itemStatus === 'SUCCESS' && !link ? 'as prepared (SUCCESS), but without a file_link' : undefined;
     const size = Number(it['file_size']);
     return {
+      ...(defect ? { defect } : {}),
       workflowId: typeof it['workflow_id'] === 'string' ? it['workflow_id'] : undefined,
-      fileName: it['file_name'],
+      fileName: named ? it['file_name'] as string : `item ${i + 1} of ${rawList.length}`,
       status: itemStatus,
       // The spec's own example says "0" for a file that has bytes: 0 means unknown, never empty.
       fileSize: it['file_size'] !== undefined && it['file_size'] !== '' && Number.isFinite(size) && size > 0 ? size : undefined,

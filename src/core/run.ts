@@ -309,7 +309,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   let errorDigest: Promise<Digest | undefined> | undefined;
   /** Each planned file's own number, over the batches: its part file's name. */
   let planIndex = 0;
-  const plannedOf = new Map<LogType, number>();
+  /** Each type's files that were to come: those planned, and those listed without what a download needs. */
+  const expectedOf = new Map<LogType, number>();
   const waiting = (pending: LogType[]): string => `Waiting for RDS to prepare the ${plurals(pending)}`;
   let group = waiting(types);
   try {
@@ -388,7 +389,11 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       for (const item of items) {
         const same = seen.get(item.fileName) ?? 0;
         seen.set(item.fileName, same + 1);
-        if (item.status === 'FAILED') {
+        if (item.defect) {
+          logger.warning(`RDS listed the ${LABEL[type]} file '${item.fileName}' ${item.defect}: it cannot be downloaded; the other files are still downloaded`, { title: `${capital(LABEL[type])} file listed without what it needs` });
+          report.missing.push({ apiName: item.fileName, type, reason: `RDS listed it ${item.defect}` });
+          expectedOf.set(type, (expectedOf.get(type) ?? 0) + 1);
+        } else if (item.status === 'FAILED') {
           logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${capital(LABEL[type])} file not prepared` });
           report.missing.push({ apiName: item.fileName, type, reason: NOT_PREPARED });
         } else {
@@ -425,7 +430,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const otherName = (type: LogType, apiName: string): string => inFolder(type, allocators.get(type)!.allocate(apiName));
     const planned = wanted.map(({ type, item, same }, i) => ({ item, type, same, index: planIndex + i, name: inFolder(type, allocated.get(type)!.next().value!) }));
     planIndex += planned.length;
-    for (const p of planned) plannedOf.set(p.type, (plannedOf.get(p.type) ?? 0) + 1);
+    for (const p of planned) expectedOf.set(p.type, (expectedOf.get(p.type) ?? 0) + 1);
     const byName = [...planned].sort((a, b) => compareNames(a.name, b.name));
     const order = new Map(byName.map((p, i) => [p.index, i]));
     // The digest reads each error log as it arrives, in that order; it is given up (and the files read after the
@@ -493,9 +498,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         pending = expired.flatMap((p) => {
           const answer = fresh[again.indexOf(p.type)];
           const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
-          if (item?.fileLink && item.status !== 'FAILED') return [{ ...p, item }];
+          if (item?.fileLink && item.status !== 'FAILED' && !item.defect) return [{ ...p, item }];
           const successor = renamed.get(p.item);
-          if (successor?.fileLink && successor.status !== 'FAILED') {
+          if (successor?.fileLink && successor.status !== 'FAILED' && !successor.defect) {
             // Another object: it is fetched from its first byte (a failed download leaves no part file to resume).
             const name = otherName(p.type, successor.fileName);
             logger.info(`${p.item.fileName} is no longer listed; the fresh answer lists ${successor.fileName} in its place (a new export?): downloading that as ${name}`);
@@ -578,7 +583,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
 
   const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
   // Of how many: the files of the types that lost some ('1 of 7 error log files', not of the 8 of both types).
-  const total = [...new Set(failed.map((m) => m.type))].reduce((n, t) => n + (plannedOf.get(t) ?? 0), 0);
+  const total = [...new Set(failed.map((m) => m.type))].reduce((n, t) => n + (expectedOf.get(t) ?? 0), 0);
   const incomplete = failed.length > 0 ? new IncompleteError(failed, total) : undefined;
   const gone = lostError();
   if (gone && incomplete) throw new LostLogsError(`${gone.message}; ${incomplete.message}`);

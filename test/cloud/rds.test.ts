@@ -160,7 +160,7 @@ test("a FINISH answer without 'list' is a ResponseError naming the field, not re
   });
 });
 
-test('FAILED: the files it lists as prepared (SUCCESS, with a link) are read; an item without a status is taken as not prepared; an unreadable list is none', async (t) => {
+test('FAILED: the files it lists as prepared (SUCCESS, with a link) are read; an item without a status is taken as not prepared, one without a name as one that cannot be fetched; an unreadable list is none', async (t) => {
   const { emu, client } = await setup(t);
   const link = 'https://obs.example/a.log?Expires=1&Signature=x';
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'failed', list: [
@@ -172,20 +172,34 @@ test('FAILED: the files it lists as prepared (SUCCESS, with a link) are read; an
   assert.equal(a.status, 'FAILED');
   assert.deepEqual(a.items.map((i) => [i.fileName, i.status, i.fileLink]), [['a.log', 'SUCCESS', link], ['b.log', 'FAILED', undefined], ['c.log', 'FAILED', link]]);
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FAILED', list: [{ status: 'SUCCESS' }] }) });
+  assert.deepEqual((await requestErrorlogDownload(client())).items.map((i) => [i.fileName, i.defect]), [['item 1 of 1', 'without a file_name']]);
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FAILED', list: 'none' }) });
   assert.deepEqual((await requestErrorlogDownload(client())).items, []);
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FAILED' }) });
   assert.deepEqual((await requestErrorlogDownload(client())).items, []);
 });
 
-test('a FINISH item without a link is a ResponseError naming the item', async (t) => {
+test('an item without a name or (listed SUCCESS) without a link is kept as one that cannot be fetched, saying why; the others are as listed', async (t) => {
   const { emu, client } = await setup(t);
-  const body = { status: 'FINISH', count: 1, list: [{ file_name: 'postgresql.log', status: 'SUCCESS', file_size: '10', file_link: '' }] };
+  const good = { file_name: 'b.log', status: 'SUCCESS', file_size: '10', file_link: 'https://obs.example/b.log?Signature=x' };
+  const body = { status: 'FINISH', count: 3, list: [{ file_name: 'postgresql.log', status: 'SUCCESS', file_size: '10', file_link: '' }, { ...good, file_name: '' }, good] };
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify(body) });
-  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => {
-    assert.ok(e instanceof ResponseError, String(e));
-    assert.match(e.message, /list\[0\]\.file_link is missing for 'postgresql\.log'/);
-    return true;
-  });
+  const { items } = await requestErrorlogDownload(client());
+  assert.deepEqual(items.map((i) => [i.fileName, i.defect]), [
+    ['postgresql.log', 'as prepared (SUCCESS), but without a file_link'],
+    ['item 2 of 3', 'without a file_name'],
+    ['b.log', undefined],
+  ]);
+});
+
+test("FINISH with no list: no files when the count is 0 or absent (a serialiser's null), a ResponseError when the count says there are some", async (t) => {
+  const { emu, client } = await setup(t);
+  for (const body of [{ status: 'finish', list: null, count: 0 }, { status: 'FINISH' }, { status: 'FINISH', list: null }]) {
+    emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify(body) });
+    assert.deepEqual((await requestErrorlogDownload(client())).items, [], JSON.stringify(body));
+  }
+  emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FINISH', list: null, count: 2 }) });
+  await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ResponseError && /status is FINISH but field 'list' is missing \(count: 2\)/.test(e.message));
 });
 
 test('an answer larger than the limit is refused', async (t) => {

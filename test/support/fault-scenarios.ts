@@ -93,8 +93,28 @@ export const scenarios: Scenario[] = [
   { fault: 'API redirects to another host', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 302, body: '', headers: { Location: `${r.rds.filesOrigin}/steal` } }), error: /HTTP 302/,
     check: (rig) => assert.equal(rig.rds.fileRequests.length, 0, 'the redirect was not followed, so the token went nowhere else') },
   { fault: 'API answers a body over 4 MiB', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: `{"status":"FINISH","list":[],"x":"${'a'.repeat(5 * MiB)}"}` }), error: /larger than 4194304 bytes/ },
-  { fault: "API's FINISH answer lacks 'list'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","count":1}' }), error: /status is FINISH but field 'list' is missing/ },
-  { fault: "API's item lacks 'file_name'", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","list":[{"status":"SUCCESS","file_link":"x"}]}' }), error: /list\[0\]\.file_name is missing/ },
+  { fault: "API's FINISH answer lacks 'list' (its count says 1)", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","count":1}' }), error: /status is FINISH but field 'list' is missing/ },
+  { fault: "an item of the API's answer has no 'file_name': the other files are still kept", kind: 'permanent', emulator: { files: [...FILES, { name: '', data: Buffer.from('x\n') }] },
+    error: /1 of 3 error log files could not be downloaded: item 3 of 3 \(RDS listed it without a file_name\)/,
+    check: async (rig, r) => {
+      assert.equal(r.outputs['file-count'], '2');
+      assert.deepEqual(await readZipNames(rig), FILES.map((f) => f.name), 'the listed files were uploaded');
+      assert.equal(r.outputs['error-count'], '', 'unknown: a file is missing');
+    } },
+  { fault: "an item listed SUCCESS has no 'file_link': the other files are still kept", kind: 'permanent',
+    setup: async (r) => {
+      const res = await fetch(`${r.rds.url}/v3/${r.rds.projectId}/instances/${r.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': r.rds.token }, body: '{}' });
+      let answer = await res.json() as { status: string; list: Array<Record<string, unknown>> };
+      while (answer.status !== 'FINISH') answer = await (await fetch(`${r.rds.url}/v3/${r.rds.projectId}/instances/${r.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': r.rds.token }, body: '{}' })).json() as typeof answer;
+      answer.list[0]!['file_link'] = '';
+      r.rds.failApi({ kind: 'status', status: 200, body: answer });
+      r.rds.apiRequests.length = 0;
+    },
+    error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(RDS listed it as prepared \(SUCCESS\), but without a file_link\)/,
+    check: async (rig, r) => {
+      assert.equal(r.outputs['file-count'], '1');
+      assert.deepEqual(await readZipNames(rig), [FILES[1]!.name]);
+    } },
   { fault: 'API keeps answering non-JSON', kind: 'permanent', retried: true, inputs: { timeout: '4s' }, setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '<html>maintenance</html>' }, 100), error: /gave up after \d+ attempts.*not JSON/ },
   { fault: 'API reports top-level FAILED', kind: 'permanent', emulator: { finalStatus: 'FAILED', files: FILES.map((f) => ({ ...f, itemStatus: 'FAILED' as const })) }, error: /RDS could not prepare the error logs \(status FAILED/ },
   { fault: 'a file is gone (404 NoSuchKey): the others are still kept', kind: 'permanent', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 404 }, 10), error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(.*HTTP 404 NoSuchKey/,
