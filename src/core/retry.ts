@@ -70,8 +70,11 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryO
       if (o.signal?.aborted) throw new CancelledError();
       const v = classify(e, o.alsoRetry);
       if (!v.retry) throw e;
-      const delayMs = Math.max(v.afterMs ?? 0, backoffMs(attempt, o));
-      if (o.clock.now() + delayMs > o.deadline) {
+      const left = o.deadline - o.clock.now();
+      // A wait the server asked for is kept (past the deadline: no time for another); a wait drawn at random is cut
+      // to the deadline, so that the last attempt comes then, as the polling's last call does, not up to 30 s early.
+      const delayMs = Math.min(Math.max(v.afterMs ?? 0, backoffMs(attempt, o)), left);
+      if (left <= 0 || (v.afterMs ?? 0) > left || delayMs < (o.minDelayMs ?? 1_000)) {
         throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, ${inputName('timeout')} leaves no time for another; last error: ${errorMessage(e)}`);
       }
       o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(delayMs)}`);

@@ -103,6 +103,7 @@ export interface Report {
    * when no call was answered.
    */
   lastStatus: string | undefined;
+  /** Requests made to RDS for the log links, of every type, retried ones too. */
   polls: number;
   waitedMs: number;
   files: FileResult[];
@@ -214,10 +215,14 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   if (notActive) logger.info(`The instance is ${report.instance!.status}, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated (within ${inputName('timeout')}, ${formatDuration(config.timeoutMs)})`);
   if (state === 'other') logger.info(`The instance is ${report.instance!.status}, not ACTIVE: RDS may refuse to prepare its logs in that state; they are asked for once`);
   const types = config.logTypes;
+  const callsOf = new Map<LogType, number>();
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {
     // The poll's own signal: a call waiting its turn is dropped when its run has ended (see stopPolling).
     await deps.limiter?.take(signal, retry.deadline);
+    // Every request counts, a retried one too: the figure is what RDS was asked, as its rate limit counts.
+    callsOf.set(type, (callsOf.get(type) ?? 0) + 1);
+    report.polls++;
     return requestLogDownload({
       transport: deps.api,
       endpoint: config.endpoint,
@@ -238,7 +243,6 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
    */
   const ask = async (wantedTypes: LogType[], lost: Array<{ type: LogType; error: unknown }>, onSettled?: (type: LogType, answer: ErrorlogAnswer | undefined) => void, signal = retry.signal): Promise<Array<ErrorlogAnswer | undefined>> => {
     const onStatus = (i: number, status: string): void => {
-      report.polls++;
       statusOf.set(wantedTypes[i]!, status);
       // FINISH only when every type is ready; else the first that is not ('' for one never answered).
       report.lastStatus = types.map((t) => statusOf.get(t) ?? '').find((s) => s !== 'FINISH') ?? 'FINISH';
@@ -340,7 +344,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       if (answers.some((a) => a !== undefined)) {
         const what = batch.length < types.length ? ` (${plurals(batch)})` : '';
         const status = answers.some((a) => a?.status === 'FAILED') ? 'FAILED' : 'FINISH';
-        logger.info(`${status} after ${formatDuration(report.waitedMs)} and ${plural(report.polls, 'call')}${what}: ${plural(listed, 'file')} listed`);
+        const calls = batch.reduce((n, t) => n + (callsOf.get(t) ?? 0), 0);
+        logger.info(`${status} after ${formatDuration(report.waitedMs)} and ${plural(calls, 'call')}${what}: ${plural(listed, 'file')} listed`);
       }
       const wanted = wantedFiles(batch, answers);
       if (wanted.length === 0) continue;

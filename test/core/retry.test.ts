@@ -143,27 +143,41 @@ test('withRetry: a Retry-After of 0 does not bypass the 1 s minimum', async () =
   assert.deepEqual(clock.sleeps, [1_000]);
 });
 
-test('withRetry: gives up with a TimeoutError naming the last cause when the deadline leaves no room', async () => {
+test('withRetry: a wait drawn past the deadline is cut to it, the last attempt comes then; after it, a TimeoutError naming the last cause', async () => {
   const clock = fakeClock();
-  const o = options(clock, { deadline: clock.now() + 2_500, random: () => 0.999999 });
-  const causes = [api(503, undefined), api(502, 'APIG.1009')];
-  let calls = 0;
+  const start = clock.now();
+  const o = options(clock, { deadline: start + 2_500, random: () => 0.999999 });
+  const causes = [api(503, undefined), api(502, 'APIG.1009'), api(500, 'DBS.108000')];
+  const at: number[] = [];
   await assert.rejects(
     withRetry('errorlog-download', async () => {
-      calls++;
-      throw causes[Math.min(calls - 1, causes.length - 1)];
+      at.push(clock.now() - start);
+      throw causes[Math.min(at.length - 1, causes.length - 1)];
     }, o),
     (e: unknown) => {
       assert.ok(e instanceof TimeoutError, String(e));
-      assert.match(e.message, /gave up after 2 attempts/);
-      assert.match(e.message, /HTTP 502 APIG\.1009/);
-      assert.doesNotMatch(e.message, /HTTP 503/);
+      assert.match(e.message, /gave up after 3 attempts/);
+      assert.match(e.message, /HTTP 500 DBS\.108000/);
+      assert.doesNotMatch(e.message, /HTTP 502/);
       return true;
     },
   );
-  // The first wait (1 s) fit before the deadline; the second (2 s, at 1 s) would have passed it.
-  assert.equal(calls, 2);
-  assert.ok(clock.now() <= o.deadline);
+  // The first wait (1 s) fit before the deadline; the second (2 s, drawn at 1 s) was cut to the deadline's 1.5 s.
+  assert.deepEqual(at, [0, 1_000, 2_500]);
+  assert.equal(clock.now(), o.deadline);
+});
+
+test('withRetry: less than the minimum spacing left, or a Retry-After past the deadline, gives up at once', async () => {
+  for (const [left, retryAfterMs] of [[900, undefined], [5_000, 6_000]] as const) {
+    const clock = fakeClock();
+    const o = options(clock, { deadline: clock.now() + left });
+    let calls = 0;
+    await assert.rejects(withRetry('errorlog-download', async () => {
+      calls++;
+      throw api(429, 'APIG.0308', retryAfterMs);
+    }, o), (e: unknown) => e instanceof TimeoutError && /gave up after 1 attempt, 'timeout' leaves no time for another; last error: .*HTTP 429 APIG\.0308/.test(e.message));
+    assert.equal(calls, 1, `${left} ms left`);
+  }
 });
 
 test('withRetry: never more than 60 attempts in any minute of fake time, whatever fails', async () => {

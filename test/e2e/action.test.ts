@@ -239,6 +239,11 @@ test('5xx and 429 with Retry-After are retried within the timeout', async () => 
     assert.match(r.log, /attempt 1 failed \(.*HTTP 503 DBS\.108000/);
     assert.match(r.log, /attempt 2 failed \(.*HTTP 429 APIG\.0308/);
     assert.equal(r.outputs['file-count'], '1');
+    // The calls the log and the summary count are the requests RDS had, the retried ones too.
+    const calls = rig.rds.errorlogRequests().length;
+    assert.ok(calls >= 4, `${calls} calls: the two refused, two CREATING, FINISH`);
+    assert.match(r.log, new RegExp(`^FINISH after \\S+ and ${calls} calls: 1 file listed$`, 'm'));
+    assert.match(r.summary, new RegExp(`RDS prepared the logs in \\S+ \\(${calls} calls\\)`));
   });
 });
 
