@@ -156,7 +156,7 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
   // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and what the step
   // printed already (the gate counts every thread's, the artifact client's too) and its failure line keep their places.
   const several = many.runs.length > 1;
-  const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run) : undefined, digest: run.report.digest }] : []));
+  const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run, many.runs) : undefined, digest: run.report.digest }] : []));
   const used = { error: printed.error + (error !== undefined ? 1 : 0), warning: printed.warning };
   for (const a of stepAnnotations(digests, config.maxAnnotations, used)) logger[a.level](a.message, { title: a.title });
 

@@ -162,7 +162,7 @@ export function jsonReport(outputs: Outputs, many: ManyReport, error: string | u
     ...o,
     digest: worded(many.runs[i]?.report.digest),
     slow: worded(many.runs[i]?.report.slow),
-    error: errorOf(many.runs[i]),
+    error: errorOf(many.runs[i], many.runs),
   }));
   return {
     ...outputs,
@@ -179,6 +179,6 @@ function worded<D extends { files: FileDigest[] }>(d: D | undefined): D | null {
   return { ...d, files: d.files.map((f) => (f.stopped === undefined ? f : { ...f, stopped: stoppedWhy(f.stopped) })) };
 }
 
-function errorOf(run: InstanceRun | undefined): string | null {
-  return run?.error === undefined ? null : `${runLabel(run)}: ${errorMessage(run.error)}`;
+function errorOf(run: InstanceRun | undefined, among: readonly InstanceRun[]): string | null {
+  return run?.error === undefined ? null : `${runLabel(run, among)}: ${errorMessage(run.error)}`;
 }

@@ -35,15 +35,21 @@ export function newManyReport(config: Config): ManyReport {
   };
 }
 
-/** What names the instance to people: its name once the check found it, else as the inputs named it. */
-export function runLabel(run: InstanceRun): string {
-  return run.report.instance?.name ?? instanceLabel(run.ref);
+/**
+ * What names the instance to people: its name once the check found it, else as the inputs named it; with its id
+ * after the name when another of `among` has that name too.
+ */
+export function runLabel(run: InstanceRun, among: readonly InstanceRun[] = []): string {
+  const name = (r: InstanceRun): string => r.report.instance?.name ?? instanceLabel(r.ref);
+  // Two instances may share a name (RDS allows it): then the id tells them apart.
+  const id = run.report.instance?.id;
+  return id !== undefined && among.some((o) => o !== run && name(o) === name(run)) ? `${name(run)} (${id})` : name(run);
 }
 
 /** The step's error when some instances failed: each one named with its cause. */
 class InstancesFailedError extends Error {
-  constructor(failed: InstanceRun[], total: number) {
-    super(`${failed.length} of ${total} instances failed: ${failed.map((r) => `${runLabel(r)}: ${errorMessage(r.error)}`).join('; ')}`);
+  constructor(failed: InstanceRun[], all: readonly InstanceRun[]) {
+    super(`${failed.length} of ${all.length} instances failed: ${failed.map((r) => `${runLabel(r, all)}: ${errorMessage(r.error)}`).join('; ')}`);
     this.name = 'InstancesFailedError';
   }
 }
@@ -145,7 +151,7 @@ export async function collectMany(config: Config, deps: Deps, many: ManyReport):
   }));
   many.artifact = many.runs.find((r) => r.report.artifact)?.report.artifact;
   const failed = many.runs.filter((r) => r.error !== undefined);
-  if (failed.length > 0) throw new InstancesFailedError(failed, many.runs.length);
+  if (failed.length > 0) throw new InstancesFailedError(failed, many.runs);
   return many;
 }
 

@@ -135,7 +135,7 @@ function allOutputs(many: ManyReport, artifactUrl: string | undefined, redactor:
       return (later ? d?.lastError : d?.firstError)?.time?.getTime() ?? (later ? -Infinity : Infinity);
     };
     const best = each.filter((e) => e.outputs[name]).reduce<(typeof each)[number] | undefined>((a, e) => (a === undefined || (later ? timeOf(e) > timeOf(a) : timeOf(e) < timeOf(a)) ? e : a), undefined);
-    return best ? cut(`${runLabel(best.run)}: ${best.outputs[name]}`, 1000) : '';
+    return best ? cut(`${runLabel(best.run, many.runs)}: ${best.outputs[name]}`, 1000) : '';
   };
   out['first-error'] = pick('first-error');
   out['last-error'] = pick('last-error');

@@ -220,7 +220,7 @@ export function renderStepSummary(s: StepSummaryInput): string {
     const bound = d !== undefined && !countsKnown(r) ? '≥ ' : '';
     const count = (n: number | undefined): string => (d ? `${bound}${n ?? 0}` : '');
     const first = d?.firstError ? text(`${d.firstError.severity}: ${d.firstError.message}`, 200) : '';
-    out.push(`| ${text(runLabel(run))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${count(d?.bySeverity.PANIC)} | ${first} |`);
+    out.push(`| ${text(runLabel(run, many.runs))} | ${status} | ${r.files.length} | ${formatBytes(totalBytes(r))} | ${count(d?.bySeverity.ERROR)} | ${count(d?.bySeverity.FATAL)} | ${count(d?.bySeverity.PANIC)} | ${first} |`);
   }
   out.push('');
   // Each instance's section is one part of the budget: the step's table above stays whole.

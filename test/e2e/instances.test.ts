@@ -163,7 +163,7 @@ test("several instances share RDS's 60 calls a minute: when no turn comes before
   });
 });
 
-test('two instances of one name: shop-db/ and shop-db-2/ in the order the inputs name them, whichever is ready first; files name each id', async () => {
+test('two instances of one name: shop-db/ and shop-db-2/ in the order the inputs name them, whichever is ready first; files, annotations, summary rows and the error outputs name each id', async () => {
   const twins: EmulatorInstance[] = [
     { id: DEFAULT_INSTANCE_ID, name: 'shop-db', status: 'ACTIVE', datastore: pg },
     { id: REPORTING_ID, name: 'shop-db', status: 'ACTIVE', datastore: pg },
@@ -176,6 +176,12 @@ test('two instances of one name: shop-db/ and shop-db-2/ in the order the inputs
       const folder = (id: string): string[] => [...new Set(listed.filter((f) => f['instance-id'] === id).map((f) => f.path.split(/[\\/]/).at(-2)!))];
       assert.deepEqual([folder(order[0]!), folder(order[1]!)], [['shop-db'], ['shop-db-2']], `inputs ${order.join(', ')}`);
       assert.ok(listed.every((f) => f.instance === 'shop-db'));
+      // Where a person reads which is which, the id follows the name.
+      for (const id of order) {
+        assert.match(r.log, new RegExp(`^::error title=shop-db \\(${id}\\)%3A PostgreSQL FATAL`, 'm'), `an annotation for ${id}`);
+        assert.match(r.summary, new RegExp(`^\\| shop-db \\(${id}\\) \\| FINISH \\| 2 \\|`, 'm'), `a summary row for ${id}`);
+      }
+      assert.match(r.outputs['last-error'] ?? '', new RegExp(`^shop-db \\((${order.join('|')})\\): FATAL: `));
     });
   }
 });
