@@ -41,16 +41,16 @@ export function resolveLink(raw: string, endpoint: URL): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ResponseError(`errorlog-download: a file_link has the scheme ${url.protocol}, not https`);
   }
-  checkLinkHost(url, endpoint);
+  checkLinkHost(url, endpoint, 'a file_link');
   if (url.protocol === 'http:' && hostKind(endpoint.hostname) !== 'loopback') url.protocol = 'https:';
   return url;
 }
 
-/** Refuses a link (or a redirect of one) to where the API endpoint itself is not: see resolveLink. */
-export function checkLinkHost(url: URL, endpoint: URL): void {
+/** Refuses a link, or a redirect of one (`what` says which), to where the API endpoint itself is not: see resolveLink. */
+export function checkLinkHost(url: URL, endpoint: URL, what: 'a file_link' | "a download host's redirect"): void {
   const kind = hostKind(url.hostname);
   if (kind === 'link-local' || (kind !== 'public' && kind !== hostKind(endpoint.hostname))) {
-    throw new ResponseError(`errorlog-download: a file_link points to ${url.hostname}, a ${kind} address, which the API endpoint (${endpoint.hostname}) is not: refused`);
+    throw new ResponseError(`errorlog-download: ${what} points to ${url.hostname}, a ${kind} address, which the API endpoint (${endpoint.hostname}) is not: refused`);
   }
 }
 
@@ -535,6 +535,9 @@ class Transfer {
       if (e instanceof NetworkError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new DiskFullError(this.#dir, err.code);
+      // The socket's own idle timeout (request-timeout too) often ends a stall a moment before onStall would: the
+      // connection was not closed by the server, nothing came.
+      if (err.code === 'ECONNRESET' && sink.idleMs >= stallMs - 100) throw new NetworkError('ESTALL', url, `no data for ${stallMs / 1000}s`);
       // Node says ECONNRESET 'aborted' for a connection closed (cleanly or not) before the length the answer gave.
       const why = err.code === 'ECONNRESET' && err.message === 'aborted' ? 'the connection closed before the answer\'s end' : err.code ?? err.message;
       throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${why})`);
@@ -603,6 +606,7 @@ class FileSink extends Writable {
   #stallMs: number;
   #on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error };
   #timer: NodeJS.Timeout | undefined;
+  #lastData = Date.now();
 
   constructor(fh: FileHandle, start: number, limit: number | undefined, stallMs: number, on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error }) {
     super({ highWaterMark: WRITE_BUFFER });
@@ -614,7 +618,13 @@ class FileSink extends Writable {
     this.#arm();
   }
 
+  /** How long nothing has arrived. */
+  get idleMs(): number {
+    return Date.now() - this.#lastData;
+  }
+
   #arm(): void {
+    this.#lastData = Date.now();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(this.#on.onStall, this.#stallMs);
     this.#timer.unref();

@@ -21,6 +21,6 @@ export function runTransports(config: Config, o: { userAgent: string; debug: (me
   const common = { userAgent: o.userAgent, socketTimeoutMs: config.requestTimeoutMs, debug: o.debug, signal };
   return {
     api: createHttpTransport({ ...common, followRedirects: false }),
-    files: createHttpTransport({ ...common, followRedirects: true, checkRedirect: (url) => checkLinkHost(url, config.endpoint) }),
+    files: createHttpTransport({ ...common, followRedirects: true, checkRedirect: (url) => checkLinkHost(url, config.endpoint, "a download host's redirect") }),
   };
 }

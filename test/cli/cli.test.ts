@@ -561,7 +561,7 @@ test("a download redirected to the cloud's metadata address is refused, as in th
       const r = await cli([...fast(rig), '--project-id', rig.rds.projectId, '--timeout', '5s', '--request-timeout', '2s'], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token });
       try {
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /meta\.log \(.*points to 169\.254\.169\.254, a link-local address.*refused/);
+        assert.match(r.stderr, /meta\.log \(.*a download host's redirect points to 169\.254\.169\.254, a link-local address.*refused/);
       } finally {
         await rm(r.cwd, { recursive: true, force: true });
       }

@@ -73,7 +73,12 @@ export const scenarios: Scenario[] = [
   { fault: 'download reset twice, resumed each time', kind: 'transient', setup: (r) => { r.rds.failFile(BIG, { kind: 'reset-after', bytes: 300_000 }); r.rds.failFile(BIG, { kind: 'reset-after', bytes: 300_000 }); } },
   { fault: 'download reset, then the server ignores Range', kind: 'transient', setup: (r) => { r.rds.failFile(BIG, { kind: 'reset-after', bytes: 500_000 }); r.rds.failFile(BIG, { kind: 'ignore-range' }); } },
   { fault: 'download ends early but cleanly (short body)', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'short', bytes: 1_000_000 }) },
-  { fault: 'download stalls mid-file', kind: 'transient', inputs: { 'request-timeout': '1s' }, setup: (r) => r.rds.failFile(BIG, { kind: 'stall-after', bytes: 400_000 }) },
+  { fault: 'download stalls mid-file', kind: 'transient', inputs: { 'request-timeout': '1s' }, setup: (r) => r.rds.failFile(BIG, { kind: 'stall-after', bytes: 400_000 }),
+    check: (_rig, r) => {
+      // Named as what happened (the host went quiet), whichever of the two watchdogs noticed it first.
+      assert.match(r.log, /attempt 1 failed \(no data for 1s \(/);
+      assert.doesNotMatch(r.log, /closed before the answer's end/);
+    } },
   { fault: 'download answers 503 once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 503 }) },
   { fault: 'download answers 500 twice', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 500 }, 2) },
   { fault: 'download link expired: fresh links are asked for once', kind: 'transient', setup: (r) => r.rds.failFile(BIG, { kind: 'status', status: 403, body: 'Request has expired' }),
