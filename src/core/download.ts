@@ -275,6 +275,7 @@ class Transfer {
   readonly #budget: ConnectionBudget;
   /** The folder of the file, for the message when its disk is full. */
   readonly #dir: string;
+  #compressedTold = false;
 
   constructor(name: string, url: URL, fh: FileHandle, o: DownloadOptions, budget: ConnectionBudget, dir: string) {
     this.#name = name;
@@ -283,6 +284,19 @@ class Transfer {
     this.#o = o;
     this.#budget = budget;
     this.#dir = dir;
+  }
+
+  /**
+   * The file is kept byte for byte as served: one compressed by the host although none was asked for (Accept-Encoding:
+   * identity) stays so, and the person who opens it is told why it does not read as text.
+   */
+  #tellCompressed(res: HttpResponse): void {
+    const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity' || this.#compressedTold) return;
+    this.#compressedTold = true;
+    const named = /^[a-z0-9-]{1,20}$/.test(encoding) ? encoding : 'not named';
+    const reads = named === 'gzip' ? 'gunzip reads it, as the digest does' : 'the digest cannot read it as a log';
+    this.#o.retry.log(`download ${this.#name}: the host sent it compressed (Content-Encoding: ${named}) though none was asked for; it is kept as sent (${reads})`);
   }
 
   /** Fetches the whole file; `release` gives back the connection it was started with. Returns the size. */
@@ -387,6 +401,7 @@ class Transfer {
     } else {
       return refuse(res, this.#name, this.#url);
     }
+    this.#tellCompressed(res);
     if (total !== undefined && total !== state.total) {
       await this.#admit(total, state.written).catch((e: unknown) => {
         res.body.destroy();

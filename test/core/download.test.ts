@@ -4,6 +4,7 @@ import { mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile 
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { realPostgresLog, startRdsEmulator, type EmulatorFile, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { createHttpTransport, type HttpTransport } from '../../src/cloud/http.ts';
 import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
@@ -482,6 +483,18 @@ async function ownHost(t: TestContext, handle: RequestListener): Promise<URL> {
   t.after(() => new Promise<void>((r) => { host.closeAllConnections(); host.close(() => r()); }));
   return new URL(`http://127.0.0.1:${(host.address() as AddressInfo).port}/f`);
 }
+
+test('a file the host compresses though asked for none is kept as sent, and the log says so once', async (t) => {
+  const s = await setup(t);
+  const text = Buffer.from('2026-11-28 10:00:00 UTC [1] ERROR:  x\n'.repeat(1000));
+  const gz = gzipSync(text);
+  const url = await ownHost(t, (_req, res) => res.writeHead(200, { 'Content-Length': String(gz.length), 'Content-Encoding': 'gzip' }).end(gz));
+  const o = s.options();
+  const r = await downloadFile(BIG, url, s.part, s.final, o);
+  assert.ok((await readFile(s.final)).equals(gz), 'byte for byte what the host sent');
+  assert.equal(r.bytes, gz.length);
+  assert.deepEqual(o.lines.filter((l) => /compressed/.test(l)), [`download ${BIG}: the host sent it compressed (Content-Encoding: gzip) though none was asked for; it is kept as sent (gunzip reads it, as the digest does)`]);
+});
 
 test('a size past the free disk space (Content-Length of a petabyte) is refused before a byte is written, at once', async (t) => {
   const s = await setup(t);
