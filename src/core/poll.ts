@@ -53,10 +53,10 @@ export async function pollUntilReady(call: () => Promise<ErrorlogAnswer>, o: Pol
 
 /**
  * FINISH, and no file still EXPORTING (the slow-query log lists a file before its link is ready); or FAILED with
- * files it did prepare (SUCCESS): those are had, and the ones it could not prepare are named.
+ * files it did prepare (SUCCESS, with what a download needs): those are had, and the ones it could not prepare are named.
  */
 function ready(a: ErrorlogAnswer): boolean {
-  if (a.status === 'FAILED') return a.items.some((i) => i.status === 'SUCCESS');
+  if (a.status === 'FAILED') return a.items.some((i) => i.status === 'SUCCESS' && !i.defect);
   return a.status === 'FINISH' && !a.items.some((i) => i.status === 'EXPORTING');
 }
 

@@ -171,6 +171,9 @@ export function boundedUploader(inner: ArtifactUploader, config: Config, cancel:
   };
 }
 
+/** The most of 'timeout' that failing downloads leave for reading the files that came (see downloadRetry). */
+const READ_RESERVE_MS = 30_000;
+
 /** The error a run ends with when RDS would not give one log type while it gave the other (whose files are kept). */
 class LostLogsError extends Error {
   constructor(message: string) {
@@ -305,6 +308,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // Reading the logs is bounded by the step's 'timeout' too (a gzip log may hold gigabytes of text): what is
   // left at each start is the reading's budget.
   const budgetMs = (): number => Math.max(0, deadline - clock.now());
+  // A download that keeps failing stops being retried a tenth of 'timeout' (at most 30 s) before its end: the files
+  // that came are then read afresh (a failed file ends the reading as they arrive), and need that time.
+  const downloadRetry: RetryOptions = { ...retry, deadline: deadline - Math.min(config.timeoutMs / 10, READ_RESERVE_MS) };
   const digestOptions = (): DigestOptions => ({ since: config.since, recent: config.recentEntries, budgetMs: budgetMs() });
   /**
    * The error logs' digest, started as soon as their batch has downloaded: read while they arrived, or if that was
@@ -367,7 +373,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // Every type is in: the polling's end, and its error when every type failed.
   await polling;
   if (outputDir === undefined) {
-    const error = lostError();
+    // Nothing to download: a type lost, or items listed without what a download needs, still fail the step.
+    const error = endError();
     if (error) throw error;
     logger.warning(`RDS returned no ${types.map((t) => LABEL[t]).join(' or ')} files for this instance; nothing to download or upload`, { title: `No ${labels}` });
     return report;
@@ -395,8 +402,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         const same = seen.get(item.fileName) ?? 0;
         seen.set(item.fileName, same + 1);
         if (item.defect) {
-          logger.warning(`RDS listed the ${LABEL[type]} file '${item.fileName}' ${item.defect}: it cannot be downloaded; the other files are still downloaded`, { title: `${capital(LABEL[type])} file listed without what it needs` });
-          report.missing.push({ apiName: item.fileName, type, reason: `RDS listed it ${item.defect}` });
+          const id = answer.requestId ? ` (request id ${answer.requestId})` : '';
+          logger.warning(`RDS listed the ${LABEL[type]} file '${item.fileName}' ${item.defect}${id}: it cannot be downloaded; the other files are still downloaded`, { title: `${capital(LABEL[type])} file listed without what it needs` });
+          report.missing.push({ apiName: item.fileName, type, reason: `RDS listed it ${item.defect}${id}` });
           expectedOf.set(type, (expectedOf.get(type) ?? 0) + 1);
         } else if (item.status === 'FAILED') {
           logger.warning(`RDS could not prepare the ${LABEL[type]} file '${item.fileName}' (item status FAILED); the other files are still downloaded`, { title: `${capital(LABEL[type])} file not prepared` });
@@ -455,7 +463,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       let pending = planned;
       let refreshed = false;
       for (;;) {
-        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, retry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
+        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, downloadRetry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
         const expired: typeof pending = [];
         results.forEach((r, i) => {
           const p = pending[i]!;
@@ -489,8 +497,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           for (const type of again) refusal.push({ type, error: e });
           return again.map(() => undefined);
         });
-        // An export named by its time (as the spec's example is) may come back under a new name: the files it
-        // no longer lists are matched, in order, to the ones it newly lists, when there are as many of each.
+        // An export named by its time (as the spec's example is) may come back under a new name: when the fresh
+        // answer lists none of the earlier names and as many new ones, each file is matched to the one in its place.
+        // Not when only some names changed: a log that rotated meanwhile (08 gone, 10 new) is another file.
         const renamed = new Map<ErrorlogItem, ErrorlogItem>();
         for (const type of again) {
           const current = fresh[again.indexOf(type)]?.items ?? [];
@@ -498,7 +507,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
           const [currentNames, earlierNames] = [current, earlier].map((l) => new Set(l.map((it) => it.fileName)));
           const gone = earlier.filter((it) => !currentNames!.has(it.fileName));
           const arrived = current.filter((it) => !earlierNames!.has(it.fileName));
-          if (gone.length === arrived.length) gone.forEach((it, i) => renamed.set(it, arrived[i]!));
+          if (gone.length === earlier.length && arrived.length === earlier.length) gone.forEach((it, i) => renamed.set(it, arrived[i]!));
         }
         pending = expired.flatMap((p) => {
           const answer = fresh[again.indexOf(p.type)];
@@ -511,7 +520,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
             logger.info(`${p.item.fileName} is no longer listed; the fresh answer lists ${successor.fileName} in its place (a new export?): downloading that as ${name}`);
             return [{ ...p, item: successor, name }];
           }
-          const why = answer ? 'its link expired and the fresh answer no longer lists it' : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
+          const why = item?.defect ? `its link expired and the fresh answer lists it ${item.defect}`
+            : answer ? 'its link expired and the fresh answer no longer lists it'
+            : `its link expired and RDS gave no fresh one (${errorMessage(refusal.find((r) => r.type === p.type)?.error)})`;
           report.missing.push({ apiName: p.item.fileName, type: p.type, reason: deps.redactor.redact(why) });
           return [];
         });
@@ -586,14 +597,19 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     }
   }
 
-  const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
-  // Of how many: the files of the types that lost some ('1 of 7 error log files', not of the 8 of both types).
-  const total = [...new Set(failed.map((m) => m.type))].reduce((n, t) => n + (expectedOf.get(t) ?? 0), 0);
-  const incomplete = failed.length > 0 ? new IncompleteError(failed, total) : undefined;
-  const gone = lostError();
-  if (gone && incomplete) throw new LostLogsError(`${gone.message}; ${incomplete.message}`);
-  if (gone ?? incomplete) throw gone ?? incomplete;
+  const error = endError();
+  if (error) throw error;
   return report;
+
+  /** What the run ends with when a type was lost or files are missing (not those RDS could not prepare). */
+  function endError(): Error | undefined {
+    const failed = report.missing.filter((m) => m.reason !== NOT_PREPARED);
+    // Of how many: the files of the types that lost some ('1 of 7 error log files', not of the 8 of both types).
+    const total = [...new Set(failed.map((m) => m.type))].reduce((n, t) => n + (expectedOf.get(t) ?? 0), 0);
+    const incomplete = failed.length > 0 ? new IncompleteError(failed, total) : undefined;
+    const gone = lostError();
+    return gone && incomplete ? new LostLogsError(`${gone.message}; ${incomplete.message}`) : gone ?? incomplete;
+  }
 }
 
 interface Target {

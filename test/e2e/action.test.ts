@@ -518,20 +518,53 @@ test('a link expired and the fresh answer names the export anew (as the spec nam
   });
 });
 
-test('a link expired and the fresh answer lists other files than it replaces: nothing is guessed, the file is missing', async () => {
+test('a link expired and the fresh answer keeps some names (a log rotated meanwhile) or lists more new ones: nothing is guessed, the file is missing', async () => {
   const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
-  await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
-    // The step's first call gets the listing; the fresh one lists a.log and two files it did not list before.
-    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
-    const first = await res.json() as { list: Array<{ file_name: string }> };
-    rig.rds.failApi({ kind: 'status', status: 200, body: first }, 1);
-    const b = first.list[1]!;
-    rig.rds.failApi({ kind: 'status', status: 200, body: { ...first, list: [first.list[0], { ...b, file_name: 'c.log' }, { ...b, file_name: 'd.log' }], count: 3 } }, 1);
-    rig.rds.failFile('b.log', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
-    const r = await rig.run({ inputs: { upload: 'false' } });
+  // [a, b] first; then a stays and b is gone, beside one new name (a rotation: b's successor is not b) or two.
+  for (const fresh of [['c.log'], ['c.log', 'd.log']]) {
+    await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
+      const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+      const first = await res.json() as { list: Array<{ file_name: string }> };
+      rig.rds.failApi({ kind: 'status', status: 200, body: first }, 1);
+      const b = first.list[1]!;
+      const list = [first.list[0], ...fresh.map((file_name) => ({ ...b, file_name }))];
+      rig.rds.failApi({ kind: 'status', status: 200, body: { ...first, list, count: list.length } }, 1);
+      rig.rds.failFile('b.log', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
+      const r = await rig.run({ inputs: { upload: 'false' } });
+      assert.equal(r.code, 1, r.log);
+      assert.match(r.log, /^::error::1 of 2 error log files could not be downloaded: b\.log \(its link expired and the fresh answer no longer lists it\)/m, fresh.join());
+      assert.doesNotMatch(r.log, /in its place/);
+    });
+  }
+});
+
+test('every listed item lacks what a download needs (the one export file of the spec without its link): the step fails naming it, not green with no files', async () => {
+  const item = { workflow_id: 'w', file_name: 'abc_errorlog_download_20200515080614589', status: 'SUCCESS', file_size: '10', file_link: '' };
+  for (const status of ['FINISH', 'FAILED']) {
+    await withRig({ files, creatingCalls: 0 }, async (rig) => {
+      rig.rds.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status, count: 1, list: [item] }) }, 10);
+      const r = await rig.run({ inputs: { upload: 'false', timeout: '3s', 'poll-interval': '1s' } });
+      assert.equal(r.code, 1, r.log);
+      const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
+      assert.equal(errors.length, 1, errors.join('\n'));
+      if (status === 'FINISH') assert.match(errors[0]!, /1 of 1 error log file could not be downloaded: abc_errorlog_download_20200515080614589 \(RDS listed it as prepared \(SUCCESS\), but without a file_link \(request id [0-9a-f]+\)\)/);
+      else assert.match(errors[0]!, /FAILED/);
+      assert.doesNotMatch(r.log, /nothing to download or upload/);
+      assert.equal(r.outputs['error-count'], '');
+    });
+  }
+});
+
+test("a file that fails until 'timeout' leaves time to read the files that came: their digest is in the summary", async () => {
+  const fatal = Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(20_000));
+  await withRig({ files: [{ name: 'a.log', data: fatal }, { name: 'b.log', data: Buffer.from('x\n') }], creatingCalls: 0 }, async (rig) => {
+    rig.rds.failFile('b.log', { kind: 'status', status: 503 }, 1_000);
+    const r = await rig.run({ inputs: { upload: 'false', timeout: '6s' } });
     assert.equal(r.code, 1, r.log);
-    assert.match(r.log, /^::error::1 of 2 error log files could not be downloaded: b\.log \(its link expired and the fresh answer no longer lists it\)/m);
-    assert.doesNotMatch(r.log, /in its place/);
+    assert.match(r.log, /1 of 2 error log files could not be downloaded: b\.log \(.*gave up after \d+ attempts/);
+    assert.doesNotMatch(r.log, /not read to the end/);
+    assert.match(r.summary, /password authentication failed for user "app"/);
+    assert.match(r.summary, /20,000/);
   });
 });
 
