@@ -74,3 +74,15 @@ test("the README's whole workflows lint clean, and pin the actions of others", a
     }
   }
 });
+
+test('a workflow another one calls (uses: ./.github/workflows/...) exists and can be called (on: workflow_call)', async () => {
+  const all = await workflows();
+  const called = (await uses()).filter((u) => u.value.startsWith('./.github/workflows/'));
+  assert.ok(called.length > 0, 'the release workflow calls CI');
+  for (const u of called) {
+    const target = all.find((w) => `./.github/workflows/${w.name}` === u.value);
+    assert.ok(target, `${u.file}: ${u.value} is not a workflow here`);
+    const on = (parseDocument(target.text).toJS() as { on?: unknown }).on;
+    assert.ok(on !== null && typeof on === 'object' && 'workflow_call' in on, `${u.value} has no 'on: workflow_call', so ${u.file} cannot call it`);
+  }
+});
