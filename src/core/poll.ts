@@ -23,7 +23,7 @@ export interface PollOptions extends RetryOptions {
 
 export interface PollResult {
   answer: ErrorlogAnswer;
-  /** Successful calls to the API (retries not counted). */
+  /** Calls made to the API for this target, retried ones too (as its rate limit counts them). */
   polls: number;
   waitedMs: number;
 }
@@ -90,10 +90,13 @@ export async function pollAllUntilReady(targets: PollTarget[], o: PollOptions): 
           await wait(o.clock, Math.min(o.intervalMs, left), o.signal);
         }
         first = false;
-        const answer = await withRetry(t.what, t.call, o);
+        const answer = await withRetry(t.what, () => {
+          polls[i]!++;
+          return t.call();
+        }, o);
         // Ready is FINISH, or FAILED with files prepared: as answered; FINISH not ready lists files still exporting.
         o.onStatus?.(i, answer.status === 'FINISH' && !ready(answer) ? 'EXPORTING' : answer.status);
-        const n = ++polls[i]!;
+        const n = polls[i]!;
         const waitedMs = o.clock.now() - started;
         if (ready(answer)) {
           const r = (results[i] = { answer, polls: n, waitedMs });
