@@ -100,7 +100,7 @@ export const scenarios: Scenario[] = [
   { fault: 'API answers a body over 4 MiB', kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: `{"status":"FINISH","list":[],"x":"${'a'.repeat(5 * MiB)}"}` }), error: /larger than 4194304 bytes/ },
   { fault: "API's FINISH answer lacks 'list' (its count says 1)", kind: 'permanent', setup: (r) => r.rds.failApi({ kind: 'raw', status: 200, body: '{"status":"FINISH","count":1}' }), error: /status is FINISH but field 'list' is missing/ },
   { fault: "an item of the API's answer has no 'file_name': the other files are still kept", kind: 'permanent', emulator: { files: [...FILES, { name: '', data: Buffer.from('x\n') }] },
-    error: /1 of 3 error log files could not be downloaded: item 3 of 3 \(RDS listed it without a file_name\)/,
+    error: /1 of 3 error log files could not be downloaded: item 3 of 3 \(RDS listed it without a file_name \(request id [0-9a-f]+\)\)/,
     check: async (rig, r) => {
       assert.equal(r.outputs['file-count'], '2');
       assert.deepEqual(await readZipNames(rig), FILES.map((f) => f.name), 'the listed files were uploaded');
@@ -115,7 +115,7 @@ export const scenarios: Scenario[] = [
       r.rds.failApi({ kind: 'status', status: 200, body: answer });
       r.rds.apiRequests.length = 0;
     },
-    error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(RDS listed it as prepared \(SUCCESS\), but without a file_link\)/,
+    error: /1 of 2 error log files could not be downloaded: postgresql-2026-11-28_080000\.log \(RDS listed it as prepared \(SUCCESS\), but without a file_link \(request id [0-9a-f]+\)\)/,
     check: async (rig, r) => {
       assert.equal(r.outputs['file-count'], '1');
       assert.deepEqual(await readZipNames(rig), [FILES[1]!.name]);
