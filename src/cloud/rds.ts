@@ -32,6 +32,8 @@ export interface ErrorlogAnswer {
   status: string;
   items: ErrorlogItem[];
   requestId: string | undefined;
+  /** The answer's `count` when it is a whole number other than the items listed (RDS's own disagreement). */
+  countDiffers?: number;
 }
 
 // API answers are small; more than this is not an RDS answer.
@@ -281,7 +283,10 @@ export function parseErrorlogAnswer(json: unknown, requestId: string | undefined
   // Until FINISH the list is only progress (the spec's first answer: items with a workflow_id and a status, no
   // file yet): nothing in it is relied on, so nothing in it can fail the run.
   if (status !== 'FINISH') return { status, items: [], requestId };
-  return { status, items: listItems(o, fail, 'SUCCESS'), requestId };
+  const items = listItems(o, fail, 'SUCCESS');
+  const count = o['count'];
+  const differs = typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 && count !== items.length;
+  return { status, items, requestId, ...(differs ? { countDiffers: count } : {}) };
 }
 
 /** The answer's files; an item without a status has `assumed` (SUCCESS in a FINISH answer, FAILED in a FAILED one). */

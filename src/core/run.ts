@@ -397,6 +397,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         // What it could not prepare may not be listed at all: the counts cannot be known, and the summary says why.
         if (!items.some((i) => i.status === 'FAILED')) report.missing.push({ apiName: UNLISTED, type, reason: NOT_PREPARED });
       }
+      // Said, not acted on: what `count` counts is not documented beyond 'the number of links'.
+      if (answer.countDiffers !== undefined) logger.info(`RDS's answer counts ${answer.countDiffers} ${LABEL[type]} file${answer.countDiffers === 1 ? '' : 's'} but lists ${plural(items.length, 'file')}${answer.requestId ? ` (request id ${answer.requestId})` : ''}; the listed ones are downloaded`);
       const seen = new Map<string, number>();
       for (const item of items) {
         const same = seen.get(item.fileName) ?? 0;

@@ -192,6 +192,17 @@ test('an item without a name or (listed SUCCESS) without a link is kept as one t
   ]);
 });
 
+test("a count other than the items listed is kept (to be said), the items as listed; a count that is not a whole number is not", async (t) => {
+  const { emu, client } = await setup(t);
+  const item = { file_name: 'b.log', status: 'SUCCESS', file_size: '10', file_link: 'https://obs.example/b.log?Signature=x' };
+  for (const [count, differs] of [[5, 5], [1, undefined], ['5', undefined], [1.5, undefined], [undefined, undefined]] as const) {
+    emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'FINISH', count, list: [item] }) });
+    const a = await requestErrorlogDownload(client());
+    assert.equal(a.countDiffers, differs, String(count));
+    assert.deepEqual(a.items.map((i) => i.fileName), ['b.log']);
+  }
+});
+
 test("FINISH with no list: no files when the count is 0 or absent (a serialiser's null), a ResponseError when the count says there are some", async (t) => {
   const { emu, client } = await setup(t);
   for (const body of [{ status: 'finish', list: null, count: 0 }, { status: 'FINISH' }, { status: 'FINISH', list: null }]) {

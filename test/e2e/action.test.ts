@@ -568,6 +568,18 @@ test("a file that fails until 'timeout' leaves time to read the files that came:
   });
 });
 
+test("RDS's count disagreeing with its list is said, with the request id; the listed files come and are counted", async () => {
+  await withRig({ files: files.slice(0, 2), creatingCalls: 0 }, async (rig) => {
+    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+    rig.rds.failApi({ kind: 'status', status: 200, body: { ...(await res.json() as object), count: 5 }, headers: { 'X-Request-Id': 'req-count-5' } }, 1);
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.match(r.log, /^RDS's answer counts 5 error log files but lists 2 files \(request id req-count-5\); the listed ones are downloaded$/m);
+    assert.equal(r.outputs['file-count'], '2');
+    assert.equal(r.outputs['error-count'], '1');
+  });
+});
+
 test("no thread of the action loads Node's fetch stack (undici, http2, web streams): it costs memory and is never used", async () => {
   // An ESM import of 'http' reads every export of the module, and three of them load Node's undici (see
   // scripts/build.ts): 6 MiB more peak RSS for the action.
