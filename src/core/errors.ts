@@ -53,6 +53,11 @@ function formatInputError(inputs: readonly string[], detail: (name: NameInput) =
   return `${noun}${list}: ${detail(name)}`;
 }
 
+/** ' (request id X)' when the answer named one, to end a message with; else nothing. */
+export function requestIdNote(requestId: string | undefined): string {
+  return requestId ? ` (request id ${requestId})` : '';
+}
+
 /** The RDS (or IAM) API answered with an error. The message carries everything a user needs to look it up. */
 export class ApiError extends Error {
   readonly status: number;
@@ -72,7 +77,7 @@ export class ApiError extends Error {
     if (f.errorCode) parts.push(f.errorCode);
     let msg = `${what} failed: ${parts.join(' ')}`;
     if (f.errorMsg) msg += `: ${f.errorMsg}`;
-    if (f.requestId) msg += ` (request id ${f.requestId})`;
+    msg += requestIdNote(f.requestId);
     if (f.hint) msg += `. ${f.hint}`;
     super(msg);
     this.name = 'ApiError';
@@ -100,7 +105,7 @@ export class ResponseError extends Error {
   /** An empty or cut-off body is worth another try; a well-formed answer with a missing field is not. */
   readonly transient: boolean;
   constructor(message: string, f: { requestId?: string | undefined; transient?: boolean } = {}) {
-    super(f.requestId ? `${message} (request id ${f.requestId})` : message);
+    super(`${message}${requestIdNote(f.requestId)}`);
     this.name = 'ResponseError';
     this.requestId = f.requestId;
     this.transient = f.transient ?? false;

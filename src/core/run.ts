@@ -9,7 +9,7 @@ import { instanceLabel, type Config, type InstanceRef } from './config.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from './ports.ts';
 import type { HttpTransport } from '../cloud/http.ts';
 import { linkSecrets, redactDeep, type Redactor } from './redact.ts';
-import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage, inputName } from './errors.ts';
+import { CancelledError, DiskFullError, InputError, TimeoutError, errorMessage, inputName, requestIdNote } from './errors.ts';
 import { formatBytes, formatDuration } from './duration.ts';
 import { credentialsRefused, hintFor, LOG_CALL, requestLogDownload, type Authorizer, type ErrorlogAnswer, type ErrorlogItem, type HintFor, type InstanceInfo, type LogType } from '../cloud/rds.ts';
 import { signIn } from '../cloud/auth/modes.ts';
@@ -223,7 +223,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {
     // The poll's own signal: a call waiting its turn is dropped when its run has ended (see stopPolling).
     await deps.limiter?.take(signal, retry.deadline);
-    // Every request counts, a retried one too: the figure is what RDS was asked, as its rate limit counts.
+    // Every request counts, a retried one too, as it is made (a cancelled run's summary counts them): what RDS was
+    // asked, as its rate limit counts.
     callsOf.set(type, (callsOf.get(type) ?? 0) + 1);
     report.polls++;
     return requestLogDownload({
@@ -393,18 +394,18 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       const items = answer.items;
       if (answer.status === 'FAILED') {
         const prepared = items.filter((i) => i.status === 'SUCCESS').length;
-        logger.warning(`RDS answered status FAILED for the ${LABEL[type]}s${answer.requestId ? ` (request id ${answer.requestId})` : ''}: it could not prepare every file; the ${plural(prepared, 'file')} it lists as prepared ${prepared === 1 ? 'is' : 'are'} downloaded`, { title: `${capital(LABEL[type])}s not all prepared` });
+        logger.warning(`RDS answered status FAILED for the ${LABEL[type]}s${requestIdNote(answer.requestId)}: it could not prepare every file; the ${plural(prepared, 'file')} it lists as prepared ${prepared === 1 ? 'is' : 'are'} downloaded`, { title: `${capital(LABEL[type])}s not all prepared` });
         // What it could not prepare may not be listed at all: the counts cannot be known, and the summary says why.
         if (!items.some((i) => i.status === 'FAILED')) report.missing.push({ apiName: UNLISTED, type, reason: NOT_PREPARED });
       }
       // Said, not acted on: what `count` counts is not documented beyond 'the number of links'.
-      if (answer.countDiffers !== undefined) logger.info(`RDS's answer counts ${answer.countDiffers} ${LABEL[type]} file${answer.countDiffers === 1 ? '' : 's'} but lists ${plural(items.length, 'file')}${answer.requestId ? ` (request id ${answer.requestId})` : ''}; the listed ones are downloaded`);
+      if (answer.countDiffers !== undefined) logger.info(`RDS's answer counts ${plural(answer.countDiffers, `${LABEL[type]} file`)} but lists ${plural(items.length, 'file')}${requestIdNote(answer.requestId)}; the listed ones are downloaded`);
       const seen = new Map<string, number>();
       for (const item of items) {
         const same = seen.get(item.fileName) ?? 0;
         seen.set(item.fileName, same + 1);
         if (item.defect) {
-          const id = answer.requestId ? ` (request id ${answer.requestId})` : '';
+          const id = requestIdNote(answer.requestId);
           logger.warning(`RDS listed the ${LABEL[type]} file '${item.fileName}' ${item.defect}${id}: it cannot be downloaded; the other files are still downloaded`, { title: `${capital(LABEL[type])} file listed without what it needs` });
           report.missing.push({ apiName: item.fileName, type, reason: `RDS listed it ${item.defect}${id}` });
           expectedOf.set(type, (expectedOf.get(type) ?? 0) + 1);
@@ -514,9 +515,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         pending = expired.flatMap((p) => {
           const answer = fresh[again.indexOf(p.type)];
           const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
-          if (item?.fileLink && item.status !== 'FAILED' && !item.defect) return [{ ...p, item }];
+          if (item && fetchableItem(item)) return [{ ...p, item }];
           const successor = renamed.get(p.item);
-          if (successor?.fileLink && successor.status !== 'FAILED' && !successor.defect) {
+          if (successor && fetchableItem(successor)) {
             // Another object: it is fetched from its first byte (a failed download leaves no part file to resume).
             const name = otherName(p.type, successor.fileName);
             logger.info(`${p.item.fileName} is no longer listed; the fresh answer lists ${successor.fileName} in its place (a new export?): downloading that as ${name}`);
@@ -777,4 +778,9 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
     deps.logger.info(`${name} was taken meanwhile (another run into the same folder?); the file is ${finalName}`);
   } else if (liveAt !== undefined) live?.note({ i: liveAt, size: result.bytes });
   return { name: finalName, type, apiName: item.fileName, path: result.path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
+}
+
+/** An item a download can be made of: RDS prepared it and gave it a name and a link. */
+function fetchableItem(item: ErrorlogItem): boolean {
+  return item.fileLink !== undefined && item.status !== 'FAILED' && item.defect === undefined;
 }
