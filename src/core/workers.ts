@@ -84,7 +84,7 @@ export function liveDigestInWorker(base: string): StartLiveDigest {
     const { port1, port2 } = new MessageChannel();
     const job: LiveDigestJob = { kind: 'live', files, options, port: port2 };
     const result = runWorker<Digest | undefined>(workerUrl(base, 'digest'), job, DIGEST_LIMITS, [port2]).finally(() => port1.close());
-    return { note: fewer((m) => port1.postMessage(m)), result };
+    return { note: fewerNotes((m) => port1.postMessage(m)), result };
   };
 }
 
@@ -95,7 +95,7 @@ const NOTE_EVERY = 1024 * 1024;
  * A message to the digest thread per write (64 KiB) cost the downloading thread a quarter of a second a GiB;
  * the digest, reading in pieces of 256 KiB, gains nothing from knowing sooner than every MiB.
  */
-function fewer(post: (m: ArrivalNote) => void): (m: ArrivalNote) => void {
+export function fewerNotes(post: (m: ArrivalNote) => void): (m: ArrivalNote) => void {
   const told = new Map<number, number>();
   return (m) => {
     if ('bytes' in m) {

@@ -184,6 +184,23 @@ test('log-type all: a call waiting its turn in a busy shared limit when the run 
   });
 });
 
+test("a file failing until 'timeout' is given up a tenth of it early (at most 30 s): the files that came are read in that time", async () => {
+  const clock = fakeClock();
+  const fatal = Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(1_000));
+  const emulator = { now: clock.now, files: [{ name: 'a.log', data: fatal }, { name: 'b.log', data: Buffer.from('x\n') }] };
+  await withCollect(emulator, { timeout: '10m' }, async ({ config, api, files, rds, out }) => {
+    rds.failFile('b.log', { kind: 'status', status: 503 }, 100_000);
+    const start = clock.now();
+    const report = newReport(out);
+    await assert.rejects(collect(config, { api, files, clock, logger: quiet, redactor: new Redactor(), uploader: noUpload }, report), { name: 'IncompleteError' });
+    const tries = rds.fileRequests.filter((q) => q.path.includes('errorlog-1-')).map((q) => q.at - start);
+    assert.ok(tries.length > 5, `${tries.length} tries of b.log`);
+    // 10 minutes: the last try comes by 9.5 (30 s kept), not at the deadline.
+    assert.ok(tries.at(-1)! <= 570_000 && tries.at(-1)! > 500_000, `last try of b.log at ${tries.at(-1)} ms`);
+    assert.equal(report.digest?.bySeverity.FATAL, 1_000, 'a.log read to its end');
+  });
+});
+
 test("log-type all: cancelled while the other type is still asked for: the first type's digest kept, not 'prepared', every call counted", async () => {
   await allTypes(false, async ({ config, api, files, rds }) => {
     const cancel = new AbortController();

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { link, mkdtemp, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Arrivals, digestArriving, SyncArrivals, type ArrivingFile } from '../../src/insight/arrivals.ts';
+import { Arrivals, digestArriving, SyncArrivals, type ArrivalNote, type ArrivingFile } from '../../src/insight/arrivals.ts';
 import { digestFiles } from '../../src/insight/digest.ts';
-import { liveDigestInWorker } from '../../src/core/workers.ts';
+import { fewerNotes, liveDigestInWorker } from '../../src/core/workers.ts';
 import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -158,4 +158,21 @@ test('the digest thread, told of the bytes every MiB, reads a file written 64 Ki
   assert.deepEqual(d, await digestFiles([{ name, path: whole.path, size: bytes.length }], { recent: 5 }));
   await rm(whole.path);
   assert.equal(await arriving(whole, 3 << 20, 2 << 20), undefined, 'a new start is news at once, not held back until the next MiB');
+});
+
+test('the notes to the digest thread: one a MiB of progress, and a new start, an end or a giving up at once', () => {
+  const posted: ArrivalNote[] = [];
+  const note = fewerNotes((m) => posted.push(m));
+  for (let pos = 64 << 10; pos <= 3.5 * (1 << 20); pos += 64 << 10) note({ i: 0, bytes: pos });
+  note({ i: 0, bytes: 64 << 10 });
+  note({ i: 1, bytes: 1 << 20 });
+  note({ i: 0, size: 5 });
+  note({ abandon: true });
+  assert.deepEqual(posted, [
+    { i: 0, bytes: 1 << 20 }, { i: 0, bytes: 2 << 20 }, { i: 0, bytes: 3 << 20 },
+    { i: 0, bytes: 64 << 10 },
+    { i: 1, bytes: 1 << 20 },
+    { i: 0, size: 5 },
+    { abandon: true },
+  ]);
 });
