@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leaked, shownText, withRig } from '../support/harness.ts';
+import { finishedAnswer, leaked, shownText, withRig } from '../support/harness.ts';
 import { DEFAULT_INSTANCE_ID } from '../../emulator/rds.ts';
 import { readZip } from '../support/zip.ts';
 import { fetchStackLoaded, loadedModules } from '../support/loaded-modules.ts';
@@ -16,6 +16,9 @@ const files = [
   { name: 'postgresql-2026-11-28_090000.log', data: Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(1000)) },
   { name: 'postgresql-2026-11-28_100000.log', size: 3 * 1024 * 1024 + 17 },
 ];
+
+/** A one-line log whose FATAL names `w`, to tell the files apart by what was read. */
+const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
 
 test('downloads every listed file, uploads them as one artifact, and reports it', async () => {
   await withRig({ files, creatingCalls: 2 }, async (rig) => {
@@ -433,11 +436,7 @@ test("link signatures: masked for the links it fetches only, and only values tha
   // letter: a redactor fed with them compared each at every position of every text (minutes, not seconds).
   const log = Array.from({ length: 40 }, (_, i) => `2026-11-28 08:00:${String(i).padStart(2, '0')} UTC [7] ERROR:  ${'A'.repeat(3000)}\n`).join('');
   await withRig({ files: [{ name: 'postgresql-2026-11-28_080000.log', data: Buffer.from(log) }], creatingCalls: 0 }, async (rig) => {
-    const ask = async (): Promise<{ list: Array<Record<string, unknown>> }> => {
-      const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
-      return (await res.json()) as { list: Array<Record<string, unknown>> };
-    };
-    const real = (await ask()).list[0]!;
+    const real = (await finishedAnswer(rig.rds)).list[0]!;
     const signature = new URL(String(real['file_link'])).searchParams.get('Signature') ?? '';
     assert.ok(signature.length >= 16, 'the emulator signs its links');
     const failed = (link: string, i: number): Record<string, unknown> => ({ workflow_id: `wf-${i}`, file_name: `gone-${i}.log`, status: 'FAILED', file_size: '1', file_link: link });
@@ -466,11 +465,9 @@ test("link signatures: masked for the links it fetches only, and only values tha
 });
 
 test('a link expired and RDS refuses a fresh one: that file is missing, named with why; the others are kept and uploaded', async () => {
-  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
   await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
     // The step's first call gets the listing; the one asking for a fresh link is refused.
-    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
-    rig.rds.failApi({ kind: 'status', status: 200, body: await res.json() }, 1);
+    rig.rds.failApi({ kind: 'status', status: 200, body: await finishedAnswer(rig.rds) }, 1);
     rig.rds.failApi({ kind: 'status', status: 403, body: { error_code: 'DBS.200010', error_msg: 'The user is not authorized.' } }, 1);
     rig.rds.failFile('b.log', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
     const r = await rig.run();
@@ -483,7 +480,6 @@ test('a link expired and RDS refuses a fresh one: that file is missing, named wi
 });
 
 test('two files of one name whose links expired: the fresh links fetch each its own file', async () => {
-  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
   await withRig({ files: [{ name: 'dup.log', data: line('alpha') }, { name: 'dup.log', data: line('bravo') }] }, async (rig) => {
     rig.rds.failFile('dup.log', { kind: 'status', status: 403, body: 'Request has expired' }, 2);
     const r = await rig.run({ inputs: { upload: 'false' } });
@@ -497,7 +493,6 @@ test('two files of one name whose links expired: the fresh links fetch each its 
 });
 
 test('a link expired and the fresh answer names the export anew (as the spec names it, by its time): the file is fetched under its new name', async () => {
-  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
   const exported = /^[0-9a-f]{32}_errorlog_download_\d{17}$/;
   await withRig({ files: [{ name: 'a', data: line('alpha') }, { name: 'b', data: line('bravo') }], exportNames: true }, async (rig) => {
     rig.rds.failFile('b', { kind: 'status', status: 403, body: 'Request has expired' }, 1);
@@ -519,12 +514,10 @@ test('a link expired and the fresh answer names the export anew (as the spec nam
 });
 
 test('a link expired and the fresh answer keeps some names (a log rotated meanwhile) or lists more new ones: nothing is guessed, the file is missing', async () => {
-  const line = (w: string): Buffer => Buffer.from(`2026-11-28 08:00:01 UTC [7] FATAL:  ${w} quorum lost\n`);
   // [a, b] first; then a stays and b is gone, beside one new name (a rotation: b's successor is not b) or two.
   for (const fresh of [['c.log'], ['c.log', 'd.log']]) {
     await withRig({ files: [{ name: 'a.log', data: line('alpha') }, { name: 'b.log', data: line('bravo') }], creatingCalls: 0 }, async (rig) => {
-      const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
-      const first = await res.json() as { list: Array<{ file_name: string }> };
+      const first = await finishedAnswer(rig.rds);
       rig.rds.failApi({ kind: 'status', status: 200, body: first }, 1);
       const b = first.list[1]!;
       const list = [first.list[0], ...fresh.map((file_name) => ({ ...b, file_name }))];
@@ -540,15 +533,19 @@ test('a link expired and the fresh answer keeps some names (a log rotated meanwh
 
 test('every listed item lacks what a download needs (the one export file of the spec without its link): the step fails naming it, not green with no files', async () => {
   const item = { workflow_id: 'w', file_name: 'abc_errorlog_download_20200515080614589', status: 'SUCCESS', file_size: '10', file_link: '' };
-  for (const status of ['FINISH', 'FAILED']) {
+  const named = {
+    FINISH: /1 of 1 error log file could not be downloaded: abc_errorlog_download_20200515080614589 \(RDS listed it as prepared \(SUCCESS\), but without a file_link \(request id [0-9a-f]+\)\)/,
+    // Nothing prepared that can be had: as a FAILED answer with no file prepared.
+    FAILED: /RDS could not prepare the error logs \(status FAILED after 1 call, request id [0-9a-f]+\)/,
+  };
+  for (const [status, error] of Object.entries(named)) {
     await withRig({ files, creatingCalls: 0 }, async (rig) => {
       rig.rds.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status, count: 1, list: [item] }) }, 10);
       const r = await rig.run({ inputs: { upload: 'false', timeout: '3s', 'poll-interval': '1s' } });
       assert.equal(r.code, 1, r.log);
       const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
       assert.equal(errors.length, 1, errors.join('\n'));
-      if (status === 'FINISH') assert.match(errors[0]!, /1 of 1 error log file could not be downloaded: abc_errorlog_download_20200515080614589 \(RDS listed it as prepared \(SUCCESS\), but without a file_link \(request id [0-9a-f]+\)\)/);
-      else assert.match(errors[0]!, /FAILED/);
+      assert.match(errors[0]!, error);
       assert.doesNotMatch(r.log, /nothing to download or upload/);
       assert.equal(r.outputs['error-count'], '');
     });
@@ -557,8 +554,7 @@ test('every listed item lacks what a download needs (the one export file of the 
 
 test("RDS's count disagreeing with its list is said, with the request id; the listed files come and are counted", async () => {
   await withRig({ files: files.slice(0, 2), creatingCalls: 0 }, async (rig) => {
-    const res = await fetch(`${rig.rds.url}/v3/${rig.rds.projectId}/instances/${rig.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rig.rds.token, 'Content-Type': 'application/json' }, body: '{}' });
-    rig.rds.failApi({ kind: 'status', status: 200, body: { ...(await res.json() as object), count: 5 }, headers: { 'X-Request-Id': 'req-count-5' } }, 1);
+    rig.rds.failApi({ kind: 'status', status: 200, body: { ...(await finishedAnswer(rig.rds)), count: 5 }, headers: { 'X-Request-Id': 'req-count-5' } }, 1);
     const r = await rig.run({ inputs: { upload: 'false' } });
     assert.equal(r.code, 0, r.log);
     assert.match(r.log, /^RDS's answer counts 5 error log files but lists 2 files \(request id req-count-5\); the listed ones are downloaded$/m);

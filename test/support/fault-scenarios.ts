@@ -1,7 +1,7 @@
 // The fault-injection table: each row a fault and the outcome the action guarantees. Run by
 // test/e2e/faults.test.ts; README's "Reliability" section lists the rows (checked by that test).
 import assert from 'node:assert/strict';
-import type { ActionRun, Rig } from './harness.ts';
+import { finishedAnswer, type ActionRun, type Rig } from './harness.ts';
 import { readZip } from './zip.ts';
 import { INJECTIONS, MARKER } from './runner-commands.ts';
 import type { EmulatorFile, RdsEmulatorOptions } from '../../emulator/rds.ts';
@@ -108,9 +108,7 @@ export const scenarios: Scenario[] = [
     } },
   { fault: "an item listed SUCCESS has no 'file_link': the other files are still kept", kind: 'permanent',
     setup: async (r) => {
-      const res = await fetch(`${r.rds.url}/v3/${r.rds.projectId}/instances/${r.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': r.rds.token }, body: '{}' });
-      let answer = await res.json() as { status: string; list: Array<Record<string, unknown>> };
-      while (answer.status !== 'FINISH') answer = await (await fetch(`${r.rds.url}/v3/${r.rds.projectId}/instances/${r.rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': r.rds.token }, body: '{}' })).json() as typeof answer;
+      const answer = await finishedAnswer(r.rds);
       answer.list[0]!['file_link'] = '';
       r.rds.failApi({ kind: 'status', status: 200, body: answer });
       r.rds.apiRequests.length = 0;

@@ -104,6 +104,17 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
 }
 
 /** Runs `fn` with a fresh rig, closed afterwards whatever happens. */
+/** An errorlog-download answer as the emulator gives a client once ready (at most 10 calls), for a test to replay it changed. */
+export interface ListedAnswer { status: string; count: number; list: Array<Record<string, unknown> & { file_name: string }> }
+export async function finishedAnswer(rds: RdsEmulator): Promise<ListedAnswer> {
+  for (let i = 0; i < 10; i++) {
+    const res = await fetch(`${rds.url}/v3/${rds.projectId}/instances/${rds.instanceId}/errorlog-download`, { method: 'POST', headers: { 'X-Auth-Token': rds.token, 'Content-Type': 'application/json' }, body: '{}' });
+    const answer = (await res.json()) as ListedAnswer;
+    if (answer.status.toUpperCase() === 'FINISH') return answer;
+  }
+  throw new Error('the emulator did not finish in 10 calls');
+}
+
 export async function withRig(options: RigOptions, fn: (rig: Rig) => Promise<void>): Promise<void> {
   const rig = await startRig(options);
   try {
