@@ -597,7 +597,10 @@ async function listen(host: string, tls: boolean, wantedPort: number, handler: (
   const server: Server = tls
     ? createHttpsServer({ key: readFileSync(`${here}tls/key.pem`), cert: readFileSync(`${here}tls/cert.pem`) }, handler)
     : createHttpServer(handler);
-  server.keepAliveTimeout = 5_000;
+  // Idle connections are kept a minute, as API gateways and object storage keep them: at Node's 5 s, a client's
+  // request could meet one the server was closing that moment (a reset the client rightly retries), on a busy
+  // machine in any test whose client sat idle about that long.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(wantedPort, host, () => resolve());

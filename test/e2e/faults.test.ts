@@ -39,9 +39,7 @@ describe('fault suite', { concurrency: 4 }, () => {
         } else if (s.kind === 'permanent') {
           assert.equal(r.code, 1, `expected failure:\n${r.log.slice(-3000)}`);
           // Fails fast: no retry, unless the fault is one that may pass and the error says 'timeout' ended the tries.
-          // A reset of an idle kept-alive connection (the emulator closes them after 5 s, as Node does; under load a
-          // request can meet one) is retried, rightly, and is not the fault: it is not counted here.
-          const retries = r.log.split('\n').filter((l) => /: attempt \d+ failed \(/.test(l) && !/: attempt \d+ failed \(ECONNRESET: read ECONNRESET /.test(l));
+          const retries = r.log.split('\n').filter((l) => /: attempt \d+ failed \(/.test(l));
           if (s.retried) assert.ok(retries.length > 0, 'retried until the timeout');
           else assert.deepEqual(retries, [], 'not retried');
           const errors = r.log.split('\n').filter((l) => l.startsWith('::error::'));
