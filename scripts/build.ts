@@ -116,32 +116,23 @@ function packageDir(input: string): string | undefined {
  */
 export function licenceSection(readme: string): string | undefined {
   const lines = readme.split(/\r?\n/);
-  const heading = (i: number): number => {
-    const atx = /^(#{1,6})\s/.exec(lines[i]!);
-    if (atx) return atx[1]!.length;
-    return i + 1 < lines.length && /^\S/.test(lines[i]!) && /^(=+|-+)\s*$/.test(lines[i + 1]!) ? (lines[i + 1]![0] === '=' ? 1 : 2) : 0;
-  };
-  // A fence ends at a line of its own kind (``` or ~~~), not at the other.
-  const fenceOf = (l: string): string | undefined => /^\s*(```|~~~)/.exec(l)?.[1];
+  // Each line's heading level (ATX `#`, or a line underlined `====`/`----`); 0 for other lines and inside a fence,
+  // which ends at a line of its own kind (``` or ~~~), not at the other.
   let fence: string | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const f = fenceOf(lines[i]!);
+  const levels = lines.map((line, i) => {
+    const f = /^\s*(```|~~~)/.exec(line)?.[1];
     if (f !== undefined && (fence === undefined || f === fence)) fence = fence === undefined ? f : undefined;
-    const level = fence !== undefined || f !== undefined ? 0 : heading(i);
-    if (level === 0 || !/^(#{1,6}\s*)?licen[cs]e\b/i.test(lines[i]!)) continue;
-    const body: string[] = [];
-    let inFence: string | undefined;
-    for (let j = i + (lines[i]!.startsWith('#') ? 1 : 2); j < lines.length; j++) {
-      const g = fenceOf(lines[j]!);
-      if (g !== undefined && (inFence === undefined || g === inFence)) inFence = inFence === undefined ? g : undefined;
-      const l = inFence !== undefined || g !== undefined ? 0 : heading(j);
-      if (l !== 0 && l <= level) break;
-      body.push(lines[j]!);
-    }
-    const text = body.join('\n').trim();
-    return text === '' ? undefined : text;
-  }
-  return undefined;
+    if (fence !== undefined || f !== undefined) return 0;
+    const atx = /^(#{1,6})\s/.exec(line);
+    if (atx) return atx[1]!.length;
+    return i + 1 < lines.length && /^\S/.test(line) && /^(=+|-+)\s*$/.test(lines[i + 1]!) ? (lines[i + 1]![0] === '=' ? 1 : 2) : 0;
+  });
+  const start = levels.findIndex((l, i) => l > 0 && /^(#{1,6}\s*)?licen[cs]e\b/i.test(lines[i]!));
+  if (start < 0) return undefined;
+  const from = start + (lines[start]!.startsWith('#') ? 1 : 2);
+  const end = levels.findIndex((l, j) => j >= from && l > 0 && l <= levels[start]!);
+  const text = lines.slice(from, end < 0 ? undefined : end).join('\n').trim();
+  return text === '' ? undefined : text;
 }
 
 /**

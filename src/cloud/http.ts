@@ -95,7 +95,12 @@ export function createHttpTransport(opts: TransportOptions): HttpTransport {
     }
     const message = res.message;
     reading.set(message, { method, url });
-    message.once('close', () => reading.delete(message));
+    // Once the answer is handed over, http-client's socket timeout only ends the socket, which reads as a reset
+    // (ECONNRESET 'aborted'): the body is ended here with what happened, nothing came for that long.
+    const socket = message.socket;
+    const idle = (): void => void message.destroy(new NetworkError('ESTALL', url, `no data for ${opts.socketTimeoutMs / 1000}s`));
+    socket?.on('timeout', idle);
+    message.once('close', () => { reading.delete(message); socket?.off('timeout', idle); });
     opts.debug?.(`${method} ${redactUrl(url)} -> ${message.statusCode ?? 0}`);
     return { status: message.statusCode ?? 0, headers: message.headers, body: message, url };
   }

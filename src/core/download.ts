@@ -550,9 +550,6 @@ class Transfer {
       if (e instanceof NetworkError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOSPC' || err.code === 'EDQUOT') throw new DiskFullError(this.#dir, err.code);
-      // The socket's own idle timeout (request-timeout too) often ends a stall a moment before onStall would: the
-      // connection was not closed by the server, nothing came.
-      if (err.code === 'ECONNRESET' && sink.idleMs >= stallMs - 100) throw new NetworkError('ESTALL', url, `no data for ${stallMs / 1000}s`);
       // Node says ECONNRESET 'aborted' for a connection closed (cleanly or not) before the length the answer gave.
       const why = err.code === 'ECONNRESET' && err.message === 'aborted' ? 'the connection closed before the answer\'s end' : err.code ?? err.message;
       throw new NetworkError(err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'EPREMATURE' : (err.code ?? 'ECONNRESET'), url, `transfer interrupted after ${sink.pos - start} bytes (${why})`);
@@ -621,7 +618,6 @@ class FileSink extends Writable {
   #stallMs: number;
   #on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error };
   #timer: NodeJS.Timeout | undefined;
-  #lastData = Date.now();
 
   constructor(fh: FileHandle, start: number, limit: number | undefined, stallMs: number, on: { onStall: () => void; onFull: () => void; onWrite: (pos: number) => void; onOver?: () => Error }) {
     super({ highWaterMark: WRITE_BUFFER });
@@ -633,13 +629,7 @@ class FileSink extends Writable {
     this.#arm();
   }
 
-  /** How long nothing has arrived. */
-  get idleMs(): number {
-    return Date.now() - this.#lastData;
-  }
-
   #arm(): void {
-    this.#lastData = Date.now();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(this.#on.onStall, this.#stallMs);
     this.#timer.unref();

@@ -1,9 +1,8 @@
 // The step's outputs as name → text, for both doors: the action sets them, the CLI prints them with --json.
 import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
-import { countsKnown, totalBytes } from './run.ts';
+import { countsKnown, slowKnown, totalBytes } from './run.ts';
 import { cut } from '../insight/render.ts';
-import { incompleteRead } from '../insight/digest.ts';
 
 export type Outputs = Record<string, string>;
 
@@ -26,16 +25,6 @@ function files(run: InstanceRun): FileEntry[] {
 
 function instanceId(run: InstanceRun): string {
   return run.report.instance?.id ?? (run.ref.by === 'id' ? run.ref.id : '');
-}
-
-/**
- * Whether the slow-query figures are of all the slow-query logs: each fetched and read to its end, and with 'since'
- * every statement's time read (one whose time could not be may be inside the window or not).
- */
-function slowKnown(report: InstanceRun['report']): boolean {
-  const slow = report.slow;
-  return slow !== undefined && incompleteRead(slow) === undefined && !report.missing.some((m) => m.type === 'slow') &&
-    !(slow.since !== undefined && slow.untimed > 0);
 }
 
 /** One instance's outputs; `artifactUrl` is the door's link to the step's artifact, if it has one. */

@@ -20,6 +20,9 @@ const NETWORK_CODES = new Set([
   'ENETDOWN', 'UND_ERR_SOCKET', 'ESTALL', 'EPREMATURE',
 ]);
 
+/** The spacing between two attempts unless RetryOptions.minDelayMs says otherwise (60 calls a minute at most). */
+const MIN_DELAY_MS = 1_000;
+
 export type Verdict = { retry: false } | { retry: true; reason: string; afterMs?: number };
 
 export function classify(err: unknown, alsoRetry?: ReadonlySet<string>): Verdict {
@@ -58,7 +61,7 @@ export function backoffMs(attempt: number, o: Pick<RetryOptions, 'random' | 'bas
   const base = o.baseMs ?? 1_000;
   const cap = o.capMs ?? 30_000;
   const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
-  return Math.max(o.minDelayMs ?? 1_000, Math.round((o.random ?? Math.random)() * ceiling));
+  return Math.max(o.minDelayMs ?? MIN_DELAY_MS, Math.round((o.random ?? Math.random)() * ceiling));
 }
 
 export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryOptions): Promise<T> {
@@ -74,7 +77,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, o: RetryO
       // A wait the server asked for is kept (past the deadline: no time for another); a wait drawn at random is cut
       // to the deadline, so that the last attempt comes then, as the polling's last call does, not up to 30 s early.
       const delayMs = Math.min(Math.max(v.afterMs ?? 0, backoffMs(attempt, o)), left);
-      if (left <= 0 || (v.afterMs ?? 0) > left || delayMs < (o.minDelayMs ?? 1_000)) {
+      if (left <= 0 || (v.afterMs ?? 0) > left || delayMs < (o.minDelayMs ?? MIN_DELAY_MS)) {
         throw new TimeoutError(`${what}: gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}, ${inputName('timeout')} leaves no time for another; last error: ${errorMessage(e)}`);
       }
       o.log(`${what}: attempt ${attempt} failed (${v.reason}); retrying in ${formatDuration(delayMs)}`);

@@ -138,11 +138,20 @@ export function listedNothing(report: Report): boolean {
  */
 export function countsKnown(report: Report): boolean {
   const d = report.digest;
-  if (d === undefined || incompleteRead(d) !== undefined || report.missing.some((m) => m.type === 'error')) return false;
-  // With 'since', errors whose time could not be read (a zone abbreviation no table can place, as CST) may be
-  // inside the window or not.
-  const untimedErrors = (['ERROR', 'FATAL', 'PANIC'] as const).some((s) => (d.untimedBySeverity[s] ?? 0) > 0);
-  return !(d.since !== undefined && untimedErrors);
+  return known(report, 'error', d, d && (['ERROR', 'FATAL', 'PANIC'] as const).some((s) => (d.untimedBySeverity[s] ?? 0) > 0));
+}
+
+/** Whether the slow-query figures are of all the slow-query logs (as countsKnown for the error counts). */
+export function slowKnown(report: Report): boolean {
+  return known(report, 'slow', report.slow, (report.slow?.untimed ?? 0) > 0);
+}
+
+/**
+ * A type's figures are of all its logs: each fetched and read to its end, and with 'since' every counted entry's
+ * time read (one whose time could not be, as a zone abbreviation no table can place, may be inside the window or not).
+ */
+function known(report: Report, type: LogType, d: Digest | SlowDigest | undefined, untimed: boolean | undefined): boolean {
+  return d !== undefined && incompleteRead(d) === undefined && !report.missing.some((m) => m.type === type) && !(d.since !== undefined && untimed === true);
 }
 
 export function totalBytes(report: Report): number {
@@ -214,18 +223,17 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
   // meanwhile, and the calls are repeated until it stops refusing, within 'timeout'. In another state (STORAGE FULL)
   // it is asked once: a refusal for the state is final.
   const state = activity(report.instance);
-  const notActive = state === 'passing';
-  if (notActive) logger.info(`The instance is ${report.instance!.status}, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated (within ${inputName('timeout')}, ${formatDuration(config.timeoutMs)})`);
+  const passing = state === 'passing';
+  if (passing) logger.info(`The instance is ${report.instance!.status}, not ACTIVE: while RDS refuses to prepare its logs for that, the call is repeated (within ${inputName('timeout')}, ${formatDuration(config.timeoutMs)})`);
   if (state === 'other') logger.info(`The instance is ${report.instance!.status}, not ACTIVE: RDS may refuse to prepare its logs in that state; they are asked for once`);
   const types = config.logTypes;
+  /** Each type's calls, as its poll counted them (retried ones too), once it has its outcome. */
   const callsOf = new Map<LogType, number>();
   // Every call, of either type, waits for the one limiter: both types share the API's rate limit.
   const call = (type: LogType, signal: AbortSignal | undefined) => async (): Promise<ErrorlogAnswer> => {
     // The poll's own signal: a call waiting its turn is dropped when its run has ended (see stopPolling).
     await deps.limiter?.take(signal, retry.deadline);
-    // Every request counts, a retried one too, as it is made (a cancelled run's summary counts them): what RDS was
-    // asked, as its rate limit counts.
-    callsOf.set(type, (callsOf.get(type) ?? 0) + 1);
+    // Every request counts, a retried one too: the figure is what RDS was asked, as its rate limit counts.
     report.polls++;
     return requestLogDownload({
       transport: deps.api,
@@ -255,6 +263,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     let settled = 0;
     const take = (i: number, p: PollResult | PollFailure): void => {
       settled++;
+      callsOf.set(wantedTypes[i]!, p.polls);
       if ('error' in p) lost.push({ type: wantedTypes[i]!, error: p.error });
       else {
         report.waitedMs = Math.max(report.waitedMs, waitedBefore + p.waitedMs);
@@ -271,7 +280,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const waitedBefore = report.waitedMs;
     await pollAllUntilReady(
       wantedTypes.map((t) => ({ call: call(t, signal), what: LOG_CALL[t], label: LABEL[t] })),
-      { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take, alsoRetry: notActive ? STATE_CODES : undefined },
+      { ...retry, signal, intervalMs: config.pollIntervalMs, timeoutMs: config.timeoutMs, onStatus, onSettled: take, alsoRetry: passing ? STATE_CODES : undefined },
     );
     return answers;
   };
@@ -358,8 +367,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       if (wanted.length === 0) continue;
       outputDir ??= (await deps.folderFor?.()) ?? config.outputDir;
       report.outputDir = outputDir;
-      const listings = new Map(batch.map((t, i) => [t, answers[i]?.items ?? []]));
-      errorDigest = (await downloadBatch(batch, wanted, listings, outputDir))?.digest ?? errorDigest;
+      errorDigest = (await downloadBatch(batch, wanted, outputDir))?.digest ?? errorDigest;
     }
   } catch (e) {
     stopPolling.abort();
@@ -392,20 +400,20 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       const answer = answers[t];
       if (!answer) return;
       const items = answer.items;
+      const id = requestIdNote(answer.requestId);
       if (answer.status === 'FAILED') {
         const prepared = items.filter((i) => i.status === 'SUCCESS').length;
-        logger.warning(`RDS answered status FAILED for the ${LABEL[type]}s${requestIdNote(answer.requestId)}: it could not prepare every file; the ${plural(prepared, 'file')} it lists as prepared ${prepared === 1 ? 'is' : 'are'} downloaded`, { title: `${capital(LABEL[type])}s not all prepared` });
+        logger.warning(`RDS answered status FAILED for the ${LABEL[type]}s${id}: it could not prepare every file; the ${plural(prepared, 'file')} it lists as prepared ${prepared === 1 ? 'is' : 'are'} downloaded`, { title: `${capital(LABEL[type])}s not all prepared` });
         // What it could not prepare may not be listed at all: the counts cannot be known, and the summary says why.
         if (!items.some((i) => i.status === 'FAILED')) report.missing.push({ apiName: UNLISTED, type, reason: NOT_PREPARED });
       }
       // Said, not acted on: what `count` counts is not documented beyond 'the number of links'.
-      if (answer.countDiffers !== undefined) logger.info(`RDS's answer counts ${plural(answer.countDiffers, `${LABEL[type]} file`)} but lists ${plural(items.length, 'file')}${requestIdNote(answer.requestId)}; the listed ones are downloaded`);
+      if (answer.countDiffers !== undefined) logger.info(`RDS's answer counts ${plural(answer.countDiffers, `${LABEL[type]} file`)} but lists ${plural(items.length, 'file')}${id}; the listed ones are downloaded`);
       const seen = new Map<string, number>();
       for (const item of items) {
         const same = seen.get(item.fileName) ?? 0;
         seen.set(item.fileName, same + 1);
         if (item.defect) {
-          const id = requestIdNote(answer.requestId);
           logger.warning(`RDS listed the ${LABEL[type]} file '${item.fileName}' ${item.defect}${id}: it cannot be downloaded; the other files are still downloaded`, { title: `${capital(LABEL[type])} file listed without what it needs` });
           report.missing.push({ apiName: item.fileName, type, reason: `RDS listed it ${item.defect}${id}` });
           expectedOf.set(type, (expectedOf.get(type) ?? 0) + 1);
@@ -425,9 +433,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
 
   /**
    * Downloads one batch's files (their link refreshed once if it expired); the digest of its error logs, if it
-   * has any. `listings`: each type's answer whole, to find a file of it again in a fresh answer that renamed it.
+   * has any.
    */
-  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, listings: Map<LogType, ErrorlogItem[]>, outputDir: string): Promise<{ digest: Promise<Digest | undefined> } | undefined> {
+  async function downloadBatch(batch: LogType[], wanted: Array<{ type: LogType; item: ErrorlogItem; same: number }>, outputDir: string): Promise<{ digest: Promise<Digest | undefined> } | undefined> {
     // One type: the files at the top of output-dir, as always. Both: error/ and slow/ inside it.
     const folder = (type: LogType): string => (types.length > 1 ? type : '');
     // Each type's names, allocated for its whole listing at once, are handed out in the listing's order; its
@@ -466,7 +474,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
       let pending = planned;
       let refreshed = false;
       for (;;) {
-        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, downloadRetry, budget, order.get(p.index) ?? 0, live, liveAt.get(p.index), () => otherName(p.type, p.item.fileName)));
+        const results = await mapSettled(pending, config.parallelDownloads, (p) => fetchOne(p.item, p.type, p.index, p.name, outputDir, config, deps, downloadRetry, budget, order.get(p.index) ?? 0, tellLive(live, liveAt.get(p.index)), () => otherName(p.type, p.item.fileName)));
         const expired: typeof pending = [];
         results.forEach((r, i) => {
           const p = pending[i]!;
@@ -506,7 +514,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         const renamed = new Map<ErrorlogItem, ErrorlogItem>();
         for (const type of again) {
           const current = fresh[again.indexOf(type)]?.items ?? [];
-          const earlier = listings.get(type) ?? [];
+          const earlier = settledTypes.get(type)?.items ?? [];
           const [currentNames, earlierNames] = [current, earlier].map((l) => new Set(l.map((it) => it.fileName)));
           const gone = earlier.filter((it) => !currentNames!.has(it.fileName));
           const arrived = current.filter((it) => !earlierNames!.has(it.fileName));
@@ -515,9 +523,9 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
         pending = expired.flatMap((p) => {
           const answer = fresh[again.indexOf(p.type)];
           const item = answer?.items.filter((it) => it.fileName === p.item.fileName)[p.same];
-          if (item && fetchableItem(item)) return [{ ...p, item }];
+          if (downloadable(item)) return [{ ...p, item }];
           const successor = renamed.get(p.item);
-          if (successor && fetchableItem(successor)) {
+          if (downloadable(successor)) {
             // Another object: it is fetched from its first byte (a failed download leaves no part file to resume).
             const name = otherName(p.type, successor.fileName);
             logger.info(`${p.item.fileName} is no longer listed; the fresh answer lists ${successor.fileName} in its place (a new export?): downloading that as ${name}`);
@@ -613,6 +621,11 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     const gone = lostError();
     return gone && incomplete ? new LostLogsError(`${gone.message}; ${incomplete.message}`) : gone ?? incomplete;
   }
+}
+
+/** An item a download can be made of: listed with its link, prepared, nothing amiss in how it was listed. */
+function downloadable(item: ErrorlogItem | undefined): item is ErrorlogItem & { fileLink: string } {
+  return item?.fileLink !== undefined && item.status !== 'FAILED' && item.defect === undefined;
 }
 
 interface Target {
@@ -739,7 +752,14 @@ function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
 }
 
-async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, live: LiveDigest | undefined, liveAt: number | undefined,
+/** What one download tells the live digest of its file; undefined when the digest does not read that file live. */
+type FileNote = (m: { bytes: number } | { size: number } | { abandon: true }) => void;
+
+function tellLive(live: LiveDigest | undefined, at: number | undefined): FileNote | undefined {
+  return live === undefined || at === undefined ? undefined : (m) => live.note('abandon' in m ? m : { i: at, ...m });
+}
+
+async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: string, outputDir: string, config: Config, deps: Deps, retry: RetryOptions, budget: ConnectionBudget, order: number, note: FileNote | undefined,
   otherName: () => string): Promise<FileResult> {
   const url = resolveLink(item.fileLink ?? '', config.endpoint);
   const path = join(outputDir, name);
@@ -756,7 +776,7 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
       retry,
       budget,
       order,
-      onContiguous: liveAt === undefined ? undefined : (bytes) => live?.note({ i: liveAt, bytes }),
+      onContiguous: note && ((bytes) => note({ bytes })),
       stallMs: config.requestTimeoutMs,
       listedSize: item.fileSize !== undefined && item.fileSize > 0 ? item.fileSize : undefined,
       signal: deps.signal,
@@ -769,18 +789,13 @@ async function fetchOne(item: ErrorlogItem, type: LogType, index: number, name: 
       },
     }).finally(() => deps.progress?.done(name));
   } catch (e) {
-    if (liveAt !== undefined) live?.note({ abandon: true });
+    note?.({ abandon: true });
     throw e;
   }
   if (finalName !== name) {
     // Its name was taken meanwhile: it is under another, which the live digest does not know (it reads them afresh).
-    if (liveAt !== undefined) live?.note({ abandon: true });
+    note?.({ abandon: true });
     deps.logger.info(`${name} was taken meanwhile (another run into the same folder?); the file is ${finalName}`);
-  } else if (liveAt !== undefined) live?.note({ i: liveAt, size: result.bytes });
+  } else note?.({ size: result.bytes });
   return { name: finalName, type, apiName: item.fileName, path: result.path, size: result.bytes, seconds: (deps.clock.now() - started) / 1000 };
-}
-
-/** An item a download can be made of: RDS prepared it and gave it a name and a link. */
-function fetchableItem(item: ErrorlogItem): boolean {
-  return item.fileLink !== undefined && item.status !== 'FAILED' && item.defect === undefined;
 }

@@ -11,7 +11,7 @@ import { requestErrorlogDownload } from '../../src/cloud/rds.ts';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { checkOutputDir, downloadFile, LinkExpiredError, resolveLink, type DownloadOptions } from '../../src/core/download.ts';
 import { CREATE_NEW } from '../../src/core/writable.ts';
-import { ApiError, CancelledError, NoRoomError, ResponseError } from '../../src/core/errors.ts';
+import { ApiError, CancelledError, NetworkError, NoRoomError, ResponseError } from '../../src/core/errors.ts';
 import { ConnectionBudget } from '../../src/core/pool.ts';
 import { fakeClock } from '../support/fake-clock.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -494,6 +494,22 @@ test('a file the host compresses though asked for none is kept as sent, and the 
   assert.ok((await readFile(s.final)).equals(gz), 'byte for byte what the host sent');
   assert.equal(r.bytes, gz.length);
   assert.deepEqual(o.lines.filter((l) => /compressed/.test(l)), [`download ${BIG}: the host sent it compressed (Content-Encoding: gzip) though none was asked for; it is kept as sent (gunzip reads it, as the digest does)`]);
+});
+
+test("a host that goes quiet mid-body is named so by the transport's own idle timeout, not as a closed connection", async (t) => {
+  const url = await ownHost(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': '1000' });
+    res.write('0123456789'); // then nothing, the connection kept open
+  });
+  const transport = createHttpTransport({ userAgent: 'download-test', socketTimeoutMs: 300, followRedirects: true });
+  t.after(() => transport.close());
+  const res = await transport.request('GET', url, {});
+  await assert.rejects(async () => { for await (const _ of res.body) { /* read until it ends */ } }, (e: unknown) => {
+    assert.ok(e instanceof NetworkError, String(e));
+    assert.equal(e.code, 'ESTALL');
+    assert.match(e.message, /^no data for 0\.3s \(http:\/\/127\.0\.0\.1:\d+\/f\)$/);
+    return true;
+  });
 });
 
 test('a size past the free disk space (Content-Length of a petabyte) is refused before a byte is written, at once', async (t) => {
