@@ -181,11 +181,19 @@ const MAX_EXAMPLES = 3;
  * it only counts). `... (PID n) was terminated by signal` names the process first; these are the
  * names PostgreSQL's postmaster gives its children.
  */
-const CRASH_HINTS = ['database system was', 'database system is', 'received smart shutdown', 'received fast shutdown', 'received immediate shutdown', 'shutting down due to', 'server process', 'startup process', 'background writer process',
+const CRASH_HINTS = ['database system was', 'database system is', 'server process', 'startup process', 'background writer process',
   'checkpointer process', 'WAL writer process', 'WAL receiver process', 'autovacuum launcher process',
   'autovacuum worker process', 'archiver process', 'system logger process', 'background worker'];
-/** The LOG lines of a stop: a shutdown asked for, or a start given up. */
-const STOP = /^(?:received (?:smart|fast|immediate) shutdown request|shutting down due to startup process failure)/;
+/** The LOG lines of a stop, by what it was: a shutdown asked for, or a start given up. Kept by the reader too. */
+const STOP_LINES = {
+  smart: 'received smart shutdown request',
+  fast: 'received fast shutdown request',
+  immediate: 'received immediate shutdown request',
+  gaveUp: 'shutting down due to startup process failure',
+} as const;
+const STOP_KINDS = Object.keys(STOP_LINES) as Array<keyof typeof STOP_LINES>;
+/** What the reader keeps of the LOG lines: a crash's, a stop's, and the start and end around them. */
+const KEEP_LOG = [...CRASH_HINTS, ...Object.values(STOP_LINES)];
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -301,6 +309,12 @@ class Span<T> {
       this.last = made ?? make();
       this.#lastMs = ms;
     }
+  }
+
+  /** The first and the latest as `show` makes them, the latest made only if it is another. */
+  shown<S>(show: (x: T) => S): { first: S | undefined; last: S | undefined } {
+    const first = this.first === undefined ? undefined : show(this.first);
+    return { first, last: this.last === undefined ? undefined : this.last === this.first ? first : show(this.last) };
   }
 }
 
@@ -591,14 +605,15 @@ export class DigestBuilder implements EntrySink {
     }
   }
 
-  /** A LOG line kept (see CRASH_HINTS): a crash's, or the server's own stop and start that crash() reads around. */
+  /** A LOG line kept (see KEEP_LOG): a crash's, or the server's own stop and start that crash() reads around. */
   serverLog(e: LogEntry): void {
     const m = e.message;
-    if (isCrashLog(m)) this.crash(e);
-    else if (STOP.test(m)) {
-      if (m.startsWith('received immediate')) this.stopAsked = true;
+    if (isCrashLog(m)) return this.crash(e);
+    const stop = STOP_KINDS.find((k) => m.startsWith(STOP_LINES[k]));
+    if (stop !== undefined) {
+      if (stop === 'immediate') this.stopAsked = true;
       // A request while one is under way (smart, then fast, then immediate) escalates the same stop.
-      if (!this.shutting) this.stop(e, m.startsWith('shutting down'));
+      if (!this.shutting) this.stop(e, stop === 'gaveUp');
       this.shutting = true;
     } else if (m.startsWith('database system is ready to accept')) {
       this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
@@ -658,7 +673,7 @@ export class DigestBuilder implements EntrySink {
   readOptions(): ReadOptions {
     const keep = new Set<Severity>([...TIMELINE]);
     if (this.recentSize > 0) for (const s of this.recentSet) keep.add(s);
-    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: CRASH_HINTS, since: this.since };
+    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: KEEP_LOG, since: this.since };
   }
 
   /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */
@@ -707,13 +722,9 @@ export class DigestBuilder implements EntrySink {
     const firstError = this.firstError && hideInEntry(this.firstError, budget);
     const lastError = this.lastError && hideInEntry(this.lastError, budget);
     const shownRecent = recent.map((e) => hideInEntry(e, budget));
-    const { first: crash0, last: crash1 } = this.crashes;
-    const firstCrash = crash0 && hideInEntry(crash0, budget);
-    const lastCrash = crash1 && (crash1 === crash0 ? firstCrash : hideInEntry(crash1, budget));
+    const { first: firstCrash, last: lastCrash } = this.crashes.shown((e) => hideInEntry(e, budget));
     // A stop's entry is the server's own line, but its continuation lines, or a RAISE LOG that reads like one, are not.
-    const shownStop = (x: ServerStop | undefined): ServerStop | undefined => x && { ...x, entry: hideInEntry(x.entry, budget) };
-    const firstStop = shownStop(this.stops.first);
-    const lastStop = this.stops.last === this.stops.first ? firstStop : shownStop(this.stops.last);
+    const { first: firstStop, last: lastStop } = this.stops.shown((x) => ({ ...x, entry: hideInEntry(x.entry, budget) }));
     for (const g of messages) hideInGroup(g, budget);
     return {
       since: this.sinceDate,

@@ -438,12 +438,8 @@ function annotation(g: MessageGroup, level: 'error' | 'warning'): Annotation {
   const e = g.example;
   const lines: string[] = [];
   lines.push(g.uniform ? plain(e.message, 500) : `For example: ${plain(e.message, 500)}`);
-  if (e.detail !== undefined) lines.push(`DETAIL: ${plain(e.detail, 500)}`);
-  if (e.hint !== undefined) lines.push(`HINT: ${plain(e.hint, 300)}`);
-  // Where in a function it came from (PL/pgSQL's call stack, a failing EXECUTE's statement).
-  if (e.query !== undefined) lines.push(`QUERY: ${plain(e.query, 300)}`);
-  if (e.context !== undefined) lines.push(`CONTEXT: ${plain(e.context, 500)}`);
-  if (e.statement !== undefined) lines.push(`STATEMENT: ${plain(e.statement, 500)}`);
+  // QUERY and CONTEXT: where in a function it came from (PL/pgSQL's call stack, a failing EXECUTE's statement).
+  for (const [label, text] of entryParts(e)) lines.push(`${label}: ${plain(text, label === 'HINT' || label === 'QUERY' ? 300 : 500)}`);
   const seen = g.count > 1
     ? `Seen ${formatCount(g.count)} times, first ${formatTime(g.firstSeen)}, last ${formatTime(g.lastSeen)}`
     : `Seen at ${formatTime(g.firstSeen)}`;

@@ -34,7 +34,9 @@ function cleanName(s: string): string | undefined {
  * in it, the pid (`[%p]`, `[%p-%l]`, `:[%p]:`), and user and database (`%u@%d`, or `user=%u`
  * and `db=%d` as pgBadger suggests). Works for any order of those escapes.
  */
-export function parsePrefix(text: string, end: number = text.length): PrefixInfo {
+export function parsePrefix(line: string, end: number = line.length): PrefixInfo {
+  // The prefix alone: every search below ends with it (the line path passes the whole line).
+  const text = end < line.length ? line.slice(0, end) : line;
   // Time: the first run of digits that starts a date or an epoch stamp.
   let ms = NaN;
   let badZone = '';
@@ -66,20 +68,18 @@ export function parsePrefix(text: string, end: number = text.length): PrefixInfo
   let user: string | undefined;
   let database: string | undefined;
   const at = text.indexOf('@', afterTime);
-  // Searched back from the prefix's end: `text` may be the whole line, its message after `end`.
-  const named = end > 0 && text.lastIndexOf('user=', end - 1) >= afterTime;
-  if (at !== -1 && at < end && !named) {
+  const ui = text.indexOf('user=', afterTime);
+  if (at !== -1 && ui === -1) {
     let u = at;
     while (u > afterTime && !USER_STOP.has(text.charCodeAt(u - 1))) u--;
     // `%u@%d/%a` ends the database at the '/' (an application name after it may hold an '@').
     let v = at + 1;
-    while (v < end && !DB_STOP.has(text.charCodeAt(v)) && text.charCodeAt(v) !== 47) v++;
-    const last = text.lastIndexOf('@', v - 1);
+    let last = at;
+    for (let c = text.charCodeAt(v); v < end && c !== 47 && !DB_STOP.has(c); c = text.charCodeAt(++v)) if (c === 64) last = v;
     user = cleanName(text.slice(u, last));
     database = cleanName(text.slice(last + 1, v));
   } else {
-    const ui = text.indexOf('user=', afterTime);
-    if (ui !== -1 && ui < end) {
+    if (ui !== -1) {
       let v = ui + 5;
       while (v < end && !DB_STOP.has(text.charCodeAt(v))) v++;
       user = cleanName(text.slice(ui + 5, v));
