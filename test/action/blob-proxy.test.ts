@@ -1,9 +1,9 @@
 // The artifact blob's proxy: the Azure SDK's rules made to give @actions/http-client's answer. Checked against
-// both libraries themselves: http-client's getProxyUrl on the original variables, and the SDK's proxy policy (as
-// @actions/artifact builds it) on the rewritten ones, for the same https URLs.
+// both libraries themselves: the proxy of the agent http-client would use, on the original variables, and the
+// SDK's proxy policy (as @actions/artifact builds it) on the rewritten ones, for the same https URLs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getProxyUrl } from '@actions/http-client';
+import { HttpClient } from '@actions/http-client';
 import { alignBlobProxy } from '../../src/action/blob-proxy.ts';
 
 const NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
@@ -21,7 +21,7 @@ async function withProxyEnv<T>(env: NodeJS.ProcessEnv, fn: () => T | Promise<T>)
   }
 }
 
-/** What the SDK would do for `url` with these variables: its proxy policy's own decision, run with them set. */
+/** Where the SDK would connect for `url` with these variables (proxy host:port): its proxy policy's own decision. */
 function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
   return withProxyEnv(env, async () => {
     // The SDK keeps its NO_PROXY list once loaded: a fresh copy of the module for each set of variables.
@@ -30,19 +30,15 @@ function sdkProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefin
     };
     const req: { url: string; agent?: { proxy?: URL } } = { url };
     await m.proxyPolicy().sendRequest(req, async () => ({}));
-    return req.agent?.proxy?.href;
+    return req.agent?.proxy && `${req.agent.proxy.hostname}:${req.agent.proxy.port}`;
   });
 }
 
-/** What @actions/http-client would do for `url` with these variables. */
+/** The same for @actions/http-client: the proxy of the agent it would use for `url` with these variables. */
 function httpClientProxy(env: NodeJS.ProcessEnv, url: string): Promise<string | undefined> {
   return withProxyEnv(env, () => {
-    // As http-client's agent uses it (a proxy without a host is none; one that is no URL is read with http://).
-    const p = getProxyUrl(url);
-    if (!p) return undefined;
-    let u: URL | undefined;
-    try { u = new URL(p); } catch { try { u = new URL(`http://${p}`); } catch { u = undefined; } }
-    return u && u.hostname ? u.href : undefined;
+    const agent = new HttpClient('probe').getAgent(url) as { proxyOptions?: { host: string; port: string | number } };
+    return agent.proxyOptions && `${agent.proxyOptions.host}:${agent.proxyOptions.port}`;
   });
 }
 

@@ -12,12 +12,17 @@ import { nameInputsAs } from '../../src/core/errors.ts';
 import { newReport } from '../../src/core/run.ts';
 import { jsonReport, renderText } from '../../src/cli/output.ts';
 import type { ManyReport } from '../../src/core/many.ts';
+import type { Digest } from '../../src/insight/digest.ts';
+
+/** One instance's report that holds this digest, as the run leaves it for the doors. */
+function manyOf(digest: Digest): ManyReport {
+  return { runs: [{ ref: { by: 'id', id: 'abc' }, report: { ...newReport('/tmp/out'), digest }, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
+}
 
 test("a file the timeout stopped: the action says 'timeout', the command line --timeout, in its text and its --json", async () => {
   const d = await digestBytes([Buffer.from('2026-11-28 08:00:01 UTC [1] ERROR:  x\n')], 'postgresql.log');
   d.files[0]!.stopped = OUT_OF_TIME;
-  const report = { ...newReport('/tmp/out'), digest: d };
-  const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
+  const many = manyOf(d);
   assert.match(renderDigestMarkdown(d), /was not read to the end \(the step's 'timeout' came first\)/);
 
   nameInputsAs((n) => `--${n}`);
@@ -31,9 +36,7 @@ test("a file the timeout stopped: the action says 'timeout', the command line --
 test("an error raised inside a function: its QUERY and CONTEXT (where in the function) are shown, in the command line's report and the annotation", async () => {
   const log = readFileSync(fixture('stderr-rds-prefix.log'));
   const d = await digestBytes([log], 'stderr-rds-prefix.log', { recent: 50 });
-  const report = { ...newReport('/tmp/out'), digest: d };
-  const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
-  const text = renderText({ many, color: false, width: 200, redact: (t) => t });
+  const text = renderText({ many: manyOf(d), color: false, width: 200, redact: (t) => t });
   assert.match(text, /^ {4}QUERY: INSERT INTO audit_log VALUES \(1\)\n {4}CONTEXT: PL\/pgSQL function inline_code_block line 1 at EXECUTE$/m);
   // That entry alone (its group's example is another occurrence, and the fixture's FATALs take the ten annotations).
   const lines = log.toString('latin1').split('\n');

@@ -52,26 +52,18 @@ test('instances polling together share one limit: every errorlog-download call w
 });
 
 test('one upload for several instances is bounded from when it starts, not from when the first instance asked for it', async () => {
-  const rds = await startRdsEmulator({ creatingCalls: 0, instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: PG }] });
-  const out = await mkdtemp(join(tmpdir(), 'many-'));
+  const emulator = { instances: [{ id: DEFAULT_INSTANCE_ID, name: 'a', status: 'ACTIVE', datastore: PG }] };
   // The upload's bound is 4 s here (four request-timeouts); the second instance takes 5 s to fail.
-  const values: Record<string, string> = {
-    'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER}`, 'project-id': rds.projectId, token: rds.token, endpoint: rds.url,
-    'poll-interval': '1s', timeout: '3s', 'request-timeout': '1s', 'output-dir': out, upload: 'true',
-  };
-  const config = readConfig((n) => values[n] ?? '', { workDir: out, defaultOutputDir: () => out, defaultArtifactName: () => 'x', oidcUnavailable: 'no' });
-  const t = { userAgent: 'test', socketTimeoutMs: 10_000 };
-  const inner = createHttpTransport({ ...t, followRedirects: false });
-  const api: HttpTransport = {
-    request: async (m, u, h, b) => {
-      if (u.href.includes(OTHER)) await new Promise((r) => setTimeout(r, 5_000));
-      return inner.request(m, u, h, b);
-    },
-    close: () => inner.close(),
-  };
-  const files = createHttpTransport({ ...t, followRedirects: true });
-  const signals: Array<boolean | undefined> = [];
-  try {
+  const inputs = { 'instance-id': `${DEFAULT_INSTANCE_ID},${OTHER}`, timeout: '3s', 'request-timeout': '1s', upload: 'true' };
+  await withCollect(emulator, inputs, async ({ config, api: inner, files }) => {
+    const api: HttpTransport = {
+      request: async (m, u, h, b) => {
+        if (u.href.includes(OTHER)) await new Promise((r) => setTimeout(r, 5_000));
+        return inner.request(m, u, h, b);
+      },
+      close: () => inner.close(),
+    };
+    const signals: Array<boolean | undefined> = [];
     const many = newManyReport(config);
     const failed = await collectMany(config, {
       api, files, clock: systemClock, logger: quiet, redactor: new Redactor(),
@@ -80,12 +72,7 @@ test('one upload for several instances is bounded from when it starts, not from 
     assert.deepEqual(signals, [false], 'one upload, its bound not spent before it began');
     assert.equal(many.artifact?.id, 7);
     assert.match(String(failed), /1 of 2 instances failed: b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5in03:/);
-  } finally {
-    api.close();
-    files.close();
-    await rds.close();
-    await rm(out, { recursive: true, force: true });
-  }
+  });
 });
 
 /**

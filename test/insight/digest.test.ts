@@ -6,10 +6,9 @@ import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';
 
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PRODUCTION_FIXTURE, STDERR_FIXTURES, fileLines, fixture, fixtureFile as file, grep, lineTime, tmpFiles } from '../support/pg-fixtures.ts';
 
 const tmpFile = tmpFiles('insight-digest-');
@@ -441,37 +440,32 @@ test('a log line after a run of NUL bytes (what a crash or a power loss leaves) 
 });
 
 test('an archive (zip, tar, tar.gz, xz, bzip2, zstd, made by the real tools) is named as one and not read as a log; the counts are unknown', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'insight-archive-'));
-  try {
-    const log = join(dir, 'postgresql.log');
-    copyFileSync(fixture('stderr-rds-prefix.log'), log);
-    const tools: Array<[string, string, string[]]> = [
-      ['zip', 'logs.zip', ['zip', '-q', 'logs.zip', 'postgresql.log']],
-      ['tar', 'logs.tar', ['tar', '-cf', 'logs.tar', 'postgresql.log']],
-      ['tar', 'logs.tar.gz', ['tar', '-czf', 'logs.tar.gz', 'postgresql.log']],
-      ['xz', 'postgresql.log.xz', ['xz', '-k', 'postgresql.log']],
-      ['bzip2', 'postgresql.log.bz2', ['bzip2', '-k', 'postgresql.log']],
-      ['zstd', 'postgresql.log.zst', ['zstd', '-q', 'postgresql.log']],
-    ];
-    // Each tool the machine has (tar always: Debian's essential packages); the others are checked where present.
-    const made = tools.filter(([tool]) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
-    assert.ok(made.some(([tool]) => tool === 'tar'), 'tar is there');
-    for (const [kind, name, argv] of made) {
-      const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir });
-      assert.equal(r.status, 0, String(r.stderr));
-      const d = await digestFiles([file(join(dir, name))], {});
-      const f = d.files[0]!;
-      assert.match(f.misread ?? '', new RegExp(`^it is a ${kind} archive${name.endsWith('.gz') ? ' \\(gzipped\\)' : ''}, not a log: the logs may be inside it`), name);
-      assert.match(incompleteRead(d) ?? '', /could not be read as a log/, name);
-      assert.equal(f.lines, 0, `${name}: nothing read as lines`);
-    }
-    // The log itself is no archive.
-    const plain = await digestFiles([file(log)], {});
-    assert.equal(plain.files[0]!.misread, undefined);
-    assert.ok(plain.entries > 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const log = tmpFile('postgresql.log', readFileSync(fixture('stderr-rds-prefix.log')));
+  const dir = dirname(log);
+  const tools: Array<[string, string, string[]]> = [
+    ['zip', 'logs.zip', ['zip', '-q', 'logs.zip', 'postgresql.log']],
+    ['tar', 'logs.tar', ['tar', '-cf', 'logs.tar', 'postgresql.log']],
+    ['tar', 'logs.tar.gz', ['tar', '-czf', 'logs.tar.gz', 'postgresql.log']],
+    ['xz', 'postgresql.log.xz', ['xz', '-k', 'postgresql.log']],
+    ['bzip2', 'postgresql.log.bz2', ['bzip2', '-k', 'postgresql.log']],
+    ['zstd', 'postgresql.log.zst', ['zstd', '-q', 'postgresql.log']],
+  ];
+  // Each tool the machine has (tar always: Debian's essential packages); the others are checked where present.
+  const made = tools.filter(([tool]) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+  assert.ok(made.some(([tool]) => tool === 'tar'), 'tar is there');
+  for (const [kind, name, argv] of made) {
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir });
+    assert.equal(r.status, 0, String(r.stderr));
+    const d = await digestFiles([file(join(dir, name))], {});
+    const f = d.files[0]!;
+    assert.match(f.misread ?? '', new RegExp(`^it is a ${kind} archive${name.endsWith('.gz') ? ' \\(gzipped\\)' : ''}, not a log: the logs may be inside it`), name);
+    assert.match(incompleteRead(d) ?? '', /could not be read as a log/, name);
+    assert.equal(f.lines, 0, `${name}: nothing read as lines`);
   }
+  // The log itself is no archive.
+  const plain = await digestFiles([file(log)], {});
+  assert.equal(plain.files[0]!.misread, undefined);
+  assert.ok(plain.entries > 0);
 });
 
 test('the recent entries are the latest by time across files, whatever order their names give them', async () => {
