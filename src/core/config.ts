@@ -234,7 +234,8 @@ function readAuth(get: InputGetter, around: Surroundings, iamEndpoint: URL | und
     // is pasting's, and its code point is what finds it.
     if (bad) {
       const invisible = /[\p{C}\p{Z}]/u.test(bad[0]) ? ` (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, invisible)` : '';
-      throw new InputError(name, `has a character other than visible ASCII at position ${bad.index + 1} of ${v.length}${invisible}: ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} is ASCII letters, digits and punctuation only`);
+      // In characters as a person counts them (an emoji is one), not UTF-16 units; all before `bad` is ASCII.
+      throw new InputError(name, `has a character other than visible ASCII at position ${bad.index + 1} of ${[...v].length}${invisible}: ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} is ASCII letters, digits and punctuation only`);
     }
     return v;
   };
