@@ -9,6 +9,7 @@ import { DIR_MODE, FILE_MODE } from '../core/writable.ts';
 import { cancelOnSignals, signalExitCode } from '../core/cancel.ts';
 import { CancelledError, InputError, errorMessage, nameInputsAs } from '../core/errors.ts';
 import { collectMany, newManyReport, type ManyReport } from '../core/many.ts';
+import { isOwnPartFile } from '../core/run.ts';
 import { stepOutputs } from '../core/outputs.ts';
 import { Redactor } from '../core/redact.ts';
 import { VERSION } from '../core/version.ts';
@@ -148,12 +149,15 @@ function writeOut(text: string): Promise<unknown> {
   });
 }
 
-/** An interrupted download leaves its `.part-*` file if its request could not be aborted in time: not kept. */
+/**
+ * An interrupted download leaves its `.part-*` file if its request could not be aborted in time: not kept. Only this
+ * run's: another run into the same folder goes on with its own, and a user's file named so is theirs.
+ */
 async function removePartFiles(many: ManyReport): Promise<void> {
   const dirs = new Set([many.outputDir, ...many.runs.map((r) => r.report.outputDir)]);
   for (const dir of dirs) {
     const names = await readdir(dir).catch((): string[] => []);
-    await Promise.all(names.filter((n) => n.startsWith('.part-')).map((n) => rm(join(dir, n), { force: true })));
+    await Promise.all(names.filter(isOwnPartFile).map((n) => rm(join(dir, n), { force: true })));
   }
 }
 

@@ -752,6 +752,11 @@ function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
 }
 
+/** Is this a part file of this process's (partPathFor)? Another run's, or a user's `.part-notes`, is not its to remove. */
+export function isOwnPartFile(name: string): boolean {
+  return /^\.part-\d+-/.test(name) && name.endsWith(`-${process.pid}-${RUN_TAG}`);
+}
+
 /** What one download tells the live digest of its file; undefined when the digest does not read that file live. */
 type FileNote = (m: { bytes: number } | { size: number } | { abandon: true }) => void;
 

@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -460,7 +460,14 @@ async function interrupted(sig: NodeJS.Signals, code: number): Promise<void> {
   await withRig({ files }, async (rig) => {
     rig.rds.failFile(files[1]!.name, { kind: 'stall-after', bytes: 64 * 1024 });
     let sent = false;
+    // Not this run's: a user's file named so, and another run's part file (a run into the same folder goes on).
+    const cwd = await mkdtemp(join(tmpdir(), 'cli-run-'));
+    const outDir = join(cwd, `rds-logs-${rig.rds.instanceId}`);
+    const others = ['.part-0-1-abcdef', '.part-notes.txt'];
+    await mkdir(outDir, { mode: 0o700 });
+    for (const n of others) await writeFile(join(outDir, n), 'not yours\n');
     const r = await cli([...fast(rig), '--project-id', rig.rds.projectId], { ...caEnv(rig), OS_AUTH_TOKEN: rig.rds.token }, {
+      cwd,
       onSpawn: (child, err) => {
         const timer = setInterval(() => {
           // Once the stalled file has started, interrupt.
@@ -477,8 +484,8 @@ async function interrupted(sig: NodeJS.Signals, code: number): Promise<void> {
       assert.ok(sent, r.stderr);
       assert.equal(r.code, code, `${sig}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`Received ${sig}: cancelling`));
-      const left = await readdir(join(r.cwd, `rds-logs-${rig.rds.instanceId}`));
-      assert.deepEqual(left.filter((n) => n.startsWith('.part-')), [], `${sig}: no part file left`);
+      const left = await readdir(outDir);
+      assert.deepEqual(left.filter((n) => n.startsWith('.part-')).sort(), others, `${sig}: no part file of its own left, and nobody else's removed`);
       assert.ok(!left.includes(files[1]!.name), `${sig}: the interrupted file is not there`);
     } finally {
       await rm(r.cwd, { recursive: true, force: true });
