@@ -4,7 +4,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { cannotCreateIn, cannotWrite } from '../core/writable.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readConfig, SECRET_INPUTS, type Config } from '../core/config.ts';
+import { readConfig, SECRET_INPUTS, withHome, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
 import { iamRoot, loadCloud } from './clouds.ts';
 
@@ -48,7 +48,15 @@ export class BadInput extends Error {
 export type Parsed =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; config: Config; json: boolean; summaryFile: string | undefined; secrets: string[]; name: NameInput };
+  | { kind: 'run'; config: Config; json: boolean; summaryFile: string | undefined; secrets: string[]; name: NameInput; cloud: UsedCloud | undefined };
+
+/** The cloud of clouds.yaml a run took its settings from, and the files they came from (clouds.yaml, secure.yaml). */
+export interface UsedCloud {
+  name: string;
+  files: string[];
+  /** Those found in the current folder, searched before the user's own (see clouds.ts). */
+  inCurrentFolder: string[];
+}
 
 const OPTIONS = {
   ...Object.fromEntries(FLAG_INPUTS.map((n) => [n, { type: 'string', multiple: n === 'instance-id' || n === 'instance-name' }])),
@@ -107,17 +115,20 @@ async function fromValues(
   const given = (n: string): string | undefined => (typeof v[n] === 'string' && v[n].trim() !== '' ? v[n].trim() : undefined);
   const cloudFlag = given('os-cloud');
   const cloudName = cloudFlag ?? env['OS_CLOUD'];
+  let used: UsedCloud | undefined;
   if (cloudName) {
     if (cloudFlag === undefined) sources['os-cloud'] = 'OS_CLOUD';
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
+    used = { name: cloudName, files: [cloud.file, ...(cloud.secureFile ? [cloud.secureFile] : [])], inCurrentFolder: cloud.inCurrentFolder };
   } else {
     // As openstacksdk: a named cloud brings its own credentials; the OS_* variables count without one.
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
       if (set) {
-        const value = (env[set] ?? '').trim();
+        // A secret as set (keystoneauth sends a password's spaces too); other values trimmed.
+        const value = (SECRET_INPUTS as readonly string[]).includes(input) ? env[set] ?? '' : (env[set] ?? '').trim();
         values[input] = input === 'iam-endpoint' ? iamRoot(value) : value;
         sources[input] = set;
       }
@@ -151,9 +162,10 @@ async function fromValues(
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
   const summaryFlag = given('summary');
-  const summaryFile = summaryFlag !== undefined ? resolve(cwd, summaryFlag) : undefined;
+  // `--summary=~/s.md` reaches no shell that would expand it: read as --output-dir reads it.
+  const summaryFile = summaryFlag !== undefined ? resolve(cwd, withHome(summaryFlag, 'summary')) : undefined;
   if (summaryFile !== undefined) await checkWritable(summaryFile);
-  return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name };
+  return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name, cloud: used };
 }
 
 /**
@@ -186,11 +198,12 @@ Instance
   --instance-name NAME      the instance's name (looked up), instead of or besides --instance-id
   --project-id ID           default: OS_PROJECT_ID, or from the token, or looked up by --project-name
   --project-name NAME       a sub-project (eu-de_prod), looked up (default: OS_PROJECT_NAME or OS_TENANT_NAME,
-                            a cloud's project_name, else the region's)
+                            else the region's)
   --region NAME             default: OS_REGION_NAME, else eu-de
   --endpoint URL            the RDS API (default: the region's)
   --iam-endpoint URL        IAM (default: OS_AUTH_URL without its /v3, else the region's)
-  --os-cloud NAME           a cloud from clouds.yaml (default: OS_CLOUD)
+  --os-cloud NAME           a cloud from clouds.yaml (default: OS_CLOUD); its entry then stands for every OS_*
+                            variable (project_id, project_name, region_name, auth_url, credentials)
 
 What and how
   --log-type TYPE           error (the error log, default), slow (the slow-query log) or all (both)

@@ -6,13 +6,18 @@
 // first file found wins, and a secure.yaml found the same way ($OS_CLIENT_SECURE_FILE, then the same folders)
 // adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
-import { join, posix, win32 } from 'node:path';
+import { dirname, join, posix, win32 } from 'node:path';
+import { SECRET_INPUTS } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { homeOf } from '../core/home.ts';
 
 /** What a cloud entry gives: input name → value, and where each came from (for messages). */
 export interface CloudValues {
   file: string;
+  /** The secure.yaml that gave this cloud values, when one did. */
+  secureFile?: string | undefined;
+  /** Those of the two found in the current folder by the search (not named by OS_CLIENT_*_FILE). */
+  inCurrentFolder: string[];
   values: Record<string, string>;
   sources: Record<string, string>;
 }
@@ -39,8 +44,12 @@ export function searchFolders(env: NodeJS.ProcessEnv, cwd: string, platform: Nod
   return [...new Set([cwd, ...user, unixHome, ...site, '/etc/openstack'].filter((d): d is string => d !== undefined))];
 }
 
+function overrideOf(env: NodeJS.ProcessEnv, base: 'clouds' | 'secure'): string | undefined {
+  return env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'] || undefined;
+}
+
 function searchPath(env: NodeJS.ProcessEnv, cwd: string, base: 'clouds' | 'secure'): string[] {
-  const override = env[base === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'];
+  const override = overrideOf(env, base);
   return [...(override ? [override] : []), ...searchFolders(env, cwd).flatMap((d) => SUFFIXES.map((s) => join(d, base + s)))];
 }
 
@@ -99,12 +108,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A cloud's `auth` and top-level keys, secure.yaml's over clouds.yaml's. */
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(a[k]) ? merge(a[k], v) : v;
-  return out;
-}
+/** Secrets are taken as written (keystoneauth sends a password's spaces too); other values are trimmed. */
+const AS_WRITTEN = new Set<string>(SECRET_INPUTS);
 
 /**
  * The cloud's credentials and settings by the action's input names. Keys as openstacksdk reads them
@@ -125,49 +130,59 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   }
   const secure = await firstFile(searchPath(env, cwd, 'secure'));
   const secureClouds = secure ? (await parse(secure))['clouds'] : undefined;
-  const secureEntry = isObject(secureClouds) && isObject(secureClouds[name]) ? secureClouds[name] : {};
-  const cloud = merge(entry, secureEntry);
-  const auth = isObject(cloud['auth']) ? cloud['auth'] : {};
+  const secureEntry = isObject(secureClouds) && isObject(secureClouds[name]) ? secureClouds[name] : undefined;
+  // secure.yaml's keys over clouds.yaml's, each value named by the file it came from.
+  const layers = [...(secure && secureEntry ? [{ path: secure.path, entry: secureEntry }] : []), { path: found.path, entry }];
+  let secureUsed = false;
 
   const values: Record<string, string> = {};
   const sources: Record<string, string> = {};
-  const take = (input: string, where: Record<string, unknown>, keys: string[], prefix: string): void => {
+  /** `place`: the cloud's top level or its auth section ('' when that place is not read for this input). */
+  const take = (input: string, place: 'top' | 'auth' | '', keys: string[]): void => {
     if (values[input] !== undefined) return;
-    for (const key of keys) {
-      const v = where[key];
-      if (typeof v === 'string' || typeof v === 'number') {
-        values[input] = String(v).trim();
-        sources[input] = `${prefix}${key} of cloud '${name}' in ${found.path}`;
-        return;
+    const prefix = place === 'auth' ? 'auth.' : '';
+    for (const key of place === '' ? [] : keys) {
+      for (const { path, entry: e } of layers) {
+        const where = place === 'top' ? e : isObject(e['auth']) ? e['auth'] : {};
+        const v = where[key];
+        if (typeof v === 'string' || typeof v === 'number') {
+          values[input] = AS_WRITTEN.has(input) ? String(v) : String(v).trim();
+          sources[input] = `${prefix}${key} of cloud '${name}' in ${path}`;
+          if (path !== found.path) secureUsed = true;
+          return;
+        }
       }
     }
     // Not there: a message that it is missing names the key to add, not an OS_* variable the cloud ignores.
     if (CREDENTIAL_INPUTS.has(input)) sources[input] ??= `${prefix}${keys[0]} of cloud '${name}' in ${found.path}`;
   };
-  take('token', auth, ['token'], 'auth.');
-  take('username', auth, ['username'], 'auth.');
-  take('password', auth, ['password'], 'auth.');
-  take('domain', auth, ['user_domain_name', 'domain_name'], 'auth.');
+  take('token', 'auth', ['token']);
+  take('username', 'auth', ['username']);
+  take('password', 'auth', ['password']);
+  take('domain', 'auth', ['user_domain_name', 'domain_name']);
   // The project as openstacksdk reads it (_fix_backwards_project): of the spellings in this order the last one
   // given wins, and for each the cloud's top level over auth; so, from the last, the first found.
   const project = (input: string, keys: string[]): void => {
     for (const key of [...keys].reverse()) {
-      take(input, cloud, [key], '');
-      take(input, auth, [key], 'auth.');
+      take(input, 'top', [key]);
+      take(input, 'auth', [key]);
     }
   };
   project('project-id', ['tenant_id', 'tenant-id', 'project_id', 'project-id']);
-  take('region', cloud, ['region_name'], '');
-  const signsIn = values['token'] !== undefined || values['username'] !== undefined;
-  const top = signsIn ? {} : cloud;
-  take('access-key', top, ['ak'], '');
-  take('access-key', auth, ['ak', 'access_key'], 'auth.');
-  take('secret-key', top, ['sk'], '');
-  take('secret-key', auth, ['sk', 'secret_key'], 'auth.');
-  take('security-token', top, ['security_token'], '');
-  take('security-token', auth, ['security_token'], 'auth.');
-  take('iam-endpoint', auth, ['auth_url'], 'auth.');
+  take('region', 'top', ['region_name']);
+  const top = values['token'] !== undefined || values['username'] !== undefined ? '' : 'top';
+  take('access-key', top, ['ak']);
+  take('access-key', 'auth', ['ak', 'access_key']);
+  take('secret-key', top, ['sk']);
+  take('secret-key', 'auth', ['sk', 'secret_key']);
+  take('security-token', top, ['security_token']);
+  take('security-token', 'auth', ['security_token']);
+  take('iam-endpoint', 'auth', ['auth_url']);
   if (values['iam-endpoint']) values['iam-endpoint'] = iamRoot(values['iam-endpoint']);
   project('project-name', ['tenant_name', 'tenant-name', 'project_name', 'project-name']);
-  return { file: found.path, values, sources };
+  const secureFile = secureUsed ? secure?.path : undefined;
+  const searched = (path: string | undefined, base: 'clouds' | 'secure'): boolean =>
+    path !== undefined && path !== overrideOf(env, base) && dirname(path) === cwd;
+  const inCurrentFolder = [searched(found.path, 'clouds') ? found.path : '', searched(secureFile, 'secure') ? secureFile! : ''].filter((f) => f !== '');
+  return { file: found.path, secureFile, inCurrentFolder, values, sources };
 }

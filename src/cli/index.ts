@@ -18,7 +18,7 @@ import { runTransports } from '../core/transports.ts';
 import { renderLogsMarkdown } from '../insight/render.ts';
 import { guardStream } from '../core/command-guard.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { BadInput, HELP, parseCommandLine, UsageError } from './args.ts';
+import { BadInput, HELP, parseCommandLine, UsageError, type UsedCloud } from './args.ts';
 import { TerminalLog } from './log.ts';
 import { jsonReport, oneLine, renderText, wantsColor } from './output.ts';
 
@@ -38,7 +38,8 @@ async function main(): Promise<number> {
     parsed = await parseCommandLine(process.argv.slice(2), process.env, process.cwd());
   } catch (e) {
     if (!(e instanceof UsageError) && !(e instanceof BadInput)) throw e;
-    stderr(`otc-rds-logs: ${e.message}\n${e instanceof UsageError ? "Try 'otc-rds-logs --help'.\n" : ''}`);
+    // Flags, OS_* values and clouds.yaml keys come from whoever called: a control character among them is shown, not run.
+    stderr(`otc-rds-logs: ${oneLine(e.message, 4000)}\n${e instanceof UsageError ? "Try 'otc-rds-logs --help'.\n" : ''}`);
     // A script reading --json gets an object with the error, not an empty stdout (secrets are never flags).
     if (process.argv.some((a) => a === '--json' || a.startsWith('--json='))) await out(`${JSON.stringify({ error: e.message })}\n`);
     return 2;
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     columns: process.stderr.columns || 100,
     color: wantsColor(process.stderr, process.env),
   });
+  if (parsed.cloud) tellCloud(parsed.cloud, log);
   const { api, files } = runTransports(config, { userAgent: USER_AGENT, debug: () => undefined, signal });
   const many = newManyReport(config);
   const work = collectMany(config, {
@@ -130,6 +132,19 @@ async function main(): Promise<number> {
   if (message !== undefined) stderr(`otc-rds-logs: ${oneLine(message, 4000)}\n`);
   if (written !== undefined) stderr(`otc-rds-logs: could not write the report to stdout: ${errorMessage(written)}\n`);
   return cancelled ? signalExitCode(signal) : badInput ? 2 : error === undefined && written === undefined ? 0 : 1;
+}
+
+/**
+ * Which files the cloud's settings came from. The current folder is searched first (as openstacksdk does): a
+ * clouds.yaml or secure.yaml there, in a repository just cloned, can point auth_url elsewhere and receive the
+ * password. That is said as a warning, naming the file.
+ */
+function tellCloud(cloud: UsedCloud, log: TerminalLog): void {
+  const here = cloud.inCurrentFolder;
+  log.info(`Cloud '${cloud.name}' from ${cloud.files.join(' and ')}`);
+  if (here.length > 0) {
+    log.warning(`${here.join(' and ')} ${here.length > 1 ? 'are' : 'is'} in the current folder, read before your own config folder: check that ${here.length > 1 ? 'they are' : 'it is'} yours (its auth_url receives the credentials)`);
+  }
 }
 
 /** Writes `text` to stdout; false (and said on stderr) when it could not be. */

@@ -138,7 +138,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
 
   const outputDirRaw = get('output-dir');
   // No shell reads a workflow's `with:`: `~/logs` would be a folder named `~` (actions/upload-artifact expands it too).
-  const outputDirGiven = /^~(?=$|[\\/])/.test(outputDirRaw) ? homeFolder() + outputDirRaw.slice(1) : outputDirRaw;
+  const outputDirGiven = withHome(outputDirRaw, 'output-dir');
   const outputDir = outputDirGiven ? resolve(around.workDir, outputDirGiven) : around.defaultOutputDir(safeLabel(label));
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
@@ -435,9 +435,10 @@ function parseSince(raw: string, now: Date): Date | undefined {
   throw new InputError('since', `'${raw}' is neither an ISO-8601 time (2026-11-28T14:05:00Z) nor a duration ago (45m, 2h)`);
 }
 
-/** The home folder for `~/` (core/home.ts); a container's user may have none. */
-function homeFolder(): string {
+/** A path with a leading `~/` read as the home folder (core/home.ts); a container's user may have none. */
+export function withHome(path: string, input: string): string {
+  if (!/^~(?=$|[\\/])/.test(path)) return path;
   const home = homeOf();
-  if (home === undefined) throw new InputError('output-dir', "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
-  return home;
+  if (home === undefined) throw new InputError(input, "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
+  return home + path.slice(1);
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, CI_USER, iamFixture, ROOT, SUB_PROJECT, subProjectIam, withRig, type Rig } from '../support/harness.ts';
 import { realPostgresLog } from '../../emulator/rds.ts';
-import { FLAG_INPUTS } from '../../src/cli/args.ts';
+import { FLAG_INPUTS, parseCommandLine } from '../../src/cli/args.ts';
 import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
 
@@ -305,6 +305,10 @@ test('clouds.yaml in the working folder: --os-cloud picks the cloud, password si
       assert.equal(r.code, 0, r.stderr);
       await assertByteExact(rig, join(cwd, `rds-logs-${rig.rds.instanceId}`));
       assert.equal(rig.iam!.state.requests.filter((q) => q.path.startsWith('/v3/auth/tokens')).length, 1, 'one password sign-in');
+      // Where the settings came from; a file in the current folder (a repository just cloned may carry one, its
+      // auth_url receiving the password) is named as such.
+      assert.ok(r.stderr.includes(`Cloud 'otc' from ${join(cwd, 'clouds.yaml')}`), r.stderr);
+      assert.ok(r.stderr.includes(`${join(cwd, 'clouds.yaml')} is in the current folder, read before your own config folder: check that it is yours`), r.stderr);
       assert.ok(!(r.stdout + r.stderr).includes(CI_USER.password));
 
       // --json: one JSON document and nothing else on stdout: the action's outputs and the digest.
@@ -398,6 +402,23 @@ test('outside GitHub Actions too (GITHUB_ACTIONS unset), no API or log text beco
   });
 });
 
+test('OS_PASSWORD as set, its spaces too (keystoneauth sends them); --summary=~/… in the home folder, as --output-dir', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'cli-home-'));
+  const before = process.env['HOME'];
+  process.env['HOME'] = home;
+  t.after(async () => {
+    if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before;
+    await rm(home, { recursive: true, force: true });
+  });
+  const env = { OS_USERNAME: ' bot ', OS_PASSWORD: '  pass word  ', OS_USER_DOMAIN_NAME: 'OTC-1', OS_PROJECT_ID: 'p1' };
+  const parsed = await parseCommandLine(['--instance-id', 'i1', '--summary=~/s.md', '--output-dir=~/logs'], env, home);
+  assert.equal(parsed.kind, 'run');
+  if (parsed.kind !== 'run') return;
+  assert.deepEqual(parsed.config.auth, { kind: 'password', username: 'bot', password: '  pass word  ', domain: 'OTC-1' });
+  assert.equal(parsed.summaryFile, join(home, 's.md'));
+  assert.equal(parsed.config.outputDir, join(home, 'logs'));
+});
+
 test('bad usage and bad input exit 2 naming the flag or variable, before any request', async () => {
   await withRig({ files }, async (rig) => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
@@ -414,12 +435,16 @@ test('bad usage and bad input exit 2 naming the flag or variable, before any req
       [fast(rig), { OS_AUTH_TOKEN: 't', OS_TENANT_NAME: 'eu-nl_reporting', OS_REGION_NAME: 'eu-de' }, /OS_TENANT_NAME: 'eu-nl_reporting' is not a project of region 'eu-de': .*; set OS_REGION_NAME to the project's region/],
       [[...fast(rig), '--project-id', 'p1', '--project-name', 'eu-de_x'], { OS_AUTH_TOKEN: 't' }, /--project-id and --project-name: are both set/],
       [fast(rig), {}, /^otc-rds-logs: OS_AUTH_TOKEN or OS_TOKEN, OS_ACCESS_KEY and OS_USERNAME: none is set; credentials of one auth mode are needed: OS_AUTH_TOKEN or OS_TOKEN; .*; or a cloud from clouds\.yaml \(--os-cloud or OS_CLOUD\)\. /],
+      // Whoever calls may pass anything: a terminal's control sequence in a value or a flag is shown, not run.
+      [[...fast(rig), '--since', 'x\u001b]0;OWNED\u0007\u001b[2Jy'], { OS_AUTH_TOKEN: 't' }, /--since: 'x\ufffd\]0;OWNED\ufffd\ufffd\[2Jy' is neither/],
+      [[...fast(rig), '--x\u001b[2J'], { OS_AUTH_TOKEN: 't' }, /Unknown option '--x\ufffd\[2J'/],
     ];
     for (const [args, env, pattern] of cases) {
       const r = await cli(args, env);
       await rm(r.cwd, { recursive: true, force: true });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
       assert.equal(r.stdout, '', 'no report without --json');
     }
     // With --json, a script gets an object naming the error, not an empty stdout.

@@ -22,15 +22,20 @@ async function withDirs(fn: (cwd: string, home: string) => Promise<void>): Promi
 test("as openstacksdk: ./clouds.yaml wins over ~/.config/openstack's; secure.yaml adds the secrets", async () => {
   await withDirs(async (cwd, home) => {
     await writeFile(join(home, '.config', 'openstack', 'clouds.yaml'), 'clouds:\n  otc:\n    auth: {token: from-home}\n');
-    await writeFile(join(home, '.config', 'openstack', 'secure.yaml'), 'clouds:\n  otc:\n    auth: {password: s3cret}\n');
+    await writeFile(join(home, '.config', 'openstack', 'secure.yaml'), 'clouds:\n  otc:\n    auth: {password: " s3cret "}\n');
     await writeFile(join(cwd, 'clouds.yaml'), 'clouds:\n  otc:\n    region_name: eu-nl\n    auth: {username: bot, user_domain_name: OTC-1, project_id: 0123abcd, auth_url: "https://iam.eu-nl.otc.t-systems.com:443/v3"}\n');
     const c = await loadCloud('otc', { HOME: home }, cwd);
     assert.equal(c.file, join(cwd, 'clouds.yaml'));
     assert.deepEqual(c.values, {
-      username: 'bot', password: 's3cret', domain: 'OTC-1', 'project-id': '0123abcd', region: 'eu-nl',
+      // A password as written, its spaces too (keystoneauth sends them; trimmed, it could never sign in).
+      username: 'bot', password: ' s3cret ', domain: 'OTC-1', 'project-id': '0123abcd', region: 'eu-nl',
       'iam-endpoint': 'https://iam.eu-nl.otc.t-systems.com:443',
     });
-    assert.match(c.sources['password'] ?? '', /^auth\.password of cloud 'otc'/);
+    // Each value named by the file it came from: the password by secure.yaml, not by the clouds.yaml found first.
+    const secure = join(home, '.config', 'openstack', 'secure.yaml');
+    assert.equal(c.sources['password'], `auth.password of cloud 'otc' in ${secure}`);
+    assert.equal(c.sources['username'], `auth.username of cloud 'otc' in ${join(cwd, 'clouds.yaml')}`);
+    assert.equal(c.secureFile, secure);
   });
 });
 
