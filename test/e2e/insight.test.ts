@@ -208,14 +208,16 @@ test('logs that cannot be read to the end, or read as a log, give unknown counts
 
 test("'timeout' during a download: what arrived was read and says the file is not kept; a file not read shows no count", async () => {
   // The reader follows big.log (first by name) as it arrives at 2 MB/s; 'timeout' ends the reading, then, a
-  // 'request-timeout' later, the download. small.log arrived at once and is kept, not read.
+  // 'request-timeout' later, the download. small.log arrived at once and is kept, not read. Ready at the first call,
+  // and 5 s: the download has begun well before the timeout on a machine busy with other tests too (40 MB take 20 s).
   const small = await readFile(fixture('stderr-rds-prefix.log'));
   const rig = await startRig({
     files: [{ name: 'big.log', size: 40_000_000, repeat: realPostgresLog(PRODUCTION_FIXTURE) }, { name: 'small.log', data: small }],
     bytesPerSecondPerConnection: 2_000_000,
+    creatingCalls: 0,
   });
   try {
-    const r = await rig.run({ inputs: { timeout: '3s', 'request-timeout': '2s', 'poll-interval': '1s', upload: 'false' } });
+    const r = await rig.run({ inputs: { timeout: '5s', 'request-timeout': '2s', 'poll-interval': '1s', upload: 'false' } });
     assert.equal(r.code, 1, r.log);
     assert.match(r.summary, /could not be downloaded: big\.log/);
     assert.deepEqual(await readdir(r.outputs['output-dir'] ?? ''), ['small.log']);
