@@ -1,3 +1,3 @@
 // Sent in the User-Agent, so API operators can tell this action's calls apart. Kept equal to package.json's
-// version by test/version.test.ts (importing package.json would bundle all of it).
+// version by test/core/version.test.ts (importing package.json would bundle all of it).
 export const VERSION = '0.1.0';
