@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRdsEmulator, type RdsEmulator, type RdsEmulatorOptions } from '../../emulator/rds.ts';
 import { createHttpTransport, type HttpResponse, type HttpTransport } from '../../src/cloud/http.ts';
-import { listInstances, requestErrorlogDownload, requestIdOf, type RdsClientOptions } from '../../src/cloud/rds.ts';
+import { listInstances, parseErrorlogAnswer, requestErrorlogDownload, requestIdOf, type RdsClientOptions } from '../../src/cloud/rds.ts';
 import { Readable } from 'node:stream';
 import { tokenAuthorizer } from '../../src/cloud/auth/modes.ts';
 import { ApiError, NetworkError, ResponseError } from '../../src/core/errors.ts';
@@ -340,4 +340,8 @@ test("a newer gateway's 404 (APIGW.0101) points at 'endpoint' too; IAM's request
   const answer = (headers: Record<string, string>): HttpResponse => ({ status: 400, headers, body: Readable.from([]), url: new URL(emu.url) });
   assert.equal(requestIdOf(answer({ 'x-iam-trace-id': 'trace-7f3a' })), 'trace-7f3a');
   assert.equal(requestIdOf(answer({ 'x-request-id': 'req-1', 'x-iam-trace-id': 'trace-7f3a' })), 'req-1');
+});
+
+test('a status the spec does not name (QUEUED) is progress: its list is not read, whatever it holds', () => {
+  assert.deepEqual(parseErrorlogAnswer({ status: 'QUEUED', list: 'not a list' }, 'req-1'), { status: 'QUEUED', items: [], requestId: 'req-1' });
 });

@@ -552,6 +552,20 @@ test('a size far past what RDS listed (1 GiB for 100 bytes) is refused as no ver
   const fine = await ownHost(t, (_req, res) => res.end(Buffer.alloc(100 * 1024, 0x42)));
   const r = await downloadFile(BIG, fine, s.part, s.final, s.options({ listedSize: 100 }));
   assert.equal(r.bytes, 100 * 1024);
+  // Past the megabyte of slack too: 2 MiB listed as 2048.
+  const kib = await ownHost(t, (_req, res) => res.end(Buffer.alloc(2 * 1024 * 1024, 0x42)));
+  assert.equal((await downloadFile(BIG, kib, s.part, s.final + '.kib', s.options({ listedSize: 2048 }))).bytes, 2 * 1024 * 1024);
+});
+
+test('without a Content-Length, a host sending past the size RDS listed is stopped, even in its first write', async (t) => {
+  const s = await setup(t);
+  const url = await ownHost(t, (_req, res) => {
+    res.writeHead(200, { 'Transfer-Encoding': 'chunked' });
+    res.end(Buffer.alloc(110, 0x43));
+  });
+  await assert.rejects(downloadFile(BIG, url, s.part, s.final, s.options({ listedSize: 100 })), /the download host sent more than 100 bytes for 'postgresql-2026-11-28_100000\.log' \(the size RDS listed\): stopped/);
+  assert.equal(existsSync(s.final), false);
+  await assertNoPartFiles(s.dir);
 });
 
 /**

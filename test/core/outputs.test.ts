@@ -98,3 +98,23 @@ test("'slow-query-count' is unknown (empty) when a slow-query log file was not h
   r.report.slow = await digestSlowFiles([slowLog('2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT 1\n2026-11-28 10:00:01 CST [1] LOG:  duration: 8000.0 ms  statement: SELECT 2\n')], { since: new Date('2026-11-28T09:00:00Z') });
   assert.equal(out(), '');
 });
+
+test("'first-error' is redacted before it is cut: a secret across the cut leaves none of its characters", () => {
+  const secret = 'S3cretT0kenValue9876';
+  const redactor = new Redactor();
+  redactor.add(secret);
+  const e: LogEntry = { severity: 'ERROR', message: `${'x'.repeat(980)}${secret} tail`, file: 'f.log', line: 1, time: new Date(0) };
+  const out = stepOutputs({ runs: [run('shop-db', [e])], artifact: undefined, outputDir: '/tmp/out' }, undefined, redactor);
+  // Redacted first, the text is short enough to stay whole; cut first, 12 characters of the secret would be left.
+  assert.equal(out['first-error'], `ERROR: ${'x'.repeat(980)}*** tail`);
+});
+
+test("several instances: 'slowest-query-ms' is the slowest by number (1200 ms beats 900 ms, as text it would not)", async () => {
+  const slowRun = async (name: string, ms: string): Promise<InstanceRun> => {
+    const r = run(name, []);
+    r.report.slow = await digestSlowFiles([fixtureFile(tmpFile(`postgresql-${name}.log`, `2026-11-28 10:00:00 UTC [1] LOG:  duration: ${ms} ms  statement: SELECT 1\n`))], {});
+    return r;
+  };
+  const out = stepOutputs({ runs: [await slowRun('a-db', '900.000'), await slowRun('b-db', '1200.000')], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
+  assert.equal(Number(out['slowest-query-ms']), 1200);
+});

@@ -1,7 +1,7 @@
 // The redactor: a secret is replaced in every form it may take in a message, the summary or an output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redactor, redactDeep } from '../../src/core/redact.ts';
+import { linkSecrets, Redactor, redactDeep } from '../../src/core/redact.ts';
 
 test('a secret is redacted raw, percent-encoded and base64-encoded; the longest match wins', () => {
   const r = new Redactor();
@@ -34,4 +34,12 @@ test('redactDeep: every string of a digest-like value, in objects and arrays; Da
   const out = redactDeep({ message: 'x s3cret_value_1 y', n: 3, time: when, none: undefined, list: [{ detail: 's3cret_value_1' }, 'plain'] }, (t) => r.redact(t));
   assert.deepEqual(out, { message: 'x *** y', n: 3, time: when, none: undefined, list: [{ detail: '***' }, 'plain'] });
   assert.ok(out.time instanceof Date);
+});
+
+test("a link's security token is among its secrets (S3's and OBS's spelling); a secret ending the text is redacted", () => {
+  assert.deepEqual(linkSecrets('https://h/f?X-Amz-Security-Token=a%2Fb&x=1'), [{ value: 'a/b', raw: 'a%2Fb' }]);
+  assert.deepEqual(linkSecrets('https://h/f?x-obs-security-token=tok'), [{ value: 'tok', raw: 'tok' }]);
+  const r = new Redactor();
+  r.add('abcdef');
+  assert.equal(r.redact('x abcdef'), 'x ***');
 });

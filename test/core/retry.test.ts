@@ -246,3 +246,11 @@ test('retryAfterMs: absent or unreadable gives undefined', () => {
   assert.equal(retryAfterMs('', now), undefined);
   assert.equal(retryAfterMs('soon', now), undefined);
 });
+
+test('withRetry: cancelled while a call fails with an error not worth retrying: CancelledError, not that error', async () => {
+  const ac = new AbortController();
+  await assert.rejects(withRetry('x', async () => {
+    ac.abort();
+    throw api(401, 'DBS.280056');
+  }, options(fakeClock(), { signal: ac.signal })), CancelledError);
+});

@@ -305,3 +305,15 @@ test("a key/value table's bound value is hidden when its bound key names a secre
   const hash = hideEntry({ ...none, statement: "SELECT * FROM api_keys k WHERE k.key_hash = encode(digest($1, 'sha256'), 'hex')", detail: "parameters: $1 = 'ak_live_S3cr3t'", context: undefined });
   assert.equal(hash.entry.detail, "parameters: $1 = '***'");
 });
+
+test('the edges of what is hidden: a bare pass, a 20-character bearer token, a spaced password in a string; a flag and unpadded base64 kept', () => {
+  for (const [text, shown] of [
+    ['pass=S3cr3t host=db', 'pass=*** host=db'],
+    ['got Bearer abcdefghij0123456789 x', 'got Bearer *** x'],
+    // Inside a string, `password = x` is a connection string's, spaces or not.
+    ["SELECT f('password = S3cr3t')", "SELECT f('password = ***')"],
+    // A flag about a password is not one; base64 of no credential's length is not Basic auth.
+    ['has_password=true', 'has_password=true'],
+    ['Basic YWRtaW46eA', 'Basic YWRtaW46eA'],
+  ] as const) assert.equal(hideCredentials(text), shown, text);
+});

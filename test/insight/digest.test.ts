@@ -479,3 +479,11 @@ test('the recent entries are the latest by time across files, whatever order the
   const one = await digestFiles([files[1]!], { recent: 2 });
   assert.deepEqual(one.recent.map((e) => e.message), ['early two', 'early three']);
 });
+
+test('the first error is the earliest by time: a timed one read after an untimed one takes its place', () => {
+  const b = new DigestBuilder({});
+  b.add({ severity: 'ERROR', message: 'no time', file: 'f.log', line: 1 });
+  b.add({ severity: 'ERROR', message: 'at noon', file: 'f.log', line: 2, time: new Date('2026-11-28T12:00:00Z') });
+  const d = b.finish([]);
+  assert.equal(d.firstError?.message, 'at noon');
+});

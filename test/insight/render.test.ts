@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
-import { codeBlock, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+import { codeBlock, cut, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
 
 /** One digest's annotations, alone in its step. */
 const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);
@@ -411,3 +411,8 @@ function outsideFences(md: string): string {
 function insideFence(md: string, what: string): boolean {
   return md.includes(what) && !outsideFences(md).includes(what);
 }
+
+test('cut never leaves half of a character of two UTF-16 units', () => {
+  assert.equal(cut(`${'a'.repeat(8)}\u{1F600}b`, 10), `${'a'.repeat(8)}…`);
+  assert.equal(cut(`${'a'.repeat(7)}\u{1F600}bc`, 10), `${'a'.repeat(7)}\u{1F600}…`);
+});

@@ -222,3 +222,7 @@ test('signRequest refuses a request that already carries Authorization or X-Sdk-
 test('canonicalRequest refuses a signed header that the request does not carry', () => {
   assert.throws(() => canonicalRequest(vectorGet(), ['x-sdk-date', 'x-project-id']), { name: 'TypeError', message: /signed header x-project-id is not in the request/ });
 });
+
+test('query keys are sorted by their UTF-8 bytes: U+FF21 (EF BC A1) before U+1F600 (F0 9F 98 80), which UTF-16 would put first', () => {
+  assert.equal(canonicalQueryString(new URL('https://h/p?\u{1F600}=1&\uFF21=2')), '%EF%BC%A1=2&%F0%9F%98%80=1');
+});
