@@ -315,6 +315,11 @@ test('JSON nested thousands deep (as a hostile answer could be) is refused befor
   // As an error body: read as text, not parsed.
   emu.failApi({ kind: 'raw', status: 500, body: `{"error_code":"X","pad":${deep}}`, headers: { 'Content-Type': 'application/json' } });
   await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ApiError && e.status === 500 && e.errorCode === undefined);
+  // 32 levels are read (and this one is no answer), 33 are not.
+  for (const [levels, refused] of [[32, false], [33, true]] as const) {
+    emu.failApi({ kind: 'raw', status: 200, body: `${'['.repeat(levels)}${']'.repeat(levels)}`, headers: { 'Content-Type': 'application/json' } });
+    await assert.rejects(requestErrorlogDownload(client()), (e: unknown) => e instanceof ResponseError && /nested deeper than 32 levels/.test(e.message) === refused);
+  }
   // Brackets inside strings do not count.
   emu.failApi({ kind: 'raw', status: 200, body: JSON.stringify({ status: 'CREATING', list: [], note: '['.repeat(100) }), headers: { 'Content-Type': 'application/json' } });
   assert.equal((await requestErrorlogDownload(client())).status, 'CREATING');

@@ -39,3 +39,17 @@ test('thirty sections cut: the notice names what fits and counts the rest, and t
   assert.match(notice[1]!, /^[\d,]+ lines of "Instance ü+ ?\d*", .*, and \d+ more sections$/);
   assert.ok(bytes(notice[1]!) <= 600);
 });
+
+test('a cut inside a ``` block whose text has a ~~~ line still closes the ``` block (a ~~~ line does not end it)', () => {
+  // A log's statement may hold a line of tildes: inside a ``` block it is text, not a fence.
+  const code = ['### Big', '', '```', '~~~', ...Array.from({ length: 3000 }, (_, i) => `SELECT ${i}; -- ${'x'.repeat(40)}`), '```'].join('\n');
+  const s = fitSummary(['# head', ''], [code], ['tail'], 'in the artifact', 16 * 1024);
+  const notice = s.indexOf('> [!NOTE]');
+  assert.ok(notice > 0, s.slice(-300));
+  assert.equal((s.slice(0, notice).match(/^```/gm) ?? []).length, 2, 'the ``` block opened is closed before the notice');
+});
+
+test('a summary exactly at its budget is left whole', () => {
+  const whole = '# head\n\n### A\n\nsmall\ntail';
+  assert.equal(fitSummary(['# head', ''], ['### A\n\nsmall'], ['tail'], 'in the artifact', bytes(whole)), whole);
+});

@@ -564,3 +564,8 @@ describe('csvlog and jsonlog', () => {
     assert.equal((await readAll(tmpFile('empty.log', ''))).stats.format, 'stderr');
   });
 });
+
+test('log_error_verbosity = verbose: the SQLSTATE before the message is read, even before a message of one character', async () => {
+  const { entries } = await readAll(tmpFile('verbose.log', '2026-11-28 10:00:00 UTC [1] ERROR:  42P01: x\n'));
+  assert.deepEqual([entries[0]!.sqlstate, entries[0]!.message], ['42P01', 'x']);
+});

@@ -77,6 +77,9 @@ test('a sign-in answer whose token is a few characters is refused, not masked (t
   const iam = await hostileIam(t, (_req, res) => json(res, 201, { token: { project: { id: 'p1' } } }, { 'X-Subject-Token': 'e' }));
   await assert.rejects(passwordSignIn(iam.client, { username: 'u', password: 'p', domain: 'd' }, { name: 'eu-de' }), /with an X-Subject-Token of 1 character, not a token/);
   assert.deepEqual(iam.protected, []);
+  // 16 characters at least: fewer is no token.
+  const short = await hostileIam(t, (_req, res) => json(res, 201, { token: { project: { id: 'p1' } } }, { 'X-Subject-Token': 'e'.repeat(15) }));
+  await assert.rejects(passwordSignIn(short.client, { username: 'u', password: 'p', domain: 'd' }, { name: 'eu-de' }), /with an X-Subject-Token of 15 characters, not a token/);
 });
 
 test("the runner's ID token endpoint answering a token of a few characters is refused too", async (t) => {
