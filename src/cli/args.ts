@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig, SECRET_INPUTS, withHome, type Config } from '../core/config.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
-import { iamRoot, loadCloud } from './clouds.ts';
+import { AS_WRITTEN, iamRoot, loadCloud } from './clouds.ts';
 
 /** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
 export const FLAG_INPUTS = [
@@ -127,8 +127,7 @@ async function fromValues(
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
       if (set) {
-        // A secret as set (keystoneauth sends a password's spaces too); other values trimmed.
-        const value = (SECRET_INPUTS as readonly string[]).includes(input) ? env[set] ?? '' : (env[set] ?? '').trim();
+        const value = AS_WRITTEN.has(input) ? env[set] ?? '' : (env[set] ?? '').trim();
         values[input] = input === 'iam-endpoint' ? iamRoot(value) : value;
         sources[input] = set;
       }

@@ -7,7 +7,6 @@
 // adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, win32 } from 'node:path';
-import { SECRET_INPUTS } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { homeOf } from '../core/home.ts';
 
@@ -108,8 +107,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Secrets are taken as written (keystoneauth sends a password's spaces too); other values are trimmed. */
-const AS_WRITTEN = new Set<string>(SECRET_INPUTS);
+/**
+ * A password is taken as written (keystoneauth sends its spaces too); other values are trimmed, tokens and keys
+ * too (no white space is part of one).
+ */
+export const AS_WRITTEN: ReadonlySet<string> = new Set(['password']);
 
 /**
  * The cloud's credentials and settings by the action's input names. Keys as openstacksdk reads them

@@ -411,6 +411,9 @@ test('OS_PASSWORD as set, its spaces too (keystoneauth sends them); --summary=~/
     await rm(home, { recursive: true, force: true });
   });
   const env = { OS_USERNAME: ' bot ', OS_PASSWORD: '  pass word  ', OS_USER_DOMAIN_NAME: 'OTC-1', OS_PROJECT_ID: 'p1' };
+  // A token's white space is no part of it (a file's line end, say): trimmed, as before.
+  const token = await parseCommandLine(['--instance-id', 'i1'], { OS_AUTH_TOKEN: 'MIItoken\n' }, home);
+  assert.deepEqual(token.kind === 'run' && token.config.auth, { kind: 'token', token: 'MIItoken' });
   const parsed = await parseCommandLine(['--instance-id', 'i1', '--summary=~/s.md', '--output-dir=~/logs'], env, home);
   assert.equal(parsed.kind, 'run');
   if (parsed.kind !== 'run') return;
