@@ -281,6 +281,9 @@ test('instances: listed by id or by name; a malformed answer is a ResponseError 
   const instances = [
     { id: 'i-1', name: 'shop-db', status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } },
     { id: 'i-2', name: 'shop-db-replica', status: 'BUILD', datastore: { type: 'PostgreSQL', version: '15' } },
+    // RDS allows 64 characters: such a name is shown whole; 65 (never given by RDS) is cut to 64 with the mark.
+    { id: 'i-3', name: 'n'.repeat(64), status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } },
+    { id: 'i-4', name: 'n'.repeat(65), status: 'ACTIVE', datastore: { type: 'PostgreSQL', version: '15' } },
   ];
   const { emu, transport } = await setup(t, { instances });
   const list = (filter: { id: string } | { name: string }) =>
@@ -289,6 +292,8 @@ test('instances: listed by id or by name; a malformed answer is a ResponseError 
   assert.equal(emu.apiRequests[0]?.path, `/v3/${emu.projectId}/instances?name=shop-db`);
   assert.equal(emu.apiRequests[0]?.headers['x-auth-token'], emu.token);
   assert.deepEqual((await list({ id: 'i-2' })).map((i) => i.status), ['BUILD']);
+  assert.equal((await list({ id: 'i-3' }))[0]?.name, 'n'.repeat(64));
+  assert.equal((await list({ id: 'i-4' }))[0]?.name, `${'n'.repeat(63)}…`);
   assert.deepEqual(await list({ name: 'nope' }), []);
   emu.failApi({ kind: 'raw', status: 200, body: '{"total_count":0}' }, 1, 'instances');
   await assert.rejects(list({ id: 'i-1' }), (e: unknown) => e instanceof ResponseError && /field 'instances' is missing/.test(e.message));
