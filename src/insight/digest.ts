@@ -158,6 +158,8 @@ export interface ServerStop {
   entry: LogEntry;
   /** A start given up (`shutting down due to startup process failure`, or shut down again without a start). */
   gaveUp: boolean;
+  /** It came while the server was down from a crash: a start given up is then the crash's recovery failing. */
+  afterCrash: boolean;
   upAgain: Date | undefined;
 }
 
@@ -630,7 +632,7 @@ export class DigestBuilder implements EntrySink {
   }
 
   stop(e: LogEntry, gaveUp: boolean): void {
-    this.stops.add(msOf(e), () => ({ entry: keep(e), gaveUp, upAgain: undefined }));
+    this.stops.add(msOf(e), () => ({ entry: keep(e), gaveUp, afterCrash: this.down, upAgain: undefined }));
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestBuilder, digestFiles } from '../../src/insight/digest.ts';
+import { readFile } from 'node:fs/promises';
+import { DigestBuilder, digestBytes, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
 import { codeBlock, cut, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
 
@@ -287,10 +288,17 @@ describe('server stops, on real logs', () => {
     assert.equal(wal.stops, 3, 'two starts given up (each one line and its shut down), the last fast stop');
     assert.equal(wal.firstStop?.gaveUp, true);
     assert.equal(wal.firstStop?.upAgain?.toISOString(), '2026-11-30T20:18:53.000Z');
-    assert.match(renderDigestMarkdown(wal), /^First of 3 server stops: .* shutting down due to startup process failure \(stderr-wal-full-restarts\.log:22\) \(a start given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
+    // Nobody started that server: after the PANIC's crash its recovery failed (the disk still full); said so.
+    assert.equal(wal.firstStop?.afterCrash, true);
+    assert.match(renderDigestMarkdown(wal), /^First of 3 server stops: .* shutting down due to startup process failure \(stderr-wal-full-restarts\.log:22\) \(the recovery from the crash given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
+    // A start given up after a fast stop (no crash before it) is a start: its lines 13-14 alone.
+    const lines = (await readFile(incidentFile('stderr-failed-starts.log').path, 'utf8')).split('\n');
+    const start = await digestBytes([Buffer.from(`${lines.slice(12, 14).join('\n')}\n`)], 'postgresql-start.log');
+    assert.deepEqual([start.firstStop?.gaveUp, start.firstStop?.afterCrash], [true, false]);
+    assert.match(renderDigestMarkdown(start), /^Server stop: .* database system is shut down \(postgresql-start\.log:2\) \(a start given up: the FATAL before it says why\)/m);
     // The command line says the same.
     const many: ManyReport = { runs: [{ ref: { by: 'id', id: 'abc' }, report: { ...newReport('/tmp/out'), digest: wal }, error: undefined, settled: true }], artifact: undefined, outputDir: '/tmp/out' };
-    assert.match(renderText({ many, color: false, width: 200, redact: (t) => t }), /^First of 3 server stops: .*shutting down due to startup process failure .*\(a start given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
+    assert.match(renderText({ many, color: false, width: 200, redact: (t) => t }), /^First of 3 server stops: .*shutting down due to startup process failure .*\(the recovery from the crash given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
   });
 });
 
