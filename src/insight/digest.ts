@@ -145,6 +145,8 @@ export interface Digest {
    * administrator command`, or a start-up's errors.
    */
   stops: number;
+  /** Of `stops`, the starts given up (not a crash's recovery failing): each a start whose FATAL says why. */
+  startsGivenUp: number;
   /** The earliest stop's LOG line (by time), and when the server accepted connections again, if these logs say. */
   firstStop?: ServerStop | undefined;
   /** The latest one. */
@@ -441,6 +443,7 @@ export class DigestBuilder implements EntrySink {
   stopAsked = false;
   /** Stops (see Digest.stops): how many, and the first and latest by time. */
   stops = new Span<ServerStop>();
+  startsGivenUp = 0;
   /** A stop's line was read whose `database system is shut down` is still to come. */
   shutting = false;
   /**
@@ -632,6 +635,7 @@ export class DigestBuilder implements EntrySink {
   }
 
   stop(e: LogEntry, gaveUp: boolean): void {
+    if (gaveUp && !this.down) this.startsGivenUp++;
     this.stops.add(msOf(e), () => ({ entry: keep(e), gaveUp, afterCrash: this.down, upAgain: undefined }));
   }
 
@@ -747,6 +751,7 @@ export class DigestBuilder implements EntrySink {
       firstCrash,
       lastCrash,
       stops: this.stops.n,
+      startsGivenUp: this.startsGivenUp,
       firstStop,
       lastStop,
       unparsedLines: files.reduce((n, f) => n + f.unparsedLines, 0),

@@ -172,7 +172,11 @@ export function crashLines(d: Digest): Array<[string, LogEntry]> {
 
 /** The server's stops (a shutdown asked for, a start given up) as a report names them, as crashLines does. */
 export function stopLines(d: Digest): Array<[string, ServerStop]> {
-  return firstAndLast(d.stops, d.firstStop, d.lastStop, (a, b) => sameEntry(a.entry, b.entry), 'server stop', 'server stops');
+  const lines = firstAndLast(d.stops, d.firstStop, d.lastStop, (a, b) => sameEntry(a.entry, b.entry), 'server stop', 'server stops');
+  // Starts given up between the first and the last would be only counted: they are often what went wrong.
+  const n = d.startsGivenUp;
+  if (lines[0] !== undefined && d.stops > 1 && n > 0) lines[0][0] += `, ${formatCount(n)} of them ${n === 1 ? 'a start' : 'starts'} given up`;
+  return lines;
 }
 
 /** What follows a stop's line: whether it was a start given up, and when the server took connections again, as far as these logs tell. */

@@ -284,12 +284,16 @@ describe('server stops, on real logs', () => {
   test('starts given up are stops of their own, once each; a crash loop\'s failed recoveries too, and the server up again after them', async () => {
     const starts = await digestFiles([incidentFile('stderr-failed-starts.log')], {});
     assert.equal(starts.stops, 4, 'a fast stop, two starts given up, a fast stop');
+    // The two between the first stop and the last are what went wrong: the first line says they are there.
+    assert.equal(starts.startsGivenUp, 2);
+    assert.match(renderDigestMarkdown(starts), /^First of 4 server stops, 2 of them starts given up: .* received fast shutdown request \(stderr-failed-starts\.log:6\)/m);
     const wal = await digestFiles([incidentFile('stderr-wal-full-restarts.log')], {});
     assert.equal(wal.stops, 3, 'two starts given up (each one line and its shut down), the last fast stop');
     assert.equal(wal.firstStop?.gaveUp, true);
     assert.equal(wal.firstStop?.upAgain?.toISOString(), '2026-11-30T20:18:53.000Z');
     // Nobody started that server: after the PANIC's crash its recovery failed (the disk still full); said so.
     assert.equal(wal.firstStop?.afterCrash, true);
+    assert.equal(wal.startsGivenUp, 0, 'recoveries, not starts');
     assert.match(renderDigestMarkdown(wal), /^First of 3 server stops: .* shutting down due to startup process failure \(stderr-wal-full-restarts\.log:22\) \(the recovery from the crash given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
     // A start given up after a fast stop (no crash before it) is a start: its lines 13-14 alone.
     const lines = (await readFile(incidentFile('stderr-failed-starts.log').path, 'utf8')).split('\n');
