@@ -78,6 +78,8 @@ describe('renderDigestMarkdown: log text cannot inject markup', () => {
     for (const [text, shown] of [
       ['@octocat', '@\u2060octocat'], ['a (@team)', 'a (@\u2060team)'], ['admin@evil.example', 'admin@\u2060evil.example'],
       ['app@my_db.example', 'app@\u2060my\\_db.example'], ['app@db_.x', 'app@\u2060db\\_.x'], ['dev@deadbeef1', 'dev@\u2060deadbeef1'],
+      // After punctuation (a sentence's end, a path's dot) a mention may be read: the joiner stays there too.
+      ['done.@team', 'done.@\u2060team'],
     ] as const) assert.equal(escapeInline(text), shown, text);
   });
 
