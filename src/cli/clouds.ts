@@ -183,8 +183,9 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
   if (values['iam-endpoint']) values['iam-endpoint'] = iamRoot(values['iam-endpoint']);
   project('project-name', ['tenant_name', 'tenant-name', 'project_name', 'project-name']);
   const secureFile = secureUsed ? secure?.path : undefined;
-  const searched = (path: string | undefined, base: 'clouds' | 'secure'): boolean =>
-    path !== undefined && path !== overrideOf(env, base) && dirname(path) === cwd;
-  const inCurrentFolder = [searched(found.path, 'clouds') ? found.path : '', searched(secureFile, 'secure') ? secureFile! : ''].filter((f) => f !== '');
+  // Found by the search there, not named by OS_CLIENT_CONFIG_FILE or OS_CLIENT_SECURE_FILE.
+  const inCurrentFolder = ([[found.path, 'clouds'], [secureFile, 'secure']] as const)
+    .filter(([path, base]) => path !== undefined && path !== overrideOf(env, base) && dirname(path) === cwd)
+    .map(([path]) => path!);
   return { file: found.path, secureFile, inCurrentFolder, values, sources };
 }

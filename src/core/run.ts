@@ -747,14 +747,17 @@ function notKept(d: Digest, kept: readonly FileResult[]): Digest {
 /** How long a cancelled run waits for the digest of error logs it has (the command line's grace is a second). */
 const CANCELLED_DIGEST_MS = 500;
 
+/** What ends the name of each of this process's part files (see RUN_TAG). */
+const OWN_PART_END = `-${process.pid}-${RUN_TAG}`;
+
 /** Where a file downloads to until it is complete (the same path for the download and the live digest). */
 function partPathFor(outputDir: string, index: number): string {
-  return join(outputDir, `.part-${index}-${process.pid}-${RUN_TAG}`);
+  return join(outputDir, `.part-${index}${OWN_PART_END}`);
 }
 
 /** Is this a part file of this process's (partPathFor)? Another run's, or a user's `.part-notes`, is not its to remove. */
 export function isOwnPartFile(name: string): boolean {
-  return /^\.part-\d+-/.test(name) && name.endsWith(`-${process.pid}-${RUN_TAG}`);
+  return /^\.part-\d+-/.test(name) && name.endsWith(OWN_PART_END);
 }
 
 /** What one download tells the live digest of its file; undefined when the digest does not read that file live. */

@@ -182,7 +182,7 @@ export function stopLines(d: Digest): Array<[string, ServerStop]> {
 /** What follows a stop's line: whether it was a start given up, and when the server took connections again, as far as these logs tell. */
 export function upAgain(s: ServerStop): string {
   // After a crash nobody started the server: its automatic recovery failed (a disk still full, say).
-  const why = !s.gaveUp ? '' : s.afterCrash ? ' (the recovery from the crash given up: the FATAL before it says why)' : ' (a start given up: the FATAL before it says why)';
+  const why = s.gaveUp ? ` (${s.afterCrash ? 'the recovery from the crash' : 'a start'} given up: the FATAL before it says why)` : '';
   return `${why}${s.upAgain !== undefined ? `; accepting connections again at ${formatTime(s.upAgain, true)}` : '; not seen accepting connections again in these logs'}`;
 }
 
