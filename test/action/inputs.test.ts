@@ -7,6 +7,7 @@ import { readInputs } from '../../src/action/inputs.ts';
 import type { Config, InputGetter } from '../../src/core/config.ts';
 import { InputError } from '../../src/core/errors.ts';
 import { errorlogDownloadUrl } from '../../src/cloud/rds.ts';
+import { setEnvFor } from '../support/env.ts';
 
 const NOW = new Date('2026-11-28T15:00:00Z');
 const REQUIRED = { 'project-id': '0483b6b16e954cb88930a360d2c4e663', 'instance-id': '3d39c18788b54a919bab633874c159dfin03', token: 'MIIxyz-token' };
@@ -425,9 +426,7 @@ test("'output-dir' with a leading ~/ is in the home folder (no shell reads `with
 
 test("'output-dir: ~/logs' for a user with no home folder (a container's: HOME empty) is refused, not made /logs", (t) => {
   // os.homedir() reads this process's HOME: '' is what a container without one may hand down.
-  const before = process.env['HOME'];
-  t.after(() => { if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before; });
-  process.env['HOME'] = '';
+  setEnvFor(t, 'HOME', '');
   rejects('output-dir', { 'output-dir': '~/logs' }, /starts with '~', but this user has no home folder/);
   assert.equal(read({ 'output-dir': '/abs/logs' }).outputDir, '/abs/logs');
 });

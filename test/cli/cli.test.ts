@@ -15,6 +15,7 @@ import { realPostgresLog } from '../../emulator/rds.ts';
 import { FLAG_INPUTS, parseCommandLine } from '../../src/cli/args.ts';
 import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
+import { setEnvFor } from '../support/env.ts';
 
 const CLI = join(ROOT, 'dist/cli.js');
 
@@ -404,12 +405,8 @@ test('outside GitHub Actions too (GITHUB_ACTIONS unset), no API or log text beco
 
 test('OS_PASSWORD as set, its spaces too (keystoneauth sends them); --summary=~/… in the home folder, as --output-dir', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'cli-home-'));
-  const before = process.env['HOME'];
-  process.env['HOME'] = home;
-  t.after(async () => {
-    if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before;
-    await rm(home, { recursive: true, force: true });
-  });
+  t.after(() => rm(home, { recursive: true, force: true }));
+  setEnvFor(t, 'HOME', home);
   const env = { OS_USERNAME: ' bot ', OS_PASSWORD: '  pass word  ', OS_USER_DOMAIN_NAME: 'OTC-1', OS_PROJECT_ID: 'p1' };
   // A token's white space is no part of it (a file's line end, say): trimmed, as before.
   const token = await parseCommandLine(['--instance-id', 'i1'], { OS_AUTH_TOKEN: 'MIItoken\n' }, home);

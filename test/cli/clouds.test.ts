@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCloud, searchFolders } from '../../src/cli/clouds.ts';
 import { InputError } from '../../src/core/errors.ts';
+import { setEnvFor } from '../support/env.ts';
 
 async function withDirs(fn: (cwd: string, home: string) => Promise<void>): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'clouds-'));
@@ -140,9 +141,7 @@ test('as openstacksdk: $XDG_CONFIG_HOME/openstack before ~/.config/openstack; a 
 });
 
 test("no home folder (a container's user: HOME empty): ./clouds.yaml is still found, no relative '.config' is searched", async (t) => {
-  const before = process.env['HOME'];
-  t.after(() => { if (before === undefined) delete process.env['HOME']; else process.env['HOME'] = before; });
-  process.env['HOME'] = '';
+  setEnvFor(t, 'HOME', '');
   await withDirs(async (cwd) => {
     await writeFile(join(cwd, 'clouds.yaml'), 'clouds:\n  otc: {auth: {token: from-cwd}}\n');
     const c = await loadCloud('otc', { HOME: '' }, cwd);

@@ -11,6 +11,8 @@ import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { fixtureFile, tmpFiles } from '../support/pg-fixtures.ts';
 
 const tmpFile = tmpFiles('outputs-slow-');
+/** A slow-query log of `text`, as a file the digest reads. */
+const slowLog = (text: string, name = 'postgresql-slow.log'): ReturnType<typeof fixtureFile> => fixtureFile(tmpFile(name, text));
 
 function run(name: string, entries: LogEntry[]): InstanceRun {
   const report = newReport('/tmp/out');
@@ -84,7 +86,6 @@ test("'files-truncated' says whether 'files' lists them all, even when only 'ins
 });
 
 test("'slow-query-count' is unknown (empty) when a slow-query log file was not had, as the error counts are for error logs", async () => {
-  const slowLog = (text: string): ReturnType<typeof fixtureFile> => fixtureFile(tmpFile('postgresql-slow.log', text));
   const r = run('shop-db', []);
   r.report.slow = await digestSlowFiles([slowLog('2026-11-28 10:00:00 UTC [1] LOG:  duration: 1200.5 ms  statement: SELECT pg_sleep(1.2)\n')], {});
   const outputs = (): Record<string, string> => stepOutputs({ runs: [r], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());
@@ -112,7 +113,7 @@ test("'first-error' is redacted before it is cut: a secret across the cut leaves
 test("several instances: 'slowest-query-ms' is the slowest by number (1200 ms beats 900 ms, as text it would not)", async () => {
   const slowRun = async (name: string, ms: string): Promise<InstanceRun> => {
     const r = run(name, []);
-    r.report.slow = await digestSlowFiles([fixtureFile(tmpFile(`postgresql-${name}.log`, `2026-11-28 10:00:00 UTC [1] LOG:  duration: ${ms} ms  statement: SELECT 1\n`))], {});
+    r.report.slow = await digestSlowFiles([slowLog(`2026-11-28 10:00:00 UTC [1] LOG:  duration: ${ms} ms  statement: SELECT 1\n`, `postgresql-${name}.log`)], {});
     return r;
   };
   const out = stepOutputs({ runs: [await slowRun('a-db', '900.000'), await slowRun('b-db', '1200.000')], artifact: undefined, outputDir: '/tmp/out' }, undefined, new Redactor());

@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { DigestBuilder, digestBytes, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
 import { codeBlock, cut, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
@@ -298,7 +297,7 @@ describe('server stops, on real logs', () => {
     assert.equal(wal.startsGivenUp, 0, 'recoveries, not starts');
     assert.match(renderDigestMarkdown(wal), /^First of 3 server stops: .* shutting down due to startup process failure \(stderr-wal-full-restarts\.log:22\) \(the recovery from the crash given up: the FATAL before it says why\); accepting connections again at 2026-11-30 20:18:53 UTC\.$/m);
     // A start given up after a fast stop (no crash before it) is a start: its lines 13-14 alone.
-    const lines = (await readFile(incidentFile('stderr-failed-starts.log').path, 'utf8')).split('\n');
+    const lines = fileLines(incidentFile('stderr-failed-starts.log').path);
     const start = await digestBytes([Buffer.from(`${lines.slice(12, 14).join('\n')}\n`)], 'postgresql-start.log');
     assert.deepEqual([start.firstStop?.gaveUp, start.firstStop?.afterCrash], [true, false]);
     assert.match(renderDigestMarkdown(start), /^Server stop: .* database system is shut down \(postgresql-start\.log:2\) \(a start given up: the FATAL before it says why\)/m);
