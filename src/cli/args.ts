@@ -4,9 +4,10 @@ import { lstat, stat } from 'node:fs/promises';
 import { cannotCreateIn, cannotWrite } from '../core/writable.ts';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readConfig, SECRET_INPUTS, withHome, type Config } from '../core/config.ts';
+import { asGiven, readConfig, SECRET_INPUTS, withHome, type Config } from '../core/config.ts';
+import { homeOf } from '../core/home.ts';
 import { InputError, type NameInput } from '../core/errors.ts';
-import { AS_WRITTEN, iamRoot, loadCloud } from './clouds.ts';
+import { iamRoot, loadCloud, type CloudValues } from './clouds.ts';
 
 /** The action's inputs the CLI takes as flags (artifact and annotation inputs are GitHub's alone). */
 export const FLAG_INPUTS = [
@@ -51,12 +52,7 @@ export type Parsed =
   | { kind: 'run'; config: Config; json: boolean; summaryFile: string | undefined; secrets: string[]; name: NameInput; cloud: UsedCloud | undefined };
 
 /** The cloud of clouds.yaml a run took its settings from, and the files they came from (clouds.yaml, secure.yaml). */
-export interface UsedCloud {
-  name: string;
-  files: string[];
-  /** Those found in the current folder, searched before the user's own (see clouds.ts). */
-  inCurrentFolder: string[];
-}
+export type UsedCloud = { name: string } & Pick<CloudValues, 'file' | 'secureFile' | 'inCurrentFolder'>;
 
 const OPTIONS = {
   ...Object.fromEntries(FLAG_INPUTS.map((n) => [n, { type: 'string', multiple: n === 'instance-id' || n === 'instance-name' }])),
@@ -121,13 +117,13 @@ async function fromValues(
     const cloud = await loadCloud(cloudName, env, cwd);
     Object.assign(values, cloud.values);
     Object.assign(sources, cloud.sources);
-    used = { name: cloudName, files: [cloud.file, ...(cloud.secureFile ? [cloud.secureFile] : [])], inCurrentFolder: cloud.inCurrentFolder };
+    used = { name: cloudName, file: cloud.file, secureFile: cloud.secureFile, inCurrentFolder: cloud.inCurrentFolder };
   } else {
     // As openstacksdk: a named cloud brings its own credentials; the OS_* variables count without one.
     for (const [input, vars] of Object.entries(ENV_INPUTS)) {
       const set = vars.find((n) => env[n]);
       if (set) {
-        const value = AS_WRITTEN.has(input) ? env[set] ?? '' : (env[set] ?? '').trim();
+        const value = asGiven(input, env[set]!);
         values[input] = input === 'iam-endpoint' ? iamRoot(value) : value;
         sources[input] = set;
       }
@@ -156,13 +152,14 @@ async function fromValues(
     defaultOutputDir: (label) => resolve(cwd, `rds-logs-${label}`),
     defaultArtifactName: () => '',
     oidcUnavailable: 'OIDC sign-in works inside GitHub Actions only',
+    home: () => homeOf(env),
     // With a cloud named, its own keys are what is missing; without one, clouds.yaml is another way in.
     credentials: cloudName ? { oidc: false } : { oidc: false, other: 'a cloud from clouds.yaml (--os-cloud or OS_CLOUD)' },
   }, now);
   const secrets = SECRET_INPUTS.map((n) => values[n] ?? '').filter((s) => s !== '');
   const summaryFlag = given('summary');
   // `--summary=~/s.md` reaches no shell that would expand it: read as --output-dir reads it.
-  const summaryFile = summaryFlag !== undefined ? resolve(cwd, withHome(summaryFlag, 'summary')) : undefined;
+  const summaryFile = summaryFlag !== undefined ? resolve(cwd, withHome(summaryFlag, 'summary', () => homeOf(env))) : undefined;
   if (summaryFile !== undefined) await checkWritable(summaryFile);
   return { kind: 'run', config, json: v['json'] === true, summaryFile, secrets, name, cloud: used };
 }

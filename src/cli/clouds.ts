@@ -7,6 +7,7 @@
 // adds its secrets. One cloud's entry is mapped onto the action's input names.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, posix, win32 } from 'node:path';
+import { asGiven } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { homeOf } from '../core/home.ts';
 
@@ -14,7 +15,7 @@ import { homeOf } from '../core/home.ts';
 export interface CloudValues {
   file: string;
   /** The secure.yaml that gave this cloud values, when one did. */
-  secureFile?: string | undefined;
+  secureFile: string | undefined;
   /** Those of the two found in the current folder by the search (not named by OS_CLIENT_*_FILE). */
   inCurrentFolder: string[];
   values: Record<string, string>;
@@ -107,11 +108,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/**
- * A password is taken as written (keystoneauth sends its spaces too); other values are trimmed, tokens and keys
- * too (no white space is part of one).
- */
-export const AS_WRITTEN: ReadonlySet<string> = new Set(['password']);
 
 /**
  * The cloud's credentials and settings by the action's input names. Keys as openstacksdk reads them
@@ -148,7 +144,7 @@ export async function loadCloud(name: string, env: NodeJS.ProcessEnv, cwd: strin
         const where = place === 'top' ? e : isObject(e['auth']) ? e['auth'] : {};
         const v = where[key];
         if (typeof v === 'string' || typeof v === 'number') {
-          values[input] = AS_WRITTEN.has(input) ? String(v) : String(v).trim();
+          values[input] = asGiven(input, String(v));
           sources[input] = `${prefix}${key} of cloud '${name}' in ${path}`;
           if (path !== found.path) secureUsed = true;
           return;

@@ -141,7 +141,7 @@ async function main(): Promise<number> {
  */
 function tellCloud(cloud: UsedCloud, log: TerminalLog): void {
   const here = cloud.inCurrentFolder;
-  log.info(`Cloud '${cloud.name}' from ${cloud.files.join(' and ')}`);
+  log.info(`Cloud '${cloud.name}' from ${[cloud.file, cloud.secureFile].filter((f) => f !== undefined).join(' and ')}`);
   if (here.length > 0) {
     log.warning(`${here.join(' and ')} ${here.length > 1 ? 'are' : 'is'} in the current folder, read before your own config folder: check that ${here.length > 1 ? 'they are' : 'it is'} yours (its auth_url receives the credentials)`);
   }

@@ -7,7 +7,10 @@ import { iamEndpointForRegion, rdsEndpointForRegion, regionConfirmed } from '../
 import { CLOUD_ID, isLoopbackHost } from '../cloud/urls.ts';
 import type { LogType } from '../cloud/rds.ts';
 
-/** Reads one input by its action name (already trimmed); '' when not set. Each door maps its own names to these. */
+/**
+ * Reads one input by its action name, trimmed (a door may keep a password's spaces: asGiven); '' when not set.
+ * Each door maps its own names to these.
+ */
 export type InputGetter = (name: string) => string;
 
 export interface TokenAuth {
@@ -78,6 +81,14 @@ export interface Config {
 /** Inputs that hold secrets: masked before anything else reads them. */
 export const SECRET_INPUTS = ['token', 'access-key', 'secret-key', 'security-token', 'password'] as const;
 
+/**
+ * An input's value as a door that reads it raw takes it (the command line, from OS_* or clouds.yaml): trimmed, but
+ * a password as written (keystoneauth sends its spaces too); no token or key has white space in it.
+ */
+export function asGiven(input: string, raw: string): string {
+  return input === 'password' ? raw : raw.trim();
+}
+
 // Characters the artifact service refuses in a name.
 export const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/g;
 /** The artifact service's longest name, in characters. */
@@ -95,6 +106,8 @@ export interface Surroundings {
   oidcUnavailable: string | undefined;
   /** Why the artifact upload cannot work here (GitHub Enterprise Server); undefined when it can. */
   uploadUnavailable?: string | undefined;
+  /** The home folder a leading `~` stands for (default: this process's, homeOf()); undefined when there is none. */
+  home?: () => string | undefined;
   /**
    * For the message when no credentials are given: whether this door has OIDC sign-in at all (the command line
    * has not), and what else it can take (the command line: a cloud from clouds.yaml).
@@ -138,7 +151,7 @@ export function readConfig(get: InputGetter, around: Surroundings, now: Date = n
 
   const outputDirRaw = get('output-dir');
   // No shell reads a workflow's `with:`: `~/logs` would be a folder named `~` (actions/upload-artifact expands it too).
-  const outputDirGiven = withHome(outputDirRaw, 'output-dir');
+  const outputDirGiven = withHome(outputDirRaw, 'output-dir', around.home);
   const outputDir = outputDirGiven ? resolve(around.workDir, outputDirGiven) : around.defaultOutputDir(safeLabel(label));
   if (outputDirRaw.includes('\0')) throw new InputError('output-dir', 'must be a path');
 
@@ -436,9 +449,9 @@ function parseSince(raw: string, now: Date): Date | undefined {
 }
 
 /** A path with a leading `~/` read as the home folder (core/home.ts); a container's user may have none. */
-export function withHome(path: string, input: string): string {
+export function withHome(path: string, input: string, homeFolder: () => string | undefined = homeOf): string {
   if (!/^~(?=$|[\\/])/.test(path)) return path;
-  const home = homeOf();
+  const home = homeFolder();
   if (home === undefined) throw new InputError(input, "starts with '~', but this user has no home folder (HOME is empty or unset, and the system knows none): give a full path");
   return home + path.slice(1);
 }

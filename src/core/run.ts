@@ -751,7 +751,7 @@ const CANCELLED_DIGEST_MS = 500;
 const OWN_PART_END = `-${process.pid}-${RUN_TAG}`;
 
 /** Where a file downloads to until it is complete (the same path for the download and the live digest). */
-function partPathFor(outputDir: string, index: number): string {
+export function partPathFor(outputDir: string, index: number): string {
   return join(outputDir, `.part-${index}${OWN_PART_END}`);
 }
 

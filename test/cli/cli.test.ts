@@ -8,14 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { closeSync, openSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { ACCOUNT, CI_USER, iamFixture, ROOT, SUB_PROJECT, subProjectIam, withRig, type Rig } from '../support/harness.ts';
 import { realPostgresLog } from '../../emulator/rds.ts';
 import { FLAG_INPUTS, parseCommandLine } from '../../src/cli/args.ts';
+import { isOwnPartFile, partPathFor } from '../../src/core/run.ts';
 import { runnerCommands } from '../support/runner-commands.ts';
 import { fixture, grep } from '../support/pg-fixtures.ts';
-import { setEnvFor } from '../support/env.ts';
 
 const CLI = join(ROOT, 'dist/cli.js');
 
@@ -406,8 +406,7 @@ test('outside GitHub Actions too (GITHUB_ACTIONS unset), no API or log text beco
 test('OS_PASSWORD as set, its spaces too (keystoneauth sends them); --summary=~/… in the home folder, as --output-dir', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'cli-home-'));
   t.after(() => rm(home, { recursive: true, force: true }));
-  setEnvFor(t, 'HOME', home);
-  const env = { OS_USERNAME: ' bot ', OS_PASSWORD: '  pass word  ', OS_USER_DOMAIN_NAME: 'OTC-1', OS_PROJECT_ID: 'p1' };
+  const env = { HOME: home, OS_USERNAME: ' bot ', OS_PASSWORD: '  pass word  ', OS_USER_DOMAIN_NAME: 'OTC-1', OS_PROJECT_ID: 'p1' };
   // A token's white space is no part of it (a file's line end, say): trimmed, as before.
   const token = await parseCommandLine(['--instance-id', 'i1'], { OS_AUTH_TOKEN: 'MIItoken\n' }, home);
   assert.deepEqual(token.kind === 'run' && token.config.auth, { kind: 'token', token: 'MIItoken' });
@@ -473,6 +472,11 @@ test('an output folder found unusable (a link to nothing): exit 2 naming --outpu
       await rm(cwd, { recursive: true, force: true });
     }
   });
+});
+
+test("an interrupted run's cleanup takes its own part files only: not another run's, not a user's '.part-' file", () => {
+  assert.equal(isOwnPartFile(basename(partPathFor('/out', 3))), true);
+  for (const name of ['.part-0-1-abcdef', '.part-notes.txt', `x${basename(partPathFor('/out', 3))}`]) assert.equal(isOwnPartFile(name), false, name);
 });
 
 test('Ctrl-C, SIGTERM (GitLab, Jenkins, timeout), SIGHUP (a closed terminal): exit 128 + the signal, no partial file left', async () => {

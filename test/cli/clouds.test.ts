@@ -27,6 +27,8 @@ test("as openstacksdk: ./clouds.yaml wins over ~/.config/openstack's; secure.yam
     await writeFile(join(cwd, 'clouds.yaml'), 'clouds:\n  otc:\n    region_name: eu-nl\n    auth: {username: bot, user_domain_name: OTC-1, project_id: 0123abcd, auth_url: "https://iam.eu-nl.otc.t-systems.com:443/v3"}\n');
     const c = await loadCloud('otc', { HOME: home }, cwd);
     assert.equal(c.file, join(cwd, 'clouds.yaml'));
+    // Found by the search in the current folder: the command line warns of it.
+    assert.deepEqual(c.inCurrentFolder, [join(cwd, 'clouds.yaml')]);
     assert.deepEqual(c.values, {
       // A password as written, its spaces too (keystoneauth sends them; trimmed, it could never sign in).
       username: 'bot', password: ' s3cret ', domain: 'OTC-1', 'project-id': '0123abcd', region: 'eu-nl',
@@ -47,6 +49,12 @@ test('OS_CLIENT_CONFIG_FILE comes first; access keys as python-otcextensions wri
     await writeFile(file, 'clouds:\n  otc:\n    ak: AK123\n    sk: SK456\n    security_token: ST789\n');
     const c = await loadCloud('otc', { HOME: home, OS_CLIENT_CONFIG_FILE: file }, cwd);
     assert.deepEqual(c.values, { 'access-key': 'AK123', 'secret-key': 'SK456', 'security-token': 'ST789' });
+    // Named by the variables, files in the current folder are the user's choice: no warning. Found there, both are.
+    await writeFile(join(cwd, 'secure.yaml'), 'clouds:\n  otc: {auth: {password: pw}}\n');
+    const named = await loadCloud('otc', { HOME: home, OS_CLIENT_CONFIG_FILE: join(cwd, 'clouds.yaml'), OS_CLIENT_SECURE_FILE: join(cwd, 'secure.yaml') }, cwd);
+    assert.deepEqual([named.secureFile, named.inCurrentFolder], [join(cwd, 'secure.yaml'), []]);
+    const found = await loadCloud('otc', { HOME: home }, cwd);
+    assert.deepEqual(found.inCurrentFolder, [join(cwd, 'clouds.yaml'), join(cwd, 'secure.yaml')]);
   });
 });
 
