@@ -4,7 +4,7 @@
 # the errors a failed deployment causes and copies the server's log files.
 #
 #   scripts/make-pg-fixtures.sh [output-dir]      (default: test/fixtures/pg)
-#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d e f)
+#   RUNS="de fr" scripts/make-pg-fixtures.sh      only some runs (default: a b c de fr prod d e f f-de f-fr)
 #
 # Runs as root (the server then runs as the `postgres` user via runuser) or as any non-root user.
 # Installs the Debian `postgresql` package with apt-get when no server binaries are found.
@@ -24,12 +24,14 @@
 #      the ways a password gets into the log
 #   F  as B: two crashes. A backfill's backend killed by signal 9 (what the OOM killer does): the server ends every
 #      connection and recovers; then the whole server killed and started again (recovery without a death line)
+#   f-de, f-fr  as F, with lc_messages and the server's locale German / French (as runs de and fr): the same
+#      crashes and stops in the words the server writes them in those languages
 # Every run uses log_timezone = 'UTC'; lc_messages = 'C' unless said otherwise.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${1:-test/fixtures/pg}
-RUNS=" ${RUNS:-a b c de fr prod d e f} "
+RUNS=" ${RUNS:-a b c de fr prod d e f f-de f-fr} "
 wants() { [[ "$RUNS" == *" $1 "* ]]; }
 # Run prod: seconds of pgbench, its transactions a second, failed deployments played meanwhile.
 PROD_SECONDS=${PROD_SECONDS:-40}
@@ -393,13 +395,17 @@ if wants e; then
   stop_server
 fi
 
-if wants f; then
-  start_server f "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+for run in f f-de f-fr; do
+  wants "$run" || continue
+  lc=C
+  case $run in f-de) lc=de_DE.UTF-8 ;; f-fr) lc=fr_FR.UTF-8 ;; esac
+  [ "$lc" = C ] || ensure_locale "${lc%.UTF-8}"
+  SERVER_LC=$lc start_server "$run" "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "lc_messages = '$lc'"
   provoke_crashes
-  start_server f "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'"
+  SERVER_LC=$lc start_server "$run" "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "lc_messages = '$lc'"
   app_psql -U app -d app -c "SELECT count(*) FROM orders"
   stop_server
-fi
+done
 
 if wants d; then
   start_server d "log_line_prefix = '%t:%r:%u@%d:[%p]:'" "log_destination = 'stderr'" "log_min_duration_statement = 50"
@@ -423,6 +429,8 @@ if wants prod; then cp "$TMP/logs-prod/postgresql.log" "$OUT/stderr-rds-producti
 if wants d; then cp "$TMP/logs-d/postgresql.log" "$OUT/slowlog-rds-prefix.log"; fi
 if wants e; then cp "$TMP/logs-e/postgresql.log" "$OUT/stderr-credentials.log"; fi
 if wants f; then cp "$TMP/logs-f/postgresql.log" "$OUT/stderr-crashes.log"; fi
+if wants f-de; then cp "$TMP/logs-f-de/postgresql.log" "$OUT/stderr-crashes-de.log"; fi
+if wants f-fr; then cp "$TMP/logs-f-fr/postgresql.log" "$OUT/stderr-crashes-fr.log"; fi
 find "$OUT" -maxdepth 1 -type f \( -name '*.log' -o -name '*.csv' -o -name '*.json' \) -exec chmod 644 {} +
 
 cat >"$OUT/README.md" <<EOF
@@ -439,7 +447,7 @@ failed deployment causes and copies the server's log files here. Common settings
 
     logging_collector = on
     log_timezone = 'UTC'
-    lc_messages = 'C'   (runs de and fr: 'de_DE.UTF-8', 'fr_FR.UTF-8')
+    lc_messages = 'C'   (runs de, f-de and fr, f-fr: 'de_DE.UTF-8', 'fr_FR.UTF-8')
     log_connections = on
     log_lock_waits = on
     deadlock_timeout = '200ms'
@@ -458,6 +466,8 @@ failed deployment causes and copies the server's log files here. Common settings
 | \`slowlog-rds-prefix.log\` | D | \`%t:%r:%u@%d:[%p]:\` | \`log_min_duration_statement = 50\` (ms); for the role \`tracer\`: 0 |
 | \`stderr-credentials.log\` | E | \`%t:%r:%u@%d:[%p]:\` | \`log_statement = 'ddl'\`, \`log_parameter_max_length_on_error = -1\` (see below) |
 | \`stderr-crashes.log\` | F | \`%t:%r:%u@%d:[%p]:\` | as B; two crashes (see below) |
+| \`stderr-crashes-de.log\` | f-de | \`%t:%r:%u@%d:[%p]:\` | as F, \`lc_messages = 'de_DE.UTF-8'\` (German) |
+| \`stderr-crashes-fr.log\` | f-fr | \`%t:%r:%u@%d:[%p]:\` | as F, \`lc_messages = 'fr_FR.UTF-8'\` (French) |
 
 Each run plays the same failed deployment against a fresh database \`app\` (see \`provoke_errors\` in the
 script): a migration with a syntax error (multi-line statement), two unique violations, two missing
