@@ -17,9 +17,10 @@ export const BEFORE: u32 = 2048; //   BEFORE_MAX bytes: the prefix text before t
 export const BEFORE_MAX: u32 = 1024;
 export const ZONE: u32 = 3072; //     ZONE_MAX bytes: the zone as the last time had it (" UTC", "+02")
 export const ZONE_MAX: u32 = 64;
-export const HINT_PAIR: u32 = 4096; // 65536 bytes: 1 where some kept message starts with these two bytes
-export const HINTS: u32 = 69632; //    HINTS_MAX bytes: the kept message starts, each as its length (one byte) then its bytes; 0 ends
-export const HINTS_MAX: u32 = 2048;
+export const HINT_PAIR: u32 = 4096; // 65536 bytes: the bucket (1 to 255) of the kept message starts that begin with these two bytes, else 0
+export const HINTS: u32 = 69632; //    HINTS_MAX bytes: the kept message starts by bucket, each as its length (one byte) then its bytes; 0 ends a bucket
+export const HINTS_MAX: u32 = 16384;
+export const BUCKETS: u32 = 86016; //  256 u32: where in HINTS each bucket begins
 export const PIECE: u32 = 131072; // the bytes to scan
 
 const NEWLINE = i8x16.splat(10);
@@ -131,9 +132,9 @@ function otherLines(p: i32, len: i32, maxLen: i32, tabsToo: bool): i32 {
   return start;
 }
 
-/** Does the message at `m` (ending at `end`) start with one of the texts at HINTS? */
-function hinted(m: i32, end: i32): bool {
-  let h = HINTS;
+/** Does the message at `m` (ending at `end`) start with one of the texts of `bucket` at HINTS? */
+function hinted(m: i32, end: i32, bucket: u32): bool {
+  let h = load<u32>(BUCKETS + (bucket << 2));
   for (let n = <i32>load<u8>(h); n != 0; n = <i32>load<u8>(h)) {
     if (m + n <= end) {
       let k = 0;
@@ -285,14 +286,18 @@ export function scan(from: i32, len: i32, maxLen: i32, timeAt: i32, zoneLen: i32
     const l = c - 3;
     if (l < p || at(l) != 76 || at(l + 1) != 79 || at(l + 2) != 71) break;
     if (l > p && load<u8>(WORD + at(l - 1)) != 0) break;
-    // A message the digest keeps (keepWhen): the first one or two bytes tell.
+    // A message the digest keeps (keepWhen): the first one or two bytes tell, or which starts to compare.
     let m = c + 3;
     // log_error_verbosity = verbose: the message starts after its SQLSTATE ("00000: database system was ...").
     if (end - m > 7 && at(m + 5) == 58 && at(m + 6) == 32 && isUpperOrDigit(at(m)) && isUpperOrDigit(at(m + 1)) &&
       isUpperOrDigit(at(m + 2)) && isUpperOrDigit(at(m + 3)) && isUpperOrDigit(at(m + 4))) m += 7;
     if (hints != 0 && m < end) {
       const b = at(m);
-      if ((load<u8>(HINT_ONE + b) != 0 || (m + 1 < end && load<u8>(HINT_PAIR + (b << 8) + at(m + 1)) != 0)) && hinted(m, end)) break;
+      if (load<u8>(HINT_ONE + b) != 0) break;
+      if (m + 1 < end) {
+        const bucket = <u32>load<u8>(HINT_PAIR + (b << 8) + at(m + 1));
+        if (bucket != 0 && hinted(m, end, bucket)) break;
+      }
     }
     // The time: unknown yet (JavaScript learns where it is from a line it reads), or the same text before it, then `YYYY-MM-DD HH:MM:SS[.fff]` and the zone.
     if (timeAt < 0) break;

@@ -8,6 +8,7 @@ import { OUT_OF_TIME, readBatches, readEntryBatches } from './read.ts';
 import { actionInputName, inputName } from '../core/errors.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
+import { inEnglish, translatedStarts } from './in-english.ts';
 import { kindOf, withoutPosition } from './kind-of.ts';
 import { TimelineBuilder, type Timeline } from './timeline.ts';
 import { echo, hideCredentials, hideEntry, HIDE_BUDGET, type HideBudget } from './secrets/entry.ts';
@@ -198,6 +199,9 @@ const STOP_LINES = {
 const STOP_KINDS = Object.keys(STOP_LINES) as Array<keyof typeof STOP_LINES>;
 /** What the reader keeps of the LOG lines: a crash's, a stop's, and the start and end around them. */
 const KEEP_LOG = [...CRASH_HINTS, ...Object.values(STOP_LINES)];
+/** The same in English and as PostgreSQL's catalogs translate them (made when a log is first read). */
+let keepLog: string[] | undefined;
+const keptLog = (): string[] => (keepLog ??= [...KEEP_LOG, ...translatedStarts()]);
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -592,8 +596,7 @@ export class DigestBuilder implements EntrySink {
    * for it (the server itself was killed, or its machine); its `not properly shut down` line belongs to it (a
    * standby's recovery writes none, so the next start is a crash of its own).
    */
-  crash(e: LogEntry): void {
-    const m = e.message;
+  crash(e: LogEntry, m: string): void {
     const begins = m.startsWith('database system was interrupted');
     const ends = m.startsWith('database system was not properly shut down');
     // A line of the crash already counted: the recovery of a death, a restart whose recovery was itself cut short
@@ -610,10 +613,12 @@ export class DigestBuilder implements EntrySink {
     }
   }
 
-  /** A LOG line kept (see KEEP_LOG): a crash's, or the server's own stop and start that crash() reads around. */
-  serverLog(e: LogEntry): void {
-    const m = e.message;
-    if (isCrashLog(m)) return this.crash(e);
+  /**
+   * A LOG line kept (see keptLog): a crash's, or the server's own stop and start that crash() reads around. `m`:
+   * its message in English (a line in another language is read again so).
+   */
+  serverLog(e: LogEntry, m = e.message): void {
+    if (isCrashLog(m)) return this.crash(e, m);
     const stop = STOP_KINDS.find((k) => m.startsWith(STOP_LINES[k]));
     if (stop !== undefined) {
       if (stop === 'immediate') this.stopAsked = true;
@@ -631,6 +636,10 @@ export class DigestBuilder implements EntrySink {
       // start given up (a FATAL above it says why: a missing library, shared memory it could not have).
       if (!this.shutting) this.stop(e, true);
       this.shutting = false;
+    } else if (m === e.message && !KEEP_LOG.some((k) => m.startsWith(k))) {
+      // Not English (an English one read here needs nothing: `database system was shut down at ...`).
+      const english = inEnglish(m);
+      if (english !== m) this.serverLog(e, english);
     }
   }
 
@@ -679,7 +688,7 @@ export class DigestBuilder implements EntrySink {
   readOptions(): ReadOptions {
     const keep = new Set<Severity>([...TIMELINE]);
     if (this.recentSize > 0) for (const s of this.recentSet) keep.add(s);
-    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: KEEP_LOG, since: this.since };
+    return { keep, count: (sev, ms, n) => this.count(sev, ms, n), keepWhen: keptLog(), since: this.since };
   }
 
   /** Adds one log's entries, read from `batches`; a read error ends up in the FileDigest. */

@@ -226,28 +226,44 @@ const noCount: CountEntry = () => {};
 
 /**
  * ParserOptions.keepWhen as bytes, with tables of the bytes they start with: most messages fail a test of one
- * or two bytes before any text is compared. The stderr reader and its WebAssembly scanner both use them.
+ * or two bytes, and the rest are compared with the texts that begin with those two only (a few among hundreds:
+ * the digest's starts come in a dozen languages). The stderr reader and its WebAssembly scanner both use them.
  */
 export class MessageStarts {
   readonly texts: Buffer[];
-  /** 1 at first * 256 + second, for the first two bytes of each text of two bytes or more. */
+  /** At first * 256 + second: the bucket of the texts that begin with those two bytes, from 1; 0 when none does. */
   readonly pair = new Uint8Array(65536);
+  /** The texts of two bytes or more by bucket (bucket 0 is none). */
+  readonly buckets: Buffer[][] = [[]];
   /** 1 at the byte of each one-byte text. */
   readonly one = new Uint8Array(256);
 
   constructor(keepWhen: readonly string[]) {
     this.texts = keepWhen.map((w) => Buffer.from(w)).filter((h) => h.length > 0);
     for (const h of this.texts) {
-      if (h.length >= 2) this.pair[h[0]! * 256 + h[1]!] = 1;
-      else this.one[h[0]!] = 1;
+      if (h.length < 2) {
+        this.one[h[0]!] = 1;
+        continue;
+      }
+      const i = h[0]! * 256 + h[1]!;
+      if (this.pair[i] === 0) {
+        // The table holds bytes: the scanner reads it so.
+        if (this.buckets.length === 256) throw new Error('MessageStarts: more than 255 pairs of first bytes');
+        this.pair[i] = this.buckets.length;
+        this.buckets.push([]);
+      }
+      this.buckets[this.pair[i]!]!.push(h);
     }
   }
 
   /** Does buf[from, end) start with one of the texts? */
   at(buf: Buffer, from: number, end: number): boolean {
     if (from >= end) return false;
-    if (this.one[buf[from]!] !== 1 && (from + 1 === end || this.pair[buf[from]! * 256 + buf[from + 1]!] !== 1)) return false;
-    for (const h of this.texts) {
+    if (this.one[buf[from]!] === 1) return true;
+    if (from + 1 === end) return false;
+    const bucket = this.pair[buf[from]! * 256 + buf[from + 1]!]!;
+    if (bucket === 0) return false;
+    for (const h of this.buckets[bucket]!) {
       if (from + h.length > end) continue;
       let k = h.length - 1;
       while (k >= 0 && buf[from + k] === h[k]) k--;

@@ -1926,3 +1926,492 @@ const TRANSLATED_KINDS_BASE64 =
 export function translatedKinds(): Array<[KindId, string[]]> {
   return JSON.parse(Buffer.from(TRANSLATED_KINDS_BASE64, 'base64').toString('utf8')) as Array<[KindId, string[]]>;
 }
+
+// The server's own lines of a crash, a stop and a start, and the names of its processes, as translated, by their
+// English msgid (25 msgids, picked by SERVER_MSGIDS in the script; printf conversions as the catalogs
+// write them): the digest reads them back in English (in-english.ts).
+//   "%s (PID %d) exited with exit code %d":
+//     "%s (PID %d) beendete mit Status %d" (de)
+//     "%s (PID %d) terminó con código de salida %d" (es)
+//     "%s (PID %d) a quitté avec le code de sortie %d" (fr)
+//     "%s (PID %d) è uscito con codice di uscita %d" (it)
+//     "%s (PID %d)は終了コード%dで終了しました" (ja)
+//     "%s (PID %d) დასრულდა სტატუსით %d" (ka)
+//     "%s (PID %d) 프로그램은 %d 코드로 마쳤습니다" (ko)
+//     "%s (PID %d) завершился с кодом выхода %d" (ru)
+//     "%s (PID %d) avslutade med felkod %d" (sv)
+//     "%s (PID %d) завершився з кодом виходу %d" (uk)
+//     "%s (PID %d) 已退出, 退出代码 %d" (zh_CN)
+//   "%s (PID %d) was terminated by exception 0x%X":
+//     "%s (PID %d) wurde durch Ausnahme 0x%X beendet" (de)
+//     "%s (PID %d) fue terminado por una excepción 0x%X" (es)
+//     "%s (PID %d) a été arrêté par l'exception 0x%X" (fr)
+//     "%s (PID %d) è stato terminato dall'eccezione 0x%X" (it)
+//     "%s (PID %d)は例外%Xで終了しました" (ja)
+//     "%s (PID %d) დასრულდა შეცდომის კოდით 0x%X" (ka)
+//     "%s (PID %d) 프로세스가 0x%X 예외로 인해 종료됨" (ko)
+//     "%s (PID %d) был прерван исключением 0x%X" (ru)
+//     "%s (PID %d) terminerades av avbrott 0x%X" (sv)
+//     "%s (PID %d) був перерваний винятком 0x%X" (uk)
+//     "%s (PID %d) 被异常 0x%X 终止" (zh_CN)
+//   "%s (PID %d) was terminated by signal %d: %s":
+//     "%s (PID %d) wurde von Signal %d beendet: %s" (de)
+//     "%s (PID %d) fue terminado por una señal %d: %s" (es)
+//     "%s (PID %d) a été arrêté par le signal %d : %s" (fr)
+//     "%s (PID %d) è stato terminato dal segnale %d: %s" (it)
+//     "%s (PID %d)はシグナル%dで終了しました: %s" (ja)
+//     "%s (PID %d) დასრულდა სიგნალით: %d: %s" (ka)
+//     "%s (PID %d) 프로세스가 %d번 시그널을 받아 종료됨: %s" (ko)
+//     "%s (PID %d) был завершён по сигналу %d: %s" (ru)
+//     "%s (PID %d) terminerades av signal %d: %s" (sv)
+//     "%s (PID %d) був перерваний сигналом %d: %s" (uk)
+//     "%s (PID %d) 被信号 %d 中断: %s" (zh_CN)
+//   "WAL receiver process":
+//     "WAL-Receiver-Prozess" (de)
+//     "proceso receptor de WAL" (es)
+//     "processus de réception des journaux de transaction" (fr)
+//     "processo di ricezione WAL" (it)
+//     "WAL 受信プロセス" (ja)
+//     "WAL-ის მიმღები პროცესი" (ka)
+//     "WAL 수신 프로세스" (ko)
+//     "процесс считывания WAL" (ru)
+//     "WAL-mottagarprocess" (sv)
+//     "Процес отримання WAL" (uk)
+//     "WAL接收进程" (zh_CN)
+//   "WAL writer process":
+//     "WAL-Schreibprozess" (de)
+//     "proceso escritor de WAL" (es)
+//     "processus d'écriture des journaux de transaction" (fr)
+//     "processo di scrittura WAL" (it)
+//     "WALライタプロセス" (ja)
+//     "WAL-ის ჩამწერი პროცესი" (ka)
+//     "WAL 쓰기 프로세스" (ko)
+//     "процесс записи WAL" (ru)
+//     "WAL-skrivarprocess" (sv)
+//     "Процес запису WAL" (uk)
+//     "WAL写入进程" (zh_CN)
+//   "archiver process":
+//     "Archivierprozess" (de)
+//     "proceso de archivado" (es)
+//     "processus d'archivage" (fr)
+//     "processo di archiviazione" (it)
+//     "アーカイバプロセス" (ja)
+//     "არქივის პროცესი" (ka)
+//     "archiver 프로세스" (ko)
+//     "процесс архивации" (ru)
+//     "arkiveringsprocess" (sv)
+//     "процес архівації" (uk)
+//     "归档进程" (zh_CN)
+//   "autovacuum launcher process":
+//     "Autovacuum-Launcher-Prozess" (de)
+//     "proceso lanzador de autovacuum" (es)
+//     "processus de lancement de l'autovacuum" (fr)
+//     "processo del lanciatore di autovacuum" (it)
+//     "自動VACUUM起動プロセス" (ja)
+//     "ავტომომტვერსასრუტების გამშვები პროცესი" (ka)
+//     "autovacuum 실행기 프로세스" (ko)
+//     "процесс запуска автоочистки" (ru)
+//     "autovacuum-startprocess" (sv)
+//     "процес запуску автоочистки" (uk)
+//     "autovacuum启动进程" (zh_CN)
+//   "background worker \"%s\"":
+//     "Background-Worker »%s«" (de)
+//     "proceso ayudante «%s»" (es)
+//     "processus en tâche de fond « %s »" (fr)
+//     "processo di lavoro in background \"%s\"" (it)
+//     "バックグラウンドワーカー\"%s\"" (ja)
+//     "ფონური დამხმარე პროცესი \"%s\"" (ka)
+//     "백그라운드 작업자 \"%s\"" (ko)
+//     "фоновый процесс \"%s\"" (ru)
+//     "bakgrundsarbetare \"%s\"" (sv)
+//     "фоновий виконавець \"%s\"" (uk)
+//     "后台工作进程 \"%s\"" (zh_CN)
+//   "background writer process":
+//     "Background-Writer-Prozess" (de)
+//     "proceso background writer" (es)
+//     "processus d'écriture en tâche de fond" (fr)
+//     "processo di scrittura in background" (it)
+//     "バックグランドライタプロセス" (ja)
+//     "ფონური ჩამწერი პროცესი" (ka)
+//     "백그라운드 writer 프로세스" (ko)
+//     "процесс фоновой записи" (ru)
+//     "bakgrundsskrivarprocess" (sv)
+//     "процес фонового запису" (uk)
+//     "后台写入进程" (zh_CN)
+//   "checkpointer process":
+//     "Checkpointer-Prozess" (de)
+//     "proceso checkpointer" (es)
+//     "processus checkpointer" (fr)
+//     "processo di creazione checkpoint" (it)
+//     "チェックポイント処理プロセス" (ja)
+//     "საკონტროლო წერტილის პროცესი" (ka)
+//     "체크포인트 프로세스" (ko)
+//     "процесс контрольных точек" (ru)
+//     "checkpoint-process" (sv)
+//     "процес контрольних точок" (uk)
+//     "检查点(checkpointer)进程" (zh_CN)
+//   "database system is ready to accept connections":
+//     "Datenbanksystem ist bereit, um Verbindungen anzunehmen" (de)
+//     "el sistema de bases de datos está listo para aceptar conexiones" (es)
+//     "le système de bases de données est prêt pour accepter les connexions" (fr)
+//     "il database è pronto ad accettare connessioni" (it)
+//     "データベースシステムの接続受け付け準備が整いました" (ja)
+//     "მონაცემთა ბაზის სისტემა მზადაა შეერთებების მისაღებად" (ka)
+//     "이제 데이터베이스 서버로 접속할 수 있습니다" (ko)
+//     "система БД готова принимать подключения" (ru)
+//     "databassystemet är redo att ta emot anslutningar" (sv)
+//     "система бази даних готова до отримання підключення" (uk)
+//     "数据库系统准备接受连接" (zh_CN)
+//   "database system is ready to accept read only connections":
+//     "数据库系统准备接受只读请求的连接" (zh_CN)
+//   "database system is ready to accept read-only connections":
+//     "Datenbanksystem ist bereit, um lesende Verbindungen anzunehmen" (de)
+//     "el sistema de bases de datos está listo para aceptar conexiones de sólo lectura" (es)
+//     "le système de bases de données est prêt pour accepter les connexions en lecture seule" (fr)
+//     "il sistema di database è pronto per accettare connessioni di sola lettura" (it)
+//     "データベースシステムはリードオンリー接続の受け付け準備ができました" (ja)
+//     "მონაცემთა ბაზის სისტემა მზადაა მხოლოდ-კითხვადი შეერთებების მისაღებად" (ka)
+//     "데이터베이스 시스템이 읽기 전용으로 연결을 수락할 준비가 되었습니다." (ko)
+//     "система БД готова принимать подключения в режиме \"только чтение\"" (ru)
+//     "databassystemet är redo att ta emot read-only-anslutningar" (sv)
+//     "система бази даних готова до отримання підключення лише для читання" (uk)
+//   "database system is shut down":
+//     "Datenbanksystem ist heruntergefahren" (de)
+//     "el sistema de bases de datos está apagado" (es)
+//     "le système de base de données est arrêté" (fr)
+//     "il database è stato arrestato" (it)
+//     "データベースシステムはシャットダウンしました" (ja)
+//     "მონაცემთა ბაზის სისტემა გათიშულია" (ka)
+//     "데이터베이스 시스템 서비스를 중지했습니다" (ko)
+//     "система БД выключена" (ru)
+//     "databassystemet är nedstängt" (sv)
+//     "система бази даних вимкнена" (uk)
+//     "数据库系统已关闭" (zh_CN)
+//   "database system was interrupted while in recovery at %s":
+//     "Datenbanksystem wurde während der Wiederherstellung am %s unterbrochen" (de)
+//     "el sistema de bases de datos fue interrumpido durante la recuperación en %s" (es)
+//     "le système de bases de données a été interrompu lors d'une restauration à %s" (fr)
+//     "il database è stato interrotto alle %s mentre era in fase di ripristino" (it)
+//     "データベースシステムはリカバリ中 %s に中断されました" (ja)
+//     "მონაცემთა ბაზის სისტემის აღდგენისას გათიშვის დრო: %s" (ka)
+//     "데이터베이스 시스템 복구하는 도중 비정상적으로 가동 중지된 시각: %s" (ko)
+//     "работа системы БД была прервана во время восстановления: %s" (ru)
+//     "databassystemet avbröts under återställning vid %s" (sv)
+//     "система бази даних була перервана в процесі відновлення %s" (uk)
+//     "恢复时, 数据库系统在 %s 被中断" (zh_CN)
+//   "database system was interrupted while in recovery at log time %s":
+//     "Datenbanksystem wurde während der Wiederherstellung bei Logzeit %s unterbrochen" (de)
+//     "el sistema de bases de datos fue interrumpido durante la recuperación en el instante de registro %s" (es)
+//     "le système de bases de données a été interrompu lors d'une récupération à %s\n(moment de la journalisation)" (fr)
+//     "il database è stato interrotto all'orario di log %s mentre era in fase di ripristino" (it)
+//     "データベースシステムはリカバリ中ログ時刻 %s に中断されました" (ja)
+//     "მონაცემთა ბაზის სისტემა გაითიშა აღდგენისას ჟურნალის დროს %s" (ka)
+//     "데이터베이스 시스템이 로그 시간 %s에 복구 도중 중지 되었음" (ko)
+//     "работа системы БД была прервана в процессе восстановления, время в журнале: %s" (ru)
+//     "databassystemet avbröts under återställning vid loggtid %s" (sv)
+//     "робота системи бази даних була перервана в процесі відновлення, час в журналі %s" (uk)
+//     "当日志时间%s进行恢复时，数据库系统被中断" (zh_CN)
+//   "database system was interrupted; last known up at %s":
+//     "Datenbanksystem wurde unterbrochen; letzte bekannte Aktion am %s" (de)
+//     "el sistema de bases de datos fue interrumpido; última vez en funcionamiento en %s" (es)
+//     "le système de bases de données a été interrompu ; dernier lancement connu à %s" (fr)
+//     "il database è stato interrotto; l'ultimo segno di vita risale alle %s" (it)
+//     "データベースシステムは中断されました: %s まで動作していたことは確認できます" (ja)
+//     "მონაცემთა ბაზა შეწყვეტილია; ბოლოს ჩართული იყო: %s" (ka)
+//     "데이터베이스 시스템이 비정상적으로 종료되었음; 마지막 운영시간: %s" (ko)
+//     "работа системы БД была прервана; последний момент работы: %s" (ru)
+//     "databassystemet avbröts; senast kända upptidpunkt vid %s" (sv)
+//     "робота системи бази даних була перервана; останній момент роботи %s" (uk)
+//     "数据库系统中断；上一次的启动时间是在%s" (zh_CN)
+//   "database system was not properly shut down; automatic recovery in progress":
+//     "Datenbanksystem wurde nicht richtig heruntergefahren; automatische Wiederherstellung läuft" (de)
+//     "el sistema de bases de datos no fue apagado apropiadamente; se está efectuando la recuperación automática" (es)
+//     "le système de bases de données n'a pas été arrêté proprement ; restauration\nautomatique en cours" (fr)
+//     "il database non è stato arrestato correttamente; ripristino automatico in corso" (it)
+//     "データベースシステムは正しくシャットダウンされていません; 自動リカバリを実行中" (ja)
+//     "მონაცემთა ბაზა არასწორად გამოირთო; მიმდინარეობს ავტომატური აღდეგენა" (ka)
+//     "데이터베이스 시스템이 정상적으로 종료되지 못했습니다, 자동 복구 작업을 진행합니다" (ko)
+//     "система БД была остановлена нештатно; производится автоматическое восстановление" (ru)
+//     "databassystemet stängdes inte ned korrekt; automatisk återställning pågår" (sv)
+//     "робота системи бази даних не була завершена належним чином; відбувається автоматичне відновлення" (uk)
+//     "数据库系统没有正确的关闭; 处于自动恢复状态中" (zh_CN)
+//   "received fast shutdown request":
+//     "schnelles Herunterfahren verlangt" (de)
+//     "se recibió petición de apagado rápido" (es)
+//     "a reçu une demande d'arrêt rapide" (fr)
+//     "richiesta di arresto fast ricevuta" (it)
+//     "高速シャットダウン要求を受け取りました" (ja)
+//     "მიღებულია სწრაფი გამორთვის მოთხოვნა" (ka)
+//     "fast 중지 요청을 받았습니다." (ko)
+//     "получен запрос на быстрое выключение" (ru)
+//     "tog emot förfrågan om att stänga ner snabbt" (sv)
+//     "отримано швидкий запит на завершення роботи" (uk)
+//     "接收到快速 (fast) 停止请求" (zh_CN)
+//   "received immediate shutdown request":
+//     "sofortiges Herunterfahren verlangt" (de)
+//     "se recibió petición de apagado inmediato" (es)
+//     "a reçu une demande d'arrêt immédiat" (fr)
+//     "richiesta di arresto immediate ricevuta" (it)
+//     "即時シャットダウン要求を受け取りました" (ja)
+//     "მიღებულია დაუყოვნებლივი გამორთვის მოთხოვნა" (ka)
+//     "immediate 중지 요청을 받았습니다." (ko)
+//     "получен запрос на немедленное выключение" (ru)
+//     "mottog begäran för omedelbar nedstängning" (sv)
+//     "отримано запит на негайне завершення роботи" (uk)
+//     "接收到立即 (immediate) 停止请求" (zh_CN)
+//   "received smart shutdown request":
+//     "intelligentes Herunterfahren verlangt" (de)
+//     "se recibió petición de apagado inteligente" (es)
+//     "a reçu une demande d'arrêt intelligent" (fr)
+//     "richiesta di arresto smart ricevuta" (it)
+//     "スマートシャットダウン要求を受け取りました" (ja)
+//     "მიღებულია ჭკვიანი გამორთვის მოთხოვნა" (ka)
+//     "smart 중지 요청을 받았습니다." (ko)
+//     "получен запрос на \"вежливое\" выключение" (ru)
+//     "tog emot förfrågan om att stänga ner smart" (sv)
+//     "отримано smart запит на завершення роботи" (uk)
+//     "接到到智能 (smart) 停止请求" (zh_CN)
+//   "server process":
+//     "Serverprozess" (de)
+//     "proceso de servidor" (es)
+//     "processus serveur" (fr)
+//     "processo del server" (it)
+//     "サーバープロセス" (ja)
+//     "სერვერის პროცესი" (ka)
+//     "서버 프로세스" (ko)
+//     "процесс сервера" (ru)
+//     "serverprocess" (sv)
+//     "процес сервера" (uk)
+//     "服务器进程" (zh_CN)
+//   "shutting down due to startup process failure":
+//     "fahre herunter wegen Startprozessfehler" (de)
+//     "apagando debido a una falla en el procesamiento de inicio" (es)
+//     "arrêt à cause d'un échec du processus startup" (fr)
+//     "chiusura a causa di un errore del processo di avvio" (it)
+//     "起動プロセスの失敗のためシャットダウンしています" (ja)
+//     "მუშაობის დასრულება გამშვები პროცესის შეცდომის გამო" (ka)
+//     "시작 작업 실패로 중지합니다." (ko)
+//     "сервер останавливается из-за ошибки в стартовом процессе" (ru)
+//     "stänger ner på grund av fel i startprocessen" (sv)
+//     "завершення роботи через помилку в стартовому процесі" (uk)
+//   "startup process":
+//     "Startprozess" (de)
+//     "proceso de inicio" (es)
+//     "processus de lancement" (fr)
+//     "avvio del processo" (it)
+//     "起動プロセス" (ja)
+//     "გაშვების პროცესი" (ka)
+//     "시작 프로세스" (ko)
+//     "стартовый процесс" (ru)
+//     "uppstartprocess" (sv)
+//     "стартовий процес" (uk)
+//     "启动进程" (zh_CN)
+//   "system logger process":
+//     "Systemlogger-Prozess" (de)
+//     "proceso de log" (es)
+//     "processus des journaux applicatifs" (fr)
+//     "processo del logger di sistema" (it)
+//     "システムログ取得プロセス" (ja)
+//     "სისტემური ჟურნალის პროცესი" (ka)
+//     "시스템 로그 프로세스" (ko)
+//     "процесс системного протоколирования" (ru)
+//     "system-logg-process" (sv)
+//     "процес системного журналювання" (uk)
+//     "系统日志进程" (zh_CN)
+const TRANSLATED_SERVER_LINES_BASE64 =
+  'W1siJXMgKFBJRCAlZCkgZXhpdGVkIHdpdGggZXhpdCBjb2RlICVkIixbIiVzIChQSUQgJWQpIGJlZW5kZXRlIG1pdCBTdGF0dXMgJWQiLCIlcyAo' +
+  'UElEICVkKSB0ZXJtaW7DsyBjb24gY8OzZGlnbyBkZSBzYWxpZGEgJWQiLCIlcyAoUElEICVkKSBhIHF1aXR0w6kgYXZlYyBsZSBjb2RlIGRlIHNv' +
+  'cnRpZSAlZCIsIiVzIChQSUQgJWQpIMOoIHVzY2l0byBjb24gY29kaWNlIGRpIHVzY2l0YSAlZCIsIiVzIChQSUQgJWQp44Gv57WC5LqG44Kz44O8' +
+  '44OJJWTjgafntYLkuobjgZfjgb7jgZfjgZ8iLCIlcyAoUElEICVkKSDhg5Phg5Dhg6Hhg6Dhg6Phg5rhg5Phg5Ag4YOh4YOi4YOQ4YOi4YOj4YOh' +
+  '4YOY4YOXICVkIiwiJXMgKFBJRCAlZCkg7ZSE66Gc6re4656o7J2AICVkIOy9lOuTnOuhnCDrp4jss6TsirXri4jri6QiLCIlcyAoUElEICVkKSDQ' +
+  't9Cw0LLQtdGA0YjQuNC70YHRjyDRgSDQutC+0LTQvtC8INCy0YvRhdC+0LTQsCAlZCIsIiVzIChQSUQgJWQpIGF2c2x1dGFkZSBtZWQgZmVsa29k' +
+  'ICVkIiwiJXMgKFBJRCAlZCkg0LfQsNCy0LXRgNGI0LjQstGB0Y8g0Lcg0LrQvtC00L7QvCDQstC40YXQvtC00YMgJWQiLCIlcyAoUElEICVkKSDl' +
+  't7LpgIDlh7osIOmAgOWHuuS7o+eggSAlZCJdXSxbIiVzIChQSUQgJWQpIHdhcyB0ZXJtaW5hdGVkIGJ5IGV4Y2VwdGlvbiAweCVYIixbIiVzIChQ' +
+  'SUQgJWQpIHd1cmRlIGR1cmNoIEF1c25haG1lIDB4JVggYmVlbmRldCIsIiVzIChQSUQgJWQpIGZ1ZSB0ZXJtaW5hZG8gcG9yIHVuYSBleGNlcGNp' +
+  'w7NuIDB4JVgiLCIlcyAoUElEICVkKSBhIMOpdMOpIGFycsOqdMOpIHBhciBsJ2V4Y2VwdGlvbiAweCVYIiwiJXMgKFBJRCAlZCkgw6ggc3RhdG8g' +
+  'dGVybWluYXRvIGRhbGwnZWNjZXppb25lIDB4JVgiLCIlcyAoUElEICVkKeOBr+S+i+WkliVY44Gn57WC5LqG44GX44G+44GX44GfIiwiJXMgKFBJ' +
+  'RCAlZCkg4YOT4YOQ4YOh4YOg4YOj4YOa4YOT4YOQIOGDqOGDlOGDquGDk+GDneGDm+GDmOGDoSDhg5nhg53hg5Phg5jhg5cgMHglWCIsIiVzIChQ' +
+  'SUQgJWQpIO2UhOuhnOyEuOyKpOqwgCAweCVYIOyYiOyZuOuhnCDsnbjtlbQg7KKF66OM65CoIiwiJXMgKFBJRCAlZCkg0LHRi9C7INC/0YDQtdGA' +
+  '0LLQsNC9INC40YHQutC70Y7Rh9C10L3QuNC10LwgMHglWCIsIiVzIChQSUQgJWQpIHRlcm1pbmVyYWRlcyBhdiBhdmJyb3R0IDB4JVgiLCIlcyAo' +
+  'UElEICVkKSDQsdGD0LIg0L/QtdGA0LXRgNCy0LDQvdC40Lkg0LLQuNC90Y/RgtC60L7QvCAweCVYIiwiJXMgKFBJRCAlZCkg6KKr5byC5bi4IDB4' +
+  'JVgg57uI5q2iIl1dLFsiJXMgKFBJRCAlZCkgd2FzIHRlcm1pbmF0ZWQgYnkgc2lnbmFsICVkOiAlcyIsWyIlcyAoUElEICVkKSB3dXJkZSB2b24g' +
+  'U2lnbmFsICVkIGJlZW5kZXQ6ICVzIiwiJXMgKFBJRCAlZCkgZnVlIHRlcm1pbmFkbyBwb3IgdW5hIHNlw7FhbCAlZDogJXMiLCIlcyAoUElEICVk' +
+  'KSBhIMOpdMOpIGFycsOqdMOpIHBhciBsZSBzaWduYWwgJWQgOiAlcyIsIiVzIChQSUQgJWQpIMOoIHN0YXRvIHRlcm1pbmF0byBkYWwgc2VnbmFs' +
+  'ZSAlZDogJXMiLCIlcyAoUElEICVkKeOBr+OCt+OCsOODiuODqyVk44Gn57WC5LqG44GX44G+44GX44GfOiAlcyIsIiVzIChQSUQgJWQpIOGDk+GD' +
+  'kOGDoeGDoOGDo+GDmuGDk+GDkCDhg6Hhg5jhg5Lhg5zhg5Dhg5rhg5jhg5c6ICVkOiAlcyIsIiVzIChQSUQgJWQpIO2UhOuhnOyEuOyKpOqwgCAl' +
+  'ZOuyiCDsi5zqt7jrhJDsnYQg67Cb7JWEIOyiheujjOuQqDogJXMiLCIlcyAoUElEICVkKSDQsdGL0Lsg0LfQsNCy0LXRgNGI0ZHQvSDQv9C+INGB' +
+  '0LjQs9C90LDQu9GDICVkOiAlcyIsIiVzIChQSUQgJWQpIHRlcm1pbmVyYWRlcyBhdiBzaWduYWwgJWQ6ICVzIiwiJXMgKFBJRCAlZCkg0LHRg9Cy' +
+  'INC/0LXRgNC10YDQstCw0L3QuNC5INGB0LjQs9C90LDQu9C+0LwgJWQ6ICVzIiwiJXMgKFBJRCAlZCkg6KKr5L+h5Y+3ICVkIOS4reaWrTogJXMi' +
+  'XV0sWyJXQUwgcmVjZWl2ZXIgcHJvY2VzcyIsWyJXQUwtUmVjZWl2ZXItUHJvemVzcyIsInByb2Nlc28gcmVjZXB0b3IgZGUgV0FMIiwicHJvY2Vz' +
+  'c3VzIGRlIHLDqWNlcHRpb24gZGVzIGpvdXJuYXV4IGRlIHRyYW5zYWN0aW9uIiwicHJvY2Vzc28gZGkgcmljZXppb25lIFdBTCIsIldBTCDlj5fk' +
+  'v6Hjg5fjg63jgrvjgrkiLCJXQUwt4YOY4YOhIOGDm+GDmOGDm+GDpuGDlOGDkeGDmCDhg57hg6Dhg53hg6rhg5Thg6Hhg5giLCJXQUwg7IiY7Iug' +
+  'IO2UhOuhnOyEuOyKpCIsItC/0YDQvtGG0LXRgdGBINGB0YfQuNGC0YvQstCw0L3QuNGPIFdBTCIsIldBTC1tb3R0YWdhcnByb2Nlc3MiLCLQn9GA' +
+  '0L7RhtC10YEg0L7RgtGA0LjQvNCw0L3QvdGPIFdBTCIsIldBTOaOpeaUtui/m+eoiyJdXSxbIldBTCB3cml0ZXIgcHJvY2VzcyIsWyJXQUwtU2No' +
+  'cmVpYnByb3plc3MiLCJwcm9jZXNvIGVzY3JpdG9yIGRlIFdBTCIsInByb2Nlc3N1cyBkJ8OpY3JpdHVyZSBkZXMgam91cm5hdXggZGUgdHJhbnNh' +
+  'Y3Rpb24iLCJwcm9jZXNzbyBkaSBzY3JpdHR1cmEgV0FMIiwiV0FM44Op44Kk44K/44OX44Ot44K744K5IiwiV0FMLeGDmOGDoSDhg6nhg5Dhg5vh' +
+  'g6zhg5Thg6Dhg5gg4YOe4YOg4YOd4YOq4YOU4YOh4YOYIiwiV0FMIOyTsOq4sCDtlITroZzshLjsiqQiLCLQv9GA0L7RhtC10YHRgSDQt9Cw0L/Q' +
+  'uNGB0LggV0FMIiwiV0FMLXNrcml2YXJwcm9jZXNzIiwi0J/RgNC+0YbQtdGBINC30LDQv9C40YHRgyBXQUwiLCJXQUzlhpnlhaXov5vnqIsiXV0s' +
+  'WyJhcmNoaXZlciBwcm9jZXNzIixbIkFyY2hpdmllcnByb3plc3MiLCJwcm9jZXNvIGRlIGFyY2hpdmFkbyIsInByb2Nlc3N1cyBkJ2FyY2hpdmFn' +
+  'ZSIsInByb2Nlc3NvIGRpIGFyY2hpdmlhemlvbmUiLCLjgqLjg7zjgqvjgqTjg5Djg5fjg63jgrvjgrkiLCLhg5Dhg6Dhg6Xhg5jhg5Xhg5jhg6Eg' +
+  '4YOe4YOg4YOd4YOq4YOU4YOh4YOYIiwiYXJjaGl2ZXIg7ZSE66Gc7IS47IqkIiwi0L/RgNC+0YbQtdGB0YEg0LDRgNGF0LjQstCw0YbQuNC4Iiwi' +
+  'YXJraXZlcmluZ3Nwcm9jZXNzIiwi0L/RgNC+0YbQtdGBINCw0YDRhdGW0LLQsNGG0ZbRlyIsIuW9kuaho+i/m+eoiyJdXSxbImF1dG92YWN1dW0g' +
+  'bGF1bmNoZXIgcHJvY2VzcyIsWyJBdXRvdmFjdXVtLUxhdW5jaGVyLVByb3plc3MiLCJwcm9jZXNvIGxhbnphZG9yIGRlIGF1dG92YWN1dW0iLCJw' +
+  'cm9jZXNzdXMgZGUgbGFuY2VtZW50IGRlIGwnYXV0b3ZhY3V1bSIsInByb2Nlc3NvIGRlbCBsYW5jaWF0b3JlIGRpIGF1dG92YWN1dW0iLCLoh6rl' +
+  'i5VWQUNVVU3otbfli5Xjg5fjg63jgrvjgrkiLCLhg5Dhg5Xhg6Lhg53hg5vhg53hg5vhg6Lhg5Xhg5Thg6Dhg6Hhg5Dhg6Hhg6Dhg6Phg6Lhg5Th' +
+  'g5Hhg5jhg6Eg4YOS4YOQ4YOb4YOo4YOV4YOU4YOR4YOYIOGDnuGDoOGDneGDquGDlOGDoeGDmCIsImF1dG92YWN1dW0g7Iuk7ZaJ6riwIO2UhOuh' +
+  'nOyEuOyKpCIsItC/0YDQvtGG0LXRgdGBINC30LDQv9GD0YHQutCwINCw0LLRgtC+0L7Rh9C40YHRgtC60LgiLCJhdXRvdmFjdXVtLXN0YXJ0cHJv' +
+  'Y2VzcyIsItC/0YDQvtGG0LXRgSDQt9Cw0L/Rg9GB0LrRgyDQsNCy0YLQvtC+0YfQuNGB0YLQutC4IiwiYXV0b3ZhY3V1beWQr+WKqOi/m+eoiyJd' +
+  'XSxbImJhY2tncm91bmQgd29ya2VyIFwiJXNcIiIsWyJCYWNrZ3JvdW5kLVdvcmtlciDCuyVzwqsiLCJwcm9jZXNvIGF5dWRhbnRlIMKrJXPCuyIs' +
+  'InByb2Nlc3N1cyBlbiB0w6JjaGUgZGUgZm9uZCDCqyAlcyDCuyIsInByb2Nlc3NvIGRpIGxhdm9ybyBpbiBiYWNrZ3JvdW5kIFwiJXNcIiIsIuOD' +
+  'kOODg+OCr+OCsOODqeOCpuODs+ODieODr+ODvOOCq+ODvFwiJXNcIiIsIuGDpOGDneGDnOGDo+GDoOGDmCDhg5Phg5Dhg5vhg67hg5vhg5Dhg6Dh' +
+  'g5Qg4YOe4YOg4YOd4YOq4YOU4YOh4YOYIFwiJXNcIiIsIuuwseq3uOudvOyatOuTnCDsnpHsl4XsnpAgXCIlc1wiIiwi0YTQvtC90L7QstGL0Lkg' +
+  '0L/RgNC+0YbQtdGB0YEgXCIlc1wiIiwiYmFrZ3J1bmRzYXJiZXRhcmUgXCIlc1wiIiwi0YTQvtC90L7QstC40Lkg0LLQuNC60L7QvdCw0LLQtdGG' +
+  '0YwgXCIlc1wiIiwi5ZCO5Y+w5bel5L2c6L+b56iLIFwiJXNcIiJdXSxbImJhY2tncm91bmQgd3JpdGVyIHByb2Nlc3MiLFsiQmFja2dyb3VuZC1X' +
+  'cml0ZXItUHJvemVzcyIsInByb2Nlc28gYmFja2dyb3VuZCB3cml0ZXIiLCJwcm9jZXNzdXMgZCfDqWNyaXR1cmUgZW4gdMOiY2hlIGRlIGZvbmQi' +
+  'LCJwcm9jZXNzbyBkaSBzY3JpdHR1cmEgaW4gYmFja2dyb3VuZCIsIuODkOODg+OCr+OCsOODqeODs+ODieODqeOCpOOCv+ODl+ODreOCu+OCuSIs' +
+  'IuGDpOGDneGDnOGDo+GDoOGDmCDhg6nhg5Dhg5vhg6zhg5Thg6Dhg5gg4YOe4YOg4YOd4YOq4YOU4YOh4YOYIiwi67Cx6re465287Jq065OcIHdy' +
+  'aXRlciDtlITroZzshLjsiqQiLCLQv9GA0L7RhtC10YHRgSDRhNC+0L3QvtCy0L7QuSDQt9Cw0L/QuNGB0LgiLCJiYWtncnVuZHNza3JpdmFycHJv' +
+  'Y2VzcyIsItC/0YDQvtGG0LXRgSDRhNC+0L3QvtCy0L7Qs9C+INC30LDQv9C40YHRgyIsIuWQjuWPsOWGmeWFpei/m+eoiyJdXSxbImNoZWNrcG9p' +
+  'bnRlciBwcm9jZXNzIixbIkNoZWNrcG9pbnRlci1Qcm96ZXNzIiwicHJvY2VzbyBjaGVja3BvaW50ZXIiLCJwcm9jZXNzdXMgY2hlY2twb2ludGVy' +
+  'IiwicHJvY2Vzc28gZGkgY3JlYXppb25lIGNoZWNrcG9pbnQiLCLjg4Hjgqfjg4Pjgq/jg53jgqTjg7Pjg4jlh6bnkIbjg5fjg63jgrvjgrkiLCLh' +
+  'g6Hhg5Dhg5nhg53hg5zhg6Lhg6Dhg53hg5rhg50g4YOs4YOU4YOg4YOi4YOY4YOa4YOY4YOhIOGDnuGDoOGDneGDquGDlOGDoeGDmCIsIuyytO2B' +
+  'rO2PrOyduO2KuCDtlITroZzshLjsiqQiLCLQv9GA0L7RhtC10YHRgSDQutC+0L3RgtGA0L7Qu9GM0L3Ri9GFINGC0L7Rh9C10LoiLCJjaGVja3Bv' +
+  'aW50LXByb2Nlc3MiLCLQv9GA0L7RhtC10YEg0LrQvtC90YLRgNC+0LvRjNC90LjRhSDRgtC+0YfQvtC6Iiwi5qOA5p+l54K5KGNoZWNrcG9pbnRl' +
+  'cinov5vnqIsiXV0sWyJkYXRhYmFzZSBzeXN0ZW0gaXMgcmVhZHkgdG8gYWNjZXB0IGNvbm5lY3Rpb25zIixbIkRhdGVuYmFua3N5c3RlbSBpc3Qg' +
+  'YmVyZWl0LCB1bSBWZXJiaW5kdW5nZW4gYW56dW5laG1lbiIsImVsIHNpc3RlbWEgZGUgYmFzZXMgZGUgZGF0b3MgZXN0w6EgbGlzdG8gcGFyYSBh' +
+  'Y2VwdGFyIGNvbmV4aW9uZXMiLCJsZSBzeXN0w6htZSBkZSBiYXNlcyBkZSBkb25uw6llcyBlc3QgcHLDqnQgcG91ciBhY2NlcHRlciBsZXMgY29u' +
+  'bmV4aW9ucyIsImlsIGRhdGFiYXNlIMOoIHByb250byBhZCBhY2NldHRhcmUgY29ubmVzc2lvbmkiLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnj' +
+  'g4bjg6Djga7mjqXntprlj5fjgZHku5jjgZHmupblgpnjgYzmlbTjgYTjgb7jgZfjgZ8iLCLhg5vhg53hg5zhg5Dhg6rhg5Thg5vhg5fhg5Ag4YOR' +
+  '4YOQ4YOW4YOY4YOhIOGDoeGDmOGDoeGDouGDlOGDm+GDkCDhg5vhg5bhg5Dhg5Phg5Dhg5Ag4YOo4YOU4YOU4YOg4YOX4YOU4YOR4YOU4YOR4YOY' +
+  '4YOhIOGDm+GDmOGDoeGDkOGDpuGDlOGDkeGDkOGDkyIsIuydtOygnCDrjbDsnbTthLDrsqDsnbTsiqQg7ISc67KE66GcIOygkeyGje2VoCDsiJgg' +
+  '7J6I7Iq164uI64ukIiwi0YHQuNGB0YLQtdC80LAg0JHQlCDQs9C+0YLQvtCy0LAg0L/RgNC40L3QuNC80LDRgtGMINC/0L7QtNC60LvRjtGH0LXQ' +
+  'vdC40Y8iLCJkYXRhYmFzc3lzdGVtZXQgw6RyIHJlZG8gYXR0IHRhIGVtb3QgYW5zbHV0bmluZ2FyIiwi0YHQuNGB0YLQtdC80LAg0LHQsNC30Lgg' +
+  '0LTQsNC90LjRhSDQs9C+0YLQvtCy0LAg0LTQviDQvtGC0YDQuNC80LDQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3RjyIsIuaVsOaNruW6k+ez' +
+  'u+e7n+WHhuWkh+aOpeWPl+i/nuaOpSJdXSxbImRhdGFiYXNlIHN5c3RlbSBpcyByZWFkeSB0byBhY2NlcHQgcmVhZCBvbmx5IGNvbm5lY3Rpb25z' +
+  'IixbIuaVsOaNruW6k+ezu+e7n+WHhuWkh+aOpeWPl+WPquivu+ivt+axgueahOi/nuaOpSJdXSxbImRhdGFiYXNlIHN5c3RlbSBpcyByZWFkeSB0' +
+  'byBhY2NlcHQgcmVhZC1vbmx5IGNvbm5lY3Rpb25zIixbIkRhdGVuYmFua3N5c3RlbSBpc3QgYmVyZWl0LCB1bSBsZXNlbmRlIFZlcmJpbmR1bmdl' +
+  'biBhbnp1bmVobWVuIiwiZWwgc2lzdGVtYSBkZSBiYXNlcyBkZSBkYXRvcyBlc3TDoSBsaXN0byBwYXJhIGFjZXB0YXIgY29uZXhpb25lcyBkZSBz' +
+  'w7NsbyBsZWN0dXJhIiwibGUgc3lzdMOobWUgZGUgYmFzZXMgZGUgZG9ubsOpZXMgZXN0IHByw6p0IHBvdXIgYWNjZXB0ZXIgbGVzIGNvbm5leGlv' +
+  'bnMgZW4gbGVjdHVyZSBzZXVsZSIsImlsIHNpc3RlbWEgZGkgZGF0YWJhc2Ugw6ggcHJvbnRvIHBlciBhY2NldHRhcmUgY29ubmVzc2lvbmkgZGkg' +
+  'c29sYSBsZXR0dXJhIiwi44OH44O844K/44OZ44O844K544K344K544OG44Og44Gv44Oq44O844OJ44Kq44Oz44Oq44O85o6l57aa44Gu5Y+X44GR' +
+  '5LuY44GR5rqW5YKZ44GM44Gn44GN44G+44GX44GfIiwi4YOb4YOd4YOc4YOQ4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jh' +
+  'g6Hhg6Lhg5Thg5vhg5Ag4YOb4YOW4YOQ4YOT4YOQ4YOQIOGDm+GDruGDneGDmuGDneGDky3hg5nhg5jhg5fhg67hg5Xhg5Dhg5Phg5gg4YOo4YOU' +
+  '4YOU4YOg4YOX4YOU4YOR4YOU4YOR4YOY4YOhIOGDm+GDmOGDoeGDkOGDpuGDlOGDkeGDkOGDkyIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTt' +
+  'hZzsnbQg7J296riwIOyghOyaqeycvOuhnCDsl7DqsrDsnYQg7IiY65297ZWgIOykgOu5hOqwgCDrkJjsl4jsirXri4jri6QuIiwi0YHQuNGB0YLQ' +
+  'tdC80LAg0JHQlCDQs9C+0YLQvtCy0LAg0L/RgNC40L3QuNC80LDRgtGMINC/0L7QtNC60LvRjtGH0LXQvdC40Y8g0LIg0YDQtdC20LjQvNC1IFwi' +
+  '0YLQvtC70YzQutC+INGH0YLQtdC90LjQtVwiIiwiZGF0YWJhc3N5c3RlbWV0IMOkciByZWRvIGF0dCB0YSBlbW90IHJlYWQtb25seS1hbnNsdXRu' +
+  'aW5nYXIiLCLRgdC40YHRgtC10LzQsCDQsdCw0LfQuCDQtNCw0L3QuNGFINCz0L7RgtC+0LLQsCDQtNC+INC+0YLRgNC40LzQsNC90L3RjyDQv9GW' +
+  '0LTQutC70Y7Rh9C10L3QvdGPINC70LjRiNC1INC00LvRjyDRh9C40YLQsNC90L3RjyJdXSxbImRhdGFiYXNlIHN5c3RlbSBpcyBzaHV0IGRvd24i' +
+  'LFsiRGF0ZW5iYW5rc3lzdGVtIGlzdCBoZXJ1bnRlcmdlZmFocmVuIiwiZWwgc2lzdGVtYSBkZSBiYXNlcyBkZSBkYXRvcyBlc3TDoSBhcGFnYWRv' +
+  'IiwibGUgc3lzdMOobWUgZGUgYmFzZSBkZSBkb25uw6llcyBlc3QgYXJyw6p0w6kiLCJpbCBkYXRhYmFzZSDDqCBzdGF0byBhcnJlc3RhdG8iLCLj' +
+  'g4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jgrfjg6Pjg4Pjg4jjg4Djgqbjg7PjgZfjgb7jgZfjgZ8iLCLhg5vhg53hg5zhg5Dhg6rh' +
+  'g5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOY4YOhIOGDoeGDmOGDoeGDouGDlOGDm+GDkCDhg5Lhg5Dhg5fhg5jhg6jhg6Phg5rhg5jhg5AiLCLrjbDs' +
+  'nbTthLDrsqDsnbTsiqQg7Iuc7Iqk7YWcIOyEnOu5hOyKpOulvCDspJHsp4DtlojsirXri4jri6QiLCLRgdC40YHRgtC10LzQsCDQkdCUINCy0YvQ' +
+  'utC70Y7Rh9C10L3QsCIsImRhdGFiYXNzeXN0ZW1ldCDDpHIgbmVkc3TDpG5ndCIsItGB0LjRgdGC0LXQvNCwINCx0LDQt9C4INC00LDQvdC40YUg' +
+  '0LLQuNC80LrQvdC10L3QsCIsIuaVsOaNruW6k+ezu+e7n+W3suWFs+mXrSJdXSxbImRhdGFiYXNlIHN5c3RlbSB3YXMgaW50ZXJydXB0ZWQgd2hp' +
+  'bGUgaW4gcmVjb3ZlcnkgYXQgJXMiLFsiRGF0ZW5iYW5rc3lzdGVtIHd1cmRlIHfDpGhyZW5kIGRlciBXaWVkZXJoZXJzdGVsbHVuZyBhbSAlcyB1' +
+  'bnRlcmJyb2NoZW4iLCJlbCBzaXN0ZW1hIGRlIGJhc2VzIGRlIGRhdG9zIGZ1ZSBpbnRlcnJ1bXBpZG8gZHVyYW50ZSBsYSByZWN1cGVyYWNpw7Nu' +
+  'IGVuICVzIiwibGUgc3lzdMOobWUgZGUgYmFzZXMgZGUgZG9ubsOpZXMgYSDDqXTDqSBpbnRlcnJvbXB1IGxvcnMgZCd1bmUgcmVzdGF1cmF0aW9u' +
+  'IMOgICVzIiwiaWwgZGF0YWJhc2Ugw6ggc3RhdG8gaW50ZXJyb3R0byBhbGxlICVzIG1lbnRyZSBlcmEgaW4gZmFzZSBkaSByaXByaXN0aW5vIiwi' +
+  '44OH44O844K/44OZ44O844K544K344K544OG44Og44Gv44Oq44Kr44OQ44Oq5LitICVzIOOBq+S4reaWreOBleOCjOOBvuOBl+OBnyIsIuGDm+GD' +
+  'neGDnOGDkOGDquGDlOGDm+GDl+GDkCDhg5Hhg5Dhg5bhg5jhg6Eg4YOh4YOY4YOh4YOi4YOU4YOb4YOY4YOhIOGDkOGDpuGDk+GDkuGDlOGDnOGD' +
+  'mOGDoeGDkOGDoSDhg5Lhg5Dhg5fhg5jhg6jhg5Xhg5jhg6Eg4YOT4YOg4YOdOiAlcyIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZwg67O1' +
+  '6rWs7ZWY64qUIOuPhOykkSDruYTsoJXsg4HsoIHsnLzroZwg6rCA64+ZIOykkeyngOuQnCDsi5zqsIE6ICVzIiwi0YDQsNCx0L7RgtCwINGB0LjR' +
+  'gdGC0LXQvNGLINCR0JQg0LHRi9C70LAg0L/RgNC10YDQstCw0L3QsCDQstC+INCy0YDQtdC80Y8g0LLQvtGB0YHRgtCw0L3QvtCy0LvQtdC90LjR' +
+  'jzogJXMiLCJkYXRhYmFzc3lzdGVtZXQgYXZicsO2dHMgdW5kZXIgw6V0ZXJzdMOkbGxuaW5nIHZpZCAlcyIsItGB0LjRgdGC0LXQvNCwINCx0LDQ' +
+  't9C4INC00LDQvdC40YUg0LHRg9C70LAg0L/QtdGA0LXRgNCy0LDQvdCwINCyINC/0YDQvtGG0LXRgdGWINCy0ZbQtNC90L7QstC70LXQvdC90Y8g' +
+  'JXMiLCLmgaLlpI3ml7YsIOaVsOaNruW6k+ezu+e7n+WcqCAlcyDooqvkuK3mlq0iXV0sWyJkYXRhYmFzZSBzeXN0ZW0gd2FzIGludGVycnVwdGVk' +
+  'IHdoaWxlIGluIHJlY292ZXJ5IGF0IGxvZyB0aW1lICVzIixbIkRhdGVuYmFua3N5c3RlbSB3dXJkZSB3w6RocmVuZCBkZXIgV2llZGVyaGVyc3Rl' +
+  'bGx1bmcgYmVpIExvZ3plaXQgJXMgdW50ZXJicm9jaGVuIiwiZWwgc2lzdGVtYSBkZSBiYXNlcyBkZSBkYXRvcyBmdWUgaW50ZXJydW1waWRvIGR1' +
+  'cmFudGUgbGEgcmVjdXBlcmFjacOzbiBlbiBlbCBpbnN0YW50ZSBkZSByZWdpc3RybyAlcyIsImxlIHN5c3TDqG1lIGRlIGJhc2VzIGRlIGRvbm7D' +
+  'qWVzIGEgw6l0w6kgaW50ZXJyb21wdSBsb3JzIGQndW5lIHLDqWN1cMOpcmF0aW9uIMOgICVzXG4obW9tZW50IGRlIGxhIGpvdXJuYWxpc2F0aW9u' +
+  'KSIsImlsIGRhdGFiYXNlIMOoIHN0YXRvIGludGVycm90dG8gYWxsJ29yYXJpbyBkaSBsb2cgJXMgbWVudHJlIGVyYSBpbiBmYXNlIGRpIHJpcHJp' +
+  'c3Rpbm8iLCLjg4fjg7zjgr/jg5njg7zjgrnjgrfjgrnjg4bjg6Djga/jg6rjgqvjg5Djg6rkuK3jg63jgrDmmYLliLsgJXMg44Gr5Lit5pat44GV' +
+  '44KM44G+44GX44GfIiwi4YOb4YOd4YOc4YOQ4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDmOGDoSDhg6Hhg5jhg6Hhg6Lhg5Thg5vhg5Ag4YOS' +
+  '4YOQ4YOY4YOX4YOY4YOo4YOQIOGDkOGDpuGDk+GDkuGDlOGDnOGDmOGDoeGDkOGDoSDhg5/hg6Phg6Dhg5zhg5Dhg5rhg5jhg6Eg4YOT4YOg4YOd' +
+  '4YOhICVzIiwi642w7J207YSw67Kg7J207IqkIOyLnOyKpO2FnOydtCDroZzqt7gg7Iuc6rCEICVz7JeQIOuzteq1rCDrj4TspJEg7KSR7KeAIOuQ' +
+  'mOyXiOydjCIsItGA0LDQsdC+0YLQsCDRgdC40YHRgtC10LzRiyDQkdCUINCx0YvQu9CwINC/0YDQtdGA0LLQsNC90LAg0LIg0L/RgNC+0YbQtdGB' +
+  '0YHQtSDQstC+0YHRgdGC0LDQvdC+0LLQu9C10L3QuNGPLCDQstGA0LXQvNGPINCyINC20YPRgNC90LDQu9C1OiAlcyIsImRhdGFiYXNzeXN0ZW1l' +
+  'dCBhdmJyw7Z0cyB1bmRlciDDpXRlcnN0w6RsbG5pbmcgdmlkIGxvZ2d0aWQgJXMiLCLRgNC+0LHQvtGC0LAg0YHQuNGB0YLQtdC80Lgg0LHQsNC3' +
+  '0Lgg0LTQsNC90LjRhSDQsdGD0LvQsCDQv9C10YDQtdGA0LLQsNC90LAg0LIg0L/RgNC+0YbQtdGB0ZYg0LLRltC00L3QvtCy0LvQtdC90L3Rjywg' +
+  '0YfQsNGBINCyINC20YPRgNC90LDQu9GWICVzIiwi5b2T5pel5b+X5pe26Ze0JXPov5vooYzmgaLlpI3ml7bvvIzmlbDmja7lupPns7vnu5/ooqvk' +
+  'uK3mlq0iXV0sWyJkYXRhYmFzZSBzeXN0ZW0gd2FzIGludGVycnVwdGVkOyBsYXN0IGtub3duIHVwIGF0ICVzIixbIkRhdGVuYmFua3N5c3RlbSB3' +
+  'dXJkZSB1bnRlcmJyb2NoZW47IGxldHp0ZSBiZWthbm50ZSBBa3Rpb24gYW0gJXMiLCJlbCBzaXN0ZW1hIGRlIGJhc2VzIGRlIGRhdG9zIGZ1ZSBp' +
+  'bnRlcnJ1bXBpZG87IMO6bHRpbWEgdmV6IGVuIGZ1bmNpb25hbWllbnRvIGVuICVzIiwibGUgc3lzdMOobWUgZGUgYmFzZXMgZGUgZG9ubsOpZXMg' +
+  'YSDDqXTDqSBpbnRlcnJvbXB1IDsgZGVybmllciBsYW5jZW1lbnQgY29ubnUgw6AgJXMiLCJpbCBkYXRhYmFzZSDDqCBzdGF0byBpbnRlcnJvdHRv' +
+  'OyBsJ3VsdGltbyBzZWdubyBkaSB2aXRhIHJpc2FsZSBhbGxlICVzIiwi44OH44O844K/44OZ44O844K544K344K544OG44Og44Gv5Lit5pat44GV' +
+  '44KM44G+44GX44GfOiAlcyDjgb7jgafli5XkvZzjgZfjgabjgYTjgZ/jgZPjgajjga/norroqo3jgafjgY3jgb7jgZkiLCLhg5vhg53hg5zhg5Dh' +
+  'g6rhg5Thg5vhg5fhg5Ag4YOR4YOQ4YOW4YOQIOGDqOGDlOGDrOGDp+GDleGDlOGDouGDmOGDmuGDmOGDkDsg4YOR4YOd4YOa4YOd4YOhIOGDqeGD' +
+  'kOGDoOGDl+GDo+GDmuGDmCDhg5jhg6fhg506ICVzIiwi642w7J207YSw67Kg7J207IqkIOyLnOyKpO2FnOydtCDruYTsoJXsg4HsoIHsnLzroZwg' +
+  '7KKF66OM65CY7JeI7J2MOyDrp4jsp4Drp4kg7Jq07JiB7Iuc6rCEOiAlcyIsItGA0LDQsdC+0YLQsCDRgdC40YHRgtC10LzRiyDQkdCUINCx0YvQ' +
+  'u9CwINC/0YDQtdGA0LLQsNC90LA7INC/0L7RgdC70LXQtNC90LjQuSDQvNC+0LzQtdC90YIg0YDQsNCx0L7RgtGLOiAlcyIsImRhdGFiYXNzeXN0' +
+  'ZW1ldCBhdmJyw7Z0czsgc2VuYXN0IGvDpG5kYSB1cHB0aWRwdW5rdCB2aWQgJXMiLCLRgNC+0LHQvtGC0LAg0YHQuNGB0YLQtdC80Lgg0LHQsNC3' +
+  '0Lgg0LTQsNC90LjRhSDQsdGD0LvQsCDQv9C10YDQtdGA0LLQsNC90LA7INC+0YHRgtCw0L3QvdGW0Lkg0LzQvtC80LXQvdGCINGA0L7QsdC+0YLQ' +
+  'uCAlcyIsIuaVsOaNruW6k+ezu+e7n+S4reaWre+8m+S4iuS4gOasoeeahOWQr+WKqOaXtumXtOaYr+WcqCVzIl1dLFsiZGF0YWJhc2Ugc3lzdGVt' +
+  'IHdhcyBub3QgcHJvcGVybHkgc2h1dCBkb3duOyBhdXRvbWF0aWMgcmVjb3ZlcnkgaW4gcHJvZ3Jlc3MiLFsiRGF0ZW5iYW5rc3lzdGVtIHd1cmRl' +
+  'IG5pY2h0IHJpY2h0aWcgaGVydW50ZXJnZWZhaHJlbjsgYXV0b21hdGlzY2hlIFdpZWRlcmhlcnN0ZWxsdW5nIGzDpHVmdCIsImVsIHNpc3RlbWEg' +
+  'ZGUgYmFzZXMgZGUgZGF0b3Mgbm8gZnVlIGFwYWdhZG8gYXByb3BpYWRhbWVudGU7IHNlIGVzdMOhIGVmZWN0dWFuZG8gbGEgcmVjdXBlcmFjacOz' +
+  'biBhdXRvbcOhdGljYSIsImxlIHN5c3TDqG1lIGRlIGJhc2VzIGRlIGRvbm7DqWVzIG4nYSBwYXMgw6l0w6kgYXJyw6p0w6kgcHJvcHJlbWVudCA7' +
+  'IHJlc3RhdXJhdGlvblxuYXV0b21hdGlxdWUgZW4gY291cnMiLCJpbCBkYXRhYmFzZSBub24gw6ggc3RhdG8gYXJyZXN0YXRvIGNvcnJldHRhbWVu' +
+  'dGU7IHJpcHJpc3Rpbm8gYXV0b21hdGljbyBpbiBjb3JzbyIsIuODh+ODvOOCv+ODmeODvOOCueOCt+OCueODhuODoOOBr+ato+OBl+OBj+OCt+OD' +
+  'o+ODg+ODiOODgOOCpuODs+OBleOCjOOBpuOBhOOBvuOBm+OCkzsg6Ieq5YuV44Oq44Kr44OQ44Oq44KS5a6f6KGM5LitIiwi4YOb4YOd4YOc4YOQ' +
+  '4YOq4YOU4YOb4YOX4YOQIOGDkeGDkOGDluGDkCDhg5Dhg6Dhg5Dhg6Hhg6zhg53hg6Dhg5Dhg5Mg4YOS4YOQ4YOb4YOd4YOY4YOg4YOX4YOdOyDh' +
+  'g5vhg5jhg5vhg5Phg5jhg5zhg5Dhg6Dhg5Thg53hg5Hhg6Eg4YOQ4YOV4YOi4YOd4YOb4YOQ4YOi4YOj4YOg4YOYIOGDkOGDpuGDk+GDlOGDkuGD' +
+  'lOGDnOGDkCIsIuuNsOydtO2EsOuyoOydtOyKpCDsi5zsiqTthZzsnbQg7KCV7IOB7KCB7Jy866GcIOyiheujjOuQmOyngCDrqrvtlojsirXri4jr' +
+  'i6QsIOyekOuPmSDrs7Xqtawg7J6R7JeF7J2EIOynhO2Wie2VqeuLiOuLpCIsItGB0LjRgdGC0LXQvNCwINCR0JQg0LHRi9C70LAg0L7RgdGC0LDQ' +
+  'vdC+0LLQu9C10L3QsCDQvdC10YjRgtCw0YLQvdC+OyDQv9GA0L7QuNC30LLQvtC00LjRgtGB0Y8g0LDQstGC0L7QvNCw0YLQuNGH0LXRgdC60L7Q' +
+  'tSDQstC+0YHRgdGC0LDQvdC+0LLQu9C10L3QuNC1IiwiZGF0YWJhc3N5c3RlbWV0IHN0w6RuZ2RlcyBpbnRlIG5lZCBrb3JyZWt0OyBhdXRvbWF0' +
+  'aXNrIMOldGVyc3TDpGxsbmluZyBww6Vnw6VyIiwi0YDQvtCx0L7RgtCwINGB0LjRgdGC0LXQvNC4INCx0LDQt9C4INC00LDQvdC40YUg0L3QtSDQ' +
+  'sdGD0LvQsCDQt9Cw0LLQtdGA0YjQtdC90LAg0L3QsNC70LXQttC90LjQvCDRh9C40L3QvtC8OyDQstGW0LTQsdGD0LLQsNGU0YLRjNGB0Y8g0LDQ' +
+  'stGC0L7QvNCw0YLQuNGH0L3QtSDQstGW0LTQvdC+0LLQu9C10L3QvdGPIiwi5pWw5o2u5bqT57O757uf5rKh5pyJ5q2j56Gu55qE5YWz6ZetOyDl' +
+  'pITkuo7oh6rliqjmgaLlpI3nirbmgIHkuK0iXV0sWyJyZWNlaXZlZCBmYXN0IHNodXRkb3duIHJlcXVlc3QiLFsic2NobmVsbGVzIEhlcnVudGVy' +
+  'ZmFocmVuIHZlcmxhbmd0Iiwic2UgcmVjaWJpw7MgcGV0aWNpw7NuIGRlIGFwYWdhZG8gcsOhcGlkbyIsImEgcmXDp3UgdW5lIGRlbWFuZGUgZCdh' +
+  'cnLDqnQgcmFwaWRlIiwicmljaGllc3RhIGRpIGFycmVzdG8gZmFzdCByaWNldnV0YSIsIumrmOmAn+OCt+ODo+ODg+ODiOODgOOCpuODs+imgeax' +
+  'guOCkuWPl+OBkeWPluOCiuOBvuOBl+OBnyIsIuGDm+GDmOGDpuGDlOGDkeGDo+GDmuGDmOGDkCDhg6Hhg6zhg6Dhg5Dhg6Thg5gg4YOS4YOQ4YOb' +
+  '4YOd4YOg4YOX4YOV4YOY4YOhIOGDm+GDneGDl+GDruGDneGDleGDnOGDkCIsImZhc3Qg7KSR7KeAIOyalOyyreydhCDrsJvslZjsirXri4jri6Qu' +
+  'Iiwi0L/QvtC70YPRh9C10L0g0LfQsNC/0YDQvtGBINC90LAg0LHRi9GB0YLRgNC+0LUg0LLRi9C60LvRjtGH0LXQvdC40LUiLCJ0b2cgZW1vdCBm' +
+  'w7ZyZnLDpWdhbiBvbSBhdHQgc3TDpG5nYSBuZXIgc25hYmJ0Iiwi0L7RgtGA0LjQvNCw0L3QviDRiNCy0LjQtNC60LjQuSDQt9Cw0L/QuNGCINC9' +
+  '0LAg0LfQsNCy0LXRgNGI0LXQvdC90Y8g0YDQvtCx0L7RgtC4Iiwi5o6l5pS25Yiw5b+r6YCfIChmYXN0KSDlgZzmraLor7fmsYIiXV0sWyJyZWNl' +
+  'aXZlZCBpbW1lZGlhdGUgc2h1dGRvd24gcmVxdWVzdCIsWyJzb2ZvcnRpZ2VzIEhlcnVudGVyZmFocmVuIHZlcmxhbmd0Iiwic2UgcmVjaWJpw7Mg' +
+  'cGV0aWNpw7NuIGRlIGFwYWdhZG8gaW5tZWRpYXRvIiwiYSByZcOndSB1bmUgZGVtYW5kZSBkJ2FycsOqdCBpbW3DqWRpYXQiLCJyaWNoaWVzdGEg' +
+  'ZGkgYXJyZXN0byBpbW1lZGlhdGUgcmljZXZ1dGEiLCLljbPmmYLjgrfjg6Pjg4Pjg4jjg4Djgqbjg7PopoHmsYLjgpLlj5fjgZHlj5bjgorjgb7j' +
+  'gZfjgZ8iLCLhg5vhg5jhg6bhg5Thg5Hhg6Phg5rhg5jhg5Ag4YOT4YOQ4YOj4YOn4YOd4YOV4YOc4YOU4YOR4YOa4YOY4YOV4YOYIOGDkuGDkOGD' +
+  'm+GDneGDoOGDl+GDleGDmOGDoSDhg5vhg53hg5fhg67hg53hg5Xhg5zhg5AiLCJpbW1lZGlhdGUg7KSR7KeAIOyalOyyreydhCDrsJvslZjsirXr' +
+  'i4jri6QuIiwi0L/QvtC70YPRh9C10L0g0LfQsNC/0YDQvtGBINC90LAg0L3QtdC80LXQtNC70LXQvdC90L7QtSDQstGL0LrQu9GO0YfQtdC90LjQ' +
+  'tSIsIm1vdHRvZyBiZWfDpHJhbiBmw7ZyIG9tZWRlbGJhciBuZWRzdMOkbmduaW5nIiwi0L7RgtGA0LjQvNCw0L3QviDQt9Cw0L/QuNGCINC90LAg' +
+  '0L3QtdCz0LDQudC90LUg0LfQsNCy0LXRgNGI0LXQvdC90Y8g0YDQvtCx0L7RgtC4Iiwi5o6l5pS25Yiw56uL5Y2zIChpbW1lZGlhdGUpIOWBnOat' +
+  'ouivt+axgiJdXSxbInJlY2VpdmVkIHNtYXJ0IHNodXRkb3duIHJlcXVlc3QiLFsiaW50ZWxsaWdlbnRlcyBIZXJ1bnRlcmZhaHJlbiB2ZXJsYW5n' +
+  'dCIsInNlIHJlY2liacOzIHBldGljacOzbiBkZSBhcGFnYWRvIGludGVsaWdlbnRlIiwiYSByZcOndSB1bmUgZGVtYW5kZSBkJ2FycsOqdCBpbnRl' +
+  'bGxpZ2VudCIsInJpY2hpZXN0YSBkaSBhcnJlc3RvIHNtYXJ0IHJpY2V2dXRhIiwi44K544Oe44O844OI44K344Oj44OD44OI44OA44Km44Oz6KaB' +
+  '5rGC44KS5Y+X44GR5Y+W44KK44G+44GX44GfIiwi4YOb4YOY4YOm4YOU4YOR4YOj4YOa4YOY4YOQIOGDreGDmeGDleGDmOGDkOGDnOGDmCDhg5Lh' +
+  'g5Dhg5vhg53hg6Dhg5fhg5Xhg5jhg6Eg4YOb4YOd4YOX4YOu4YOd4YOV4YOc4YOQIiwic21hcnQg7KSR7KeAIOyalOyyreydhCDrsJvslZjsirXr' +
+  'i4jri6QuIiwi0L/QvtC70YPRh9C10L0g0LfQsNC/0YDQvtGBINC90LAgXCLQstC10LbQu9C40LLQvtC1XCIg0LLRi9C60LvRjtGH0LXQvdC40LUi' +
+  'LCJ0b2cgZW1vdCBmw7ZyZnLDpWdhbiBvbSBhdHQgc3TDpG5nYSBuZXIgc21hcnQiLCLQvtGC0YDQuNC80LDQvdC+IHNtYXJ0INC30LDQv9C40YIg' +
+  '0L3QsCDQt9Cw0LLQtdGA0YjQtdC90L3RjyDRgNC+0LHQvtGC0LgiLCLmjqXliLDliLDmmbrog70gKHNtYXJ0KSDlgZzmraLor7fmsYIiXV0sWyJz' +
+  'ZXJ2ZXIgcHJvY2VzcyIsWyJTZXJ2ZXJwcm96ZXNzIiwicHJvY2VzbyBkZSBzZXJ2aWRvciIsInByb2Nlc3N1cyBzZXJ2ZXVyIiwicHJvY2Vzc28g' +
+  'ZGVsIHNlcnZlciIsIuOCteODvOODkOODvOODl+ODreOCu+OCuSIsIuGDoeGDlOGDoOGDleGDlOGDoOGDmOGDoSDhg57hg6Dhg53hg6rhg5Thg6Hh' +
+  'g5giLCLshJzrsoQg7ZSE66Gc7IS47IqkIiwi0L/RgNC+0YbQtdGB0YEg0YHQtdGA0LLQtdGA0LAiLCJzZXJ2ZXJwcm9jZXNzIiwi0L/RgNC+0YbQ' +
+  'tdGBINGB0LXRgNCy0LXRgNCwIiwi5pyN5Yqh5Zmo6L+b56iLIl1dLFsic2h1dHRpbmcgZG93biBkdWUgdG8gc3RhcnR1cCBwcm9jZXNzIGZhaWx1' +
+  'cmUiLFsiZmFocmUgaGVydW50ZXIgd2VnZW4gU3RhcnRwcm96ZXNzZmVobGVyIiwiYXBhZ2FuZG8gZGViaWRvIGEgdW5hIGZhbGxhIGVuIGVsIHBy' +
+  'b2Nlc2FtaWVudG8gZGUgaW5pY2lvIiwiYXJyw6p0IMOgIGNhdXNlIGQndW4gw6ljaGVjIGR1IHByb2Nlc3N1cyBzdGFydHVwIiwiY2hpdXN1cmEg' +
+  'YSBjYXVzYSBkaSB1biBlcnJvcmUgZGVsIHByb2Nlc3NvIGRpIGF2dmlvIiwi6LW35YuV44OX44Ot44K744K544Gu5aSx5pWX44Gu44Gf44KB44K3' +
+  '44Oj44OD44OI44OA44Km44Oz44GX44Gm44GE44G+44GZIiwi4YOb4YOj4YOo4YOQ4YOd4YOR4YOY4YOhIOGDk+GDkOGDoeGDoOGDo+GDmuGDlOGD' +
+  'keGDkCDhg5Lhg5Dhg5vhg6jhg5Xhg5Thg5Hhg5gg4YOe4YOg4YOd4YOq4YOU4YOh4YOY4YOhIOGDqOGDlOGDquGDk+GDneGDm+GDmOGDoSDhg5Lh' +
+  'g5Dhg5vhg50iLCLsi5zsnpEg7J6R7JeFIOyLpO2MqOuhnCDspJHsp4Dtlanri4jri6QuIiwi0YHQtdGA0LLQtdGAINC+0YHRgtCw0L3QsNCy0LvQ' +
+  'uNCy0LDQtdGC0YHRjyDQuNC3LdC30LAg0L7RiNC40LHQutC4INCyINGB0YLQsNGA0YLQvtCy0L7QvCDQv9GA0L7RhtC10YHRgdC1Iiwic3TDpG5n' +
+  'ZXIgbmVyIHDDpSBncnVuZCBhdiBmZWwgaSBzdGFydHByb2Nlc3NlbiIsItC30LDQstC10YDRiNC10L3QvdGPINGA0L7QsdC+0YLQuCDRh9C10YDQ' +
+  'tdC3INC/0L7QvNC40LvQutGDINCyINGB0YLQsNGA0YLQvtCy0L7QvNGDINC/0YDQvtGG0LXRgdGWIl1dLFsic3RhcnR1cCBwcm9jZXNzIixbIlN0' +
+  'YXJ0cHJvemVzcyIsInByb2Nlc28gZGUgaW5pY2lvIiwicHJvY2Vzc3VzIGRlIGxhbmNlbWVudCIsImF2dmlvIGRlbCBwcm9jZXNzbyIsIui1t+WL' +
+  'leODl+ODreOCu+OCuSIsIuGDkuGDkOGDqOGDleGDlOGDkeGDmOGDoSDhg57hg6Dhg53hg6rhg5Thg6Hhg5giLCLsi5zsnpEg7ZSE66Gc7IS47Iqk' +
+  'Iiwi0YHRgtCw0YDRgtC+0LLRi9C5INC/0YDQvtGG0LXRgdGBIiwidXBwc3RhcnRwcm9jZXNzIiwi0YHRgtCw0YDRgtC+0LLQuNC5INC/0YDQvtGG' +
+  '0LXRgSIsIuWQr+WKqOi/m+eoiyJdXSxbInN5c3RlbSBsb2dnZXIgcHJvY2VzcyIsWyJTeXN0ZW1sb2dnZXItUHJvemVzcyIsInByb2Nlc28gZGUg' +
+  'bG9nIiwicHJvY2Vzc3VzIGRlcyBqb3VybmF1eCBhcHBsaWNhdGlmcyIsInByb2Nlc3NvIGRlbCBsb2dnZXIgZGkgc2lzdGVtYSIsIuOCt+OCueOD' +
+  'huODoOODreOCsOWPluW+l+ODl+ODreOCu+OCuSIsIuGDoeGDmOGDoeGDouGDlOGDm+GDo+GDoOGDmCDhg5/hg6Phg6Dhg5zhg5Dhg5rhg5jhg6Eg' +
+  '4YOe4YOg4YOd4YOq4YOU4YOh4YOYIiwi7Iuc7Iqk7YWcIOuhnOq3uCDtlITroZzshLjsiqQiLCLQv9GA0L7RhtC10YHRgSDRgdC40YHRgtC10LzQ' +
+  'vdC+0LPQviDQv9GA0L7RgtC+0LrQvtC70LjRgNC+0LLQsNC90LjRjyIsInN5c3RlbS1sb2dnLXByb2Nlc3MiLCLQv9GA0L7RhtC10YEg0YHQuNGB' +
+  '0YLQtdC80L3QvtCz0L4g0LbRg9GA0L3QsNC70Y7QstCw0L3QvdGPIiwi57O757uf5pel5b+X6L+b56iLIl1dXQ==';
+
+/** The lines above: [English msgid, its translations]. Decoded when the digest first reads a log. */
+export function translatedServerLines(): Array<[string, string[]]> {
+  return JSON.parse(Buffer.from(TRANSLATED_SERVER_LINES_BASE64, 'base64').toString('utf8')) as Array<[string, string[]]>;
+}

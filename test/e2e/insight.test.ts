@@ -251,6 +251,22 @@ test('a server that crashed: crash-count counts crashes, not their lines; the su
   }
 });
 
+test('the same server crashing with lc_messages German: crash-count and the summary as in English, the lines as written', async () => {
+  const data = await readFile(fixture('stderr-crashes-de.log'));
+  const rig = await startRig({ files: [{ name: 'postgresql-2026-12-01_021403.log', data }] });
+  try {
+    const r = await rig.run({ inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.outputs['crash-count'], '2');
+    assert.match(r.summary, /^First of 2 server crashes: .* Serverprozess \(PID \d+\) wurde von Signal 9 beendet: Getötet .*; DETAIL: Der fehlgeschlagene Prozess führte aus: INSERT INTO orders /m);
+    assert.match(r.summary, /^Server stop: .* schnelles Herunterfahren verlangt /m);
+    const annotations = r.log.split('\n').filter((l) => /^::(error|warning) /.test(l));
+    assert.match(annotations[0] ?? '', /^::error title=PostgreSQL server crash ×2%3A Datenbanksystem wurde unterbrochen; letzte bekannte Aktion am /);
+  } finally {
+    await rig.close();
+  }
+});
+
 test('passwords the logs hold are *** in the summary, annotations and outputs; the artifact keeps the files as they are', async () => {
   const data = await readFile(fixture('stderr-credentials.log'));
   assert.ok(grepText(data.toString('utf8'), SECRETS).length >= 10, 'the fixture holds the secrets');

@@ -303,6 +303,32 @@ describe('digestBytes: a log from memory', () => {
     // The kinds table: the crashes and the connections refused meanwhile.
     assert.deepEqual(d.kinds.find((k) => k.kind === 'server restart or crash')?.count, 2 + refused);
   });
+
+  test('the same crashes and stop written in German and French count as in English: by the words the server wrote them in', async () => {
+    // Runs f-de and f-fr of make-pg-fixtures.sh: run F with lc_messages German and French. Nothing in them is English
+    // but the severity word LOG and the values.
+    const english = await digestFiles([file('stderr-crashes.log')], {});
+    const shape = (d: typeof english): unknown => ({ crashes: d.crashes, stops: d.stops, startsGivenUp: d.startsGivenUp, kinds: d.kinds,
+      firstCrash: d.firstCrash?.line, lastCrash: d.lastCrash?.line, firstStop: d.firstStop?.entry.line, upAgain: d.firstStop?.upAgain === undefined });
+    assert.deepEqual([english.crashes, english.stops, english.startsGivenUp, english.kinds.length], [2, 1, 0, 1]);
+    for (const [name, death, restart, stop, failed] of [
+      ['stderr-crashes-de.log', /LOG: {2}Serverprozess \(PID \d+\) wurde von Signal 9 beendet: /, /LOG: {2}Datenbanksystem wurde unterbrochen; /,
+        /LOG: {2}schnelles Herunterfahren verlangt$/, /^Der fehlgeschlagene Prozess führte aus: INSERT INTO orders /],
+      ['stderr-crashes-fr.log', /LOG: {2}processus serveur \(PID \d+\) a été arrêté par le signal 9 : /, /LOG: {2}le système de bases de données a été interrompu ; /,
+        /LOG: {2}a reçu une demande d'arrêt rapide$/, /^Le processus qui a échoué exécutait : INSERT INTO orders /],
+    ] as const) {
+      const lines = fileLines(fixture(name));
+      const at = (re: RegExp): number => lines.findIndex((l) => re.test(l)) + 1;
+      const d = await digestFiles([file(name)], {});
+      // Where in this file: its death line, the last start of a recovery (the whole server killed), its fast stop.
+      assert.deepEqual(shape(d), { ...(shape(english) as object), firstCrash: at(death), lastCrash: lines.findLastIndex((l) => restart.test(l)) + 1,
+        firstStop: at(stop) }, name);
+      assert.ok(at(death) > 0 && at(stop) > 0, name);
+      // Shown as the server wrote it.
+      assert.equal(d.firstCrash?.message, lines[at(death) - 1]!.slice(lines[at(death) - 1]!.indexOf('LOG:  ') + 6), name);
+      assert.match(d.firstCrash?.detail ?? '', failed, name);
+    }
+  });
 });
 
 test('the last error: the latest by time in any file order, the later read on a tie, untimed only when none has a time', async () => {

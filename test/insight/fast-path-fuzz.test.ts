@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 import { keptBy, readCounting, sorted, strip, tally } from '../support/read-two-ways.ts';
+import { DigestBuilder } from '../../src/insight/digest.ts';
 
 /** mulberry32: a small seeded generator, enough to vary logs reproducibly. */
 function random(seed: number): () => number {
@@ -24,8 +25,11 @@ const KEEP = new Set<Severity>(['ERROR', 'FATAL', 'PANIC', 'WARNING']);
 const KEEP_WHEN = ['database system was', 'server process'];
 const CONTINUATIONS = ['DETAIL', 'HINT', 'STATEMENT', 'CONTEXT', 'QUERY', 'LOCATION'];
 
-/** One random log: lines of several prefixes, zones, severities and oddities; `\r\n` line ends in some logs. */
-function randomLog(rnd: () => number): Buffer {
+/**
+ * One random log: lines of several prefixes, zones, severities and oddities; `\r\n` line ends in some logs. Some LOG
+ * messages begin with one of `starts`; with `nearMisses`, some with one of them cut short by a character.
+ */
+function randomLog(rnd: () => number, starts: readonly string[] = KEEP_WHEN, nearMisses = false): Buffer {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const words = ['relation', 'orders', 'does', 'not', 'exist', 'überall', 'café', 'LOG:  inside', 'a:  b', 'x'];
   const message = (): string => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => pick(words)).join(' ');
@@ -59,7 +63,8 @@ function randomLog(rnd: () => number): Buffer {
     const r = rnd();
     if (r < 0.55) {
       lastPrefix = prefix();
-      const start = rnd() < 0.05 ? pick(KEEP_WHEN) + ' ' : rnd() < 0.03 ? '00000: ' + pick(KEEP_WHEN) + ' ' : '';
+      let start = rnd() < 0.05 ? pick(starts) + ' ' : rnd() < 0.03 ? '00000: ' + pick(starts) + ' ' : '';
+      if (nearMisses && start === '' && rnd() < 0.1) start = pick(starts).slice(0, -1);
       lines.push(`${lastPrefix}LOG:  ${start}${message()}`);
     } else if (r < 0.65) {
       lastPrefix = prefix();
@@ -91,23 +96,22 @@ function randomLog(rnd: () => number): Buffer {
   return Buffer.from(lines.join(eol) + eol);
 }
 
-test('random stderr logs: the fast path keeps, counts and times what reading every entry does', async () => {
-  // Seed 3 and 300 logs: among them one whose DETAIL line, of a counted entry, has an unknown zone (the fast path
-  // once left it out of the statistics).
-  const rnd = random(3);
-  const kept = keptBy(KEEP, KEEP_WHEN);
+/** Reads `logs` random logs both ways and compares them; returns in how many the scanner counted lines. */
+async function twoWays(seed: number, logs: number, keepWhen: readonly string[], nearMisses = false): Promise<number> {
+  const rnd = random(seed);
+  const kept = keptBy(KEEP, keepWhen);
   let scanned = 0;
   let scannedLogs = 0;
-  for (let i = 0; i < 300; i++) {
-    const bytes = randomLog(rnd);
-    const full = await readCounting(bytes, { pieces: [1 << 16], keepWhen: KEEP_WHEN, maxLineLength: MAX_LINE });
+  for (let i = 0; i < logs; i++) {
+    const bytes = randomLog(rnd, keepWhen, nearMisses);
+    const full = await readCounting(bytes, { pieces: [1 << 16], keepWhen, maxLineLength: MAX_LINE });
     const timed = full.entries.filter((e) => e.time !== undefined);
     const since = rnd() < 0.5 ? NaN : timed[Math.floor(rnd() * timed.length)]?.time?.getTime() ?? NaN;
     const pieceSizes = Array.from({ length: 3 }, () => (rnd() < 0.3 ? 1 << 16 : 1 + Math.floor(rnd() * 3000)));
     const format = rnd() < 0.5 ? 'stderr' : undefined;
     // Every other log from a source marked freeOnceRead(): each piece freed once read, as the digest thread's.
     const freedChunks = i % 2 === 1;
-    const fast = await readCounting(bytes, { pieces: pieceSizes, keep: KEEP, since, keepWhen: KEEP_WHEN, maxLineLength: MAX_LINE, format, freed: freedChunks });
+    const fast = await readCounting(bytes, { pieces: pieceSizes, keep: KEEP, since, keepWhen, maxLineLength: MAX_LINE, format, freed: freedChunks });
     const how = `log ${i} (pieces ${pieceSizes.join('/')}, since ${since}, format ${format}, freed ${freedChunks})`;
     // A DETAIL/HINT/... line of another process right after a kept entry is kept as an entry of its own (an
     // orphan) by the fast path, and counted otherwise: the digest sees one entry either way.
@@ -121,6 +125,22 @@ test('random stderr logs: the fast path keeps, counts and times what reading eve
   }
   // The comparison is of the scanner with JavaScript, not of JavaScript with itself.
   assert.ok(scanned > 0, 'the WebAssembly scanner counted lines');
+  return scannedLogs;
+}
+
+test('random stderr logs: the fast path keeps, counts and times what reading every entry does', async () => {
+  // Seed 3 and 300 logs: among them one whose DETAIL line, of a counted entry, has an unknown zone (the fast path
+  // once left it out of the statistics).
+  const scannedLogs = await twoWays(3, 300, KEEP_WHEN);
   // And in most of the logs, not in a few (all 300 reach it today).
   assert.ok(scannedLogs >= 250, `the scanner counted lines in ${scannedLogs} of 300 logs`);
+});
+
+test("the digest's message starts, in English and a dozen other languages: kept and counted alike both ways, near misses too", async () => {
+  // Hundreds of starts, many sharing their first two bytes (Cyrillic, Japanese and Chinese ones all do): the
+  // scanner compares a message with those of its own first two bytes only, and must find the same as JavaScript.
+  const keepWhen = new DigestBuilder({}).readOptions().keepWhen!;
+  assert.ok(keepWhen.length > 200 && keepWhen.includes('Serverprozess') && keepWhen.includes('server process'));
+  const scannedLogs = await twoWays(11, 120, keepWhen, true);
+  assert.ok(scannedLogs >= 100, `the scanner counted lines in ${scannedLogs} of 120 logs`);
 });

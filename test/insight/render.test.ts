@@ -219,6 +219,21 @@ describe('crashes', () => {
     assert.doesNotMatch(renderDigestMarkdown(digestOf([entry('ERROR', 'x')])), /crash/i);
   });
 
+  test('the same crashes and stop in German and French: the summary tells them as in English, in the words the server wrote', async () => {
+    // The summary's lines of crashes, stops and errors and its kinds, their times, places, messages and DETAILs left
+    // out: what it says happened. (The French run's server wrote two WARNINGs more, of a DROP DATABASE's cleanup.)
+    const top = (md: string): string => md.split('\n').filter((l) => /^(First|Last|Server|\| [a-z])/.test(l)).join('\n')
+      .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, 'T').replace(/\*\*(LOG|FATAL)\*\* [^\n]*? \(stderr-crashes(?:-de|-fr)?\.log:\d+\)/g, '**$1** … (place)')
+      .replace(/; DETAIL: .*/g, '; DETAIL: …');
+    const md = async (name: string): Promise<string> => renderDigestMarkdown(await digestFiles([fixture(name)], {}));
+    const english = top(await md('stderr-crashes.log'));
+    assert.match(english, /^First of 2 server crashes: T \*\*LOG\*\* … \(place\); DETAIL: …$/m);
+    assert.match(english, /^Server stop: T \*\*LOG\*\* … \(place\); not seen accepting connections again in these logs\.$/m);
+    assert.match(english, /^\| server restart or crash \| 7 \| — \|$/m);
+    for (const name of ['stderr-crashes-de.log', 'stderr-crashes-fr.log']) assert.equal(top(await md(name)), english, name);
+    assert.match(await md('stderr-crashes-de.log'), /^First of 2 server crashes: .* \*\*LOG\*\* Serverprozess \(PID \d+\) wurde von Signal 9 beendet: Getötet \(stderr-crashes-de\.log:\d+\); DETAIL: Der fehlgeschlagene Prozess/m);
+  });
+
   test('real incidents: a restart cut short by a full disk is the same crash; an immediate stop is none; a crash without errors leads the headline', async () => {
     // One backend died (signal 6), and the two starts after it whose recovery ran out of disk are its restarts.
     const full = await digestFiles([incidentFile('stderr-wal-full-restarts.log')], {});

@@ -13,7 +13,7 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The scanner's memory layout, as wasm/log-scan.ts exports it (offsets and room, in bytes). */
-const LAYOUT = ['WORD', 'ALNUM', 'HINT_ONE', 'BEFORE', 'BEFORE_MAX', 'ZONE', 'ZONE_MAX', 'HINT_PAIR', 'HINTS', 'HINTS_MAX', 'PIECE', 'RESULT'] as const;
+const LAYOUT = ['WORD', 'ALNUM', 'HINT_ONE', 'BEFORE', 'BEFORE_MAX', 'ZONE', 'ZONE_MAX', 'HINT_PAIR', 'HINTS', 'HINTS_MAX', 'BUCKETS', 'PIECE', 'RESULT'] as const;
 type Layout = Record<(typeof LAYOUT)[number], number>;
 
 type Exports = { [K in keyof Layout]: { readonly value: number } } & {
@@ -57,7 +57,7 @@ export class LogScanner {
 
   readonly #hints: boolean;
 
-  /** `starts`: message starts that must reach JavaScript (ParserOptions.keepWhen); not more than 2 KiB of them. */
+  /** `starts`: message starts that must reach JavaScript (ParserOptions.keepWhen); not more than 16 KiB of them. */
   constructor(starts: MessageStarts) {
     compiled ??= new wasm.Module(Buffer.from(LOG_SCAN_WASM, 'base64'));
     const x = this.#x = new wasm.Instance(compiled, {}).exports as unknown as Exports;
@@ -70,15 +70,19 @@ export class LogScanner {
     }
     m.set(starts.one, L.HINT_ONE);
     m.set(starts.pair, L.HINT_PAIR);
+    const at = new Uint32Array(x.memory.buffer, L.BUCKETS, 256);
     let o = L.HINTS;
-    for (const h of starts.texts) {
-      if (h.length > 255 || o + 1 + h.length >= L.HINTS + L.HINTS_MAX) throw new Error('LogScanner: message starts too long');
-      m[o] = h.length;
-      m.set(h, o + 1);
-      o += 1 + h.length;
+    for (let k = 1; k < starts.buckets.length; k++) {
+      at[k] = o;
+      for (const h of starts.buckets[k]!) {
+        if (h.length > 255 || o + 2 + h.length > L.HINTS + L.HINTS_MAX) throw new Error('LogScanner: message starts too long');
+        m[o] = h.length;
+        m.set(h, o + 1);
+        o += 1 + h.length;
+      }
+      m[o++] = 0;
     }
-    m[o] = 0;
-    this.#hints = o > L.HINTS;
+    this.#hints = starts.texts.length > 0;
   }
 
   /** The piece the next scans read. */
