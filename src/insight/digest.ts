@@ -164,6 +164,11 @@ export interface ServerStop {
   /** It came while the server was down from a crash: a start given up is then the crash's recovery failing. */
   afterCrash: boolean;
   upAgain: Date | undefined;
+  /**
+   * The connections it ended: their FATAL `terminating connection due to administrator command` came while it
+   * stopped (a fast stop's; the same FATAL at another time is a `pg_terminate_backend`).
+   */
+  ended: number;
 }
 
 export interface KindCount {
@@ -202,6 +207,9 @@ const KEEP_LOG = [...CRASH_HINTS, ...Object.values(STOP_LINES)];
 /** The same in English and as PostgreSQL's catalogs translate them (made when a log is first read). */
 let keepLog: string[] | undefined;
 const keptLog = (): string[] => (keepLog ??= [...KEEP_LOG, ...translatedStarts()]);
+/** The FATAL a fast stop ends each connection with (SQLSTATE 57P01), in any language the catalogs have. */
+const ADMIN_END = 'terminating connection due to administrator command';
+const endedByStop = (e: LogEntry): boolean => (e.sqlstate !== undefined ? e.sqlstate === '57P01' : e.message === ADMIN_END || inEnglish(e.message) === ADMIN_END);
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -450,6 +458,8 @@ export class DigestBuilder implements EntrySink {
   startsGivenUp = 0;
   /** A stop's line was read whose `database system is shut down` is still to come. */
   shutting = false;
+  /** That stop, when it is the first or the latest (the one whose ended connections are counted). */
+  stopping: ServerStop | undefined;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -480,8 +490,10 @@ export class DigestBuilder implements EntrySink {
     this.entries++;
     this.fileInWindow++;
     this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
-    if (isErrorSeverity(sev)) this.error(e, sev);
-    else if (sev === 'LOG') this.serverLog(e);
+    if (isErrorSeverity(sev)) {
+      this.error(e, sev);
+      if (this.stopping !== undefined && sev === 'FATAL' && endedByStop(e)) this.stopping.ended++;
+    } else if (sev === 'LOG') this.serverLog(e);
     if (t !== undefined && TIMELINE.has(sev)) this.timeline.add(t.getTime(), sev);
     if (this.recentSize > 0 && this.recentSet.has(sev)) {
       // Kept as is for now; settle() detaches what is still in the ring when the batch ends.
@@ -627,6 +639,7 @@ export class DigestBuilder implements EntrySink {
       this.shutting = true;
     } else if (m.startsWith('database system is ready to accept')) {
       this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
+      this.stopping = undefined;
       // Up again after every stop before it that was not yet seen so.
       for (const s of [this.stops.first, this.stops.last]) {
         if (s !== undefined && s.upAgain === undefined && !(msOf(s.entry) > msOf(e))) s.upAgain = e.time;
@@ -636,6 +649,7 @@ export class DigestBuilder implements EntrySink {
       // start given up (a FATAL above it says why: a missing library, shared memory it could not have).
       if (!this.shutting) this.stop(e, true);
       this.shutting = false;
+      this.stopping = undefined;
     } else if (m === e.message && !KEEP_LOG.some((k) => m.startsWith(k))) {
       // Not English (an English one read here needs nothing: `database system was shut down at ...`).
       const english = inEnglish(m);
@@ -645,7 +659,9 @@ export class DigestBuilder implements EntrySink {
 
   stop(e: LogEntry, gaveUp: boolean): void {
     if (gaveUp && !this.down) this.startsGivenUp++;
-    this.stops.add(msOf(e), () => ({ entry: keep(e), gaveUp, afterCrash: this.down, upAgain: undefined }));
+    let made: ServerStop | undefined;
+    this.stops.add(msOf(e), () => (made = { entry: keep(e), gaveUp, afterCrash: this.down, upAgain: undefined, ended: 0 }));
+    this.stopping = gaveUp ? undefined : made;
   }
 
   kinds(messages: MessageGroup[]): KindCount[] {

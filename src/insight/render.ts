@@ -183,7 +183,9 @@ export function stopLines(d: Digest): Array<[string, ServerStop]> {
 export function upAgain(s: ServerStop): string {
   // After a crash nobody started the server: its automatic recovery failed (a disk still full, say).
   const why = s.gaveUp ? ` (${s.afterCrash ? 'the recovery from the crash' : 'a start'} given up: the FATAL before it says why)` : '';
-  return `${why}${s.upAgain !== undefined ? `; accepting connections again at ${formatTime(s.upAgain, true)}` : '; not seen accepting connections again in these logs'}`;
+  // Their FATALs read like a pg_terminate_backend's: said to be the stop's.
+  const ended = s.ended > 0 ? `; it ended ${plural(s.ended, 'connection', 'connections')} (${s.ended === 1 ? 'that FATAL is' : 'those FATALs are'} the stop's, not a pg_terminate_backend)` : '';
+  return `${why}${ended}${s.upAgain !== undefined ? `; accepting connections again at ${formatTime(s.upAgain, true)}` : '; not seen accepting connections again in these logs'}`;
 }
 
 /** The first of `n` (labelled with how many), and the last too when it is another. */

@@ -1928,7 +1928,7 @@ export function translatedKinds(): Array<[KindId, string[]]> {
 }
 
 // The server's own lines of a crash, a stop and a start, and the names of its processes, as translated, by their
-// English msgid (25 msgids, picked by SERVER_MSGIDS in the script; printf conversions as the catalogs
+// English msgid (26 msgids, picked by SERVER_MSGIDS in the script; printf conversions as the catalogs
 // write them): the digest reads them back in English (in-english.ts).
 //   "%s (PID %d) exited with exit code %d":
 //     "%s (PID %d) beendete mit Status %d" (de)
@@ -2218,6 +2218,18 @@ export function translatedKinds(): Array<[KindId, string[]]> {
 //     "system-logg-process" (sv)
 //     "процес системного журналювання" (uk)
 //     "系统日志进程" (zh_CN)
+//   "terminating connection due to administrator command":
+//     "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators" (de)
+//     "terminando la conexión debido a una orden del administrador" (es)
+//     "arrêt des connexions suite à la demande de l'administrateur" (fr)
+//     "interruzione della connessione su comando dell'amministratore" (it)
+//     "管理者コマンドにより接続を終了しています" (ja)
+//     "მიერთების შეწყვეტა ადმინისტრატორის ბრძანების გამო" (ka)
+//     "관리자 요청에 의해서 연결을 끝냅니다" (ko)
+//     "закрытие подключения по команде администратора" (ru)
+//     "avslutar anslutning på grund av ett administratörskommando" (sv)
+//     "завершення підключення по команді адміністратора" (uk)
+//     "由于管理员命令中断联接" (zh_CN)
 const TRANSLATED_SERVER_LINES_BASE64 =
   'W1siJXMgKFBJRCAlZCkgZXhpdGVkIHdpdGggZXhpdCBjb2RlICVkIixbIiVzIChQSUQgJWQpIGJlZW5kZXRlIG1pdCBTdGF0dXMgJWQiLCIlcyAo' +
   'UElEICVkKSB0ZXJtaW7DsyBjb24gY8OzZGlnbyBkZSBzYWxpZGEgJWQiLCIlcyAoUElEICVkKSBhIHF1aXR0w6kgYXZlYyBsZSBjb2RlIGRlIHNv' +
@@ -2409,7 +2421,18 @@ const TRANSLATED_SERVER_LINES_BASE64 =
   'huODoOODreOCsOWPluW+l+ODl+ODreOCu+OCuSIsIuGDoeGDmOGDoeGDouGDlOGDm+GDo+GDoOGDmCDhg5/hg6Phg6Dhg5zhg5Dhg5rhg5jhg6Eg' +
   '4YOe4YOg4YOd4YOq4YOU4YOh4YOYIiwi7Iuc7Iqk7YWcIOuhnOq3uCDtlITroZzshLjsiqQiLCLQv9GA0L7RhtC10YHRgSDRgdC40YHRgtC10LzQ' +
   'vdC+0LPQviDQv9GA0L7RgtC+0LrQvtC70LjRgNC+0LLQsNC90LjRjyIsInN5c3RlbS1sb2dnLXByb2Nlc3MiLCLQv9GA0L7RhtC10YEg0YHQuNGB' +
-  '0YLQtdC80L3QvtCz0L4g0LbRg9GA0L3QsNC70Y7QstCw0L3QvdGPIiwi57O757uf5pel5b+X6L+b56iLIl1dXQ==';
+  '0YLQtdC80L3QvtCz0L4g0LbRg9GA0L3QsNC70Y7QstCw0L3QvdGPIiwi57O757uf5pel5b+X6L+b56iLIl1dLFsidGVybWluYXRpbmcgY29ubmVj' +
+  'dGlvbiBkdWUgdG8gYWRtaW5pc3RyYXRvciBjb21tYW5kIixbIlZlcmJpbmR1bmcgd2lyZCBhYmdlYnJvY2hlbiBhdWZncnVuZCB2b24gQW53ZWlz' +
+  'dW5nIGRlcyBBZG1pbmlzdHJhdG9ycyIsInRlcm1pbmFuZG8gbGEgY29uZXhpw7NuIGRlYmlkbyBhIHVuYSBvcmRlbiBkZWwgYWRtaW5pc3RyYWRv' +
+  'ciIsImFycsOqdCBkZXMgY29ubmV4aW9ucyBzdWl0ZSDDoCBsYSBkZW1hbmRlIGRlIGwnYWRtaW5pc3RyYXRldXIiLCJpbnRlcnJ1emlvbmUgZGVs' +
+  'bGEgY29ubmVzc2lvbmUgc3UgY29tYW5kbyBkZWxsJ2FtbWluaXN0cmF0b3JlIiwi566h55CG6ICF44Kz44Oe44Oz44OJ44Gr44KI44KK5o6l57aa' +
+  '44KS57WC5LqG44GX44Gm44GE44G+44GZIiwi4YOb4YOY4YOU4YOg4YOX4YOU4YOR4YOY4YOhIOGDqOGDlOGDrOGDp+GDleGDlOGDouGDkCDhg5Dh' +
+  'g5Phg5vhg5jhg5zhg5jhg6Hhg6Lhg6Dhg5Dhg6Lhg53hg6Dhg5jhg6Eg4YOR4YOg4YOr4YOQ4YOc4YOU4YOR4YOY4YOhIOGDkuGDkOGDm+GDnSIs' +
+  'Iuq0gOumrOyekCDsmpTssq3sl5Ag7J2Y7ZW07IScIOyXsOqysOydhCDrgZ3rg4Xri4jri6QiLCLQt9Cw0LrRgNGL0YLQuNC1INC/0L7QtNC60LvR' +
+  'jtGH0LXQvdC40Y8g0L/QviDQutC+0LzQsNC90LTQtSDQsNC00LzQuNC90LjRgdGC0YDQsNGC0L7RgNCwIiwiYXZzbHV0YXIgYW5zbHV0bmluZyBw' +
+  'w6UgZ3J1bmQgYXYgZXR0IGFkbWluaXN0cmF0w7Zyc2tvbW1hbmRvIiwi0LfQsNCy0LXRgNGI0LXQvdC90Y8g0L/RltC00LrQu9GO0YfQtdC90L3R' +
+  'jyDQv9C+INC60L7QvNCw0L3QtNGWINCw0LTQvNGW0L3RltGB0YLRgNCw0YLQvtGA0LAiLCLnlLHkuo7nrqHnkIblkZjlkb3ku6TkuK3mlq3ogZTm' +
+  'jqUiXV1d';
 
 /** The lines above: [English msgid, its translations]. Decoded when the digest first reads a log. */
 export function translatedServerLines(): Array<[string, string[]]> {

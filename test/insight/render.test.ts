@@ -9,6 +9,7 @@ const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotati
 import type { LogEntry, Severity } from '../../src/insight/entry.ts';
 
 import { fileLines, fixtureFile as fixture, incidentFile } from '../support/pg-fixtures.ts';
+import { translatedServerLines } from '../../src/insight/translations.ts';
 import { renderText } from '../../src/cli/output.ts';
 import { newReport } from '../../src/core/run.ts';
 import type { ManyReport } from '../../src/core/many.ts';
@@ -293,8 +294,18 @@ describe('server stops, on real logs', () => {
     const md = renderDigestMarkdown(d);
     const stop = md.split('\n').findIndex((l) => l.startsWith('First of 2 server stops: '));
     assert.ok(stop > 0 && stop < md.split('\n').findIndex((l) => l.startsWith('First error: ')), md);
-    assert.match(md, /^First of 2 server stops: 2026-11-30 20:22:01 UTC \*\*LOG\*\* received fast shutdown request \(stderr-fast-stop\.log:6\); accepting connections again at 2026-11-30 20:22:01 UTC\.$/m);
+    // Its two FATALs `terminating connection due to administrator command` (lines 8 and 10, before its `database
+    // system is shut down`) read like pg_terminate_backend's: said to be its own.
+    const lines = fileLines(incidentFile('stderr-fast-stop.log').path);
+    const down = lines.findIndex((l) => l.endsWith('LOG:  database system is shut down'));
+    assert.equal(lines.slice(5, down).filter((l) => l.includes('FATAL:  terminating connection due to administrator command')).length, 2);
+    assert.match(md, /^First of 2 server stops: 2026-11-30 20:22:01 UTC \*\*LOG\*\* received fast shutdown request \(stderr-fast-stop\.log:6\); it ended 2 connections \(those FATALs are the stop's, not a pg_terminate_backend\); accepting connections again at 2026-11-30 20:22:01 UTC\.$/m);
     assert.match(md, /^Last server stop: .* \(stderr-fast-stop\.log:22\); not seen accepting connections again in these logs\.$/m);
+    // A pg_terminate_backend a second before a stop is not the stop's (the real log of run B).
+    const b = await digestFiles([fixture('stderr-rds-prefix.log')], {});
+    assert.equal(b.lastError?.message, 'terminating connection due to administrator command');
+    assert.equal(b.firstStop?.ended, 0);
+    assert.match(renderDigestMarkdown(b), /^Server stop: .* \(stderr-rds-prefix\.log:136\); not seen accepting connections again in these logs\.$/m);
   });
 
   test('starts given up are stops of their own, once each; a crash loop\'s failed recoveries too, and the server up again after them', async () => {
@@ -332,6 +343,30 @@ describe('server stops, built', () => {
     log(b, 'received immediate shutdown request');
     log(b, 'database system is shut down');
     assert.equal(b.finish([]).stops, 1);
+  });
+
+  test("the connections a fast stop ended, in any language the catalogs have or by SQLSTATE; the same FATAL outside a stop is not", () => {
+    const fatal = (b: DigestBuilder, message: string, more: Partial<LogEntry> = {}): void => log(b, message, { severity: 'FATAL', ...more });
+    const admin = translatedServerLines().find(([english]) => english === 'terminating connection due to administrator command')![1];
+    assert.ok(admin.includes('Verbindung wird abgebrochen aufgrund von Anweisung des Administrators'), admin.join());
+    const b = new DigestBuilder();
+    fatal(b, 'terminating connection due to administrator command'); // a pg_terminate_backend before the stop
+    log(b, 'received fast shutdown request');
+    for (const m of admin) fatal(b, m);
+    fatal(b, 'terminating connection due to administrator command');
+    fatal(b, 'beendet', { sqlstate: '57P01' }); // csvlog, jsonlog: by the code, whatever the words
+    fatal(b, 'terminating connection due to administrator command', { sqlstate: '57P05' }); // the code says otherwise
+    fatal(b, 'terminating connection due to idle-session timeout');
+    log(b, 'database system is shut down');
+    fatal(b, 'terminating connection due to administrator command'); // after it
+    const d = b.finish([]);
+    assert.equal(d.firstStop?.ended, admin.length + 2);
+    assert.match(renderDigestMarkdown(d), new RegExp(`; it ended ${admin.length + 2} connections \\(those FATALs are the stop's, not a pg_terminate_backend\\); not seen`));
+    // A start given up ends none: the server never took any.
+    const gaveUp = new DigestBuilder();
+    log(gaveUp, 'shutting down due to startup process failure');
+    fatal(gaveUp, 'terminating connection due to administrator command');
+    assert.equal(gaveUp.finish([]).firstStop?.ended, 0);
   });
 
   test("a stop's entry goes through the secrets check, as a crash's does", () => {
