@@ -92,3 +92,16 @@ test('each rule reports the import that breaks it', () => {
     'src/insight/read.ts imports src/action/logger.ts: a door is imported by nothing outside it',
   ]);
 });
+
+test("the action's start loads none of the log reader: its static imports reach only insight's text helpers", async () => {
+  // The reader, the digest and their tables (translations, the WebAssembly scanner) load when a digest or the
+  // report starts (dynamic imports); the step's first request does not wait for them (issue 10's start-up).
+  const { metafile } = await build({
+    entryPoints: ['src/action/index.ts'], absWorkingDir: fileURLToPath(new URL('..', import.meta.url)), bundle: true, write: false, metafile: true,
+    platform: 'node', format: 'esm', packages: 'external', splitting: true, outdir: 'unused', logLevel: 'silent',
+  });
+  const statics = new Map(Object.entries(metafile.inputs).map(([file, input]) => [file, input.imports.filter((i) => i.kind === 'import-statement').map((i) => i.path)]));
+  const loaded = [...reach(statics, 'src/action/index.ts')];
+  assert.ok(loaded.includes('src/core/run.ts') && loaded.includes('src/cloud/rds.ts'), loaded.join());
+  assert.deepEqual(loaded.filter((m) => layer(m) === 'insight').sort(), ['src/insight/files-table.ts', 'src/insight/incomplete.ts', 'src/insight/markdown.ts']);
+});

@@ -14,7 +14,6 @@ import { defuse, printed } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
-import { renderLogsMarkdown, stepAnnotations } from '../insight/render.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
@@ -153,6 +152,8 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     logger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
+  // The reports' code is loaded now, not before the first request: the step's start does not wait for it.
+  const { renderLogsMarkdown, stepAnnotations } = await import('../insight/render.ts');
   // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and what the step
   // printed already (the gate counts every thread's, the artifact client's too) and its failure line keep their places.
   const several = many.runs.length > 1;

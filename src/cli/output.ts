@@ -6,10 +6,12 @@ import { errorMessage } from '../core/errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from '../core/many.ts';
 import type { Outputs } from '../core/outputs.ts';
 import { totalBytes } from '../core/run.ts';
-import { incompleteRead, otherLastError, stoppedWhy, type Digest, type FileDigest } from '../insight/digest.ts';
+import { otherLastError, type Digest, type FileDigest } from '../insight/digest.ts';
+import { incompleteRead, stoppedWhy } from '../insight/incomplete.ts';
 import type { SlowDigest } from '../insight/slow.ts';
 import type { LogEntry } from '../insight/entry.ts';
-import { crashLines, cut, entryParts, formatTime, groupText, noErrors, stopLines, upAgain, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
+import { crashLines, entryParts, groupText, noErrors, stopLines, upAgain, slowText, unplacedErrors, unreadNotes } from '../insight/render.ts';
+import { cut, formatTime } from '../insight/markdown.ts';
 import { formatCount, formatLogged, plural } from '../core/plural.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'magenta';

@@ -2,7 +2,7 @@
 import type { Redactor } from './redact.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';
 import { countsKnown, slowKnown, totalBytes } from './run.ts';
-import { cut } from '../insight/render.ts';
+import { cut } from '../insight/markdown.ts';
 
 export type Outputs = Record<string, string>;
 

@@ -23,9 +23,11 @@ import { ConnectionBudget, mapSettled } from './pool.ts';
 import { STATE_CODES, type RetryOptions } from './retry.ts';
 import { requestIdToken, type IdTokenEndpoint } from '../cloud/auth/github-id-token.ts';
 import type { RateLimit } from './limiter.ts';
-import { digestFiles, incompleteRead, type Digest, type DigestOptions } from '../insight/digest.ts';
-import { digestSlowFiles, type SlowDigest } from '../insight/slow.ts';
-import { liveDigestInThread, type LiveDigest, type StartLiveDigest } from '../insight/arrivals.ts';
+import type { Digest, DigestOptions, digestFiles } from '../insight/digest.ts';
+import { incompleteRead } from '../insight/incomplete.ts';
+import type { SlowDigest, digestSlowFiles } from '../insight/slow.ts';
+import type { LiveDigest, StartLiveDigest } from '../insight/arrivals.ts';
+import { digestInThread, liveDigestInThread, slowDigestInThread } from './in-thread.ts';
 
 export interface Deps {
   /** For the RDS API. */
@@ -547,7 +549,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     if (live === undefined) return undefined;
     // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
     kept.sort((a, b) => compareNames(a.name, b.name));
-    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestFiles)(kept, digestOptions()) : undefined)));
+    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestInThread)(kept, digestOptions()) : undefined)));
     digest.catch(() => undefined); // awaited with the upload; a failure before then is not unhandled
     return { digest };
   }
@@ -564,7 +566,7 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     ? settled(errorDigest!.then((d) => d!), (d) => { report.digest = redactDeep(notKept(d, errorFiles), redact); })
     : (errorDigest ?? Promise.resolve()).then(() => undefined, () => undefined);
   const slowDigesting = slowFiles.length > 0
-    ? settled((deps.slowDigest ?? digestSlowFiles)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
+    ? settled((deps.slowDigest ?? slowDigestInThread)(slowFiles, { since: config.since, budgetMs: budgetMs() }), (d) => { report.slow = redactDeep(d, redact); })
     : Promise.resolve(undefined);
   try {
     if (config.upload && report.files.length > 0) {

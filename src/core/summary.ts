@@ -2,7 +2,8 @@
 // comes from the report alone.
 import { countsKnown, listedNothing, totalBytes, type Report } from './run.ts';
 import { formatBytes, formatDuration } from './duration.ts';
-import { escapeInline, renderFiles } from '../insight/render.ts';
+import { escapeInline } from '../insight/markdown.ts';
+import { renderFiles } from '../insight/files-table.ts';
 import { instanceLabel } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { runLabel, type InstanceRun, type ManyReport } from './many.ts';

@@ -4,8 +4,7 @@
 // size of the files. No @actions/* here.
 import { detach, newStats } from './entry.ts';
 import type { LogEntry, LogFormat, ReaderStats, Severity } from './entry.ts';
-import { OUT_OF_TIME, readBatches, readEntryBatches } from './read.ts';
-import { actionInputName, inputName } from '../core/errors.ts';
+import { readBatches, readEntryBatches } from './read.ts';
 import type { ByteSource, ReadOptions } from './read.ts';
 import { CRASH_LABEL, isCrashLog } from './kinds.ts';
 import { inEnglish, translatedStarts } from './in-english.ts';
@@ -785,29 +784,6 @@ export class DigestBuilder implements EntrySink {
   }
 }
 
-/**
- * Why the counts of `d` are not the whole logs', or undefined when every file was read to its end as a log: a
- * file that could not be read to the end, one whose reading was stopped (gzip limits, the step's timeout), or one
- * that could not be read as a log (misreadOf). Its counts are then what was read, not what the logs hold:
- * unknown, for the outputs.
- */
-export function incompleteRead(d: { files: readonly FileDigest[] }): string | undefined {
-  for (const f of d.files) {
-    if (f.error !== undefined) return `'${f.name}' could not be read to the end (${f.error})`;
-    if (f.stopped !== undefined) return `'${f.name}' was not read to the end (${stoppedWhy(f.stopped)})`;
-    if (f.misread !== undefined) return `'${f.name}' could not be read as a log: ${f.misread}`;
-  }
-  return undefined;
-}
-
-/**
- * Why a file was not read to its end, as the running door says it: the reader (in a worker thread, which knows
- * no door) marks the step's timeout with OUT_OF_TIME; the door names that input its own way.
- */
-export function stoppedWhy(stopped: string): string {
-  if (stopped !== OUT_OF_TIME || inputName('timeout') === actionInputName('timeout')) return stopped;
-  return `${inputName('timeout')} came first`;
-}
 
 /** The last error when it is another entry than the first: what a report shows besides the first. */
 export function otherLastError(d: Digest): LogEntry | undefined {

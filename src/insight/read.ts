@@ -6,6 +6,7 @@
 // tab-indented continuation lines. Lines that cannot be placed are counted (`unparsedLines`) and a
 // few kept as samples, never dropped silently. Lines are searched as bytes; only the lines of kept
 // severities (ReadOptions.keep) are decoded to strings. No @actions/* here: this runs outside Actions too.
+import { OUT_OF_TIME } from './incomplete.ts';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -55,9 +56,6 @@ export interface ReadOptions extends ParserOptions {
   /** Date.now() after which no more is read (the step's timeout): what was read counts, and `stopped` says why. */
   until?: number | undefined;
 }
-
-/** Why a file was not read to its end when `until` came first. */
-export const OUT_OF_TIME = "the step's 'timeout' came first";
 
 const DEFAULT_MAX_LINE = 64 * 1024;
 // 64 KiB pieces measured fastest and flattest: each batch of entries dies young (a 1 MiB chunk's

@@ -1,13 +1,14 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
-// Pure functions. Log text is untrusted: it is escaped (or fenced) so it cannot inject markup, break
-// a table or a <details> block, and every shown piece is cut to a bounded length.
+// Pure functions. Log text is untrusted: every piece shown goes through markdown.ts (escaped or fenced, cut).
 import { capital, formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, incompleteRead, otherLastError, sameEntry, stoppedWhy, type Digest, type FileDigest, type MessageGroup, type ServerStop } from './digest.ts';
+import { foldMark, otherLastError, sameEntry, type Digest, type MessageGroup, type ServerStop } from './digest.ts';
+import { incompleteRead, stoppedWhy } from './incomplete.ts';
+import { CONTROL, codeBlock, cut, escapeInline, formatTime } from './markdown.ts';
 import { withoutPosition } from './kind-of.ts';
 import type { LogEntry, Severity } from './entry.ts';
 import { sparkline, type Timeline } from './timeline.ts';
 import type { SlowDigest, SlowExecution, SlowStatement } from './slow.ts';
-import { formatBytes, formatDuration } from '../core/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 
 export interface Annotation {
   level: 'error' | 'warning';
@@ -32,73 +33,6 @@ const SEVERITY_ORDER: readonly Severity[] = [
 ];
 /** Always shown in the severity table, even at 0. */
 const ALWAYS: ReadonlySet<Severity> = new Set<Severity>(['PANIC', 'FATAL', 'ERROR', 'WARNING']);
-
-// C0/C1 controls except tab and newline, and the bidi controls that can make text read differently
-// from what it is ("Trojan Source").
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const HTML_SPECIAL = /[&<>]/g;
-const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-// Markdown punctuation that could start emphasis, code, links, strikethrough or split a table cell, and `$`,
-// which starts math in GitHub's Markdown ($x$, $$x$$: a log line could set huge or coloured text).
-const MD_SPECIAL = /[\\`*_[\]~|$]/g;
-
-/** `s` cut to at most `max` characters (not splitting a surrogate pair), with … when cut. */
-export function cut(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let n = Math.max(0, max - 1);
-  const c = s.charCodeAt(n - 1);
-  if (c >= 0xd800 && c <= 0xdbff) n--;
-  return s.slice(0, n) + '…';
-}
-
-/**
- * Log text for an inline markdown context (a table cell, a paragraph, a blockquote): one line;
- * `& < >` as HTML entities (no tag can open), markdown punctuation backslash-escaped (`|` cannot
- * split a cell, `*` `_` `` ` `` `[` `~` start nothing), no block opened where it starts a line, and
- * nothing GitHub links by itself (see unlink); control and bidi characters replaced. Not for raw HTML
- * contexts such as <summary> or an attribute: no log text goes there.
- */
-export function escapeInline(s: string, max = 300): string {
-  return unlink(cut(s.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\t/g, ' '), max)
-    .replace(CONTROL, '\ufffd')
-    .replace(HTML_SPECIAL, (c) => HTML_ENTITY[c]!)
-    .replace(MD_SPECIAL, '\\$&')
-    // A list item (`- `, `+ `, `1. `), a rule (`---`, `- - -`) or a heading's underline (`===`) where the text starts
-    // a quoted line (after up to three spaces, as GFM allows); `#` and `>` are handled below and above.
-    .replace(/^(\s*)(?:([-+=])|(\d{1,9})([.)])(?=\s|$))/, (_, lead: string, mark: string | undefined, n: string, dot: string) => (mark ? `${lead}\\${mark}` : `${lead}${n}\\${dot}`)));
-}
-
-// GitHub links some text by itself, on the text as rendered (escapes resolved): GFM autolinks `scheme://`,
-// `www.` and e-mail addresses, and GitHub turns `@name` into a mention (a notification to that user or team)
-// and `#123` / `GH-123` into issue links, in any text outside code and links. An invisible word joiner in
-// each keeps it from matching; the text reads the same.
-const WORD_JOINER = '\u2060';
-// Whatever comes before: GFM starts a www autolink after `_`, `*`, `~` and `(` too, escaped or not.
-// An `@` after a letter, digit or `_` starts no mention (GitHub wants none of those before it), so `app@app`
-// keeps no joiner and copies as typed; it still gets one where an e-mail link (a `.` in what follows) or a
-// user@SHA commit link (7 hex digits) could start (escaped `\_` counts: GitHub links the text as rendered).
-const unmention = (s: string): string => s.replace(/#|(?<![A-Za-z0-9_])@|@(?=[\w\\-]*\.[\w\\-]|[0-9a-f]{7})|(?<=GH)-/gi, `$&${WORD_JOINER}`);
-function unlink(s: string): string {
-  return unmention(s.replace(/:(?=\/\/)|(?<=www)(?=\.)/gi, `$&${WORD_JOINER}`));
-}
-
-/** Log text as a fenced code block: fenced longer than any backtick run in it, so it cannot close the fence. */
-export function codeBlock(s: string, lang: string, max = 2000): string {
-  const text = cut(s.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd'), max);
-  let longest = 0;
-  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}${lang}\n${text}\n${fence}`;
-}
-
-/** `2024-05-01 10:00:00 UTC` (with milliseconds when `ms` and they are not 0). */
-export function formatTime(t: Date | undefined, ms = false): string {
-  if (t === undefined) return '—';
-  const iso = t.toISOString();
-  // Milliseconds only when there are some: a `%t` log has whole seconds.
-  return `${iso.slice(0, 10)} ${iso.slice(11, ms && t.getUTCMilliseconds() !== 0 ? 23 : 19)} UTC`;
-}
-
 
 /**
  * The text a message group is shown with: its own message when all occurrences are alike (without
@@ -399,40 +333,6 @@ function timelineChart(t: Timeline): string[] {
   return out;
 }
 
-/** A row of the one files table of the summary: what was downloaded, and what the digest read in it. */
-export interface FileRow {
-  name: string;
-  /** `error` or `slow`, shown when the run fetched both. */
-  type?: string | undefined;
-  size: number;
-  digest?: FileDigest | undefined;
-}
-
-/** The files table (with the digest's facts where it read the file) and the lines it did not understand. */
-export function renderFiles(rows: readonly FileRow[], maxBlock = 2000): string {
-  const typed = rows.some((r) => r.type !== undefined);
-  const out = [
-    `| File |${typed ? ' Type |' : ''} Size | Format | Entries | First entry | Last entry | Unparsed lines | Cut lines |`,
-    `|---|${typed ? '---|' : ''}--:|---|--:|---|---|--:|--:|`,
-  ];
-  const n = formatCount;
-  for (const r of rows) {
-    const f = r.digest;
-    // A file not read to its end: its counts are of what was read, at least that many; nothing read is unknown.
-    const partial = f !== undefined && (f.stopped !== undefined || f.error !== undefined);
-    const count = (x: number): string => (!partial ? n(x) : f.lines === 0 ? '—' : `≥ ${n(x)}`);
-    const facts = f === undefined
-      ? '— | — | — | — | — | —'
-      : `${f.format}${f.compressed ? ' (gzip)' : ''} | ${count(f.entries)} | ${formatTime(f.firstTime)} | ${formatTime(f.lastTime)} | ${count(f.unparsedLines)} | ${count(f.truncatedLines)}`;
-    out.push(`| ${escapeInline(r.name, 200)}${f?.error !== undefined ? ' (read error)' : ''} |${typed ? ` ${r.type ?? '—'} |` : ''} ${formatBytes(r.size)} | ${facts} |`);
-  }
-  // Only from files that are logs (at least one entry read): a file that is none (an error page, whatever a link
-  // served) is not quoted.
-  const samples = rows.filter((r) => (r.digest?.entries ?? 0) > 0)
-    .flatMap((r) => (r.digest?.unparsedSamples ?? []).map((s) => `${r.name}:${s.line}: ${s.text}`)).slice(0, 5);
-  if (samples.length > 0) out.push('', 'Lines not understood (first few):', '', codeBlock(samples.join('\n'), 'text', maxBlock));
-  return out.join('\n') + '\n';
-}
 
 /** One line, no control characters, at most `max` characters: annotation text is plain. */
 function plain(s: string, max: number): string {

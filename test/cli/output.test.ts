@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digestBytes } from '../../src/insight/digest.ts';
-import { OUT_OF_TIME } from '../../src/insight/read.ts';
+import { OUT_OF_TIME } from '../../src/insight/incomplete.ts';
 import { renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../support/pg-fixtures.ts';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Arrivals, digestArriving, SyncArrivals, type ArrivalNote, type ArrivingFile } from '../../src/insight/arrivals.ts';
 import { digestFiles } from '../../src/insight/digest.ts';
 import { fewerNotes, liveDigestInWorker } from '../../src/core/workers.ts';
+import { liveDigestInThread as lazyLiveDigest } from '../../src/core/in-thread.ts';
 import { fixture, STDERR_FIXTURES } from '../support/pg-fixtures.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -175,4 +176,27 @@ test('the notes to the digest thread: one a MiB of progress, and a new start, an
     { i: 0, size: 5 },
     { abandon: true },
   ]);
+});
+
+test("the command line's live digest loads its code when it starts: notes sent before that are kept, in order", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'arrivals-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const name = STDERR_FIXTURES[0]!;
+  const bytes = await readFile(fixture(name));
+  const f: ArrivingFile = { name, path: join(dir, name), partPath: join(dir, '.part-0') };
+  await writeFile(f.partPath, bytes);
+  // Every note in the same turn as the start, before any import could finish: the file's bytes, then its end.
+  const live = lazyLiveDigest([f], {});
+  live.note({ i: 0, bytes: 100 });
+  live.note({ i: 0, bytes: bytes.length });
+  await link(f.partPath, f.path);
+  live.note({ i: 0, size: bytes.length });
+  const d = await live.result;
+  const whole = await digestFiles([{ name, path: f.path, size: bytes.length }], {});
+  assert.deepEqual([d?.entries, d?.bySeverity], [whole.entries, whole.bySeverity]);
+  assert.ok(whole.entries > 50);
+  // And a give-up sent that early is one too.
+  const gaveUp = lazyLiveDigest([f], {});
+  gaveUp.note({ abandon: true });
+  assert.equal(await gaveUp.result, undefined);
 });

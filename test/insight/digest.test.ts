@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestBuilder, digestBytes, digestFiles, incompleteRead, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
-import { OUT_OF_TIME } from '../../src/insight/read.ts';
+import { DigestBuilder, digestBytes, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
+import { incompleteRead } from '../../src/insight/incomplete.ts';
+import { OUT_OF_TIME } from '../../src/insight/incomplete.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/render.ts';
 import type { LogEntry } from '../../src/insight/entry.ts';

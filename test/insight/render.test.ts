@@ -2,7 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestBytes, digestFiles } from '../../src/insight/digest.ts';
 import type { Digest } from '../../src/insight/digest.ts';
-import { codeBlock, cut, escapeInline, renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+import { renderDigestMarkdown, stepAnnotations } from '../../src/insight/render.ts';
+import { codeBlock, cut, escapeInline } from '../../src/insight/markdown.ts';
 
 /** One digest's annotations, alone in its step. */
 const annotationsFor = (d: Digest, cap?: number): ReturnType<typeof stepAnnotations> => stepAnnotations([{ digest: d }], cap);

@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{e as r,g as n}from"./chunk-AVTCL7OQ.js";var i="the step's 'timeout' came first";function s(t){for(let e of t.files){if(e.error!==void 0)return`'${e.name}' could not be read to the end (${e.error})`;if(e.stopped!==void 0)return`'${e.name}' was not read to the end (${o(e.stopped)})`;if(e.misread!==void 0)return`'${e.name}' could not be read as a log: ${e.misread}`}}function o(t){return t!==i||n("timeout")===r("timeout")?t:`${n("timeout")} came first`}export{i as a,s as b,o as c};
