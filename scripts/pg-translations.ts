@@ -51,11 +51,11 @@ const KIND_MSGIDS: readonly RegExp[] = [
 /**
  * The server's own LOG lines that the digest reads to tell crashes and stops (digest.ts: CRASH_HINTS, STOP_LINES,
  * and kinds.ts's isCrashLog), the names the postmaster gives its processes in `%s (PID %d) was terminated by
- * signal %d: %s`, and the FATAL a fast stop ends connections with: with their translations, a log in another
- * language tells the same crashes and stops.
+ * signal %d: %s`, the FATAL a fast stop ends connections with, and the FATAL whose DETAIL tells a missing role
+ * from a wrong password (digest.ts: authReason): with their translations, a log in another language tells the same.
  */
 const SERVER_MSGIDS: readonly RegExp[] = [
-  /^terminating connection due to administrator command$/,
+  /^terminating connection due to administrator command$/, /^password authentication failed for user "%s"$/,
   /^database system was (?:interrupted|not properly shut down)/, /^database system is (?:ready to accept|shut down$)/,
   /^received (?:smart|fast|immediate) shutdown request$/, /^shutting down due to startup process failure$/,
   /^%s \(PID %d\) (?:was terminated by|exited with exit code)/,

@@ -63,6 +63,12 @@ export interface MessageGroup {
   uniform: boolean;
   /** The first occurrence in the window, with its DETAIL/HINT/STATEMENT. */
   example: LogEntry;
+  /**
+   * Why a password authentication failed, as the DETAIL says (see authReason): a missing role and a wrong
+   * password are one message, told apart only there, so they are two groups. Its folded text, and whether every
+   * occurrence gave the example's.
+   */
+  reason?: { key: string; same: boolean } | undefined;
 }
 
 export interface FileDigest {
@@ -394,6 +400,21 @@ function hideInGroup(g: MessageGroup, budget: HideBudget): void {
     return { ...v, first: show(v.first), examples: examples.slice(0, MAX_EXAMPLES), more: v.more || examples.length > MAX_EXAMPLES };
   });
   g.pieces = g.pieces.map(echoed);
+  if (g.reason !== undefined) g.reason = { ...g.reason, key: echoed(g.reason.key) };
+}
+
+const PASSWORD_FAILED = 'password authentication failed for user "';
+
+/**
+ * Why a password authentication failed, when the server's DETAIL says (`Role "app" does not exist.`, `User "app"
+ * has an expired password.`, in the log's language); undefined when it does not (a wrong password with SCRAM) or
+ * the entry is another failure. The DETAIL's line naming the pg_hba.conf rule that matched is context, not why.
+ */
+export function authReason(e: Pick<LogEntry, 'severity' | 'message' | 'sqlstate' | 'detail'>): string | undefined {
+  if (e.severity !== 'FATAL' || e.detail === undefined) return undefined;
+  const known = e.sqlstate !== undefined && e.sqlstate !== '00000';
+  if (known ? e.sqlstate !== '28P01' : !e.message.startsWith(PASSWORD_FAILED) && !inEnglish(e.message).startsWith(PASSWORD_FAILED)) return undefined;
+  return e.detail.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.includes('pg_hba.conf'));
 }
 
 /** An example value of another occurrence than the group's example: hidden when that entry hid it (`hidden`). */
@@ -545,12 +566,16 @@ export class DigestBuilder implements EntrySink {
       if (this.keyCache.size >= 4096) this.keyCache.clear();
       this.keyCache.set(detach(e.message), folded);
     }
-    let g = folded.groups?.[sev];
+    // A message with a reason is a group of the two together: not the one its text alone is cached with.
+    const reason = sev === 'FATAL' ? authReason(e) : undefined;
+    const groupKey = sev + '\u0000' + folded.key + (reason === undefined ? '' : '\u0000' + foldMessage(reason).key);
+    let g = reason === undefined ? folded.groups?.[sev] : undefined;
     if (g === undefined) {
-      g = this.groups.get(sev + '\u0000' + folded.key);
-      if (g !== undefined) (folded.groups ??= {})[sev] = g;
+      g = this.groups.get(groupKey);
+      if (g !== undefined && reason === undefined) (folded.groups ??= {})[sev] = g;
     }
     if (g !== undefined) {
+      if (g.group.reason?.same === true && reason !== authReason(g.group.example)) g.group.reason.same = false;
       g.group.count++;
       if (ms === ms) {
         if (!(ms >= g.firstMs)) {
@@ -593,11 +618,11 @@ export class DigestBuilder implements EntrySink {
       severity: sev, key: folded.key, pieces: folded.pieces,
       values: folded.values.map((v) => ({ first: v, same: true, examples: [v], more: false })),
       kind: '', count: 1, firstSeen: e.time, lastSeen: e.time, sqlstate: ex.sqlstate,
-      uniform: true, example: ex,
+      uniform: true, example: ex, reason: reason === undefined ? undefined : { key: detach(foldMessage(reason).key), same: true },
     };
     const slot: GroupSlot = { group, firstMs: ms, lastMs: ms, hash: folded.hash };
-    this.groups.set(detach(sev + '\u0000' + folded.key), slot);
-    (folded.groups ??= {})[sev] = slot;
+    this.groups.set(detach(groupKey), slot);
+    if (reason === undefined) (folded.groups ??= {})[sev] = slot;
   }
 
   /**

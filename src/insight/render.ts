@@ -1,7 +1,7 @@
 // The digest as text for people: markdown for the job summary, annotations for the run's page.
 // Pure functions. Log text is untrusted: every piece shown goes through markdown.ts (escaped or fenced, cut).
 import { capital, formatCount, formatLogged, plural } from '../core/plural.ts';
-import { foldMark, otherLastError, sameEntry, type Digest, type MessageGroup, type ServerStop } from './digest.ts';
+import { authReason, foldMark, otherLastError, sameEntry, type Digest, type MessageGroup, type ServerStop } from './digest.ts';
 import { incompleteRead, stoppedWhy } from './incomplete.ts';
 import { CONTROL, codeBlock, cut, escapeInline, formatTime } from './markdown.ts';
 import { withoutPosition } from './kind-of.ts';
@@ -40,6 +40,10 @@ const ALWAYS: ReadonlySet<Severity> = new Set<Severity>(['PANIC', 'FATAL', 'ERRO
  * values all occurrences share written out and only the ones that vary folded.
  */
 export function groupText(g: MessageGroup): string {
+  return `${messageText(g)}${g.reason === undefined ? '' : `; DETAIL: ${g.reason.same ? authReason(g.example) ?? g.reason.key : g.reason.key}`}`;
+}
+
+function messageText(g: MessageGroup): string {
   if (g.uniform) return withoutPosition(g.example.message);
   let s = g.pieces[0] ?? '';
   g.values.forEach((v, i) => { s += (v.same ? v.first : foldMark(v.first)) + (g.pieces[i + 1] ?? ''); });

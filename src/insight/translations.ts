@@ -1928,7 +1928,7 @@ export function translatedKinds(): Array<[KindId, string[]]> {
 }
 
 // The server's own lines of a crash, a stop and a start, and the names of its processes, as translated, by their
-// English msgid (26 msgids, picked by SERVER_MSGIDS in the script; printf conversions as the catalogs
+// English msgid (27 msgids, picked by SERVER_MSGIDS in the script; printf conversions as the catalogs
 // write them): the digest reads them back in English (in-english.ts).
 //   "%s (PID %d) exited with exit code %d":
 //     "%s (PID %d) beendete mit Status %d" (de)
@@ -2135,6 +2135,18 @@ export function translatedKinds(): Array<[KindId, string[]]> {
 //     "databassystemet stängdes inte ned korrekt; automatisk återställning pågår" (sv)
 //     "робота системи бази даних не була завершена належним чином; відбувається автоматичне відновлення" (uk)
 //     "数据库系统没有正确的关闭; 处于自动恢复状态中" (zh_CN)
+//   "password authentication failed for user \"%s\"":
+//     "Passwort-Authentifizierung für Benutzer »%s« fehlgeschlagen" (de)
+//     "la autentificación password falló para el usuario «%s»" (es)
+//     "authentification par mot de passe échouée pour l'utilisateur  « %s »" (fr)
+//     "autenticazione con password fallita per l'utente \"%s\"" (it)
+//     "ユーザー\"%s\"のパスワード認証に失敗しました" (ja)
+//     "პაროლით ავთენტიფიკაცია მომხმარებლისთვის \"%s\" ვერ მოხერხდა" (ka)
+//     "사용자 \"%s\"의 password 인증을 실패했습니다" (ko)
+//     "пользователь \"%s\" не прошёл проверку подлинности (по паролю)" (ru)
+//     "Lösenordsautentisering misslyckades för användare \"%s\"" (sv)
+//     "користувач \"%s\" не пройшов автентифікацію за допомогою пароля" (uk)
+//     "用户 \"%s\" Password 认证失败" (zh_CN)
 //   "received fast shutdown request":
 //     "schnelles Herunterfahren verlangt" (de)
 //     "se recibió petición de apagado rápido" (es)
@@ -2376,7 +2388,18 @@ const TRANSLATED_SERVER_LINES_BASE64 =
   'aXNrIMOldGVyc3TDpGxsbmluZyBww6Vnw6VyIiwi0YDQvtCx0L7RgtCwINGB0LjRgdGC0LXQvNC4INCx0LDQt9C4INC00LDQvdC40YUg0L3QtSDQ' +
   'sdGD0LvQsCDQt9Cw0LLQtdGA0YjQtdC90LAg0L3QsNC70LXQttC90LjQvCDRh9C40L3QvtC8OyDQstGW0LTQsdGD0LLQsNGU0YLRjNGB0Y8g0LDQ' +
   'stGC0L7QvNCw0YLQuNGH0L3QtSDQstGW0LTQvdC+0LLQu9C10L3QvdGPIiwi5pWw5o2u5bqT57O757uf5rKh5pyJ5q2j56Gu55qE5YWz6ZetOyDl' +
-  'pITkuo7oh6rliqjmgaLlpI3nirbmgIHkuK0iXV0sWyJyZWNlaXZlZCBmYXN0IHNodXRkb3duIHJlcXVlc3QiLFsic2NobmVsbGVzIEhlcnVudGVy' +
+  'pITkuo7oh6rliqjmgaLlpI3nirbmgIHkuK0iXV0sWyJwYXNzd29yZCBhdXRoZW50aWNhdGlvbiBmYWlsZWQgZm9yIHVzZXIgXCIlc1wiIixbIlBh' +
+  'c3N3b3J0LUF1dGhlbnRpZml6aWVydW5nIGbDvHIgQmVudXR6ZXIgwrslc8KrIGZlaGxnZXNjaGxhZ2VuIiwibGEgYXV0ZW50aWZpY2FjacOzbiBw' +
+  'YXNzd29yZCBmYWxsw7MgcGFyYSBlbCB1c3VhcmlvIMKrJXPCuyIsImF1dGhlbnRpZmljYXRpb24gcGFyIG1vdCBkZSBwYXNzZSDDqWNob3XDqWUg' +
+  'cG91ciBsJ3V0aWxpc2F0ZXVyICDCqyAlcyDCuyIsImF1dGVudGljYXppb25lIGNvbiBwYXNzd29yZCBmYWxsaXRhIHBlciBsJ3V0ZW50ZSBcIiVz' +
+  'XCIiLCLjg6bjg7zjgrbjg7xcIiVzXCLjga7jg5Hjgrnjg6/jg7zjg4noqo3oqLzjgavlpLHmlZfjgZfjgb7jgZfjgZ8iLCLhg57hg5Dhg6Dhg53h' +
+  'g5rhg5jhg5cg4YOQ4YOV4YOX4YOU4YOc4YOi4YOY4YOk4YOY4YOZ4YOQ4YOq4YOY4YOQIOGDm+GDneGDm+GDruGDm+GDkOGDoOGDlOGDkeGDmuGD' +
+  'mOGDoeGDl+GDleGDmOGDoSBcIiVzXCIg4YOV4YOU4YOgIOGDm+GDneGDruGDlOGDoOGDruGDk+GDkCIsIuyCrOyaqeyekCBcIiVzXCLsnZggcGFz' +
+  'c3dvcmQg7J247Kad7J2EIOyLpO2MqO2WiOyKteuLiOuLpCIsItC/0L7Qu9GM0LfQvtCy0LDRgtC10LvRjCBcIiVzXCIg0L3QtSDQv9GA0L7RiNGR' +
+  '0Lsg0L/RgNC+0LLQtdGA0LrRgyDQv9C+0LTQu9C40L3QvdC+0YHRgtC4ICjQv9C+INC/0LDRgNC+0LvRjikiLCJMw7ZzZW5vcmRzYXV0ZW50aXNl' +
+  'cmluZyBtaXNzbHlja2FkZXMgZsO2ciBhbnbDpG5kYXJlIFwiJXNcIiIsItC60L7RgNC40YHRgtGD0LLQsNGHIFwiJXNcIiDQvdC1INC/0YDQvtC5' +
+  '0YjQvtCyINCw0LLRgtC10L3RgtC40YTRltC60LDRhtGW0Y4g0LfQsCDQtNC+0L/QvtC80L7Qs9C+0Y4g0L/QsNGA0L7Qu9GPIiwi55So5oi3IFwi' +
+  'JXNcIiBQYXNzd29yZCDorqTor4HlpLHotKUiXV0sWyJyZWNlaXZlZCBmYXN0IHNodXRkb3duIHJlcXVlc3QiLFsic2NobmVsbGVzIEhlcnVudGVy' +
   'ZmFocmVuIHZlcmxhbmd0Iiwic2UgcmVjaWJpw7MgcGV0aWNpw7NuIGRlIGFwYWdhZG8gcsOhcGlkbyIsImEgcmXDp3UgdW5lIGRlbWFuZGUgZCdh' +
   'cnLDqnQgcmFwaWRlIiwicmljaGllc3RhIGRpIGFycmVzdG8gZmFzdCByaWNldnV0YSIsIumrmOmAn+OCt+ODo+ODg+ODiOODgOOCpuODs+imgeax' +
   'guOCkuWPl+OBkeWPluOCiuOBvuOBl+OBnyIsIuGDm+GDmOGDpuGDlOGDkeGDo+GDmuGDmOGDkCDhg6Hhg6zhg6Dhg5Dhg6Thg5gg4YOS4YOQ4YOb' +

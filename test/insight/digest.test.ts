@@ -45,19 +45,54 @@ describe('digest of the real fixtures', () => {
     }
   });
 
+  test('a missing role is told from a wrong password by the DETAIL, in every format and language of the real logs', async () => {
+    for (const name of ['stderr-rds-prefix.log', 'stderr-epoch-verbose.log', 'csvlog.csv', 'jsonlog.json', 'stderr-de.log', 'stderr-fr.log']) {
+      const d = await digestFiles([file(name)], {});
+      const fatal = (g: MessageGroup): boolean => g.severity === 'FATAL' && g.kind === 'authentication';
+      const groups = d.messages.filter(fatal).map((g) => [g.count, g.reason === undefined ? '' : groupText(g).slice(groupText(g).indexOf('; DETAIL: '))]);
+      // Three wrong passwords for app (SCRAM says no more), one role that does not exist, in the server's words.
+      assert.deepEqual(groups.map(([n]) => n), [3, 1], name);
+      assert.equal(groups[0]![1], '', name);
+      assert.match(String(groups[1]![1]), /^; DETAIL: (Role "deployer" does not exist\.|Rolle »deployer« existiert nicht\.|Le rôle « deployer » n'existe pas\.)/, name);
+    }
+  });
+
+  test("a reason's values vary as a message's do: one group, the reason folded; what it hides stays hidden", () => {
+    const b = new DigestBuilder({});
+    const fatal = (user: string, detail: string, sqlstate?: string): void => b.add({ severity: 'FATAL', message: `password authentication failed for user "${user}"`, detail, sqlstate, file: 'f', line: 1 });
+    fatal('ghost', 'Role "ghost" does not exist.\nConnection matched pg_hba.conf line 2: "host all all 0.0.0.0/0 md5"');
+    fatal('phantom', 'Role "phantom" does not exist.');
+    fatal('app', 'User "app" has an expired password.', '28P01');
+    // Two of one hostile reason that differ: shown folded, so the fold is what must hide the secret.
+    fatal('app', 'User "app" has password=Sup3rS3cret', '28P01');
+    fatal('api', 'User "api" has password=Sup3rS3cret', '28P01');
+    fatal('app', 'Role "app" does not exist.', '28000'); // another code: not a password failure, no reason
+    const d = b.finish([]);
+    const texts = d.messages.map(groupText).sort();
+    assert.deepEqual(texts.map((t) => t.replace(/Sup3rS3cret/, 'LEAK')), [
+      'password authentication failed for user "?"; DETAIL: Role "?" does not exist.',
+      'password authentication failed for user "?"; DETAIL: User "?" has password=***',
+      'password authentication failed for user "app"',
+      'password authentication failed for user "app"; DETAIL: User "app" has an expired password.',
+    ]);
+    assert.ok(texts.every((t) => !t.includes('Sup3rS3cret')));
+  });
+
   test('messages are normalised, ranked by count, with first/last seen and an example with its statement', async () => {
     const path = fixture('stderr-debian-prefix.log');
     const d = await digestFiles([file('stderr-debian-prefix.log')], {});
     const byKey = new Map(d.messages.map((g) => [`${g.severity} ${g.key}`, g]));
 
-    const pw = byKey.get('FATAL password authentication failed for user "?"');
-    assert.ok(pw);
+    // A wrong password (app, three times) and a role that does not exist (deployer): one message, which only the
+    // DETAIL tells apart (`Role "deployer" does not exist.`); two groups.
     const pwLines = grep(path, /FATAL:  password authentication failed for user "/);
-    assert.equal(pw.count, pwLines.length);
-    assert.equal(pw.uniform, false, 'app and deployer');
-    assert.equal(pw.firstSeen?.getTime(), lineTime(pwLines[0]!));
-    assert.equal(pw.lastSeen?.getTime(), lineTime(pwLines.at(-1)!));
-    assert.equal(pw.example.message, 'password authentication failed for user "app"');
+    const [pw, noRole, ...more] = d.messages.filter((g) => g.key === 'password authentication failed for user "?"');
+    assert.ok(pw && noRole && more.length === 0);
+    assert.deepEqual([pw.count, pw.uniform, pw.reason, pw.example.message], [pwLines.length - 1, true, undefined, 'password authentication failed for user "app"']);
+    assert.deepEqual([noRole.count, noRole.reason, noRole.example.message], [1, { key: 'Role "?" does not exist.', same: true }, 'password authentication failed for user "deployer"']);
+    const appLines = pwLines.filter((l) => l.endsWith('"app"'));
+    assert.equal(pw.firstSeen?.getTime(), lineTime(appLines[0]!));
+    assert.equal(pw.lastSeen?.getTime(), lineTime(appLines.at(-1)!));
 
     const rel = byKey.get('ERROR relation "?" does not exist');
     assert.ok(rel);

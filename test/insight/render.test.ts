@@ -105,7 +105,9 @@ describe('renderDigestMarkdown on a real fixture', () => {
     assert.match(md, new RegExp(`\\| ERROR \\| ${d.bySeverity.ERROR} \\|`));
     assert.match(md, new RegExp(`\\| FATAL \\| ${d.bySeverity.FATAL} \\|`));
     assert.match(md, /\| PANIC \| 0 \|/);
-    assert.match(md, /\| FATAL \| 4 \| [^|]+ \| [^|]+ \| password authentication failed for user "\?" \(e\.g\. "app", "deployer"\) \|/);
+    assert.match(md, /\| FATAL \| 3 \| [^|]+ \| [^|]+ \| password authentication failed for user "app" \|/);
+    // The same message for a role that does not exist: its own row, with the DETAIL that says so.
+    assert.match(md, /\| FATAL \| 1 \| [^|]+ \| [^|]+ \| password authentication failed for user "deployer"; DETAIL: Role "deployer" does not exist\. \|/);
     const warnPlus = (['WARNING', 'ERROR', 'FATAL', 'PANIC'] as const).reduce((k, s) => k + (d.bySeverity[s] ?? 0), 0);
     assert.match(md, new RegExp(`<details><summary>Last ${Math.min(20, warnPlus)} entries`));
     assert.match(md, /DETAIL:\n\n```text\nKey \(email\)=\(alice@example\.com\) already exists\.\n```/);
@@ -149,7 +151,8 @@ describe('annotationsFor', () => {
     const d = await digestFiles([fixture('stderr-debian-prefix.log')], {});
     const a = annotationsFor(d);
     const titles = a.map((x) => x.title);
-    assert.ok(titles.includes('PostgreSQL FATAL ×4: password authentication failed for user "?" (e.g. "app", "deployer")'), titles.join('\n'));
+    assert.ok(titles.includes('PostgreSQL FATAL ×3: password authentication failed for user "app"'), titles.join('\n'));
+    assert.ok(titles.includes('PostgreSQL FATAL: password authentication failed for user "deployer"; DETAIL: Role "deployer" does not exist.'), titles.join('\n'));
     assert.ok(titles.includes('PostgreSQL ERROR ×2: duplicate key value violates unique constraint "users_email_key"'));
     assert.ok(titles.includes('PostgreSQL FATAL: terminating connection due to administrator command'));
     for (const x of a) {
@@ -158,7 +161,7 @@ describe('annotationsFor', () => {
     }
     const pw = a.find((x) => x.title.includes('password'))!;
     assert.equal(pw.level, 'error');
-    assert.match(pw.message, /^For example: password authentication failed for user "app"\nDETAIL: Connection matched pg_hba\.conf/);
+    assert.match(pw.message, /^password authentication failed for user "app"\nDETAIL: Connection matched pg_hba\.conf/);
     const dup = a.find((x) => x.title.includes('duplicate key'))!;
     assert.equal(dup.level, 'warning');
     assert.match(dup.message, /STATEMENT: INSERT INTO users/);

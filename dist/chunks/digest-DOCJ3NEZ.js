@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{i as a,j as b,k as c,l as d,m as e,n as f,o as g,p as h,q as i}from"./chunk-2YLL24NT.js";import"./chunk-ITAVSGUS.js";import"./chunk-AVTCL7OQ.js";import"./chunk-KZBHPPPA.js";export{c as DigestBuilder,i as digestBytes,f as digestFiles,g as fileDigestOf,a as foldMark,b as normalizeMessage,d as otherLastError,h as readFilesInto,e as sameEntry};
