@@ -48,7 +48,7 @@ export class BadInput extends Error {
 
 export type Parsed =
   | { kind: 'help' }
-  | { kind: 'version' }
+  | { kind: 'version'; json: boolean }
   | { kind: 'run'; config: Config; json: boolean; summaryFile: string | undefined; secrets: string[]; name: NameInput; cloud: UsedCloud | undefined };
 
 /** The cloud of clouds.yaml a run took its settings from, and the files they came from (clouds.yaml, secure.yaml). */
@@ -89,7 +89,7 @@ export async function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, c
   }
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (v['help']) return { kind: 'help' };
-  if (v['version']) return { kind: 'version' };
+  if (v['version']) return { kind: 'version', json: v['json'] === true };
 
   const sources: Record<string, string> = {};
   try {

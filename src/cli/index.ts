@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (parsed.kind === 'help') return (await out(HELP)) ? 0 : 1;
-  if (parsed.kind === 'version') return (await out(`otc-rds-logs ${VERSION}\n`)) ? 0 : 1;
+  if (parsed.kind === 'version') return (await out(parsed.json ? `${JSON.stringify({ name: 'otc-rds-logs', version: VERSION })}\n` : `otc-rds-logs ${VERSION}\n`)) ? 0 : 1;
   const { config, name } = parsed;
   // Every message the engine builds from now on names inputs as this command line takes them (--since, OS_PASSWORD).
   nameInputsAs(name);

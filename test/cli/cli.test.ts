@@ -560,8 +560,11 @@ test('--summary FILE writes the Markdown of the job summary; --help and --versio
   const version = await cli(['--version'], {});
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
   assert.equal(version.stdout, `otc-rds-logs ${pkg.version}\n`);
+  // A script reading --json gets JSON here too.
+  const versionJson = await cli(['--version', '--json'], {});
+  assert.deepEqual([versionJson.code, JSON.parse(versionJson.stdout)], [0, { name: 'otc-rds-logs', version: pkg.version }]);
   assert.equal(pkg.bin['otc-rds-logs'], 'dist/cli.js');
-  await Promise.all([help, version].map((r) => rm(r.cwd, { recursive: true, force: true })));
+  await Promise.all([help, version, versionJson].map((r) => rm(r.cwd, { recursive: true, force: true })));
 });
 
 test("every flag is one of the action's inputs (action.yml, read by a YAML parser)", async () => {
