@@ -639,10 +639,12 @@ export class DigestBuilder implements EntrySink {
     // (a disk still full), the end of a recovery begun; or the recovery an immediate shutdown asked for.
     const known = begins
       ? this.deathPending || this.stopAsked || (this.down && m.startsWith('database system was interrupted while in recovery'))
-      : ends && (this.deathPending || this.inRecovery);
+      : ends && (this.deathPending || this.inRecovery || this.stopAsked);
     this.inRecovery = begins;
     this.deathPending = !begins && !ends;
-    if (begins) this.stopAsked = false;
+    // The recovery an immediate shutdown asked for: its first line, or its second where a language's catalog lets
+    // the first go unread (in-english.ts leaves out translations that mean two things).
+    if (begins || ends) this.stopAsked = false;
     if (!known) {
       this.down = true;
       this.crashes.add(msOf(e), () => keep(e));

@@ -73,12 +73,25 @@ function lines(): NonNullable<typeof index> {
   return index;
 }
 
+/** Bytes of a start the reader compares: enough to keep few other lines, short enough for the scanner's table. */
+const START_BYTES = 32;
+
 /**
  * The translated starts of those lines, for the reader to keep them (ParserOptions.keepWhen): each translation's
- * text before its first value. A line that starts with a process's name starts with one of the names' translations.
+ * text before its first value, up to its first line's end (the reader tells a message by its first line; it reads
+ * the rest, a tab line, into the message), at most START_BYTES of it (inEnglish reads the whole). A line that
+ * starts with a process's name starts with one of the names'.
  */
 export function translatedStarts(): string[] {
-  return [...new Set([...lines().byHead.values()].flat().map((l) => l.texts[0]!))];
+  const short = (s: string): string => {
+    let out = '';
+    for (const c of s) {
+      if (Buffer.byteLength(out + c) > START_BYTES) break;
+      out += c;
+    }
+    return out;
+  };
+  return [...new Set([...lines().byHead.values()].flat().map((l) => short(l.texts[0]!.split('\n')[0]!)))];
 }
 
 /** The English text of `l` with the values it was written with. */

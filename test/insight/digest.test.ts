@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder, digestBytes, digestFiles, normalizeMessage, type MessageGroup } from '../../src/insight/digest.ts';
 import { incompleteRead } from '../../src/insight/incomplete.ts';
+import { translatedServerLines } from '../../src/insight/translations.ts';
 import { OUT_OF_TIME } from '../../src/insight/incomplete.ts';
 import { digestSlowFiles } from '../../src/insight/slow.ts';
 import { groupExamples, groupText, renderSlowMarkdown } from '../../src/insight/render.ts';
@@ -42,6 +43,18 @@ describe('digest of the real fixtures', () => {
       const inCsv = grep(csv, new RegExp(`^(?:"[^"]*"|[^,"]*)(?:,(?:"[^"]*"|[^,"]*)){10},${sev},`)).length;
       const inJson = grep(json, new RegExp(`"error_severity":"${sev}"`)).length;
       assert.equal(d.bySeverity[sev] ?? 0, inCsv + inJson, sev);
+    }
+  });
+
+  test("a crash's line of two lines in a language (French) is read whole: the reader keeps it by its first", async () => {
+    const english = 'database system was not properly shut down; automatic recovery in progress';
+    const translations = translatedServerLines().find(([e]) => e === english)![1];
+    assert.ok(translations.some((t) => t.includes('\n')), 'a translation of two lines');
+    for (const t of [english, ...translations]) {
+      // As stderr writes a message of several lines: the next ones start with a tab.
+      const log = `2026-12-01 02:14:12 UTC::@:[1]:LOG:  ${t.replaceAll('\n', '\n\t')}\n2026-12-01 02:14:13 UTC::@:[2]:LOG:  checkpoint starting\n`;
+      const d = await digestBytes([Buffer.from(log)], 'postgresql.log', { recent: 0 });
+      assert.equal(d.crashes, 1, t);
     }
   });
 
@@ -350,7 +363,9 @@ describe('digestBytes: a log from memory', () => {
     for (const [name, death, restart, stop, failed] of [
       ['stderr-crashes-de.log', /LOG: {2}Serverprozess \(PID \d+\) wurde von Signal 9 beendet: /, /LOG: {2}Datenbanksystem wurde unterbrochen; /,
         /LOG: {2}schnelles Herunterfahren verlangt$/, /^Der fehlgeschlagene Prozess führte aus: INSERT INTO orders /],
-      ['stderr-crashes-fr.log', /LOG: {2}processus serveur \(PID \d+\) a été arrêté par le signal 9 : /, /LOG: {2}le système de bases de données a été interrompu ; /,
+      // French gives `database system was interrupted; last known up at %s` the words of another message (`database
+      // system shutdown was interrupted; ...`): it is not read, and the recovery's next line, of two lines, counts.
+      ['stderr-crashes-fr.log', /LOG: {2}processus serveur \(PID \d+\) a été arrêté par le signal 9 : /, /LOG: {2}le système de bases de données n'a pas été arrêté proprement ; restauration$/,
         /LOG: {2}a reçu une demande d'arrêt rapide$/, /^Le processus qui a échoué exécutait : INSERT INTO orders /],
     ] as const) {
       const lines = fileLines(fixture(name));

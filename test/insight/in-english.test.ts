@@ -11,8 +11,8 @@ function printf(format: string, values: string[]): string {
 
 test('every translated line of a crash, a stop or a start reads back as its English, with the values it was written with', () => {
   const lines = translatedServerLines();
-  // What the catalogs of PostgreSQL 15 have: 27 English lines, 285 translations of them.
-  assert.deepEqual([lines.length, lines.reduce((n, [, ts]) => n + ts.length, 0)], [27, 285]);
+  // What the catalogs of PostgreSQL 15 have: 27 English lines, 282 translations (3 left out: the catalog gives them to another message too) of them.
+  assert.deepEqual([lines.length, lines.reduce((n, [, ts]) => n + ts.length, 0)], [27, 282]);
   for (const [english, translations] of lines) {
     // Values as the server's: numbers, a hexadecimal code, a time, a signal's name with a colon and spaces in it.
     const values = [...english.matchAll(/%([sdX])/g)].map(([, c], i) => (c === 'd' ? String(4242 + i) : c === 'X' ? 'C0000005' : `2026-12-01 02:14:0${i} UTC: x y`));
@@ -36,15 +36,16 @@ test("a process's name is read back too; a line only like a translated one stays
   assert.ok(inEnglish(hostile) === hostile);
 });
 
-test("the starts the reader keeps are each translation's text before its first value, for every line", () => {
+test("the starts the reader keeps: every translation's first line begins with one, unless it begins with a process's name", () => {
   const starts = translatedStarts();
   for (const [english, translations] of translatedServerLines()) {
     for (const t of translations) {
-      const before = t.split('%')[0]!;
+      const before = t.split('%')[0]!.split('\n')[0]!;
       // A line that starts with a process's name starts with one of the names' translations.
       if (before === '') assert.ok(english.startsWith('%s '), t);
-      else assert.ok(starts.includes(before), t);
+      else assert.ok(starts.some((s) => before.startsWith(s)), t);
     }
   }
-  assert.ok(starts.includes('Serverprozess') && starts.includes('schnelles Herunterfahren verlangt'));
+  assert.ok(starts.includes('Serverprozess') && starts.includes('schnelles Herunterfahren verlang'), 'at most 32 bytes of each');
+  assert.ok(starts.every((s) => s !== '' && !s.includes('\n')), 'the reader compares a start with a line');
 });
