@@ -1,10 +1,10 @@
 // Keeps the action's memory flat while gigabytes stream through it: V8 settings for this process, and the
 // collection of what passes through (downloaded chunks; what the digest thread's reading leaves).
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 type Gc = (options: { type: 'minor' | 'major' }) => void;
 
+let tuned = false;
 let gc: Gc | undefined;
 
 /**
@@ -12,14 +12,20 @@ let gc: Gc | undefined;
  * they are set here, for the whole process (worker threads started later included):
  * - the young generation stays at its initial size instead of growing to 32 MiB when a download's chunks
  *   survive a collection (they live until they are on disk);
- * - V8's gc() is exposed: this thread gets it through a fresh context, threads started later on their global
- *   (see passed()).
+ * - V8's gc() is exposed: this thread gets it through a fresh context when it first collects (a context costs
+ *   milliseconds the step's first request need not wait for), threads started later on their global (passed()).
  */
 export function tuneMemory(): void {
-  if (gc) return;
+  if (tuned) return;
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--expose-gc');
-  gc = runInNewContext('gc') as Gc;
+  tuned = true;
+}
+
+/** gc() in this thread: after tuneMemory(), from a fresh context (made once); in a thread started later, its global's. */
+function collector(): Gc | undefined {
+  if (!tuned) return (globalThis as { gc?: Gc }).gc;
+  return (gc ??= (process.getBuiltinModule('node:vm') as typeof import('node:vm')).runInNewContext('gc') as Gc);
 }
 
 /**
@@ -51,7 +57,6 @@ export class Collector {
     else return;
     this.#young = 0;
     if (type === 'major') this.#all = 0;
-    // A worker thread started after tuneMemory() has gc() on its global.
-    (gc ?? (globalThis as { gc?: Gc }).gc)?.({ type });
+    collector()?.({ type });
   }
 }

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{setFlagsFromString as o}from"node:v8";import{runInNewContext as n}from"node:vm";var i;function c(){i||(o("--semi-space-growth-factor=1"),o("--expose-gc"),i=n("gc"))}var t=class{#i;#o;#r=0;#e=0;constructor({minorEvery:e=1/0,majorEvery:r=1/0}){this.#i=e,this.#o=r}passed(e){this.#r+=e,this.#e+=e;let r;if(this.#e>=this.#o)r="major";else if(this.#r>=this.#i)r="minor";else return;this.#r=0,r==="major"&&(this.#e=0),(i??globalThis.gc)?.({type:r})}};export{c as a,t as b};
