@@ -568,10 +568,11 @@ export class DigestBuilder implements EntrySink {
     }
     // A message with a reason is a group of the two together: not the one its text alone is cached with.
     const reason = sev === 'FATAL' ? authReason(e) : undefined;
-    const groupKey = sev + '\u0000' + folded.key + (reason === undefined ? '' : '\u0000' + foldMessage(reason).key);
+    // Made only when the cache has no group for the text: most errors are one of a few messages.
+    const groupKey = (): string => sev + '\u0000' + folded.key + (reason === undefined ? '' : '\u0000' + foldMessage(reason).key);
     let g = reason === undefined ? folded.groups?.[sev] : undefined;
     if (g === undefined) {
-      g = this.groups.get(groupKey);
+      g = this.groups.get(groupKey());
       if (g !== undefined && reason === undefined) (folded.groups ??= {})[sev] = g;
     }
     if (g !== undefined) {
@@ -621,7 +622,7 @@ export class DigestBuilder implements EntrySink {
       uniform: true, example: ex, reason: reason === undefined ? undefined : { key: detach(foldMessage(reason).key), same: true },
     };
     const slot: GroupSlot = { group, firstMs: ms, lastMs: ms, hash: folded.hash };
-    this.groups.set(detach(groupKey), slot);
+    this.groups.set(detach(groupKey()), slot);
     if (reason === undefined) (folded.groups ??= {})[sev] = slot;
   }
 
