@@ -212,9 +212,12 @@ const KEEP_LOG = [...CRASH_HINTS, ...Object.values(STOP_LINES)];
 /** The same in English and as PostgreSQL's catalogs translate them (made when a log is first read). */
 let keepLog: string[] | undefined;
 const keptLog = (): string[] => (keepLog ??= [...KEEP_LOG, ...translatedStarts()]);
-/** The FATAL a fast stop ends each connection with (SQLSTATE 57P01), in any language the catalogs have. */
+/**
+ * The FATAL a fast stop ends each connection with, in any language the catalogs have. By its words: its SQLSTATE,
+ * 57P01, is also what ends an autovacuum, parallel or replication worker; a code that is not it rules it out.
+ */
 const ADMIN_END = 'terminating connection due to administrator command';
-const endedByStop = (e: LogEntry): boolean => (e.sqlstate !== undefined ? e.sqlstate === '57P01' : e.message === ADMIN_END || inEnglish(e.message) === ADMIN_END);
+const endedByStop = (e: LogEntry): boolean => (e.sqlstate === undefined || e.sqlstate === '57P01') && (e.message === ADMIN_END || inEnglish(e.message) === ADMIN_END);
 /** Severities the timeline counts. */
 const TIMELINE: ReadonlySet<Severity> = new Set<Severity>(['WARNING', 'ERROR', 'FATAL', 'PANIC']);
 
@@ -480,6 +483,8 @@ export class DigestBuilder implements EntrySink {
   shutting = false;
   /** That stop, when it is the first or the latest (the one whose ended connections are counted). */
   stopping: ServerStop | undefined;
+  /** A fast stop was asked for (at first, or after a smart one): only it ends connections; in a smart one, a FATAL is someone's pg_terminate_backend. */
+  fastAsked = false;
   /**
    * What the secrets check may still read of other occurrences' values while reading; finish() has a budget of its
    * own, so the headline and outputs are never what a hostile log's examples used up.
@@ -512,7 +517,7 @@ export class DigestBuilder implements EntrySink {
     this.bySeverity.set(sev, (this.bySeverity.get(sev) ?? 0) + 1);
     if (isErrorSeverity(sev)) {
       this.error(e, sev);
-      if (this.stopping !== undefined && sev === 'FATAL' && endedByStop(e)) this.stopping.ended++;
+      if (this.stopping !== undefined && this.fastAsked && sev === 'FATAL' && endedByStop(e)) this.stopping.ended++;
     } else if (sev === 'LOG') this.serverLog(e);
     if (t !== undefined && TIMELINE.has(sev)) this.timeline.add(t.getTime(), sev);
     if (this.recentSize > 0 && this.recentSet.has(sev)) {
@@ -661,11 +666,12 @@ export class DigestBuilder implements EntrySink {
     const stop = STOP_KINDS.find((k) => m.startsWith(STOP_LINES[k]));
     if (stop !== undefined) {
       if (stop === 'immediate') this.stopAsked = true;
+      if (stop === 'fast') this.fastAsked = true;
       // A request while one is under way (smart, then fast, then immediate) escalates the same stop.
       if (!this.shutting) this.stop(e, stop === 'gaveUp');
       this.shutting = true;
     } else if (m.startsWith('database system is ready to accept')) {
-      this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = false;
+      this.down = this.stopAsked = this.deathPending = this.inRecovery = this.shutting = this.fastAsked = false;
       this.stopping = undefined;
       // Up again after every stop before it that was not yet seen so.
       for (const s of [this.stops.first, this.stops.last]) {
@@ -675,7 +681,7 @@ export class DigestBuilder implements EntrySink {
       // The end of the stop just read; else, shut down again with no start in between or no request before it: a
       // start given up (a FATAL above it says why: a missing library, shared memory it could not have).
       if (!this.shutting) this.stop(e, true);
-      this.shutting = false;
+      this.shutting = this.fastAsked = false;
       this.stopping = undefined;
     } else if (m === e.message && !KEEP_LOG.some((k) => m.startsWith(k))) {
       // Not English (an English one read here needs nothing: `database system was shut down at ...`).

@@ -357,15 +357,28 @@ describe('server stops, built', () => {
     fatal(b, 'terminating connection due to administrator command'); // a pg_terminate_backend before the stop
     log(b, 'received fast shutdown request');
     for (const m of admin) fatal(b, m);
-    fatal(b, 'terminating connection due to administrator command');
-    fatal(b, 'beendet', { sqlstate: '57P01' }); // csvlog, jsonlog: by the code, whatever the words
-    fatal(b, 'terminating connection due to administrator command', { sqlstate: '57P05' }); // the code says otherwise
+    fatal(b, 'terminating connection due to administrator command', { sqlstate: '57P01' }); // csvlog, jsonlog
+    // 57P01 ends workers too (csvlog, jsonlog): by the words, not the code; a code that is not 57P01 rules it out.
+    fatal(b, 'terminating autovacuum process due to administrator command', { sqlstate: '57P01' });
+    fatal(b, 'terminating logical replication worker due to administrator command', { sqlstate: '57P01' });
+    fatal(b, 'terminating connection due to administrator command', { sqlstate: '57P05' });
     fatal(b, 'terminating connection due to idle-session timeout');
     log(b, 'database system is shut down');
     fatal(b, 'terminating connection due to administrator command'); // after it
     const d = b.finish([]);
-    assert.equal(d.firstStop?.ended, admin.length + 2);
-    assert.match(renderDigestMarkdown(d), new RegExp(`; it ended ${admin.length + 2} connections \\(those FATALs are the stop's, not a pg_terminate_backend\\); not seen`));
+    assert.equal(d.firstStop?.ended, admin.length + 1);
+    assert.match(renderDigestMarkdown(d), new RegExp(`; it ended ${admin.length + 1} connections \\(those FATALs are the stop's, not a pg_terminate_backend\\); not seen`));
+    // A smart stop ends none itself (it waits for them): a FATAL then is someone's pg_terminate_backend, counted
+    // only once a fast stop is asked for on top of it.
+    const smart = new DigestBuilder();
+    log(smart, 'received smart shutdown request');
+    fatal(smart, 'terminating connection due to administrator command');
+    fatal(smart, 'terminating connection due to administrator command');
+    log(smart, 'received fast shutdown request');
+    fatal(smart, 'terminating connection due to administrator command');
+    log(smart, 'database system is shut down');
+    const ds = smart.finish([]);
+    assert.deepEqual([ds.stops, ds.firstStop?.ended], [1, 1]);
     // A start given up ends none: the server never took any.
     const gaveUp = new DigestBuilder();
     log(gaveUp, 'shutting down due to startup process failure');
