@@ -14,6 +14,7 @@ import { defuse, printed } from '../core/command-guard.ts';
 import { digestInWorker, liveDigestInWorker, runWorker, slowDigestInWorker, workerUrl } from '../core/workers.ts';
 import type { UploadJob } from './upload-worker.ts';
 import { renderStepSummary } from '../core/summary.ts';
+import { escapeInline } from '../insight/markdown.ts';
 import { CancelledError, errorMessage } from '../core/errors.ts';
 import type { ArtifactUploader, Logger, UploadedArtifact } from '../core/ports.ts';
 import { VERSION } from '../core/version.ts';
@@ -152,19 +153,28 @@ async function finish(config: Config, many: ManyReport, env: NodeJS.ProcessEnv, 
     logger.warning(`The 'files' output lists ${listed} of the ${all} files: GitHub caps an output at 1 MB. All are in 'output-dir'${many.artifact ? ' and the artifact' : ''}`, { title: 'Output files truncated' });
   }
 
-  // The reports' code is loaded now, not before the first request: the step's start does not wait for it.
-  const { renderLogsMarkdown, stepAnnotations } = await import('../insight/render.ts');
+  // The reports' code is loaded now, not before the first request: the step's start does not wait for it. A
+  // bundle missing its chunk (a damaged checkout of the action) still writes the summary, saying what it left out;
+  // the outputs above are written already.
+  let render: typeof import('../insight/render.ts') | undefined;
+  let unrendered = '';
+  try {
+    render = await import('../insight/render.ts');
+  } catch (e) {
+    unrendered = `The report of what the logs say could not be made: its code did not load (${errorMessage(e)}). The outputs have the counts.`;
+    logger.warning(unrendered, { title: 'No report of the logs' });
+  }
   // 'max-annotations' and GitHub's 10 of each level are for the step: instances share them, and what the step
   // printed already (the gate counts every thread's, the artifact client's too) and its failure line keep their places.
   const several = many.runs.length > 1;
   const digests = many.runs.flatMap((run) => (run.report.digest ? [{ label: several ? runLabel(run, many.runs) : undefined, digest: run.report.digest }] : []));
   const used = { error: printed.error + (error !== undefined ? 1 : 0), warning: printed.warning };
-  for (const a of stepAnnotations(digests, config.maxAnnotations, used)) logger[a.level](a.message, { title: a.title });
+  for (const a of render?.stepAnnotations(digests, config.maxAnnotations, used) ?? []) logger[a.level](a.message, { title: a.title });
 
   const markdown = renderStepSummary({
     many,
     artifactUrl: url,
-    digestMarkdown: (run) => renderLogsMarkdown(run.report),
+    digestMarkdown: (run) => (render !== undefined ? render.renderLogsMarkdown(run.report) : run.report.digest || run.report.slow ? escapeInline(unrendered, 1000) : ''),
     error,
     cancelled,
     redact: (t) => redactor.redact(t),

@@ -549,7 +549,8 @@ export async function collect(config: Config, deps: Deps, report: Report): Promi
     if (live === undefined) return undefined;
     // Oldest first, so "recent" means the newest entries: PostgreSQL names its files by start time.
     kept.sort((a, b) => compareNames(a.name, b.name));
-    const digest = live.result.then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestInThread)(kept, digestOptions()) : undefined)));
+    // Given up, or failed (its code or thread): the files are read afresh, the other way.
+    const digest = live.result.catch(() => undefined).then((d) => (d ?? (kept.length > 0 ? (deps.digest ?? digestInThread)(kept, digestOptions()) : undefined)));
     digest.catch(() => undefined); // awaited with the upload; a failure before then is not unhandled
     return { digest };
   }

@@ -207,3 +207,13 @@ test("log-type all: cancelled while the other type is still asked for: the first
     assert.equal(report.polls, rds.errorlogRequests().length + rds.slowlogRequests().length);
   });
 });
+
+test('a live digest that fails (its code or thread) is not the end of the digest: the files are read afresh', async () => {
+  const fatal = Buffer.from('2026-11-28 09:00:01 UTC [102] FATAL:  password authentication failed for user "app"\n'.repeat(100));
+  await withCollect({ files: [{ name: 'a.log', data: fatal }] }, {}, async ({ config, api, files, out }) => {
+    const report = newReport(out);
+    const broken = (): { note: () => void; result: Promise<never> } => ({ note: () => {}, result: Promise.reject(new Error('Cannot find module chunks/arrivals.js')) });
+    await collect(config, { api, files, clock: systemClock, logger: quiet, redactor: new Redactor(), uploader: noUpload, liveDigest: broken }, report);
+    assert.equal(report.digest?.bySeverity.FATAL, 100);
+  });
+});

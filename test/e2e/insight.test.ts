@@ -166,6 +166,29 @@ test('a digest that fails (its thread cannot start): the counts are empty, not 0
   }
 });
 
+test("a bundle missing its report's code: the outputs and the summary are written, the summary saying what it left out", async () => {
+  const files = (await fixtureFiles()).filter((f) => f.name === 'stderr-rds-prefix.log');
+  // The bundle as shipped, but without the chunk of the report (loaded when the step writes its summary).
+  const copy = await mkdtemp(join(tmpdir(), 'dist-'));
+  await cp(join(ROOT, 'dist'), copy, { recursive: true });
+  const chunk = (await readdir(join(copy, 'chunks'))).find((n) => n.startsWith('render-'));
+  assert.ok(chunk, 'the report is a chunk of its own');
+  await rm(join(copy, 'chunks', chunk));
+  const rig = await startRig({ files });
+  try {
+    const r = await rig.run({ entry: join(copy, 'index.js'), inputs: { upload: 'false' } });
+    assert.equal(r.code, 0, r.log.slice(-2000));
+    assert.equal(r.outputs['error-count'], String(grepCount(files, 'ERROR')));
+    assert.doesNotMatch(r.log, /could not write the step's outputs/);
+    assert.match(r.log, /::warning title=No report of the logs::The report of what the logs say could not be made: its code did not load \(.*render-/);
+    assert.match(r.summary, /The report of what the logs say could not be made: its code did not load/);
+    assert.match(r.summary, /### Files/);
+  } finally {
+    await rig.close();
+    await rm(copy, { recursive: true, force: true });
+  }
+});
+
 test('logs that cannot be read to the end, or read as a log, give unknown counts, said so, never "No errors"', async () => {
   const { gzipSync } = await import('node:zlib');
   const errors = Array.from({ length: 100 }, (_, i) => `2026-11-28 08:00:${String(i % 60).padStart(2, '0')} UTC [7] ERROR:  relation "t${i}" does not exist`).join('\n') + '\n';

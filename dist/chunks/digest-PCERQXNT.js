@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{i as a,j as b,k as c,l as d,m as e,n as f,o as g,p as h,q as i,r as j}from"./chunk-5DFH32PJ.js";import"./chunk-ITAVSGUS.js";import"./chunk-AVTCL7OQ.js";import"./chunk-KZBHPPPA.js";export{d as DigestBuilder,c as authReason,j as digestBytes,g as digestFiles,h as fileDigestOf,a as foldMark,b as normalizeMessage,e as otherLastError,i as readFilesInto,f as sameEntry};

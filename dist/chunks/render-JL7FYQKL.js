@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a,b,c,d,e,f,g,h,i,j,k,l,m,n}from"./chunk-PDJB63YZ.js";import"./chunk-QWK5LC5R.js";import"./chunk-5DFH32PJ.js";import"./chunk-ITAVSGUS.js";import"./chunk-AVTCL7OQ.js";import"./chunk-KZBHPPPA.js";export{f as crashLines,i as entryParts,b as groupExamples,a as groupText,e as noErrors,j as renderDigestMarkdown,l as renderLogsMarkdown,m as renderSlowMarkdown,k as slowText,n as stepAnnotations,g as stopLines,c as unplacedErrors,d as unreadNotes,h as upAgain};

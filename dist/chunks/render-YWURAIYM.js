@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a,b,c,d,e,f,g,h,i,j,k,l,m,n}from"./chunk-457V5HND.js";import"./chunk-QWK5LC5R.js";import"./chunk-RTA46EPS.js";import"./chunk-ITAVSGUS.js";import"./chunk-AVTCL7OQ.js";import"./chunk-KZBHPPPA.js";export{f as crashLines,i as entryParts,b as groupExamples,a as groupText,e as noErrors,j as renderDigestMarkdown,l as renderLogsMarkdown,m as renderSlowMarkdown,k as slowText,n as stepAnnotations,g as stopLines,c as unplacedErrors,d as unreadNotes,h as upAgain};
